@@ -1,0 +1,20 @@
+#pragma once
+// Timings behind `l2l bench`: medians of repeated measurements, reported with what was measured.
+#include <string>
+#include <vector>
+
+namespace l2l {
+
+struct BenchLine {
+    std::string name;
+    double median = 0;     // seconds per unit
+    std::string unit;      // what one unit is ("step", "parameter")
+    double flops = 0;      // floating-point operations per unit, 0 if not counted
+    std::string note;
+};
+
+// MNIST MLP value+gradient per step (batch 128) for the given hidden layers, and the update rules'
+// time per parameter on a vector of `ruleDim` parameters. `repeats` samples per median.
+std::vector<BenchLine> runBenchmarks(const std::string& mlpSpec, int repeats, int ruleDim);
+
+} // namespace l2l

@@ -1,0 +1,226 @@
+#include "Evaluation.h"
+
+#include "Parallel.h"
+#include "Rng.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace l2l {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double medianOf(std::vector<double> v)
+{
+    if (v.empty()) return kNaN;
+    const size_t mid = v.size() / 2;
+    std::nth_element(v.begin(), v.begin() + long(mid), v.end());
+    double m = v[mid];
+    if (v.size() % 2 == 0) m = 0.5 * (m + *std::max_element(v.begin(), v.begin() + long(mid)));
+    return m;
+}
+} // namespace
+
+StepStats stepStats(const Curves& curves, int completedSteps)
+{
+    StepStats s;
+    const size_t n = curves.loss.empty() ? 0 : curves.loss.front().size();
+    s.mean.assign(n, kNaN);
+    s.std.assign(n, kNaN);
+    s.median.assign(n, kNaN);
+    s.alive.assign(n, 0);
+    std::vector<double> values;
+    for (size_t t = 0; t < n && int(t) <= completedSteps; ++t) {
+        values.clear();
+        for (const auto& run : curves.loss)
+            if (std::isfinite(run[t])) values.push_back(run[t]);
+        s.alive[t] = int(values.size());
+        if (values.empty()) continue;
+        double sum = 0;
+        for (double v : values) sum += v;
+        const double mean = sum / double(values.size());
+        double ss = 0;
+        for (double v : values) ss += (v - mean) * (v - mean);
+        s.mean[t] = mean;
+        s.std[t] = values.size() > 1 ? std::sqrt(ss / double(values.size() - 1)) : 0.0;
+        s.median[t] = medianOf(values);
+    }
+    return s;
+}
+
+std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<UpdateRuleConfig>& rules, int runs,
+                             int steps, std::uint64_t seed, std::uint64_t domain, int threads, bool testMetrics,
+                             const std::atomic<bool>* cancel,
+                             const std::function<void(int, const std::vector<Curves>&)>& afterStep, int* completed)
+{
+    struct Lane {
+        std::unique_ptr<Problem<float>> problem;
+        std::unique_ptr<UpdateRule<float>> rule;
+        Vec<float> theta, grad;
+        double limit = 0;
+    };
+    const int laneCount = int(rules.size()) * runs;
+    std::vector<Lane> lanes(static_cast<size_t>(laneCount));
+    std::vector<Curves> curves(rules.size());
+    for (auto& c : curves) {
+        c.loss.assign(size_t(runs), std::vector<double>(size_t(steps) + 1, kNaN));
+        c.divergedAt.assign(size_t(runs), -1);
+        c.test.assign(size_t(runs), std::nullopt);
+    }
+    int done = -1;
+    runLockstep(
+        laneCount, steps, threads,
+        [&](int index, int step) {
+            Lane& lane = lanes[size_t(index)];
+            Curves& c = curves[size_t(index / runs)];
+            const int run = index % runs;
+            if (step == 0) { // set-up happens on the lane's own thread, in parallel
+                lane.problem = cls.sample(deriveSeed(seed, std::uint64_t(run), domain));
+                lane.rule = makeUpdateRule<float>(rules[size_t(index / runs)]);
+                lane.theta = lane.problem->initialTheta();
+                lane.grad.resize(lane.theta.size());
+                lane.rule->reset(lane.theta.size());
+            }
+            if (c.divergedAt[size_t(run)] >= 0) return;
+            const double f = lane.problem->valueAndGradient(lane.theta, lane.grad, step);
+            if (step == 0) lane.limit = kDivergenceFactor * std::max(std::isfinite(f) ? f : 1.0, 1.0);
+            if (!std::isfinite(f) || f > lane.limit || !lane.grad.allFinite()) {
+                c.divergedAt[size_t(run)] = step;
+                return;
+            }
+            c.loss[size_t(run)][size_t(step)] = f;
+            if (step < steps) lane.rule->step(lane.theta, lane.grad);
+        },
+        [&](int step) {
+            done = step;
+            if (afterStep) afterStep(step, curves);
+            return !(cancel && cancel->load());
+        });
+    if (completed) *completed = std::max(done, 0);
+    if (testMetrics && cls.hasTestSplit() && done == steps) {
+        parallelFor(laneCount, threads, [&](int index) {
+            Curves& c = curves[size_t(index / runs)];
+            const int run = index % runs;
+            if (c.divergedAt[size_t(run)] < 0) c.test[size_t(run)] = lanes[size_t(index)].problem->testMetrics(lanes[size_t(index)].theta);
+        });
+    }
+    return curves;
+}
+
+void EvalConfig::validate() const
+{
+    if (runs < 1 || runs > 10000) throw Error("runs must be in [1, 10000], got " + std::to_string(runs));
+    if (steps < 1 || steps > 100000) throw Error("steps must be in [1, 100000], got " + std::to_string(steps));
+    if (threads < 0 || threads > 256) throw Error("threads must be in [0, 256] (0 = all cores), got " + std::to_string(threads));
+    if (optimizers.empty()) throw Error("optimizers: give at least one (valid: " + joinNames(updateRuleNames()) + ")");
+    tune.validate();
+}
+
+namespace {
+
+void summarize(OptimizerResult& r, int steps, int completed)
+{
+    r.stats = stepStats(r.curves, completed);
+    std::vector<double> finals;
+    double testLoss = 0, testAcc = 0;
+    int tested = 0;
+    r.divergedRuns = 0;
+    for (size_t run = 0; run < r.curves.loss.size(); ++run) {
+        if (r.curves.divergedAt[run] >= 0) ++r.divergedRuns;
+        const double f = r.curves.loss[run][size_t(completed)];
+        if (std::isfinite(f)) finals.push_back(f);
+        if (r.curves.test[run]) {
+            testLoss += r.curves.test[run]->loss;
+            testAcc += r.curves.test[run]->accuracy;
+            ++tested;
+        }
+    }
+    (void)steps;
+    r.finalMean = r.stats.mean[size_t(completed)];
+    r.finalStd = r.stats.std[size_t(completed)];
+    r.finalMedian = medianOf(finals);
+    if (tested > 0) {
+        r.testLossMean = testLoss / tested;
+        r.testAccuracyMean = testAcc / tested;
+    }
+}
+
+std::string formatRate(double lr)
+{
+    std::ostringstream out;
+    out << lr;
+    return out.str();
+}
+
+} // namespace
+
+EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, const std::atomic<bool>* cancel)
+{
+    config.validate();
+    auto log = [&](const std::string& line) {
+        if (callbacks.log) callbacks.log(line);
+    };
+    auto cls = makeProblemClass<float>(config.problem);
+    EvalResult result;
+    result.config = config;
+    result.canonicalProblem = cls->canonicalSpec();
+    result.hasTestSplit = cls->hasTestSplit();
+    std::vector<UpdateRuleConfig> rules;
+    for (const auto& text : config.optimizers) rules.push_back(UpdateRuleConfig::parse(text));
+
+    TuningCache cache(config.cachePath.empty() ? defaultCachePath() : config.cachePath);
+    if (!cache.warning().empty()) log("warning: " + cache.warning());
+    for (auto& rule : rules) {
+        OptimizerResult r;
+        if (rule.tuned()) {
+            const std::string key = TuningCache::key(result.canonicalProblem, rule, config.steps, config.tune);
+            TuneResult tuned;
+            if (config.useCache && cache.lookup(key, tuned)) {
+                log("tuning " + rule.name + ": cached rate " + formatRate(tuned.bestRate));
+            } else {
+                log("tuning " + rule.name + ": " + std::to_string(config.tune.grid().size()) + " rates x " +
+                    std::to_string(config.tune.runs) + " runs x " + std::to_string(config.steps) + " steps");
+                tuned = tuneRate(*cls, rule, config.steps, config.tune, config.threads, cancel);
+                if (cancel && cancel->load()) {
+                    result.cancelled = true;
+                    return result;
+                }
+                log("tuning " + rule.name + ": best rate " + formatRate(tuned.bestRate));
+                if (config.useCache) cache.store(key, tuned);
+            }
+            rule.lr = tuned.bestRate;
+            r.tunedRate = true;
+            r.tuneRates = tuned.rates;
+            r.tuneFinalMeans = tuned.finalMeans;
+        }
+        r.config = rule;
+        result.optimizers.push_back(std::move(r));
+    }
+
+    log("evaluating " + std::to_string(rules.size()) + " optimizers x " + std::to_string(config.runs) + " runs x " +
+        std::to_string(config.steps) + " steps");
+    int completed = 0;
+    auto afterStep = [&](int step, const std::vector<Curves>& curves) {
+        if (!callbacks.onStep) return;
+        for (size_t i = 0; i < curves.size(); ++i) {
+            result.optimizers[i].curves = curves[i];
+            summarize(result.optimizers[i], config.steps, step);
+        }
+        result.completedSteps = step;
+        callbacks.onStep(result, step);
+    };
+    auto curves = runLanes(*cls, rules, config.runs, config.steps, config.seed, kEvalDomain, config.threads,
+                           config.testMetrics, cancel, afterStep, &completed);
+    result.completedSteps = completed;
+    result.cancelled = completed < config.steps;
+    for (size_t i = 0; i < curves.size(); ++i) {
+        result.optimizers[i].curves = std::move(curves[i]);
+        summarize(result.optimizers[i], config.steps, completed);
+    }
+    return result;
+}
+
+} // namespace l2l

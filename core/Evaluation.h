@@ -1,0 +1,89 @@
+#pragma once
+// Paired comparison of optimizers: every optimizer runs on the SAME sampled instances, initial theta
+// and minibatch sequence (run r uses instance seed deriveSeed(seed, r, kEvalDomain) for everyone).
+#include "Problem.h"
+#include "Tuning.h"
+#include "UpdateRule.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace l2l {
+
+// Stream separation: evaluation and learning-rate tuning never draw the same instances.
+constexpr std::uint64_t kEvalDomain = 0xE7A1;
+constexpr std::uint64_t kTuneDomain = 0x7E57;
+
+// A run is declared diverged at the first step whose loss is not finite or exceeds this multiple of
+// max(initial loss, 1); its curve ends there and it is excluded from the statistics.
+constexpr double kDivergenceFactor = 1e6;
+
+// Loss curves of one optimizer over all runs.
+struct Curves {
+    std::vector<std::vector<double>> loss; // [run][step], steps + 1 entries, NaN where not computed/diverged
+    std::vector<int> divergedAt;           // per run: step of divergence, or -1
+    std::vector<std::optional<TestMetrics>> test; // per run, where the problem has a test split
+};
+
+struct StepStats {
+    std::vector<double> mean, std, median; // per step over the runs alive at that step (NaN if none)
+    std::vector<int> alive;                // runs not diverged at that step
+};
+StepStats stepStats(const Curves& curves, int completedSteps);
+
+struct OptimizerResult {
+    UpdateRuleConfig config; // with the learning rate actually used
+    bool tunedRate = false;  // rate came from the tuning search
+    std::vector<double> tuneRates, tuneFinalMeans; // the search grid and its mean final losses (NaN = diverged)
+    Curves curves;
+    StepStats stats;
+    double finalMean = 0, finalStd = 0, finalMedian = 0;
+    int divergedRuns = 0;
+    std::optional<double> testLossMean, testAccuracyMean;
+};
+
+struct EvalConfig {
+    std::string problem = "quadratic";                                  // problem spec
+    std::vector<std::string> optimizers = {"sgd", "nag", "rmsprop", "adam"}; // update rule specs
+    int runs = 20;             // instances, in [1, 10000]
+    int steps = 100;           // optimization steps per run, in [1, 100000]
+    std::uint64_t seed = 1;    // evaluation seed
+    int threads = 0;           // 0 = all cores; results do not depend on it
+    bool testMetrics = true;   // evaluate the test split at the end, where there is one
+    TuneConfig tune;
+    std::string cachePath;     // tuned-rate cache file; empty = defaultCachePath()
+    bool useCache = true;
+    void validate() const;     // throws l2l::Error naming the field and range
+};
+
+struct EvalResult {
+    EvalConfig config;
+    std::string canonicalProblem;
+    bool hasTestSplit = false;
+    int completedSteps = 0; // < steps if cancelled
+    bool cancelled = false;
+    std::vector<OptimizerResult> optimizers;
+};
+
+struct EvalCallbacks {
+    std::function<void(const std::string&)> log;                   // human-readable progress lines
+    std::function<void(const EvalResult&, int step)> onStep;       // after every evaluation step
+};
+
+// Runs `runs` instances of every rule for `steps` steps (lanes in lock-step on `threads` threads) and
+// returns one Curves per rule. `afterStep(step, curves)` runs after every step with the curves so far;
+// returning false (or *cancel becoming true) stops early, and *completed says how many steps were done.
+std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<UpdateRuleConfig>& rules, int runs,
+                             int steps, std::uint64_t seed, std::uint64_t domain, int threads, bool testMetrics,
+                             const std::atomic<bool>* cancel,
+                             const std::function<void(int, const std::vector<Curves>&)>& afterStep, int* completed);
+
+// Tunes (or fetches from the cache) every optimizer whose rate is not given, then evaluates.
+EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks = {},
+                    const std::atomic<bool>* cancel = nullptr);
+
+} // namespace l2l

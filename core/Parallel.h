@@ -1,0 +1,19 @@
+#pragma once
+// Lock-step execution of independent "lanes" (one optimizer on one problem instance each) on a fixed
+// number of threads. Lane i always runs on thread i % threads and lanes never share state, so results
+// are bit-identical whatever the thread count. After every step all threads meet at a barrier, where
+// `afterStep(step)` runs on one thread: it may report progress and returns false to stop.
+#include <functional>
+
+namespace l2l {
+
+// Effective thread count: `requested` if > 0, else the hardware concurrency; never more than `lanes`.
+int effectiveThreads(int requested, int lanes);
+
+void runLockstep(int lanes, int steps, int threads, const std::function<void(int lane, int step)>& stepLane,
+                 const std::function<bool(int step)>& afterStep);
+
+// Runs fn(i) for i in [0, n) on `threads` threads (static partition i % threads).
+void parallelFor(int n, int threads, const std::function<void(int)>& fn);
+
+} // namespace l2l

@@ -1,0 +1,48 @@
+#pragma once
+// The one textual form shared by the CLI, saved files and the studio:
+//   NAME  or  NAME:key=value,key=value
+// e.g. "mnist:hidden=20-20,activation=relu", "quadratic:dim=50", "adam:lr=0.01".
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace l2l {
+
+// One documented option of a problem or optimizer: the declarative table that drives
+// parsing, validation, `l2l problems`, and the studio's option editor.
+struct OptionInfo {
+    std::string key;
+    std::string defaultValue;
+    std::string help; // includes the allowed range
+};
+
+struct Spec {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> options; // in the order given
+
+    // Throws l2l::Error on malformed text (empty name, missing '=', empty key, duplicate key).
+    static Spec parse(const std::string& text);
+    std::string str() const;
+
+    bool has(const std::string& key) const;
+    std::string get(const std::string& key, const std::string& fallback) const;
+};
+
+// Rejects keys not in `allowed`; the message lists the valid ones. `what` names the owner ("problem 'mnist'").
+void checkKeys(const Spec& spec, const std::vector<OptionInfo>& allowed, const std::string& what);
+
+// Typed option readers: throw l2l::Error naming owner, key, allowed range and the bad value.
+long long intOption(const Spec& spec, const std::string& key, long long fallback, long long lo, long long hi,
+                    const std::string& what);
+double doubleOption(const Spec& spec, const std::string& key, double fallback, double lo, double hi,
+                    const std::string& what);
+std::string choiceOption(const Spec& spec, const std::string& key, const std::string& fallback,
+                         const std::vector<std::string>& choices, const std::string& what);
+
+// Strict number parsing (whole string must be consumed, finite). Throws l2l::Error mentioning `field`.
+double parseDouble(const std::string& text, const std::string& field);
+long long parseInt(const std::string& text, const std::string& field);
+
+std::string joinNames(const std::vector<std::string>& names, const std::string& sep = ", ");
+
+} // namespace l2l
