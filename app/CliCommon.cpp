@@ -1,0 +1,147 @@
+#include "CliCommon.h"
+
+#include "AtomicFile.h"
+#include "LossPlot.h"
+
+#include <QApplication>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+namespace l2l::cli {
+
+std::atomic<bool>& interrupted()
+{
+    static std::atomic<bool> flag{false};
+    return flag;
+}
+
+void installInterruptHandler()
+{
+    std::signal(SIGINT, [](int) {
+        if (interrupted()) std::_Exit(130); // second Ctrl-C: leave at once
+        interrupted() = true;
+    });
+}
+
+std::vector<std::string> splitOptimizerList(const std::string& text)
+{
+    std::vector<std::string> out;
+    std::stringstream in(text);
+    std::string piece;
+    while (std::getline(in, piece, ',')) {
+        if (piece.empty()) continue;
+        if (!out.empty() && piece.find('=') != std::string::npos && piece.find(':') == std::string::npos)
+            out.back() += "," + piece;
+        else
+            out.push_back(piece);
+    }
+    return out;
+}
+
+std::string fmt(double v, int precision)
+{
+    if (!std::isfinite(v)) return "-";
+    std::ostringstream out;
+    out.precision(precision);
+    out << v;
+    return out.str();
+}
+
+namespace {
+nlohmann::json numbers(const std::vector<double>& v)
+{
+    nlohmann::json a = nlohmann::json::array();
+    for (double x : v) a.push_back(std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr));
+    return a;
+}
+nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+} // namespace
+
+std::string evalJson(const EvalResult& r)
+{
+    nlohmann::json doc = {{"problem", r.config.problem},
+                          {"canonical_problem", r.canonicalProblem},
+                          {"steps", r.config.steps},
+                          {"runs", r.config.runs},
+                          {"seed", r.config.seed},
+                          {"completed_steps", r.completedSteps},
+                          {"cancelled", r.cancelled},
+                          {"tuning", {{"min_rate", r.config.tune.minRate},
+                                      {"max_rate", r.config.tune.maxRate},
+                                      {"per_decade", r.config.tune.perDecade},
+                                      {"runs", r.config.tune.runs},
+                                      {"seed", r.config.tune.seed}}}};
+    nlohmann::json opts = nlohmann::json::array();
+    for (const auto& o : r.optimizers) {
+        nlohmann::json j = {{"name", o.config.name},
+                            {"spec", o.config.canonical(true)},
+                            {"learning_rate", o.config.lr},
+                            {"tuned", o.tunedRate},
+                            {"loss_mean", numbers(o.stats.mean)},
+                            {"loss_std", numbers(o.stats.std)},
+                            {"loss_median", numbers(o.stats.median)},
+                            {"runs_alive", o.stats.alive},
+                            {"final_loss_mean", number(o.finalMean)},
+                            {"final_loss_std", number(o.finalStd)},
+                            {"final_loss_median", number(o.finalMedian)},
+                            {"diverged_runs", o.divergedRuns}};
+        if (o.tunedRate) j["tuning_grid"] = {{"rates", o.tuneRates}, {"final_loss_means", numbers(o.tuneFinalMeans)}};
+        if (r.hasTestSplit) {
+            j["test_loss_mean"] = number(o.testLossMean.value_or(NAN));
+            j["test_accuracy_mean"] = number(o.testAccuracyMean.value_or(NAN));
+        }
+        opts.push_back(j);
+    }
+    doc["optimizers"] = opts;
+    return doc.dump(2) + "\n";
+}
+
+std::string evalCsv(const EvalResult& r)
+{
+    std::ostringstream out;
+    out.precision(9);
+    out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_alive\n";
+    for (const auto& o : r.optimizers)
+        for (size_t t = 0; t < o.stats.mean.size() && int(t) <= r.completedSteps; ++t)
+            out << o.config.label() << "," << o.config.lr << "," << t << "," << fmt(o.stats.mean[t], 9) << ","
+                << fmt(o.stats.std[t], 9) << "," << fmt(o.stats.median[t], 9) << "," << o.stats.alive[t] << "\n";
+    std::string s = out.str();
+    for (size_t p = 0; (p = s.find(",-", p)) != std::string::npos;) s.replace(p, 2, ","); // NaN -> empty field
+    return s;
+}
+
+void writeOutput(const std::string& path, const std::string& contents)
+{
+    if (path == "-") {
+        std::cout << contents << std::flush;
+        return;
+    }
+    writeFileAtomically(path, contents);
+}
+
+void checkPlotPath(const std::string& path)
+{
+    const std::string ext = std::filesystem::path(path).extension().string();
+    if (ext != ".png" && ext != ".pdf")
+        throw Error("--plot '" + path + "': the file name must end in .png or .pdf");
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+        throw Error("--plot '" + path + "': directory '" + dir.string() + "' does not exist");
+}
+
+void savePlot(const EvalResult& r, const std::string& path)
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    static int argc = 1;
+    static char name[] = "l2l";
+    static char* argv[] = {name, nullptr};
+    if (!QApplication::instance()) new QApplication(argc, argv); // lives until exit
+    ui::saveEvalPlot(r, QString::fromStdString(path));
+}
+
+} // namespace l2l::cli

@@ -1,0 +1,164 @@
+// `l2l eval` and `l2l tune`.
+#include "CliCommon.h"
+
+#include "Problem.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+namespace l2l::cli {
+
+namespace {
+
+struct EvalOptions {
+    EvalConfig config;
+    std::string optimizers = "sgd,nag,rmsprop,adam";
+    std::string csv, json, plot, cache;
+    bool noCache = false, quiet = false;
+};
+
+void addCommonOptions(CLI::App* cmd, EvalOptions& o)
+{
+    cmd->add_option("--problem,-p", o.config.problem, "problem spec, e.g. quadratic, mnist:hidden=40 (see `l2l problems`)")
+        ->capture_default_str();
+    cmd->add_option("--optimizers,-o", o.optimizers,
+                    "comma-separated optimizer specs; lr omitted = tuned (e.g. sgd,adam:lr=0.01)")
+        ->capture_default_str();
+    cmd->add_option("--steps,-t", o.config.steps, "optimization steps per run, 1-100000")->capture_default_str();
+    cmd->add_option("--threads", o.config.threads, "worker threads (0 = all cores; results do not depend on it)")
+        ->capture_default_str();
+    cmd->add_option("--tune-runs", o.config.tune.runs, "instances per rate in the tuning search")->capture_default_str();
+    cmd->add_option("--tune-seed", o.config.tune.seed, "seed of the tuning instances (never used by evaluation)")
+        ->capture_default_str();
+    cmd->add_option("--tune-min", o.config.tune.minRate, "smallest rate of the log-spaced grid")->capture_default_str();
+    cmd->add_option("--tune-max", o.config.tune.maxRate, "largest rate of the grid")->capture_default_str();
+    cmd->add_option("--tune-per-decade", o.config.tune.perDecade, "grid points per factor 10")->capture_default_str();
+    cmd->add_option("--cache", o.cache, "tuned-rate cache file (default: " + defaultCachePath() + ")");
+    cmd->add_flag("--no-cache", o.noCache, "ignore and do not update the tuned-rate cache");
+    cmd->add_flag("--quiet,-q", o.quiet, "no progress on stderr");
+}
+
+void prepare(EvalOptions& o)
+{
+    o.config.optimizers = splitOptimizerList(o.optimizers);
+    o.config.cachePath = o.cache;
+    o.config.useCache = !o.noCache;
+    o.config.validate();
+}
+
+EvalCallbacks progress(const EvalOptions& o)
+{
+    EvalCallbacks cb;
+    if (o.quiet) return cb;
+    cb.log = [](const std::string& line) { std::cerr << "l2l: " << line << "\n"; };
+    if (isatty(STDERR_FILENO)) {
+        const int steps = o.config.steps;
+        cb.onStep = [steps](const EvalResult&, int step) {
+            if (step % std::max(1, steps / 50) == 0 || step == steps)
+                std::cerr << "\r  step " << step << "/" << steps << (step == steps ? "\n" : "") << std::flush;
+        };
+    }
+    return cb;
+}
+
+void printTable(const EvalResult& r)
+{
+    std::cout << "problem " << r.config.problem << "  (" << r.canonicalProblem << ")\n"
+              << "runs " << r.config.runs << ", steps " << r.completedSteps << (r.cancelled ? " (interrupted)" : "")
+              << ", seed " << r.config.seed << "; same instances, initial points and minibatches for every optimizer\n\n";
+    std::cout << std::left << std::setw(22) << "optimizer" << std::setw(11) << "lr" << std::setw(7) << "rate"
+              << std::setw(12) << "final mean" << std::setw(12) << "final std" << std::setw(12) << "median"
+              << std::setw(10) << "diverged";
+    if (r.hasTestSplit) std::cout << std::setw(11) << "test loss" << "test acc";
+    std::cout << "\n";
+    for (const auto& o : r.optimizers) {
+        const bool allDiverged = o.divergedRuns == int(o.curves.loss.size());
+        std::cout << std::left << std::setw(22) << o.config.canonical(false) << std::setw(11) << fmt(o.config.lr, 3)
+                  << std::setw(7) << (o.tunedRate ? "tuned" : "given");
+        if (allDiverged)
+            std::cout << std::setw(36) << "diverged in every run";
+        else
+            std::cout << std::setw(12) << fmt(o.finalMean) << std::setw(12) << fmt(o.finalStd) << std::setw(12)
+                      << fmt(o.finalMedian);
+        std::cout << std::setw(10) << (std::to_string(o.divergedRuns) + "/" + std::to_string(o.curves.loss.size()));
+        if (r.hasTestSplit)
+            std::cout << std::setw(11) << fmt(o.testLossMean.value_or(NAN))
+                      << (o.testAccuracyMean ? fmt(100 * *o.testAccuracyMean, 4) + "%" : "-");
+        std::cout << "\n";
+    }
+    bool anyTuned = false;
+    for (const auto& o : r.optimizers) anyTuned = anyTuned || o.tunedRate;
+    if (anyTuned)
+        std::cout << "\ntuned: best mean final loss over " << r.config.tune.runs << " tuning instances (seed "
+                  << r.config.tune.seed << "), rates " << r.config.tune.minRate << ".." << r.config.tune.maxRate
+                  << ", " << r.config.tune.perDecade << " per decade\n";
+    for (const auto& o : r.optimizers)
+        if (o.divergedRuns > 0)
+            std::cout << "note: " << o.config.label() << " diverged (loss overflowed) in " << o.divergedRuns
+                      << " run(s); statistics are over the remaining runs\n";
+}
+
+} // namespace
+
+void addEvalCommand(CLI::App& app)
+{
+    auto o = std::make_shared<EvalOptions>();
+    auto* cmd = app.add_subcommand("eval", "Compare optimizers on the same sampled instances (paired), with tuned rates.");
+    addCommonOptions(cmd, *o);
+    cmd->add_option("--runs,-n", o->config.runs, "instances (runs), 1-10000")->capture_default_str();
+    cmd->add_option("--seed,-s", o->config.seed, "evaluation seed")->capture_default_str();
+    cmd->add_option("--csv", o->csv, "write per-step mean/std/median to FILE (- for stdout)");
+    cmd->add_option("--json", o->json, "write the results as JSON to FILE (- for stdout)");
+    cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
+    cmd->add_flag("--no-test", [o](std::int64_t) { o->config.testMetrics = false; }, "skip the test-split metrics");
+    cmd->callback([o] {
+        prepare(*o);
+        if (!o->plot.empty()) checkPlotPath(o->plot);
+        const EvalResult r = evaluate(o->config, progress(*o), &interrupted());
+        if (r.optimizers.empty() || (r.cancelled && r.completedSteps == 0)) {
+            std::cerr << "l2l: interrupted before any result\n";
+            return;
+        }
+        if (o->json != "-" && o->csv != "-") printTable(r);
+        if (!o->json.empty()) writeOutput(o->json, evalJson(r));
+        if (!o->csv.empty()) writeOutput(o->csv, evalCsv(r));
+        if (!o->plot.empty()) savePlot(r, o->plot);
+    });
+}
+
+void addTuneCommand(CLI::App& app)
+{
+    auto o = std::make_shared<EvalOptions>();
+    auto* cmd = app.add_subcommand("tune", "Search each optimizer's learning rate on a log grid and cache it.");
+    addCommonOptions(cmd, *o);
+    cmd->callback([o] {
+        prepare(*o);
+        auto cls = makeProblemClass<float>(o->config.problem);
+        TuningCache cache(o->config.cachePath.empty() ? defaultCachePath() : o->config.cachePath);
+        if (!cache.warning().empty()) std::cerr << "l2l: warning: " << cache.warning() << "\n";
+        std::cout << "problem " << cls->canonicalSpec() << ", " << o->config.steps << " steps, " << o->config.tune.runs
+                  << " tuning runs (seed " << o->config.tune.seed << ")\n";
+        for (const auto& text : o->config.optimizers) {
+            const UpdateRuleConfig rule = UpdateRuleConfig::parse(text);
+            const std::string key = TuningCache::key(cls->canonicalSpec(), rule, o->config.steps, o->config.tune);
+            TuneResult t;
+            if (!(o->config.useCache && cache.lookup(key, t))) {
+                t = tuneRate(*cls, rule, o->config.steps, o->config.tune, o->config.threads, &interrupted());
+                if (interrupted()) return;
+                if (o->config.useCache) cache.store(key, t);
+            }
+            std::cout << "\n" << rule.canonical(false) << (t.fromCache ? "  (cached)" : "") << "\n";
+            for (size_t i = 0; i < t.rates.size(); ++i)
+                std::cout << "  lr " << std::left << std::setw(11) << fmt(t.rates[i], 3) << " mean final loss "
+                          << (std::isfinite(t.finalMeans[i]) ? fmt(t.finalMeans[i]) : "diverged")
+                          << (t.rates[i] == t.bestRate ? "   <- best" : "") << "\n";
+        }
+        if (o->config.useCache) std::cout << "\ncache: " << cache.path() << "\n";
+    });
+}
+
+} // namespace l2l::cli

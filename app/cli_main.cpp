@@ -1,0 +1,29 @@
+// `l2l`: the headless command line of L2L Studio.
+#include "CliCommon.h"
+
+#include <iostream>
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"l2l - learning to learn by gradient descent by gradient descent, headless.\n"
+                 "Compare optimizers on problem classes and reproduce the paper's figures."};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "l2l 0.1.0");
+    l2l::cli::addProblemsCommand(app);
+    l2l::cli::addTuneCommand(app);
+    l2l::cli::addEvalCommand(app);
+    l2l::cli::addBenchCommand(app);
+    l2l::cli::installInterruptHandler();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const l2l::Error& e) {
+        std::cerr << "l2l: error: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "l2l: unexpected error: " << e.what() << "\n";
+        return 1;
+    }
+    return l2l::cli::interrupted() ? 130 : 0;
+}

@@ -1,0 +1,191 @@
+// The `l2l` command line as a user meets it: help, tables and files, and every bad-input case giving
+// a clear message and a non-zero exit, never a crash.
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+struct Run {
+    int code = -1;
+    QString out, err;
+    bool crashed = false;
+};
+
+Run l2l(const QStringList& args, int timeoutMs = 300000)
+{
+    QProcess p;
+    p.start(qEnvironmentVariable("L2L_BIN_DIR") + "/app/l2l", args);
+    Run r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    r.crashed = p.exitStatus() != QProcess::NormalExit;
+    r.code = p.exitCode();
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+
+private slots:
+    void help()
+    {
+        for (const QString cmd : {"", "problems", "tune", "eval", "bench"}) {
+            QStringList args;
+            if (!cmd.isEmpty()) args << cmd;
+            args << "--help";
+            const Run r = l2l(args);
+            QCOMPARE(r.code, 0);
+            QVERIFY2(r.out.contains("Usage") || r.out.contains("usage"), qPrintable(r.out));
+        }
+        QVERIFY(l2l({"eval", "--help"}).out.contains("--problem"));
+        QVERIFY(l2l({"eval", "--help"}).out.contains("--json"));
+    }
+    void problemsListsEverything()
+    {
+        const Run r = l2l({"problems"});
+        QCOMPARE(r.code, 0);
+        for (const char* name : {"quadratic", "mnist", "fashion-mnist", "rosenbrock", "saddle", "himmelblau", "sgd",
+                                 "nag", "rmsprop", "adam", "hidden=20", "activation=sigmoid"})
+            QVERIFY2(r.out.contains(name), name);
+    }
+    void badInput_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown problem") << QStringList{"eval", "--problem", "nosuch"}
+                                         << "unknown problem 'nosuch' (valid problems: quadratic, mnist";
+        QTest::newRow("unknown optimizer") << QStringList{"eval", "--optimizers", "sgd,adamw"}
+                                           << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam)";
+        QTest::newRow("unknown option") << QStringList{"eval", "--problem", "quadratic:dimm=3"}
+                                        << "unknown option 'dimm' (valid options: dim, init_std)";
+        QTest::newRow("out of range option") << QStringList{"eval", "--problem", "quadratic:dim=0"}
+                                             << "option 'dim' must be in [1, 4000], got 0";
+        QTest::newRow("runs") << QStringList{"eval", "--runs", "0"} << "runs must be in [1, 10000], got 0";
+        QTest::newRow("steps") << QStringList{"eval", "--steps", "-3"} << "steps must be in [1, 100000], got -3";
+        QTest::newRow("bad lr") << QStringList{"eval", "--optimizers", "adam:lr=-0.1"} << "option 'lr' must be in (0, 10000]";
+        QTest::newRow("missing data") << QStringList{"eval", "--problem", "mnist:data=/no/such/dir"}
+                                      << "data directory '/no/such/dir' does not exist";
+        QTest::newRow("plot extension") << QStringList{"eval", "--plot", "/tmp/out.txt"} << "must end in .png or .pdf";
+        QTest::newRow("tune unknown") << QStringList{"tune", "--optimizers", "lbfgs"} << "unknown optimizer 'lbfgs'";
+        QTest::newRow("tune grid") << QStringList{"tune", "--tune-min", "0"} << "tuning grid must satisfy";
+        QTest::newRow("unknown command") << QStringList{"train2"} << "train2";
+    }
+    void badInput()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const Run r = l2l(args);
+        QVERIFY(!r.crashed);
+        QVERIFY2(r.code != 0, qPrintable(r.out));
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    }
+    void corruptDataFile()
+    {
+        // A data directory whose train images are truncated: the message names the file and the fault.
+        QDir d(m_tmp.path());
+        d.mkdir("bad");
+        const QString dir = m_tmp.path() + "/bad";
+        const QString mnist = qEnvironmentVariable("L2L_SOURCE_DIR") + "/data/mnist/";
+        for (const QString f : {"train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
+            QVERIFY(QFile::copy(mnist + f, dir + "/" + f));
+        QFile src(mnist + "train-images-idx3-ubyte");
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        QFile dst(dir + "/train-images-idx3-ubyte");
+        QVERIFY(dst.open(QIODevice::WriteOnly));
+        dst.write(src.read(1000000));
+        dst.close();
+        const Run r = l2l({"eval", "--problem", "mnist:data=" + dir, "--optimizers", "adam:lr=0.01"});
+        QVERIFY(r.code != 0 && !r.crashed);
+        QVERIFY2(r.err.contains(dir + "/train-images-idx3-ubyte") && r.err.contains("truncated"), qPrintable(r.err));
+    }
+    void divergenceIsNamedNotPrintedAsNaN()
+    {
+        const Run r = l2l({"eval", "--optimizers", "sgd:lr=1000,adam:lr=0.1", "--runs", "3", "--steps", "50", "-q"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("diverged in every run"), qPrintable(r.out));
+        QVERIFY(r.out.contains("3/3"));
+        QVERIFY2(!r.out.contains("nan", Qt::CaseInsensitive) && !r.out.contains("inf", Qt::CaseInsensitive), qPrintable(r.out));
+    }
+    void jsonShape()
+    {
+        const Run r = l2l({"eval", "--problem", "quadratic", "--optimizers", "sgd:lr=0.01,adam:lr=0.1", "--runs", "4",
+                           "--steps", "10", "--seed", "3", "--json", "-", "-q"});
+        QCOMPARE(r.code, 0);
+        QJsonParseError err;
+        const QJsonObject doc = QJsonDocument::fromJson(r.out.toUtf8(), &err).object();
+        QVERIFY2(err.error == QJsonParseError::NoError, qPrintable(r.out));
+        QCOMPARE(doc["problem"].toString(), QString("quadratic"));
+        QCOMPARE(doc["steps"].toInt(), 10);
+        QCOMPARE(doc["runs"].toInt(), 4);
+        QCOMPARE(doc["seed"].toInt(), 3);
+        const QJsonArray opts = doc["optimizers"].toArray();
+        QCOMPARE(opts.size(), 2);
+        const QJsonObject adam = opts[1].toObject();
+        QCOMPARE(adam["name"].toString(), QString("adam"));
+        QCOMPARE(adam["learning_rate"].toDouble(), 0.1);
+        QCOMPARE(adam["loss_mean"].toArray().size(), 11);
+        QCOMPARE(adam["loss_std"].toArray().size(), 11);
+        QCOMPARE(adam["final_loss_mean"].toDouble(), adam["loss_mean"].toArray()[10].toDouble());
+        QVERIFY(adam.contains("final_loss_std"));
+        QVERIFY(!adam.contains("test_loss_mean")); // quadratics have no test split
+    }
+    void mnistJsonHasTestFields()
+    {
+        const Run r = l2l({"eval", "--problem", "mnist", "--optimizers", "adam:lr=0.01", "--runs", "2", "--steps", "20",
+                           "--json", "-", "-q"});
+        QCOMPARE(r.code, 0);
+        const QJsonObject adam = QJsonDocument::fromJson(r.out.toUtf8()).object()["optimizers"].toArray()[0].toObject();
+        QVERIFY(adam["test_loss_mean"].toDouble() > 0);
+        QVERIFY(adam["test_accuracy_mean"].toDouble() > 0.3);
+    }
+    void filesAndPlot()
+    {
+        const QString csv = m_tmp.path() + "/out.csv", png = m_tmp.path() + "/out.png", json = m_tmp.path() + "/out.json";
+        const Run r = l2l({"eval", "--optimizers", "sgd:lr=0.01,nag:lr=0.01,rmsprop:lr=0.03,adam:lr=0.1", "--runs", "5",
+                           "--steps", "30", "--csv", csv, "--plot", png, "--json", json, "-q"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("final mean"));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+        QCOMPARE(lines.size(), 1 + 4 * 31);
+        QVERIFY(lines[0].startsWith("optimizer,learning_rate,step,loss_mean"));
+        QImage img(png);
+        QVERIFY(!img.isNull());
+        QVERIFY(img.width() >= 600);
+        // Not a blank picture: many distinct colours (lines, bands, text).
+        QSet<QRgb> colours;
+        for (int y = 0; y < img.height(); y += 3)
+            for (int x = 0; x < img.width(); x += 3) colours.insert(img.pixel(x, y));
+        QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
+        QVERIFY(QFile::exists(json));
+    }
+    void tunePrintsGridAndCaches()
+    {
+        const QString cache = m_tmp.path() + "/tune-cache.json";
+        const Run r = l2l({"tune", "--optimizers", "sgd", "--steps", "20", "--tune-runs", "2", "--cache", cache});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("<- best"), qPrintable(r.out));
+        QVERIFY(r.out.contains("diverged"));
+        QVERIFY(QFile::exists(cache));
+        const Run again = l2l({"tune", "--optimizers", "sgd", "--steps", "20", "--tune-runs", "2", "--cache", cache});
+        QVERIFY(again.out.contains("(cached)"));
+        // eval with the same settings reuses that rate
+        const Run ev = l2l({"eval", "--optimizers", "sgd", "--steps", "20", "--tune-runs", "2", "--cache", cache, "--runs", "2"});
+        QCOMPARE(ev.code, 0);
+        QVERIFY2(ev.err.contains("cached rate"), qPrintable(ev.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

@@ -1,0 +1,219 @@
+// Paired evaluation, determinism across thread counts, divergence, tuning and its cache, cancellation.
+#include "Evaluation.h"
+#include "Quadratic.h"
+#include "Rng.h"
+#include "Tuning.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <fstream>
+
+using namespace l2l;
+
+namespace {
+EvalConfig quick(const std::string& problem, std::vector<std::string> opts, int runs, int steps)
+{
+    EvalConfig c;
+    c.problem = problem;
+    c.optimizers = std::move(opts);
+    c.runs = runs;
+    c.steps = steps;
+    c.useCache = false;
+    return c;
+}
+} // namespace
+
+class TestEvaluation : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+
+private slots:
+    void pairedInstances()
+    {
+        // Every optimizer starts from the same instance and theta_0: identical initial losses per run,
+        // and the same rule listed twice gives identical curves.
+        const auto r = evaluate(quick("quadratic", {"sgd:lr=0.01", "adam:lr=0.1", "adam:lr=0.1"}, 7, 20));
+        QCOMPARE(int(r.optimizers.size()), 3);
+        for (int run = 0; run < 7; ++run) {
+            QCOMPARE(r.optimizers[0].curves.loss[run][0], r.optimizers[1].curves.loss[run][0]);
+            QVERIFY(r.optimizers[0].curves.loss[run][5] != r.optimizers[1].curves.loss[run][5]);
+        }
+        QVERIFY(r.optimizers[1].curves.loss == r.optimizers[2].curves.loss);
+        QCOMPARE(int(r.optimizers[0].stats.mean.size()), 21);
+        QCOMPARE(r.completedSteps, 20);
+        QVERIFY(!r.cancelled);
+        // Runs differ from each other (fresh instances).
+        QVERIFY(r.optimizers[0].curves.loss[0][0] != r.optimizers[0].curves.loss[1][0]);
+    }
+    void statistics()
+    {
+        const auto r = evaluate(quick("quadratic", {"adam:lr=0.1"}, 5, 10));
+        const auto& o = r.optimizers[0];
+        double sum = 0;
+        for (const auto& run : o.curves.loss) sum += run[10];
+        QCOMPARE(o.finalMean, sum / 5);
+        QCOMPARE(o.stats.mean[10], o.finalMean);
+        double ss = 0;
+        for (const auto& run : o.curves.loss) ss += (run[10] - o.finalMean) * (run[10] - o.finalMean);
+        QVERIFY(std::abs(o.finalStd - std::sqrt(ss / 4)) < 1e-12);
+        QCOMPARE(o.stats.alive[10], 5);
+    }
+    void deterministicAcrossThreads_data()
+    {
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("quadratic") << "quadratic";
+        QTest::newRow("mnist") << "mnist";
+        QTest::newRow("rosenbrock") << "rosenbrock";
+    }
+    void deterministicAcrossThreads()
+    {
+        QFETCH(QString, problem);
+        std::vector<std::vector<std::vector<double>>> losses;
+        for (int threads : {1, 2, 3}) {
+            auto c = quick(problem.toStdString(), {"sgd:lr=0.001", "nag:lr=0.001", "rmsprop:lr=0.001", "adam:lr=0.001"}, 3, 15);
+            c.threads = threads;
+            c.testMetrics = false;
+            const auto r = evaluate(c);
+            std::vector<std::vector<double>> all;
+            for (const auto& o : r.optimizers)
+                for (const auto& run : o.curves.loss) all.push_back(run);
+            losses.push_back(all);
+        }
+        QVERIFY(losses[0] == losses[1]); // bit-identical
+        QVERIFY(losses[0] == losses[2]);
+    }
+    void divergenceIsReported()
+    {
+        const auto r = evaluate(quick("quadratic", {"sgd:lr=1000", "adam:lr=0.1"}, 4, 30));
+        const auto& bad = r.optimizers[0];
+        QCOMPARE(bad.divergedRuns, 4);
+        QVERIFY(std::isnan(bad.finalMean)); // no number: reported as diverged
+        for (int run = 0; run < 4; ++run) {
+            const int at = bad.curves.divergedAt[run];
+            QVERIFY(at > 0 && at < 30);
+            for (int t = at; t <= 30; ++t) QVERIFY(std::isnan(bad.curves.loss[run][t]));
+        }
+        QCOMPARE(r.optimizers[1].divergedRuns, 0);
+        QVERIFY(std::isfinite(r.optimizers[1].finalMean));
+    }
+    void tuningPicksTheBestMeanFinalLoss()
+    {
+        auto cls = makeProblemClass<float>("quadratic");
+        TuneConfig t;
+        t.minRate = 1e-3;
+        t.maxRate = 1;
+        t.perDecade = 2;
+        t.runs = 4;
+        const auto rule = UpdateRuleConfig::parse("sgd");
+        const auto result = tuneRate(*cls, rule, 50, t, 0, nullptr);
+        QCOMPARE(int(result.rates.size()), 7); // 1e-3 ... 1 at 2 per decade
+        QVERIFY(std::abs(result.rates.back() - 1.0) < 1e-12);
+        double best = INFINITY;
+        for (size_t i = 0; i < result.rates.size(); ++i)
+            if (std::isfinite(result.finalMeans[i]) && result.finalMeans[i] < best) best = result.finalMeans[i];
+        for (size_t i = 0; i < result.rates.size(); ++i)
+            if (result.finalMeans[i] == best) QCOMPARE(result.bestRate, result.rates[i]);
+        QVERIFY(std::isnan(result.finalMeans.back())); // lr 1 diverges on 10-d Gaussian quadratics
+        // Re-evaluating the rate independently on the tuning instances reproduces the grid value.
+        UpdateRuleConfig fixed = rule;
+        fixed.lr = result.bestRate;
+        const auto again = runLanes(*cls, {fixed}, 4, 50, t.seed, kTuneDomain, 1, false, nullptr, {}, nullptr);
+        double sum = 0;
+        for (const auto& run : again[0].loss) sum += run[50];
+        QCOMPARE(sum / 4, best);
+    }
+    void tuningAndEvaluationUseDifferentInstances()
+    {
+        auto cls = makeProblemClass<double>("quadratic");
+        for (std::uint64_t s = 0; s < 20; ++s) {
+            auto a = cls->sample(deriveSeed(s, 0, kEvalDomain));
+            auto b = cls->sample(deriveSeed(s, 0, kTuneDomain));
+            QVERIFY(dynamic_cast<Quadratic<double>&>(*a).w() != dynamic_cast<Quadratic<double>&>(*b).w());
+        }
+    }
+    void tunedRatesAreCached()
+    {
+        const std::string cachePath = (m_tmp.path() + "/cache/tuning.json").toStdString();
+        auto c = quick("quadratic", {"sgd", "adam"}, 3, 20);
+        c.useCache = true;
+        c.cachePath = cachePath;
+        c.tune.runs = 2;
+        std::vector<std::string> logs;
+        EvalCallbacks cb;
+        cb.log = [&](const std::string& l) { logs.push_back(l); };
+        const auto first = evaluate(c, cb);
+        QVERIFY(first.optimizers[0].tunedRate);
+        QVERIFY(QFile::exists(QString::fromStdString(cachePath)));
+        TuningCache cache(cachePath);
+        TuneResult hit;
+        QVERIFY(cache.lookup(TuningCache::key(first.canonicalProblem, UpdateRuleConfig::parse("adam"), 20, c.tune), hit));
+        QCOMPARE(hit.bestRate, first.optimizers[1].config.lr);
+        logs.clear();
+        const auto second = evaluate(c, cb);
+        QCOMPARE(second.optimizers[0].config.lr, first.optimizers[0].config.lr);
+        bool sawCached = false;
+        for (const auto& l : logs) sawCached = sawCached || l.find("cached rate") != std::string::npos;
+        QVERIFY(sawCached);
+        // A different step count is a different tuning problem.
+        QVERIFY(!cache.lookup(TuningCache::key(first.canonicalProblem, UpdateRuleConfig::parse("adam"), 21, c.tune), hit));
+    }
+    void corruptCacheIsRebuilt()
+    {
+        const std::string cachePath = (m_tmp.path() + "/corrupt.json").toStdString();
+        std::ofstream(cachePath) << "{\"format\": \"l2l-tuning-cache\", \"version\": 1, \"entries\": {\"x\": ";
+        TuningCache cache(cachePath);
+        QVERIFY(QString::fromStdString(cache.warning()).contains("corrupt.json"));
+        auto c = quick("quadratic", {"sgd"}, 2, 10);
+        c.useCache = true;
+        c.cachePath = cachePath;
+        c.tune.runs = 2;
+        const auto r = evaluate(c);
+        QVERIFY(r.optimizers[0].config.lr > 0);
+        TuningCache reread(cachePath);
+        QVERIFY(reread.warning().empty());
+    }
+    void cancelStopsAtTheNextStep()
+    {
+        std::atomic<bool> cancel{false};
+        EvalCallbacks cb;
+        int last = -1;
+        cb.onStep = [&](const EvalResult& partial, int step) {
+            last = step;
+            QCOMPARE(partial.completedSteps, step);
+            if (step == 5) cancel = true;
+        };
+        const auto r = evaluate(quick("quadratic", {"adam:lr=0.1"}, 3, 1000), cb, &cancel);
+        QVERIFY(r.cancelled);
+        QCOMPARE(r.completedSteps, 5);
+        QCOMPARE(last, 5);
+        QVERIFY(std::isnan(r.optimizers[0].curves.loss[0][6]));
+    }
+    void mnistLearnsAndReportsTestMetrics()
+    {
+        const auto r = evaluate(quick("mnist", {"adam:lr=0.01"}, 2, 60));
+        const auto& o = r.optimizers[0];
+        QVERIFY(std::abs(o.stats.mean[0] - std::log(10.0)) < 0.02);
+        QVERIFY2(o.finalMean < 1.0, qPrintable(QString::number(o.finalMean)));
+        QVERIFY(o.testLossMean.has_value());
+        QVERIFY(*o.testAccuracyMean > 0.6 && *o.testAccuracyMean <= 1.0);
+    }
+    void badConfig()
+    {
+        auto c = quick("quadratic", {"adam"}, 0, 10);
+        QVERIFY_THROWS_EXCEPTION(Error, evaluate(c));
+        c.runs = 1;
+        c.steps = 0;
+        QVERIFY_THROWS_EXCEPTION(Error, evaluate(c));
+        c.steps = 10;
+        c.optimizers.clear();
+        QVERIFY_THROWS_EXCEPTION(Error, evaluate(c));
+        c.optimizers = {"adam"};
+        c.tune.minRate = -1;
+        QVERIFY_THROWS_EXCEPTION(Error, evaluate(c));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestEvaluation)
+#include "test_evaluation.moc"

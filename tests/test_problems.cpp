@@ -1,0 +1,188 @@
+// Every problem's hand-written gradient against central finite differences, in double precision.
+#include "Functions2d.h"
+#include "GradCheck.h"
+#include "MlpProblem.h"
+#include "Quadratic.h"
+
+#include <QtTest>
+
+using namespace l2l;
+using l2l::test::checkProblem;
+
+class TestProblems : public QObject {
+    Q_OBJECT
+private slots:
+    void quadraticGradient_data();
+    void quadraticGradient();
+    void quadraticHessianVector();
+    void quadraticSampling();
+    void functions2dGradient_data();
+    void functions2dGradient();
+    void functions2dMinimaAreZero();
+    void mlpGradient_data();
+    void mlpGradient();
+    void mlpMinibatchesArePaired();
+    void mlpTestMetrics();
+};
+
+void TestProblems::quadraticGradient_data()
+{
+    QTest::addColumn<int>("dim");
+    QTest::newRow("dim 1") << 1;
+    QTest::newRow("dim 10") << 10;
+    QTest::newRow("dim 50") << 50;
+}
+
+void TestProblems::quadraticGradient()
+{
+    QFETCH(int, dim);
+    auto cls = makeProblemClass<double>("quadratic:dim=" + std::to_string(dim));
+    auto p = cls->sample(3);
+    Rng rng(5);
+    Vec<double> theta(dim);
+    for (Index i = 0; i < dim; ++i) theta(i) = rng.normal();
+    const auto r = checkProblem(*p, theta, dim, 3, 0, 1e-6);
+    qInfo("quadratic dim %d: max rel err %.3g, dir rel err %.3g", dim, r.maxRelError, r.maxDirRelError);
+    QVERIFY(r.maxRelError < 1e-7);
+    QVERIFY(r.maxDirRelError < 1e-7);
+}
+
+void TestProblems::quadraticHessianVector()
+{
+    // H v against finite differences of the gradient: (g(theta + h v) - g(theta - h v)) / 2h.
+    auto cls = makeProblemClass<double>("quadratic:dim=10");
+    auto p = cls->sample(11);
+    auto& q = dynamic_cast<Quadratic<double>&>(*p);
+    Rng rng(2);
+    Vec<double> theta(10), v(10), gp(10), gm(10), hv(10);
+    for (Index i = 0; i < 10; ++i) theta(i) = rng.normal(), v(i) = rng.normal();
+    const double h = 1e-5;
+    q.valueAndGradient(theta + h * v, gp, 0);
+    q.valueAndGradient(theta - h * v, gm, 0);
+    q.hessianVector(v, hv);
+    const double err = ((gp - gm) / (2 * h) - hv).norm() / hv.norm();
+    qInfo("quadratic Hessian-vector rel err %.3g", err);
+    QVERIFY(err < 1e-8);
+}
+
+void TestProblems::quadraticSampling()
+{
+    // Same seed -> same instance; W and y IID N(0,1); theta_0 ~ N(0, 0.01^2).
+    auto cls = makeProblemClass<double>("quadratic:dim=200");
+    auto a = cls->sample(42), b = cls->sample(42), c = cls->sample(43);
+    const auto& qa = dynamic_cast<Quadratic<double>&>(*a);
+    const auto& qb = dynamic_cast<Quadratic<double>&>(*b);
+    const auto& qc = dynamic_cast<Quadratic<double>&>(*c);
+    QVERIFY(qa.w() == qb.w());
+    QVERIFY(qa.w() != qc.w());
+    const double mean = qa.w().mean(), var = (qa.w().array() - mean).square().mean();
+    QVERIFY(std::abs(mean) < 0.02);
+    QVERIFY(std::abs(var - 1.0) < 0.03);
+    const Vec<double> t0 = a->initialTheta();
+    const double sd = std::sqrt(t0.squaredNorm() / double(t0.size()));
+    QVERIFY(sd > 0.008 && sd < 0.012);
+}
+
+void TestProblems::functions2dGradient_data()
+{
+    QTest::addColumn<QString>("spec");
+    for (const auto& info : problemCatalog())
+        if (info.twoD) QTest::newRow(info.name.c_str()) << QString::fromStdString(info.name);
+}
+
+void TestProblems::functions2dGradient()
+{
+    QFETCH(QString, spec);
+    auto cls = makeProblemClass<double>(spec.toStdString());
+    auto p = cls->sample(9);
+    Rng rng(1);
+    double worst = 0;
+    for (int k = 0; k < 20; ++k) {
+        Vec<double> theta(2);
+        theta << 3 * rng.normal(), 3 * rng.normal();
+        const auto r = checkProblem(*p, theta, 2, 2, 0, 1e-6);
+        worst = std::max({worst, r.maxRelError, r.maxDirRelError});
+    }
+    qInfo("%s: max rel err %.3g over 20 points", qPrintable(spec), worst);
+    QVERIFY(worst < 1e-6);
+}
+
+void TestProblems::functions2dMinimaAreZero()
+{
+    // Known minimisers have value 0 and zero gradient (needed for log-scale plots).
+    const std::vector<std::tuple<std::string, double, double>> minima = {
+        {"ill-conditioned", 0, 0}, {"rosenbrock", 1, 1}, {"saddle", 0, 1},  {"saddle", 0, -1},
+        {"himmelblau", 3, 2},      {"rastrigin", 0, 0},  {"beale", 3, 0.5}};
+    for (const auto& [name, x, y] : minima) {
+        auto cls = makeProblemClass<double>(name);
+        auto p = cls->sample(1);
+        Vec<double> theta(2), g(2);
+        theta << x, y;
+        const double v = p->valueAndGradient(theta, g, 0);
+        QVERIFY2(std::abs(v) < 1e-12 && g.norm() < 1e-9, name.c_str());
+    }
+}
+
+void TestProblems::mlpGradient_data()
+{
+    QTest::addColumn<QString>("spec");
+    QTest::addColumn<double>("scale"); // spread of the test point: large enough to exercise the nonlinearity
+    QTest::newRow("mnist default 784-20-10 sigmoid, paper init") << "mnist" << 0.0;
+    QTest::newRow("mnist sigmoid, wide point") << "mnist" << 0.3;
+    QTest::newRow("mnist 40 units") << "mnist:hidden=40" << 0.3;
+    QTest::newRow("mnist 20-20 relu") << "mnist:hidden=20-20,activation=relu" << 0.3;
+    QTest::newRow("mnist 20-20 tanh") << "mnist:hidden=20-20,activation=tanh" << 0.3;
+    QTest::newRow("mnist no hidden layer") << "mnist:hidden=none" << 0.3;
+    QTest::newRow("fashion-mnist") << "fashion-mnist:batch=32" << 0.3;
+}
+
+void TestProblems::mlpGradient()
+{
+    QFETCH(QString, spec);
+    QFETCH(double, scale);
+    auto cls = makeProblemClass<double>(spec.toStdString());
+    auto p = cls->sample(17);
+    Vec<double> theta = p->initialTheta();
+    Rng rng(3);
+    if (scale > 0)
+        for (Index i = 0; i < theta.size(); ++i) theta(i) = scale * rng.normal();
+    const auto r = checkProblem(*p, theta, 400, 4, 5, 1e-5);
+    qInfo("%s (scale %.2g): %d coords, max rel err %.3g, max abs err/|g|inf %.3g, dir rel err %.3g", qPrintable(spec),
+          scale, r.checked, r.maxRelError, r.maxAbsError, r.maxDirRelError);
+    QVERIFY(r.maxRelError < 1e-5);
+    QVERIFY(r.maxAbsError < 1e-6);
+    QVERIFY(r.maxDirRelError < 1e-6);
+}
+
+void TestProblems::mlpMinibatchesArePaired()
+{
+    // The minibatch of a step depends only on the instance seed and the step: what pairs the optimizers.
+    auto cls = makeProblemClass<float>("mnist");
+    auto a = cls->sample(5), b = cls->sample(5), c = cls->sample(6);
+    auto& ma = dynamic_cast<MlpProblem<float>&>(*a);
+    auto& mb = dynamic_cast<MlpProblem<float>&>(*b);
+    auto& mc = dynamic_cast<MlpProblem<float>&>(*c);
+    QCOMPARE(ma.batchIndices(3), mb.batchIndices(3));
+    QVERIFY(ma.batchIndices(3) != ma.batchIndices(4));
+    QVERIFY(ma.batchIndices(3) != mc.batchIndices(3));
+    QCOMPARE(int(ma.batchIndices(0).size()), 128);
+    QCOMPARE(a->dim(), Index(784 * 20 + 20 + 20 * 10 + 10)); // 15,910 as in the paper
+    // Initial loss on the plateau: small weights give ~uniform predictions, loss ~ ln 10.
+    Vec<float> g(a->dim());
+    const float f0 = a->valueAndGradient(a->initialTheta(), g, 0);
+    QVERIFY(std::abs(f0 - std::log(10.0f)) < 0.01f);
+}
+
+void TestProblems::mlpTestMetrics()
+{
+    auto cls = makeProblemClass<float>("mnist");
+    QVERIFY(cls->hasTestSplit());
+    auto p = cls->sample(1);
+    const auto m = p->testMetrics(p->initialTheta());
+    QVERIFY(m.has_value());
+    QVERIFY(std::abs(m->loss - std::log(10.0)) < 0.01);
+    QVERIFY(m->accuracy >= 0.0 && m->accuracy <= 1.0);
+}
+
+QTEST_APPLESS_MAIN(TestProblems)
+#include "test_problems.moc"

@@ -1,0 +1,84 @@
+// The shared spec syntax and the problem factory's validation messages.
+#include "Problem.h"
+#include "Spec.h"
+
+#include <QtTest>
+
+using namespace l2l;
+
+class TestSpec : public QObject {
+    Q_OBJECT
+private slots:
+    void parse()
+    {
+        const Spec s = Spec::parse("mnist:hidden=20-20, activation=relu");
+        QCOMPARE(QString::fromStdString(s.name), QString("mnist"));
+        QCOMPARE(int(s.options.size()), 2);
+        QCOMPARE(QString::fromStdString(s.get("activation", "")), QString("relu"));
+        QCOMPARE(QString::fromStdString(s.str()), QString("mnist:hidden=20-20,activation=relu"));
+        QCOMPARE(QString::fromStdString(Spec::parse("quadratic").str()), QString("quadratic"));
+    }
+    void parseErrors_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("empty") << "" << "empty name";
+        QTest::newRow("no value") << "mnist:hidden" << "option 'hidden' in 'mnist:hidden' has no value";
+        QTest::newRow("empty key") << "mnist:=3" << "empty key";
+        QTest::newRow("twice") << "quadratic:dim=3,dim=4" << "option 'dim' given twice";
+    }
+    void parseErrors()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, message);
+        try {
+            Spec::parse(text.toStdString());
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains(message), e.what());
+        }
+    }
+    void factoryErrors_data()
+    {
+        QTest::addColumn<QString>("spec");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown problem") << "cifar" << "unknown problem 'cifar' (valid problems: quadratic, mnist, fashion-mnist, quadratic2d";
+        QTest::newRow("unknown option") << "quadratic:dimension=3" << "problem 'quadratic': unknown option 'dimension' (valid options: dim, init_std)";
+        QTest::newRow("dim too small") << "quadratic:dim=0" << "option 'dim' must be in [1, 4000], got 0";
+        QTest::newRow("dim not int") << "quadratic:dim=3.5" << "'3.5' is not an integer";
+        QTest::newRow("bad activation") << "mnist:activation=gelu" << "option 'activation' must be one of sigmoid, relu, tanh, got 'gelu'";
+        QTest::newRow("bad hidden") << "mnist:hidden=20-x" << "'x' is not an integer";
+        QTest::newRow("hidden zero") << "mnist:hidden=20-0" << "sizes must be in [1, 4096], got 0";
+        QTest::newRow("batch range") << "mnist:batch=0" << "option 'batch' must be in [1, 10000]";
+        QTest::newRow("missing data dir") << "mnist:data=/nonexistent/mnist" << "data directory '/nonexistent/mnist' does not exist";
+        QTest::newRow("kappa") << "ill-conditioned:kappa=0.5" << "option 'kappa' must be in [1, 1e+06], got 0.5";
+        QTest::newRow("2d unknown option") << "rosenbrock:kappa=3" << "unknown option 'kappa' (valid options: x0, y0, start_noise)";
+    }
+    void factoryErrors()
+    {
+        QFETCH(QString, spec);
+        QFETCH(QString, message);
+        try {
+            makeProblemClass<float>(spec.toStdString());
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains(message), e.what());
+        }
+    }
+    void catalogueDrivesTheFactory()
+    {
+        // Every catalogued problem builds with its defaults, and its canonical spec builds the same class.
+        for (const auto& info : problemCatalog()) {
+            auto cls = makeProblemClass<float>(info.name);
+            QVERIFY(cls->dim() > 0);
+            auto again = makeProblemClass<float>(cls->canonicalSpec());
+            QCOMPARE(QString::fromStdString(again->canonicalSpec()), QString::fromStdString(cls->canonicalSpec()));
+        }
+        QCOMPARE(makeProblemClass<float>("mnist:hidden=40")->dim(), Index(784 * 40 + 40 + 40 * 10 + 10));
+        QCOMPARE(makeProblemClass<float>("mnist:hidden=20-20")->dim(), Index(784 * 20 + 20 + 20 * 20 + 20 + 20 * 10 + 10));
+        QCOMPARE(makeProblemClass<float>("quadratic:dim=50")->dim(), Index(50));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestSpec)
+#include "test_spec.moc"
