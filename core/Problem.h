@@ -31,6 +31,13 @@ public:
     virtual Vec<T> initialTheta() const = 0;
     // Loss and accuracy on the held-out test split, where the problem has one.
     virtual std::optional<TestMetrics> testMetrics(const CVecRef<T>& /*theta*/) { return std::nullopt; }
+    // Exact Hessian-vector product H(theta) v on the data of `step`, for meta-training with second
+    // derivatives. Problems without it return false from hasHessianVector().
+    virtual bool hasHessianVector() const { return false; }
+    virtual void hessianVector(const CVecRef<T>& /*theta*/, const CVecRef<T>& /*v*/, VecRef<T> /*out*/, int /*step*/)
+    {
+        throw Error("this problem has no Hessian-vector product");
+    }
 };
 
 template <typename T>

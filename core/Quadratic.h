@@ -14,6 +14,8 @@ public:
     Vec<T> initialTheta() const override { return m_theta0; }
     // Hessian-vector product 2 W^T W v (exact second derivatives for meta-training).
     void hessianVector(const CVecRef<T>& v, VecRef<T> out) const;
+    bool hasHessianVector() const override { return true; }
+    void hessianVector(const CVecRef<T>&, const CVecRef<T>& v, VecRef<T> out, int) override { hessianVector(v, out); }
     const Mat<T>& w() const { return m_w; }
     const Vec<T>& y() const { return m_y; }
 

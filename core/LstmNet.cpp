@@ -1,0 +1,130 @@
+#include "LstmNet.h"
+
+#include "Rng.h"
+
+#include <cmath>
+
+namespace l2l {
+
+std::string preprocessName(Preprocess p)
+{
+    return p == Preprocess::None ? "none" : "log-sign";
+}
+
+Preprocess preprocessFromName(const std::string& name)
+{
+    if (name == "none") return Preprocess::None;
+    if (name == "log-sign") return Preprocess::LogSign;
+    throw Error("unknown preprocessing '" + name + "' (valid: none, log-sign)");
+}
+
+Index LstmArch::paramCount() const
+{
+    Index n = 0;
+    for (int l = 0; l < layers; ++l) {
+        const int in = l == 0 ? inputSize() : hidden;
+        n += Index(4) * hidden * (in + hidden) + 4 * hidden;
+    }
+    return n + hidden + 1;
+}
+
+void LstmArch::validate() const
+{
+    if (layers < 1 || layers > 4) throw Error("lstm: layers must be in [1, 4], got " + std::to_string(layers));
+    if (hidden < 1 || hidden > 256) throw Error("lstm: hidden must be in [1, 256], got " + std::to_string(hidden));
+    if (!(p >= 1 && p <= 50)) throw Error("lstm: preprocessing p must be in [1, 50], got " + std::to_string(p));
+    if (!(outputScale > 0 && outputScale <= 100))
+        throw Error("lstm: output scale must be in (0, 100], got " + std::to_string(outputScale));
+}
+
+template <typename T>
+void preprocessGradient(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> x)
+{
+    if (arch.preprocess == Preprocess::None) {
+        x.row(0) = g.transpose();
+        return;
+    }
+    const T p = T(arch.p), threshold = T(std::exp(-arch.p)), ep = T(std::exp(arch.p));
+    for (Index k = 0; k < g.size(); ++k) {
+        const T a = std::abs(g(k));
+        if (a >= threshold) {
+            x(0, k) = std::log(a) / p;
+            x(1, k) = g(k) > 0 ? T(1) : T(-1);
+        } else {
+            x(0, k) = T(-1);
+            x(1, k) = ep * g(k);
+        }
+    }
+}
+
+template <typename T>
+void preprocessDerivative(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> dxdg)
+{
+    if (arch.preprocess == Preprocess::None) {
+        dxdg.setOnes();
+        return;
+    }
+    const T p = T(arch.p), threshold = T(std::exp(-arch.p)), ep = T(std::exp(arch.p));
+    for (Index k = 0; k < g.size(); ++k) {
+        if (std::abs(g(k)) >= threshold) {
+            dxdg(0, k) = T(1) / (p * g(k)); // d log|g| / dg = 1/g
+            dxdg(1, k) = T(0);
+        } else {
+            dxdg(0, k) = T(0);
+            dxdg(1, k) = ep;
+        }
+    }
+}
+
+template <typename T>
+LstmNet<T> LstmNet<T>::init(const LstmArch& arch, std::uint64_t seed)
+{
+    arch.validate();
+    LstmNet net{arch, Vec<T>::Zero(arch.paramCount())};
+    Rng rng(seed);
+    const double bound = 1.0 / std::sqrt(double(arch.hidden));
+    for (int l = 0; l < arch.layers; ++l) {
+        const auto o = net.offsets(l);
+        for (Index k = o.wx; k < o.b; ++k) net.params(k) = T(bound * (2 * rng.uniform() - 1));
+        for (int r = 0; r < arch.hidden; ++r) net.params(o.b + arch.hidden + r) = T(1); // forget gate
+    }
+    for (int r = 0; r < arch.hidden; ++r) net.params(net.outOffset() + r) = T(0.01 * rng.normal());
+    return net;
+}
+
+template <typename T>
+typename LstmNet<T>::LayerOffsets LstmNet<T>::offsets(int layer) const
+{
+    const Index H = arch.hidden;
+    Index off = 0;
+    for (int l = 0;; ++l) {
+        const int in = l == 0 ? arch.inputSize() : arch.hidden;
+        const LayerOffsets o{off, off + 4 * H * in, off + 4 * H * (in + H), in};
+        if (l == layer) return o;
+        off = o.b + 4 * H;
+    }
+}
+
+template <typename T>
+Index LstmNet<T>::outOffset() const
+{
+    return arch.paramCount() - arch.hidden - 1;
+}
+
+template <typename T>
+void LstmState<T>::reset(const LstmArch& arch, Index n)
+{
+    h.assign(size_t(arch.layers), Mat<T>::Zero(arch.hidden, n));
+    c.assign(size_t(arch.layers), Mat<T>::Zero(arch.hidden, n));
+}
+
+template struct LstmNet<float>;
+template struct LstmNet<double>;
+template struct LstmState<float>;
+template struct LstmState<double>;
+template void preprocessGradient<float>(const LstmArch&, const CVecRef<float>&, MatRef<float>);
+template void preprocessGradient<double>(const LstmArch&, const CVecRef<double>&, MatRef<double>);
+template void preprocessDerivative<float>(const LstmArch&, const CVecRef<float>&, MatRef<float>);
+template void preprocessDerivative<double>(const LstmArch&, const CVecRef<double>&, MatRef<double>);
+
+} // namespace l2l

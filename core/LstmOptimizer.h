@@ -1,0 +1,84 @@
+#pragma once
+// Running the coordinatewise LSTM optimizer over all N coordinates of an optimizee: forward steps
+// (with or without keeping activations), and the backward step of truncated BPTT.
+// Columns are processed in fixed blocks of kLstmBlock coordinates, in parallel; weight gradients are
+// accumulated per block and summed in block order, so results never depend on the thread count.
+#include "LstmNet.h"
+#include "UpdateRule.h"
+
+#include <memory>
+
+namespace l2l {
+
+constexpr Index kLstmBlock = 1024;
+
+// What one forward step keeps for backprop (N columns each).
+template <typename T>
+struct LstmStepCache {
+    Mat<T> x;                  // (I, N) preprocessed inputs
+    std::vector<Mat<T>> gates; // per layer (4H, N), activated
+    std::vector<Mat<T>> h, c;  // per layer (H, N), the state AFTER this step
+    void resize(const LstmArch& arch, Index n);
+};
+
+template <typename T>
+class LstmRunner {
+public:
+    LstmRunner(const LstmNet<T>* net, int threads) : m_net(net), m_threads(threads) {}
+    void setNet(const LstmNet<T>* net) { m_net = net; }
+    // Prepares scratch for n coordinates (no allocation happens in step() afterwards).
+    void reset(Index n);
+    // u = m(grad, state): advances `state`, writes the update. With `cache`, keeps the activations.
+    void forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update, LstmStepCache<T>* cache);
+
+private:
+    void forwardBlock(Index col, Index cols, const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update,
+                      LstmStepCache<T>* cache, int block);
+    const LstmNet<T>* m_net;
+    int m_threads;
+    Index m_n = 0;
+    std::vector<Mat<T>> m_x;                  // per block (I, cols) when not caching
+    std::vector<std::vector<Mat<T>>> m_gates; // per block, per layer (4H, cols) when not caching
+};
+
+// Gradients carried backwards in time (dL/dh and dL/dc per layer), and per-block weight gradients.
+template <typename T>
+class LstmBackward {
+public:
+    LstmBackward(const LstmNet<T>* net, int threads) : m_net(net), m_threads(threads) {}
+    void reset(Index n); // zero the carried gradients and the accumulators
+    // Backward of step s, given dL/du_s (N). `prev` is the state before step s, `cache` step s's
+    // activations. If dx is non-null it receives dL/dx_s (I, N), the gradient w.r.t. the preprocessed input.
+    void step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const std::vector<Mat<T>>& prevH,
+              const std::vector<Mat<T>>& prevC, Mat<T>* dx);
+    // dL/dphi accumulated since reset(), summed over blocks in a fixed order.
+    Vec<T> gradient() const;
+
+private:
+    void stepBlock(int block, Index col, Index cols, const CVecRef<T>& dU, const LstmStepCache<T>& cache,
+                   const std::vector<Mat<T>>& prevH, const std::vector<Mat<T>>& prevC, Mat<T>* dx);
+    const LstmNet<T>* m_net;
+    int m_threads;
+    Index m_n = 0;
+    std::vector<Mat<T>> m_dh, m_dc;  // per layer (H, N)
+    std::vector<Vec<T>> m_blockGrad; // per block, paramCount
+};
+
+// The learned optimizer as an update rule (for evaluation): theta <- theta + m(grad).
+template <typename T>
+class LstmRule : public UpdateRule<T> {
+public:
+    explicit LstmRule(LstmNet<T> net, int threads = 1);
+    void reset(Index dim) override;
+    void step(VecRef<T> theta, const CVecRef<T>& grad) override;
+    const LstmState<T>& state() const { return m_state; }
+    const Vec<T>& lastUpdate() const { return m_update; }
+
+private:
+    LstmNet<T> m_net;
+    LstmRunner<T> m_runner;
+    LstmState<T> m_state;
+    Vec<T> m_update;
+};
+
+} // namespace l2l

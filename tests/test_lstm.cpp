@@ -1,0 +1,271 @@
+// The LSTM optimizer's hand-written backward passes, in double precision: the cell against finite
+// differences, the batched runner against a per-coordinate loop, and the truncated-BPTT meta-gradient
+// against finite differences of the surrogate (first order) and of the true loss (second order).
+#include "Bptt.h"
+#include "GradCheck.h"
+#include "LstmOptimizer.h"
+#include "Rng.h"
+
+#include <QtTest>
+
+using namespace l2l;
+
+namespace {
+Mat<double> randomMat(Index r, Index c, Rng& rng, double s = 1.0)
+{
+    Mat<double> m(r, c);
+    for (Index j = 0; j < c; ++j)
+        for (Index i = 0; i < r; ++i) m(i, j) = s * rng.normal();
+    return m;
+}
+
+LstmArch arch(Preprocess pre, int layers = 2, int hidden = 20, double scale = 0.1)
+{
+    LstmArch a;
+    a.preprocess = pre;
+    a.layers = layers;
+    a.hidden = hidden;
+    a.outputScale = scale;
+    return a;
+}
+
+// A net with larger weights than init() gives, so that every path carries signal.
+LstmNet<double> randomNet(const LstmArch& a, std::uint64_t seed)
+{
+    LstmNet<double> net = LstmNet<double>::init(a, seed);
+    Rng rng(seed + 1);
+    for (Index k = 0; k < net.params.size(); ++k) net.params(k) += 0.3 * rng.normal();
+    return net;
+}
+
+// Warm-up window so that the checked window starts from a non-zero optimizer state.
+Trajectory<double> warmTrajectory(const LstmNet<double>& net, Problem<double>& problem, int warmSteps)
+{
+    Trajectory<double> traj;
+    traj.start(problem, net.arch);
+    Unroller<double> u(&net, 1);
+    if (warmSteps > 0) u.window(problem, traj, warmSteps, false, nullptr);
+    return traj;
+}
+
+struct MetaCheck {
+    double maxRel = 0, maxAbs = 0;
+    int checked = 0;
+};
+
+// Compares dphi from the unroller with central differences of `lossOf(phi)` over `count` entries.
+MetaCheck compare(const Vec<double>& analytic, const std::function<double(const Vec<double>&)>& lossOf,
+                  const Vec<double>& phi, int count, double h)
+{
+    MetaCheck r;
+    const double scale = std::max(analytic.cwiseAbs().maxCoeff(), 1e-12);
+    Rng rng(99);
+    for (int k = 0; k < count; ++k) {
+        const Index i = count >= phi.size() ? Index(k) : Index(rng.below(std::uint64_t(phi.size())));
+        if (i >= phi.size()) break;
+        Vec<double> p = phi;
+        p(i) += h;
+        const double fp = lossOf(p);
+        p(i) -= 2 * h;
+        const double fm = lossOf(p);
+        const double numeric = (fp - fm) / (2 * h);
+        const double err = std::abs(numeric - analytic(i));
+        r.maxAbs = std::max(r.maxAbs, err / scale);
+        if (std::abs(analytic(i)) > 1e-3 * scale) r.maxRel = std::max(r.maxRel, err / std::abs(analytic(i)));
+        ++r.checked;
+    }
+    return r;
+}
+} // namespace
+
+class TestLstm : public QObject {
+    Q_OBJECT
+private slots:
+    void cellBackward();
+    void batchedEqualsPerCoordinate_data();
+    void batchedEqualsPerCoordinate();
+    void firstOrderMetaGradient_data();
+    void firstOrderMetaGradient();
+    void secondOrderMetaGradient_data();
+    void secondOrderMetaGradient();
+    void preprocessing();
+};
+
+void TestLstm::cellBackward()
+{
+    const Index H = 7, I = 3, B = 5;
+    Rng rng(1);
+    const Mat<double> wx = randomMat(4 * H, I, rng, 0.5), wh = randomMat(4 * H, H, rng, 0.5);
+    const Vec<double> b = randomMat(4 * H, 1, rng, 0.5);
+    const Mat<double> x = randomMat(I, B, rng), h0 = randomMat(H, B, rng, 0.5), c0 = randomMat(H, B, rng);
+    const Mat<double> rh = randomMat(H, B, rng), rc = randomMat(H, B, rng); // L = <rh, h> + <rc, c>
+    auto loss = [&](const Mat<double>& wx_, const Mat<double>& wh_, const Vec<double>& b_, const Mat<double>& x_,
+                    const Mat<double>& h_, const Mat<double>& c_) {
+        Mat<double> gates(4 * H, B), c(H, B), h(H, B);
+        lstmCellForward<double>(wx_, wh_, b_, x_, h_, c_, gates, c, h);
+        return (rh.array() * h.array()).sum() + (rc.array() * c.array()).sum();
+    };
+    Mat<double> gates(4 * H, B), c(H, B), h(H, B);
+    lstmCellForward<double>(wx, wh, b, x, h0, c0, gates, c, h);
+    Mat<double> dc = rc, dhPrev(H, B), dx, dz, dWx = Mat<double>::Zero(4 * H, I), dWh = Mat<double>::Zero(4 * H, H);
+    Vec<double> db = Vec<double>::Zero(4 * H);
+    lstmCellBackward<double>(wx, wh, x, h0, c0, gates, c, rh, dc, dhPrev, &dx, dWx, dWh, db, dz);
+    double worst = 0;
+    auto check = [&](Mat<double> base, const Mat<double>& analytic, auto&& f) {
+        for (Index k = 0; k < base.size(); ++k) {
+            const double old = base(k), eps = 1e-6;
+            base(k) = old + eps;
+            const double fp = f(base);
+            base(k) = old - eps;
+            const double fm = f(base);
+            base(k) = old;
+            const double num = (fp - fm) / (2 * eps);
+            worst = std::max(worst, std::abs(num - analytic(k)) / std::max(1.0, std::abs(num)));
+        }
+    };
+    check(wx, dWx, [&](const Mat<double>& m) { return loss(m, wh, b, x, h0, c0); });
+    check(wh, dWh, [&](const Mat<double>& m) { return loss(wx, m, b, x, h0, c0); });
+    check(b, db, [&](const Mat<double>& m) { return loss(wx, wh, m, x, h0, c0); });
+    check(x, dx, [&](const Mat<double>& m) { return loss(wx, wh, b, m, h0, c0); });
+    check(h0, dhPrev, [&](const Mat<double>& m) { return loss(wx, wh, b, x, m, c0); });
+    check(c0, dc, [&](const Mat<double>& m) { return loss(wx, wh, b, x, h0, m); });
+    qInfo("LSTM cell: max error %.3g over all of dWx, dWh, db, dx, dh_prev, dc_prev", worst);
+    QVERIFY(worst < 1e-8);
+}
+
+void TestLstm::batchedEqualsPerCoordinate_data()
+{
+    QTest::addColumn<int>("threads");
+    QTest::newRow("1 thread") << 1;
+    QTest::newRow("2 threads") << 2;
+}
+
+void TestLstm::batchedEqualsPerCoordinate()
+{
+    // 2,500 coordinates span three blocks; each column must equal the same LSTM run on that coordinate alone.
+    QFETCH(int, threads);
+    const LstmNet<double> net = randomNet(arch(Preprocess::LogSign), 3);
+    const Index n = 2500;
+    Rng rng(4);
+    LstmRunner<double> batched(&net, threads);
+    LstmState<double> state;
+    state.reset(net.arch, n);
+    std::vector<LstmState<double>> single(3);
+    std::vector<Index> probe = {0, 1500, 2499};
+    LstmRunner<double> one(&net, 1);
+    for (auto& s : single) s.reset(net.arch, 1);
+    Vec<double> u(n), u1(1);
+    double worst = 0;
+    for (int step = 0; step < 4; ++step) {
+        Vec<double> g(n);
+        for (Index k = 0; k < n; ++k) g(k) = rng.normal() * std::pow(10.0, -4 * rng.uniform());
+        batched.forward(g, state, u, nullptr);
+        for (size_t p = 0; p < probe.size(); ++p) {
+            Vec<double> gk(1);
+            gk(0) = g(probe[p]);
+            one.forward(gk, single[p], u1, nullptr);
+            worst = std::max(worst, std::abs(u1(0) - u(probe[p])));
+            for (int l = 0; l < net.arch.layers; ++l)
+                worst = std::max(worst, (single[p].h[size_t(l)].col(0) - state.h[size_t(l)].col(probe[p])).cwiseAbs().maxCoeff());
+        }
+    }
+    QCOMPARE(worst, 0.0);
+}
+
+void TestLstm::firstOrderMetaGradient_data()
+{
+    QTest::addColumn<QString>("problem");
+    QTest::addColumn<int>("pre");
+    QTest::addColumn<int>("hidden");
+    QTest::addColumn<int>("entries"); // phi entries checked (all if >= paramCount)
+    QTest::newRow("quadratic, no preprocessing, every phi entry") << "quadratic" << 0 << 20 << 100000;
+    QTest::newRow("quadratic, log-sign, every phi entry") << "quadratic" << 1 << 20 << 100000;
+    QTest::newRow("mnist mlp, log-sign, 600 entries") << "mnist:hidden=5,batch=16" << 1 << 20 << 600;
+}
+
+void TestLstm::firstOrderMetaGradient()
+{
+    // Surrogate: record the optimizee gradients along one trajectory, freeze them as the optimizer's
+    // inputs, and differentiate L(phi) = sum_j f(theta_{s0+j}(phi)) by finite differences.
+    QFETCH(QString, problem);
+    QFETCH(int, pre);
+    QFETCH(int, hidden);
+    QFETCH(int, entries);
+    auto cls = makeProblemClass<double>(problem.toStdString());
+    auto prob = cls->sample(5);
+    const LstmNet<double> net = randomNet(arch(pre ? Preprocess::LogSign : Preprocess::None, 2, hidden, 0.1), 8);
+    const Trajectory<double> start = warmTrajectory(net, *prob, 3);
+    const int K = 5;
+    Trajectory<double> traj = start;
+    Unroller<double> unroller(&net, 2);
+    Vec<double> dphi;
+    std::vector<Vec<double>> inputs;
+    unroller.window(*prob, traj, K, false, &dphi, nullptr, &inputs);
+    auto surrogate = [&](const Vec<double>& phi) {
+        LstmNet<double> p{net.arch, phi};
+        Trajectory<double> t = start;
+        Unroller<double> u(&p, 1);
+        return u.window(*prob, t, K, false, nullptr, &inputs);
+    };
+    const MetaCheck r = compare(dphi, surrogate, net.params, entries, 1e-6);
+    qInfo("%s: first-order meta-gradient vs surrogate FD over %d of %d phi entries: max rel err %.3g, max abs err/|g|inf %.3g",
+          qPrintable(problem), r.checked, int(net.params.size()), r.maxRel, r.maxAbs);
+    QVERIFY(r.maxRel < 1e-5);
+    QVERIFY(r.maxAbs < 1e-7);
+}
+
+void TestLstm::secondOrderMetaGradient_data()
+{
+    QTest::addColumn<int>("pre");
+    QTest::newRow("no preprocessing") << 0;
+    QTest::newRow("log-sign") << 1;
+}
+
+void TestLstm::secondOrderMetaGradient()
+{
+    // With second derivatives, the meta-gradient is the exact gradient of the true truncated loss.
+    QFETCH(int, pre);
+    auto cls = makeProblemClass<double>("quadratic:dim=10");
+    auto prob = cls->sample(6);
+    const LstmNet<double> net = randomNet(arch(pre ? Preprocess::LogSign : Preprocess::None, 2, 20, 0.1), 9);
+    const Trajectory<double> start = warmTrajectory(net, *prob, 3);
+    const int K = 6;
+    Trajectory<double> traj = start;
+    Unroller<double> unroller(&net, 1);
+    Vec<double> dphi, dphiFirst;
+    unroller.window(*prob, traj, K, true, &dphi);
+    Trajectory<double> traj2 = start;
+    unroller.window(*prob, traj2, K, false, &dphiFirst);
+    auto trueLoss = [&](const Vec<double>& phi) {
+        LstmNet<double> p{net.arch, phi};
+        Trajectory<double> t = start;
+        Unroller<double> u(&p, 1);
+        return u.window(*prob, t, K, false, nullptr);
+    };
+    const MetaCheck r = compare(dphi, trueLoss, net.params, 100000, 1e-6);
+    const double differ = (dphi - dphiFirst).norm() / dphi.norm();
+    qInfo("second-order meta-gradient vs true-loss FD over %d entries: max rel err %.3g, max abs err %.3g; "
+          "first-order differs by %.3g (relative)", r.checked, r.maxRel, r.maxAbs, differ);
+    QVERIFY(r.maxRel < 1e-5);
+    QVERIFY(r.maxAbs < 1e-7);
+    QVERIFY(differ > 1e-3); // the second-order terms are really there
+}
+
+void TestLstm::preprocessing()
+{
+    LstmArch a = arch(Preprocess::LogSign);
+    Vec<double> g(4);
+    g << 1.0, -1e-2, 1e-6, -1e-5;
+    Mat<double> x(2, 4);
+    preprocessGradient<double>(a, g, x);
+    QCOMPARE(x(0, 0), 0.0);
+    QCOMPARE(x(1, 0), 1.0);
+    QVERIFY(std::abs(x(0, 1) - std::log(1e-2) / 10) < 1e-15);
+    QCOMPARE(x(1, 1), -1.0);
+    QCOMPARE(x(0, 2), -1.0); // |g| < e^-10 = 4.5e-5: (-1, e^p g)
+    QVERIFY(std::abs(x(1, 2) - std::exp(10.0) * 1e-6) < 1e-12);
+    QVERIFY(std::abs(x(0, 3) + 1.0) < 1e-15);
+}
+
+QTEST_APPLESS_MAIN(TestLstm)
+#include "test_lstm.moc"
