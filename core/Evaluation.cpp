@@ -1,5 +1,7 @@
 #include "Evaluation.h"
 
+#include "LstmOptimizer.h"
+#include "OptimizerFile.h"
 #include "Parallel.h"
 #include "Rng.h"
 
@@ -51,7 +53,15 @@ StepStats stepStats(const Curves& curves, int completedSteps)
     return s;
 }
 
-std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<UpdateRuleConfig>& rules, int runs,
+RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& problemSpec)
+{
+    if (!rule.learned()) return [rule] { return makeUpdateRule<float>(rule); };
+    const std::string path = rule.path.empty() ? bundledOptimizerPath(problemSpec) : rule.path;
+    auto net = std::make_shared<const LstmNet<float>>(loadOptimizer(path).net);
+    return [net] { return std::unique_ptr<UpdateRule<float>>(std::make_unique<LstmRule<float>>(*net, 1)); };
+}
+
+std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, int runs,
                              int steps, std::uint64_t seed, std::uint64_t domain, int threads, bool testMetrics,
                              const std::atomic<bool>* cancel,
                              const std::function<void(int, const std::vector<Curves>&)>& afterStep, int* completed)
@@ -79,7 +89,7 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<U
             const int run = index % runs;
             if (step == 0) { // set-up happens on the lane's own thread, in parallel
                 lane.problem = cls.sample(deriveSeed(seed, std::uint64_t(run), domain));
-                lane.rule = makeUpdateRule<float>(rules[size_t(index / runs)]);
+                lane.rule = rules[size_t(index / runs)]();
                 lane.theta = lane.problem->initialTheta();
                 lane.grad.resize(lane.theta.size());
                 lane.rule->reset(lane.theta.size());
@@ -175,6 +185,11 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     if (!cache.warning().empty()) log("warning: " + cache.warning());
     for (auto& rule : rules) {
         OptimizerResult r;
+        if (rule.learned()) {
+            if (rule.path.empty()) rule.path = bundledOptimizerPath(config.problem);
+            const Provenance p = loadOptimizer(rule.path).provenance;
+            r.provenance = "trained on " + p.problem + " for " + std::to_string(p.epochs) + " epochs";
+        }
         if (rule.tuned()) {
             const std::string key = TuningCache::key(result.canonicalProblem, rule, config.steps, config.tune);
             TuneResult tuned;
@@ -212,7 +227,9 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
         result.completedSteps = step;
         callbacks.onStep(result, step);
     };
-    auto curves = runLanes(*cls, rules, config.runs, config.steps, config.seed, kEvalDomain, config.threads,
+    std::vector<RuleFactory> factories;
+    for (const auto& rule : rules) factories.push_back(makeRuleFactory(rule, config.problem));
+    auto curves = runLanes(*cls, factories, config.runs, config.steps, config.seed, kEvalDomain, config.threads,
                            config.testMetrics, cancel, afterStep, &completed);
     result.completedSteps = completed;
     result.cancelled = completed < config.steps;

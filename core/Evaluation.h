@@ -36,7 +36,8 @@ struct StepStats {
 StepStats stepStats(const Curves& curves, int completedSteps);
 
 struct OptimizerResult {
-    UpdateRuleConfig config; // with the learning rate actually used
+    UpdateRuleConfig config; // with the learning rate actually used (lstm: the resolved file)
+    std::string provenance;  // lstm: what the optimizer was trained on
     bool tunedRate = false;  // rate came from the tuning search
     std::vector<double> tuneRates, tuneFinalMeans; // the search grid and its mean final losses (NaN = diverged)
     Curves curves;
@@ -77,7 +78,13 @@ struct EvalCallbacks {
 // Runs `runs` instances of every rule for `steps` steps (lanes in lock-step on `threads` threads) and
 // returns one Curves per rule. `afterStep(step, curves)` runs after every step with the curves so far;
 // returning false (or *cancel becoming true) stops early, and *completed says how many steps were done.
-std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<UpdateRuleConfig>& rules, int runs,
+// Builds a fresh update rule for one lane. A learned optimizer is loaded once and copied per lane.
+using RuleFactory = std::function<std::unique_ptr<UpdateRule<float>>()>;
+// Resolves `lstm` to the bundled optimizer of `problemSpec` (or its file) and loads it; hand-designed
+// rules must have their learning rate set.
+RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& problemSpec);
+
+std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, int runs,
                              int steps, std::uint64_t seed, std::uint64_t domain, int threads, bool testMetrics,
                              const std::atomic<bool>* cancel,
                              const std::function<void(int, const std::vector<Curves>&)>& afterStep, int* completed);

@@ -45,16 +45,11 @@ void preprocessGradient(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> x)
         return;
     }
     const T p = T(arch.p), threshold = T(std::exp(-arch.p)), ep = T(std::exp(arch.p));
-    for (Index k = 0; k < g.size(); ++k) {
-        const T a = std::abs(g(k));
-        if (a >= threshold) {
-            x(0, k) = std::log(a) / p;
-            x(1, k) = g(k) > 0 ? T(1) : T(-1);
-        } else {
-            x(0, k) = T(-1);
-            x(1, k) = ep * g(k);
-        }
-    }
+    const auto a = g.array().abs().transpose();
+    const auto big = a >= threshold;
+    // (log|g|/p, sgn g) where |g| >= e^-p, else (-1, e^p g); vectorised with select.
+    x.row(0) = big.select(a.max(threshold).log() / p, T(-1));
+    x.row(1) = big.select((g.array() > T(0)).template cast<T>().transpose() * T(2) - T(1), ep * g.array().transpose());
 }
 
 template <typename T>

@@ -57,6 +57,8 @@ struct LstmNet {
     LayerOffsets offsets(int layer) const;
     Index outOffset() const; // w_out, then b_out at outOffset() + H
 
+    // [Wx Wh] (4H, in+H): Wx and Wh are adjacent in column-major order, so this is one matrix.
+    Eigen::Map<const Mat<T>> w(int l) const { auto o = offsets(l); return {params.data() + o.wx, 4 * arch.hidden, o.in + arch.hidden}; }
     Eigen::Map<const Mat<T>> wx(int l) const { auto o = offsets(l); return {params.data() + o.wx, 4 * arch.hidden, o.in}; }
     Eigen::Map<const Mat<T>> wh(int l) const { auto o = offsets(l); return {params.data() + o.wh, 4 * arch.hidden, arch.hidden}; }
     Eigen::Map<const Vec<T>> b(int l) const { return {params.data() + offsets(l).b, 4 * arch.hidden}; }

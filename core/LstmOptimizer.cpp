@@ -6,7 +6,35 @@ namespace l2l {
 
 namespace {
 int blockCount(Index n) { return int((n + kLstmBlock - 1) / kLstmBlock); }
+
+template <typename T>
+void allocateScratch(std::vector<LstmBlockScratch<T>>& scratch, const LstmArch& a, Index n, bool gates)
+{
+    scratch.assign(size_t(blockCount(n)), {});
+    for (auto& s : scratch) {
+        for (int l = 0; l < a.layers; ++l) {
+            const int in = l == 0 ? a.inputSize() : a.hidden;
+            s.in.emplace_back(in + a.hidden, kLstmBlock);
+            if (gates) s.gates.emplace_back(4 * a.hidden, kLstmBlock);
+        }
+    }
 }
+
+// Runs body(block, firstColumn, columns) over all blocks, on `threads` threads.
+template <typename Fn>
+void forBlocks(Index n, int threads, Fn&& body)
+{
+    const int blocks = blockCount(n);
+    auto one = [&](int b) {
+        const Index col = Index(b) * kLstmBlock;
+        body(b, col, std::min(kLstmBlock, n - col));
+    };
+    if (threads == 1 || blocks == 1)
+        for (int b = 0; b < blocks; ++b) one(b);
+    else
+        parallelFor(blocks, threads, one);
+}
+} // namespace
 
 template <typename T>
 void LstmStepCache<T>::resize(const LstmArch& arch, Index n)
@@ -25,61 +53,54 @@ void LstmStepCache<T>::resize(const LstmArch& arch, Index n)
 template <typename T>
 void LstmRunner<T>::reset(Index n)
 {
-    const LstmArch& a = m_net->arch;
     m_n = n;
-    const int blocks = blockCount(n);
-    m_x.assign(size_t(blocks), Mat<T>(a.inputSize(), kLstmBlock));
-    m_gates.assign(size_t(blocks), std::vector<Mat<T>>(size_t(a.layers), Mat<T>(4 * a.hidden, kLstmBlock)));
+    allocateScratch(m_scratch, m_net->arch, n, true);
 }
 
 template <typename T>
 void LstmRunner<T>::forwardBlock(Index col, Index cols, const CVecRef<T>& grad, LstmState<T>& state,
-                                 VecRef<T> update, LstmStepCache<T>* cache, int block)
+                                 VecRef<T> update, LstmStepCache<T>* cache, LstmBlockScratch<T>& s)
 {
     const LstmNet<T>& net = *m_net;
     const LstmArch& a = net.arch;
-    auto x = cache ? cache->x.middleCols(col, cols) : m_x[size_t(block)].leftCols(cols);
-    preprocessGradient<T>(a, grad.segment(col, cols), x);
+    const Index H = a.hidden;
+    const int I = a.inputSize();
+    preprocessGradient<T>(a, grad.segment(col, cols), s.in[0].topLeftCorner(I, cols));
+    if (cache) cache->x.middleCols(col, cols) = s.in[0].topLeftCorner(I, cols);
     for (int l = 0; l < a.layers; ++l) {
         const size_t L = size_t(l);
-        auto gates = cache ? cache->gates[L].middleCols(col, cols) : m_gates[size_t(block)][L].leftCols(cols);
+        auto in = s.in[L].leftCols(cols);
         auto h = state.h[L].middleCols(col, cols);
         auto c = state.c[L].middleCols(col, cols);
-        // In place: gates are computed from h_prev before h and c are overwritten.
-        if (l == 0)
-            lstmCellForward<T>(net.wx(l), net.wh(l), net.b(l), x, h, c, gates, c, h);
-        else
-            lstmCellForward<T>(net.wx(l), net.wh(l), net.b(l), state.h[L - 1].middleCols(col, cols), h, c, gates, c, h);
+        if (l > 0) in.topRows(H) = state.h[L - 1].middleCols(col, cols); // the new h of the layer below
+        in.bottomRows(H) = h;                                             // h_prev, before it is overwritten
+        auto gates = cache ? cache->gates[L].middleCols(col, cols) : s.gates[L].leftCols(cols);
+        lstmCellForward<T>(net.w(l), net.b(l), in, c, gates, c, h);
         if (cache) {
             cache->h[L].middleCols(col, cols) = h;
             cache->c[L].middleCols(col, cols) = c;
         }
     }
     // u = scale * (w_out^T h_top + b_out)
-    const T scale = T(a.outputScale);
-    update.segment(col, cols).noalias() = (net.wOut().transpose() * state.h.back().middleCols(col, cols)).transpose();
-    update.segment(col, cols) = scale * (update.segment(col, cols).array() + net.bOut()).matrix();
+    auto u = update.segment(col, cols);
+    u.noalias() = state.h.back().middleCols(col, cols).transpose() * net.wOut();
+    u = T(a.outputScale) * (u.array() + net.bOut()).matrix();
 }
 
 template <typename T>
 void LstmRunner<T>::forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update, LstmStepCache<T>* cache)
 {
     if (grad.size() != m_n) reset(grad.size());
-    const int blocks = blockCount(m_n);
-    auto body = [&](int b) {
-        const Index col = Index(b) * kLstmBlock;
-        forwardBlock(col, std::min(kLstmBlock, m_n - col), grad, state, update, cache, b);
-    };
-    if (m_threads == 1 || blocks == 1)
-        for (int b = 0; b < blocks; ++b) body(b);
-    else
-        parallelFor(blocks, m_threads, body);
+    forBlocks(m_n, m_threads, [&](int b, Index col, Index cols) {
+        forwardBlock(col, cols, grad, state, update, cache, m_scratch[size_t(b)]);
+    });
 }
 
 template <typename T>
 void LstmBackward<T>::reset(Index n)
 {
     const LstmArch& a = m_net->arch;
+    if (n != m_n || m_scratch.empty()) allocateScratch(m_scratch, a, n, false);
     m_n = n;
     m_dh.assign(size_t(a.layers), Mat<T>::Zero(a.hidden, n));
     m_dc.assign(size_t(a.layers), Mat<T>::Zero(a.hidden, n));
@@ -93,6 +114,7 @@ void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<
     const LstmNet<T>& net = *m_net;
     const LstmArch& a = net.arch;
     const Index H = a.hidden;
+    LstmBlockScratch<T>& s = m_scratch[size_t(block)];
     Vec<T>& g = m_blockGrad[size_t(block)];
     const T scale = T(a.outputScale);
     const auto du = dU.segment(col, cols);
@@ -100,25 +122,25 @@ void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<
     const Index out = net.outOffset();
     g.segment(out, H).noalias() += scale * (cache.h.back().middleCols(col, cols) * du);
     g(out + H) += scale * du.sum();
-    Mat<T> dhTotal = m_dh.back().middleCols(col, cols);
-    dhTotal.noalias() += (scale * net.wOut()) * du.transpose();
-    Mat<T> dz, dxLayer;
+    s.dh = m_dh.back().middleCols(col, cols);
+    s.dh.noalias() += (scale * net.wOut()) * du.transpose();
     for (int l = a.layers - 1; l >= 0; --l) {
         const size_t L = size_t(l);
         const auto o = net.offsets(l);
-        Eigen::Map<Mat<T>> dWx(g.data() + o.wx, 4 * H, o.in), dWh(g.data() + o.wh, 4 * H, H);
+        Eigen::Map<Mat<T>> dW(g.data() + o.wx, 4 * H, o.in + H);
         Eigen::Map<Vec<T>> db(g.data() + o.b, 4 * H);
-        const Mat<T>& input = l == 0 ? cache.x : cache.h[L - 1];
-        const bool wantDx = l > 0 || dx;
-        lstmCellBackward<T>(net.wx(l), net.wh(l), input.middleCols(col, cols), prevH[L].middleCols(col, cols),
-                            prevC[L].middleCols(col, cols), cache.gates[L].middleCols(col, cols),
-                            cache.c[L].middleCols(col, cols), dhTotal, m_dc[L].middleCols(col, cols),
-                            m_dh[L].middleCols(col, cols), wantDx ? &dxLayer : nullptr, dWx, dWh, db, dz);
-        if (l > 0) {
-            dhTotal = m_dh[L - 1].middleCols(col, cols) + dxLayer; // layer below: recurrence + from above
-        } else if (dx) {
-            dx->middleCols(col, cols) = dxLayer;
-        }
+        auto in = s.in[L].leftCols(cols); // rebuild [x; h_prev] of this step
+        in.topRows(o.in) = l == 0 ? cache.x.middleCols(col, cols) : cache.h[L - 1].middleCols(col, cols);
+        in.bottomRows(H) = prevH[L].middleCols(col, cols);
+        s.din.resize(o.in + H, cols);
+        lstmCellBackward<T>(net.w(l), in, prevC[L].middleCols(col, cols), cache.gates[L].middleCols(col, cols),
+                            cache.c[L].middleCols(col, cols), s.dh, m_dc[L].middleCols(col, cols), s.din, dW, db,
+                            s.dz, s.tc);
+        m_dh[L].middleCols(col, cols) = s.din.bottomRows(H); // dL/dh_prev, carried to step s-1
+        if (l > 0)
+            s.dh = m_dh[L - 1].middleCols(col, cols) + s.din.topRows(H); // layer below: recurrence + from above
+        else if (dx)
+            dx->middleCols(col, cols) = s.din.topRows(o.in);
     }
 }
 
@@ -127,15 +149,7 @@ void LstmBackward<T>::step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, 
                            const std::vector<Mat<T>>& prevC, Mat<T>* dx)
 {
     if (dx) dx->resize(m_net->arch.inputSize(), m_n);
-    const int blocks = blockCount(m_n);
-    auto body = [&](int b) {
-        const Index col = Index(b) * kLstmBlock;
-        stepBlock(b, col, std::min(kLstmBlock, m_n - col), dU, cache, prevH, prevC, dx);
-    };
-    if (m_threads == 1 || blocks == 1)
-        for (int b = 0; b < blocks; ++b) body(b);
-    else
-        parallelFor(blocks, m_threads, body);
+    forBlocks(m_n, m_threads, [&](int b, Index col, Index cols) { stepBlock(b, col, cols, dU, cache, prevH, prevC, dx); });
 }
 
 template <typename T>

@@ -1,8 +1,9 @@
 #pragma once
 // Running the coordinatewise LSTM optimizer over all N coordinates of an optimizee: forward steps
 // (with or without keeping activations), and the backward step of truncated BPTT.
-// Columns are processed in fixed blocks of kLstmBlock coordinates, in parallel; weight gradients are
-// accumulated per block and summed in block order, so results never depend on the thread count.
+// Columns are processed in fixed blocks of kLstmBlock coordinates (small enough to stay in cache), in
+// parallel; weight gradients are accumulated per block and summed in block order, so results never
+// depend on the thread count.
 #include "LstmNet.h"
 #include "UpdateRule.h"
 
@@ -10,7 +11,7 @@
 
 namespace l2l {
 
-constexpr Index kLstmBlock = 1024;
+constexpr Index kLstmBlock = 256;
 
 // What one forward step keeps for backprop (N columns each).
 template <typename T>
@@ -21,24 +22,31 @@ struct LstmStepCache {
     void resize(const LstmArch& arch, Index n);
 };
 
+// Per-block work space, allocated once per problem size.
+template <typename T>
+struct LstmBlockScratch {
+    std::vector<Mat<T>> in;    // per layer [x; h_prev] (in+H, block)
+    std::vector<Mat<T>> gates; // per layer (4H, block), when not caching
+    Mat<T> din, dz, tc, dh;    // backward
+};
+
 template <typename T>
 class LstmRunner {
 public:
     LstmRunner(const LstmNet<T>* net, int threads) : m_net(net), m_threads(threads) {}
     void setNet(const LstmNet<T>* net) { m_net = net; }
-    // Prepares scratch for n coordinates (no allocation happens in step() afterwards).
+    // Prepares scratch for n coordinates (no allocation happens in forward() afterwards).
     void reset(Index n);
     // u = m(grad, state): advances `state`, writes the update. With `cache`, keeps the activations.
     void forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update, LstmStepCache<T>* cache);
 
 private:
     void forwardBlock(Index col, Index cols, const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update,
-                      LstmStepCache<T>* cache, int block);
+                      LstmStepCache<T>* cache, LstmBlockScratch<T>& s);
     const LstmNet<T>* m_net;
     int m_threads;
-    Index m_n = 0;
-    std::vector<Mat<T>> m_x;                  // per block (I, cols) when not caching
-    std::vector<std::vector<Mat<T>>> m_gates; // per block, per layer (4H, cols) when not caching
+    Index m_n = -1;
+    std::vector<LstmBlockScratch<T>> m_scratch;
 };
 
 // Gradients carried backwards in time (dL/dh and dL/dc per layer), and per-block weight gradients.
@@ -47,7 +55,7 @@ class LstmBackward {
 public:
     LstmBackward(const LstmNet<T>* net, int threads) : m_net(net), m_threads(threads) {}
     void reset(Index n); // zero the carried gradients and the accumulators
-    // Backward of step s, given dL/du_s (N). `prev` is the state before step s, `cache` step s's
+    // Backward of step s, given dL/du_s (N). `prevH`/`prevC` are the state before step s, `cache` step s's
     // activations. If dx is non-null it receives dL/dx_s (I, N), the gradient w.r.t. the preprocessed input.
     void step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const std::vector<Mat<T>>& prevH,
               const std::vector<Mat<T>>& prevC, Mat<T>* dx);
@@ -62,6 +70,7 @@ private:
     Index m_n = 0;
     std::vector<Mat<T>> m_dh, m_dc;  // per layer (H, N)
     std::vector<Vec<T>> m_blockGrad; // per block, paramCount
+    std::vector<LstmBlockScratch<T>> m_scratch;
 };
 
 // The learned optimizer as an update rule (for evaluation): theta <- theta + m(grad).

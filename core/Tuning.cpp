@@ -38,11 +38,11 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
     tune.validate();
     TuneResult out;
     out.rates = tune.grid();
-    std::vector<UpdateRuleConfig> rules;
+    std::vector<RuleFactory> rules;
     for (double lr : out.rates) {
         UpdateRuleConfig r = rule;
         r.lr = lr;
-        rules.push_back(r);
+        rules.push_back(makeRuleFactory(r, cls.canonicalSpec()));
     }
     int completed = 0;
     const auto curves =

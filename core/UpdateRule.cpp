@@ -1,6 +1,7 @@
 #include "UpdateRule.h"
 
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 namespace l2l {
@@ -55,6 +56,9 @@ const std::vector<UpdateRuleInfo>& updateRuleCatalog()
           {"beta1", "0.9", "in [0, 1)"},
           {"beta2", "0.999", "in [0, 1)"},
           {"eps", "1e-8", "in (0, 1]"}}},
+        {"lstm",
+         "theta <- theta + m(g, state; phi): a coordinatewise LSTM trained by `l2l train` (lstm = bundled, lstm:FILE)",
+         {{"path", "bundled", "optimizer file written by l2l train"}}},
     };
     return catalog;
 }
@@ -68,6 +72,12 @@ std::vector<std::string> updateRuleNames()
 
 UpdateRuleConfig UpdateRuleConfig::parse(const std::string& text)
 {
+    if (text.rfind("lstm:", 0) == 0 && text.find('=') == std::string::npos) {
+        UpdateRuleConfig c;
+        c.name = "lstm";
+        c.path = text.substr(5);
+        return c;
+    }
     const Spec spec = Spec::parse(text);
     const UpdateRuleInfo* info = nullptr;
     for (const auto& candidate : updateRuleCatalog())
@@ -77,6 +87,10 @@ UpdateRuleConfig UpdateRuleConfig::parse(const std::string& text)
     checkKeys(spec, info->options, what);
     UpdateRuleConfig c;
     c.name = spec.name;
+    if (c.learned()) {
+        c.path = spec.get("path", "");
+        return c;
+    }
     if (spec.has("lr") && spec.get("lr", "") != "tuned") {
         c.lr = doubleOption(spec, "lr", 0.0, 0.0, 1e4, what);
         if (c.lr <= 0) throw Error(what + ": option 'lr' must be in (0, 10000], got " + spec.get("lr", ""));
@@ -95,6 +109,7 @@ std::string UpdateRuleConfig::canonical(bool withLr) const
     std::ostringstream out;
     out.precision(17);
     out << name;
+    if (learned()) return path.empty() ? name : name + ":" + path;
     char sep = ':';
     auto put = [&](const char* key, double v) {
         out << sep << key << '=' << v;
@@ -116,6 +131,7 @@ std::string UpdateRuleConfig::canonical(bool withLr) const
 
 std::string UpdateRuleConfig::label() const
 {
+    if (learned()) return path.empty() ? name : name + ":" + std::filesystem::path(path).filename().string();
     if (tuned()) return name;
     std::ostringstream out;
     out << name << ":lr=" << lr;
@@ -125,6 +141,7 @@ std::string UpdateRuleConfig::label() const
 template <typename T>
 std::unique_ptr<UpdateRule<T>> makeUpdateRule(const UpdateRuleConfig& c)
 {
+    if (c.learned()) throw Error("internal: the lstm optimizer is built from its file (makeRuleFactory)");
     if (c.tuned()) throw Error("optimizer '" + c.name + "' has no learning rate (tune it first)");
     if (c.name == "sgd") return std::make_unique<Sgd<T>>(c.lr);
     if (c.name == "nag") return std::make_unique<Nag<T>>(c.lr, c.momentum);

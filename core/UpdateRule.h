@@ -22,7 +22,8 @@ public:
     virtual void step(VecRef<T> theta, const CVecRef<T>& grad) = 0;
 };
 
-// An update rule as the user names it: "adam", "adam:lr=0.01", "nag:lr=0.1,momentum=0.95".
+// An update rule as the user names it: "adam", "adam:lr=0.01", "nag:lr=0.1,momentum=0.95",
+// "lstm" (the bundled learned optimizer for the problem), "lstm:FILE" or "lstm:path=FILE".
 // A NaN learning rate means "tuned": the rate comes from the learning-rate search.
 struct UpdateRuleConfig {
     std::string name;
@@ -32,8 +33,10 @@ struct UpdateRuleConfig {
     double beta1 = 0.9;    // adam
     double beta2 = 0.999;  // adam
     double eps = 1e-8;     // rmsprop, adam
+    std::string path;      // lstm: optimizer file; empty = the bundled one for the problem
 
-    bool tuned() const { return lr != lr; }
+    bool learned() const { return name == "lstm"; }
+    bool tuned() const { return !learned() && lr != lr; }
     // Parses and validates (names the bad field and its range). Throws l2l::Error.
     static UpdateRuleConfig parse(const std::string& text);
     // "adam:beta1=0.9,..." with every hyper-parameter; with or without the learning rate.

@@ -119,7 +119,7 @@ private slots:
         // Re-evaluating the rate independently on the tuning instances reproduces the grid value.
         UpdateRuleConfig fixed = rule;
         fixed.lr = result.bestRate;
-        const auto again = runLanes(*cls, {fixed}, 4, 50, t.seed, kTuneDomain, 1, false, nullptr, {}, nullptr);
+        const auto again = runLanes(*cls, {makeRuleFactory(fixed, "quadratic")}, 4, 50, t.seed, kTuneDomain, 1, false, nullptr, {}, nullptr);
         double sum = 0;
         for (const auto& run : again[0].loss) sum += run[50];
         QCOMPARE(sum / 4, best);

@@ -93,23 +93,26 @@ private slots:
 
 void TestLstm::cellBackward()
 {
+    // L = <rh, h> + <rc, c>; every input of the cell against central differences.
     const Index H = 7, I = 3, B = 5;
     Rng rng(1);
-    const Mat<double> wx = randomMat(4 * H, I, rng, 0.5), wh = randomMat(4 * H, H, rng, 0.5);
+    const Mat<double> w = randomMat(4 * H, I + H, rng, 0.5);
     const Vec<double> b = randomMat(4 * H, 1, rng, 0.5);
-    const Mat<double> x = randomMat(I, B, rng), h0 = randomMat(H, B, rng, 0.5), c0 = randomMat(H, B, rng);
-    const Mat<double> rh = randomMat(H, B, rng), rc = randomMat(H, B, rng); // L = <rh, h> + <rc, c>
-    auto loss = [&](const Mat<double>& wx_, const Mat<double>& wh_, const Vec<double>& b_, const Mat<double>& x_,
-                    const Mat<double>& h_, const Mat<double>& c_) {
+    Mat<double> in(I + H, B);
+    in.topRows(I) = randomMat(I, B, rng);
+    in.bottomRows(H) = randomMat(H, B, rng, 0.5);
+    const Mat<double> c0 = randomMat(H, B, rng);
+    const Mat<double> rh = randomMat(H, B, rng), rc = randomMat(H, B, rng);
+    auto loss = [&](const Mat<double>& w_, const Vec<double>& b_, const Mat<double>& in_, const Mat<double>& c_) {
         Mat<double> gates(4 * H, B), c(H, B), h(H, B);
-        lstmCellForward<double>(wx_, wh_, b_, x_, h_, c_, gates, c, h);
+        lstmCellForward<double>(w_, b_, in_, c_, gates, c, h);
         return (rh.array() * h.array()).sum() + (rc.array() * c.array()).sum();
     };
     Mat<double> gates(4 * H, B), c(H, B), h(H, B);
-    lstmCellForward<double>(wx, wh, b, x, h0, c0, gates, c, h);
-    Mat<double> dc = rc, dhPrev(H, B), dx, dz, dWx = Mat<double>::Zero(4 * H, I), dWh = Mat<double>::Zero(4 * H, H);
+    lstmCellForward<double>(w, b, in, c0, gates, c, h);
+    Mat<double> dc = rc, din(I + H, B), dz, tc, dW = Mat<double>::Zero(4 * H, I + H);
     Vec<double> db = Vec<double>::Zero(4 * H);
-    lstmCellBackward<double>(wx, wh, x, h0, c0, gates, c, rh, dc, dhPrev, &dx, dWx, dWh, db, dz);
+    lstmCellBackward<double>(w, in, c0, gates, c, rh, dc, din, dW, db, dz, tc);
     double worst = 0;
     auto check = [&](Mat<double> base, const Mat<double>& analytic, auto&& f) {
         for (Index k = 0; k < base.size(); ++k) {
@@ -123,13 +126,11 @@ void TestLstm::cellBackward()
             worst = std::max(worst, std::abs(num - analytic(k)) / std::max(1.0, std::abs(num)));
         }
     };
-    check(wx, dWx, [&](const Mat<double>& m) { return loss(m, wh, b, x, h0, c0); });
-    check(wh, dWh, [&](const Mat<double>& m) { return loss(wx, m, b, x, h0, c0); });
-    check(b, db, [&](const Mat<double>& m) { return loss(wx, wh, m, x, h0, c0); });
-    check(x, dx, [&](const Mat<double>& m) { return loss(wx, wh, b, m, h0, c0); });
-    check(h0, dhPrev, [&](const Mat<double>& m) { return loss(wx, wh, b, x, m, c0); });
-    check(c0, dc, [&](const Mat<double>& m) { return loss(wx, wh, b, x, h0, m); });
-    qInfo("LSTM cell: max error %.3g over all of dWx, dWh, db, dx, dh_prev, dc_prev", worst);
+    check(w, dW, [&](const Mat<double>& m) { return loss(m, b, in, c0); });
+    check(b, db, [&](const Mat<double>& m) { return loss(w, m, in, c0); });
+    check(in, din, [&](const Mat<double>& m) { return loss(w, b, m, c0); });
+    check(c0, dc, [&](const Mat<double>& m) { return loss(w, b, in, m); });
+    qInfo("LSTM cell: max error %.3g over all of dW, db, d[x; h_prev], dc_prev", worst);
     QVERIFY(worst < 1e-8);
 }
 
@@ -142,7 +143,7 @@ void TestLstm::batchedEqualsPerCoordinate_data()
 
 void TestLstm::batchedEqualsPerCoordinate()
 {
-    // 2,500 coordinates span three blocks; each column must equal the same LSTM run on that coordinate alone.
+    // 2,500 coordinates span ten blocks; each column must equal the same LSTM run on that coordinate alone.
     QFETCH(int, threads);
     const LstmNet<double> net = randomNet(arch(Preprocess::LogSign), 3);
     const Index n = 2500;

@@ -1,0 +1,264 @@
+#include "MetaTrainer.h"
+
+#include "AtomicFile.h"
+#include "Evaluation.h"
+#include "LstmOptimizer.h"
+#include "Parallel.h"
+#include "Rng.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+
+namespace l2l {
+
+void MetaTrainConfig::validate() const
+{
+    arch.validate();
+    auto range = [](const char* field, long long v, long long lo, long long hi) {
+        if (v < lo || v > hi)
+            throw Error(std::string("train: ") + field + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                        "], got " + std::to_string(v));
+    };
+    range("epochs", epochs, 1, 10000000);
+    range("horizon", horizon, 1, 100000);
+    range("unroll", unroll, 1, horizon);
+    range("validate-every", validateEvery, 1, 10000000);
+    range("validation-runs", validationRuns, 1, 1000);
+    range("threads", threads, 0, 256);
+    if (!(learningRate > 0 && learningRate <= 1))
+        throw Error("train: learning rate must be in (0, 1], got " + std::to_string(learningRate));
+}
+
+MetaTrainer::MetaTrainer(const MetaTrainConfig& config)
+{
+    config.validate();
+    m_state.config = config;
+    m_state.net = LstmNet<float>::init(config.arch, deriveSeed(config.seed, 0, 0x1417));
+    m_state.best = m_state.net;
+    m_state.adamM.setZero(m_state.net.params.size());
+    m_state.adamV.setZero(m_state.net.params.size());
+    m_class = makeProblemClass<float>(config.problem);
+}
+
+MetaTrainer::MetaTrainer(MetaTrainState state) : m_state(std::move(state))
+{
+    m_state.config.validate();
+    m_class = makeProblemClass<float>(m_state.config.problem);
+}
+
+void MetaTrainer::adamStep(const Vec<float>& g)
+{
+    // Adam (Kingma & Ba) on phi, beta1 0.9, beta2 0.999, eps 1e-8.
+    const double b1 = 0.9, b2 = 0.999;
+    ++m_state.adamT;
+    m_state.adamM = float(b1) * m_state.adamM + float(1 - b1) * g;
+    m_state.adamV = float(b2) * m_state.adamV + float(1 - b2) * g.cwiseAbs2();
+    const double t = double(m_state.adamT);
+    const float step = float(m_state.config.learningRate * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t)));
+    m_state.net.params.array() -= step * m_state.adamM.array() / (m_state.adamV.array().sqrt() + 1e-8f);
+}
+
+double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted)
+{
+    const MetaTrainConfig& c = m_state.config;
+    auto problem = m_class->sample(deriveSeed(c.seed, std::uint64_t(m_state.epoch), kTrainDomain));
+    Trajectory<float> traj;
+    traj.start(*problem, c.arch);
+    Unroller<float> unroller(&m_state.net, c.threads);
+    Vec<float> dphi;
+    double sum = 0;
+    *aborted = false;
+    for (int done = 0; done < c.horizon;) {
+        const int k = std::min(c.unroll, c.horizon - done);
+        sum += unroller.window(*problem, traj, k, c.secondDerivatives, &dphi);
+        done += k;
+        if (dphi.allFinite() && std::isfinite(traj.loss))
+            adamStep(dphi);
+        else
+            ++m_state.skippedUpdates;
+        if (!std::isfinite(traj.loss) || (cancel && cancel->load())) {
+            *aborted = true; // diverged optimizee or stop request: end the episode here
+            return sum / done;
+        }
+    }
+    return sum / c.horizon;
+}
+
+double MetaTrainer::validate(const LstmNet<float>& net) const
+{
+    const MetaTrainConfig& c = m_state.config;
+    std::vector<double> means(size_t(c.validationRuns));
+    parallelFor(c.validationRuns, c.threads, [&](int run) {
+        auto problem = m_class->sample(deriveSeed(c.seed, std::uint64_t(run), kValidDomain));
+        Trajectory<float> traj;
+        traj.start(*problem, net.arch);
+        Unroller<float> unroller(&net, 1);
+        const double sum = unroller.window(*problem, traj, c.horizon, false, nullptr);
+        means[size_t(run)] = std::isfinite(sum) ? sum / c.horizon : std::numeric_limits<double>::infinity();
+    });
+    double total = 0;
+    for (double m : means) total += m;
+    return total / c.validationRuns;
+}
+
+void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, const std::atomic<bool>* cancel)
+{
+    using Clock = std::chrono::steady_clock;
+    const MetaTrainConfig& c = m_state.config;
+    const double before = m_state.elapsedSeconds;
+    const auto t0 = Clock::now();
+    const int startEpoch = m_state.epoch;
+    while (m_state.epoch < c.epochs && !(cancel && cancel->load())) {
+        bool aborted = false;
+        MetaHistoryPoint point;
+        point.metaLoss = episode(cancel, &aborted);
+        if (aborted && cancel && cancel->load()) break; // an unfinished epoch does not count
+        point.epoch = ++m_state.epoch;
+        if (m_state.epoch % c.validateEvery == 0 || m_state.epoch == c.epochs) {
+            point.validationLoss = validate(m_state.net);
+            if (point.validationLoss < m_state.bestValidation) {
+                m_state.bestValidation = point.validationLoss;
+                m_state.bestEpoch = m_state.epoch;
+                m_state.best = m_state.net;
+            }
+        }
+        m_state.history.push_back(point);
+        m_state.elapsedSeconds = before + std::chrono::duration<double>(Clock::now() - t0).count();
+        if (progress) {
+            MetaProgress p;
+            p.epoch = m_state.epoch;
+            p.epochs = c.epochs;
+            p.metaLoss = point.metaLoss;
+            p.validationLoss = point.validationLoss;
+            p.bestValidation = std::isfinite(m_state.bestValidation) ? m_state.bestValidation : NAN;
+            p.bestEpoch = m_state.bestEpoch;
+            p.elapsedSeconds = m_state.elapsedSeconds;
+            const double perEpoch = (m_state.elapsedSeconds - before) / double(m_state.epoch - startEpoch);
+            p.etaSeconds = perEpoch * (c.epochs - m_state.epoch);
+            p.skippedUpdates = m_state.skippedUpdates;
+            progress(p);
+        }
+    }
+}
+
+OptimizerFile MetaTrainer::bestOptimizer(const std::string& command) const
+{
+    const MetaTrainConfig& c = m_state.config;
+    OptimizerFile f;
+    const bool validated = m_state.bestEpoch >= 0;
+    f.net = validated ? m_state.best : m_state.net;
+    Provenance& p = f.provenance;
+    p.problem = c.problem;
+    p.seed = c.seed;
+    p.epochs = m_state.epoch;
+    p.bestEpoch = validated ? m_state.bestEpoch : m_state.epoch;
+    p.validationLoss = validated ? m_state.bestValidation : NAN;
+    p.horizon = c.horizon;
+    p.unroll = c.unroll;
+    p.learningRate = c.learningRate;
+    p.secondDerivatives = c.secondDerivatives;
+    p.command = command;
+    const std::time_t now = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    p.created = buf;
+    return f;
+}
+
+namespace {
+nlohmann::json vecJson(const Vec<float>& v)
+{
+    nlohmann::json a = nlohmann::json::array();
+    for (Index i = 0; i < v.size(); ++i) a.push_back(double(v(i)));
+    return a;
+}
+Vec<float> vecFrom(const nlohmann::json& a, Index n, const std::string& what)
+{
+    if (!a.is_array() || Index(a.size()) != n)
+        throw Error(what + " has " + std::to_string(a.size()) + " values, expected " + std::to_string(n));
+    Vec<float> v(n);
+    for (Index i = 0; i < n; ++i) {
+        const double x = a[size_t(i)].get<double>();
+        if (!std::isfinite(x)) throw Error(what + " value " + std::to_string(i) + " is not finite");
+        v(i) = float(x);
+    }
+    return v;
+}
+} // namespace
+
+void saveCheckpoint(const std::string& path, const MetaTrainState& s)
+{
+    const MetaTrainConfig& c = s.config;
+    OptimizerFile current{s.net, {}};
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& h : s.history)
+        history.push_back({h.epoch, h.metaLoss, std::isfinite(h.validationLoss) ? nlohmann::json(h.validationLoss) : nlohmann::json(nullptr)});
+    nlohmann::json doc = {
+        {"format", "l2l-train-checkpoint"},
+        {"version", 1},
+        {"config", {{"problem", c.problem}, {"epochs", c.epochs}, {"horizon", c.horizon}, {"unroll", c.unroll},
+                    {"learning_rate", c.learningRate}, {"validate_every", c.validateEvery},
+                    {"validation_runs", c.validationRuns}, {"second_derivatives", c.secondDerivatives},
+                    {"seed", c.seed}, {"threads", c.threads}}},
+        {"current", nlohmann::json::parse(optimizerToJson(current))},
+        {"best_weights", vecJson(s.best.params)},
+        {"adam_m", vecJson(s.adamM)},
+        {"adam_v", vecJson(s.adamV)},
+        {"adam_t", s.adamT},
+        {"epoch", s.epoch},
+        {"best_validation", std::isfinite(s.bestValidation) ? nlohmann::json(s.bestValidation) : nlohmann::json(nullptr)},
+        {"best_epoch", s.bestEpoch},
+        {"elapsed_seconds", s.elapsedSeconds},
+        {"skipped_updates", s.skippedUpdates},
+        {"history", history}};
+    writeFileAtomically(path, doc.dump() + "\n");
+}
+
+MetaTrainState loadCheckpoint(const std::string& path)
+{
+    const std::string where = "checkpoint '" + path + "'";
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(readFile(path));
+    } catch (const nlohmann::json::parse_error& e) {
+        throw Error(where + " is not valid JSON (" + std::string(e.what()) + ")");
+    }
+    if (!doc.is_object() || doc.value("format", "") != "l2l-train-checkpoint" || doc.value("version", 0) != 1)
+        throw Error(where + " is not an l2l training checkpoint of version 1");
+    MetaTrainState s;
+    try {
+        const auto& c = doc.at("config");
+        s.config.problem = c.at("problem").get<std::string>();
+        s.config.epochs = c.at("epochs").get<int>();
+        s.config.horizon = c.at("horizon").get<int>();
+        s.config.unroll = c.at("unroll").get<int>();
+        s.config.learningRate = c.at("learning_rate").get<double>();
+        s.config.validateEvery = c.at("validate_every").get<int>();
+        s.config.validationRuns = c.at("validation_runs").get<int>();
+        s.config.secondDerivatives = c.at("second_derivatives").get<bool>();
+        s.config.seed = c.at("seed").get<std::uint64_t>();
+        s.config.threads = c.at("threads").get<int>();
+        s.net = optimizerFromJson(doc.at("current").dump(), path + " (current weights)").net;
+        s.config.arch = s.net.arch;
+        const Index n = s.net.params.size();
+        s.best = {s.net.arch, vecFrom(doc.at("best_weights"), n, where + ": best_weights")};
+        s.adamM = vecFrom(doc.at("adam_m"), n, where + ": adam_m");
+        s.adamV = vecFrom(doc.at("adam_v"), n, where + ": adam_v");
+        s.adamT = doc.at("adam_t").get<long>();
+        s.epoch = doc.at("epoch").get<int>();
+        s.bestValidation = doc.at("best_validation").is_number() ? doc["best_validation"].get<double>() : INFINITY;
+        s.bestEpoch = doc.at("best_epoch").get<int>();
+        s.elapsedSeconds = doc.at("elapsed_seconds").get<double>();
+        s.skippedUpdates = doc.at("skipped_updates").get<int>();
+        for (const auto& h : doc.at("history"))
+            s.history.push_back({h.at(0).get<int>(), h.at(1).get<double>(), h.at(2).is_number() ? h[2].get<double>() : NAN});
+        s.config.validate();
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(where + " is malformed: " + std::string(e.what()));
+    }
+    return s;
+}
+
+} // namespace l2l

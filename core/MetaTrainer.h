@@ -1,0 +1,87 @@
+#pragma once
+// Meta-training of the LSTM optimizer (paper Sec. 2-3): every epoch a fresh optimizee from the class,
+// an episode of `horizon` steps cut into truncated-BPTT windows of `unroll` steps, one Adam step on phi
+// per window; every `validateEvery` epochs the mean loss over fixed held-out instances, keeping the
+// best phi (early stopping). Cancellable at any window, resumable from a checkpoint.
+#include "Bptt.h"
+#include "OptimizerFile.h"
+
+#include <atomic>
+#include <functional>
+#include <limits>
+
+namespace l2l {
+
+constexpr std::uint64_t kTrainDomain = 0x7A1;
+constexpr std::uint64_t kValidDomain = 0x7A11D;
+
+struct MetaTrainConfig {
+    std::string problem = "quadratic"; // problem class spec
+    LstmArch arch;                     // 2 layers of 20, log-sign preprocessing (p = 10), scale 0.1
+    int epochs = 1000;                 // fresh optimizees, in [1, 10^7]
+    int horizon = 100;                 // T: optimizee steps per episode, in [1, 100000]
+    int unroll = 20;                   // K: truncated-BPTT window, in [1, horizon]
+    double learningRate = 1e-3;        // Adam on phi, in (0, 1]
+    int validateEvery = 50;            // epochs between validations, in [1, epochs]
+    int validationRuns = 10;           // held-out instances, in [1, 1000]
+    bool secondDerivatives = false;    // follow d grad / d phi through Hessian-vector products
+    std::uint64_t seed = 1;            // initial phi, training and validation instances
+    int threads = 0;                   // 0 = all cores; results do not depend on it
+    void validate() const;             // throws l2l::Error naming the field and range
+};
+
+struct MetaHistoryPoint {
+    int epoch = 0;
+    double metaLoss = 0;                                              // mean f over the episode
+    double validationLoss = std::numeric_limits<double>::quiet_NaN(); // where validated
+};
+
+struct MetaProgress {
+    int epoch = 0, epochs = 0;  // epochs done, total
+    double metaLoss = 0;
+    double validationLoss = std::numeric_limits<double>::quiet_NaN();
+    double bestValidation = std::numeric_limits<double>::quiet_NaN();
+    int bestEpoch = -1;
+    double elapsedSeconds = 0, etaSeconds = 0;
+    int skippedUpdates = 0;     // windows whose meta-gradient was not finite (no step taken)
+};
+
+// Everything needed to continue a run where it stopped.
+struct MetaTrainState {
+    MetaTrainConfig config;
+    LstmNet<float> net, best;
+    Vec<float> adamM, adamV;
+    long adamT = 0;
+    int epoch = 0;
+    double bestValidation = std::numeric_limits<double>::infinity();
+    int bestEpoch = -1;
+    double elapsedSeconds = 0;
+    int skippedUpdates = 0;
+    std::vector<MetaHistoryPoint> history;
+};
+
+class MetaTrainer {
+public:
+    explicit MetaTrainer(const MetaTrainConfig& config);
+    explicit MetaTrainer(MetaTrainState state); // resume
+    // Trains until config.epochs are done or *cancel becomes true (checked after every window).
+    void run(const std::function<void(const MetaProgress&)>& progress, const std::atomic<bool>* cancel);
+    // Mean over the validation instances of the mean loss over the horizon.
+    double validate(const LstmNet<float>& net) const;
+    const MetaTrainState& state() const { return m_state; }
+    // The best optimizer so far (the current one if never validated), with its provenance.
+    OptimizerFile bestOptimizer(const std::string& command) const;
+
+private:
+    double episode(const std::atomic<bool>* cancel, bool* aborted);
+    void adamStep(const Vec<float>& grad);
+
+    MetaTrainState m_state;
+    std::unique_ptr<ProblemClass<float>> m_class;
+};
+
+// Checkpoints: the training state as JSON (atomic save; validated load).
+void saveCheckpoint(const std::string& path, const MetaTrainState& state);
+MetaTrainState loadCheckpoint(const std::string& path);
+
+} // namespace l2l

@@ -1,0 +1,45 @@
+#pragma once
+// The file format of a trained optimizer: versioned, human-readable JSON (format "l2l-optimizer",
+// version 1) holding the architecture, preprocessing, output scale, the weights and their provenance.
+//
+//   {"format": "l2l-optimizer", "version": 1,
+//    "architecture": {"type": "coordinatewise-lstm", "layers": 2, "hidden": 20,
+//                     "preprocess": "log-sign", "p": 10, "output_scale": 0.1},
+//    "weights": [...],                 // LstmNet::params, see LstmNet.h for the layout
+//    "provenance": {"problem": ..., "seed": ..., "epochs": ..., "best_epoch": ..., "validation_loss": ...,
+//                   "horizon": ..., "unroll": ..., "learning_rate": ..., "second_derivatives": ...,
+//                   "command": "l2l train ...", "created": "2026-11-28T03:40:00Z", "tool": "l2l 0.1.0"}}
+//
+// Saving is atomic (temp file + rename). Loading checks format, version, shapes and finiteness and
+// throws l2l::Error naming the file and what is wrong.
+#include "LstmNet.h"
+
+#include <string>
+
+namespace l2l {
+
+struct Provenance {
+    std::string problem;
+    std::uint64_t seed = 0;
+    int epochs = 0, bestEpoch = -1, horizon = 0, unroll = 0;
+    double validationLoss = 0, learningRate = 0;
+    bool secondDerivatives = false;
+    std::string command, created, tool = "l2l 0.1.0";
+};
+
+struct OptimizerFile {
+    LstmNet<float> net;
+    Provenance provenance;
+};
+
+void saveOptimizer(const std::string& path, const OptimizerFile& file);
+OptimizerFile loadOptimizer(const std::string& path);
+std::string optimizerToJson(const OptimizerFile& file);
+OptimizerFile optimizerFromJson(const std::string& text, const std::string& pathForMessages);
+
+// The bundled optimizer for a problem family ("quadratic", "mnist", 2-d functions, ...):
+// <resources>/optimizers/<family>.json. Throws l2l::Error if none is bundled for that family.
+std::string bundledOptimizerPath(const std::string& problemSpec);
+std::string resourceDir(); // $L2L_RESOURCE_DIR, else the source tree's resources/
+
+} // namespace l2l
