@@ -2,6 +2,7 @@
 
 #include "AtomicFile.h"
 #include "LossPlot.h"
+#include "Stats.h"
 
 #include <QApplication>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,12 @@
 #include <sstream>
 
 namespace l2l::cli {
+
+std::string& commandLine()
+{
+    static std::string line;
+    return line;
+}
 
 std::atomic<bool>& interrupted()
 {
@@ -96,6 +103,26 @@ std::string evalJson(const EvalResult& r)
             j["test_accuracy_mean"] = number(o.testAccuracyMean.value_or(NAN));
         }
         opts.push_back(j);
+    }
+    // Paired comparison of each optimizer with the one of lowest mean final loss.
+    int best = -1;
+    for (size_t i = 0; i < r.optimizers.size(); ++i)
+        if (std::isfinite(r.optimizers[i].finalMean) && (best < 0 || r.optimizers[i].finalMean < r.optimizers[size_t(best)].finalMean))
+            best = int(i);
+    auto finals = [&](const OptimizerResult& o) {
+        std::vector<double> v;
+        for (const auto& run : o.curves.loss) v.push_back(run[size_t(r.completedSteps)]);
+        return v;
+    };
+    for (size_t i = 0; best >= 0 && i < r.optimizers.size(); ++i) {
+        if (int(i) == best) continue;
+        const PairedComparison c = pairedCompare(finals(r.optimizers[size_t(best)]), finals(r.optimizers[i]));
+        opts[i]["paired_vs_best"] = {{"best", r.optimizers[size_t(best)].config.label()},
+                                     {"pairs", c.pairs},
+                                     {"best_wins_fraction", c.winFraction},
+                                     {"mean_difference", c.meanDiff},
+                                     {"t", number(c.t)},
+                                     {"p", number(c.p)}};
     }
     doc["optimizers"] = opts;
     return doc.dump(2) + "\n";

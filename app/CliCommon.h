@@ -18,6 +18,10 @@ void addProblemsCommand(CLI::App& app);
 void addEvalCommand(CLI::App& app);
 void addTuneCommand(CLI::App& app);
 void addBenchCommand(CLI::App& app);
+void addTrainCommand(CLI::App& app);
+
+// The command line as typed (recorded in trained optimizer files).
+std::string& commandLine();
 
 // "sgd,adam:lr=0.1,beta1=0.8,nag" -> {"sgd", "adam:lr=0.1,beta1=0.8", "nag"}: a piece with '=' but no
 // ':' continues the previous optimizer's options.

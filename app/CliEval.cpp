@@ -2,6 +2,7 @@
 #include "CliCommon.h"
 
 #include "Problem.h"
+#include "Stats.h"
 
 #include <unistd.h>
 
@@ -65,20 +66,46 @@ EvalCallbacks progress(const EvalOptions& o)
     return cb;
 }
 
+std::vector<double> finals(const EvalResult& r, const OptimizerResult& o)
+{
+    std::vector<double> v;
+    for (const auto& run : o.curves.loss) v.push_back(run[size_t(r.completedSteps)]);
+    return v;
+}
+
+// Paired comparison of every optimizer with the one of lowest mean final loss.
+void printPaired(const EvalResult& r)
+{
+    const OptimizerResult* best = nullptr;
+    for (const auto& o : r.optimizers)
+        if (std::isfinite(o.finalMean) && (!best || o.finalMean < best->finalMean)) best = &o;
+    if (!best || r.optimizers.size() < 2 || r.config.runs < 2) return;
+    std::cout << "\npaired with the best mean, " << best->config.label() << " (same runs; final loss):\n";
+    for (const auto& o : r.optimizers) {
+        if (&o == best) continue;
+        const PairedComparison c = pairedCompare(finals(r, *best), finals(r, o));
+        std::cout << "  " << best->config.label() << " lower than " << o.config.label() << " in " << c.winFraction * c.pairs
+                  << "/" << c.pairs << " runs (" << fmt(100 * c.winFraction, 3) << "%), mean difference "
+                  << fmt(c.meanDiff) << ", paired t = " << fmt(c.t, 3) << ", p = " << fmt(c.p, 2) << "\n";
+    }
+}
+
 void printTable(const EvalResult& r)
 {
     std::cout << "problem " << r.config.problem << "  (" << r.canonicalProblem << ")\n"
               << "runs " << r.config.runs << ", steps " << r.completedSteps << (r.cancelled ? " (interrupted)" : "")
               << ", seed " << r.config.seed << "; same instances, initial points and minibatches for every optimizer\n\n";
-    std::cout << std::left << std::setw(22) << "optimizer" << std::setw(11) << "lr" << std::setw(7) << "rate"
+    size_t width = 10;
+    for (const auto& o : r.optimizers) width = std::max(width, o.config.label().size() + 2);
+    std::cout << std::left << std::setw(int(width)) << "optimizer" << std::setw(11) << "lr" << std::setw(8) << "rate"
               << std::setw(12) << "final mean" << std::setw(12) << "final std" << std::setw(12) << "median"
               << std::setw(10) << "diverged";
     if (r.hasTestSplit) std::cout << std::setw(11) << "test loss" << "test acc";
     std::cout << "\n";
     for (const auto& o : r.optimizers) {
         const bool allDiverged = o.divergedRuns == int(o.curves.loss.size());
-        std::cout << std::left << std::setw(22) << o.config.canonical(false) << std::setw(11) << fmt(o.config.lr, 3)
-                  << std::setw(7) << (o.tunedRate ? "tuned" : "given");
+        std::cout << std::left << std::setw(int(width)) << o.config.label() << std::setw(11) << fmt(o.config.lr, 3)
+                  << std::setw(8) << (o.config.learned() ? "learned" : o.tunedRate ? "tuned" : "given");
         if (allDiverged)
             std::cout << std::setw(36) << "diverged in every run";
         else
@@ -90,12 +117,15 @@ void printTable(const EvalResult& r)
                       << (o.testAccuracyMean ? fmt(100 * *o.testAccuracyMean, 4) + "%" : "-");
         std::cout << "\n";
     }
+    printPaired(r);
     bool anyTuned = false;
     for (const auto& o : r.optimizers) anyTuned = anyTuned || o.tunedRate;
     if (anyTuned)
         std::cout << "\ntuned: best mean final loss over " << r.config.tune.runs << " tuning instances (seed "
                   << r.config.tune.seed << "), rates " << r.config.tune.minRate << ".." << r.config.tune.maxRate
                   << ", " << r.config.tune.perDecade << " per decade\n";
+    for (const auto& o : r.optimizers)
+        if (o.config.learned()) std::cout << o.config.label() << ": " << o.config.path << ", " << o.provenance << "\n";
     for (const auto& o : r.optimizers)
         if (o.divergedRuns > 0)
             std::cout << "note: " << o.config.label() << " diverged (loss overflowed) in " << o.divergedRuns

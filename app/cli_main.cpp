@@ -12,7 +12,11 @@ int main(int argc, char** argv)
     l2l::cli::addProblemsCommand(app);
     l2l::cli::addTuneCommand(app);
     l2l::cli::addEvalCommand(app);
+    l2l::cli::addTrainCommand(app);
     l2l::cli::addBenchCommand(app);
+    std::string line = "l2l";
+    for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+    l2l::cli::commandLine() = line;
     l2l::cli::installInterruptHandler();
     try {
         app.parse(argc, argv);

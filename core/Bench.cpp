@@ -1,10 +1,13 @@
 #include "Bench.h"
 
+#include "Bptt.h"
 #include "MlpProblem.h"
 #include "UpdateRule.h"
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 namespace l2l {
 
@@ -76,6 +79,67 @@ std::vector<BenchLine> runBenchmarks(const std::string& mlpSpec, int repeats, in
         lines.push_back({info.name + " step", t / ruleDim, "parameter", 0,
                          "on " + std::to_string(ruleDim) + " parameters, 1 thread"});
     }
+    return lines;
+}
+
+double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize)
+{
+    double flops = 2.0 * hidden; // output layer
+    for (int l = 0; l < layers; ++l) flops += 2.0 * 4 * hidden * ((l == 0 ? inputSize : hidden) + hidden);
+    return flops;
+}
+
+double peakMemoryMiB()
+{
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0) {
+            std::istringstream fields(line.substr(6));
+            double kib = 0;
+            fields >> kib;
+            return kib / 1024.0;
+        }
+    return 0;
+}
+
+std::vector<BenchLine> runLstmBenchmarks(const std::string& mlpSpec, int repeats, int threads)
+{
+    std::vector<BenchLine> lines;
+    const LstmArch arch;
+    const LstmNet<float> net = LstmNet<float>::init(arch, 1);
+    auto cls = makeProblemClass<float>(mlpSpec);
+    auto problem = cls->sample(1);
+    const Index n = cls->dim();
+    const double stepFlops = lstmForwardFlopsPerCoordinate(arch.layers, arch.hidden, arch.inputSize()) * double(n);
+    Vec<float> grad = problem->initialTheta(), update(n);
+    problem->valueAndGradient(grad, grad, 0);
+    for (int t : {1, threads}) {
+        LstmRunner<float> runner(&net, t);
+        runner.reset(n);
+        LstmState<float> state;
+        state.reset(arch, n);
+        const double sec = timeIt(repeats, 20, [&] { runner.forward(grad, state, update, nullptr); });
+        lines.push_back({"lstm evaluation step, " + std::to_string(n) + " coordinates", sec, "step", stepFlops,
+                         std::to_string(t) + " thread(s)"});
+        if (t == threads) break;
+    }
+    auto episode = [&](ProblemClass<float>& c, int t, std::uint64_t seed) {
+        auto p = c.sample(seed);
+        Trajectory<float> traj;
+        traj.start(*p, arch);
+        Unroller<float> unroller(&net, t);
+        Vec<float> dphi;
+        for (int w = 0; w < 5; ++w) unroller.window(*p, traj, 20, false, &dphi);
+    };
+    std::uint64_t seed = 0;
+    const double mnistEpisode = timeIt(std::max(1, repeats / 5), 1, [&] { episode(*cls, threads, ++seed); });
+    lines.push_back({"meta-training episode on " + mlpSpec + " (100 steps, unroll 20)", mnistEpisode, "episode",
+                     100 * 3 * stepFlops, std::to_string(threads) + " thread(s); FLOPs: LSTM forward + backward only"});
+    auto quad = makeProblemClass<float>("quadratic");
+    const double quadEpisode = timeIt(repeats, 20, [&] { episode(*quad, threads, ++seed); });
+    lines.push_back({"meta-training episode on quadratic (10-d, 100 steps, unroll 20)", quadEpisode, "episode", 0,
+                     std::to_string(threads) + " thread(s)"});
     return lines;
 }
 

@@ -17,4 +17,14 @@ struct BenchLine {
 // time per parameter on a vector of `ruleDim` parameters. `repeats` samples per median.
 std::vector<BenchLine> runBenchmarks(const std::string& mlpSpec, int repeats, int ruleDim);
 
+// The learned optimizer: an evaluation step over the coordinates of `mlpSpec` (1 and `threads` threads),
+// a meta-training episode on it (horizon 100, unroll 20) and one on 10-d quadratics.
+std::vector<BenchLine> runLstmBenchmarks(const std::string& mlpSpec, int repeats, int threads);
+
+// FLOPs of one LSTM-optimizer forward step per coordinate (matrix products only; backward is twice this).
+double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize);
+
+// Peak resident memory of this process so far (VmHWM), in MiB; 0 if unknown.
+double peakMemoryMiB();
+
 } // namespace l2l

@@ -184,7 +184,7 @@ template <typename T>
 std::string Function2dClass<T>::canonicalSpec() const
 {
     std::ostringstream out;
-    out.precision(17);
+    out.precision(10);
     out << m_name << ":x0=" << m_x0 << ",y0=" << m_y0 << ",start_noise=" << m_startNoise;
     if (m_kind == Function2dKind::IllConditioned) out << ",kappa=" << m_kappa;
     return out.str();

@@ -2,19 +2,53 @@
 
 namespace l2l {
 
+namespace {
+// Rows i, f (0..2H) and o (3H..4H) hold tanh(z/2); turn them into sigm(z) = (1 + tanh(z/2)) / 2.
+template <typename T>
+void finishGates(MatRef<T> gates, Index H)
+{
+    gates.topRows(2 * H).array() = T(0.5) * gates.topRows(2 * H).array() + T(0.5);
+    gates.bottomRows(H).array() = T(0.5) * gates.bottomRows(H).array() + T(0.5);
+}
+} // namespace
+
+template <typename T>
+void halveSigmoidRows(MatRef<T> w, VecRef<T> b)
+{
+    const Index H = b.size() / 4;
+    w.topRows(2 * H) *= T(0.5);
+    w.bottomRows(H) *= T(0.5);
+    b.head(2 * H) *= T(0.5);
+    b.tail(H) *= T(0.5);
+}
+
 template <typename T>
 void lstmCellForward(const CMatRef<T>& w, const CVecRef<T>& b, const CMatRef<T>& in, const CMatRef<T>& cPrev,
                      MatRef<T> gates, MatRef<T> c, MatRef<T> h)
 {
     const Index H = c.rows();
-    gates.noalias() = w * in;
-    gates.colwise() += b;
+    gates.colwise() = b; // the bias initialises the product's accumulator: no separate pass
+    gates.noalias() += w * in;
     // sigm(z) = (1 + tanh(z/2)) / 2: one vectorised tanh over all four gates instead of exp + divide.
     gates.topRows(2 * H) *= T(0.5);
     gates.bottomRows(H) *= T(0.5);
     gates = gates.array().tanh();
-    gates.topRows(2 * H).array() = T(0.5) * gates.topRows(2 * H).array() + T(0.5);
-    gates.bottomRows(H).array() = T(0.5) * gates.bottomRows(H).array() + T(0.5);
+    finishGates<T>(gates, H);
+    const auto i = gates.topRows(H).array(), f = gates.middleRows(H, H).array();
+    const auto g = gates.middleRows(2 * H, H).array(), o = gates.bottomRows(H).array();
+    c.array() = f * cPrev.array() + i * g;
+    h.array() = o * c.array().tanh();
+}
+
+template <typename T>
+void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, const CMatRef<T>& in,
+                              const CMatRef<T>& cPrev, MatRef<T> gates, MatRef<T> c, MatRef<T> h)
+{
+    const Index H = c.rows();
+    gates.colwise() = bHalf;
+    gates.noalias() += wHalf * in;
+    gates = gates.array().tanh();
+    finishGates<T>(gates, H);
     const auto i = gates.topRows(H).array(), f = gates.middleRows(H, H).array();
     const auto g = gates.middleRows(2 * H, H).array(), o = gates.bottomRows(H).array();
     c.array() = f * cPrev.array() + i * g;
@@ -46,6 +80,9 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
 #define L2L_INSTANTIATE(T)                                                                                       \
     template void lstmCellForward<T>(const CMatRef<T>&, const CVecRef<T>&, const CMatRef<T>&, const CMatRef<T>&, \
                                      MatRef<T>, MatRef<T>, MatRef<T>);                                           \
+    template void lstmCellForwardPrescaled<T>(const CMatRef<T>&, const CVecRef<T>&, const CMatRef<T>&,          \
+                                              const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>);              \
+    template void halveSigmoidRows<T>(MatRef<T>, VecRef<T>);                                                    \
     template void lstmCellBackward<T>(const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, \
                                       const CMatRef<T>&, const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>,      \
                                       VecRef<T>, Mat<T>&, Mat<T>&);

@@ -19,6 +19,14 @@ template <typename T>
 void lstmCellForward(const CMatRef<T>& w, const CVecRef<T>& b, const CMatRef<T>& in, const CMatRef<T>& cPrev,
                      MatRef<T> gates, MatRef<T> c, MatRef<T> h);
 
+// The same with the sigmoid rows (i, f, o) of W and b already halved (see halveSigmoidRows): the hot path
+// prepares them once per step for all coordinates, saving a pass over the gates.
+template <typename T>
+void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, const CMatRef<T>& in,
+                              const CMatRef<T>& cPrev, MatRef<T> gates, MatRef<T> c, MatRef<T> h);
+template <typename T>
+void halveSigmoidRows(MatRef<T> w, VecRef<T> b);
+
 // Backward of one step. In: dh = dL/dh (H, B) (from above and from the next step's recurrence) and
 // dc = dL/dc from the next step. Out: dc becomes dL/dc_prev; din = dL/d[x; h_prev] (I+H, B);
 // dW (4H, I+H) and db (4H) are ACCUMULATED. dz and tc are scratch (resized as needed).

@@ -75,7 +75,7 @@ void LstmRunner<T>::forwardBlock(Index col, Index cols, const CVecRef<T>& grad, 
         if (l > 0) in.topRows(H) = state.h[L - 1].middleCols(col, cols); // the new h of the layer below
         in.bottomRows(H) = h;                                             // h_prev, before it is overwritten
         auto gates = cache ? cache->gates[L].middleCols(col, cols) : s.gates[L].leftCols(cols);
-        lstmCellForward<T>(net.w(l), net.b(l), in, c, gates, c, h);
+        lstmCellForwardPrescaled<T>(m_wHalf[L], m_bHalf[L], in, c, gates, c, h);
         if (cache) {
             cache->h[L].middleCols(col, cols) = h;
             cache->c[L].middleCols(col, cols) = c;
@@ -91,6 +91,14 @@ template <typename T>
 void LstmRunner<T>::forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update, LstmStepCache<T>* cache)
 {
     if (grad.size() != m_n) reset(grad.size());
+    const LstmArch& a = m_net->arch;
+    m_wHalf.resize(size_t(a.layers));
+    m_bHalf.resize(size_t(a.layers));
+    for (int l = 0; l < a.layers; ++l) { // the weights may have changed since the last step (training)
+        m_wHalf[size_t(l)] = m_net->w(l);
+        m_bHalf[size_t(l)] = m_net->b(l);
+        halveSigmoidRows<T>(m_wHalf[size_t(l)], m_bHalf[size_t(l)]);
+    }
     forBlocks(m_n, m_threads, [&](int b, Index col, Index cols) {
         forwardBlock(col, cols, grad, state, update, cache, m_scratch[size_t(b)]);
     });

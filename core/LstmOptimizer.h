@@ -47,6 +47,8 @@ private:
     int m_threads;
     Index m_n = -1;
     std::vector<LstmBlockScratch<T>> m_scratch;
+    std::vector<Mat<T>> m_wHalf; // per layer W with the sigmoid rows halved (lstmCellForwardPrescaled)
+    std::vector<Vec<T>> m_bHalf;
 };
 
 // Gradients carried backwards in time (dL/dh and dL/dc per layer), and per-block weight gradients.

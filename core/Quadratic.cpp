@@ -2,6 +2,8 @@
 
 #include "Rng.h"
 
+#include <sstream>
+
 namespace l2l {
 
 template <typename T>
@@ -51,7 +53,10 @@ std::unique_ptr<Problem<T>> QuadraticClass<T>::sample(std::uint64_t seed) const
 template <typename T>
 std::string QuadraticClass<T>::canonicalSpec() const
 {
-    return "quadratic:dim=" + std::to_string(m_dim) + ",init_std=" + std::to_string(m_initStd);
+    std::ostringstream out;
+    out.precision(10);
+    out << "quadratic:dim=" << m_dim << ",init_std=" << m_initStd;
+    return out.str();
 }
 
 template <typename T>

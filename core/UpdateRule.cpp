@@ -107,7 +107,7 @@ UpdateRuleConfig UpdateRuleConfig::parse(const std::string& text)
 std::string UpdateRuleConfig::canonical(bool withLr) const
 {
     std::ostringstream out;
-    out.precision(17);
+    out.precision(10);
     out << name;
     if (learned()) return path.empty() ? name : name + ":" + path;
     char sep = ':';

@@ -2,6 +2,7 @@
 #include "Evaluation.h"
 #include "Quadratic.h"
 #include "Rng.h"
+#include "Stats.h"
 #include "Tuning.h"
 
 #include <QTemporaryDir>
@@ -198,6 +199,21 @@ private slots:
         QVERIFY2(o.finalMean < 1.0, qPrintable(QString::number(o.finalMean)));
         QVERIFY(o.testLossMean.has_value());
         QVERIFY(*o.testAccuracyMean > 0.6 && *o.testAccuracyMean <= 1.0);
+    }
+    void pairedStatistics()
+    {
+        // Reference values of Student's t distribution (two-sided).
+        QVERIFY(std::abs(studentTwoSidedP(2.0, 10) - 0.0733880) < 1e-6);
+        QVERIFY(std::abs(studentTwoSidedP(-2.0, 10) - 0.0733880) < 1e-6);
+        QVERIFY(std::abs(studentTwoSidedP(1.959964, 1e7) - 0.05) < 1e-5);
+        QVERIFY(std::abs(studentTwoSidedP(0.0, 5) - 1.0) < 1e-12);
+        // Differences a - b = (-1, -2, -3, 1, NaN-skipped): mean -1.25, sd 1.7078, t = -1.4639.
+        const auto c = pairedCompare({1, 1, 1, 3, NAN}, {2, 3, 4, 2, 1});
+        QCOMPARE(c.pairs, 4);
+        QCOMPARE(c.winFraction, 0.75);
+        QCOMPARE(c.meanDiff, -1.25);
+        QVERIFY(std::abs(c.t - (-1.25 / (std::sqrt(35.0 / 12.0) / 2))) < 1e-12);
+        QVERIFY(c.p > 0.2 && c.p < 0.3);
     }
     void badConfig()
     {

@@ -1,0 +1,120 @@
+// `l2l train`: meta-train an LSTM optimizer with a progress bar; Ctrl-C keeps the best so far.
+#include "CliCommon.h"
+
+#include "Bench.h"
+#include "MetaTrainer.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace l2l::cli {
+
+namespace {
+
+struct TrainOptions {
+    MetaTrainConfig config;
+    std::string out, checkpoint, resume, preprocess = "log-sign";
+    bool quiet = false;
+};
+
+std::string duration(double seconds)
+{
+    if (!std::isfinite(seconds)) return "?";
+    std::ostringstream s;
+    const long t = long(std::lround(seconds));
+    if (t >= 3600) s << t / 3600 << "h" << std::setw(2) << std::setfill('0') << (t % 3600) / 60 << "m";
+    else if (t >= 60) s << t / 60 << "m" << std::setw(2) << std::setfill('0') << t % 60 << "s";
+    else s << std::fixed << std::setprecision(seconds < 10 ? 1 : 0) << seconds << "s";
+    return s.str();
+}
+
+void printProgress(const MetaProgress& p, bool tty)
+{
+    if (std::isfinite(p.validationLoss)) {
+        if (tty) std::cerr << "\r\033[K";
+        std::cerr << "epoch " << p.epoch << "/" << p.epochs << ": meta-loss " << fmt(p.metaLoss) << ", validation "
+                  << fmt(p.validationLoss) << (p.bestEpoch == p.epoch ? " (best)" : "") << ", elapsed "
+                  << duration(p.elapsedSeconds) << ", ETA " << duration(p.etaSeconds) << "\n";
+    }
+    if (!tty) return;
+    const int width = 30, filled = int(double(width) * p.epoch / p.epochs);
+    std::cerr << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), ' ') << "] " << p.epoch
+              << "/" << p.epochs << "  meta-loss " << fmt(p.metaLoss) << "  best " << fmt(p.bestValidation) << "  ETA "
+              << duration(p.etaSeconds) << "\033[K" << std::flush;
+}
+
+} // namespace
+
+void addTrainCommand(CLI::App& app)
+{
+    auto o = std::make_shared<TrainOptions>();
+    auto* cmd = app.add_subcommand("train", "Meta-train an LSTM optimizer on a problem class (truncated BPTT, Adam on phi).");
+    MetaTrainConfig& c = o->config;
+    cmd->add_option("--problem,-p", c.problem, "problem class spec (see `l2l problems`)")->capture_default_str();
+    cmd->add_option("--epochs,-e", c.epochs, "fresh optimizees (episodes)")->capture_default_str();
+    cmd->add_option("--out", o->out, "optimizer file to write (the best by validation)")->required();
+    cmd->add_option("--horizon", c.horizon, "optimizee steps per episode (T)")->capture_default_str();
+    cmd->add_option("--unroll", c.unroll, "truncated-BPTT window (K)")->capture_default_str();
+    cmd->add_option("--lr", c.learningRate, "Adam learning rate on the optimizer's weights")->capture_default_str();
+    cmd->add_option("--layers", c.arch.layers, "LSTM layers")->capture_default_str();
+    cmd->add_option("--hidden", c.arch.hidden, "units per LSTM layer")->capture_default_str();
+    cmd->add_option("--preprocess", o->preprocess, "gradient preprocessing: none or log-sign")->capture_default_str();
+    cmd->add_option("--p", c.arch.p, "preprocessing constant p")->capture_default_str();
+    cmd->add_option("--scale", c.arch.outputScale, "constant output scale")->capture_default_str();
+    cmd->add_option("--validate-every", c.validateEvery, "epochs between validations")->capture_default_str();
+    cmd->add_option("--validation-runs", c.validationRuns, "held-out instances for validation")->capture_default_str();
+    cmd->add_flag("--second-derivatives", c.secondDerivatives,
+                  "follow d grad/d phi exactly (problems with Hessian-vector products: quadratics)");
+    cmd->add_option("--seed,-s", c.seed, "seed of the initial weights and the training/validation instances")
+        ->capture_default_str();
+    cmd->add_option("--threads", c.threads, "worker threads (0 = all cores; results do not depend on it)")
+        ->capture_default_str();
+    cmd->add_option("--checkpoint", o->checkpoint, "training state file (default: OUT with .checkpoint.json)");
+    cmd->add_option("--resume", o->resume, "continue from a checkpoint (its settings win; --epochs may extend it)");
+    cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
+    cmd->callback([o, cmd] {
+        o->config.arch.preprocess = preprocessFromName(o->preprocess);
+        std::unique_ptr<MetaTrainer> trainer;
+        if (!o->resume.empty()) {
+            MetaTrainState s = loadCheckpoint(o->resume);
+            if (cmd->count("--epochs")) s.config.epochs = o->config.epochs;
+            trainer = std::make_unique<MetaTrainer>(std::move(s));
+        } else {
+            trainer = std::make_unique<MetaTrainer>(o->config);
+        }
+        const std::string checkpoint = o->checkpoint.empty() ? o->out + ".checkpoint.json" : o->checkpoint;
+        const bool tty = isatty(STDERR_FILENO) && !o->quiet;
+        const MetaTrainConfig& cfg = trainer->state().config;
+        if (!o->quiet)
+            std::cerr << "l2l: training a " << cfg.arch.layers << "x" << cfg.arch.hidden << " LSTM ("
+                      << cfg.arch.paramCount() << " weights) on " << cfg.problem << ": epochs "
+                      << trainer->state().epoch << " -> " << cfg.epochs << ", horizon " << cfg.horizon << ", unroll "
+                      << cfg.unroll << (cfg.secondDerivatives ? ", second derivatives" : "") << "\n";
+        int lastBest = trainer->state().bestEpoch;
+        trainer->run(
+            [&](const MetaProgress& p) {
+                if (!o->quiet) printProgress(p, tty);
+                if (std::isfinite(p.validationLoss)) saveCheckpoint(checkpoint, trainer->state());
+                if (p.bestEpoch != lastBest) { // keep the best on disk as soon as it exists
+                    saveOptimizer(o->out, trainer->bestOptimizer(commandLine()));
+                    lastBest = p.bestEpoch;
+                }
+            },
+            &interrupted());
+        if (tty) std::cerr << "\n";
+        saveCheckpoint(checkpoint, trainer->state());
+        const OptimizerFile best = trainer->bestOptimizer(commandLine());
+        saveOptimizer(o->out, best);
+        std::cout << (interrupted() ? "interrupted at epoch " : "trained ") << trainer->state().epoch << " epochs in "
+                  << duration(trainer->state().elapsedSeconds) << "; best validation "
+                  << fmt(best.provenance.validationLoss) << " at epoch " << best.provenance.bestEpoch
+                  << "; peak memory " << int(peakMemoryMiB()) << " MiB\n"
+                  << "wrote " << o->out << " and checkpoint " << checkpoint << "\n";
+    });
+}
+
+} // namespace l2l::cli

@@ -1,0 +1,210 @@
+// Meta-training (learns, stops and resumes exactly, thread-independent), optimizer files (round trip,
+// every kind of bad file), and the learned optimizer inside the paired evaluation.
+#include "Evaluation.h"
+#include "MetaTrainer.h"
+#include "OptimizerFile.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+using namespace l2l;
+
+namespace {
+MetaTrainConfig quadConfig(int epochs)
+{
+    MetaTrainConfig c;
+    c.problem = "quadratic";
+    c.epochs = epochs;
+    c.validateEvery = 50;
+    c.validationRuns = 20;
+    c.threads = 1;
+    return c;
+}
+
+void writeText(const QString& path, const std::string& text)
+{
+    std::ofstream(path.toStdString(), std::ios::binary) << text;
+}
+
+void expectLoadError(const QString& path, const QString& part)
+{
+    try {
+        loadOptimizer(path.toStdString());
+        QFAIL("no error");
+    } catch (const Error& e) {
+        QVERIFY2(QString(e.what()).contains(part) && QString(e.what()).contains(path), e.what());
+    }
+}
+} // namespace
+
+class TestTraining : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+    QString path(const char* name) { return m_tmp.path() + "/" + name; }
+
+private slots:
+    void learnsOnQuadratics()
+    {
+        // 300 epochs take well under a second and already lower the validation loss a lot.
+        MetaTrainer t(quadConfig(300));
+        const double before = t.validate(t.state().net);
+        std::vector<MetaProgress> seen;
+        t.run([&](const MetaProgress& p) { seen.push_back(p); }, nullptr);
+        QCOMPARE(int(seen.size()), 300);
+        QCOMPARE(seen.back().epoch, 300);
+        QVERIFY(std::isfinite(seen[49].validationLoss));
+        QVERIFY(std::isnan(seen[48].validationLoss));
+        const double after = t.state().bestValidation;
+        qInfo("validation loss (mean f over 100 steps, 20 held-out quadratics): untrained %.4g, after 300 epochs %.4g", before, after);
+        QVERIFY(after < 0.5 * before);
+        QCOMPARE(t.validate(t.state().best), after); // the kept optimizer is the best validated one
+    }
+    void stopAndResumeGivesTheSameWeights()
+    {
+        MetaTrainer straight(quadConfig(120));
+        straight.run({}, nullptr);
+        std::atomic<bool> cancel{false};
+        MetaTrainer first(quadConfig(120));
+        first.run([&](const MetaProgress& p) { if (p.epoch == 70) cancel = true; }, &cancel);
+        QCOMPARE(first.state().epoch, 70);
+        saveCheckpoint(path("ck.json").toStdString(), first.state());
+        MetaTrainer resumed(loadCheckpoint(path("ck.json").toStdString()));
+        QCOMPARE(resumed.state().epoch, 70);
+        resumed.run({}, nullptr);
+        QCOMPARE(resumed.state().epoch, 120);
+        QVERIFY(resumed.state().net.params == straight.state().net.params);
+        QVERIFY(resumed.state().best.params == straight.state().best.params);
+        QCOMPARE(int(resumed.state().history.size()), 120);
+    }
+    void threadsDoNotChangeTraining()
+    {
+        // MNIST: 15,910 coordinates = 63 blocks, processed on 1 or 2 threads.
+        MetaTrainConfig c;
+        c.problem = "mnist";
+        c.epochs = 1;
+        c.horizon = 20;
+        c.unroll = 10;
+        c.validateEvery = 1;
+        c.validationRuns = 2;
+        c.threads = 1;
+        MetaTrainer one(c);
+        one.run({}, nullptr);
+        c.threads = 2;
+        MetaTrainer two(c);
+        two.run({}, nullptr);
+        QVERIFY(one.state().net.params == two.state().net.params);
+        QCOMPARE(one.state().bestValidation, two.state().bestValidation);
+    }
+    void secondDerivativesTrain()
+    {
+        MetaTrainConfig c = quadConfig(60);
+        c.secondDerivatives = true;
+        MetaTrainer t(c);
+        t.run({}, nullptr);
+        QVERIFY(std::isfinite(t.state().bestValidation));
+        c.problem = "mnist";
+        QVERIFY_THROWS_EXCEPTION(Error, [&] { MetaTrainer m(c); m.run({}, nullptr); }());
+    }
+    void badConfig()
+    {
+        MetaTrainConfig c = quadConfig(10);
+        c.unroll = 0;
+        QVERIFY_THROWS_EXCEPTION(Error, MetaTrainer{c});
+        c = quadConfig(10);
+        c.unroll = 200; // > horizon
+        QVERIFY_THROWS_EXCEPTION(Error, MetaTrainer{c});
+        c = quadConfig(10);
+        c.arch.hidden = 0;
+        QVERIFY_THROWS_EXCEPTION(Error, MetaTrainer{c});
+        c = quadConfig(10);
+        c.problem = "nosuch";
+        QVERIFY_THROWS_EXCEPTION(Error, MetaTrainer{c});
+    }
+    void fileRoundTrip()
+    {
+        MetaTrainer t(quadConfig(50));
+        t.run({}, nullptr);
+        const OptimizerFile f = t.bestOptimizer("l2l train --problem quadratic --epochs 50");
+        saveOptimizer(path("opt.json").toStdString(), f);
+        const OptimizerFile g = loadOptimizer(path("opt.json").toStdString());
+        QVERIFY(g.net.params == f.net.params); // float32 weights survive the text format exactly
+        QVERIFY(g.net.arch == f.net.arch);
+        QCOMPARE(QString::fromStdString(g.provenance.command), QString("l2l train --problem quadratic --epochs 50"));
+        QCOMPARE(g.provenance.epochs, 50);
+        QCOMPARE(g.provenance.validationLoss, f.provenance.validationLoss);
+    }
+    void badFiles()
+    {
+        MetaTrainer t(quadConfig(1));
+        const std::string good = optimizerToJson(t.bestOptimizer("x"));
+        expectLoadError(path("missing.json"), "does not exist");
+        writeText(path("empty.json"), "");
+        expectLoadError(path("empty.json"), "the file is empty");
+        writeText(path("truncated.json"), good.substr(0, good.size() / 2));
+        expectLoadError(path("truncated.json"), "is not valid JSON");
+        std::string v2 = good;
+        v2.replace(v2.find("\"version\": 1"), 12, "\"version\": 2");
+        writeText(path("v2.json"), v2);
+        expectLoadError(path("v2.json"), "has version 2; this build reads version 1");
+        std::string shape = good;
+        shape.replace(shape.find("\"hidden\": 20"), 12, "\"hidden\": 21");
+        writeText(path("shape.json"), shape);
+        expectLoadError(path("shape.json"), "has 5141 weights, but a 2-layer LSTM of 21 units needs");
+        std::string nan = good;
+        const auto w = nan.find("\"weights\": [") + 12;
+        nan.replace(w, nan.find(',', w) - w, "NaN");
+        writeText(path("nan.json"), nan);
+        expectLoadError(path("nan.json"), "not valid JSON"); // JSON has no NaN literal
+        std::string nullWeight = good;
+        nullWeight.replace(w, nullWeight.find(',', w) - w, "null");
+        writeText(path("null.json"), nullWeight);
+        expectLoadError(path("null.json"), "weight 0 is not a number");
+        std::string huge = good;
+        huge.replace(w, huge.find(',', w) - w, "1e39");
+        writeText(path("huge.json"), huge);
+        expectLoadError(path("huge.json"), "weight 0 is not finite");
+        writeText(path("other.json"), "{\"format\": \"something-else\"}");
+        expectLoadError(path("other.json"), "is not an l2l optimizer");
+        // A failed load leaves nothing half-done, and saving refuses NaN weights, keeping the old file.
+        saveOptimizer(path("keep.json").toStdString(), t.bestOptimizer("x"));
+        OptimizerFile bad = t.bestOptimizer("x");
+        bad.net.params(3) = NAN;
+        QVERIFY_THROWS_EXCEPTION(Error, saveOptimizer(path("keep.json").toStdString(), bad));
+        QVERIFY(loadOptimizer(path("keep.json").toStdString()).net.params.allFinite());
+    }
+    void learnedOptimizerInEvaluation()
+    {
+        MetaTrainer t(quadConfig(200));
+        t.run({}, nullptr);
+        saveOptimizer(path("q.json").toStdString(), t.bestOptimizer("x"));
+        EvalConfig e;
+        e.problem = "quadratic";
+        e.optimizers = {"sgd:lr=0.01", "lstm:" + path("q.json").toStdString()};
+        e.runs = 20;
+        e.steps = 100;
+        e.useCache = false;
+        const auto r = evaluate(e);
+        QVERIFY(r.optimizers[1].config.learned());
+        QCOMPARE(r.optimizers[0].curves.loss[3][0], r.optimizers[1].curves.loss[3][0]); // paired
+        QVERIFY(r.optimizers[1].finalMean < r.optimizers[0].finalMean);
+        e.optimizers = {"lstm:" + path("nothing.json").toStdString()};
+        QVERIFY_THROWS_EXCEPTION(Error, evaluate(e));
+    }
+    void bundledOptimizersLoad()
+    {
+        // `lstm` resolves to resources/optimizers/<family>.json and those files are valid.
+        for (const char* problem : {"quadratic", "mnist"}) {
+            const std::string p = bundledOptimizerPath(problem);
+            const OptimizerFile f = loadOptimizer(p);
+            QVERIFY(f.provenance.command.rfind("l2l train", 0) == 0);
+            QVERIFY(f.provenance.epochs > 0);
+        }
+        QCOMPARE(QString::fromStdString(bundledOptimizerPath("fashion-mnist:hidden=40")),
+                 QString::fromStdString(bundledOptimizerPath("mnist")));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTraining)
+#include "test_training.moc"
