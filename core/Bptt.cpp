@@ -60,9 +60,8 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
     Mat<T> dx, dxdg(arch.inputSize(), n);
     Vec<T> dgrad(n), hv(n);
     for (int j = K - 1; j >= 0; --j) {
-        const auto& prevH = j > 0 ? m_cache[size_t(j) - 1].h : initial.h;
-        const auto& prevC = j > 0 ? m_cache[size_t(j) - 1].c : initial.c;
-        m_backward.step(a, m_cache[size_t(j)], prevH, prevC, secondOrder && j > 0 ? &dx : nullptr);
+        m_backward.step(a, m_cache[size_t(j)], j > 0 ? &m_cache[size_t(j) - 1] : nullptr, initial,
+                        secondOrder && j > 0 ? &dx : nullptr);
         if (j == 0) break; // theta_{s0} is detached: nothing flows further back
         // a_j = grad_j (loss term f(theta_j)) + a_{j+1} (theta_{j+1} = theta_j + u_j) [+ H_j dL/dgrad_j]
         a += m_grads[size_t(j)];

@@ -41,11 +41,9 @@ void LstmStepCache<T>::resize(const LstmArch& arch, Index n)
 {
     x.resize(arch.inputSize(), n);
     gates.resize(size_t(arch.layers));
-    h.resize(size_t(arch.layers));
     c.resize(size_t(arch.layers));
     for (int l = 0; l < arch.layers; ++l) {
         gates[size_t(l)].resize(4 * arch.hidden, n);
-        h[size_t(l)].resize(arch.hidden, n);
         c[size_t(l)].resize(arch.hidden, n);
     }
 }
@@ -76,10 +74,7 @@ void LstmRunner<T>::forwardBlock(Index col, Index cols, const CVecRef<T>& grad, 
         in.bottomRows(H) = h;                                             // h_prev, before it is overwritten
         auto gates = cache ? cache->gates[L].middleCols(col, cols) : s.gates[L].leftCols(cols);
         lstmCellForwardPrescaled<T>(m_wHalf[L], m_bHalf[L], in, c, gates, c, h);
-        if (cache) {
-            cache->h[L].middleCols(col, cols) = h;
-            cache->c[L].middleCols(col, cols) = c;
-        }
+        if (cache) cache->c[L].middleCols(col, cols) = c;
     }
     // u = scale * (w_out^T h_top + b_out)
     auto u = update.segment(col, cols);
@@ -117,7 +112,7 @@ void LstmBackward<T>::reset(Index n)
 
 template <typename T>
 void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<T>& dU, const LstmStepCache<T>& cache,
-                                const std::vector<Mat<T>>& prevH, const std::vector<Mat<T>>& prevC, Mat<T>* dx)
+                                const LstmStepCache<T>* prev, const LstmState<T>& initial, Mat<T>* dx)
 {
     const LstmNet<T>& net = *m_net;
     const LstmArch& a = net.arch;
@@ -126,9 +121,14 @@ void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<
     Vec<T>& g = m_blockGrad[size_t(block)];
     const T scale = T(a.outputScale);
     const auto du = dU.segment(col, cols);
+    // h of layer L after a cached step, recomputed exactly as the forward pass did: o * tanh(c).
+    auto hAfter = [&](const LstmStepCache<T>& step, size_t L) {
+        s.h = step.gates[L].middleCols(col, cols).bottomRows(H).array() * step.c[L].middleCols(col, cols).array().tanh();
+    };
     // Output layer: u = scale (w_out^T h_top + b_out)
     const Index out = net.outOffset();
-    g.segment(out, H).noalias() += scale * (cache.h.back().middleCols(col, cols) * du);
+    hAfter(cache, size_t(a.layers) - 1);
+    g.segment(out, H).noalias() += scale * (s.h * du);
     g(out + H) += scale * du.sum();
     s.dh = m_dh.back().middleCols(col, cols);
     s.dh.noalias() += (scale * net.wOut()) * du.transpose();
@@ -138,12 +138,22 @@ void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<
         Eigen::Map<Mat<T>> dW(g.data() + o.wx, 4 * H, o.in + H);
         Eigen::Map<Vec<T>> db(g.data() + o.b, 4 * H);
         auto in = s.in[L].leftCols(cols); // rebuild [x; h_prev] of this step
-        in.topRows(o.in) = l == 0 ? cache.x.middleCols(col, cols) : cache.h[L - 1].middleCols(col, cols);
-        in.bottomRows(H) = prevH[L].middleCols(col, cols);
+        if (l == 0) {
+            in.topRows(o.in) = cache.x.middleCols(col, cols);
+        } else {
+            hAfter(cache, L - 1);
+            in.topRows(o.in) = s.h;
+        }
+        if (prev) {
+            hAfter(*prev, L);
+            in.bottomRows(H) = s.h;
+        } else {
+            in.bottomRows(H) = initial.h[L].middleCols(col, cols);
+        }
+        const auto cPrev = prev ? prev->c[L].middleCols(col, cols) : initial.c[L].middleCols(col, cols);
         s.din.resize(o.in + H, cols);
-        lstmCellBackward<T>(net.w(l), in, prevC[L].middleCols(col, cols), cache.gates[L].middleCols(col, cols),
-                            cache.c[L].middleCols(col, cols), s.dh, m_dc[L].middleCols(col, cols), s.din, dW, db,
-                            s.dz, s.tc);
+        lstmCellBackward<T>(net.w(l), in, cPrev, cache.gates[L].middleCols(col, cols), cache.c[L].middleCols(col, cols),
+                            s.dh, m_dc[L].middleCols(col, cols), s.din, dW, db, s.dz, s.tc);
         m_dh[L].middleCols(col, cols) = s.din.bottomRows(H); // dL/dh_prev, carried to step s-1
         if (l > 0)
             s.dh = m_dh[L - 1].middleCols(col, cols) + s.din.topRows(H); // layer below: recurrence + from above
@@ -153,11 +163,11 @@ void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<
 }
 
 template <typename T>
-void LstmBackward<T>::step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const std::vector<Mat<T>>& prevH,
-                           const std::vector<Mat<T>>& prevC, Mat<T>* dx)
+void LstmBackward<T>::step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const LstmStepCache<T>* prev,
+                           const LstmState<T>& initial, Mat<T>* dx)
 {
     if (dx) dx->resize(m_net->arch.inputSize(), m_n);
-    forBlocks(m_n, m_threads, [&](int b, Index col, Index cols) { stepBlock(b, col, cols, dU, cache, prevH, prevC, dx); });
+    forBlocks(m_n, m_threads, [&](int b, Index col, Index cols) { stepBlock(b, col, cols, dU, cache, prev, initial, dx); });
 }
 
 template <typename T>

@@ -18,7 +18,8 @@ template <typename T>
 struct LstmStepCache {
     Mat<T> x;                  // (I, N) preprocessed inputs
     std::vector<Mat<T>> gates; // per layer (4H, N), activated
-    std::vector<Mat<T>> h, c;  // per layer (H, N), the state AFTER this step
+    std::vector<Mat<T>> c;     // per layer (H, N), the cell state AFTER this step
+    // h = o * tanh(c) is not kept: backward recomputes it (saves a sixth of the memory of training).
     void resize(const LstmArch& arch, Index n);
 };
 
@@ -27,7 +28,7 @@ template <typename T>
 struct LstmBlockScratch {
     std::vector<Mat<T>> in;    // per layer [x; h_prev] (in+H, block)
     std::vector<Mat<T>> gates; // per layer (4H, block), when not caching
-    Mat<T> din, dz, tc, dh;    // backward
+    Mat<T> din, dz, tc, dh, h; // backward
 };
 
 template <typename T>
@@ -57,16 +58,17 @@ class LstmBackward {
 public:
     LstmBackward(const LstmNet<T>* net, int threads) : m_net(net), m_threads(threads) {}
     void reset(Index n); // zero the carried gradients and the accumulators
-    // Backward of step s, given dL/du_s (N). `prevH`/`prevC` are the state before step s, `cache` step s's
-    // activations. If dx is non-null it receives dL/dx_s (I, N), the gradient w.r.t. the preprocessed input.
-    void step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const std::vector<Mat<T>>& prevH,
-              const std::vector<Mat<T>>& prevC, Mat<T>* dx);
+    // Backward of step s, given dL/du_s (N) and step s's activations. The state before step s is
+    // `prev`'s (step s-1) or, when prev is null, `initial`. If dx is non-null it receives dL/dx_s (I, N),
+    // the gradient w.r.t. the preprocessed input.
+    void step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const LstmStepCache<T>* prev,
+              const LstmState<T>& initial, Mat<T>* dx);
     // dL/dphi accumulated since reset(), summed over blocks in a fixed order.
     Vec<T> gradient() const;
 
 private:
     void stepBlock(int block, Index col, Index cols, const CVecRef<T>& dU, const LstmStepCache<T>& cache,
-                   const std::vector<Mat<T>>& prevH, const std::vector<Mat<T>>& prevC, Mat<T>* dx);
+                   const LstmStepCache<T>* prev, const LstmState<T>& initial, Mat<T>* dx);
     const LstmNet<T>* m_net;
     int m_threads;
     Index m_n = 0;
