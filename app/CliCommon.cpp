@@ -117,7 +117,7 @@ std::string evalJson(const EvalResult& r)
     for (size_t i = 0; best >= 0 && i < r.optimizers.size(); ++i) {
         if (int(i) == best) continue;
         const PairedComparison c = pairedCompare(finals(r.optimizers[size_t(best)]), finals(r.optimizers[i]));
-        opts[i]["paired_vs_best"] = {{"best", r.optimizers[size_t(best)].config.label()},
+        opts[i]["paired_vs_best"] = {{"best", r.optimizers[size_t(best)].displayName()},
                                      {"pairs", c.pairs},
                                      {"best_wins_fraction", c.winFraction},
                                      {"mean_difference", c.meanDiff},
@@ -135,11 +135,48 @@ std::string evalCsv(const EvalResult& r)
     out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_alive\n";
     for (const auto& o : r.optimizers)
         for (size_t t = 0; t < o.stats.mean.size() && int(t) <= r.completedSteps; ++t)
-            out << o.config.label() << "," << o.config.lr << "," << t << "," << fmt(o.stats.mean[t], 9) << ","
+            out << o.displayName() << "," << o.config.lr << "," << t << "," << fmt(o.stats.mean[t], 9) << ","
                 << fmt(o.stats.std[t], 9) << "," << fmt(o.stats.median[t], 9) << "," << o.stats.alive[t] << "\n";
     std::string s = out.str();
     for (size_t p = 0; (p = s.find(",-", p)) != std::string::npos;) s.replace(p, 2, ","); // NaN -> empty field
     return s;
+}
+
+std::string evalMarkdown(const EvalResult& r)
+{
+    std::ostringstream out;
+    const int T = r.completedSteps;
+    const OptimizerResult* best = nullptr;
+    for (const auto& o : r.optimizers)
+        if (std::isfinite(o.finalMean) && (!best || o.finalMean < best->finalMean)) best = &o;
+    out << "| optimizer | learning rate | mean loss at step " << T << " | std | median | diverged runs |";
+    if (r.hasTestSplit) out << " test loss | test accuracy |";
+    out << " paired with " << (best ? best->displayName() : std::string("-")) << ": best lower in | t | p |\n";
+    out << "|---|---|---|---|---|---|" << (r.hasTestSplit ? "---|---|" : "") << "---|---|---|\n";
+    auto finals = [&](const OptimizerResult& o) {
+        std::vector<double> v;
+        for (const auto& run : o.curves.loss) v.push_back(run[size_t(T)]);
+        return v;
+    };
+    for (const auto& o : r.optimizers) {
+        const bool isBest = &o == best;
+        const std::string b = isBest ? "**" : "";
+        out << "| " << b << o.displayName() << b << " | "
+            << (o.config.learned() ? "learned" : fmt(o.config.lr, 3) + (o.tunedRate ? " (tuned)" : "")) << " | " << b
+            << fmt(o.finalMean) << b << " | " << fmt(o.finalStd) << " | " << fmt(o.finalMedian) << " | " << o.divergedRuns
+            << "/" << o.curves.loss.size() << " |";
+        if (r.hasTestSplit)
+            out << " " << fmt(o.testLossMean.value_or(NAN)) << " | "
+                << (o.testAccuracyMean ? fmt(100 * *o.testAccuracyMean, 4) + "%" : "-") << " |";
+        if (isBest || !best) {
+            out << " - | - | - |\n";
+            continue;
+        }
+        const PairedComparison c = pairedCompare(finals(*best), finals(o));
+        out << " " << int(std::lround(c.winFraction * c.pairs)) << "/" << c.pairs << " | " << fmt(c.t, 3) << " | "
+            << fmt(c.p, 2) << " |\n";
+    }
+    return out.str();
 }
 
 void writeOutput(const std::string& path, const std::string& contents)

@@ -33,6 +33,7 @@ std::string fmt(double v, int precision = 4);
 // Output writers (FILE or "-" for stdout); files are written atomically.
 std::string evalJson(const EvalResult& r);
 std::string evalCsv(const EvalResult& r);
+std::string evalMarkdown(const EvalResult& r); // a results table with the paired comparison
 void writeOutput(const std::string& path, const std::string& contents);
 void checkPlotPath(const std::string& path); // throws before a long run if the plot cannot be written
 void savePlot(const EvalResult& r, const std::string& path);

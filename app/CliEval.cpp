@@ -18,7 +18,7 @@ namespace {
 struct EvalOptions {
     EvalConfig config;
     std::string optimizers = "sgd,nag,rmsprop,adam";
-    std::string csv, json, plot, cache;
+    std::string csv, json, plot, cache, markdown;
     bool noCache = false, quiet = false;
 };
 
@@ -80,11 +80,11 @@ void printPaired(const EvalResult& r)
     for (const auto& o : r.optimizers)
         if (std::isfinite(o.finalMean) && (!best || o.finalMean < best->finalMean)) best = &o;
     if (!best || r.optimizers.size() < 2 || r.config.runs < 2) return;
-    std::cout << "\npaired with the best mean, " << best->config.label() << " (same runs; final loss):\n";
+    std::cout << "\npaired with the best mean, " << best->displayName() << " (same runs; final loss):\n";
     for (const auto& o : r.optimizers) {
         if (&o == best) continue;
         const PairedComparison c = pairedCompare(finals(r, *best), finals(r, o));
-        std::cout << "  " << best->config.label() << " lower than " << o.config.label() << " in " << c.winFraction * c.pairs
+        std::cout << "  " << best->displayName() << " lower than " << o.displayName() << " in " << c.winFraction * c.pairs
                   << "/" << c.pairs << " runs (" << fmt(100 * c.winFraction, 3) << "%), mean difference "
                   << fmt(c.meanDiff) << ", paired t = " << fmt(c.t, 3) << ", p = " << fmt(c.p, 2) << "\n";
     }
@@ -96,7 +96,7 @@ void printTable(const EvalResult& r)
               << "runs " << r.config.runs << ", steps " << r.completedSteps << (r.cancelled ? " (interrupted)" : "")
               << ", seed " << r.config.seed << "; same instances, initial points and minibatches for every optimizer\n\n";
     size_t width = 10;
-    for (const auto& o : r.optimizers) width = std::max(width, o.config.label().size() + 2);
+    for (const auto& o : r.optimizers) width = std::max(width, o.displayName().size() + 2);
     std::cout << std::left << std::setw(int(width)) << "optimizer" << std::setw(11) << "lr" << std::setw(8) << "rate"
               << std::setw(12) << "final mean" << std::setw(12) << "final std" << std::setw(12) << "median"
               << std::setw(10) << "diverged";
@@ -104,7 +104,7 @@ void printTable(const EvalResult& r)
     std::cout << "\n";
     for (const auto& o : r.optimizers) {
         const bool allDiverged = o.divergedRuns == int(o.curves.loss.size());
-        std::cout << std::left << std::setw(int(width)) << o.config.label() << std::setw(11) << fmt(o.config.lr, 3)
+        std::cout << std::left << std::setw(int(width)) << o.displayName() << std::setw(11) << fmt(o.config.lr, 3)
                   << std::setw(8) << (o.config.learned() ? "learned" : o.tunedRate ? "tuned" : "given");
         if (allDiverged)
             std::cout << std::setw(36) << "diverged in every run";
@@ -125,10 +125,10 @@ void printTable(const EvalResult& r)
                   << r.config.tune.seed << "), rates " << r.config.tune.minRate << ".." << r.config.tune.maxRate
                   << ", " << r.config.tune.perDecade << " per decade\n";
     for (const auto& o : r.optimizers)
-        if (o.config.learned()) std::cout << o.config.label() << ": " << o.config.path << ", " << o.provenance << "\n";
+        if (o.config.learned()) std::cout << o.displayName() << ": " << o.config.path << ", " << o.provenance << "\n";
     for (const auto& o : r.optimizers)
         if (o.divergedRuns > 0)
-            std::cout << "note: " << o.config.label() << " diverged (loss overflowed) in " << o.divergedRuns
+            std::cout << "note: " << o.displayName() << " diverged (loss overflowed) in " << o.divergedRuns
                       << " run(s); statistics are over the remaining runs\n";
 }
 
@@ -144,6 +144,7 @@ void addEvalCommand(CLI::App& app)
     cmd->add_option("--csv", o->csv, "write per-step mean/std/median to FILE (- for stdout)");
     cmd->add_option("--json", o->json, "write the results as JSON to FILE (- for stdout)");
     cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
+    cmd->add_option("--markdown", o->markdown, "write the results table as Markdown to FILE (- for stdout)");
     cmd->add_flag("--no-test", [o](std::int64_t) { o->config.testMetrics = false; }, "skip the test-split metrics");
     cmd->callback([o] {
         prepare(*o);
@@ -153,9 +154,10 @@ void addEvalCommand(CLI::App& app)
             std::cerr << "l2l: interrupted before any result\n";
             return;
         }
-        if (o->json != "-" && o->csv != "-") printTable(r);
+        if (o->json != "-" && o->csv != "-" && o->markdown != "-") printTable(r);
         if (!o->json.empty()) writeOutput(o->json, evalJson(r));
         if (!o->csv.empty()) writeOutput(o->csv, evalCsv(r));
+        if (!o->markdown.empty()) writeOutput(o->markdown, evalMarkdown(r));
         if (!o->plot.empty()) savePlot(r, o->plot);
     });
 }

@@ -45,6 +45,8 @@ struct OptimizerResult {
     double finalMean = 0, finalStd = 0, finalMedian = 0;
     int divergedRuns = 0;
     std::optional<double> testLossMean, testAccuracyMean;
+    // "adam" when the rate was tuned, "adam:lr=0.01" when given, "lstm:file.json" for a learned one.
+    std::string displayName() const { return tunedRate ? config.name : config.label(); }
 };
 
 struct EvalConfig {
