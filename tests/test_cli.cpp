@@ -8,6 +8,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <csignal>
+#include <sys/types.h>
+
 namespace {
 struct Run {
     int code = -1;
@@ -169,6 +172,66 @@ private slots:
             for (int x = 0; x < img.width(); x += 3) colours.insert(img.pixel(x, y));
         QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
         QVERIFY(QFile::exists(json));
+    }
+    void trainWritesAnOptimizerThatEvalUses()
+    {
+        const QString out = m_tmp.path() + "/q.json";
+        const Run r = l2l({"train", "--problem", "quadratic", "--epochs", "200", "--validate-every", "100", "--out", out,
+                           "--checkpoint", m_tmp.path() + "/q.ck.json", "-q"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("trained 200 epochs"), qPrintable(r.out));
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(doc["format"].toString(), QString("l2l-optimizer"));
+        QVERIFY(doc["provenance"].toObject()["command"].toString().startsWith("l2l train --problem quadratic --epochs 200"));
+        const Run ev = l2l({"eval", "--optimizers", "adam:lr=0.1,lstm:" + out, "--runs", "5", "--steps", "50", "-q"});
+        QCOMPARE(ev.code, 0);
+        QVERIFY2(ev.out.contains("learned"), qPrintable(ev.out));
+    }
+    void trainBadInput_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        const QString out = QDir::tempPath() + "/l2l-never-written.json";
+        QTest::newRow("unroll > horizon") << QStringList{"train", "--out", out, "--unroll", "200"} << "unroll must be in [1, 100], got 200";
+        QTest::newRow("hidden") << QStringList{"train", "--out", out, "--hidden", "0"} << "hidden must be in [1, 256], got 0";
+        QTest::newRow("preprocess") << QStringList{"train", "--out", out, "--preprocess", "log"} << "unknown preprocessing 'log' (valid: none, log-sign)";
+        QTest::newRow("second order on mlp") << QStringList{"train", "--out", out, "--problem", "mnist", "--second-derivatives", "--epochs", "1"}
+                                             << "has no Hessian-vector product";
+        QTest::newRow("missing out") << QStringList{"train"} << "--out is required";
+        QTest::newRow("bad resume") << QStringList{"train", "--out", out, "--resume", "/no/such/checkpoint.json"} << "/no/such/checkpoint.json";
+        QTest::newRow("eval bad optimizer file") << QStringList{"eval", "--optimizers", "lstm:/no/such.json"} << "optimizer file '/no/such.json' does not exist";
+    }
+    void trainBadInput()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const Run r = l2l(args);
+        QVERIFY(!r.crashed);
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    }
+    void interruptedTrainingKeepsTheBest()
+    {
+        // Ctrl-C (SIGINT) mid-training: exit 130, the best optimizer so far and a checkpoint are written.
+        const QString out = m_tmp.path() + "/int.json", ck = m_tmp.path() + "/int.ck.json";
+        QProcess p;
+        p.start(qEnvironmentVariable("L2L_BIN_DIR") + "/app/l2l",
+                {"train", "--problem", "quadratic", "--epochs", "10000000", "--validate-every", "20", "--out", out,
+                 "--checkpoint", ck});
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out), 60000);
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).contains("interrupted at epoch"));
+        const Run ev = l2l({"eval", "--optimizers", "lstm:" + out, "--runs", "3", "--steps", "20", "-q"});
+        QCOMPARE(ev.code, 0);
+        // The checkpoint resumes.
+        const Run more = l2l({"train", "--resume", ck, "--epochs", "50", "--out", out, "-q"});
+        QVERIFY2(more.code == 0 || more.err.contains("epochs"), qPrintable(more.err));
     }
     void tunePrintsGridAndCaches()
     {

@@ -192,6 +192,24 @@ private slots:
         e.optimizers = {"lstm:" + path("nothing.json").toStdString()};
         QVERIFY_THROWS_EXCEPTION(Error, evaluate(e));
     }
+    void runsAFiftyThousandParameterOptimizee()
+    {
+        // MLP 784-64-10: 50,890 coordinates, each with its own LSTM state, one shared set of weights.
+        MetaTrainer t(quadConfig(20));
+        t.run({}, nullptr);
+        saveOptimizer(path("q50k.json").toStdString(), t.bestOptimizer("x"));
+        EvalConfig e;
+        e.problem = "mnist:hidden=64";
+        e.optimizers = {"lstm:" + path("q50k.json").toStdString()};
+        e.runs = 1;
+        e.steps = 5;
+        e.useCache = false;
+        e.testMetrics = false;
+        const auto r = evaluate(e);
+        QCOMPARE(makeProblemClass<float>(e.problem)->dim(), Index(50890));
+        QCOMPARE(r.completedSteps, 5);
+        QVERIFY(std::isfinite(r.optimizers[0].finalMean));
+    }
     void bundledOptimizersLoad()
     {
         // `lstm` resolves to resources/optimizers/<family>.json and those files are valid.
