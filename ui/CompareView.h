@@ -1,0 +1,36 @@
+#pragma once
+// The studio's Compare view: the loss curves of a paired comparison (mean line + spread band per
+// optimizer, log scale) above a summary table with one row per optimizer. Drag and wheel zoom the
+// plot; a double click returns to the fitted view. While the user has zoomed, live updates keep the view.
+#include "Evaluation.h"
+
+#include <QWidget>
+
+class QCustomPlot;
+class QTableWidget;
+
+namespace l2l::ui {
+
+class CompareView : public QWidget {
+    Q_OBJECT
+public:
+    explicit CompareView(QWidget* parent = nullptr);
+
+    // Draws `r` (a live snapshot or a final result; per-run curves are not needed).
+    void showResult(const EvalResult& r);
+    // Forgets the user's zoom and fits the view to the data.
+    void resetView();
+
+    QCustomPlot* plot() const { return m_plot; }
+    QTableWidget* table() const { return m_table; }
+
+private:
+    void fillTable(const EvalResult& r);
+
+    QCustomPlot* m_plot;
+    QTableWidget* m_table;
+    int m_steps = 100;       // x extent of what is drawn, for resetView()
+    bool m_userView = false; // the user dragged or zoomed since the last fit
+};
+
+} // namespace l2l::ui

@@ -1,0 +1,69 @@
+#pragma once
+// The studio's side panel: the widgets that describe one paired comparison (problem and its options,
+// the optimizers and their learning rates, runs / steps / seed), the Run and Stop buttons, a status
+// line and the log. It only builds an EvalConfig; it never computes.
+#include "Evaluation.h"
+
+#include <QWidget>
+
+#include <vector>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace l2l::ui {
+
+class ExperimentPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ExperimentPanel(QWidget* parent = nullptr);
+
+    // The experiment the widgets describe. Throws l2l::Error naming the bad field (a learning rate that
+    // is not a number in (0, 1e4], no optimizer checked). Problem options and optimizer files are
+    // checked by the core, in the worker.
+    EvalConfig config() const;
+
+    void setRunning(bool running);
+    void setStatus(const QString& text);
+    void appendLog(const QString& line);
+
+signals:
+    void runRequested();
+    void stopRequested();
+
+private:
+    // A hand-designed rule has a learning-rate field ("lr"); the learned one a file field ("path").
+    struct OptimizerRow {
+        QString name;
+        QString key; // "lr" or "path"
+        QCheckBox* use;
+        QLineEdit* field;
+    };
+
+    QWidget* createProblemBox();
+    QWidget* createOptimizerBox();
+    OptimizerRow createOptimizerRow(const UpdateRuleInfo& info);
+    static QString optimizerSpec(const OptimizerRow& row);
+    QWidget* createRunBox();
+    void updateOptionHints();
+    static void markRateValidity(QLineEdit* edit);
+
+    QComboBox* m_problem;
+    QLineEdit* m_options;
+    std::vector<OptimizerRow> m_optimizers;
+    QSpinBox *m_runs, *m_steps, *m_seed;
+    QPushButton *m_run, *m_stop;
+    QLabel* m_status;
+    QPlainTextEdit* m_log;
+};
+
+// The learning-rate field's text as a spec value: empty for "tuned" (empty or the word "tuned"),
+// else the number. Throws l2l::Error naming the optimizer if it is not a number in (0, 1e4].
+QString parseRateField(const QString& text, const QString& optimizer);
+
+} // namespace l2l::ui
