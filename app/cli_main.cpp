@@ -2,6 +2,8 @@
 #include "CliCommon.h"
 
 #include <iostream>
+#include <string>
+#include <vector>
 
 int main(int argc, char** argv)
 {
@@ -18,6 +20,18 @@ int main(int argc, char** argv)
     for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
     l2l::cli::commandLine() = line;
     l2l::cli::installInterruptHandler();
+    if (argc > 1 && argv[1][0] != '-') { // CLI11 would only say "A subcommand is required"
+        std::vector<std::string> names;
+        bool known = false;
+        for (const auto* sub : app.get_subcommands({})) {
+            names.push_back(sub->get_name());
+            known = known || sub->get_name() == argv[1];
+        }
+        if (!known) {
+            std::cerr << "l2l: unknown command '" << argv[1] << "' (valid commands: " << l2l::joinNames(names) << ")\n";
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -92,8 +92,8 @@ UpdateRuleConfig UpdateRuleConfig::parse(const std::string& text)
         return c;
     }
     if (spec.has("lr") && spec.get("lr", "") != "tuned") {
-        c.lr = doubleOption(spec, "lr", 0.0, 0.0, 1e4, what);
-        if (c.lr <= 0) throw Error(what + ": option 'lr' must be in (0, 10000], got " + spec.get("lr", ""));
+        c.lr = parseDouble(spec.get("lr", ""), what + ": option 'lr'");
+        if (!(c.lr > 0 && c.lr <= 1e4)) throw Error(what + ": option 'lr' must be in (0, 10000], got " + spec.get("lr", ""));
     }
     c.momentum = doubleOption(spec, "momentum", c.momentum, 0.0, 0.999999, what);
     c.alpha = doubleOption(spec, "alpha", c.alpha, 0.0, 0.999999, what);

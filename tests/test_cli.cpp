@@ -68,7 +68,7 @@ private slots:
         QTest::newRow("unknown problem") << QStringList{"eval", "--problem", "nosuch"}
                                          << "unknown problem 'nosuch' (valid problems: quadratic, mnist";
         QTest::newRow("unknown optimizer") << QStringList{"eval", "--optimizers", "sgd,adamw"}
-                                           << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam)";
+                                           << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam, lstm)";
         QTest::newRow("unknown option") << QStringList{"eval", "--problem", "quadratic:dimm=3"}
                                         << "unknown option 'dimm' (valid options: dim, init_std)";
         QTest::newRow("out of range option") << QStringList{"eval", "--problem", "quadratic:dim=0"}
@@ -81,7 +81,8 @@ private slots:
         QTest::newRow("plot extension") << QStringList{"eval", "--plot", "/tmp/out.txt"} << "must end in .png or .pdf";
         QTest::newRow("tune unknown") << QStringList{"tune", "--optimizers", "lbfgs"} << "unknown optimizer 'lbfgs'";
         QTest::newRow("tune grid") << QStringList{"tune", "--tune-min", "0"} << "tuning grid must satisfy";
-        QTest::newRow("unknown command") << QStringList{"train2"} << "train2";
+        QTest::newRow("unknown command") << QStringList{"train2"}
+                                         << "unknown command 'train2' (valid commands: problems, tune, eval, train, bench)";
     }
     void badInput()
     {

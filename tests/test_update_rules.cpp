@@ -114,7 +114,7 @@ private slots:
     {
         QTest::addColumn<QString>("spec");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown") << "adamw" << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam)";
+        QTest::newRow("unknown") << "adamw" << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam, lstm)";
         QTest::newRow("unknown key") << "sgd:momentum=0.9" << "unknown option 'momentum' (valid options: lr)";
         QTest::newRow("negative lr") << "sgd:lr=-1" << "option 'lr' must be in";
         QTest::newRow("zero lr") << "adam:lr=0" << "option 'lr' must be in (0, 10000]";
