@@ -6,6 +6,7 @@
 #include "Rng.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -131,24 +132,24 @@ void EvalConfig::validate() const
 
 namespace {
 
-void summarize(OptimizerResult& r, int steps, int completed)
+// Statistics of `curves` up to step `completed` into r (the curves themselves are not copied).
+void summarize(OptimizerResult& r, const Curves& curves, int completed)
 {
-    r.stats = stepStats(r.curves, completed);
+    r.stats = stepStats(curves, completed);
     std::vector<double> finals;
     double testLoss = 0, testAcc = 0;
     int tested = 0;
     r.divergedRuns = 0;
-    for (size_t run = 0; run < r.curves.loss.size(); ++run) {
-        if (r.curves.divergedAt[run] >= 0) ++r.divergedRuns;
-        const double f = r.curves.loss[run][size_t(completed)];
+    for (size_t run = 0; run < curves.loss.size(); ++run) {
+        if (curves.divergedAt[run] >= 0) ++r.divergedRuns;
+        const double f = curves.loss[run][size_t(completed)];
         if (std::isfinite(f)) finals.push_back(f);
-        if (r.curves.test[run]) {
-            testLoss += r.curves.test[run]->loss;
-            testAcc += r.curves.test[run]->accuracy;
+        if (curves.test[run]) {
+            testLoss += curves.test[run]->loss;
+            testAcc += curves.test[run]->accuracy;
             ++tested;
         }
     }
-    (void)steps;
     r.finalMean = r.stats.mean[size_t(completed)];
     r.finalStd = r.stats.std[size_t(completed)];
     r.finalMedian = medianOf(finals);
@@ -218,12 +219,18 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     log("evaluating " + std::to_string(rules.size()) + " optimizers x " + std::to_string(config.runs) + " runs x " +
         std::to_string(config.steps) + " steps");
     int completed = 0;
+    auto lastCall = std::chrono::steady_clock::now();
+    bool called = false;
     auto afterStep = [&](int step, const std::vector<Curves>& curves) {
         if (!callbacks.onStep) return;
-        for (size_t i = 0; i < curves.size(); ++i) {
-            result.optimizers[i].curves = curves[i];
-            summarize(result.optimizers[i], config.steps, step);
-        }
+        const auto now = std::chrono::steady_clock::now();
+        const bool stopping = cancel && cancel->load();
+        if (called && step < config.steps && !stopping &&
+            std::chrono::duration<double>(now - lastCall).count() < callbacks.minStepInterval)
+            return;
+        lastCall = now;
+        called = true;
+        for (size_t i = 0; i < curves.size(); ++i) summarize(result.optimizers[i], curves[i], step);
         result.completedSteps = step;
         callbacks.onStep(result, step);
     };
@@ -234,8 +241,8 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     result.completedSteps = completed;
     result.cancelled = completed < config.steps;
     for (size_t i = 0; i < curves.size(); ++i) {
+        summarize(result.optimizers[i], curves[i], completed);
         result.optimizers[i].curves = std::move(curves[i]);
-        summarize(result.optimizers[i], config.steps, completed);
     }
     return result;
 }

@@ -73,8 +73,12 @@ struct EvalResult {
 };
 
 struct EvalCallbacks {
-    std::function<void(const std::string&)> log;                   // human-readable progress lines
-    std::function<void(const EvalResult&, int step)> onStep;       // after every evaluation step
+    std::function<void(const std::string&)> log; // human-readable progress lines
+    // After evaluation steps, with the statistics so far (per-run curves are left empty in `partial`).
+    // Called on one of the core's threads; at most once per minStepInterval seconds, and always after
+    // the last step.
+    std::function<void(const EvalResult& partial, int step)> onStep;
+    double minStepInterval = 0;
 };
 
 // Runs `runs` instances of every rule for `steps` steps (lanes in lock-step on `threads` threads) and

@@ -87,6 +87,7 @@ void EvalWorker::start(const l2l::EvalConfig& config)
     QElapsedTimer sinceSnapshot;
     EvalCallbacks callbacks;
     callbacks.log = [this](const std::string& line) { emit logLine(QString::fromStdString(line)); };
+    callbacks.minStepInterval = 1.0 / kSnapshotsPerSecond; // the core skips building snapshots in between
     callbacks.onStep = [&](const EvalResult& partial, int step) {
         if (step < partial.config.steps && sinceSnapshot.isValid() &&
             sinceSnapshot.elapsed() < 1000 / kSnapshotsPerSecond)

@@ -1,5 +1,7 @@
 #include "ExperimentPanel.h"
 
+#include "OptimizerFile.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFontDatabase>
@@ -70,6 +72,7 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent)
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(createProblemBox());
     layout->addWidget(createOptimizerBox());
+    updateLearnedDefault();
     layout->addWidget(createRunBox());
 
     m_run = new QPushButton(tr("Run"));
@@ -131,6 +134,26 @@ void ExperimentPanel::updateOptionHints()
     m_problem->setToolTip(QString::fromStdString(info.summary));
     m_options->setPlaceholderText(optionDefaults(info.options));
     m_options->setToolTip(tr("key=value,key=value (empty = the defaults shown)\n") + optionHelp(info.options));
+    updateLearnedDefault();
+}
+
+void ExperimentPanel::updateLearnedDefault()
+{
+    // The learned optimizer is on by default wherever one is bundled for the problem family.
+    const std::string problem = problemCatalog().at(size_t(std::max(0, m_problem->currentIndex()))).name;
+    bool bundled = true;
+    try {
+        bundledOptimizerPath(problem);
+    } catch (const Error&) {
+        bundled = false;
+    }
+    for (auto& row : m_optimizers)
+        if (row.key == QLatin1String("path") && row.field->text().trimmed().isEmpty()) {
+            row.use->setChecked(bundled);
+            row.use->setToolTip(bundled ? tr("The LSTM optimizer bundled for %1").arg(QString::fromStdString(problem))
+                                        : tr("No LSTM optimizer is bundled for %1: give a file from `l2l train`")
+                                              .arg(QString::fromStdString(problem)));
+        }
 }
 
 QWidget* ExperimentPanel::createOptimizerBox()

@@ -51,6 +51,7 @@ private:
     static QString optimizerSpec(const OptimizerRow& row);
     QWidget* createRunBox();
     void updateOptionHints();
+    void updateLearnedDefault();
     static void markRateValidity(QLineEdit* edit);
 
     QComboBox* m_problem;
