@@ -71,6 +71,7 @@ std::vector<BenchLine> runBenchmarks(const std::string& mlpSpec, int repeats, in
     }
     for (const auto& info : updateRuleCatalog()) {
         UpdateRuleConfig c = UpdateRuleConfig::parse(info.name);
+        if (c.learned()) continue; // timed by runLstmBenchmarks
         c.lr = 1e-3;
         auto rule = makeUpdateRule<float>(c);
         Vec<float> theta = Vec<float>::Random(ruleDim), grad = Vec<float>::Random(ruleDim);

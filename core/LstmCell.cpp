@@ -13,6 +13,16 @@ void finishGates(MatRef<T> gates, Index H)
 } // namespace
 
 template <typename T>
+void tanhInto(const CMatRef<T>& in, MatRef<T> out)
+{
+    using Flat = Eigen::Array<T, Eigen::Dynamic, 1>;
+    if (in.outerStride() == in.rows() && out.outerStride() == out.rows())
+        Eigen::Map<Flat>(out.data(), out.size()) = Eigen::Map<const Flat>(in.data(), in.size()).tanh();
+    else
+        out = in.array().tanh();
+}
+
+template <typename T>
 void halveSigmoidRows(MatRef<T> w, VecRef<T> b)
 {
     const Index H = b.size() / 4;
@@ -32,12 +42,13 @@ void lstmCellForward(const CMatRef<T>& w, const CVecRef<T>& b, const CMatRef<T>&
     // sigm(z) = (1 + tanh(z/2)) / 2: one vectorised tanh over all four gates instead of exp + divide.
     gates.topRows(2 * H) *= T(0.5);
     gates.bottomRows(H) *= T(0.5);
-    gates = gates.array().tanh();
+    tanhInto<T>(gates, gates);
     finishGates<T>(gates, H);
     const auto i = gates.topRows(H).array(), f = gates.middleRows(H, H).array();
     const auto g = gates.middleRows(2 * H, H).array(), o = gates.bottomRows(H).array();
     c.array() = f * cPrev.array() + i * g;
-    h.array() = o * c.array().tanh();
+    tanhInto<T>(c, h);
+    h.array() *= o;
 }
 
 template <typename T>
@@ -47,12 +58,13 @@ void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, 
     const Index H = c.rows();
     gates.colwise() = bHalf;
     gates.noalias() += wHalf * in;
-    gates = gates.array().tanh();
+    tanhInto<T>(gates, gates);
     finishGates<T>(gates, H);
     const auto i = gates.topRows(H).array(), f = gates.middleRows(H, H).array();
     const auto g = gates.middleRows(2 * H, H).array(), o = gates.bottomRows(H).array();
     c.array() = f * cPrev.array() + i * g;
-    h.array() = o * c.array().tanh();
+    tanhInto<T>(c, h);
+    h.array() *= o;
 }
 
 template <typename T>
@@ -64,7 +76,8 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
     const auto i = gates.topRows(H).array(), f = gates.middleRows(H, H).array();
     const auto g = gates.middleRows(2 * H, H).array(), o = gates.bottomRows(H).array();
     dz.resize(4 * H, c.cols());
-    tc = c.array().tanh();
+    tc.resize(c.rows(), c.cols());
+    tanhInto<T>(c, tc);
     // dc_total = dc_next + dh * o * (1 - tanh(c)^2)
     dc.array() += dh.array() * o * (T(1) - tc.array().square());
     dz.topRows(H) = dc.array() * g * i * (T(1) - i);                  // dz_i
@@ -83,6 +96,7 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
     template void lstmCellForwardPrescaled<T>(const CMatRef<T>&, const CVecRef<T>&, const CMatRef<T>&,          \
                                               const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>);              \
     template void halveSigmoidRows<T>(MatRef<T>, VecRef<T>);                                                    \
+    template void tanhInto<T>(const CMatRef<T>&, MatRef<T>);                                                    \
     template void lstmCellBackward<T>(const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, \
                                       const CMatRef<T>&, const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>,      \
                                       VecRef<T>, Mat<T>&, Mat<T>&);

@@ -14,6 +14,12 @@ namespace l2l {
 template <typename T> using MatRef = Eigen::Ref<Mat<T>>;
 template <typename T> using CMatRef = Eigen::Ref<const Mat<T>>;
 
+// out = tanh(in), elementwise. Blocks of whole columns are contiguous; evaluating them as one flat
+// array keeps every element on the vectorised path (a column of H = 20 floats would otherwise leave a
+// tail of scalar tanh calls in every column).
+template <typename T>
+void tanhInto(const CMatRef<T>& in, MatRef<T> out);
+
 // Writes the activated gates (4H, B), c (H, B) and h (H, B). c may alias cPrev (updated in place).
 template <typename T>
 void lstmCellForward(const CMatRef<T>& w, const CVecRef<T>& b, const CMatRef<T>& in, const CMatRef<T>& cPrev,

@@ -123,7 +123,9 @@ void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<
     const auto du = dU.segment(col, cols);
     // h of layer L after a cached step, recomputed exactly as the forward pass did: o * tanh(c).
     auto hAfter = [&](const LstmStepCache<T>& step, size_t L) {
-        s.h = step.gates[L].middleCols(col, cols).bottomRows(H).array() * step.c[L].middleCols(col, cols).array().tanh();
+        s.h.resize(H, cols);
+        tanhInto<T>(step.c[L].middleCols(col, cols), s.h);
+        s.h.array() *= step.gates[L].middleCols(col, cols).bottomRows(H).array();
     };
     // Output layer: u = scale (w_out^T h_top + b_out)
     const Index out = net.outOffset();
