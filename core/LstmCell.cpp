@@ -33,25 +33,6 @@ void halveSigmoidRows(MatRef<T> w, VecRef<T> b)
 }
 
 template <typename T>
-void lstmCellForward(const CMatRef<T>& w, const CVecRef<T>& b, const CMatRef<T>& in, const CMatRef<T>& cPrev,
-                     MatRef<T> gates, MatRef<T> c, MatRef<T> h)
-{
-    const Index H = c.rows();
-    gates.colwise() = b; // the bias initialises the product's accumulator: no separate pass
-    gates.noalias() += w * in;
-    // sigm(z) = (1 + tanh(z/2)) / 2: one vectorised tanh over all four gates instead of exp + divide.
-    gates.topRows(2 * H) *= T(0.5);
-    gates.bottomRows(H) *= T(0.5);
-    tanhInto<T>(gates, gates);
-    finishGates<T>(gates, H);
-    const auto i = gates.topRows(H).array(), f = gates.middleRows(H, H).array();
-    const auto g = gates.middleRows(2 * H, H).array(), o = gates.bottomRows(H).array();
-    c.array() = f * cPrev.array() + i * g;
-    tanhInto<T>(c, h);
-    h.array() *= o;
-}
-
-template <typename T>
 void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, const CMatRef<T>& in,
                               const CMatRef<T>& cPrev, MatRef<T> gates, MatRef<T> c, MatRef<T> h)
 {
@@ -65,6 +46,16 @@ void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, 
     c.array() = f * cPrev.array() + i * g;
     tanhInto<T>(c, h);
     h.array() *= o;
+}
+
+template <typename T>
+void lstmCellForward(const CMatRef<T>& w, const CVecRef<T>& b, const CMatRef<T>& in, const CMatRef<T>& cPrev,
+                     MatRef<T> gates, MatRef<T> c, MatRef<T> h)
+{
+    Mat<T> wHalf = w;
+    Vec<T> bHalf = b;
+    halveSigmoidRows<T>(wHalf, bHalf);
+    lstmCellForwardPrescaled<T>(wHalf, bHalf, in, cPrev, gates, c, h);
 }
 
 template <typename T>
