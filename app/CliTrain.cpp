@@ -17,7 +17,7 @@ namespace {
 
 struct TrainOptions {
     MetaTrainConfig config;
-    std::string out, checkpoint, resume, preprocess = "log-sign";
+    std::string out, checkpoint, resume, init, preprocess = "log-sign";
     bool quiet = false;
 };
 
@@ -75,6 +75,7 @@ void addTrainCommand(CLI::App& app)
         ->capture_default_str();
     cmd->add_option("--checkpoint", o->checkpoint, "training state file (default: OUT with .checkpoint.json)");
     cmd->add_option("--resume", o->resume, "continue from a checkpoint (its settings win; --epochs may extend it)");
+    cmd->add_option("--init", o->init, "start from the weights of this optimizer file (fine-tuning); its architecture wins");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
     cmd->callback([o, cmd] {
         o->config.arch.preprocess = preprocessFromName(o->preprocess);
@@ -83,6 +84,8 @@ void addTrainCommand(CLI::App& app)
             MetaTrainState s = loadCheckpoint(o->resume);
             if (cmd->count("--epochs")) s.config.epochs = o->config.epochs;
             trainer = std::make_unique<MetaTrainer>(std::move(s));
+        } else if (!o->init.empty()) {
+            trainer = std::make_unique<MetaTrainer>(o->config, loadOptimizer(o->init).net);
         } else {
             trainer = std::make_unique<MetaTrainer>(o->config);
         }

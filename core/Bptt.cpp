@@ -27,9 +27,11 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
     const Index n = traj.theta.size();
     if (secondOrder && !problem.hasHessianVector())
         throw Error("second derivatives requested, but this problem has no Hessian-vector product");
-    if (int(m_cache.size()) < K) m_cache.resize(size_t(K));
-    for (int j = 0; j < K; ++j)
-        if (m_cache[size_t(j)].x.cols() != n) m_cache[size_t(j)].resize(arch, n);
+    if (dphi) { // activations are kept only when the meta-gradient is wanted
+        if (int(m_cache.size()) < K) m_cache.resize(size_t(K));
+        for (int j = 0; j < K; ++j)
+            if (m_cache[size_t(j)].x.cols() != n) m_cache[size_t(j)].resize(arch, n);
+    }
     m_runner.reset(n);
     const LstmState<T> initial = traj.state;
     m_grads.assign(size_t(K) + 1, Vec<T>());

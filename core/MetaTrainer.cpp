@@ -42,6 +42,16 @@ MetaTrainer::MetaTrainer(const MetaTrainConfig& config)
     m_class = makeProblemClass<float>(config.problem);
 }
 
+MetaTrainer::MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial)
+    : MetaTrainer([&] {
+          config.arch = initial.arch;
+          return config;
+      }())
+{
+    m_state.net = initial;
+    m_state.best = initial;
+}
+
 MetaTrainer::MetaTrainer(MetaTrainState state) : m_state(std::move(state))
 {
     m_state.config.validate();

@@ -63,6 +63,9 @@ struct MetaTrainState {
 class MetaTrainer {
 public:
     explicit MetaTrainer(const MetaTrainConfig& config);
+    // Starts from `initial` (e.g. a trained optimizer to fine-tune) instead of random weights; its
+    // architecture replaces config.arch.
+    MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial);
     explicit MetaTrainer(MetaTrainState state); // resume
     // Trains until config.epochs are done or *cancel becomes true (checked after every window).
     void run(const std::function<void(const MetaProgress&)>& progress, const std::atomic<bool>* cancel);
