@@ -135,7 +135,7 @@ std::string evalCsv(const EvalResult& r)
     out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_alive\n";
     for (const auto& o : r.optimizers)
         for (size_t t = 0; t < o.stats.mean.size() && int(t) <= r.completedSteps; ++t)
-            out << o.displayName() << "," << o.config.lr << "," << t << "," << fmt(o.stats.mean[t], 9) << ","
+            out << o.displayName() << "," << (o.config.learned() ? std::string("learned") : fmt(o.config.lr, 9)) << "," << t << "," << fmt(o.stats.mean[t], 9) << ","
                 << fmt(o.stats.std[t], 9) << "," << fmt(o.stats.median[t], 9) << "," << o.stats.alive[t] << "\n";
     std::string s = out.str();
     for (size_t p = 0; (p = s.find(",-", p)) != std::string::npos;) s.replace(p, 2, ","); // NaN -> empty field

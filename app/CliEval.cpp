@@ -84,6 +84,10 @@ void printPaired(const EvalResult& r)
     for (const auto& o : r.optimizers) {
         if (&o == best) continue;
         const PairedComparison c = pairedCompare(finals(r, *best), finals(r, o));
+        if (c.pairs < 2) {
+            std::cout << "  " << o.displayName() << ": fewer than 2 runs where both finished, no paired comparison\n";
+            continue;
+        }
         std::cout << "  " << best->displayName() << " lower than " << o.displayName() << " in " << c.winFraction * c.pairs
                   << "/" << c.pairs << " runs (" << fmt(100 * c.winFraction, 3) << "%), mean difference "
                   << fmt(c.meanDiff) << ", paired t = " << fmt(c.t, 3) << ", p = " << fmt(c.p, 2) << "\n";

@@ -34,10 +34,10 @@ std::string duration(double seconds)
 
 void printProgress(const MetaProgress& p, bool tty)
 {
-    if (std::isfinite(p.validationLoss)) {
+    if (!std::isnan(p.validationLoss)) {
         if (tty) std::cerr << "\r\033[K";
         std::cerr << "epoch " << p.epoch << "/" << p.epochs << ": meta-loss " << fmt(p.metaLoss) << ", validation "
-                  << fmt(p.validationLoss) << (p.bestEpoch == p.epoch ? " (best)" : "") << ", elapsed "
+                  << (std::isfinite(p.validationLoss) ? fmt(p.validationLoss) : std::string("diverged")) << (p.bestEpoch == p.epoch ? " (best)" : "") << ", elapsed "
                   << duration(p.elapsedSeconds) << ", ETA " << duration(p.etaSeconds) << "\n";
     }
     if (!tty) return;
@@ -101,7 +101,8 @@ void addTrainCommand(CLI::App& app)
         trainer->run(
             [&](const MetaProgress& p) {
                 if (!o->quiet) printProgress(p, tty);
-                if (std::isfinite(p.validationLoss)) saveCheckpoint(checkpoint, trainer->state());
+                if (p.epoch % trainer->state().config.validateEvery == 0 || p.epoch == p.epochs)
+                    saveCheckpoint(checkpoint, trainer->state());
                 if (p.bestEpoch != lastBest) { // keep the best on disk as soon as it exists
                     saveOptimizer(o->out, trainer->bestOptimizer(commandLine()));
                     lastBest = p.bestEpoch;

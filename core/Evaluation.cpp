@@ -205,7 +205,13 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
                     return result;
                 }
                 log("tuning " + rule.name + ": best rate " + formatRate(tuned.bestRate));
-                if (config.useCache) cache.store(key, tuned);
+                if (config.useCache) {
+                    try {
+                        cache.store(key, tuned);
+                    } catch (const Error& e) { // an unwritable cache must not cost the evaluation
+                        log(std::string("warning: ") + e.what());
+                    }
+                }
             }
             rule.lr = tuned.bestRate;
             r.tunedRate = true;

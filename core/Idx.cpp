@@ -56,9 +56,9 @@ IdxArray readIdx(const std::string& path)
         const std::uint32_t size = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3];
         if (size == 0 || size > (1u << 28)) throw Error("data file '" + path + "' has an implausible size " + std::to_string(size));
         out.shape.push_back(size);
+        if (total > (size_t(1) << 32) / size) throw Error("data file '" + path + "' declares more than 4 GiB of data");
         total *= size;
     }
-    if (total > (size_t(1) << 32)) throw Error("data file '" + path + "' declares more than 4 GiB of data");
     out.data.resize(total);
     const size_t got = readBytes(file.get(), out.data.data(), total);
     if (got != total)
@@ -90,6 +90,9 @@ ImageSet readImageSet(const std::string& imagesPath, const std::string& labelsPa
         if (labels.data[i] >= classes)
             throw Error("data file '" + labelsPath + "' has label " + std::to_string(labels.data[i]) + " at index " +
                         std::to_string(i) + " (expected < " + std::to_string(classes) + ")");
+    if (std::uint64_t(images.shape[1]) * images.shape[2] > (1u << 24))
+        throw Error("data file '" + imagesPath + "' has images of implausible size " + std::to_string(images.shape[1]) +
+                    "x" + std::to_string(images.shape[2]));
     ImageSet set;
     set.rows = int(images.shape[1]);
     set.cols = int(images.shape[2]);

@@ -88,8 +88,9 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted)
             adamStep(dphi);
         else
             ++m_state.skippedUpdates;
-        if (!std::isfinite(traj.loss) || (cancel && cancel->load())) {
-            *aborted = true; // diverged optimizee or stop request: end the episode here
+        if (!std::isfinite(traj.loss)) return sum / done; // diverged optimizee: end the episode here
+        if (done < c.horizon && cancel && cancel->load()) {
+            *aborted = true; // stop request inside the episode: the caller rolls it back
             return sum / done;
         }
     }
@@ -123,8 +124,20 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
     while (m_state.epoch < c.epochs && !(cancel && cancel->load())) {
         bool aborted = false;
         MetaHistoryPoint point;
+        // An unfinished epoch does not count: keep what it would change, to restore it on a stop, so that
+        // a stopped and resumed run gives exactly the weights of an uninterrupted one.
+        const Vec<float> params = m_state.net.params, adamM = m_state.adamM, adamV = m_state.adamV;
+        const long adamT = m_state.adamT;
+        const int skipped = m_state.skippedUpdates;
         point.metaLoss = episode(cancel, &aborted);
-        if (aborted && cancel && cancel->load()) break; // an unfinished epoch does not count
+        if (aborted) {
+            m_state.net.params = params;
+            m_state.adamM = adamM;
+            m_state.adamV = adamV;
+            m_state.adamT = adamT;
+            m_state.skippedUpdates = skipped;
+            break;
+        }
         point.epoch = ++m_state.epoch;
         if (m_state.epoch % c.validateEvery == 0 || m_state.epoch == c.epochs) {
             point.validationLoss = validate(m_state.net);
@@ -263,7 +276,8 @@ MetaTrainState loadCheckpoint(const std::string& path)
         s.elapsedSeconds = doc.at("elapsed_seconds").get<double>();
         s.skippedUpdates = doc.at("skipped_updates").get<int>();
         for (const auto& h : doc.at("history"))
-            s.history.push_back({h.at(0).get<int>(), h.at(1).get<double>(), h.at(2).is_number() ? h[2].get<double>() : NAN});
+            s.history.push_back({h.at(0).get<int>(), h.at(1).is_number() ? h[1].get<double>() : NAN,
+                                 h.at(2).is_number() ? h[2].get<double>() : NAN});
         s.config.validate();
     } catch (const nlohmann::json::exception& e) {
         throw Error(where + " is malformed: " + std::string(e.what()));

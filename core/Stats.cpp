@@ -55,6 +55,7 @@ double studentTwoSidedP(double t, double dof)
 PairedComparison pairedCompare(const std::vector<double>& a, const std::vector<double>& b)
 {
     PairedComparison r;
+    r.meanDiff = r.t = r.p = std::numeric_limits<double>::quiet_NaN(); // until there are pairs to compare
     std::vector<double> d;
     int wins = 0;
     for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
@@ -68,7 +69,7 @@ PairedComparison pairedCompare(const std::vector<double>& a, const std::vector<d
     for (double x : d) sum += x;
     r.meanDiff = sum / double(d.size());
     r.winFraction = double(wins) / double(d.size());
-    if (d.size() < 2) return r;
+    if (d.size() < 2) return r; // no t statistic from one pair
     double ss = 0;
     for (double x : d) ss += (x - r.meanDiff) * (x - r.meanDiff);
     const double sd = std::sqrt(ss / double(d.size() - 1));

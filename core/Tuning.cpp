@@ -36,6 +36,7 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
                     int threads, const std::atomic<bool>* cancel)
 {
     tune.validate();
+    if (rule.learned()) throw Error("the learned optimizer '" + rule.label() + "' has no learning rate to tune");
     TuneResult out;
     out.rates = tune.grid();
     std::vector<RuleFactory> rules;
@@ -108,7 +109,8 @@ void TuningCache::load()
             r.bestRate = e.at("best_rate").get<double>();
             r.rates = e.at("rates").get<std::vector<double>>();
             for (const auto& v : e.at("final_means")) r.finalMeans.push_back(v.is_null() ? std::nan("") : v.get<double>());
-            if (!(r.bestRate > 0) || r.rates.size() != r.finalMeans.size()) throw Error("entry '" + key + "' is inconsistent");
+            if (!(r.bestRate > 0 && r.bestRate <= 1e4) || r.rates.size() != r.finalMeans.size())
+                throw Error("entry '" + key + "' is inconsistent");
             r.fromCache = true;
             m_entries[key] = r;
         }

@@ -214,6 +214,11 @@ private slots:
         QCOMPARE(c.meanDiff, -1.25);
         QVERIFY(std::abs(c.t - (-1.25 / (std::sqrt(35.0 / 12.0) / 2))) < 1e-12);
         QVERIFY(c.p > 0.2 && c.p < 0.3);
+        // One comparable pair gives no t statistic; none gives nothing at all.
+        const auto one = pairedCompare({1, NAN}, {2, 3});
+        QCOMPARE(one.pairs, 1);
+        QVERIFY(std::isnan(one.t) && std::isnan(one.p));
+        QCOMPARE(pairedCompare({NAN}, {1}).pairs, 0);
     }
     void badConfig()
     {

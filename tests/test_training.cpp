@@ -7,7 +7,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 using namespace l2l;
 
@@ -77,6 +79,30 @@ private slots:
         QVERIFY(resumed.state().net.params == straight.state().net.params);
         QVERIFY(resumed.state().best.params == straight.state().best.params);
         QCOMPARE(int(resumed.state().history.size()), 120);
+    }
+    void stopAnywhereAndResumeGivesTheSameWeights()
+    {
+        // A stop that lands inside an episode rolls that episode back: the resumed run still matches.
+        MetaTrainConfig c = quadConfig(400);
+        c.horizon = 200;
+        MetaTrainer straight(c);
+        straight.run({}, nullptr);
+        for (int delayMs : {3, 17, 41}) {
+            std::atomic<bool> cancel{false};
+            MetaTrainer first(c);
+            std::thread stopper([&] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+                cancel = true;
+            });
+            first.run({}, &cancel);
+            stopper.join();
+            QVERIFY(first.state().epoch < 400);
+            saveCheckpoint(path("ck2.json").toStdString(), first.state());
+            MetaTrainer resumed(loadCheckpoint(path("ck2.json").toStdString()));
+            resumed.run({}, nullptr);
+            QVERIFY2(resumed.state().net.params == straight.state().net.params,
+                     qPrintable(QString("stopped at epoch %1").arg(first.state().epoch)));
+        }
     }
     void threadsDoNotChangeTraining()
     {
