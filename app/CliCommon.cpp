@@ -92,7 +92,7 @@ std::string evalJson(const EvalResult& r)
                             {"loss_mean", numbers(o.stats.mean)},
                             {"loss_std", numbers(o.stats.std)},
                             {"loss_median", numbers(o.stats.median)},
-                            {"runs_alive", o.stats.alive},
+                            {"runs_counted", o.stats.alive},
                             {"final_loss_mean", number(o.finalMean)},
                             {"final_loss_std", number(o.finalStd)},
                             {"final_loss_median", number(o.finalMedian)},
@@ -132,7 +132,7 @@ std::string evalCsv(const EvalResult& r)
 {
     std::ostringstream out;
     out.precision(9);
-    out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_alive\n";
+    out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted\n";
     for (const auto& o : r.optimizers)
         for (size_t t = 0; t < o.stats.mean.size() && int(t) <= r.completedSteps; ++t)
             out << o.displayName() << "," << (o.config.learned() ? std::string("learned") : fmt(o.config.lr, 9)) << "," << t << "," << fmt(o.stats.mean[t], 9) << ","

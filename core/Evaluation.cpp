@@ -29,6 +29,11 @@ double medianOf(std::vector<double> v)
 
 StepStats stepStats(const Curves& curves, int completedSteps)
 {
+    // The same population at every step: the runs that never diverged. (Averaging over whichever runs are
+    // still alive would let a run that is about to overflow dominate the mean until it is dropped.) Only
+    // when every run diverged are the curves averaged over the runs alive at each step.
+    bool anySurvivor = false;
+    for (int at : curves.divergedAt) anySurvivor = anySurvivor || at < 0;
     StepStats s;
     const size_t n = curves.loss.empty() ? 0 : curves.loss.front().size();
     s.mean.assign(n, kNaN);
@@ -38,8 +43,9 @@ StepStats stepStats(const Curves& curves, int completedSteps)
     std::vector<double> values;
     for (size_t t = 0; t < n && int(t) <= completedSteps; ++t) {
         values.clear();
-        for (const auto& run : curves.loss)
-            if (std::isfinite(run[t])) values.push_back(run[t]);
+        for (size_t run = 0; run < curves.loss.size(); ++run)
+            if (std::isfinite(curves.loss[run][t]) && (!anySurvivor || curves.divergedAt[run] < 0))
+                values.push_back(curves.loss[run][t]);
         s.alive[t] = int(values.size());
         if (values.empty()) continue;
         double sum = 0;

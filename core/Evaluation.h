@@ -30,8 +30,8 @@ struct Curves {
 };
 
 struct StepStats {
-    std::vector<double> mean, std, median; // per step over the runs alive at that step (NaN if none)
-    std::vector<int> alive;                // runs not diverged at that step
+    std::vector<double> mean, std, median; // per step over the runs that never diverged (NaN if none)
+    std::vector<int> alive;                // runs counted at that step
 };
 StepStats stepStats(const Curves& curves, int completedSteps);
 

@@ -147,7 +147,7 @@ QString optimizerLabel(const OptimizerResult& r, int runs)
         label += QStringLiteral(" (lr ") + QString::number(r.config.lr, 'g', 3) +
                  (r.tunedRate ? QStringLiteral(", tuned)") : QStringLiteral(")"));
     }
-    if (r.divergedRuns > 0) label += QStringLiteral(" (%1/%2 runs diverged)").arg(r.divergedRuns).arg(runs);
+    if (r.divergedRuns > 0) label += QStringLiteral(" (%1/%2 diverged, not in the mean)").arg(r.divergedRuns).arg(runs);
     return label;
 }
 
