@@ -209,6 +209,27 @@ void fitLossPlotView(QCustomPlot* plot, int steps)
         hi *= 3.2;
     }
     plot->yAxis->setRange(lo / 1.5, hi * 1.5);
+    useTickerFor(plot);
+}
+
+void useTickerFor(QCustomPlot* plot)
+{
+    // Powers of ten label a wide range well; under about two decades they leave most of the axis
+    // unlabelled (an MNIST figure from 0.2 to 4 would show only "10^0"), so use plain numbers there.
+    const QCPRange r = plot->yAxis->range();
+    const bool wide = r.lower > 0 && r.upper / r.lower > 100;
+    QSharedPointer<QCPAxisTicker> ticker;
+    if (wide) {
+        auto log = QSharedPointer<QCPAxisTickerLog>::create();
+        log->setSubTickCount(8);
+        ticker = log;
+    } else {
+        ticker = QSharedPointer<QCPAxisTicker>::create();
+        ticker->setTickCount(8);
+    }
+    for (QCPAxis* axis : {plot->yAxis, plot->yAxis2}) axis->setTicker(ticker);
+    plot->yAxis->setNumberFormat(wide ? QStringLiteral("eb") : QStringLiteral("g"));
+    plot->yAxis->setNumberPrecision(wide ? 0 : 3);
 }
 
 void saveEvalPlot(const EvalResult& r, const QString& path, int width, int height)

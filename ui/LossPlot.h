@@ -29,6 +29,8 @@ void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title
 
 // x = [0, steps]; y = the decades spanned by the drawn data, with a small margin.
 void fitLossPlotView(QCustomPlot* plot, int steps);
+// Log-scale ticks labelled 10^n over wide ranges, plain numbers over ranges under two decades.
+void useTickerFor(QCustomPlot* plot);
 
 // The figure title used for saved plots: the problem spec, and "stopped at step k" when cancelled.
 QString defaultPlotTitle(const EvalResult& r);
