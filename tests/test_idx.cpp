@@ -1,5 +1,6 @@
 // The IDX loader on the real data sets and on corrupt files written here.
 #include "Dataset.h"
+#include "ExpectError.h"
 #include "Idx.h"
 #include "Types.h"
 
@@ -35,15 +36,6 @@ std::vector<unsigned char> idxLabels(const std::vector<unsigned char>& labels)
     return b;
 }
 
-void expectError(const std::function<void()>& fn, const QString& part1, const QString& part2)
-{
-    try {
-        fn();
-        QFAIL("no error");
-    } catch (const Error& e) {
-        QVERIFY2(QString(e.what()).contains(part1) && QString(e.what()).contains(part2), e.what());
-    }
-}
 } // namespace
 
 class TestIdx : public QObject {
@@ -94,25 +86,25 @@ private slots:
     }
     void corruptFiles()
     {
-        expectError([&] { readIdx(path("missing")); }, "missing", "does not exist");
+        l2l::test::expectError([&] { readIdx(path("missing")); }, {"missing", "does not exist"});
         writeBytes(path("empty"), {});
-        expectError([&] { readIdx(path("empty")); }, "empty", "empty or truncated");
+        l2l::test::expectError([&] { readIdx(path("empty")); }, {"empty", "empty or truncated"});
         writeBytes(path("magic"), {1, 2, 8, 1, 0, 0, 0, 1, 7});
-        expectError([&] { readIdx(path("magic")); }, "magic", "bad magic number");
+        l2l::test::expectError([&] { readIdx(path("magic")); }, {"magic", "bad magic number"});
         writeBytes(path("type"), {0, 0, 0x0D, 1, 0, 0, 0, 1, 7});
-        expectError([&] { readIdx(path("type")); }, "type", "only unsigned bytes");
+        l2l::test::expectError([&] { readIdx(path("type")); }, {"type", "only unsigned bytes"});
         auto cut = idxImages(3, 2, 2);
         cut.resize(cut.size() - 3);
         writeBytes(path("cut"), cut);
-        expectError([&] { readIdx(path("cut")); }, "cut", "truncated: header declares 12 bytes of data, found 9");
+        l2l::test::expectError([&] { readIdx(path("cut")); }, {"cut", "truncated: header declares 12 bytes of data, found 9"});
         auto longer = idxImages(3, 2, 2);
         longer.push_back(0);
         writeBytes(path("long"), longer);
-        expectError([&] { readIdx(path("long")); }, "long", "trailing bytes");
+        l2l::test::expectError([&] { readIdx(path("long")); }, {"long", "trailing bytes"});
         auto header = idxImages(3, 2, 2);
         header.resize(9);
         writeBytes(path("header"), header);
-        expectError([&] { readIdx(path("header")); }, "header", "truncated in its header");
+        l2l::test::expectError([&] { readIdx(path("header")); }, {"header", "truncated in its header"});
         // A gzip stream whose body is damaged.
         const auto bytes = idxImages(50, 10, 10);
         gzFile gz = gzopen(path("bad.gz").c_str(), "wb");
@@ -122,16 +114,16 @@ private slots:
         f.seekp(30);
         f.write("garbagegarbage", 14);
         f.close();
-        expectError([&] { readIdx(path("bad.gz")); }, "bad.gz", "");
+        l2l::test::expectError([&] { readIdx(path("bad.gz")); }, {"bad.gz", ""});
     }
     void inconsistentSets()
     {
         writeBytes(path("img"), idxImages(3, 2, 2));
         writeBytes(path("lab2"), idxLabels({1, 2}));
-        expectError([&] { readImageSet(path("img"), path("lab2")); }, "3 images but 2 labels", "lab2");
+        l2l::test::expectError([&] { readImageSet(path("img"), path("lab2")); }, {"3 images but 2 labels", "lab2"});
         writeBytes(path("lab3"), idxLabels({1, 12, 3}));
-        expectError([&] { readImageSet(path("img"), path("lab3")); }, "label 12 at index 1", "lab3");
-        expectError([&] { readImageSet(path("lab3"), path("lab3")); }, "should hold images", "lab3");
+        l2l::test::expectError([&] { readImageSet(path("img"), path("lab3")); }, {"label 12 at index 1", "lab3"});
+        l2l::test::expectError([&] { readImageSet(path("lab3"), path("lab3")); }, {"should hold images", "lab3"});
     }
     void corruptDataDirectory()
     {
@@ -142,10 +134,10 @@ private slots:
         cut.resize(cut.size() - 100);
         writeBytes(d + "/train-images-idx3-ubyte", cut);
         writeBytes(d + "/train-labels-idx1-ubyte", idxLabels({1, 2, 3, 4}));
-        expectError([&] { loadDataset(d); }, "t10k-images-idx3-ubyte", "has no");
+        l2l::test::expectError([&] { loadDataset(d); }, {"t10k-images-idx3-ubyte", "has no"});
         writeBytes(d + "/t10k-images-idx3-ubyte", idxImages(4, 28, 28));
         writeBytes(d + "/t10k-labels-idx1-ubyte", idxLabels({1, 2, 3, 4}));
-        expectError([&] { loadDataset(d); }, "train-images-idx3-ubyte", "truncated");
+        l2l::test::expectError([&] { loadDataset(d); }, {"train-images-idx3-ubyte", "truncated"});
     }
 };
 

@@ -1,6 +1,7 @@
 // Meta-training (learns, stops and resumes exactly, thread-independent), optimizer files (round trip,
 // every kind of bad file), and the learned optimizer inside the paired evaluation.
 #include "Evaluation.h"
+#include "ExpectError.h"
 #include "MetaTrainer.h"
 #include "OptimizerFile.h"
 
@@ -32,12 +33,7 @@ void writeText(const QString& path, const std::string& text)
 
 void expectLoadError(const QString& path, const QString& part)
 {
-    try {
-        loadOptimizer(path.toStdString());
-        QFAIL("no error");
-    } catch (const Error& e) {
-        QVERIFY2(QString(e.what()).contains(part) && QString(e.what()).contains(path), e.what());
-    }
+    l2l::test::expectError([&] { loadOptimizer(path.toStdString()); }, {part, path});
 }
 } // namespace
 
