@@ -143,6 +143,17 @@ private slots:
         QVERIFY(adam.contains("final_loss_std"));
         QVERIFY(!adam.contains("test_loss_mean")); // quadratics have no test split
     }
+    void markdownTableWithPairedColumns()
+    {
+        const Run r = l2l({"eval", "--optimizers", "sgd:lr=0.01,adam:lr=0.1", "--runs", "6", "--steps", "30",
+                           "--markdown", "-", "-q"});
+        QCOMPARE(r.code, 0);
+        const QStringList lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 4); // header, rule, two optimizers
+        QVERIFY(lines[0].startsWith("| optimizer | learning rate | mean loss at step 30 |"));
+        QVERIFY2(lines[3].startsWith("| **adam:lr=0.1** |"), qPrintable(r.out)); // the best is bold
+        QVERIFY2(lines[2].contains(QRegularExpression("\\| [0-6]/6 \\| -?[0-9.]+ \\| [0-9.e-]+ \\|$")), qPrintable(lines[2]));
+    }
     void mnistJsonHasTestFields()
     {
         const Run r = l2l({"eval", "--problem", "mnist", "--optimizers", "adam:lr=0.01", "--runs", "2", "--steps", "20",
