@@ -2,6 +2,8 @@
 #include "Problem.h"
 #include "Spec.h"
 
+#include "ExpectError.h"
+
 #include <QtTest>
 
 using namespace l2l;
@@ -31,12 +33,7 @@ private slots:
     {
         QFETCH(QString, text);
         QFETCH(QString, message);
-        try {
-            Spec::parse(text.toStdString());
-            QFAIL("no error");
-        } catch (const Error& e) {
-            QVERIFY2(QString(e.what()).contains(message), e.what());
-        }
+        l2l::test::expectError([&] { Spec::parse(text.toStdString()); }, {message});
     }
     void factoryErrors_data()
     {
@@ -58,12 +55,7 @@ private slots:
     {
         QFETCH(QString, spec);
         QFETCH(QString, message);
-        try {
-            makeProblemClass<float>(spec.toStdString());
-            QFAIL("no error");
-        } catch (const Error& e) {
-            QVERIFY2(QString(e.what()).contains(message), e.what());
-        }
+        l2l::test::expectError([&] { makeProblemClass<float>(spec.toStdString()); }, {message});
     }
     void catalogueDrivesTheFactory()
     {

@@ -2,6 +2,8 @@
 // g1 = (0.5, -1), g2 = (0.25, 0.5)), and their configuration parsing.
 #include "UpdateRule.h"
 
+#include "ExpectError.h"
+
 #include <QtTest>
 
 using namespace l2l;
@@ -126,12 +128,7 @@ private slots:
     {
         QFETCH(QString, spec);
         QFETCH(QString, message);
-        try {
-            UpdateRuleConfig::parse(spec.toStdString());
-            QFAIL("no error");
-        } catch (const Error& e) {
-            QVERIFY2(QString(e.what()).contains(message), e.what());
-        }
+        l2l::test::expectError([&] { UpdateRuleConfig::parse(spec.toStdString()); }, {message});
     }
     void tunedRuleCannotBeBuilt()
     {
