@@ -108,6 +108,7 @@ void LstmBackward<T>::reset(Index n)
     m_dh.assign(size_t(a.layers), Mat<T>::Zero(a.hidden, n));
     m_dc.assign(size_t(a.layers), Mat<T>::Zero(a.hidden, n));
     m_blockGrad.assign(size_t(blockCount(n)), Vec<T>::Zero(a.paramCount()));
+    for (auto& s : m_scratch) s.hAfterOf = nullptr; // caches are reused across windows
 }
 
 template <typename T>
@@ -122,15 +123,18 @@ void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<
     const T scale = T(a.outputScale);
     const auto du = dU.segment(col, cols);
     // h of layer L after a cached step, recomputed exactly as the forward pass did: o * tanh(c).
-    auto hAfter = [&](const LstmStepCache<T>& step, size_t L) {
-        s.h.resize(H, cols);
-        tanhInto<T>(step.c[L].middleCols(col, cols), s.h);
-        s.h.array() *= step.gates[L].middleCols(col, cols).bottomRows(H).array();
+    auto recompute = [&](const LstmStepCache<T>& step, size_t L, Mat<T>& out) {
+        out.resize(H, cols);
+        tanhInto<T>(step.c[L].middleCols(col, cols), out);
+        out.array() *= step.gates[L].middleCols(col, cols).bottomRows(H).array();
     };
+    s.hAfter.resize(size_t(a.layers));
+    s.hBefore.resize(size_t(a.layers));
+    if (s.hAfterOf != &cache)
+        for (int l = 0; l < a.layers; ++l) recompute(cache, size_t(l), s.hAfter[size_t(l)]);
     // Output layer: u = scale (w_out^T h_top + b_out)
     const Index out = net.outOffset();
-    hAfter(cache, size_t(a.layers) - 1);
-    g.segment(out, H).noalias() += scale * (s.h * du);
+    g.segment(out, H).noalias() += scale * (s.hAfter.back() * du);
     g(out + H) += scale * du.sum();
     s.dh = m_dh.back().middleCols(col, cols);
     s.dh.noalias() += (scale * net.wOut()) * du.transpose();
@@ -140,15 +144,13 @@ void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<
         Eigen::Map<Mat<T>> dW(g.data() + o.wx, 4 * H, o.in + H);
         Eigen::Map<Vec<T>> db(g.data() + o.b, 4 * H);
         auto in = s.in[L].leftCols(cols); // rebuild [x; h_prev] of this step
-        if (l == 0) {
+        if (l == 0)
             in.topRows(o.in) = cache.x.middleCols(col, cols);
-        } else {
-            hAfter(cache, L - 1);
-            in.topRows(o.in) = s.h;
-        }
+        else
+            in.topRows(o.in) = s.hAfter[L - 1];
         if (prev) {
-            hAfter(*prev, L);
-            in.bottomRows(H) = s.h;
+            recompute(*prev, L, s.hBefore[L]);
+            in.bottomRows(H) = s.hBefore[L];
         } else {
             in.bottomRows(H) = initial.h[L].middleCols(col, cols);
         }
@@ -162,6 +164,8 @@ void LstmBackward<T>::stepBlock(int block, Index col, Index cols, const CVecRef<
         else if (dx)
             dx->middleCols(col, cols) = s.din.topRows(o.in);
     }
+    std::swap(s.hAfter, s.hBefore); // step s-1 is next: its h is what we just computed as h_prev
+    s.hAfterOf = prev;
 }
 
 template <typename T>
