@@ -67,6 +67,8 @@ void addTrainCommand(CLI::App& app)
     cmd->add_option("--scale", c.arch.outputScale, "constant output scale")->capture_default_str();
     cmd->add_option("--validate-every", c.validateEvery, "epochs between validations")->capture_default_str();
     cmd->add_option("--validation-runs", c.validationRuns, "held-out instances for validation")->capture_default_str();
+    cmd->add_flag("--validate-final", c.validateOnFinalLoss,
+                  "keep the optimizer with the best validation loss at the last step (default: mean over the horizon)");
     cmd->add_flag("--second-derivatives", c.secondDerivatives,
                   "follow d grad/d phi exactly (problems with Hessian-vector products: quadratics)");
     cmd->add_option("--seed,-s", c.seed, "seed of the initial weights and the training/validation instances")

@@ -107,7 +107,8 @@ double MetaTrainer::validate(const LstmNet<float>& net) const
         traj.start(*problem, net.arch);
         Unroller<float> unroller(&net, 1);
         const double sum = unroller.window(*problem, traj, c.horizon, false, nullptr);
-        means[size_t(run)] = std::isfinite(sum) ? sum / c.horizon : std::numeric_limits<double>::infinity();
+        const double value = c.validateOnFinalLoss ? traj.loss : sum / c.horizon;
+        means[size_t(run)] = std::isfinite(value) ? value : std::numeric_limits<double>::infinity();
     });
     double total = 0;
     for (double m : means) total += m;
@@ -223,7 +224,8 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
         {"version", 1},
         {"config", {{"problem", c.problem}, {"epochs", c.epochs}, {"horizon", c.horizon}, {"unroll", c.unroll},
                     {"learning_rate", c.learningRate}, {"validate_every", c.validateEvery},
-                    {"validation_runs", c.validationRuns}, {"second_derivatives", c.secondDerivatives},
+                    {"validation_runs", c.validationRuns}, {"validate_on_final_loss", c.validateOnFinalLoss},
+                    {"second_derivatives", c.secondDerivatives},
                     {"seed", c.seed}, {"threads", c.threads}}},
         {"current", nlohmann::json::parse(optimizerToJson(current))},
         {"best_weights", vecJson(s.best.params)},
@@ -260,6 +262,7 @@ MetaTrainState loadCheckpoint(const std::string& path)
         s.config.learningRate = c.at("learning_rate").get<double>();
         s.config.validateEvery = c.at("validate_every").get<int>();
         s.config.validationRuns = c.at("validation_runs").get<int>();
+        s.config.validateOnFinalLoss = c.value("validate_on_final_loss", false);
         s.config.secondDerivatives = c.at("second_derivatives").get<bool>();
         s.config.seed = c.at("seed").get<std::uint64_t>();
         s.config.threads = c.at("threads").get<int>();

@@ -24,6 +24,7 @@ struct MetaTrainConfig {
     double learningRate = 1e-3;        // Adam on phi, in (0, 1]
     int validateEvery = 50;            // epochs between validations, in [1, epochs]
     int validationRuns = 10;           // held-out instances, in [1, 1000]
+    bool validateOnFinalLoss = false;  // select by the loss at the last step instead of the horizon mean
     bool secondDerivatives = false;    // follow d grad / d phi through Hessian-vector products
     std::uint64_t seed = 1;            // initial phi, training and validation instances
     int threads = 0;                   // 0 = all cores; results do not depend on it
@@ -69,7 +70,7 @@ public:
     explicit MetaTrainer(MetaTrainState state); // resume
     // Trains until config.epochs are done or *cancel becomes true (checked after every window).
     void run(const std::function<void(const MetaProgress&)>& progress, const std::atomic<bool>* cancel);
-    // Mean over the validation instances of the mean loss over the horizon.
+    // Mean over the validation instances of the mean loss over the horizon (or of the final loss).
     double validate(const LstmNet<float>& net) const;
     const MetaTrainState& state() const { return m_state; }
     // The best optimizer so far (the current one if never validated), with its provenance.
