@@ -105,22 +105,14 @@ std::string evalJson(const EvalResult& r)
         opts.push_back(j);
     }
     // Paired comparison of each optimizer with the one of lowest mean final loss.
-    int best = -1;
-    for (size_t i = 0; i < r.optimizers.size(); ++i)
-        if (std::isfinite(r.optimizers[i].finalMean) && (best < 0 || r.optimizers[i].finalMean < r.optimizers[size_t(best)].finalMean))
-            best = int(i);
-    auto finals = [&](const OptimizerResult& o) {
-        std::vector<double> v;
-        for (const auto& run : o.curves.loss) v.push_back(run[size_t(r.completedSteps)]);
-        return v;
-    };
-    for (size_t i = 0; best >= 0 && i < r.optimizers.size(); ++i) {
-        if (int(i) == best) continue;
-        const PairedComparison c = pairedCompare(finals(r.optimizers[size_t(best)]), finals(r.optimizers[i]));
-        opts[i]["paired_vs_best"] = {{"best", r.optimizers[size_t(best)].displayName()},
+    const OptimizerResult* best = bestByFinalMean(r);
+    for (size_t i = 0; best && i < r.optimizers.size(); ++i) {
+        if (&r.optimizers[i] == best) continue;
+        const PairedComparison c = pairedCompare(finalLosses(r, *best), finalLosses(r, r.optimizers[i]));
+        opts[i]["paired_vs_best"] = {{"best", best->displayName()},
                                      {"pairs", c.pairs},
                                      {"best_wins_fraction", c.winFraction},
-                                     {"mean_difference", c.meanDiff},
+                                     {"mean_difference", number(c.meanDiff)},
                                      {"t", number(c.t)},
                                      {"p", number(c.p)}};
     }
@@ -146,18 +138,11 @@ std::string evalMarkdown(const EvalResult& r)
 {
     std::ostringstream out;
     const int T = r.completedSteps;
-    const OptimizerResult* best = nullptr;
-    for (const auto& o : r.optimizers)
-        if (std::isfinite(o.finalMean) && (!best || o.finalMean < best->finalMean)) best = &o;
+    const OptimizerResult* best = bestByFinalMean(r);
     out << "| optimizer | learning rate | mean loss at step " << T << " | std | median | diverged runs |";
     if (r.hasTestSplit) out << " test loss | test accuracy |";
     out << " paired with " << (best ? best->displayName() : std::string("-")) << ": best lower in | t | p |\n";
     out << "|---|---|---|---|---|---|" << (r.hasTestSplit ? "---|---|" : "") << "---|---|---|\n";
-    auto finals = [&](const OptimizerResult& o) {
-        std::vector<double> v;
-        for (const auto& run : o.curves.loss) v.push_back(run[size_t(T)]);
-        return v;
-    };
     for (const auto& o : r.optimizers) {
         const bool isBest = &o == best;
         const std::string b = isBest ? "**" : "";
@@ -172,7 +157,7 @@ std::string evalMarkdown(const EvalResult& r)
             out << " - | - | - |\n";
             continue;
         }
-        const PairedComparison c = pairedCompare(finals(*best), finals(o));
+        const PairedComparison c = pairedCompare(finalLosses(r, *best), finalLosses(r, o));
         out << " " << int(std::lround(c.winFraction * c.pairs)) << "/" << c.pairs << " | " << fmt(c.t, 3) << " | "
             << fmt(c.p, 2) << " |\n";
     }

@@ -66,24 +66,15 @@ EvalCallbacks progress(const EvalOptions& o)
     return cb;
 }
 
-std::vector<double> finals(const EvalResult& r, const OptimizerResult& o)
-{
-    std::vector<double> v;
-    for (const auto& run : o.curves.loss) v.push_back(run[size_t(r.completedSteps)]);
-    return v;
-}
-
 // Paired comparison of every optimizer with the one of lowest mean final loss.
 void printPaired(const EvalResult& r)
 {
-    const OptimizerResult* best = nullptr;
-    for (const auto& o : r.optimizers)
-        if (std::isfinite(o.finalMean) && (!best || o.finalMean < best->finalMean)) best = &o;
+    const OptimizerResult* best = bestByFinalMean(r);
     if (!best || r.optimizers.size() < 2 || r.config.runs < 2) return;
     std::cout << "\npaired with the best mean, " << best->displayName() << " (same runs; final loss):\n";
     for (const auto& o : r.optimizers) {
         if (&o == best) continue;
-        const PairedComparison c = pairedCompare(finals(r, *best), finals(r, o));
+        const PairedComparison c = pairedCompare(finalLosses(r, *best), finalLosses(r, o));
         if (c.pairs < 2) {
             std::cout << "  " << o.displayName() << ": fewer than 2 runs where both finished, no paired comparison\n";
             continue;

@@ -47,23 +47,10 @@ std::vector<BenchLine> runBenchmarks(const std::string& mlpSpec, int repeats, in
         const double t = timeIt(repeats, 50, [&] { sink = sink + problem->valueAndGradient(theta, grad, step++); });
         // FLOPs: per layer forward 2*out*in*B, backward dW 2*out*in*B, dX 2*out*in*B (not for the first layer).
         const auto* mlp = dynamic_cast<const MlpClass<float>*>(cls.get());
+        if (!mlp) throw Error("bench: '" + mlpSpec + "' is not an MLP problem (mnist or fashion-mnist)");
+        const std::vector<int>& sizes = mlp->shape().sizes;
+        const int batch = mlp->batch();
         double flops = 0;
-        (void)mlp;
-        const Spec spec = Spec::parse(mlpSpec);
-        const int batch = int(intOption(spec, "batch", 128, 1, 10000, "bench"));
-        // Layer sizes from the parameter count are ambiguous; rebuild them from the spec's hidden sizes.
-        std::vector<int> sizes = {784};
-        std::string hidden = spec.get("hidden", "20");
-        if (hidden != "none") {
-            size_t pos = 0;
-            while (pos <= hidden.size()) {
-                const size_t dash = hidden.find('-', pos);
-                sizes.push_back(std::stoi(hidden.substr(pos, dash - pos)));
-                if (dash == std::string::npos) break;
-                pos = dash + 1;
-            }
-        }
-        sizes.push_back(10);
         for (size_t l = 1; l < sizes.size(); ++l)
             flops += double(sizes[l]) * sizes[l - 1] * batch * 2.0 * (l == 1 ? 2 : 3);
         lines.push_back({"mlp value+gradient (" + cls->canonicalSpec() + ")", t, "step", flops,

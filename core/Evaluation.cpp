@@ -127,6 +127,21 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
     return curves;
 }
 
+const OptimizerResult* bestByFinalMean(const EvalResult& r)
+{
+    const OptimizerResult* best = nullptr;
+    for (const auto& o : r.optimizers)
+        if (std::isfinite(o.finalMean) && (!best || o.finalMean < best->finalMean)) best = &o;
+    return best;
+}
+
+std::vector<double> finalLosses(const EvalResult& r, const OptimizerResult& o)
+{
+    std::vector<double> v;
+    for (const auto& run : o.curves.loss) v.push_back(run[size_t(r.completedSteps)]);
+    return v;
+}
+
 void EvalConfig::validate() const
 {
     if (runs < 1 || runs > 10000) throw Error("runs must be in [1, 10000], got " + std::to_string(runs));

@@ -72,6 +72,11 @@ struct EvalResult {
     std::vector<OptimizerResult> optimizers;
 };
 
+// The optimizer of lowest mean final loss (null if none finished), and one optimizer's final loss per
+// run (NaN where it diverged): what the paired comparisons are made of.
+const OptimizerResult* bestByFinalMean(const EvalResult& r);
+std::vector<double> finalLosses(const EvalResult& r, const OptimizerResult& o);
+
 struct EvalCallbacks {
     std::function<void(const std::string&)> log; // human-readable progress lines
     // After evaluation steps, with the statistics so far (per-run curves are left empty in `partial`).

@@ -50,6 +50,8 @@ public:
     Index dim() const override { return m_shape.paramCount(); }
     bool hasTestSplit() const override { return true; }
     std::string canonicalSpec() const override;
+    const MlpShape& shape() const { return m_shape; }
+    int batch() const { return m_batch; }
     static ProblemInfo info(const std::string& name);
 
 private:
