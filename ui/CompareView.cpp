@@ -5,6 +5,9 @@
 #include <qcustomplot.h>
 
 #include <QHeaderView>
+#include <QSaveFile>
+#include <QTextStream>
+#include <QToolTip>
 #include <QPixmap>
 #include <QSplitter>
 #include <QTableWidget>
@@ -47,8 +50,12 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_plot->setMinimumHeight(250);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
-        if (e->buttons() != Qt::NoButton) m_userView = true;
+        if (e->buttons() != Qt::NoButton)
+            m_userView = true;
+        else
+            showReadout(e);
     });
+    m_plot->setMouseTracking(true);
     connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_userView = true; });
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, &CompareView::resetView);
 
@@ -81,12 +88,72 @@ void CompareView::showResult(const EvalResult& r)
 {
     const QCPRange x = m_plot->xAxis->range(), y = m_plot->yAxis->range();
     m_steps = r.config.steps;
+    m_result = r;
+    for (auto& o : m_result.optimizers) o.curves.loss.clear(); // the statistics are all the read-out needs
     plotEvalResult(m_plot, r, r.optimizers.empty() ? QString() : defaultPlotTitle(r));
     if (m_userView) { // keep what the user is looking at
         m_plot->xAxis->setRange(x);
         m_plot->yAxis->setRange(y);
     }
     fillTable(r);
+}
+
+QString CompareView::readoutAt(int step) const
+{
+    QStringList lines{tr("step %1").arg(step)};
+    for (const auto& o : m_result.optimizers) {
+        if (step < 0 || step >= int(o.stats.mean.size())) continue;
+        const double mean = o.stats.mean[size_t(step)], median = o.stats.median[size_t(step)];
+        lines << tr("%1: %2 (median %3)").arg(QString::fromStdString(o.displayName()), number(mean), number(median));
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+void CompareView::showReadout(QMouseEvent* event)
+{
+    if (m_result.optimizers.empty()) return;
+    const int step = int(std::lround(m_plot->xAxis->pixelToCoord(event->position().x())));
+    if (step < 0 || step > m_result.completedSteps || !m_plot->axisRect()->rect().contains(event->position().toPoint())) {
+        QToolTip::hideText();
+        if (m_cursor) m_cursor->setVisible(false);
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
+    if (!m_cursor || !m_plot->hasItem(m_cursor)) {
+        m_cursor = new QCPItemStraightLine(m_plot);
+        m_cursor->setPen(QPen(QColor(0, 0, 0, 90), 1, Qt::DashLine));
+        m_cursor->setSelectable(false);
+    }
+    m_cursor->setVisible(true);
+    m_cursor->point1->setCoords(step, 1);
+    m_cursor->point2->setCoords(step, 10);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    QToolTip::showText(event->globalPosition().toPoint() + QPoint(14, 10), readoutAt(step), m_plot);
+}
+
+bool CompareView::exportCsv(const QString& path, QString* error) const
+{
+    QSaveFile file(path); // written to a temporary file, renamed on commit: no half-written CSV
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        if (error) *error = tr("cannot write '%1': %2").arg(path, file.errorString());
+        return false;
+    }
+    QTextStream out(&file);
+    out << "# problem " << QString::fromStdString(m_result.canonicalProblem) << ", " << m_result.config.runs
+        << " runs, seed " << m_result.config.seed << "\n";
+    out << "step,optimizer,learning_rate,mean,std,median,runs_alive\n";
+    for (const auto& o : m_result.optimizers)
+        for (size_t t = 0; t < o.stats.mean.size() && int(t) <= m_result.completedSteps; ++t)
+            out << t << ',' << QString::fromStdString(o.displayName()) << ','
+                << (o.config.learned() ? QString() : QString::number(o.config.lr, 'g', 6)) << ','
+                << QString::number(o.stats.mean[t], 'g', 9) << ',' << QString::number(o.stats.std[t], 'g', 9) << ','
+                << QString::number(o.stats.median[t], 'g', 9) << ',' << o.stats.alive[t] << '\n';
+    out.flush();
+    if (!file.commit()) {
+        if (error) *error = tr("cannot write '%1': %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
 }
 
 void CompareView::resetView()

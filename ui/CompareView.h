@@ -6,6 +6,7 @@
 
 #include <QWidget>
 
+class QCPItemStraightLine;
 class QCustomPlot;
 class QTableWidget;
 
@@ -21,14 +22,23 @@ public:
     // Forgets the user's zoom and fits the view to the data.
     void resetView();
 
+    // The hover read-out at `step`: "step 40" and one "name: mean (median m)" line per optimizer.
+    QString readoutAt(int step) const;
+    // step,optimizer,learning_rate,mean,std,median,runs_alive for every drawn step. Atomic write.
+    bool exportCsv(const QString& path, QString* error) const;
+    const EvalResult& result() const { return m_result; }
+
     QCustomPlot* plot() const { return m_plot; }
     QTableWidget* table() const { return m_table; }
 
 private:
     void fillTable(const EvalResult& r);
+    void showReadout(QMouseEvent* event);
 
     QCustomPlot* m_plot;
     QTableWidget* m_table;
+    EvalResult m_result;     // what is drawn (statistics only)
+    QCPItemStraightLine* m_cursor = nullptr;
     int m_steps = 100;       // x extent of what is drawn, for resetView()
     bool m_userView = false; // the user dragged or zoomed since the last fit
 };

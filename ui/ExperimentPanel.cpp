@@ -4,6 +4,8 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -16,6 +18,7 @@
 #include <QScrollBar>
 #include <QSpinBox>
 #include <QStringList>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -122,6 +125,11 @@ QWidget* ExperimentPanel::createProblemBox()
     m_options->setObjectName(QStringLiteral("optionsEdit"));
     m_options->setClearButtonEnabled(true);
     connect(m_problem, &QComboBox::currentIndexChanged, this, &ExperimentPanel::updateOptionHints);
+    connect(m_problem, &QComboBox::currentIndexChanged, this, &ExperimentPanel::experimentChanged);
+    connect(m_options, &QLineEdit::editingFinished, this, [this] {
+        updateLstmSource();
+        emit experimentChanged();
+    });
     updateOptionHints();
     form->addRow(tr("Problem"), m_problem);
     form->addRow(tr("Options"), m_options);
@@ -147,13 +155,16 @@ void ExperimentPanel::updateLearnedDefault()
     } catch (const Error&) {
         bundled = false;
     }
-    for (auto& row : m_optimizers)
-        if (row.key == QLatin1String("path") && row.field->text().trimmed().isEmpty()) {
-            row.use->setChecked(bundled);
-            row.use->setToolTip(bundled ? tr("The LSTM optimizer bundled for %1").arg(QString::fromStdString(problem))
-                                        : tr("No LSTM optimizer is bundled for %1: give a file from `l2l train`")
-                                              .arg(QString::fromStdString(problem)));
-        }
+    OptimizerRow* lstm = row(QStringLiteral("lstm"));
+    if (!lstm) return;
+    if (!m_lstmSource || m_lstmSource->currentData().toInt() == Bundled) lstm->use->setChecked(bundled);
+    QString formula;
+    for (const auto& info : updateRuleCatalog())
+        if (info.name == "lstm") formula = QString::fromStdString(info.formula);
+    lstm->use->setToolTip(formula + QLatin1Char('\n') +
+                          (bundled ? tr("Bundled for %1: resources/optimizers").arg(QString::fromStdString(problem))
+                                   : tr("None is bundled for %1: train one or give a file").arg(QString::fromStdString(problem))));
+    updateLstmSource();
 }
 
 QWidget* ExperimentPanel::createOptimizerBox()
@@ -165,8 +176,11 @@ QWidget* ExperimentPanel::createOptimizerBox()
         OptimizerRow row = createOptimizerRow(info);
         const int r = grid->rowCount();
         grid->addWidget(row.use, r, 0);
-        grid->addWidget(row.field, r, 1);
         m_optimizers.push_back(row);
+        if (row.key == QLatin1String("path"))
+            grid->addWidget(createLstmSourceRow(), r, 1);
+        else
+            grid->addWidget(row.field, r, 1);
     }
     grid->setColumnStretch(1, 1);
     return box;
@@ -194,17 +208,176 @@ ExperimentPanel::OptimizerRow ExperimentPanel::createOptimizerRow(const UpdateRu
     }
     row.field->setEnabled(row.use->isChecked());
     connect(row.use, &QCheckBox::toggled, row.field, &QLineEdit::setEnabled);
+    connect(row.use, &QCheckBox::toggled, this, &ExperimentPanel::experimentChanged);
+    connect(row.field, &QLineEdit::editingFinished, this, &ExperimentPanel::experimentChanged);
     return row;
 }
 
-QString ExperimentPanel::optimizerSpec(const OptimizerRow& row)
+QWidget* ExperimentPanel::createLstmSourceRow()
 {
-    if (row.key == QLatin1String("path")) {
-        const QString path = row.field->text().trimmed();
-        if (path.isEmpty()) return row.name;
-        // "lstm:FILE" keeps commas in the file name; a name with '=' needs the key=value form.
-        return row.name + (path.contains(QLatin1Char('=')) ? QStringLiteral(":path=") : QStringLiteral(":")) + path;
+    OptimizerRow* lstm = row(QStringLiteral("lstm"));
+    m_lstmSource = new QComboBox;
+    m_lstmSource->setObjectName(QStringLiteral("lstmSource"));
+    m_lstmSource->addItem(tr("bundled"), int(Bundled));
+    m_lstmSource->addItem(tr("trained here"), int(Session));
+    m_lstmSource->addItem(tr("file"), int(File));
+    m_lstmSource->setItemData(0, tr("The optimizer bundled for the problem's family (resources/optimizers)"), Qt::ToolTipRole);
+    m_lstmSource->setItemData(1, tr("The optimizer from the Meta-train view's \"Use\" in this session"), Qt::ToolTipRole);
+    m_lstmSource->setItemData(2, tr("An optimizer file written by `l2l train` or saved from the studio"), Qt::ToolTipRole);
+    m_browse = new QToolButton;
+    m_browse->setObjectName(QStringLiteral("lstmBrowse"));
+    m_browse->setText(QStringLiteral("…"));
+    m_browse->setToolTip(tr("Choose an optimizer file"));
+    connect(m_browse, &QToolButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open optimizer"), m_filePath,
+                                                          tr("Optimizer files (*.json);;All files (*)"));
+        if (!path.isEmpty()) setOptimizerFile(path);
+    });
+    connect(m_lstmSource, &QComboBox::currentIndexChanged, this, [this] {
+        updateLstmSource();
+        emit experimentChanged();
+    });
+    connect(lstm->field, &QLineEdit::textEdited, this, [this](const QString& text) {
+        if (m_lstmSource->currentData().toInt() == File) m_filePath = text.trimmed();
+    });
+    connect(lstm->use, &QCheckBox::toggled, m_lstmSource, &QComboBox::setEnabled);
+    connect(lstm->use, &QCheckBox::toggled, m_browse, &QToolButton::setEnabled);
+    auto* box = new QWidget;
+    auto* layout = new QHBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_lstmSource);
+    layout->addWidget(lstm->field, 1);
+    layout->addWidget(m_browse);
+    updateLstmSource();
+    return box;
+}
+
+void ExperimentPanel::updateLstmSource()
+{
+    OptimizerRow* lstm = row(QStringLiteral("lstm"));
+    if (!lstm || !m_lstmSource) return;
+    const auto source = LstmSource(m_lstmSource->currentData().toInt());
+    const bool on = lstm->use->isChecked();
+    lstm->field->setReadOnly(source != File);
+    lstm->field->setEnabled(on);
+    m_browse->setVisible(source == File);
+    if (source == Bundled) {
+        lstm->field->clear();
+        QString bundled;
+        try {
+            bundled = QFileInfo(QString::fromStdString(bundledOptimizerPath(problemSpec().toStdString()))).fileName();
+        } catch (const Error&) {
+            bundled = tr("none for this problem");
+        }
+        lstm->field->setPlaceholderText(tr("bundled: %1").arg(bundled));
+    } else if (source == Session) {
+        lstm->field->setText(m_sessionPath);
+        lstm->field->setPlaceholderText(tr("nothing trained yet: use the Meta-train view"));
+    } else {
+        lstm->field->setText(m_filePath);
+        lstm->field->setPlaceholderText(tr("optimizer file (.json)"));
     }
+    lstm->field->setToolTip(lstm->field->text().isEmpty() ? lstm->field->placeholderText() : lstm->field->text());
+}
+
+ExperimentPanel::OptimizerRow* ExperimentPanel::row(const QString& name)
+{
+    for (auto& r : m_optimizers)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+QString ExperimentPanel::lstmSpec() const
+{
+    const auto source = m_lstmSource ? LstmSource(m_lstmSource->currentData().toInt()) : Bundled;
+    const QString path = source == Session ? m_sessionPath : source == File ? m_filePath : QString();
+    if (path.isEmpty()) return QStringLiteral("lstm");
+    // "lstm:FILE" keeps commas in the file name; a name with '=' needs the key=value form.
+    return QStringLiteral("lstm") + (path.contains(QLatin1Char('=')) ? QStringLiteral(":path=") : QStringLiteral(":")) + path;
+}
+
+void ExperimentPanel::setSessionOptimizer(const QString& path)
+{
+    m_sessionPath = path;
+    if (OptimizerRow* lstm = row(QStringLiteral("lstm"))) lstm->use->setChecked(true);
+    m_lstmSource->setCurrentIndex(m_lstmSource->findData(int(Session)));
+    updateLstmSource();
+    emit experimentChanged();
+}
+
+void ExperimentPanel::setOptimizerFile(const QString& path)
+{
+    m_filePath = path;
+    if (OptimizerRow* lstm = row(QStringLiteral("lstm"))) lstm->use->setChecked(true);
+    m_lstmSource->setCurrentIndex(m_lstmSource->findData(int(File)));
+    updateLstmSource();
+    emit experimentChanged();
+}
+
+QString ExperimentPanel::problemSpec() const
+{
+    const QString options = m_options->text().trimmed();
+    const QString name = m_problem->currentData().toString();
+    return options.isEmpty() ? name : name + QLatin1Char(':') + options;
+}
+
+Experiment ExperimentPanel::experiment(Experiment e) const
+{
+    e.problem = problemSpec().toStdString();
+    e.optimizers.clear();
+    for (const auto& r : m_optimizers) {
+        OptimizerChoice o{r.name.toStdString(), r.use->isChecked(), "", ""};
+        if (r.key == QLatin1String("path")) {
+            const QString spec = lstmSpec();
+            const int colon = spec.indexOf(QLatin1Char(':'));
+            QString path = colon < 0 ? QString() : spec.mid(colon + 1);
+            if (path.startsWith(QLatin1String("path="))) path = path.mid(5);
+            o.path = path.toStdString();
+        } else {
+            const QString t = r.field->text().trimmed();
+            o.rate = t.compare(QLatin1String("tuned"), Qt::CaseInsensitive) == 0 ? std::string() : t.toStdString();
+        }
+        e.optimizers.push_back(o);
+    }
+    e.runs = m_runs->value();
+    e.steps = m_steps->value();
+    e.seed = std::uint64_t(m_seed->value());
+    return e;
+}
+
+void ExperimentPanel::setExperiment(const Experiment& e)
+{
+    const Spec spec = Spec::parse(e.problem);
+    const int index = m_problem->findData(QString::fromStdString(spec.name));
+    if (index < 0) throw Error("unknown problem '" + spec.name + "'");
+    if (e.seed > std::uint64_t(m_seed->maximum())) throw Error("seed " + std::to_string(e.seed) + " is too large for the studio");
+    const QSignalBlocker block(this);
+    m_problem->setCurrentIndex(index);
+    const auto colon = e.problem.find(':');
+    m_options->setText(colon == std::string::npos ? QString() : QString::fromStdString(e.problem.substr(colon + 1)));
+    for (auto& r : m_optimizers) {
+        r.use->setChecked(false);
+        r.field->clear();
+    }
+    for (const auto& o : e.optimizers) {
+        OptimizerRow* r = row(QString::fromStdString(o.name));
+        if (!r) continue; // validated by the caller: every name is known
+        r->use->setChecked(o.enabled);
+        if (r->key == QLatin1String("path")) {
+            m_filePath = QString::fromStdString(o.path);
+            m_lstmSource->setCurrentIndex(m_lstmSource->findData(int(o.path.empty() ? Bundled : File)));
+        } else {
+            r->field->setText(QString::fromStdString(o.rate));
+        }
+    }
+    updateLstmSource();
+    m_runs->setValue(e.runs);
+    m_steps->setValue(e.steps);
+    m_seed->setValue(int(e.seed));
+}
+
+QString ExperimentPanel::optimizerSpec(const OptimizerRow& row) const
+{
     const QString rate = parseRateField(row.field->text(), row.name);
     return rate.isEmpty() ? row.name : row.name + QStringLiteral(":lr=") + rate;
 }
@@ -227,6 +400,8 @@ QWidget* ExperimentPanel::createRunBox()
     m_runs = spinBox(QStringLiteral("runsSpin"), 1, 10000, 20, tr("Problem instances, the same for every optimizer"));
     m_steps = spinBox(QStringLiteral("stepsSpin"), 1, 100000, 100, tr("Optimization steps per run"));
     m_seed = spinBox(QStringLiteral("seedSpin"), 0, INT_MAX, 1, tr("Evaluation seed: the same seed gives the same numbers"));
+    for (QSpinBox* box : {m_runs, m_steps, m_seed})
+        connect(box, &QSpinBox::valueChanged, this, &ExperimentPanel::experimentChanged);
     form->addRow(tr("Runs"), m_runs);
     form->addRow(tr("Steps"), m_steps);
     form->addRow(tr("Seed"), m_seed);
@@ -236,12 +411,11 @@ QWidget* ExperimentPanel::createRunBox()
 EvalConfig ExperimentPanel::config() const
 {
     EvalConfig c;
-    const QString options = m_options->text().trimmed();
-    const QString name = m_problem->currentData().toString();
-    c.problem = (options.isEmpty() ? name : name + QLatin1Char(':') + options).toStdString();
+    c.problem = problemSpec().toStdString();
     c.optimizers.clear();
     for (const auto& row : m_optimizers)
-        if (row.use->isChecked()) c.optimizers.push_back(optimizerSpec(row).toStdString());
+        if (row.use->isChecked())
+            c.optimizers.push_back((row.key == QLatin1String("path") ? lstmSpec() : optimizerSpec(row)).toStdString());
     if (c.optimizers.empty()) throw Error("check at least one optimizer");
     c.runs = m_runs->value();
     c.steps = m_steps->value();

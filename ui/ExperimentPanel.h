@@ -3,6 +3,7 @@
 // the optimizers and their learning rates, runs / steps / seed), the Run and Stop buttons, a status
 // line and the log. It only builds an EvalConfig; it never computes.
 #include "Evaluation.h"
+#include "ExperimentFile.h"
 
 #include <QWidget>
 
@@ -15,6 +16,7 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
+class QToolButton;
 
 namespace l2l::ui {
 
@@ -28,6 +30,19 @@ public:
     // checked by the core, in the worker.
     EvalConfig config() const;
 
+    // The panel's part of an experiment (problem, optimizers with their rate fields and the LSTM source,
+    // runs, steps, seed); the other fields of `base` are kept. No validation: see config().
+    Experiment experiment(Experiment base = {}) const;
+    // Shows `e` in the widgets. Throws l2l::Error (and changes nothing) if e names an unknown problem.
+    void setExperiment(const Experiment& e);
+    QString problemSpec() const;
+    // The learned optimizer as chosen: "lstm" (bundled for the problem) or "lstm:FILE".
+    QString lstmSpec() const;
+    // An optimizer trained in this session (the Meta-train view's "Use"): selects it as the LSTM source.
+    void setSessionOptimizer(const QString& path);
+    // A file opened or dropped: selects it as the LSTM source.
+    void setOptimizerFile(const QString& path);
+
     void setRunning(bool running);
     void setStatus(const QString& text);
     void appendLog(const QString& line);
@@ -35,6 +50,7 @@ public:
 signals:
     void runRequested();
     void stopRequested();
+    void experimentChanged(); // any setting changed (problem, optimizers, runs, steps, seed)
 
 private:
     // A hand-designed rule has a learning-rate field ("lr"); the learned one a file field ("path").
@@ -44,19 +60,26 @@ private:
         QCheckBox* use;
         QLineEdit* field;
     };
+    enum LstmSource { Bundled, Session, File };
 
     QWidget* createProblemBox();
     QWidget* createOptimizerBox();
     OptimizerRow createOptimizerRow(const UpdateRuleInfo& info);
-    static QString optimizerSpec(const OptimizerRow& row);
+    QString optimizerSpec(const OptimizerRow& row) const;
     QWidget* createRunBox();
     void updateOptionHints();
     void updateLearnedDefault();
     static void markRateValidity(QLineEdit* edit);
+    QWidget* createLstmSourceRow();
+    void updateLstmSource();
+    OptimizerRow* row(const QString& name);
 
     QComboBox* m_problem;
     QLineEdit* m_options;
     std::vector<OptimizerRow> m_optimizers;
+    QComboBox* m_lstmSource = nullptr;
+    QToolButton* m_browse = nullptr;
+    QString m_sessionPath, m_filePath;
     QSpinBox *m_runs, *m_steps, *m_seed;
     QPushButton *m_run, *m_stop;
     QLabel* m_status;

@@ -1,0 +1,206 @@
+#include "ExperimentFile.h"
+
+#include "AtomicFile.h"
+#include "Functions2d.h"
+#include "Spec.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace l2l {
+
+namespace {
+
+constexpr const char* kFormat = "l2l-experiment";
+constexpr int kVersion = 1;
+
+nlohmann::json metaTrainJson(const MetaTrainConfig& c)
+{
+    return {{"epochs", c.epochs},
+            {"horizon", c.horizon},
+            {"unroll", c.unroll},
+            {"learning_rate", c.learningRate},
+            {"validate_every", c.validateEvery},
+            {"validation_runs", c.validationRuns},
+            {"validate_on_final_loss", c.validateOnFinalLoss},
+            {"second_derivatives", c.secondDerivatives},
+            {"seed", c.seed},
+            {"layers", c.arch.layers},
+            {"hidden", c.arch.hidden},
+            {"preprocess", preprocessName(c.arch.preprocess)},
+            {"p", c.arch.p},
+            {"output_scale", c.arch.outputScale}};
+}
+
+// Missing keys keep their defaults (files written by older builds stay readable); present ones must
+// have the right type, which nlohmann checks.
+MetaTrainConfig metaTrainFrom(const nlohmann::json& j, MetaTrainConfig c)
+{
+    c.epochs = j.value("epochs", c.epochs);
+    c.horizon = j.value("horizon", c.horizon);
+    c.unroll = j.value("unroll", c.unroll);
+    c.learningRate = j.value("learning_rate", c.learningRate);
+    c.validateEvery = j.value("validate_every", c.validateEvery);
+    c.validationRuns = j.value("validation_runs", c.validationRuns);
+    c.validateOnFinalLoss = j.value("validate_on_final_loss", c.validateOnFinalLoss);
+    c.secondDerivatives = j.value("second_derivatives", c.secondDerivatives);
+    c.seed = j.value("seed", c.seed);
+    c.arch.layers = j.value("layers", c.arch.layers);
+    c.arch.hidden = j.value("hidden", c.arch.hidden);
+    if (j.contains("preprocess")) c.arch.preprocess = preprocessFromName(j["preprocess"].get<std::string>());
+    c.arch.p = j.value("p", c.arch.p);
+    c.arch.outputScale = j.value("output_scale", c.arch.outputScale);
+    return c;
+}
+
+void checkRate(const OptimizerChoice& o)
+{
+    if (o.rate.empty() || o.name == "lstm") return;
+    const double lr = parseDouble(o.rate, "learning rate of " + o.name);
+    if (!(lr > 0) || lr > 1e4)
+        throw Error("learning rate of " + o.name + " must be in (0, 10000] or \"tuned\", got '" + o.rate + "'");
+}
+
+} // namespace
+
+std::string OptimizerChoice::spec() const
+{
+    if (name == "lstm") {
+        if (path.empty()) return name;
+        return name + (path.find('=') != std::string::npos ? ":path=" : ":") + path;
+    }
+    return rate.empty() ? name : name + ":lr=" + rate;
+}
+
+std::vector<OptimizerChoice> Experiment::defaultChoices()
+{
+    return {{"sgd", true, "", ""}, {"nag", true, "", ""}, {"rmsprop", true, "", ""}, {"adam", true, "", ""},
+            {"lstm", true, "", ""}};
+}
+
+EvalConfig Experiment::evalConfig() const
+{
+    EvalConfig c;
+    c.problem = problem;
+    c.optimizers.clear();
+    for (const auto& o : optimizers)
+        if (o.enabled) c.optimizers.push_back(o.spec());
+    if (c.optimizers.empty()) throw Error("experiment: no optimizer is enabled");
+    c.runs = runs;
+    c.steps = steps;
+    c.seed = seed;
+    return c;
+}
+
+void Experiment::validate() const
+{
+    Spec::parse(problem);
+    const auto names = updateRuleNames();
+    for (const auto& o : optimizers) {
+        if (std::find(names.begin(), names.end(), o.name) == names.end())
+            throw Error("experiment: unknown optimizer '" + o.name + "' (known: " + joinNames(names) + ")");
+        checkRate(o);
+    }
+    if (runs < 1 || runs > 10000) throw Error("experiment: runs must be in [1, 10000], got " + std::to_string(runs));
+    if (steps < 1 || steps > 100000) throw Error("experiment: steps must be in [1, 100000], got " + std::to_string(steps));
+    if (!function2dKind(Spec::parse(trajectoryFunction).name))
+        throw Error("experiment: trajectory function '" + trajectoryFunction + "' is not a 2-d function");
+    for (double v : trajectoryStart)
+        if (!std::isfinite(v) || std::abs(v) > 1000)
+            throw Error("experiment: trajectory start coordinates must be finite and in [-1000, 1000]");
+    MetaTrainConfig m = metaTrain;
+    m.problem = problem;
+    m.validate();
+}
+
+std::string experimentToJson(const Experiment& e)
+{
+    nlohmann::json optimizers = nlohmann::json::array();
+    for (const auto& o : e.optimizers) {
+        nlohmann::json j = {{"name", o.name}, {"enabled", o.enabled}};
+        if (o.name == "lstm")
+            j["path"] = o.path;
+        else
+            j["lr"] = o.rate.empty() ? std::string("tuned") : o.rate;
+        optimizers.push_back(j);
+    }
+    const nlohmann::json doc = {{"format", kFormat},
+                                {"version", kVersion},
+                                {"problem", e.problem},
+                                {"optimizers", optimizers},
+                                {"runs", e.runs},
+                                {"steps", e.steps},
+                                {"seed", e.seed},
+                                {"trajectories", {{"function", e.trajectoryFunction}, {"start", e.trajectoryStart}}},
+                                {"meta_train", metaTrainJson(e.metaTrain)},
+                                {"view", e.view}};
+    return doc.dump(2) + "\n";
+}
+
+Experiment experimentFromJson(const std::string& text, const std::string& path)
+{
+    const std::string where = "experiment file '" + path + "'";
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw Error(where + " is not valid JSON (" + std::string(e.what()) + ")");
+    }
+    if (!doc.is_object() || doc.value("format", std::string()) != kFormat)
+        throw Error(where + " is not an l2l experiment (no \"format\": \"l2l-experiment\")");
+    if (doc.value("version", 0) != kVersion)
+        throw Error(where + " has version " + doc["version"].dump() + "; this build reads version 1");
+    Experiment e;
+    try {
+        e.problem = doc.at("problem").get<std::string>();
+        e.optimizers.clear();
+        for (const auto& j : doc.at("optimizers")) {
+            OptimizerChoice o{j.at("name").get<std::string>(), j.value("enabled", true), "", j.value("path", "")};
+            const std::string rate = j.value("lr", "tuned");
+            o.rate = rate == "tuned" ? "" : rate;
+            e.optimizers.push_back(o);
+        }
+        e.runs = doc.at("runs").get<int>();
+        e.steps = doc.at("steps").get<int>();
+        e.seed = doc.at("seed").get<std::uint64_t>();
+        if (doc.contains("trajectories")) {
+            e.trajectoryFunction = doc["trajectories"].value("function", e.trajectoryFunction);
+            e.trajectoryStart = doc["trajectories"].value("start", e.trajectoryStart);
+        }
+        if (doc.contains("meta_train")) e.metaTrain = metaTrainFrom(doc["meta_train"], e.metaTrain);
+        e.view = doc.value("view", e.view);
+    } catch (const nlohmann::json::exception& ex) {
+        throw Error(where + " is malformed: " + std::string(ex.what()));
+    }
+    try {
+        e.validate();
+    } catch (const Error& ex) {
+        throw Error(where + ": " + ex.what());
+    }
+    return e;
+}
+
+void saveExperiment(const std::string& path, const Experiment& e)
+{
+    e.validate();
+    writeFileAtomically(path, experimentToJson(e));
+}
+
+Experiment loadExperiment(const std::string& path)
+{
+    return experimentFromJson(readFile(path), path);
+}
+
+std::string fileFormatOf(const std::string& text)
+{
+    try {
+        const auto doc = nlohmann::json::parse(text);
+        if (doc.is_object() && doc.contains("format") && doc["format"].is_string()) return doc["format"].get<std::string>();
+    } catch (const nlohmann::json::exception&) {
+    }
+    return {};
+}
+
+} // namespace l2l
