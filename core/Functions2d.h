@@ -27,6 +27,9 @@ public:
     std::array<double, 2> gradient(double x, double y) const;
     Bounds2d bounds() const { return m_bounds; }
     Function2dKind kind() const { return m_kind; }
+    // The parameters a landscape shader needs to evaluate the function itself.
+    const std::array<double, 6>& quad() const { return m_quad; }
+    double kappa() const { return m_kappa; }
 
 private:
     Function2dKind m_kind;
