@@ -1,0 +1,147 @@
+// Experiment files: a round trip keeps every field, the comparison they describe is the one the studio
+// runs, and every kind of bad file is rejected with a message naming the file and the problem, without
+// touching the previous file on a failed save.
+#include "AtomicFile.h"
+#include "ExperimentFile.h"
+#include "ExpectError.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace l2l;
+using l2l::test::expectError;
+
+class TestExperimentFile : public QObject {
+    Q_OBJECT
+private slots:
+    void roundTripKeepsEverything();
+    void evalConfigHasEnabledOptimizers();
+    void badFilesAreRejected_data();
+    void badFilesAreRejected();
+    void failedSaveKeepsOldFile();
+    void formatOfFiles();
+
+private:
+    QTemporaryDir m_tmp;
+};
+
+namespace {
+
+Experiment sample()
+{
+    Experiment e;
+    e.problem = "mnist:hidden=40,activation=relu";
+    e.optimizers = {{"sgd", true, "0.1", ""}, {"nag", false, "", ""}, {"adam", true, "", ""},
+                    {"lstm", true, "", "/some/where/opt=1.json"}};
+    e.runs = 7;
+    e.steps = 150;
+    e.seed = 123456789012ULL;
+    e.trajectoryFunction = "himmelblau:x0=1";
+    e.trajectoryStart = {-2.5, 3.25};
+    e.metaTrain.epochs = 77;
+    e.metaTrain.unroll = 10;
+    e.metaTrain.learningRate = 3e-3;
+    e.metaTrain.arch.hidden = 12;
+    e.metaTrain.secondDerivatives = true;
+    e.view = "trajectories";
+    return e;
+}
+
+} // namespace
+
+void TestExperimentFile::roundTripKeepsEverything()
+{
+    const Experiment e = sample();
+    const std::string path = m_tmp.filePath("e.json").toStdString();
+    saveExperiment(path, e);
+    const Experiment back = loadExperiment(path);
+    QCOMPARE(back.problem, e.problem);
+    QCOMPARE(back.optimizers.size(), e.optimizers.size());
+    for (size_t i = 0; i < e.optimizers.size(); ++i) {
+        QCOMPARE(back.optimizers[i].name, e.optimizers[i].name);
+        QCOMPARE(back.optimizers[i].enabled, e.optimizers[i].enabled);
+        QCOMPARE(back.optimizers[i].rate, e.optimizers[i].rate);
+        QCOMPARE(back.optimizers[i].path, e.optimizers[i].path);
+    }
+    QCOMPARE(back.runs, 7);
+    QCOMPARE(back.steps, 150);
+    QCOMPARE(back.seed, e.seed);
+    QCOMPARE(back.trajectoryFunction, e.trajectoryFunction);
+    QCOMPARE(back.trajectoryStart[0], -2.5);
+    QCOMPARE(back.trajectoryStart[1], 3.25);
+    QCOMPARE(back.metaTrain.epochs, 77);
+    QCOMPARE(back.metaTrain.unroll, 10);
+    QCOMPARE(back.metaTrain.learningRate, 3e-3);
+    QCOMPARE(back.metaTrain.arch.hidden, 12);
+    QVERIFY(back.metaTrain.secondDerivatives);
+    QCOMPARE(back.view, std::string("trajectories"));
+    QCOMPARE(experimentToJson(back), experimentToJson(e)); // nothing else drifts either
+}
+
+void TestExperimentFile::evalConfigHasEnabledOptimizers()
+{
+    const EvalConfig c = sample().evalConfig();
+    QCOMPARE(c.problem, std::string("mnist:hidden=40,activation=relu"));
+    QCOMPARE(c.optimizers, (std::vector<std::string>{"sgd:lr=0.1", "adam", "lstm:path=/some/where/opt=1.json"}));
+    QCOMPARE(c.runs, 7);
+    QCOMPARE(c.steps, 150);
+    QCOMPARE(c.seed, 123456789012ULL);
+    Experiment none = sample();
+    for (auto& o : none.optimizers) o.enabled = false;
+    expectError([&] { none.evalConfig(); }, {"no optimizer"});
+    // Every spec the file produces parses as an update rule.
+    for (const auto& spec : c.optimizers) UpdateRuleConfig::parse(spec);
+}
+
+void TestExperimentFile::badFilesAreRejected_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("expected");
+    const QString good = QString::fromStdString(experimentToJson(sample()));
+    QTest::newRow("empty") << QString() << "not valid JSON";
+    QTest::newRow("truncated") << good.left(good.size() / 2) << "not valid JSON";
+    QTest::newRow("optimizer file") << R"({"format": "l2l-optimizer", "version": 1})" << "not an l2l experiment";
+    QTest::newRow("version 2") << QString(good).replace("\"version\": 1", "\"version\": 2") << "version 2";
+    QTest::newRow("unknown optimizer") << QString(good).replace("\"nag\"", "\"adagrad\"") << "unknown optimizer 'adagrad'";
+    QTest::newRow("bad rate") << QString(good).replace("\"0.1\"", "\"fast\"") << "learning rate of sgd";
+    QTest::newRow("negative rate") << QString(good).replace("\"0.1\"", "\"-1\"") << "learning rate of sgd";
+    QTest::newRow("runs 0") << QString(good).replace("\"runs\": 7", "\"runs\": 0") << "runs must be in";
+    QTest::newRow("runs text") << QString(good).replace("\"runs\": 7", "\"runs\": \"many\"") << "malformed";
+    QTest::newRow("not 2-d") << QString(good).replace("himmelblau:x0=1", "mnist") << "not a 2-d function";
+    QTest::newRow("start NaN") << QString(good).replace("-2.5", "NaN") << "not valid JSON";
+    QTest::newRow("unroll > horizon") << QString(good).replace("\"unroll\": 10", "\"unroll\": 1000") << "unroll";
+    QTest::newRow("missing steps") << QString(good).replace("\"steps\": 150,", "") << "steps";
+}
+
+void TestExperimentFile::badFilesAreRejected()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, expected);
+    const std::string path = m_tmp.filePath("bad.json").toStdString();
+    writeFileAtomically(path, text.toStdString());
+    expectError([&] { loadExperiment(path); }, {QString::fromStdString(path), expected});
+}
+
+void TestExperimentFile::failedSaveKeepsOldFile()
+{
+    const std::string path = m_tmp.filePath("keep.json").toStdString();
+    saveExperiment(path, sample());
+    const std::string before = readFile(path);
+    Experiment bad = sample();
+    bad.runs = -3;
+    expectError([&] { saveExperiment(path, bad); }, {"runs"});
+    QCOMPARE(readFile(path), before);
+    expectError([&] { loadExperiment(m_tmp.filePath("missing.json").toStdString()); }, {"missing.json"});
+}
+
+void TestExperimentFile::formatOfFiles()
+{
+    QCOMPARE(fileFormatOf(experimentToJson(sample())), std::string("l2l-experiment"));
+    QCOMPARE(fileFormatOf(R"({"format": "l2l-optimizer"})"), std::string("l2l-optimizer"));
+    QCOMPARE(fileFormatOf("{\"format\": 3}"), std::string());
+    QCOMPARE(fileFormatOf("[1, 2"), std::string());
+    QCOMPARE(fileFormatOf(""), std::string());
+}
+
+QTEST_APPLESS_MAIN(TestExperimentFile)
+#include "test_experiment_file.moc"
