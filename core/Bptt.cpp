@@ -42,8 +42,10 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
     if (losses) losses->clear();
     Vec<T> update(n);
     double sum = 0;
+    m_cancelled = false;
     // Forward: K optimizer steps, each followed by the optimizee's loss and gradient at the new theta.
     for (int j = 0; j < K; ++j) {
+        if (stopRequested()) return sum;
         const Vec<T>& input = frozen ? (*frozen)[size_t(j)] : traj.grad;
         if (inputsUsed) inputsUsed->push_back(input);
         m_runner.forward(input, traj.state, update, dphi ? &m_cache[size_t(j)] : nullptr);
@@ -62,6 +64,7 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
     Mat<T> dx, dxdg(arch.inputSize(), n);
     Vec<T> dgrad(n), hv(n);
     for (int j = K - 1; j >= 0; --j) {
+        if (stopRequested()) return sum;
         m_backward.step(a, m_cache[size_t(j)], j > 0 ? &m_cache[size_t(j) - 1] : nullptr, initial,
                         secondOrder && j > 0 ? &dx : nullptr);
         if (j == 0) break; // theta_{s0} is detached: nothing flows further back

@@ -77,12 +77,17 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted)
     Trajectory<float> traj;
     traj.start(*problem, c.arch);
     Unroller<float> unroller(&m_state.net, c.threads);
+    unroller.setCancel(cancel);
     Vec<float> dphi;
     double sum = 0;
     *aborted = false;
     for (int done = 0; done < c.horizon;) {
         const int k = std::min(c.unroll, c.horizon - done);
         sum += unroller.window(*problem, traj, k, c.secondDerivatives, &dphi);
+        if (unroller.cancelled()) {
+            *aborted = true; // stopped inside the window: the caller rolls the episode back
+            return done > 0 ? sum / done : 0.0;
+        }
         done += k;
         if (dphi.allFinite() && std::isfinite(traj.loss))
             adamStep(dphi);
@@ -99,17 +104,31 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted)
 
 double MetaTrainer::validate(const LstmNet<float>& net) const
 {
+    bool aborted = false;
+    return validate(net, nullptr, &aborted);
+}
+
+double MetaTrainer::validate(const LstmNet<float>& net, const std::atomic<bool>* cancel, bool* aborted) const
+{
     const MetaTrainConfig& c = m_state.config;
     std::vector<double> means(size_t(c.validationRuns));
+    std::atomic<bool> stopped{false};
     parallelFor(c.validationRuns, c.threads, [&](int run) {
+        if (cancel && cancel->load()) {
+            stopped = true;
+            return;
+        }
         auto problem = m_class->sample(deriveSeed(c.seed, std::uint64_t(run), kValidDomain));
         Trajectory<float> traj;
         traj.start(*problem, net.arch);
         Unroller<float> unroller(&net, 1);
+        unroller.setCancel(cancel);
         const double sum = unroller.window(*problem, traj, c.horizon, false, nullptr);
+        if (unroller.cancelled()) stopped = true;
         const double value = c.validateOnFinalLoss ? traj.loss : sum / c.horizon;
         means[size_t(run)] = std::isfinite(value) ? value : std::numeric_limits<double>::infinity();
     });
+    *aborted = stopped.load();
     double total = 0;
     for (double m : means) total += m;
     return total / c.validationRuns;
@@ -131,6 +150,9 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
         const long adamT = m_state.adamT;
         const int skipped = m_state.skippedUpdates;
         point.metaLoss = episode(cancel, &aborted);
+        const int epoch = m_state.epoch + 1;
+        const bool validating = epoch % c.validateEvery == 0 || epoch == c.epochs;
+        if (!aborted && validating) point.validationLoss = validate(m_state.net, cancel, &aborted);
         if (aborted) {
             m_state.net.params = params;
             m_state.adamM = adamM;
@@ -140,8 +162,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
             break;
         }
         point.epoch = ++m_state.epoch;
-        if (m_state.epoch % c.validateEvery == 0 || m_state.epoch == c.epochs) {
-            point.validationLoss = validate(m_state.net);
+        if (validating) {
             if (point.validationLoss < m_state.bestValidation) {
                 m_state.bestValidation = point.validationLoss;
                 m_state.bestEpoch = m_state.epoch;

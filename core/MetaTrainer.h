@@ -68,7 +68,9 @@ public:
     // architecture replaces config.arch.
     MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial);
     explicit MetaTrainer(MetaTrainState state); // resume
-    // Trains until config.epochs are done or *cancel becomes true (checked after every window).
+    // Trains until config.epochs are done or *cancel becomes true (checked before every optimizee step of
+    // training and validation, so a stop takes effect within one step). An epoch cut short by a stop,
+    // in its episode or its validation, is rolled back: a resumed run gives the weights of an uninterrupted one.
     void run(const std::function<void(const MetaProgress&)>& progress, const std::atomic<bool>* cancel);
     // Mean over the validation instances of the mean loss over the horizon (or of the final loss).
     double validate(const LstmNet<float>& net) const;
@@ -78,6 +80,7 @@ public:
 
 private:
     double episode(const std::atomic<bool>* cancel, bool* aborted);
+    double validate(const LstmNet<float>& net, const std::atomic<bool>* cancel, bool* aborted) const;
     void adamStep(const Vec<float>& grad);
 
     MetaTrainState m_state;
