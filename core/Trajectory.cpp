@@ -66,7 +66,7 @@ double tuneOnClass(const Spec& spec, const UpdateRuleConfig& rule, int steps, co
 }
 
 // Runs one optimizer from the function's start. Returns false if cancelled.
-bool runPath(Function2d<double>& fn, UpdateRule<double>& rule, int steps, Trajectory& path,
+bool runPath(Function2d<double>& fn, UpdateRule<double>& rule, int steps, TrajectoryPath& path,
              const std::atomic<bool>* cancel)
 {
     Vec<double> theta = fn.initialTheta();
@@ -130,7 +130,7 @@ TrajectoryResult computeTrajectories(const TrajectoryConfig& config, const std::
     // Parse and load everything first, so that a bad optimizer fails before any tuning.
     std::vector<std::unique_ptr<UpdateRule<double>>> rules;
     for (const auto& text : config.optimizers) {
-        Trajectory path;
+        TrajectoryPath path;
         path.rule = UpdateRuleConfig::parse(text);
         path.optimizer = path.rule.tuned() ? path.rule.name : path.rule.label(); // before lstm is resolved
         if (path.rule.learned()) rules.push_back(makeRule(path.rule, config.problem));
@@ -138,7 +138,7 @@ TrajectoryResult computeTrajectories(const TrajectoryConfig& config, const std::
         result.paths.push_back(std::move(path));
     }
     for (size_t i = 0; i < result.paths.size(); ++i) {
-        Trajectory& path = result.paths[i];
+        TrajectoryPath& path = result.paths[i];
         if (path.rule.tuned()) {
             path.rule.lr = tuneOnClass(spec, path.rule, config.steps, cancel);
             path.tunedRate = true;

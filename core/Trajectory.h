@@ -25,7 +25,8 @@ struct TrajectoryConfig {
     void validate() const;              // throws l2l::Error naming the field and range
 };
 
-struct Trajectory {
+// One optimizer's path. (Not `Trajectory`: that is the BPTT state carried between windows, Bptt.h.)
+struct TrajectoryPath {
     std::string optimizer;  // display name: "adam" when tuned, "adam:lr=0.1" when given, "lstm"
     UpdateRuleConfig rule;  // with the rate used; lstm: the resolved optimizer file
     bool tunedRate = false; // the rate came from the tuning search
@@ -43,7 +44,7 @@ struct TrajectoryResult {
     std::array<double, 6> quad{};  // Quadratic: W (row-major 2x2) and y
     double kappa = 1;              // IllConditioned: condition number
     std::array<double, 2> start{}; // the common first point
-    std::vector<Trajectory> paths; // in the order of config.optimizers
+    std::vector<TrajectoryPath> paths; // in the order of config.optimizers
     bool cancelled = false;        // stopped through the cancel flag: paths are incomplete
 };
 

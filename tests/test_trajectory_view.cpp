@@ -1,0 +1,345 @@
+// The Trajectories view driven like a user would: the landscape shader compiles and draws the function
+// (not blank, dark where the loss is low, different for different functions), a drag moves the start
+// point and the paths, scrubbing shows the right step in the table and on the landscape, play advances,
+// zoom keeps the point under the cursor, and failures (bad optimizer file, broken shader) leave the
+// drawing as it was. Runs on xcb under Xvfb (QOpenGLWidget crashes on offscreen).
+#include "LandscapeWidget.h"
+#include "TrajectoryView.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QPainter>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSurfaceFormat>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWheelEvent>
+
+#include <cmath>
+#include <map>
+
+using namespace l2l;
+using namespace l2l::ui;
+
+namespace {
+
+template <typename T>
+T* child(QWidget* root, const QString& name)
+{
+    T* w = root->findChild<T*>(name);
+    if (!w) qFatal("no widget named %s", qPrintable(name));
+    return w;
+}
+
+bool waitComputed(TrajectoryView& view)
+{
+    if (!view.isComputing() && view.result()) return true;
+    QSignalSpy spy(&view, &TrajectoryView::computed);
+    return spy.wait(60000);
+}
+
+double luminance(QRgb c)
+{
+    return 0.2126 * qRed(c) + 0.7152 * qGreen(c) + 0.0722 * qBlue(c);
+}
+
+} // namespace
+
+class TestTrajectoryView : public QObject {
+    Q_OBJECT
+public:
+    static void initMain()
+    {
+        QSurfaceFormat format;
+        format.setVersion(3, 3);
+        format.setProfile(QSurfaceFormat::CoreProfile);
+        QSurfaceFormat::setDefaultFormat(format);
+    }
+
+private slots:
+    void init();
+    void cleanup();
+    void shaderDrawsTheFunction();
+    void dragMovesStartAndPaths();
+    void scrubShowsTheStep();
+    void playAdvances();
+    void wheelZoomsAboutCursor();
+    void experimentFromSidePanel();
+    void badOptimizerFileKeepsPaths();
+    void exportCsvWritesEveryPoint();
+    void brokenShaderIsReported();
+    void screenshot();
+
+private:
+    std::unique_ptr<TrajectoryView> m_view;
+};
+
+void TestTrajectoryView::init()
+{
+    m_view = std::make_unique<TrajectoryView>();
+    m_view->resize(1000, 760);
+    m_view->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
+    QVERIFY(waitComputed(*m_view));
+}
+
+void TestTrajectoryView::cleanup()
+{
+    m_view.reset();
+}
+
+void TestTrajectoryView::shaderDrawsTheFunction()
+{
+    LandscapeWidget* land = m_view->landscape();
+    QVERIFY2(land->isShaderReady(), qPrintable(land->shaderLog()));
+    QVERIFY(land->shaderLog().isEmpty());
+    land->setOverlayVisible(false);
+    const QImage rosen = land->renderLandscape();
+    QVERIFY(rosen.width() > 200 && rosen.height() > 200);
+    std::map<QRgb, int> counts;
+    for (int y = 0; y < rosen.height(); y += 2)
+        for (int x = 0; x < rosen.width(); x += 2) ++counts[rosen.pixel(x, y)];
+    int most = 0;
+    for (const auto& [c, n] : counts) most = std::max(most, n);
+    qInfo("rosenbrock: %zu distinct colours, most frequent %.1f%%", counts.size(),
+          100.0 * most / (rosen.width() / 2 * rosen.height() / 2));
+    QVERIFY(counts.size() > 300);
+    QVERIFY(most < rosen.width() * rosen.height() / 4 / 5);
+
+    // Darker where the loss is lower: over pairs of pixels whose losses differ tenfold, the colours agree.
+    const auto fn = trajectoryFunction(m_view->result()->config);
+    int agree = 0, pairs = 0;
+    for (int i = 0; i < 400; ++i) {
+        const QPoint a((i * 37) % land->width(), (i * 91) % land->height());
+        const QPoint b((i * 53 + 17) % land->width(), (i * 29 + 5) % land->height());
+        const QPointF wa = land->toWorld(a), wb = land->toWorld(b);
+        const double fa = fn->value(wa.x(), wa.y()), fb = fn->value(wb.x(), wb.y());
+        if (std::max(fa, fb) < 10 * std::min(fa, fb)) continue;
+        ++pairs;
+        agree += (fa < fb) == (luminance(rosen.pixel(a)) < luminance(rosen.pixel(b)));
+    }
+    qInfo("colour order agrees with loss order in %d of %d pairs", agree, pairs);
+    QVERIFY(pairs > 50);
+    QVERIFY(agree >= pairs * 95 / 100);
+
+    m_view->setFunctionSpec(QStringLiteral("himmelblau"));
+    QVERIFY(waitComputed(*m_view));
+    QCOMPARE(m_view->result()->kind, Function2dKind::Himmelblau);
+    const QImage himmel = land->renderLandscape();
+    QCOMPARE(himmel.size(), rosen.size());
+    int differ = 0;
+    for (int y = 0; y < rosen.height(); y += 2)
+        for (int x = 0; x < rosen.width(); x += 2) differ += rosen.pixel(x, y) != himmel.pixel(x, y);
+    qInfo("rosenbrock vs himmelblau: %.1f%% of pixels differ", 100.0 * differ / (rosen.width() / 2 * rosen.height() / 2));
+    QVERIFY(differ > rosen.width() * rosen.height() / 4 / 2);
+}
+
+void TestTrajectoryView::dragMovesStartAndPaths()
+{
+    LandscapeWidget* land = m_view->landscape();
+    const auto before = m_view->result()->paths;
+    QSignalSpy starts(m_view.get(), &TrajectoryView::startPointChanged);
+    const QPoint from(land->width() / 3, land->height() / 2), to(land->width() * 2 / 3, land->height() / 3);
+    QTest::mousePress(land, Qt::LeftButton, {}, from);
+    QTest::mouseMove(land, (from + to) / 2);
+    QTest::mouseMove(land, to);
+    QElapsedTimer clock;
+    clock.start();
+    QTest::mouseRelease(land, Qt::LeftButton, {}, to);
+    QVERIFY(starts.count() >= 3); // live while dragging
+    const QPointF expected = land->toWorld(to);
+    const double pixel = land->viewRect().width() / land->width();
+    QVERIFY(std::abs(m_view->startPoint().x() - expected.x()) <= pixel);
+    QVERIFY(std::abs(m_view->startPoint().y() - expected.y()) <= pixel);
+    QCOMPARE(land->toPixel(m_view->startPoint()), to);
+
+    QSignalSpy done(m_view.get(), &TrajectoryView::computed);
+    QVERIFY(done.wait(60000));
+    qInfo("recomputed %zu paths x %d steps %lld ms after the release", m_view->result()->paths.size(),
+          m_view->stepCount(), clock.elapsed());
+    const auto& after = m_view->result()->paths;
+    QCOMPARE(after.size(), before.size());
+    for (size_t i = 0; i < after.size(); ++i) {
+        QCOMPARE(after[i].points.front()[0], m_view->startPoint().x());
+        QCOMPARE(after[i].points.front()[1], m_view->startPoint().y());
+        QVERIFY(after[i].points != before[i].points);
+    }
+}
+
+void TestTrajectoryView::scrubShowsTheStep()
+{
+    auto* slider = child<QSlider>(m_view.get(), "stepSlider");
+    auto* table = child<QTableWidget>(m_view.get(), "trajectoryTable");
+    QCOMPARE(slider->maximum(), m_view->stepCount());
+    for (int k : {37, 0, m_view->stepCount()}) {
+        slider->setValue(k);
+        QCOMPARE(m_view->currentStep(), k);
+        QCOMPARE(m_view->landscape()->step(), k);
+        const auto& paths = m_view->result()->paths;
+        QCOMPARE(table->rowCount(), int(paths.size()));
+        for (int row = 0; row < table->rowCount(); ++row) {
+            const auto& p = paths[size_t(row)];
+            const size_t t = std::min(size_t(k), p.points.size() - 1);
+            QCOMPARE(table->item(row, 0)->text().toStdString(), p.optimizer);
+            QCOMPARE(table->item(row, 4)->data(Qt::UserRole).toDouble(), p.loss[t]);
+            QCOMPARE(table->item(row, 4)->text(), QString::number(p.loss[t], 'g', 6));
+            QCOMPARE(table->item(row, 2)->data(Qt::UserRole).toDouble(), p.points[t][0]);
+            QCOMPARE(table->item(row, 3)->data(Qt::UserRole).toDouble(), p.points[t][1]);
+        }
+    }
+    m_view->setCurrentStep(10 * m_view->stepCount()); // clamped
+    QCOMPARE(slider->value(), m_view->stepCount());
+}
+
+void TestTrajectoryView::playAdvances()
+{
+    auto* play = child<QPushButton>(m_view.get(), "playButton");
+    child<QSpinBox>(m_view.get(), "speedSpin")->setValue(100);
+    m_view->setCurrentStep(0);
+    QTest::mouseClick(play, Qt::LeftButton);
+    QCOMPARE(play->text(), QString("Pause"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->currentStep() >= 5, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->currentStep(), m_view->stepCount(), 20000); // runs to the end
+    QTRY_COMPARE(play->text(), QString("Play"));                                  // and stops there
+    QCOMPARE(child<QSlider>(m_view.get(), "stepSlider")->value(), m_view->stepCount());
+    m_view->setCurrentStep(3);
+    QTest::mouseClick(child<QPushButton>(m_view.get(), "stepButton"), Qt::LeftButton);
+    QCOMPARE(m_view->currentStep(), 4);
+    QCOMPARE(m_view->landscape()->step(), 4);
+}
+
+void TestTrajectoryView::wheelZoomsAboutCursor()
+{
+    LandscapeWidget* land = m_view->landscape();
+    const QPoint at(land->width() / 4, land->height() / 3);
+    const QPointF anchor = land->toWorld(at);
+    const double width = land->viewRect().width();
+    QWheelEvent wheel(at, land->mapToGlobal(at), QPoint(), QPoint(0, 240), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(land, &wheel);
+    QVERIFY(land->viewRect().width() < 0.8 * width);
+    const double pixel = land->viewRect().width() / land->width();
+    QVERIFY(std::abs(land->toWorld(at).x() - anchor.x()) <= pixel);
+    QVERIFY(std::abs(land->toWorld(at).y() - anchor.y()) <= pixel);
+    // A right drag pans by the mouse movement; Reset view fits the function's box again.
+    const QPoint from(200, 200), to(260, 180);
+    const QPointF under = land->toWorld(from);
+    QTest::mousePress(land, Qt::RightButton, {}, from);
+    QTest::mouseMove(land, to);
+    QTest::mouseRelease(land, Qt::RightButton, {}, to);
+    QVERIFY(std::abs(land->toWorld(to).x() - under.x()) <= pixel);
+    QVERIFY(std::abs(land->toWorld(to).y() - under.y()) <= pixel);
+    QTest::mouseClick(child<QPushButton>(m_view.get(), "resetViewButton"), Qt::LeftButton);
+    QCOMPARE(land->viewRect().width(), width);
+}
+
+void TestTrajectoryView::experimentFromSidePanel()
+{
+    // Not a 2-d problem: the view keeps its function but takes the optimizers and steps.
+    m_view->setExperiment(QStringLiteral("quadratic:dim=10"), {"sgd", "adam:lr=0.05"}, 50);
+    QVERIFY(waitComputed(*m_view));
+    QCOMPARE(m_view->functionSpec(), QString("rosenbrock"));
+    QCOMPARE(m_view->result()->paths.size(), size_t(2));
+    QCOMPARE(m_view->result()->paths[1].optimizer, std::string("adam:lr=0.05"));
+    QCOMPARE(m_view->stepCount(), 50);
+    // A 2-d problem: the view switches to it, with its options (the start among them).
+    m_view->setExperiment(QStringLiteral("himmelblau:x0=1,y0=-1"), {"adam", "lstm"}, 30);
+    QVERIFY(waitComputed(*m_view));
+    QCOMPARE(m_view->functionSpec(), QString("himmelblau:x0=1,y0=-1"));
+    QCOMPARE(m_view->startPoint(), QPointF(1, -1));
+    QCOMPARE(child<QComboBox>(m_view.get(), "functionCombo")->currentData().toString(), QString("himmelblau"));
+    QVERIFY(QString::fromStdString(m_view->result()->paths[1].rule.path).endsWith("2d.json"));
+    // Choosing from the combo switches function too.
+    auto* combo = child<QComboBox>(m_view.get(), "functionCombo");
+    combo->setCurrentIndex(combo->findData(QString("beale")));
+    emit combo->activated(combo->currentIndex());
+    QVERIFY(waitComputed(*m_view));
+    QCOMPARE(m_view->result()->kind, Function2dKind::Beale);
+}
+
+void TestTrajectoryView::badOptimizerFileKeepsPaths()
+{
+    const auto before = m_view->result()->paths;
+    QSignalSpy failed(m_view.get(), &TrajectoryView::failed);
+    QSignalSpy computed(m_view.get(), &TrajectoryView::computed);
+    m_view->setExperiment(QStringLiteral("rosenbrock"), {"adam", "lstm:/nonexistent/opt.json"}, 100);
+    QVERIFY(failed.wait(60000));
+    QVERIFY2(failed.at(0).at(0).toString().contains("/nonexistent/opt.json"), qPrintable(failed.at(0).at(0).toString()));
+    QCOMPARE(computed.count(), 0);
+    QCOMPARE(m_view->result()->paths.size(), before.size());
+    for (size_t i = 0; i < before.size(); ++i) QVERIFY(m_view->result()->paths[i].points == before[i].points);
+    // The next drag recomputes what is drawn, not the failing request.
+    QTest::mouseClick(m_view->landscape(), Qt::LeftButton, {}, QPoint(300, 300));
+    QVERIFY(waitComputed(*m_view));
+    QCOMPARE(m_view->result()->paths.size(), before.size());
+}
+
+void TestTrajectoryView::exportCsvWritesEveryPoint()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath("paths.csv");
+    QString error;
+    QVERIFY2(m_view->exportCsv(path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.front(), QString("optimizer,step,x,y,loss,gx,gy"));
+    size_t rows = 0;
+    for (const auto& p : m_view->result()->paths) rows += p.points.size();
+    QCOMPARE(size_t(lines.size()), rows + 1);
+    const auto& p0 = m_view->result()->paths[0];
+    const QStringList second = lines[2].split(',');
+    QCOMPARE(second[0].toStdString(), p0.optimizer);
+    QCOMPARE(second[1], QString("1"));
+    QCOMPARE(second[4].toDouble(), p0.loss[1]);
+    QVERIFY(!m_view->exportCsv(dir.filePath("no/such/dir/x.csv"), &error));
+    QVERIFY(error.contains("no/such/dir"));
+}
+
+void TestTrajectoryView::brokenShaderIsReported()
+{
+    QTemporaryDir dir;
+    QFile bad(dir.filePath("bad.frag"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("#version 330 core\nout vec4 c;\nvoid main() { c = undefined_thing; }\n");
+    bad.close();
+    LandscapeWidget land;
+    land.setShaderFiles(QStringLiteral(":/shaders/landscape.vert"), bad.fileName());
+    QSignalSpy errors(&land, &LandscapeWidget::glError);
+    land.resize(300, 240);
+    land.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&land));
+    QTRY_VERIFY(errors.count() == 1);
+    QVERIFY(!land.isShaderReady());
+    QVERIFY(land.shaderLog().contains("bad.frag"));
+    qInfo("log: %s", qPrintable(land.shaderLog().left(160).replace('\n', ' ')));
+    land.setFunction(*m_view->result());
+    QVERIFY(!land.renderLandscape().isNull()); // draws nothing of the landscape, no crash
+}
+
+// With L2L_SCREENSHOT_DIR set, saves the view (widgets and landscape) for a person to look at.
+void TestTrajectoryView::screenshot()
+{
+    const QString dir = qEnvironmentVariable("L2L_SCREENSHOT_DIR");
+    if (dir.isEmpty()) QSKIP("set L2L_SCREENSHOT_DIR to save screenshots");
+    for (const char* spec : {"rosenbrock", "himmelblau", "rastrigin", "saddle", "beale", "ill-conditioned", "quadratic2d"}) {
+        m_view->setFunctionSpec(spec);
+        QVERIFY(waitComputed(*m_view));
+        m_view->setCurrentStep(m_view->stepCount() / 3);
+        QImage image = m_view->grab().toImage();
+        const QImage land = m_view->landscape()->renderLandscape();
+        QPainter painter(&image);
+        painter.drawImage(m_view->landscape()->mapTo(m_view.get(), QPoint(0, 0)), land);
+        painter.end();
+        QVERIFY(image.save(dir + "/trajectories-" + spec + ".png"));
+    }
+}
+
+QTEST_MAIN(TestTrajectoryView)
+#include "test_trajectory_view.moc"
