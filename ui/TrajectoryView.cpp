@@ -148,7 +148,7 @@ void TrajectoryView::makeTable()
     m_table = new QTableWidget(0, ColCount);
     m_table->setObjectName(QStringLiteral("trajectoryTable"));
     m_table->setHorizontalHeaderLabels({tr("optimizer"), tr("learning rate"), tr("x"), tr("y"), tr("loss"),
-                                        tr("|grad f|"), tr("")});
+                                        tr("|grad f|"), tr("note")});
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
