@@ -1,0 +1,337 @@
+// The Meta-train and Inspect views driven through their widgets: a short meta-training advancing the
+// epoch label, progress bar and plot; Pause holding the epoch and Resume continuing from it; Stop ending
+// the run with a best optimizer that saves, loads and is handed on by Use; bad settings failing before
+// anything runs; the stop latency on MNIST; Inspect drawing all three figures.
+// Set L2L_SHOT_DIR to save grabs of both views there.
+#include "InspectView.h"
+#include "MetaTrainView.h"
+#include "OptimizerFile.h"
+
+#include <qcustomplot.h>
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QSurfaceFormat>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <limits>
+
+using namespace l2l;
+using namespace l2l::ui;
+
+namespace {
+
+template <typename T>
+T* child(QWidget* root, const QString& name)
+{
+    T* w = root->findChild<T*>(name);
+    if (!w) qFatal("no widget named %s", qPrintable(name));
+    return w;
+}
+
+void click(QWidget* root, const QString& name)
+{
+    auto* b = child<QPushButton>(root, name);
+    QVERIFY2(b->isEnabled(), qPrintable(name + " is disabled"));
+    QTest::mouseClick(b, Qt::LeftButton);
+}
+
+int epochOf(QWidget* root) { return child<QProgressBar>(root, "trainProgress")->value(); }
+
+void setSettings(MetaTrainView& v, int epochs, int validateEvery, int horizon = 100, int unroll = 20)
+{
+    child<QSpinBox>(&v, "trainEpochs")->setValue(epochs);
+    child<QSpinBox>(&v, "trainValidateEvery")->setValue(validateEvery);
+    child<QSpinBox>(&v, "trainHorizon")->setValue(horizon);
+    child<QSpinBox>(&v, "trainUnroll")->setValue(unroll);
+}
+
+void grabTo(QWidget* w, const QString& name)
+{
+    const QString dir = qEnvironmentVariable("L2L_SHOT_DIR");
+    if (dir.isEmpty()) return;
+    QVERIFY(w->grab().save(dir + "/" + name));
+}
+
+} // namespace
+
+class TestTrainView : public QObject {
+    Q_OBJECT
+public:
+    static void initMain()
+    {
+        QSurfaceFormat format;
+        format.setVersion(3, 3);
+        format.setProfile(QSurfaceFormat::CoreProfile);
+        QSurfaceFormat::setDefaultFormat(format);
+    }
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void shortRunFinishesSavesAndUses();
+    void pauseHoldsResumeContinuesStopFinishes();
+    void badSettingsFailBeforeRunning_data();
+    void badSettingsFailBeforeRunning();
+    void configRoundTrip();
+    void stopLatencyOnMnist();
+    void inspectDrawsEveryFigure();
+    void inspectBadFileFails();
+};
+
+void TestTrainView::shortRunFinishesSavesAndUses()
+{
+    MetaTrainView v;
+    v.resize(1100, 600);
+    v.show();
+    v.setProblem("quadratic");
+    setSettings(v, 60, 10);
+    QSignalSpy finished(&v, &MetaTrainView::finished), failed(&v, &MetaTrainView::failed);
+    QSignalSpy progressed(&v, &MetaTrainView::progressed), state(&v, &MetaTrainView::trainingStateChanged);
+    click(&v, "trainStart");
+    QVERIFY(v.isTraining());
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(failed.count(), 0);
+    QVERIFY(!v.isTraining());
+    QVERIFY(progressed.count() >= 6); // every validation is sent
+    QCOMPARE(state.last().at(0).toBool(), false);
+    QCOMPARE(epochOf(&v), 60);
+    QCOMPARE(child<QLabel>(&v, "trainEpochLabel")->text(), QString("epoch 60 / 60"));
+    QCOMPARE(v.plot()->graph(0)->dataCount(), 60); // meta-loss per epoch
+    QCOMPARE(v.plot()->graph(2)->dataCount(), 6);  // validations
+    QVERIFY(child<QPushButton>(&v, "trainStart")->isEnabled());
+
+    QVERIFY(v.bestOptimizer().has_value());
+    QTemporaryDir dir;
+    const QString path = dir.filePath("best.json");
+    QString error;
+    QVERIFY2(v.saveBest(path, &error), qPrintable(error));
+    const OptimizerFile f = loadOptimizer(path.toStdString());
+    QCOMPARE(f.provenance.epochs, 60);
+    QVERIFY(f.provenance.bestEpoch % 10 == 0);
+    QVERIFY(std::isfinite(f.provenance.validationLoss));
+    QVERIFY(QString::fromStdString(f.provenance.command).contains("--epochs 60"));
+    QVERIFY(!v.saveBest("/proc/l2l-no-such-dir/best.json", &error)); // a message, not an exception
+    QVERIFY(error.contains("/proc/l2l-no-such-dir"));
+
+    QSignalSpy ready(&v, &MetaTrainView::optimizerReady);
+    click(&v, "trainUse");
+    QCOMPARE(ready.count(), 1);
+    const QString used = ready.first().at(0).toString();
+    QCOMPARE(v.sessionOptimizerPath(), used);
+    QCOMPARE(loadOptimizer(used.toStdString()).net.params, f.net.params);
+
+    QVERIFY(v.exportCsv(dir.filePath("train.csv"), &error));
+    QFile csv(dir.filePath("train.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 61);
+    QCOMPARE(lines[0], QByteArray("epoch,meta_loss,validation_loss"));
+    QVERIFY(lines[10].startsWith("10,") && !lines[10].endsWith(","));
+    QVERIFY(lines[9].endsWith(","));
+}
+
+void TestTrainView::pauseHoldsResumeContinuesStopFinishes()
+{
+    MetaTrainView v;
+    v.resize(1100, 600);
+    v.show();
+    v.setProblem("quadratic");
+    setSettings(v, 200000, 50);
+    QSignalSpy state(&v, &MetaTrainView::trainingStateChanged), finished(&v, &MetaTrainView::finished);
+    QSignalSpy progressed(&v, &MetaTrainView::progressed);
+    click(&v, "trainStart");
+    QTRY_VERIFY_WITH_TIMEOUT(epochOf(&v) >= 300, 60000);
+    QVERIFY(v.plot()->graph(0)->dataCount() > 0);
+    QVERIFY(child<QLabel>(&v, "trainEtaLabel")->text().contains("ETA"));
+
+    click(&v, "trainPause");
+    QTRY_VERIFY_WITH_TIMEOUT(v.isPaused(), 10000);
+    QCOMPARE(state.last().at(1).toBool(), true);
+    const int pausedAt = epochOf(&v);
+    const int points = v.plot()->graph(0)->dataCount();
+    QCOMPARE(points, pausedAt); // every epoch up to the pause is drawn
+    QVERIFY(child<QPushButton>(&v, "trainResume")->isEnabled());
+    QVERIFY(!child<QPushButton>(&v, "trainPause")->isEnabled());
+    QTest::qWait(500); // nothing may happen while paused
+    QCOMPARE(epochOf(&v), pausedAt);
+    QCOMPARE(v.plot()->graph(0)->dataCount(), points);
+
+    progressed.clear();
+    click(&v, "trainResume");
+    QVERIFY(progressed.wait(30000));
+    const auto first = progressed.first().at(0).value<MetaProgress>();
+    QVERIFY2(first.epoch > pausedAt && first.epoch < pausedAt + 200, qPrintable(QString::number(first.epoch)));
+    QTRY_VERIFY_WITH_TIMEOUT(epochOf(&v) >= pausedAt + 300, 60000);
+    QCOMPARE(v.plot()->graph(0)->data()->begin()->key, 1.0); // the curve continues, it did not restart
+
+    click(&v, "trainStop");
+    QVERIFY(finished.wait(10000));
+    QVERIFY(!v.isTraining());
+    QVERIFY(v.bestOptimizer().has_value());
+    QVERIFY(v.bestOptimizer()->provenance.epochs >= pausedAt + 300);
+    QCOMPARE(v.plot()->graph(0)->dataCount(), epochOf(&v));
+    QVERIFY(v.plot()->graph(2)->dataCount() >= 12);
+    QTest::qWait(50); // let the queued replot happen before grabbing
+    grabTo(&v, "meta-train.png");
+}
+
+void TestTrainView::badSettingsFailBeforeRunning_data()
+{
+    QTest::addColumn<QString>("problem");
+    QTest::addColumn<int>("horizon");
+    QTest::addColumn<int>("unroll");
+    QTest::addColumn<QString>("named");
+    QTest::newRow("unroll > horizon") << "quadratic" << 50 << 60 << "unroll";
+    QTest::newRow("unknown problem") << "nosuchproblem" << 100 << 20 << "nosuchproblem";
+    QTest::newRow("bad problem option") << "quadratic:dim=0" << 100 << 20 << "dim";
+}
+
+void TestTrainView::badSettingsFailBeforeRunning()
+{
+    QFETCH(QString, problem);
+    QFETCH(int, horizon);
+    QFETCH(int, unroll);
+    QFETCH(QString, named);
+    MetaTrainView v;
+    v.setProblem(problem);
+    setSettings(v, 100, 10, horizon, unroll);
+    QSignalSpy failed(&v, &MetaTrainView::failed), progressed(&v, &MetaTrainView::progressed);
+    click(&v, "trainStart");
+    if (failed.isEmpty()) QVERIFY(failed.wait(10000)); // a bad option is found when the class is built
+    QVERIFY2(failed.first().at(0).toString().contains(named), qPrintable(failed.first().at(0).toString()));
+    QVERIFY(!v.isTraining());
+    QCOMPARE(progressed.count(), 0);
+    QCOMPARE(epochOf(&v), 0);
+    QVERIFY(child<QPushButton>(&v, "trainStart")->isEnabled());
+    child<QLineEdit>(&v, "trainLr")->setText("2");
+    v.setProblem("quadratic");
+    setSettings(v, 100, 10);
+    QSignalSpy again(&v, &MetaTrainView::failed);
+    v.start();
+    QVERIFY(again.count() == 1 && again.first().at(0).toString().contains("learning rate"));
+}
+
+void TestTrainView::configRoundTrip()
+{
+    MetaTrainView v;
+    MetaTrainConfig c;
+    c.problem = "quadratic:dim=5";
+    c.epochs = 1234;
+    c.horizon = 50;
+    c.unroll = 10;
+    c.learningRate = 0.003;
+    c.validateEvery = 7;
+    c.validationRuns = 3;
+    c.seed = 42;
+    c.secondDerivatives = true;
+    v.setConfig(c);
+    QCOMPARE(v.problem(), QString("quadratic:dim=5"));
+    const MetaTrainConfig back = v.config();
+    QCOMPARE(back.problem, c.problem);
+    QCOMPARE(back.epochs, 1234);
+    QCOMPARE(back.unroll, 10);
+    QCOMPARE(back.learningRate, 0.003);
+    QCOMPARE(back.validateEvery, 7);
+    QCOMPARE(back.validationRuns, 3);
+    QCOMPARE(back.seed, std::uint64_t(42));
+    QVERIFY(back.secondDerivatives); // fields without a widget survive
+}
+
+// Stop and Pause must take effect within one optimizee step, in an episode and in a validation.
+void TestTrainView::stopLatencyOnMnist()
+{
+    try {
+        makeProblemClass<float>("mnist");
+    } catch (const Error& e) {
+        QSKIP(e.what());
+    }
+    MetaTrainView v;
+    v.setProblem("mnist");
+    setSettings(v, 100, 1);
+    QSignalSpy progressed(&v, &MetaTrainView::progressed), state(&v, &MetaTrainView::trainingStateChanged);
+    QSignalSpy finished(&v, &MetaTrainView::finished);
+    v.start();
+    QVERIFY(progressed.wait(60000)); // epoch 1 trained and validated
+    // Epoch 2's episode takes ~1 s, then its validation: pause inside the validation.
+    QElapsedTimer sinceEpoch;
+    sinceEpoch.start();
+    QTRY_VERIFY_WITH_TIMEOUT(sinceEpoch.elapsed() > 1600, 5000);
+    state.clear();
+    QElapsedTimer clock;
+    clock.start();
+    v.pause();
+    QTRY_VERIFY_WITH_TIMEOUT(!state.isEmpty(), 10000);
+    const qint64 pauseMs = clock.elapsed();
+    QVERIFY(v.isPaused());
+    v.resume();
+    QTRY_VERIFY_WITH_TIMEOUT(clock.elapsed() > pauseMs + 400, 5000); // inside the next episode
+    clock.restart();
+    v.stop();
+    QVERIFY(finished.wait(10000));
+    const qint64 stopMs = clock.elapsed();
+    qInfo("MNIST: pause took %lld ms (at %lld ms after an epoch ended), stop took %lld ms", pauseMs,
+          static_cast<long long>(1600), stopMs);
+    QVERIFY2(pauseMs < 1000, qPrintable(QString::number(pauseMs)));
+    QVERIFY2(stopMs < 1000, qPrintable(QString::number(stopMs)));
+}
+
+void TestTrainView::inspectDrawsEveryFigure()
+{
+    InspectView v;
+    v.resize(1280, 760);
+    v.show();
+    v.setInspection("quadratic", "lstm", 1, 100, std::numeric_limits<double>::quiet_NaN(), 0.05);
+    QSignalSpy computed(&v, &InspectView::computed), failed(&v, &InspectView::failed);
+    v.refresh();
+    QVERIFY(v.isComputing());
+    QVERIFY(computed.wait(30000));
+    QCOMPARE(failed.count(), 0);
+    QVERIFY(!v.isComputing());
+    const QList<QCustomPlot*> plots = v.plots();
+    QCOMPARE(plots.size(), 3);
+    QCOMPARE(plots[0]->objectName(), QString("responsePlot"));
+    QVERIFY(plots[0]->graphCount() == 4);
+    for (int i = 0; i < 4; ++i) QCOMPARE(plots[0]->graph(i)->dataCount(), 122);
+    QVERIFY(plots[0]->graph(1)->name().contains("default")); // Adam's rate was not given
+    QVERIFY(!plots[0]->graph(0)->name().contains("default"));
+    QCOMPARE(plots[1]->objectName(), QString("effectiveLrPlot"));
+    for (int i = 0; i < plots[1]->graphCount(); ++i) QVERIFY(plots[1]->graph(i)->dataCount() > 0);
+    QCOMPARE(plots[2]->objectName(), QString("hiddenPlot"));
+    QCOMPARE(plots[2]->graphCount(), 2); // mean |h| of both layers
+    QCOMPARE(plots[2]->graph(0)->dataCount(), 100);
+    QCPColorMap* map = nullptr;
+    for (int i = 0; i < plots[2]->plottableCount(); ++i)
+        if (auto* m = qobject_cast<QCPColorMap*>(plots[2]->plottable(i))) map = m;
+    QVERIFY(map && map->data()->keySize() == 100 && map->data()->valueSize() == 20);
+    QTemporaryDir dir;
+    QString error;
+    QVERIFY2(v.exportCsv(dir.filePath("inspect.csv"), &error), qPrintable(error));
+    QTest::qWait(50);
+    grabTo(&v, "inspect.png");
+}
+
+void TestTrainView::inspectBadFileFails()
+{
+    InspectView v;
+    v.setInspection("quadratic", "lstm:/nonexistent/opt.json", 1, 100, 0.1, 0.01);
+    QSignalSpy computed(&v, &InspectView::computed), failed(&v, &InspectView::failed);
+    v.refresh();
+    QVERIFY(failed.wait(30000));
+    QVERIFY(failed.first().at(0).toString().contains("/nonexistent/opt.json"));
+    QCOMPARE(computed.count(), 0);
+    QString error;
+    QVERIFY(!v.exportCsv("/tmp/never.csv", &error));
+}
+
+QTEST_MAIN(TestTrainView)
+#include "test_train_view.moc"
