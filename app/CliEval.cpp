@@ -1,6 +1,7 @@
 // `l2l eval` and `l2l tune`.
 #include "CliCommon.h"
 
+#include "ExperimentFile.h"
 #include "Problem.h"
 #include "Stats.h"
 
@@ -18,7 +19,7 @@ namespace {
 struct EvalOptions {
     EvalConfig config;
     std::string optimizers = "sgd,nag,rmsprop,adam";
-    std::string csv, json, plot, cache, markdown;
+    std::string csv, json, plot, cache, markdown, experiment;
     bool noCache = false, quiet = false;
 };
 
@@ -141,8 +142,22 @@ void addEvalCommand(CLI::App& app)
     cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
     cmd->add_option("--markdown", o->markdown, "write the results table as Markdown to FILE (- for stdout)");
     cmd->add_flag("--no-test", [o](std::int64_t) { o->config.testMetrics = false; }, "skip the test-split metrics");
+    cmd->add_option("--experiment", o->experiment,
+                    "take problem, optimizers, runs, steps and seed from an experiment file saved by the studio");
     cmd->callback([o] {
+        if (!o->experiment.empty()) { // the file wins over --problem/--optimizers/--runs/--steps/--seed
+            const EvalConfig e = loadExperiment(o->experiment).evalConfig();
+            o->config.problem = e.problem;
+            o->config.runs = e.runs;
+            o->config.steps = e.steps;
+            o->config.seed = e.seed;
+            o->optimizers = joinNames(e.optimizers, ",");
+        }
         prepare(*o);
+        if (!o->experiment.empty()) { // exactly the file's specs (a file name may contain commas)
+            o->config.optimizers = loadExperiment(o->experiment).evalConfig().optimizers;
+            o->config.validate();
+        }
         if (!o->plot.empty()) checkPlotPath(o->plot);
         const EvalResult r = evaluate(o->config, progress(*o), &interrupted());
         if (r.optimizers.empty() || (r.cancelled && r.completedSteps == 0)) {

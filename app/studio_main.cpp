@@ -1,40 +1,23 @@
-// l2l-studio: the desktop studio. `--screenshot FILE` runs the default experiment, saves a picture of
-// the window when it has finished and exits (used for the README).
+// l2l-studio: the desktop studio.
+//   l2l-studio [FILE...]                 opens experiment or optimizer files
+//   l2l-studio --screenshot-tour DIR     one PNG per view into DIR, then exit (README screenshots, tests)
+//   l2l-studio --latency-bench SECONDS   event-loop delay during MNIST meta-training, stop latency
+//   l2l-studio --fresh                   start from the defaults, ignore and keep the saved settings
 #include "MainWindow.h"
+#include "StudioTour.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSettings>
 #include <QSurfaceFormat>
 #include <QTimer>
 
 #include <cstdio>
-
-namespace {
-
-// Runs the default experiment, grabs the window into `path` when it ends, and quits (1 on failure).
-void scheduleScreenshot(l2l::ui::MainWindow& window, const QString& path)
-{
-    window.setErrorDialogsEnabled(false);
-    QObject::connect(&window, &l2l::ui::MainWindow::runFinished, &window, [&window, path] {
-        // Let the final replot and layout settle before grabbing.
-        QTimer::singleShot(200, &window, [&window, path] {
-            const bool ok = window.grab().save(path, "PNG");
-            if (!ok) std::fprintf(stderr, "l2l-studio: cannot write screenshot '%s'\n", qPrintable(path));
-            QApplication::exit(ok ? 0 : 1);
-        });
-    });
-    QObject::connect(&window, &l2l::ui::MainWindow::runFailed, &window, [](const QString& message) {
-        std::fprintf(stderr, "l2l-studio: %s\n", qPrintable(message));
-        QApplication::exit(1);
-    });
-    QTimer::singleShot(0, &window, &l2l::ui::MainWindow::runExperiment);
-}
-
-} // namespace
+#include <memory>
 
 int main(int argc, char* argv[])
 {
-    // The later views use OpenGL 3.3 core; the default format must be set before QApplication exists.
+    // The landscape uses OpenGL 3.3 core; the default format must be set before QApplication exists.
     QSurfaceFormat format;
     format.setVersion(3, 3);
     format.setProfile(QSurfaceFormat::CoreProfile);
@@ -47,14 +30,40 @@ int main(int argc, char* argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Learning to learn by gradient descent by gradient descent: the studio"));
     parser.addHelpOption();
-    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                        QStringLiteral("Run the default experiment, save the window to FILE (PNG) and exit."),
-                                        QStringLiteral("FILE"));
-    parser.addOption(screenshot);
+    const QCommandLineOption tour(QStringLiteral("screenshot-tour"),
+                                  QStringLiteral("Run the default demo of every view, save one PNG per view into DIR and exit."),
+                                  QStringLiteral("DIR"));
+    const QCommandLineOption latency(QStringLiteral("latency-bench"),
+                                     QStringLiteral("Meta-train on MNIST for SECONDS measuring the event-loop delay, "
+                                                    "then the stop latency; print the figures and exit."),
+                                     QStringLiteral("SECONDS"));
+    const QCommandLineOption fresh(QStringLiteral("fresh"), QStringLiteral("Start from the defaults; do not read or write the saved settings."));
+    parser.addOptions({tour, latency, fresh});
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Experiment or optimizer files to open."), QStringLiteral("[FILE...]"));
     parser.process(app);
 
-    l2l::ui::MainWindow window;
+    const bool scripted = parser.isSet(tour) || parser.isSet(latency);
+    std::unique_ptr<QSettings> settings;
+    if (!scripted && !parser.isSet(fresh)) settings = std::make_unique<QSettings>();
+    l2l::ui::MainWindow window(settings.get());
     window.show();
-    if (parser.isSet(screenshot)) scheduleScreenshot(window, parser.value(screenshot));
+    for (const QString& file : parser.positionalArguments()) window.openFile(file);
+
+    auto report = [](bool ok, const QString& text) {
+        std::fprintf(ok ? stdout : stderr, "%s%s\n", ok ? "" : "l2l-studio: ", qPrintable(text));
+        QApplication::exit(ok ? 0 : 1);
+    };
+    if (parser.isSet(tour)) {
+        const QString dir = parser.value(tour);
+        QTimer::singleShot(0, &window, [&window, dir, report] { l2l::ui::runScreenshotTour(window, dir, report); });
+    } else if (parser.isSet(latency)) {
+        bool ok = false;
+        const double seconds = parser.value(latency).toDouble(&ok);
+        if (!ok || !(seconds > 0) || seconds > 3600) {
+            std::fprintf(stderr, "l2l-studio: --latency-bench needs seconds in (0, 3600], got '%s'\n", qPrintable(parser.value(latency)));
+            return 2;
+        }
+        QTimer::singleShot(0, &window, [&window, seconds, report] { l2l::ui::runLatencyBench(window, seconds, report); });
+    }
     return app.exec();
 }

@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -142,6 +143,28 @@ private slots:
         QCOMPARE(adam["final_loss_mean"].toDouble(), adam["loss_mean"].toArray()[10].toDouble());
         QVERIFY(adam.contains("final_loss_std"));
         QVERIFY(!adam.contains("test_loss_mean")); // quadratics have no test split
+    }
+    // An experiment file saved by the studio gives the same numbers as the flags it stands for.
+    void evalFromExperimentFile()
+    {
+        const QString path = m_tmp.filePath("exp.l2l.json");
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"format": "l2l-experiment", "version": 1, "problem": "quadratic:dim=5",
+            "optimizers": [{"name": "sgd", "enabled": true, "lr": "0.01"}, {"name": "nag", "enabled": false, "lr": "tuned"},
+                           {"name": "adam", "enabled": true, "lr": "0.1"}],
+            "runs": 4, "steps": 12, "seed": 8})");
+        file.close();
+        const Run fromFile = l2l({"eval", "--experiment", path, "--json", "-", "-q"});
+        QCOMPARE(fromFile.code, 0);
+        const Run fromFlags = l2l({"eval", "--problem", "quadratic:dim=5", "--optimizers", "sgd:lr=0.01,adam:lr=0.1",
+                                   "--runs", "4", "--steps", "12", "--seed", "8", "--json", "-", "-q"});
+        QCOMPARE(fromFlags.code, 0);
+        QCOMPARE(fromFile.out, fromFlags.out);
+        QVERIFY(QJsonDocument::fromJson(fromFile.out.toUtf8()).object()["seed"].toInt() == 8);
+        const Run bad = l2l({"eval", "--experiment", m_tmp.filePath("none.json")});
+        QVERIFY(bad.code != 0 && !bad.crashed);
+        QVERIFY2(bad.err.contains("none.json"), qPrintable(bad.err));
     }
     void markdownTableWithPairedColumns()
     {

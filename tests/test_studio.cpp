@@ -1,10 +1,19 @@
 // The studio window, driven through its widgets like a user would: the catalogue in the combo, Run
 // drawing curves and filling the table, Stop ending a long run, bad input giving a dialog (no crash),
 // and a grab of the window that is not blank.
+#include "AtomicFile.h"
 #include "CompareView.h"
 #include "EvalWorker.h"
+#include "ExperimentFile.h"
+#include "ExperimentPanel.h"
+#include "InspectView.h"
+#include "LandscapeWidget.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
+#include "MetaTrainView.h"
+#include "OptimizerFile.h"
+#include "StudioTour.h"
+#include "TrajectoryView.h"
 
 #include <qcustomplot.h>
 
@@ -13,8 +22,13 @@
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QUrl>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -24,6 +38,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <cstdlib>
 #include <set>
 
 using namespace l2l;
@@ -88,8 +103,20 @@ private slots:
     void badRateIsRejectedInGui();
     void grabIsNotBlank();
     void savePlotFiles();
+    void experimentRoundTrip();
+    void experimentReproducesNumbers();
+    void badFilesGiveDialog_data();
+    void badFilesGiveDialog();
+    void droppedOptimizerBecomesLstm();
+    void settingsRestoredOnStart();
+    void exportEveryView();
+    void stepActionAdvancesTrajectory();
+    void screenshotTourWritesEveryView();
 
 private:
+    QString writeFile(const QString& name, const QByteArray& bytes);
+    void runAndWait();
+    QTemporaryDir m_tmp;
     void setSmallRun(int runs, int steps);
     std::unique_ptr<MainWindow> m_window;
 };
@@ -128,11 +155,14 @@ void TestStudio::comboHoldsCatalogue()
     QCOMPARE(child<QLineEdit>(m_window.get(), "optionsEdit")->placeholderText(), QString("dim=10,init_std=0.01"));
     for (const char* name : {"sgd", "nag", "rmsprop", "adam", "lstm"}) // lstm: bundled for quadratics
         QVERIFY(child<QCheckBox>(m_window.get(), QString("use_") + name)->isChecked());
-    // No LSTM is bundled for Rosenbrock (yet): its row is unchecked there, and checked again on return.
+    // Every family has a bundled LSTM (quadratic, mnist, 2d): the row stays checked and names the file.
     combo->setCurrentIndex(combo->findData(QString("rosenbrock")));
-    QVERIFY(!child<QCheckBox>(m_window.get(), "use_lstm")->isChecked());
+    QVERIFY(child<QCheckBox>(m_window.get(), "use_lstm")->isChecked());
+    QVERIFY(child<QLineEdit>(m_window.get(), "rate_lstm")->placeholderText().contains("2d.json"));
+    QCOMPARE(m_window->panel()->lstmSpec(), QString("lstm"));
     combo->setCurrentIndex(combo->findData(QString("quadratic")));
     QVERIFY(child<QCheckBox>(m_window.get(), "use_lstm")->isChecked());
+    QVERIFY(child<QLineEdit>(m_window.get(), "rate_lstm")->placeholderText().contains("quadratic.json"));
     QCOMPARE(child<QSpinBox>(m_window.get(), "runsSpin")->value(), 20);
     QCOMPARE(child<QSpinBox>(m_window.get(), "stepsSpin")->value(), 100);
     QCOMPARE(child<QSpinBox>(m_window.get(), "seedSpin")->value(), 1);
@@ -272,6 +302,250 @@ void TestStudio::savePlotFiles()
         } catch (const Error& e) {
             QVERIFY2(QString(e.what()).contains(bad), e.what());
         }
+    }
+}
+
+QString TestStudio::writeFile(const QString& name, const QByteArray& bytes)
+{
+    const QString path = m_tmp.filePath(name);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
+    file.write(bytes);
+    return path;
+}
+
+void TestStudio::runAndWait()
+{
+    QSignalSpy finished(m_window.get(), &MainWindow::runFinished);
+    m_window->runExperiment();
+    QVERIFY(finished.wait(120000));
+    QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
+}
+
+// Every setting the user can change goes into the file and comes back in a new window.
+void TestStudio::experimentRoundTrip()
+{
+    const QString optimizer = QString::fromStdString(resourceDir() + "/optimizers/quadratic.json");
+    Experiment e;
+    e.problem = "quadratic:dim=20";
+    e.optimizers = {{"sgd", true, "0.05", ""}, {"nag", false, "", ""}, {"rmsprop", true, "", ""},
+                    {"adam", true, "0.02", ""}, {"lstm", true, "", optimizer.toStdString()}};
+    e.runs = 7;
+    e.steps = 33;
+    e.seed = 9;
+    e.trajectoryFunction = "himmelblau";
+    e.trajectoryStart = {1.0, -2.0};
+    e.metaTrain.epochs = 55;
+    e.metaTrain.unroll = 11;
+    e.view = "trajectories";
+    m_window->applyExperiment(e);
+    QCOMPARE(child<QSpinBox>(m_window.get(), "runsSpin")->value(), 7);
+    QCOMPARE(child<QLineEdit>(m_window.get(), "rate_sgd")->text(), QString("0.05"));
+    QVERIFY(!child<QCheckBox>(m_window.get(), "use_nag")->isChecked());
+    QCOMPARE(m_window->panel()->lstmSpec(), "lstm:" + optimizer);
+    QCOMPARE(m_window->trajectoryView()->functionSpec(), QString("himmelblau"));
+    QCOMPARE(m_window->currentView(), MainWindow::Trajectories);
+
+    const QString path = m_tmp.filePath("round.l2l.json");
+    QVERIFY(m_window->saveExperimentTo(path));
+    const std::string saved = experimentToJson(m_window->experiment());
+    QCOMPARE(experimentToJson(loadExperiment(path.toStdString())), saved);
+    QCOMPARE(experimentToJson(loadExperiment(path.toStdString())), experimentToJson(e));
+
+    MainWindow other;
+    other.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&other));
+    QVERIFY(other.openFile(path));
+    QCOMPARE(experimentToJson(other.experiment()), saved);
+}
+
+// The file reproduces the numbers: the same final losses, to the last bit, in a fresh window.
+void TestStudio::experimentReproducesNumbers()
+{
+    setSmallRun(4, 25);
+    runAndWait();
+    const QString path = m_tmp.filePath("repro.l2l.json");
+    QVERIFY(m_window->saveExperimentTo(path));
+    const EvalResult first = m_window->compareView()->result();
+    m_window.reset();
+    m_window = std::make_unique<MainWindow>();
+    m_window->show();
+    QVERIFY(m_window->openFile(path));
+    runAndWait();
+    const EvalResult second = m_window->compareView()->result();
+    QCOMPARE(second.optimizers.size(), first.optimizers.size());
+    for (size_t i = 0; i < first.optimizers.size(); ++i) {
+        QCOMPARE(second.optimizers[i].config.name, first.optimizers[i].config.name);
+        QCOMPARE(second.optimizers[i].finalMean, first.optimizers[i].finalMean);
+        QCOMPARE(second.optimizers[i].stats.mean, first.optimizers[i].stats.mean);
+    }
+}
+
+void TestStudio::badFilesGiveDialog_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("expected");
+    QByteArray optimizer = QByteArray::fromStdString(readFile(resourceDir() + "/optimizers/quadratic.json"));
+    QByteArray nanOptimizer = optimizer;
+    const int w = nanOptimizer.indexOf("\"weights\"");
+    const int firstNumber = nanOptimizer.indexOf('[', w) + 1;
+    const int comma = nanOptimizer.indexOf(',', firstNumber);
+    nanOptimizer.replace(firstNumber, comma - firstNumber, "null"); // what a NaN becomes in JSON
+    QByteArray shortOptimizer = optimizer;
+    shortOptimizer.replace("\"hidden\": 20", "\"hidden\": 21");
+    QTest::newRow("empty") << "empty.json" << QByteArray() << "empty";
+    QTest::newRow("truncated experiment") << "cut.json" << QByteArray(R"({"format": "l2l-experiment", "version": 1, "pro)") << "not JSON";
+    QTest::newRow("truncated optimizer") << "cut-opt.json" << optimizer.left(optimizer.size() / 2) << "not JSON";
+    QTest::newRow("infinite weight") << "nan.json" << nanOptimizer << "weight 0 is not a number";
+    QTest::newRow("wrong shapes") << "shape.json" << shortOptimizer << "weights, but a";
+    QTest::newRow("checkpoint") << "ckpt.json" << QByteArray(R"({"format": "l2l-train-checkpoint", "version": 1})") << "l2l-train-checkpoint";
+    QTest::newRow("image") << "picture.png" << QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16) << "picture.png";
+    QTest::newRow("bad experiment field") << "badexp.json"
+        << QByteArray::fromStdString(experimentToJson(Experiment{})).replace("\"runs\": 20", "\"runs\": -4") << "runs";
+}
+
+// Opened from the menu or dropped on the window: one dialog naming the problem, nothing changes.
+void TestStudio::badFilesGiveDialog()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, expected);
+    const QString path = writeFile(name, bytes);
+    const std::string before = experimentToJson(m_window->experiment());
+    {
+        DialogCloser closer;
+        QVERIFY(!m_window->openFile(path));
+        QTRY_COMPARE_WITH_TIMEOUT(closer.texts.size(), 1, 10000);
+        QVERIFY2(closer.texts.first().contains(expected), qPrintable(closer.texts.first()));
+    }
+    {
+        DialogCloser closer;
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        QDragEnterEvent enter(QPoint(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(m_window.get(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(m_window.get(), &drop);
+        QTRY_COMPARE_WITH_TIMEOUT(closer.texts.size(), 1, 10000);
+        QVERIFY2(closer.texts.first().contains(expected), qPrintable(closer.texts.first()));
+    }
+    QCOMPARE(experimentToJson(m_window->experiment()), before);
+    DialogCloser closer;
+    QVERIFY(!m_window->openFile(m_tmp.filePath("does-not-exist.json")));
+    QTRY_COMPARE_WITH_TIMEOUT(closer.texts.size(), 1, 10000);
+    QVERIFY2(closer.texts.first().contains("does-not-exist.json"), qPrintable(closer.texts.first()));
+}
+
+void TestStudio::droppedOptimizerBecomesLstm()
+{
+    const QString path = writeFile("mine.json", QByteArray::fromStdString(readFile(resourceDir() + "/optimizers/mnist.json")));
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    QDragEnterEvent enter(QPoint(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QSignalSpy opened(m_window.get(), &MainWindow::fileOpened);
+    QApplication::sendEvent(m_window.get(), &drop);
+    QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
+    QCOMPARE(opened.size(), 1);
+    QCOMPARE(m_window->panel()->lstmSpec(), "lstm:" + path);
+    QCOMPARE(child<QLineEdit>(m_window.get(), "rate_lstm")->text(), path);
+    QVERIFY(m_window->lastError().isEmpty());
+}
+
+void TestStudio::settingsRestoredOnStart()
+{
+    QSettings settings(m_tmp.filePath("settings.ini"), QSettings::IniFormat);
+    {
+        MainWindow first(&settings);
+        first.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&first));
+        auto* combo = child<QComboBox>(&first, "problemCombo");
+        combo->setCurrentIndex(combo->findData(QString("rosenbrock")));
+        child<QSpinBox>(&first, "stepsSpin")->setValue(77);
+        child<QSpinBox>(&first, "seedSpin")->setValue(4242);
+        first.showView(MainWindow::Inspect);
+        first.resize(1100, 700);
+        first.close();
+    }
+    MainWindow second(&settings);
+    second.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&second));
+    QCOMPARE(child<QComboBox>(&second, "problemCombo")->currentData().toString(), QString("rosenbrock"));
+    QCOMPARE(child<QSpinBox>(&second, "stepsSpin")->value(), 77);
+    QCOMPARE(child<QSpinBox>(&second, "seedSpin")->value(), 4242);
+    QCOMPARE(second.currentView(), MainWindow::Inspect);
+    // Geometry is restored up to what the window system adjusts (a few pixels of frame under Xvfb).
+    QVERIFY2(std::abs(second.width() - 1100) <= 12 && std::abs(second.height() - 700) <= 12,
+             qPrintable(QString("%1x%2").arg(second.width()).arg(second.height())));
+}
+
+// PNG and PDF of every view's plot, CSV of its data; a bad extension is refused with a message.
+void TestStudio::exportEveryView()
+{
+    setSmallRun(3, 20);
+    runAndWait();
+    m_window->showView(MainWindow::Inspect);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->inspectView()->isComputing(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->trajectoryView()->isComputing() && m_window->trajectoryView()->result(), 60000);
+    for (auto view : {MainWindow::Compare, MainWindow::MetaTrain, MainWindow::Trajectories, MainWindow::Inspect}) {
+        m_window->showView(view);
+        const QString base = m_tmp.filePath(MainWindow::viewName(view));
+        QVERIFY2(m_window->exportPlotTo(base + ".png"), qPrintable(m_window->lastError()));
+        QVERIFY2(m_window->exportPlotTo(base + ".pdf"), qPrintable(m_window->lastError()));
+        QVERIFY(m_window->exportCsvTo(base + ".csv") || view == MainWindow::MetaTrain); // nothing trained yet
+        const QImage png(base + ".png");
+        QVERIFY2(png.width() > 300 && png.height() > 200, qPrintable(base));
+        QVERIFY(QFileInfo(base + ".pdf").size() > 1000);
+        QVERIFY(QFile(base + ".pdf").open(QIODevice::ReadOnly));
+    }
+    QFile csv(m_tmp.filePath("compare.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 2 + 5 * 21); // comment, header, 5 optimizers x (steps 0..20)
+    QVERIFY(lines[1].startsWith("step,optimizer"));
+    DialogCloser closer;
+    QVERIFY(!m_window->exportPlotTo(m_tmp.filePath("plot.gif")));
+    QTRY_COMPARE_WITH_TIMEOUT(closer.texts.size(), 1, 10000);
+    QVERIFY(closer.texts.first().contains(".png or .pdf"));
+}
+
+void TestStudio::stepActionAdvancesTrajectory()
+{
+    TrajectoryView* view = m_window->trajectoryView();
+    QTRY_VERIFY_WITH_TIMEOUT(!view->isComputing() && view->result(), 60000);
+    view->setCurrentStep(3);
+    child<QAction>(m_window.get(), "stepAction")->trigger();
+    QCOMPARE(m_window->currentView(), MainWindow::Trajectories);
+    QCOMPARE(view->currentStep(), 4);
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_F10);
+    QCOMPARE(view->currentStep(), 5);
+}
+
+void TestStudio::screenshotTourWritesEveryView()
+{
+    const QString dir = m_tmp.filePath("tour");
+    bool done = false, ok = false;
+    QString message;
+    runScreenshotTour(*m_window, dir, [&](bool success, const QString& text) {
+        done = true;
+        ok = success;
+        message = text;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 300000);
+    QVERIFY2(ok, qPrintable(message));
+    for (const char* name : {"compare", "meta-train", "trajectories", "inspect"}) {
+        const QImage image(QDir(dir).filePath(QString(name) + ".png"));
+        QVERIFY2(image.width() >= 1000 && image.height() >= 600, name);
+        std::set<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 4)
+            for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
+        QVERIFY2(colours.size() > 100, qPrintable(QString("%1: only %2 colours").arg(name).arg(colours.size())));
     }
 }
 

@@ -1,0 +1,212 @@
+#include "StudioTour.h"
+
+#include "EventLoopMonitor.h"
+#include "ExperimentPanel.h"
+#include "InspectView.h"
+#include "MainWindow.h"
+#include "MetaTrainView.h"
+#include "TrajectoryView.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include <memory>
+
+namespace l2l::ui {
+
+namespace {
+
+using Done = std::function<void(bool, const QString&)>;
+
+// Polls `ready` every 50 ms on the GUI thread (the views compute elsewhere); calls `then` once it holds,
+// or done(false, ...) after `timeoutMs`.
+void waitUntil(QObject* context, std::function<bool()> ready, std::function<void()> then, int timeoutMs,
+               const QString& what, Done done)
+{
+    auto clock = std::make_shared<QElapsedTimer>();
+    clock->start();
+    auto* timer = new QTimer(context);
+    timer->setInterval(50);
+    QObject::connect(timer, &QTimer::timeout, context, [=] {
+        if (ready()) {
+            timer->deleteLater();
+            timer->stop();
+            then();
+        } else if (clock->elapsed() > timeoutMs) {
+            timer->deleteLater();
+            timer->stop();
+            done(false, QObject::tr("timed out after %1 s waiting for %2").arg(timeoutMs / 1000).arg(what));
+        }
+    });
+    timer->start();
+}
+
+// Grabs the whole window (QOpenGLWidget children included) after the pending repaints.
+bool grabTo(MainWindow& window, const QString& path)
+{
+    window.repaint();
+    return window.grab().save(path, "PNG");
+}
+
+struct Tour {
+    MainWindow& window;
+    QDir dir;
+    Done done;
+    QStringList files;
+
+    bool shoot(const QString& name)
+    {
+        const QString path = dir.filePath(name + ".png");
+        if (!grabTo(window, path)) {
+            done(false, QObject::tr("cannot write '%1'").arg(path));
+            return false;
+        }
+        files << path;
+        return true;
+    }
+};
+
+void tourInspect(std::shared_ptr<Tour> t)
+{
+    t->window.showView(MainWindow::Inspect); // refreshes it
+    InspectView* view = t->window.inspectView();
+    waitUntil(&t->window, [view] { return !view->isComputing(); }, [t] {
+        QTimer::singleShot(300, &t->window, [t] {
+            if (t->shoot("inspect")) t->done(true, t->files.join(QLatin1Char('\n')));
+        });
+    }, 120000, QObject::tr("the Inspect view"), t->done);
+}
+
+void tourTrajectories(std::shared_ptr<Tour> t)
+{
+    t->window.showView(MainWindow::Trajectories);
+    TrajectoryView* view = t->window.trajectoryView();
+    waitUntil(&t->window, [view] { return !view->isComputing() && view->result().has_value(); }, [t, view] {
+        view->pause();
+        view->setCurrentStep(std::min(40, view->stepCount()));
+        QTimer::singleShot(300, &t->window, [t] {
+            if (t->shoot("trajectories")) tourInspect(t);
+        });
+    }, 60000, QObject::tr("the trajectories"), t->done);
+}
+
+void tourMetaTrain(std::shared_ptr<Tour> t)
+{
+    t->window.showView(MainWindow::MetaTrain);
+    MetaTrainView* view = t->window.metaTrainView();
+    MetaTrainConfig config = view->config();
+    config.epochs = 400; // the quadratic: about a second; enough for the curves to fall
+    config.validateEvery = 20;
+    view->setConfig(config);
+    view->start();
+    waitUntil(&t->window, [view] { return !view->isTraining(); }, [t] {
+        QTimer::singleShot(300, &t->window, [t] {
+            if (t->shoot("meta-train")) tourTrajectories(t);
+        });
+    }, 180000, QObject::tr("meta-training"), t->done);
+}
+
+} // namespace
+
+void runScreenshotTour(MainWindow& window, const QString& dir, const Done& done)
+{
+    if (!QDir().mkpath(dir)) {
+        done(false, QObject::tr("cannot create the directory '%1'").arg(dir));
+        return;
+    }
+    auto tour = std::make_shared<Tour>(Tour{window, QDir(dir), done, {}});
+    window.setErrorDialogsEnabled(false);
+    auto finished = std::make_shared<QMetaObject::Connection>();
+    auto failed = std::make_shared<QMetaObject::Connection>();
+    *finished = QObject::connect(&window, &MainWindow::runFinished, &window, [tour, finished, failed] {
+        QObject::disconnect(*finished);
+        QObject::disconnect(*failed);
+        QTimer::singleShot(300, &tour->window, [tour] {
+            if (tour->shoot("compare")) tourMetaTrain(tour);
+        });
+    });
+    *failed = QObject::connect(&window, &MainWindow::runFailed, &window, [tour, finished, failed](const QString& m) {
+        QObject::disconnect(*finished);
+        QObject::disconnect(*failed);
+        tour->done(false, m);
+    });
+    window.showView(MainWindow::Compare);
+    window.runExperiment();
+}
+
+namespace {
+
+struct Bench {
+    Bench(MainWindow& w, double s, Done d) : window(w), seconds(s), done(std::move(d)) {}
+    MainWindow& window;
+    double seconds;
+    Done done;
+    EventLoopMonitor monitor{5};
+    QStringList report;
+    QElapsedTimer stopClock;
+};
+
+void benchCompare(std::shared_ptr<Bench> b)
+{
+    Experiment e = b->window.panel()->experiment();
+    e.problem = "mnist";
+    b->window.panel()->setExperiment(e);
+    b->monitor.start();
+    b->window.runExperiment();
+    QTimer::singleShot(int(b->seconds * 1000), &b->window, [b] {
+        b->monitor.stop();
+        b->report << QObject::tr("Compare run on MNIST (tuning, then evaluation), %1 s: event-loop delay worst %2 ms, "
+                                 "99th percentile %3 ms, mean %4 ms over %5 ticks")
+                         .arg(b->seconds).arg(b->monitor.worstDelayMs(), 0, 'f', 1).arg(b->monitor.p99DelayMs(), 0, 'f', 0)
+                         .arg(b->monitor.meanDelayMs(), 0, 'f', 2).arg(b->monitor.ticks());
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = QObject::connect(&b->window, &MainWindow::runFinished, &b->window, [b, connection] {
+            QObject::disconnect(*connection);
+            b->report << QObject::tr("Compare stop latency (Stop to the finished signal in the GUI thread): %1 ms")
+                             .arg(double(b->stopClock.nsecsElapsed()) / 1e6, 0, 'f', 1);
+            b->done(true, b->report.join(QLatin1Char('\n')));
+        });
+        b->stopClock.start();
+        b->window.stopExperiment();
+    });
+}
+
+} // namespace
+
+void runLatencyBench(MainWindow& window, double seconds, const Done& done)
+{
+    auto bench = std::make_shared<Bench>(window, seconds, done);
+    window.setErrorDialogsEnabled(false);
+    window.showView(MainWindow::MetaTrain);
+    MetaTrainView* view = window.metaTrainView();
+    view->setProblem(QStringLiteral("mnist"));
+    MetaTrainConfig config = view->config();
+    config.problem = "mnist";
+    config.epochs = 100000;
+    config.validateEvery = 5; // validation episodes included in what is measured
+    view->setConfig(config);
+    view->start();
+    bench->monitor.start();
+    QTimer::singleShot(int(seconds * 1000), &window, [bench, view] {
+        bench->monitor.stop();
+        bench->report << QObject::tr("MNIST meta-training, %1 s: event-loop delay worst %2 ms, 99th percentile %3 ms, "
+                                     "mean %4 ms over %5 ticks of a 5 ms timer")
+                             .arg(bench->seconds).arg(bench->monitor.worstDelayMs(), 0, 'f', 1)
+                             .arg(bench->monitor.p99DelayMs(), 0, 'f', 0).arg(bench->monitor.meanDelayMs(), 0, 'f', 2)
+                             .arg(bench->monitor.ticks());
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = QObject::connect(view, &MetaTrainView::trainingStateChanged, &bench->window,
+                                       [bench, connection](bool training, bool) {
+            if (training) return;
+            QObject::disconnect(*connection);
+            bench->report << QObject::tr("meta-training stop latency (Stop to the stopped signal in the GUI thread): %1 ms")
+                                 .arg(double(bench->stopClock.nsecsElapsed()) / 1e6, 0, 'f', 1);
+            benchCompare(bench);
+        });
+        bench->stopClock.start();
+        view->stop();
+    });
+}
+
+} // namespace l2l::ui
