@@ -269,7 +269,7 @@ void ExperimentPanel::updateLstmSource()
         } catch (const Error&) {
             bundled = tr("none for this problem");
         }
-        lstm->field->setPlaceholderText(tr("bundled: %1").arg(bundled));
+        lstm->field->setPlaceholderText(bundled);
     } else if (source == Session) {
         lstm->field->setText(m_sessionPath);
         lstm->field->setPlaceholderText(tr("nothing trained yet: use the Meta-train view"));

@@ -174,7 +174,7 @@ void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
     for (const auto* v : {&tr.lrLow, &tr.lrHigh, &tr.lrMedian})
         for (double x : *v)
             if (std::isfinite(x)) maxAbs = std::max(maxAbs, std::abs(x));
-    begin(plot, QObject::tr("Effective learning rate −u/g per coordinate (below 0: uphill; %1% of all moves)")
+    begin(plot, QObject::tr("Effective learning rate −u/g (< 0: uphill, %1% of moves)")
                     .arg(counted ? 100.0 * uphill / counted : 0.0, 0, 'f', 1));
     QVector<double> steps, lossSteps;
     for (int t = 0; t < int(tr.lrMedian.size()); ++t) steps.push_back(t);

@@ -92,7 +92,7 @@ void MainWindow::createPanel()
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     dock->setWidget(m_panel);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
-    resizeDocks({dock}, {320}, Qt::Horizontal);
+    resizeDocks({dock}, {350}, Qt::Horizontal);
 }
 
 void MainWindow::createActions()

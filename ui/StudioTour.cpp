@@ -3,12 +3,15 @@
 #include "EventLoopMonitor.h"
 #include "ExperimentPanel.h"
 #include "InspectView.h"
+#include "LandscapeWidget.h"
 #include "MainWindow.h"
 #include "MetaTrainView.h"
 #include "TrajectoryView.h"
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QPainter>
+#include <QPixmap>
 #include <QTimer>
 
 #include <memory>
@@ -42,11 +45,21 @@ void waitUntil(QObject* context, std::function<bool()> ready, std::function<void
     timer->start();
 }
 
-// Grabs the whole window (QOpenGLWidget children included) after the pending repaints.
+// Grabs the whole window. QWidget::grab() composes a QOpenGLWidget's GL pass but not what QPainter drew
+// over it in paintGL (the paths), so each visible landscape is re-rendered into its place.
 bool grabTo(MainWindow& window, const QString& path)
 {
     window.repaint();
-    return window.grab().save(path, "PNG");
+    QPixmap shot = window.grab();
+    QPainter painter(&shot);
+    for (LandscapeWidget* landscape : window.findChildren<LandscapeWidget*>()) {
+        if (!landscape->isVisible()) continue;
+        const QRect target(landscape->mapTo(&window, QPoint(0, 0)), landscape->size());
+        painter.drawImage(QRectF(target),
+                          landscape->renderLandscape());
+    }
+    painter.end();
+    return shot.save(path, "PNG");
 }
 
 struct Tour {
