@@ -63,7 +63,8 @@ int main(int argc, char* argv[])
             std::fprintf(stderr, "l2l-studio: --latency-bench needs seconds in (0, 3600], got '%s'\n", qPrintable(parser.value(latency)));
             return 2;
         }
-        QTimer::singleShot(0, &window, [&window, seconds, report] { l2l::ui::runLatencyBench(window, seconds, report); });
+        // After the window's first layout and paint, which are start-up, not meta-training.
+        QTimer::singleShot(1000, &window, [&window, seconds, report] { l2l::ui::runLatencyBench(window, seconds, report); });
     }
     return app.exec();
 }

@@ -31,7 +31,10 @@ void EventLoopMonitor::tick()
     const qint64 now = m_clock.nsecsElapsed();
     const double delay = std::max(0.0, double(now - m_lastNs) / 1e6 - m_intervalMs);
     m_lastNs = now;
-    m_worst = std::max(m_worst, delay);
+    if (delay > m_worst) {
+        m_worst = delay;
+        m_worstAt = double(now) / 1e9;
+    }
     m_sum += delay;
     ++m_ticks;
     ++m_histogram[size_t(std::min(delay, 2000.0))];

@@ -15,6 +15,7 @@ public:
     void start(); // resets the statistics
     void stop();
     double worstDelayMs() const { return m_worst; }
+    double worstAtSeconds() const { return m_worstAt; } // when the worst delay ended, since start()
     double meanDelayMs() const { return m_ticks ? m_sum / double(m_ticks) : 0.0; }
     // Delay not exceeded by 99 % of the ticks (from a 1 ms histogram).
     double p99DelayMs() const;
@@ -26,7 +27,7 @@ private:
     QElapsedTimer m_clock;
     qint64 m_lastNs = 0;
     int m_intervalMs;
-    double m_worst = 0, m_sum = 0;
+    double m_worst = 0, m_worstAt = 0, m_sum = 0;
     long m_ticks = 0;
     std::vector<long> m_histogram; // [ms] -> ticks
 };
