@@ -112,6 +112,7 @@ private slots:
     void exportEveryView();
     void stepActionAdvancesTrajectory();
     void screenshotTourWritesEveryView();
+    void trainedOptimizerIsUsedEverywhere();
 
 private:
     QString writeFile(const QString& name, const QByteArray& bytes);
@@ -547,6 +548,32 @@ void TestStudio::screenshotTourWritesEveryView()
             for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
         QVERIFY2(colours.size() > 100, qPrintable(QString("%1: only %2 colours").arg(name).arg(colours.size())));
     }
+}
+
+// Meta-train, then "Use": the panel's LSTM, the trajectories and Inspect switch to the new file at once.
+void TestStudio::trainedOptimizerIsUsedEverywhere()
+{
+    MetaTrainView* train = m_window->metaTrainView();
+    MetaTrainConfig config = train->config();
+    config.epochs = 40;
+    config.validateEvery = 10;
+    train->setConfig(config);
+    train->start();
+    QVERIFY(train->isTraining());
+    QTRY_VERIFY_WITH_TIMEOUT(!train->isTraining(), 120000);
+    QVERIFY(train->bestOptimizer().has_value());
+    train->useBest();
+    const QString path = train->sessionOptimizerPath();
+    QVERIFY(!path.isEmpty());
+    QCOMPARE(m_window->panel()->lstmSpec(), "lstm:" + path);
+    TrajectoryView* view = m_window->trajectoryView();
+    QTRY_VERIFY_WITH_TIMEOUT(!view->isComputing() && view->result(), 60000);
+    bool found = false;
+    for (const auto& p : view->result()->paths)
+        if (p.rule.learned()) found = QString::fromStdString(p.rule.path) == path;
+    QVERIFY2(found, "the trajectories do not use the trained optimizer");
+    const EvalConfig eval = m_window->panel()->config();
+    QCOMPARE(QString::fromStdString(eval.optimizers.back()), "lstm:" + path);
 }
 
 QTEST_MAIN(TestStudio)
