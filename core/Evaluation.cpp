@@ -88,9 +88,16 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
         c.test.assign(size_t(runs), std::nullopt);
     }
     int done = -1;
+    // Stop takes effect inside a step: lanes not yet run skip it, and the whole step is then discarded
+    // (the result ends at the last complete step), so a stopped run never mixes two steps.
+    std::atomic<bool> skipped{false};
     runLockstep(
         laneCount, steps, threads,
         [&](int index, int step) {
+            if (step > 0 && cancel && cancel->load(std::memory_order_relaxed)) {
+                skipped.store(true);
+                return;
+            }
             Lane& lane = lanes[size_t(index)];
             Curves& c = curves[size_t(index / runs)];
             const int run = index % runs;
@@ -112,6 +119,14 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
             if (step < steps) lane.rule->step(lane.theta, lane.grad);
         },
         [&](int step) {
+            if (skipped.load()) { // step incomplete: forget what the lanes that ran wrote for it
+                for (auto& c : curves)
+                    for (size_t run = 0; run < c.loss.size(); ++run) {
+                        c.loss[run][size_t(step)] = kNaN;
+                        if (c.divergedAt[run] == step) c.divergedAt[run] = -1;
+                    }
+                return false;
+            }
             done = step;
             if (afterStep) afterStep(step, curves);
             return !(cancel && cancel->load());

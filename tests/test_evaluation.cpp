@@ -8,8 +8,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
+#include <thread>
 
 using namespace l2l;
 
@@ -190,6 +192,39 @@ private slots:
         QCOMPARE(r.completedSteps, 5);
         QCOMPARE(last, 5);
         QVERIFY(std::isnan(r.optimizers[0].curves.loss[0][6]));
+    }
+    // A stop that lands inside a step (set from another thread at arbitrary moments) discards that
+    // step: the result is exactly the prefix of an uninterrupted run, nothing is written past it.
+    void cancelInsideAStepKeepsACleanPrefix()
+    {
+        EvalConfig config = quick("quadratic:dim=300", {"sgd:lr=0.001", "adam:lr=0.01", "nag:lr=0.001"}, 40, 400);
+        config.threads = 2;
+        const auto t0 = std::chrono::steady_clock::now();
+        const EvalResult full = evaluate(config);
+        const auto fullUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        int stopped = 0;
+        for (long delayUs : {fullUs / 5, fullUs * 2 / 5, fullUs * 3 / 5, fullUs * 4 / 5}) {
+            std::atomic<bool> cancel{false};
+            std::thread stopper([&] {
+                std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
+                cancel = true;
+            });
+            const EvalResult r = evaluate(config, {}, &cancel);
+            stopper.join();
+            if (!r.cancelled) continue; // finished first: nothing to check
+            const int k = r.completedSteps;
+            ++stopped;
+            qInfo("stop after %ld of %ld us: result ends at step %d", delayUs, long(fullUs), k);
+            for (size_t o = 0; o < r.optimizers.size(); ++o)
+                for (size_t run = 0; run < 40; ++run) {
+                    const auto& got = r.optimizers[o].curves.loss[run];
+                    const auto& want = full.optimizers[o].curves.loss[run];
+                    for (int t = 0; t <= k; ++t) QCOMPARE(got[size_t(t)], want[size_t(t)]);
+                    for (int t = k + 1; t <= 400; ++t) QVERIFY(std::isnan(got[size_t(t)]));
+                    QVERIFY(r.optimizers[o].curves.divergedAt[run] <= k);
+                }
+        }
+        QVERIFY(stopped > 0); // at least one stop landed while the run was going
     }
     void mnistLearnsAndReportsTestMetrics()
     {

@@ -1,5 +1,7 @@
 #include "BackgroundJobs.h"
 
+#include "ThreadPriority.h"
+
 namespace l2l::ui {
 
 BackgroundJobs::BackgroundJobs(QObject* parent) : QObject(parent), m_context(new QObject)
@@ -7,6 +9,7 @@ BackgroundJobs::BackgroundJobs(QObject* parent) : QObject(parent), m_context(new
     m_thread.setObjectName(QStringLiteral("l2l-jobs"));
     m_context->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
+    lowerPriorityOnStart(m_thread);
     m_thread.start();
 }
 

@@ -1,5 +1,7 @@
 #include "EvalWorker.h"
 
+#include "ThreadPriority.h"
+
 #include <QElapsedTimer>
 #include <QMetaType>
 
@@ -126,6 +128,7 @@ EvalRunner::EvalRunner(QObject* parent) : QObject(parent), m_worker(new EvalWork
         m_running = false;
         emit failed(message);
     }, Qt::QueuedConnection);
+    lowerPriorityOnStart(m_thread);
     m_thread.start();
 }
 

@@ -17,6 +17,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 
 #include <cmath>
@@ -297,13 +298,21 @@ void MainWindow::setRunning(bool running)
 
 void MainWindow::onSnapshot(const EvalResult& partial)
 {
-    m_drewLive = true;
-    m_compare->showResult(partial);
-    m_panel->setStatus(tr("Step %1 of %2").arg(partial.completedSteps).arg(partial.config.steps));
+    const bool scheduled = m_pendingSnapshot.has_value();
+    m_pendingSnapshot = partial;
+    if (scheduled) return;
+    QTimer::singleShot(0, this, [this] {
+        if (!m_pendingSnapshot) return; // the run ended in between: onFinished drew the result
+        m_drewLive = true;
+        m_compare->showResult(*m_pendingSnapshot);
+        m_panel->setStatus(tr("Step %1 of %2").arg(m_pendingSnapshot->completedSteps).arg(m_pendingSnapshot->config.steps));
+        m_pendingSnapshot.reset();
+    });
 }
 
 void MainWindow::onFinished(const EvalResult& result)
 {
+    m_pendingSnapshot.reset();
     setRunning(false);
     const double seconds = double(m_clock.elapsed()) / 1000.0;
     if (result.optimizers.empty() || (result.completedSteps == 0 && result.cancelled)) {
@@ -327,6 +336,7 @@ void MainWindow::onFinished(const EvalResult& result)
 
 void MainWindow::onFailed(const QString& message)
 {
+    m_pendingSnapshot.reset();
     setRunning(false);
     if (m_drewLive) { // keep the previous figure, not half of the failed run
         if (m_lastFinished)

@@ -112,6 +112,8 @@ private:
     QAction *m_exportPlotAction = nullptr, *m_exportCsvAction = nullptr, *m_resetViewAction = nullptr;
     QElapsedTimer m_clock;                    // since Run
     std::optional<EvalResult> m_lastFinished; // statistics of the last completed run (no per-run curves)
+    std::optional<EvalResult> m_pendingSnapshot; // drawn on the next turn of the event loop, unless the
+                                                 // final result arrives first (no double replot at the end)
     QString m_experimentPath;                 // the file Save writes to (empty: ask)
     bool m_drewLive = false;                  // the running experiment has replaced the plot
     bool m_inspectStale = true;               // recompute Inspect when it is shown

@@ -1,5 +1,7 @@
 #include "TrainWorker.h"
 
+#include "ThreadPriority.h"
+
 #include <QElapsedTimer>
 #include <QMetaType>
 
@@ -147,6 +149,7 @@ TrainRunner::TrainRunner(QObject* parent) : QObject(parent), m_worker(new TrainW
         m_stopping = false;
         emit failed(message);
     }, Qt::QueuedConnection);
+    lowerPriorityOnStart(m_thread);
     m_thread.start();
 }
 
