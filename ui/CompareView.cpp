@@ -1,11 +1,11 @@
 #include "CompareView.h"
 
 #include "LossPlot.h"
+#include "SaveText.h"
 
 #include <qcustomplot.h>
 
 #include <QHeaderView>
-#include <QSaveFile>
 #include <QTextStream>
 #include <QToolTip>
 #include <QPixmap>
@@ -133,12 +133,8 @@ void CompareView::showReadout(QMouseEvent* event)
 
 bool CompareView::exportCsv(const QString& path, QString* error) const
 {
-    QSaveFile file(path); // written to a temporary file, renamed on commit: no half-written CSV
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
-        if (error) *error = tr("cannot write '%1': %2").arg(path, file.errorString());
-        return false;
-    }
-    QTextStream out(&file);
+    QByteArray text;
+    QTextStream out(&text);
     out << "# problem " << QString::fromStdString(m_result.canonicalProblem) << ", " << m_result.config.runs
         << " runs, seed " << m_result.config.seed << "\n";
     out << "step,optimizer,learning_rate,mean,std,median,runs_alive\n";
@@ -149,11 +145,7 @@ bool CompareView::exportCsv(const QString& path, QString* error) const
                 << QString::number(o.stats.mean[t], 'g', 9) << ',' << QString::number(o.stats.std[t], 'g', 9) << ','
                 << QString::number(o.stats.median[t], 'g', 9) << ',' << o.stats.alive[t] << '\n';
     out.flush();
-    if (!file.commit()) {
-        if (error) *error = tr("cannot write '%1': %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    return saveTextFile(path, text, error);
 }
 
 void CompareView::resetView()

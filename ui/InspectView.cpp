@@ -1,9 +1,9 @@
 #include "InspectView.h"
 
-#include "AtomicFile.h"
 #include "BackgroundJobs.h"
 #include "InspectPlots.h"
 #include "OptimizerFile.h"
+#include "SaveText.h"
 #include "UpdateRule.h"
 
 #include <qcustomplot.h>
@@ -200,13 +200,7 @@ bool InspectView::exportCsv(const QString& path, QString* error) const
     for (size_t l = 0; l < t.meanAbsH.size(); ++l)
         for (size_t s = 0; s < t.meanAbsH[l].size(); ++s)
             put("mean_abs_h_layer" + std::to_string(l + 1), double(s + 1), t.meanAbsH[l][s]);
-    try {
-        writeFileAtomically(path.toStdString(), out.str());
-        return true;
-    } catch (const std::exception& e) {
-        if (error) *error = QString::fromStdString(e.what());
-        return false;
-    }
+    return saveTextFile(path, QByteArray::fromStdString(out.str()), error);
 }
 
 } // namespace l2l::ui

@@ -1,7 +1,7 @@
 #include "MetaTrainView.h"
 
-#include "AtomicFile.h"
 #include "LossPlot.h"
+#include "SaveText.h"
 #include "Spec.h"
 #include "TrainWorker.h"
 
@@ -445,13 +445,7 @@ bool MetaTrainView::exportCsv(const QString& path, QString* error) const
         if (std::isfinite(p.validationLoss)) out << p.validationLoss;
         out << '\n';
     }
-    try {
-        writeFileAtomically(path.toStdString(), out.str());
-        return true;
-    } catch (const std::exception& e) {
-        if (error) *error = QString::fromStdString(e.what());
-        return false;
-    }
+    return saveTextFile(path, QByteArray::fromStdString(out.str()), error);
 }
 
 } // namespace l2l::ui

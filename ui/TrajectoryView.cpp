@@ -2,6 +2,7 @@
 
 #include "LandscapeWidget.h"
 #include "LossPlot.h"
+#include "SaveText.h"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -11,7 +12,6 @@
 #include <QLabel>
 #include <QPixmap>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -355,9 +355,6 @@ bool TrajectoryView::exportCsv(const QString& path, QString* error) const
         return false;
     };
     if (!m_result) return fail(tr("no trajectories to export yet"));
-    QSaveFile file(path); // written to a temporary file, renamed on commit()
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Text))
-        return fail(tr("cannot write %1: %2").arg(path, file.errorString()));
     QByteArray out = "optimizer,step,x,y,loss,gx,gy\n";
     for (const auto& p : m_result->paths) {
         const QString name = csvField(QString::fromStdString(p.optimizer));
@@ -368,9 +365,7 @@ bool TrajectoryView::exportCsv(const QString& path, QString* error) const
                        .toUtf8() +
                    '\n';
     }
-    if (file.write(out) != out.size() || !file.commit())
-        return fail(tr("cannot write %1: %2").arg(path, file.errorString()));
-    return true;
+    return saveTextFile(path, out, error);
 }
 
 } // namespace l2l::ui

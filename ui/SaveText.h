@@ -1,0 +1,13 @@
+#pragma once
+// The views' data exports (CSV) go through one function: the text is written to a temporary file beside
+// `path` and renamed over it (QSaveFile), so a failed export never leaves a half-written file or
+// destroys the previous one.
+#include <QByteArray>
+#include <QString>
+
+namespace l2l::ui {
+
+// False, with "cannot write 'PATH': reason" in *error, if the file cannot be written.
+bool saveTextFile(const QString& path, const QByteArray& text, QString* error);
+
+} // namespace l2l::ui
