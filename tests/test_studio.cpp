@@ -6,6 +6,7 @@
 #include "EvalWorker.h"
 #include "ExperimentFile.h"
 #include "ExperimentPanel.h"
+#include "GuiTest.h"
 #include "InspectView.h"
 #include "LandscapeWidget.h"
 #include "LossPlot.h"
@@ -43,16 +44,9 @@
 
 using namespace l2l;
 using namespace l2l::ui;
+using l2l::test::child;
 
 namespace {
-
-template <typename T>
-T* child(QWidget* root, const QString& name)
-{
-    T* w = root->findChild<T*>(name);
-    if (!w) qFatal("no widget named %s", qPrintable(name));
-    return w;
-}
 
 void setText(QWidget* root, const QString& name, const QString& text)
 {
@@ -85,13 +79,7 @@ private:
 class TestStudio : public QObject {
     Q_OBJECT
 public:
-    static void initMain()
-    {
-        QSurfaceFormat format;
-        format.setVersion(3, 3);
-        format.setProfile(QSurfaceFormat::CoreProfile);
-        QSurfaceFormat::setDefaultFormat(format);
-    }
+    static void initMain() { l2l::test::useStudioGlFormat(); }
 
 private slots:
     void init();

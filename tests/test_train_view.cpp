@@ -3,6 +3,7 @@
 // the run with a best optimizer that saves, loads and is handed on by Use; bad settings failing before
 // anything runs; the stop latency on MNIST; Inspect drawing all three figures.
 // Set L2L_SHOT_DIR to save grabs of both views there.
+#include "GuiTest.h"
 #include "InspectView.h"
 #include "MetaTrainView.h"
 #include "OptimizerFile.h"
@@ -28,16 +29,9 @@
 
 using namespace l2l;
 using namespace l2l::ui;
+using l2l::test::child;
 
 namespace {
-
-template <typename T>
-T* child(QWidget* root, const QString& name)
-{
-    T* w = root->findChild<T*>(name);
-    if (!w) qFatal("no widget named %s", qPrintable(name));
-    return w;
-}
 
 void click(QWidget* root, const QString& name)
 {
@@ -68,13 +62,7 @@ void grabTo(QWidget* w, const QString& name)
 class TestTrainView : public QObject {
     Q_OBJECT
 public:
-    static void initMain()
-    {
-        QSurfaceFormat format;
-        format.setVersion(3, 3);
-        format.setProfile(QSurfaceFormat::CoreProfile);
-        QSurfaceFormat::setDefaultFormat(format);
-    }
+    static void initMain() { l2l::test::useStudioGlFormat(); }
 
 private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }

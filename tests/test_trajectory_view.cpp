@@ -3,6 +3,7 @@
 // point and the paths, scrubbing shows the right step in the table and on the landscape, play advances,
 // zoom keeps the point under the cursor, and failures (bad optimizer file, broken shader) leave the
 // drawing as it was. Runs on xcb under Xvfb (QOpenGLWidget crashes on offscreen).
+#include "GuiTest.h"
 #include "LandscapeWidget.h"
 #include "TrajectoryView.h"
 
@@ -28,16 +29,9 @@
 
 using namespace l2l;
 using namespace l2l::ui;
+using l2l::test::child;
 
 namespace {
-
-template <typename T>
-T* child(QWidget* root, const QString& name)
-{
-    T* w = root->findChild<T*>(name);
-    if (!w) qFatal("no widget named %s", qPrintable(name));
-    return w;
-}
 
 bool waitComputed(TrajectoryView& view)
 {
@@ -56,13 +50,7 @@ double luminance(QRgb c)
 class TestTrajectoryView : public QObject {
     Q_OBJECT
 public:
-    static void initMain()
-    {
-        QSurfaceFormat format;
-        format.setVersion(3, 3);
-        format.setProfile(QSurfaceFormat::CoreProfile);
-        QSurfaceFormat::setDefaultFormat(format);
-    }
+    static void initMain() { l2l::test::useStudioGlFormat(); }
 
 private slots:
     void init();
