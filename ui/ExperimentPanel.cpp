@@ -1,6 +1,7 @@
 #include "ExperimentPanel.h"
 
 #include "OptimizerFile.h"
+#include "SpinBox.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -44,17 +45,6 @@ QString optionHelp(const std::vector<OptionInfo>& options)
     for (const auto& o : options)
         lines << QString::fromStdString(o.key + " (default " + o.defaultValue + "): " + o.help);
     return lines.isEmpty() ? QStringLiteral("This problem has no options.") : lines.join(QLatin1Char('\n'));
-}
-
-QSpinBox* spinBox(const QString& name, int lo, int hi, int value, const QString& tip)
-{
-    auto* box = new QSpinBox;
-    box->setObjectName(name);
-    box->setRange(lo, hi);
-    box->setValue(value);
-    box->setToolTip(tip);
-    box->setAccelerated(true);
-    return box;
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "LossPlot.h"
 #include "SaveText.h"
+#include "SpinBox.h"
 #include "Spec.h"
 #include "TrainWorker.h"
 
@@ -36,17 +37,6 @@ enum Graph { GraphMetaLoss, GraphRunningMean, GraphValidation, GraphBest };
 
 const QColor kMetaLossColor(170, 170, 170);
 const QColor kValidationColor(0x94, 0x67, 0xbd); // purple: not an optimizer colour of the other views
-
-QSpinBox* spinBox(const QString& name, int lo, int hi, int value, const QString& tip)
-{
-    auto* box = new QSpinBox;
-    box->setObjectName(name);
-    box->setRange(lo, hi);
-    box->setValue(value);
-    box->setToolTip(tip);
-    box->setAccelerated(true);
-    return box;
-}
 
 QLineEdit* lineEdit(const QString& name, const QString& text, const QString& tip)
 {
