@@ -277,13 +277,15 @@ ExperimentPanel::OptimizerRow* ExperimentPanel::row(const QString& name)
     return nullptr;
 }
 
-QString ExperimentPanel::lstmSpec() const
+QString ExperimentPanel::lstmPath() const
 {
     const auto source = m_lstmSource ? LstmSource(m_lstmSource->currentData().toInt()) : Bundled;
-    const QString path = source == Session ? m_sessionPath : source == File ? m_filePath : QString();
-    if (path.isEmpty()) return QStringLiteral("lstm");
-    // "lstm:FILE" keeps commas in the file name; a name with '=' needs the key=value form.
-    return QStringLiteral("lstm") + (path.contains(QLatin1Char('=')) ? QStringLiteral(":path=") : QStringLiteral(":")) + path;
+    return source == Session ? m_sessionPath : source == File ? m_filePath : QString();
+}
+
+QString ExperimentPanel::lstmSpec() const
+{
+    return QString::fromStdString(OptimizerChoice{"lstm", true, "", lstmPath().toStdString()}.spec());
 }
 
 void ExperimentPanel::setSessionOptimizer(const QString& path)
@@ -318,11 +320,7 @@ Experiment ExperimentPanel::experiment(Experiment e) const
     for (const auto& r : m_optimizers) {
         OptimizerChoice o{r.name.toStdString(), r.use->isChecked(), "", ""};
         if (r.key == QLatin1String("path")) {
-            const QString spec = lstmSpec();
-            const int colon = spec.indexOf(QLatin1Char(':'));
-            QString path = colon < 0 ? QString() : spec.mid(colon + 1);
-            if (path.startsWith(QLatin1String("path="))) path = path.mid(5);
-            o.path = path.toStdString();
+            o.path = lstmPath().toStdString();
         } else {
             const QString t = r.field->text().trimmed();
             o.rate = t.compare(QLatin1String("tuned"), Qt::CaseInsensitive) == 0 ? std::string() : t.toStdString();

@@ -73,6 +73,7 @@ private:
     QWidget* createLstmSourceRow();
     void updateLstmSource();
     OptimizerRow* row(const QString& name);
+    QString lstmPath() const; // the file of the chosen source; empty for the bundled one
 
     QComboBox* m_problem;
     QLineEdit* m_options;
