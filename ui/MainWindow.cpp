@@ -217,7 +217,7 @@ void MainWindow::syncViews()
     const QString problem = QString::fromStdString(e.problem);
     QStringList specs;
     for (const auto& o : e.optimizers)
-        if (o.enabled) specs << (o.name == "lstm" ? m_panel->lstmSpec() : QString::fromStdString(o.spec()));
+        if (o.enabled) specs << QString::fromStdString(o.spec()); // lstm: the panel's chosen source
     m_trajectories->setExperiment(problem, specs, e.steps);
     m_metaTrain->setProblem(problem);
     m_inspect->setInspection(problem, m_panel->lstmSpec(), e.seed, e.steps, typedRate(e, "adam"), typedRate(e, "sgd"));
