@@ -204,6 +204,32 @@ std::string formatRate(double lr)
 
 } // namespace
 
+TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& canonicalProblem, UpdateRuleConfig& rule,
+                            int steps, const TuneConfig& tune, int threads, TuningCache* cache,
+                            const std::function<void(const std::string&)>& log, const std::atomic<bool>* cancel)
+{
+    const std::string key = TuningCache::key(canonicalProblem, rule, steps, tune);
+    TuneResult tuned;
+    if (cache && cache->lookup(key, tuned)) {
+        log("tuning " + rule.name + ": cached rate " + formatRate(tuned.bestRate));
+    } else {
+        log("tuning " + rule.name + ": " + std::to_string(tune.grid().size()) + " rates x " + std::to_string(tune.runs) +
+            " runs x " + std::to_string(steps) + " steps");
+        tuned = tuneRate(cls, rule, steps, tune, threads, cancel);
+        if (cancel && cancel->load()) return tuned;
+        log("tuning " + rule.name + ": best rate " + formatRate(tuned.bestRate));
+        if (cache) {
+            try {
+                cache->store(key, tuned);
+            } catch (const Error& e) { // an unwritable cache must not cost the run
+                log(std::string("warning: ") + e.what());
+            }
+        }
+    }
+    rule.lr = tuned.bestRate;
+    return tuned;
+}
+
 EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, const std::atomic<bool>* cancel)
 {
     config.validate();
@@ -228,28 +254,12 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
             r.provenance = "trained on " + p.problem + " for " + std::to_string(p.epochs) + " epochs";
         }
         if (rule.tuned()) {
-            const std::string key = TuningCache::key(result.canonicalProblem, rule, config.steps, config.tune);
-            TuneResult tuned;
-            if (config.useCache && cache.lookup(key, tuned)) {
-                log("tuning " + rule.name + ": cached rate " + formatRate(tuned.bestRate));
-            } else {
-                log("tuning " + rule.name + ": " + std::to_string(config.tune.grid().size()) + " rates x " +
-                    std::to_string(config.tune.runs) + " runs x " + std::to_string(config.steps) + " steps");
-                tuned = tuneRate(*cls, rule, config.steps, config.tune, config.threads, cancel);
-                if (cancel && cancel->load()) {
-                    result.cancelled = true;
-                    return result;
-                }
-                log("tuning " + rule.name + ": best rate " + formatRate(tuned.bestRate));
-                if (config.useCache) {
-                    try {
-                        cache.store(key, tuned);
-                    } catch (const Error& e) { // an unwritable cache must not cost the evaluation
-                        log(std::string("warning: ") + e.what());
-                    }
-                }
+            const TuneResult tuned = resolveTunedRate(*cls, result.canonicalProblem, rule, config.steps, config.tune,
+                                                      config.threads, config.useCache ? &cache : nullptr, log, cancel);
+            if (cancel && cancel->load()) {
+                result.cancelled = true;
+                return result;
             }
-            rule.lr = tuned.bestRate;
             r.tunedRate = true;
             r.tuneRates = tuned.rates;
             r.tuneFinalMeans = tuned.finalMeans;

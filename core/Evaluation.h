@@ -100,6 +100,13 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
                              const std::atomic<bool>* cancel,
                              const std::function<void(int, const std::vector<Curves>&)>& afterStep, int* completed);
 
+// Sets rule.lr of a rule whose rate is to be tuned: from `cache` (null = no cache) or a fresh search on
+// `cls`, which is then stored in the cache (an unwritable cache is only a warning through `log`).
+// Returns the search (its grid and mean final losses). On cancellation rule.lr is left as it was.
+TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& canonicalProblem, UpdateRuleConfig& rule,
+                            int steps, const TuneConfig& tune, int threads, TuningCache* cache,
+                            const std::function<void(const std::string&)>& log, const std::atomic<bool>* cancel);
+
 // Tunes (or fetches from the cache) every optimizer whose rate is not given, then evaluates.
 EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks = {},
                     const std::atomic<bool>* cancel = nullptr);
