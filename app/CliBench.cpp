@@ -12,16 +12,18 @@ namespace l2l::cli {
 
 void addBenchCommand(CLI::App& app)
 {
-    auto* cmd = app.add_subcommand("bench", "Time the MNIST MLP value+gradient and the update rules (medians).");
+    auto* cmd = app.add_subcommand("bench", "Time the MNIST MLP and neural-art value+gradient, the update rules and the LSTM (medians).");
     auto repeats = std::make_shared<int>(15);
     auto problem = std::make_shared<std::string>("mnist");
     auto dim = std::make_shared<int>(100000);
     auto threads = std::make_shared<int>(2);
     auto peak = std::make_shared<double>(78.4);
+    auto artSize = std::make_shared<int>(128);
     cmd->add_option("--repeats", *repeats, "samples per median")->capture_default_str()->check(CLI::Range(1, 1000));
     cmd->add_option("--problem", *problem, "MLP problem spec to time")->capture_default_str();
     cmd->add_option("--rule-dim", *dim, "parameters for the update-rule timing")->capture_default_str()->check(CLI::Range(1, 100000000));
     cmd->add_option("--threads", *threads, "threads for the multi-threaded LSTM timings")->capture_default_str()->check(CLI::Range(1, 256));
+    cmd->add_option("--art-size", *artSize, "image side for the neural-art timing")->capture_default_str()->check(CLI::Range(16, 512));
     cmd->add_option("--peak-gflops", *peak, "fp32 peak per core used for the fraction-of-peak column (AVX2+FMA at 2.45 GHz: 78.4)")
         ->capture_default_str();
     cmd->callback([=] {
@@ -31,6 +33,7 @@ void addBenchCommand(CLI::App& app)
                   << load << "\n\n";
         auto lines = runBenchmarks(*problem, *repeats, *dim);
         for (auto& l : runLstmBenchmarks(*problem, *repeats, *threads)) lines.push_back(l);
+        lines.push_back(runArtBenchmark(*artSize, *repeats));
         for (const auto& line : lines) {
             std::cout << std::left << std::setw(70) << line.name << " ";
             if (line.unit == "step" || line.unit == "episode")

@@ -19,6 +19,7 @@ void addEvalCommand(CLI::App& app);
 void addTuneCommand(CLI::App& app);
 void addBenchCommand(CLI::App& app);
 void addTrainCommand(CLI::App& app);
+void addArtCommand(CLI::App& app);
 
 // The command line as typed (recorded in trained optimizer files).
 std::string& commandLine();

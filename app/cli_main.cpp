@@ -16,6 +16,7 @@ int main(int argc, char** argv)
     l2l::cli::addEvalCommand(app);
     l2l::cli::addTrainCommand(app);
     l2l::cli::addBenchCommand(app);
+    l2l::cli::addArtCommand(app);
     std::string line = "l2l";
     for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
     l2l::cli::commandLine() = line;

@@ -1,7 +1,9 @@
 #include "Bench.h"
 
 #include "Bptt.h"
+#include "ConvFeatures.h"
 #include "MlpProblem.h"
+#include "NeuralArt.h"
 #include "UpdateRule.h"
 
 #include <algorithm>
@@ -68,6 +70,24 @@ std::vector<BenchLine> runBenchmarks(const std::string& mlpSpec, int repeats, in
                          "on " + std::to_string(ruleDim) + " parameters, 1 thread"});
     }
     return lines;
+}
+
+BenchLine runArtBenchmark(int size, int repeats)
+{
+    const std::string spec = "neural-art:size=" + std::to_string(size) + ",content=chelsea";
+    NeuralArtClass<float> cls(Spec::parse(spec));
+    auto problem = cls.sampleArt(1);
+    Vec<float> theta = problem->initialTheta(), grad(theta.size());
+    volatile float sink = 0;
+    const double t = timeIt(repeats, 10, [&] { sink = sink + problem->valueAndGradient(theta, grad, 0); });
+    const ArtOptions& o = cls.options();
+    const auto shapes = convFeatureShapes(size, size, o.depth, o.channels);
+    std::string layers;
+    for (const auto& s : shapes) layers += (layers.empty() ? "" : ", ") + std::to_string(s.in) + "->" + std::to_string(s.out);
+    return {"neural-art value+gradient (" + std::to_string(size) + "x" + std::to_string(size) + ", depth " +
+                std::to_string(o.depth) + ")",
+            t, "step", convFeatureFlops(shapes),
+            "conv channels " + layers + "; FLOPs: conv + input gradient + Gram, 1 thread"};
 }
 
 double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize)

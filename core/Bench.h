@@ -21,6 +21,10 @@ std::vector<BenchLine> runBenchmarks(const std::string& mlpSpec, int repeats, in
 // a meta-training episode on it (horizon 100, unroll 20) and one on 10-d quadratics.
 std::vector<BenchLine> runLstmBenchmarks(const std::string& mlpSpec, int repeats, int threads);
 
+// The neural-art loss and gradient of a size x size image (default feature network), 1 thread; FLOPs
+// from the layer shapes (convFeatureFlops).
+BenchLine runArtBenchmark(int size, int repeats);
+
 // FLOPs of one LSTM-optimizer forward step per coordinate (matrix products only; backward is twice this).
 double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize);
 

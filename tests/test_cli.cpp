@@ -43,7 +43,7 @@ class TestCli : public QObject {
 private slots:
     void help()
     {
-        for (const QString cmd : {"", "problems", "tune", "eval", "bench"}) {
+        for (const QString cmd : {"", "problems", "tune", "eval", "bench", "art"}) {
             QStringList args;
             if (!cmd.isEmpty()) args << cmd;
             args << "--help";
@@ -83,7 +83,14 @@ private slots:
         QTest::newRow("tune unknown") << QStringList{"tune", "--optimizers", "lbfgs"} << "unknown optimizer 'lbfgs'";
         QTest::newRow("tune grid") << QStringList{"tune", "--tune-min", "0"} << "tuning grid must satisfy";
         QTest::newRow("unknown command") << QStringList{"train2"}
-                                         << "unknown command 'train2' (valid commands: problems, tune, eval, train, bench)";
+                                         << "unknown command 'train2' (valid commands: problems, tune, eval, train, bench, art)";
+        QTest::newRow("art style") << QStringList{"art", "--style", "picasso", "--out", "/tmp/l2l-art.png"}
+                                   << "unknown image 'picasso' (bundled images: astronaut, chelsea";
+        QTest::newRow("art size") << QStringList{"art", "--size", "8", "--out", "/tmp/l2l-art.png"}
+                                  << "option 'size' must be in [16, 512], got 8";
+        QTest::newRow("art content file") << QStringList{"art", "--content", "/no/such.png", "--out", "/tmp/l2l-art.png"}
+                                          << "image file '/no/such.png' does not exist";
+        QTest::newRow("art out") << QStringList{"art", "--out", "/tmp/l2l-art.jpg"} << "must end in .png";
     }
     void badInput()
     {
@@ -93,6 +100,16 @@ private slots:
         QVERIFY(!r.crashed);
         QVERIFY2(r.code != 0, qPrintable(r.out));
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    }
+    void artWritesPng()
+    {
+        const QString out = m_tmp.path() + "/art.png";
+        const Run r = l2l({"art", "--size", "24", "--steps", "5", "--optimizer", "adam:lr=0.03", "--out", out});
+        QVERIFY2(r.code == 0 && !r.crashed, qPrintable(r.err));
+        QVERIFY2(r.out.contains("wrote " + out) && r.out.contains("5 steps, loss"), qPrintable(r.out));
+        const QImage image(out);
+        QCOMPARE(image.size(), QSize(24, 24));
+        QVERIFY(!QFile::exists(out + ".tmp"));
     }
     void corruptDataFile()
     {
