@@ -39,7 +39,7 @@ private slots:
     {
         QTest::addColumn<QString>("spec");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown problem") << "cifar" << "unknown problem 'cifar' (valid problems: quadratic, mnist, fashion-mnist, quadratic2d";
+        QTest::newRow("unknown problem") << "nosuch" << "unknown problem 'nosuch' (valid problems: quadratic, mnist, fashion-mnist, neural-art, quadratic2d";
         QTest::newRow("unknown option") << "quadratic:dimension=3" << "problem 'quadratic': unknown option 'dimension' (valid options: dim, init_std)";
         QTest::newRow("dim too small") << "quadratic:dim=0" << "option 'dim' must be in [1, 4000], got 0";
         QTest::newRow("dim not int") << "quadratic:dim=3.5" << "'3.5' is not an integer";

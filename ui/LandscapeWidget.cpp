@@ -1,6 +1,7 @@
 #include "LandscapeWidget.h"
 
-#include <QFile>
+#include "GlProgram.h"
+
 #include <QOpenGLShaderProgram>
 #include <QPainter>
 
@@ -53,29 +54,10 @@ void LandscapeWidget::initializeGL()
     if (!m_ready) emit glError(m_log);
 }
 
-// Loads, compiles and links both stages, keeping every log; false (and nothing drawn) on any failure.
 bool LandscapeWidget::buildProgram()
 {
-    m_program = std::make_unique<QOpenGLShaderProgram>();
-    m_log.clear();
-    const std::pair<QOpenGLShader::ShaderType, QString> stages[] = {{QOpenGLShader::Vertex, m_vertexPath},
-                                                                    {QOpenGLShader::Fragment, m_fragmentPath}};
-    for (const auto& [type, path] : stages) {
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            m_log = tr("cannot read shader %1: %2").arg(path, file.errorString());
-            return false;
-        }
-        if (!m_program->addShaderFromSourceCode(type, file.readAll())) {
-            m_log = tr("shader %1 does not compile:\n%2").arg(path, m_program->log());
-            return false;
-        }
-    }
-    if (!m_program->link()) {
-        m_log = tr("landscape shaders do not link:\n%1").arg(m_program->log());
-        return false;
-    }
-    return true;
+    m_program = buildGlProgram(m_vertexPath, m_fragmentPath, tr("landscape"), &m_log);
+    return m_program != nullptr;
 }
 
 void LandscapeWidget::resizeGL(int, int)

@@ -3,6 +3,7 @@
 #include "CompareView.h"
 #include "EvalWorker.h"
 #include "ExperimentPanel.h"
+#include "ArtView.h"
 #include "InspectView.h"
 #include "MetaTrainView.h"
 #include "TrajectoryView.h"
@@ -68,14 +69,17 @@ void MainWindow::createViews()
     m_metaTrain = new MetaTrainView;
     m_trajectories = new TrajectoryView;
     m_inspect = new InspectView;
+    m_art = new ArtView;
     m_views->addTab(m_compare, tr("Compare"));
     m_views->addTab(m_metaTrain, tr("Meta-train"));
     m_views->addTab(m_trajectories, tr("Trajectories"));
     m_views->addTab(m_inspect, tr("Inspect"));
+    m_views->addTab(m_art, tr("Art"));
     m_views->setTabToolTip(Compare, tr("Loss curves of every optimizer over the same runs (Ctrl+1)"));
     m_views->setTabToolTip(MetaTrain, tr("Train an LSTM optimizer on the problem class (Ctrl+2)"));
     m_views->setTabToolTip(Trajectories, tr("Optimizer paths on a 2-d function (Ctrl+3)"));
     m_views->setTabToolTip(Inspect, tr("What the LSTM optimizer does with a gradient (Ctrl+4)"));
+    m_views->setTabToolTip(Art, tr("Images stylised live by every optimizer: neural art (Ctrl+5)"));
     setCentralWidget(m_views);
 }
 
@@ -220,6 +224,7 @@ void MainWindow::syncViews()
         if (o.enabled) specs << QString::fromStdString(o.spec()); // lstm: the panel's chosen source
     m_trajectories->setExperiment(problem, specs, e.steps);
     m_metaTrain->setProblem(problem);
+    m_art->setExperiment(problem, specs, e.steps);
     m_inspect->setInspection(problem, m_panel->lstmSpec(), e.seed, e.steps, typedRate(e, "adam"), typedRate(e, "sgd"));
     m_inspectStale = true;
     if (currentView() == Inspect) {
@@ -230,7 +235,7 @@ void MainWindow::syncViews()
 
 const char* MainWindow::viewName(View view)
 {
-    static const char* const names[] = {"compare", "meta-train", "trajectories", "inspect"};
+    static const char* const names[] = {"compare", "meta-train", "trajectories", "inspect", "art"};
     return names[int(view)];
 }
 
@@ -251,6 +256,10 @@ bool MainWindow::isRunning() const
 
 void MainWindow::runExperiment()
 {
+    if (currentView() == Art) { // Run on the Art view stylises its images; Compare keeps its own run
+        if (!m_art->isRunning()) m_art->run();
+        return;
+    }
     if (isRunning()) return;
     EvalConfig config;
     try {
@@ -276,6 +285,7 @@ void MainWindow::runExperiment()
 
 void MainWindow::stopExperiment()
 {
+    if (currentView() == Art) m_art->stop();
     if (!isRunning()) return;
     m_runner->requestStop();
     m_panel->setStatus(tr("Stopping…"));
@@ -362,6 +372,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     saveSettings();
     m_runner->requestStop();
     m_metaTrain->stop();
+    m_art->stop();
     event->accept();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The studio window, organised around one experiment: the experiment panel on the left (problem,
-// optimizers, LSTM source, runs, steps, seed), four views in the centre (Compare, Meta-train,
-// Trajectories, Inspect), menus, toolbar and shortcuts for run / stop / step / open / save / export.
+// optimizers, LSTM source, runs, steps, seed), five views in the centre (Compare, Meta-train,
+// Trajectories, Inspect, Art), menus, toolbar and shortcuts for run / stop / step / open / save / export.
 // The window never computes: Run queues an EvalConfig on the worker thread and snapshots redraw the
 // views; the other views own their workers. Settings and layout persist through the QSettings given
 // to the constructor (none: nothing is read or written, as in tests and the screenshot tour).
@@ -19,6 +19,7 @@ class QTabWidget;
 
 namespace l2l::ui {
 
+class ArtView;
 class CompareView;
 class EvalRunner;
 class ExperimentPanel;
@@ -31,7 +32,8 @@ class MainWindow : public QMainWindow {
     Q_PROPERTY(QString lastError READ lastError)
     Q_PROPERTY(bool running READ isRunning)
 public:
-    enum View { Compare, MetaTrain, Trajectories, Inspect };
+    enum View { Compare, MetaTrain, Trajectories, Inspect, Art };
+    static constexpr int kViewCount = 5;
 
     explicit MainWindow(QSettings* settings = nullptr, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -47,8 +49,9 @@ public:
     MetaTrainView* metaTrainView() const { return m_metaTrain; }
     TrajectoryView* trajectoryView() const { return m_trajectories; }
     InspectView* inspectView() const { return m_inspect; }
+    ArtView* artView() const { return m_art; }
     void showView(View view);
-    static const char* viewName(View view); // "compare", "meta-train", "trajectories", "inspect"
+    static const char* viewName(View view); // "compare", "meta-train", "trajectories", "inspect", "art"
     View currentView() const;
 
     // Everything on screen as an experiment (the panel, the trajectory function and start, the
@@ -106,6 +109,7 @@ private:
     MetaTrainView* m_metaTrain = nullptr;
     TrajectoryView* m_trajectories = nullptr;
     InspectView* m_inspect = nullptr;
+    ArtView* m_art = nullptr;
     QTabWidget* m_views = nullptr;
     QAction *m_runAction = nullptr, *m_stopAction = nullptr, *m_stepAction = nullptr, *m_playAction = nullptr;
     QAction *m_openAction = nullptr, *m_saveAction = nullptr, *m_saveAsAction = nullptr;

@@ -5,6 +5,8 @@
 #include "AtomicFile.h"
 #include "CompareView.h"
 #include "ExperimentPanel.h"
+#include "ArtCanvas.h"
+#include "ArtView.h"
 #include "InspectView.h"
 #include "LandscapeWidget.h"
 #include "MetaTrainView.h"
@@ -109,7 +111,7 @@ void MainWindow::applyExperiment(const Experiment& e)
     MetaTrainConfig train = e.metaTrain;
     train.problem = e.problem;
     if (!m_metaTrain->isTraining()) m_metaTrain->setConfig(train);
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < kViewCount; ++i)
         if (e.view == viewName(View(i))) showView(View(i));
     syncViews();
 }
@@ -173,6 +175,7 @@ bool MainWindow::exportPlotTo(const QString& path)
     case MetaTrain: ok = savePlots({m_metaTrain->plot()}, path, &error); break;
     case Inspect: ok = savePlots(m_inspect->plots(), path, &error); break;
     case Trajectories: ok = saveImage(m_trajectories->landscape()->renderLandscape(), path, &error); break;
+    case Art: ok = saveImage(m_art->canvas()->renderCanvas(), path, &error); break;
     }
     if (!ok) {
         showError(tr("Cannot export the plot: %1").arg(error));
@@ -191,6 +194,7 @@ bool MainWindow::exportCsvTo(const QString& path)
     case MetaTrain: ok = m_metaTrain->exportCsv(path, &error); break;
     case Trajectories: ok = m_trajectories->exportCsv(path, &error); break;
     case Inspect: ok = m_inspect->exportCsv(path, &error); break;
+    case Art: ok = m_art->exportCsv(path, &error); break;
     }
     if (!ok) {
         showError(tr("Cannot export the data: %1").arg(error));

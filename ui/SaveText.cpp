@@ -14,4 +14,14 @@ bool saveTextFile(const QString& path, const QByteArray& text, QString* error)
     return false;
 }
 
+bool savePngFile(const QString& path, const QImage& image, QString* error)
+{
+    QSaveFile file(path);
+    if (!image.isNull() && file.open(QIODevice::WriteOnly) && image.save(&file, "PNG") && file.commit()) return true;
+    if (error)
+        *error = image.isNull() ? QObject::tr("cannot write '%1': there is no image yet").arg(path)
+                                : QObject::tr("cannot write '%1': %2").arg(path, file.errorString());
+    return false;
+}
+
 } // namespace l2l::ui

@@ -1,15 +1,17 @@
 #include "StudioTour.h"
 
+#include "ArtCanvas.h"
+#include "ArtView.h"
 #include "EventLoopMonitor.h"
 #include "ExperimentPanel.h"
 #include "InspectView.h"
-#include "LandscapeWidget.h"
 #include "MainWindow.h"
 #include "MetaTrainView.h"
 #include "TrajectoryView.h"
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QOpenGLWidget>
 #include <QPainter>
 #include <QPixmap>
 #include <QTimer>
@@ -22,6 +24,10 @@ namespace l2l::ui {
 namespace {
 
 using Done = std::function<void(bool, const QString&)>;
+
+const QStringList kTourArtOptimizers = {QStringLiteral("sgd:lr=TODO"), QStringLiteral("nag:lr=TODO"),
+                                        QStringLiteral("rmsprop:lr=TODO"), QStringLiteral("adam:lr=TODO"),
+                                        QStringLiteral("lstm")};
 
 // Polls `ready` every 50 ms on the GUI thread (the views compute elsewhere); calls `then` once it holds,
 // or done(false, ...) after `timeoutMs`.
@@ -47,17 +53,16 @@ void waitUntil(QObject* context, std::function<bool()> ready, std::function<void
 }
 
 // Grabs the whole window. QWidget::grab() composes a QOpenGLWidget's GL pass but not what QPainter drew
-// over it in paintGL (the paths), so each visible landscape is re-rendered into its place.
+// over it in paintGL (paths, labels), so each visible GL widget is re-rendered into its place.
 bool grabTo(MainWindow& window, const QString& path)
 {
     window.repaint();
     QPixmap shot = window.grab();
     QPainter painter(&shot);
-    for (LandscapeWidget* landscape : window.findChildren<LandscapeWidget*>()) {
-        if (!landscape->isVisible()) continue;
-        const QRect target(landscape->mapTo(&window, QPoint(0, 0)), landscape->size());
-        painter.drawImage(QRectF(target),
-                          landscape->renderLandscape());
+    for (QOpenGLWidget* gl : window.findChildren<QOpenGLWidget*>()) {
+        if (!gl->isVisible()) continue;
+        const QRect target(gl->mapTo(&window, QPoint(0, 0)), gl->size());
+        painter.drawImage(QRectF(target), gl->grabFramebuffer());
     }
     painter.end();
     return shot.save(path, "PNG");
@@ -81,13 +86,34 @@ struct Tour {
     }
 };
 
+// The Art view: the paper's test setting (held-out content, 128 x 128) with every optimizer at once.
+// Baseline rates are given (the ones `l2l eval --problem neural-art` tuned) so that the tour does not
+// spend minutes tuning on a fresh machine; the LSTM is the bundled neural-art optimizer.
+void tourArt(std::shared_ptr<Tour> t)
+{
+    t->window.showView(MainWindow::Art);
+    ArtView* view = t->window.artView();
+    view->setExperiment(QStringLiteral("neural-art"), kTourArtOptimizers, 128);
+    view->setContent(QStringLiteral("chelsea"));
+    view->setStyle(QStringLiteral("scream"));
+    view->setImageSize(128);
+    view->setSteps(128);
+    view->run();
+    waitUntil(&t->window, [view] { return !view->isRunning(); }, [t, view] {
+        view->canvas()->setSelectedTile(view->canvas()->tileCount() - 1);
+        QTimer::singleShot(300, &t->window, [t] {
+            if (t->shoot("art")) t->done(true, t->files.join(QLatin1Char('\n')));
+        });
+    }, 300000, QObject::tr("the Art view"), t->done);
+}
+
 void tourInspect(std::shared_ptr<Tour> t)
 {
     t->window.showView(MainWindow::Inspect); // refreshes it
     InspectView* view = t->window.inspectView();
     waitUntil(&t->window, [view] { return !view->isComputing(); }, [t] {
         QTimer::singleShot(300, &t->window, [t] {
-            if (t->shoot("inspect")) t->done(true, t->files.join(QLatin1Char('\n')));
+            if (t->shoot("inspect")) tourArt(t);
         });
     }, 120000, QObject::tr("the Inspect view"), t->done);
 }

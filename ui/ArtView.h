@@ -1,0 +1,103 @@
+#pragma once
+// The Art view (paper Sec. 3.4): one neural-art instance optimized by every chosen optimizer at once,
+// the images they are producing shown live on the ArtCanvas beside the content and style images, and
+// their loss curves below. Content and style are bundled images or the user's own PNG/JPEG files.
+// The run happens on a thread of its own; the GUI only uploads the snapshot images it is sent (at most
+// kArtSnapshotsPerSecond), so zooming and panning stay smooth while the optimizers work.
+#include <QImage>
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+class QThread;
+
+namespace l2l::ui {
+
+class ArtCanvas;
+
+constexpr int kArtSnapshotsPerSecond = 15;
+
+// What the run thread sends to the GUI thread (plain values: images are deep copies).
+struct ArtSnapshot {
+    int step = 0, steps = 0;
+    QStringList labels;                   // per optimizer: "adam (lr 0.05, tuned)"
+    std::vector<QImage> images;           // per optimizer, the current image
+    std::vector<std::vector<double>> loss; // per optimizer, loss at steps 0..step (shorter if stopped)
+    QStringList problems;                 // per optimizer: empty, or why it stopped (diverged)
+    QImage content, style;
+};
+
+class ArtView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ArtView(QWidget* parent = nullptr);
+    ~ArtView() override; // stops the run and waits for its thread
+
+    // From the side panel: the optimizers to compare ("adam", "adam:lr=0.1", "lstm", "lstm:FILE"); when
+    // problemSpec is a neural-art spec, its weights and network options are used too (not its image
+    // choices, which are this view's). Takes effect on the next run.
+    void setExperiment(const QString& problemSpec, const QStringList& optimizers, int steps);
+
+    // The spec this view runs: neural-art with its content, style and size.
+    QString problemSpec() const;
+    void setContent(const QString& nameOrPath); // a bundled name (chelsea, ...) or a file
+    void setStyle(const QString& nameOrPath);
+    void setImageSize(int size);
+    void setSteps(int steps);
+    int steps() const;
+
+    bool isRunning() const { return m_thread != nullptr; }
+    ArtCanvas* canvas() const { return m_canvas; }
+    QCustomPlot* lossPlot() const { return m_plot; }
+    const ArtSnapshot& lastSnapshot() const { return m_last; }
+    // Saves tile `index` of the canvas as PNG (atomically). False with *error naming the file on failure.
+    bool saveTile(int index, const QString& path, QString* error) const;
+    // One row per optimizer per step: optimizer,step,loss. Written atomically.
+    bool exportCsv(const QString& path, QString* error) const;
+
+public slots:
+    void run();  // (re)starts from the first step
+    void stop(); // keeps the images reached so far
+
+signals:
+    void started();
+    void snapshotShown(int step);
+    void finished(bool stopped); // the run ended (all steps done, or stopped)
+    void failed(const QString& message);
+
+private:
+    QWidget* makeControls();
+    void chooseFile(QComboBox* combo);
+    void addChoice(QComboBox* combo, const QString& nameOrPath);
+    void onSnapshot(const ArtSnapshot& s, bool last);
+    void onRunFailed(const QString& message);
+    void endRun();
+    void showStatus(const QString& text, bool error);
+    void saveSelected();
+    void plotLoss(const ArtSnapshot& s);
+
+    ArtCanvas* m_canvas = nullptr;
+    QCustomPlot* m_plot = nullptr;
+    QComboBox *m_content = nullptr, *m_style = nullptr;
+    QSpinBox *m_size = nullptr, *m_steps = nullptr;
+    QPushButton *m_runButton = nullptr, *m_saveButton = nullptr;
+    QLabel* m_status = nullptr;
+
+    QString m_panelSpec;
+    QStringList m_optimizers = {"sgd", "nag", "rmsprop", "adam", "lstm"};
+    QThread* m_thread = nullptr;
+    std::shared_ptr<std::atomic<bool>> m_cancel;
+    ArtSnapshot m_last;
+    bool m_stopRequested = false;
+};
+
+} // namespace l2l::ui
