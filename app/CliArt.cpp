@@ -32,7 +32,37 @@ void printProgress(const ArtRun& run, int steps)
 {
     const int width = 30, filled = int(double(width) * run.stepsDone() / steps);
     std::cerr << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), ' ') << "] "
-              << run.stepsDone() << "/" << steps << "  loss " << fmt(run.loss(0)) << "\033[K" << std::flush;
+              << run.stepsDone() << "/" << steps << "  loss";
+    for (int i = 0; i < run.optimizerCount(); ++i) std::cerr << " " << fmt(run.loss(i));
+    std::cerr << "\033[K" << std::flush;
+}
+
+bool anyRunning(const ArtRun& run)
+{
+    for (int i = 0; i < run.optimizerCount(); ++i)
+        if (run.problem(i).empty()) return true;
+    return false;
+}
+
+// content | style | optimizer 1 | ... side by side on white, 4-pixel gaps, all at the run's size.
+ArtImage sideBySide(const ArtRun& run)
+{
+    std::vector<ArtImage> tiles{run.content(), run.style()};
+    for (int i = 0; i < run.optimizerCount(); ++i) tiles.push_back(run.image(i));
+    const int gap = 4, side = tiles.front().width;
+    ArtImage strip;
+    strip.width = int(tiles.size()) * side + (int(tiles.size()) + 1) * gap;
+    strip.height = side + 2 * gap;
+    strip.data.assign(size_t(3) * strip.width * strip.height, 1.0f);
+    for (size_t t = 0; t < tiles.size(); ++t) {
+        const ArtImage tile = tiles[t].width == side && tiles[t].height == side ? tiles[t]
+                                                                                : resizeArtImage(tiles[t], side, side);
+        const int x0 = gap + int(t) * (side + gap);
+        for (int c = 0; c < 3; ++c)
+            for (int y = 0; y < side; ++y)
+                for (int x = 0; x < side; ++x) strip.at(c, gap + y, x0 + x) = tile.at(c, y, x);
+    }
+    return strip;
 }
 
 } // namespace
@@ -46,8 +76,10 @@ void addArtCommand(CLI::App& app)
                                              "PNG/JPEG path, or train/test (a crop drawn with --seed)")
         ->capture_default_str();
     cmd->add_option("--style", o->style, "style image: a bundled name (scream, hubble) or a PNG/JPEG path")->capture_default_str();
-    cmd->add_option("--optimizer,-o", o->optimizer, "optimizer spec: sgd, nag, rmsprop, adam (rate tuned unless given), "
-                                                    "lstm (the bundled one) or lstm:FILE")
+    cmd->add_option("--optimizer,--optimizers,-o", o->optimizer,
+                    "optimizer spec: sgd, nag, rmsprop, adam (rate tuned unless given), lstm (the bundled one) or "
+                    "lstm:FILE; a comma-separated list runs them all on the same instance and writes them side by "
+                    "side after the content and the style")
         ->capture_default_str();
     cmd->add_option("--steps,-t", o->steps, "optimization steps, 1-100000")->capture_default_str();
     cmd->add_option("--size", o->size, "image side in pixels, 16-512")->capture_default_str();
@@ -70,27 +102,38 @@ void addArtCommand(CLI::App& app)
         checkPngPath(o->out);
         Spec spec{"neural-art", {{"size", std::to_string(o->size)}, {"content", o->content}, {"style", o->style}}};
         spec.options.insert(spec.options.end(), extras->begin(), extras->end());
-        std::string optimizer = o->optimizer;
-        if (!lr->empty()) optimizer += (optimizer.find(':') == std::string::npos ? ":lr=" : ",lr=") + *lr;
+        std::vector<std::string> optimizers = splitOptimizerList(o->optimizer);
+        if (optimizers.empty()) throw Error("--optimizer: no optimizer given");
+        if (!lr->empty()) {
+            if (optimizers.size() > 1) throw Error("--lr applies to one optimizer; give rates in the list (adam:lr=0.1)");
+            optimizers[0] += (optimizers[0].find(':') == std::string::npos ? ":lr=" : ",lr=") + *lr;
+        }
         const auto log = [quiet = o->quiet](const std::string& line) {
             if (!quiet) std::cerr << "l2l: " << line << "\n";
         };
-        const std::vector<ArtRule> rules = resolveArtRules(spec.str(), {optimizer}, o->steps, log, &interrupted());
+        const std::vector<ArtRule> rules = resolveArtRules(spec.str(), optimizers, o->steps, log, &interrupted());
         if (interrupted()) return;
         ArtRun run(spec.str(), o->seed, rules);
         const bool tty = !o->quiet && isatty(STDERR_FILENO);
-        while (run.stepsDone() < o->steps && run.problem(0).empty() && !interrupted()) {
+        while (run.stepsDone() < o->steps && anyRunning(run) && !interrupted()) {
             run.step();
             if (tty) printProgress(run, o->steps);
         }
         if (tty) std::cerr << "\n";
-        saveArtImagePng(run.image(0), o->out);
-        const ArtLoss parts = run.lossParts(0);
-        std::cout << "wrote " << o->out << ": " << run.label(0) << ", " << run.lossHistory(0).size() - 1 << " steps"
-                  << (interrupted() ? " (interrupted)" : "") << ", loss " << fmt(run.lossHistory(0).front()) << " -> "
-                  << fmt(run.loss(0)) << " (content " << fmt(parts.content) << ", style " << fmt(parts.style)
-                  << ", smoothness " << fmt(parts.smoothness) << ")\n";
-        if (!run.problem(0).empty()) throw Error(run.label(0) + " " + run.problem(0) + "; the image written is where it stopped");
+        const bool strip = run.optimizerCount() > 1;
+        saveArtImagePng(strip ? sideBySide(run) : run.image(0), o->out);
+        std::cout << "wrote " << o->out << (strip ? " (content, style, then the optimizers left to right)" : "") << ": "
+                  << run.stepsDone() << " steps" << (interrupted() ? " (interrupted)" : "") << "\n";
+        std::string stopped;
+        for (int i = 0; i < run.optimizerCount(); ++i) {
+            const ArtLoss parts = run.lossParts(i);
+            std::cout << "  " << run.label(i) << ": loss " << fmt(run.lossHistory(i).front()) << " -> " << fmt(run.loss(i))
+                      << " (content " << fmt(parts.content) << ", style " << fmt(parts.style) << ", smoothness "
+                      << fmt(parts.smoothness) << ")" << (run.problem(i).empty() ? "" : " stopped: " + run.problem(i))
+                      << "\n";
+            if (!run.problem(i).empty()) stopped += (stopped.empty() ? "" : "; ") + run.label(i) + " " + run.problem(i);
+        }
+        if (!stopped.empty()) throw Error(stopped + "; the image written is where it stopped");
     });
 }
 

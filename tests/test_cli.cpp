@@ -106,10 +106,25 @@ private slots:
         const QString out = m_tmp.path() + "/art.png";
         const Run r = l2l({"art", "--size", "24", "--steps", "5", "--optimizer", "adam:lr=0.03", "--out", out});
         QVERIFY2(r.code == 0 && !r.crashed, qPrintable(r.err));
-        QVERIFY2(r.out.contains("wrote " + out) && r.out.contains("5 steps, loss"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("wrote " + out + ": 5 steps") && r.out.contains("adam (lr 0.03): loss"), qPrintable(r.out));
         const QImage image(out);
         QCOMPARE(image.size(), QSize(24, 24));
         QVERIFY(!QFile::exists(out + ".tmp"));
+    }
+    void artStripSideBySide()
+    {
+        // Several optimizers: content, style, then each optimizer's image, 24 px tiles with 4 px gaps.
+        const QString out = m_tmp.path() + "/strip.png";
+        const Run r = l2l({"art", "--size", "24", "--steps", "4", "--optimizers", "adam:lr=0.03,sgd:lr=0.5", "--out", out});
+        QVERIFY2(r.code == 0 && !r.crashed, qPrintable(r.err));
+        QVERIFY2(r.out.contains("adam (lr 0.03): loss") && r.out.contains("sgd (lr 0.5): loss"), qPrintable(r.out));
+        const QImage image(out);
+        QCOMPARE(image.size(), QSize(4 * 24 + 5 * 4, 24 + 2 * 4));
+        QCOMPARE(image.pixelColor(1, 1), QColor(255, 255, 255)); // the gap is white
+        QVERIFY(image.pixelColor(4 + 24 + 4 + 24 + 4 + 12, 16) != image.pixelColor(4 + 12, 16) ||
+                image.pixelColor(4 + 24 + 4 + 24 + 4 + 5, 5) != image.pixelColor(4 + 5, 5)); // painted, not the content
+        const Run bad = l2l({"art", "--size", "24", "--optimizers", "adam,sgd", "--lr", "0.1", "--out", out});
+        QVERIFY(bad.code != 0 && bad.err.contains("--lr applies to one optimizer"));
     }
     void corruptDataFile()
     {
