@@ -16,13 +16,14 @@ struct IdxArray {
 // Throws l2l::Error naming the file and what is wrong (missing, bad magic, wrong type, truncated, trailing bytes).
 IdxArray readIdx(const std::string& path);
 
-// A labelled image set: images stored one per column (pixels x count), as bytes.
+// A labelled image set, as bytes: image after image, each planar (channel after channel, each
+// row-major rows x cols): MNIST-style sets have 1 channel, CIFAR-10 3 (R, G, B).
 struct ImageSet {
-    int rows = 0, cols = 0;
-    std::vector<std::uint8_t> pixels; // count * rows * cols, image-major
+    int rows = 0, cols = 0, channels = 1;
+    std::vector<std::uint8_t> pixels; // count * channels * rows * cols, image-major
     std::vector<std::uint8_t> labels;
     int count() const { return int(labels.size()); }
-    int pixelCount() const { return rows * cols; }
+    int pixelCount() const { return channels * rows * cols; } // bytes per image
 };
 
 // Reads an images file (3-d IDX) and its labels file (1-d IDX), checking they agree and labels are < classes.

@@ -26,11 +26,7 @@ MlpProblem<T>::MlpProblem(std::shared_ptr<const Dataset> data, MlpShape shape, i
 template <typename T>
 std::vector<int> MlpProblem<T>::batchIndices(int step) const
 {
-    // Uniform sampling with replacement from the train split; the stream depends only on (seed, step).
-    Rng rng(deriveSeed(m_seed, std::uint64_t(step), 0xBA7C));
-    std::vector<int> idx(static_cast<size_t>(m_batch));
-    for (int& i : idx) i = int(rng.below(std::uint64_t(m_data->train.count())));
-    return idx;
+    return minibatchPositions(m_seed, step, m_batch, m_data->train.count());
 }
 
 template <typename T>
