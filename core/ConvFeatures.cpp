@@ -9,51 +9,6 @@
 namespace l2l {
 
 template <typename T>
-void im2col(const Eigen::Ref<const Mat<T>>& in, int height, int width, Eigen::Ref<Mat<T>> cols)
-{
-    // cols(y*W + x, c*9 + ky*3 + kx) = in(c, y + ky - 1, x + kx - 1), 0 outside.
-    for (Index c = 0; c < in.cols(); ++c)
-        for (int ky = 0; ky < 3; ++ky)
-            for (int kx = 0; kx < 3; ++kx) {
-                const T* src = in.col(c).data();
-                T* dst = cols.col(c * 9 + ky * 3 + kx).data();
-                const int dy = ky - 1, dx = kx - 1;
-                for (int y = 0; y < height; ++y) {
-                    T* row = dst + y * width;
-                    const int sy = y + dy;
-                    if (sy < 0 || sy >= height) {
-                        std::fill(row, row + width, T(0));
-                        continue;
-                    }
-                    const int x0 = std::max(0, -dx), x1 = std::min(width, width - dx); // x + dx in [0, W)
-                    std::fill(row, row + x0, T(0));
-                    std::copy(src + sy * width + x0 + dx, src + sy * width + x1 + dx, row + x0);
-                    std::fill(row + x1, row + width, T(0));
-                }
-            }
-}
-
-template <typename T>
-void col2im(const Eigen::Ref<const Mat<T>>& dcols, int height, int width, Eigen::Ref<Mat<T>> din)
-{
-    din.setZero();
-    for (Index c = 0; c < din.cols(); ++c)
-        for (int ky = 0; ky < 3; ++ky)
-            for (int kx = 0; kx < 3; ++kx) {
-                const T* src = dcols.col(c * 9 + ky * 3 + kx).data();
-                T* dst = din.col(c).data();
-                const int dy = ky - 1, dx = kx - 1;
-                const int y0 = std::max(0, -dy), y1 = std::min(height, height - dy);
-                const int x0 = std::max(0, -dx), x1 = std::min(width, width - dx);
-                for (int y = y0; y < y1; ++y) {
-                    const T* row = src + y * width;
-                    T* target = dst + (y + dy) * width + dx;
-                    for (int x = x0; x < x1; ++x) target[x] += row[x];
-                }
-            }
-}
-
-template <typename T>
 void convReluForward(const Eigen::Ref<const Mat<T>>& cols, const Eigen::Ref<const Mat<T>>& weights,
                      Eigen::Ref<Mat<T>> out)
 {
@@ -222,7 +177,7 @@ void ConvFeatures<T>::forward(const T* image)
         m_input[0].col(c) = (Eigen::Map<const Vec<T>>(image + c * n, n).array() - T(kMean[c])) * T(1.0 / kStd);
     for (size_t l = 0; l < m_shapes.size(); ++l) {
         const ConvLayerShape& s = m_shapes[l];
-        im2col<T>(m_input[l], s.height, s.width, m_cols[l]);
+        im2col<T>(m_input[l], s.height, s.width, 3, m_cols[l]);
         convReluForward<T>(m_cols[l], m_weights[l], m_relu[l]);
         if (l + 1 < m_shapes.size()) avgPoolForward<T>(m_relu[l], s.height, s.width, m_input[l + 1]);
         m_drelu[l].setZero();
@@ -237,15 +192,13 @@ void ConvFeatures<T>::backward(T* imageGrad)
         // r_l feeds both its own loss terms and, pooled, layer l + 1: the two gradients add.
         if (l + 1 < m_shapes.size()) avgPoolBackward<T>(m_dinput[l + 1], s.height, s.width, m_drelu[l]);
         convReluBackward<T>(m_relu[l], m_drelu[l], m_weights[l], m_dcols[l]);
-        col2im<T>(m_dcols[l], s.height, s.width, m_dinput[l]);
+        col2im<T>(m_dcols[l], s.height, s.width, 3, m_dinput[l]);
     }
     const Index n = m_dinput[0].rows();
     for (int c = 0; c < 3; ++c) Eigen::Map<Vec<T>>(imageGrad + c * n, n) = m_dinput[0].col(c) * T(1.0 / kStd);
 }
 
 #define L2L_INSTANTIATE(T)                                                                                        \
-    template void im2col<T>(const Eigen::Ref<const Mat<T>>&, int, int, Eigen::Ref<Mat<T>>);                       \
-    template void col2im<T>(const Eigen::Ref<const Mat<T>>&, int, int, Eigen::Ref<Mat<T>>);                       \
     template void convReluForward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,            \
                                      Eigen::Ref<Mat<T>>);                                                         \
     template void convReluBackward<T>(const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>,                        \

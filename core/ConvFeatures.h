@@ -9,6 +9,7 @@
 //
 // Layer l (0-based) of a depth-L net:  r_l = ReLU(conv3x3_same(a_l)),  a_{l+1} = avgpool2x2(r_l),
 // with a_0 = (image - mean) / std per channel; C_l = min(channels * 2^l, 64); H_{l+1} = floor(H_l / 2).
+#include "ConvLayers.h"
 #include "Types.h"
 
 #include <cstdint>
@@ -18,13 +19,7 @@ namespace l2l {
 
 // ---- kernels: free functions, outputs presized by the caller (no allocation) --------------------------
 
-// cols (H*W x 9*Cin): column c*9 + ky*3 + kx is channel c of `in` (H*W x Cin) shifted by (ky-1, kx-1),
-// zero outside the image: the 'same'-padded 3x3 neighbourhood of every position.
-template <typename T>
-void im2col(const Eigen::Ref<const Mat<T>>& in, int height, int width, Eigen::Ref<Mat<T>> cols);
-// The adjoint of im2col: din (H*W x Cin) = sum of the shifted-back columns of dcols.
-template <typename T>
-void col2im(const Eigen::Ref<const Mat<T>>& dcols, int height, int width, Eigen::Ref<Mat<T>> din);
+// im2col / col2im (ConvLayers.h) with k = 3: cols (H*W x 9*Cin), column c*9 + ky*3 + kx.
 
 // out (H*W x Cout) = ReLU(cols * weights); weights (9*Cin x Cout).
 template <typename T>

@@ -133,12 +133,12 @@ private slots:
 
         // conv + ReLU: f(x) = <R, ReLU(im2col(x) W)>; random inputs are away from the kinks almost surely.
         auto conv = [&](const Vec<double>& x, Vec<double>* g) {
-            im2col<double>(Eigen::Map<const MatD>(x.data(), n, cin), h, w, cols);
+            im2col<double>(Eigen::Map<const MatD>(x.data(), n, cin), h, w, 3, cols);
             convReluForward<double>(cols, weights, out);
             if (g) {
                 MatD dout = readOut;
                 convReluBackward<double>(out, dout, weights, dcols);
-                col2im<double>(dcols, h, w, din);
+                col2im<double>(dcols, h, w, 3, din);
                 *g = Eigen::Map<const Vec<double>>(din.data(), n * cin);
             }
             return out.cwiseProduct(readOut).sum();
