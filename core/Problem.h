@@ -19,6 +19,21 @@ struct TestMetrics {
     double accuracy = 0.0; // fraction in [0, 1]
 };
 
+// A named run of consecutive coordinates of theta and the parameter group it belongs to. The paper's
+// CIFAR experiment trains one LSTM per group (official code: "conv" = the convolution kernels, "fc" =
+// everything else); problems without such a split are one block in group 0.
+struct ParamBlock {
+    std::string name; // e.g. "conv1/w", "fc1/bn_beta"
+    Index offset = 0, size = 0;
+    int group = 0;
+};
+
+// Group of every coordinate of a dim-sized theta. Throws l2l::Error unless the blocks cover [0, dim)
+// exactly once, in order, with groups >= 0.
+std::vector<int> coordinateGroups(const std::vector<ParamBlock>& blocks, Index dim);
+// 1 + the largest group id.
+int groupCount(const std::vector<ParamBlock>& blocks);
+
 template <typename T>
 class Problem {
 public:
@@ -29,6 +44,11 @@ public:
     virtual T valueAndGradient(const CVecRef<T>& theta, VecRef<T> grad, int step) = 0;
     // The starting point theta_0 of this instance.
     virtual Vec<T> initialTheta() const = 0;
+    // How theta is laid out: named blocks and their parameter groups (default: one block, group 0).
+    virtual std::vector<ParamBlock> paramBlocks() const { return {{"theta", 0, dim(), 0}}; }
+    // Threads valueAndGradient() may use inside this instance (default 1; most problems ignore it).
+    // Results never depend on it.
+    virtual void setThreads(int /*threads*/) {}
     // Loss and accuracy on the held-out test split, where the problem has one.
     virtual std::optional<TestMetrics> testMetrics(const CVecRef<T>& /*theta*/) { return std::nullopt; }
     // Exact Hessian-vector product H(theta) v on the data of `step`, for meta-training with second
@@ -47,6 +67,8 @@ public:
     virtual std::unique_ptr<Problem<T>> sample(std::uint64_t seed) const = 0;
     virtual Index dim() const = 0;
     virtual bool hasTestSplit() const { return false; }
+    // The layout of every instance's theta (see Problem::paramBlocks()).
+    virtual std::vector<ParamBlock> paramBlocks() const { return {{"theta", 0, dim(), 0}}; }
     // Canonical spec: name plus every option with its effective value (used as a cache key).
     virtual std::string canonicalSpec() const = 0;
 };
