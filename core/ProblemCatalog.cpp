@@ -1,4 +1,5 @@
 // The catalogue of problem classes and the factory that builds one from its spec.
+#include "ConvNetProblem.h"
 #include "Functions2d.h"
 #include "MlpProblem.h"
 #include "NeuralArt.h"
@@ -15,6 +16,7 @@ const std::vector<ProblemInfo>& problemCatalog()
         std::vector<ProblemInfo> out{QuadraticClass<float>::info(), MlpClass<float>::info("mnist"),
                                      MlpClass<float>::info("fashion-mnist"), NeuralArtClass<float>::info()};
         for (auto& info : Function2dClass<float>::infos()) out.push_back(std::move(info));
+        out.push_back(ConvNetClass<float>::info());
         return out;
     }();
     return catalog;
@@ -58,6 +60,7 @@ std::unique_ptr<ProblemClass<T>> makeProblemClass(const std::string& text)
     if (spec.name == "quadratic") return std::make_unique<QuadraticClass<T>>(spec);
     if (spec.name == "mnist" || spec.name == "fashion-mnist") return std::make_unique<MlpClass<T>>(spec.name, spec);
     if (spec.name == "neural-art") return std::make_unique<NeuralArtClass<T>>(spec);
+    if (spec.name == "convnet") return std::make_unique<ConvNetClass<T>>(spec);
     if (auto kind = function2dKind(spec.name)) return std::make_unique<Function2dClass<T>>(*kind, spec);
     throw Error("unknown problem '" + spec.name + "' (valid problems: " + joinNames(problemNames()) + ")");
 }
