@@ -63,21 +63,15 @@ ArtView::ArtView(QWidget* parent) : QWidget(parent)
     m_canvas->setObjectName(QStringLiteral("artCanvas"));
     m_plot = new QCustomPlot;
     m_plot->setObjectName(QStringLiteral("artLossPlot"));
-    m_plot->setMinimumHeight(140);
-    m_plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
-    useTickerFor(m_plot);
-    m_plot->xAxis->setLabel(tr("step"));
-    m_plot->yAxis->setLabel(tr("loss"));
-    m_plot->legend->setVisible(true);
-    m_plot->legend->setFont(font());
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    m_plot->setMinimumHeight(200);
+    styleLossPlot(m_plot);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
 
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(m_canvas);
     split->addWidget(m_plot);
     split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 1);
+    split->setStretchFactor(1, 2);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);

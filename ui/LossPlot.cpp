@@ -57,38 +57,6 @@ void styleAxis(QCPAxis* axis, const QString& label)
     axis->grid()->setZeroLinePen(Qt::NoPen);
 }
 
-// White paper-figure look: log loss axis, full frame, legend in the top-right corner.
-void styleLossPlot(QCustomPlot* plot)
-{
-    plot->setBackground(Qt::white);
-    plot->axisRect()->setBackground(Qt::white);
-    plot->setAntialiasedElements(QCP::aeAll);
-    styleAxis(plot->xAxis, QStringLiteral("step"));
-    styleAxis(plot->yAxis, QStringLiteral("loss"));
-    plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
-    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
-    ticker->setSubTickCount(8);
-    plot->yAxis->setTicker(ticker);
-    plot->yAxis->setNumberFormat(QStringLiteral("eb")); // 10^n, as in the paper's figures
-    plot->yAxis->setNumberPrecision(0);
-    plot->yAxis->grid()->setSubGridVisible(true);
-    plot->xAxis2->setVisible(true);
-    plot->yAxis2->setVisible(true);
-    plot->xAxis2->setTickLabels(false);
-    plot->yAxis2->setTickLabels(false);
-    plot->yAxis2->setScaleType(QCPAxis::stLogarithmic);
-    plot->yAxis2->setTicker(ticker);
-    QObject::connect(plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot->xAxis2,
-                     qOverload<const QCPRange&>(&QCPAxis::setRange), Qt::UniqueConnection);
-    QObject::connect(plot->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot->yAxis2,
-                     qOverload<const QCPRange&>(&QCPAxis::setRange), Qt::UniqueConnection);
-    plot->legend->setVisible(true);
-    plot->legend->setFont(plotFont(9));
-    plot->legend->setBrush(QColor(255, 255, 255, 230));
-    plot->legend->setBorderPen(QPen(QColor(160, 160, 160)));
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-}
-
 // The title is an optional first row of the plot layout.
 void setTitle(QCustomPlot* plot, const QString& title)
 {
@@ -124,6 +92,38 @@ const QColor kPalette[] = {QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), Q
                            QColor(0x17, 0xbe, 0xcf), QColor(0xbc, 0xbd, 0x22), QColor(0x7f, 0x7f, 0x7f)};
 
 } // namespace
+
+// White paper-figure look: log loss axis, full frame, legend in the top-right corner.
+void styleLossPlot(QCustomPlot* plot)
+{
+    plot->setBackground(Qt::white);
+    plot->axisRect()->setBackground(Qt::white);
+    plot->setAntialiasedElements(QCP::aeAll);
+    styleAxis(plot->xAxis, QStringLiteral("step"));
+    styleAxis(plot->yAxis, QStringLiteral("loss"));
+    plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
+    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
+    ticker->setSubTickCount(8);
+    plot->yAxis->setTicker(ticker);
+    plot->yAxis->setNumberFormat(QStringLiteral("eb")); // 10^n, as in the paper's figures
+    plot->yAxis->setNumberPrecision(0);
+    plot->yAxis->grid()->setSubGridVisible(true);
+    plot->xAxis2->setVisible(true);
+    plot->yAxis2->setVisible(true);
+    plot->xAxis2->setTickLabels(false);
+    plot->yAxis2->setTickLabels(false);
+    plot->yAxis2->setScaleType(QCPAxis::stLogarithmic);
+    plot->yAxis2->setTicker(ticker);
+    QObject::connect(plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot->xAxis2,
+                     qOverload<const QCPRange&>(&QCPAxis::setRange), Qt::UniqueConnection);
+    QObject::connect(plot->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot->yAxis2,
+                     qOverload<const QCPRange&>(&QCPAxis::setRange), Qt::UniqueConnection);
+    plot->legend->setVisible(true);
+    plot->legend->setFont(plotFont(9));
+    plot->legend->setBrush(QColor(255, 255, 255, 230));
+    plot->legend->setBorderPen(QPen(QColor(160, 160, 160)));
+    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+}
 
 QColor optimizerColor(const QString& name)
 {

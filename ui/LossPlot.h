@@ -31,6 +31,8 @@ void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title
 void fitLossPlotView(QCustomPlot* plot, int steps);
 // Log-scale ticks labelled 10^n over wide ranges, plain numbers over ranges under two decades.
 void useTickerFor(QCustomPlot* plot);
+// White paper-figure look: log loss axis, full frame, legend in the top-right corner.
+void styleLossPlot(QCustomPlot* plot);
 
 // The figure title used for saved plots: the problem spec, and "stopped at step k" when cancelled.
 QString defaultPlotTitle(const EvalResult& r);

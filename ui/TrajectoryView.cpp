@@ -158,8 +158,18 @@ void TrajectoryView::makeTable()
 QPointF TrajectoryView::startPoint() const
 {
     if (m_start) return *m_start;
-    if (m_result) return {m_result->start[0], m_result->start[1]};
-    return {};
+    if (m_result && m_result->config.problem == m_functionSpec.toStdString())
+        return {m_result->start[0], m_result->start[1]};
+    // Nothing computed for this function yet: its start, built here (cheap), so that what the view reports
+    // does not change when the paths arrive.
+    try {
+        TrajectoryConfig config;
+        config.problem = m_functionSpec.toStdString();
+        const auto fn = trajectoryFunction(config);
+        return {fn->initialTheta()(0), fn->initialTheta()(1)};
+    } catch (const Error&) {
+        return m_result ? QPointF(m_result->start[0], m_result->start[1]) : QPointF();
+    }
 }
 
 void TrajectoryView::setExperiment(const QString& problemSpec, const QStringList& optimizers, int steps)
