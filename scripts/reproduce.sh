@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Re-makes every table and plot of docs/RESULTS.md with the project's own commands.
-# Usage: scripts/reproduce.sh [build/app/l2l]   (takes about 15 minutes on 2 cores)
+# Usage: scripts/reproduce.sh [build/app/l2l]   (takes about 25 minutes on 2 cores with nothing tuned yet)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 l2l="${1:-$root/build/app/l2l}"
@@ -18,4 +18,11 @@ run mnist-40-units   --problem mnist:hidden=40 --optimizers sgd,nag,rmsprop,adam
 run mnist-2-layers   --problem mnist:hidden=20-20 --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
 run mnist-relu       --problem mnist:activation=relu --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
 run fashion-mnist    --problem fashion-mnist --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
+# Neural art (paper Fig. 8-9): held-out content, the training style at 64x64, then a new style at 128x128.
+art_opts=sgd,nag,rmsprop,adam,lstm
+run art-64           --problem neural-art:size=64,style=scream,content=test --optimizers $art_opts --runs 10 --steps 128 --seed 1
+run art-128          --problem neural-art:size=128,style=hubble,content=test --optimizers $art_opts --runs 10 --steps 128 --seed 1
+# The final images side by side (content, style, then the optimizers in the order above), same tuned rates.
+"$l2l" art --content chelsea --style scream --size 64 --optimizers $art_opts --steps 128 --out "$out/art-64-images.png" -q
+"$l2l" art --content chelsea --style hubble --size 128 --optimizers $art_opts --steps 128 --out "$out/art-128-images.png" -q
 echo "tables and plots written to $out" >&2
