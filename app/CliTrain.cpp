@@ -17,7 +17,7 @@ namespace {
 
 struct TrainOptions {
     MetaTrainConfig config;
-    std::string out, checkpoint, resume, init, preprocess = "log-sign";
+    std::string out, checkpoint, resume, init, preprocess = "log-sign", groups = "shared";
     bool quiet = false;
 };
 
@@ -65,6 +65,11 @@ void addTrainCommand(CLI::App& app)
     cmd->add_option("--preprocess", o->preprocess, "gradient preprocessing: none or log-sign")->capture_default_str();
     cmd->add_option("--p", c.arch.p, "preprocessing constant p")->capture_default_str();
     cmd->add_option("--scale", c.arch.outputScale, "constant output scale")->capture_default_str();
+    cmd->add_option("--groups", o->groups,
+                    "shared: one LSTM for every parameter; per-block: one LSTM per parameter group of the problem "
+                    "(convnet: conv kernels / the rest, as in the paper's CIFAR experiment)")
+        ->check(CLI::IsMember({"shared", "per-block"}))
+        ->capture_default_str();
     cmd->add_option("--validate-every", c.validateEvery, "epochs between validations")->capture_default_str();
     cmd->add_option("--validation-runs", c.validationRuns, "held-out instances for validation")->capture_default_str();
     cmd->add_flag("--validate-final", c.validateOnFinalLoss,
@@ -81,6 +86,7 @@ void addTrainCommand(CLI::App& app)
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
     cmd->callback([o, cmd] {
         o->config.arch.preprocess = preprocessFromName(o->preprocess);
+        o->config.groups = paramGroupsFromName(o->groups);
         std::unique_ptr<MetaTrainer> trainer;
         if (!o->resume.empty()) {
             MetaTrainState s = loadCheckpoint(o->resume);
@@ -94,9 +100,11 @@ void addTrainCommand(CLI::App& app)
         const std::string checkpoint = o->checkpoint.empty() ? o->out + ".checkpoint.json" : o->checkpoint;
         const bool tty = isatty(STDERR_FILENO) && !o->quiet;
         const MetaTrainConfig& cfg = trainer->state().config;
+        const int nets = trainer->state().net.nets;
         if (!o->quiet)
-            std::cerr << "l2l: training a " << cfg.arch.layers << "x" << cfg.arch.hidden << " LSTM ("
-                      << cfg.arch.paramCount() << " weights) on " << cfg.problem << ": epochs "
+            std::cerr << "l2l: training " << (nets > 1 ? std::to_string(nets) + " (one per parameter group) " : "a ")
+                      << cfg.arch.layers << "x" << cfg.arch.hidden << " LSTM" << (nets > 1 ? "s" : "") << " ("
+                      << nets * cfg.arch.paramCount() << " weights) on " << cfg.problem << ": epochs "
                       << trainer->state().epoch << " -> " << cfg.epochs << ", horizon " << cfg.horizon << ", unroll "
                       << cfg.unroll << (cfg.secondDerivatives ? ", second derivatives" : "") << "\n";
         int lastBest = trainer->state().bestEpoch;

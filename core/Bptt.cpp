@@ -32,7 +32,10 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
         for (int j = 0; j < K; ++j)
             if (m_cache[size_t(j)].x.cols() != n) m_cache[size_t(j)].resize(arch, n);
     }
-    m_runner.reset(n);
+    // Net k runs on the coordinates of parameter group k (one net: all of theta).
+    const std::vector<NetSpan> spans =
+        m_net->nets == 1 ? netSpans(1, {}, n) : netSpans(m_net->nets, problem.paramBlocks(), n);
+    m_runner.reset(spans);
     const LstmState<T> initial = traj.state;
     m_grads.assign(size_t(K) + 1, Vec<T>());
     m_grads[0] = traj.grad;
@@ -59,7 +62,7 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
     }
     if (!dphi) return sum;
     // Backward. a = dL/dtheta_{s0+j+1} is the output gradient of step j.
-    m_backward.reset(n);
+    m_backward.reset(spans);
     Vec<T> a = m_grads[size_t(K)];
     Mat<T> dx, dxdg(arch.inputSize(), n);
     Vec<T> dgrad(n), hv(n);

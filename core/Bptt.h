@@ -29,7 +29,8 @@ class Unroller {
 public:
     Unroller(const LstmNet<T>* net, int threads);
     // Unrolls K steps and advances `traj`. Returns the window's meta-loss sum_{j=1..K} f(theta_{s0+j}).
-    // If dphi is non-null, writes dL/dphi. If `frozen` is non-null, its vectors replace the gradients
+    // An optimizer with several nets runs net k on parameter group k of problem.paramBlocks() (throws
+    // l2l::Error if the group count differs). If dphi is non-null, writes dL/dphi (all nets). If `frozen` is non-null, its vectors replace the gradients
     // fed to the optimizer (frozen[j] at step s0+j): the surrogate whose exact gradient the first-order
     // meta-gradient is (used by the finite-difference tests). `losses` receives the K losses.
     double window(Problem<T>& problem, Trajectory<T>& traj, int K, bool secondOrder, Vec<T>* dphi,

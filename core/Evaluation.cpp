@@ -65,6 +65,14 @@ RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& pro
     if (!rule.learned()) return [rule] { return makeUpdateRule<float>(rule); };
     const std::string path = rule.path.empty() ? bundledOptimizerPath(problemSpec) : rule.path;
     auto net = std::make_shared<const LstmNet<float>>(loadOptimizer(path).net);
+    if (net->nets > 1) { // one net per parameter group: the problem must have that many groups
+        const auto cls = makeProblemClass<float>(problemSpec);
+        try {
+            netSpans(net->nets, cls->paramBlocks(), cls->dim());
+        } catch (const Error& e) {
+            throw Error("optimizer '" + path + "' on " + problemSpec + ": " + e.what());
+        }
+    }
     return [net] { return std::unique_ptr<UpdateRule<float>>(std::make_unique<LstmRule<float>>(*net, 1)); };
 }
 
@@ -106,6 +114,7 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
                 lane.rule = rules[size_t(index / runs)]();
                 lane.theta = lane.problem->initialTheta();
                 lane.grad.resize(lane.theta.size());
+                lane.rule->setParamBlocks(lane.problem->paramBlocks());
                 lane.rule->reset(lane.theta.size());
             }
             if (c.divergedAt[size_t(run)] >= 0) return;

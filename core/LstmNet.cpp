@@ -72,18 +72,23 @@ void preprocessDerivative(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> d
 }
 
 template <typename T>
-LstmNet<T> LstmNet<T>::init(const LstmArch& arch, std::uint64_t seed)
+LstmNet<T> LstmNet<T>::init(const LstmArch& arch, std::uint64_t seed, int nets)
 {
     arch.validate();
-    LstmNet net{arch, Vec<T>::Zero(arch.paramCount())};
+    if (nets < 1 || nets > kMaxLstmNets)
+        throw Error("LSTM optimizer: nets must be in [1, " + std::to_string(kMaxLstmNets) + "], got " + std::to_string(nets));
+    LstmNet net{arch, Vec<T>::Zero(nets * arch.paramCount()), nets};
     Rng rng(seed);
     const double bound = 1.0 / std::sqrt(double(arch.hidden));
-    for (int l = 0; l < arch.layers; ++l) {
-        const auto o = net.offsets(l);
-        for (Index k = o.wx; k < o.b; ++k) net.params(k) = T(bound * (2 * rng.uniform() - 1));
-        for (int r = 0; r < arch.hidden; ++r) net.params(o.b + arch.hidden + r) = T(1); // forget gate
+    for (int n = 0; n < nets; ++n) {
+        const Index base = net.netOffset(n);
+        for (int l = 0; l < arch.layers; ++l) {
+            const auto o = net.offsets(l);
+            for (Index k = o.wx; k < o.b; ++k) net.params(base + k) = T(bound * (2 * rng.uniform() - 1));
+            for (int r = 0; r < arch.hidden; ++r) net.params(base + o.b + arch.hidden + r) = T(1); // forget gate
+        }
+        for (int r = 0; r < arch.hidden; ++r) net.params(base + net.outOffset() + r) = T(0.01 * rng.normal());
     }
-    for (int r = 0; r < arch.hidden; ++r) net.params(net.outOffset() + r) = T(0.01 * rng.normal());
     return net;
 }
 

@@ -41,33 +41,47 @@ void preprocessDerivative(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> d
 
 // The weights phi, flattened: per layer Wx (4H, in), Wh (4H, H), b (4H), all column-major; then
 // w_out (H) and b_out (1).
+// An optimizer may hold several nets of the same architecture (paper Sec. 3.3, official code: one LSTM
+// for the convolution kernels, one for the rest): net k serves parameter group k (ParamBlock::group).
+// Their weights are concatenated, net 0 first, so phi stays one vector (one Adam state, one file
+// array per net). With one net (the default) it is shared by every coordinate whatever the groups.
 template <typename T>
 struct LstmNet {
     LstmArch arch;
-    Vec<T> params;
+    Vec<T> params; // nets * arch.paramCount()
+    int nets = 1;  // in [1, kMaxLstmNets]
 
     // Random initial weights: uniform(-1/sqrt(H), 1/sqrt(H)) for the LSTM, forget-gate bias 1,
-    // w_out ~ N(0, 0.01^2), b_out = 0 (so the untrained optimizer starts with small steps).
-    static LstmNet init(const LstmArch& arch, std::uint64_t seed);
+    // w_out ~ N(0, 0.01^2), b_out = 0 (so the untrained optimizer starts with small steps). Nets are
+    // drawn one after the other from one stream: net 0 equals the single net of the same seed.
+    static LstmNet init(const LstmArch& arch, std::uint64_t seed, int nets = 1);
 
     struct LayerOffsets {
         Index wx, wh, b;
         int in;
     };
-    LayerOffsets offsets(int layer) const;
-    Index outOffset() const; // w_out, then b_out at outOffset() + H
+    LayerOffsets offsets(int layer) const; // within one net
+    Index outOffset() const;               // w_out, then b_out at outOffset() + H (within one net)
+    Index netOffset(int k) const { return Index(k) * arch.paramCount(); }
+    // Net k alone, as a one-net optimizer.
+    LstmNet single(int k) const { return {arch, params.segment(netOffset(k), arch.paramCount()), 1}; }
 
-    // [Wx Wh] (4H, in+H): Wx and Wh are adjacent in column-major order, so this is one matrix.
-    Eigen::Map<const Mat<T>> w(int l) const { auto o = offsets(l); return {params.data() + o.wx, 4 * arch.hidden, o.in + arch.hidden}; }
-    Eigen::Map<const Mat<T>> wx(int l) const { auto o = offsets(l); return {params.data() + o.wx, 4 * arch.hidden, o.in}; }
-    Eigen::Map<const Mat<T>> wh(int l) const { auto o = offsets(l); return {params.data() + o.wh, 4 * arch.hidden, arch.hidden}; }
-    Eigen::Map<const Vec<T>> b(int l) const { return {params.data() + offsets(l).b, 4 * arch.hidden}; }
-    Eigen::Map<const Vec<T>> wOut() const { return {params.data() + outOffset(), arch.hidden}; }
-    T bOut() const { return params(outOffset() + arch.hidden); }
+    // [Wx Wh] (4H, in+H) of net k: Wx and Wh are adjacent in column-major order, so this is one matrix.
+    Eigen::Map<const Mat<T>> w(int l, int k = 0) const { auto o = offsets(l); return {at(k) + o.wx, 4 * arch.hidden, o.in + arch.hidden}; }
+    Eigen::Map<const Mat<T>> wx(int l, int k = 0) const { auto o = offsets(l); return {at(k) + o.wx, 4 * arch.hidden, o.in}; }
+    Eigen::Map<const Mat<T>> wh(int l, int k = 0) const { auto o = offsets(l); return {at(k) + o.wh, 4 * arch.hidden, arch.hidden}; }
+    Eigen::Map<const Vec<T>> b(int l, int k = 0) const { return {at(k) + offsets(l).b, 4 * arch.hidden}; }
+    Eigen::Map<const Vec<T>> wOut(int k = 0) const { return {at(k) + outOffset(), arch.hidden}; }
+    T bOut(int k = 0) const { return at(k)[outOffset() + arch.hidden]; }
 
     template <typename U>
-    LstmNet<U> cast() const { return {arch, params.template cast<U>()}; }
+    LstmNet<U> cast() const { return {arch, params.template cast<U>(), nets}; }
+
+private:
+    const T* at(int k) const { return params.data() + netOffset(k); }
 };
+
+constexpr int kMaxLstmNets = 64;
 
 // Per-coordinate recurrent state: h and c of every layer, (H, N) each.
 template <typename T>

@@ -13,6 +13,15 @@
 
 namespace l2l {
 
+std::string paramGroupsName(ParamGroups g) { return g == ParamGroups::PerBlock ? "per-block" : "shared"; }
+
+ParamGroups paramGroupsFromName(const std::string& name)
+{
+    if (name == "shared") return ParamGroups::Shared;
+    if (name == "per-block") return ParamGroups::PerBlock;
+    throw Error("unknown parameter grouping '" + name + "' (valid: shared, per-block)");
+}
+
 void MetaTrainConfig::validate() const
 {
     arch.validate();
@@ -35,19 +44,25 @@ MetaTrainer::MetaTrainer(const MetaTrainConfig& config)
 {
     config.validate();
     m_state.config = config;
-    m_state.net = LstmNet<float>::init(config.arch, deriveSeed(config.seed, 0, 0x1417));
+    m_class = makeProblemClass<float>(config.problem);
+    const int nets = config.groups == ParamGroups::PerBlock ? groupCount(m_class->paramBlocks()) : 1;
+    m_state.net = LstmNet<float>::init(config.arch, deriveSeed(config.seed, 0, 0x1417), nets);
     m_state.best = m_state.net;
     m_state.adamM.setZero(m_state.net.params.size());
     m_state.adamV.setZero(m_state.net.params.size());
-    m_class = makeProblemClass<float>(config.problem);
 }
 
 MetaTrainer::MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial)
     : MetaTrainer([&] {
           config.arch = initial.arch;
+          if (initial.nets > 1) config.groups = ParamGroups::PerBlock;
           return config;
       }())
 {
+    if (initial.nets != m_state.net.nets)
+        throw Error("the initial optimizer has " + std::to_string(initial.nets) + " net" + (initial.nets == 1 ? "" : "s") +
+                    ", but --groups " + paramGroupsName(m_state.config.groups) + " on " + m_state.config.problem + " needs " +
+                    std::to_string(m_state.net.nets));
     m_state.net = initial;
     m_state.best = initial;
 }
@@ -246,7 +261,7 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
         {"config", {{"problem", c.problem}, {"epochs", c.epochs}, {"horizon", c.horizon}, {"unroll", c.unroll},
                     {"learning_rate", c.learningRate}, {"validate_every", c.validateEvery},
                     {"validation_runs", c.validationRuns}, {"validate_on_final_loss", c.validateOnFinalLoss},
-                    {"second_derivatives", c.secondDerivatives},
+                    {"second_derivatives", c.secondDerivatives}, {"groups", paramGroupsName(c.groups)},
                     {"seed", c.seed}, {"threads", c.threads}}},
         {"current", nlohmann::json::parse(optimizerToJson(current))},
         {"best_weights", vecJson(s.best.params)},
@@ -289,8 +304,9 @@ MetaTrainState loadCheckpoint(const std::string& path)
         s.config.threads = c.at("threads").get<int>();
         s.net = optimizerFromJson(doc.at("current").dump(), path + " (current weights)").net;
         s.config.arch = s.net.arch;
+        s.config.groups = paramGroupsFromName(c.value("groups", "shared"));
         const Index n = s.net.params.size();
-        s.best = {s.net.arch, vecFrom(doc.at("best_weights"), n, where + ": best_weights")};
+        s.best = {s.net.arch, vecFrom(doc.at("best_weights"), n, where + ": best_weights"), s.net.nets};
         s.adamM = vecFrom(doc.at("adam_m"), n, where + ": adam_m");
         s.adamV = vecFrom(doc.at("adam_v"), n, where + ": adam_v");
         s.adamT = doc.at("adam_t").get<long>();

@@ -15,9 +15,16 @@ namespace l2l {
 constexpr std::uint64_t kTrainDomain = 0x7A1;
 constexpr std::uint64_t kValidDomain = 0x7A11D;
 
+// How many nets the optimizer has: one shared by every coordinate (the paper's default), or one per
+// parameter group of the problem class (the paper's CIFAR set-up: conv kernels / the rest).
+enum class ParamGroups { Shared, PerBlock };
+std::string paramGroupsName(ParamGroups g);          // "shared", "per-block"
+ParamGroups paramGroupsFromName(const std::string& name); // throws l2l::Error
+
 struct MetaTrainConfig {
     std::string problem = "quadratic"; // problem class spec
     LstmArch arch;                     // 2 layers of 20, log-sign preprocessing (p = 10), scale 0.1
+    ParamGroups groups = ParamGroups::Shared; // one net for all of theta, or one per parameter group
     int epochs = 1000;                 // fresh optimizees, in [1, 10^7]
     int horizon = 100;                 // T: optimizee steps per episode, in [1, 100000]
     int unroll = 20;                   // K: truncated-BPTT window, in [1, horizon]
@@ -65,7 +72,8 @@ class MetaTrainer {
 public:
     explicit MetaTrainer(const MetaTrainConfig& config);
     // Starts from `initial` (e.g. a trained optimizer to fine-tune) instead of random weights; its
-    // architecture replaces config.arch.
+    // architecture replaces config.arch, and a several-net `initial` implies per-block groups. Throws
+    // l2l::Error if its net count does not fit the problem class.
     MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial);
     explicit MetaTrainer(MetaTrainState state); // resume
     // Trains until config.epochs are done or *cancel becomes true (checked before every optimizee step of

@@ -16,15 +16,73 @@
 
 namespace l2l {
 
+namespace {
+nlohmann::json weightsJson(const Vec<float>& params, Index offset, Index count)
+{
+    nlohmann::json weights = nlohmann::json::array();
+    for (Index i = offset; i < offset + count; ++i) weights.push_back(double(params(i)));
+    return weights;
+}
+
+// Reads a "weights" array of arch.paramCount() finite numbers into out (what: "" or "net 1: ").
+void readWeights(const nlohmann::json& w, const LstmArch& arch, const std::string& what, float* out)
+{
+    if (!w.is_array()) throw Error(what + "\"weights\" is not an array");
+    if (Index(w.size()) != arch.paramCount())
+        throw Error(what + "has " + std::to_string(w.size()) + " weights, but a " + std::to_string(arch.layers) + "-layer LSTM of " +
+                    std::to_string(arch.hidden) + " units needs " + std::to_string(arch.paramCount()));
+    for (size_t i = 0; i < w.size(); ++i) {
+        if (!w[i].is_number()) throw Error(what + "weight " + std::to_string(i) + " is not a number (" + w[i].dump() + ")");
+        const double v = w[i].get<double>();
+        if (!std::isfinite(v) || std::abs(v) > 3e38) throw Error(what + "weight " + std::to_string(i) + " is not finite");
+        out[i] = float(v);
+    }
+}
+
+// Version 2: "groups": N and "nets": [{"group": k, "weights": [...]}, ...], each group 0..N-1 once.
+void readNets(const nlohmann::json& doc, LstmNet<float>& net)
+{
+    const LstmArch& arch = net.arch;
+    if (!doc.contains("groups") || !doc["groups"].is_number_integer())
+        throw Error("has no integer \"groups\" (the number of nets, one per parameter group)");
+    const int groups = doc["groups"].get<int>();
+    if (groups < 1 || groups > kMaxLstmNets)
+        throw Error("\"groups\" must be in [1, " + std::to_string(kMaxLstmNets) + "], got " + std::to_string(groups));
+    if (!doc.contains("nets") || !doc["nets"].is_array()) throw Error("has no \"nets\" array");
+    const auto& nets = doc["nets"];
+    net.nets = groups;
+    net.params.resize(groups * arch.paramCount());
+    std::vector<bool> seen(size_t(groups), false);
+    for (size_t i = 0; i < nets.size(); ++i) {
+        const std::string what = "net " + std::to_string(i) + ": ";
+        const auto& n = nets[i];
+        if (!n.is_object() || !n.contains("group") || !n["group"].is_number_integer())
+            throw Error(what + "has no integer \"group\" (the parameter group it serves)");
+        const int g = n["group"].get<int>();
+        if (g < 0 || g >= groups)
+            throw Error(what + "serves group " + std::to_string(g) + ", but \"groups\" is " + std::to_string(groups) +
+                        " (valid groups: 0.." + std::to_string(groups - 1) + ")");
+        if (seen[size_t(g)]) throw Error(what + "serves group " + std::to_string(g) + ", which an earlier net already serves");
+        seen[size_t(g)] = true;
+        if (!n.contains("weights")) throw Error(what + "has no \"weights\"");
+        readWeights(n["weights"], arch, what, net.params.data() + net.netOffset(g));
+    }
+    for (int g = 0; g < groups; ++g)
+        if (!seen[size_t(g)])
+            throw Error("the net for parameter group " + std::to_string(g) + " is missing (\"groups\" is " +
+                        std::to_string(groups) + ", \"nets\" has " + std::to_string(nets.size()) + ")");
+}
+} // namespace
+
 std::string optimizerToJson(const OptimizerFile& file)
 {
     const LstmArch& a = file.net.arch;
     const Provenance& p = file.provenance;
-    nlohmann::json weights = nlohmann::json::array();
-    for (Index i = 0; i < file.net.params.size(); ++i) weights.push_back(double(file.net.params(i)));
+    const Index P = a.paramCount();
+    const bool several = file.net.nets > 1; // a one-net optimizer stays in version 1, unchanged
     nlohmann::json doc = {
         {"format", "l2l-optimizer"},
-        {"version", 1},
+        {"version", several ? 2 : 1},
         {"architecture",
          {{"type", "coordinatewise-lstm"},
           {"layers", a.layers},
@@ -44,8 +102,16 @@ std::string optimizerToJson(const OptimizerFile& file)
           {"second_derivatives", p.secondDerivatives},
           {"command", p.command},
           {"created", p.created},
-          {"tool", p.tool}}},
-        {"weights", weights}};
+          {"tool", p.tool}}}};
+    if (several) {
+        nlohmann::json nets = nlohmann::json::array();
+        for (int k = 0; k < file.net.nets; ++k)
+            nets.push_back({{"group", k}, {"weights", weightsJson(file.net.params, file.net.netOffset(k), P)}});
+        doc["groups"] = file.net.nets;
+        doc["nets"] = nets;
+    } else {
+        doc["weights"] = weightsJson(file.net.params, 0, P);
+    }
     return doc.dump(1) + "\n";
 }
 
@@ -69,8 +135,9 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
         throw Error(where + " is not an l2l optimizer (missing \"format\": \"l2l-optimizer\")");
     if (!doc.contains("version") || !doc["version"].is_number_integer())
         throw Error(where + " has no integer \"version\"");
-    if (doc["version"].get<int>() != 1)
-        throw Error(where + " has version " + std::to_string(doc["version"].get<int>()) + "; this build reads version 1");
+    const int version = doc["version"].get<int>();
+    if (version != 1 && version != 2)
+        throw Error(where + " has version " + std::to_string(version) + "; this build reads versions 1 and 2");
     OptimizerFile out;
     try {
         const auto& a = doc.at("architecture");
@@ -83,18 +150,12 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
         arch.p = a.at("p").get<double>();
         arch.outputScale = a.at("output_scale").get<double>();
         arch.validate();
-        const auto& w = doc.at("weights");
-        if (!w.is_array()) throw Error("\"weights\" is not an array");
-        if (Index(w.size()) != arch.paramCount())
-            throw Error("has " + std::to_string(w.size()) + " weights, but a " + std::to_string(arch.layers) + "-layer LSTM of " +
-                        std::to_string(arch.hidden) + " units needs " + std::to_string(arch.paramCount()));
         out.net.arch = arch;
-        out.net.params.resize(arch.paramCount());
-        for (size_t i = 0; i < w.size(); ++i) {
-            if (!w[i].is_number()) throw Error("weight " + std::to_string(i) + " is not a number (" + w[i].dump() + ")");
-            const double v = w[i].get<double>();
-            if (!std::isfinite(v) || std::abs(v) > 3e38) throw Error("weight " + std::to_string(i) + " is not finite");
-            out.net.params(Index(i)) = float(v);
+        if (version == 1) { // one net, shared by every coordinate
+            out.net.params.resize(arch.paramCount());
+            readWeights(doc.at("weights"), arch, "", out.net.params.data());
+        } else {
+            readNets(doc, out.net);
         }
         if (doc.contains("provenance")) {
             const auto& p = doc["provenance"];

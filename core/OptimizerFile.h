@@ -10,6 +10,13 @@
 //                   "horizon": ..., "unroll": ..., "learning_rate": ..., "second_derivatives": ...,
 //                   "command": "l2l train ...", "created": "2026-11-28T03:40:00Z", "tool": "l2l 0.1.0"}}
 //
+// An optimizer of several nets (one per parameter group, LstmNet::nets > 1) is version 2: "weights" is
+// replaced by the net count and one entry per net naming the group it serves (version 1 files, one net,
+// load unchanged and a one-net optimizer is still written as version 1):
+//
+//   {"format": "l2l-optimizer", "version": 2, "architecture": {...}, "provenance": {...},
+//    "groups": 2, "nets": [{"group": 0, "weights": [...]}, {"group": 1, "weights": [...]}]}
+//
 // Saving is atomic (temp file + rename). Loading checks format, version, shapes and finiteness and
 // throws l2l::Error naming the file and what is wrong.
 #include "LstmNet.h"

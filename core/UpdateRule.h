@@ -2,6 +2,7 @@
 // Hand-designed update rules, the baselines of the paper. Every rule other than the learning rate is
 // at Torch7 `optim` defaults (as in the paper): NAG momentum 0.9; RMSprop alpha 0.99, eps 1e-8;
 // Adam beta1 0.9, beta2 0.999, eps 1e-8.
+#include "Problem.h"
 #include "Spec.h"
 #include "Types.h"
 
@@ -16,6 +17,9 @@ template <typename T>
 class UpdateRule {
 public:
     virtual ~UpdateRule() = default;
+    // The layout of theta (named blocks, parameter groups) for the next reset(); rules that treat groups
+    // differently (an LSTM optimizer with one net per group) use it, the others ignore it.
+    virtual void setParamBlocks(const std::vector<ParamBlock>& /*blocks*/) {}
     // Forget all state and prepare for a problem of `dim` parameters.
     virtual void reset(Index dim) = 0;
     // theta <- theta + update(grad, state), with grad = df/dtheta at the current theta.

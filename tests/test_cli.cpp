@@ -256,6 +256,32 @@ private slots:
         QCOMPARE(ev.code, 0);
         QVERIFY2(ev.out.contains("learned"), qPrintable(ev.out));
     }
+    void trainPerBlockWritesOneNetPerGroup()
+    {
+        // --groups per-block on a tiny convnet: a version-2 file with a net for each group, which eval
+        // uses on the convnet and refuses, naming the mismatch, on a one-group problem.
+        const QString out = m_tmp.path() + "/conv.json";
+        const QString conv = "convnet:batch=4,channels=2,fc_units=4,conv_layers=1,kernel=3";
+        const Run r = l2l({"train", "--problem", conv, "--groups", "per-block", "--epochs", "2", "--horizon", "4", "--unroll",
+                           "2", "--validate-every", "1", "--validation-runs", "1", "--hidden", "4", "--threads", "1", "--out",
+                           out, "--checkpoint", m_tmp.path() + "/conv.ck.json", "-q"});
+        QCOMPARE(r.code, 0);
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(doc["version"].toInt(), 2);
+        QCOMPARE(doc["groups"].toInt(), 2);
+        QCOMPARE(doc["nets"].toArray().size(), 2);
+        QCOMPARE(doc["nets"].toArray()[1].toObject()["group"].toInt(), 1);
+        const Run ev = l2l({"eval", "--problem", conv, "--optimizers", "adam:lr=0.01,lstm:" + out, "--runs", "2", "--steps", "3",
+                            "--threads", "1", "-q"});
+        QCOMPARE(ev.code, 0);
+        QVERIFY2(ev.out.contains("learned"), qPrintable(ev.out));
+        const Run bad = l2l({"eval", "--optimizers", "lstm:" + out, "--runs", "2", "--steps", "3", "-q"});
+        QVERIFY(!bad.crashed);
+        QVERIFY(bad.code != 0);
+        QVERIFY2(bad.err.contains("has 2 nets (one per parameter group), but the problem has 1 parameter group"), qPrintable(bad.err));
+    }
     void trainBadInput_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -267,6 +293,7 @@ private slots:
         QTest::newRow("second order on mlp") << QStringList{"train", "--out", out, "--problem", "mnist", "--second-derivatives", "--epochs", "1"}
                                              << "has no Hessian-vector product";
         QTest::newRow("missing out") << QStringList{"train"} << "--out is required";
+        QTest::newRow("groups") << QStringList{"train", "--out", out, "--groups", "conv"} << "--groups: conv not in {shared,per-block}";
         QTest::newRow("bad resume") << QStringList{"train", "--out", out, "--resume", "/no/such/checkpoint.json"} << "/no/such/checkpoint.json";
         QTest::newRow("eval bad optimizer file") << QStringList{"eval", "--optimizers", "lstm:/no/such.json"} << "optimizer file '/no/such.json' does not exist";
     }
