@@ -26,6 +26,7 @@ nlohmann::json metaTrainJson(const MetaTrainConfig& c)
             {"validation_runs", c.validationRuns},
             {"validate_on_final_loss", c.validateOnFinalLoss},
             {"second_derivatives", c.secondDerivatives},
+            {"groups", paramGroupsName(c.groups)},
             {"seed", c.seed},
             {"layers", c.arch.layers},
             {"hidden", c.arch.hidden},
@@ -46,6 +47,7 @@ MetaTrainConfig metaTrainFrom(const nlohmann::json& j, MetaTrainConfig c)
     c.validationRuns = j.value("validation_runs", c.validationRuns);
     c.validateOnFinalLoss = j.value("validate_on_final_loss", c.validateOnFinalLoss);
     c.secondDerivatives = j.value("second_derivatives", c.secondDerivatives);
+    if (j.contains("groups")) c.groups = paramGroupsFromName(j["groups"].get<std::string>());
     c.seed = j.value("seed", c.seed);
     c.arch.layers = j.value("layers", c.arch.layers);
     c.arch.hidden = j.value("hidden", c.arch.hidden);
@@ -173,6 +175,8 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
         e.view = doc.value("view", e.view);
     } catch (const nlohmann::json::exception& ex) {
         throw Error(where + " is malformed: " + std::string(ex.what()));
+    } catch (const Error& ex) { // a bad name (preprocessing, grouping)
+        throw Error(where + ": " + ex.what());
     }
     try {
         e.validate();

@@ -43,6 +43,7 @@ Experiment sample()
     e.metaTrain.learningRate = 3e-3;
     e.metaTrain.arch.hidden = 12;
     e.metaTrain.secondDerivatives = true;
+    e.metaTrain.groups = ParamGroups::PerBlock;
     e.view = "trajectories";
     return e;
 }
@@ -74,6 +75,7 @@ void TestExperimentFile::roundTripKeepsEverything()
     QCOMPARE(back.metaTrain.learningRate, 3e-3);
     QCOMPARE(back.metaTrain.arch.hidden, 12);
     QVERIFY(back.metaTrain.secondDerivatives);
+    QVERIFY(back.metaTrain.groups == ParamGroups::PerBlock);
     QCOMPARE(back.view, std::string("trajectories"));
     QCOMPARE(experimentToJson(back), experimentToJson(e)); // nothing else drifts either
 }
@@ -110,6 +112,7 @@ void TestExperimentFile::badFilesAreRejected_data()
     QTest::newRow("not 2-d") << QString(good).replace("himmelblau:x0=1", "mnist") << "not a 2-d function";
     QTest::newRow("start NaN") << QString(good).replace("-2.5", "NaN") << "not valid JSON";
     QTest::newRow("unroll > horizon") << QString(good).replace("\"unroll\": 10", "\"unroll\": 1000") << "unroll";
+    QTest::newRow("groups") << QString(good).replace("\"per-block\"", "\"conv\"") << "unknown parameter grouping 'conv'";
     QTest::newRow("missing steps") << QString(good).replace("\"steps\": 150,", "") << "steps";
 }
 

@@ -35,6 +35,7 @@ std::string trainCommand(const MetaTrainConfig& c)
           << preprocessName(c.arch.preprocess) << " --p " << c.arch.p << " --scale " << c.arch.outputScale;
     if (c.validateOnFinalLoss) s << " --validate-final";
     if (c.secondDerivatives) s << " --second-derivatives";
+    if (c.groups != d.groups) s << " --groups " << paramGroupsName(c.groups);
     s << "  (l2l-studio)";
     return s.str();
 }
