@@ -12,7 +12,7 @@ namespace l2l::cli {
 
 void addBenchCommand(CLI::App& app)
 {
-    auto* cmd = app.add_subcommand("bench", "Time the MNIST MLP and neural-art value+gradient, the update rules and the LSTM (medians).");
+    auto* cmd = app.add_subcommand("bench", "Time the MNIST MLP, neural-art and convnet value+gradient, the update rules and the LSTM (medians).");
     auto repeats = std::make_shared<int>(15);
     auto problem = std::make_shared<std::string>("mnist");
     auto dim = std::make_shared<int>(100000);
@@ -34,6 +34,7 @@ void addBenchCommand(CLI::App& app)
         auto lines = runBenchmarks(*problem, *repeats, *dim);
         for (auto& l : runLstmBenchmarks(*problem, *repeats, *threads)) lines.push_back(l);
         lines.push_back(runArtBenchmark(*artSize, *repeats));
+        for (auto& l : runConvNetBenchmarks(*threads, *repeats)) lines.push_back(l);
         for (const auto& line : lines) {
             std::cout << std::left << std::setw(70) << line.name << " ";
             if (line.unit == "step" || line.unit == "episode")

@@ -2,6 +2,7 @@
 
 #include "Bptt.h"
 #include "ConvFeatures.h"
+#include "ConvNetProblem.h"
 #include "MlpProblem.h"
 #include "NeuralArt.h"
 #include "UpdateRule.h"
@@ -88,6 +89,38 @@ BenchLine runArtBenchmark(int size, int repeats)
                 std::to_string(o.depth) + ")",
             t, "step", convFeatureFlops(shapes),
             "conv channels " + layers + "; FLOPs: conv + input gradient + Gram, 1 thread"};
+}
+
+double convNetFlops(const ConvNetShape& shape, int batch)
+{
+    double flops = 0;
+    for (int l = 0; l < shape.convLayers; ++l) {
+        const double positions = double(batch) * shape.gridHeight(l) * shape.gridWidth(l);
+        const double gemm = 2.0 * positions * shape.kernel * shape.kernel * shape.layerInChannels(l) * shape.channels;
+        flops += gemm * (l == 0 ? 2 : 3);
+    }
+    flops += 3 * 2.0 * batch * shape.flatFeatures() * shape.fcUnits; // fully connected: forward, dW, dX
+    flops += 3 * 2.0 * batch * shape.fcUnits * shape.classes;       // output layer
+    return flops;
+}
+
+std::vector<BenchLine> runConvNetBenchmarks(int threads, int repeats)
+{
+    ConvNetClass<float> cls(Spec::parse("convnet"));
+    auto problem = cls.sample(1);
+    Vec<float> theta = problem->initialTheta(), grad(theta.size());
+    volatile float sink = 0;
+    std::vector<BenchLine> lines;
+    const double flops = convNetFlops(cls.shape(), cls.batch());
+    for (int t : {1, threads}) {
+        problem->setThreads(t);
+        const double time = timeIt(std::max(3, repeats / 3), 2, [&] { sink = sink + problem->valueAndGradient(theta, grad, 0); });
+        lines.push_back({"convnet value+gradient (" + cls.canonicalSpec() + ")", time, "step", flops,
+                         "batch " + std::to_string(cls.batch()) + ", " + std::to_string(t) + " thread" + (t > 1 ? "s" : "") +
+                             "; FLOPs: conv/dense GEMMs"});
+        if (threads == 1) break;
+    }
+    return lines;
 }
 
 double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize)

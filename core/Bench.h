@@ -5,6 +5,8 @@
 
 namespace l2l {
 
+struct ConvNetShape;
+
 struct BenchLine {
     std::string name;
     double median = 0;     // seconds per unit
@@ -24,6 +26,13 @@ std::vector<BenchLine> runLstmBenchmarks(const std::string& mlpSpec, int repeats
 // The neural-art loss and gradient of a size x size image (default feature network), 1 thread; FLOPs
 // from the layer shapes (convFeatureFlops).
 BenchLine runArtBenchmark(int size, int repeats);
+
+// The convnet problem's loss and gradient (default net and data, batch 128), on 1 and on `threads`
+// threads; FLOPs of the matrix products from the layer shapes (convNetFlops).
+std::vector<BenchLine> runConvNetBenchmarks(int threads, int repeats);
+// Matrix-product FLOPs of one convnet value+gradient on a batch: every conv and dense layer forward,
+// its weight gradient and (all but the first conv layer) its input gradient.
+double convNetFlops(const ConvNetShape& shape, int batch);
 
 // FLOPs of one LSTM-optimizer forward step per coordinate (matrix products only; backward is twice this).
 double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize);
