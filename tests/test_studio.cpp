@@ -87,6 +87,7 @@ private slots:
     void comboHoldsCatalogue();
     void runDrawsCurvesAndTable();
     void compareRunsNeuralArt();
+    void twoLearnedFilesGetTwoColours();
     void stopEndsLongRun();
     void unknownOptionShowsDialog();
     void badRateIsRejectedInGui();
@@ -213,6 +214,21 @@ void TestStudio::compareRunsNeuralArt()
         QCOMPARE(int(o.stats.mean.size()), 7);
         QVERIFY2(o.stats.mean.back() < o.stats.mean.front(), o.displayName().c_str());
     }
+}
+
+void TestStudio::twoLearnedFilesGetTwoColours()
+{
+    // Two learned optimizers (or one kind at two rates) in one comparison: distinct curves and swatches.
+    EvalResult r;
+    for (const char* spec : {"adam", "lstm:a.json", "lstm:b.json", "adam:lr=0.1"}) {
+        OptimizerResult o;
+        o.config = UpdateRuleConfig::parse(spec);
+        r.optimizers.push_back(o);
+    }
+    QCOMPARE(optimizerColor(r, 0), optimizerColor(QString("adam")));
+    QCOMPARE(optimizerColor(r, 1), optimizerColor(QString("lstm")));
+    QVERIFY(optimizerColor(r, 2) != optimizerColor(r, 1));
+    QVERIFY(optimizerColor(r, 3) != optimizerColor(r, 0));
 }
 
 void TestStudio::stopEndsLongRun()

@@ -164,7 +164,7 @@ void CompareView::fillTable(const EvalResult& r)
         const OptimizerResult& o = r.optimizers[size_t(row)];
         const QString name = QString::fromStdString(o.config.name);
         auto* nameItem = item(name, Qt::AlignLeft | Qt::AlignVCenter);
-        nameItem->setIcon(swatch(optimizerColor(name)));
+        nameItem->setIcon(swatch(optimizerColor(r, size_t(row))));
         m_table->setItem(row, ColOptimizer, nameItem);
         const QString rate = o.config.learned() ? tr("learned")
                              : number(o.config.lr) + (o.tunedRate ? tr(" (tuned)") : tr(" (given)"));

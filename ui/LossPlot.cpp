@@ -137,6 +137,17 @@ QColor optimizerColor(const QString& name)
     return kPalette[hash % (sizeof(kPalette) / sizeof(kPalette[0]))];
 }
 
+QColor optimizerColor(const EvalResult& r, size_t i)
+{
+    const std::string& name = r.optimizers[i].config.name;
+    bool repeated = false;
+    for (size_t j = 0; j < i; ++j) repeated = repeated || r.optimizers[j].config.name == name;
+    if (!repeated) return optimizerColor(QString::fromStdString(name));
+    // A second optimizer of the same kind (two learned files, adam at two rates): a colour of its own,
+    // from its full spec, so that the curves can be told apart.
+    return optimizerColor(QString::fromStdString(r.optimizers[i].config.label()) + QStringLiteral("#"));
+}
+
 QString optimizerLabel(const OptimizerResult& r, int runs)
 {
     QString label = QString::fromStdString(r.config.name);
@@ -168,7 +179,7 @@ void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title
     for (const auto& opt : r.optimizers) data.push_back(bandData(opt.stats));
     for (size_t i = 0; i < data.size(); ++i) { // bands first: they stay behind every mean line
         const QString label = optimizerLabel(r.optimizers[i], r.config.runs);
-        const QColor colour = optimizerColor(QString::fromStdString(r.optimizers[i].config.name));
+        const QColor colour = optimizerColor(r, i);
         QColor fill = colour, edge = colour;
         fill.setAlpha(kBandAlpha);
         edge.setAlpha(kBandEdgeAlpha);
@@ -182,7 +193,7 @@ void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title
     }
     for (size_t i = 0; i < data.size(); ++i) {
         const QString label = optimizerLabel(r.optimizers[i], r.config.runs);
-        const QColor colour = optimizerColor(QString::fromStdString(r.optimizers[i].config.name));
+        const QColor colour = optimizerColor(r, i);
         addGraph(plot, label, data[i].keys, data[i].mean, QPen(colour, 2));
     }
     fitLossPlotView(plot, r.config.steps);

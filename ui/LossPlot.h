@@ -14,6 +14,9 @@ namespace l2l::ui {
 // The same optimizer name always gets the same colour in every view and file
 // (sgd blue, nag green, rmsprop orange, adam red, lstm black; other names a fixed palette entry).
 QColor optimizerColor(const QString& name);
+// Optimizer i of a result: its kind's colour, or for a repeat of a kind already listed (two learned
+// files) a colour of its own.
+QColor optimizerColor(const EvalResult& r, size_t i);
 
 // Legend label: "adam (lr 0.0316, tuned)", "sgd (lr 0.1)", "lstm (quadratic.json)",
 // plus " (3/20 runs diverged)" when some did.
