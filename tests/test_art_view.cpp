@@ -41,6 +41,18 @@ double meanDifference(const QImage& a, const QImage& b)
     return sum / (3.0 * x.width() * x.height());
 }
 
+// Shows `view` and runs Adam for 3 steps on a 24 x 24 image; true once the run has finished.
+bool paintThreeSteps(ArtView& view)
+{
+    view.show();
+    view.setExperiment(QString(), {QStringLiteral("adam:lr=0.05")}, 100);
+    view.setImageSize(24);
+    view.setSteps(3);
+    QSignalSpy finished(&view, &ArtView::finished);
+    view.run();
+    return finished.wait(60000);
+}
+
 bool near(QRgb c, QColor want)
 {
     return std::abs(qRed(c) - want.red()) < 12 && std::abs(qGreen(c) - want.green()) < 12 &&
@@ -192,13 +204,7 @@ void TestArtView::stopKeepsTheImagesReached()
 void TestArtView::savedTileReadsBack()
 {
     ArtView view;
-    view.show();
-    view.setExperiment(QString(), {QStringLiteral("adam:lr=0.05")}, 100);
-    view.setImageSize(24);
-    view.setSteps(3);
-    QSignalSpy finished(&view, &ArtView::finished);
-    view.run();
-    QVERIFY(finished.wait(60000));
+    QVERIFY(paintThreeSteps(view));
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("adam.png"));
     QString error;
@@ -218,13 +224,7 @@ void TestArtView::savedTileReadsBack()
 void TestArtView::badStyleFileIsReportedByName()
 {
     ArtView view;
-    view.show();
-    view.setExperiment(QString(), {QStringLiteral("adam:lr=0.05")}, 100);
-    view.setImageSize(24);
-    view.setSteps(3);
-    QSignalSpy finished(&view, &ArtView::finished);
-    view.run();
-    QVERIFY(finished.wait(60000));
+    QVERIFY(paintThreeSteps(view));
     const QImage before = view.canvas()->tile(2).image;
 
     QTemporaryDir dir;
