@@ -83,6 +83,7 @@ std::string evalJson(const EvalResult& r)
                                       {"per_decade", r.config.tune.perDecade},
                                       {"runs", r.config.tune.runs},
                                       {"seed", r.config.tune.seed}}}};
+    if (!r.testSteps.empty()) doc["test_steps"] = r.testSteps;
     nlohmann::json opts = nlohmann::json::array();
     for (const auto& o : r.optimizers) {
         nlohmann::json j = {{"name", o.config.name},
@@ -101,6 +102,10 @@ std::string evalJson(const EvalResult& r)
         if (r.hasTestSplit) {
             j["test_loss_mean"] = number(o.testLossMean.value_or(NAN));
             j["test_accuracy_mean"] = number(o.testAccuracyMean.value_or(NAN));
+        }
+        if (!r.testSteps.empty()) {
+            j["test_loss_curve"] = numbers(o.testLossCurve);
+            j["test_accuracy_curve"] = numbers(o.testAccuracyCurve);
         }
         opts.push_back(j);
     }
@@ -191,6 +196,11 @@ void savePlot(const EvalResult& r, const std::string& path)
     static char* argv[] = {name, nullptr};
     if (!QApplication::instance()) new QApplication(argc, argv); // lives until exit
     ui::saveEvalPlot(r, QString::fromStdString(path));
+    if (!r.testSteps.empty()) {
+        const std::string test = ui::testPlotPath(QString::fromStdString(path)).toStdString();
+        ui::saveTestPlot(r, QString::fromStdString(test));
+        std::cout << "wrote test-split curves to " << test << "\n";
+    }
 }
 
 } // namespace l2l::cli

@@ -142,6 +142,9 @@ void addEvalCommand(CLI::App& app)
     cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
     cmd->add_option("--markdown", o->markdown, "write the results table as Markdown to FILE (- for stdout)");
     cmd->add_flag("--no-test", [o](std::int64_t) { o->config.testMetrics = false; }, "skip the test-split metrics");
+    cmd->add_option("--test-every", o->config.testEvery,
+                    "also measure the test split every N steps (test-loss curves in --json, and FILE-test.png beside --plot)")
+        ->capture_default_str();
     cmd->add_option("--experiment", o->experiment,
                     "take problem, optimizers, runs, steps and seed from an experiment file saved by the studio");
     cmd->callback([o] {

@@ -60,6 +60,15 @@ StepStats stepStats(const Curves& curves, int completedSteps)
     return s;
 }
 
+std::vector<int> testCurveSteps(int steps, int every)
+{
+    std::vector<int> at;
+    if (every <= 0) return at;
+    for (int t = 0; t < steps; t += every) at.push_back(t);
+    at.push_back(steps);
+    return at;
+}
+
 RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& problemSpec)
 {
     if (!rule.learned()) return [rule] { return makeUpdateRule<float>(rule); };
@@ -78,7 +87,7 @@ RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& pro
 
 std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, int runs,
                              int steps, std::uint64_t seed, std::uint64_t domain, int threads, bool testMetrics,
-                             const std::atomic<bool>* cancel,
+                             int testEvery, const std::atomic<bool>* cancel,
                              const std::function<void(int, const std::vector<Curves>&)>& afterStep, int* completed)
 {
     struct Lane {
@@ -95,6 +104,15 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
         c.divergedAt.assign(size_t(runs), -1);
         c.test.assign(size_t(runs), std::nullopt);
     }
+    const std::vector<int> testAt = cls.hasTestSplit() ? testCurveSteps(steps, testEvery) : std::vector<int>{};
+    // Index into testAt of a step, or -1 when no test curve point is taken there.
+    auto testIndex = [&](int step) {
+        if (testAt.empty()) return -1;
+        if (step == steps) return int(testAt.size()) - 1;
+        return step % testEvery == 0 ? step / testEvery : -1;
+    };
+    if (!testAt.empty())
+        for (auto& c : curves) c.testCurve.assign(size_t(runs), std::vector<TestMetrics>(testAt.size(), TestMetrics{kNaN, kNaN}));
     int done = -1;
     // Stop takes effect inside a step: lanes not yet run skip it, and the whole step is then discarded
     // (the result ends at the last complete step), so a stopped run never mixes two steps.
@@ -125,6 +143,8 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
                 return;
             }
             c.loss[size_t(run)][size_t(step)] = f;
+            if (const int k = testIndex(step); k >= 0)
+                if (const auto m = lane.problem->testMetrics(lane.theta)) c.testCurve[size_t(run)][size_t(k)] = *m;
             if (step < steps) lane.rule->step(lane.theta, lane.grad);
         },
         [&](int step) {
@@ -133,6 +153,7 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
                     for (size_t run = 0; run < c.loss.size(); ++run) {
                         c.loss[run][size_t(step)] = kNaN;
                         if (c.divergedAt[run] == step) c.divergedAt[run] = -1;
+                        if (const int k = testIndex(step); k >= 0) c.testCurve[run][size_t(k)] = TestMetrics{kNaN, kNaN};
                     }
                 return false;
             }
@@ -145,7 +166,11 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
         parallelFor(laneCount, threads, [&](int index) {
             Curves& c = curves[size_t(index / runs)];
             const int run = index % runs;
-            if (c.divergedAt[size_t(run)] < 0) c.test[size_t(run)] = lanes[size_t(index)].problem->testMetrics(lanes[size_t(index)].theta);
+            if (c.divergedAt[size_t(run)] >= 0) return;
+            if (!c.testCurve.empty()) // already measured at theta_steps as the curve's last point
+                c.test[size_t(run)] = c.testCurve[size_t(run)].back();
+            else
+                c.test[size_t(run)] = lanes[size_t(index)].problem->testMetrics(lanes[size_t(index)].theta);
         });
     }
     return curves;
@@ -170,6 +195,8 @@ void EvalConfig::validate() const
 {
     if (runs < 1 || runs > 10000) throw Error("runs must be in [1, 10000], got " + std::to_string(runs));
     if (steps < 1 || steps > 100000) throw Error("steps must be in [1, 100000], got " + std::to_string(steps));
+    if (testEvery < 0 || testEvery > 100000)
+        throw Error("test-every must be in [0, 100000] (0 = the test split only at the end), got " + std::to_string(testEvery));
     if (threads < 0 || threads > 256) throw Error("threads must be in [0, 256] (0 = all cores), got " + std::to_string(threads));
     if (optimizers.empty()) throw Error("optimizers: give at least one (valid: " + joinNames(updateRuleNames()) + ")");
     tune.validate();
@@ -178,8 +205,27 @@ void EvalConfig::validate() const
 namespace {
 
 // Statistics of `curves` up to step `completed` into r (the curves themselves are not copied).
-void summarize(OptimizerResult& r, const Curves& curves, int completed)
+void summarize(OptimizerResult& r, const Curves& curves, int completed, const std::vector<int>& testSteps)
 {
+    // Test curves: the same population as the loss curves (the runs that never diverged).
+    r.testLossCurve.assign(testSteps.size(), kNaN);
+    r.testAccuracyCurve.assign(testSteps.size(), kNaN);
+    for (size_t k = 0; k < testSteps.size() && !curves.testCurve.empty(); ++k) {
+        if (testSteps[k] > completed) break;
+        double loss = 0, acc = 0;
+        int n = 0;
+        for (size_t run = 0; run < curves.testCurve.size(); ++run) {
+            const TestMetrics& m = curves.testCurve[run][k];
+            if (curves.divergedAt[run] >= 0 || !std::isfinite(m.loss)) continue;
+            loss += m.loss;
+            acc += m.accuracy;
+            ++n;
+        }
+        if (n > 0) {
+            r.testLossCurve[k] = loss / n;
+            r.testAccuracyCurve[k] = acc / n;
+        }
+    }
     r.stats = stepStats(curves, completed);
     std::vector<double> finals;
     double testLoss = 0, testAcc = 0;
@@ -250,6 +296,7 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     result.config = config;
     result.canonicalProblem = cls->canonicalSpec();
     result.hasTestSplit = cls->hasTestSplit();
+    if (result.hasTestSplit && config.testMetrics) result.testSteps = testCurveSteps(config.steps, config.testEvery);
     std::vector<UpdateRuleConfig> rules;
     for (const auto& text : config.optimizers) rules.push_back(UpdateRuleConfig::parse(text));
 
@@ -291,18 +338,18 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
             return;
         lastCall = now;
         called = true;
-        for (size_t i = 0; i < curves.size(); ++i) summarize(result.optimizers[i], curves[i], step);
+        for (size_t i = 0; i < curves.size(); ++i) summarize(result.optimizers[i], curves[i], step, result.testSteps);
         result.completedSteps = step;
         callbacks.onStep(result, step);
     };
     std::vector<RuleFactory> factories;
     for (const auto& rule : rules) factories.push_back(makeRuleFactory(rule, config.problem));
     auto curves = runLanes(*cls, factories, config.runs, config.steps, config.seed, kEvalDomain, config.threads,
-                           config.testMetrics, cancel, afterStep, &completed);
+                           config.testMetrics, config.testMetrics ? config.testEvery : 0, cancel, afterStep, &completed);
     result.completedSteps = completed;
     result.cancelled = completed < config.steps;
     for (size_t i = 0; i < curves.size(); ++i) {
-        summarize(result.optimizers[i], curves[i], completed);
+        summarize(result.optimizers[i], curves[i], completed, result.testSteps);
         result.optimizers[i].curves = std::move(curves[i]);
     }
     return result;

@@ -27,7 +27,13 @@ struct Curves {
     std::vector<std::vector<double>> loss; // [run][step], steps + 1 entries, NaN where not computed/diverged
     std::vector<int> divergedAt;           // per run: step of divergence, or -1
     std::vector<std::optional<TestMetrics>> test; // per run, where the problem has a test split
+    // With EvalConfig::testEvery > 0: [run][k] the test split at step testCurveSteps(...)[k] (loss NaN where
+    // not computed or the run had diverged).
+    std::vector<std::vector<TestMetrics>> testCurve;
 };
+
+// The steps at which test curves are taken: 0, every, 2 every, ..., and `steps` itself.
+std::vector<int> testCurveSteps(int steps, int every);
 
 struct StepStats {
     std::vector<double> mean, std, median; // per step over the runs that never diverged (NaN if none)
@@ -45,6 +51,8 @@ struct OptimizerResult {
     double finalMean = 0, finalStd = 0, finalMedian = 0;
     int divergedRuns = 0;
     std::optional<double> testLossMean, testAccuracyMean;
+    // With a test curve: means over the runs alive at each EvalResult::testSteps entry (NaN if none).
+    std::vector<double> testLossCurve, testAccuracyCurve;
     // "adam" when the rate was tuned, "adam:lr=0.01" when given, "lstm:file.json" for a learned one.
     std::string displayName() const { return tunedRate ? config.name : config.label(); }
 };
@@ -57,6 +65,7 @@ struct EvalConfig {
     std::uint64_t seed = 1;    // evaluation seed
     int threads = 0;           // 0 = all cores; results do not depend on it
     bool testMetrics = true;   // evaluate the test split at the end, where there is one
+    int testEvery = 0;         // > 0: also every testEvery steps (test-split curves), in [0, 100000]
     TuneConfig tune;
     std::string cachePath;     // tuned-rate cache file; empty = defaultCachePath()
     bool useCache = true;
@@ -67,6 +76,7 @@ struct EvalResult {
     EvalConfig config;
     std::string canonicalProblem;
     bool hasTestSplit = false;
+    std::vector<int> testSteps; // where the test curves were taken (empty without testEvery)
     int completedSteps = 0; // < steps if cancelled
     bool cancelled = false;
     std::vector<OptimizerResult> optimizers;
@@ -89,6 +99,8 @@ struct EvalCallbacks {
 // Runs `runs` instances of every rule for `steps` steps (lanes in lock-step on `threads` threads) and
 // returns one Curves per rule. `afterStep(step, curves)` runs after every step with the curves so far;
 // returning false (or *cancel becoming true) stops early, and *completed says how many steps were done.
+// testMetrics: the test split at the end; testEvery > 0: also at testCurveSteps(steps, testEvery), on the
+// lane's own thread before its update (so at theta_t, like the training loss of step t).
 // Builds a fresh update rule for one lane. A learned optimizer is loaded once and copied per lane.
 using RuleFactory = std::function<std::unique_ptr<UpdateRule<float>>()>;
 // Resolves `lstm` to the bundled optimizer of `problemSpec` (or its file) and loads it; hand-designed
@@ -97,7 +109,7 @@ RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& pro
 
 std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, int runs,
                              int steps, std::uint64_t seed, std::uint64_t domain, int threads, bool testMetrics,
-                             const std::atomic<bool>* cancel,
+                             int testEvery, const std::atomic<bool>* cancel,
                              const std::function<void(int, const std::vector<Curves>&)>& afterStep, int* completed);
 
 // Sets rule.lr of a rule whose rate is to be tuned: from `cache` (null = no cache) or a fresh search on

@@ -47,7 +47,7 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
     }
     int completed = 0;
     const auto curves =
-        runLanes(cls, rules, tune.runs, steps, tune.seed, kTuneDomain, threads, false, cancel, {}, &completed);
+        runLanes(cls, rules, tune.runs, steps, tune.seed, kTuneDomain, threads, false, 0, cancel, {}, &completed);
     double best = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < curves.size(); ++i) {
         // Mean final loss over the tuning runs; a rate with any diverged run is disqualified.

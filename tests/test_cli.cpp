@@ -218,6 +218,27 @@ private slots:
         QVERIFY(adam["test_loss_mean"].toDouble() > 0);
         QVERIFY(adam["test_accuracy_mean"].toDouble() > 0.3);
     }
+    void testCurvesInJsonAndPlot()
+    {
+        const QString png = m_tmp.path() + "/tc.png";
+        const Run r = l2l({"eval", "--problem", "mnist", "--optimizers", "sgd:lr=0.5,adam:lr=0.01", "--runs", "2", "--steps",
+                           "20", "--test-every", "10", "--json", m_tmp.path() + "/tc.json", "--plot", png, "-q"});
+        QCOMPARE(r.code, 0);
+        QFile f(m_tmp.path() + "/tc.json");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(doc["test_steps"].toArray().size(), 3);
+        const QJsonArray curve = doc["optimizers"].toArray()[1].toObject()["test_loss_curve"].toArray();
+        QCOMPARE(curve.size(), 3);
+        QVERIFY(curve[2].toDouble() < curve[0].toDouble());
+        QVERIFY(QImage(png).width() >= 600);
+        const QImage test(m_tmp.path() + "/tc-test.png");
+        QVERIFY2(!test.isNull(), qPrintable(r.out));
+        QVERIFY(r.out.contains("tc-test.png"));
+        const Run bad = l2l({"eval", "--problem", "mnist", "--test-every", "-3", "--runs", "1", "--steps", "2", "-q"});
+        QVERIFY(bad.code != 0);
+        QVERIFY2(bad.err.contains("test-every"), qPrintable(bad.err));
+    }
     void filesAndPlot()
     {
         const QString csv = m_tmp.path() + "/out.csv", png = m_tmp.path() + "/out.png", json = m_tmp.path() + "/out.json";

@@ -122,7 +122,7 @@ private slots:
         // Re-evaluating the rate independently on the tuning instances reproduces the grid value.
         UpdateRuleConfig fixed = rule;
         fixed.lr = result.bestRate;
-        const auto again = runLanes(*cls, {makeRuleFactory(fixed, "quadratic")}, 4, 50, t.seed, kTuneDomain, 1, false, nullptr, {}, nullptr);
+        const auto again = runLanes(*cls, {makeRuleFactory(fixed, "quadratic")}, 4, 50, t.seed, kTuneDomain, 1, false, 0, nullptr, {}, nullptr);
         double sum = 0;
         for (const auto& run : again[0].loss) sum += run[50];
         QCOMPARE(sum / 4, best);
@@ -234,6 +234,45 @@ private slots:
         QVERIFY2(o.finalMean < 1.0, qPrintable(QString::number(o.finalMean)));
         QVERIFY(o.testLossMean.has_value());
         QVERIFY(*o.testAccuracyMean > 0.6 && *o.testAccuracyMean <= 1.0);
+    }
+    void testCurvesEveryNSteps()
+    {
+        QCOMPARE(testCurveSteps(12, 5), (std::vector<int>{0, 5, 10, 12}));
+        QCOMPARE(testCurveSteps(10, 5), (std::vector<int>{0, 5, 10}));
+        QVERIFY(testCurveSteps(10, 0).empty());
+        auto c = quick("mnist", {"sgd:lr=0.5", "adam:lr=0.01"}, 2, 12);
+        c.testEvery = 5;
+        const auto r = evaluate(c);
+        QCOMPARE(r.testSteps, (std::vector<int>{0, 5, 10, 12}));
+        for (const auto& o : r.optimizers) {
+            QCOMPARE(o.testLossCurve.size(), size_t(4));
+            // The last point is the end-of-run test metrics; the curve starts at ln 10 (theta_0).
+            QCOMPARE(o.testLossCurve.back(), *o.testLossMean);
+            QCOMPARE(o.testAccuracyCurve.back(), *o.testAccuracyMean);
+            QVERIFY(std::abs(o.testLossCurve[0] - std::log(10.0)) < 0.05);
+        }
+        // Adam lowers the test loss step by step (2.30 -> 2.24 -> 2.08 -> 2.00 measured).
+        const auto& adam = r.optimizers[1].testLossCurve;
+        QVERIFY2(adam[1] < adam[0] && adam[2] < adam[1] && adam[3] < adam[0] - 0.2, qPrintable(QString::number(adam[3])));
+        // Same instances and theta_0: every optimizer has the same test loss at step 0.
+        QCOMPARE(r.optimizers[0].testLossCurve[0], r.optimizers[1].testLossCurve[0]);
+        // The curve does not change what is measured: the end metrics equal a run without it.
+        c.testEvery = 0;
+        const auto plain = evaluate(c);
+        QVERIFY(plain.testSteps.empty() && plain.optimizers[1].testLossCurve.empty());
+        QCOMPARE(*plain.optimizers[1].testLossMean, *r.optimizers[1].testLossMean);
+        QCOMPARE(plain.optimizers[1].finalMean, r.optimizers[1].finalMean);
+        // Problems without a test split take no curve; a negative interval is refused by name.
+        auto q = quick("quadratic", {"adam:lr=0.1"}, 2, 10);
+        q.testEvery = 5;
+        QVERIFY(evaluate(q).testSteps.empty());
+        q.testEvery = -1;
+        try {
+            evaluate(q);
+            QFAIL("a negative test-every was accepted");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("test-every"), e.what());
+        }
     }
     void pairedStatistics()
     {

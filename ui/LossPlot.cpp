@@ -243,18 +243,68 @@ void useTickerFor(QCustomPlot* plot)
     plot->yAxis->setNumberPrecision(wide ? 0 : 3);
 }
 
-void saveEvalPlot(const EvalResult& r, const QString& path, int width, int height)
+namespace {
+void savePlotFile(QCustomPlot& plot, const QString& path, int width, int height)
+{
+    const QString ext = QFileInfo(path).suffix().toLower();
+    const bool ok = ext == QLatin1String("png") ? plot.savePng(path, width, height)
+                                                 : plot.savePdf(path, width, height);
+    if (!ok) throw Error("cannot write plot '" + path.toStdString() + "' (is the directory writable?)");
+}
+
+void checkPlotExtension(const QString& path)
 {
     const QString ext = QFileInfo(path).suffix().toLower();
     if (ext != QLatin1String("png") && ext != QLatin1String("pdf"))
         throw Error("cannot save plot '" + path.toStdString() + "': unknown extension '" + ext.toStdString() +
                     "' (use .png or .pdf)");
+}
+} // namespace
+
+void saveEvalPlot(const EvalResult& r, const QString& path, int width, int height)
+{
+    checkPlotExtension(path);
     QCustomPlot plot;
     plot.resize(width, height);
     plotEvalResult(&plot, r, defaultPlotTitle(r));
-    const bool ok = ext == QLatin1String("png") ? plot.savePng(path, width, height)
-                                                 : plot.savePdf(path, width, height);
-    if (!ok) throw Error("cannot write plot '" + path.toStdString() + "' (is the directory writable?)");
+    savePlotFile(plot, path, width, height);
+}
+
+void plotTestCurves(QCustomPlot* plot, const EvalResult& r, const QString& title)
+{
+    styleLossPlot(plot);
+    setTitle(plot, title);
+    plot->clearGraphs();
+    plot->yAxis->setLabel(QStringLiteral("test-split loss (mean over %1 runs)").arg(r.config.runs));
+    for (size_t i = 0; i < r.optimizers.size(); ++i) {
+        const OptimizerResult& o = r.optimizers[i];
+        QVector<double> keys, values;
+        for (size_t k = 0; k < r.testSteps.size() && k < o.testLossCurve.size(); ++k)
+            if (std::isfinite(o.testLossCurve[k]) && o.testLossCurve[k] > 0) {
+                keys.push_back(r.testSteps[k]);
+                values.push_back(o.testLossCurve[k]);
+            }
+        QCPGraph* g = addGraph(plot, optimizerLabel(o, r.config.runs), keys, values, QPen(optimizerColor(r, i), 2));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+    }
+    fitLossPlotView(plot, r.config.steps);
+    plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString testPlotPath(const QString& plotPath)
+{
+    const QFileInfo info(plotPath);
+    const QString name = info.completeBaseName() + QStringLiteral("-test.") + info.suffix();
+    return info.path() == QLatin1String(".") && !plotPath.startsWith(QLatin1String("./")) ? name : info.path() + QLatin1Char('/') + name;
+}
+
+void saveTestPlot(const EvalResult& r, const QString& path, int width, int height)
+{
+    checkPlotExtension(path);
+    QCustomPlot plot;
+    plot.resize(width, height);
+    plotTestCurves(&plot, r, defaultPlotTitle(r) + QStringLiteral("  (test split)"));
+    savePlotFile(plot, path, width, height);
 }
 
 } // namespace l2l::ui

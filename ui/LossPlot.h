@@ -45,4 +45,11 @@ QString defaultPlotTitle(const EvalResult& r);
 // or a failed write.
 void saveEvalPlot(const EvalResult& r, const QString& path, int width = 800, int height = 500);
 
+// Test-split curves (EvalResult::testSteps, from `l2l eval --test-every`): mean test loss over the runs
+// per optimizer, one marker per measured step, on a log axis, as the paper's CIFAR figures.
+void plotTestCurves(QCustomPlot* plot, const EvalResult& r, const QString& title = {});
+// "dir/name.png" -> "dir/name-test.png".
+QString testPlotPath(const QString& plotPath);
+void saveTestPlot(const EvalResult& r, const QString& path, int width = 800, int height = 500);
+
 } // namespace l2l::ui
