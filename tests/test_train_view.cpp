@@ -11,6 +11,7 @@
 #include <qcustomplot.h>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -222,7 +223,9 @@ void TestTrainView::configRoundTrip()
     c.validationRuns = 3;
     c.seed = 42;
     c.secondDerivatives = true;
+    c.groups = ParamGroups::PerBlock;
     v.setConfig(c);
+    QCOMPARE(v.findChild<QComboBox*>("trainGroups")->currentData().toString(), QString("per-block"));
     QCOMPARE(v.problem(), QString("quadratic:dim=5"));
     const MetaTrainConfig back = v.config();
     QCOMPARE(back.problem, c.problem);
@@ -233,6 +236,9 @@ void TestTrainView::configRoundTrip()
     QCOMPARE(back.validationRuns, 3);
     QCOMPARE(back.seed, std::uint64_t(42));
     QVERIFY(back.secondDerivatives); // fields without a widget survive
+    QVERIFY(back.groups == ParamGroups::PerBlock);
+    v.findChild<QComboBox*>("trainGroups")->setCurrentIndex(0);
+    QVERIFY(v.config().groups == ParamGroups::Shared);
 }
 
 // Stop and Pause must take effect within one optimizee step, in an episode and in a validation.

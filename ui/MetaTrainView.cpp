@@ -21,6 +21,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QComboBox>
 #include <QStandardPaths>
 #include <QVBoxLayout>
 
@@ -142,6 +143,14 @@ QWidget* MetaTrainView::buildSettings()
     form->addRow(tr("Validate every"), m_validateEvery);
     form->addRow(tr("Validation runs"), m_validationRuns);
     form->addRow(tr("Seed"), m_seed);
+    m_groups = new QComboBox;
+    m_groups->setObjectName(QStringLiteral("trainGroups"));
+    m_groups->addItem(tr("one, shared"), QStringLiteral("shared"));
+    m_groups->addItem(tr("one per parameter group"), QStringLiteral("per-block"));
+    m_groups->setToolTip(tr("One LSTM for every parameter, or one per parameter group of the problem (the conv net: "
+                            "convolution kernels / everything else, as in the paper's CIFAR experiment). "
+                            "Problems with a single group train one LSTM either way."));
+    form->addRow(tr("LSTMs"), m_groups);
 
     m_start = button("trainStart", tr("Start"), tr("Meta-train a new LSTM optimizer on the problem class"));
     m_pause = button("trainPause", tr("Pause"), tr("Pause after the optimizee step in progress"));
@@ -203,6 +212,7 @@ MetaTrainConfig MetaTrainView::config() const
     const long long seed = parseInt(m_seed->text().trimmed().toStdString(), "train: seed");
     if (seed < 0) throw Error("train: seed must be >= 0, got " + std::to_string(seed));
     c.seed = std::uint64_t(seed);
+    c.groups = paramGroupsFromName(m_groups->currentData().toString().toStdString());
     c.validate(); // names the field and its range (e.g. "unroll must be in [1, horizon]")
     return c;
 }
@@ -219,6 +229,7 @@ void MetaTrainView::setConfig(const MetaTrainConfig& config)
     m_validateEvery->setValue(config.validateEvery);
     m_validationRuns->setValue(config.validationRuns);
     m_seed->setText(QString::number(config.seed));
+    m_groups->setCurrentIndex(m_groups->findData(QString::fromStdString(paramGroupsName(config.groups))));
 }
 
 bool MetaTrainView::isTraining() const { return m_runner->state() != TrainRunner::State::Idle; }
@@ -279,7 +290,7 @@ void MetaTrainView::updateButtons()
     m_save->setEnabled(m_best.has_value());
     m_use->setEnabled(m_best.has_value());
     for (QWidget* w : std::initializer_list<QWidget*>{m_epochs, m_horizon, m_unroll, m_lr, m_validateEvery,
-                                                     m_validationRuns, m_seed})
+                                                     m_validationRuns, m_seed, m_groups})
         w->setEnabled(idle);
 }
 

@@ -21,6 +21,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QComboBox;
 
 namespace l2l::ui {
 
@@ -81,6 +82,7 @@ private:
     QLabel* m_problemLabel;
     QSpinBox *m_epochs, *m_horizon, *m_unroll, *m_validateEvery, *m_validationRuns;
     QLineEdit *m_lr, *m_seed;
+    QComboBox* m_groups; // data: "shared" / "per-block"
     QPushButton *m_start, *m_pause, *m_resume, *m_stop, *m_save, *m_use;
     QProgressBar* m_progress;
     QLabel *m_epochLabel, *m_etaLabel, *m_bestLabel;
