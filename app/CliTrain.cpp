@@ -17,7 +17,7 @@ namespace {
 
 struct TrainOptions {
     MetaTrainConfig config;
-    std::string out, checkpoint, resume, init, preprocess = "log-sign", groups = "shared";
+    std::string out, checkpoint, resume, init, preprocess = "log-sign", groups = "shared", metaLoss = "sum";
     bool quiet = false;
 };
 

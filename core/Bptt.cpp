@@ -1,6 +1,19 @@
 #include "Bptt.h"
 
+#include <algorithm>
+
 namespace l2l {
+
+std::string metaLossName(MetaLoss m) { return m == MetaLoss::Log ? "log" : "sum"; }
+
+MetaLoss metaLossFromName(const std::string& name)
+{
+    if (name == "sum") return MetaLoss::Sum;
+    if (name == "log") return MetaLoss::Log;
+    throw Error("unknown meta-loss '" + name + "' (valid: sum, log)");
+}
+
+double metaLossWeight(MetaLoss m, double f) { return m == MetaLoss::Log ? 1.0 / std::max(f, 1e-12) : 1.0; }
 
 template <typename T>
 void Trajectory<T>::start(Problem<T>& problem, const LstmArch& arch)
@@ -38,6 +51,7 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
     m_runner.reset(spans);
     const LstmState<T> initial = traj.state;
     m_grads.assign(size_t(K) + 1, Vec<T>());
+    m_weights.assign(size_t(K) + 1, 1.0);
     m_grads[0] = traj.grad;
     if (secondOrder) m_thetas.assign(size_t(K) + 1, Vec<T>());
     if (secondOrder) m_thetas[0] = traj.theta;
@@ -58,12 +72,15 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
         sum += traj.loss;
         if (losses) losses->push_back(traj.loss);
         m_grads[size_t(j) + 1] = traj.grad;
+        m_weights[size_t(j) + 1] = metaLossWeight(m_metaLoss, traj.loss);
         if (secondOrder) m_thetas[size_t(j) + 1] = traj.theta;
     }
     if (!dphi) return sum;
     // Backward. a = dL/dtheta_{s0+j+1} is the output gradient of step j.
     m_backward.reset(spans);
+    // The loss term of step j contributes w_j grad_j, w_j = dL/df (1 for the paper's sum).
     Vec<T> a = m_grads[size_t(K)];
+    if (m_metaLoss != MetaLoss::Sum) a *= T(m_weights[size_t(K)]);
     Mat<T> dx, dxdg(arch.inputSize(), n);
     Vec<T> dgrad(n), hv(n);
     for (int j = K - 1; j >= 0; --j) {
@@ -72,7 +89,10 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
                         secondOrder && j > 0 ? &dx : nullptr);
         if (j == 0) break; // theta_{s0} is detached: nothing flows further back
         // a_j = grad_j (loss term f(theta_j)) + a_{j+1} (theta_{j+1} = theta_j + u_j) [+ H_j dL/dgrad_j]
-        a += m_grads[size_t(j)];
+        if (m_metaLoss == MetaLoss::Sum)
+            a += m_grads[size_t(j)];
+        else
+            a += T(m_weights[size_t(j)]) * m_grads[size_t(j)];
         if (secondOrder) {
             preprocessDerivative<T>(arch, m_grads[size_t(j)], dxdg);
             dgrad = (dx.array() * dxdg.array()).colwise().sum().transpose();

@@ -24,6 +24,16 @@ struct Trajectory {
     void start(Problem<T>& problem, const LstmArch& arch);
 };
 
+// The meta-objective of an episode (paper: w_t = 1).
+//   Sum: L = sum_t f(theta_t).
+//   Log: L = sum_t log f(theta_t) -- scale-free: a halving of the loss counts the same early and late, so
+//        the late steps (small f) weigh 1/f times more than with Sum. For positive losses only.
+enum class MetaLoss { Sum, Log };
+std::string metaLossName(MetaLoss m);                   // "sum", "log"
+MetaLoss metaLossFromName(const std::string& name);     // throws l2l::Error naming the valid ones
+// dL/df at one step: 1 for Sum, 1/f for Log (f floored at 1e-12).
+double metaLossWeight(MetaLoss m, double f);
+
 template <typename T>
 class Unroller {
 public:
@@ -40,6 +50,8 @@ public:
     // stops at once (a stop request must not wait for a whole window, ~0.2 s on MNIST); `traj` is then
     // part-way through the window and dphi is not written, so the caller must discard both.
     void setCancel(const std::atomic<bool>* cancel) { m_cancel = cancel; }
+    // The objective whose gradient window() computes (default Sum; the returned value stays sum f).
+    void setMetaLoss(MetaLoss m) { m_metaLoss = m; }
     // True if the last window() was stopped by the flag.
     bool cancelled() const { return m_cancelled; }
 
@@ -47,11 +59,13 @@ private:
     bool stopRequested() { return m_cancelled = m_cancel && m_cancel->load(); }
     const std::atomic<bool>* m_cancel = nullptr;
     bool m_cancelled = false;
+    MetaLoss m_metaLoss = MetaLoss::Sum;
     const LstmNet<T>* m_net;
     LstmRunner<T> m_runner;
     LstmBackward<T> m_backward;
     std::vector<LstmStepCache<T>> m_cache;
-    std::vector<Vec<T>> m_grads, m_thetas; // grad_{s0..s0+K}; theta_{s0..s0+K} (second order only)
+    std::vector<Vec<T>> m_grads, m_thetas;
+    std::vector<double> m_weights; // dL/df of each step of the window // grad_{s0..s0+K}; theta_{s0..s0+K} (second order only)
 };
 
 } // namespace l2l

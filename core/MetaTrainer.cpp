@@ -93,6 +93,7 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted)
     traj.start(*problem, c.arch);
     Unroller<float> unroller(&m_state.net, c.threads);
     unroller.setCancel(cancel);
+    unroller.setMetaLoss(c.metaLoss);
     Vec<float> dphi;
     double sum = 0;
     *aborted = false;
@@ -219,6 +220,7 @@ OptimizerFile MetaTrainer::bestOptimizer(const std::string& command) const
     p.unroll = c.unroll;
     p.learningRate = c.learningRate;
     p.secondDerivatives = c.secondDerivatives;
+    p.metaLoss = metaLossName(c.metaLoss);
     p.command = command;
     const std::time_t now = std::time(nullptr);
     char buf[32];
@@ -262,7 +264,7 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
                     {"learning_rate", c.learningRate}, {"validate_every", c.validateEvery},
                     {"validation_runs", c.validationRuns}, {"validate_on_final_loss", c.validateOnFinalLoss},
                     {"second_derivatives", c.secondDerivatives}, {"groups", paramGroupsName(c.groups)},
-                    {"seed", c.seed}, {"threads", c.threads}}},
+                    {"meta_loss", metaLossName(c.metaLoss)}, {"seed", c.seed}, {"threads", c.threads}}},
         {"current", nlohmann::json::parse(optimizerToJson(current))},
         {"best_weights", vecJson(s.best.params)},
         {"adam_m", vecJson(s.adamM)},
@@ -305,6 +307,7 @@ MetaTrainState loadCheckpoint(const std::string& path)
         s.net = optimizerFromJson(doc.at("current").dump(), path + " (current weights)").net;
         s.config.arch = s.net.arch;
         s.config.groups = paramGroupsFromName(c.value("groups", "shared"));
+        s.config.metaLoss = metaLossFromName(c.value("meta_loss", "sum"));
         const Index n = s.net.params.size();
         s.best = {s.net.arch, vecFrom(doc.at("best_weights"), n, where + ": best_weights"), s.net.nets};
         s.adamM = vecFrom(doc.at("adam_m"), n, where + ": adam_m");

@@ -33,6 +33,7 @@ struct MetaTrainConfig {
     int validationRuns = 10;           // held-out instances, in [1, 1000]
     bool validateOnFinalLoss = false;  // select by the loss at the last step instead of the horizon mean
     bool secondDerivatives = false;    // follow d grad / d phi through Hessian-vector products
+    MetaLoss metaLoss = MetaLoss::Sum; // the paper's sum of losses, or the sum of their logs
     std::uint64_t seed = 1;            // initial phi, training and validation instances
     int threads = 0;                   // 0 = all cores; results do not depend on it
     void validate() const;             // throws l2l::Error naming the field and range

@@ -100,6 +100,7 @@ std::string optimizerToJson(const OptimizerFile& file)
           {"unroll", p.unroll},
           {"learning_rate", p.learningRate},
           {"second_derivatives", p.secondDerivatives},
+          {"meta_loss", p.metaLoss},
           {"command", p.command},
           {"created", p.created},
           {"tool", p.tool}}}};
@@ -169,6 +170,7 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
             pr.unroll = p.value("unroll", 0);
             pr.learningRate = p.value("learning_rate", 0.0);
             pr.secondDerivatives = p.value("second_derivatives", false);
+            pr.metaLoss = p.value("meta_loss", "sum");
             pr.command = p.value("command", "");
             pr.created = p.value("created", "");
             pr.tool = p.value("tool", "");

@@ -31,6 +31,7 @@ struct Provenance {
     int epochs = 0, bestEpoch = -1, horizon = 0, unroll = 0;
     double validationLoss = 0, learningRate = 0;
     bool secondDerivatives = false;
+    std::string metaLoss = "sum"; // the meta-objective: "sum" (the paper's) or "log"
     std::string command, created, tool = "l2l 0.1.0";
 };
 

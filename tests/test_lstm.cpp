@@ -88,6 +88,8 @@ private slots:
     void firstOrderMetaGradient();
     void secondOrderMetaGradient_data();
     void secondOrderMetaGradient();
+    void logMetaLossGradient_data();
+    void logMetaLossGradient();
     void preprocessing();
 };
 
@@ -250,6 +252,61 @@ void TestLstm::secondOrderMetaGradient()
     QVERIFY(r.maxRel < 1e-5);
     QVERIFY(r.maxAbs < 1e-7);
     QVERIFY(differ > 1e-3); // the second-order terms are really there
+}
+
+void TestLstm::logMetaLossGradient_data()
+{
+    QTest::addColumn<QString>("problem");
+    QTest::addColumn<bool>("secondOrder");
+    QTest::addColumn<int>("entries");
+    QTest::newRow("mnist mlp, first order (frozen-gradient surrogate), 200 entries") << "mnist:hidden=5,batch=16" << false << 200;
+    QTest::newRow("quadratic, first order, 1500 entries") << "quadratic" << false << 1500;
+    QTest::newRow("quadratic, second order (true loss), 1500 entries") << "quadratic" << true << 1500;
+}
+
+void TestLstm::logMetaLossGradient()
+{
+    // The log meta-loss L = sum_j log f(theta_{s0+j}): finite differences of that sum (of the surrogate
+    // with frozen gradient inputs at first order, of the true loss at second order).
+    QFETCH(QString, problem);
+    QFETCH(bool, secondOrder);
+    QFETCH(int, entries);
+    auto cls = makeProblemClass<double>(problem.toStdString());
+    auto prob = cls->sample(5);
+    const LstmNet<double> net = randomNet(arch(Preprocess::LogSign, 2, 20, 0.1), 8);
+    const Trajectory<double> start = warmTrajectory(net, *prob, 3);
+    const int K = 5;
+    Trajectory<double> traj = start;
+    Unroller<double> unroller(&net, 2);
+    unroller.setMetaLoss(MetaLoss::Log);
+    Vec<double> dphi, dphiSum;
+    std::vector<Vec<double>> inputs;
+    std::vector<double> losses;
+    unroller.window(*prob, traj, K, secondOrder, &dphi, nullptr, &inputs, &losses);
+    for (double f : losses) QVERIFY(f > 0);
+    auto logLoss = [&](const Vec<double>& phi) {
+        LstmNet<double> p{net.arch, phi};
+        Trajectory<double> t = start;
+        Unroller<double> u(&p, 1);
+        std::vector<double> fs;
+        u.window(*prob, t, K, false, nullptr, secondOrder ? nullptr : &inputs, nullptr, &fs);
+        double sum = 0;
+        for (double f : fs) sum += std::log(f);
+        return sum;
+    };
+    const MetaCheck r = compare(dphi, logLoss, net.params, entries, 1e-6);
+    // Not the sum's gradient: the weights 1/f are really applied.
+    Trajectory<double> again = start;
+    Unroller<double> plain(&net, 1);
+    plain.window(*prob, again, K, secondOrder, &dphiSum);
+    const double differ = (dphi - dphiSum).norm() / dphi.norm();
+    qInfo("%s: log meta-loss gradient vs FD over %d entries: max rel err %.3g, max abs err %.3g; differs from the "
+          "sum's by %.3g", qPrintable(problem), r.checked, r.maxRel, r.maxAbs, differ);
+    QVERIFY(r.maxRel < 1e-5);
+    QVERIFY(r.maxAbs < 1e-7);
+    QVERIFY(differ > 1e-2);
+    QVERIFY(metaLossFromName("log") == MetaLoss::Log && metaLossName(MetaLoss::Sum) == "sum");
+    QVERIFY_THROWS_EXCEPTION(Error, metaLossFromName("mean"));
 }
 
 void TestLstm::preprocessing()

@@ -298,20 +298,23 @@ private slots:
 
     void singleNetFilesUnchanged()
     {
-        // Every bundled (version-1) optimizer loads as one net; a one-net optimizer is still written as
-        // version 1 with a flat "weights" array.
+        // Every bundled optimizer loads; a one-net optimizer is still written as version 1 with a flat
+        // "weights" array, a several-net one (the conv net's, one per parameter group) as version 2.
         const QDir dir(QString::fromStdString(resourceDir()) + "/optimizers");
         const QStringList files = dir.entryList({"*.json"});
-        QVERIFY(files.size() >= 4);
+        QVERIFY(files.size() >= 5);
+        int multi = 0;
         for (const QString& name : files) {
             const OptimizerFile f = loadOptimizer(dir.filePath(name).toStdString());
-            QCOMPARE(f.net.nets, 1);
-            QCOMPARE(f.net.params.size(), f.net.arch.paramCount());
+            QCOMPARE(f.net.params.size(), Index(f.net.nets) * f.net.arch.paramCount());
             const auto doc = nlohmann::json::parse(optimizerToJson(f));
-            QCOMPARE(doc["version"].get<int>(), 1);
-            QVERIFY(doc.contains("weights") && !doc.contains("nets"));
+            QCOMPARE(doc["version"].get<int>(), f.net.nets == 1 ? 1 : 2);
+            QCOMPARE(doc.contains("weights"), f.net.nets == 1);
             QVERIFY(optimizerFromJson(doc.dump(), name.toStdString()).net.params == f.net.params);
+            if (f.net.nets > 1) ++multi;
         }
+        QCOMPARE(multi, 1); // convnet.json
+        QCOMPARE(loadOptimizer(dir.filePath("convnet.json").toStdString()).net.nets, 2);
     }
 
     void groupCountMismatch()

@@ -87,6 +87,7 @@ private slots:
     void comboHoldsCatalogue();
     void runDrawsCurvesAndTable();
     void compareRunsNeuralArt();
+    void compareRunsConvNetWithItsTwoLstms();
     void twoLearnedFilesGetTwoColours();
     void stopEndsLongRun();
     void unknownOptionShowsDialog();
@@ -213,6 +214,29 @@ void TestStudio::compareRunsNeuralArt()
     for (const auto& o : r.optimizers) {
         QCOMPARE(int(o.stats.mean.size()), 7);
         QVERIFY2(o.stats.mean.back() < o.stats.mean.front(), o.displayName().c_str());
+    }
+}
+
+void TestStudio::compareRunsConvNetWithItsTwoLstms()
+{
+    // The conv net is a Compare problem too; its bundled LSTM holds one net per parameter group and runs
+    // on a smaller net of the family (the groups are the same: kernels / the rest).
+    auto* combo = child<QComboBox>(m_window.get(), "problemCombo");
+    combo->setCurrentIndex(combo->findData(QString("convnet")));
+    QVERIFY(child<QCheckBox>(m_window.get(), "use_lstm")->isChecked());
+    QVERIFY(child<QLineEdit>(m_window.get(), "rate_lstm")->placeholderText().contains("convnet.json"));
+    child<QLineEdit>(m_window.get(), "optionsEdit")->setText("batch=16,channels=4,fc_units=8,classes=0+1");
+    setSmallRun(2, 8);
+    for (const char* name : {"sgd", "nag", "rmsprop"}) child<QCheckBox>(m_window.get(), QString("use_") + name)->setChecked(false);
+    setText(m_window.get(), "rate_adam", "0.01");
+    runAndWait();
+    QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
+    const EvalResult r = m_window->compareView()->result();
+    QCOMPARE(int(r.optimizers.size()), 2);
+    QVERIFY(r.hasTestSplit);
+    for (const auto& o : r.optimizers) {
+        QVERIFY2(o.stats.mean.back() < o.stats.mean.front(), o.displayName().c_str());
+        QVERIFY(o.testAccuracyMean && *o.testAccuracyMean > 0.5); // two classes
     }
 }
 

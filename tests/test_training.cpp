@@ -59,6 +59,25 @@ private slots:
         QVERIFY(after < 0.5 * before);
         QCOMPARE(t.validate(t.state().best), after); // the kept optimizer is the best validated one
     }
+    void logMetaLossTrainsAndIsRecorded()
+    {
+        // The log meta-objective learns too, gives other weights than the sum, and is kept in the
+        // checkpoint and the optimizer file.
+        MetaTrainConfig c = quadConfig(200);
+        c.metaLoss = MetaLoss::Log;
+        MetaTrainer t(c);
+        const double before = t.validate(t.state().net);
+        t.run({}, nullptr);
+        qInfo("log meta-loss: validation (mean f) untrained %.4g, after 200 epochs %.4g", before, t.state().bestValidation);
+        QVERIFY(t.state().bestValidation < 0.5 * before);
+        MetaTrainer sum(quadConfig(200));
+        sum.run({}, nullptr);
+        QVERIFY(!(sum.state().net.params == t.state().net.params));
+        saveCheckpoint(path("log.ck.json").toStdString(), t.state());
+        QVERIFY(loadCheckpoint(path("log.ck.json").toStdString()).config.metaLoss == MetaLoss::Log);
+        saveOptimizer(path("log.json").toStdString(), t.bestOptimizer("l2l train --meta-loss log"));
+        QCOMPARE(QString::fromStdString(loadOptimizer(path("log.json").toStdString()).provenance.metaLoss), QString("log"));
+    }
     void stopAndResumeGivesTheSameWeights()
     {
         MetaTrainer straight(quadConfig(120));
@@ -235,12 +254,14 @@ private slots:
     void bundledOptimizersLoad()
     {
         // `lstm` resolves to resources/optimizers/<family>.json and those files are valid.
-        for (const char* problem : {"quadratic", "mnist"}) {
+        for (const char* problem : {"quadratic", "mnist", "convnet", "neural-art"}) {
             const std::string p = bundledOptimizerPath(problem);
             const OptimizerFile f = loadOptimizer(p);
             QVERIFY(f.provenance.command.rfind("l2l train", 0) == 0);
             QVERIFY(f.provenance.epochs > 0);
         }
+        // The conv net's: one LSTM per parameter group, for every class subset of the family.
+        QCOMPARE(loadOptimizer(bundledOptimizerPath("convnet:classes=0+1")).net.nets, 2);
         QCOMPARE(QString::fromStdString(bundledOptimizerPath("fashion-mnist:hidden=40")),
                  QString::fromStdString(bundledOptimizerPath("mnist")));
     }
