@@ -70,6 +70,11 @@ void addTrainCommand(CLI::App& app)
                     "(convnet: conv kernels / the rest, as in the paper's CIFAR experiment)")
         ->check(CLI::IsMember({"shared", "per-block"}))
         ->capture_default_str();
+    cmd->add_option("--meta-loss", o->metaLoss,
+                    "meta-objective over the horizon: sum (the paper's sum of losses) or log (sum of log losses: "
+                    "late, small losses weigh more)")
+        ->check(CLI::IsMember({"sum", "log"}))
+        ->capture_default_str();
     cmd->add_option("--validate-every", c.validateEvery, "epochs between validations")->capture_default_str();
     cmd->add_option("--validation-runs", c.validationRuns, "held-out instances for validation")->capture_default_str();
     cmd->add_flag("--validate-final", c.validateOnFinalLoss,
@@ -87,6 +92,7 @@ void addTrainCommand(CLI::App& app)
     cmd->callback([o, cmd] {
         o->config.arch.preprocess = preprocessFromName(o->preprocess);
         o->config.groups = paramGroupsFromName(o->groups);
+        o->config.metaLoss = metaLossFromName(o->metaLoss);
         std::unique_ptr<MetaTrainer> trainer;
         if (!o->resume.empty()) {
             MetaTrainState s = loadCheckpoint(o->resume);
@@ -106,7 +112,8 @@ void addTrainCommand(CLI::App& app)
                       << cfg.arch.layers << "x" << cfg.arch.hidden << " LSTM" << (nets > 1 ? "s" : "") << " ("
                       << nets * cfg.arch.paramCount() << " weights) on " << cfg.problem << ": epochs "
                       << trainer->state().epoch << " -> " << cfg.epochs << ", horizon " << cfg.horizon << ", unroll "
-                      << cfg.unroll << (cfg.secondDerivatives ? ", second derivatives" : "") << "\n";
+                      << cfg.unroll << (cfg.secondDerivatives ? ", second derivatives" : "")
+                      << (cfg.metaLoss != MetaLoss::Sum ? ", meta-loss " + metaLossName(cfg.metaLoss) : std::string()) << "\n";
         int lastBest = trainer->state().bestEpoch;
         trainer->run(
             [&](const MetaProgress& p) {

@@ -36,6 +36,7 @@ std::string trainCommand(const MetaTrainConfig& c)
     if (c.validateOnFinalLoss) s << " --validate-final";
     if (c.secondDerivatives) s << " --second-derivatives";
     if (c.groups != d.groups) s << " --groups " << paramGroupsName(c.groups);
+    if (c.metaLoss != d.metaLoss) s << " --meta-loss " << metaLossName(c.metaLoss);
     s << "  (l2l-studio)";
     return s.str();
 }
