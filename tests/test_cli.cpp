@@ -315,6 +315,7 @@ private slots:
                                              << "has no Hessian-vector product";
         QTest::newRow("missing out") << QStringList{"train"} << "--out is required";
         QTest::newRow("groups") << QStringList{"train", "--out", out, "--groups", "conv"} << "--groups: conv not in {shared,per-block}";
+        QTest::newRow("meta-loss") << QStringList{"train", "--out", out, "--meta-loss", "mean"} << "--meta-loss: mean not in {sum,log}";
         QTest::newRow("bad resume") << QStringList{"train", "--out", out, "--resume", "/no/such/checkpoint.json"} << "/no/such/checkpoint.json";
         QTest::newRow("eval bad optimizer file") << QStringList{"eval", "--optimizers", "lstm:/no/such.json"} << "optimizer file '/no/such.json' does not exist";
     }
