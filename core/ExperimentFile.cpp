@@ -27,6 +27,7 @@ nlohmann::json metaTrainJson(const MetaTrainConfig& c)
             {"validate_on_final_loss", c.validateOnFinalLoss},
             {"second_derivatives", c.secondDerivatives},
             {"groups", paramGroupsName(c.groups)},
+            {"meta_loss", metaLossName(c.metaLoss)},
             {"seed", c.seed},
             {"layers", c.arch.layers},
             {"hidden", c.arch.hidden},
@@ -48,6 +49,7 @@ MetaTrainConfig metaTrainFrom(const nlohmann::json& j, MetaTrainConfig c)
     c.validateOnFinalLoss = j.value("validate_on_final_loss", c.validateOnFinalLoss);
     c.secondDerivatives = j.value("second_derivatives", c.secondDerivatives);
     if (j.contains("groups")) c.groups = paramGroupsFromName(j["groups"].get<std::string>());
+    if (j.contains("meta_loss")) c.metaLoss = metaLossFromName(j["meta_loss"].get<std::string>());
     c.seed = j.value("seed", c.seed);
     c.arch.layers = j.value("layers", c.arch.layers);
     c.arch.hidden = j.value("hidden", c.arch.hidden);
@@ -93,6 +95,7 @@ EvalConfig Experiment::evalConfig() const
     c.runs = runs;
     c.steps = steps;
     c.seed = seed;
+    c.testEvery = testEvery;
     return c;
 }
 
@@ -107,6 +110,8 @@ void Experiment::validate() const
     }
     if (runs < 1 || runs > 10000) throw Error("experiment: runs must be in [1, 10000], got " + std::to_string(runs));
     if (steps < 1 || steps > 100000) throw Error("experiment: steps must be in [1, 100000], got " + std::to_string(steps));
+    if (testEvery < 0 || testEvery > 100000)
+        throw Error("experiment: test_every must be in [0, 100000] (0 = the test split only at the end), got " + std::to_string(testEvery));
     if (!function2dKind(Spec::parse(trajectoryFunction).name))
         throw Error("experiment: trajectory function '" + trajectoryFunction + "' is not a 2-d function");
     for (double v : trajectoryStart)
@@ -135,6 +140,7 @@ std::string experimentToJson(const Experiment& e)
                                 {"runs", e.runs},
                                 {"steps", e.steps},
                                 {"seed", e.seed},
+                                {"test_every", e.testEvery},
                                 {"trajectories", {{"function", e.trajectoryFunction}, {"start", e.trajectoryStart}}},
                                 {"meta_train", metaTrainJson(e.metaTrain)},
                                 {"view", e.view}};
@@ -167,6 +173,7 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
         e.runs = doc.at("runs").get<int>();
         e.steps = doc.at("steps").get<int>();
         e.seed = doc.at("seed").get<std::uint64_t>();
+        e.testEvery = doc.value("test_every", 0);
         if (doc.contains("trajectories")) {
             e.trajectoryFunction = doc["trajectories"].value("function", e.trajectoryFunction);
             e.trajectoryStart = doc["trajectories"].value("start", e.trajectoryStart);

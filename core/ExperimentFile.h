@@ -36,6 +36,7 @@ struct Experiment {
     std::vector<OptimizerChoice> optimizers = defaultChoices();
     int runs = 20, steps = 100;
     std::uint64_t seed = 1;
+    int testEvery = 0; // test-split curves every N steps (0 = the test split only at the end)
     std::string trajectoryFunction = "rosenbrock"; // the 2-d function of the Trajectories view
     std::array<double, 2> trajectoryStart{-1.2, 1.0};
     MetaTrainConfig metaTrain;

@@ -36,6 +36,7 @@ Experiment sample()
     e.runs = 7;
     e.steps = 150;
     e.seed = 123456789012ULL;
+    e.testEvery = 25;
     e.trajectoryFunction = "himmelblau:x0=1";
     e.trajectoryStart = {-2.5, 3.25};
     e.metaTrain.epochs = 77;
@@ -44,6 +45,7 @@ Experiment sample()
     e.metaTrain.arch.hidden = 12;
     e.metaTrain.secondDerivatives = true;
     e.metaTrain.groups = ParamGroups::PerBlock;
+    e.metaTrain.metaLoss = MetaLoss::Log;
     e.view = "trajectories";
     return e;
 }
@@ -67,6 +69,9 @@ void TestExperimentFile::roundTripKeepsEverything()
     QCOMPARE(back.runs, 7);
     QCOMPARE(back.steps, 150);
     QCOMPARE(back.seed, e.seed);
+    QCOMPARE(back.testEvery, 25);
+    QVERIFY(back.metaTrain.metaLoss == MetaLoss::Log);
+    QCOMPARE(back.evalConfig().testEvery, 25);
     QCOMPARE(back.trajectoryFunction, e.trajectoryFunction);
     QCOMPARE(back.trajectoryStart[0], -2.5);
     QCOMPARE(back.trajectoryStart[1], 3.25);
@@ -113,6 +118,8 @@ void TestExperimentFile::badFilesAreRejected_data()
     QTest::newRow("start NaN") << QString(good).replace("-2.5", "NaN") << "not valid JSON";
     QTest::newRow("unroll > horizon") << QString(good).replace("\"unroll\": 10", "\"unroll\": 1000") << "unroll";
     QTest::newRow("groups") << QString(good).replace("\"per-block\"", "\"conv\"") << "unknown parameter grouping 'conv'";
+    QTest::newRow("test_every") << QString(good).replace("\"test_every\": 25", "\"test_every\": -1") << "test_every must be in [0, 100000]";
+    QTest::newRow("meta_loss") << QString(good).replace("\"log\"", "\"mean\"") << "unknown meta-loss 'mean'";
     QTest::newRow("missing steps") << QString(good).replace("\"steps\": 150,", "") << "steps";
 }
 

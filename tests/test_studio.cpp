@@ -238,6 +238,24 @@ void TestStudio::compareRunsConvNetWithItsTwoLstms()
         QVERIFY2(o.stats.mean.back() < o.stats.mean.front(), o.displayName().c_str());
         QVERIFY(o.testAccuracyMean && *o.testAccuracyMean > 0.5); // two classes
     }
+    // Test-split curves: taken every 4 steps, drawn instead of the training loss on request.
+    auto* plot = child<QCustomPlot>(m_window.get(), "lossPlot");
+    auto* toggle = child<QCheckBox>(m_window.get(), "showTestCurves");
+    QVERIFY(r.testSteps.empty() && !toggle->isEnabled());
+    child<QSpinBox>(m_window.get(), "testEverySpin")->setValue(4);
+    runAndWait();
+    const EvalResult t = m_window->compareView()->result();
+    QCOMPARE(t.testSteps, (std::vector<int>{0, 4, 8}));
+    QVERIFY(toggle->isEnabled());
+    toggle->setChecked(true);
+    QCOMPARE(plot->graphCount(), 2); // one test curve per optimizer, no bands
+    for (int g = 0; g < 2; ++g) QCOMPARE(plot->graph(g)->data()->size(), 3);
+    QVERIFY(plot->yAxis->label().contains("test-split loss"));
+    QVERIFY2(m_window->compareView()->readoutAt(5).startsWith("step 4, test split"), qPrintable(m_window->compareView()->readoutAt(5)));
+    toggle->setChecked(false);
+    QCOMPARE(plot->graphCount(), 3 * 2);
+    QCOMPARE(m_window->experiment().testEvery, 4); // saved with the experiment
+    child<QSpinBox>(m_window.get(), "testEverySpin")->setValue(0);
 }
 
 void TestStudio::twoLearnedFilesGetTwoColours()

@@ -5,6 +5,7 @@
 
 #include <qcustomplot.h>
 
+#include <QCheckBox>
 #include <QHeaderView>
 #include <QTextStream>
 #include <QToolTip>
@@ -69,8 +70,23 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setAlternatingRowColors(true);
 
+    m_testToggle = new QCheckBox(tr("Test split"));
+    m_testToggle->setObjectName(QStringLiteral("showTestCurves"));
+    m_testToggle->setToolTip(tr("Show the loss on the held-out test split, measured every N steps (set 'Test split "
+                                "every' in the panel; MNIST and the conv net have a test split)"));
+    m_testToggle->setEnabled(false);
+    connect(m_testToggle, &QCheckBox::toggled, this, [this] {
+        m_userView = false;
+        redraw();
+    });
+    auto* top = new QWidget;
+    auto* topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    topLayout->setSpacing(2);
+    topLayout->addWidget(m_testToggle);
+    topLayout->addWidget(m_plot, 1);
     auto* splitter = new QSplitter(Qt::Vertical);
-    splitter->addWidget(m_plot);
+    splitter->addWidget(top);
     splitter->addWidget(m_table);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 0);
@@ -90,7 +106,8 @@ void CompareView::showResult(const EvalResult& r)
     m_steps = r.config.steps;
     m_result = r;
     for (auto& o : m_result.optimizers) o.curves.loss.clear(); // the statistics are all the read-out needs
-    plotEvalResult(m_plot, r, r.optimizers.empty() ? QString() : defaultPlotTitle(r));
+    m_testToggle->setEnabled(!r.testSteps.empty());
+    redraw();
     if (m_userView) { // keep what the user is looking at
         m_plot->xAxis->setRange(x);
         m_plot->yAxis->setRange(y);
@@ -98,8 +115,33 @@ void CompareView::showResult(const EvalResult& r)
     fillTable(r);
 }
 
+void CompareView::redraw()
+{
+    const QString title = m_result.optimizers.empty() ? QString() : defaultPlotTitle(m_result);
+    if (showsTestCurves())
+        plotTestCurves(m_plot, m_result, title + tr("  (test split)"));
+    else
+        plotEvalResult(m_plot, m_result, title);
+}
+
+void CompareView::setShowTestCurves(bool on) { m_testToggle->setChecked(on); }
+
+bool CompareView::showsTestCurves() const { return m_testToggle->isChecked() && !m_result.testSteps.empty(); }
+
 QString CompareView::readoutAt(int step) const
 {
+    if (showsTestCurves()) { // the nearest measured step
+        const auto& at = m_result.testSteps;
+        size_t k = 0;
+        for (size_t i = 1; i < at.size(); ++i)
+            if (std::abs(at[i] - step) < std::abs(at[k] - step)) k = i;
+        QStringList lines{tr("step %1, test split").arg(at[k])};
+        for (const auto& o : m_result.optimizers)
+            if (k < o.testLossCurve.size())
+                lines << tr("%1: %2 (accuracy %3 %)").arg(QString::fromStdString(o.displayName()), number(o.testLossCurve[k]),
+                                                         QString::number(100.0 * o.testAccuracyCurve[k], 'f', 1));
+        return lines.join(QLatin1Char('\n'));
+    }
     QStringList lines{tr("step %1").arg(step)};
     for (const auto& o : m_result.optimizers) {
         if (step < 0 || step >= int(o.stats.mean.size())) continue;

@@ -6,6 +6,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QCPItemStraightLine;
 class QCustomPlot;
 class QTableWidget;
@@ -29,14 +30,20 @@ public:
     const EvalResult& result() const { return m_result; }
 
     QCustomPlot* plot() const { return m_plot; }
+    // Draw the test-split curves (EvalResult::testSteps) instead of the training loss; the toggle above
+    // the plot is enabled only when the result has them.
+    void setShowTestCurves(bool on);
+    bool showsTestCurves() const;
     QTableWidget* table() const { return m_table; }
 
 private:
     void fillTable(const EvalResult& r);
+    void redraw();
     void showReadout(QMouseEvent* event);
 
     QCustomPlot* m_plot;
     QTableWidget* m_table;
+    QCheckBox* m_testToggle;
     EvalResult m_result;     // what is drawn (statistics only)
     QCPItemStraightLine* m_cursor = nullptr;
     int m_steps = 100;       // x extent of what is drawn, for resetView()

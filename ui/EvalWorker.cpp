@@ -60,6 +60,7 @@ EvalResult EvalWorker::withoutRunCurves(const EvalResult& r)
     out.config = r.config;
     out.canonicalProblem = r.canonicalProblem;
     out.hasTestSplit = r.hasTestSplit;
+    out.testSteps = r.testSteps;
     out.completedSteps = r.completedSteps;
     out.cancelled = r.cancelled;
     for (const auto& opt : r.optimizers) {
@@ -77,6 +78,8 @@ EvalResult EvalWorker::withoutRunCurves(const EvalResult& r)
         o.divergedRuns = opt.divergedRuns;
         o.testLossMean = opt.testLossMean;
         o.testAccuracyMean = opt.testAccuracyMean;
+        o.testLossCurve = opt.testLossCurve;
+        o.testAccuracyCurve = opt.testAccuracyCurve;
         out.optimizers.push_back(std::move(o));
     }
     return out;

@@ -330,6 +330,7 @@ Experiment ExperimentPanel::experiment(Experiment e) const
     e.runs = m_runs->value();
     e.steps = m_steps->value();
     e.seed = std::uint64_t(m_seed->value());
+    e.testEvery = m_testEvery->value();
     return e;
 }
 
@@ -362,6 +363,7 @@ void ExperimentPanel::setExperiment(const Experiment& e)
     m_runs->setValue(e.runs);
     m_steps->setValue(e.steps);
     m_seed->setValue(int(e.seed));
+    m_testEvery->setValue(e.testEvery);
 }
 
 QString ExperimentPanel::optimizerSpec(const OptimizerRow& row) const
@@ -388,11 +390,16 @@ QWidget* ExperimentPanel::createRunBox()
     m_runs = spinBox(QStringLiteral("runsSpin"), 1, 10000, 20, tr("Problem instances, the same for every optimizer"));
     m_steps = spinBox(QStringLiteral("stepsSpin"), 1, 100000, 100, tr("Optimization steps per run"));
     m_seed = spinBox(QStringLiteral("seedSpin"), 0, INT_MAX, 1, tr("Evaluation seed: the same seed gives the same numbers"));
-    for (QSpinBox* box : {m_runs, m_steps, m_seed})
+    m_testEvery = spinBox(QStringLiteral("testEverySpin"), 0, 100000, 0,
+                          tr("Problems with a test split (MNIST, conv net): also measure it every N steps, for "
+                             "test-loss curves (Compare: 'Test split'). 0: only at the end."));
+    m_testEvery->setSpecialValueText(tr("at the end"));
+    for (QSpinBox* box : {m_runs, m_steps, m_seed, m_testEvery})
         connect(box, &QSpinBox::valueChanged, this, &ExperimentPanel::experimentChanged);
     form->addRow(tr("Runs"), m_runs);
     form->addRow(tr("Steps"), m_steps);
     form->addRow(tr("Seed"), m_seed);
+    form->addRow(tr("Test split every"), m_testEvery);
     return box;
 }
 
@@ -408,6 +415,7 @@ EvalConfig ExperimentPanel::config() const
     c.runs = m_runs->value();
     c.steps = m_steps->value();
     c.seed = std::uint64_t(m_seed->value());
+    c.testEvery = m_testEvery->value();
     return c;
 }
 

@@ -81,7 +81,7 @@ private:
     QComboBox* m_lstmSource = nullptr;
     QToolButton* m_browse = nullptr;
     QString m_sessionPath, m_filePath;
-    QSpinBox *m_runs, *m_steps, *m_seed;
+    QSpinBox *m_runs, *m_steps, *m_seed, *m_testEvery;
     QPushButton *m_run, *m_stop;
     QLabel* m_status;
     QPlainTextEdit* m_log;
