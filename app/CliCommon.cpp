@@ -199,7 +199,7 @@ void savePlot(const EvalResult& r, const std::string& path)
     if (!r.testSteps.empty()) {
         const std::string test = ui::testPlotPath(QString::fromStdString(path)).toStdString();
         ui::saveTestPlot(r, QString::fromStdString(test));
-        std::cout << "wrote test-split curves to " << test << "\n";
+        std::cerr << "l2l: wrote test-split curves to " << test << "\n";
     }
 }
 

@@ -21,6 +21,7 @@ struct EvalOptions {
     std::string optimizers = "sgd,nag,rmsprop,adam";
     std::string csv, json, plot, cache, markdown, experiment;
     bool noCache = false, quiet = false;
+    bool testEveryGiven = false; // --test-every on the command line wins over an experiment file's
 };
 
 void addCommonOptions(CLI::App* cmd, EvalOptions& o)
@@ -142,18 +143,20 @@ void addEvalCommand(CLI::App& app)
     cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
     cmd->add_option("--markdown", o->markdown, "write the results table as Markdown to FILE (- for stdout)");
     cmd->add_flag("--no-test", [o](std::int64_t) { o->config.testMetrics = false; }, "skip the test-split metrics");
-    cmd->add_option("--test-every", o->config.testEvery,
+    auto* testEvery = cmd->add_option("--test-every", o->config.testEvery,
                     "also measure the test split every N steps (test-loss curves in --json, and FILE-test.png beside --plot)")
         ->capture_default_str();
     cmd->add_option("--experiment", o->experiment,
                     "take problem, optimizers, runs, steps and seed from an experiment file saved by the studio");
-    cmd->callback([o] {
+    cmd->callback([o, testEvery] {
+        o->testEveryGiven = testEvery->count() > 0;
         if (!o->experiment.empty()) { // the file wins over --problem/--optimizers/--runs/--steps/--seed
             const EvalConfig e = loadExperiment(o->experiment).evalConfig();
             o->config.problem = e.problem;
             o->config.runs = e.runs;
             o->config.steps = e.steps;
             o->config.seed = e.seed;
+            if (!o->testEveryGiven) o->config.testEvery = e.testEvery;
             o->optimizers = joinNames(e.optimizers, ",");
         }
         prepare(*o);
@@ -167,6 +170,9 @@ void addEvalCommand(CLI::App& app)
             std::cerr << "l2l: interrupted before any result\n";
             return;
         }
+        if (o->config.testEvery > 0 && r.testSteps.empty())
+            std::cerr << "l2l: note: --test-every ignored: "
+                      << (o->config.testMetrics ? r.canonicalProblem + " has no test split" : std::string("--no-test was given")) << "\n";
         if (o->json != "-" && o->csv != "-" && o->markdown != "-") printTable(r);
         if (!o->json.empty()) writeOutput(o->json, evalJson(r));
         if (!o->csv.empty()) writeOutput(o->csv, evalCsv(r));

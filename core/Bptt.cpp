@@ -13,7 +13,7 @@ MetaLoss metaLossFromName(const std::string& name)
     throw Error("unknown meta-loss '" + name + "' (valid: sum, log)");
 }
 
-double metaLossWeight(MetaLoss m, double f) { return m == MetaLoss::Log ? 1.0 / std::max(f, 1e-12) : 1.0; }
+double metaLossWeight(MetaLoss m, double f) { return m == MetaLoss::Log ? 1.0 / (std::max(f, 0.0) + 1e-8) : 1.0; }
 
 template <typename T>
 void Trajectory<T>::start(Problem<T>& problem, const LstmArch& arch)

@@ -26,12 +26,13 @@ struct Trajectory {
 
 // The meta-objective of an episode (paper: w_t = 1).
 //   Sum: L = sum_t f(theta_t).
-//   Log: L = sum_t log f(theta_t) -- scale-free: a halving of the loss counts the same early and late, so
-//        the late steps (small f) weigh 1/f times more than with Sum. For positive losses only.
+//   Log: L = sum_t log(f(theta_t) + 1e-8) -- scale-free: a halving of the loss counts the same early and
+//        late, so the late steps (small f) weigh 1/f times more than with Sum. For non-negative losses
+//        (cross-entropy, quadratics); the 1e-8 bounds the weight where f reaches 0.
 enum class MetaLoss { Sum, Log };
 std::string metaLossName(MetaLoss m);                   // "sum", "log"
 MetaLoss metaLossFromName(const std::string& name);     // throws l2l::Error naming the valid ones
-// dL/df at one step: 1 for Sum, 1/f for Log (f floored at 1e-12).
+// dL/df at one step: 1 for Sum, 1/(f + 1e-8) for Log (f < 0 is treated as 0).
 double metaLossWeight(MetaLoss m, double f);
 
 template <typename T>
@@ -64,8 +65,8 @@ private:
     LstmRunner<T> m_runner;
     LstmBackward<T> m_backward;
     std::vector<LstmStepCache<T>> m_cache;
-    std::vector<Vec<T>> m_grads, m_thetas;
-    std::vector<double> m_weights; // dL/df of each step of the window // grad_{s0..s0+K}; theta_{s0..s0+K} (second order only)
+    std::vector<Vec<T>> m_grads, m_thetas; // grad_{s0..s0+K}; theta_{s0..s0+K} (second order only)
+    std::vector<double> m_weights;          // dL/df at each step of the window
 };
 
 } // namespace l2l

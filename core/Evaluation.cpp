@@ -144,7 +144,8 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
             }
             c.loss[size_t(run)][size_t(step)] = f;
             if (const int k = testIndex(step); k >= 0)
-                if (const auto m = lane.problem->testMetrics(lane.theta)) c.testCurve[size_t(run)][size_t(k)] = *m;
+                if (const auto m = lane.problem->testMetrics(lane.theta); m && std::isfinite(m->loss))
+                    c.testCurve[size_t(run)][size_t(k)] = *m;
             if (step < steps) lane.rule->step(lane.theta, lane.grad);
         },
         [&](int step) {
@@ -167,9 +168,9 @@ std::vector<Curves> runLanes(const ProblemClass<float>& cls, const std::vector<R
             Curves& c = curves[size_t(index / runs)];
             const int run = index % runs;
             if (c.divergedAt[size_t(run)] >= 0) return;
-            if (!c.testCurve.empty()) // already measured at theta_steps as the curve's last point
-                c.test[size_t(run)] = c.testCurve[size_t(run)].back();
-            else
+            if (!c.testCurve.empty()) { // already measured at theta_steps as the curve's last point
+                if (std::isfinite(c.testCurve[size_t(run)].back().loss)) c.test[size_t(run)] = c.testCurve[size_t(run)].back();
+            } else
                 c.test[size_t(run)] = lanes[size_t(index)].problem->testMetrics(lanes[size_t(index)].theta);
         });
     }
@@ -207,7 +208,10 @@ namespace {
 // Statistics of `curves` up to step `completed` into r (the curves themselves are not copied).
 void summarize(OptimizerResult& r, const Curves& curves, int completed, const std::vector<int>& testSteps)
 {
-    // Test curves: the same population as the loss curves (the runs that never diverged).
+    // Test curves: the same population as the loss curves (the runs that never diverged; if every run
+    // diverged, the runs alive at each point).
+    bool anySurvivor = false;
+    for (int at : curves.divergedAt) anySurvivor = anySurvivor || at < 0;
     r.testLossCurve.assign(testSteps.size(), kNaN);
     r.testAccuracyCurve.assign(testSteps.size(), kNaN);
     for (size_t k = 0; k < testSteps.size() && !curves.testCurve.empty(); ++k) {
@@ -216,7 +220,7 @@ void summarize(OptimizerResult& r, const Curves& curves, int completed, const st
         int n = 0;
         for (size_t run = 0; run < curves.testCurve.size(); ++run) {
             const TestMetrics& m = curves.testCurve[run][k];
-            if (curves.divergedAt[run] >= 0 || !std::isfinite(m.loss)) continue;
+            if ((anySurvivor && curves.divergedAt[run] >= 0) || !std::isfinite(m.loss)) continue;
             loss += m.loss;
             acc += m.accuracy;
             ++n;

@@ -234,10 +234,22 @@ private slots:
         QVERIFY(QImage(png).width() >= 600);
         const QImage test(m_tmp.path() + "/tc-test.png");
         QVERIFY2(!test.isNull(), qPrintable(r.out));
-        QVERIFY(r.out.contains("tc-test.png"));
+        QVERIFY(r.err.contains("tc-test.png")); // stdout stays clean for --json -
         const Run bad = l2l({"eval", "--problem", "mnist", "--test-every", "-3", "--runs", "1", "--steps", "2", "-q"});
         QVERIFY(bad.code != 0);
         QVERIFY2(bad.err.contains("test-every"), qPrintable(bad.err));
+    }
+    void trainWithLogMetaLoss()
+    {
+        const QString out = m_tmp.path() + "/log.json";
+        const Run r = l2l({"train", "--problem", "quadratic", "--epochs", "20", "--validate-every", "10", "--meta-loss", "log",
+                           "--out", out, "-q"});
+        QCOMPARE(r.code, 0);
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject p = QJsonDocument::fromJson(f.readAll()).object()["provenance"].toObject();
+        QCOMPARE(p["meta_loss"].toString(), QString("log"));
+        QVERIFY(p["command"].toString().contains("--meta-loss log"));
     }
     void filesAndPlot()
     {

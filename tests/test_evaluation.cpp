@@ -256,6 +256,20 @@ private slots:
         QVERIFY2(adam[1] < adam[0] && adam[2] < adam[1] && adam[3] < adam[0] - 0.2, qPrintable(QString::number(adam[3])));
         // Same instances and theta_0: every optimizer has the same test loss at step 0.
         QCOMPARE(r.optimizers[0].testLossCurve[0], r.optimizers[1].testLossCurve[0]);
+        // Each point is the test split at theta_t of its step t: the point at step 5 equals the end metrics
+        // of the same runs stopped after 5 steps; threads do not change the curves.
+        auto five = c;
+        five.steps = 5;
+        five.testEvery = 0;
+        const auto r5 = evaluate(five);
+        for (size_t i = 0; i < 2; ++i) QCOMPARE(r.optimizers[i].testLossCurve[1], *r5.optimizers[i].testLossMean);
+        auto single = c;
+        single.threads = 1;
+        const auto r1 = evaluate(single);
+        for (size_t i = 0; i < 2; ++i) {
+            QVERIFY(r1.optimizers[i].testLossCurve == r.optimizers[i].testLossCurve);
+            QVERIFY(r1.optimizers[i].testAccuracyCurve == r.optimizers[i].testAccuracyCurve);
+        }
         // The curve does not change what is measured: the end metrics equal a run without it.
         c.testEvery = 0;
         const auto plain = evaluate(c);

@@ -19,6 +19,7 @@
 #include <qcustomplot.h>
 
 #include <QApplication>
+#include <QScopeGuard>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -242,7 +243,9 @@ void TestStudio::compareRunsConvNetWithItsTwoLstms()
     auto* plot = child<QCustomPlot>(m_window.get(), "lossPlot");
     auto* toggle = child<QCheckBox>(m_window.get(), "showTestCurves");
     QVERIFY(r.testSteps.empty() && !toggle->isEnabled());
-    child<QSpinBox>(m_window.get(), "testEverySpin")->setValue(4);
+    auto* every = child<QSpinBox>(m_window.get(), "testEverySpin");
+    const auto reset = qScopeGuard([every] { every->setValue(0); }); // also when a check fails
+    every->setValue(4);
     runAndWait();
     const EvalResult t = m_window->compareView()->result();
     QCOMPARE(t.testSteps, (std::vector<int>{0, 4, 8}));
@@ -255,7 +258,12 @@ void TestStudio::compareRunsConvNetWithItsTwoLstms()
     toggle->setChecked(false);
     QCOMPARE(plot->graphCount(), 3 * 2);
     QCOMPARE(m_window->experiment().testEvery, 4); // saved with the experiment
-    child<QSpinBox>(m_window.get(), "testEverySpin")->setValue(0);
+    // A run without test curves unticks the toggle and shows the training loss.
+    toggle->setChecked(true);
+    every->setValue(0);
+    runAndWait();
+    QVERIFY(!toggle->isEnabled() && !toggle->isChecked());
+    QCOMPARE(plot->graphCount(), 3 * 2);
 }
 
 void TestStudio::twoLearnedFilesGetTwoColours()

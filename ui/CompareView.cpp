@@ -107,6 +107,10 @@ void CompareView::showResult(const EvalResult& r)
     m_result = r;
     for (auto& o : m_result.optimizers) o.curves.loss.clear(); // the statistics are all the read-out needs
     m_testToggle->setEnabled(!r.testSteps.empty());
+    if (r.testSteps.empty() && m_testToggle->isChecked()) { // a run without test curves: back to the loss
+        const QSignalBlocker block(m_testToggle);
+        m_testToggle->setChecked(false);
+    }
     redraw();
     if (m_userView) { // keep what the user is looking at
         m_plot->xAxis->setRange(x);
@@ -131,15 +135,18 @@ bool CompareView::showsTestCurves() const { return m_testToggle->isChecked() && 
 QString CompareView::readoutAt(int step) const
 {
     if (showsTestCurves()) { // the nearest measured step
-        const auto& at = m_result.testSteps;
+        const auto& at = m_result.testSteps; // measured so far: at[k] <= completedSteps
         size_t k = 0;
-        for (size_t i = 1; i < at.size(); ++i)
+        for (size_t i = 1; i < at.size() && at[i] <= m_result.completedSteps; ++i)
             if (std::abs(at[i] - step) < std::abs(at[k] - step)) k = i;
         QStringList lines{tr("step %1, test split").arg(at[k])};
-        for (const auto& o : m_result.optimizers)
-            if (k < o.testLossCurve.size())
-                lines << tr("%1: %2 (accuracy %3 %)").arg(QString::fromStdString(o.displayName()), number(o.testLossCurve[k]),
-                                                         QString::number(100.0 * o.testAccuracyCurve[k], 'f', 1));
+        for (const auto& o : m_result.optimizers) {
+            if (k >= o.testLossCurve.size()) continue;
+            const double acc = o.testAccuracyCurve[k];
+            lines << tr("%1: %2 (accuracy %3)").arg(QString::fromStdString(o.displayName()), number(o.testLossCurve[k]),
+                                                   std::isfinite(acc) ? QString::number(100.0 * acc, 'f', 1) + QStringLiteral(" %")
+                                                                      : QStringLiteral("–"));
+        }
         return lines.join(QLatin1Char('\n'));
     }
     QStringList lines{tr("step %1").arg(step)};
