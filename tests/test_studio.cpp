@@ -255,6 +255,8 @@ void TestStudio::compareRunsConvNetWithItsTwoLstms()
     for (int g = 0; g < 2; ++g) QCOMPARE(plot->graph(g)->data()->size(), 3);
     QVERIFY(plot->yAxis->label().contains("test-split loss"));
     QVERIFY2(m_window->compareView()->readoutAt(5).startsWith("step 4, test split"), qPrintable(m_window->compareView()->readoutAt(5)));
+    plot->replot(); // the queued replot, before the grab
+    QVERIFY(m_window->grab().save(QDir::temp().filePath("l2l-test-studio-test-split.png"))); // to look at
     toggle->setChecked(false);
     QCOMPARE(plot->graphCount(), 3 * 2);
     QCOMPARE(m_window->experiment().testEvery, 4); // saved with the experiment
