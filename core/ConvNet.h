@@ -37,6 +37,7 @@ struct ConvNetShape {
     int flatFeatures() const { return channels * gridHeight(convLayers) * gridWidth(convLayers); } // F
     std::vector<ParamBlock> paramBlocks() const;
     Index paramCount() const;
+    bool operator==(const ConvNetShape&) const = default;
 };
 
 // Parameter groups of the convnet (the ParamBlock::group values).

@@ -63,8 +63,23 @@ std::string classListText(const std::vector<int>& list, int classes)
 template <typename T>
 ConvNetProblem<T>::ConvNetProblem(std::shared_ptr<const ClassSubset> data, const ConvNetShape& shape, int batch,
                                   std::uint64_t seed, double initStd)
-    : m_data(std::move(data)), m_net(shape), m_batch(batch), m_seed(seed), m_theta0(m_net.initialTheta(seed, initStd))
+    : m_data(std::move(data)), m_shape(shape), m_batch(batch), m_seed(seed), m_theta0(net().initialTheta(seed, initStd))
 {
+}
+
+template <typename T>
+ConvNet<T>& ConvNetProblem<T>::net() const
+{
+    thread_local std::vector<std::unique_ptr<ConvNet<T>>> nets; // freed when the thread ends
+    ConvNet<T>* found = nullptr;
+    for (auto& n : nets)
+        if (n->shape() == m_shape) found = n.get();
+    if (!found) {
+        nets.push_back(std::make_unique<ConvNet<T>>(m_shape));
+        found = nets.back().get();
+    }
+    found->setThreads(m_threads);
+    return *found;
 }
 
 template <typename T>
@@ -96,7 +111,7 @@ template <typename T>
 T ConvNetProblem<T>::valueAndGradient(const CVecRef<T>& theta, VecRef<T> grad, int step)
 {
     loadBatch(m_data->data->train, batchIndices(step));
-    return m_net.lossAndGradient(theta.data(), m_input, m_labels, grad.data(), nullptr);
+    return net().lossAndGradient(theta.data(), m_input, m_labels, grad.data(), nullptr);
 }
 
 template <typename T>
@@ -115,7 +130,7 @@ std::optional<TestMetrics> ConvNetProblem<T>::testMetrics(const CVecRef<T>& thet
         begin = end;
         loadBatch(m_data->data->test, idx);
         int correct = 0;
-        lossSum += double(m_net.lossAndGradient(theta.data(), m_input, m_labels, nullptr, &correct)) * double(idx.size());
+        lossSum += double(net().lossAndGradient(theta.data(), m_input, m_labels, nullptr, &correct)) * double(idx.size());
         hits += correct;
     }
     return TestMetrics{lossSum / double(n), double(hits) / double(n)};

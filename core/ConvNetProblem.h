@@ -33,11 +33,11 @@ class ConvNetProblem : public Problem<T> {
 public:
     ConvNetProblem(std::shared_ptr<const ClassSubset> data, const ConvNetShape& shape, int batch, std::uint64_t seed,
                    double initStd);
-    Index dim() const override { return m_net.shape().paramCount(); }
+    Index dim() const override { return m_shape.paramCount(); }
     T valueAndGradient(const CVecRef<T>& theta, VecRef<T> grad, int step) override;
     Vec<T> initialTheta() const override { return m_theta0; }
-    std::vector<ParamBlock> paramBlocks() const override { return m_net.shape().paramBlocks(); }
-    void setThreads(int threads) override { m_net.setThreads(threads); }
+    std::vector<ParamBlock> paramBlocks() const override { return m_shape.paramBlocks(); }
+    void setThreads(int threads) override { m_threads = threads; }
     // Over the test split (of the kept classes), in chunks of the batch size: batch norm keeps training-mode
     // statistics, so every chunk is normalised with its own.
     std::optional<TestMetrics> testMetrics(const CVecRef<T>& theta) override;
@@ -49,8 +49,14 @@ public:
     const std::vector<std::uint8_t>& batchLabels() const { return m_labels; }
 
 private:
+    // The net (its activations are ~100 MB at batch 128) belongs to the calling thread, not to the
+    // instance: an evaluation holds one instance per optimizer and run (60 or more), but a thread runs one
+    // of them at a time and lossAndGradient() keeps nothing between calls. One net per thread and shape.
+    ConvNet<T>& net() const;
+
     std::shared_ptr<const ClassSubset> m_data;
-    ConvNet<T> m_net;
+    ConvNetShape m_shape;
+    int m_threads = 1;
     int m_batch;
     std::uint64_t m_seed;
     Vec<T> m_theta0;

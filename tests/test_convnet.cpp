@@ -16,6 +16,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <thread>
+
 using namespace l2l;
 using l2l::test::checkGradient;
 using l2l::test::expectError;
@@ -407,6 +409,38 @@ private slots:
         const auto m1 = one->testMetrics(theta), m2 = two->testMetrics(theta);
         QVERIFY(m1->loss == m2->loss);
         QVERIFY(m1->accuracy == m2->accuracy);
+    }
+    void instancesShareOneNetPerThread()
+    {
+        // The net's activations belong to the calling thread, not to the instance: two instances driven
+        // in turn on one thread, with a test-split pass (other chunk sizes) in between, give exactly what
+        // each gives alone on a fresh thread.
+        ConvNetClass<float> cls(Spec::parse("convnet:batch=32,channels=4,classes=0+1"));
+        auto run = [&](Problem<float>& p, Vec<float>& theta, int step) {
+            Vec<float> g(theta.size());
+            const float f = p.valueAndGradient(theta, g, step);
+            theta -= 0.1f * g;
+            return f;
+        };
+        std::vector<float> alone;
+        std::thread fresh([&] {
+            for (std::uint64_t seed : {1, 2}) {
+                auto p = cls.sample(seed);
+                Vec<float> theta = p->initialTheta();
+                for (int step = 0; step < 3; ++step) alone.push_back(run(*p, theta, step));
+            }
+        });
+        fresh.join();
+        auto a = cls.sample(1), b = cls.sample(2);
+        Vec<float> ta = a->initialTheta(), tb = b->initialTheta();
+        std::vector<float> fa, fb;
+        for (int step = 0; step < 3; ++step) {
+            fa.push_back(run(*a, ta, step));
+            QVERIFY(b->testMetrics(tb).has_value());
+            fb.push_back(run(*b, tb, step));
+        }
+        fa.insert(fa.end(), fb.begin(), fb.end());
+        QCOMPARE(fa, alone);
     }
     void adamLowersTheLoss()
     {
