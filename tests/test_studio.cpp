@@ -185,6 +185,7 @@ void TestStudio::runDrawsCurvesAndTable()
     QVERIFY2(legend.contains("sgd (lr 0.01)"), qPrintable(legend.join(" | ")));
     QVERIFY2(legend.contains("lstm (quadratic.json)"), qPrintable(legend.join(" | ")));
     QCOMPARE(plot->yAxis->scaleType(), QCPAxis::stLogarithmic);
+    QVERIFY(child<QCheckBox>(m_window.get(), "showTestCurves")->isHidden()); // quadratics have no test split
 
     auto* table = child<QTableWidget>(m_window.get(), "summaryTable");
     QCOMPARE(table->rowCount(), optimizers);
@@ -242,7 +243,7 @@ void TestStudio::compareRunsConvNetWithItsTwoLstms()
     // Test-split curves: taken every 4 steps, drawn instead of the training loss on request.
     auto* plot = child<QCustomPlot>(m_window.get(), "lossPlot");
     auto* toggle = child<QCheckBox>(m_window.get(), "showTestCurves");
-    QVERIFY(r.testSteps.empty() && !toggle->isEnabled());
+    QVERIFY(r.testSteps.empty() && !toggle->isEnabled() && !toggle->isHidden()); // shown, no curves yet
     auto* every = child<QSpinBox>(m_window.get(), "testEverySpin");
     const auto reset = qScopeGuard([every] { every->setValue(0); }); // also when a check fails
     every->setValue(4);

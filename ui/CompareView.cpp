@@ -75,6 +75,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_testToggle->setToolTip(tr("Show the loss on the held-out test split, measured every N steps (set 'Test split "
                                 "every' in the panel; MNIST and the conv net have a test split)"));
     m_testToggle->setEnabled(false);
+    m_testToggle->setVisible(false); // until a result on a problem with a test split
     connect(m_testToggle, &QCheckBox::toggled, this, [this] {
         m_userView = false;
         redraw();
@@ -106,6 +107,7 @@ void CompareView::showResult(const EvalResult& r)
     m_steps = r.config.steps;
     m_result = r;
     for (auto& o : m_result.optimizers) o.curves.loss.clear(); // the statistics are all the read-out needs
+    m_testToggle->setVisible(r.hasTestSplit); // problems without a test split: no row for it
     m_testToggle->setEnabled(!r.testSteps.empty());
     if (r.testSteps.empty() && m_testToggle->isChecked()) { // a run without test curves: back to the loss
         const QSignalBlocker block(m_testToggle);
