@@ -92,13 +92,35 @@ std::vector<std::string> artContentSet(const std::string& which)
 
 // ---- the problem ------------------------------------------------------------------------------------
 
+namespace {
+// The feature network of one configuration, one per thread: its activations (tens of MB at 128x128)
+// belong to the calling thread, not to the instance, because an evaluation holds one instance per
+// optimizer and run while a thread evaluates one of them at a time, and nothing is kept between calls.
+struct FeatureKey {
+    int size = 0, depth = 0, channels = 0;
+    std::uint64_t seed = 0;
+    bool operator==(const FeatureKey&) const = default;
+};
+
+template <typename T>
+ConvFeatures<T>& threadFeatures(const FeatureKey& k)
+{
+    thread_local std::vector<std::pair<FeatureKey, std::unique_ptr<ConvFeatures<T>>>> nets; // freed with the thread
+    for (auto& [key, net] : nets)
+        if (key == k) return *net;
+    nets.emplace_back(k, std::make_unique<ConvFeatures<T>>(k.size, k.size, k.depth, k.channels, k.seed));
+    return *nets.back().second;
+}
+} // namespace
+
 template <typename T>
 struct NeuralArtProblem<T>::Impl {
     ArtOptions options;
     ArtImage content, style;
     std::uint64_t seed = 0;
     int n = 0; // pixels per channel
-    ConvFeatures<T> net;
+    FeatureKey key;
+    ConvFeatures<T>& net() const { return threadFeatures<T>(key); }
     std::vector<Mat<T>> styleGrams;    // S_l per layer
     Mat<T> contentFeatures;            // r_{content layer} of the content image
     std::vector<Mat<T>> gram, dgram;   // scratch per layer (C_l x C_l)
@@ -108,8 +130,9 @@ struct NeuralArtProblem<T>::Impl {
 
     Impl(const ArtOptions& o, ArtImage c, ArtImage s, std::uint64_t sd)
         : options(o), content(std::move(c)), style(std::move(s)), seed(sd), n(o.size * o.size),
-          net(o.size, o.size, o.depth, o.channels, o.netSeed), tvGrad(n, 3), scratchGrad(3 * n)
+          key{o.size, o.depth, o.channels, o.netSeed}, tvGrad(n, 3), scratchGrad(3 * n)
     {
+        ConvFeatures<T>& net = this->net();
         const Vec<T> styleTheta = Eigen::Map<const Eigen::VectorXf>(style.data.data(), 3 * n).template cast<T>();
         net.forward(styleTheta.data());
         for (int l = 0; l < net.depth(); ++l) {
@@ -127,6 +150,7 @@ struct NeuralArtProblem<T>::Impl {
     // f(theta) in its three weighted parts; the gradient of their sum into grad.
     ArtLoss evaluate(const T* theta, T* grad)
     {
+        ConvFeatures<T>& net = this->net();
         net.forward(theta);
         ArtLoss loss;
         const int depth = net.depth();

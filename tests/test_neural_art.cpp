@@ -12,6 +12,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <thread>
+
 using namespace l2l;
 using l2l::test::checkGradient;
 using l2l::test::expectError;
@@ -265,6 +267,38 @@ private slots:
                  canonical.c_str());
         // The canonical spec builds the same class.
         QCOMPARE(makeProblemClass<float>(canonical)->canonicalSpec(), canonical);
+    }
+    void instancesShareOneFeatureNetPerThread()
+    {
+        // The feature net's activations belong to the calling thread: two instances (different content,
+        // other net sizes in between) driven in turn give exactly what each gives alone on a fresh thread.
+        auto cls = makeProblemClass<float>("neural-art:size=24,content=train");
+        auto other = makeProblemClass<float>("neural-art:size=16,depth=2");
+        auto run = [](Problem<float>& p, Vec<float>& theta) {
+            Vec<float> g(theta.size());
+            const float f = p.valueAndGradient(theta, g, 0);
+            theta -= 0.5f * g;
+            return f;
+        };
+        std::vector<float> alone;
+        std::thread fresh([&] {
+            for (std::uint64_t seed : {3, 4}) {
+                auto p = cls->sample(seed);
+                Vec<float> theta = p->initialTheta();
+                for (int step = 0; step < 3; ++step) alone.push_back(run(*p, theta));
+            }
+        });
+        fresh.join();
+        auto a = cls->sample(3), b = cls->sample(4), c = other->sample(1);
+        Vec<float> ta = a->initialTheta(), tb = b->initialTheta(), tc = c->initialTheta();
+        std::vector<float> fa, fb;
+        for (int step = 0; step < 3; ++step) {
+            fa.push_back(run(*a, ta));
+            run(*c, tc);
+            fb.push_back(run(*b, tb));
+        }
+        fa.insert(fa.end(), fb.begin(), fb.end());
+        QCOMPARE(fa, alone);
     }
     void samplingIsAPureFunctionOfTheSeed()
     {
