@@ -30,9 +30,13 @@ std::vector<double> symmetricLogGradients(int perSide, double lo, double hi)
     return out;
 }
 
-ResponseCurve lstmResponse(const LstmNet<float>& net, const std::vector<double>& gradients, int warmupSteps,
-                           double adamRate, double sgdRate)
+ResponseCurve lstmResponse(const LstmNet<float>& optimizer, const std::vector<double>& gradients, int warmupSteps,
+                           double adamRate, double sgdRate, int group)
 {
+    if (group < 0 || group >= optimizer.nets)
+        throw Error("response: the optimizer has " + std::to_string(optimizer.nets) + " net(s); there is no net for group " +
+                    std::to_string(group));
+    const LstmNet<float> net = optimizer.nets > 1 ? optimizer.single(group) : optimizer;
     if (warmupSteps < 0) throw Error("response: warm-up steps must be >= 0, got " + std::to_string(warmupSteps));
     if (!(adamRate > 0) || !(sgdRate > 0)) throw Error("response: the Adam and SGD rates must be > 0");
     ResponseCurve r;
@@ -144,6 +148,7 @@ InspectTrace inspectTrajectory(const std::string& problemSpec, const std::string
     Vec<float> theta = problem->initialTheta(), grad(theta.size());
     tr.dim = theta.size();
     LstmRule<float> lstm(net, 0);
+    lstm.setParamBlocks(problem->paramBlocks()); // an optimizer with one net per parameter group
     lstm.reset(tr.dim);
     tr.meanAbsH.assign(size_t(net.arch.layers), {});
     std::vector<double> scratch;

@@ -33,8 +33,9 @@ struct ResponseCurve {
 // All gradient values run as one batch of coordinates (the LSTM is coordinatewise, so column k sees only
 // g_k: the curve is exactly what a coordinate with that gradient history would get). In float32, the
 // precision the optimizer runs in. Throws l2l::Error on a negative warm-up or non-positive rates.
+// An optimizer with several nets (one per parameter group, e.g. the conv net's): the curve of net `group`.
 ResponseCurve lstmResponse(const LstmNet<float>& net, const std::vector<double>& gradients, int warmupSteps,
-                           double adamRate = kInspectAdamRate, double sgdRate = kInspectSgdRate);
+                           double adamRate = kInspectAdamRate, double sgdRate = kInspectSgdRate, int group = 0);
 
 // Coordinates whose |g| is below this are left out of the effective learning rate (-u/g is meaningless
 // there: for MNIST the weights of always-black pixels have g = 0 exactly).

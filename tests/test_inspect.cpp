@@ -191,6 +191,14 @@ void TestInspect::errorsNameTheInput()
     test::expectError([] { inspectTrajectory("quadratic", "adam", 1, 10); }, {"adam", "lstm"});
     test::expectError([] { inspectTrajectory("quadratic", "lstm", 1, 0); }, {"steps"});
     test::expectError([] { lstmResponse(bundledNet("quadratic"), {1.0}, -1); }, {"warm-up"});
+    test::expectError([] { lstmResponse(bundledNet("convnet"), {1.0}, 0, 0.1, 0.01, 2); }, {"2 net(s)", "group 2"});
+    test::expectError([] { lstmResponse(bundledNet("quadratic"), {1.0}, 0, 0.1, 0.01, 1); }, {"1 net(s)", "group 1"});
+    // One net per parameter group: net k's curve is the curve of net k alone.
+    const LstmNet<float> two = bundledNet("convnet");
+    for (int k = 0; k < 2; ++k)
+        QVERIFY(lstmResponse(two, {-1e-3, 1e-3}, 3, 0.1, 0.01, k).lstmWarm ==
+                lstmResponse(two.single(k), {-1e-3, 1e-3}, 3).lstmWarm);
+    QVERIFY(lstmResponse(two, {1e-3}, 0, 0.1, 0.01, 0).lstmFirst != lstmResponse(two, {1e-3}, 0, 0.1, 0.01, 1).lstmFirst);
 }
 
 QTEST_APPLESS_MAIN(TestInspect)

@@ -75,6 +75,7 @@ private slots:
     void stopLatencyOnMnist();
     void inspectDrawsEveryFigure();
     void inspectBadFileFails();
+    void inspectOneNetPerGroup();
 };
 
 void TestTrainView::shortRunFinishesSavesAndUses()
@@ -325,6 +326,42 @@ void TestTrainView::inspectBadFileFails()
     QCOMPARE(computed.count(), 0);
     QString error;
     QVERIFY(!v.exportCsv("/tmp/never.csv", &error));
+}
+
+void TestTrainView::inspectOneNetPerGroup()
+{
+    // The conv net's bundled optimizer has one LSTM per parameter group: the run is inspected with both,
+    // and the response curve is that of the chosen net.
+    InspectView v;
+    v.resize(1280, 760);
+    v.show();
+    v.setInspection("convnet:batch=16,channels=4,fc_units=8", "lstm", 1, 10, 0.01, 0.05);
+    QSignalSpy computed(&v, &InspectView::computed), failed(&v, &InspectView::failed);
+    v.refresh();
+    QVERIFY(computed.wait(60000));
+    QCOMPARE(failed.count(), 0);
+    auto* group = v.findChild<QComboBox*>("inspectGroup");
+    QVERIFY(group && !group->isHidden());
+    QCOMPARE(group->count(), 2);
+    QCOMPARE(group->currentIndex(), 0);
+    QCPGraph* lstm = v.plots()[0]->graph(2); // SGD, Adam, then the LSTM's first step
+    QVERIFY(lstm->name().startsWith("LSTM, first step"));
+    QVector<double> first;
+    for (auto it = lstm->data()->constBegin(); it != lstm->data()->constEnd(); ++it) first << it->value;
+    group->setCurrentIndex(1);
+    emit group->activated(1);
+    QVERIFY(computed.wait(60000));
+    QVector<double> second;
+    lstm = v.plots()[0]->graph(2);
+    for (auto it = lstm->data()->constBegin(); it != lstm->data()->constEnd(); ++it) second << it->value;
+    QCOMPARE(first.size(), second.size());
+    QVERIFY(first != second); // two different nets
+    QCOMPARE(group->currentIndex(), 1);
+    // A quadratic (one net) hides the choice again.
+    v.setInspection("quadratic", "lstm", 1, 20, 0.1, 0.05);
+    v.refresh();
+    QVERIFY(computed.wait(30000));
+    QVERIFY(group->isHidden());
 }
 
 QTEST_MAIN(TestTrainView)

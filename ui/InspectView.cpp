@@ -64,8 +64,19 @@ InspectView::InspectView(QWidget* parent)
                                 "(the coordinates of largest |g| at step 0)"));
     connect(m_coordinate, &QComboBox::currentIndexChanged, this, &InspectView::drawHeatMap);
 
+    m_group = new QComboBox;
+    m_group->setObjectName(QStringLiteral("inspectGroup"));
+    m_group->setToolTip(tr("This optimizer has one LSTM per parameter group (the conv net: group 0 = the convolution kernels, "
+                          "group 1 = the rest): the net whose response curve is drawn"));
+    m_groupLabel = new QLabel(tr("response of"));
+    m_group->setVisible(false);
+    m_groupLabel->setVisible(false);
+    connect(m_group, &QComboBox::activated, this, &InspectView::refresh);
+
     auto* controls = new QHBoxLayout;
     controls->addWidget(m_status, 1);
+    controls->addWidget(m_groupLabel);
+    controls->addWidget(m_group);
     controls->addWidget(new QLabel(tr("warm-up steps")));
     controls->addWidget(m_warmup);
     controls->addWidget(new QLabel(tr("heat map of")));
@@ -107,7 +118,7 @@ void InspectView::refresh()
 {
     const std::string problem = m_problem.toStdString(), lstm = m_lstm.toStdString();
     const std::uint64_t seed = m_seed;
-    const int steps = m_steps, warmup = m_warmup->value();
+    const int steps = m_steps, warmup = m_warmup->value(), group = std::max(0, m_group->currentIndex());
     const double adam = rateOr(m_adamRate, kInspectAdamRate), sgd = rateOr(m_sgdRate, kInspectSgdRate);
     m_status->setText(tr("Computing %1 on %2…").arg(m_lstm, m_problem));
     m_jobs->submit<std::shared_ptr<const Result>>(
@@ -115,8 +126,9 @@ void InspectView::refresh()
             const auto t0 = std::chrono::steady_clock::now();
             auto r = std::make_shared<Result>();
             r->trace = inspectTrajectory(problem, lstm, seed, steps, &cancel); // validates every input
-            r->response = lstmResponse(loadOptimizer(r->trace.optimizerPath).net, symmetricLogGradients(), warmup,
-                                       adam, sgd);
+            const LstmNet<float> net = loadOptimizer(r->trace.optimizerPath).net;
+            r->nets = net.nets;
+            r->response = lstmResponse(net, symmetricLogGradients(), warmup, adam, sgd, std::min(group, net.nets - 1));
             r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             return std::shared_ptr<const Result>(r);
         },
@@ -134,6 +146,17 @@ void InspectView::refresh()
 
 void InspectView::showResult(const Result& r)
 {
+    // Optimizers with one net per parameter group: choose the net of the response curve.
+    const int chosen = std::max(0, m_group->currentIndex());
+    if (m_group->count() != r.nets) {
+        const QSignalBlocker block(m_group);
+        m_group->clear();
+        for (int k = 0; k < r.nets; ++k)
+            m_group->addItem(tr("the net of group %1").arg(k));
+        m_group->setCurrentIndex(std::min(chosen, r.nets - 1));
+    }
+    m_group->setVisible(r.nets > 1);
+    m_groupLabel->setVisible(r.nets > 1);
     const InspectTrace& t = r.trace;
     drawResponse(m_response, r.response, !(std::isfinite(m_adamRate) && m_adamRate > 0),
                  !(std::isfinite(m_sgdRate) && m_sgdRate > 0));

@@ -46,6 +46,7 @@ signals:
 
 private:
     struct Result {
+        int nets = 1; // of the optimizer: one response curve per net, chosen by m_group
         ResponseCurve response;
         InspectTrace trace;
         double seconds = 0;
@@ -63,6 +64,8 @@ private:
     QLabel* m_status;
     QSpinBox* m_warmup;
     QComboBox* m_coordinate;
+    QComboBox* m_group; // the net whose response curve is drawn (optimizers with one net per group)
+    QLabel* m_groupLabel;
     QCustomPlot *m_response, *m_effectiveLr, *m_hidden;
 };
 
