@@ -21,7 +21,6 @@ struct EvalOptions {
     std::string optimizers = "sgd,nag,rmsprop,adam";
     std::string csv, json, plot, cache, markdown, experiment;
     bool noCache = false, quiet = false;
-    bool testEveryGiven = false; // --test-every on the command line wins over an experiment file's
 };
 
 void addCommonOptions(CLI::App* cmd, EvalOptions& o)
@@ -149,14 +148,14 @@ void addEvalCommand(CLI::App& app)
     cmd->add_option("--experiment", o->experiment,
                     "take problem, optimizers, runs, steps and seed from an experiment file saved by the studio");
     cmd->callback([o, testEvery] {
-        o->testEveryGiven = testEvery->count() > 0;
+        const bool testEveryGiven = testEvery->count() > 0; // wins over an experiment file's
         if (!o->experiment.empty()) { // the file wins over --problem/--optimizers/--runs/--steps/--seed
             const EvalConfig e = loadExperiment(o->experiment).evalConfig();
             o->config.problem = e.problem;
             o->config.runs = e.runs;
             o->config.steps = e.steps;
             o->config.seed = e.seed;
-            if (!o->testEveryGiven) o->config.testEvery = e.testEvery;
+            if (!testEveryGiven) o->config.testEvery = e.testEvery;
             o->optimizers = joinNames(e.optimizers, ",");
         }
         prepare(*o);

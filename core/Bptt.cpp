@@ -51,7 +51,7 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
     m_runner.reset(spans);
     const LstmState<T> initial = traj.state;
     m_grads.assign(size_t(K) + 1, Vec<T>());
-    m_weights.assign(size_t(K) + 1, 1.0);
+    m_weights.assign(size_t(K) + 1, 1.0); // w_0 is never used: theta_{s0} is detached
     m_grads[0] = traj.grad;
     if (secondOrder) m_thetas.assign(size_t(K) + 1, Vec<T>());
     if (secondOrder) m_thetas[0] = traj.theta;
@@ -79,8 +79,7 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
     // Backward. a = dL/dtheta_{s0+j+1} is the output gradient of step j.
     m_backward.reset(spans);
     // The loss term of step j contributes w_j grad_j, w_j = dL/df (1 for the paper's sum).
-    Vec<T> a = m_grads[size_t(K)];
-    if (m_metaLoss != MetaLoss::Sum) a *= T(m_weights[size_t(K)]);
+    Vec<T> a = T(m_weights[size_t(K)]) * m_grads[size_t(K)];
     Mat<T> dx, dxdg(arch.inputSize(), n);
     Vec<T> dgrad(n), hv(n);
     for (int j = K - 1; j >= 0; --j) {
@@ -89,10 +88,7 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
                         secondOrder && j > 0 ? &dx : nullptr);
         if (j == 0) break; // theta_{s0} is detached: nothing flows further back
         // a_j = grad_j (loss term f(theta_j)) + a_{j+1} (theta_{j+1} = theta_j + u_j) [+ H_j dL/dgrad_j]
-        if (m_metaLoss == MetaLoss::Sum)
-            a += m_grads[size_t(j)];
-        else
-            a += T(m_weights[size_t(j)]) * m_grads[size_t(j)];
+        a += T(m_weights[size_t(j)]) * m_grads[size_t(j)];
         if (secondOrder) {
             preprocessDerivative<T>(arch, m_grads[size_t(j)], dxdg);
             dgrad = (dx.array() * dxdg.array()).colwise().sum().transpose();

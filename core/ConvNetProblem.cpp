@@ -1,5 +1,7 @@
 #include "ConvNetProblem.h"
 
+#include "Parallel.h"
+
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -70,16 +72,9 @@ ConvNetProblem<T>::ConvNetProblem(std::shared_ptr<const ClassSubset> data, const
 template <typename T>
 ConvNet<T>& ConvNetProblem<T>::net() const
 {
-    thread_local std::vector<std::unique_ptr<ConvNet<T>>> nets; // freed when the thread ends
-    ConvNet<T>* found = nullptr;
-    for (auto& n : nets)
-        if (n->shape() == m_shape) found = n.get();
-    if (!found) {
-        nets.push_back(std::make_unique<ConvNet<T>>(m_shape));
-        found = nets.back().get();
-    }
-    found->setThreads(m_threads);
-    return *found;
+    ConvNet<T>& net = perThread<ConvNet<T>>(m_shape, [this] { return std::make_unique<ConvNet<T>>(m_shape); });
+    net.setThreads(m_threads);
+    return net;
 }
 
 template <typename T>

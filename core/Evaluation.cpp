@@ -25,15 +25,19 @@ double medianOf(std::vector<double> v)
     if (v.size() % 2 == 0) m = 0.5 * (m + *std::max_element(v.begin(), v.begin() + long(mid)));
     return m;
 }
+
+// The population of every statistic: the runs that never diverged. (Averaging over whichever runs are
+// still alive would let a run that is about to overflow dominate the mean until it is dropped.) Only when
+// every run diverged are the curves averaged over the runs alive at each step.
+bool anyRunSurvived(const Curves& curves)
+{
+    return std::any_of(curves.divergedAt.begin(), curves.divergedAt.end(), [](int at) { return at < 0; });
+}
 } // namespace
 
 StepStats stepStats(const Curves& curves, int completedSteps)
 {
-    // The same population at every step: the runs that never diverged. (Averaging over whichever runs are
-    // still alive would let a run that is about to overflow dominate the mean until it is dropped.) Only
-    // when every run diverged are the curves averaged over the runs alive at each step.
-    bool anySurvivor = false;
-    for (int at : curves.divergedAt) anySurvivor = anySurvivor || at < 0;
+    const bool anySurvivor = anyRunSurvived(curves);
     StepStats s;
     const size_t n = curves.loss.empty() ? 0 : curves.loss.front().size();
     s.mean.assign(n, kNaN);
@@ -208,10 +212,8 @@ namespace {
 // Statistics of `curves` up to step `completed` into r (the curves themselves are not copied).
 void summarize(OptimizerResult& r, const Curves& curves, int completed, const std::vector<int>& testSteps)
 {
-    // Test curves: the same population as the loss curves (the runs that never diverged; if every run
-    // diverged, the runs alive at each point).
-    bool anySurvivor = false;
-    for (int at : curves.divergedAt) anySurvivor = anySurvivor || at < 0;
+    // Test curves: the same population as the loss curves (anyRunSurvived).
+    const bool anySurvivor = anyRunSurvived(curves);
     r.testLossCurve.assign(testSteps.size(), kNaN);
     r.testAccuracyCurve.assign(testSteps.size(), kNaN);
     for (size_t k = 0; k < testSteps.size() && !curves.testCurve.empty(); ++k) {

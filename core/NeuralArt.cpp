@@ -2,6 +2,7 @@
 
 #include "ConvFeatures.h"
 #include "OptimizerFile.h"
+#include "Parallel.h"
 #include "Rng.h"
 
 #include <algorithm>
@@ -101,16 +102,6 @@ struct FeatureKey {
     std::uint64_t seed = 0;
     bool operator==(const FeatureKey&) const = default;
 };
-
-template <typename T>
-ConvFeatures<T>& threadFeatures(const FeatureKey& k)
-{
-    thread_local std::vector<std::pair<FeatureKey, std::unique_ptr<ConvFeatures<T>>>> nets; // freed with the thread
-    for (auto& [key, net] : nets)
-        if (key == k) return *net;
-    nets.emplace_back(k, std::make_unique<ConvFeatures<T>>(k.size, k.size, k.depth, k.channels, k.seed));
-    return *nets.back().second;
-}
 } // namespace
 
 template <typename T>
@@ -120,7 +111,12 @@ struct NeuralArtProblem<T>::Impl {
     std::uint64_t seed = 0;
     int n = 0; // pixels per channel
     FeatureKey key;
-    ConvFeatures<T>& net() const { return threadFeatures<T>(key); }
+    ConvFeatures<T>& net() const
+    {
+        return perThread<ConvFeatures<T>>(key, [this] {
+            return std::make_unique<ConvFeatures<T>>(key.size, key.size, key.depth, key.channels, key.seed);
+        });
+    }
     std::vector<Mat<T>> styleGrams;    // S_l per layer
     Mat<T> contentFeatures;            // r_{content layer} of the content image
     std::vector<Mat<T>> gram, dgram;   // scratch per layer (C_l x C_l)

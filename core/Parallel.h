@@ -4,8 +4,24 @@
 // are bit-identical whatever the thread count. After every step all threads meet at a barrier, where
 // `afterStep(step)` runs on one thread: it may report progress and returns false to stop.
 #include <functional>
+#include <memory>
+#include <utility>
+#include <vector>
 
 namespace l2l {
+
+// The calling thread's own object for `key`: made by make() (a std::unique_ptr<T>) on first use, freed
+// when the thread ends. For scratch that problem instances can share because a thread runs one of them
+// at a time (a network's activations): one per thread instead of one per instance.
+template <typename T, typename Key, typename Make>
+T& perThread(const Key& key, Make make)
+{
+    thread_local std::vector<std::pair<Key, std::unique_ptr<T>>> objects;
+    for (auto& [k, object] : objects)
+        if (k == key) return *object;
+    objects.emplace_back(key, make());
+    return *objects.back().second;
+}
 
 // Effective thread count: `requested` if > 0, else the hardware concurrency; never more than `lanes`.
 int effectiveThreads(int requested, int lanes);
