@@ -60,15 +60,13 @@ void lstmCellForward(const CMatRef<T>& w, const CVecRef<T>& b, const CMatRef<T>&
 
 template <typename T>
 void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T>& cPrev, const CMatRef<T>& gates,
-                      const CMatRef<T>& c, const CMatRef<T>& dh, MatRef<T> dc, MatRef<T> din, MatRef<T> dW,
-                      VecRef<T> db, Mat<T>& dz, Mat<T>& tc)
+                      const CMatRef<T>& tc, const CMatRef<T>& dh, MatRef<T> dc, MatRef<T> din, MatRef<T> dW,
+                      VecRef<T> db, Mat<T>& dz)
 {
-    const Index H = c.rows();
+    const Index H = tc.rows();
     const auto i = gates.topRows(H).array(), f = gates.middleRows(H, H).array();
     const auto g = gates.middleRows(2 * H, H).array(), o = gates.bottomRows(H).array();
-    dz.resize(4 * H, c.cols());
-    tc.resize(c.rows(), c.cols());
-    tanhInto<T>(c, tc);
+    dz.resize(4 * H, tc.cols());
     // dc_total = dc_next + dh * o * (1 - tanh(c)^2)
     dc.array() += dh.array() * o * (T(1) - tc.array().square());
     dz.topRows(H) = dc.array() * g * i * (T(1) - i);                  // dz_i
@@ -90,7 +88,7 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
     template void tanhInto<T>(const CMatRef<T>&, MatRef<T>);                                                    \
     template void lstmCellBackward<T>(const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, \
                                       const CMatRef<T>&, const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>,      \
-                                      VecRef<T>, Mat<T>&, Mat<T>&);
+                                      VecRef<T>, Mat<T>&);
 L2L_INSTANTIATE(float)
 L2L_INSTANTIATE(double)
 #undef L2L_INSTANTIATE

@@ -33,12 +33,13 @@ void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, 
 template <typename T>
 void halveSigmoidRows(MatRef<T> w, VecRef<T> b);
 
-// Backward of one step. In: dh = dL/dh (H, B) (from above and from the next step's recurrence) and
+// Backward of one step. In: tc = tanh(c) of the step's new cell state (the caller has it from
+// recomputing h = o * tanh(c)), dh = dL/dh (H, B) (from above and from the next step's recurrence) and
 // dc = dL/dc from the next step. Out: dc becomes dL/dc_prev; din = dL/d[x; h_prev] (I+H, B);
-// dW (4H, I+H) and db (4H) are ACCUMULATED. dz and tc are scratch (resized as needed).
+// dW (4H, I+H) and db (4H) are ACCUMULATED. dz is scratch (resized as needed).
 template <typename T>
 void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T>& cPrev, const CMatRef<T>& gates,
-                      const CMatRef<T>& c, const CMatRef<T>& dh, MatRef<T> dc, MatRef<T> din, MatRef<T> dW,
-                      VecRef<T> db, Mat<T>& dz, Mat<T>& tc);
+                      const CMatRef<T>& tc, const CMatRef<T>& dh, MatRef<T> dc, MatRef<T> din, MatRef<T> dW,
+                      VecRef<T> db, Mat<T>& dz);
 
 } // namespace l2l

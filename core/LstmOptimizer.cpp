@@ -178,16 +178,15 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
     Vec<T>& g = m_blockGrad[size_t(block)];
     const T scale = T(a.outputScale);
     const auto du = dU.segment(col, cols);
-    // h of layer L after a cached step, recomputed exactly as the forward pass did: o * tanh(c).
-    auto recompute = [&](const LstmStepCache<T>& step, size_t L, Mat<T>& out) {
-        out.resize(H, cols);
-        tanhInto<T>(step.c[L].middleCols(col, cols), out);
-        out.array() *= step.gates[L].middleCols(col, cols).bottomRows(H).array();
+    // tanh(c) and h of layer L after a cached step, recomputed exactly as the forward pass did: o * tanh(c).
+    auto recompute = [&](const LstmStepCache<T>& step, size_t L, Mat<T>& tc, Mat<T>& h) {
+        tc.resize(H, cols);
+        tanhInto<T>(step.c[L].middleCols(col, cols), tc);
+        h = (tc.array() * step.gates[L].middleCols(col, cols).bottomRows(H).array()).matrix();
     };
-    s.hAfter.resize(size_t(a.layers));
-    s.hBefore.resize(size_t(a.layers));
+    for (auto* v : {&s.hAfter, &s.hBefore, &s.tcAfter, &s.tcBefore}) v->resize(size_t(a.layers));
     if (s.hAfterOf != &cache)
-        for (int l = 0; l < a.layers; ++l) recompute(cache, size_t(l), s.hAfter[size_t(l)]);
+        for (int l = 0; l < a.layers; ++l) recompute(cache, size_t(l), s.tcAfter[size_t(l)], s.hAfter[size_t(l)]);
     // Output layer: u = scale (w_out^T h_top + b_out)
     const Index out = net.outOffset();
     g.segment(out, H).noalias() += scale * (s.hAfter.back() * du);
@@ -205,22 +204,23 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
         else
             in.topRows(o.in) = s.hAfter[L - 1];
         if (prev) {
-            recompute(*prev, L, s.hBefore[L]);
+            recompute(*prev, L, s.tcBefore[L], s.hBefore[L]);
             in.bottomRows(H) = s.hBefore[L];
         } else {
             in.bottomRows(H) = initial.h[L].middleCols(col, cols);
         }
         const auto cPrev = prev ? prev->c[L].middleCols(col, cols) : initial.c[L].middleCols(col, cols);
         s.din.resize(o.in + H, cols);
-        lstmCellBackward<T>(net.w(l, k), in, cPrev, cache.gates[L].middleCols(col, cols), cache.c[L].middleCols(col, cols),
-                            s.dh, m_dc[L].middleCols(col, cols), s.din, dW, db, s.dz, s.tc);
+        lstmCellBackward<T>(net.w(l, k), in, cPrev, cache.gates[L].middleCols(col, cols), s.tcAfter[L], s.dh,
+                            m_dc[L].middleCols(col, cols), s.din, dW, db, s.dz);
         m_dh[L].middleCols(col, cols) = s.din.bottomRows(H); // dL/dh_prev, carried to step s-1
         if (l > 0)
             s.dh = m_dh[L - 1].middleCols(col, cols) + s.din.topRows(H); // layer below: recurrence + from above
         else if (dx)
             dx->middleCols(col, cols) = s.din.topRows(o.in);
     }
-    std::swap(s.hAfter, s.hBefore); // step s-1 is next: its h is what we just computed as h_prev
+    std::swap(s.hAfter, s.hBefore); // step s-1 is next: its h and tanh(c) are what we just computed
+    std::swap(s.tcAfter, s.tcBefore);
     s.hAfterOf = prev;
 }
 

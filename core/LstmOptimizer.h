@@ -48,10 +48,11 @@ template <typename T>
 struct LstmBlockScratch {
     std::vector<Mat<T>> in;    // per layer [x; h_prev] (in+H, block)
     std::vector<Mat<T>> gates; // per layer (4H, block), when not caching
-    Mat<T> din, dz, tc, dh;    // backward
-    // h after the step being differentiated, per layer, and h after the step before it. Backward walks
-    // steps in reverse, so the second becomes the first on the next call: each h is recomputed once.
-    std::vector<Mat<T>> hAfter, hBefore;
+    Mat<T> din, dz, dh;        // backward
+    // h = o * tanh(c) after the step being differentiated, per layer, and after the step before it, with
+    // their tanh(c). Backward walks steps in reverse, so the second pair becomes the first on the next
+    // call: each tanh(c) is computed once.
+    std::vector<Mat<T>> hAfter, hBefore, tcAfter, tcBefore;
     const void* hAfterOf = nullptr; // the cache hAfter belongs to
 };
 
