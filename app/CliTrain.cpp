@@ -80,7 +80,7 @@ void addTrainCommand(CLI::App& app)
     cmd->add_flag("--validate-final", c.validateOnFinalLoss,
                   "keep the optimizer with the best validation loss at the last step (default: mean over the horizon)");
     cmd->add_flag("--second-derivatives", c.secondDerivatives,
-                  "follow d grad/d phi exactly (problems with Hessian-vector products: quadratics)");
+                  "follow d grad/d phi exactly (problems with Hessian-vector products: quadratics, MLPs)");
     cmd->add_option("--seed,-s", c.seed, "seed of the initial weights and the training/validation instances")
         ->capture_default_str();
     cmd->add_option("--threads", c.threads, "worker threads (0 = all cores; results do not depend on it)")

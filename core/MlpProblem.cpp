@@ -87,6 +87,99 @@ T MlpProblem<T>::valueAndGradient(const CVecRef<T>& theta, VecRef<T> grad, int s
     return forwardBackward(theta, grad.data(), nullptr);
 }
 
+namespace {
+// act'(z) and act''(z), written through a = act(z).
+template <typename T, typename A>
+auto activationSlope(Activation act, const A& a)
+{
+    using Arr = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>;
+    switch (act) {
+    case Activation::Sigmoid: return Arr(a * (T(1) - a));
+    case Activation::Tanh: return Arr(T(1) - a.square());
+    case Activation::Relu: break;
+    }
+    return Arr((a > T(0)).template cast<T>());
+}
+template <typename T, typename A>
+auto activationCurvature(Activation act, const A& a)
+{
+    using Arr = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>;
+    switch (act) {
+    case Activation::Sigmoid: return Arr(a * (T(1) - a) * (T(1) - T(2) * a));
+    case Activation::Tanh: return Arr(T(-2) * a * (T(1) - a.square()));
+    case Activation::Relu: break;
+    }
+    return Arr(Arr::Zero(a.rows(), a.cols()));
+}
+} // namespace
+
+template <typename T>
+void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, VecRef<T> out, int step)
+{
+    // R{x} = d/dr x(theta + r v) at r = 0. Forward: z_l = W_l a_{l-1} + b_l, a_l = act(z_l) (hidden),
+    // R{z_l} = V_l a_{l-1} + W_l R{a_{l-1}} + c_l, R{a_l} = act'(z_l) R{z_l}. The backward pass is
+    // differentiated the same way; R{dW_l} = R{delta_l} a_{l-1}^T + delta_l R{a_{l-1}}^T is H v.
+    loadBatch(m_data->train, batchIndices(step));
+    const auto& sizes = m_shape.sizes;
+    const size_t layers = sizes.size() - 1;
+    const Index b = m_x.cols();
+    const Activation act = m_shape.activation;
+    m_act.resize(layers);
+    m_rz.resize(layers);
+    m_ract.resize(layers);
+    m_delta.resize(layers);
+    m_rdelta.resize(layers);
+    Index off = 0;
+    for (size_t l = 0; l < layers; ++l) {
+        const int in = sizes[l], outN = sizes[l + 1];
+        Eigen::Map<const Mat<T>> w(theta.data() + off, outN, in), vw(v.data() + off, outN, in);
+        Eigen::Map<const Vec<T>> bias(theta.data() + off + Index(outN) * in, outN);
+        Eigen::Map<const Vec<T>> vb(v.data() + off + Index(outN) * in, outN);
+        off += Index(outN) * in + outN;
+        const Mat<T>& below = l == 0 ? m_x : m_act[l - 1];
+        m_act[l].resize(outN, b);
+        linearForward<T>(w, bias, below, m_act[l]);
+        m_rz[l].resize(outN, b);
+        linearForward<T>(vw, vb, below, m_rz[l]);
+        if (l > 0) m_rz[l].noalias() += w * m_ract[l - 1];
+        if (l + 1 < layers) {
+            activationForward<T>(act, m_act[l], m_act[l]);
+            m_ract[l] = (m_rz[l].array() * activationSlope<T>(act, m_act[l].array())).matrix();
+        }
+    }
+    // Softmax cross-entropy: delta = (p - y) / B, R{delta} = (p * (R{z} - p . R{z})) / B per column.
+    const size_t last = layers - 1;
+    m_delta[last].resize(sizes[layers], b);
+    softmaxCrossEntropy<T>(m_act[last], m_labels, m_delta[last]);
+    Mat<T>& rd = m_rdelta[last];
+    rd = m_delta[last];
+    for (Index j = 0; j < b; ++j) rd(m_labels[size_t(j)], j) += T(1) / T(b); // p / B
+    for (Index j = 0; j < b; ++j) {
+        const T pr = (rd.col(j).array() * m_rz[last].col(j).array()).sum() * T(b); // p . R{z}
+        rd.col(j) = (rd.col(j).array() * (m_rz[last].col(j).array() - pr)).matrix();
+    }
+    for (size_t l = layers; l-- > 0;) {
+        const int in = sizes[l], outN = sizes[l + 1];
+        off -= Index(outN) * in + outN;
+        Eigen::Map<const Mat<T>> w(theta.data() + off, outN, in), vw(v.data() + off, outN, in);
+        Eigen::Map<Mat<T>> hw(out.data() + off, outN, in);
+        Eigen::Map<Vec<T>> hb(out.data() + off + Index(outN) * in, outN);
+        const Mat<T>& below = l == 0 ? m_x : m_act[l - 1];
+        hw.noalias() = m_rdelta[l] * below.transpose();
+        if (l > 0) hw.noalias() += m_delta[l] * m_ract[l - 1].transpose();
+        hb = m_rdelta[l].rowwise().sum();
+        if (l == 0) break;
+        // delta_{l-1} = act'(z) (W^T delta_l); R{delta_{l-1}} = act'(z) (V^T delta_l + W^T R{delta_l})
+        //                                                        + act''(z) R{z} (W^T delta_l)
+        const Mat<T> back = w.transpose() * m_delta[l];
+        const auto& a = m_act[l - 1].array();
+        const auto slope = activationSlope<T>(act, a);
+        m_rdelta[l - 1] = ((vw.transpose() * m_delta[l] + w.transpose() * m_rdelta[l]).array() * slope).matrix();
+        m_rdelta[l - 1].array() += activationCurvature<T>(act, a) * m_rz[l - 1].array() * back.array();
+        m_delta[l - 1] = (back.array() * slope).matrix();
+    }
+}
+
 template <typename T>
 std::optional<TestMetrics> MlpProblem<T>::testMetrics(const CVecRef<T>& theta)
 {

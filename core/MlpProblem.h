@@ -22,6 +22,10 @@ public:
     T valueAndGradient(const CVecRef<T>& theta, VecRef<T> grad, int step) override;
     Vec<T> initialTheta() const override { return m_theta0; }
     std::optional<TestMetrics> testMetrics(const CVecRef<T>& theta) override;
+    // Exact H(theta) v on the minibatch of `step` (Pearlmutter's R-operator: one forward and one backward
+    // pass of directional derivatives beside the ordinary ones).
+    bool hasHessianVector() const override { return true; }
+    void hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, VecRef<T> out, int step) override;
     // Train-split indices of the minibatch used at `step` (a pure function of seed and step).
     std::vector<int> batchIndices(int step) const;
 
@@ -38,6 +42,7 @@ private:
     // Scratch, sized for the current batch: input (pixels, B), per-layer activations and their gradients.
     Mat<T> m_x;
     std::vector<Mat<T>> m_act, m_delta;
+    std::vector<Mat<T>> m_rz, m_ract, m_rdelta; // R{.} of pre-activations, activations, deltas (hessianVector)
     std::vector<std::uint8_t> m_labels;
 };
 

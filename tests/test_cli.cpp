@@ -323,7 +323,7 @@ private slots:
         QTest::newRow("unroll > horizon") << QStringList{"train", "--out", out, "--unroll", "200"} << "unroll must be in [1, 100], got 200";
         QTest::newRow("hidden") << QStringList{"train", "--out", out, "--hidden", "0"} << "hidden must be in [1, 256], got 0";
         QTest::newRow("preprocess") << QStringList{"train", "--out", out, "--preprocess", "log"} << "unknown preprocessing 'log' (valid: none, log-sign)";
-        QTest::newRow("second order on mlp") << QStringList{"train", "--out", out, "--problem", "mnist", "--second-derivatives", "--epochs", "1"}
+        QTest::newRow("second order on rosenbrock") << QStringList{"train", "--out", out, "--problem", "rosenbrock", "--second-derivatives", "--epochs", "1"}
                                              << "has no Hessian-vector product";
         QTest::newRow("missing out") << QStringList{"train"} << "--out is required";
         QTest::newRow("groups") << QStringList{"train", "--out", out, "--groups", "conv"} << "--groups: conv not in {shared,per-block}";

@@ -220,16 +220,24 @@ void TestLstm::firstOrderMetaGradient()
 
 void TestLstm::secondOrderMetaGradient_data()
 {
+    QTest::addColumn<QString>("problem");
     QTest::addColumn<int>("pre");
-    QTest::newRow("no preprocessing") << 0;
-    QTest::newRow("log-sign") << 1;
+    QTest::addColumn<int>("entries"); // phi entries checked (all if >= paramCount)
+    QTest::addColumn<double>("h");    // FD step: the MLP's losses are larger relative to dphi, so roundoff needs a larger h
+    QTest::newRow("quadratic, no preprocessing") << "quadratic:dim=10" << 0 << 100000 << 1e-6;
+    QTest::newRow("quadratic, log-sign") << "quadratic:dim=10" << 1 << 100000 << 1e-6;
+    QTest::newRow("mnist mlp, log-sign, 300 entries") << "mnist:hidden=5,batch=16" << 1 << 300 << 1e-5;
+    QTest::newRow("mnist mlp 2 tanh layers, log-sign, 300 entries") << "mnist:hidden=4-3,activation=tanh,batch=8" << 1 << 300 << 1e-5;
 }
 
 void TestLstm::secondOrderMetaGradient()
 {
     // With second derivatives, the meta-gradient is the exact gradient of the true truncated loss.
+    QFETCH(QString, problem);
     QFETCH(int, pre);
-    auto cls = makeProblemClass<double>("quadratic:dim=10");
+    QFETCH(int, entries);
+    QFETCH(double, h);
+    auto cls = makeProblemClass<double>(problem.toStdString());
     auto prob = cls->sample(6);
     const LstmNet<double> net = randomNet(arch(pre ? Preprocess::LogSign : Preprocess::None, 2, 20, 0.1), 9);
     const Trajectory<double> start = warmTrajectory(net, *prob, 3);
@@ -246,10 +254,10 @@ void TestLstm::secondOrderMetaGradient()
         Unroller<double> u(&p, 1);
         return u.window(*prob, t, K, false, nullptr);
     };
-    const MetaCheck r = compare(dphi, trueLoss, net.params, 100000, 1e-6);
+    const MetaCheck r = compare(dphi, trueLoss, net.params, entries, h);
     const double differ = (dphi - dphiFirst).norm() / dphi.norm();
-    qInfo("second-order meta-gradient vs true-loss FD over %d entries: max rel err %.3g, max abs err %.3g; "
-          "first-order differs by %.3g (relative)", r.checked, r.maxRel, r.maxAbs, differ);
+    qInfo("%s: second-order meta-gradient vs true-loss FD over %d entries: max rel err %.3g, max abs err %.3g; "
+          "first-order differs by %.3g (relative)", qPrintable(problem), r.checked, r.maxRel, r.maxAbs, differ);
     QVERIFY(r.maxRel < 1e-5);
     QVERIFY(r.maxAbs < 1e-7);
     QVERIFY(differ > 1e-3); // the second-order terms are really there

@@ -21,6 +21,8 @@ private slots:
     void functions2dMinimaAreZero();
     void mlpGradient_data();
     void mlpGradient();
+    void mlpHessianVector_data() { mlpGradient_data(); }
+    void mlpHessianVector();
     void mlpMinibatchesArePaired();
     void mlpTestMetrics();
 };
@@ -152,6 +154,37 @@ void TestProblems::mlpGradient()
     QVERIFY(r.maxRelError < 1e-5);
     QVERIFY(r.maxAbsError < 1e-6);
     QVERIFY(r.maxDirRelError < 1e-6);
+}
+
+void TestProblems::mlpHessianVector()
+{
+    // The R-operator's H v against central differences of the exact gradient along v, on the same
+    // minibatch: (g(theta + h v) - g(theta - h v)) / 2h, every entry.
+    QFETCH(QString, spec);
+    QFETCH(double, scale);
+    auto cls = makeProblemClass<double>(spec.toStdString());
+    auto p = cls->sample(17);
+    QVERIFY(p->hasHessianVector());
+    const Index n = p->dim();
+    Vec<double> theta = p->initialTheta(), v(n), gp(n), gm(n), hv(n);
+    Rng rng(4);
+    if (scale > 0)
+        for (Index i = 0; i < n; ++i) theta(i) = scale * rng.normal();
+    for (Index i = 0; i < n; ++i) v(i) = rng.normal();
+    const int step = 3;
+    p->hessianVector(theta, v, hv, step);
+    const double h = 1e-5;
+    p->valueAndGradient(theta + h * v, gp, step);
+    p->valueAndGradient(theta - h * v, gm, step);
+    const Vec<double> fd = (gp - gm) / (2 * h);
+    const double rel = (fd - hv).norm() / fd.norm();
+    const double worst = (fd - hv).cwiseAbs().maxCoeff() / fd.cwiseAbs().maxCoeff();
+    qInfo("%s (scale %.2g): H v over %lld entries, rel err (2-norm) %.3g, max abs err/|Hv|inf %.3g", qPrintable(spec), scale,
+          static_cast<long long>(n), rel, worst);
+    QVERIFY(hv.allFinite());
+    QVERIFY(fd.norm() > 0);
+    QVERIFY(rel < 1e-7);
+    QVERIFY(worst < 1e-7);
 }
 
 void TestProblems::mlpMinibatchesArePaired()
