@@ -60,6 +60,16 @@ void activationBackward(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen
 }
 
 template <typename T>
+void activationCurvature(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen::Ref<Mat<T>> d)
+{
+    switch (act) {
+    case Activation::Sigmoid: d.array() *= a.array() * (T(1) - a.array()) * (T(1) - T(2) * a.array()); break;
+    case Activation::Relu: d.setZero(); break;
+    case Activation::Tanh: d.array() *= T(-2) * a.array() * (T(1) - a.array().square()); break;
+    }
+}
+
+template <typename T>
 T softmaxCrossEntropy(const Eigen::Ref<const Mat<T>>& logits, const std::vector<std::uint8_t>& labels,
                       Eigen::Ref<Mat<T>> dlogits, int* correct)
 {
@@ -89,6 +99,7 @@ T softmaxCrossEntropy(const Eigen::Ref<const Mat<T>>& logits, const std::vector<
                                     const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>, VecRef<T>, Mat<T>*);      \
     template void activationForward<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);           \
     template void activationBackward<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);          \
+    template void activationCurvature<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);         \
     template T softmaxCrossEntropy<T>(const Eigen::Ref<const Mat<T>>&, const std::vector<std::uint8_t>&,          \
                                       Eigen::Ref<Mat<T>>, int*);
 L2L_INSTANTIATE(float)

@@ -31,6 +31,10 @@ void activationForward(Activation act, const Eigen::Ref<const Mat<T>>& z, Eigen:
 template <typename T>
 void activationBackward(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen::Ref<Mat<T>> d);
 
+// In place: d becomes d * act''(z), written through a = act(z): sigmoid'' = a (1 - a) (1 - 2a),
+// tanh'' = -2a (1 - a^2), relu'' = 0 (Hessian-vector products).
+template <typename T>
+void activationCurvature(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen::Ref<Mat<T>> d);
 // Mean softmax cross-entropy over the B columns of logits (C,B) with integer labels; writes
 // dlogits = (softmax(logits) - onehot(labels)) / B, and counts correct argmax predictions.
 template <typename T>

@@ -87,32 +87,6 @@ T MlpProblem<T>::valueAndGradient(const CVecRef<T>& theta, VecRef<T> grad, int s
     return forwardBackward(theta, grad.data(), nullptr);
 }
 
-namespace {
-// act'(z) and act''(z), written through a = act(z).
-template <typename T, typename A>
-auto activationSlope(Activation act, const A& a)
-{
-    using Arr = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>;
-    switch (act) {
-    case Activation::Sigmoid: return Arr(a * (T(1) - a));
-    case Activation::Tanh: return Arr(T(1) - a.square());
-    case Activation::Relu: break;
-    }
-    return Arr((a > T(0)).template cast<T>());
-}
-template <typename T, typename A>
-auto activationCurvature(Activation act, const A& a)
-{
-    using Arr = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>;
-    switch (act) {
-    case Activation::Sigmoid: return Arr(a * (T(1) - a) * (T(1) - T(2) * a));
-    case Activation::Tanh: return Arr(T(-2) * a * (T(1) - a.square()));
-    case Activation::Relu: break;
-    }
-    return Arr(Arr::Zero(a.rows(), a.cols()));
-}
-} // namespace
-
 template <typename T>
 void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, VecRef<T> out, int step)
 {
@@ -144,7 +118,8 @@ void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, 
         if (l > 0) m_rz[l].noalias() += w * m_ract[l - 1];
         if (l + 1 < layers) {
             activationForward<T>(act, m_act[l], m_act[l]);
-            m_ract[l] = (m_rz[l].array() * activationSlope<T>(act, m_act[l].array())).matrix();
+            m_ract[l] = m_rz[l];
+            activationBackward<T>(act, m_act[l], m_ract[l]);
         }
     }
     // Softmax cross-entropy: delta = (p - y) / B, R{delta} = (p * (R{z} - p . R{z})) / B per column.
@@ -171,12 +146,14 @@ void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, 
         if (l == 0) break;
         // delta_{l-1} = act'(z) (W^T delta_l); R{delta_{l-1}} = act'(z) (V^T delta_l + W^T R{delta_l})
         //                                                        + act''(z) R{z} (W^T delta_l)
-        const Mat<T> back = w.transpose() * m_delta[l];
-        const auto& a = m_act[l - 1].array();
-        const auto slope = activationSlope<T>(act, a);
-        m_rdelta[l - 1] = ((vw.transpose() * m_delta[l] + w.transpose() * m_rdelta[l]).array() * slope).matrix();
-        m_rdelta[l - 1].array() += activationCurvature<T>(act, a) * m_rz[l - 1].array() * back.array();
-        m_delta[l - 1] = (back.array() * slope).matrix();
+        m_delta[l - 1].noalias() = w.transpose() * m_delta[l];                       // W^T delta_l
+        m_rz[l - 1].array() *= m_delta[l - 1].array();                              // R{z} (W^T delta_l), R{z} no longer needed
+        activationCurvature<T>(act, m_act[l - 1], m_rz[l - 1]);                     // act''(z) R{z} (W^T delta_l)
+        m_rdelta[l - 1].noalias() = vw.transpose() * m_delta[l];
+        m_rdelta[l - 1].noalias() += w.transpose() * m_rdelta[l];
+        activationBackward<T>(act, m_act[l - 1], m_rdelta[l - 1]);
+        m_rdelta[l - 1] += m_rz[l - 1];
+        activationBackward<T>(act, m_act[l - 1], m_delta[l - 1]);                   // delta_{l-1}
     }
 }
 
