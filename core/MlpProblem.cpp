@@ -147,8 +147,8 @@ void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, 
         // delta_{l-1} = act'(z) (W^T delta_l); R{delta_{l-1}} = act'(z) (V^T delta_l + W^T R{delta_l})
         //                                                        + act''(z) R{z} (W^T delta_l)
         m_delta[l - 1].noalias() = w.transpose() * m_delta[l];                       // W^T delta_l
-        m_rz[l - 1].array() *= m_delta[l - 1].array();                              // R{z} (W^T delta_l), R{z} no longer needed
-        activationCurvature<T>(act, m_act[l - 1], m_rz[l - 1]);                     // act''(z) R{z} (W^T delta_l)
+        activationCurvature<T>(act, m_act[l - 1], m_rz[l - 1]);                     // act''(z) R{z} (R{z} no longer needed)
+        m_rz[l - 1].array() *= m_delta[l - 1].array();                              // act''(z) R{z} (W^T delta_l)
         m_rdelta[l - 1].noalias() = vw.transpose() * m_delta[l];
         m_rdelta[l - 1].noalias() += w.transpose() * m_rdelta[l];
         activationBackward<T>(act, m_act[l - 1], m_rdelta[l - 1]);
