@@ -12,8 +12,8 @@ run() { # name, then l2l eval arguments
   "$l2l" eval "$@" --json "$out/$name.json" --plot "$out/$name.png" --markdown "$out/$name.md" -q
 }
 run quadratic        --problem quadratic --optimizers sgd,nag,rmsprop,adam,lstm --runs 100 --steps 100 --seed 1
-run mnist-100        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
-run mnist-200        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 200 --seed 1
+run mnist-100        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-second-order.json --runs 20 --steps 100 --seed 1
+run mnist-200        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-second-order.json --runs 20 --steps 200 --seed 1
 run mnist-40-units   --problem mnist:hidden=40 --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
 run mnist-2-layers   --problem mnist:hidden=20-20 --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
 run mnist-relu       --problem mnist:activation=relu --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
