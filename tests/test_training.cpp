@@ -145,8 +145,21 @@ private slots:
         MetaTrainer t(c);
         t.run({}, nullptr);
         QVERIFY(std::isfinite(t.state().bestValidation));
-        c.problem = "mnist";
-        QVERIFY_THROWS_EXCEPTION(Error, [&] { MetaTrainer m(c); m.run({}, nullptr); }());
+        // MLPs have Hessian-vector products too: a small one trains and validates.
+        MetaTrainConfig m = c;
+        m.problem = "mnist:hidden=5,batch=16";
+        m.epochs = 4;
+        m.horizon = 20;
+        m.unroll = 10;
+        m.validateEvery = 2;
+        m.validationRuns = 2;
+        MetaTrainer mlp(m);
+        mlp.run({}, nullptr);
+        QVERIFY(std::isfinite(mlp.state().bestValidation));
+        QCOMPARE(mlp.state().adamT, long(8)); // 4 episodes x 2 windows, every meta-update taken
+        QCOMPARE(mlp.state().skippedUpdates, 0);
+        c.problem = "rosenbrock"; // no Hessian-vector product: refused with a message
+        QVERIFY_THROWS_EXCEPTION(Error, [&] { MetaTrainer r(c); r.run({}, nullptr); }());
     }
     void badConfig()
     {
