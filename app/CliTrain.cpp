@@ -86,7 +86,7 @@ void addTrainCommand(CLI::App& app)
     cmd->add_option("--threads", c.threads, "worker threads (0 = all cores; results do not depend on it)")
         ->capture_default_str();
     cmd->add_option("--checkpoint", o->checkpoint, "training state file (default: OUT with .checkpoint.json)");
-    cmd->add_option("--resume", o->resume, "continue from a checkpoint (its settings win; --epochs may extend it)");
+    cmd->add_option("--resume", o->resume, "continue from a checkpoint (its settings win; --epochs may extend it, --threads may change it)");
     cmd->add_option("--init", o->init, "start from the weights of this optimizer file (fine-tuning); its architecture wins");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
     cmd->callback([o, cmd] {
@@ -97,6 +97,7 @@ void addTrainCommand(CLI::App& app)
         if (!o->resume.empty()) {
             MetaTrainState s = loadCheckpoint(o->resume);
             if (cmd->count("--epochs")) s.config.epochs = o->config.epochs;
+            if (cmd->count("--threads")) s.config.threads = o->config.threads; // results do not depend on it
             trainer = std::make_unique<MetaTrainer>(std::move(s));
         } else if (!o->init.empty()) {
             trainer = std::make_unique<MetaTrainer>(o->config, loadOptimizer(o->init).net);

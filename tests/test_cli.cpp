@@ -361,6 +361,21 @@ private slots:
         const Run more = l2l({"train", "--resume", ck, "--epochs", "50", "--out", out, "-q"});
         QVERIFY2(more.code == 0 || more.err.contains("epochs"), qPrintable(more.err));
     }
+    void resumeTakesThreads()
+    {
+        // --threads given with --resume is used (results do not depend on it); other settings come from the checkpoint.
+        const QString out = m_tmp.path() + "/thr.json", ck = m_tmp.path() + "/thr.ck.json";
+        QCOMPARE(l2l({"train", "--problem", "quadratic", "--epochs", "20", "--validate-every", "10", "--threads", "1",
+                      "--out", out, "--checkpoint", ck, "-q"}).code, 0);
+        auto threadsIn = [&] {
+            QFile f(ck);
+            f.open(QIODevice::ReadOnly);
+            return QJsonDocument::fromJson(f.readAll()).object().value("config").toObject().value("threads").toInt(-1);
+        };
+        QCOMPARE(threadsIn(), 1);
+        QCOMPARE(l2l({"train", "--resume", ck, "--epochs", "30", "--threads", "2", "--out", out, "--checkpoint", ck, "-q"}).code, 0);
+        QCOMPARE(threadsIn(), 2);
+    }
     void tunePrintsGridAndCaches()
     {
         const QString cache = m_tmp.path() + "/tune-cache.json";
