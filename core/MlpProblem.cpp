@@ -128,8 +128,8 @@ void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, 
     softmaxCrossEntropy<T>(m_act[last], m_labels, m_delta[last]);
     Mat<T>& rd = m_rdelta[last];
     rd = m_delta[last];
-    for (Index j = 0; j < b; ++j) rd(m_labels[size_t(j)], j) += T(1) / T(b); // p / B
     for (Index j = 0; j < b; ++j) {
+        rd(m_labels[size_t(j)], j) += T(1) / T(b); // p / B
         const T pr = (rd.col(j).array() * m_rz[last].col(j).array()).sum() * T(b); // p . R{z}
         rd.col(j) = (rd.col(j).array() * (m_rz[last].col(j).array() - pr)).matrix();
     }

@@ -26,6 +26,20 @@ MetaTrainConfig quadConfig(int epochs)
     return c;
 }
 
+// A short MLP run: 20-step episodes in windows of 10, 2 validation instances, 1 thread.
+MetaTrainConfig shortMlpConfig(const std::string& problem, int epochs, int validateEvery)
+{
+    MetaTrainConfig c;
+    c.problem = problem;
+    c.epochs = epochs;
+    c.horizon = 20;
+    c.unroll = 10;
+    c.validateEvery = validateEvery;
+    c.validationRuns = 2;
+    c.threads = 1;
+    return c;
+}
+
 void writeText(const QString& path, const std::string& text)
 {
     std::ofstream(path.toStdString(), std::ios::binary) << text;
@@ -122,14 +136,7 @@ private slots:
     void threadsDoNotChangeTraining()
     {
         // MNIST: 15,910 coordinates = 63 blocks, processed on 1 or 2 threads.
-        MetaTrainConfig c;
-        c.problem = "mnist";
-        c.epochs = 1;
-        c.horizon = 20;
-        c.unroll = 10;
-        c.validateEvery = 1;
-        c.validationRuns = 2;
-        c.threads = 1;
+        MetaTrainConfig c = shortMlpConfig("mnist", 1, 1);
         MetaTrainer one(c);
         one.run({}, nullptr);
         c.threads = 2;
@@ -146,13 +153,8 @@ private slots:
         t.run({}, nullptr);
         QVERIFY(std::isfinite(t.state().bestValidation));
         // MLPs have Hessian-vector products too: a small one trains and validates.
-        MetaTrainConfig m = c;
-        m.problem = "mnist:hidden=5,batch=16";
-        m.epochs = 4;
-        m.horizon = 20;
-        m.unroll = 10;
-        m.validateEvery = 2;
-        m.validationRuns = 2;
+        MetaTrainConfig m = shortMlpConfig("mnist:hidden=5,batch=16", 4, 2);
+        m.secondDerivatives = true;
         MetaTrainer mlp(m);
         mlp.run({}, nullptr);
         QVERIFY(std::isfinite(mlp.state().bestValidation));
