@@ -17,7 +17,7 @@ namespace {
 
 struct TrainOptions {
     MetaTrainConfig config;
-    std::string out, checkpoint, resume, init, preprocess = "log-sign", groups = "shared", metaLoss = "sum";
+    std::string out, checkpoint, resume, init, preprocess = "log-sign", groups = "shared", metaLoss = "sum", lrSchedule = "constant";
     bool quiet = false;
 };
 
@@ -60,6 +60,13 @@ void addTrainCommand(CLI::App& app)
     cmd->add_option("--horizon", c.horizon, "optimizee steps per episode (T)")->capture_default_str();
     cmd->add_option("--unroll", c.unroll, "truncated-BPTT window (K)")->capture_default_str();
     cmd->add_option("--lr", c.learningRate, "Adam learning rate on the optimizer's weights")->capture_default_str();
+    cmd->add_option("--lr-schedule", o->lrSchedule,
+                    "constant, or cosine: the rate decays from --lr at the first epoch to 0 at the last")
+        ->check(CLI::IsMember({"constant", "cosine"}))
+        ->capture_default_str();
+    cmd->add_option("--clip", c.clipNorm,
+                    "scale a window's meta-gradient down to this 2-norm when it is longer (0 = off)")
+        ->capture_default_str();
     cmd->add_option("--layers", c.arch.layers, "LSTM layers")->capture_default_str();
     cmd->add_option("--hidden", c.arch.hidden, "units per LSTM layer")->capture_default_str();
     cmd->add_option("--preprocess", o->preprocess, "gradient preprocessing: none or log-sign")->capture_default_str();
@@ -93,6 +100,7 @@ void addTrainCommand(CLI::App& app)
         o->config.arch.preprocess = preprocessFromName(o->preprocess);
         o->config.groups = paramGroupsFromName(o->groups);
         o->config.metaLoss = metaLossFromName(o->metaLoss);
+        o->config.lrSchedule = lrScheduleFromName(o->lrSchedule);
         std::unique_ptr<MetaTrainer> trainer;
         if (!o->resume.empty()) {
             MetaTrainState s = loadCheckpoint(o->resume);
@@ -114,7 +122,9 @@ void addTrainCommand(CLI::App& app)
                       << nets * cfg.arch.paramCount() << " weights) on " << cfg.problem << ": epochs "
                       << trainer->state().epoch << " -> " << cfg.epochs << ", horizon " << cfg.horizon << ", unroll "
                       << cfg.unroll << (cfg.secondDerivatives ? ", second derivatives" : "")
-                      << (cfg.metaLoss != MetaLoss::Sum ? ", meta-loss " + metaLossName(cfg.metaLoss) : std::string()) << "\n";
+                      << (cfg.metaLoss != MetaLoss::Sum ? ", meta-loss " + metaLossName(cfg.metaLoss) : std::string())
+                      << (cfg.lrSchedule != LrSchedule::Constant ? ", lr schedule " + lrScheduleName(cfg.lrSchedule) : std::string())
+                      << (cfg.clipNorm > 0 ? ", clip " + fmt(cfg.clipNorm) : std::string()) << "\n";
         int lastBest = trainer->state().bestEpoch;
         trainer->run(
             [&](const MetaProgress& p) {
@@ -134,7 +144,10 @@ void addTrainCommand(CLI::App& app)
         std::cout << (interrupted() ? "interrupted at epoch " : "trained ") << trainer->state().epoch << " epochs in "
                   << duration(trainer->state().elapsedSeconds) << "; best validation "
                   << fmt(best.provenance.validationLoss) << " at epoch " << best.provenance.bestEpoch
-                  << "; peak memory " << int(peakMemoryMiB()) << " MiB\n"
+                  << "; peak memory " << int(peakMemoryMiB()) << " MiB"
+                  << (cfg.clipNorm > 0 ? "; " + std::to_string(trainer->state().clippedUpdates) + " meta-updates clipped" : std::string())
+                  << (trainer->state().skippedUpdates > 0 ? "; " + std::to_string(trainer->state().skippedUpdates) + " skipped (not finite)" : std::string())
+                  << "\n"
                   << "wrote " << o->out << " and checkpoint " << checkpoint << "\n";
     });
 }

@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <cmath>
 
 namespace l2l {
@@ -20,6 +22,22 @@ ParamGroups paramGroupsFromName(const std::string& name)
     if (name == "shared") return ParamGroups::Shared;
     if (name == "per-block") return ParamGroups::PerBlock;
     throw Error("unknown parameter grouping '" + name + "' (valid: shared, per-block)");
+}
+
+std::string lrScheduleName(LrSchedule s) { return s == LrSchedule::Cosine ? "cosine" : "constant"; }
+
+LrSchedule lrScheduleFromName(const std::string& name)
+{
+    if (name == "constant") return LrSchedule::Constant;
+    if (name == "cosine") return LrSchedule::Cosine;
+    throw Error("unknown learning-rate schedule '" + name + "' (valid: constant, cosine)");
+}
+
+double lrScheduleFactor(LrSchedule s, int epoch, int epochs)
+{
+    if (s == LrSchedule::Constant || epochs <= 0) return 1.0;
+    const double x = std::clamp(double(epoch) / double(epochs), 0.0, 1.0);
+    return 0.5 * (1.0 + std::cos(3.14159265358979323846 * x));
 }
 
 void MetaTrainConfig::validate() const
@@ -38,6 +56,11 @@ void MetaTrainConfig::validate() const
     range("threads", threads, 0, 256);
     if (!(learningRate > 0 && learningRate <= 1))
         throw Error("train: learning rate must be in (0, 1], got " + std::to_string(learningRate));
+    if (!(clipNorm >= 0 && clipNorm <= 1e12)) {
+        std::ostringstream got;
+        got << clipNorm;
+        throw Error("train: clip must be 0 (off) or a positive gradient norm up to 1e12, got " + got.str());
+    }
 }
 
 MetaTrainer::MetaTrainer(const MetaTrainConfig& config)
@@ -73,15 +96,24 @@ MetaTrainer::MetaTrainer(MetaTrainState state) : m_state(std::move(state))
     m_class = makeProblemClass<float>(m_state.config.problem);
 }
 
-void MetaTrainer::adamStep(const Vec<float>& g)
+void MetaTrainer::adamStep(Vec<float> g)
 {
+    const MetaTrainConfig& c = m_state.config;
+    if (c.clipNorm > 0) {
+        const double norm = g.template cast<double>().norm();
+        if (norm > c.clipNorm) {
+            g *= float(c.clipNorm / norm);
+            ++m_state.clippedUpdates;
+        }
+    }
     // Adam (Kingma & Ba) on phi, beta1 0.9, beta2 0.999, eps 1e-8.
     const double b1 = 0.9, b2 = 0.999;
     ++m_state.adamT;
     m_state.adamM = float(b1) * m_state.adamM + float(1 - b1) * g;
     m_state.adamV = float(b2) * m_state.adamV + float(1 - b2) * g.cwiseAbs2();
     const double t = double(m_state.adamT);
-    const float step = float(m_state.config.learningRate * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t)));
+    const double lr = c.learningRate * lrScheduleFactor(c.lrSchedule, m_state.epoch, c.epochs);
+    const float step = float(lr * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t)));
     m_state.net.params.array() -= step * m_state.adamM.array() / (m_state.adamV.array().sqrt() + 1e-8f);
 }
 
@@ -164,7 +196,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
         // a stopped and resumed run gives exactly the weights of an uninterrupted one.
         const Vec<float> params = m_state.net.params, adamM = m_state.adamM, adamV = m_state.adamV;
         const long adamT = m_state.adamT;
-        const int skipped = m_state.skippedUpdates;
+        const int skipped = m_state.skippedUpdates, clipped = m_state.clippedUpdates;
         point.metaLoss = episode(cancel, &aborted);
         const int epoch = m_state.epoch + 1;
         const bool validating = epoch % c.validateEvery == 0 || epoch == c.epochs;
@@ -175,6 +207,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
             m_state.adamV = adamV;
             m_state.adamT = adamT;
             m_state.skippedUpdates = skipped;
+            m_state.clippedUpdates = clipped;
             break;
         }
         point.epoch = ++m_state.epoch;
@@ -199,6 +232,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
             const double perEpoch = (m_state.elapsedSeconds - before) / double(m_state.epoch - startEpoch);
             p.etaSeconds = perEpoch * (c.epochs - m_state.epoch);
             p.skippedUpdates = m_state.skippedUpdates;
+            p.clippedUpdates = m_state.clippedUpdates;
             progress(p);
         }
     }
@@ -219,6 +253,8 @@ OptimizerFile MetaTrainer::bestOptimizer(const std::string& command) const
     p.horizon = c.horizon;
     p.unroll = c.unroll;
     p.learningRate = c.learningRate;
+    p.lrSchedule = lrScheduleName(c.lrSchedule);
+    p.clipNorm = c.clipNorm;
     p.secondDerivatives = c.secondDerivatives;
     p.metaLoss = metaLossName(c.metaLoss);
     p.command = command;
@@ -261,7 +297,8 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
         {"format", "l2l-train-checkpoint"},
         {"version", 1},
         {"config", {{"problem", c.problem}, {"epochs", c.epochs}, {"horizon", c.horizon}, {"unroll", c.unroll},
-                    {"learning_rate", c.learningRate}, {"validate_every", c.validateEvery},
+                    {"learning_rate", c.learningRate}, {"lr_schedule", lrScheduleName(c.lrSchedule)},
+                    {"clip_norm", c.clipNorm}, {"validate_every", c.validateEvery},
                     {"validation_runs", c.validationRuns}, {"validate_on_final_loss", c.validateOnFinalLoss},
                     {"second_derivatives", c.secondDerivatives}, {"groups", paramGroupsName(c.groups)},
                     {"meta_loss", metaLossName(c.metaLoss)}, {"seed", c.seed}, {"threads", c.threads}}},
@@ -275,6 +312,7 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
         {"best_epoch", s.bestEpoch},
         {"elapsed_seconds", s.elapsedSeconds},
         {"skipped_updates", s.skippedUpdates},
+        {"clipped_updates", s.clippedUpdates},
         {"history", history}};
     writeFileAtomically(path, doc.dump() + "\n");
 }
@@ -298,6 +336,8 @@ MetaTrainState loadCheckpoint(const std::string& path)
         s.config.horizon = c.at("horizon").get<int>();
         s.config.unroll = c.at("unroll").get<int>();
         s.config.learningRate = c.at("learning_rate").get<double>();
+        s.config.lrSchedule = lrScheduleFromName(c.value("lr_schedule", "constant"));
+        s.config.clipNorm = c.value("clip_norm", 0.0);
         s.config.validateEvery = c.at("validate_every").get<int>();
         s.config.validationRuns = c.at("validation_runs").get<int>();
         s.config.validateOnFinalLoss = c.value("validate_on_final_loss", false);
@@ -318,6 +358,7 @@ MetaTrainState loadCheckpoint(const std::string& path)
         s.bestEpoch = doc.at("best_epoch").get<int>();
         s.elapsedSeconds = doc.at("elapsed_seconds").get<double>();
         s.skippedUpdates = doc.at("skipped_updates").get<int>();
+        s.clippedUpdates = doc.value("clipped_updates", 0);
         for (const auto& h : doc.at("history"))
             s.history.push_back({h.at(0).get<int>(), h.at(1).is_number() ? h[1].get<double>() : NAN,
                                  h.at(2).is_number() ? h[2].get<double>() : NAN});

@@ -21,6 +21,13 @@ enum class ParamGroups { Shared, PerBlock };
 std::string paramGroupsName(ParamGroups g);          // "shared", "per-block"
 ParamGroups paramGroupsFromName(const std::string& name); // throws l2l::Error
 
+// The Adam learning rate over the run: constant, or a cosine decay from the set rate at epoch 0 to
+// zero at the last epoch (factor (1 + cos(pi e / epochs)) / 2 during epoch e, counted from 0).
+enum class LrSchedule { Constant, Cosine };
+std::string lrScheduleName(LrSchedule s);            // "constant", "cosine"
+LrSchedule lrScheduleFromName(const std::string& name); // throws l2l::Error
+double lrScheduleFactor(LrSchedule s, int epoch, int epochs);
+
 struct MetaTrainConfig {
     std::string problem = "quadratic"; // problem class spec
     LstmArch arch;                     // 2 layers of 20, log-sign preprocessing (p = 10), scale 0.1
@@ -29,6 +36,8 @@ struct MetaTrainConfig {
     int horizon = 100;                 // T: optimizee steps per episode, in [1, 100000]
     int unroll = 20;                   // K: truncated-BPTT window, in [1, horizon]
     double learningRate = 1e-3;        // Adam on phi, in (0, 1]
+    LrSchedule lrSchedule = LrSchedule::Constant;
+    double clipNorm = 0;               // > 0: a window's meta-gradient longer than this (2-norm) is scaled to it
     int validateEvery = 50;            // epochs between validations, in [1, epochs]
     int validationRuns = 10;           // held-out instances, in [1, 1000]
     bool validateOnFinalLoss = false;  // select by the loss at the last step instead of the horizon mean
@@ -53,6 +62,7 @@ struct MetaProgress {
     int bestEpoch = -1;
     double elapsedSeconds = 0, etaSeconds = 0;
     int skippedUpdates = 0;     // windows whose meta-gradient was not finite (no step taken)
+    int clippedUpdates = 0;     // windows whose meta-gradient was scaled down to clipNorm
 };
 
 // Everything needed to continue a run where it stopped.
@@ -66,6 +76,7 @@ struct MetaTrainState {
     int bestEpoch = -1;
     double elapsedSeconds = 0;
     int skippedUpdates = 0;
+    int clippedUpdates = 0;
     std::vector<MetaHistoryPoint> history;
 };
 
@@ -90,7 +101,7 @@ public:
 private:
     double episode(const std::atomic<bool>* cancel, bool* aborted);
     double validate(const LstmNet<float>& net, const std::atomic<bool>* cancel, bool* aborted) const;
-    void adamStep(const Vec<float>& grad);
+    void adamStep(Vec<float> grad);
 
     MetaTrainState m_state;
     std::unique_ptr<ProblemClass<float>> m_class;

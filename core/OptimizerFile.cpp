@@ -99,6 +99,8 @@ std::string optimizerToJson(const OptimizerFile& file)
           {"horizon", p.horizon},
           {"unroll", p.unroll},
           {"learning_rate", p.learningRate},
+          {"lr_schedule", p.lrSchedule},
+          {"clip_norm", p.clipNorm},
           {"second_derivatives", p.secondDerivatives},
           {"meta_loss", p.metaLoss},
           {"command", p.command},
@@ -169,6 +171,8 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
             pr.horizon = p.value("horizon", 0);
             pr.unroll = p.value("unroll", 0);
             pr.learningRate = p.value("learning_rate", 0.0);
+            pr.lrSchedule = p.value("lr_schedule", "constant");
+            pr.clipNorm = p.value("clip_norm", 0.0);
             pr.secondDerivatives = p.value("second_derivatives", false);
             pr.metaLoss = p.value("meta_loss", "sum");
             pr.command = p.value("command", "");

@@ -30,6 +30,8 @@ struct Provenance {
     std::uint64_t seed = 0;
     int epochs = 0, bestEpoch = -1, horizon = 0, unroll = 0;
     double validationLoss = 0, learningRate = 0;
+    std::string lrSchedule = "constant"; // Adam's rate over the run: "constant" or "cosine"
+    double clipNorm = 0;                 // meta-gradient norm clipping (0 = off)
     bool secondDerivatives = false;
     std::string metaLoss = "sum"; // the meta-objective: "sum" (the paper's) or "log"
     std::string command, created, tool = "l2l 0.1.0";

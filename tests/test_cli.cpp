@@ -91,6 +91,10 @@ private slots:
         QTest::newRow("art content file") << QStringList{"art", "--content", "/no/such.png", "--out", "/tmp/l2l-art.png"}
                                           << "image file '/no/such.png' does not exist";
         QTest::newRow("art out") << QStringList{"art", "--out", "/tmp/l2l-art.jpg"} << "must end in .png";
+        QTest::newRow("train lr schedule") << QStringList{"train", "--lr-schedule", "linear", "--out", "/tmp/l2l-never.json"}
+                                           << "linear not in {constant,cosine}";
+        QTest::newRow("train clip") << QStringList{"train", "--clip", "-2", "--out", "/tmp/l2l-never.json"}
+                                    << "train: clip must be 0 (off) or a positive gradient norm up to 1e12, got -2";
     }
     void badInput()
     {

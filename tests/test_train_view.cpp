@@ -3,6 +3,7 @@
 // the run with a best optimizer that saves, loads and is handed on by Use; bad settings failing before
 // anything runs; the stop latency on MNIST; Inspect drawing all three figures.
 // Set L2L_SHOT_DIR to save grabs of both views there.
+#include "ExpectError.h"
 #include "GuiTest.h"
 #include "InspectView.h"
 #include "MetaTrainView.h"
@@ -225,7 +226,11 @@ void TestTrainView::configRoundTrip()
     c.seed = 42;
     c.secondDerivatives = true;
     c.groups = ParamGroups::PerBlock;
+    c.lrSchedule = LrSchedule::Cosine;
+    c.clipNorm = 50;
     v.setConfig(c);
+    QCOMPARE(v.findChild<QComboBox*>("trainLrSchedule")->currentData().toString(), QString("cosine"));
+    QCOMPARE(v.findChild<QLineEdit*>("trainClip")->text(), QString("50"));
     QCOMPARE(v.findChild<QComboBox*>("trainGroups")->currentData().toString(), QString("per-block"));
     QCOMPARE(v.problem(), QString("quadratic:dim=5"));
     const MetaTrainConfig back = v.config();
@@ -238,6 +243,11 @@ void TestTrainView::configRoundTrip()
     QCOMPARE(back.seed, std::uint64_t(42));
     QVERIFY(back.secondDerivatives); // fields without a widget survive
     QVERIFY(back.groups == ParamGroups::PerBlock);
+    QVERIFY(back.lrSchedule == LrSchedule::Cosine);
+    QCOMPARE(back.clipNorm, 50.0);
+    v.findChild<QLineEdit*>("trainClip")->setText("-1");
+    l2l::test::expectError([&] { v.config(); }, {"clip", "-1"});
+    v.findChild<QLineEdit*>("trainClip")->setText("0");
     v.findChild<QComboBox*>("trainGroups")->setCurrentIndex(0);
     QVERIFY(v.config().groups == ParamGroups::Shared);
 }

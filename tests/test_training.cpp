@@ -92,6 +92,66 @@ private slots:
         saveOptimizer(path("log.json").toStdString(), t.bestOptimizer("l2l train --meta-loss log"));
         QCOMPARE(QString::fromStdString(loadOptimizer(path("log.json").toStdString()).provenance.metaLoss), QString("log"));
     }
+    void learningRateSchedule()
+    {
+        QCOMPARE(lrScheduleFactor(LrSchedule::Constant, 70, 100), 1.0);
+        QCOMPARE(lrScheduleFactor(LrSchedule::Cosine, 0, 100), 1.0);
+        QVERIFY(std::abs(lrScheduleFactor(LrSchedule::Cosine, 50, 100) - 0.5) < 1e-12);
+        QVERIFY(std::abs(lrScheduleFactor(LrSchedule::Cosine, 25, 100) - (0.5 + 0.5 * std::sqrt(0.5))) < 1e-12);
+        QVERIFY(lrScheduleFactor(LrSchedule::Cosine, 99, 100) < 3e-4);
+        QVERIFY(lrScheduleFactor(LrSchedule::Cosine, 99, 100) > 0);
+        QCOMPARE(QString::fromStdString(lrScheduleName(lrScheduleFromName("cosine"))), QString("cosine"));
+        l2l::test::expectError([] { lrScheduleFromName("linear"); }, {"linear", "constant, cosine"});
+        // Cosine decay learns, changes the weights, and a stopped and resumed run still matches an
+        // uninterrupted one (the factor depends on the epoch only).
+        MetaTrainConfig c = quadConfig(150);
+        c.lrSchedule = LrSchedule::Cosine;
+        MetaTrainer straight(c);
+        const double before = straight.validate(straight.state().net);
+        straight.run({}, nullptr);
+        QVERIFY(straight.state().bestValidation < 0.5 * before);
+        MetaTrainer constant(quadConfig(150));
+        constant.run({}, nullptr);
+        QVERIFY(!(constant.state().net.params == straight.state().net.params));
+        std::atomic<bool> cancel{false};
+        MetaTrainer first(c);
+        first.run([&](const MetaProgress& p) { if (p.epoch == 60) cancel = true; }, &cancel);
+        saveCheckpoint(path("cos.ck.json").toStdString(), first.state());
+        MetaTrainState s = loadCheckpoint(path("cos.ck.json").toStdString());
+        QVERIFY(s.config.lrSchedule == LrSchedule::Cosine);
+        MetaTrainer resumed(std::move(s));
+        resumed.run({}, nullptr);
+        QVERIFY(resumed.state().net.params == straight.state().net.params);
+        saveOptimizer(path("cos.json").toStdString(), straight.bestOptimizer("l2l train --lr-schedule cosine"));
+        QCOMPARE(QString::fromStdString(loadOptimizer(path("cos.json").toStdString()).provenance.lrSchedule), QString("cosine"));
+    }
+    void metaGradientClipping()
+    {
+        // A bound no meta-gradient reaches changes nothing; a tiny one clips every window, is counted,
+        // and is kept in the checkpoint and the optimizer file.
+        MetaTrainConfig c = quadConfig(60);
+        MetaTrainer plain(c);
+        plain.run({}, nullptr);
+        c.clipNorm = 1e12;
+        MetaTrainer loose(c);
+        loose.run({}, nullptr);
+        QVERIFY(loose.state().net.params == plain.state().net.params);
+        QCOMPARE(loose.state().clippedUpdates, 0);
+        c.clipNorm = 1e-3;
+        MetaTrainer tight(c);
+        std::vector<MetaProgress> seen;
+        tight.run([&](const MetaProgress& p) { seen.push_back(p); }, nullptr);
+        const int windows = 60 * (c.horizon / c.unroll);
+        QCOMPARE(tight.state().clippedUpdates, windows - tight.state().skippedUpdates);
+        QCOMPARE(seen.back().clippedUpdates, tight.state().clippedUpdates);
+        QVERIFY(!(tight.state().net.params == plain.state().net.params));
+        saveCheckpoint(path("clip.ck.json").toStdString(), tight.state());
+        const MetaTrainState s = loadCheckpoint(path("clip.ck.json").toStdString());
+        QCOMPARE(s.config.clipNorm, 1e-3);
+        QCOMPARE(s.clippedUpdates, tight.state().clippedUpdates);
+        saveOptimizer(path("clip.json").toStdString(), tight.bestOptimizer("l2l train --clip 0.001"));
+        QCOMPARE(loadOptimizer(path("clip.json").toStdString()).provenance.clipNorm, 1e-3);
+    }
     void stopAndResumeGivesTheSameWeights()
     {
         MetaTrainer straight(quadConfig(120));
@@ -177,6 +237,11 @@ private slots:
         c = quadConfig(10);
         c.problem = "nosuch";
         QVERIFY_THROWS_EXCEPTION(Error, MetaTrainer{c});
+        c = quadConfig(10);
+        c.clipNorm = -1;
+        l2l::test::expectError([&] { MetaTrainer{c}; }, {"clip", "-1"});
+        c.clipNorm = NAN;
+        l2l::test::expectError([&] { MetaTrainer{c}; }, {"clip"});
     }
     void fileRoundTrip()
     {

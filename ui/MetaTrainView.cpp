@@ -133,6 +133,14 @@ QWidget* MetaTrainView::buildSettings()
     m_unroll = spinBox("trainUnroll", 1, 100000, d.unroll,
                        tr("K: truncated-BPTT window (one update of the optimizer per window); at most the horizon"));
     m_lr = lineEdit("trainLr", QString::number(d.learningRate), tr("Adam learning rate on the LSTM's weights, in (0, 1]"));
+    m_lrSchedule = new QComboBox;
+    m_lrSchedule->setObjectName(QStringLiteral("trainLrSchedule"));
+    m_lrSchedule->addItem(tr("constant"), QStringLiteral("constant"));
+    m_lrSchedule->addItem(tr("cosine decay to 0"), QStringLiteral("cosine"));
+    m_lrSchedule->setToolTip(tr("The meta learning rate over the run: constant, or a cosine decay from the set rate at "
+                                "the first epoch to 0 at the last"));
+    m_clip = lineEdit("trainClip", QString::number(d.clipNorm),
+                      tr("Scale a window's meta-gradient down to this 2-norm when it is longer; 0 = off"));
     m_validateEvery = spinBox("trainValidateEvery", 1, 10000000, d.validateEvery, tr("Epochs between validations"));
     m_validationRuns = spinBox("trainValidationRuns", 1, 1000, d.validationRuns, tr("Held-out instances per validation"));
     m_seed = lineEdit("trainSeed", QString::number(d.seed), tr("Seed of the initial weights and of every instance"));
@@ -140,6 +148,8 @@ QWidget* MetaTrainView::buildSettings()
     form->addRow(tr("Horizon"), m_horizon);
     form->addRow(tr("Unroll"), m_unroll);
     form->addRow(tr("Meta learning rate"), m_lr);
+    form->addRow(tr("Rate schedule"), m_lrSchedule);
+    form->addRow(tr("Clip meta-gradient"), m_clip);
     form->addRow(tr("Validate every"), m_validateEvery);
     form->addRow(tr("Validation runs"), m_validationRuns);
     form->addRow(tr("Seed"), m_seed);
@@ -207,6 +217,8 @@ MetaTrainConfig MetaTrainView::config() const
     c.horizon = m_horizon->value();
     c.unroll = m_unroll->value();
     c.learningRate = parseDouble(m_lr->text().trimmed().toStdString(), "train: meta learning rate");
+    c.lrSchedule = lrScheduleFromName(m_lrSchedule->currentData().toString().toStdString());
+    c.clipNorm = parseDouble(m_clip->text().trimmed().toStdString(), "train: clip");
     c.validateEvery = m_validateEvery->value();
     c.validationRuns = m_validationRuns->value();
     const long long seed = parseInt(m_seed->text().trimmed().toStdString(), "train: seed");
@@ -226,6 +238,8 @@ void MetaTrainView::setConfig(const MetaTrainConfig& config)
     m_horizon->setValue(config.horizon);
     m_unroll->setValue(config.unroll);
     m_lr->setText(QString::number(config.learningRate, 'g', 10));
+    m_lrSchedule->setCurrentIndex(m_lrSchedule->findData(QString::fromStdString(lrScheduleName(config.lrSchedule))));
+    m_clip->setText(QString::number(config.clipNorm, 'g', 10));
     m_validateEvery->setValue(config.validateEvery);
     m_validationRuns->setValue(config.validationRuns);
     m_seed->setText(QString::number(config.seed));

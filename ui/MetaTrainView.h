@@ -83,6 +83,8 @@ private:
     QSpinBox *m_epochs, *m_horizon, *m_unroll, *m_validateEvery, *m_validationRuns;
     QLineEdit *m_lr, *m_seed;
     QComboBox* m_groups; // data: "shared" / "per-block"
+    QComboBox* m_lrSchedule; // data: "constant" / "cosine"
+    QLineEdit* m_clip;
     QPushButton *m_start, *m_pause, *m_resume, *m_stop, *m_save, *m_use;
     QProgressBar* m_progress;
     QLabel *m_epochLabel, *m_etaLabel, *m_bestLabel;

@@ -37,6 +37,8 @@ std::string trainCommand(const MetaTrainConfig& c)
     if (c.secondDerivatives) s << " --second-derivatives";
     if (c.groups != d.groups) s << " --groups " << paramGroupsName(c.groups);
     if (c.metaLoss != d.metaLoss) s << " --meta-loss " << metaLossName(c.metaLoss);
+    if (c.lrSchedule != d.lrSchedule) s << " --lr-schedule " << lrScheduleName(c.lrSchedule);
+    if (c.clipNorm != d.clipNorm) s << " --clip " << c.clipNorm;
     s << "  (l2l-studio)";
     return s.str();
 }
