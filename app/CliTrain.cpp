@@ -93,7 +93,7 @@ void addTrainCommand(CLI::App& app)
     cmd->add_option("--threads", c.threads, "worker threads (0 = all cores; results do not depend on it)")
         ->capture_default_str();
     cmd->add_option("--checkpoint", o->checkpoint, "training state file (default: OUT with .checkpoint.json)");
-    cmd->add_option("--resume", o->resume, "continue from a checkpoint (its settings win; --epochs may extend it, --threads may change it)");
+    cmd->add_option("--resume", o->resume, "continue from a checkpoint (its settings win; --epochs may extend it, which stretches a cosine schedule to the new end; --threads may change it)");
     cmd->add_option("--init", o->init, "start from the weights of this optimizer file (fine-tuning); its architecture wins");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
     cmd->callback([o, cmd] {

@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <sstream>
 #include <cmath>
+#include <sstream>
 
 namespace l2l {
 
@@ -365,6 +365,8 @@ MetaTrainState loadCheckpoint(const std::string& path)
         s.config.validate();
     } catch (const nlohmann::json::exception& e) {
         throw Error(where + " is malformed: " + std::string(e.what()));
+    } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
     }
     return s;
 }

@@ -149,6 +149,16 @@ private slots:
         const MetaTrainState s = loadCheckpoint(path("clip.ck.json").toStdString());
         QCOMPARE(s.config.clipNorm, 1e-3);
         QCOMPARE(s.clippedUpdates, tight.state().clippedUpdates);
+        // A checkpoint with a bad schedule or bound is refused with the file and the field named.
+        QFile f(path("clip.ck.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray text = f.readAll();
+        f.close();
+        QVERIFY(text.contains("\"lr_schedule\":\"constant\"") && text.contains("\"clip_norm\":0.001"));
+        writeText(path("bad1.ck.json"), QByteArray(text).replace("\"lr_schedule\":\"constant\"", "\"lr_schedule\":\"linear\"").toStdString());
+        l2l::test::expectError([&] { loadCheckpoint(path("bad1.ck.json").toStdString()); }, {path("bad1.ck.json"), "linear"});
+        writeText(path("bad2.ck.json"), QByteArray(text).replace("\"clip_norm\":0.001", "\"clip_norm\":-5").toStdString());
+        l2l::test::expectError([&] { loadCheckpoint(path("bad2.ck.json").toStdString()); }, {path("bad2.ck.json"), "clip", "-5"});
         saveOptimizer(path("clip.json").toStdString(), tight.bestOptimizer("l2l train --clip 0.001"));
         QCOMPARE(loadOptimizer(path("clip.json").toStdString()).provenance.clipNorm, 1e-3);
     }
