@@ -12,12 +12,12 @@ run() { # name, then l2l eval arguments
   "$l2l" eval "$@" --json "$out/$name.json" --plot "$out/$name.png" --markdown "$out/$name.md" -q
 }
 run quadratic        --problem quadratic --optimizers sgd,nag,rmsprop,adam,lstm --runs 100 --steps 100 --seed 1
-run mnist-100        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-second-order.json --runs 20 --steps 100 --seed 1
-run mnist-200        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-second-order.json --runs 20 --steps 200 --seed 1
-run mnist-40-units   --problem mnist:hidden=40 --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
-run mnist-2-layers   --problem mnist:hidden=20-20 --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
-run mnist-relu       --problem mnist:activation=relu --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
-run fashion-mnist    --problem fashion-mnist --optimizers sgd,nag,rmsprop,adam,lstm --runs 20 --steps 100 --seed 1
+run mnist-100        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json,lstm:$out/mnist-second-order.json --runs 20 --steps 100 --seed 1
+run mnist-200        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json,lstm:$out/mnist-second-order.json --runs 20 --steps 200 --seed 1
+run mnist-40-units   --problem mnist:hidden=40 --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json --runs 20 --steps 100 --seed 1
+run mnist-2-layers   --problem mnist:hidden=20-20 --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json --runs 20 --steps 100 --seed 1
+run mnist-relu       --problem mnist:activation=relu --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json --runs 20 --steps 100 --seed 1
+run fashion-mnist    --problem fashion-mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json --runs 20 --steps 100 --seed 1
 # Neural art (paper Fig. 8-9): held-out content, the training style at 64x64, then a new style at 128x128.
 art_opts=sgd,nag,rmsprop,adam,lstm
 run art-64           --problem neural-art:size=64,style=scream,content=test --optimizers $art_opts --runs 10 --steps 128 --seed 1
