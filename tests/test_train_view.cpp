@@ -8,6 +8,7 @@
 #include "InspectView.h"
 #include "MetaTrainView.h"
 #include "OptimizerFile.h"
+#include "TrainWorker.h"
 
 #include <qcustomplot.h>
 
@@ -245,6 +246,10 @@ void TestTrainView::configRoundTrip()
     QVERIFY(back.groups == ParamGroups::PerBlock);
     QVERIFY(back.lrSchedule == LrSchedule::Cosine);
     QCOMPARE(back.clipNorm, 50.0);
+    // The command recorded in a studio-trained optimizer file repeats them.
+    const QString command = QString::fromStdString(l2l::ui::trainCommand(back));
+    QVERIFY2(command.contains(" --lr-schedule cosine") && command.contains(" --clip 50"), qPrintable(command));
+    QVERIFY(!QString::fromStdString(l2l::ui::trainCommand(MetaTrainConfig{})).contains("--clip"));
     v.findChild<QLineEdit*>("trainClip")->setText("-1");
     l2l::test::expectError([&] { v.config(); }, {"clip", "-1"});
     v.findChild<QLineEdit*>("trainClip")->setText("0");
