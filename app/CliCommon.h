@@ -20,6 +20,7 @@ void addTuneCommand(CLI::App& app);
 void addBenchCommand(CLI::App& app);
 void addTrainCommand(CLI::App& app);
 void addArtCommand(CLI::App& app);
+void addFingerprintCommand(CLI::App& app);
 
 // The command line as typed (recorded in trained optimizer files).
 std::string& commandLine();

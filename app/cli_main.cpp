@@ -1,6 +1,8 @@
 // `l2l`: the headless command line of L2L Studio.
 #include "CliCommon.h"
 
+#include "BuildInfo.h"
+
 #include <iostream>
 #include <string>
 #include <vector>
@@ -10,13 +12,14 @@ int main(int argc, char** argv)
     CLI::App app{"l2l - learning to learn by gradient descent by gradient descent, headless.\n"
                  "Compare optimizers on problem classes and reproduce the paper's figures."};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "l2l 0.1.0");
+    app.set_version_flag("--version", "l2l 0.1.0 (" + l2l::buildInfo() + ")");
     l2l::cli::addProblemsCommand(app);
     l2l::cli::addTuneCommand(app);
     l2l::cli::addEvalCommand(app);
     l2l::cli::addTrainCommand(app);
     l2l::cli::addBenchCommand(app);
     l2l::cli::addArtCommand(app);
+    l2l::cli::addFingerprintCommand(app);
     std::string line = "l2l";
     for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
     l2l::cli::commandLine() = line;

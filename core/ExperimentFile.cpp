@@ -22,6 +22,8 @@ nlohmann::json metaTrainJson(const MetaTrainConfig& c)
             {"horizon", c.horizon},
             {"unroll", c.unroll},
             {"learning_rate", c.learningRate},
+            {"lr_schedule", lrScheduleName(c.lrSchedule)},
+            {"clip_norm", c.clipNorm},
             {"validate_every", c.validateEvery},
             {"validation_runs", c.validationRuns},
             {"validate_on_final_loss", c.validateOnFinalLoss},
@@ -44,6 +46,8 @@ MetaTrainConfig metaTrainFrom(const nlohmann::json& j, MetaTrainConfig c)
     c.horizon = j.value("horizon", c.horizon);
     c.unroll = j.value("unroll", c.unroll);
     c.learningRate = j.value("learning_rate", c.learningRate);
+    if (j.contains("lr_schedule")) c.lrSchedule = lrScheduleFromName(j["lr_schedule"].get<std::string>());
+    c.clipNorm = j.value("clip_norm", c.clipNorm);
     c.validateEvery = j.value("validate_every", c.validateEvery);
     c.validationRuns = j.value("validation_runs", c.validationRuns);
     c.validateOnFinalLoss = j.value("validate_on_final_loss", c.validateOnFinalLoss);

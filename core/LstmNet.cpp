@@ -1,5 +1,7 @@
 #include "LstmNet.h"
 
+#include "DetMath.h"
+
 #include "Rng.h"
 
 #include <cmath>
@@ -48,7 +50,7 @@ void preprocessGradient(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> x)
     const auto a = g.array().abs().transpose();
     const auto big = a >= threshold;
     // (log|g|/p, sgn g) where |g| >= e^-p, else (-1, e^p g); vectorised with select.
-    x.row(0) = big.select(a.max(threshold).log() / p, T(-1));
+    x.row(0) = big.select(a.max(threshold).unaryExpr(DetLog{}) / p, T(-1));
     x.row(1) = big.select((g.array() > T(0)).template cast<T>().transpose() * T(2) - T(1), ep * g.array().transpose());
 }
 

@@ -1,5 +1,7 @@
 #include "Mlp.h"
 
+#include "DetMath.h"
+
 #include <cmath>
 
 namespace l2l {
@@ -43,7 +45,7 @@ template <typename T>
 void activationForward(Activation act, const Eigen::Ref<const Mat<T>>& z, Eigen::Ref<Mat<T>> a)
 {
     switch (act) {
-    case Activation::Sigmoid: a = (T(1) + (-z.array()).exp()).inverse(); break;
+    case Activation::Sigmoid: a = (T(1) + (-z.array()).unaryExpr(DetExp{})).inverse(); break;
     case Activation::Relu: a = z.array().max(T(0)); break;
     case Activation::Tanh: a = z.array().tanh(); break;
     }
@@ -79,11 +81,11 @@ T softmaxCrossEntropy(const Eigen::Ref<const Mat<T>>& logits, const std::vector<
     for (Index j = 0; j < batch; ++j) {
         Index argmax = 0;
         const T m = logits.col(j).maxCoeff(&argmax);
-        dlogits.col(j) = (logits.col(j).array() - m).exp();
+        dlogits.col(j) = (logits.col(j).array() - m).unaryExpr(DetExp{});
         const T sum = dlogits.col(j).sum();
         const int y = labels[size_t(j)];
         // -log softmax_y = log(sum exp(z - m)) - (z_y - m)
-        loss += double(std::log(sum) - (logits(y, j) - m));
+        loss += double(detLog(sum) - (logits(y, j) - m));
         dlogits.col(j) /= sum * T(batch);
         dlogits(y, j) -= T(1) / T(batch);
         hits += argmax == y;

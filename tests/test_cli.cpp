@@ -83,7 +83,7 @@ private slots:
         QTest::newRow("tune unknown") << QStringList{"tune", "--optimizers", "lbfgs"} << "unknown optimizer 'lbfgs'";
         QTest::newRow("tune grid") << QStringList{"tune", "--tune-min", "0"} << "tuning grid must satisfy";
         QTest::newRow("unknown command") << QStringList{"train2"}
-                                         << "unknown command 'train2' (valid commands: problems, tune, eval, train, bench, art)";
+                                         << "unknown command 'train2' (valid commands: problems, tune, eval, train, bench, art, fingerprint)";
         QTest::newRow("art style") << QStringList{"art", "--style", "picasso", "--out", "/tmp/l2l-art.png"}
                                    << "unknown image 'picasso' (bundled images: astronaut, chelsea";
         QTest::newRow("art size") << QStringList{"art", "--size", "8", "--out", "/tmp/l2l-art.png"}

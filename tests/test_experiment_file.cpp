@@ -4,6 +4,9 @@
 #include "AtomicFile.h"
 #include "ExperimentFile.h"
 #include "ExpectError.h"
+#include "MetaTrainer.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -15,6 +18,8 @@ class TestExperimentFile : public QObject {
     Q_OBJECT
 private slots:
     void roundTripKeepsEverything();
+    void everyMetaTrainSettingRoundTrips();
+    void experimentKeepsEveryCheckpointSetting();
     void evalConfigHasEnabledOptimizers();
     void badFilesAreRejected_data();
     void badFilesAreRejected();
@@ -83,6 +88,80 @@ void TestExperimentFile::roundTripKeepsEverything()
     QVERIFY(back.metaTrain.groups == ParamGroups::PerBlock);
     QCOMPARE(back.view, std::string("trajectories"));
     QCOMPARE(experimentToJson(back), experimentToJson(e)); // nothing else drifts either
+}
+
+// Every meta-training setting set to a value other than its default survives a save and a load. (Experiment
+// files once dropped lr_schedule and clip_norm, so a re-opened experiment trained differently.)
+void TestExperimentFile::everyMetaTrainSettingRoundTrips()
+{
+    Experiment e = sample();
+    MetaTrainConfig& c = e.metaTrain;
+    const MetaTrainConfig d;
+    c.epochs = 321;
+    c.horizon = 60;
+    c.unroll = 15;
+    c.learningRate = 4e-4;
+    c.lrSchedule = LrSchedule::Cosine;
+    c.clipNorm = 12.5;
+    c.validateEvery = 7;
+    c.validationRuns = 9;
+    c.validateOnFinalLoss = true;
+    c.secondDerivatives = true;
+    c.metaLoss = MetaLoss::Log;
+    c.groups = ParamGroups::PerBlock;
+    c.seed = 987654321ULL;
+    c.arch.layers = 1;
+    c.arch.hidden = 7;
+    c.arch.preprocess = Preprocess::None;
+    c.arch.p = 5;
+    c.arch.outputScale = 0.01;
+    // Each value above differs from the default, or the round trip would prove nothing for it.
+    QVERIFY(c.epochs != d.epochs && c.horizon != d.horizon && c.unroll != d.unroll && c.learningRate != d.learningRate);
+    QVERIFY(c.lrSchedule != d.lrSchedule && c.clipNorm != d.clipNorm && c.validateEvery != d.validateEvery);
+    QVERIFY(c.validationRuns != d.validationRuns && c.validateOnFinalLoss != d.validateOnFinalLoss);
+    QVERIFY(c.secondDerivatives != d.secondDerivatives && c.metaLoss != d.metaLoss && c.groups != d.groups && c.seed != d.seed);
+    QVERIFY(c.arch.layers != d.arch.layers && c.arch.hidden != d.arch.hidden && c.arch.preprocess != d.arch.preprocess);
+    QVERIFY(c.arch.p != d.arch.p && c.arch.outputScale != d.arch.outputScale);
+
+    const std::string path = m_tmp.filePath("all-settings.json").toStdString();
+    saveExperiment(path, e);
+    const MetaTrainConfig b = loadExperiment(path).metaTrain;
+    QCOMPARE(b.epochs, c.epochs);
+    QCOMPARE(b.horizon, c.horizon);
+    QCOMPARE(b.unroll, c.unroll);
+    QCOMPARE(b.learningRate, c.learningRate);
+    QVERIFY(b.lrSchedule == c.lrSchedule);
+    QCOMPARE(b.clipNorm, c.clipNorm);
+    QCOMPARE(b.validateEvery, c.validateEvery);
+    QCOMPARE(b.validationRuns, c.validationRuns);
+    QCOMPARE(b.validateOnFinalLoss, c.validateOnFinalLoss);
+    QCOMPARE(b.secondDerivatives, c.secondDerivatives);
+    QVERIFY(b.metaLoss == c.metaLoss);
+    QVERIFY(b.groups == c.groups);
+    QCOMPARE(b.seed, c.seed);
+    QCOMPARE(b.arch.layers, c.arch.layers);
+    QCOMPARE(b.arch.hidden, c.arch.hidden);
+    QVERIFY(b.arch.preprocess == c.arch.preprocess);
+    QCOMPARE(b.arch.p, c.arch.p);
+    QCOMPARE(b.arch.outputScale, c.arch.outputScale);
+}
+
+// A guard for the next setting: every key a training checkpoint records for its configuration is also in
+// the experiment file's meta_train object (the problem is the experiment's own, threads do not change results).
+void TestExperimentFile::experimentKeepsEveryCheckpointSetting()
+{
+    MetaTrainConfig c;
+    c.epochs = 2;
+    c.validateEvery = 1;
+    const MetaTrainer trainer(c);
+    const std::string ckpt = m_tmp.filePath("keys.checkpoint.json").toStdString();
+    saveCheckpoint(ckpt, trainer.state());
+    const auto checkpointConfig = nlohmann::json::parse(readFile(ckpt)).at("config");
+    const auto metaTrain = nlohmann::json::parse(experimentToJson(sample())).at("meta_train");
+    for (const auto& [key, value] : checkpointConfig.items()) {
+        if (key == "problem" || key == "threads") continue;
+        if (!metaTrain.contains(key)) QFAIL(("experiment files do not keep the training setting '" + key + "'").c_str());
+    }
 }
 
 void TestExperimentFile::evalConfigHasEnabledOptimizers()

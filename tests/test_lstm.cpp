@@ -4,6 +4,7 @@
 #include "Bptt.h"
 #include "GradCheck.h"
 #include "LstmOptimizer.h"
+#include "LstmReference.h"
 #include "Rng.h"
 
 #include <QtTest>
@@ -146,7 +147,11 @@ void TestLstm::batchedEqualsPerCoordinate_data()
 
 void TestLstm::batchedEqualsPerCoordinate()
 {
-    // 2,500 coordinates span ten blocks; each column must equal the same LSTM run on that coordinate alone.
+    // 2,500 coordinates span ten blocks; each column must equal the same LSTM run on that coordinate alone, up
+    // to rounding: a block multiplies (4H, I+H) by (I+H, 256) matrices, a lone coordinate runs matrix-vector
+    // and dot products, which sum in other orders. Each run lies within the double-precision bound of
+    // test::lstmReference (derivation in tests/LstmReference.h) of the exact values, so the two differ by at
+    // most twice it (of order 1e-12 for nets like this one).
     QFETCH(int, threads);
     const LstmNet<double> net = randomNet(arch(Preprocess::LogSign), 3);
     const Index n = 2500;
@@ -156,10 +161,11 @@ void TestLstm::batchedEqualsPerCoordinate()
     state.reset(net.arch, n);
     std::vector<LstmState<double>> single(3);
     std::vector<Index> probe = {0, 1500, 2499};
+    std::vector<std::vector<double>> history(probe.size()); // the gradients each probe has seen
     LstmRunner<double> one(&net, 1);
     for (auto& s : single) s.reset(net.arch, 1);
     Vec<double> u(n), u1(1);
-    double worst = 0;
+    double maxdiff = 0, worst = 0; // the largest difference, and the largest difference / tolerance
     for (int step = 0; step < 4; ++step) {
         Vec<double> g(n);
         for (Index k = 0; k < n; ++k) g(k) = rng.normal() * std::pow(10.0, -4 * rng.uniform());
@@ -168,12 +174,21 @@ void TestLstm::batchedEqualsPerCoordinate()
             Vec<double> gk(1);
             gk(0) = g(probe[p]);
             one.forward(gk, single[p], u1, nullptr);
-            worst = std::max(worst, std::abs(u1(0) - u(probe[p])));
-            for (int l = 0; l < net.arch.layers; ++l)
-                worst = std::max(worst, (single[p].h[size_t(l)].col(0) - state.h[size_t(l)].col(probe[p])).cwiseAbs().maxCoeff());
+            history[p].push_back(gk(0));
+            const test::LstmReferenceStep ref = test::lstmReference(net, history[p]).back();
+            const double du = std::abs(u1(0) - u(probe[p]));
+            maxdiff = std::max(maxdiff, du);
+            worst = std::max(worst, du / (2 * test::kDoubleUnit * ref.uError));
+            for (int l = 0; l < net.arch.layers; ++l) {
+                const size_t L = size_t(l);
+                const Vec<double> dh = (single[p].h[L].col(0) - state.h[L].col(probe[p])).cwiseAbs();
+                maxdiff = std::max(maxdiff, dh.maxCoeff());
+                worst = std::max(worst, (dh.array() / (2 * test::kDoubleUnit * ref.hError[L].array())).maxCoeff());
+            }
         }
     }
-    QCOMPARE(worst, 0.0);
+    qInfo("batched vs per-coordinate: maxdiff %.3g; largest difference / its double bound %.3g", maxdiff, worst);
+    QVERIFY2(worst <= 1, qPrintable(QString("a difference exceeds its rounding bound %1 times").arg(worst)));
 }
 
 void TestLstm::firstOrderMetaGradient_data()

@@ -1,0 +1,24 @@
+// Runs before anything else in the program (a constructor of the highest user priority) and before any code
+// compiled for the build's instruction-set level: a CPU without those instructions gets a message instead of
+// an "Illegal instruction" crash. This file itself is compiled for baseline x86-64 (see app/CMakeLists.txt).
+#include <unistd.h>
+
+#include <cstring>
+
+namespace {
+
+[[gnu::constructor(101)]] void checkCpuLevel()
+{
+#if defined(__x86_64__) && defined(L2L_REQUIRED_LEVEL)
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports(L2L_REQUIRED_LEVEL)) {
+        const char* msg = "l2l: this CPU lacks the instructions this build was compiled for (" L2L_REQUIRED_LEVEL
+                          ": AVX2 and FMA for x86-64-v3). Rebuild with -DL2L_ARCH=x86-64-v2 (see README, "
+                          "'Same numbers on every machine').\n";
+        [[maybe_unused]] auto n = ::write(2, msg, std::strlen(msg));
+        ::_exit(1);
+    }
+#endif
+}
+
+} // namespace
