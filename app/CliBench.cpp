@@ -2,6 +2,12 @@
 #include "CliCommon.h"
 
 #include "Bench.h"
+#include "BuildInfo.h"
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <sstream>
 
 #include <fstream>
 #include <iomanip>
@@ -19,6 +25,7 @@ void addBenchCommand(CLI::App& app)
     auto threads = std::make_shared<int>(2);
     auto peak = std::make_shared<double>(78.4);
     auto artSize = std::make_shared<int>(128);
+    auto json = std::make_shared<std::string>();
     cmd->add_option("--repeats", *repeats, "samples per median")->capture_default_str()->check(CLI::Range(1, 1000));
     cmd->add_option("--problem", *problem, "MLP problem spec to time")->capture_default_str();
     cmd->add_option("--rule-dim", *dim, "parameters for the update-rule timing")->capture_default_str()->check(CLI::Range(1, 100000000));
@@ -26,9 +33,15 @@ void addBenchCommand(CLI::App& app)
     cmd->add_option("--art-size", *artSize, "image side for the neural-art timing")->capture_default_str()->check(CLI::Range(16, 512));
     cmd->add_option("--peak-gflops", *peak, "fp32 peak per core used for the fraction-of-peak column (AVX2+FMA at 2.45 GHz: 78.4)")
         ->capture_default_str();
+    cmd->add_option("--json", *json, "also write every line, the load averages and the peak memory to this JSON file "
+                                     "(what scripts/make_docs.py reads for the README's speed figures)");
     cmd->callback([=] {
+        std::time_t now = std::time(nullptr);
+        char date[32];
+        std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
         std::string load = "unknown";
         if (std::ifstream in("/proc/loadavg"); in) std::getline(in, load);
+        const std::string loadBefore = load;
         std::cout << "machine: " << std::thread::hardware_concurrency() << " hardware threads; load average before: "
                   << load << "\n\n";
         auto lines = runBenchmarks(*problem, *repeats, *dim);
@@ -52,6 +65,26 @@ void addBenchCommand(CLI::App& app)
             std::cout.unsetf(std::ios::fixed);
         }
         if (std::ifstream in("/proc/loadavg"); in) std::getline(in, load);
+        if (!json->empty()) {
+            const auto firstThree = [](const std::string& l) {
+                std::istringstream in(l);
+                std::string a, b, c;
+                in >> a >> b >> c;
+                return a + " " + b + " " + c;
+            };
+            nlohmann::json out = {{"format", "l2l-bench"}, {"version", 1}, {"date", date},
+                                  {"tool", "l2l 0.1.0 (" + buildInfo() + ")"},
+                                  {"hardware_threads", std::thread::hardware_concurrency()}, {"threads", *threads},
+                                  {"repeats", *repeats}, {"peak_gflops_per_core", *peak},
+                                  {"load_average_before", firstThree(loadBefore)}, {"load_average_after", firstThree(load)},
+                                  {"peak_memory_mib", peakMemoryMiB()}, {"lines", nlohmann::json::array()}};
+            for (const auto& line : lines) {
+                const int cores = line.note.find(std::to_string(*threads) + " thread") != std::string::npos ? *threads : 1;
+                out["lines"].push_back({{"name", line.name}, {"seconds", line.median}, {"unit", line.unit},
+                                        {"flops", line.flops}, {"threads", cores}, {"note", line.note}});
+            }
+            writeOutput(*json, out.dump(2) + "\n");
+        }
         std::cout << "\npeak resident memory of this benchmark: " << std::setprecision(0) << std::fixed << peakMemoryMiB()
                   << " MiB\nload average after: " << load << "\n";
     });

@@ -9,6 +9,8 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 namespace l2l {
@@ -68,12 +70,118 @@ inline float detLog(float x)
 inline double detExp(double x) { return std::exp(x); }
 inline double detLog(double x) { return std::log(x); }
 
+// The same reasoning for the double-precision functions that feed results (random normals, Adam's bias
+// correction, rate grids, the cosine schedule, 2-d test functions): glibc picks FMA or SSE2 variants of
+// log, pow, sin and cos at run time, and they differ in the last bit now and then.
+
+// b^n for an integer n >= 0 by repeated squaring: only multiplications, so the same bits everywhere. Each
+// squaring doubles the relative error it inherits, so it is below about 2 n 2^-53 (1e-11 at n = 10^5: ample for
+// Adam's bias corrections 1 - b^t).
+inline double detPowInt(double b, long long n)
+{
+    double result = 1.0;
+    while (n > 0) {
+        if (n & 1) result *= b;
+        b *= b;
+        n >>= 1;
+    }
+    return result;
+}
+
+// log x for finite x > 0 in double: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s),
+// s = (m - 1)/(m + 1), |s| < 0.172, summed to s^25 (relative error about 1e-16). Not correctly rounded, but
+// deterministic. x <= 0 gives NaN (-inf for 0).
+inline double detLogD(double x)
+{
+    if (!(x > 0)) return x == 0 ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::quiet_NaN();
+    if (x == std::numeric_limits<double>::infinity()) return x;
+    int e = 0;
+    if (x < std::numeric_limits<double>::min()) { x *= 0x1p54; e = -54; }
+    const std::uint64_t bits = std::bit_cast<std::uint64_t>(x);
+    e += int((bits >> 52) & 0x7ff) - 1022;
+    double m = std::bit_cast<double>((bits & 0x000fffffffffffffull) | 0x3fe0000000000000ull); // [0.5, 1)
+    if (m < 0.70710678118654752440) { m *= 2; e -= 1; }
+    const double s = (m - 1) / (m + 1), s2 = s * s;
+    double p = 1.0 / 25;
+    for (int k = 23; k >= 1; k -= 2) p = p * s2 + 1.0 / k;
+    constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10; // fdlibm's split
+    return e * kLn2Hi + (2 * s * p + e * kLn2Lo);
+}
+
+// sin and cos in double for |x| up to about 1e6 (beyond, still deterministic but less accurate): reduction by
+// pi/2 in three parts (Cody-Waite) and fdlibm's kernel polynomials on [-pi/4, pi/4].
+namespace detail {
+inline double kernelSin(double x)
+{
+    const double z = x * x;
+    const double r = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * (2.75573137070700676789e-06 +
+                     z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)));
+    return x + x * z * (-1.66666666666666324348e-01 + z * r);
+}
+inline double kernelCos(double x)
+{
+    const double z = x * x;
+    const double r = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * (2.48015872894767294178e-05 +
+                     z * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))));
+    return 1.0 - 0.5 * z + z * r;
+}
+// x = k pi/2 + r, |r| <= pi/4; returns k mod 4.
+inline int reduceHalfPi(double x, double& r)
+{
+    constexpr double kTwoOverPi = 6.36619772367581382433e-01;
+    // fdlibm's pio2_1, pio2_2 (33 significant bits each, so k * kP1 and k * kP2 are exact for |k| < 2^20) and
+    // pio2_2t, the rest of pi/2.
+    constexpr double kP1 = 1.57079632673412561417e+00, kP2 = 6.07710050630396597660e-11, kP3 = 2.02226624879595063154e-21;
+    const double k = std::nearbyint(x * kTwoOverPi);
+    r = ((x - k * kP1) - k * kP2) - k * kP3;
+    return int(static_cast<long long>(k) & 3);
+}
+} // namespace detail
+
+inline double detSin(double x)
+{
+    if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
+    double r = 0;
+    switch (detail::reduceHalfPi(x, r)) {
+    case 0: return detail::kernelSin(r);
+    case 1: return detail::kernelCos(r);
+    case 2: return -detail::kernelSin(r);
+    default: return -detail::kernelCos(r);
+    }
+}
+
+inline double detCos(double x)
+{
+    if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
+    double r = 0;
+    switch (detail::reduceHalfPi(x, r)) {
+    case 0: return detail::kernelCos(r);
+    case 1: return -detail::kernelSin(r);
+    case 2: return -detail::kernelCos(r);
+    default: return detail::kernelSin(r);
+    }
+}
+
+// 10^e rounded to 12 significant digits: a log-spaced grid whose values do not depend on pow's last bit.
+inline double detPow10(double e)
+{
+    const double v = std::pow(10.0, e);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.12g", v);
+    return std::strtod(buf, nullptr);
+}
+
 // Elementwise over an Eigen array expression: a.unaryExpr(DetExp{}).
 struct DetExp {
     template <typename T> T operator()(T x) const { return detExp(x); }
 };
 struct DetLog {
     template <typename T> T operator()(T x) const { return detLog(x); }
+};
+// The exact (IEEE) square root. Eigen's own float .sqrt() on AVX packets is an rsqrt approximation plus a
+// Newton step (EIGEN_FAST_MATH), and rsqrtps gives different bits on Intel, AMD and emulators.
+struct DetSqrt {
+    template <typename T> T operator()(T x) const { return std::sqrt(x); }
 };
 
 } // namespace l2l

@@ -1,4 +1,5 @@
 #include "Functions2d.h"
+#include "DetMath.h"
 
 #include "Rng.h"
 
@@ -69,7 +70,7 @@ double Function2d<T>::value(double x, double y) const
         return r0 * r0 + r1 * r1;
     }
     case Function2dKind::IllConditioned: {
-        const double c = std::cos(M_PI / 6), s = std::sin(M_PI / 6);
+        const double c = 0.86602540378443864676, s = 0.5; // cos, sin of pi/6
         const double u = c * x + s * y, v = -s * x + c * y;
         return 0.5 * (u * u + m_kappa * v * v);
     }
@@ -80,7 +81,7 @@ double Function2d<T>::value(double x, double y) const
         return a * a + b * b;
     }
     case Function2dKind::Rastrigin:
-        return 20 + x * x - 10 * std::cos(2 * M_PI * x) + y * y - 10 * std::cos(2 * M_PI * y);
+        return 20 + x * x - 10 * detCos(2 * M_PI * x) + y * y - 10 * detCos(2 * M_PI * y);
     case Function2dKind::Beale: {
         const double t1 = 1.5 - x + x * y, t2 = 2.25 - x + x * y * y, t3 = 2.625 - x + x * y * y * y;
         return t1 * t1 + t2 * t2 + t3 * t3;
@@ -100,7 +101,7 @@ std::array<double, 2> Function2d<T>::gradient(double x, double y) const
         return {2 * (m_quad[0] * r0 + m_quad[2] * r1), 2 * (m_quad[1] * r0 + m_quad[3] * r1)};
     }
     case Function2dKind::IllConditioned: {
-        const double c = std::cos(M_PI / 6), s = std::sin(M_PI / 6);
+        const double c = 0.86602540378443864676, s = 0.5; // cos, sin of pi/6
         const double u = c * x + s * y, v = -s * x + c * y;
         return {u * c - m_kappa * v * s, u * s + m_kappa * v * c};
     }
@@ -111,7 +112,7 @@ std::array<double, 2> Function2d<T>::gradient(double x, double y) const
         return {4 * x * a + 2 * b, 2 * a + 4 * y * b};
     }
     case Function2dKind::Rastrigin:
-        return {2 * x + 20 * M_PI * std::sin(2 * M_PI * x), 2 * y + 20 * M_PI * std::sin(2 * M_PI * y)};
+        return {2 * x + 20 * M_PI * detSin(2 * M_PI * x), 2 * y + 20 * M_PI * detSin(2 * M_PI * y)};
     case Function2dKind::Beale: {
         const double t1 = 1.5 - x + x * y, t2 = 2.25 - x + x * y * y, t3 = 2.625 - x + x * y * y * y;
         return {2 * t1 * (y - 1) + 2 * t2 * (y * y - 1) + 2 * t3 * (y * y * y - 1),

@@ -1,4 +1,5 @@
 #include "Inspect.h"
+#include "DetMath.h"
 
 #include "Evaluation.h"
 #include "LstmOptimizer.h"
@@ -25,8 +26,8 @@ std::vector<double> symmetricLogGradients(int perSide, double lo, double hi)
         throw Error("response gradients: need perSide >= 2 and 0 < lo < hi");
     std::vector<double> out;
     const double a = std::log10(lo), b = std::log10(hi);
-    for (int i = perSide - 1; i >= 0; --i) out.push_back(-std::pow(10.0, a + (b - a) * i / (perSide - 1)));
-    for (int i = 0; i < perSide; ++i) out.push_back(std::pow(10.0, a + (b - a) * i / (perSide - 1)));
+    for (int i = perSide - 1; i >= 0; --i) out.push_back(-detPow10(a + (b - a) * i / (perSide - 1)));
+    for (int i = 0; i < perSide; ++i) out.push_back(detPow10(a + (b - a) * i / (perSide - 1)));
     return out;
 }
 

@@ -1,4 +1,5 @@
 #include "MetaTrainer.h"
+#include "DetMath.h"
 
 #include "AtomicFile.h"
 #include "Evaluation.h"
@@ -37,7 +38,7 @@ double lrScheduleFactor(LrSchedule s, int epoch, int epochs)
 {
     if (s == LrSchedule::Constant || epochs <= 0) return 1.0;
     const double x = std::clamp(double(epoch) / double(epochs), 0.0, 1.0);
-    return 0.5 * (1.0 + std::cos(3.14159265358979323846 * x));
+    return 0.5 * (1.0 + detCos(3.14159265358979323846 * x));
 }
 
 void MetaTrainConfig::validate() const
@@ -113,8 +114,8 @@ void MetaTrainer::adamStep(Vec<float> g)
     m_state.adamV = float(b2) * m_state.adamV + float(1 - b2) * g.cwiseAbs2();
     const double t = double(m_state.adamT);
     const double lr = c.learningRate * lrScheduleFactor(c.lrSchedule, m_state.epoch, c.epochs);
-    const float step = float(lr * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t)));
-    m_state.net.params.array() -= step * m_state.adamM.array() / (m_state.adamV.array().sqrt() + 1e-8f);
+    const float step = float(lr * std::sqrt(1 - detPowInt(b2, t)) / (1 - detPowInt(b1, t)));
+    m_state.net.params.array() -= step * m_state.adamM.array() / (m_state.adamV.array().unaryExpr(DetSqrt{}) + 1e-8f);
 }
 
 double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted)

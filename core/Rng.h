@@ -2,6 +2,7 @@
 // A small, fully specified random number generator (SplitMix64). Unlike the std:: distributions its
 // output is identical on every platform and standard library, so a seed names the same numbers forever.
 #include <cmath>
+#include "DetMath.h"
 #include <cstdint>
 
 namespace l2l {
@@ -40,10 +41,10 @@ public:
         }
         double u1 = uniform(), u2 = uniform();
         if (u1 < 1e-300) u1 = 1e-300;
-        const double r = std::sqrt(-2.0 * std::log(u1));
-        m_spare = r * std::sin(2.0 * M_PI * u2);
+        const double r = std::sqrt(-2.0 * detLogD(u1));
+        m_spare = r * detSin(2.0 * M_PI * u2);
         m_hasSpare = true;
-        return r * std::cos(2.0 * M_PI * u2);
+        return r * detCos(2.0 * M_PI * u2);
     }
 
 private:

@@ -1,4 +1,5 @@
 #include "Tuning.h"
+#include "DetMath.h"
 
 #include "AtomicFile.h"
 #include "Evaluation.h"
@@ -28,7 +29,7 @@ std::vector<double> TuneConfig::grid() const
     std::vector<double> rates;
     const double lo = std::log10(minRate), hi = std::log10(maxRate);
     const int n = int(std::floor((hi - lo) * perDecade + 1e-9));
-    for (int i = 0; i <= n; ++i) rates.push_back(std::pow(10.0, lo + double(i) / perDecade));
+    for (int i = 0; i <= n; ++i) rates.push_back(detPow10(lo + double(i) / perDecade));
     return rates;
 }
 

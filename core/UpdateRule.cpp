@@ -1,4 +1,5 @@
 #include "UpdateRule.h"
+#include "DetMath.h"
 
 #include <cmath>
 #include <filesystem>
@@ -17,7 +18,7 @@ template <typename T>
 void RmsProp<T>::step(VecRef<T> theta, const CVecRef<T>& grad)
 {
     m_m = m_alpha * m_m + (T(1) - m_alpha) * grad.cwiseAbs2();
-    theta.array() -= m_lr * grad.array() / (m_m.array().sqrt() + m_eps);
+    theta.array() -= m_lr * grad.array() / (m_m.array().unaryExpr(DetSqrt{}) + m_eps);
 }
 
 template <typename T>
@@ -34,8 +35,8 @@ void Adam<T>::step(VecRef<T> theta, const CVecRef<T>& grad)
     ++m_t;
     m_m = T(m_beta1) * m_m + T(1 - m_beta1) * grad;
     m_v = T(m_beta2) * m_v + T(1 - m_beta2) * grad.cwiseAbs2();
-    const T stepSize = T(m_lr * std::sqrt(1 - std::pow(m_beta2, m_t)) / (1 - std::pow(m_beta1, m_t)));
-    theta.array() -= stepSize * m_m.array() / (m_v.array().sqrt() + m_eps);
+    const T stepSize = T(m_lr * std::sqrt(1 - detPowInt(m_beta2, m_t)) / (1 - detPowInt(m_beta1, m_t)));
+    theta.array() -= stepSize * m_m.array() / (m_v.array().unaryExpr(DetSqrt{}) + m_eps);
 }
 
 const std::vector<UpdateRuleInfo>& updateRuleCatalog()

@@ -1,35 +1,180 @@
 #!/usr/bin/env bash
-# Re-makes every table and plot of docs/RESULTS.md with the project's own commands.
-# Usage: scripts/reproduce.sh [build/app/l2l]   (about 25 minutes on 2 cores with nothing tuned yet, plus about 60 for the conv nets)
+# Re-makes every table and plot of docs/RESULTS.md with the project's own commands, then writes every number
+# of docs/RESULTS.md and of README.md's Results section from those files (scripts/make_docs.py).
+#
+# Usage: scripts/reproduce.sh [--l2l PATH] [--no-times] [SECTION...]     (default: every section, in order)
+#        scripts/reproduce.sh --list                                       (the sections and their rough cost)
+#   --l2l PATH   the l2l binary (default build/app/l2l; a lone path to an executable also works, as before)
+#   --no-times   do not update docs/results/reproduce-times.json (e.g. for a second run that checks that
+#                `git diff` stays empty: the times and dates recorded there change from run to run)
+#
+# Every invocation uses a fresh, private tuning cache (L2L_CACHE_DIR, see core/Tuning.cpp), removed at the end:
+# learning rates are tuned by this run's build, never taken from another build's cache. Sections run in one
+# invocation share it (the MNIST selection runs reuse the MNIST section's tuned NAG rates).
+# The seconds of each section, its start date, the load average then and `l2l --version` are merged into
+# docs/results/reproduce-times.json, which RESULTS.md's run-time statement is generated from.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-l2l="${1:-$root/build/app/l2l}"
 out="$root/docs/results"
+l2l="$root/build/app/l2l"
+
+# name|rough cost on the project's 2-core machine with nothing tuned (estimates from the timings stated in
+# RESULTS.md and README.md before this script recorded them; see reproduce-times.json for measured ones)
+sections=(
+  "bench|about 2 min: l2l bench --repeats 15 (writes bench.json when the build's bench has --json)"
+  "quadratic|under 1 min: 10-d quadratics, 100 runs"
+  "2d|about 1 min: five 2-d functions, 50 runs each"
+  "mnist|about 5 min: MNIST at 100 and 200 steps, 20 runs, 3 LSTMs"
+  "mnist-selection|about 3 min: the bundled and the second-order LSTM vs NAG on the seed-2 selection runs, 50 runs, 100 and 200 steps"
+  "generalisation|about 6 min: MNIST with 40 units, 2 layers, ReLU"
+  "fashion-mnist|about 2 min: Fashion-MNIST with the MNIST optimizers"
+  "art|about 10 min: neural art at 64x64 and 128x128, and the two image strips"
+  "convnet|about 60 min: the conv net on 10, 5 and 2 classes with test curves"
+)
+names=()
+for s in "${sections[@]}"; do names+=("${s%%|*}"); done
+
+chosen=()
+keep_times=0
+while (($#)); do
+  case "$1" in
+    --list) for s in "${sections[@]}"; do printf '%-16s %s\n' "${s%%|*}" "${s#*|}"; done; exit 0 ;;
+    --l2l) l2l="$2"; shift ;;
+    --no-times) keep_times=1 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *)
+      if [[ " ${names[*]} " == *" $1 "* ]]; then chosen+=("$1")
+      elif [[ "$1" == */* && -x "$1" ]]; then l2l="$1"
+      else echo "reproduce.sh: unknown section '$1' (sections: ${names[*]}; see --list)" >&2; exit 1
+      fi ;;
+  esac
+  shift
+done
+partial=1
+if ((${#chosen[@]} == 0)); then chosen=("${names[@]}"); partial=0; fi
+[[ -x "$l2l" ]] || { echo "reproduce.sh: no l2l binary at $l2l (build with scripts/build.sh, or pass --l2l PATH)" >&2; exit 1; }
 mkdir -p "$out"
+
+L2L_CACHE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/l2l-reproduce-cache.XXXXXX")"
+export L2L_CACHE_DIR
+trap 'rm -rf "$L2L_CACHE_DIR"' EXIT
+tool="$("$l2l" --version 2>/dev/null | head -n 1 || true)"
+tool="${tool:-unknown}"
+echo "== $tool; tuning cache $L2L_CACHE_DIR (fresh); sections: ${chosen[*]}" >&2
+
 run() { # name, then l2l eval arguments
   local name="$1"; shift
   echo "== $name: l2l eval $*" >&2
   "$l2l" eval "$@" --json "$out/$name.json" --plot "$out/$name.png" --markdown "$out/$name.md" -q
 }
-run quadratic        --problem quadratic --optimizers sgd,nag,rmsprop,adam,lstm --runs 100 --steps 100 --seed 1
-run mnist-100        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json,lstm:$out/mnist-second-order.json --runs 20 --steps 100 --seed 1
-run mnist-200        --problem mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json,lstm:$out/mnist-second-order.json --runs 20 --steps 200 --seed 1
-run mnist-40-units   --problem mnist:hidden=40 --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json --runs 20 --steps 100 --seed 1
-run mnist-2-layers   --problem mnist:hidden=20-20 --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json --runs 20 --steps 100 --seed 1
-run mnist-relu       --problem mnist:activation=relu --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json --runs 20 --steps 100 --seed 1
-run fashion-mnist    --problem fashion-mnist --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json --runs 20 --steps 100 --seed 1
-# Neural art (paper Fig. 8-9): held-out content, the training style at 64x64, then a new style at 128x128.
+
+record_time() { # section, seconds, start date, load average at the start
+  if ((keep_times)); then return 0; fi
+  python3 - "$out/reproduce-times.json" "$1" "$2" "$3" "$4" "$tool" "$(nproc)" <<'EOF'
+import json, os, sys
+path, section, seconds, date, load, tool, cores = sys.argv[1:]
+try:
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+except FileNotFoundError:
+    doc = {"format": "l2l-reproduce-times", "version": 1, "sections": {}}
+doc["sections"][section] = {"seconds": int(seconds), "date": date, "load_average_start": load, "tool": tool,
+                            "cores": int(cores)}
+with open(path + ".tmp", "w", encoding="utf-8") as f:
+    f.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+os.replace(path + ".tmp", path)
+EOF
+}
+
+bench_skipped=0
+section_bench() {
+  local help
+  help="$("$l2l" bench --help 2>&1 || true)"
+  if [[ "$help" == *--json* ]]; then
+    echo "== bench: l2l bench --repeats 15 --json $out/bench.json" >&2
+    "$l2l" bench --repeats 15 --json "$out/bench.json"
+  else
+    echo "reproduce.sh: WARNING: this build's 'l2l bench' cannot write JSON (no --json option): bench.json not made," \
+         "the speed tables stay 'not yet generated'" >&2
+    bench_skipped=1
+  fi
+}
+
+section_quadratic() {
+  run quadratic --problem quadratic --optimizers sgd,nag,rmsprop,adam,lstm --runs 100 --steps 100 --seed 1
+}
+
+section_2d() { # the 2-d functions of the Trajectories view; lstm = resources/optimizers/2d.json
+  run 2d-quadratic2d    --problem quadratic2d:start_noise=1 --optimizers sgd,nag,rmsprop,adam,lstm --runs 50 --steps 100 --seed 1
+  local p
+  for p in ill-conditioned saddle himmelblau rosenbrock; do
+    run "2d-$p" --problem "$p" --optimizers sgd,nag,rmsprop,adam,lstm --runs 50 --steps 100 --seed 1
+  done
+}
+
+mnist_opts="sgd,nag,rmsprop,adam,lstm,lstm:$out/mnist-first-order.json"
+section_mnist() {
+  run mnist-100 --problem mnist --optimizers "$mnist_opts,lstm:$out/mnist-second-order.json" --runs 20 --steps 100 --seed 1
+  run mnist-200 --problem mnist --optimizers "$mnist_opts,lstm:$out/mnist-second-order.json" --runs 20 --steps 200 --seed 1
+}
+
+section_mnist_selection() { # seed 2: the runs the bundled optimizer was chosen on, never used by the report
+  run mnist-selection-100 --problem mnist --optimizers "nag,lstm,lstm:$out/mnist-second-order.json" --runs 50 --steps 100 --seed 2
+  run mnist-selection-200 --problem mnist --optimizers "nag,lstm,lstm:$out/mnist-second-order.json" --runs 50 --steps 200 --seed 2
+}
+
+section_generalisation() {
+  run mnist-40-units --problem mnist:hidden=40 --optimizers "$mnist_opts" --runs 20 --steps 100 --seed 1
+  run mnist-2-layers --problem mnist:hidden=20-20 --optimizers "$mnist_opts" --runs 20 --steps 100 --seed 1
+  run mnist-relu     --problem mnist:activation=relu --optimizers "$mnist_opts" --runs 20 --steps 100 --seed 1
+}
+
+section_fashion_mnist() {
+  run fashion-mnist --problem fashion-mnist --optimizers "$mnist_opts" --runs 20 --steps 100 --seed 1
+}
+
 art_opts=sgd,nag,rmsprop,adam,lstm
-run art-64           --problem neural-art:size=64,style=scream,content=test --optimizers $art_opts --runs 10 --steps 128 --seed 1
-run art-128          --problem neural-art:size=128,style=hubble,content=test --optimizers $art_opts --runs 10 --steps 128 --seed 1
-# The final images side by side (content, style, then the optimizers in the order above), same tuned rates.
-"$l2l" art --content chelsea --style scream --size 64 --optimizers $art_opts --steps 128 --out "$out/art-64-images.png" -q
-"$l2l" art --content chelsea --style hubble --size 128 --optimizers $art_opts --steps 128 --out "$out/art-128-images.png" -q
+section_art() { # paper Fig. 8-9: held-out content, the training style at 64x64, then a new style at 128x128
+  run art-64  --problem neural-art:size=64,style=scream,content=test --optimizers $art_opts --runs 10 --steps 128 --seed 1
+  run art-128 --problem neural-art:size=128,style=hubble,content=test --optimizers $art_opts --runs 10 --steps 128 --seed 1
+  # The final images side by side (content, style, then the optimizers in the order above), tuned rates.
+  "$l2l" art --content chelsea --style scream --size 64 --optimizers $art_opts --steps 128 --out "$out/art-64-images.png" -q
+  "$l2l" art --content chelsea --style hubble --size 128 --optimizers $art_opts --steps 128 --out "$out/art-128-images.png" -q
+}
+
 # Conv net (paper Fig. 7) on Fashion-MNIST, the CIFAR-10 substitute: two LSTMs (bundled convnet.json) vs one
 # shared LSTM vs the baselines (rates tuned on a reduced grid: 3 instances, 1e-3..3), test-split curves every
 # 10 steps; then the 5- and 2-class subsets with LSTM-sub, trained only on the held-out classes 5-9.
-conv_tune="--tune-runs 3 --tune-min 0.001 --tune-max 3 --test-every 10"
-run convnet          --problem convnet --optimizers sgd,nag,rmsprop,adam,lstm:$out/convnet-shared.json,lstm --runs 10 --steps 100 --seed 1 $conv_tune
-run convnet-5        --problem convnet:classes=0-4 --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/convnet-sub.json --runs 10 --steps 100 --seed 1 $conv_tune
-run convnet-2        --problem convnet:classes=0+1 --optimizers sgd,nag,rmsprop,adam,lstm,lstm:$out/convnet-sub.json --runs 10 --steps 100 --seed 1 $conv_tune
+conv_tune=(--tune-runs 3 --tune-min 0.001 --tune-max 3 --test-every 10)
+section_convnet() {
+  run convnet   --problem convnet --optimizers "sgd,nag,rmsprop,adam,lstm:$out/convnet-shared.json,lstm" --runs 10 --steps 100 --seed 1 "${conv_tune[@]}"
+  run convnet-5 --problem convnet:classes=0-4 --optimizers "sgd,nag,rmsprop,adam,lstm,lstm:$out/convnet-sub.json" --runs 10 --steps 100 --seed 1 "${conv_tune[@]}"
+  run convnet-2 --problem convnet:classes=0+1 --optimizers "sgd,nag,rmsprop,adam,lstm,lstm:$out/convnet-sub.json" --runs 10 --steps 100 --seed 1 "${conv_tune[@]}"
+}
+
+for s in "${names[@]}"; do # in the canonical order, whatever the order on the command line
+  [[ " ${chosen[*]} " == *" $s "* ]] || continue
+  start_date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  start_load="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+  t0=$SECONDS
+  "section_${s//-/_}"
+  if [[ "$s" != bench || "$bench_skipped" == 0 ]]; then record_time "$s" $((SECONDS - t0)) "$start_date" "$start_load"; fi
+done
 echo "tables and plots written to $out" >&2
+
+# The documents: every number of docs/RESULTS.md and README.md's Results section, from the files above. A partial
+# run leaves placeholders only for the sections it did not run and that have no files yet; a section that ran
+# must have produced its files.
+allow=()
+if ((partial)); then
+  skipped=()
+  for s in "${names[@]}"; do [[ " ${chosen[*]} " == *" $s "* ]] || skipped+=("$s"); done
+  if ((${#skipped[@]})); then allow=("--allow-missing=$(IFS=,; echo "${skipped[*]}")"); fi
+fi
+extra=()
+if ((bench_skipped)); then extra+=(bench); fi
+if ((keep_times)); then extra+=(times); fi # no new times: leave the run-time statement as it is, or a placeholder
+for e in ${extra[@]+"${extra[@]}"}; do
+  if ((${#allow[@]})); then allow=("${allow[0]},$e"); else allow=("--allow-missing=$e"); fi
+done
+python3 "$root/scripts/make_docs.py" ${allow[@]+"${allow[@]}"}

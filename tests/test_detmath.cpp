@@ -18,6 +18,9 @@ private slots:
     void logWithinTwoUlps();
     void specialValues();
     void doublesUseTheLibrary();
+    void doubleLogSinCosWithinTwoUlps();
+    void powIntWithinItsRoundingBound();
+    void pow10GridIsRounded();
 };
 
 namespace {
@@ -87,6 +90,63 @@ void TestDetMath::doublesUseTheLibrary()
     // The double overloads (finite-difference checks) are the library's, exactly.
     QCOMPARE(detExp(0.3), std::exp(0.3));
     QCOMPARE(detLog(0.3), std::log(0.3));
+}
+
+// detLogD, detSin, detCos (random normals, schedules, 2-d functions) against glibc's double functions, which
+// are within 1 ulp of the truth: detLogD's series is truncated below 1e-17 relative and sums a dozen terms
+// whose rounding stays below 1 ulp of the result; the sin/cos reduction is exact to ~2^-120 relative for
+// |x| < 1e4 and fdlibm's kernels are within 1 ulp. Both sides within 1 ulp of the truth are within 2 ulps of
+// each other, counted in the ulp of the larger binade: up to 4 ulps of the reference's own binade at a power of 2.
+void TestDetMath::doubleLogSinCosWithinTwoUlps()
+{
+    const auto ulp = [](double v) {
+        int e = 0;
+        std::frexp(std::fabs(v), &e);
+        return std::ldexp(1.0, e - 53);
+    };
+    double worstLog = 0, worstSin = 0, worstCos = 0;
+    for (int i = 0; i < 200000; ++i) {
+        const double x = std::ldexp(1.0 + i / 200000.0, (i % 2000) - 1000); // 2^-1000 .. 2^999
+        const double ref = std::log(x);
+        if (ref != 0) worstLog = std::max(worstLog, std::fabs(detLogD(x) - ref) / ulp(ref));
+        const double y = -1e4 + 2e4 * i / 200000.0 + 1e-7;
+        const double s = std::sin(y), c = std::cos(y);
+        // Near a zero of sin or cos the error is absolute: measure it against an ulp of |y|'s reduced size.
+        worstSin = std::max(worstSin, std::fabs(detSin(y) - s) / std::max(ulp(s), ulp(1.0) * 1e-3));
+        worstCos = std::max(worstCos, std::fabs(detCos(y) - c) / std::max(ulp(c), ulp(1.0) * 1e-3));
+    }
+    qInfo("double: log %.3f ulp, sin %.3f ulp, cos %.3f ulp (worst)", worstLog, worstSin, worstCos);
+    QVERIFY(worstLog <= 4.0);
+    QVERIFY(worstSin <= 4.0);
+    QVERIFY(worstCos <= 4.0);
+    QCOMPARE(detLogD(1.0), 0.0);
+    QVERIFY(std::isnan(detLogD(-1.0)));
+    QCOMPARE(detLogD(0.0), -std::numeric_limits<double>::infinity());
+    QCOMPARE(detSin(0.0), 0.0);
+    QCOMPARE(detCos(0.0), 1.0);
+}
+
+// Squaring doubles the relative error it inherits and each multiplication adds one rounding, so b^n by
+// repeated squaring is within (2 n + 2) 2^-53 relative (Adam's bias corrections need far less).
+void TestDetMath::powIntWithinItsRoundingBound()
+{
+    for (double b : {0.9, 0.999, 0.95, 1.5}) {
+        for (long long n : {0LL, 1LL, 2LL, 7LL, 100LL, 1000LL, 12345LL, 100000LL}) {
+            const double ref = std::pow(b, double(n));
+            if (ref == 0 || !std::isfinite(ref)) continue;
+            const double bound = (2 * double(n) + 2) * std::ldexp(1.0, -53);
+            QVERIFY2(std::fabs(detPowInt(b, n) - ref) <= bound * ref, qPrintable(QString("%1^%2").arg(b).arg(n)));
+        }
+    }
+    QCOMPARE(detPowInt(0.9, 0), 1.0);
+    QCOMPARE(detPowInt(2.0, 10), 1024.0);
+}
+
+void TestDetMath::pow10GridIsRounded()
+{
+    QCOMPARE(detPow10(-4), 1e-4);
+    QCOMPARE(detPow10(1), 10.0);
+    QCOMPARE(detPow10(-4 + 1.0 / 3), 2.15443469003e-4); // 12 significant digits, exactly
 }
 
 QTEST_APPLESS_MAIN(TestDetMath)

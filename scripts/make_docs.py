@@ -1,0 +1,1431 @@
+#!/usr/bin/env python3
+"""Writes every number of docs/RESULTS.md and of README.md's Results section from the result files.
+
+Usage: python3 scripts/make_docs.py [--check] [--allow-missing[=SECTION,...]] [--list] [--show NAME]
+
+Generated regions are delimited in the documents by marker comments:
+
+    <!-- generated:NAME -->            (block: markers on their own lines, content between them)
+    ...
+    <!-- /generated:NAME -->
+
+or inline, inside a sentence: `text <!-- generated:NAME -->...<!-- /generated:NAME --> text` (an inline
+start marker must not begin a line: Markdown would then read the whole line as raw HTML). Only the text
+between the markers is rewritten; everything else is left byte for byte. Every region of the documents
+must have a generator here and every generator must have exactly one region (a typo fails).
+
+Inputs are the files that scripts/reproduce.sh writes into docs/results/ (eval JSON from `l2l eval --json`,
+bench.json, reproduce-times.json) and the provenance of the optimizer files the evaluations use. A
+missing input file fails with its name and the reproduce.sh section that makes it; a missing field fails
+with the file and the field. `--allow-missing` (all sections) or `--allow-missing=bench,2d` instead writes
+the placeholder line "(not yet generated: run scripts/reproduce.sh SECTION)" into regions whose input
+files do not exist yet. Claims the prose makes about the data (e.g. "the LSTM has the lowest mean at step
+100") are asserted here: if the data contradicts one, the script fails and names the claim, so that the
+prose outside the markers is rewritten by a person rather than left false. Nothing is written unless
+every region was generated. Output depends only on the input files (no clock, no locale, sorted keys):
+the same inputs give byte-identical documents, and a second run changes nothing.
+
+`--check` writes nothing and exits 1 if a document is not up to date. `--list` prints the regions and
+their inputs; `--show NAME` prints one region's text. The pseudo-section `times` stands for
+docs/results/reproduce-times.json, which every reproduce.sh section updates (unless --no-times).
+
+Number formatting lives in one place (the "Formatting" section below): tables use the CLI's own format
+(C printf %.4g, learning rates %.3g, t %.3g, p %.2g, exactly what `l2l eval --markdown` writes); prose
+uses 3 significant digits with trailing zeros kept (0.300), p-values 2 significant digits (0.040, 0.11)
+or, below 0.001, one digit in exponent form (4e-05).
+
+Input formats read here
+-----------------------
+Eval JSON (`l2l eval --json`, app/CliCommon.cpp evalJson): problem, steps, runs, seed, tuning{min_rate,
+max_rate, per_decade, runs, seed}, test_steps (with --test-every), optimizers[]: name, spec, learning_rate,
+tuned, loss_mean[steps+1], final_loss_mean/std/median, diverged_runs, test_loss_mean, test_accuracy_mean,
+test_loss_curve (at test_steps), paired_vs_best{best, pairs, best_wins_fraction, t, p} (absent for the
+best). Per-run final losses are not stored, so a paired statistic exists only between the best optimizer
+of a file and each other one; prose that needs another pair says so (see `pair_text`).
+
+Optimizer files (resources/optimizers/*.json, docs/results/<optimizer>.json): provenance{command, epochs,
+best_epoch, validation_loss}.
+
+docs/results/bench.json (`l2l bench`; the writer is not in the CLI yet: these are the field names this
+script expects, all required unless marked optional):
+    {
+      "format": "l2l-bench", "version": 1,
+      "date": "2026-11-29T14:00:00Z",              # UTC, when the bench ran
+      "tool": "l2l 0.1.0",                         # `l2l --version`
+      "hardware_threads": 2,
+      "threads": 2,                                # --threads
+      "repeats": 15,                               # --repeats
+      "peak_gflops_per_core": 78.4,                # --peak-gflops
+      "load_average_before": "0.95 0.80 0.70",     # first three fields of /proc/loadavg
+      "load_average_after": "1.10 0.85 0.72",
+      "peak_memory_mib": 372.0,                    # VmHWM of the bench process
+      "lines": [                                   # one per BenchLine, in the order bench prints them
+        {"name": "mlp value+gradient (mnist:...)", # BenchLine::name
+         "seconds": 0.000195,                      # BenchLine::median, seconds per unit
+         "unit": "step",                           # "step", "episode" or "parameter"
+         "flops": 8.2e6,                           # per unit, 0 when not counted
+         "threads": 1,                             # threads the measurement used
+         "note": "15910 parameters, batch 128, 1 thread"}
+      ]
+    }
+
+docs/results/reproduce-times.json (written by scripts/reproduce.sh after each section):
+    {"format": "l2l-reproduce-times", "version": 1,
+     "sections": {"quadratic": {"seconds": 41, "date": "2026-11-29T14:00:00Z", "load_average_start": "0.94 0.32 0.11",
+                                "tool": "l2l 0.1.0", "cores": 2}, ...}}
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOCS = ["docs/RESULTS.md", "README.md"]
+RES = "docs/results/"
+
+# Which reproduce.sh section writes each input file (None: a file kept in the repository, not re-made).
+SECTION_OF = {
+    RES + "quadratic.json": "quadratic",
+    RES + "2d-quadratic2d.json": "2d",
+    RES + "2d-ill-conditioned.json": "2d",
+    RES + "2d-saddle.json": "2d",
+    RES + "2d-himmelblau.json": "2d",
+    RES + "2d-rosenbrock.json": "2d",
+    RES + "mnist-100.json": "mnist",
+    RES + "mnist-200.json": "mnist",
+    RES + "mnist-selection-100.json": "mnist-selection",
+    RES + "mnist-selection-200.json": "mnist-selection",
+    RES + "mnist-40-units.json": "generalisation",
+    RES + "mnist-2-layers.json": "generalisation",
+    RES + "mnist-relu.json": "generalisation",
+    RES + "fashion-mnist.json": "fashion-mnist",
+    RES + "art-64.json": "art",
+    RES + "art-128.json": "art",
+    RES + "convnet.json": "convnet",
+    RES + "convnet-5.json": "convnet",
+    RES + "convnet-2.json": "convnet",
+    RES + "bench.json": "bench",
+    RES + "reproduce-times.json": "times",  # every section adds its time (unless --no-times)
+    "resources/optimizers/quadratic.json": None,
+    "resources/optimizers/mnist.json": None,
+    "resources/optimizers/2d.json": None,
+    "resources/optimizers/neural-art.json": None,
+    "resources/optimizers/convnet.json": None,
+    RES + "mnist-first-order.json": None,
+    RES + "mnist-second-order.json": None,
+    RES + "convnet-shared.json": None,
+    RES + "convnet-sub.json": None,
+}
+
+# Targets from the issue (requirements, not measurements): bench line name prefix, threads -> seconds.
+BENCH_TARGETS = [
+    ("mlp value+gradient", 1, 0.6e-3, "< 0.6 ms"),
+    ("lstm evaluation step", 2, 3e-3, "≤ 3 ms"),
+    ("meta-training episode on mnist", 2, 1.0, "≤ 1.0 s"),
+    ("meta-training episode on quadratic", 2, 3e-3, "≤ 3 ms"),
+    ("neural-art value+gradient (128x128", 1, 7.3e-3, "≤ 7.3 ms"),
+]
+
+BASELINES = ["sgd", "nag", "rmsprop", "adam"]
+HUMAN = {"sgd": "SGD", "nag": "NAG", "rmsprop": "RMSprop", "adam": "Adam"}
+
+
+class Failure(Exception):
+    """A generator cannot produce true text: missing field, contradicted claim, bad marker."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# Formatting: every number in the documents goes through one of these.
+
+def _finite(v):
+    return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def tab(v, digits=4):
+    """Table cell, as the CLI writes it (std::ostream precision = printf %g): 0.8819, 5.8e-13, '-' for NaN."""
+    return "%.*g" % (digits, v) if _finite(v) else "-"
+
+
+def num(v, digits=3):
+    """A number in prose: `digits` significant digits, trailing zeros kept (0.300, 1.15, 210)."""
+    if not _finite(v):
+        raise Failure("a number in prose is missing or not finite (%r)" % (v,))
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 10 ** digits:
+        s = "%#.*g" % (digits, v)
+        return s[:-1] if s.endswith(".") else s
+    mant, exp = ("%.*e" % (digits - 1, v)).split("e")
+    return "%se%d" % (mant, int(exp))
+
+
+def loss(v):
+    return num(v, 3)
+
+
+def loss4(v):
+    return num(v, 4)
+
+
+def pval(p):
+    """p-value in prose: 0.040, 0.11, 0.0014; below 0.001 one digit: 4e-05."""
+    if not _finite(p):
+        raise Failure("a p-value is missing")
+    if p >= 1e-3:
+        s = "%#.2g" % p
+        return s[:-1] if s.endswith(".") else s
+    return "%.0e" % p
+
+
+def tstat(t):
+    if not _finite(t):
+        raise Failure("a t statistic is missing")
+    return ("%.2g" % t).replace("-", "−")
+
+
+def pct(fraction, digits=3):
+    """An accuracy (fraction in [0, 1]) as a percentage in prose: 90.9 %."""
+    return num(100 * fraction, digits) + " %"
+
+
+def rel_pct(a, b):
+    """How much a is above b, in per cent of b, 2 significant digits: 0.2, 11, 0.25."""
+    return "%.2g" % (100 * (a - b) / b)
+
+
+def lr_cell(v):
+    return "%.3g" % v
+
+
+def minutes(seconds):
+    """A duration in prose, rounded so that run-to-run noise rarely changes the text."""
+    m = seconds / 60.0
+    if m < 1:
+        return "under 1 min"
+    if m < 10:
+        return "about %d min" % int(round(m))
+    if m < 90:
+        return "about %d min" % (5 * int(round(m / 5)))
+    return "about %s h" % ("%.1f" % (m / 60)).rstrip("0").rstrip(".")
+
+
+def ranges(values, seq=None):
+    """[1,2,3,5,7,8] -> '1–3, 5, 7–8'; with seq, runs are consecutive in seq (e.g. test steps 10, 20, ...)."""
+    seq = seq if seq is not None else list(range(min(values), max(values) + 1)) if values else []
+    pos = {v: i for i, v in enumerate(seq)}
+    out, start, prev = [], None, None
+    for v in sorted(values, key=lambda x: pos[x]):
+        if start is not None and pos[v] == pos[prev] + 1:
+            prev = v
+            continue
+        if start is not None:
+            out.append(str(start) if start == prev else "%d–%d" % (start, prev))
+        start = prev = v
+    if start is not None:
+        out.append(str(start) if start == prev else "%d–%d" % (start, prev))
+    return ", ".join(out)
+
+
+def join_and(items):
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Inputs
+
+class Inputs:
+    """Loads the files a region declared; reading an undeclared file is a bug in this script."""
+
+    def __init__(self, region, declared):
+        self.region, self.declared = region, set(declared)
+        self.cache = {}
+
+    def json(self, path):
+        if path not in self.declared:
+            raise Failure("internal: region '%s' reads %s without declaring it" % (self.region, path))
+        if path not in self.cache:
+            full = os.path.join(ROOT, path)
+            try:
+                with open(full, encoding="utf-8") as f:
+                    self.cache[path] = json.load(f)
+            except json.JSONDecodeError as e:
+                raise Failure("%s: not valid JSON (%s)" % (path, e))
+        return self.cache[path]
+
+    def eval(self, path):
+        ev = EvalFile(path, self.json(path))
+        want = EXPECTED_PROBLEM.get(path)
+        if want is not None and ev.problem != want:
+            raise Failure("%s: made for problem '%s', expected '%s' (see scripts/reproduce.sh)" % (path, ev.problem, want))
+        return ev
+
+    def provenance(self, path):
+        doc = self.json(path)
+        return Fields(path, field(path, doc, "provenance"), "provenance")
+
+
+def field(path, obj, key, where=""):
+    if not isinstance(obj, dict) or key not in obj:
+        raise Failure("%s: missing field '%s%s'" % (path, where + "." if where else "", key))
+    return obj[key]
+
+
+class Fields:
+    def __init__(self, path, obj, where):
+        self.path, self.obj, self.where = path, obj, where
+
+    def __getitem__(self, key):
+        return field(self.path, self.obj, key, self.where)
+
+    def get(self, key, default=None):
+        return self.obj.get(key, default)
+
+
+class Opt:
+    def __init__(self, path, index, o):
+        f = Fields(path, o, "optimizers[%d]" % index)
+        self.spec = f["spec"]
+        self.name = f["name"]
+        self.display = "lstm:" + os.path.basename(self.spec[5:]) if self.spec.startswith("lstm:") else self.name
+        self.learned = self.spec.startswith("lstm")
+        self.lr = f["learning_rate"]
+        self.tuned = f["tuned"]
+        self.final = f["final_loss_mean"]
+        self.std = f["final_loss_std"]
+        self.median = f["final_loss_median"]
+        self.diverged = f["diverged_runs"]
+        self.curve = f["loss_mean"]
+        self.paired = o.get("paired_vs_best")
+        self.test_loss = o.get("test_loss_mean")
+        self.test_acc = o.get("test_accuracy_mean")
+        self.test_curve = o.get("test_loss_curve")
+        self.fields = f
+
+    def at(self, step):
+        v = self.curve[step] if step < len(self.curve) else None
+        if not _finite(v):
+            raise Failure("%s: %s has no mean loss at step %d" % (self.fields.path, self.display, step))
+        return v
+
+
+class EvalFile:
+    def __init__(self, path, doc):
+        self.path, self.doc = path, doc
+        f = Fields(path, doc, "")
+        self.steps, self.runs, self.seed = f["steps"], f["runs"], f["seed"]
+        self.problem = f["problem"]
+        self.tuning = Fields(path, f["tuning"], "tuning")
+        self.test_steps = doc.get("test_steps")
+        self.has_test = any("test_loss_mean" in o for o in f["optimizers"])
+        self.opts = [Opt(path, i, o) for i, o in enumerate(f["optimizers"])]
+        if doc.get("cancelled"):
+            raise Failure("%s: the evaluation was interrupted (cancelled: true); re-run its section" % path)
+        names = [o.display for o in self.opts]
+        if len(set(names)) != len(names):
+            raise Failure("%s: two optimizers share a display name (%s)" % (path, ", ".join(names)))
+        unpaired = [o for o in self.opts if o.paired is None]
+        if len(self.opts) > 1 and len(unpaired) != 1:
+            raise Failure("%s: expected exactly one optimizer without paired_vs_best (the best), found %d"
+                          % (path, len(unpaired)))
+        self.best = unpaired[0] if len(self.opts) > 1 else self.opts[0]
+        for o in self.opts:
+            if o.paired is not None and field(path, o.paired, "best", o.display + ".paired_vs_best") != self.best.display:
+                raise Failure("%s: %s is paired with '%s' but the best is %s"
+                              % (path, o.display, o.paired["best"], self.best.display))
+        finite = [o for o in self.opts if _finite(o.final)]
+        if finite and min(finite, key=lambda o: o.final) is not self.best:
+            raise Failure("%s: the best by mean final loss is not the unpaired optimizer" % path)
+
+    def opt(self, display):
+        for o in self.opts:
+            if o.display == display:
+                return o
+        raise Failure("%s: no optimizer '%s' (it has %s)" % (self.path, display, ", ".join(o.display for o in self.opts)))
+
+    def baselines(self):
+        return [o for o in self.opts if o.display in BASELINES]
+
+    def best_baseline(self):
+        b = [o for o in self.baselines() if _finite(o.final)]
+        if not b:
+            raise Failure("%s: no baseline finished" % self.path)
+        return min(b, key=lambda o: o.final)
+
+    def pair(self, a, b):
+        """Paired statistic between display names a and b if one of them is the file's best, else None.
+        Returns dict(winner, loser, wins, pairs, t, p, t_raw): winner = the one with the lower mean."""
+        A, B = self.opt(a), self.opt(b)
+        if A is self.best:
+            best, other = A, B
+        elif B is self.best:
+            best, other = B, A
+        else:
+            return None
+        p = Fields(self.path, other.paired, other.display + ".paired_vs_best")
+        pairs = p["pairs"]
+        wins = int(math.floor(p["best_wins_fraction"] * pairs + 0.5))
+        return dict(winner=best.display, loser=other.display, wins=wins, pairs=pairs, t=p["t"], p=p["p"])
+
+    def leaders(self, opts=None):
+        """Per step 1..steps: the optimizer with the lowest mean loss (step 0 is the same for all)."""
+        opts = opts or self.opts
+        out = []
+        for s in range(1, self.steps + 1):
+            c = [o for o in opts if s < len(o.curve) and _finite(o.curve[s])]
+            out.append(min(c, key=lambda o: o.curve[s]).display if c else None)
+        return out
+
+    def test_leaders(self):
+        """(test step, display of the lowest test loss) for every test step after 0."""
+        if not self.test_steps:
+            raise Failure("%s: missing field 'test_steps' (run with --test-every)" % self.path)
+        out = []
+        for i, s in enumerate(self.test_steps):
+            if s == 0:
+                continue
+            c = [o for o in self.opts if o.test_curve and _finite(o.test_curve[i])]
+            if not c:
+                raise Failure("%s: no test_loss_curve at test step %d" % (self.path, s))
+            out.append((s, min(c, key=lambda o: o.test_curve[i]).display))
+        return out
+
+
+def claim(ok, text):
+    if not ok:
+        raise Failure("the data contradicts the claim: " + text)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Shared pieces of text
+
+def eval_table(ev):
+    """The results table exactly as `l2l eval --markdown` writes it, plus a note when a tuned rate is at
+    the grid's edge."""
+    T = ev.steps
+    best = ev.best
+    head = "| optimizer | learning rate | mean loss at step %d | std | median | diverged runs |" % T
+    if ev.has_test:
+        head += " test loss | test accuracy |"
+    head += " paired with %s: best lower in | t | p |" % best.display
+    rows = [head, "|---|---|---|---|---|---|" + ("---|---|" if ev.has_test else "") + "---|---|---|"]
+    lo, hi = ev.tuning["min_rate"], ev.tuning["max_rate"]
+    for o in ev.opts:
+        b = "**" if o is best else ""
+        if o.learned:
+            rate = "learned"
+        else:
+            rate = lr_cell(o.lr)
+            if o.tuned:
+                edge = (", the grid's top" if math.isclose(o.lr, hi, rel_tol=1e-9)
+                        else ", the grid's bottom" if math.isclose(o.lr, lo, rel_tol=1e-9) else "")
+                rate += " (tuned%s)" % edge
+        row = "| %s%s%s | %s | %s%s%s | %s | %s | %d/%d |" % (b, o.display, b, rate, b, tab(o.final), b, tab(o.std),
+                                                          tab(o.median), o.diverged, ev.runs)
+        if ev.has_test:
+            acc = tab(100 * o.test_acc, 4) + "%" if _finite(o.test_acc) else "-"
+            row += " %s | %s |" % (tab(o.test_loss), acc)
+        if o is best:
+            row += " - | - | - |"
+        else:
+            p = Fields(ev.path, o.paired, o.display + ".paired_vs_best")
+            wins = int(math.floor(p["best_wins_fraction"] * p["pairs"] + 0.5))
+            row += " %d/%d | %s | %s |" % (wins, p["pairs"], tab(p["t"], 3), tab(p["p"], 2))
+        rows.append(row)
+    return "\n".join(rows)
+
+
+def pair_text(ev, a, b, names):
+    """'the LSTM lower in 14/20 paired runs, t = −2.2, p = 0.040', or a statement that no paired statistic
+    between a and b is stored (the file pairs every optimizer with its best only)."""
+    pr = ev.pair(a, b)
+    if pr is None:
+        return "no paired statistic between them is stored: the file pairs each optimizer with its best, %s" % (
+            h(ev.best.display, names))
+    return "%s lower in %d/%d paired runs, t = %s, p = %s" % (h(pr["winner"], names), pr["wins"], pr["pairs"],
+                                                             tstat(pr["t"]), pval(pr["p"]))
+
+
+def short_pair(ev, a, b, names):
+    """'NAG lower in 12/20, p = 0.32' or '' when not stored."""
+    pr = ev.pair(a, b)
+    if pr is None:
+        return ""
+    return "%s lower in %d/%d, p = %s" % (h(pr["winner"], names), pr["wins"], pr["pairs"], pval(pr["p"]))
+
+
+def significance(pr):
+    return "significant at 5 %" if pr is not None and pr["p"] < 0.05 else "not significant at 5 %"
+
+
+def h(display, names=None):
+    names = names or {}
+    return names.get(display, HUMAN.get(display, "`%s`" % display))
+
+
+def cap(text):
+    return text[:1].upper() + text[1:]
+
+
+def provenance_epochs(pv):
+    return "%d of %d" % (pv["best_epoch"], pv["epochs"])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Regions. Each: name -> (declared input files, function(Inputs) -> text, inline?).
+
+REGIONS = {}
+
+
+def region(name, inputs, inline=False):
+    def deco(fn):
+        if name in REGIONS:
+            raise SystemExit("internal: region %s defined twice" % name)
+        REGIONS[name] = (list(inputs), fn, inline)
+        return fn
+    return deco
+
+
+Q = RES + "quadratic.json"
+M100, M200 = RES + "mnist-100.json", RES + "mnist-200.json"
+S100, S200 = RES + "mnist-selection-100.json", RES + "mnist-selection-200.json"
+G40, G2L, GRELU = RES + "mnist-40-units.json", RES + "mnist-2-layers.json", RES + "mnist-relu.json"
+FASH = RES + "fashion-mnist.json"
+A64, A128 = RES + "art-64.json", RES + "art-128.json"
+C10, C5, C2 = RES + "convnet.json", RES + "convnet-5.json", RES + "convnet-2.json"
+BENCH, TIMES = RES + "bench.json", RES + "reproduce-times.json"
+F2D = [("quadratic2d:start_noise=1", RES + "2d-quadratic2d.json"), ("ill-conditioned", RES + "2d-ill-conditioned.json"),
+       ("saddle", RES + "2d-saddle.json"), ("himmelblau", RES + "2d-himmelblau.json"),
+       ("rosenbrock", RES + "2d-rosenbrock.json")]
+OPT_FILES = ["resources/optimizers/quadratic.json", "resources/optimizers/mnist.json",
+             RES + "mnist-first-order.json", RES + "mnist-second-order.json", "resources/optimizers/2d.json",
+             "resources/optimizers/neural-art.json"]
+CONV_FILES = ["resources/optimizers/convnet.json", RES + "convnet-shared.json", RES + "convnet-sub.json"]
+
+# The --problem each eval file must have been made with (scripts/reproduce.sh), so that no file is mislabelled.
+EXPECTED_PROBLEM = dict([(Q, "quadratic"), (M100, "mnist"), (M200, "mnist"), (S100, "mnist"), (S200, "mnist"),
+                         (G40, "mnist:hidden=40"), (G2L, "mnist:hidden=20-20"), (GRELU, "mnist:activation=relu"),
+                         (FASH, "fashion-mnist"), (A64, "neural-art:size=64,style=scream,content=test"),
+                         (A128, "neural-art:size=128,style=hubble,content=test"), (C10, "convnet"),
+                         (C5, "convnet:classes=0-4"), (C2, "convnet:classes=0+1")] + [(p, spec) for spec, p in F2D])
+
+BUNDLED_MNIST = "lstm:mnist.json"
+FIRST_ORDER = "lstm:mnist-first-order.json"
+SECOND_ORDER = "lstm:mnist-second-order.json"
+MNIST_NAMES = {BUNDLED_MNIST: "the LSTM", FIRST_ORDER: "the first-order LSTM", SECOND_ORDER: "the second-order file"}
+
+
+# --- run time and protocol ---------------------------------------------------------------------------
+
+SECTION_ORDER = ["bench", "quadratic", "2d", "mnist", "mnist-selection", "generalisation", "fashion-mnist", "art",
+                 "convnet"]
+
+
+@region("runtime", [TIMES], inline=True)
+def _runtime(inp):
+    doc = inp.json(TIMES)
+    secs = field(TIMES, doc, "sections")
+    if not secs:
+        raise Failure("%s: no sections recorded" % TIMES)
+    known = [s for s in SECTION_ORDER if s in secs] + sorted(s for s in secs if s not in SECTION_ORDER)
+    parts, total = [], 0
+    for s in known:
+        rec = Fields(TIMES, secs[s], "sections." + s)
+        total += rec["seconds"]
+        parts.append("%s: %s" % (s, minutes(rec["seconds"])))
+    tools = sorted({Fields(TIMES, secs[s], "sections." + s)["tool"] for s in known})
+    cores = sorted({Fields(TIMES, secs[s], "sections." + s)["cores"] for s in known})
+    missing = [s for s in SECTION_ORDER if s not in secs]
+    text = ("%s for all sections on %s cores with a fresh tuning cache, every rate tuned (%s; built as `%s`%s; the date, the "
+            "load average at the start and the seconds of each section are in `docs/results/reproduce-times.json`)"
+            % (minutes(total), "/".join(str(c) for c in cores), "; ".join(parts), "`, `".join(tools),
+               "; not timed yet: " + ", ".join(missing) if missing else ""))
+    return text
+
+
+@region("tuning-protocol", [Q], inline=True)
+def _tuning(inp):
+    t = inp.eval(Q).tuning
+    return ("a log grid (%s … %s, %d per decade) for the best mean final loss over %d instances drawn with the "
+            "tuning seed %d" % (tab(t["min_rate"]), tab(t["max_rate"]), t["per_decade"], t["runs"], t["seed"]))
+
+
+@region("optimizer-files", OPT_FILES)
+def _optimizer_files(inp):
+    rows = ["| file | command (from the file's provenance) | kept epoch | validation loss there |", "|---|---|---|---|"]
+    for path in OPT_FILES:
+        pv = inp.provenance(path)
+        rows.append("| `%s` | `%s` | %s | %s |" % (path, pv["command"].replace("|", "\\|"), provenance_epochs(pv),
+                                                   tab(pv["validation_loss"])))
+    return "\n".join(rows)
+
+
+# --- 2-d functions -----------------------------------------------------------------------------------
+
+@region("2d-table", [p for _, p in F2D])
+def _2d_table(inp):
+    cols = BASELINES + ["lstm:2d.json"]
+    rows = ["| problem | runs × steps | " + " | ".join(h(c) if c in HUMAN else "LSTM (`2d.json`)" for c in cols) + " |",
+            "|---|---|" + "---|" * len(cols)]
+    for spec, path in F2D:
+        ev = inp.eval(path)
+        cells = []
+        for c in cols:
+            o = ev.opt(c)
+            if o.diverged == ev.runs:
+                cells.append("diverged in every run")
+                continue
+            cell = tab(o.final)
+            if o is ev.best:
+                cell = "**%s**" % cell
+            if o.diverged:
+                cell += " (%d/%d diverged)" % (o.diverged, ev.runs)
+            cells.append(cell)
+        rows.append("| `%s` | %d × %d | %s |" % (spec, ev.runs, ev.steps, " | ".join(cells)))
+    return "\n".join(rows)
+
+
+@region("2d-summary", [p for _, p in F2D])
+def _2d_summary(inp):
+    evs = {spec: inp.eval(path) for spec, path in F2D}
+    own = evs["quadratic2d:start_noise=1"]
+    lstm = own.opt("lstm:2d.json")
+    ranked = sorted([o for o in own.opts if _finite(o.final)], key=lambda o: o.final)
+    rank = ranked.index(lstm) + 1 if lstm in ranked else None
+    diverging = [o for o in own.opts if o.diverged]
+    div = (", ".join("%s in %d/%d runs" % (h(o.display, {"lstm:2d.json": "the LSTM"}), o.diverged, own.runs)
+                     for o in diverging) if diverging else "none")
+    ordinal = {1: "lowest", 2: "second-lowest", 3: "third-lowest"}.get(rank, "%d-th lowest" % rank if rank else "no")
+    s1 = ("On its own class (random 2-d quadratics with spread starts) the LSTM has the %s mean final loss of the five "
+          "(%s; best %s, %s); diverged: %s." % (ordinal, tab(lstm.final), h(own.best.display, {"lstm:2d.json": "the LSTM"}),
+                                               tab(own.best.final), div))
+    ros = evs["rosenbrock"]
+    rl = ros.opt("lstm:2d.json")
+    worst = max([o for o in ros.opts if _finite(o.final)], key=lambda o: o.final)
+    claim(worst is rl, "the 2-d LSTM ends worst of the five on Rosenbrock (%s)" % ros.path)
+    s2 = ("On Rosenbrock it ends worst of the five, at %s (best: %s, %s)." % (tab(rl.final), h(ros.best.display),
+                                                                          tab(ros.best.final)))
+    fixed = [evs[k] for k in ("ill-conditioned", "saddle", "himmelblau", "rosenbrock")]
+    maxstd = max(o.std for e in fixed for o in e.opts if _finite(o.std))
+    s3 = ("The fixed-start functions are deterministic: the largest std over runs among them is %s, so every run is "
+          "the same." % tab(maxstd)) if maxstd == 0 else (
+          "The fixed-start functions have a std over runs of up to %s." % tab(maxstd))
+    return " ".join([s1, s2, s3])
+
+
+# --- quadratics ----------------------------------------------------------------------------------------
+
+@region("quadratic-table", [Q])
+def _q_table(inp):
+    return eval_table(inp.eval(Q))
+
+
+LSTM_Q = "lstm:quadratic.json"
+
+
+def quadratic_checks(ev):
+    lstm = ev.opt(LSTM_Q)
+    claim(ev.best is lstm, "the LSTM has the lowest mean final loss on the quadratics (%s)" % ev.path)
+    return lstm
+
+
+@region("quadratic-summary", [Q])
+def _q_summary(inp):
+    ev = inp.eval(Q)
+    lstm = quadratic_checks(ev)
+    second = min(ev.baselines(), key=lambda o: o.final)
+    med_best = min(ev.opts, key=lambda o: o.median)
+    base_pairs = [ev.pair(LSTM_Q, o.display) for o in ev.baselines()]
+    majority = all(p["wins"] * 2 > p["pairs"] for p in base_pairs)
+    maxp = max(p["p"] for p in base_pairs)
+    heavy = all(o.std > o.final for o in ev.opts)
+    parts = ["The LSTM has the lowest mean (%s vs %s's %s)" % (loss(lstm.final), h(second.display), loss(second.final))]
+    if med_best is lstm:
+        second_med = min((o for o in ev.opts if o is not lstm), key=lambda o: o.median)
+        parts.append(" and median (%s vs %s)" % (num(lstm.median, 2), num(second_med.median, 2)))
+    else:
+        parts.append("; the lowest median is %s's (%s vs the LSTM's %s)" % (h(med_best.display), num(med_best.median, 2),
+                                                                           num(lstm.median, 2)))
+    if majority:
+        parts.append(", and is lower than every baseline in a majority of the paired runs (p ≤ %s against each)."
+                     % pval(maxp))
+    else:
+        parts.append("; paired with each baseline it is lower in " + ", ".join(
+            "%d/%d (%s)" % (p["wins"], p["pairs"], h(p["loser"])) for p in base_pairs) + " runs.")
+    if heavy:
+        parts.append(" Every optimizer's std exceeds its mean: a few ill-conditioned functions dominate the means, "
+                     "hence the medians.")
+    div = [o for o in ev.opts if o.diverged]
+    if div:
+        parts.append(" Diverged: " + ", ".join("tuned %s on %d of the %d evaluation functions" % (h(o.display), o.diverged,
+                                                                                                ev.runs) for o in div)
+                     + " (its rate was tuned on %d other functions, which is the paper's protocol)." % ev.tuning["runs"])
+    return "".join(parts)
+
+
+@region("readme-quadratic", [Q], inline=True)
+def _readme_q(inp):
+    ev = inp.eval(Q)
+    lstm = quadratic_checks(ev)
+    names = {LSTM_Q: "LSTM"}
+    order = sorted(ev.opts, key=lambda o: o.final)
+    means = ", ".join("%s %s" % (h(o.display, names), loss(o.final)) for o in order)
+    div = [o for o in ev.opts if o.diverged]
+    dtext = (" (%s)" % "; ".join("%s: %d of %d runs diverged" % (h(o.display, names), o.diverged, ev.runs) for o in div)
+             if div else "")
+    second = min(ev.baselines(), key=lambda o: o.final)
+    pr = ev.pair(LSTM_Q, second.display)
+    return ("%d functions, %d steps: mean final loss %s%s; the LSTM is lower than %s in %d/%d paired runs (t = %s, "
+            "p = %s)" % (ev.runs, ev.steps, means, dtext, h(second.display), pr["wins"], pr["pairs"], tstat(pr["t"]),
+                         pval(pr["p"])))
+
+
+# --- MNIST -------------------------------------------------------------------------------------------
+
+@region("mnist-100-table", [M100])
+def _m100(inp):
+    return eval_table(inp.eval(M100))
+
+
+@region("mnist-200-table", [M200])
+def _m200(inp):
+    return eval_table(inp.eval(M200))
+
+
+def mnist_headline(e100, e200):
+    for ev in (e100, e200):
+        claim(ev.best.display == BUNDLED_MNIST,
+              "the bundled MNIST LSTM has the lowest mean final loss at step %d (%s)" % (ev.steps, ev.path))
+
+
+def plateau_text(ev, names):
+    """Mean loss at step 10 and the first step each optimizer's mean loss is below 2 (ln 10 ≈ 2.30 at the start)."""
+    order = [BUNDLED_MNIST] + [o.display for o in ev.baselines()]
+    at10 = ", ".join("%s %s" % (h(d, names), loss(ev.opt(d).at(10))) for d in order)
+    first = []
+    for d in order:
+        o = ev.opt(d)
+        s = next((i for i, v in enumerate(o.curve) if _finite(v) and v < 2.0), None)
+        first.append("%s %s" % (h(d, names), s if s is not None else "never"))
+    return "mean loss at step 10: %s; first step with a mean loss below 2: %s" % (at10, ", ".join(first))
+
+
+@region("mnist-summary", [M100, M200])
+def _m_summary(inp):
+    e100, e200 = inp.eval(M100), inp.eval(M200)
+    mnist_headline(e100, e200)
+    names = dict(MNIST_NAMES)
+    nb = e100.best_baseline()
+    nb2 = e200.best_baseline()
+    l1, l2 = e100.opt(BUNDLED_MNIST), e200.opt(BUNDLED_MNIST)
+    p1, p2 = e100.pair(BUNDLED_MNIST, nb.display), e200.pair(BUNDLED_MNIST, nb2.display)
+    s = ("What happens: every optimizer starts on the ln 10 ≈ 2.30 plateau; %s. " % plateau_text(e100, names))
+    s += ("**At step 100 the bundled LSTM has the lowest mean final loss, %s vs tuned %s's %s (LSTM lower in %d/%d "
+          "paired runs, t = %s, p = %s), and, run on for 200 steps, %s vs %s's %s (lower in %d/%d, p = %s)**; test loss "
+          "%s vs %s and %s vs %s, test accuracy %s vs %s and %s vs %s. The difference is %s at step 100 and %s at "
+          "step 200 over these %d runs."
+          % (loss(l1.final), h(nb.display), loss(nb.final), p1["wins"], p1["pairs"], tstat(p1["t"]), pval(p1["p"]),
+             loss(l2.final), h(nb2.display), loss(nb2.final), p2["wins"], p2["pairs"], pval(p2["p"]),
+             loss(l1.test_loss), loss(nb.test_loss), loss(l2.test_loss), loss(nb2.test_loss),
+             pct(l1.test_acc), pct(nb.test_acc), pct(l2.test_acc), pct(nb2.test_acc),
+             significance(p1), significance(p2), e100.runs))
+    return s
+
+
+@region("readme-mnist", [M100, M200], inline=True)
+def _readme_mnist(inp):
+    e100, e200 = inp.eval(M100), inp.eval(M200)
+    mnist_headline(e100, e200)
+    names = {BUNDLED_MNIST: "LSTM"}
+    shown = [o for o in sorted(e100.opts, key=lambda o: o.final) if o.display in BASELINES + [BUNDLED_MNIST]]
+    nb, nb2 = e100.best_baseline(), e200.best_baseline()
+    p1, p2 = e100.pair(BUNDLED_MNIST, nb.display), e200.pair(BUNDLED_MNIST, nb2.display)
+    return ("mean final loss at step %d %s (LSTM lower than %s in %d/%d paired runs, p = %s); the same optimizer run "
+            "for %d steps: LSTM %s, %s %s (%d/%d, p = %s). Mean loss at step 10: LSTM %s, %s %s (the plateau is "
+            "ln 10 ≈ 2.30)"
+            % (e100.steps, ", ".join("%s %s" % (h(o.display, names), loss(o.final)) for o in shown), h(nb.display),
+               p1["wins"], p1["pairs"], pval(p1["p"]), e200.steps, loss(e200.opt(BUNDLED_MNIST).final), h(nb2.display),
+               loss(nb2.final), p2["wins"], p2["pairs"], pval(p2["p"]), loss(e100.opt(BUNDLED_MNIST).at(10)),
+               h(nb.display), loss(nb.at(10))))
+
+
+@region("mnist-selection-100-table", [S100])
+def _s100(inp):
+    return eval_table(inp.eval(S100))
+
+
+@region("mnist-selection-200-table", [S200])
+def _s200(inp):
+    return eval_table(inp.eval(S200))
+
+
+def vs_nag(ev, display, names):
+    o, nag = ev.opt(display), ev.opt("nag")
+    pt = short_pair(ev, display, "nag", names)
+    return "%s vs NAG %s%s" % (loss(o.final), loss(nag.final), " (%s)" % pt if pt else
+                               " (no paired statistic stored: the best there is %s)" % h(ev.best.display, names))
+
+
+@region("mnist-selection-summary", [S100, S200, "resources/optimizers/mnist.json"])
+def _s_summary(inp):
+    s100, s200 = inp.eval(S100), inp.eval(S200)
+    names = dict(MNIST_NAMES)
+    pv = inp.provenance("resources/optimizers/mnist.json")
+    return ("On the selection runs (%d runs, seed %d) the bundled optimizer (kept epoch %s) ends at %s at step %d and "
+            "%s at step %d; the second-order file at %s and %s."
+            % (s100.runs, s100.seed, provenance_epochs(pv), vs_nag(s100, BUNDLED_MNIST, names), s100.steps,
+               vs_nag(s200, BUNDLED_MNIST, names), s200.steps, vs_nag(s100, SECOND_ORDER, names),
+               vs_nag(s200, SECOND_ORDER, names)))
+
+
+@region("mnist-selection-vs-report", [S100, S200, M100, M200], inline=True)
+def _s_vs_report(inp):
+    s100, s200, m100, m200 = inp.eval(S100), inp.eval(S200), inp.eval(M100), inp.eval(M200)
+    claim(s100.seed == s200.seed and s100.seed not in (m100.seed, m200.seed),
+          "the selection runs use a seed the report does not (%s, %s)" % (S100, M100))
+    names = dict(MNIST_NAMES)
+    out = []
+    for rep, sel in ((m100, s100), (m200, s200)):
+        a, b = sel.opt(BUNDLED_MNIST), sel.opt("nag")
+        pt = short_pair(sel, BUNDLED_MNIST, "nag", names)
+        out.append("step %d: %s vs NAG %s%s" % (sel.steps, loss(a.final), loss(b.final), ", " + pt if pt else ""))
+    return "on the %d selection runs (seed %d; never used for the report) the same comparison gives %s" % (
+        s100.runs, s100.seed, "; ".join(out))
+
+
+@region("mnist-second-order-summary", [M100, M200, RES + "mnist-second-order.json"])
+def _so_summary(inp):
+    e100, e200 = inp.eval(M100), inp.eval(M200)
+    pv = inp.provenance(RES + "mnist-second-order.json")
+    names = dict(MNIST_NAMES, **{BUNDLED_MNIST: "the bundled optimizer"})
+    parts = []
+    for ev in (e100, e200):
+        so, nag = ev.opt(SECOND_ORDER), ev.opt("nag")
+        parts.append("%s vs NAG %s at step %d (test accuracy %s vs %s)" % (loss(so.final), loss(nag.final), ev.steps,
+                                                                           pct(so.test_acc), pct(nag.test_acc)))
+    return ("Kept epoch %s, validation loss %s. On the reported runs: %s. Mean loss at step 10: %s, NAG %s. Paired "
+            "with the best of the file at step 100: %s."
+            % (provenance_epochs(pv), tab(pv["validation_loss"]), " and ".join(parts), loss(e100.opt(SECOND_ORDER).at(10)),
+               loss(e100.opt("nag").at(10)), pair_text(e100, SECOND_ORDER, e100.best.display, names)))
+
+
+@region("mnist-open-question", [M100, M200, "resources/optimizers/mnist.json"], inline=True)
+def _m_open(inp):
+    e100, e200 = inp.eval(M100), inp.eval(M200)
+    mnist_headline(e100, e200)
+    pv = inp.provenance("resources/optimizers/mnist.json")
+    p1 = e100.pair(BUNDLED_MNIST, e100.best_baseline().display)
+    p2 = e200.pair(BUNDLED_MNIST, e200.best_baseline().display)
+    bases = []
+    for ev in (e100, e200):
+        if h(ev.best_baseline().display) not in bases:
+            bases.append(h(ev.best_baseline().display))
+    return ("beats the best tuned baseline (%s) on the mean at %d and %d steps on the reported runs (p = %s and %s); "
+            "it was meta-trained for %d epochs and the kept one is epoch %d" % (
+                " / ".join(bases), e100.steps, e200.steps, pval(p1["p"]), pval(p2["p"]), pv["epochs"], pv["best_epoch"]))
+
+
+# --- generalisation ----------------------------------------------------------------------------------
+
+@region("mnist-40-units-table", [G40])
+def _g40(inp):
+    return eval_table(inp.eval(G40))
+
+
+@region("mnist-2-layers-table", [G2L])
+def _g2l(inp):
+    return eval_table(inp.eval(G2L))
+
+
+@region("mnist-relu-table", [GRELU])
+def _grelu(inp):
+    return eval_table(inp.eval(GRELU))
+
+
+def generalisation_checks(g40, g2l, grelu):
+    claim(g40.best.display == BUNDLED_MNIST, "the bundled MNIST LSTM has the lowest mean on 40 hidden units (%s)" % g40.path)
+    for ev in (grelu, g2l):
+        bb = ev.best_baseline()
+        pr = ev.pair(BUNDLED_MNIST, bb.display) or ev.pair(BUNDLED_MNIST, ev.best.display)
+        claim(ev.opt(BUNDLED_MNIST).final > bb.final and pr is not None and pr["p"] < 0.05,
+              "the bundled MNIST LSTM fails (significantly behind the best) on %s" % ev.path)
+    claim(g2l.best.display == FIRST_ORDER, "the first-order LSTM is the best of all on 2 hidden layers (%s)" % g2l.path)
+
+
+@region("generalisation-summary", [G40, G2L, GRELU])
+def _g_summary(inp):
+    g40, g2l, grelu = inp.eval(G40), inp.eval(G2L), inp.eval(GRELU)
+    generalisation_checks(g40, g2l, grelu)
+    names = dict(MNIST_NAMES)
+    b40 = g40.best_baseline()
+    rb = grelu.best_baseline()
+    l2 = g2l.opt(BUNDLED_MNIST)
+    fo = g2l.opt(FIRST_ORDER)
+    others = sorted(g2l.baselines(), key=lambda o: o.final)[:2]
+    return ("The bundled optimizer (second order, p = 5) **works on 40 units** — the lowest mean, %s vs %s %s (%s) — "
+            "and **fails on ReLU** (%s vs %s %s, %s), the paper's reported failure case. It also **fails on the "
+            "2-hidden-layer net**, which the paper reports as working: %s at step %d (ln 10 ≈ 2.30 is the starting "
+            "plateau), %s test accuracy, while the first-order, p = 10 optimizer bundled before (last row) is the best "
+            "of all there (%s vs %s)."
+            % (loss(g40.opt(BUNDLED_MNIST).final), h(b40.display), loss(b40.final),
+               short_pair(g40, BUNDLED_MNIST, b40.display, names), loss(grelu.opt(BUNDLED_MNIST).final),
+               h(rb.display), loss(rb.final), short_pair(grelu, BUNDLED_MNIST, rb.display, names),
+               loss4(l2.final), g2l.steps, pct(l2.test_acc, 2), loss4(fo.final),
+               ", ".join("%s %s" % (h(o.display), loss4(o.final)) for o in others)))
+
+
+@region("readme-generalisation", [G40, G2L, GRELU], inline=True)
+def _readme_g(inp):
+    g40, g2l, grelu = inp.eval(G40), inp.eval(G2L), inp.eval(GRELU)
+    generalisation_checks(g40, g2l, grelu)
+    b40 = g40.best_baseline()
+    bb2 = g2l.best_baseline()
+    return ("It works on 40 hidden units (%s, %s %s) and fails on ReLU (%s, %s %s), as the paper reports, and also on "
+            "2 hidden layers (%s), where the previously bundled first-order optimizer "
+            "(`docs/results/mnist-first-order.json`) is the best of all (%s vs %s %s)"
+            % (loss(g40.opt(BUNDLED_MNIST).final), h(b40.display), loss(b40.final), loss(grelu.opt(BUNDLED_MNIST).final),
+               h(grelu.best_baseline().display), loss(grelu.best_baseline().final), loss4(g2l.opt(BUNDLED_MNIST).final),
+               loss4(g2l.opt(FIRST_ORDER).final), h(bb2.display), loss4(bb2.final)))
+
+
+@region("fashion-mnist-table", [FASH])
+def _fash_table(inp):
+    return eval_table(inp.eval(FASH))
+
+
+@region("fashion-mnist-summary", [FASH])
+def _fash(inp):
+    ev = inp.eval(FASH)
+    names = {BUNDLED_MNIST: "the bundled one", FIRST_ORDER: "the first-order one"}
+    b = ev.best
+    if b.display in BASELINES:
+        lead = "The MNIST-trained optimizers do not beat tuned %s on Fashion-MNIST (%s)" % (h(b.display), loss(b.final))
+    else:
+        lead = "On Fashion-MNIST %s has the lowest mean (%s; best baseline %s %s)" % (
+            h(b.display, names), loss(b.final), h(ev.best_baseline().display), loss(ev.best_baseline().final))
+    rest = []
+    for d in (BUNDLED_MNIST, FIRST_ORDER):
+        if ev.opt(d) is b:
+            continue
+        pt = short_pair(ev, d, b.display, names)
+        rest.append("%s ends at %s%s" % (h(d, names), loss(ev.opt(d).final), " (%s)" % pt if pt else ""))
+    return lead + ": " + ", ".join(rest) + "."
+
+
+# --- neural art --------------------------------------------------------------------------------------
+
+ART_LSTM = "lstm:neural-art.json"
+
+
+@region("art-training", ["resources/optimizers/neural-art.json"], inline=True)
+def _art_training(inp):
+    pv = inp.provenance("resources/optimizers/neural-art.json")
+    return ("%d epochs in all; the best validation, %s mean loss over %d steps on held-out training-class instances, "
+            "was at epoch %d" % (pv["epochs"], loss(pv["validation_loss"]), pv["horizon"], pv["best_epoch"]))
+
+
+@region("art-64-table", [A64])
+def _a64(inp):
+    return eval_table(inp.eval(A64))
+
+
+@region("art-128-table", [A128])
+def _a128(inp):
+    return eval_table(inp.eval(A128))
+
+
+def art_steps(ev):
+    out, s = [], 8
+    while s < ev.steps:
+        out.append(s)
+        s *= 2
+    return out + [ev.steps]
+
+
+def run_mean(o, T):
+    vals = o.curve[1:T + 1]
+    if len(vals) != T or not all(_finite(v) for v in vals):
+        raise Failure("%s: loss_mean of %s is incomplete" % (o.fields.path, o.display))
+    return sum(vals) / T
+
+
+@region("art-steps-table", [A64, A128])
+def _art_steps(inp):
+    e64, e128 = inp.eval(A64), inp.eval(A128)
+    steps = art_steps(e64)
+    if art_steps(e128) != steps:
+        raise Failure("%s and %s have different step counts" % (A64, A128))
+    rows = ["| | optimizer | " + " | ".join("step %d" % s for s in steps) + " | mean over steps 1–%d |" % steps[-1],
+            "|---|---|" + "---|" * (len(steps) + 1)]
+    for label, ev in (("64×64, training style", e64), ("128×128, new style", e128)):
+        cols = [[o.at(s) for o in ev.opts] for s in steps] + [[run_mean(o, ev.steps) for o in ev.opts]]
+        lows = [min(c) for c in cols]
+        for i, o in enumerate(ev.opts):
+            cells = []
+            for c, lo in zip(cols, lows):
+                cells.append("**%s**" % tab(c[i]) if c[i] == lo else tab(c[i]))
+            rows.append("| %s | %s | %s |" % (label if i == 0 else "", o.display, " | ".join(cells)))
+    return "\n".join(rows)
+
+
+def art_checks(e64, e128):
+    for ev in (e64, e128):
+        claim(ev.best.display != ART_LSTM,
+              "the neural-art LSTM does not have the lowest mean at the last step (%s)" % ev.path)
+
+
+@region("art-summary", [A64, A128], inline=True)
+def _art_summary(inp):
+    e64, e128 = inp.eval(A64), inp.eval(A128)
+    art_checks(e64, e128)
+    names = {ART_LSTM: "the LSTM"}
+    steps = art_steps(e64)[:-1]
+
+    def lowest_at(ev):
+        return [s for s in steps if min(ev.opts, key=lambda o: o.at(s)).display == ART_LSTM]
+
+    l64, l128 = lowest_at(e64), lowest_at(e128)
+    claim(l64 and l128, "the neural-art LSTM has the lowest mean at some intermediate step at both sizes (fast early)")
+    lstm64 = e64.opt(ART_LSTM)
+    best64 = e64.best
+    mid = 32 if 32 in steps else steps[len(steps) // 2]
+    within = rel_pct(lstm64.at(mid), lstm64.final)
+    best_above = rel_pct(best64.at(mid), best64.final)
+    shown = "every step shown (%s)" % join_and(str(s) for s in steps) if l64 == steps else "steps %s (of %s)" % (
+        join_and(str(s) for s in l64) or "none", join_and(str(s) for s in steps))
+    out = ["At 64×64 on held-out content the LSTM has the lowest mean loss of all five optimizers at %s: by step %d it "
+           "is within %s %% of its final loss, while %s is still %s %% above its own."
+           % (shown, mid, within, h(best64.display), best_above)]
+    div = sum(o.diverged for o in e128.opts if o.display == ART_LSTM)
+    out.append(" Transferred to a style it never saw, at four times the pixels, it has %s and is the lowest at steps %s."
+               % ("no divergence (no tuning)" if div == 0 else "%d diverged runs" % div, join_and(str(s) for s in l128)
+                  or "none"))
+    parts = []
+    for ev, size in ((e64, "64×64"), (e128, "128×128")):
+        b, l = ev.best, ev.opt(ART_LSTM)
+        pr = ev.pair(ART_LSTM, b.display)
+        parts.append("tuned %s ends %s %% lower at %s (%s vs %s, lower in %d/%d paired runs)" % (
+            h(b.display), rel_pct(l.final, b.final), size, loss4(b.final), loss4(l.final), pr["wins"],
+            pr["pairs"]))
+    out.append(" But it does **not** beat the best tuned baseline at the last step in either setting: %s." % "; ".join(parts))
+    spread = rel_pct(max(o.final for o in e64.opts), min(o.final for o in e64.opts))
+    out.append(" All five end within %s %% of each other at 64×64." % spread)
+    return "".join(out)
+
+
+@region("readme-art", [A64, A128], inline=True)
+def _readme_art(inp):
+    e64, e128 = inp.eval(A64), inp.eval(A128)
+    art_checks(e64, e128)
+    steps = art_steps(e64)[:-1]
+    both = [s for s in steps if all(min(ev.opts, key=lambda o: o.at(s)).display == ART_LSTM for ev in (e64, e128))]
+    bests = sorted({ev.best.display for ev in (e64, e128)})
+    r = [rel_pct(ev.opt(ART_LSTM).final, ev.best.final) for ev in (e64, e128)]
+    return ("%d runs of %d steps: the LSTM trained at 64×64 on The Scream has the lowest mean loss of the five optimizers "
+            "at steps %s, at 64×64 and on a new style (Hubble) at 128×128, but tuned %s ends %s %% and %s %% lower at "
+            "step %d (%s vs %s; %s vs %s)"
+            % (e64.runs, e64.steps, join_and(str(s) for s in both) or "(none)", " / ".join(h(b) for b in bests), r[0],
+               r[1], e64.steps, loss4(e64.best.final), loss4(e64.opt(ART_LSTM).final), loss4(e128.best.final),
+               loss4(e128.opt(ART_LSTM).final)))
+
+
+# --- conv net ----------------------------------------------------------------------------------------
+
+CONV_LSTM, CONV_SHARED, CONV_SUB = "lstm:convnet.json", "lstm:convnet-shared.json", "lstm:convnet-sub.json"
+CONV_NAMES = {CONV_LSTM: "the two LSTMs", CONV_SHARED: "the shared LSTM", CONV_SUB: "LSTM-sub"}
+SUB_NAMES = {CONV_LSTM: "the LSTM trained on all ten classes", CONV_SUB: "LSTM-sub"}
+
+
+@region("convnet-training-table", CONV_FILES)
+def _conv_training(inp):
+    meta = {"resources/optimizers/convnet.json": ("`resources/optimizers/convnet.json` (bundled: `lstm` on any convnet)",
+                                                  "two: conv kernels / the rest (the official code's split)"),
+            RES + "convnet-shared.json": ("`docs/results/convnet-shared.json`", "one, shared"),
+            RES + "convnet-sub.json": ("`docs/results/convnet-sub.json` (\"LSTM-sub\")", "two")}
+    rows = ["| file | LSTMs | trained on | epochs | best validation (mean loss over %s steps) | at epoch |",
+            "|---|---|---|---|---|---|"]
+    horizons = set()
+    for path in CONV_FILES:
+        pv = inp.provenance(path)
+        horizons.add(pv["horizon"])
+        problem = pv["problem"]
+        trained = "classes %s only" % problem.split("classes=")[1] if "classes=" in problem else "all classes"
+        rows.append("| %s | %s | %s | %d | %s | %d |" % (meta[path][0], meta[path][1], trained, pv["epochs"],
+                                                        tab(pv["validation_loss"], 3), pv["best_epoch"]))
+    rows[0] = rows[0] % "/".join(str(x) for x in sorted(horizons))
+    return "\n".join(rows)
+
+
+@region("convnet-table", [C10])
+def _c10(inp):
+    return eval_table(inp.eval(C10))
+
+
+@region("convnet-5-table", [C5])
+def _c5(inp):
+    return eval_table(inp.eval(C5))
+
+
+@region("convnet-2-table", [C2])
+def _c2(inp):
+    return eval_table(inp.eval(C2))
+
+
+def lead_text(ev, display):
+    """'at 75 of the 100 steps (every step from 1 to 59)' for the optimizer's share of lowest mean loss."""
+    leaders = ev.leaders()
+    steps = [i + 1 for i, d in enumerate(leaders) if d == display]
+    if not steps:
+        return "at none of the %d steps" % ev.steps
+    streak = 0
+    while streak < len(leaders) and leaders[streak] == display:
+        streak += 1
+    detail = (" (every step from 1 to %d)" % streak) if streak >= 2 else ""
+    return "at %d of the %d steps%s" % (len(steps), ev.steps, detail)
+
+
+def test_lead_text(ev, names):
+    """'the two LSTMs at steps 10–70, NAG at 80–100'."""
+    tl = ev.test_leaders()
+    seq = [s for s, _ in tl]
+    out, order = {}, []
+    for s, d in tl:
+        if d not in out:
+            order.append(d)
+            out[d] = []
+        out[d].append(s)
+    return ", ".join("%s at step%s %s" % (h(d, names), "s" if len(out[d]) > 1 else "", ranges(out[d], seq)) for d in order)
+
+
+def test_final(o):
+    if not o.test_curve or not _finite(o.test_curve[-1]):
+        raise Failure("%s: %s has no test loss at the last test step" % (o.fields.path, o.display))
+    return o.test_curve[-1]
+
+
+def convnet_checks(c10, c5, c2):
+    claim(c10.opt(CONV_LSTM).final < c10.opt(CONV_SHARED).final,
+          "two LSTMs end lower than one shared LSTM on the conv net (%s)" % c10.path)
+    claim(c10.best.display in BASELINES, "a tuned baseline ends lowest on all 10 classes (%s)" % c10.path)
+    claim(c10.leaders()[0] == CONV_LSTM, "the two LSTMs lead at the start on all 10 classes, so the baseline catches up "
+          "(%s)" % c10.path)
+    for ev in (c5, c2):
+        pr = ev.pair(CONV_SUB, CONV_LSTM)
+        claim(pr is not None and pr["p"] >= 0.05,
+              "LSTM-sub is level with the LSTM trained on all classes: paired, no significant difference (%s)" % ev.path)
+
+
+@region("convnet-summary", [C10, C5, C2])
+def _c10_summary(inp):
+    c10, c5, c2 = inp.eval(C10), inp.eval(C5), inp.eval(C2)
+    convnet_checks(c10, c5, c2)
+    names = dict(CONV_NAMES)
+    sh, ad, two, b = c10.opt(CONV_SHARED), c10.opt("adam"), c10.opt(CONV_LSTM), c10.best
+    pr = c10.pair(CONV_LSTM, b.display)
+    return ("As in the paper, **one shared LSTM is not enough** for the conv net: it ends at %s (Adam %s; test accuracy "
+            "%s vs Adam's %s). **Two LSTMs**, one per parameter group, end lower (%s) and have the lowest mean training "
+            "loss of all six %s; lowest test loss: %s. But **tuned %s catches up and ends lower** at step %d: %s vs %s "
+            "on the training minibatches (%s: %s), test loss %s vs %s, test accuracy %s vs %s."
+            % (loss(sh.final), loss(ad.final), pct(sh.test_acc), pct(ad.test_acc), loss(two.final),
+               lead_text(c10, CONV_LSTM), test_lead_text(c10, names), h(b.display), c10.steps, loss(b.final),
+               loss(two.final), pair_text(c10, CONV_LSTM, b.display, names), significance(pr), loss(test_final(b)),
+               loss(test_final(two)), pct(b.test_acc), pct(two.test_acc)))
+
+
+@region("convnet-5-summary", [C10, C5, C2])
+def _c5_summary(inp):
+    c10, c5, c2 = inp.eval(C10), inp.eval(C5), inp.eval(C2)
+    convnet_checks(c10, c5, c2)
+    names = dict(SUB_NAMES)
+    b = c5.best
+    ranked = sorted([o for o in c5.opts if _finite(o.final)], key=lambda o: o.final)
+    leaders = c5.leaders()
+    counts = {}
+    for d in leaders:
+        counts[d] = counts.get(d, 0) + 1
+    lead = ", ".join("%s at %d" % (h(d, names), n) for d, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    sub, lstm = c5.opt(CONV_SUB), c5.opt(CONV_LSTM)
+    return ("On 5 classes the lowest mean final training loss: %s, %s, ahead of %s. Lowest mean training loss per "
+            "step: %s of the %d steps. Lowest test loss: %s (test loss at step %d: %s). **LSTM-sub, which never saw "
+            "these classes, is level with the LSTM trained on all of them** (%s vs %s; test loss %s vs %s; %s), which is "
+            "the paper's observation: the optimizer learned on some labels transfers to others."
+            % (h(b.display, names), loss(b.final),
+               ", ".join("%s (%s)" % (h(o.display, names), loss(o.final)) for o in ranked[1:3]), lead, c5.steps,
+               test_lead_text(c5, names), c5.steps,
+               ", ".join("%s %s" % (h(o.display, names), loss(test_final(o))) for o in
+                         sorted([c5.opt("nag"), lstm], key=lambda o: test_final(o))),
+               loss(sub.final), loss(lstm.final), loss(test_final(sub)), loss(test_final(lstm)),
+               pair_text(c5, CONV_SUB, CONV_LSTM, names)))
+
+
+@region("convnet-2-summary", [C10, C5, C2])
+def _c2_summary(inp):
+    c10, c5, c2 = inp.eval(C10), inp.eval(C5), inp.eval(C2)
+    convnet_checks(c10, c5, c2)
+    names = dict(SUB_NAMES)
+    accs = [o.test_acc for o in c2.opts]
+    ratios = [o.std / o.final for o in c2.opts]
+    b = c2.best
+    bb = c2.best_baseline()
+    med = min(c2.opts, key=lambda o: o.median)
+    s = ("Two classes of Fashion-MNIST are easy (every optimizer ends at %s–%s test accuracy) and the minibatch losses "
+         "are noisy (std / mean from %s to %s). %s has the lowest mean final training loss (%s vs tuned %s %s; %s)"
+         % (num(100 * min(accs)), pct(max(accs)), num(min(ratios), 2), num(max(ratios), 2), cap(h(b.display, names))
+            if b.display not in BASELINES else "Tuned " + h(b.display), loss(b.final), h(bb.display), loss(bb.final),
+            short_pair(c2, b.display, bb.display, names) if b is not bb else "it is the best"))
+    if med is not b:
+        s += (" and %s the lowest median (%s; std %s, mean %s)" % (h(med.display, names), loss(med.median), loss(med.std),
+                                                                   loss(med.final)))
+    s += ". On the test split: %s (test loss at step %d: %s)." % (
+        test_lead_text(c2, names), c2.steps,
+        ", ".join("%s %s" % (h(o.display, names), loss(test_final(o))) for o in sorted(
+            {min(c2.opts, key=test_final), c2.opt(CONV_LSTM), c2.opt(CONV_SUB)}, key=test_final)))
+    return s
+
+
+@region("convnet-conclusion", [C10, C5, C2, "resources/optimizers/convnet.json"])
+def _conv_conclusion(inp):
+    c10, c5, c2 = inp.eval(C10), inp.eval(C5), inp.eval(C2)
+    convnet_checks(c10, c5, c2)
+    pv = inp.provenance("resources/optimizers/convnet.json")
+    names = dict(CONV_NAMES)
+    ps, tests = [], []
+    for ev, label in ((c10, "10 classes"), (c5, "5"), (c2, "2")):
+        lstm_best = min([ev.opt(CONV_LSTM), ev.opt(CONV_SUB)] if ev is not c10 else [ev.opt(CONV_LSTM)],
+                        key=lambda o: o.final)
+        bb = ev.best_baseline()
+        pr = ev.pair(lstm_best.display, bb.display)
+        claim(bb.final <= lstm_best.final or (pr is not None and pr["p"] >= 0.05),
+              "the best tuned baseline's final training loss is lower than the best LSTM's or not significantly "
+              "different (%s)" % ev.path)
+        claim(test_final(bb) < test_final(lstm_best),
+              "the best tuned baseline ends with a lower test loss than the best LSTM (%s)" % ev.path)
+        ps.append(pval(pr["p"]) if pr else "not stored")
+        tests.append("%s vs %s at %s" % (loss(test_final(bb)), loss(test_final(lstm_best)), label))
+    return ("What does not reproduce within our budget (%d epochs; the official code's default is 10,000) is the learned "
+            "optimizer staying ahead to the end: the best tuned baseline's final training loss is within noise of the "
+            "best LSTM's or lower (paired p = %s at 10, 5 and 2 classes) and its final test loss is lower in all three "
+            "settings (%s)." % (pv["epochs"], ", ".join(ps), ", ".join(tests)))
+
+
+@region("readme-convnet", [C10, C5, C2], inline=True)
+def _readme_conv(inp):
+    c10, c5, c2 = inp.eval(C10), inp.eval(C5), inp.eval(C2)
+    convnet_checks(c10, c5, c2)
+    names = dict(CONV_NAMES)
+    b = c10.best
+    two, sh, ad = c10.opt(CONV_LSTM), c10.opt(CONV_SHARED), c10.opt("adam")
+    pr = c10.pair(CONV_LSTM, b.display)
+    tl = c10.test_leaders()
+    two_test = [s for s, d in tl if d == CONV_LSTM]
+    return ("%d runs of %d steps: two LSTMs (one for the convolution kernels, one for the rest; bundled `convnet.json`) "
+            "have the lowest mean training loss %s and the lowest test loss at steps %s, but tuned %s ends lower (%s vs "
+            "%s, p = %s); one shared LSTM ends at %s (Adam %s), as the paper found. On a 5-class subset, LSTM-sub, "
+            "trained only on the other five classes, is level with the LSTM trained on all ten (%s vs %s, p = %s)"
+            % (c10.runs, c10.steps, lead_text(c10, CONV_LSTM), ranges(two_test, [s for s, _ in tl]) or "none",
+               h(b.display), loss(b.final), loss(two.final), pval(pr["p"]), loss(sh.final), loss(ad.final),
+               loss(c5.opt(CONV_SUB).final), loss(c5.opt(CONV_LSTM).final), pval(c5.pair(CONV_SUB, CONV_LSTM)["p"])))
+
+
+# --- speed -------------------------------------------------------------------------------------------
+
+def bench_doc(inp):
+    doc = inp.json(BENCH)
+    f = Fields(BENCH, doc, "")
+    lines = [Fields(BENCH, l, "lines[%d]" % i) for i, l in enumerate(f["lines"])]
+    return f, lines
+
+
+def bench_time(line):
+    s, unit = line["seconds"], line["unit"]
+    if unit == "parameter":
+        return "%s ns per parameter" % tab(s * 1e9, 3)
+    if s >= 0.1:
+        return "%s s per %s" % (tab(s, 3), unit)
+    return "%s ms per %s" % (tab(s * 1e3, 3), unit)
+
+
+def bench_find(lines, prefix, threads):
+    for l in lines:
+        if l["name"].startswith(prefix) and l["threads"] == threads:
+            return l
+    raise Failure("%s: no line whose name starts with '%s' at %d thread(s)" % (BENCH, prefix, threads))
+
+
+@region("bench-table", [BENCH])
+def _bench(inp):
+    f, lines = bench_doc(inp)
+    peak = f["peak_gflops_per_core"]
+    rows = ["| what | threads | time (median of %d) | FLOP/s | target (from the issue) |" % f["repeats"],
+            "|---|---|---|---|---|"]
+    for l in lines:
+        flops = ""
+        if l["flops"] > 0:
+            g = l["flops"] / l["seconds"] / 1e9
+            flops = "%s GFLOP/s, %s %% of %d-core peak" % (tab(g, 3), tab(100 * g / (peak * l["threads"]), 2), l["threads"])
+        target = ""
+        for prefix, threads, secs, text in BENCH_TARGETS:
+            if l["name"].startswith(prefix) and l["threads"] == threads:
+                target = "%s (%s)" % (text, "met" if l["seconds"] <= secs else "missed by %s %%" % rel_pct(l["seconds"], secs))
+        rows.append("| %s (%s) | %d | %s | %s | %s |" % (l["name"], l["note"], l["threads"], bench_time(l), flops, target))
+    head = ("`l2l bench --repeats %d` on %s (%s, %d hardware threads, load average %s before and %s after; the "
+            "fraction of peak uses %s GFLOP/s per core); peak memory of the bench process %s MiB."
+            % (f["repeats"], f["date"], f["tool"], f["hardware_threads"], f["load_average_before"],
+               f["load_average_after"], tab(peak, 3), tab(f["peak_memory_mib"], 3)))
+    return head + "\n\n" + "\n".join(rows)
+
+
+@region("readme-speed", [BENCH], inline=True)
+def _readme_speed(inp):
+    f, lines = bench_doc(inp)
+    t = f["threads"]
+    mlp = bench_find(lines, "mlp value+gradient", 1)
+    lstm = bench_find(lines, "lstm evaluation step", t)
+    ep = bench_find(lines, "meta-training episode on mnist", t)
+    return ("MNIST MLP value+gradient %s; an LSTM step over %s %s on %d threads; an MNIST meta-training episode %s on "
+            "%d threads (`l2l bench`, %s)" % (bench_time(mlp), lstm["name"].split(", ")[-1], bench_time(lstm).replace(" per step", ""),
+                                              t, bench_time(ep).replace(" per episode", ""), t, f["date"][:10]))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Documents
+
+MARK = re.compile(r"<!-- generated:([a-z0-9-]+) -->(.*?)<!-- /generated:\1 -->", re.S)
+ANY_MARK = re.compile(r"<!-- (/?)generated:([a-z0-9-]+) -->")
+
+
+PLACEHOLDERS = []  # regions left with a placeholder in this run
+
+
+def placeholder(sections):
+    named = [s for s in sections if s != "times"]
+    return ("(not yet generated: run scripts/reproduce.sh %s)" % " ".join(named)).replace(" )", ")")
+
+
+def render(name, allow):
+    inputs, fn, inline = REGIONS[name]
+    missing = [p for p in inputs if not os.path.exists(os.path.join(ROOT, p))]
+    if missing:
+        sections = []
+        for p in missing:
+            s = SECTION_OF.get(p)
+            if s is not None and s not in sections:
+                sections.append(s)
+        kept = [p for p in missing if SECTION_OF.get(p) is None]
+        if kept:
+            raise Failure("region '%s': %s missing (kept in the repository, not made by reproduce.sh)" % (
+                name, ", ".join(kept)))
+        if allow is not None and ("*" in allow or all(s in allow for s in sections)):
+            PLACEHOLDERS.append(name)
+            return placeholder(sections)
+        raise Failure("region '%s': missing input %s; run scripts/reproduce.sh %s(or pass --allow-missing to leave "
+                      "a placeholder)" % (name, ", ".join(missing), "".join(s + " " for s in sections if s != "times")
+                                          or "without --no-times (any section records its time) "))
+    text = fn(Inputs(name, inputs))
+    if inline and "\n" in text:
+        raise Failure("internal: inline region '%s' produced a line break" % name)
+    return text
+
+
+def process(text, path, allow, seen, errors):
+    starts = [(m.group(2), m.start()) for m in ANY_MARK.finditer(text) if not m.group(1)]
+    ends = [m.group(2) for m in ANY_MARK.finditer(text) if m.group(1)]
+    found = [m.group(1) for m in MARK.finditer(text)]
+    if sorted(n for n, _ in starts) != sorted(found) or sorted(ends) != sorted(found):
+        raise Failure("%s: unbalanced or nested generated markers (starts %s, ends %s)" % (
+            path, sorted(n for n, _ in starts), sorted(ends)))
+    for name, pos in starts:
+        line_start = text.rfind("\n", 0, pos) + 1
+        before = text[line_start:pos].strip()
+        block = text[pos:].split("-->", 1)[1].startswith("\n")
+        if not block and before in ("", "-", "*", "+"):
+            raise Failure("%s: inline region '%s' begins a line; Markdown would render that line as raw HTML" % (path, name))
+
+    def sub(m):
+        name, old = m.group(1), m.group(2)
+        if name not in REGIONS:
+            raise Failure("%s: region '%s' has no generator in scripts/make_docs.py" % (path, name))
+        if name in seen:
+            raise Failure("%s: region '%s' appears twice (also in %s)" % (path, name, seen[name]))
+        seen[name] = path
+        try:
+            body = render(name, allow)
+        except Failure as e:
+            errors.append(str(e) if str(e).startswith("region") else "region '%s': %s" % (name, e))
+            return m.group(0)
+        inline = REGIONS[name][2]
+        block = old.startswith("\n")
+        if inline == block:
+            raise Failure("%s: region '%s' must be %s" % (path, name, "inline (markers and text on one line)" if inline
+                                                           else "a block (markers on their own lines)"))
+        new = "\n\n" + body + "\n\n" if block else body
+        return "<!-- generated:%s -->%s<!-- /generated:%s -->" % (name, new, name)
+
+    return MARK.sub(sub, text)
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a document is out of date")
+    ap.add_argument("--allow-missing", nargs="?", const="*", default=None, metavar="SECTIONS",
+                    help="placeholder text for regions whose inputs are missing (all, or only these sections)")
+    ap.add_argument("--list", action="store_true", help="list the regions and their input files")
+    ap.add_argument("--show", metavar="NAME", help="print one region's text (for writing the prose around it)")
+    a = ap.parse_args(argv)
+    if a.list:
+        for name in sorted(REGIONS):
+            print("%-28s %s" % (name, " ".join(REGIONS[name][0])))
+        return 0
+    allow = None if a.allow_missing is None else set(a.allow_missing.split(","))
+    if a.show:
+        if a.show not in REGIONS:
+            raise Failure("no region '%s' (see --list)" % a.show)
+        print(render(a.show, allow))
+        return 0
+    seen, out, errors = {}, {}, []
+    for rel in DOCS:
+        path = os.path.join(ROOT, rel)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            out[rel] = (text, process(text, rel, allow, seen, errors))
+        except Failure as e:
+            errors.append(str(e))
+    unused = sorted(set(REGIONS) - set(seen))
+    if unused and not errors:
+        errors.append("generators without a region in %s: %s" % (" or ".join(DOCS), ", ".join(unused)))
+    if errors:
+        for e in errors:
+            print("make_docs: error: " + e, file=sys.stderr)
+        print("make_docs: nothing written", file=sys.stderr)
+        return 1
+    stale = [rel for rel, (old, new) in out.items() if old != new]
+    if a.check:
+        for rel in stale:
+            print("make_docs: %s is not up to date" % rel, file=sys.stderr)
+        return 1 if stale else 0
+    for rel in stale:
+        path = os.path.join(ROOT, rel)
+        tmp = path + ".make_docs.tmp"
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(out[rel][1])
+        os.replace(tmp, path)
+    placeholders = len(PLACEHOLDERS)
+    print("make_docs: %d regions, %s%s" % (len(seen), ", ".join(stale) + " rewritten" if stale else "no change",
+                                          "; %d placeholder(s) left: %s" % (placeholders, ", ".join(PLACEHOLDERS))
+                                          if placeholders else ""),
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except Failure as e:
+        print("make_docs: error: %s" % e, file=sys.stderr)
+        sys.exit(1)
