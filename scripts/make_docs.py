@@ -541,10 +541,11 @@ def _runtime(inp):
     tools = sorted({Fields(TIMES, secs[s], "sections." + s)["tool"] for s in known})
     cores = sorted({Fields(TIMES, secs[s], "sections." + s)["cores"] for s in known})
     missing = [s for s in SECTION_ORDER if s not in secs]
-    text = ("%s for all sections on %s cores with a fresh tuning cache, every rate tuned (%s; built as `%s`%s; the date, the "
+    text = ("%s for the sections made by this build, on %s cores with a fresh tuning cache, every rate tuned (%s; built as `%s`%s; the date, the "
             "load average at the start and the seconds of each section are in `docs/results/reproduce-times.json`)"
             % (minutes(total), "/".join(str(c) for c in cores), "; ".join(parts), "`, `".join(tools),
-               "; not timed yet: " + ", ".join(missing) if missing else ""))
+               "; not yet re-run with this build, so their files and numbers come from an earlier build: " + ", ".join(missing)
+               if missing else ""))
     return text
 
 
