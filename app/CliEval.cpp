@@ -1,6 +1,7 @@
 // `l2l eval` and `l2l tune`.
 #include "CliCommon.h"
 
+#include "AtomicFile.h"
 #include "ExperimentFile.h"
 #include "Problem.h"
 #include "Stats.h"
@@ -164,6 +165,8 @@ void addEvalCommand(CLI::App& app)
             o->config.validate();
         }
         if (!o->plot.empty()) checkPlotPath(o->plot);
+        for (const auto& [path, what] : {std::pair{o->json, "--json"}, {o->csv, "--csv"}, {o->markdown, "--markdown"}})
+            if (!path.empty() && path != "-") checkOutputPath(path, what);
         const EvalResult r = evaluate(o->config, progress(*o), &interrupted());
         if (r.optimizers.empty() || (r.cancelled && r.completedSteps == 0)) {
             std::cerr << "l2l: interrupted before any result\n";

@@ -39,6 +39,15 @@ void addFingerprintCommand(CLI::App& app)
         // Read the expected file first: a bad one is reported before the runs.
         const auto want = *check ? readFingerprintFile(expectedPath) : std::map<std::string, std::string>{};
         std::cout << "build: " << buildInfo() << "\n";
+        if (*check) {
+            // The file's first line names the build that made it: hashes can only match a build of that description.
+            const std::string text = readFile(expectedPath);
+            const std::string head = text.substr(0, text.find('\n'));
+            const std::string mine = "# l2l fingerprint of a '" + buildInfo() + "' build";
+            if (head != mine)
+                std::cerr << "fingerprint: warning: " << expectedPath << " was made by another build ("
+                          << head.substr(0, 200) << "); hashes can match only a build of the same description\n";
+        }
         const auto items = runFingerprint(*threads, [](const FingerprintItem& i) {
             std::cout << std::left << std::setw(26) << i.name << " " << i.hash << "  " << std::fixed << std::setprecision(1)
                       << std::right << std::setw(5) << i.seconds << " s  " << i.what << "; " << i.summary << std::endl;

@@ -1,6 +1,7 @@
 // `l2l train`: meta-train an LSTM optimizer with a progress bar; Ctrl-C keeps the best so far.
 #include "CliCommon.h"
 
+#include "AtomicFile.h"
 #include "Bench.h"
 #include "MetaTrainer.h"
 
@@ -113,6 +114,8 @@ void addTrainCommand(CLI::App& app)
             trainer = std::make_unique<MetaTrainer>(o->config);
         }
         const std::string checkpoint = o->checkpoint.empty() ? o->out + ".checkpoint.json" : o->checkpoint;
+        checkOutputPath(o->out, "--out");
+        checkOutputPath(checkpoint, "--checkpoint");
         const bool tty = isatty(STDERR_FILENO) && !o->quiet;
         const MetaTrainConfig& cfg = trainer->state().config;
         const int nets = trainer->state().net.nets;

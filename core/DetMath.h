@@ -1,11 +1,12 @@
 #pragma once
-// exp and log of floats in plain arithmetic, for the hot paths whose results must be the same on every
-// machine. glibc's expf/logf are chosen at run time by CPU feature (an FMA variant or an SSE2 one), and
-// Eigen's vectorised exp/log fall back to them for the elements after the last full packet; these
-// functions use only +, *, floor and bit operations, so one build computes the same bits everywhere, and
-// a loop over them vectorises. Both are the Cephes single-precision algorithms (S. Moshier): Cody-Waite
+// exp and log of floats in plain arithmetic, for the hot paths whose results must be the same everywhere.
+// glibc's expf/logf pick an FMA or an SSE2 variant at run time (the same one on every x86-64-v3 CPU, another
+// on older CPUs) and their bits may change between glibc versions; Eigen's vectorised exp/log fall back to
+// them for the elements after the last full packet. These functions use only +, *, floor and bit operations,
+// so one build computes the same bits on any CPU of its level with any glibc, and a loop over them vectorises. Both are the Cephes single-precision algorithms (S. Moshier): Cody-Waite
 // range reduction and a minimax polynomial, relative error below 2 float ulps on the ranges used (tested
-// against double-precision std::exp/std::log in test_detmath). Doubles (the finite-difference checks) use std::.
+// against double-precision std::exp/std::log in test_detmath). The double overloads use std:: (finite-difference
+// checks and the double-precision 2-d trajectories, whose bits therefore follow glibc's version).
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -22,7 +23,7 @@ inline float detExp(float x)
     constexpr float kHi = 88.72283935546875f, kLo = -104.0f;
     const float xc = std::fmin(std::fmax(x, kLo), kHi);
     const float n = std::floor(xc * kLog2e + 0.5f);   // x = n ln 2 + r, |r| <= ln 2 / 2, n in [-150, 128]
-    const float r = (xc - n * kC1) - n * kC2;          // ln 2 = kC1 - kC2, split so that n * kC1 is exact
+    const float r = (xc - n * kC1) - n * kC2;          // ln 2 = kC1 + kC2 (kC2 < 0), split so that n * kC1 is exact
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
@@ -70,9 +71,9 @@ inline float detLog(float x)
 inline double detExp(double x) { return std::exp(x); }
 inline double detLog(double x) { return std::log(x); }
 
-// The same reasoning for the double-precision functions that feed results (random normals, Adam's bias
-// correction, rate grids, the cosine schedule, 2-d test functions): glibc picks FMA or SSE2 variants of
-// log, pow, sin and cos at run time, and they differ in the last bit now and then.
+// The same reasoning for the double-precision functions that feed float results (random normals, Adam's bias
+// correction, rate grids, the cosine schedule, 2-d test functions): glibc's log, pow, sin and cos are not
+// correctly rounded, so their last bit may change with the glibc version or the variant glibc picks.
 
 // b^n for an integer n >= 0 by repeated squaring: only multiplications, so the same bits everywhere. Each
 // squaring doubles the relative error it inherits, so it is below about 2 n 2^-53 (1e-11 at n = 10^5: ample for
@@ -108,7 +109,7 @@ inline double detLogD(double x)
     return e * kLn2Hi + (2 * s * p + e * kLn2Lo);
 }
 
-// sin and cos in double for |x| up to about 1e6 (beyond, still deterministic but less accurate): reduction by
+// sin and cos in double, accurate for |x| up to about 1e6 (beyond, deterministic but less accurate): reduction by
 // pi/2 in three parts (Cody-Waite) and fdlibm's kernel polynomials on [-pi/4, pi/4].
 namespace detail {
 inline double kernelSin(double x)
@@ -134,7 +135,7 @@ inline int reduceHalfPi(double x, double& r)
     constexpr double kP1 = 1.57079632673412561417e+00, kP2 = 6.07710050630396597660e-11, kP3 = 2.02226624879595063154e-21;
     const double k = std::nearbyint(x * kTwoOverPi);
     r = ((x - k * kP1) - k * kP2) - k * kP3;
-    return int(static_cast<long long>(k) & 3);
+    return int(k - 4.0 * std::floor(k * 0.25)); // k mod 4 in double: no integer overflow for any finite x
 }
 } // namespace detail
 

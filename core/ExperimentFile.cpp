@@ -1,5 +1,7 @@
 #include "ExperimentFile.h"
 
+#include "JsonLimits.h"
+
 #include "AtomicFile.h"
 #include "Functions2d.h"
 #include "Spec.h"
@@ -154,12 +156,7 @@ std::string experimentToJson(const Experiment& e)
 Experiment experimentFromJson(const std::string& text, const std::string& path)
 {
     const std::string where = "experiment file '" + path + "'";
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(where + " is not valid JSON (" + std::string(e.what()) + ")");
-    }
+    const nlohmann::json doc = parseJsonLimited(text, where);
     if (!doc.is_object() || doc.value("format", std::string()) != kFormat)
         throw Error(where + " is not an l2l experiment (no \"format\": \"l2l-experiment\")");
     if (doc.value("version", 0) != kVersion)
@@ -205,15 +202,15 @@ void saveExperiment(const std::string& path, const Experiment& e)
 
 Experiment loadExperiment(const std::string& path)
 {
-    return experimentFromJson(readFile(path), path);
+    return experimentFromJson(readFile(path, kMaxExperimentFileBytes), path);
 }
 
 std::string fileFormatOf(const std::string& text)
 {
     try {
-        const auto doc = nlohmann::json::parse(text);
+        const auto doc = parseJsonLimited(text, "file");
         if (doc.is_object() && doc.contains("format") && doc["format"].is_string()) return doc["format"].get<std::string>();
-    } catch (const nlohmann::json::exception&) {
+    } catch (const std::exception&) { // not JSON, or too deep: no format
     }
     return {};
 }

@@ -1,4 +1,6 @@
 #include "MetaTrainer.h"
+
+#include "JsonLimits.h"
 #include "DetMath.h"
 
 #include "AtomicFile.h"
@@ -321,12 +323,7 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
 MetaTrainState loadCheckpoint(const std::string& path)
 {
     const std::string where = "checkpoint '" + path + "'";
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(readFile(path));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(where + " is not valid JSON (" + std::string(e.what()) + ")");
-    }
+    const nlohmann::json doc = parseJsonLimited(readFile(path, kMaxCheckpointFileBytes), where);
     if (!doc.is_object() || doc.value("format", "") != "l2l-train-checkpoint" || doc.value("version", 0) != 1)
         throw Error(where + " is not an l2l training checkpoint of version 1");
     MetaTrainState s;
@@ -365,7 +362,7 @@ MetaTrainState loadCheckpoint(const std::string& path)
                                  h.at(2).is_number() ? h[2].get<double>() : NAN});
         s.config.validate();
     } catch (const nlohmann::json::exception& e) {
-        throw Error(where + " is malformed: " + std::string(e.what()));
+        throw Error(where + " is malformed: " + excerpt(e.what(), 200));
     } catch (const Error& e) {
         throw Error(where + ": " + e.what());
     }

@@ -1,5 +1,7 @@
 #include "OptimizerFile.h"
 
+#include "JsonLimits.h"
+
 #include "AtomicFile.h"
 #include "Functions2d.h"
 #include "Spec.h"
@@ -127,13 +129,7 @@ void saveOptimizer(const std::string& path, const OptimizerFile& file)
 OptimizerFile optimizerFromJson(const std::string& text, const std::string& path)
 {
     const std::string where = "optimizer file '" + path + "'";
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(where + " is not valid JSON (" + std::string(e.what()) + ")" +
-                    (text.empty() ? " - the file is empty" : ""));
-    }
+    const nlohmann::json doc = parseJsonLimited(text, where);
     if (!doc.is_object() || doc.value("format", "") != "l2l-optimizer")
         throw Error(where + " is not an l2l optimizer (missing \"format\": \"l2l-optimizer\")");
     if (!doc.contains("version") || !doc["version"].is_number_integer())
@@ -182,7 +178,7 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
     } catch (const Error& e) {
         throw Error(where + ": " + e.what());
     } catch (const nlohmann::json::exception& e) {
-        throw Error(where + " is malformed: " + std::string(e.what()));
+        throw Error(where + " is malformed: " + excerpt(e.what(), 200));
     }
     return out;
 }
@@ -190,7 +186,7 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
 OptimizerFile loadOptimizer(const std::string& path)
 {
     if (!std::filesystem::exists(path)) throw Error("optimizer file '" + path + "' does not exist");
-    return optimizerFromJson(readFile(path), path);
+    return optimizerFromJson(readFile(path, kMaxOptimizerFileBytes), path);
 }
 
 std::string resourceDir()

@@ -1,4 +1,6 @@
 #include "Tuning.h"
+
+#include "JsonLimits.h"
 #include "DetMath.h"
 
 #include "AtomicFile.h"
@@ -99,10 +101,9 @@ std::string TuningCache::key(const std::string& canonicalProblem, const UpdateRu
 void TuningCache::load()
 {
     m_entries.clear();
-    std::ifstream in(m_path);
-    if (!in) return; // no cache yet
+    if (!std::filesystem::exists(m_path)) return; // no cache yet
     try {
-        const nlohmann::json doc = nlohmann::json::parse(in);
+        const nlohmann::json doc = parseJsonLimited(readFile(m_path, kMaxTuningCacheBytes), "tuning cache '" + m_path + "'");
         if (doc.value("format", "") != "l2l-tuning-cache" || doc.value("version", 0) != 1)
             throw Error("not an l2l tuning cache of version 1");
         for (const auto& [key, e] : doc.at("entries").items()) {
