@@ -36,6 +36,10 @@ void addBenchCommand(CLI::App& app)
     cmd->add_option("--json", *json, "also write every line, the load averages and the peak memory to this JSON file "
                                      "(what scripts/make_docs.py reads for the README's speed figures)");
     cmd->callback([=] {
+        // The threads a line was measured on, as its note says ("2 threads"); 1 otherwise.
+        const auto threadsOf = [&](const BenchLine& line) {
+            return line.note.find(std::to_string(*threads) + " thread") != std::string::npos ? *threads : 1;
+        };
         std::time_t now = std::time(nullptr);
         char date[32];
         std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -56,7 +60,7 @@ void addBenchCommand(CLI::App& app)
                 std::cout << std::fixed << std::setprecision(3) << line.median * 1e9 << " ns/parameter";
             if (line.flops > 0)
             {
-                const int cores = line.note.find(std::to_string(*threads) + " thread") != std::string::npos ? *threads : 1;
+                const int cores = threadsOf(line);
                 const double gflops = line.flops / line.median / 1e9;
                 std::cout << "  (" << std::setprecision(1) << line.flops / 1e6 << " MFLOP, " << gflops << " GFLOP/s = "
                           << std::setprecision(0) << 100 * gflops / (*peak * cores) << "% of " << cores << "-core peak)";
@@ -79,7 +83,7 @@ void addBenchCommand(CLI::App& app)
                                   {"load_average_before", firstThree(loadBefore)}, {"load_average_after", firstThree(load)},
                                   {"peak_memory_mib", peakMemoryMiB()}, {"lines", nlohmann::json::array()}};
             for (const auto& line : lines) {
-                const int cores = line.note.find(std::to_string(*threads) + " thread") != std::string::npos ? *threads : 1;
+                const int cores = threadsOf(line);
                 out["lines"].push_back({{"name", line.name}, {"seconds", line.median}, {"unit", line.unit},
                                         {"flops", line.flops}, {"threads", cores}, {"note", line.note}});
             }
