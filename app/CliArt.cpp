@@ -1,8 +1,8 @@
 // `l2l art`: paint one image with one optimizer on the neural-art problem and write it as PNG.
 #include "CliCommon.h"
 
-#include "ArtRun.h"
-#include "NeuralArt.h"
+#include "eval/ArtRun.h"
+#include "problems/NeuralArt.h"
 
 #include <unistd.h>
 

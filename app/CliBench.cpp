@@ -1,8 +1,8 @@
 // `l2l bench`: kernel timings with the machine's load noted.
 #include "CliCommon.h"
 
-#include "Bench.h"
-#include "BuildInfo.h"
+#include "measure/Bench.h"
+#include "base/BuildInfo.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,8 +1,8 @@
 #include "CliCommon.h"
 
-#include "AtomicFile.h"
-#include "LossPlot.h"
-#include "Stats.h"
+#include "base/AtomicFile.h"
+#include "plots/LossPlot.h"
+#include "base/Stats.h"
 
 #include <QApplication>
 #include <nlohmann/json.hpp>

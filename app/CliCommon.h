@@ -1,10 +1,15 @@
 #pragma once
 // Shared pieces of the `l2l` command line: sub-command registration, output formats, progress.
-#include "Evaluation.h"
+#include "base/Settings.h"
+#include "eval/Evaluation.h"
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
+
 #include <atomic>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +26,40 @@ void addBenchCommand(CLI::App& app);
 void addTrainCommand(CLI::App& app);
 void addArtCommand(CLI::App& app);
 void addFingerprintCommand(CLI::App& app);
+
+// The flags of a settings table (fields marked kInCli): help text and accepted values from the table, the
+// default shown from `defaults`. `aliases` adds short names ({"problem", "-p"}). Returns a function to call in
+// the command's callback: it sets every flag given on the command line into the struct, with the table's checks
+// (l2l::Error naming the flag), and returns the set of flags given.
+template <typename S>
+std::function<std::vector<std::string>(S&)> addSettingOptions(CLI::App* cmd, const SettingsTable<S>& table,
+                                                               const S& defaults,
+                                                               const std::map<std::string, std::string>& aliases = {})
+{
+    auto texts = std::make_shared<std::map<std::string, std::string>>();
+    auto flags = std::make_shared<std::map<std::string, bool>>();
+    for (const auto& f : table.fields) {
+        if (!(f.use & kInCli) || f.flag.empty()) continue;
+        std::string names = "--" + f.flag;
+        if (auto a = aliases.find(f.key); a != aliases.end()) names += "," + a->second;
+        if (f.kind == SettingKind::Bool) {
+            cmd->add_flag(names, (*flags)[f.key], f.help);
+        } else {
+            cmd->add_option(names, (*texts)[f.key], f.help + " (" + settingRange(settingInfo(f)) + ")")
+                ->default_str(settingText(f.get(defaults)));
+        }
+    }
+    return [cmd, &table, texts, flags](S& s) {
+        std::vector<std::string> given;
+        for (const auto& f : table.fields) {
+            if (!(f.use & kInCli) || f.flag.empty() || cmd->count("--" + f.flag) == 0) continue;
+            given.push_back(f.key);
+            if (f.kind == SettingKind::Bool) f.set(s, SettingValue((*flags)[f.key]));
+            else setSettingText(f, s, (*texts)[f.key], cmd->get_name());
+        }
+        return given;
+    };
+}
 
 // The command line as typed (recorded in trained optimizer files).
 std::string& commandLine();

@@ -1,10 +1,10 @@
 // `l2l eval` and `l2l tune`.
 #include "CliCommon.h"
 
-#include "AtomicFile.h"
-#include "ExperimentFile.h"
-#include "Problem.h"
-#include "Stats.h"
+#include "base/AtomicFile.h"
+#include "io/ExperimentFile.h"
+#include "problems/Problem.h"
+#include "base/Stats.h"
 
 #include <unistd.h>
 

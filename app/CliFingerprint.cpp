@@ -2,10 +2,10 @@
 // default build, so a reader can check that their machine computes the published numbers bit for bit.
 #include "CliCommon.h"
 
-#include "AtomicFile.h"
-#include "BuildInfo.h"
-#include "Fingerprint.h"
-#include "OptimizerFile.h"
+#include "base/AtomicFile.h"
+#include "base/BuildInfo.h"
+#include "measure/Fingerprint.h"
+#include "optimizers/OptimizerFile.h"
 
 #include <filesystem>
 #include <iomanip>

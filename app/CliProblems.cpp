@@ -1,8 +1,8 @@
 // `l2l problems`: the problem classes and update rules with their options.
 #include "CliCommon.h"
 
-#include "Problem.h"
-#include "UpdateRule.h"
+#include "problems/Problem.h"
+#include "optimizers/UpdateRule.h"
 
 #include <iostream>
 

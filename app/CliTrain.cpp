@@ -1,9 +1,9 @@
 // `l2l train`: meta-train an LSTM optimizer with a progress bar; Ctrl-C keeps the best so far.
 #include "CliCommon.h"
 
-#include "AtomicFile.h"
-#include "Bench.h"
-#include "MetaTrainer.h"
+#include "base/AtomicFile.h"
+#include "measure/Bench.h"
+#include "meta/MetaTrainer.h"
 
 #include <unistd.h>
 
@@ -18,7 +18,7 @@ namespace {
 
 struct TrainOptions {
     MetaTrainConfig config;
-    std::string out, checkpoint, resume, init, preprocess = "log-sign", groups = "shared", metaLoss = "sum", lrSchedule = "constant";
+    std::string out, checkpoint, resume, init;
     bool quiet = false;
 };
 
@@ -54,54 +54,16 @@ void addTrainCommand(CLI::App& app)
 {
     auto o = std::make_shared<TrainOptions>();
     auto* cmd = app.add_subcommand("train", "Meta-train an LSTM optimizer on a problem class (truncated BPTT, Adam on phi).");
-    MetaTrainConfig& c = o->config;
-    cmd->add_option("--problem,-p", c.problem, "problem class spec (see `l2l problems`)")->capture_default_str();
-    cmd->add_option("--epochs,-e", c.epochs, "fresh optimizees (episodes)")->capture_default_str();
     cmd->add_option("--out", o->out, "optimizer file to write (the best by validation)")->required();
-    cmd->add_option("--horizon", c.horizon, "optimizee steps per episode (T)")->capture_default_str();
-    cmd->add_option("--unroll", c.unroll, "truncated-BPTT window (K)")->capture_default_str();
-    cmd->add_option("--lr", c.learningRate, "Adam learning rate on the optimizer's weights")->capture_default_str();
-    cmd->add_option("--lr-schedule", o->lrSchedule,
-                    "constant, or cosine: the rate decays from --lr at the first epoch to 0 at the last")
-        ->check(CLI::IsMember({"constant", "cosine"}))
-        ->capture_default_str();
-    cmd->add_option("--clip", c.clipNorm,
-                    "scale a window's meta-gradient down to this 2-norm when it is longer (0 = off)")
-        ->capture_default_str();
-    cmd->add_option("--layers", c.arch.layers, "LSTM layers")->capture_default_str();
-    cmd->add_option("--hidden", c.arch.hidden, "units per LSTM layer")->capture_default_str();
-    cmd->add_option("--preprocess", o->preprocess, "gradient preprocessing: none or log-sign")->capture_default_str();
-    cmd->add_option("--p", c.arch.p, "preprocessing constant p")->capture_default_str();
-    cmd->add_option("--scale", c.arch.outputScale, "constant output scale")->capture_default_str();
-    cmd->add_option("--groups", o->groups,
-                    "shared: one LSTM for every parameter; per-block: one LSTM per parameter group of the problem "
-                    "(convnet: conv kernels / the rest, as in the paper's CIFAR experiment)")
-        ->check(CLI::IsMember({"shared", "per-block"}))
-        ->capture_default_str();
-    cmd->add_option("--meta-loss", o->metaLoss,
-                    "meta-objective over the horizon: sum (the paper's sum of losses) or log (sum of log losses: "
-                    "late, small losses weigh more)")
-        ->check(CLI::IsMember({"sum", "log"}))
-        ->capture_default_str();
-    cmd->add_option("--validate-every", c.validateEvery, "epochs between validations")->capture_default_str();
-    cmd->add_option("--validation-runs", c.validationRuns, "held-out instances for validation")->capture_default_str();
-    cmd->add_flag("--validate-final", c.validateOnFinalLoss,
-                  "keep the optimizer with the best validation loss at the last step (default: mean over the horizon)");
-    cmd->add_flag("--second-derivatives", c.secondDerivatives,
-                  "follow d grad/d phi exactly (problems with Hessian-vector products: quadratics, MLPs)");
-    cmd->add_option("--seed,-s", c.seed, "seed of the initial weights and the training/validation instances")
-        ->capture_default_str();
-    cmd->add_option("--threads", c.threads, "worker threads (0 = all cores; results do not depend on it)")
-        ->capture_default_str();
+    // Every training setting comes from its table (optimizers/MetaTrainConfig.cpp).
+    auto readSettings = addSettingOptions(cmd, metaTrainSettings(), MetaTrainConfig{},
+                                          {{"problem", "-p"}, {"epochs", "-e"}, {"seed", "-s"}});
     cmd->add_option("--checkpoint", o->checkpoint, "training state file (default: OUT with .checkpoint.json)");
     cmd->add_option("--resume", o->resume, "continue from a checkpoint (its settings win; --epochs may extend it, which stretches a cosine schedule to the new end; --threads may change it)");
     cmd->add_option("--init", o->init, "start from the weights of this optimizer file (fine-tuning); its architecture wins");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
-    cmd->callback([o, cmd] {
-        o->config.arch.preprocess = preprocessFromName(o->preprocess);
-        o->config.groups = paramGroupsFromName(o->groups);
-        o->config.metaLoss = metaLossFromName(o->metaLoss);
-        o->config.lrSchedule = lrScheduleFromName(o->lrSchedule);
+    cmd->callback([o, cmd, readSettings] {
+        readSettings(o->config);
         std::unique_ptr<MetaTrainer> trainer;
         if (!o->resume.empty()) {
             MetaTrainState s = loadCheckpoint(o->resume);

@@ -1,7 +1,7 @@
 // `l2l`: the headless command line of L2L Studio.
 #include "CliCommon.h"
 
-#include "BuildInfo.h"
+#include "base/BuildInfo.h"
 
 #include <iostream>
 #include <string>

@@ -3,8 +3,8 @@
 //   l2l-studio --screenshot-tour DIR     one PNG per view into DIR, then exit (README screenshots, tests)
 //   l2l-studio --latency-bench SECONDS   event-loop delay during MNIST meta-training, stop latency
 //   l2l-studio --fresh                   start from the defaults, ignore and keep the saved settings
-#include "MainWindow.h"
-#include "StudioTour.h"
+#include "views/MainWindow.h"
+#include "views/StudioTour.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -8,7 +8,7 @@
 #   --no-times   do not update docs/results/reproduce-times.json (e.g. for a second run that checks that
 #                `git diff` stays empty: the times and dates recorded there change from run to run)
 #
-# Every invocation uses a fresh, private tuning cache (L2L_CACHE_DIR, see core/Tuning.cpp), removed at the end:
+# Every invocation uses a fresh, private tuning cache (L2L_CACHE_DIR, see core/eval/Tuning.cpp), removed at the end:
 # learning rates are tuned by this run's build, never taken from another build's cache. Sections run in one
 # invocation share it (the MNIST selection runs reuse the MNIST section's tuned NAG rates).
 # The seconds of each section, its start date, the load average then and `l2l --version` are merged into

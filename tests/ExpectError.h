@@ -1,7 +1,7 @@
 #pragma once
 // Shared check for the error paths: `fn` must throw l2l::Error whose message contains every given part
 // (the file, the field, what is wrong).
-#include "Types.h"
+#include "base/Types.h"
 
 #include <QString>
 #include <QtTest>

@@ -1,5 +1,5 @@
 #pragma once
-// The learned optimizer on ONE coordinate, in double (core/LstmOptimizer.h runs the same formulas batched),
+// The learned optimizer on ONE coordinate, in double (core/optimizers/LstmOptimizer.h runs the same formulas batched),
 // with a first-order bound on the rounding error of any evaluation of those formulas at unit roundoff r
 // (kFloatUnit or kDoubleUnit), whatever the order of its sums and with or without FMA. For tests that
 // compare two code paths that do not sum in the same order (the batched runner's matrix-matrix products
@@ -24,7 +24,7 @@
 // with the steps only as far as the errors can. It bounds |computed - exact| for ONE evaluation: two code
 // paths differ by at most twice it, a float path and the double reference by uError (kFloatUnit +
 // kDoubleUnit). It is a worst case: actual differences are far smaller (the tests print both).
-#include "LstmNet.h"
+#include "optimizers/LstmNet.h"
 
 #include <cmath>
 #include <vector>

@@ -3,8 +3,8 @@
 // optimizers updates their images live and lowers their losses, Stop keeps the images reached, a tile
 // saves as a PNG that reads back, and a bad style file is reported by name with the canvas left as it
 // was. Runs on xcb under Xvfb (QOpenGLWidget crashes on offscreen).
-#include "ArtCanvas.h"
-#include "ArtView.h"
+#include "gl/ArtCanvas.h"
+#include "views/ArtView.h"
 #include "GuiTest.h"
 
 #include <qcustomplot.h>

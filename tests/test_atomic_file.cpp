@@ -1,12 +1,12 @@
-// Safe saving (core/AtomicFile.h): a save replaces only regular files, follows symbolic links (the link
+// Safe saving (core/base/AtomicFile.h): a save replaces only regular files, follows symbolic links (the link
 // stays a link), refuses FIFOs and directories without touching them, cleans temporary files left by killed
 // saves, and checkOutputPath refuses the same paths before a long run.
-#include "AtomicFile.h"
+#include "base/AtomicFile.h"
 #include "ExpectError.h"
-#include "ExperimentFile.h"
-#include "JsonLimits.h"
-#include "MetaTrainer.h"
-#include "OptimizerFile.h"
+#include "io/ExperimentFile.h"
+#include "base/JsonLimits.h"
+#include "meta/MetaTrainer.h"
+#include "optimizers/OptimizerFile.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -92,9 +92,9 @@ private slots:
                                           << "image file '/no/such.png' does not exist";
         QTest::newRow("art out") << QStringList{"art", "--out", "/tmp/l2l-art.jpg"} << "must end in .png";
         QTest::newRow("train lr schedule") << QStringList{"train", "--lr-schedule", "linear", "--out", "/tmp/l2l-never.json"}
-                                           << "linear not in {constant,cosine}";
+                                           << "train: lr_schedule (--lr-schedule) must be one of constant, cosine, got 'linear'";
         QTest::newRow("train clip") << QStringList{"train", "--clip", "-2", "--out", "/tmp/l2l-never.json"}
-                                    << "train: clip must be 0 (off) or a positive gradient norm up to 1e12, got -2";
+                                    << "train: clip_norm (--clip) must be a number in [0, 1e+12], got -2";
     }
     void badInput()
     {
@@ -324,14 +324,14 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
         const QString out = QDir::tempPath() + "/l2l-never-written.json";
-        QTest::newRow("unroll > horizon") << QStringList{"train", "--out", out, "--unroll", "200"} << "unroll must be in [1, 100], got 200";
-        QTest::newRow("hidden") << QStringList{"train", "--out", out, "--hidden", "0"} << "hidden must be in [1, 256], got 0";
-        QTest::newRow("preprocess") << QStringList{"train", "--out", out, "--preprocess", "log"} << "unknown preprocessing 'log' (valid: none, log-sign)";
+        QTest::newRow("unroll > horizon") << QStringList{"train", "--out", out, "--unroll", "200"} << "unroll (--unroll) must be at most the horizon (100), got 200";
+        QTest::newRow("hidden") << QStringList{"train", "--out", out, "--hidden", "0"} << "hidden (--hidden) must be an integer in [1, 256], got 0";
+        QTest::newRow("preprocess") << QStringList{"train", "--out", out, "--preprocess", "log"} << "preprocess (--preprocess) must be one of none, log-sign, got 'log'";
         QTest::newRow("second order on rosenbrock") << QStringList{"train", "--out", out, "--problem", "rosenbrock", "--second-derivatives", "--epochs", "1"}
                                              << "has no Hessian-vector product";
         QTest::newRow("missing out") << QStringList{"train"} << "--out is required";
-        QTest::newRow("groups") << QStringList{"train", "--out", out, "--groups", "conv"} << "--groups: conv not in {shared,per-block}";
-        QTest::newRow("meta-loss") << QStringList{"train", "--out", out, "--meta-loss", "mean"} << "--meta-loss: mean not in {sum,log}";
+        QTest::newRow("groups") << QStringList{"train", "--out", out, "--groups", "conv"} << "groups (--groups) must be one of shared, per-block, got 'conv'";
+        QTest::newRow("meta-loss") << QStringList{"train", "--out", out, "--meta-loss", "mean"} << "meta_loss (--meta-loss) must be one of sum, log, got 'mean'";
         QTest::newRow("bad resume") << QStringList{"train", "--out", out, "--resume", "/no/such/checkpoint.json"} << "/no/such/checkpoint.json";
         QTest::newRow("eval bad optimizer file") << QStringList{"eval", "--optimizers", "lstm:/no/such.json"} << "optimizer file '/no/such.json' does not exist";
     }

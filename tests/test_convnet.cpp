@@ -2,14 +2,14 @@
 // connected + softmax cross-entropy) and the whole net against central differences in double, the
 // CIFAR-10 loader on files written here, class subsets, the parameter groups, thread-count
 // independence, a short Adam run, and the spec.
-#include "AtomicFile.h"
-#include "Cifar.h"
-#include "ConvLayers.h"
-#include "ConvNetProblem.h"
+#include "base/AtomicFile.h"
+#include "data/Cifar.h"
+#include "nn/ConvLayers.h"
+#include "problems/ConvNetProblem.h"
 #include "ExpectError.h"
 #include "GradCheck.h"
-#include "Mlp.h"
-#include "UpdateRule.h"
+#include "nn/Mlp.h"
+#include "optimizers/UpdateRule.h"
 
 #include <QDir>
 #include <QElapsedTimer>

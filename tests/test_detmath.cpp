@@ -1,8 +1,8 @@
-// detExp / detLog (core/DetMath.h): the float exp and log of the hot paths, written in plain arithmetic so
+// detExp / detLog (core/base/DetMath.h): the float exp and log of the hot paths, written in plain arithmetic so
 // that results do not depend on which libm variant the CPU selects. Checked against double-precision std::exp
 // and std::log over their whole float range: the Cephes algorithms promise a relative error within 2 float
 // ulps (range reduction exact to ~2^-33, polynomial error < 1 ulp, two roundings of the final sum).
-#include "DetMath.h"
+#include "base/DetMath.h"
 
 #include <QtTest>
 

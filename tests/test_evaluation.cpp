@@ -1,9 +1,9 @@
 // Paired evaluation, determinism across thread counts, divergence, tuning and its cache, cancellation.
-#include "Evaluation.h"
-#include "Quadratic.h"
-#include "Rng.h"
-#include "Stats.h"
-#include "Tuning.h"
+#include "eval/Evaluation.h"
+#include "problems/Quadratic.h"
+#include "base/Rng.h"
+#include "base/Stats.h"
+#include "eval/Tuning.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

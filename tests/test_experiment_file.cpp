@@ -1,10 +1,10 @@
 // Experiment files: a round trip keeps every field, the comparison they describe is the one the studio
 // runs, and every kind of bad file is rejected with a message naming the file and the problem, without
 // touching the previous file on a failed save.
-#include "AtomicFile.h"
-#include "ExperimentFile.h"
+#include "base/AtomicFile.h"
+#include "io/ExperimentFile.h"
 #include "ExpectError.h"
-#include "MetaTrainer.h"
+#include "meta/MetaTrainer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -196,9 +196,9 @@ void TestExperimentFile::badFilesAreRejected_data()
     QTest::newRow("not 2-d") << QString(good).replace("himmelblau:x0=1", "mnist") << "not a 2-d function";
     QTest::newRow("start NaN") << QString(good).replace("-2.5", "NaN") << "not valid JSON";
     QTest::newRow("unroll > horizon") << QString(good).replace("\"unroll\": 10", "\"unroll\": 1000") << "unroll";
-    QTest::newRow("groups") << QString(good).replace("\"per-block\"", "\"conv\"") << "unknown parameter grouping 'conv'";
+    QTest::newRow("groups") << QString(good).replace("\"per-block\"", "\"conv\"") << "meta_train: key \"groups\" must be one of shared, per-block, got \"conv\"";
     QTest::newRow("test_every") << QString(good).replace("\"test_every\": 25", "\"test_every\": -1") << "test_every must be in [0, 100000]";
-    QTest::newRow("meta_loss") << QString(good).replace("\"log\"", "\"mean\"") << "unknown meta-loss 'mean'";
+    QTest::newRow("meta_loss") << QString(good).replace("\"log\"", "\"mean\"") << "meta_train: key \"meta_loss\" must be one of sum, log, got \"mean\"";
     QTest::newRow("missing steps") << QString(good).replace("\"steps\": 150,", "") << "steps";
 }
 

@@ -1,9 +1,9 @@
-// The fingerprint (core/Fingerprint.h): its hashes do not depend on the thread count (a real property: the
+// The fingerprint (core/measure/Fingerprint.h): its hashes do not depend on the thread count (a real property: the
 // lanes' arithmetic is fixed per run, whatever thread runs it), they see a single changed bit, and a bad
 // expected-hash file is named with its line. test_fingerprint_committed compares with the committed hashes.
-#include "AtomicFile.h"
+#include "base/AtomicFile.h"
 #include "ExpectError.h"
-#include "Fingerprint.h"
+#include "measure/Fingerprint.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

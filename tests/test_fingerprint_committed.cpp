@@ -1,8 +1,8 @@
 // The promise of the default build: every machine with its instruction-set level computes the committed
 // hashes (resources/fingerprints/LEVEL.txt) bit for bit. Registered only for builds that have such a file
 // and the compiler it was made with (see tests/CMakeLists.txt); a native build's bits are its CPU's own.
-#include "BuildInfo.h"
-#include "Fingerprint.h"
+#include "base/BuildInfo.h"
+#include "measure/Fingerprint.h"
 
 #include <QtTest>
 

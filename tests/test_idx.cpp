@@ -1,8 +1,8 @@
 // The IDX loader on the real data sets and on corrupt files written here.
-#include "Dataset.h"
+#include "data/Dataset.h"
 #include "ExpectError.h"
-#include "Idx.h"
-#include "Types.h"
+#include "data/Idx.h"
+#include "base/Types.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -1,13 +1,13 @@
 // Inspecting a learned optimizer: the response curve against independent single-coordinate LstmRule runs
 // and the hand-designed rules' own steps; the effective learning rate and hidden state of a trajectory
 // against a hand-run LstmRule on the same instance; determinism; errors naming the bad input.
-#include "Evaluation.h"
+#include "eval/Evaluation.h"
 #include "ExpectError.h"
-#include "Inspect.h"
-#include "LstmOptimizer.h"
+#include "eval/Inspect.h"
+#include "optimizers/LstmOptimizer.h"
 #include "LstmReference.h"
-#include "OptimizerFile.h"
-#include "Rng.h"
+#include "optimizers/OptimizerFile.h"
+#include "base/Rng.h"
 
 #include <QElapsedTimer>
 #include <QtTest>

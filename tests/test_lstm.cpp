@@ -1,11 +1,11 @@
 // The LSTM optimizer's hand-written backward passes, in double precision: the cell against finite
 // differences, the batched runner against a per-coordinate loop, and the truncated-BPTT meta-gradient
 // against finite differences of the surrogate (first order) and of the true loss (second order).
-#include "Bptt.h"
+#include "meta/Bptt.h"
 #include "GradCheck.h"
-#include "LstmOptimizer.h"
+#include "optimizers/LstmOptimizer.h"
 #include "LstmReference.h"
-#include "Rng.h"
+#include "base/Rng.h"
 
 #include <QtTest>
 

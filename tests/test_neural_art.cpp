@@ -1,13 +1,13 @@
 // The neural-art problem: image files (round trip and every bad-file case), resizing and cropping, each
 // layer's hand-written backward and the whole loss against central differences in double, the spec,
 // instance sampling, a short optimization, and ArtRun.
-#include "ArtRun.h"
-#include "AtomicFile.h"
-#include "ConvFeatures.h"
+#include "eval/ArtRun.h"
+#include "base/AtomicFile.h"
+#include "nn/ConvFeatures.h"
 #include "ExpectError.h"
 #include "GradCheck.h"
-#include "NeuralArt.h"
-#include "UpdateRule.h"
+#include "problems/NeuralArt.h"
+#include "optimizers/UpdateRule.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -2,13 +2,13 @@
 // optimizer of two nets equals each net run alone on its group's coordinates; its BPTT meta-gradient
 // against finite differences of the frozen-gradient surrogate (double); the version-2 file (round trip,
 // every kind of bad file, version-1 files unchanged); the group-count mismatch; per-block meta-training.
-#include "Bptt.h"
-#include "Evaluation.h"
+#include "meta/Bptt.h"
+#include "eval/Evaluation.h"
 #include "ExpectError.h"
-#include "LstmOptimizer.h"
-#include "MetaTrainer.h"
-#include "OptimizerFile.h"
-#include "Rng.h"
+#include "optimizers/LstmOptimizer.h"
+#include "meta/MetaTrainer.h"
+#include "optimizers/OptimizerFile.h"
+#include "base/Rng.h"
 
 #include <nlohmann/json.hpp>
 
@@ -239,7 +239,7 @@ private slots:
     {
         OptimizerFile f;
         f.net = LstmNet<float>::init(smallArch(20), 11, 2);
-        f.provenance.problem = "convnet";
+        f.provenance.training.problem = "convnet";
         const std::string text = optimizerToJson(f);
         const auto doc = nlohmann::json::parse(text);
         QCOMPARE(doc["version"].get<int>(), 2);

@@ -1,8 +1,8 @@
 // Every problem's hand-written gradient against central finite differences, in double precision.
-#include "Functions2d.h"
+#include "problems/Functions2d.h"
 #include "GradCheck.h"
-#include "MlpProblem.h"
-#include "Quadratic.h"
+#include "problems/MlpProblem.h"
+#include "problems/Quadratic.h"
 
 #include <QtTest>
 

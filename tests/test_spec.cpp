@@ -1,6 +1,6 @@
 // The shared spec syntax and the problem factory's validation messages.
-#include "Problem.h"
-#include "Spec.h"
+#include "problems/Problem.h"
+#include "base/Spec.h"
 
 #include "ExpectError.h"
 

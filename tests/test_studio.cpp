@@ -1,20 +1,20 @@
 // The studio window, driven through its widgets like a user would: the catalogue in the combo, Run
 // drawing curves and filling the table, Stop ending a long run, bad input giving a dialog (no crash),
 // and a grab of the window that is not blank.
-#include "AtomicFile.h"
-#include "CompareView.h"
-#include "EvalWorker.h"
-#include "ExperimentFile.h"
-#include "ExperimentPanel.h"
+#include "base/AtomicFile.h"
+#include "views/CompareView.h"
+#include "workers/EvalWorker.h"
+#include "io/ExperimentFile.h"
+#include "views/ExperimentPanel.h"
 #include "GuiTest.h"
-#include "InspectView.h"
-#include "LandscapeWidget.h"
-#include "LossPlot.h"
-#include "MainWindow.h"
-#include "MetaTrainView.h"
-#include "OptimizerFile.h"
-#include "StudioTour.h"
-#include "TrajectoryView.h"
+#include "views/InspectView.h"
+#include "gl/LandscapeWidget.h"
+#include "plots/LossPlot.h"
+#include "views/MainWindow.h"
+#include "views/MetaTrainView.h"
+#include "optimizers/OptimizerFile.h"
+#include "views/StudioTour.h"
+#include "views/TrajectoryView.h"
 
 #include <qcustomplot.h>
 

@@ -1,6 +1,6 @@
 // Stopping meta-training at any moment (inside a BPTT window, between windows, inside a validation) and
 // running the same trainer again gives exactly the weights, history and best of an uninterrupted run.
-#include "MetaTrainer.h"
+#include "meta/MetaTrainer.h"
 
 #include <QtTest>
 

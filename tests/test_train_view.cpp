@@ -5,10 +5,10 @@
 // Set L2L_SHOT_DIR to save grabs of both views there.
 #include "ExpectError.h"
 #include "GuiTest.h"
-#include "InspectView.h"
-#include "MetaTrainView.h"
-#include "OptimizerFile.h"
-#include "TrainWorker.h"
+#include "views/InspectView.h"
+#include "views/MetaTrainView.h"
+#include "optimizers/OptimizerFile.h"
+#include "workers/TrainWorker.h"
 
 #include <qcustomplot.h>
 
@@ -108,7 +108,7 @@ void TestTrainView::shortRunFinishesSavesAndUses()
     QString error;
     QVERIFY2(v.saveBest(path, &error), qPrintable(error));
     const OptimizerFile f = loadOptimizer(path.toStdString());
-    QCOMPARE(f.provenance.epochs, 60);
+    QCOMPARE(f.provenance.epochsDone, 60);
     QVERIFY(f.provenance.bestEpoch % 10 == 0);
     QVERIFY(std::isfinite(f.provenance.validationLoss));
     QVERIFY(QString::fromStdString(f.provenance.command).contains("--epochs 60"));
@@ -170,7 +170,7 @@ void TestTrainView::pauseHoldsResumeContinuesStopFinishes()
     QVERIFY(finished.wait(10000));
     QVERIFY(!v.isTraining());
     QVERIFY(v.bestOptimizer().has_value());
-    QVERIFY(v.bestOptimizer()->provenance.epochs >= pausedAt + 300);
+    QVERIFY(v.bestOptimizer()->provenance.epochsDone >= pausedAt + 300);
     QCOMPARE(v.plot()->graph(0)->dataCount(), epochOf(&v));
     QVERIFY(v.plot()->graph(2)->dataCount() >= 12);
     QTest::qWait(50); // let the queued replot happen before grabbing
@@ -205,7 +205,7 @@ void TestTrainView::badSettingsFailBeforeRunning()
     QCOMPARE(progressed.count(), 0);
     QCOMPARE(epochOf(&v), 0);
     QVERIFY(child<QPushButton>(&v, "trainStart")->isEnabled());
-    child<QLineEdit>(&v, "trainLr")->setText("2");
+    child<QLineEdit>(&v, "trainLearningRate")->setText("2");
     v.setProblem("quadratic");
     setSettings(v, 100, 10);
     QSignalSpy again(&v, &MetaTrainView::failed);
@@ -231,7 +231,7 @@ void TestTrainView::configRoundTrip()
     c.clipNorm = 50;
     v.setConfig(c);
     QCOMPARE(v.findChild<QComboBox*>("trainLrSchedule")->currentData().toString(), QString("cosine"));
-    QCOMPARE(v.findChild<QLineEdit*>("trainClip")->text(), QString("50"));
+    QCOMPARE(v.findChild<QLineEdit*>("trainClipNorm")->text(), QString("50"));
     QCOMPARE(v.findChild<QComboBox*>("trainGroups")->currentData().toString(), QString("per-block"));
     QCOMPARE(v.problem(), QString("quadratic:dim=5"));
     const MetaTrainConfig back = v.config();
@@ -250,9 +250,9 @@ void TestTrainView::configRoundTrip()
     const QString command = QString::fromStdString(l2l::ui::trainCommand(back));
     QVERIFY2(command.contains(" --lr-schedule cosine") && command.contains(" --clip 50"), qPrintable(command));
     QVERIFY(!QString::fromStdString(l2l::ui::trainCommand(MetaTrainConfig{})).contains("--clip"));
-    v.findChild<QLineEdit*>("trainClip")->setText("-1");
-    l2l::test::expectError([&] { v.config(); }, {"clip", "-1"});
-    v.findChild<QLineEdit*>("trainClip")->setText("0");
+    v.findChild<QLineEdit*>("trainClipNorm")->setText("-1");
+    l2l::test::expectError([&] { v.config(); }, {"Clip meta-gradient", "-1"});
+    v.findChild<QLineEdit*>("trainClipNorm")->setText("0");
     v.findChild<QComboBox*>("trainGroups")->setCurrentIndex(0);
     QVERIFY(v.config().groups == ParamGroups::Shared);
 }

@@ -1,9 +1,9 @@
 // Meta-training (learns, stops and resumes exactly, thread-independent), optimizer files (round trip,
 // every kind of bad file), and the learned optimizer inside the paired evaluation.
-#include "Evaluation.h"
+#include "eval/Evaluation.h"
 #include "ExpectError.h"
-#include "MetaTrainer.h"
-#include "OptimizerFile.h"
+#include "meta/MetaTrainer.h"
+#include "optimizers/OptimizerFile.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -90,7 +90,7 @@ private slots:
         saveCheckpoint(path("log.ck.json").toStdString(), t.state());
         QVERIFY(loadCheckpoint(path("log.ck.json").toStdString()).config.metaLoss == MetaLoss::Log);
         saveOptimizer(path("log.json").toStdString(), t.bestOptimizer("l2l train --meta-loss log"));
-        QCOMPARE(QString::fromStdString(loadOptimizer(path("log.json").toStdString()).provenance.metaLoss), QString("log"));
+        QCOMPARE(QString::fromStdString(metaLossName(loadOptimizer(path("log.json").toStdString()).provenance.training.metaLoss)), QString("log"));
     }
     void learningRateSchedule()
     {
@@ -123,7 +123,7 @@ private slots:
         resumed.run({}, nullptr);
         QVERIFY(resumed.state().net.params == straight.state().net.params);
         saveOptimizer(path("cos.json").toStdString(), straight.bestOptimizer("l2l train --lr-schedule cosine"));
-        QCOMPARE(QString::fromStdString(loadOptimizer(path("cos.json").toStdString()).provenance.lrSchedule), QString("cosine"));
+        QCOMPARE(QString::fromStdString(lrScheduleName(loadOptimizer(path("cos.json").toStdString()).provenance.training.lrSchedule)), QString("cosine"));
     }
     void metaGradientClipping()
     {
@@ -160,7 +160,7 @@ private slots:
         writeText(path("bad2.ck.json"), QByteArray(text).replace("\"clip_norm\":0.001", "\"clip_norm\":-5").toStdString());
         l2l::test::expectError([&] { loadCheckpoint(path("bad2.ck.json").toStdString()); }, {path("bad2.ck.json"), "clip", "-5"});
         saveOptimizer(path("clip.json").toStdString(), tight.bestOptimizer("l2l train --clip 0.001"));
-        QCOMPARE(loadOptimizer(path("clip.json").toStdString()).provenance.clipNorm, 1e-3);
+        QCOMPARE(loadOptimizer(path("clip.json").toStdString()).provenance.training.clipNorm, 1e-3);
     }
     void stopAndResumeGivesTheSameWeights()
     {
@@ -263,7 +263,7 @@ private slots:
         QVERIFY(g.net.params == f.net.params); // float32 weights survive the text format exactly
         QVERIFY(g.net.arch == f.net.arch);
         QCOMPARE(QString::fromStdString(g.provenance.command), QString("l2l train --problem quadratic --epochs 50"));
-        QCOMPARE(g.provenance.epochs, 50);
+        QCOMPARE(g.provenance.epochsDone, 50);
         QCOMPARE(g.provenance.validationLoss, f.provenance.validationLoss);
     }
     void badFiles()
@@ -348,7 +348,7 @@ private slots:
             const std::string p = bundledOptimizerPath(problem);
             const OptimizerFile f = loadOptimizer(p);
             QVERIFY(f.provenance.command.rfind("l2l train", 0) == 0);
-            QVERIFY(f.provenance.epochs > 0);
+            QVERIFY(f.provenance.epochsDone > 0);
         }
         // The conv net's: one LSTM per parameter group, for every class subset of the family.
         QCOMPARE(loadOptimizer(bundledOptimizerPath("convnet:classes=0+1")).net.nets, 2);

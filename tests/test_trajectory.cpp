@@ -1,9 +1,9 @@
-// Optimizer paths on 2-d functions (core/Trajectory.h): deterministic, starting where asked, with the
+// Optimizer paths on 2-d functions (core/eval/Trajectory.h): deterministic, starting where asked, with the
 // function's own values and gradients along them, SGD matching the update written out by hand, the
 // learned optimizer resolving to the one trained on 2-d problems, and errors that name the culprit.
 // (The 2-d gradients themselves are checked against finite differences in test_problems.)
 #include "ExpectError.h"
-#include "Trajectory.h"
+#include "eval/Trajectory.h"
 
 #include <QDir>
 #include <QtTest>

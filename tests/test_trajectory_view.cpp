@@ -4,8 +4,8 @@
 // zoom keeps the point under the cursor, and failures (bad optimizer file, broken shader) leave the
 // drawing as it was. Runs on xcb under Xvfb (QOpenGLWidget crashes on offscreen).
 #include "GuiTest.h"
-#include "LandscapeWidget.h"
-#include "TrajectoryView.h"
+#include "gl/LandscapeWidget.h"
+#include "views/TrajectoryView.h"
 
 #include <QApplication>
 #include <QComboBox>

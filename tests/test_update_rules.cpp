@@ -1,6 +1,6 @@
 // Update rules against steps computed by hand from their formulas (theta = (1, -2), lr = 0.1,
 // g1 = (0.5, -1), g2 = (0.25, 0.5)), and their configuration parsing.
-#include "UpdateRule.h"
+#include "optimizers/UpdateRule.h"
 
 #include "ExpectError.h"
 

@@ -1,6 +1,6 @@
 // The evaluation worker thread: snapshots and a final result for every optimizer, prompt Stop, errors
 // reported as a message, and the RAII holder shutting down a running computation.
-#include "EvalWorker.h"
+#include "workers/EvalWorker.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>

@@ -1,0 +1,145 @@
+#include "base/Spec.h"
+
+#include "base/Types.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+namespace l2l {
+
+namespace {
+std::string trim(const std::string& s)
+{
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    const auto e = s.find_last_not_of(" \t");
+    return s.substr(b, e - b + 1);
+}
+} // namespace
+
+Spec Spec::parse(const std::string& text)
+{
+    Spec spec;
+    const auto colon = text.find(':');
+    spec.name = trim(text.substr(0, colon));
+    if (spec.name.empty()) throw Error("empty name in '" + text + "' (expected NAME or NAME:key=value,...)");
+    if (colon == std::string::npos) return spec;
+    std::stringstream rest(text.substr(colon + 1));
+    std::string item;
+    while (std::getline(rest, item, ',')) {
+        item = trim(item);
+        if (item.empty()) continue;
+        const auto eq = item.find('=');
+        if (eq == std::string::npos)
+            throw Error("option '" + item + "' in '" + text + "' has no value (expected key=value)");
+        std::string key = trim(item.substr(0, eq)), value = trim(item.substr(eq + 1));
+        if (key.empty()) throw Error("option with empty key in '" + text + "'");
+        if (spec.has(key)) throw Error("option '" + key + "' given twice in '" + text + "'");
+        spec.options.emplace_back(std::move(key), std::move(value));
+    }
+    return spec;
+}
+
+std::string Spec::str() const
+{
+    std::string out = name;
+    for (size_t i = 0; i < options.size(); ++i)
+        out += (i == 0 ? ":" : ",") + options[i].first + "=" + options[i].second;
+    return out;
+}
+
+bool Spec::has(const std::string& key) const
+{
+    for (const auto& [k, v] : options)
+        if (k == key) return true;
+    return false;
+}
+
+std::string Spec::get(const std::string& key, const std::string& fallback) const
+{
+    for (const auto& [k, v] : options)
+        if (k == key) return v;
+    return fallback;
+}
+
+std::string joinNames(const std::vector<std::string>& names, const std::string& sep)
+{
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) out += (i ? sep : "") + names[i];
+    return out;
+}
+
+void checkKeys(const Spec& spec, const std::vector<OptionInfo>& allowed, const std::string& what)
+{
+    for (const auto& [key, value] : spec.options) {
+        bool ok = false;
+        for (const auto& info : allowed) ok = ok || info.key == key;
+        if (!ok) {
+            std::vector<std::string> names;
+            for (const auto& info : allowed) names.push_back(info.key);
+            throw Error(what + ": unknown option '" + key + "' (valid options: " +
+                        (names.empty() ? std::string("none") : joinNames(names)) + ")");
+        }
+    }
+}
+
+double parseDouble(const std::string& text, const std::string& field)
+{
+    const std::string t = trim(text);
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(t.c_str(), &end);
+    if (t.empty() || end != t.c_str() + t.size() || errno == ERANGE || !std::isfinite(v))
+        throw Error(field + ": '" + text + "' is not a finite number");
+    return v;
+}
+
+long long parseInt(const std::string& text, const std::string& field)
+{
+    const std::string t = trim(text);
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(t.c_str(), &end, 10);
+    if (t.empty() || end != t.c_str() + t.size() || errno == ERANGE)
+        throw Error(field + ": '" + text + "' is not an integer");
+    return v;
+}
+
+long long intOption(const Spec& spec, const std::string& key, long long fallback, long long lo, long long hi,
+                    const std::string& what)
+{
+    if (!spec.has(key)) return fallback;
+    const std::string field = what + ": option '" + key + "'";
+    const long long v = parseInt(spec.get(key, ""), field);
+    if (v < lo || v > hi)
+        throw Error(field + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                    std::to_string(v));
+    return v;
+}
+
+double doubleOption(const Spec& spec, const std::string& key, double fallback, double lo, double hi,
+                    const std::string& what)
+{
+    if (!spec.has(key)) return fallback;
+    const std::string field = what + ": option '" + key + "'";
+    const double v = parseDouble(spec.get(key, ""), field);
+    if (v < lo || v > hi) {
+        std::ostringstream msg;
+        msg << field << " must be in [" << lo << ", " << hi << "], got " << v;
+        throw Error(msg.str());
+    }
+    return v;
+}
+
+std::string choiceOption(const Spec& spec, const std::string& key, const std::string& fallback,
+                         const std::vector<std::string>& choices, const std::string& what)
+{
+    const std::string v = spec.get(key, fallback);
+    for (const auto& c : choices)
+        if (c == v) return v;
+    throw Error(what + ": option '" + key + "' must be one of " + joinNames(choices) + ", got '" + v + "'");
+}
+
+} // namespace l2l

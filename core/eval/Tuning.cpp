@@ -1,0 +1,151 @@
+#include "eval/Tuning.h"
+
+#include "base/JsonLimits.h"
+#include "base/DetMath.h"
+
+#include "base/AtomicFile.h"
+#include "eval/Evaluation.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace l2l {
+
+void TuneConfig::validate() const
+{
+    if (!(minRate > 0) || !(maxRate >= minRate) || maxRate > 1e4)
+        throw Error("tuning grid must satisfy 0 < min <= max <= 1e4, got [" + std::to_string(minRate) + ", " +
+                    std::to_string(maxRate) + "]");
+    if (perDecade < 1 || perDecade > 20) throw Error("tuning points per decade must be in [1, 20], got " + std::to_string(perDecade));
+    if (runs < 1 || runs > 1000) throw Error("tuning runs must be in [1, 1000], got " + std::to_string(runs));
+}
+
+std::vector<double> TuneConfig::grid() const
+{
+    std::vector<double> rates;
+    const double lo = std::log10(minRate), hi = std::log10(maxRate);
+    const int n = int(std::floor((hi - lo) * perDecade + 1e-9));
+    for (int i = 0; i <= n; ++i) rates.push_back(detPow10(lo + double(i) / perDecade));
+    return rates;
+}
+
+TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps, const TuneConfig& tune,
+                    int threads, const std::atomic<bool>* cancel)
+{
+    tune.validate();
+    if (rule.learned()) throw Error("the learned optimizer '" + rule.label() + "' has no learning rate to tune");
+    TuneResult out;
+    out.rates = tune.grid();
+    std::vector<RuleFactory> rules;
+    for (double lr : out.rates) {
+        UpdateRuleConfig r = rule;
+        r.lr = lr;
+        rules.push_back(makeRuleFactory(r, cls.canonicalSpec()));
+    }
+    int completed = 0;
+    const auto curves =
+        runLanes(cls, rules, tune.runs, steps, tune.seed, kTuneDomain, threads, false, 0, cancel, {}, &completed);
+    double best = std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < curves.size(); ++i) {
+        // Mean final loss over the tuning runs; a rate with any diverged run is disqualified.
+        double sum = 0;
+        bool ok = true;
+        for (const auto& run : curves[i].loss) {
+            ok = ok && std::isfinite(run[size_t(steps)]);
+            sum += run[size_t(steps)];
+        }
+        const double mean = ok ? sum / double(curves[i].loss.size()) : std::numeric_limits<double>::quiet_NaN();
+        out.finalMeans.push_back(mean);
+        if (ok && mean < best) {
+            best = mean;
+            out.bestRate = out.rates[i];
+        }
+    }
+    if (cancel && cancel->load()) return out;
+    if (!std::isfinite(best))
+        throw Error("tuning " + rule.name + ": every learning rate in the grid diverged on " + cls.canonicalSpec());
+    return out;
+}
+
+std::string defaultCachePath()
+{
+    namespace fs = std::filesystem;
+    if (const char* dir = std::getenv("L2L_CACHE_DIR"); dir && *dir) return (fs::path(dir) / "tuning.json").string();
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+        return (fs::path(xdg) / "l2l-studio" / "tuning.json").string();
+    const char* home = std::getenv("HOME");
+    return (fs::path(home && *home ? home : ".") / ".cache" / "l2l-studio" / "tuning.json").string();
+}
+
+TuningCache::TuningCache(std::string path) : m_path(std::move(path))
+{
+    load();
+}
+
+std::string TuningCache::key(const std::string& canonicalProblem, const UpdateRuleConfig& rule, int steps,
+                             const TuneConfig& tune)
+{
+    std::ostringstream out;
+    out.precision(17);
+    out << canonicalProblem << " | " << rule.canonical(false) << " | steps=" << steps << " | grid=" << tune.minRate
+        << ".." << tune.maxRate << "/" << tune.perDecade << " | runs=" << tune.runs << " | seed=" << tune.seed;
+    return out.str();
+}
+
+void TuningCache::load()
+{
+    m_entries.clear();
+    if (!std::filesystem::exists(m_path)) return; // no cache yet
+    try {
+        const nlohmann::json doc = parseJsonLimited(readFile(m_path, kMaxTuningCacheBytes), "tuning cache '" + m_path + "'");
+        if (doc.value("format", "") != "l2l-tuning-cache" || doc.value("version", 0) != 1)
+            throw Error("not an l2l tuning cache of version 1");
+        for (const auto& [key, e] : doc.at("entries").items()) {
+            TuneResult r;
+            r.bestRate = e.at("best_rate").get<double>();
+            r.rates = e.at("rates").get<std::vector<double>>();
+            for (const auto& v : e.at("final_means")) r.finalMeans.push_back(v.is_null() ? std::nan("") : v.get<double>());
+            if (!(r.bestRate > 0 && r.bestRate <= 1e4) || r.rates.size() != r.finalMeans.size())
+                throw Error("entry '" + key + "' is inconsistent");
+            r.fromCache = true;
+            m_entries[key] = r;
+        }
+    } catch (const std::exception& e) {
+        m_entries.clear();
+        m_warning = "tuning cache '" + m_path + "' is unreadable (" + e.what() + "); it will be rebuilt";
+    }
+}
+
+bool TuningCache::lookup(const std::string& key, TuneResult& out) const
+{
+    const auto it = m_entries.find(key);
+    if (it == m_entries.end()) return false;
+    out = it->second;
+    return true;
+}
+
+void TuningCache::store(const std::string& key, const TuneResult& result)
+{
+    // Merge with what other processes may have written since we loaded.
+    const auto mine = m_entries;
+    load();
+    m_warning.clear();
+    for (const auto& [k, v] : mine) m_entries.emplace(k, v);
+    m_entries[key] = result;
+    nlohmann::json entries = nlohmann::json::object();
+    for (const auto& [k, r] : m_entries) {
+        nlohmann::json finals = nlohmann::json::array();
+        for (double v : r.finalMeans) finals.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+        entries[k] = {{"best_rate", r.bestRate}, {"rates", r.rates}, {"final_means", finals}};
+    }
+    const nlohmann::json doc = {{"format", "l2l-tuning-cache"}, {"version", 1}, {"entries", entries}};
+    writeFileAtomically(m_path, doc.dump(1));
+}
+
+} // namespace l2l

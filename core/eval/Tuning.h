@@ -1,0 +1,58 @@
+#pragma once
+// Learning-rate tuning as in the paper: a log-spaced grid; the rate with the best mean final loss over
+// several instances drawn with a tuning seed (in a stream evaluation never uses). Results are cached in
+// a JSON file shared by the CLI and the studio, keyed by everything that determines them.
+#include "problems/Problem.h"
+#include "optimizers/UpdateRule.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace l2l {
+
+struct TuneConfig {
+    double minRate = 1e-4;      // grid from minRate to maxRate, log-spaced
+    double maxRate = 10.0;
+    int perDecade = 3;          // grid points per factor of 10
+    int runs = 5;               // instances per rate
+    std::uint64_t seed = 271828; // the tuning seed (used in the tuning stream only)
+    void validate() const;      // throws l2l::Error naming the field and range
+    std::vector<double> grid() const;
+};
+
+struct TuneResult {
+    double bestRate = 0;
+    std::vector<double> rates, finalMeans; // finalMeans NaN where any run diverged
+    bool fromCache = false;
+};
+
+// Runs the search for one rule (its own lr ignored). Throws l2l::Error if every rate diverges.
+TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps, const TuneConfig& tune,
+                    int threads, const std::atomic<bool>* cancel);
+
+// $L2L_CACHE_DIR/tuning.json, else $XDG_CACHE_HOME/l2l-studio/tuning.json, else ~/.cache/l2l-studio/tuning.json.
+std::string defaultCachePath();
+
+// The tuned-rate cache. A missing file is empty; a corrupt one is reported through `warning` and
+// treated as empty (it is replaced on the next save, never half-written: saves go through a temp file + rename).
+class TuningCache {
+public:
+    explicit TuningCache(std::string path);
+    static std::string key(const std::string& canonicalProblem, const UpdateRuleConfig& rule, int steps,
+                           const TuneConfig& tune);
+    bool lookup(const std::string& key, TuneResult& out) const;
+    void store(const std::string& key, const TuneResult& result); // saves at once
+    const std::string& warning() const { return m_warning; }
+    const std::string& path() const { return m_path; }
+
+private:
+    void load();
+    std::string m_path, m_warning;
+    std::map<std::string, TuneResult> m_entries;
+};
+
+} // namespace l2l

@@ -1,0 +1,184 @@
+#include "io/ExperimentFile.h"
+
+#include "base/JsonLimits.h"
+
+#include "base/AtomicFile.h"
+#include "problems/Functions2d.h"
+#include "base/Spec.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace l2l {
+
+namespace {
+
+constexpr const char* kFormat = "l2l-experiment";
+constexpr int kVersion = 1;
+
+// The meta-training settings of an experiment: the table's keys (optimizers/MetaTrainConfig.cpp) without the
+// problem (the experiment's own) and the thread count (the machine's). Files written before settings were
+// versioned may omit any key (legacy settings version 0): those keys keep their defaults.
+const std::vector<std::string> kMetaTrainSkipped = {"problem", "threads"};
+
+nlohmann::json metaTrainJson(const MetaTrainConfig& c) { return settingsToJson(metaTrainSettings(), c, kMetaTrainSkipped); }
+
+MetaTrainConfig metaTrainFrom(const nlohmann::json& j, MetaTrainConfig c)
+{
+    settingsFromJson(metaTrainSettings(), j, c, 0, "meta_train", {}, kMetaTrainSkipped);
+    return c;
+}
+
+void checkRate(const OptimizerChoice& o)
+{
+    if (o.rate.empty() || o.name == "lstm") return;
+    const double lr = parseDouble(o.rate, "learning rate of " + o.name);
+    if (!(lr > 0) || lr > 1e4)
+        throw Error("learning rate of " + o.name + " must be in (0, 10000] or \"tuned\", got '" + o.rate + "'");
+}
+
+} // namespace
+
+std::string OptimizerChoice::spec() const
+{
+    if (name == "lstm") {
+        if (path.empty()) return name;
+        return name + (path.find('=') != std::string::npos ? ":path=" : ":") + path;
+    }
+    return rate.empty() ? name : name + ":lr=" + rate;
+}
+
+std::vector<OptimizerChoice> Experiment::defaultChoices()
+{
+    return {{"sgd", true, "", ""}, {"nag", true, "", ""}, {"rmsprop", true, "", ""}, {"adam", true, "", ""},
+            {"lstm", true, "", ""}};
+}
+
+EvalConfig Experiment::evalConfig() const
+{
+    EvalConfig c;
+    c.problem = problem;
+    c.optimizers.clear();
+    for (const auto& o : optimizers)
+        if (o.enabled) c.optimizers.push_back(o.spec());
+    if (c.optimizers.empty()) throw Error("experiment: no optimizer is enabled");
+    c.runs = runs;
+    c.steps = steps;
+    c.seed = seed;
+    c.testEvery = testEvery;
+    return c;
+}
+
+void Experiment::validate() const
+{
+    Spec::parse(problem);
+    const auto names = updateRuleNames();
+    for (const auto& o : optimizers) {
+        if (std::find(names.begin(), names.end(), o.name) == names.end())
+            throw Error("experiment: unknown optimizer '" + o.name + "' (known: " + joinNames(names) + ")");
+        checkRate(o);
+    }
+    if (runs < 1 || runs > 10000) throw Error("experiment: runs must be in [1, 10000], got " + std::to_string(runs));
+    if (steps < 1 || steps > 100000) throw Error("experiment: steps must be in [1, 100000], got " + std::to_string(steps));
+    if (testEvery < 0 || testEvery > 100000)
+        throw Error("experiment: test_every must be in [0, 100000] (0 = the test split only at the end), got " + std::to_string(testEvery));
+    if (!function2dKind(Spec::parse(trajectoryFunction).name))
+        throw Error("experiment: trajectory function '" + trajectoryFunction + "' is not a 2-d function");
+    for (double v : trajectoryStart)
+        if (!std::isfinite(v) || std::abs(v) > 1000)
+            throw Error("experiment: trajectory start coordinates must be finite and in [-1000, 1000]");
+    MetaTrainConfig m = metaTrain;
+    m.problem = problem;
+    m.validate();
+}
+
+std::string experimentToJson(const Experiment& e)
+{
+    nlohmann::json optimizers = nlohmann::json::array();
+    for (const auto& o : e.optimizers) {
+        nlohmann::json j = {{"name", o.name}, {"enabled", o.enabled}};
+        if (o.name == "lstm")
+            j["path"] = o.path;
+        else
+            j["lr"] = o.rate.empty() ? std::string("tuned") : o.rate;
+        optimizers.push_back(j);
+    }
+    const nlohmann::json doc = {{"format", kFormat},
+                                {"version", kVersion},
+                                {"problem", e.problem},
+                                {"optimizers", optimizers},
+                                {"runs", e.runs},
+                                {"steps", e.steps},
+                                {"seed", e.seed},
+                                {"test_every", e.testEvery},
+                                {"trajectories", {{"function", e.trajectoryFunction}, {"start", e.trajectoryStart}}},
+                                {"meta_train", metaTrainJson(e.metaTrain)},
+                                {"view", e.view}};
+    return doc.dump(2) + "\n";
+}
+
+Experiment experimentFromJson(const std::string& text, const std::string& path)
+{
+    const std::string where = "experiment file '" + path + "'";
+    const nlohmann::json doc = parseJsonLimited(text, where);
+    if (!doc.is_object() || doc.value("format", std::string()) != kFormat)
+        throw Error(where + " is not an l2l experiment (no \"format\": \"l2l-experiment\")");
+    if (doc.value("version", 0) != kVersion)
+        throw Error(where + " has version " + doc["version"].dump() + "; this build reads version 1");
+    Experiment e;
+    try {
+        e.problem = doc.at("problem").get<std::string>();
+        e.optimizers.clear();
+        for (const auto& j : doc.at("optimizers")) {
+            OptimizerChoice o{j.at("name").get<std::string>(), j.value("enabled", true), "", j.value("path", "")};
+            const std::string rate = j.value("lr", "tuned");
+            o.rate = rate == "tuned" ? "" : rate;
+            e.optimizers.push_back(o);
+        }
+        e.runs = doc.at("runs").get<int>();
+        e.steps = doc.at("steps").get<int>();
+        e.seed = doc.at("seed").get<std::uint64_t>();
+        e.testEvery = doc.value("test_every", 0);
+        if (doc.contains("trajectories")) {
+            e.trajectoryFunction = doc["trajectories"].value("function", e.trajectoryFunction);
+            e.trajectoryStart = doc["trajectories"].value("start", e.trajectoryStart);
+        }
+        if (doc.contains("meta_train")) e.metaTrain = metaTrainFrom(doc["meta_train"], e.metaTrain);
+        e.view = doc.value("view", e.view);
+    } catch (const nlohmann::json::exception& ex) {
+        throw Error(where + " is malformed: " + std::string(ex.what()));
+    } catch (const Error& ex) { // a bad name (preprocessing, grouping)
+        throw Error(where + ": " + ex.what());
+    }
+    try {
+        e.validate();
+    } catch (const Error& ex) {
+        throw Error(where + ": " + ex.what());
+    }
+    return e;
+}
+
+void saveExperiment(const std::string& path, const Experiment& e)
+{
+    e.validate();
+    writeFileAtomically(path, experimentToJson(e));
+}
+
+Experiment loadExperiment(const std::string& path)
+{
+    return experimentFromJson(readFile(path, kMaxExperimentFileBytes), path);
+}
+
+std::string fileFormatOf(const std::string& text)
+{
+    try {
+        const auto doc = parseJsonLimited(text, "file");
+        if (doc.is_object() && doc.contains("format") && doc["format"].is_string()) return doc["format"].get<std::string>();
+    } catch (const std::exception&) { // not JSON, or too deep: no format
+    }
+    return {};
+}
+
+} // namespace l2l

@@ -1,0 +1,60 @@
+#pragma once
+// The experiment file: everything the studio shows, as one versioned, human-readable JSON document that
+// re-opens to the same state and reproduces the same numbers (the seed is part of it). Also read by
+// `l2l eval --experiment FILE`.
+//
+//   {"format": "l2l-experiment", "version": 1,
+//    "problem": "mnist:hidden=20",
+//    "optimizers": [{"name": "sgd", "enabled": true, "lr": "tuned"},          // or a number, e.g. "0.1"
+//                   {"name": "lstm", "enabled": true, "path": ""}],          // "" = bundled for the problem
+//    "runs": 20, "steps": 100, "seed": 1,
+//    "trajectories": {"function": "rosenbrock", "start": [-1.2, 1.0]},
+//    "meta_train": {"epochs": 1000, "horizon": 100, "unroll": 20, "learning_rate": 0.001, ...},
+//    "view": "compare"}
+//
+// Saving is atomic. Loading checks the format, version and every field, and throws l2l::Error naming
+// the file and the bad field; nothing is half-applied because the caller gets a complete value or nothing.
+#include "eval/Evaluation.h"
+#include "meta/MetaTrainer.h"
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace l2l {
+
+struct OptimizerChoice {
+    std::string name;     // an update rule of updateRuleCatalog()
+    bool enabled = true;
+    std::string rate;     // hand-designed rules: "" = tuned, else a number in (0, 1e4]
+    std::string path;     // lstm: optimizer file, "" = the one bundled for the problem
+    std::string spec() const; // "adam", "adam:lr=0.01", "lstm", "lstm:FILE"
+};
+
+struct Experiment {
+    std::string problem = "quadratic";
+    std::vector<OptimizerChoice> optimizers = defaultChoices();
+    int runs = 20, steps = 100;
+    std::uint64_t seed = 1;
+    int testEvery = 0; // test-split curves every N steps (0 = the test split only at the end)
+    std::string trajectoryFunction = "rosenbrock"; // the 2-d function of the Trajectories view
+    std::array<double, 2> trajectoryStart{-1.2, 1.0};
+    MetaTrainConfig metaTrain;
+    std::string view = "compare";
+
+    // The comparison it describes (enabled optimizers only). Throws l2l::Error if none is enabled.
+    EvalConfig evalConfig() const;
+    void validate() const; // throws l2l::Error naming the field and its range
+    static std::vector<OptimizerChoice> defaultChoices(); // the four baselines tuned + the bundled lstm
+};
+
+std::string experimentToJson(const Experiment& e);
+Experiment experimentFromJson(const std::string& text, const std::string& pathForMessages);
+void saveExperiment(const std::string& path, const Experiment& e);
+Experiment loadExperiment(const std::string& path);
+
+// Which kind of l2l file `text` is ("l2l-experiment", "l2l-optimizer", "l2l-train-checkpoint"), or
+// "" if it is not JSON with a "format" field. For drag and drop.
+std::string fileFormatOf(const std::string& text);
+
+} // namespace l2l

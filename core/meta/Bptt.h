@@ -1,0 +1,65 @@
+#pragma once
+// Truncated backpropagation through time for the learned optimizer (paper Sec. 2 and 3):
+// one window unrolls the optimizee K steps from a carried (detached) state,
+//   u_s = m(grad_s, state_s; phi),  theta_{s+1} = theta_s + u_s,  L = sum_{j=1..K} f(theta_{s0+j}),
+// then computes dL/dphi. By default the optimizee's gradient is a constant input (the paper's
+// d grad_t / d phi = 0), so dL/du_s = sum_{t>s} grad_t. With second derivatives, the path through
+// grad_t = grad f(theta_t) is followed too, using the problem's exact Hessian-vector products.
+#include "optimizers/LstmOptimizer.h"
+#include "optimizers/MetaTrainConfig.h"
+#include "problems/Problem.h"
+
+#include <atomic>
+
+namespace l2l {
+
+// What carries over between windows of one episode.
+template <typename T>
+struct Trajectory {
+    Vec<T> theta;        // current theta_s
+    Vec<T> grad;         // grad f(theta_s) on the minibatch of step s
+    double loss = 0;     // f(theta_s)
+    int step = 0;        // s
+    LstmState<T> state;  // the optimizer's per-coordinate state
+    // theta_0 and its gradient at step 0; zero optimizer state.
+    void start(Problem<T>& problem, const LstmArch& arch);
+};
+
+// dL/df at one step: 1 for Sum, 1/(f + 1e-8) for Log (f < 0 is treated as 0).
+double metaLossWeight(MetaLoss m, double f);
+
+template <typename T>
+class Unroller {
+public:
+    Unroller(const LstmNet<T>* net, int threads);
+    // Unrolls K steps and advances `traj`. Returns the window's meta-loss sum_{j=1..K} f(theta_{s0+j}).
+    // An optimizer with several nets runs net k on parameter group k of problem.paramBlocks() (throws
+    // l2l::Error if the group count differs). If dphi is non-null, writes dL/dphi (all nets). If `frozen` is non-null, its vectors replace the gradients
+    // fed to the optimizer (frozen[j] at step s0+j): the surrogate whose exact gradient the first-order
+    // meta-gradient is (used by the finite-difference tests). `losses` receives the K losses.
+    double window(Problem<T>& problem, Trajectory<T>& traj, int K, bool secondOrder, Vec<T>* dphi,
+                  const std::vector<Vec<T>>* frozen = nullptr, std::vector<Vec<T>>* inputsUsed = nullptr,
+                  std::vector<double>* losses = nullptr);
+    // A flag polled before every forward and backward step of window(): when it is set, the window
+    // stops at once (a stop request must not wait for a whole window, ~0.2 s on MNIST); `traj` is then
+    // part-way through the window and dphi is not written, so the caller must discard both.
+    void setCancel(const std::atomic<bool>* cancel) { m_cancel = cancel; }
+    // The objective whose gradient window() computes (default Sum; the returned value stays sum f).
+    void setMetaLoss(MetaLoss m) { m_metaLoss = m; }
+    // True if the last window() was stopped by the flag.
+    bool cancelled() const { return m_cancelled; }
+
+private:
+    bool stopRequested() { return m_cancelled = m_cancel && m_cancel->load(); }
+    const std::atomic<bool>* m_cancel = nullptr;
+    bool m_cancelled = false;
+    MetaLoss m_metaLoss = MetaLoss::Sum;
+    const LstmNet<T>* m_net;
+    LstmRunner<T> m_runner;
+    LstmBackward<T> m_backward;
+    std::vector<LstmStepCache<T>> m_cache;
+    std::vector<Vec<T>> m_grads, m_thetas; // grad_{s0..s0+K}; theta_{s0..s0+K} (second order only)
+    std::vector<double> m_weights;          // dL/df at each step of the window
+};
+
+} // namespace l2l

@@ -1,0 +1,82 @@
+#pragma once
+// Meta-training of the LSTM optimizer (paper Sec. 2-3): every epoch a fresh optimizee from the class,
+// an episode of `horizon` steps cut into truncated-BPTT windows of `unroll` steps, one Adam step on phi
+// per window; every `validateEvery` epochs the mean loss over fixed held-out instances, keeping the
+// best phi (early stopping). Cancellable at any window, resumable from a checkpoint.
+#include "meta/Bptt.h"
+#include "optimizers/MetaTrainConfig.h"
+#include "optimizers/OptimizerFile.h"
+
+#include <atomic>
+#include <functional>
+#include <limits>
+
+namespace l2l {
+
+constexpr std::uint64_t kTrainDomain = 0x7A1;
+constexpr std::uint64_t kValidDomain = 0x7A11D;
+
+struct MetaHistoryPoint {
+    int epoch = 0;
+    double metaLoss = 0;                                              // mean f over the episode
+    double validationLoss = std::numeric_limits<double>::quiet_NaN(); // where validated
+};
+
+struct MetaProgress {
+    int epoch = 0, epochs = 0;  // epochs done, total
+    double metaLoss = 0;
+    double validationLoss = std::numeric_limits<double>::quiet_NaN();
+    double bestValidation = std::numeric_limits<double>::quiet_NaN();
+    int bestEpoch = -1;
+    double elapsedSeconds = 0, etaSeconds = 0;
+    int skippedUpdates = 0;     // windows whose meta-gradient was not finite (no step taken)
+    int clippedUpdates = 0;     // windows whose meta-gradient was scaled down to clipNorm
+};
+
+// Everything needed to continue a run where it stopped.
+struct MetaTrainState {
+    MetaTrainConfig config;
+    LstmNet<float> net, best;
+    Vec<float> adamM, adamV;
+    long adamT = 0;
+    int epoch = 0;
+    double bestValidation = std::numeric_limits<double>::infinity();
+    int bestEpoch = -1;
+    double elapsedSeconds = 0;
+    int skippedUpdates = 0;
+    int clippedUpdates = 0;
+    std::vector<MetaHistoryPoint> history;
+};
+
+class MetaTrainer {
+public:
+    explicit MetaTrainer(const MetaTrainConfig& config);
+    // Starts from `initial` (e.g. a trained optimizer to fine-tune) instead of random weights; its
+    // architecture replaces config.arch, and a several-net `initial` implies per-block groups. Throws
+    // l2l::Error if its net count does not fit the problem class.
+    MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial);
+    explicit MetaTrainer(MetaTrainState state); // resume
+    // Trains until config.epochs are done or *cancel becomes true (checked before every optimizee step of
+    // training and validation, so a stop takes effect within one step). An epoch cut short by a stop,
+    // in its episode or its validation, is rolled back: a resumed run gives the weights of an uninterrupted one.
+    void run(const std::function<void(const MetaProgress&)>& progress, const std::atomic<bool>* cancel);
+    // Mean over the validation instances of the mean loss over the horizon (or of the final loss).
+    double validate(const LstmNet<float>& net) const;
+    const MetaTrainState& state() const { return m_state; }
+    // The best optimizer so far (the current one if never validated), with its provenance.
+    OptimizerFile bestOptimizer(const std::string& command) const;
+
+private:
+    double episode(const std::atomic<bool>* cancel, bool* aborted);
+    double validate(const LstmNet<float>& net, const std::atomic<bool>* cancel, bool* aborted) const;
+    void adamStep(Vec<float> grad);
+
+    MetaTrainState m_state;
+    std::unique_ptr<ProblemClass<float>> m_class;
+};
+
+// Checkpoints: the training state as JSON (atomic save; validated load).
+void saveCheckpoint(const std::string& path, const MetaTrainState& state);
+MetaTrainState loadCheckpoint(const std::string& path);
+
+} // namespace l2l

@@ -1,0 +1,111 @@
+#include "nn/Mlp.h"
+
+#include "base/DetMath.h"
+
+#include <cmath>
+
+namespace l2l {
+
+Activation activationFromName(const std::string& name)
+{
+    if (name == "sigmoid") return Activation::Sigmoid;
+    if (name == "relu") return Activation::Relu;
+    if (name == "tanh") return Activation::Tanh;
+    throw Error("unknown activation '" + name + "' (valid: sigmoid, relu, tanh)");
+}
+
+std::string activationName(Activation a)
+{
+    switch (a) {
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Relu: return "relu";
+    case Activation::Tanh: return "tanh";
+    }
+    return "?";
+}
+
+template <typename T>
+void linearForward(const Eigen::Ref<const Mat<T>>& w, const CVecRef<T>& b, const Eigen::Ref<const Mat<T>>& in,
+                   Eigen::Ref<Mat<T>> out)
+{
+    out.noalias() = w * in;
+    out.colwise() += b;
+}
+
+template <typename T>
+void linearBackward(const Eigen::Ref<const Mat<T>>& w, const Eigen::Ref<const Mat<T>>& in,
+                    const Eigen::Ref<const Mat<T>>& dout, Eigen::Ref<Mat<T>> dw, VecRef<T> db, Mat<T>* din)
+{
+    dw.noalias() = dout * in.transpose();
+    db = dout.rowwise().sum();
+    if (din) din->noalias() = w.transpose() * dout;
+}
+
+template <typename T>
+void activationForward(Activation act, const Eigen::Ref<const Mat<T>>& z, Eigen::Ref<Mat<T>> a)
+{
+    switch (act) {
+    case Activation::Sigmoid: a = (T(1) + (-z.array()).unaryExpr(DetExp{})).inverse(); break;
+    case Activation::Relu: a = z.array().max(T(0)); break;
+    case Activation::Tanh: a = z.array().tanh(); break;
+    }
+}
+
+template <typename T>
+void activationBackward(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen::Ref<Mat<T>> d)
+{
+    switch (act) {
+    case Activation::Sigmoid: d.array() *= a.array() * (T(1) - a.array()); break;
+    case Activation::Relu: d.array() *= (a.array() > T(0)).template cast<T>(); break;
+    case Activation::Tanh: d.array() *= T(1) - a.array().square(); break;
+    }
+}
+
+template <typename T>
+void activationCurvature(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen::Ref<Mat<T>> d)
+{
+    switch (act) {
+    case Activation::Sigmoid: d.array() *= a.array() * (T(1) - a.array()) * (T(1) - T(2) * a.array()); break;
+    case Activation::Relu: d.setZero(); break;
+    case Activation::Tanh: d.array() *= T(-2) * a.array() * (T(1) - a.array().square()); break;
+    }
+}
+
+template <typename T>
+T softmaxCrossEntropy(const Eigen::Ref<const Mat<T>>& logits, const std::vector<std::uint8_t>& labels,
+                      Eigen::Ref<Mat<T>> dlogits, int* correct)
+{
+    const Index batch = logits.cols();
+    double loss = 0.0; // accumulate in double: the sum over a batch loses digits in float
+    int hits = 0;
+    for (Index j = 0; j < batch; ++j) {
+        Index argmax = 0;
+        const T m = logits.col(j).maxCoeff(&argmax);
+        dlogits.col(j) = (logits.col(j).array() - m).unaryExpr(DetExp{});
+        const T sum = dlogits.col(j).sum();
+        const int y = labels[size_t(j)];
+        // -log softmax_y = log(sum exp(z - m)) - (z_y - m)
+        loss += double(detLog(sum) - (logits(y, j) - m));
+        dlogits.col(j) /= sum * T(batch);
+        dlogits(y, j) -= T(1) / T(batch);
+        hits += argmax == y;
+    }
+    if (correct) *correct = hits;
+    return T(loss / double(batch));
+}
+
+#define L2L_INSTANTIATE(T)                                                                                         \
+    template void linearForward<T>(const Eigen::Ref<const Mat<T>>&, const CVecRef<T>&,                            \
+                                   const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);                           \
+    template void linearBackward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,              \
+                                    const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>, VecRef<T>, Mat<T>*);      \
+    template void activationForward<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);           \
+    template void activationBackward<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);          \
+    template void activationCurvature<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);         \
+    template T softmaxCrossEntropy<T>(const Eigen::Ref<const Mat<T>>&, const std::vector<std::uint8_t>&,          \
+                                      Eigen::Ref<Mat<T>>, int*);
+L2L_INSTANTIATE(float)
+L2L_INSTANTIATE(double)
+#undef L2L_INSTANTIATE
+
+} // namespace l2l

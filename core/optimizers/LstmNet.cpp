@@ -1,0 +1,148 @@
+#include "optimizers/LstmNet.h"
+
+#include "base/DetMath.h"
+
+#include "base/Rng.h"
+
+#include <cmath>
+
+namespace l2l {
+
+std::string preprocessName(Preprocess p)
+{
+    return p == Preprocess::None ? "none" : "log-sign";
+}
+
+Preprocess preprocessFromName(const std::string& name)
+{
+    if (name == "none") return Preprocess::None;
+    if (name == "log-sign") return Preprocess::LogSign;
+    throw Error("unknown preprocessing '" + name + "' (valid: none, log-sign)");
+}
+
+Index LstmArch::paramCount() const
+{
+    Index n = 0;
+    for (int l = 0; l < layers; ++l) {
+        const int in = l == 0 ? inputSize() : hidden;
+        n += Index(4) * hidden * (in + hidden) + 4 * hidden;
+    }
+    return n + hidden + 1;
+}
+
+const SettingsTable<LstmArch>& lstmArchSettings()
+{
+    using A = LstmArch;
+    static const SettingsTable<A> table = [] {
+        SettingsTable<A> t{"lstm", 1, {}};
+        const unsigned use = kInFile | kInCli;
+        t.fields.push_back(intSetting<A>("layers", "layers", "LSTM layers", "LSTM layers", 1, 4,
+                                         [](auto& a) -> auto& { return a.layers; }, 1, use));
+        t.fields.push_back(intSetting<A>("hidden", "hidden", "Hidden units", "units per LSTM layer", 1, 256,
+                                         [](auto& a) -> auto& { return a.hidden; }, 1, use));
+        t.fields.push_back(choiceSetting<A>(
+            "preprocess", "preprocess", "Preprocessing", "gradient preprocessing: none or log-sign (the paper's Appendix A)",
+            {"none", "log-sign"}, [](const A& a) { return preprocessName(a.preprocess); },
+            [](A& a, const std::string& v) { a.preprocess = preprocessFromName(v); }, 1, use));
+        t.fields.push_back(realSetting<A>("p", "p", "Preprocessing p", "preprocessing constant p", 1, 50, false,
+                                          [](auto& a) -> auto& { return a.p; }, 1, use));
+        t.fields.push_back(realSetting<A>("output_scale", "scale", "Output scale", "constant output scale", 0, 100, true,
+                                          [](auto& a) -> auto& { return a.outputScale; }, 1, use));
+        return t;
+    }();
+    return table;
+}
+
+void LstmArch::validate() const { checkSettings(lstmArchSettings(), *this, "lstm"); }
+
+template <typename T>
+void preprocessGradient(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> x)
+{
+    if (arch.preprocess == Preprocess::None) {
+        x.row(0) = g.transpose();
+        return;
+    }
+    const T p = T(arch.p), threshold = T(std::exp(-arch.p)), ep = T(std::exp(arch.p));
+    const auto a = g.array().abs().transpose();
+    const auto big = a >= threshold;
+    // (log|g|/p, sgn g) where |g| >= e^-p, else (-1, e^p g); vectorised with select.
+    x.row(0) = big.select(a.max(threshold).unaryExpr(DetLog{}) / p, T(-1));
+    x.row(1) = big.select((g.array() > T(0)).template cast<T>().transpose() * T(2) - T(1), ep * g.array().transpose());
+}
+
+template <typename T>
+void preprocessDerivative(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> dxdg)
+{
+    if (arch.preprocess == Preprocess::None) {
+        dxdg.setOnes();
+        return;
+    }
+    const T p = T(arch.p), threshold = T(std::exp(-arch.p)), ep = T(std::exp(arch.p));
+    for (Index k = 0; k < g.size(); ++k) {
+        if (std::abs(g(k)) >= threshold) {
+            dxdg(0, k) = T(1) / (p * g(k)); // d log|g| / dg = 1/g
+            dxdg(1, k) = T(0);
+        } else {
+            dxdg(0, k) = T(0);
+            dxdg(1, k) = ep;
+        }
+    }
+}
+
+template <typename T>
+LstmNet<T> LstmNet<T>::init(const LstmArch& arch, std::uint64_t seed, int nets)
+{
+    arch.validate();
+    if (nets < 1 || nets > kMaxLstmNets)
+        throw Error("LSTM optimizer: nets must be in [1, " + std::to_string(kMaxLstmNets) + "], got " + std::to_string(nets));
+    LstmNet net{arch, Vec<T>::Zero(nets * arch.paramCount()), nets};
+    Rng rng(seed);
+    const double bound = 1.0 / std::sqrt(double(arch.hidden));
+    for (int n = 0; n < nets; ++n) {
+        const Index base = net.netOffset(n);
+        for (int l = 0; l < arch.layers; ++l) {
+            const auto o = net.offsets(l);
+            for (Index k = o.wx; k < o.b; ++k) net.params(base + k) = T(bound * (2 * rng.uniform() - 1));
+            for (int r = 0; r < arch.hidden; ++r) net.params(base + o.b + arch.hidden + r) = T(1); // forget gate
+        }
+        for (int r = 0; r < arch.hidden; ++r) net.params(base + net.outOffset() + r) = T(0.01 * rng.normal());
+    }
+    return net;
+}
+
+template <typename T>
+typename LstmNet<T>::LayerOffsets LstmNet<T>::offsets(int layer) const
+{
+    const Index H = arch.hidden;
+    Index off = 0;
+    for (int l = 0;; ++l) {
+        const int in = l == 0 ? arch.inputSize() : arch.hidden;
+        const LayerOffsets o{off, off + 4 * H * in, off + 4 * H * (in + H), in};
+        if (l == layer) return o;
+        off = o.b + 4 * H;
+    }
+}
+
+template <typename T>
+Index LstmNet<T>::outOffset() const
+{
+    return arch.paramCount() - arch.hidden - 1;
+}
+
+template <typename T>
+void LstmState<T>::reset(const LstmArch& arch, Index n)
+{
+    h.assign(size_t(arch.layers), Mat<T>::Zero(arch.hidden, n));
+    c.assign(size_t(arch.layers), Mat<T>::Zero(arch.hidden, n));
+}
+
+template struct LstmNet<float>;
+template struct LstmNet<double>;
+template struct LstmState<float>;
+template struct LstmState<double>;
+template void preprocessGradient<float>(const LstmArch&, const CVecRef<float>&, MatRef<float>);
+template void preprocessGradient<double>(const LstmArch&, const CVecRef<double>&, MatRef<double>);
+template void preprocessDerivative<float>(const LstmArch&, const CVecRef<float>&, MatRef<float>);
+template void preprocessDerivative<double>(const LstmArch&, const CVecRef<double>&, MatRef<double>);
+
+} // namespace l2l

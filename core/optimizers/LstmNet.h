@@ -1,0 +1,96 @@
+#pragma once
+// The learned optimizer m(grad, state; phi) of the paper (Sec. 2.1): a stack of LSTM layers applied to
+// every coordinate of the optimizee separately, weights phi shared by all coordinates, followed by a
+// linear map H -> 1 and a constant output scale. The update of coordinate k is
+//   u_k = scale * (w_out . h_top,k + b_out),    theta_k <- theta_k + u_k.
+// Coordinates are the batch dimension: columns of (H, N) matrices.
+#include "base/Settings.h"
+#include "base/Types.h"
+#include "nn/LstmCell.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace l2l {
+
+enum class Preprocess {
+    None,    // input = the gradient itself
+    LogSign, // paper Appendix A: (log|g|/p, sgn g) if |g| >= e^-p, else (-1, e^p g)
+};
+std::string preprocessName(Preprocess p);
+Preprocess preprocessFromName(const std::string& name); // throws l2l::Error
+
+struct LstmArch {
+    int layers = 2;                          // LSTM layers
+    int hidden = 20;                         // units per layer
+    Preprocess preprocess = Preprocess::LogSign;
+    double p = 10.0;                         // preprocessing constant
+    double outputScale = 0.1;                // constant factor on the output
+    int inputSize() const { return preprocess == Preprocess::None ? 1 : 2; }
+    Index paramCount() const;
+    void validate() const;                   // throws l2l::Error naming the field and range
+    bool operator==(const LstmArch&) const = default;
+};
+// The architecture's settings (ranges, help, flags, JSON keys): see base/Settings.h.
+const SettingsTable<LstmArch>& lstmArchSettings();
+
+// Preprocessed inputs x (I, N) of gradients g (N).
+template <typename T>
+void preprocessGradient(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> x);
+// dx/dg per coordinate for each input row (I, N): used by exact second derivatives.
+template <typename T>
+void preprocessDerivative(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> dxdg);
+
+// The weights phi, flattened: per layer Wx (4H, in), Wh (4H, H), b (4H), all column-major; then
+// w_out (H) and b_out (1).
+// An optimizer may hold several nets of the same architecture (paper Sec. 3.3, official code: one LSTM
+// for the convolution kernels, one for the rest): net k serves parameter group k (ParamBlock::group).
+// Their weights are concatenated, net 0 first, so phi stays one vector (one Adam state, one file
+// array per net). With one net (the default) it is shared by every coordinate whatever the groups.
+template <typename T>
+struct LstmNet {
+    LstmArch arch;
+    Vec<T> params; // nets * arch.paramCount()
+    int nets = 1;  // in [1, kMaxLstmNets]
+
+    // Random initial weights: uniform(-1/sqrt(H), 1/sqrt(H)) for the LSTM, forget-gate bias 1,
+    // w_out ~ N(0, 0.01^2), b_out = 0 (so the untrained optimizer starts with small steps). Nets are
+    // drawn one after the other from one stream: net 0 equals the single net of the same seed.
+    static LstmNet init(const LstmArch& arch, std::uint64_t seed, int nets = 1);
+
+    struct LayerOffsets {
+        Index wx, wh, b;
+        int in;
+    };
+    LayerOffsets offsets(int layer) const; // within one net
+    Index outOffset() const;               // w_out, then b_out at outOffset() + H (within one net)
+    Index netOffset(int k) const { return Index(k) * arch.paramCount(); }
+    // Net k alone, as a one-net optimizer.
+    LstmNet single(int k) const { return {arch, params.segment(netOffset(k), arch.paramCount()), 1}; }
+
+    // [Wx Wh] (4H, in+H) of net k: Wx and Wh are adjacent in column-major order, so this is one matrix.
+    Eigen::Map<const Mat<T>> w(int l, int k = 0) const { auto o = offsets(l); return {at(k) + o.wx, 4 * arch.hidden, o.in + arch.hidden}; }
+    Eigen::Map<const Mat<T>> wx(int l, int k = 0) const { auto o = offsets(l); return {at(k) + o.wx, 4 * arch.hidden, o.in}; }
+    Eigen::Map<const Mat<T>> wh(int l, int k = 0) const { auto o = offsets(l); return {at(k) + o.wh, 4 * arch.hidden, arch.hidden}; }
+    Eigen::Map<const Vec<T>> b(int l, int k = 0) const { return {at(k) + offsets(l).b, 4 * arch.hidden}; }
+    Eigen::Map<const Vec<T>> wOut(int k = 0) const { return {at(k) + outOffset(), arch.hidden}; }
+    T bOut(int k = 0) const { return at(k)[outOffset() + arch.hidden]; }
+
+    template <typename U>
+    LstmNet<U> cast() const { return {arch, params.template cast<U>(), nets}; }
+
+private:
+    const T* at(int k) const { return params.data() + netOffset(k); }
+};
+
+constexpr int kMaxLstmNets = 64;
+
+// Per-coordinate recurrent state: h and c of every layer, (H, N) each.
+template <typename T>
+struct LstmState {
+    std::vector<Mat<T>> h, c;
+    void reset(const LstmArch& arch, Index n);
+};
+
+} // namespace l2l

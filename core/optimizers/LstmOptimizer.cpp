@@ -1,0 +1,275 @@
+#include "optimizers/LstmOptimizer.h"
+
+#include "base/Parallel.h"
+
+#include <algorithm>
+
+namespace l2l {
+
+namespace {
+// Cuts every span into blocks of at most kLstmBlock columns.
+std::vector<LstmColumnBlock> columnBlocks(const std::vector<NetSpan>& spans)
+{
+    std::vector<LstmColumnBlock> blocks;
+    for (const NetSpan& s : spans)
+        for (Index col = s.offset; col < s.offset + s.size; col += kLstmBlock)
+            blocks.push_back({col, std::min(kLstmBlock, s.offset + s.size - col), s.net});
+    return blocks;
+}
+
+Index spanTotal(const std::vector<NetSpan>& spans) { return spans.empty() ? 0 : spans.back().offset + spans.back().size; }
+
+template <typename T>
+void allocateScratch(std::vector<LstmBlockScratch<T>>& scratch, const LstmArch& a, size_t blocks, bool gates)
+{
+    scratch.assign(blocks, {});
+    for (auto& s : scratch) {
+        for (int l = 0; l < a.layers; ++l) {
+            const int in = l == 0 ? a.inputSize() : a.hidden;
+            s.in.emplace_back(in + a.hidden, kLstmBlock);
+            if (gates) s.gates.emplace_back(4 * a.hidden, kLstmBlock);
+        }
+    }
+}
+
+// Runs body(index, block) over all blocks, on `threads` threads.
+template <typename Fn>
+void forBlocks(const std::vector<LstmColumnBlock>& blocks, int threads, Fn&& body)
+{
+    const int n = int(blocks.size());
+    if (threads == 1 || n <= 1)
+        for (int b = 0; b < n; ++b) body(b, blocks[size_t(b)]);
+    else
+        parallelFor(n, threads, [&](int b) { body(b, blocks[size_t(b)]); });
+}
+} // namespace
+
+std::vector<NetSpan> netSpans(int nets, const std::vector<ParamBlock>& blocks, Index dim)
+{
+    if (nets == 1) return {{0, dim, 0}};
+    coordinateGroups(blocks, dim); // throws unless the blocks tile theta
+    const int count = groupCount(blocks);
+    if (count != nets)
+        throw Error("the LSTM optimizer has " + std::to_string(nets) + " nets (one per parameter group), but the problem has " +
+                    std::to_string(count) + " parameter group" + (count == 1 ? "" : "s") +
+                    "; use an optimizer trained with --groups per-block on this problem class, or a one-net optimizer");
+    std::vector<NetSpan> spans;
+    for (const ParamBlock& b : blocks) {
+        if (b.size == 0) continue;
+        if (!spans.empty() && spans.back().net == b.group)
+            spans.back().size += b.size;
+        else
+            spans.push_back({b.offset, b.size, b.group});
+    }
+    return spans;
+}
+
+template <typename T>
+void LstmStepCache<T>::resize(const LstmArch& arch, Index n)
+{
+    x.resize(arch.inputSize(), n);
+    gates.resize(size_t(arch.layers));
+    c.resize(size_t(arch.layers));
+    for (int l = 0; l < arch.layers; ++l) {
+        gates[size_t(l)].resize(4 * arch.hidden, n);
+        c[size_t(l)].resize(arch.hidden, n);
+    }
+}
+
+template <typename T>
+void LstmRunner<T>::reset(Index n)
+{
+    reset(netSpans(m_net->nets, {{"theta", 0, n, 0}}, n));
+}
+
+template <typename T>
+void LstmRunner<T>::reset(const std::vector<NetSpan>& spans)
+{
+    m_n = spanTotal(spans);
+    m_blocks = columnBlocks(spans);
+    allocateScratch(m_scratch, m_net->arch, m_blocks.size(), true);
+}
+
+template <typename T>
+void LstmRunner<T>::forwardBlock(const LstmColumnBlock& block, const CVecRef<T>& grad, LstmState<T>& state,
+                                 VecRef<T> update, LstmStepCache<T>* cache, LstmBlockScratch<T>& s)
+{
+    const LstmNet<T>& net = *m_net;
+    const LstmArch& a = net.arch;
+    const Index H = a.hidden;
+    const int I = a.inputSize();
+    const Index col = block.col, cols = block.cols;
+    const int k = block.net;
+    const size_t W = size_t(k * a.layers); // this net's first entry in m_wHalf
+    preprocessGradient<T>(a, grad.segment(col, cols), s.in[0].topLeftCorner(I, cols));
+    if (cache) cache->x.middleCols(col, cols) = s.in[0].topLeftCorner(I, cols);
+    for (int l = 0; l < a.layers; ++l) {
+        const size_t L = size_t(l);
+        auto in = s.in[L].leftCols(cols);
+        auto h = state.h[L].middleCols(col, cols);
+        auto c = state.c[L].middleCols(col, cols);
+        if (l > 0) in.topRows(H) = state.h[L - 1].middleCols(col, cols); // the new h of the layer below
+        in.bottomRows(H) = h;                                             // h_prev, before it is overwritten
+        auto gates = cache ? cache->gates[L].middleCols(col, cols) : s.gates[L].leftCols(cols);
+        lstmCellForwardPrescaled<T>(m_wHalf[W + L], m_bHalf[W + L], in, c, gates, c, h);
+        if (cache) cache->c[L].middleCols(col, cols) = c;
+    }
+    // u = scale * (w_out^T h_top + b_out)
+    auto u = update.segment(col, cols);
+    u.noalias() = state.h.back().middleCols(col, cols).transpose() * net.wOut(k);
+    u = T(a.outputScale) * (u.array() + net.bOut(k)).matrix();
+}
+
+template <typename T>
+void LstmRunner<T>::forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update, LstmStepCache<T>* cache)
+{
+    if (grad.size() != m_n) reset(grad.size());
+    const LstmArch& a = m_net->arch;
+    const int nets = m_net->nets;
+    m_wHalf.resize(size_t(nets * a.layers));
+    m_bHalf.resize(size_t(nets * a.layers));
+    for (int k = 0; k < nets; ++k)
+        for (int l = 0; l < a.layers; ++l) { // the weights may have changed since the last step (training)
+            const size_t i = size_t(k * a.layers + l);
+            m_wHalf[i] = m_net->w(l, k);
+            m_bHalf[i] = m_net->b(l, k);
+            halveSigmoidRows<T>(m_wHalf[i], m_bHalf[i]);
+        }
+    forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock& block) {
+        forwardBlock(block, grad, state, update, cache, m_scratch[size_t(b)]);
+    });
+}
+
+template <typename T>
+void LstmBackward<T>::reset(Index n)
+{
+    reset(netSpans(m_net->nets, {{"theta", 0, n, 0}}, n));
+}
+
+template <typename T>
+void LstmBackward<T>::reset(const std::vector<NetSpan>& spans)
+{
+    const LstmArch& a = m_net->arch;
+    const Index n = spanTotal(spans);
+    std::vector<LstmColumnBlock> blocks = columnBlocks(spans);
+    const bool same = blocks.size() == m_blocks.size() &&
+                      std::equal(blocks.begin(), blocks.end(), m_blocks.begin(), [](const auto& x, const auto& y) {
+                          return x.col == y.col && x.cols == y.cols && x.net == y.net;
+                      });
+    if (!same || m_scratch.empty()) allocateScratch(m_scratch, a, blocks.size(), false);
+    m_blocks = std::move(blocks);
+    m_n = n;
+    m_dh.assign(size_t(a.layers), Mat<T>::Zero(a.hidden, n));
+    m_dc.assign(size_t(a.layers), Mat<T>::Zero(a.hidden, n));
+    m_blockGrad.assign(m_blocks.size(), Vec<T>::Zero(a.paramCount()));
+    for (auto& s : m_scratch) s.hAfterOf = nullptr; // caches are reused across windows
+}
+
+template <typename T>
+void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepCache<T>& cache,
+                                const LstmStepCache<T>* prev, const LstmState<T>& initial, Mat<T>* dx)
+{
+    const Index col = m_blocks[size_t(block)].col, cols = m_blocks[size_t(block)].cols;
+    const int k = m_blocks[size_t(block)].net;
+    const LstmNet<T>& net = *m_net;
+    const LstmArch& a = net.arch;
+    const Index H = a.hidden;
+    LstmBlockScratch<T>& s = m_scratch[size_t(block)];
+    Vec<T>& g = m_blockGrad[size_t(block)];
+    const T scale = T(a.outputScale);
+    const auto du = dU.segment(col, cols);
+    // tanh(c) and h of layer L after a cached step, recomputed exactly as the forward pass did: o * tanh(c).
+    auto recompute = [&](const LstmStepCache<T>& step, size_t L, Mat<T>& tc, Mat<T>& h) {
+        tc.resize(H, cols);
+        tanhInto<T>(step.c[L].middleCols(col, cols), tc);
+        h = (tc.array() * step.gates[L].middleCols(col, cols).bottomRows(H).array()).matrix();
+    };
+    for (auto* v : {&s.hAfter, &s.hBefore, &s.tcAfter, &s.tcBefore}) v->resize(size_t(a.layers));
+    if (s.hAfterOf != &cache)
+        for (int l = 0; l < a.layers; ++l) recompute(cache, size_t(l), s.tcAfter[size_t(l)], s.hAfter[size_t(l)]);
+    // Output layer: u = scale (w_out^T h_top + b_out)
+    const Index out = net.outOffset();
+    g.segment(out, H).noalias() += scale * (s.hAfter.back() * du);
+    g(out + H) += scale * du.sum();
+    s.dh = m_dh.back().middleCols(col, cols);
+    s.dh.noalias() += (scale * net.wOut(k)) * du.transpose();
+    for (int l = a.layers - 1; l >= 0; --l) {
+        const size_t L = size_t(l);
+        const auto o = net.offsets(l);
+        Eigen::Map<Mat<T>> dW(g.data() + o.wx, 4 * H, o.in + H);
+        Eigen::Map<Vec<T>> db(g.data() + o.b, 4 * H);
+        auto in = s.in[L].leftCols(cols); // rebuild [x; h_prev] of this step
+        if (l == 0)
+            in.topRows(o.in) = cache.x.middleCols(col, cols);
+        else
+            in.topRows(o.in) = s.hAfter[L - 1];
+        if (prev) {
+            recompute(*prev, L, s.tcBefore[L], s.hBefore[L]);
+            in.bottomRows(H) = s.hBefore[L];
+        } else {
+            in.bottomRows(H) = initial.h[L].middleCols(col, cols);
+        }
+        const auto cPrev = prev ? prev->c[L].middleCols(col, cols) : initial.c[L].middleCols(col, cols);
+        s.din.resize(o.in + H, cols);
+        lstmCellBackward<T>(net.w(l, k), in, cPrev, cache.gates[L].middleCols(col, cols), s.tcAfter[L], s.dh,
+                            m_dc[L].middleCols(col, cols), s.din, dW, db, s.dz);
+        m_dh[L].middleCols(col, cols) = s.din.bottomRows(H); // dL/dh_prev, carried to step s-1
+        if (l > 0)
+            s.dh = m_dh[L - 1].middleCols(col, cols) + s.din.topRows(H); // layer below: recurrence + from above
+        else if (dx)
+            dx->middleCols(col, cols) = s.din.topRows(o.in);
+    }
+    std::swap(s.hAfter, s.hBefore); // step s-1 is next: its h and tanh(c) are what we just computed
+    std::swap(s.tcAfter, s.tcBefore);
+    s.hAfterOf = prev;
+}
+
+template <typename T>
+void LstmBackward<T>::step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const LstmStepCache<T>* prev,
+                           const LstmState<T>& initial, Mat<T>* dx)
+{
+    if (dx) dx->resize(m_net->arch.inputSize(), m_n);
+    forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock&) { stepBlock(b, dU, cache, prev, initial, dx); });
+}
+
+template <typename T>
+Vec<T> LstmBackward<T>::gradient() const
+{
+    const Index P = m_net->arch.paramCount();
+    Vec<T> sum = Vec<T>::Zero(m_net->nets * P);
+    for (size_t b = 0; b < m_blockGrad.size(); ++b) sum.segment(m_net->netOffset(m_blocks[b].net), P) += m_blockGrad[b];
+    return sum;
+}
+
+template <typename T>
+LstmRule<T>::LstmRule(LstmNet<T> net, int threads) : m_net(std::move(net)), m_runner(&m_net, threads)
+{
+}
+
+template <typename T>
+void LstmRule<T>::reset(Index dim)
+{
+    m_runner.setNet(&m_net);
+    const std::vector<ParamBlock> one{{"theta", 0, dim, 0}};
+    m_runner.reset(netSpans(m_net.nets, m_blocks.empty() ? one : m_blocks, dim));
+    m_state.reset(m_net.arch, dim);
+    m_update.setZero(dim);
+}
+
+template <typename T>
+void LstmRule<T>::step(VecRef<T> theta, const CVecRef<T>& grad)
+{
+    m_runner.forward(grad, m_state, m_update, nullptr);
+    theta += m_update;
+}
+
+template struct LstmStepCache<float>;
+template struct LstmStepCache<double>;
+template class LstmRunner<float>;
+template class LstmRunner<double>;
+template class LstmBackward<float>;
+template class LstmBackward<double>;
+template class LstmRule<float>;
+template class LstmRule<double>;
+
+} // namespace l2l

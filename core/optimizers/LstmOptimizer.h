@@ -1,0 +1,132 @@
+#pragma once
+// Running the coordinatewise LSTM optimizer over all N coordinates of an optimizee: forward steps
+// (with or without keeping activations), and the backward step of truncated BPTT.
+// Columns are processed in fixed blocks of kLstmBlock coordinates (small enough to stay in cache), in
+// parallel; weight gradients are accumulated per block and summed in block order, so results never
+// depend on the thread count.
+// An optimizer with several nets runs net k on the coordinates of parameter group k: theta is cut into
+// spans of consecutive coordinates of one group, and blocks never cross a span, so every block is
+// handled by one net on a contiguous slice of the (H, N) state, exactly as a one-net run on that slice.
+#include "optimizers/LstmNet.h"
+#include "problems/Problem.h"
+#include "optimizers/UpdateRule.h"
+
+#include <memory>
+
+namespace l2l {
+
+constexpr Index kLstmBlock = 256;
+
+// Coordinates [offset, offset + size) are updated by net `net`.
+struct NetSpan {
+    Index offset = 0, size = 0;
+    int net = 0;
+};
+// The spans of an optimizer of `nets` nets on a theta of `dim` coordinates laid out as `blocks`: one net
+// serves all of theta, whatever the groups; else consecutive blocks of one group are merged and net k
+// serves group k. Throws l2l::Error if nets > 1 and the blocks do not have exactly `nets` groups.
+std::vector<NetSpan> netSpans(int nets, const std::vector<ParamBlock>& blocks, Index dim);
+
+// A block of columns and the net that runs it.
+struct LstmColumnBlock {
+    Index col = 0, cols = 0;
+    int net = 0;
+};
+
+// What one forward step keeps for backprop (N columns each).
+template <typename T>
+struct LstmStepCache {
+    Mat<T> x;                  // (I, N) preprocessed inputs
+    std::vector<Mat<T>> gates; // per layer (4H, N), activated
+    std::vector<Mat<T>> c;     // per layer (H, N), the cell state AFTER this step
+    // h = o * tanh(c) is not kept: backward recomputes it (saves a sixth of the memory of training).
+    void resize(const LstmArch& arch, Index n);
+};
+
+// Per-block work space, allocated once per problem size.
+template <typename T>
+struct LstmBlockScratch {
+    std::vector<Mat<T>> in;    // per layer [x; h_prev] (in+H, block)
+    std::vector<Mat<T>> gates; // per layer (4H, block), when not caching
+    Mat<T> din, dz, dh;        // backward
+    // h = o * tanh(c) after the step being differentiated, per layer, and after the step before it, with
+    // their tanh(c). Backward walks steps in reverse, so the second pair becomes the first on the next
+    // call: each tanh(c) is computed once.
+    std::vector<Mat<T>> hAfter, hBefore, tcAfter, tcBefore;
+    const void* hAfterOf = nullptr; // the cache hAfter belongs to
+};
+
+template <typename T>
+class LstmRunner {
+public:
+    LstmRunner(const LstmNet<T>* net, int threads) : m_net(net), m_threads(threads) {}
+    void setNet(const LstmNet<T>* net) { m_net = net; }
+    // Prepares scratch for n coordinates, all run by a one-net optimizer, or for the coordinates of
+    // `spans` (no allocation happens in forward() afterwards). reset(n) of a several-net optimizer throws.
+    void reset(Index n);
+    void reset(const std::vector<NetSpan>& spans);
+    // u = m(grad, state): advances `state`, writes the update. With `cache`, keeps the activations.
+    void forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update, LstmStepCache<T>* cache);
+
+private:
+    void forwardBlock(const LstmColumnBlock& block, const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update,
+                      LstmStepCache<T>* cache, LstmBlockScratch<T>& s);
+    const LstmNet<T>* m_net;
+    int m_threads;
+    Index m_n = -1;
+    std::vector<LstmColumnBlock> m_blocks;
+    std::vector<LstmBlockScratch<T>> m_scratch;
+    std::vector<Mat<T>> m_wHalf; // per net and layer (net * layers + layer): W with the sigmoid rows
+    std::vector<Vec<T>> m_bHalf; // halved (lstmCellForwardPrescaled)
+};
+
+// Gradients carried backwards in time (dL/dh and dL/dc per layer), and per-block weight gradients.
+template <typename T>
+class LstmBackward {
+public:
+    LstmBackward(const LstmNet<T>* net, int threads) : m_net(net), m_threads(threads) {}
+    // Zero the carried gradients and the accumulators, for n coordinates or the coordinates of `spans`
+    // (see LstmRunner::reset).
+    void reset(Index n);
+    void reset(const std::vector<NetSpan>& spans);
+    // Backward of step s, given dL/du_s (N) and step s's activations. The state before step s is
+    // `prev`'s (step s-1) or, when prev is null, `initial`. If dx is non-null it receives dL/dx_s (I, N),
+    // the gradient w.r.t. the preprocessed input.
+    void step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const LstmStepCache<T>* prev,
+              const LstmState<T>& initial, Mat<T>* dx);
+    // dL/dphi accumulated since reset(), summed over blocks in a fixed order (all nets, concatenated).
+    Vec<T> gradient() const;
+
+private:
+    void stepBlock(int block, const CVecRef<T>& dU, const LstmStepCache<T>& cache, const LstmStepCache<T>* prev,
+                   const LstmState<T>& initial, Mat<T>* dx);
+    const LstmNet<T>* m_net;
+    int m_threads;
+    Index m_n = 0;
+    std::vector<LstmColumnBlock> m_blocks;
+    std::vector<Mat<T>> m_dh, m_dc;  // per layer (H, N)
+    std::vector<Vec<T>> m_blockGrad; // per block, the paramCount of one net (the block's)
+    std::vector<LstmBlockScratch<T>> m_scratch;
+};
+
+// The learned optimizer as an update rule (for evaluation): theta <- theta + m(grad).
+template <typename T>
+class LstmRule : public UpdateRule<T> {
+public:
+    explicit LstmRule(LstmNet<T> net, int threads = 1);
+    void setParamBlocks(const std::vector<ParamBlock>& blocks) override { m_blocks = blocks; }
+    // Throws l2l::Error if the optimizer has several nets and the layout does not have as many groups.
+    void reset(Index dim) override;
+    void step(VecRef<T> theta, const CVecRef<T>& grad) override;
+    const LstmState<T>& state() const { return m_state; }
+    const Vec<T>& lastUpdate() const { return m_update; }
+
+private:
+    LstmNet<T> m_net;
+    std::vector<ParamBlock> m_blocks; // empty: one block
+    LstmRunner<T> m_runner;
+    LstmState<T> m_state;
+    Vec<T> m_update;
+};
+
+} // namespace l2l

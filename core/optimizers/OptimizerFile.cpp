@@ -1,0 +1,226 @@
+#include "optimizers/OptimizerFile.h"
+
+#include "base/AtomicFile.h"
+#include "base/JsonLimits.h"
+#include "base/Resources.h"
+#include "base/Spec.h"
+#include "problems/Functions2d.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+namespace l2l {
+
+namespace {
+nlohmann::json weightsJson(const Vec<float>& params, Index offset, Index count)
+{
+    nlohmann::json weights = nlohmann::json::array();
+    for (Index i = offset; i < offset + count; ++i) weights.push_back(double(params(i)));
+    return weights;
+}
+
+// Reads a "weights" array of arch.paramCount() finite numbers into out (what: "" or "net 1: ").
+void readWeights(const nlohmann::json& w, const LstmArch& arch, const std::string& what, float* out)
+{
+    if (!w.is_array()) throw Error(what + "\"weights\" is not an array");
+    if (Index(w.size()) != arch.paramCount())
+        throw Error(what + "has " + std::to_string(w.size()) + " weights, but a " + std::to_string(arch.layers) + "-layer LSTM of " +
+                    std::to_string(arch.hidden) + " units needs " + std::to_string(arch.paramCount()));
+    for (size_t i = 0; i < w.size(); ++i) {
+        if (!w[i].is_number()) throw Error(what + "weight " + std::to_string(i) + " is not a number (" + w[i].dump() + ")");
+        const double v = w[i].get<double>();
+        if (!std::isfinite(v) || std::abs(v) > 3e38) throw Error(what + "weight " + std::to_string(i) + " is not finite");
+        out[i] = float(v);
+    }
+}
+
+// Version 2: "groups": N and "nets": [{"group": k, "weights": [...]}, ...], each group 0..N-1 once.
+void readNets(const nlohmann::json& doc, LstmNet<float>& net)
+{
+    const LstmArch& arch = net.arch;
+    if (!doc.contains("groups") || !doc["groups"].is_number_integer())
+        throw Error("has no integer \"groups\" (the number of nets, one per parameter group)");
+    const int groups = doc["groups"].get<int>();
+    if (groups < 1 || groups > kMaxLstmNets)
+        throw Error("\"groups\" must be in [1, " + std::to_string(kMaxLstmNets) + "], got " + std::to_string(groups));
+    if (!doc.contains("nets") || !doc["nets"].is_array()) throw Error("has no \"nets\" array");
+    const auto& nets = doc["nets"];
+    net.nets = groups;
+    net.params.resize(groups * arch.paramCount());
+    std::vector<bool> seen(size_t(groups), false);
+    for (size_t i = 0; i < nets.size(); ++i) {
+        const std::string what = "net " + std::to_string(i) + ": ";
+        const auto& n = nets[i];
+        if (!n.is_object() || !n.contains("group") || !n["group"].is_number_integer())
+            throw Error(what + "has no integer \"group\" (the parameter group it serves)");
+        const int g = n["group"].get<int>();
+        if (g < 0 || g >= groups)
+            throw Error(what + "serves group " + std::to_string(g) + ", but \"groups\" is " + std::to_string(groups) +
+                        " (valid groups: 0.." + std::to_string(groups - 1) + ")");
+        if (seen[size_t(g)]) throw Error(what + "serves group " + std::to_string(g) + ", which an earlier net already serves");
+        seen[size_t(g)] = true;
+        if (!n.contains("weights")) throw Error(what + "has no \"weights\"");
+        readWeights(n["weights"], arch, what, net.params.data() + net.netOffset(g));
+    }
+    for (int g = 0; g < groups; ++g)
+        if (!seen[size_t(g)])
+            throw Error("the net for parameter group " + std::to_string(g) + " is missing (\"groups\" is " +
+                        std::to_string(groups) + ", \"nets\" has " + std::to_string(nets.size()) + ")");
+}
+} // namespace
+
+namespace {
+
+// Provenance keys besides the training settings ("epochs" is the epochs done, not the epochs set).
+const std::vector<std::string> kProvenanceKeys = {"epochs", "best_epoch", "validation_loss", "command", "created", "tool"};
+
+// Settings the provenance does not keep: the architecture (in "architecture"), the thread count (no effect on the
+// result) and the epochs set (the command has them; "epochs" counts those done).
+std::vector<std::string> provenanceSkippedSettings()
+{
+    std::vector<std::string> keys = metaTrainArchKeys();
+    keys.push_back("threads");
+    keys.push_back("epochs");
+    return keys;
+}
+
+long long integerKey(const nlohmann::json& j, const char* key, long long lo, long long hi, const std::string& what)
+{
+    const auto& v = j[key];
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(hi)) ||
+        v.get<long long>() < lo || v.get<long long>() > hi)
+        throw Error(what + ": key \"" + key + "\" must be an integer in [" + std::to_string(lo) + ", " +
+                    std::to_string(hi) + "], got " + excerpt(v.dump(), 40));
+    return v.get<long long>();
+}
+
+nlohmann::json provenanceJson(const Provenance& p)
+{
+    nlohmann::json j = settingsToJson(metaTrainSettings(), p.training, provenanceSkippedSettings());
+    j["epochs"] = p.epochsDone;
+    j["best_epoch"] = p.bestEpoch;
+    j["validation_loss"] = std::isfinite(p.validationLoss) ? nlohmann::json(p.validationLoss) : nlohmann::json(nullptr);
+    j["command"] = p.command;
+    j["created"] = p.created;
+    j["tool"] = p.tool;
+    return j;
+}
+
+// Files written before settings were versioned (no "settings_version") may lack any key: legacy version 0.
+void readProvenance(const nlohmann::json& j, const LstmArch& arch, const std::string& what, Provenance& p)
+{
+    p.known = true;
+    p.training.arch = arch;
+    settingsFromJson(metaTrainSettings(), j, p.training, 0, what, kProvenanceKeys, provenanceSkippedSettings());
+    auto text = [&](const char* key) {
+        if (!j.contains(key)) return std::string();
+        if (!j[key].is_string()) throw Error(what + ": key \"" + key + "\" must be a string");
+        return j[key].get<std::string>();
+    };
+    if (j.contains("epochs")) p.epochsDone = int(integerKey(j, "epochs", 0, 10000000, what));
+    if (j.contains("best_epoch")) p.bestEpoch = int(integerKey(j, "best_epoch", -1, 10000000, what));
+    p.validationLoss = j.contains("validation_loss") && j["validation_loss"].is_number() ? j["validation_loss"].get<double>() : NAN;
+    p.command = text("command");
+    p.created = text("created");
+    p.tool = text("tool");
+}
+
+} // namespace
+
+std::string optimizerToJson(const OptimizerFile& file)
+{
+    const LstmArch& a = file.net.arch;
+    const Provenance& p = file.provenance;
+    const Index P = a.paramCount();
+    const bool several = file.net.nets > 1; // a one-net optimizer stays in version 1, unchanged
+    nlohmann::json doc = {
+        {"format", "l2l-optimizer"},
+        {"version", several ? 2 : 1},
+        {"architecture",
+         {{"type", "coordinatewise-lstm"},
+          {"layers", a.layers},
+          {"hidden", a.hidden},
+          {"preprocess", preprocessName(a.preprocess)},
+          {"p", a.p},
+          {"output_scale", a.outputScale}}},
+        {"provenance", provenanceJson(p)}};
+    if (several) {
+        nlohmann::json nets = nlohmann::json::array();
+        for (int k = 0; k < file.net.nets; ++k)
+            nets.push_back({{"group", k}, {"weights", weightsJson(file.net.params, file.net.netOffset(k), P)}});
+        doc["groups"] = file.net.nets;
+        doc["nets"] = nets;
+    } else {
+        doc["weights"] = weightsJson(file.net.params, 0, P);
+    }
+    return doc.dump(1) + "\n";
+}
+
+void saveOptimizer(const std::string& path, const OptimizerFile& file)
+{
+    if (!file.net.params.allFinite()) throw Error("refusing to save '" + path + "': the weights contain NaN or infinity");
+    writeFileAtomically(path, optimizerToJson(file));
+}
+
+OptimizerFile optimizerFromJson(const std::string& text, const std::string& path)
+{
+    const std::string where = "optimizer file '" + path + "'";
+    const nlohmann::json doc = parseJsonLimited(text, where);
+    if (!doc.is_object() || doc.value("format", "") != "l2l-optimizer")
+        throw Error(where + " is not an l2l optimizer (missing \"format\": \"l2l-optimizer\")");
+    if (!doc.contains("version") || !doc["version"].is_number_integer())
+        throw Error(where + " has no integer \"version\"");
+    const int version = doc["version"].get<int>();
+    if (version != 1 && version != 2)
+        throw Error(where + " has version " + std::to_string(version) + "; this build reads versions 1 and 2");
+    OptimizerFile out;
+    try {
+        const auto& a = doc.at("architecture");
+        if (a.value("type", "") != "coordinatewise-lstm")
+            throw Error("architecture type '" + a.value("type", "") + "' is not supported (coordinatewise-lstm)");
+        LstmArch arch;
+        arch.layers = a.at("layers").get<int>();
+        arch.hidden = a.at("hidden").get<int>();
+        arch.preprocess = preprocessFromName(a.at("preprocess").get<std::string>());
+        arch.p = a.at("p").get<double>();
+        arch.outputScale = a.at("output_scale").get<double>();
+        arch.validate();
+        out.net.arch = arch;
+        if (version == 1) { // one net, shared by every coordinate
+            out.net.params.resize(arch.paramCount());
+            readWeights(doc.at("weights"), arch, "", out.net.params.data());
+        } else {
+            readNets(doc, out.net);
+        }
+        if (doc.contains("provenance")) readProvenance(doc["provenance"], arch, where + ": provenance", out.provenance);
+    } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(where + " is malformed: " + excerpt(e.what(), 200));
+    }
+    return out;
+}
+
+OptimizerFile loadOptimizer(const std::string& path)
+{
+    if (!std::filesystem::exists(path)) throw Error("optimizer file '" + path + "' does not exist");
+    return optimizerFromJson(readFile(path, kMaxOptimizerFileBytes), path);
+}
+
+std::string bundledOptimizerPath(const std::string& problemSpec)
+{
+    const Spec spec = Spec::parse(problemSpec);
+    std::string family = spec.name;
+    if (family == "fashion-mnist") family = "mnist";
+    if (function2dKind(family)) family = "2d";
+    const std::string path = resourceDir() + "/optimizers/" + family + ".json";
+    if (!std::filesystem::exists(path))
+        throw Error("no bundled LSTM optimizer for problem '" + spec.name + "' (looked for " + path +
+                    "); train one with `l2l train` and pass lstm:FILE");
+    return path;
+}
+
+} // namespace l2l

@@ -1,0 +1,56 @@
+#pragma once
+// The file format of a trained optimizer: versioned, human-readable JSON (format "l2l-optimizer",
+// version 1) holding the architecture, preprocessing, output scale, the weights and their provenance.
+//
+//   {"format": "l2l-optimizer", "version": 1,
+//    "architecture": {"type": "coordinatewise-lstm", "layers": 2, "hidden": 20,
+//                     "preprocess": "log-sign", "p": 10, "output_scale": 0.1},
+//    "weights": [...],                 // LstmNet::params, see LstmNet.h for the layout
+//    "provenance": {"settings_version": 2, "problem": ..., "epochs": ..., "horizon": ..., ...,
+//                   "best_epoch": ..., "validation_loss": ...,
+//                   "command": "l2l train ...", "created": "2026-11-28T03:40:00Z", "tool": "l2l 0.1.0"}}
+//
+// The provenance holds the training settings of optimizers/MetaTrainConfig.h (their table decides the keys,
+// types and ranges) except the architecture (above), the thread count and the epochs set ("epochs" counts those done).
+//
+// An optimizer of several nets (one per parameter group, LstmNet::nets > 1) is version 2: "weights" is
+// replaced by the net count and one entry per net naming the group it serves (version 1 files, one net,
+// load unchanged and a one-net optimizer is still written as version 1):
+//
+//   {"format": "l2l-optimizer", "version": 2, "architecture": {...}, "provenance": {...},
+//    "groups": 2, "nets": [{"group": 0, "weights": [...]}, {"group": 1, "weights": [...]}]}
+//
+// Saving is atomic (temp file + rename). Loading checks format, version, shapes and finiteness and
+// throws l2l::Error naming the file and what is wrong.
+#include "base/Resources.h"
+#include "optimizers/LstmNet.h"
+#include "optimizers/MetaTrainConfig.h"
+
+#include <string>
+
+namespace l2l {
+
+struct Provenance {
+    bool known = false;       // false: the file has no provenance (the fields below are defaults)
+    MetaTrainConfig training; // the settings it was trained with (its epochs: those set, not kept in the file)
+    int epochsDone = 0;
+    int bestEpoch = -1;
+    double validationLoss = 0;
+    std::string command, created, tool = "l2l 0.1.0";
+};
+
+struct OptimizerFile {
+    LstmNet<float> net;
+    Provenance provenance;
+};
+
+void saveOptimizer(const std::string& path, const OptimizerFile& file);
+OptimizerFile loadOptimizer(const std::string& path);
+std::string optimizerToJson(const OptimizerFile& file);
+OptimizerFile optimizerFromJson(const std::string& text, const std::string& pathForMessages);
+
+// The bundled optimizer for a problem family ("quadratic", "mnist", 2-d functions, ...):
+// <resources>/optimizers/<family>.json. Throws l2l::Error if none is bundled for that family.
+std::string bundledOptimizerPath(const std::string& problemSpec);
+
+} // namespace l2l

@@ -1,0 +1,207 @@
+// LandscapeWidget, part 2: what QPainter draws over the shader pass (paths, current points, -grad f
+// arrows, start marker, legend) and the mouse (start point, zoom, pan).
+#include "gl/LandscapeWidget.h"
+
+#include "plots/LossPlot.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+namespace l2l::ui {
+
+namespace {
+
+constexpr double kArrowLength = 30; // pixels: the arrow shows the direction of -grad f, not its size
+constexpr int kMaxDots = 400;       // step dots are drawn on paths up to this many points
+
+QColor pathColour(const TrajectoryPath& path)
+{
+    return optimizerColor(QString::fromStdString(path.rule.name));
+}
+
+// Keeps diverged points far outside the widget from overflowing QPainter's fixed-point paths.
+QPointF clampToCanvas(QPointF p)
+{
+    return {std::clamp(p.x(), -1e5, 1e5), std::clamp(p.y(), -1e5, 1e5)};
+}
+
+QPen halo(double width)
+{
+    return QPen(QColor(255, 255, 255, 170), width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+}
+
+} // namespace
+
+void LandscapeWidget::drawOverlay(QPainter& painter)
+{
+    for (const auto& path : m_paths) drawPath(painter, path);
+    drawStart(painter);
+    for (const auto& path : m_paths) drawCurrent(painter, path);
+    drawLegend(painter);
+}
+
+// The whole path faint, the part up to the current step solid with a dot per step (step sizes show).
+void LandscapeWidget::drawPath(QPainter& painter, const TrajectoryPath& path) const
+{
+    if (path.points.empty()) return;
+    const QColor colour = pathColour(path);
+    const size_t current = std::min(size_t(m_step), path.points.size() - 1);
+    QPainterPath all, done;
+    for (size_t t = 0; t < path.points.size(); ++t) {
+        const QPointF p = clampToCanvas(toPixelF({path.points[t][0], path.points[t][1]}));
+        if (t == 0) all.moveTo(p); else all.lineTo(p);
+        if (t == 0) done.moveTo(p); else if (t <= current) done.lineTo(p);
+    }
+    QColor faint = colour;
+    faint.setAlpha(110);
+    painter.strokePath(all, QPen(faint, 1.4, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    painter.strokePath(done, halo(4.2));
+    painter.strokePath(done, QPen(colour, 2.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    if (path.points.size() > size_t(kMaxDots)) return;
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(colour);
+    for (size_t t = 1; t <= current; ++t)
+        painter.drawEllipse(clampToCanvas(toPixelF({path.points[t][0], path.points[t][1]})), 2.0, 2.0);
+}
+
+// The point at the current step (the last one if the path diverged before) and the arrow along -grad f.
+void LandscapeWidget::drawCurrent(QPainter& painter, const TrajectoryPath& path) const
+{
+    if (path.points.empty()) return;
+    const size_t t = std::min(size_t(m_step), path.points.size() - 1);
+    const QColor colour = pathColour(path);
+    const QPointF p = clampToCanvas(toPixelF({path.points[t][0], path.points[t][1]}));
+    const double gx = path.grad[t][0], gy = path.grad[t][1], norm = std::hypot(gx, gy);
+    if (norm > 0 && std::isfinite(norm)) {
+        // -grad f in pixels: world y is up, widget y is down.
+        const QPointF dir(-gx / norm, gy / norm);
+        const QPointF tip = p + kArrowLength * dir, side(-dir.y(), dir.x());
+        QPainterPath arrow;
+        arrow.moveTo(p);
+        arrow.lineTo(tip);
+        arrow.moveTo(tip - 7 * dir + 4 * side);
+        arrow.lineTo(tip);
+        arrow.lineTo(tip - 7 * dir - 4 * side);
+        painter.strokePath(arrow, halo(4.0));
+        painter.strokePath(arrow, QPen(colour, 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    }
+    const bool stopped = path.divergedAt >= 0 && m_step >= int(path.points.size()) - 1;
+    painter.setPen(QPen(Qt::white, 1.6));
+    painter.setBrush(stopped ? QBrush(Qt::NoBrush) : QBrush(colour));
+    if (stopped) painter.setPen(QPen(colour, 2.0));
+    painter.drawEllipse(p, 5.0, 5.0);
+}
+
+void LandscapeWidget::drawStart(QPainter& painter) const
+{
+    if (!m_hasStart) return;
+    const QPointF p = clampToCanvas(toPixelF(m_start));
+    painter.setBrush(Qt::white);
+    painter.setPen(QPen(Qt::black, 1.5));
+    painter.drawEllipse(p, 6.5, 6.5);
+    painter.drawLine(p - QPointF(3.5, 0), p + QPointF(3.5, 0));
+    painter.drawLine(p - QPointF(0, 3.5), p + QPointF(0, 3.5));
+}
+
+void LandscapeWidget::drawLegend(QPainter& painter) const
+{
+    if (m_paths.empty()) return;
+    const QFontMetrics metrics(font());
+    const int row = metrics.height() + 2;
+    int textWidth = metrics.horizontalAdvance(tr("arrows: -grad f"));
+    QStringList names;
+    for (const auto& path : m_paths) {
+        QString name = QString::fromStdString(path.optimizer);
+        if (path.divergedAt >= 0) name += tr(" (diverged at %1)").arg(path.divergedAt);
+        textWidth = std::max(textWidth, metrics.horizontalAdvance(name));
+        names << name;
+    }
+    const QRectF box(8, 8, textWidth + 40, row * (names.size() + 1) + 8);
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(QColor(255, 255, 255, 200));
+    painter.drawRoundedRect(box, 4, 4);
+    for (int i = 0; i < names.size(); ++i) {
+        const double y = box.top() + 4 + row * (i + 0.5);
+        painter.setPen(QPen(pathColour(m_paths[size_t(i)]), 2.5));
+        painter.drawLine(QPointF(box.left() + 8, y), QPointF(box.left() + 28, y));
+        painter.setPen(Qt::black);
+        painter.drawText(QPointF(box.left() + 34, y + metrics.ascent() / 2.0 - 1), names[i]);
+    }
+    painter.setPen(QColor(60, 60, 60));
+    painter.drawText(QPointF(box.left() + 8, box.top() + 4 + row * (names.size() + 0.5) + metrics.ascent() / 2.0 - 1),
+                     tr("arrows: -grad f"));
+}
+
+void LandscapeWidget::setStartFromMouse(QPoint pixel)
+{
+    const QPointF w = toWorld(pixel);
+    setStartMarker(w);
+    emit startPointChanged(w.x(), w.y());
+}
+
+void LandscapeWidget::mousePressEvent(QMouseEvent* e)
+{
+    if (e->button() == Qt::LeftButton) {
+        m_drag = Drag::Start;
+        setStartFromMouse(e->position().toPoint());
+    } else if (e->button() == Qt::RightButton || e->button() == Qt::MiddleButton) {
+        m_drag = Drag::Pan;
+        m_panFrom = e->position().toPoint();
+        m_panCenter = m_center;
+        setCursor(Qt::ClosedHandCursor);
+    }
+    e->accept();
+}
+
+void LandscapeWidget::mouseMoveEvent(QMouseEvent* e)
+{
+    if (m_drag == Drag::Start) {
+        setStartFromMouse(e->position().toPoint());
+    } else if (m_drag == Drag::Pan) {
+        const QPoint d = e->position().toPoint() - m_panFrom;
+        m_center = m_panCenter + QPointF(-d.x() * m_scale, d.y() * m_scale);
+        m_userView = true;
+        updateColourRange();
+        emit viewChanged();
+        update();
+    }
+    e->accept();
+}
+
+void LandscapeWidget::mouseReleaseEvent(QMouseEvent* e)
+{
+    if (m_drag == Drag::Start && e->button() == Qt::LeftButton) setStartFromMouse(e->position().toPoint());
+    m_drag = Drag::None;
+    setCursor(Qt::CrossCursor);
+    e->accept();
+}
+
+void LandscapeWidget::mouseDoubleClickEvent(QMouseEvent* e)
+{
+    resetView();
+    e->accept();
+}
+
+// Zooms by 1.15 per wheel notch, keeping the world point under the cursor fixed.
+void LandscapeWidget::wheelEvent(QWheelEvent* e)
+{
+    const double notches = e->angleDelta().y() / 120.0;
+    if (notches == 0) return;
+    const QPointF pixel = e->position();
+    const QPointF anchor = toWorld(pixel.toPoint());
+    m_scale = std::clamp(m_scale * std::pow(1.15, -notches), 1e-9, 1e4);
+    const QPointF moved = toWorld(pixel.toPoint());
+    m_center += anchor - moved;
+    m_userView = true;
+    updateColourRange();
+    emit viewChanged();
+    update();
+    e->accept();
+}
+
+} // namespace l2l::ui

@@ -1,0 +1,107 @@
+#pragma once
+// The loss landscape of a 2-d function, drawn by a fragment shader (shaders/landscape.frag) that
+// evaluates the function at every pixel, with the optimizers' paths, their points at the current step,
+// the descent direction -grad f there, and the start point drawn on top with QPainter.
+// Mouse: left click or drag sets the start point; the wheel zooms about the cursor; right or middle
+// drag pans; a double click resets the view to the function's box. The view is isotropic (one world
+// unit is the same number of pixels in x and y).
+#include "eval/Trajectory.h"
+
+#include <QOpenGLFunctions>
+#include <QOpenGLVertexArrayObject>
+#include <QOpenGLWidget>
+#include <QPointF>
+
+#include <memory>
+#include <vector>
+
+class QOpenGLShaderProgram;
+class QPainter;
+
+namespace l2l::ui {
+
+class LandscapeWidget : public QOpenGLWidget, protected QOpenGLFunctions {
+    Q_OBJECT
+public:
+    explicit LandscapeWidget(QWidget* parent = nullptr);
+    ~LandscapeWidget() override; // releases the GL objects in this widget's context
+
+    // The function and paths of `r`. The view is reset to the function's box when the function itself
+    // (kind and parameters) changes, kept otherwise: a new start point does not move the view.
+    void setFunction(const TrajectoryResult& r);
+    void setPaths(const std::vector<TrajectoryPath>& paths);
+    void setStartMarker(QPointF world); // drawn at once, before the paths from there are computed
+    void setStep(int step);             // the step whose points and arrows are drawn
+    int step() const { return m_step; }
+    void resetView();
+    // Paths, markers and legend on or off (off: the landscape alone, e.g. to read its colours).
+    void setOverlayVisible(bool visible);
+    QRectF viewRect() const; // world rectangle shown (y up)
+
+    // The widget rendered off-screen (shader pass and overlay), as the user sees it.
+    QImage renderLandscape();
+    // World point at the centre of a widget pixel, and the pixel holding a world point.
+    QPointF toWorld(QPoint pixel) const;
+    QPoint toPixel(QPointF world) const;
+
+    bool isShaderReady() const { return m_ready; }
+    QString shaderLog() const { return m_log; }
+    // Shader files to load instead of the bundled ones (tests); call before the widget is first shown.
+    void setShaderFiles(const QString& vertexPath, const QString& fragmentPath);
+
+signals:
+    void startPointChanged(double x, double y); // emitted live while dragging
+    void glError(const QString& message);       // a shader failed to compile or link
+    void viewChanged();
+
+protected:
+    void initializeGL() override;
+    void paintGL() override;
+    void resizeGL(int w, int h) override;
+    void mousePressEvent(QMouseEvent* e) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
+    void mouseDoubleClickEvent(QMouseEvent* e) override;
+    void wheelEvent(QWheelEvent* e) override;
+
+private:
+    bool buildProgram();
+    void releaseGl();
+    void setUniforms();
+    void updateColourRange();
+    QPointF toPixelF(QPointF world) const;
+    void drawOverlay(QPainter& painter);
+    void drawPath(QPainter& painter, const TrajectoryPath& path) const;
+    void drawCurrent(QPainter& painter, const TrajectoryPath& path) const;
+    void drawStart(QPainter& painter) const;
+    void drawLegend(QPainter& painter) const;
+    void setStartFromMouse(QPoint pixel);
+
+    // GL (GUI thread only)
+    std::unique_ptr<QOpenGLShaderProgram> m_program;
+    QOpenGLVertexArrayObject m_vao;
+    bool m_ready = false;
+    QString m_log, m_vertexPath, m_fragmentPath;
+
+    // What is drawn
+    std::unique_ptr<Function2d<double>> m_fn; // for the colour range (sampled over the view)
+    std::vector<TrajectoryPath> m_paths;
+    QPointF m_start;
+    bool m_hasStart = false;
+    int m_step = 0;
+    bool m_overlay = true;
+    float m_offset = 1, m_qlo = 0, m_qhi = 1; // colour range of log(f + offset)
+
+    // View: world point at the widget centre and world units per pixel
+    QPointF m_center{0, 0};
+    double m_scale = 0.01;
+    Bounds2d m_bounds;
+    bool m_userView = false; // zoomed or panned: a resize keeps the view instead of refitting
+
+    // Mouse
+    enum class Drag { None, Start, Pan } m_drag = Drag::None;
+    QPoint m_panFrom;
+    QPointF m_panCenter;
+};
+
+} // namespace l2l::ui

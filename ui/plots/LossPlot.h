@@ -1,0 +1,55 @@
+#pragma once
+// Loss curves of a paired comparison drawn as a paper figure: per optimizer the mean loss over the runs
+// (solid line) and a translucent mean ± std band, on a log-scale loss axis. Used live by the studio's
+// Compare view and off-screen by `l2l eval --plot`.
+#include "eval/Evaluation.h"
+
+#include <QColor>
+#include <QString>
+
+class QCustomPlot;
+
+namespace l2l::ui {
+
+// The same optimizer name always gets the same colour in every view and file
+// (sgd blue, nag green, rmsprop orange, adam red, lstm black; other names a fixed palette entry).
+QColor optimizerColor(const QString& name);
+// Optimizer i of a result: its kind's colour, or for a repeat of a kind already listed (two learned
+// files) a colour of its own.
+QColor optimizerColor(const EvalResult& r, size_t i);
+
+// Legend label: "adam (lr 0.0316, tuned)", "sgd (lr 0.1)", "lstm (quadratic.json)",
+// plus " (3/20 runs diverged)" when some did.
+QString optimizerLabel(const OptimizerResult& r, int runs);
+
+// Replaces the plot's content by `r`: three graphs per optimizer, all band edges first so that every
+// mean line is drawn on top. Graph names: the label for the mean, "<label> band+" / "<label> band-" for
+// the band edges (only the means are in the legend). NaN points (steps not computed yet, or no run alive)
+// are skipped. On the log axis the lower band edge is max(mean - std, mean / 10): where the spread reaches
+// zero the band is drawn one decade below the mean instead of down to the bottom of the axis.
+// Fits the view (fitLossPlotView) and queues a replot.
+void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title = {});
+
+// x = [0, steps]; y = the decades spanned by the drawn data, with a small margin.
+void fitLossPlotView(QCustomPlot* plot, int steps);
+// Log-scale ticks labelled 10^n over wide ranges, plain numbers over ranges under two decades.
+void useTickerFor(QCustomPlot* plot);
+// White paper-figure look: log loss axis, full frame, legend in the top-right corner.
+void styleLossPlot(QCustomPlot* plot);
+
+// The figure title used for saved plots: the problem spec, and "stopped at step k" when cancelled.
+QString defaultPlotTitle(const EvalResult& r);
+
+// Renders `r` off-screen (needs a QApplication, e.g. on the offscreen platform) and saves it as PNG or
+// PDF according to the extension of `path`. Throws l2l::Error naming the file on an unknown extension
+// or a failed write.
+void saveEvalPlot(const EvalResult& r, const QString& path, int width = 800, int height = 500);
+
+// Test-split curves (EvalResult::testSteps, from `l2l eval --test-every`): mean test loss over the runs
+// per optimizer, one marker per measured step, on a log axis, as the paper's CIFAR figures.
+void plotTestCurves(QCustomPlot* plot, const EvalResult& r, const QString& title = {});
+// "dir/name.png" -> "dir/name-test.png".
+QString testPlotPath(const QString& plotPath);
+void saveTestPlot(const EvalResult& r, const QString& path, int width = 800, int height = 500);
+
+} // namespace l2l::ui

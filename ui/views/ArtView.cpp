@@ -1,0 +1,403 @@
+#include "views/ArtView.h"
+
+#include "gl/ArtCanvas.h"
+#include "eval/ArtRun.h"
+#include "plots/LossPlot.h"
+#include "problems/NeuralArt.h"
+#include "plots/SaveText.h"
+#include "views/SpinBox.h"
+#include "workers/ThreadPriority.h"
+
+#include <qcustomplot.h>
+
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSplitter>
+#include <QThread>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace l2l::ui {
+
+namespace {
+
+const char* const kChooseFile = "__file__"; // item data of the combo entries that open a file dialog
+
+QImage toQImage(const ArtImage& image)
+{
+    const std::vector<std::uint8_t> rgb = image.toRgb8();
+    return QImage(rgb.data(), image.width, image.height, 3 * image.width, QImage::Format_RGB888).copy();
+}
+
+// Everything the GUI shows of the run, copied out of the core's objects on the run thread.
+ArtSnapshot takeSnapshot(const ArtRun& run, int steps)
+{
+    ArtSnapshot s;
+    s.step = run.stepsDone();
+    s.steps = steps;
+    for (int i = 0; i < run.optimizerCount(); ++i) {
+        s.labels << QString::fromStdString(run.label(i));
+        s.images.push_back(toQImage(run.image(i)));
+        s.loss.push_back(run.lossHistory(i));
+        s.problems << QString::fromStdString(run.problem(i));
+    }
+    return s;
+}
+
+QString lossText(double loss)
+{
+    return std::isfinite(loss) ? QString::number(loss, 'g', 4) : QStringLiteral("-");
+}
+
+} // namespace
+
+ArtView::ArtView(QWidget* parent) : QWidget(parent)
+{
+    m_canvas = new ArtCanvas;
+    m_canvas->setObjectName(QStringLiteral("artCanvas"));
+    m_plot = new QCustomPlot;
+    m_plot->setObjectName(QStringLiteral("artLossPlot"));
+    m_plot->setMinimumHeight(200);
+    styleLossPlot(m_plot);
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_canvas);
+    split->addWidget(m_plot);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(makeControls());
+    layout->addWidget(split, 1);
+
+    connect(m_canvas, &ArtCanvas::saveRequested, this, [this](int index) {
+        m_canvas->setSelectedTile(index);
+        saveSelected();
+    });
+    connect(m_canvas, &ArtCanvas::selectionChanged, this,
+            [this](int index) { m_saveButton->setEnabled(index >= 0 && !m_canvas->tile(index).image.isNull()); });
+    connect(m_canvas, &ArtCanvas::glError, this, [this](const QString& log) { showStatus(log, true); });
+}
+
+ArtView::~ArtView()
+{
+    if (m_cancel) m_cancel->store(true);
+    if (m_thread) {
+        m_thread->wait();
+        delete m_thread;
+    }
+}
+
+QWidget* ArtView::makeControls()
+{
+    auto* bar = new QWidget;
+    auto* row = new QHBoxLayout(bar);
+    row->setContentsMargins(0, 0, 0, 0);
+
+    m_content = new QComboBox;
+    m_content->setObjectName(QStringLiteral("artContent"));
+    m_content->setToolTip(tr("The photograph to stylise. Chelsea was never used to train the bundled optimizer."));
+    for (const std::string& name : artContentSet("test")) addChoice(m_content, QString::fromStdString(name));
+    for (const std::string& name : artContentSet("train")) addChoice(m_content, QString::fromStdString(name));
+    m_content->addItem(tr("Choose a file..."), QString::fromLatin1(kChooseFile));
+
+    m_style = new QComboBox;
+    m_style->setObjectName(QStringLiteral("artStyle"));
+    m_style->setToolTip(tr("The style image. The bundled optimizer was trained on The Scream only."));
+    addChoice(m_style, QStringLiteral("scream"));
+    addChoice(m_style, QStringLiteral("hubble"));
+    m_style->addItem(tr("Choose a file..."), QString::fromLatin1(kChooseFile));
+
+    for (QComboBox* combo : {m_content, m_style})
+        connect(combo, &QComboBox::activated, this, [this, combo](int index) {
+            if (combo->itemData(index).toString() == QLatin1String(kChooseFile)) chooseFile(combo);
+        });
+
+    m_size = spinBox(QStringLiteral("artSize"), 16, 512, 128, tr("Image side in pixels (the optimizer was trained at 64)"));
+    m_steps = spinBox(QStringLiteral("artSteps"), 1, 10000, 128, tr("Optimization steps"));
+
+    m_runButton = new QPushButton(tr("Run"));
+    m_runButton->setObjectName(QStringLiteral("artRun"));
+    connect(m_runButton, &QPushButton::clicked, this, [this] { isRunning() ? stop() : run(); });
+    m_saveButton = new QPushButton(tr("Save image..."));
+    m_saveButton->setObjectName(QStringLiteral("artSave"));
+    m_saveButton->setToolTip(tr("Save the selected image (click one first) as PNG"));
+    m_saveButton->setEnabled(false);
+    connect(m_saveButton, &QPushButton::clicked, this, &ArtView::saveSelected);
+
+    m_status = new QLabel;
+    m_status->setObjectName(QStringLiteral("artStatus"));
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    row->addWidget(new QLabel(tr("Content")));
+    row->addWidget(m_content);
+    row->addWidget(new QLabel(tr("Style")));
+    row->addWidget(m_style);
+    row->addWidget(new QLabel(tr("Size")));
+    row->addWidget(m_size);
+    row->addWidget(new QLabel(tr("Steps")));
+    row->addWidget(m_steps);
+    row->addWidget(m_runButton);
+    row->addWidget(m_saveButton);
+    row->addWidget(m_status, 1);
+    return bar;
+}
+
+void ArtView::addChoice(QComboBox* combo, const QString& nameOrPath)
+{
+    const int existing = combo->findData(nameOrPath);
+    if (existing >= 0) {
+        combo->setCurrentIndex(existing);
+        return;
+    }
+    const QFileInfo info(nameOrPath);
+    const QString text = info.isAbsolute() ? info.fileName() : nameOrPath;
+    const int at = std::max(0, combo->count() - (combo->findData(QString::fromLatin1(kChooseFile)) >= 0 ? 1 : 0));
+    combo->insertItem(at, text, nameOrPath);
+    combo->setItemData(at, nameOrPath, Qt::ToolTipRole);
+    combo->setCurrentIndex(at);
+}
+
+void ArtView::chooseFile(QComboBox* combo)
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Choose an image"), QString(),
+                                                      tr("Images (*.png *.jpg *.jpeg *.bmp);;All files (*)"));
+    if (path.isEmpty()) {
+        combo->setCurrentIndex(0);
+        return;
+    }
+    addChoice(combo, path);
+}
+
+void ArtView::setContent(const QString& nameOrPath)
+{
+    addChoice(m_content, nameOrPath);
+}
+
+void ArtView::setStyle(const QString& nameOrPath)
+{
+    addChoice(m_style, nameOrPath);
+}
+
+void ArtView::setImageSize(int size)
+{
+    m_size->setValue(size);
+}
+
+void ArtView::setSteps(int steps)
+{
+    m_steps->setValue(steps);
+}
+
+int ArtView::steps() const
+{
+    return m_steps->value();
+}
+
+void ArtView::setExperiment(const QString& problemSpec, const QStringList& optimizers, int steps)
+{
+    m_panelSpec = problemSpec;
+    if (!optimizers.isEmpty()) m_optimizers = optimizers;
+    Q_UNUSED(steps); // the art run keeps its own step count (the paper's 128 by default)
+}
+
+QString ArtView::problemSpec() const
+{
+    // The panel's neural-art options (weights, network) with this view's images and size.
+    Spec spec;
+    spec.name = "neural-art";
+    try {
+        const Spec panel = Spec::parse(m_panelSpec.toStdString());
+        if (panel.name == "neural-art")
+            for (const auto& [key, value] : panel.options)
+                if (key != "content" && key != "style" && key != "size") spec.options.emplace_back(key, value);
+    } catch (const Error&) {
+        // Not a spec at all: nothing to take from it.
+    }
+    spec.options.emplace_back("size", std::to_string(m_size->value()));
+    spec.options.emplace_back("content", m_content->currentData().toString().toStdString());
+    spec.options.emplace_back("style", m_style->currentData().toString().toStdString());
+    return QString::fromStdString(spec.str());
+}
+
+void ArtView::run()
+{
+    if (m_thread) {
+        m_cancel->store(true);
+        m_thread->wait();
+        delete m_thread;
+        m_thread = nullptr;
+    }
+    const std::string spec = problemSpec().toStdString();
+    std::vector<std::string> optimizers;
+    for (const QString& o : m_optimizers) optimizers.push_back(o.toStdString());
+    const int steps = m_steps->value();
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    m_cancel = cancel;
+    m_stopRequested = false;
+
+    // The run thread owns every core object; it posts copies to this (GUI) thread. Posted calls to a
+    // destroyed view are dropped by Qt, and the destructor waits for the thread, so `this` outlives it.
+    m_thread = QThread::create([this, spec, optimizers, steps, cancel] {
+        const auto post = [this](ArtSnapshot s, bool last) {
+            QMetaObject::invokeMethod(this, [this, s = std::move(s), last] { onSnapshot(s, last); }, Qt::QueuedConnection);
+        };
+        const auto status = [this](const std::string& line) {
+            QMetaObject::invokeMethod(this, [this, text = QString::fromStdString(line)] { showStatus(text, false); },
+                                      Qt::QueuedConnection);
+        };
+        try {
+            ArtRun run(spec, 1, resolveArtRules(spec, optimizers, steps, status, cancel.get()));
+            ArtSnapshot first = takeSnapshot(run, steps);
+            first.content = toQImage(run.content());
+            first.style = toQImage(run.style());
+            post(std::move(first), false);
+            QElapsedTimer clock;
+            clock.start();
+            while (run.stepsDone() < steps && !cancel->load()) {
+                run.step();
+                if (clock.elapsed() >= 1000 / kArtSnapshotsPerSecond) {
+                    post(takeSnapshot(run, steps), false);
+                    clock.restart();
+                }
+            }
+            post(takeSnapshot(run, steps), true);
+        } catch (const std::exception& e) {
+            QMetaObject::invokeMethod(this, [this, message = QString::fromUtf8(e.what())] { onRunFailed(message); },
+                                      Qt::QueuedConnection);
+        }
+    });
+    lowerPriorityOnStart(*m_thread);
+    connect(m_thread, &QThread::finished, this, &ArtView::endRun);
+    m_runButton->setText(tr("Stop"));
+    showStatus(tr("starting %1").arg(QString::fromStdString(spec)), false);
+    m_thread->start();
+    emit started();
+}
+
+void ArtView::stop()
+{
+    if (!m_thread) return;
+    m_stopRequested = true;
+    m_cancel->store(true);
+}
+
+void ArtView::endRun()
+{
+    if (!m_thread || !m_thread->isFinished()) return;
+    m_thread->deleteLater();
+    m_thread = nullptr;
+    m_runButton->setText(tr("Run"));
+    emit finished(m_stopRequested);
+}
+
+void ArtView::onSnapshot(const ArtSnapshot& s, bool last)
+{
+    const bool first = !s.content.isNull();
+    if (first) {
+        m_last = s;
+        QList<ArtTile> tiles;
+        tiles << ArtTile{tr("content"), QString::fromStdString(Spec::parse(problemSpec().toStdString()).get("content", "")),
+                         s.content, false};
+        tiles << ArtTile{tr("style"), m_style->currentText(), s.style, false};
+        for (int i = 0; i < s.labels.size(); ++i) tiles << ArtTile{s.labels[i], {}, {}, false};
+        m_canvas->setTiles(tiles);
+    } else {
+        const QImage content = m_last.content, style = m_last.style;
+        m_last = s;
+        m_last.content = content;
+        m_last.style = style;
+    }
+    for (int i = 0; i < int(s.images.size()); ++i) {
+        const double loss = s.loss[size_t(i)].empty() ? NAN : s.loss[size_t(i)].back();
+        const bool failed = !s.problems[i].isEmpty();
+        const QString detail = failed ? s.problems[i]
+                                      : tr("step %1 · loss %2").arg(int(s.loss[size_t(i)].size()) - 1).arg(lossText(loss));
+        m_canvas->updateTile(i + 2, s.images[size_t(i)], detail, failed);
+    }
+    plotLoss(s);
+    if (last) {
+        QStringList parts;
+        for (int i = 0; i < int(s.images.size()); ++i)
+            if (!s.loss[size_t(i)].empty()) parts << QStringLiteral("%1 %2").arg(s.labels[i].section(' ', 0, 0), lossText(s.loss[size_t(i)].back()));
+        showStatus((s.step < s.steps ? tr("stopped at step %1: ").arg(s.step) : tr("done, %1 steps: ").arg(s.step)) +
+                       parts.join(QStringLiteral(", ")),
+                   false);
+    } else {
+        showStatus(tr("step %1 / %2").arg(s.step).arg(s.steps), false);
+    }
+    emit snapshotShown(s.step);
+}
+
+void ArtView::plotLoss(const ArtSnapshot& s)
+{
+    m_plot->clearGraphs();
+    for (int i = 0; i < int(s.loss.size()); ++i) {
+        QCPGraph* g = m_plot->addGraph();
+        g->setName(s.labels[i]);
+        g->setPen(QPen(optimizerColor(s.labels[i].section(' ', 0, 0).section(':', 0, 0)), 2));
+        const auto& loss = s.loss[size_t(i)];
+        for (int t = 0; t < int(loss.size()); ++t)
+            if (std::isfinite(loss[size_t(t)]) && loss[size_t(t)] > 0) g->addData(t, loss[size_t(t)]);
+    }
+    fitLossPlotView(m_plot, std::max(s.steps, 1));
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ArtView::onRunFailed(const QString& message)
+{
+    showStatus(message, true);
+    emit failed(message);
+}
+
+void ArtView::showStatus(const QString& text, bool error)
+{
+    m_status->setText(text);
+    m_status->setToolTip(text);
+    m_status->setStyleSheet(error ? QStringLiteral("color: #c02020") : QString());
+}
+
+bool ArtView::saveTile(int index, const QString& path, QString* error) const
+{
+    if (index < 0 || index >= m_canvas->tileCount()) {
+        *error = tr("cannot write '%1': there is no image %2").arg(path).arg(index);
+        return false;
+    }
+    return savePngFile(path, m_canvas->tile(index).image, error);
+}
+
+bool ArtView::exportCsv(const QString& path, QString* error) const
+{
+    QByteArray csv = "optimizer,step,loss\n";
+    for (int i = 0; i < m_last.labels.size(); ++i)
+        for (size_t t = 0; t < m_last.loss[size_t(i)].size(); ++t)
+            csv += QStringLiteral("\"%1\",%2,%3\n")
+                       .arg(m_last.labels[i])
+                       .arg(t)
+                       .arg(m_last.loss[size_t(i)][t], 0, 'g', 9)
+                       .toUtf8();
+    return saveTextFile(path, csv, error);
+}
+
+void ArtView::saveSelected()
+{
+    const int index = m_canvas->selectedTile();
+    if (index < 0) return;
+    QString name = m_canvas->tile(index).title.section(' ', 0, 0).remove(QLatin1Char(':'));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save image"), name + QStringLiteral(".png"),
+                                                      tr("PNG images (*.png)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (saveTile(index, path, &error)) showStatus(tr("saved %1").arg(path), false);
+    else showStatus(error, true);
+}
+
+} // namespace l2l::ui

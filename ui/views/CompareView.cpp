@@ -1,0 +1,235 @@
+#include "views/CompareView.h"
+
+#include "plots/LossPlot.h"
+#include "plots/SaveText.h"
+
+#include <qcustomplot.h>
+
+#include <QCheckBox>
+#include <QHeaderView>
+#include <QTextStream>
+#include <QToolTip>
+#include <QPixmap>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace l2l::ui {
+
+namespace {
+
+enum Column { ColOptimizer, ColRate, ColFinal, ColMedian, ColDiverged, ColTestLoss, ColTestAccuracy, ColCount };
+
+QString number(double v)
+{
+    return std::isfinite(v) ? QString::number(v, 'g', 3) : QStringLiteral("–");
+}
+
+QTableWidgetItem* item(const QString& text, Qt::Alignment align = Qt::AlignRight | Qt::AlignVCenter)
+{
+    auto* it = new QTableWidgetItem(text);
+    it->setTextAlignment(align);
+    it->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    return it;
+}
+
+QIcon swatch(const QColor& colour)
+{
+    QPixmap pixmap(12, 12);
+    pixmap.fill(colour);
+    return QIcon(pixmap);
+}
+
+} // namespace
+
+CompareView::CompareView(QWidget* parent) : QWidget(parent)
+{
+    m_plot = new QCustomPlot;
+    m_plot->setObjectName(QStringLiteral("lossPlot"));
+    m_plot->setMinimumHeight(250);
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+        if (e->buttons() != Qt::NoButton)
+            m_userView = true;
+        else
+            showReadout(e);
+    });
+    m_plot->setMouseTracking(true);
+    connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_userView = true; });
+    connect(m_plot, &QCustomPlot::mouseDoubleClick, this, &CompareView::resetView);
+
+    m_table = new QTableWidget(0, ColCount);
+    m_table->setObjectName(QStringLiteral("summaryTable"));
+    m_table->setHorizontalHeaderLabels({tr("optimizer"), tr("learning rate"), tr("final loss (mean ± std)"),
+                                        tr("median"), tr("diverged"), tr("test loss"), tr("test accuracy")});
+    m_table->verticalHeader()->setVisible(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(ColOptimizer, QHeaderView::ResizeToContents);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setAlternatingRowColors(true);
+
+    m_testToggle = new QCheckBox(tr("Test split"));
+    m_testToggle->setObjectName(QStringLiteral("showTestCurves"));
+    m_testToggle->setToolTip(tr("Show the loss on the held-out test split, measured every N steps (set 'Test split "
+                                "every' in the panel; MNIST and the conv net have a test split)"));
+    m_testToggle->setEnabled(false);
+    m_testToggle->setVisible(false); // until a result on a problem with a test split
+    connect(m_testToggle, &QCheckBox::toggled, this, [this] {
+        m_userView = false;
+        redraw();
+    });
+    auto* top = new QWidget;
+    auto* topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    topLayout->setSpacing(2);
+    topLayout->addWidget(m_testToggle);
+    topLayout->addWidget(m_plot, 1);
+    auto* splitter = new QSplitter(Qt::Vertical);
+    splitter->addWidget(top);
+    splitter->addWidget(m_table);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 0);
+    splitter->setSizes({560, 170}); // the table: its header and about five rows
+    splitter->setChildrenCollapsible(false);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(splitter);
+
+    fillTable(EvalResult{});
+    plotEvalResult(m_plot, EvalResult{}, tr("Choose a problem and optimizers, then Run"));
+}
+
+void CompareView::showResult(const EvalResult& r)
+{
+    const QCPRange x = m_plot->xAxis->range(), y = m_plot->yAxis->range();
+    m_steps = r.config.steps;
+    m_result = r;
+    for (auto& o : m_result.optimizers) o.curves.loss.clear(); // the statistics are all the read-out needs
+    m_testToggle->setVisible(r.hasTestSplit); // problems without a test split: no row for it
+    m_testToggle->setEnabled(!r.testSteps.empty());
+    if (r.testSteps.empty() && m_testToggle->isChecked()) { // a run without test curves: back to the loss
+        const QSignalBlocker block(m_testToggle);
+        m_testToggle->setChecked(false);
+    }
+    redraw();
+    if (m_userView) { // keep what the user is looking at
+        m_plot->xAxis->setRange(x);
+        m_plot->yAxis->setRange(y);
+    }
+    fillTable(r);
+}
+
+void CompareView::redraw()
+{
+    const QString title = m_result.optimizers.empty() ? QString() : defaultPlotTitle(m_result);
+    if (showsTestCurves())
+        plotTestCurves(m_plot, m_result, title + tr("  (test split)"));
+    else
+        plotEvalResult(m_plot, m_result, title);
+}
+
+void CompareView::setShowTestCurves(bool on) { m_testToggle->setChecked(on); }
+
+bool CompareView::showsTestCurves() const { return m_testToggle->isChecked() && !m_result.testSteps.empty(); }
+
+QString CompareView::readoutAt(int step) const
+{
+    if (showsTestCurves()) { // the nearest measured step
+        const auto& at = m_result.testSteps; // measured so far: at[k] <= completedSteps
+        size_t k = 0;
+        for (size_t i = 1; i < at.size() && at[i] <= m_result.completedSteps; ++i)
+            if (std::abs(at[i] - step) < std::abs(at[k] - step)) k = i;
+        QStringList lines{tr("step %1, test split").arg(at[k])};
+        for (const auto& o : m_result.optimizers) {
+            if (k >= o.testLossCurve.size()) continue;
+            const double acc = o.testAccuracyCurve[k];
+            lines << tr("%1: %2 (accuracy %3)").arg(QString::fromStdString(o.displayName()), number(o.testLossCurve[k]),
+                                                   std::isfinite(acc) ? QString::number(100.0 * acc, 'f', 1) + QStringLiteral(" %")
+                                                                      : QStringLiteral("–"));
+        }
+        return lines.join(QLatin1Char('\n'));
+    }
+    QStringList lines{tr("step %1").arg(step)};
+    for (const auto& o : m_result.optimizers) {
+        if (step < 0 || step >= int(o.stats.mean.size())) continue;
+        const double mean = o.stats.mean[size_t(step)], median = o.stats.median[size_t(step)];
+        lines << tr("%1: %2 (median %3)").arg(QString::fromStdString(o.displayName()), number(mean), number(median));
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+void CompareView::showReadout(QMouseEvent* event)
+{
+    if (m_result.optimizers.empty()) return;
+    const int step = int(std::lround(m_plot->xAxis->pixelToCoord(event->position().x())));
+    if (step < 0 || step > m_result.completedSteps || !m_plot->axisRect()->rect().contains(event->position().toPoint())) {
+        QToolTip::hideText();
+        if (m_cursor) m_cursor->setVisible(false);
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
+    if (!m_cursor || !m_plot->hasItem(m_cursor)) {
+        m_cursor = new QCPItemStraightLine(m_plot);
+        m_cursor->setPen(QPen(QColor(0, 0, 0, 90), 1, Qt::DashLine));
+        m_cursor->setSelectable(false);
+    }
+    m_cursor->setVisible(true);
+    m_cursor->point1->setCoords(step, 1);
+    m_cursor->point2->setCoords(step, 10);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    QToolTip::showText(event->globalPosition().toPoint() + QPoint(14, 10), readoutAt(step), m_plot);
+}
+
+bool CompareView::exportCsv(const QString& path, QString* error) const
+{
+    QByteArray text;
+    QTextStream out(&text);
+    out << "# problem " << QString::fromStdString(m_result.canonicalProblem) << ", " << m_result.config.runs
+        << " runs, seed " << m_result.config.seed << "\n";
+    out << "step,optimizer,learning_rate,mean,std,median,runs_alive\n";
+    for (const auto& o : m_result.optimizers)
+        for (size_t t = 0; t < o.stats.mean.size() && int(t) <= m_result.completedSteps; ++t)
+            out << t << ',' << QString::fromStdString(o.displayName()) << ','
+                << (o.config.learned() ? QString() : QString::number(o.config.lr, 'g', 6)) << ','
+                << QString::number(o.stats.mean[t], 'g', 9) << ',' << QString::number(o.stats.std[t], 'g', 9) << ','
+                << QString::number(o.stats.median[t], 'g', 9) << ',' << o.stats.alive[t] << '\n';
+    out.flush();
+    return saveTextFile(path, text, error);
+}
+
+void CompareView::resetView()
+{
+    m_userView = false;
+    fitLossPlotView(m_plot, m_steps);
+    m_plot->replot();
+}
+
+void CompareView::fillTable(const EvalResult& r)
+{
+    m_table->setRowCount(int(r.optimizers.size()));
+    m_table->horizontalHeaderItem(ColFinal)->setText(
+        r.cancelled ? tr("loss at step %1 (mean ± std)").arg(r.completedSteps) : tr("final loss (mean ± std)"));
+    for (int row = 0; row < int(r.optimizers.size()); ++row) {
+        const OptimizerResult& o = r.optimizers[size_t(row)];
+        const QString name = QString::fromStdString(o.config.name);
+        auto* nameItem = item(name, Qt::AlignLeft | Qt::AlignVCenter);
+        nameItem->setIcon(swatch(optimizerColor(r, size_t(row))));
+        m_table->setItem(row, ColOptimizer, nameItem);
+        const QString rate = o.config.learned() ? tr("learned")
+                             : number(o.config.lr) + (o.tunedRate ? tr(" (tuned)") : tr(" (given)"));
+        m_table->setItem(row, ColRate, item(rate));
+        m_table->setItem(row, ColFinal, item(number(o.finalMean) + QStringLiteral(" ± ") + number(o.finalStd)));
+        m_table->setItem(row, ColMedian, item(number(o.finalMedian)));
+        m_table->setItem(row, ColDiverged, item(QStringLiteral("%1/%2").arg(o.divergedRuns).arg(r.config.runs)));
+        m_table->setItem(row, ColTestLoss, item(o.testLossMean ? number(*o.testLossMean) : QStringLiteral("–")));
+        m_table->setItem(row, ColTestAccuracy, item(o.testAccuracyMean
+                                                        ? QString::number(100.0 * *o.testAccuracyMean, 'f', 2) + " %"
+                                                        : QStringLiteral("–")));
+    }
+    m_table->setColumnHidden(ColTestLoss, !r.hasTestSplit);
+    m_table->setColumnHidden(ColTestAccuracy, !r.hasTestSplit);
+}
+
+} // namespace l2l::ui

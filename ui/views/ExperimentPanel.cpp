@@ -1,0 +1,439 @@
+#include "views/ExperimentPanel.h"
+
+#include "optimizers/OptimizerFile.h"
+#include "views/SpinBox.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSpinBox>
+#include <QStringList>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <climits>
+
+namespace l2l::ui {
+
+namespace {
+
+// The range UpdateRuleConfig::parse accepts for "lr".
+constexpr double kMaxRate = 1e4;
+
+QString optionDefaults(const std::vector<OptionInfo>& options)
+{
+    QStringList parts;
+    for (const auto& o : options) parts << QString::fromStdString(o.key + "=" + o.defaultValue);
+    return parts.join(QLatin1Char(','));
+}
+
+QString optionHelp(const std::vector<OptionInfo>& options)
+{
+    QStringList lines;
+    for (const auto& o : options)
+        lines << QString::fromStdString(o.key + " (default " + o.defaultValue + "): " + o.help);
+    return lines.isEmpty() ? QStringLiteral("This problem has no options.") : lines.join(QLatin1Char('\n'));
+}
+
+} // namespace
+
+QString parseRateField(const QString& text, const QString& optimizer)
+{
+    const QString t = text.trimmed();
+    if (t.isEmpty() || t.compare(QLatin1String("tuned"), Qt::CaseInsensitive) == 0) return {};
+    const std::string field = "learning rate of " + optimizer.toStdString();
+    const double lr = parseDouble(t.toStdString(), field);
+    if (!(lr > 0) || lr > kMaxRate)
+        throw Error(field + " must be in (0, 10000] or empty for tuned, got '" + t.toStdString() + "'");
+    return t;
+}
+
+ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(createProblemBox());
+    layout->addWidget(createOptimizerBox());
+    updateLearnedDefault();
+    layout->addWidget(createRunBox());
+
+    m_run = new QPushButton(tr("Run"));
+    m_run->setObjectName(QStringLiteral("runButton"));
+    m_run->setToolTip(tr("Tune the missing learning rates, then run every optimizer on the same instances (Ctrl+R)"));
+    m_stop = new QPushButton(tr("Stop"));
+    m_stop->setObjectName(QStringLiteral("stopButton"));
+    m_stop->setToolTip(tr("Stop after the step in progress (Esc)"));
+    m_stop->setEnabled(false);
+    connect(m_run, &QPushButton::clicked, this, &ExperimentPanel::runRequested);
+    connect(m_stop, &QPushButton::clicked, this, &ExperimentPanel::stopRequested);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_run);
+    buttons->addWidget(m_stop);
+    layout->addLayout(buttons);
+
+    m_status = new QLabel(tr("Ready."));
+    m_status->setObjectName(QStringLiteral("statusLabel"));
+    m_status->setWordWrap(true);
+    layout->addWidget(m_status);
+
+    m_log = new QPlainTextEdit;
+    m_log->setObjectName(QStringLiteral("logView"));
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(2000);
+    m_log->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    mono.setPointSizeF(mono.pointSizeF() * 0.9);
+    m_log->setFont(mono);
+    layout->addWidget(new QLabel(tr("Log")));
+    layout->addWidget(m_log, 1);
+}
+
+QWidget* ExperimentPanel::createProblemBox()
+{
+    auto* box = new QGroupBox(tr("Problem"));
+    auto* form = new QFormLayout(box);
+    m_problem = new QComboBox;
+    m_problem->setObjectName(QStringLiteral("problemCombo"));
+    for (const auto& info : problemCatalog()) {
+        const QString name = QString::fromStdString(info.name);
+        m_problem->addItem(name, name);
+        m_problem->setItemData(m_problem->count() - 1, QString::fromStdString(info.summary), Qt::ToolTipRole);
+    }
+    m_problem->setCurrentIndex(std::max(0, m_problem->findData(QStringLiteral("quadratic"))));
+    m_options = new QLineEdit;
+    m_options->setObjectName(QStringLiteral("optionsEdit"));
+    m_options->setClearButtonEnabled(true);
+    connect(m_problem, &QComboBox::currentIndexChanged, this, &ExperimentPanel::updateOptionHints);
+    connect(m_problem, &QComboBox::currentIndexChanged, this, &ExperimentPanel::experimentChanged);
+    connect(m_options, &QLineEdit::editingFinished, this, [this] {
+        updateLstmSource();
+        emit experimentChanged();
+    });
+    updateOptionHints();
+    form->addRow(tr("Problem"), m_problem);
+    form->addRow(tr("Options"), m_options);
+    return box;
+}
+
+void ExperimentPanel::updateOptionHints()
+{
+    const auto& info = problemCatalog().at(size_t(std::max(0, m_problem->currentIndex())));
+    m_problem->setToolTip(QString::fromStdString(info.summary));
+    m_options->setPlaceholderText(optionDefaults(info.options));
+    m_options->setToolTip(tr("key=value,key=value (empty = the defaults shown)\n") + optionHelp(info.options));
+    updateLearnedDefault();
+}
+
+void ExperimentPanel::updateLearnedDefault()
+{
+    // The learned optimizer is on by default wherever one is bundled for the problem family.
+    const std::string problem = problemCatalog().at(size_t(std::max(0, m_problem->currentIndex()))).name;
+    bool bundled = true;
+    try {
+        bundledOptimizerPath(problem);
+    } catch (const Error&) {
+        bundled = false;
+    }
+    OptimizerRow* lstm = row(QStringLiteral("lstm"));
+    if (!lstm) return;
+    if (!m_lstmSource || m_lstmSource->currentData().toInt() == Bundled) lstm->use->setChecked(bundled);
+    QString formula;
+    for (const auto& info : updateRuleCatalog())
+        if (info.name == "lstm") formula = QString::fromStdString(info.formula);
+    lstm->use->setToolTip(formula + QLatin1Char('\n') +
+                          (bundled ? tr("Bundled for %1: resources/optimizers").arg(QString::fromStdString(problem))
+                                   : tr("None is bundled for %1: train one or give a file").arg(QString::fromStdString(problem))));
+    updateLstmSource();
+}
+
+QWidget* ExperimentPanel::createOptimizerBox()
+{
+    auto* box = new QGroupBox(tr("Optimizers"));
+    auto* grid = new QGridLayout(box);
+    grid->addWidget(new QLabel(tr("learning rate / file")), 0, 1);
+    for (const auto& info : updateRuleCatalog()) {
+        OptimizerRow row = createOptimizerRow(info);
+        const int r = grid->rowCount();
+        grid->addWidget(row.use, r, 0);
+        m_optimizers.push_back(row);
+        if (row.key == QLatin1String("path"))
+            grid->addWidget(createLstmSourceRow(), r, 1);
+        else
+            grid->addWidget(row.field, r, 1);
+    }
+    grid->setColumnStretch(1, 1);
+    return box;
+}
+
+ExperimentPanel::OptimizerRow ExperimentPanel::createOptimizerRow(const UpdateRuleInfo& info)
+{
+    const QString name = QString::fromStdString(info.name);
+    const bool hasRate = std::any_of(info.options.begin(), info.options.end(), [](const OptionInfo& o) { return o.key == "lr"; });
+    OptimizerRow row{name, hasRate ? QStringLiteral("lr") : QStringLiteral("path"), new QCheckBox(name), new QLineEdit};
+    row.use->setObjectName(QStringLiteral("use_") + name);
+    row.use->setToolTip(QString::fromStdString(info.formula));
+    row.field->setObjectName(QStringLiteral("rate_") + name);
+    row.field->setClearButtonEnabled(true);
+    if (hasRate) {
+        row.use->setChecked(true); // the paper's four baselines
+        row.field->setPlaceholderText(tr("tuned"));
+        row.field->setToolTip(tr("Learning rate in (0, 10000]; empty or \"tuned\": the best rate of a "
+                                 "log-spaced grid search on this problem (cached)."));
+        connect(row.field, &QLineEdit::textChanged, row.field, [edit = row.field] { markRateValidity(edit); });
+    } else {
+        row.use->setChecked(false); // a learned optimizer exists only for some problems
+        row.field->setPlaceholderText(tr("bundled"));
+        row.field->setToolTip(tr("Optimizer file written by `l2l train`; empty: the one bundled for this problem."));
+    }
+    row.field->setEnabled(row.use->isChecked());
+    connect(row.use, &QCheckBox::toggled, row.field, &QLineEdit::setEnabled);
+    connect(row.use, &QCheckBox::toggled, this, &ExperimentPanel::experimentChanged);
+    connect(row.field, &QLineEdit::editingFinished, this, &ExperimentPanel::experimentChanged);
+    return row;
+}
+
+QWidget* ExperimentPanel::createLstmSourceRow()
+{
+    OptimizerRow* lstm = row(QStringLiteral("lstm"));
+    m_lstmSource = new QComboBox;
+    m_lstmSource->setObjectName(QStringLiteral("lstmSource"));
+    m_lstmSource->addItem(tr("bundled"), int(Bundled));
+    m_lstmSource->addItem(tr("trained here"), int(Session));
+    m_lstmSource->addItem(tr("file"), int(File));
+    m_lstmSource->setItemData(0, tr("The optimizer bundled for the problem's family (resources/optimizers)"), Qt::ToolTipRole);
+    m_lstmSource->setItemData(1, tr("The optimizer from the Meta-train view's \"Use\" in this session"), Qt::ToolTipRole);
+    m_lstmSource->setItemData(2, tr("An optimizer file written by `l2l train` or saved from the studio"), Qt::ToolTipRole);
+    m_browse = new QToolButton;
+    m_browse->setObjectName(QStringLiteral("lstmBrowse"));
+    m_browse->setText(QStringLiteral("…"));
+    m_browse->setToolTip(tr("Choose an optimizer file"));
+    connect(m_browse, &QToolButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open optimizer"), m_filePath,
+                                                          tr("Optimizer files (*.json);;All files (*)"));
+        if (!path.isEmpty()) setOptimizerFile(path);
+    });
+    connect(m_lstmSource, &QComboBox::currentIndexChanged, this, [this] {
+        updateLstmSource();
+        emit experimentChanged();
+    });
+    connect(lstm->field, &QLineEdit::textEdited, this, [this](const QString& text) {
+        if (m_lstmSource->currentData().toInt() == File) m_filePath = text.trimmed();
+    });
+    connect(lstm->use, &QCheckBox::toggled, m_lstmSource, &QComboBox::setEnabled);
+    connect(lstm->use, &QCheckBox::toggled, m_browse, &QToolButton::setEnabled);
+    auto* box = new QWidget;
+    auto* layout = new QHBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_lstmSource);
+    layout->addWidget(lstm->field, 1);
+    layout->addWidget(m_browse);
+    updateLstmSource();
+    return box;
+}
+
+void ExperimentPanel::updateLstmSource()
+{
+    OptimizerRow* lstm = row(QStringLiteral("lstm"));
+    if (!lstm || !m_lstmSource) return;
+    const auto source = LstmSource(m_lstmSource->currentData().toInt());
+    const bool on = lstm->use->isChecked();
+    lstm->field->setReadOnly(source != File);
+    lstm->field->setEnabled(on);
+    m_browse->setVisible(source == File);
+    if (source == Bundled) {
+        lstm->field->clear();
+        QString bundled;
+        try {
+            bundled = QFileInfo(QString::fromStdString(bundledOptimizerPath(problemSpec().toStdString()))).fileName();
+        } catch (const Error&) {
+            bundled = tr("none for this problem");
+        }
+        lstm->field->setPlaceholderText(bundled);
+    } else if (source == Session) {
+        lstm->field->setText(m_sessionPath);
+        lstm->field->setPlaceholderText(tr("nothing trained yet: use the Meta-train view"));
+    } else {
+        lstm->field->setText(m_filePath);
+        lstm->field->setPlaceholderText(tr("optimizer file (.json)"));
+    }
+    lstm->field->setToolTip(lstm->field->text().isEmpty() ? lstm->field->placeholderText() : lstm->field->text());
+}
+
+ExperimentPanel::OptimizerRow* ExperimentPanel::row(const QString& name)
+{
+    for (auto& r : m_optimizers)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+QString ExperimentPanel::lstmPath() const
+{
+    const auto source = m_lstmSource ? LstmSource(m_lstmSource->currentData().toInt()) : Bundled;
+    return source == Session ? m_sessionPath : source == File ? m_filePath : QString();
+}
+
+QString ExperimentPanel::lstmSpec() const
+{
+    return QString::fromStdString(OptimizerChoice{"lstm", true, "", lstmPath().toStdString()}.spec());
+}
+
+void ExperimentPanel::setSessionOptimizer(const QString& path)
+{
+    m_sessionPath = path;
+    if (OptimizerRow* lstm = row(QStringLiteral("lstm"))) lstm->use->setChecked(true);
+    m_lstmSource->setCurrentIndex(m_lstmSource->findData(int(Session)));
+    updateLstmSource();
+    emit experimentChanged();
+}
+
+void ExperimentPanel::setOptimizerFile(const QString& path)
+{
+    m_filePath = path;
+    if (OptimizerRow* lstm = row(QStringLiteral("lstm"))) lstm->use->setChecked(true);
+    m_lstmSource->setCurrentIndex(m_lstmSource->findData(int(File)));
+    updateLstmSource();
+    emit experimentChanged();
+}
+
+QString ExperimentPanel::problemSpec() const
+{
+    const QString options = m_options->text().trimmed();
+    const QString name = m_problem->currentData().toString();
+    return options.isEmpty() ? name : name + QLatin1Char(':') + options;
+}
+
+Experiment ExperimentPanel::experiment(Experiment e) const
+{
+    e.problem = problemSpec().toStdString();
+    e.optimizers.clear();
+    for (const auto& r : m_optimizers) {
+        OptimizerChoice o{r.name.toStdString(), r.use->isChecked(), "", ""};
+        if (r.key == QLatin1String("path")) {
+            o.path = lstmPath().toStdString();
+        } else {
+            const QString t = r.field->text().trimmed();
+            o.rate = t.compare(QLatin1String("tuned"), Qt::CaseInsensitive) == 0 ? std::string() : t.toStdString();
+        }
+        e.optimizers.push_back(o);
+    }
+    e.runs = m_runs->value();
+    e.steps = m_steps->value();
+    e.seed = std::uint64_t(m_seed->value());
+    e.testEvery = m_testEvery->value();
+    return e;
+}
+
+void ExperimentPanel::setExperiment(const Experiment& e)
+{
+    const Spec spec = Spec::parse(e.problem);
+    const int index = m_problem->findData(QString::fromStdString(spec.name));
+    if (index < 0) throw Error("unknown problem '" + spec.name + "'");
+    if (e.seed > std::uint64_t(m_seed->maximum())) throw Error("seed " + std::to_string(e.seed) + " is too large for the studio");
+    const QSignalBlocker block(this);
+    m_problem->setCurrentIndex(index);
+    const auto colon = e.problem.find(':');
+    m_options->setText(colon == std::string::npos ? QString() : QString::fromStdString(e.problem.substr(colon + 1)));
+    for (auto& r : m_optimizers) {
+        r.use->setChecked(false);
+        r.field->clear();
+    }
+    for (const auto& o : e.optimizers) {
+        OptimizerRow* r = row(QString::fromStdString(o.name));
+        if (!r) continue; // validated by the caller: every name is known
+        r->use->setChecked(o.enabled);
+        if (r->key == QLatin1String("path")) {
+            m_filePath = QString::fromStdString(o.path);
+            m_lstmSource->setCurrentIndex(m_lstmSource->findData(int(o.path.empty() ? Bundled : File)));
+        } else {
+            r->field->setText(QString::fromStdString(o.rate));
+        }
+    }
+    updateLstmSource();
+    m_runs->setValue(e.runs);
+    m_steps->setValue(e.steps);
+    m_seed->setValue(int(e.seed));
+    m_testEvery->setValue(e.testEvery);
+}
+
+QString ExperimentPanel::optimizerSpec(const OptimizerRow& row) const
+{
+    const QString rate = parseRateField(row.field->text(), row.name);
+    return rate.isEmpty() ? row.name : row.name + QStringLiteral(":lr=") + rate;
+}
+
+void ExperimentPanel::markRateValidity(QLineEdit* edit)
+{
+    bool ok = true;
+    try {
+        parseRateField(edit->text(), {});
+    } catch (const Error&) {
+        ok = false;
+    }
+    edit->setStyleSheet(ok ? QString() : QStringLiteral("QLineEdit { background: #ffd8d8; }"));
+}
+
+QWidget* ExperimentPanel::createRunBox()
+{
+    auto* box = new QGroupBox(tr("Runs"));
+    auto* form = new QFormLayout(box);
+    m_runs = spinBox(QStringLiteral("runsSpin"), 1, 10000, 20, tr("Problem instances, the same for every optimizer"));
+    m_steps = spinBox(QStringLiteral("stepsSpin"), 1, 100000, 100, tr("Optimization steps per run"));
+    m_seed = spinBox(QStringLiteral("seedSpin"), 0, INT_MAX, 1, tr("Evaluation seed: the same seed gives the same numbers"));
+    m_testEvery = spinBox(QStringLiteral("testEverySpin"), 0, 100000, 0,
+                          tr("Problems with a test split (MNIST, conv net): also measure it every N steps, for "
+                             "test-loss curves (Compare: 'Test split'). 0: only at the end."));
+    m_testEvery->setSpecialValueText(tr("at the end"));
+    for (QSpinBox* box : {m_runs, m_steps, m_seed, m_testEvery})
+        connect(box, &QSpinBox::valueChanged, this, &ExperimentPanel::experimentChanged);
+    form->addRow(tr("Runs"), m_runs);
+    form->addRow(tr("Steps"), m_steps);
+    form->addRow(tr("Seed"), m_seed);
+    form->addRow(tr("Test split every"), m_testEvery);
+    return box;
+}
+
+EvalConfig ExperimentPanel::config() const
+{
+    EvalConfig c;
+    c.problem = problemSpec().toStdString();
+    c.optimizers.clear();
+    for (const auto& row : m_optimizers)
+        if (row.use->isChecked())
+            c.optimizers.push_back((row.key == QLatin1String("path") ? lstmSpec() : optimizerSpec(row)).toStdString());
+    if (c.optimizers.empty()) throw Error("check at least one optimizer");
+    c.runs = m_runs->value();
+    c.steps = m_steps->value();
+    c.seed = std::uint64_t(m_seed->value());
+    c.testEvery = m_testEvery->value();
+    return c;
+}
+
+void ExperimentPanel::setRunning(bool running)
+{
+    m_run->setEnabled(!running);
+    m_stop->setEnabled(running);
+}
+
+void ExperimentPanel::setStatus(const QString& text)
+{
+    m_status->setText(text);
+}
+
+void ExperimentPanel::appendLog(const QString& line)
+{
+    m_log->appendPlainText(line);
+    m_log->verticalScrollBar()->setValue(m_log->verticalScrollBar()->maximum()); // follow the newest line
+}
+
+} // namespace l2l::ui

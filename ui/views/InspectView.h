@@ -1,0 +1,72 @@
+#pragma once
+// The studio's Inspect view: what the chosen LSTM optimizer does, which no loss curve shows. Three
+// figures: its update as a function of the incoming gradient (first step and warmed up, against Adam and
+// SGD), its per-coordinate effective learning rate along a trajectory, and the activity of its hidden
+// state (mean |h| per layer, and the top layer's units over the steps for one coordinate). Computed by a
+// BackgroundJobs thread (latest request wins); this widget only draws.
+#include "eval/Inspect.h"
+
+#include <QList>
+#include <QString>
+#include <QWidget>
+
+#include <cstdint>
+#include <memory>
+
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+class QSpinBox;
+
+namespace l2l::ui {
+
+class BackgroundJobs;
+
+class InspectView : public QWidget {
+    Q_OBJECT
+public:
+    explicit InspectView(QWidget* parent = nullptr);
+
+    // What to inspect; takes effect at the next refresh(). lstmSpec: "lstm" (the optimizer bundled for
+    // problemSpec's family) or "lstm:FILE". adamRate / sgdRate: the reference curves' rates (NaN: the
+    // defaults kInspectAdamRate / kInspectSgdRate, marked "default" in the legend).
+    void setInspection(const QString& problemSpec, const QString& lstmSpec, std::uint64_t seed, int steps,
+                       double adamRate, double sgdRate);
+    bool isComputing() const;
+    QList<QCustomPlot*> plots() const;
+    // Long format, one row per point: series,x,value (response curves, then the per-step trace).
+    bool exportCsv(const QString& path, QString* error) const;
+
+public slots:
+    void refresh(); // computes in the background, then draws and emits computed() (or failed())
+
+signals:
+    void computed();
+    void failed(const QString& message);
+
+private:
+    struct Result {
+        int nets = 1; // of the optimizer: one response curve per net, chosen by m_group
+        ResponseCurve response;
+        InspectTrace trace;
+        double seconds = 0;
+    };
+    void showResult(const Result& r);
+    void drawHeatMap();
+
+    BackgroundJobs* m_jobs;
+    QString m_problem = QStringLiteral("quadratic"), m_lstm = QStringLiteral("lstm");
+    std::uint64_t m_seed = 1;
+    int m_steps = 100;
+    double m_adamRate, m_sgdRate; // NaN = default
+    std::shared_ptr<const Result> m_result;
+
+    QLabel* m_status;
+    QSpinBox* m_warmup;
+    QComboBox* m_coordinate;
+    QComboBox* m_group; // the net whose response curve is drawn (optimizers with one net per group)
+    QLabel* m_groupLabel;
+    QCustomPlot *m_response, *m_effectiveLr, *m_hidden;
+};
+
+} // namespace l2l::ui

@@ -1,0 +1,379 @@
+#include "views/MainWindow.h"
+
+#include "views/CompareView.h"
+#include "workers/EvalWorker.h"
+#include "views/ExperimentPanel.h"
+#include "views/ArtView.h"
+#include "views/InspectView.h"
+#include "views/MetaTrainView.h"
+#include "views/TrajectoryView.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QKeySequence>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+
+#include <cmath>
+
+namespace l2l::ui {
+
+namespace {
+
+// The learning rate typed for `name` in the experiment, NaN for tuned or unparsable (Inspect's
+// reference curves then use their defaults).
+double typedRate(const Experiment& e, const std::string& name)
+{
+    for (const auto& o : e.optimizers)
+        if (o.name == name && !o.rate.empty()) try {
+                return parseDouble(o.rate, name);
+            } catch (const Error&) {
+            }
+    return std::nan("");
+}
+
+} // namespace
+
+MainWindow::MainWindow(QSettings* settings, QWidget* parent)
+    : QMainWindow(parent), m_settings(settings), m_runner(new EvalRunner(this))
+{
+    setWindowTitle(tr("L2L Studio"));
+    setObjectName(QStringLiteral("mainWindow"));
+    setAcceptDrops(true);
+    createViews();
+    createPanel();
+    createActions();
+    createMenus();
+    connectViews();
+    statusBar()->showMessage(tr("Ready"));
+    resize(1280, 800);
+    restoreSettings();
+    syncViews();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createViews()
+{
+    m_views = new QTabWidget;
+    m_views->setObjectName(QStringLiteral("views"));
+    m_views->setDocumentMode(true);
+    m_compare = new CompareView;
+    m_metaTrain = new MetaTrainView;
+    m_trajectories = new TrajectoryView;
+    m_inspect = new InspectView;
+    m_art = new ArtView;
+    m_views->addTab(m_compare, tr("Compare"));
+    m_views->addTab(m_metaTrain, tr("Meta-train"));
+    m_views->addTab(m_trajectories, tr("Trajectories"));
+    m_views->addTab(m_inspect, tr("Inspect"));
+    m_views->addTab(m_art, tr("Art"));
+    m_views->setTabToolTip(Compare, tr("Loss curves of every optimizer over the same runs (Ctrl+1)"));
+    m_views->setTabToolTip(MetaTrain, tr("Train an LSTM optimizer on the problem class (Ctrl+2)"));
+    m_views->setTabToolTip(Trajectories, tr("Optimizer paths on a 2-d function (Ctrl+3)"));
+    m_views->setTabToolTip(Inspect, tr("What the LSTM optimizer does with a gradient (Ctrl+4)"));
+    m_views->setTabToolTip(Art, tr("Images stylised live by every optimizer: neural art (Ctrl+5)"));
+    setCentralWidget(m_views);
+}
+
+void MainWindow::createPanel()
+{
+    m_panel = new ExperimentPanel;
+    connect(m_panel, &ExperimentPanel::runRequested, this, &MainWindow::runExperiment);
+    connect(m_panel, &ExperimentPanel::stopRequested, this, &MainWindow::stopExperiment);
+    connect(m_runner, &EvalRunner::logLine, m_panel, &ExperimentPanel::appendLog);
+    connect(m_runner, &EvalRunner::snapshot, this, &MainWindow::onSnapshot);
+    connect(m_runner, &EvalRunner::finished, this, &MainWindow::onFinished);
+    connect(m_runner, &EvalRunner::failed, this, &MainWindow::onFailed);
+    auto* dock = new QDockWidget(tr("Experiment"));
+    dock->setObjectName(QStringLiteral("experimentDock"));
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    dock->setWidget(m_panel);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    resizeDocks({dock}, {350}, Qt::Horizontal);
+}
+
+void MainWindow::createActions()
+{
+    auto action = [this](const QString& name, const QString& text, const QKeySequence& key, const QString& tip,
+                         QStyle::StandardPixmap icon = QStyle::SP_CustomBase) {
+        auto* a = new QAction(text, this);
+        a->setObjectName(name);
+        if (icon != QStyle::SP_CustomBase) a->setIcon(style()->standardIcon(icon));
+        if (!key.isEmpty()) a->setShortcut(key);
+        a->setToolTip(key.isEmpty() ? tip : tip + QStringLiteral(" (") + key.toString(QKeySequence::NativeText) + ')');
+        a->setStatusTip(tip);
+        return a;
+    };
+    m_runAction = action("runAction", tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R),
+                         tr("Run the experiment: tune missing rates, then every optimizer on the same instances"),
+                         QStyle::SP_MediaPlay);
+    m_stopAction = action("stopAction", tr("&Stop"), QKeySequence(Qt::Key_Escape),
+                          tr("Stop the running experiment after the step in progress"), QStyle::SP_MediaStop);
+    m_stopAction->setEnabled(false);
+    m_stepAction = action("stepAction", tr("S&tep"), QKeySequence(Qt::Key_F10),
+                          tr("Advance the trajectories by one step"), QStyle::SP_MediaSeekForward);
+    m_playAction = action("playAction", tr("&Play / Pause"), QKeySequence(Qt::Key_F5),
+                          tr("Play or pause the trajectories"), QStyle::SP_MediaPause);
+    m_openAction = action("openAction", tr("&Open…"), QKeySequence::Open,
+                          tr("Open an experiment or an optimizer file"), QStyle::SP_DialogOpenButton);
+    m_saveAction = action("saveAction", tr("&Save Experiment"), QKeySequence::Save,
+                          tr("Save every setting and the seed to an experiment file"), QStyle::SP_DialogSaveButton);
+    m_saveAsAction = action("saveAsAction", tr("Save Experiment &As…"), QKeySequence::SaveAs,
+                            tr("Save the experiment to a new file"));
+    m_exportPlotAction = action("exportPlotAction", tr("&Export Plot…"), QKeySequence(Qt::CTRL | Qt::Key_E),
+                                tr("Save the current view's plot as PNG or PDF"));
+    m_exportCsvAction = action("exportCsvAction", tr("Export &Data (CSV)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+                               tr("Save the current view's numbers as CSV"));
+    m_resetViewAction = action("resetViewAction", tr("&Reset Plot View"), QKeySequence(Qt::CTRL | Qt::Key_0),
+                               tr("Fit the Compare plot to its data"));
+    connect(m_runAction, &QAction::triggered, this, &MainWindow::runExperiment);
+    connect(m_stopAction, &QAction::triggered, this, &MainWindow::stopExperiment);
+    connect(m_stepAction, &QAction::triggered, this, &MainWindow::stepTrajectory);
+    connect(m_playAction, &QAction::triggered, this, [this] {
+        showView(Trajectories);
+        m_trajectories->togglePlay();
+    });
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::openDialog);
+    connect(m_saveAction, &QAction::triggered, this, [this] { saveDialog(false); });
+    connect(m_saveAsAction, &QAction::triggered, this, [this] { saveDialog(true); });
+    connect(m_exportPlotAction, &QAction::triggered, this, &MainWindow::exportPlotDialog);
+    connect(m_exportCsvAction, &QAction::triggered, this, &MainWindow::exportCsvDialog);
+    connect(m_resetViewAction, &QAction::triggered, m_compare, &CompareView::resetView);
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addActions({m_openAction, m_saveAction, m_saveAsAction});
+    file->addSeparator();
+    file->addActions({m_exportPlotAction, m_exportCsvAction});
+    file->addSeparator();
+    auto* quit = file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    quit->setObjectName(QStringLiteral("quitAction"));
+
+    QMenu* experiment = menuBar()->addMenu(tr("&Experiment"));
+    experiment->addActions({m_runAction, m_stopAction});
+    experiment->addSeparator();
+    experiment->addActions({m_stepAction, m_playAction});
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < m_views->count(); ++i) {
+        auto* a = view->addAction(m_views->tabText(i), QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this,
+                                  [this, i] { showView(View(i)); });
+        a->setObjectName(QStringLiteral("view_") + viewName(View(i)));
+    }
+    view->addSeparator();
+    view->addAction(m_resetViewAction);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About L2L Studio"), this, [this] {
+        QMessageBox::about(this, tr("About L2L Studio"),
+                           tr("<p><b>L2L Studio</b> 0.1</p><p>Learning to learn by gradient descent by gradient "
+                              "descent (Andrychowicz et al., NIPS 2016): compare hand-designed optimizers with a "
+                              "learned LSTM optimizer, meta-train one, and watch what it does.</p>"));
+    });
+
+    QToolBar* toolbar = addToolBar(tr("Experiment"));
+    toolbar->setObjectName(QStringLiteral("experimentToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addActions({m_runAction, m_stopAction});
+    toolbar->addSeparator();
+    toolbar->addActions({m_stepAction, m_playAction});
+    toolbar->addSeparator();
+    toolbar->addActions({m_openAction, m_saveAction, m_exportPlotAction});
+}
+
+void MainWindow::connectViews()
+{
+    connect(m_panel, &ExperimentPanel::experimentChanged, this, &MainWindow::syncViews);
+    connect(m_metaTrain, &MetaTrainView::optimizerReady, this, [this](const QString& path) {
+        m_panel->setSessionOptimizer(path); // syncs every view through experimentChanged
+        m_panel->appendLog(tr("using the optimizer trained here: %1").arg(path));
+        statusBar()->showMessage(tr("The trained optimizer is now the LSTM in Compare, Trajectories and Inspect"), 8000);
+    });
+    connect(m_metaTrain, &MetaTrainView::failed, this, &MainWindow::showError);
+    connect(m_metaTrain, &MetaTrainView::trainingStateChanged, this, [this](bool training, bool paused) {
+        statusBar()->showMessage(training ? (paused ? tr("Meta-training paused") : tr("Meta-training…")) : tr("Ready"));
+    });
+    connect(m_trajectories, &TrajectoryView::failed, this, &MainWindow::showError);
+    connect(m_inspect, &InspectView::failed, this, &MainWindow::showError);
+    connect(m_views, &QTabWidget::currentChanged, this, [this](int index) {
+        if (index == Inspect && m_inspectStale) {
+            m_inspectStale = false;
+            m_inspect->refresh();
+        }
+    });
+}
+
+// Hands the panel's experiment to the views that follow it. Cheap views recompute at once (trajectories
+// are milliseconds, in their own thread); Inspect recomputes when it is next shown.
+void MainWindow::syncViews()
+{
+    const Experiment e = m_panel->experiment();
+    const QString problem = QString::fromStdString(e.problem);
+    QStringList specs;
+    for (const auto& o : e.optimizers)
+        if (o.enabled) specs << QString::fromStdString(o.spec()); // lstm: the panel's chosen source
+    m_trajectories->setExperiment(problem, specs, e.steps);
+    m_metaTrain->setProblem(problem);
+    m_art->setExperiment(problem, specs, e.steps);
+    m_inspect->setInspection(problem, m_panel->lstmSpec(), e.seed, e.steps, typedRate(e, "adam"), typedRate(e, "sgd"));
+    m_inspectStale = true;
+    if (currentView() == Inspect) {
+        m_inspectStale = false;
+        m_inspect->refresh();
+    }
+}
+
+const char* MainWindow::viewName(View view)
+{
+    static const char* const names[] = {"compare", "meta-train", "trajectories", "inspect", "art"};
+    return names[int(view)];
+}
+
+void MainWindow::showView(View view)
+{
+    m_views->setCurrentIndex(int(view));
+}
+
+MainWindow::View MainWindow::currentView() const
+{
+    return View(m_views->currentIndex());
+}
+
+bool MainWindow::isRunning() const
+{
+    return m_runner->isRunning();
+}
+
+void MainWindow::runExperiment()
+{
+    if (currentView() == Art) { // Run on the Art view stylises its images; Compare keeps its own run
+        if (!m_art->isRunning()) m_art->run();
+        return;
+    }
+    if (isRunning()) return;
+    EvalConfig config;
+    try {
+        config = m_panel->config();
+    } catch (const Error& e) { // a bad learning-rate field: nothing is started
+        showError(QString::fromStdString(e.what()));
+        return;
+    }
+    showView(Compare);
+    m_drewLive = false;
+    m_clock.start();
+    const QString what = tr("%1: %2 optimizers × %3 runs × %4 steps, seed %5")
+                             .arg(QString::fromStdString(config.problem))
+                             .arg(config.optimizers.size())
+                             .arg(config.runs)
+                             .arg(config.steps)
+                             .arg(config.seed);
+    m_panel->appendLog(tr("run %1").arg(what));
+    m_panel->setStatus(tr("Running %1…").arg(what));
+    setRunning(true);
+    m_runner->start(config);
+}
+
+void MainWindow::stopExperiment()
+{
+    if (currentView() == Art) m_art->stop();
+    if (!isRunning()) return;
+    m_runner->requestStop();
+    m_panel->setStatus(tr("Stopping…"));
+}
+
+void MainWindow::stepTrajectory()
+{
+    showView(Trajectories);
+    m_trajectories->pause();
+    m_trajectories->stepForward();
+}
+
+void MainWindow::setRunning(bool running)
+{
+    m_panel->setRunning(running);
+    m_runAction->setEnabled(!running);
+    m_stopAction->setEnabled(running);
+    statusBar()->showMessage(running ? tr("Running") : tr("Ready"));
+}
+
+void MainWindow::onSnapshot(const EvalResult& partial)
+{
+    const bool scheduled = m_pendingSnapshot.has_value();
+    m_pendingSnapshot = partial;
+    if (scheduled) return;
+    QTimer::singleShot(0, this, [this] {
+        if (!m_pendingSnapshot) return; // the run ended in between: onFinished drew the result
+        m_drewLive = true;
+        m_compare->showResult(*m_pendingSnapshot);
+        m_panel->setStatus(tr("Step %1 of %2").arg(m_pendingSnapshot->completedSteps).arg(m_pendingSnapshot->config.steps));
+        m_pendingSnapshot.reset();
+    });
+}
+
+void MainWindow::onFinished(const EvalResult& result)
+{
+    m_pendingSnapshot.reset();
+    setRunning(false);
+    const double seconds = double(m_clock.elapsed()) / 1000.0;
+    if (result.optimizers.empty() || (result.completedSteps == 0 && result.cancelled)) {
+        // Stopped while tuning: nothing new to show, keep the previous figure.
+        if (m_lastFinished) m_compare->showResult(*m_lastFinished);
+        m_panel->setStatus(tr("Stopped before the evaluation began."));
+        m_panel->appendLog(tr("stopped after %1 s").arg(seconds, 0, 'f', 1));
+        emit runFinished(result);
+        return;
+    }
+    m_lastFinished = EvalWorker::withoutRunCurves(result);
+    m_compare->showResult(*m_lastFinished);
+    const QString status = result.cancelled
+                               ? tr("Stopped at step %1 of %2 after %3 s.").arg(result.completedSteps)
+                                     .arg(result.config.steps).arg(seconds, 0, 'f', 1)
+                               : tr("Finished in %1 s.").arg(seconds, 0, 'f', 1);
+    m_panel->setStatus(status);
+    m_panel->appendLog(status);
+    emit runFinished(result);
+}
+
+void MainWindow::onFailed(const QString& message)
+{
+    m_pendingSnapshot.reset();
+    setRunning(false);
+    if (m_drewLive) { // keep the previous figure, not half of the failed run
+        if (m_lastFinished)
+            m_compare->showResult(*m_lastFinished);
+        else
+            m_compare->showResult(EvalResult{});
+    }
+    m_panel->setStatus(tr("Failed: %1").arg(message));
+    m_panel->appendLog(tr("error: %1").arg(message));
+    showError(message);
+    emit runFailed(message);
+}
+
+void MainWindow::showError(const QString& message)
+{
+    m_lastError = message;
+    statusBar()->showMessage(message, 10000);
+    if (m_errorDialogs) QMessageBox::warning(this, tr("L2L Studio"), message);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveSettings();
+    m_runner->requestStop();
+    m_metaTrain->stop();
+    m_art->stop();
+    event->accept();
+}
+
+} // namespace l2l::ui

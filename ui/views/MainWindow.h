@@ -1,0 +1,129 @@
+#pragma once
+// The studio window, organised around one experiment: the experiment panel on the left (problem,
+// optimizers, LSTM source, runs, steps, seed), five views in the centre (Compare, Meta-train,
+// Trajectories, Inspect, Art), menus, toolbar and shortcuts for run / stop / step / open / save / export.
+// The window never computes: Run queues an EvalConfig on the worker thread and snapshots redraw the
+// views; the other views own their workers. Settings and layout persist through the QSettings given
+// to the constructor (none: nothing is read or written, as in tests and the screenshot tour).
+#include "eval/Evaluation.h"
+#include "workers/EvalWorker.h" // the metatypes of the signals below
+#include "io/ExperimentFile.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+
+#include <optional>
+
+class QAction;
+class QSettings;
+class QTabWidget;
+
+namespace l2l::ui {
+
+class ArtView;
+class CompareView;
+class EvalRunner;
+class ExperimentPanel;
+class InspectView;
+class MetaTrainView;
+class TrajectoryView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+    Q_PROPERTY(QString lastError READ lastError)
+    Q_PROPERTY(bool running READ isRunning)
+public:
+    enum View { Compare, MetaTrain, Trajectories, Inspect, Art };
+    static constexpr int kViewCount = 5;
+
+    explicit MainWindow(QSettings* settings = nullptr, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    bool isRunning() const;
+    // The message of the last error shown (bad input, failed run, bad file); empty before any.
+    QString lastError() const { return m_lastError; }
+    // Off: errors go to the status line, the log and runFailed only, never a modal dialog.
+    void setErrorDialogsEnabled(bool enabled) { m_errorDialogs = enabled; }
+
+    ExperimentPanel* panel() const { return m_panel; }
+    CompareView* compareView() const { return m_compare; }
+    MetaTrainView* metaTrainView() const { return m_metaTrain; }
+    TrajectoryView* trajectoryView() const { return m_trajectories; }
+    InspectView* inspectView() const { return m_inspect; }
+    ArtView* artView() const { return m_art; }
+    void showView(View view);
+    static const char* viewName(View view); // "compare", "meta-train", "trajectories", "inspect", "art"
+    View currentView() const;
+
+    // Everything on screen as an experiment (the panel, the trajectory function and start, the
+    // meta-training settings, the current view).
+    Experiment experiment() const;
+    // Applies `e` to every view; throws l2l::Error and changes nothing if it cannot be shown.
+    void applyExperiment(const Experiment& e);
+
+    // File operations without dialogs (the menu actions ask for the path, then call these). They return
+    // false after showing an error that names the file and the problem; nothing is half-done.
+    bool openFile(const QString& path);           // an experiment or an optimizer file
+    bool saveExperimentTo(const QString& path);
+    bool exportPlotTo(const QString& path);        // the current view's plot(s): .png or .pdf
+    bool exportCsvTo(const QString& path);         // the current view's data
+
+public slots:
+    void runExperiment();
+    void stopExperiment();
+    void stepTrajectory();
+
+signals:
+    void runFinished(const l2l::EvalResult& result); // also when stopped (result.cancelled)
+    void runFailed(const QString& message);          // bad input or a core error
+    void fileOpened(const QString& path);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createViews();
+    void createActions();
+    void createMenus();
+    void createPanel();
+    void connectViews();
+    void syncViews();
+    void setRunning(bool running);
+    void onSnapshot(const EvalResult& partial);
+    void onFinished(const EvalResult& result);
+    void onFailed(const QString& message);
+    void showError(const QString& message);
+    void openDialog();
+    void saveDialog(bool askPath);
+    void exportPlotDialog();
+    void exportCsvDialog();
+    void restoreSettings();
+    void saveSettings() const;
+    QString dialogDir() const;
+
+    QSettings* m_settings;
+    EvalRunner* m_runner;
+    ExperimentPanel* m_panel = nullptr;
+    CompareView* m_compare = nullptr;
+    MetaTrainView* m_metaTrain = nullptr;
+    TrajectoryView* m_trajectories = nullptr;
+    InspectView* m_inspect = nullptr;
+    ArtView* m_art = nullptr;
+    QTabWidget* m_views = nullptr;
+    QAction *m_runAction = nullptr, *m_stopAction = nullptr, *m_stepAction = nullptr, *m_playAction = nullptr;
+    QAction *m_openAction = nullptr, *m_saveAction = nullptr, *m_saveAsAction = nullptr;
+    QAction *m_exportPlotAction = nullptr, *m_exportCsvAction = nullptr, *m_resetViewAction = nullptr;
+    QElapsedTimer m_clock;                    // since Run
+    std::optional<EvalResult> m_lastFinished; // statistics of the last completed run (no per-run curves)
+    std::optional<EvalResult> m_pendingSnapshot; // drawn on the next turn of the event loop, unless the
+                                                 // final result arrives first (no double replot at the end)
+    QString m_experimentPath;                 // the file Save writes to (empty: ask)
+    bool m_drewLive = false;                  // the running experiment has replaced the plot
+    bool m_inspectStale = true;               // recompute Inspect when it is shown
+    bool m_errorDialogs = true;
+    QString m_lastError;
+};
+
+} // namespace l2l::ui

@@ -1,0 +1,288 @@
+// The studio window's files: experiment files (open, save, restore at start through QSettings),
+// optimizer files, drag and drop, and exporting the current view's plot (PNG / PDF) and data (CSV).
+#include "views/MainWindow.h"
+
+#include "base/AtomicFile.h"
+#include "views/CompareView.h"
+#include "views/ExperimentPanel.h"
+#include "gl/ArtCanvas.h"
+#include "views/ArtView.h"
+#include "views/InspectView.h"
+#include "gl/LandscapeWidget.h"
+#include "views/MetaTrainView.h"
+#include "optimizers/OptimizerFile.h"
+#include "views/TrajectoryView.h"
+
+#include <qcustomplot.h>
+
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMimeData>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+namespace l2l::ui {
+
+namespace {
+
+QString suffixOf(const QString& path)
+{
+    return QFileInfo(path).suffix().toLower();
+}
+
+// Several plots in one file: PNG stacks them vertically, PDF gives each a page (vector graphics).
+bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* error)
+{
+    const int width = 900, height = 420;
+    if (suffixOf(path) == QLatin1String("pdf")) {
+        QPdfWriter pdf(path);
+        pdf.setPageSize(QPageSize(QSizeF(width, height), QPageSize::Point));
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf.setResolution(72);
+        QCPPainter painter;
+        if (!painter.begin(&pdf)) {
+            *error = QObject::tr("cannot write '%1'").arg(path);
+            return false;
+        }
+        for (int i = 0; i < plots.size(); ++i) {
+            if (i > 0) pdf.newPage();
+            plots[i]->toPainter(&painter, width, height);
+        }
+        painter.end();
+        return true;
+    }
+    QImage sheet(width, height * int(plots.size()), QImage::Format_ARGB32);
+    sheet.fill(Qt::white);
+    QPainter painter(&sheet);
+    for (int i = 0; i < plots.size(); ++i) painter.drawPixmap(0, i * height, plots[i]->toPixmap(width, height));
+    painter.end();
+    if (!sheet.save(path, "PNG")) {
+        *error = QObject::tr("cannot write '%1'").arg(path);
+        return false;
+    }
+    return true;
+}
+
+bool saveImage(const QImage& image, const QString& path, QString* error)
+{
+    bool ok = false;
+    if (suffixOf(path) == QLatin1String("pdf")) {
+        QPdfWriter pdf(path);
+        pdf.setPageSize(QPageSize(QSizeF(image.size()), QPageSize::Point));
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf.setResolution(72);
+        QPainter painter;
+        ok = painter.begin(&pdf);
+        if (ok) painter.drawImage(QRect(QPoint(0, 0), image.size()), image);
+    } else {
+        ok = image.save(path, "PNG");
+    }
+    if (!ok) *error = QObject::tr("cannot write '%1'").arg(path);
+    return ok;
+}
+
+} // namespace
+
+Experiment MainWindow::experiment() const
+{
+    Experiment e = m_panel->experiment();
+    e.trajectoryFunction = m_trajectories->functionSpec().toStdString();
+    const QPointF start = m_trajectories->startPoint();
+    e.trajectoryStart = {start.x(), start.y()};
+    try {
+        e.metaTrain = m_metaTrain->config();
+    } catch (const Error&) { // a bad field there: the defaults, rather than no file at all
+    }
+    e.view = viewName(currentView());
+    return e;
+}
+
+void MainWindow::applyExperiment(const Experiment& e)
+{
+    e.validate();
+    m_panel->setExperiment(e); // throws before changing anything if the problem is unknown
+    m_trajectories->setFunctionSpec(QString::fromStdString(e.trajectoryFunction));
+    m_trajectories->setStartPoint(QPointF(e.trajectoryStart[0], e.trajectoryStart[1]));
+    MetaTrainConfig train = e.metaTrain;
+    train.problem = e.problem;
+    if (!m_metaTrain->isTraining()) m_metaTrain->setConfig(train);
+    for (int i = 0; i < kViewCount; ++i)
+        if (e.view == viewName(View(i))) showView(View(i));
+    syncViews();
+}
+
+bool MainWindow::openFile(const QString& path)
+{
+    try {
+        const std::string text = readFile(path.toStdString());
+        const std::string format = fileFormatOf(text);
+        if (format == "l2l-experiment") {
+            applyExperiment(experimentFromJson(text, path.toStdString()));
+            m_experimentPath = path;
+            setWindowTitle(tr("%1 — L2L Studio").arg(QFileInfo(path).fileName()));
+            m_panel->appendLog(tr("opened experiment %1").arg(path));
+        } else if (format == "l2l-optimizer") {
+            const OptimizerFile file = optimizerFromJson(text, path.toStdString()); // checks shapes, finiteness
+            m_panel->setOptimizerFile(path);
+            m_panel->appendLog(tr("LSTM optimizer from %1 (trained on %2)")
+                                   .arg(path, QString::fromStdString(file.provenance.training.problem)));
+        } else if (format.empty()) {
+            throw Error("'" + path.toStdString() + "' is not an l2l file: " +
+                        (text.empty() ? std::string("it is empty") : "it is not JSON with a \"format\" field (truncated, or another kind of file)"));
+        } else {
+            throw Error("'" + path.toStdString() + "' is a \"" + format +
+                        "\" file; the studio opens experiments (l2l-experiment) and optimizers (l2l-optimizer)");
+        }
+    } catch (const Error& e) {
+        showError(tr("Cannot open: %1").arg(QString::fromStdString(e.what())));
+        return false;
+    }
+    statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+    emit fileOpened(path);
+    return true;
+}
+
+bool MainWindow::saveExperimentTo(const QString& path)
+{
+    try {
+        saveExperiment(path.toStdString(), experiment()); // validates; atomic
+    } catch (const Error& e) {
+        showError(tr("Cannot save the experiment: %1").arg(QString::fromStdString(e.what())));
+        return false;
+    }
+    m_experimentPath = path;
+    setWindowTitle(tr("%1 — L2L Studio").arg(QFileInfo(path).fileName()));
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    return true;
+}
+
+bool MainWindow::exportPlotTo(const QString& path)
+{
+    const QString suffix = suffixOf(path);
+    if (suffix != QLatin1String("png") && suffix != QLatin1String("pdf")) {
+        showError(tr("Cannot export to '%1': the file name must end in .png or .pdf").arg(path));
+        return false;
+    }
+    QString error;
+    bool ok = false;
+    switch (currentView()) {
+    case Compare: ok = savePlots({m_compare->plot()}, path, &error); break;
+    case MetaTrain: ok = savePlots({m_metaTrain->plot()}, path, &error); break;
+    case Inspect: ok = savePlots(m_inspect->plots(), path, &error); break;
+    case Trajectories: ok = saveImage(m_trajectories->landscape()->renderLandscape(), path, &error); break;
+    case Art: ok = saveImage(m_art->canvas()->renderCanvas(), path, &error); break;
+    }
+    if (!ok) {
+        showError(tr("Cannot export the plot: %1").arg(error));
+        return false;
+    }
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
+}
+
+bool MainWindow::exportCsvTo(const QString& path)
+{
+    QString error;
+    bool ok = false;
+    switch (currentView()) {
+    case Compare: ok = m_compare->exportCsv(path, &error); break;
+    case MetaTrain: ok = m_metaTrain->exportCsv(path, &error); break;
+    case Trajectories: ok = m_trajectories->exportCsv(path, &error); break;
+    case Inspect: ok = m_inspect->exportCsv(path, &error); break;
+    case Art: ok = m_art->exportCsv(path, &error); break;
+    }
+    if (!ok) {
+        showError(tr("Cannot export the data: %1").arg(error));
+        return false;
+    }
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
+}
+
+QString MainWindow::dialogDir() const
+{
+    return m_settings ? m_settings->value(QStringLiteral("lastDir")).toString() : QString();
+}
+
+void MainWindow::openDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment or optimizer"), dialogDir(),
+                                                      tr("L2L files (*.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    if (m_settings) m_settings->setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
+    openFile(path);
+}
+
+void MainWindow::saveDialog(bool askPath)
+{
+    QString path = m_experimentPath;
+    if (askPath || path.isEmpty())
+        path = QFileDialog::getSaveFileName(this, tr("Save experiment"), dialogDir() + "/experiment.l2l.json",
+                                            tr("Experiment files (*.json)"));
+    if (path.isEmpty()) return;
+    if (m_settings) m_settings->setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
+    saveExperimentTo(path);
+}
+
+void MainWindow::exportPlotDialog()
+{
+    const QString name = QString::fromLatin1(viewName(currentView()));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export plot"), dialogDir() + "/" + name + ".png",
+                                                      tr("PNG image (*.png);;PDF document (*.pdf)"));
+    if (!path.isEmpty()) exportPlotTo(path);
+}
+
+void MainWindow::exportCsvDialog()
+{
+    const QString name = QString::fromLatin1(viewName(currentView()));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export data"), dialogDir() + "/" + name + ".csv",
+                                                      tr("CSV files (*.csv)"));
+    if (!path.isEmpty()) exportCsvTo(path);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (!url.isLocalFile()) {
+            showError(tr("Cannot open '%1': only local files can be dropped").arg(url.toString()));
+            continue;
+        }
+        openFile(url.toLocalFile());
+    }
+    event->acceptProposedAction();
+}
+
+void MainWindow::restoreSettings()
+{
+    if (!m_settings) return;
+    restoreGeometry(m_settings->value(QStringLiteral("geometry")).toByteArray());
+    restoreState(m_settings->value(QStringLiteral("windowState")).toByteArray());
+    const QString json = m_settings->value(QStringLiteral("experiment")).toString();
+    if (json.isEmpty()) return;
+    try {
+        applyExperiment(experimentFromJson(json.toStdString(), "the saved settings"));
+    } catch (const Error& e) { // settings from another version, say: start from the defaults
+        m_panel->appendLog(tr("last settings not restored: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void MainWindow::saveSettings() const
+{
+    if (!m_settings) return;
+    m_settings->setValue(QStringLiteral("geometry"), saveGeometry());
+    m_settings->setValue(QStringLiteral("windowState"), saveState());
+    m_settings->setValue(QStringLiteral("experiment"), QString::fromStdString(experimentToJson(experiment())));
+    m_settings->sync();
+}
+
+} // namespace l2l::ui

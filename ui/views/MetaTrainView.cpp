@@ -1,0 +1,404 @@
+#include "views/MetaTrainView.h"
+
+#include "plots/LossPlot.h"
+#include "plots/SaveText.h"
+#include "views/SpinBox.h"
+#include "base/Spec.h"
+#include "workers/TrainWorker.h"
+
+#include <qcustomplot.h>
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QComboBox>
+#include <QStandardPaths>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <sstream>
+
+namespace l2l::ui {
+
+namespace {
+
+enum Graph { GraphMetaLoss, GraphRunningMean, GraphValidation, GraphBest };
+
+const QColor kMetaLossColor(170, 170, 170);
+const QColor kValidationColor(0x94, 0x67, 0xbd); // purple: not an optimizer colour of the other views
+
+QPushButton* button(const QString& name, const QString& text, const QString& tip)
+{
+    auto* b = new QPushButton(text);
+    b->setObjectName(name);
+    b->setToolTip(tip);
+    return b;
+}
+
+QString duration(double seconds)
+{
+    if (!std::isfinite(seconds) || seconds < 0) return QStringLiteral("–");
+    const long t = std::lround(seconds);
+    if (t >= 3600) return QStringLiteral("%1h%2m").arg(t / 3600).arg((t % 3600) / 60, 2, 10, QLatin1Char('0'));
+    if (t >= 60) return QStringLiteral("%1m%2s").arg(t / 60).arg(t % 60, 2, 10, QLatin1Char('0'));
+    return QString::number(seconds, 'f', seconds < 10 ? 1 : 0) + QStringLiteral("s");
+}
+
+QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 4) : QStringLiteral("diverged"); }
+
+} // namespace
+
+MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new TrainRunner(this))
+{
+    m_plot = new QCustomPlot;
+    m_plot->setObjectName(QStringLiteral("trainPlot"));
+    m_plot->setMinimumSize(400, 250);
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+        if (e->buttons() != Qt::NoButton) m_userView = true;
+    });
+    connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_userView = true; });
+    connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] {
+        m_userView = false;
+        fitView();
+        m_plot->replot();
+    });
+    auto* layout = new QHBoxLayout(this);
+    layout->addWidget(buildSettings());
+    layout->addWidget(m_plot, 1);
+    resetPlot(m_base.epochs);
+
+    connect(m_runner, &TrainRunner::snapshot, this, &MetaTrainView::onSnapshot);
+    connect(m_runner, &TrainRunner::bestChanged, this, [this](const OptimizerFile& best) {
+        m_best = best;
+        updateButtons();
+    });
+    connect(m_runner, &TrainRunner::paused, this, [this](const MetaProgress& p) {
+        showProgress(p);
+        m_etaLabel->setText(tr("paused; elapsed %1").arg(duration(p.elapsedSeconds)));
+        updateButtons();
+        emit trainingStateChanged(true, true);
+    });
+    connect(m_runner, &TrainRunner::finished, this, [this](const MetaProgress& p) {
+        showProgress(p);
+        m_etaLabel->setText(p.epoch < p.epochs ? tr("stopped after %1").arg(duration(p.elapsedSeconds))
+                                               : tr("done in %1").arg(duration(p.elapsedSeconds)));
+        updateButtons();
+        emit trainingStateChanged(false, false);
+        emit finished();
+    });
+    connect(m_runner, &TrainRunner::failed, this, [this](const QString& message) {
+        m_etaLabel->setText(tr("failed"));
+        updateButtons();
+        emit trainingStateChanged(false, false);
+        emit failed(message);
+    });
+    updateButtons();
+}
+
+MetaTrainView::~MetaTrainView() = default;
+
+QWidget* MetaTrainView::buildSettings()
+{
+    const MetaTrainConfig d;
+    auto* box = new QGroupBox(tr("Meta-training"));
+    box->setFixedWidth(270);
+    auto* form = new QFormLayout(box);
+    m_problemLabel = new QLabel(m_problem);
+    m_problemLabel->setWordWrap(true);
+    m_problemLabel->setToolTip(tr("The problem class chosen in the side panel"));
+    form->addRow(tr("Problem"), m_problemLabel);
+    m_settings.build(form, metaTrainSettings(), d, QStringLiteral("train"));
+
+    m_start = button("trainStart", tr("Start"), tr("Meta-train a new LSTM optimizer on the problem class"));
+    m_pause = button("trainPause", tr("Pause"), tr("Pause after the optimizee step in progress"));
+    m_resume = button("trainResume", tr("Resume"), tr("Continue exactly where it paused"));
+    m_stop = button("trainStop", tr("Stop"), tr("End the run, keeping the best optimizer so far"));
+    m_save = button("trainSave", tr("Save best…"), tr("Write the best optimizer (by validation) to a file"));
+    m_use = button("trainUse", tr("Use in Compare and Trajectories"),
+                   tr("Save the best optimizer for this session and select it as the LSTM of the other views"));
+    connect(m_start, &QPushButton::clicked, this, &MetaTrainView::start);
+    connect(m_pause, &QPushButton::clicked, this, &MetaTrainView::pause);
+    connect(m_resume, &QPushButton::clicked, this, &MetaTrainView::resume);
+    connect(m_stop, &QPushButton::clicked, this, &MetaTrainView::stop);
+    connect(m_save, &QPushButton::clicked, this, &MetaTrainView::saveBestWithDialog);
+    connect(m_use, &QPushButton::clicked, this, &MetaTrainView::useBest);
+    auto* row1 = new QHBoxLayout;
+    for (QPushButton* b : {m_start, m_pause, m_resume, m_stop}) row1->addWidget(b);
+    row1->setSpacing(4);
+    form->addRow(row1);
+    form->addRow(m_save);
+    form->addRow(m_use);
+
+    m_progress = new QProgressBar;
+    m_progress->setObjectName(QStringLiteral("trainProgress"));
+    m_epochLabel = new QLabel;
+    m_epochLabel->setObjectName(QStringLiteral("trainEpochLabel"));
+    m_etaLabel = new QLabel;
+    m_etaLabel->setObjectName(QStringLiteral("trainEtaLabel"));
+    m_bestLabel = new QLabel(tr("best validation: –"));
+    m_bestLabel->setObjectName(QStringLiteral("trainBestLabel"));
+    m_bestLabel->setWordWrap(true);
+    form->addRow(m_progress);
+    form->addRow(m_epochLabel);
+    form->addRow(m_etaLabel);
+    form->addRow(m_bestLabel);
+    return box;
+}
+
+void MetaTrainView::setProblem(const QString& problemSpec)
+{
+    if (isTraining()) return; // the run in progress keeps its problem
+    m_problem = problemSpec;
+    m_problemLabel->setText(problemSpec);
+}
+
+MetaTrainConfig MetaTrainView::config() const
+{
+    MetaTrainConfig c = m_base;
+    const Spec spec = Spec::parse(m_problem.toStdString());
+    const auto names = problemNames();
+    if (std::find(names.begin(), names.end(), spec.name) == names.end())
+        throw Error("train: unknown problem '" + spec.name + "' (valid: " + joinNames(names) + ")");
+    c.problem = m_problem.toStdString();
+    m_settings.read(metaTrainSettings(), c, "train");
+    c.validate(); // names the field and its range (e.g. "unroll must be in [1, horizon]")
+    return c;
+}
+
+void MetaTrainView::setConfig(const MetaTrainConfig& config)
+{
+    if (isTraining()) return;
+    m_base = config;
+    setProblem(QString::fromStdString(config.problem));
+    m_settings.write(metaTrainSettings(), config);
+}
+
+bool MetaTrainView::isTraining() const { return m_runner->state() != TrainRunner::State::Idle; }
+bool MetaTrainView::isPaused() const { return m_runner->state() == TrainRunner::State::Paused; }
+
+void MetaTrainView::start()
+{
+    if (isTraining()) return;
+    MetaTrainConfig c;
+    try {
+        c = config();
+    } catch (const Error& e) {
+        emit failed(QString::fromStdString(e.what())); // nothing runs
+        return;
+    }
+    m_best.reset();
+    m_sessionPath.clear();
+    resetPlot(c.epochs);
+    m_etaLabel->setText(tr("starting…"));
+    m_runner->start(c);
+    updateButtons();
+    emit trainingStateChanged(true, false);
+}
+
+void MetaTrainView::pause()
+{
+    if (m_runner->state() != TrainRunner::State::Running) return;
+    m_runner->pause();
+    m_pause->setEnabled(false); // until paused() arrives
+    m_etaLabel->setText(tr("pausing…"));
+}
+
+void MetaTrainView::resume()
+{
+    if (!isPaused()) return;
+    m_runner->resume();
+    updateButtons();
+    emit trainingStateChanged(true, false);
+}
+
+void MetaTrainView::stop()
+{
+    if (!isTraining()) return;
+    m_runner->stop();
+    m_pause->setEnabled(false);
+    m_stop->setEnabled(false);
+    m_etaLabel->setText(tr("stopping…"));
+}
+
+void MetaTrainView::updateButtons()
+{
+    const auto state = m_runner->state();
+    const bool idle = state == TrainRunner::State::Idle;
+    m_start->setEnabled(idle);
+    m_pause->setEnabled(state == TrainRunner::State::Running);
+    m_resume->setEnabled(state == TrainRunner::State::Paused);
+    m_stop->setEnabled(!idle);
+    m_save->setEnabled(m_best.has_value());
+    m_use->setEnabled(m_best.has_value());
+    m_settings.setEnabled(idle);
+}
+
+// The running mean is over the last m_window epochs: about 1/100 of the run, so it smooths the
+// per-episode noise (every epoch is a fresh random optimizee) without hiding the trend.
+void MetaTrainView::resetPlot(int epochs)
+{
+    m_history.clear();
+    m_windowSum = 0;
+    m_windowCount = 0;
+    m_window = std::clamp(epochs / 100, 5, 200);
+    m_userView = false;
+    plotEvalResult(m_plot, EvalResult{}, QString()); // the house style of every loss plot
+    m_plot->legend->setVisible(true);
+    m_plot->xAxis->setLabel(tr("epoch"));
+    m_plot->yAxis->setLabel(tr("loss (mean over the horizon)"));
+    auto add = [this](const QString& name, const QPen& pen) {
+        QCPGraph* g = m_plot->addGraph();
+        g->setName(name);
+        g->setPen(pen);
+        return g;
+    };
+    add(tr("meta-loss (one episode)"), QPen(kMetaLossColor, 1));
+    add(tr("meta-loss, mean of last %1").arg(m_window), QPen(optimizerColor(QStringLiteral("lstm")), 2));
+    QCPGraph* valid = add(tr("validation"), QPen(kValidationColor, 1.5));
+    valid->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, kValidationColor, Qt::white, 6));
+    QCPGraph* best = add(tr("best validation"), QPen(Qt::NoPen));
+    best->setLineStyle(QCPGraph::lsNone);
+    best->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, kValidationColor, 14));
+    m_progress->setRange(0, epochs);
+    m_progress->setValue(0);
+    m_epochLabel->setText(tr("epoch 0 / %1").arg(epochs));
+    m_bestLabel->setText(tr("best validation: –"));
+    fitView();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void MetaTrainView::onSnapshot(const TrainSnapshot& s)
+{
+    for (const MetaHistoryPoint& p : s.newPoints) {
+        m_history.push_back(p);
+        const double x = p.epoch;
+        if (std::isfinite(p.metaLoss) && p.metaLoss > 0) m_plot->graph(GraphMetaLoss)->addData(x, p.metaLoss);
+        // Running mean over the finite meta-losses among the last m_window epochs.
+        auto add = [this](const MetaHistoryPoint& q, double sign) {
+            if (std::isfinite(q.metaLoss)) {
+                m_windowSum += sign * q.metaLoss;
+                m_windowCount += int(sign);
+            }
+        };
+        add(p, 1);
+        if (m_history.size() > size_t(m_window)) add(m_history[m_history.size() - 1 - size_t(m_window)], -1);
+        if (m_windowCount > 0) m_plot->graph(GraphRunningMean)->addData(x, m_windowSum / m_windowCount);
+        if (std::isfinite(p.validationLoss) && p.validationLoss > 0)
+            m_plot->graph(GraphValidation)->addData(x, p.validationLoss);
+    }
+    showProgress(s.progress);
+    emit progressed(s.progress);
+}
+
+void MetaTrainView::showProgress(const MetaProgress& p)
+{
+    m_progress->setMaximum(std::max(1, p.epochs));
+    m_progress->setValue(p.epoch);
+    m_epochLabel->setText(tr("epoch %1 / %2").arg(p.epoch).arg(p.epochs));
+    m_etaLabel->setText(tr("elapsed %1 · ETA %2").arg(duration(p.elapsedSeconds), duration(p.etaSeconds)));
+    if (p.bestEpoch >= 0 && std::isfinite(p.bestValidation)) {
+        m_bestLabel->setText(tr("best validation: %1 (epoch %2)").arg(number(p.bestValidation)).arg(p.bestEpoch));
+        QCPGraph* best = m_plot->graph(GraphBest);
+        best->data()->clear();
+        best->addData(p.bestEpoch, p.bestValidation);
+    }
+    if (!m_userView) fitView();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+// x: the epochs done so far (a live curve grows to the right; the total may be far away), y: the data.
+void MetaTrainView::fitView()
+{
+    const int done = m_history.empty() ? 0 : m_history.back().epoch;
+    fitLossPlotView(m_plot, std::max(10, int(std::ceil(done * 1.03))));
+}
+
+bool MetaTrainView::saveBest(const QString& path, QString* error)
+{
+    try {
+        if (!m_best) throw Error("no trained optimizer yet: start meta-training first");
+        saveOptimizer(path.toStdString(), *m_best); // temp file + rename: the old file survives a failure
+        return true;
+    } catch (const std::exception& e) {
+        if (error) *error = QString::fromStdString(e.what());
+        return false;
+    }
+}
+
+void MetaTrainView::saveBestWithDialog()
+{
+    if (!m_best) return;
+    const QString family = QString::fromStdString(Spec::parse(m_best->provenance.training.problem).name);
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the best optimizer"),
+                                                      family + QStringLiteral("-optimizer.json"),
+                                                      tr("Optimizer files (*.json)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!saveBest(path, &error)) QMessageBox::warning(this, tr("Save best optimizer"), error);
+}
+
+// Optimizers handed to the other views are kept in the application's data directory (so that an
+// experiment file that names one still loads next time), or in a directory that lives as long as this
+// view when that is not writable.
+QString MetaTrainView::sessionDirectory()
+{
+    const QString base = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (!base.isEmpty()) {
+        const QString dir = base + QStringLiteral("/optimizers");
+        if (QDir().mkpath(dir) && QFileInfo(dir).isWritable()) return dir;
+    }
+    if (!m_sessionDir) m_sessionDir = std::make_unique<QTemporaryDir>();
+    return m_sessionDir->isValid() ? m_sessionDir->path() : QString();
+}
+
+void MetaTrainView::useBest()
+{
+    if (!m_best) {
+        emit failed(tr("no trained optimizer yet: start meta-training first"));
+        return;
+    }
+    const QString dir = sessionDirectory();
+    const QString family = QString::fromStdString(Spec::parse(m_best->provenance.training.problem).name);
+    const QString path = QStringLiteral("%1/%2-epoch%3-%4.json")
+                             .arg(dir, family)
+                             .arg(m_best->provenance.bestEpoch)
+                             .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")));
+    QString error;
+    if (dir.isEmpty() || !saveBest(path, &error)) {
+        emit failed(tr("cannot save the optimizer for this session: %1").arg(dir.isEmpty() ? tr("no writable directory") : error));
+        return;
+    }
+    m_sessionPath = path;
+    emit optimizerReady(path);
+}
+
+bool MetaTrainView::exportCsv(const QString& path, QString* error) const
+{
+    std::ostringstream out;
+    out.precision(9);
+    out << "epoch,meta_loss,validation_loss\n";
+    // Empty where not validated (or not finite): a CSV never holds "nan".
+    for (const MetaHistoryPoint& p : m_history) {
+        out << p.epoch << ',';
+        if (std::isfinite(p.metaLoss)) out << p.metaLoss;
+        out << ',';
+        if (std::isfinite(p.validationLoss)) out << p.validationLoss;
+        out << '\n';
+    }
+    return saveTextFile(path, QByteArray::fromStdString(out.str()), error);
+}
+
+} // namespace l2l::ui

@@ -1,0 +1,91 @@
+#pragma once
+// The studio's Meta-train view: settings of a meta-training run on the problem class chosen in the side
+// panel, Start / Pause / Resume / Stop, and live curves (meta-loss per epoch with a running mean,
+// validation loss, log scale), epoch counter, progress bar, ETA and the best validation so far. The best
+// optimizer can be saved to a file or handed to Compare and Trajectories ("Use"). All training happens in
+// a TrainRunner's thread; this widget only draws the snapshots it sends.
+#include "meta/MetaTrainer.h"
+#include "views/SettingsForm.h"
+#include "workers/TrainWorker.h" // the metatypes of the signals below
+
+#include <QString>
+#include <QTemporaryDir>
+#include <QWidget>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QCustomPlot;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QComboBox;
+
+namespace l2l::ui {
+
+class MetaTrainView : public QWidget {
+    Q_OBJECT
+public:
+    explicit MetaTrainView(QWidget* parent = nullptr);
+    ~MetaTrainView() override;
+
+    void setProblem(const QString& problemSpec); // the class to train on (ignored while training)
+    QString problem() const { return m_problem; }
+    MetaTrainConfig config() const;              // throws l2l::Error naming a bad field
+    void setConfig(const MetaTrainConfig& config); // for experiment files (also sets the problem)
+    bool isTraining() const;                     // running or paused
+    bool isPaused() const;
+    std::optional<OptimizerFile> bestOptimizer() const { return m_best; }
+    // Atomic (core saveOptimizer): the old file stays on failure. False with a message on error.
+    bool saveBest(const QString& path, QString* error);
+    QString sessionOptimizerPath() const { return m_sessionPath; } // where useBest() saved it (empty before)
+    QCustomPlot* plot() const { return m_plot; }
+    bool exportCsv(const QString& path, QString* error) const; // epoch,meta_loss,validation_loss
+
+public slots:
+    void start();
+    void pause();
+    void resume();
+    void stop();
+    void useBest(); // saves the best to a session file, then optimizerReady(path)
+
+signals:
+    void trainingStateChanged(bool training, bool paused);
+    void progressed(const l2l::MetaProgress& progress);
+    void finished();
+    void failed(const QString& message);
+    void optimizerReady(const QString& path);
+
+private:
+    QWidget* buildSettings();
+    void resetPlot(int epochs);
+    void onSnapshot(const TrainSnapshot& s);
+    void showProgress(const MetaProgress& p);
+    void fitView();
+    void updateButtons();
+    void saveBestWithDialog();
+    QString sessionDirectory();
+
+    TrainRunner* m_runner;
+    MetaTrainConfig m_base; // fields without a widget (architecture, threads, ...) survive setConfig/config
+    QString m_problem = QStringLiteral("quadratic");
+    std::optional<OptimizerFile> m_best;
+    std::vector<MetaHistoryPoint> m_history; // what has been drawn
+    double m_windowSum = 0;                  // sum of the finite meta-losses in the running-mean window
+    int m_windowCount = 0, m_window = 25;
+    QString m_sessionPath;
+    std::unique_ptr<QTemporaryDir> m_sessionDir; // fallback when the app data directory is not writable
+    bool m_userView = false;
+
+    QLabel* m_problemLabel;
+    SettingsForm m_settings; // the rows of metaTrainSettings() marked for the form
+    QPushButton *m_start, *m_pause, *m_resume, *m_stop, *m_save, *m_use;
+    QProgressBar* m_progress;
+    QLabel *m_epochLabel, *m_etaLabel, *m_bestLabel;
+    QCustomPlot* m_plot;
+};
+
+} // namespace l2l::ui
