@@ -1,6 +1,7 @@
 #include "CliCommon.h"
 
 #include "base/AtomicFile.h"
+#include "io/EvalCsv.h"
 #include "plots/LossPlot.h"
 #include "base/Stats.h"
 
@@ -123,20 +124,6 @@ std::string evalJson(const EvalResult& r)
     }
     doc["optimizers"] = opts;
     return doc.dump(2) + "\n";
-}
-
-std::string evalCsv(const EvalResult& r)
-{
-    std::ostringstream out;
-    out.precision(9);
-    out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted\n";
-    for (const auto& o : r.optimizers)
-        for (size_t t = 0; t < o.stats.mean.size() && int(t) <= r.completedSteps; ++t)
-            out << o.displayName() << "," << (o.config.learned() ? std::string("learned") : fmt(o.config.lr, 9)) << "," << t << "," << fmt(o.stats.mean[t], 9) << ","
-                << fmt(o.stats.std[t], 9) << "," << fmt(o.stats.median[t], 9) << "," << o.stats.alive[t] << "\n";
-    std::string s = out.str();
-    for (size_t p = 0; (p = s.find(",-", p)) != std::string::npos;) s.replace(p, 2, ","); // NaN -> empty field
-    return s;
 }
 
 std::string evalMarkdown(const EvalResult& r)

@@ -28,18 +28,23 @@ void addArtCommand(CLI::App& app);
 void addFingerprintCommand(CLI::App& app);
 
 // The flags of a settings table (fields marked kInCli): help text and accepted values from the table, the
-// default shown from `defaults`. `aliases` adds short names ({"problem", "-p"}). Returns a function to call in
+// default shown from `defaults`. `aliases` adds short names ({"problem", "-p"}); `exceptKeys` are left out
+// (settings a command does not take). Returns a function to call in
 // the command's callback: it sets every flag given on the command line into the struct, with the table's checks
 // (l2l::Error naming the flag), and returns the set of flags given.
 template <typename S>
 std::function<std::vector<std::string>(S&)> addSettingOptions(CLI::App* cmd, const SettingsTable<S>& table,
                                                                const S& defaults,
-                                                               const std::map<std::string, std::string>& aliases = {})
+                                                               const std::map<std::string, std::string>& aliases = {},
+                                                               const std::vector<std::string>& exceptKeys = {})
 {
     auto texts = std::make_shared<std::map<std::string, std::string>>();
     auto flags = std::make_shared<std::map<std::string, bool>>();
+    auto used = [exceptKeys](const Setting<S>& f) {
+        return (f.use & kInCli) && !f.flag.empty() && !settingListed(exceptKeys, f.key);
+    };
     for (const auto& f : table.fields) {
-        if (!(f.use & kInCli) || f.flag.empty()) continue;
+        if (!used(f)) continue;
         std::string names = "--" + f.flag;
         if (auto a = aliases.find(f.key); a != aliases.end()) names += "," + a->second;
         if (f.kind == SettingKind::Bool) {
@@ -49,10 +54,10 @@ std::function<std::vector<std::string>(S&)> addSettingOptions(CLI::App* cmd, con
                 ->default_str(settingText(f.get(defaults)));
         }
     }
-    return [cmd, &table, texts, flags](S& s) {
+    return [cmd, &table, texts, flags, used](S& s) {
         std::vector<std::string> given;
         for (const auto& f : table.fields) {
-            if (!(f.use & kInCli) || f.flag.empty() || cmd->count("--" + f.flag) == 0) continue;
+            if (!used(f) || cmd->count("--" + f.flag) == 0) continue;
             given.push_back(f.key);
             if (f.kind == SettingKind::Bool) f.set(s, SettingValue((*flags)[f.key]));
             else setSettingText(f, s, (*texts)[f.key], cmd->get_name());
@@ -73,7 +78,6 @@ std::string fmt(double v, int precision = 4);
 
 // Output writers (FILE or "-" for stdout); files are written atomically.
 std::string evalJson(const EvalResult& r);
-std::string evalCsv(const EvalResult& r);
 std::string evalMarkdown(const EvalResult& r); // a results table with the paired comparison
 void writeOutput(const std::string& path, const std::string& contents);
 void checkPlotPath(const std::string& path); // throws before a long run if the plot cannot be written

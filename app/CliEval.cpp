@@ -2,6 +2,7 @@
 #include "CliCommon.h"
 
 #include "base/AtomicFile.h"
+#include "io/EvalCsv.h"
 #include "io/ExperimentFile.h"
 #include "problems/Problem.h"
 #include "base/Stats.h"
@@ -22,24 +23,17 @@ struct EvalOptions {
     std::string optimizers = "sgd,nag,rmsprop,adam";
     std::string csv, json, plot, cache, markdown, experiment;
     bool noCache = false, quiet = false;
+    std::function<std::vector<std::string>(EvalConfig&)> readSettings; // the table's flags (eval/EvalConfig.cpp)
 };
 
-void addCommonOptions(CLI::App* cmd, EvalOptions& o)
+// The settings flags come from the table (eval/EvalConfig.cpp); `except`: settings the command does not take.
+void addCommonOptions(CLI::App* cmd, EvalOptions& o, const std::vector<std::string>& except)
 {
-    cmd->add_option("--problem,-p", o.config.problem, "problem spec, e.g. quadratic, mnist:hidden=40 (see `l2l problems`)")
-        ->capture_default_str();
+    o.readSettings = addSettingOptions(cmd, evalSettings(), EvalConfig{},
+                                       {{"problem", "-p"}, {"steps", "-t"}, {"runs", "-n"}, {"seed", "-s"}}, except);
     cmd->add_option("--optimizers,-o", o.optimizers,
                     "comma-separated optimizer specs; lr omitted = tuned (e.g. sgd,adam:lr=0.01)")
         ->capture_default_str();
-    cmd->add_option("--steps,-t", o.config.steps, "optimization steps per run, 1-100000")->capture_default_str();
-    cmd->add_option("--threads", o.config.threads, "worker threads (0 = all cores; results do not depend on it)")
-        ->capture_default_str();
-    cmd->add_option("--tune-runs", o.config.tune.runs, "instances per rate in the tuning search")->capture_default_str();
-    cmd->add_option("--tune-seed", o.config.tune.seed, "seed of the tuning instances (never used by evaluation)")
-        ->capture_default_str();
-    cmd->add_option("--tune-min", o.config.tune.minRate, "smallest rate of the log-spaced grid")->capture_default_str();
-    cmd->add_option("--tune-max", o.config.tune.maxRate, "largest rate of the grid")->capture_default_str();
-    cmd->add_option("--tune-per-decade", o.config.tune.perDecade, "grid points per factor 10")->capture_default_str();
     cmd->add_option("--cache", o.cache, "tuned-rate cache file (default: " + defaultCachePath() + ")");
     cmd->add_flag("--no-cache", o.noCache, "ignore and do not update the tuned-rate cache");
     cmd->add_flag("--quiet,-q", o.quiet, "no progress on stderr");
@@ -135,21 +129,17 @@ void addEvalCommand(CLI::App& app)
 {
     auto o = std::make_shared<EvalOptions>();
     auto* cmd = app.add_subcommand("eval", "Compare optimizers on the same sampled instances (paired), with tuned rates.");
-    addCommonOptions(cmd, *o);
-    cmd->add_option("--runs,-n", o->config.runs, "instances (runs), 1-10000")->capture_default_str();
-    cmd->add_option("--seed,-s", o->config.seed, "evaluation seed")->capture_default_str();
+    addCommonOptions(cmd, *o, {});
     cmd->add_option("--csv", o->csv, "write per-step mean/std/median to FILE (- for stdout)");
     cmd->add_option("--json", o->json, "write the results as JSON to FILE (- for stdout)");
     cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
     cmd->add_option("--markdown", o->markdown, "write the results table as Markdown to FILE (- for stdout)");
     cmd->add_flag("--no-test", [o](std::int64_t) { o->config.testMetrics = false; }, "skip the test-split metrics");
-    auto* testEvery = cmd->add_option("--test-every", o->config.testEvery,
-                    "also measure the test split every N steps (test-loss curves in --json, and FILE-test.png beside --plot)")
-        ->capture_default_str();
     cmd->add_option("--experiment", o->experiment,
                     "take problem, optimizers, runs, steps and seed from an experiment file saved by the studio");
-    cmd->callback([o, testEvery] {
-        const bool testEveryGiven = testEvery->count() > 0; // wins over an experiment file's
+    cmd->callback([o] {
+        const std::vector<std::string> given = o->readSettings(o->config);
+        const bool testEveryGiven = settingListed(given, "test_every"); // wins over an experiment file's
         if (!o->experiment.empty()) { // the file wins over --problem/--optimizers/--runs/--steps/--seed
             const EvalConfig e = loadExperiment(o->experiment).evalConfig();
             o->config.problem = e.problem;
@@ -187,8 +177,9 @@ void addTuneCommand(CLI::App& app)
 {
     auto o = std::make_shared<EvalOptions>();
     auto* cmd = app.add_subcommand("tune", "Search each optimizer's learning rate on a log grid and cache it.");
-    addCommonOptions(cmd, *o);
+    addCommonOptions(cmd, *o, {"runs", "seed", "test_every"});
     cmd->callback([o] {
+        o->readSettings(o->config);
         prepare(*o);
         auto cls = makeProblemClass<float>(o->config.problem);
         TuningCache cache(o->config.cachePath.empty() ? defaultCachePath() : o->config.cachePath);

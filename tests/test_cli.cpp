@@ -74,14 +74,15 @@ private slots:
                                         << "unknown option 'dimm' (valid options: dim, init_std)";
         QTest::newRow("out of range option") << QStringList{"eval", "--problem", "quadratic:dim=0"}
                                              << "option 'dim' must be in [1, 4000], got 0";
-        QTest::newRow("runs") << QStringList{"eval", "--runs", "0"} << "runs must be in [1, 10000], got 0";
-        QTest::newRow("steps") << QStringList{"eval", "--steps", "-3"} << "steps must be in [1, 100000], got -3";
+        QTest::newRow("runs") << QStringList{"eval", "--runs", "0"} << "eval: runs (--runs) must be an integer in [1, 10000], got 0";
+        QTest::newRow("steps") << QStringList{"eval", "--steps", "-3"} << "eval: steps (--steps) must be an integer in [1, 100000], got -3";
         QTest::newRow("bad lr") << QStringList{"eval", "--optimizers", "adam:lr=-0.1"} << "option 'lr' must be in (0, 10000]";
         QTest::newRow("missing data") << QStringList{"eval", "--problem", "mnist:data=/no/such/dir"}
                                       << "data directory '/no/such/dir' does not exist";
         QTest::newRow("plot extension") << QStringList{"eval", "--plot", "/tmp/out.txt"} << "must end in .png or .pdf";
         QTest::newRow("tune unknown") << QStringList{"tune", "--optimizers", "lbfgs"} << "unknown optimizer 'lbfgs'";
-        QTest::newRow("tune grid") << QStringList{"tune", "--tune-min", "0"} << "tuning grid must satisfy";
+        QTest::newRow("tune grid") << QStringList{"tune", "--tune-min", "0"} << "tune: tune_min (--tune-min) must be a number in (0, 10000], got 0";
+        QTest::newRow("tune grid order") << QStringList{"tune", "--tune-min", "1", "--tune-max", "0.5"} << "--tune-max) must be at least";
         QTest::newRow("unknown command") << QStringList{"train2"}
                                          << "unknown command 'train2' (valid commands: problems, tune, eval, train, bench, art, fingerprint)";
         QTest::newRow("art style") << QStringList{"art", "--style", "picasso", "--out", "/tmp/l2l-art.png"}

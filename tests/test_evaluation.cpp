@@ -1,5 +1,6 @@
 // Paired evaluation, determinism across thread counts, divergence, tuning and its cache, cancellation.
 #include "eval/Evaluation.h"
+#include "io/EvalCsv.h"
 #include "problems/Quadratic.h"
 #include "base/Rng.h"
 #include "base/Stats.h"
@@ -9,6 +10,7 @@
 #include <QtTest>
 
 #include <chrono>
+#include <limits>
 #include <cmath>
 #include <fstream>
 #include <thread>
@@ -122,7 +124,13 @@ private slots:
         // Re-evaluating the rate independently on the tuning instances reproduces the grid value.
         UpdateRuleConfig fixed = rule;
         fixed.lr = result.bestRate;
-        const auto again = runLanes(*cls, {makeRuleFactory(fixed, "quadratic")}, 4, 50, t.seed, kTuneDomain, 1, false, 0, nullptr, {}, nullptr);
+        LaneConfig lanes;
+        lanes.runs = 4;
+        lanes.steps = 50;
+        lanes.seed = t.seed;
+        lanes.stream = kTuneInstances;
+        lanes.threads = 1;
+        const auto again = runLanes(*cls, {makeRuleFactory(fixed, "quadratic")}, lanes).curves;
         double sum = 0;
         for (const auto& run : again[0].loss) sum += run[50];
         QCOMPARE(sum / 4, best);
@@ -131,8 +139,8 @@ private slots:
     {
         auto cls = makeProblemClass<double>("quadratic");
         for (std::uint64_t s = 0; s < 20; ++s) {
-            auto a = cls->sample(deriveSeed(s, 0, kEvalDomain));
-            auto b = cls->sample(deriveSeed(s, 0, kTuneDomain));
+            auto a = cls->sample(deriveSeed(s, 0, kEvalInstances));
+            auto b = cls->sample(deriveSeed(s, 0, kTuneInstances));
             QVERIFY(dynamic_cast<Quadratic<double>&>(*a).w() != dynamic_cast<Quadratic<double>&>(*b).w());
         }
     }
@@ -307,6 +315,57 @@ private slots:
         QCOMPARE(one.pairs, 1);
         QVERIFY(std::isnan(one.t) && std::isnan(one.p));
         QCOMPARE(pairedCompare({NAN}, {1}).pairs, 0);
+    }
+    // The three stages alone: resolve without running, summarise synthetic curves.
+    void resolveAloneFindsFilesAndKeepsGivenRates()
+    {
+        const auto cls = makeProblemClass<float>("quadratic");
+        EvalConfig c = quick("quadratic", {"adam:lr=0.05", "lstm"}, 2, 5);
+        std::vector<std::string> lines;
+        const ResolvedOptimizers r = resolveOptimizers(c, *cls, [&](const std::string& l) { lines.push_back(l); }, nullptr);
+        QVERIFY(!r.cancelled);
+        QCOMPARE(int(r.optimizers.size()), 2);
+        QCOMPARE(int(r.factories.size()), 2);
+        QCOMPARE(r.optimizers[0].config.lr, 0.05);
+        QVERIFY(!r.optimizers[0].tunedRate);
+        QVERIFY(r.optimizers[1].config.path.find("optimizers/quadratic.json") != std::string::npos);
+        QVERIFY(QString::fromStdString(r.optimizers[1].provenance).startsWith("trained on quadratic"));
+        QVERIFY(r.optimizers[0].curves.loss.empty()); // nothing ran
+        QVERIFY(r.factories[1]() != nullptr);
+    }
+    void summariseAloneExcludesDivergedRuns()
+    {
+        Curves c;
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        c.loss = {{4, 2, 1}, {4, 3, 2}, {4, 1e30, nan}};
+        c.divergedAt = {-1, -1, 1};
+        c.test.assign(3, std::nullopt);
+        OptimizerResult r;
+        summarizeOptimizer(r, c, 2, {});
+        QCOMPARE(r.divergedRuns, 1);
+        QCOMPARE(r.finalMean, 1.5); // over the two runs that never diverged
+        QCOMPARE(r.finalMedian, 1.5);
+        QCOMPARE(r.stats.alive[1], 2);
+        QCOMPARE(r.finalStd, std::sqrt(0.5));
+    }
+    // One CSV writer (CLI and studio): a name with a comma is quoted, NaN is an empty field, a negative mean stays.
+    void csvQuotesNamesAndKeepsSigns()
+    {
+        EvalResult r;
+        r.completedSteps = 1;
+        OptimizerResult o;
+        o.config.name = "lstm";
+        o.config.path = "/some/where/my,optimizer.json";
+        o.stats.mean = {-0.5, std::numeric_limits<double>::quiet_NaN()};
+        o.stats.std = {0.25, 0};
+        o.stats.median = {-0.5, 1};
+        o.stats.alive = {3, 0};
+        r.optimizers.push_back(o);
+        const QStringList lines = QString::fromStdString(evalCsv(r)).trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines[0], QString("optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted"));
+        QCOMPARE(lines[1], QString("\"lstm:my,optimizer.json\",learned,0,-0.5,0.25,-0.5,3"));
+        QVERIFY2(lines[2].endsWith(",1,,0,1,0"), qPrintable(lines[2]));
     }
     void badConfig()
     {

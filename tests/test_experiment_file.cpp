@@ -35,13 +35,13 @@ namespace {
 Experiment sample()
 {
     Experiment e;
-    e.problem = "mnist:hidden=40,activation=relu";
+    e.eval.problem = "mnist:hidden=40,activation=relu";
     e.optimizers = {{"sgd", true, "0.1", ""}, {"nag", false, "", ""}, {"adam", true, "", ""},
                     {"lstm", true, "", "/some/where/opt=1.json"}};
-    e.runs = 7;
-    e.steps = 150;
-    e.seed = 123456789012ULL;
-    e.testEvery = 25;
+    e.eval.runs = 7;
+    e.eval.steps = 150;
+    e.eval.seed = 123456789012ULL;
+    e.eval.testEvery = 25;
     e.trajectoryFunction = "himmelblau:x0=1";
     e.trajectoryStart = {-2.5, 3.25};
     e.metaTrain.epochs = 77;
@@ -63,7 +63,7 @@ void TestExperimentFile::roundTripKeepsEverything()
     const std::string path = m_tmp.filePath("e.json").toStdString();
     saveExperiment(path, e);
     const Experiment back = loadExperiment(path);
-    QCOMPARE(back.problem, e.problem);
+    QCOMPARE(back.eval.problem, e.eval.problem);
     QCOMPARE(back.optimizers.size(), e.optimizers.size());
     for (size_t i = 0; i < e.optimizers.size(); ++i) {
         QCOMPARE(back.optimizers[i].name, e.optimizers[i].name);
@@ -71,10 +71,10 @@ void TestExperimentFile::roundTripKeepsEverything()
         QCOMPARE(back.optimizers[i].rate, e.optimizers[i].rate);
         QCOMPARE(back.optimizers[i].path, e.optimizers[i].path);
     }
-    QCOMPARE(back.runs, 7);
-    QCOMPARE(back.steps, 150);
-    QCOMPARE(back.seed, e.seed);
-    QCOMPARE(back.testEvery, 25);
+    QCOMPARE(back.eval.runs, 7);
+    QCOMPARE(back.eval.steps, 150);
+    QCOMPARE(back.eval.seed, e.eval.seed);
+    QCOMPARE(back.eval.testEvery, 25);
     QVERIFY(back.metaTrain.metaLoss == MetaLoss::Log);
     QCOMPARE(back.evalConfig().testEvery, 25);
     QCOMPARE(back.trajectoryFunction, e.trajectoryFunction);
@@ -191,13 +191,13 @@ void TestExperimentFile::badFilesAreRejected_data()
     QTest::newRow("unknown optimizer") << QString(good).replace("\"nag\"", "\"adagrad\"") << "unknown optimizer 'adagrad'";
     QTest::newRow("bad rate") << QString(good).replace("\"0.1\"", "\"fast\"") << "learning rate of sgd";
     QTest::newRow("negative rate") << QString(good).replace("\"0.1\"", "\"-1\"") << "learning rate of sgd";
-    QTest::newRow("runs 0") << QString(good).replace("\"runs\": 7", "\"runs\": 0") << "runs must be in";
-    QTest::newRow("runs text") << QString(good).replace("\"runs\": 7", "\"runs\": \"many\"") << "malformed";
+    QTest::newRow("runs 0") << QString(good).replace("\"runs\": 7", "\"runs\": 0") << "key \"runs\" must be an integer in [1, 10000], got 0";
+    QTest::newRow("runs text") << QString(good).replace("\"runs\": 7", "\"runs\": \"many\"") << "key \"runs\" must be an integer, got \"many\"";
     QTest::newRow("not 2-d") << QString(good).replace("himmelblau:x0=1", "mnist") << "not a 2-d function";
     QTest::newRow("start NaN") << QString(good).replace("-2.5", "NaN") << "not valid JSON";
     QTest::newRow("unroll > horizon") << QString(good).replace("\"unroll\": 10", "\"unroll\": 1000") << "unroll";
     QTest::newRow("groups") << QString(good).replace("\"per-block\"", "\"conv\"") << "meta_train: key \"groups\" must be one of shared, per-block, got \"conv\"";
-    QTest::newRow("test_every") << QString(good).replace("\"test_every\": 25", "\"test_every\": -1") << "test_every must be in [0, 100000]";
+    QTest::newRow("test_every") << QString(good).replace("\"test_every\": 25", "\"test_every\": -1") << "key \"test_every\" must be an integer in [0, 100000], got -1";
     QTest::newRow("meta_loss") << QString(good).replace("\"log\"", "\"mean\"") << "meta_train: key \"meta_loss\" must be one of sum, log, got \"mean\"";
     QTest::newRow("missing steps") << QString(good).replace("\"steps\": 150,", "") << "steps";
 }
@@ -217,7 +217,7 @@ void TestExperimentFile::failedSaveKeepsOldFile()
     saveExperiment(path, sample());
     const std::string before = readFile(path);
     Experiment bad = sample();
-    bad.runs = -3;
+    bad.eval.runs = -3;
     expectError([&] { saveExperiment(path, bad); }, {"runs"});
     QCOMPARE(readFile(path), before);
     expectError([&] { loadExperiment(m_tmp.filePath("missing.json").toStdString()); }, {"missing.json"});

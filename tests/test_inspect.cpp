@@ -144,7 +144,7 @@ void TestInspect::effectiveLrMatchesHandRun()
     // computation (one block of 6 columns in both), so loss, u and h are the same bits; close() only absorbs
     // the quantile formulas written differently in double.
     auto cls = makeProblemClass<float>(problem);
-    auto inst = cls->sample(deriveSeed(7, 0, kEvalDomain));
+    auto inst = cls->sample(deriveSeed(7, 0, kEvalInstances));
     Vec<float> theta = inst->initialTheta(), grad(theta.size());
     LstmRule<float> rule(bundledNet(problem), 1);
     rule.reset(theta.size());

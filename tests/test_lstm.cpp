@@ -40,9 +40,9 @@ LstmNet<double> randomNet(const LstmArch& a, std::uint64_t seed)
 }
 
 // Warm-up window so that the checked window starts from a non-zero optimizer state.
-Trajectory<double> warmTrajectory(const LstmNet<double>& net, Problem<double>& problem, int warmSteps)
+EpisodeState<double> warmEpisode(const LstmNet<double>& net, Problem<double>& problem, int warmSteps)
 {
-    Trajectory<double> traj;
+    EpisodeState<double> traj;
     traj.start(problem, net.arch);
     Unroller<double> u(&net, 1);
     if (warmSteps > 0) u.window(problem, traj, warmSteps, false, nullptr);
@@ -213,16 +213,16 @@ void TestLstm::firstOrderMetaGradient()
     auto cls = makeProblemClass<double>(problem.toStdString());
     auto prob = cls->sample(5);
     const LstmNet<double> net = randomNet(arch(pre ? Preprocess::LogSign : Preprocess::None, 2, hidden, 0.1), 8);
-    const Trajectory<double> start = warmTrajectory(net, *prob, 3);
+    const EpisodeState<double> start = warmEpisode(net, *prob, 3);
     const int K = 5;
-    Trajectory<double> traj = start;
+    EpisodeState<double> traj = start;
     Unroller<double> unroller(&net, 2);
     Vec<double> dphi;
     std::vector<Vec<double>> inputs;
     unroller.window(*prob, traj, K, false, &dphi, nullptr, &inputs);
     auto surrogate = [&](const Vec<double>& phi) {
         LstmNet<double> p{net.arch, phi};
-        Trajectory<double> t = start;
+        EpisodeState<double> t = start;
         Unroller<double> u(&p, 1);
         return u.window(*prob, t, K, false, nullptr, &inputs);
     };
@@ -255,17 +255,17 @@ void TestLstm::secondOrderMetaGradient()
     auto cls = makeProblemClass<double>(problem.toStdString());
     auto prob = cls->sample(6);
     const LstmNet<double> net = randomNet(arch(pre ? Preprocess::LogSign : Preprocess::None, 2, 20, 0.1), 9);
-    const Trajectory<double> start = warmTrajectory(net, *prob, 3);
+    const EpisodeState<double> start = warmEpisode(net, *prob, 3);
     const int K = 6;
-    Trajectory<double> traj = start;
+    EpisodeState<double> traj = start;
     Unroller<double> unroller(&net, 1);
     Vec<double> dphi, dphiFirst;
     unroller.window(*prob, traj, K, true, &dphi);
-    Trajectory<double> traj2 = start;
+    EpisodeState<double> traj2 = start;
     unroller.window(*prob, traj2, K, false, &dphiFirst);
     auto trueLoss = [&](const Vec<double>& phi) {
         LstmNet<double> p{net.arch, phi};
-        Trajectory<double> t = start;
+        EpisodeState<double> t = start;
         Unroller<double> u(&p, 1);
         return u.window(*prob, t, K, false, nullptr);
     };
@@ -298,9 +298,9 @@ void TestLstm::logMetaLossGradient()
     auto cls = makeProblemClass<double>(problem.toStdString());
     auto prob = cls->sample(5);
     const LstmNet<double> net = randomNet(arch(Preprocess::LogSign, 2, 20, 0.1), 8);
-    const Trajectory<double> start = warmTrajectory(net, *prob, 3);
+    const EpisodeState<double> start = warmEpisode(net, *prob, 3);
     const int K = 5;
-    Trajectory<double> traj = start;
+    EpisodeState<double> traj = start;
     Unroller<double> unroller(&net, 2);
     unroller.setMetaLoss(MetaLoss::Log);
     Vec<double> dphi, dphiSum;
@@ -310,7 +310,7 @@ void TestLstm::logMetaLossGradient()
     for (double f : losses) QVERIFY(f > 0);
     auto logLoss = [&](const Vec<double>& phi) {
         LstmNet<double> p{net.arch, phi};
-        Trajectory<double> t = start;
+        EpisodeState<double> t = start;
         Unroller<double> u(&p, 1);
         std::vector<double> fs;
         u.window(*prob, t, K, false, nullptr, secondOrder ? nullptr : &inputs, nullptr, &fs);
@@ -320,7 +320,7 @@ void TestLstm::logMetaLossGradient()
     };
     const MetaCheck r = compare(dphi, logLoss, net.params, entries, 1e-6);
     // Not the sum's gradient: the weights 1/f are really applied.
-    Trajectory<double> again = start;
+    EpisodeState<double> again = start;
     Unroller<double> plain(&net, 1);
     plain.window(*prob, again, K, secondOrder, &dphiSum);
     const double differ = (dphi - dphiSum).norm() / dphi.norm();

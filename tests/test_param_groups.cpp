@@ -196,12 +196,12 @@ private slots:
         // phi = [net 0; net 1] by central differences, every entry of both nets.
         GroupedQuadratic prob(4, 3, 2, 7);
         const LstmNet<double> net = twoNets(smallArch(5), 8);
-        Trajectory<double> start;
+        EpisodeState<double> start;
         start.start(prob, net.arch);
         Unroller<double> warm(&net, 1);
         warm.window(prob, start, 3, false, nullptr);
         const int K = 5;
-        Trajectory<double> traj = start;
+        EpisodeState<double> traj = start;
         Unroller<double> unroller(&net, 2);
         Vec<double> dphi;
         std::vector<Vec<double>> inputs;
@@ -209,7 +209,7 @@ private slots:
         QCOMPARE(dphi.size(), net.params.size());
         auto surrogate = [&](const Vec<double>& phi) {
             LstmNet<double> p{net.arch, phi, 2};
-            Trajectory<double> t = start;
+            EpisodeState<double> t = start;
             Unroller<double> u(&p, 1);
             return u.window(prob, t, K, false, nullptr, &inputs);
         };
@@ -325,7 +325,7 @@ private slots:
         // A 2-net optimizer on a one-group problem: the unroller, the rule factory and fine-tuning refuse.
         const LstmNet<double> net = twoNets(smallArch(4), 13);
         auto quad = makeProblemClass<double>("quadratic:dim=6")->sample(1);
-        Trajectory<double> traj;
+        EpisodeState<double> traj;
         traj.start(*quad, net.arch);
         Unroller<double> u(&net, 1);
         expectError([&] { u.window(*quad, traj, 2, false, nullptr); }, {"has 2 nets", "has 1 parameter group", "--groups per-block"});

@@ -3,6 +3,7 @@
 // form -- and every kind of bad value is refused with a message naming the key or flag.
 #include "ExpectError.h"
 #include "base/Settings.h"
+#include "eval/EvalConfig.h"
 #include "io/ExperimentFile.h"
 #include "meta/MetaTrainer.h"
 #include "optimizers/MetaTrainConfig.h"
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <QFormLayout>
+#include <QLineEdit>
 #include <QTemporaryDir>
 #include <QWidget>
 #include <QtTest>
@@ -28,9 +30,10 @@ namespace {
 const auto& table() { return metaTrainSettings(); }
 
 // A value of field f other than its default, inside its range (and keeping unroll <= horizon).
-SettingValue otherValue(const Setting<MetaTrainConfig>& f)
+template <typename S>
+SettingValue otherValue(const Setting<S>& f)
 {
-    const SettingValue d = f.get(MetaTrainConfig{});
+    const SettingValue d = f.get(S{});
     switch (f.kind) {
     case SettingKind::Int: {
         const long long v = std::get<long long>(d);
@@ -86,6 +89,7 @@ private slots:
     void badTextIsRefused();
     void missingKeysFollowTheSettingsVersion();
     void crossFieldCheckNamesBoth();
+    void everyEvalFieldRoundTripsThroughExperimentFilesAndTheForm();
 
 private:
     QTemporaryDir m_tmp;
@@ -111,7 +115,7 @@ void TestSettings::everyFieldRoundTripsThroughExperimentFiles()
         if (f.key == "problem" || f.key == "threads") continue; // the experiment's own problem; the machine's threads
         Experiment e;
         e.metaTrain = withOther(f);
-        e.problem = e.metaTrain.problem;
+        e.eval.problem = e.metaTrain.problem;
         const Experiment back = experimentFromJson(experimentToJson(e), "x.json");
         QVERIFY2(f.get(back.metaTrain) == f.get(e.metaTrain), f.key.c_str());
         QVERIFY2(!(f.get(back.metaTrain) == f.get(MetaTrainConfig{})), f.key.c_str());
@@ -125,8 +129,7 @@ void TestSettings::everyFieldRoundTripsThroughCheckpoints()
         s.config = withOther(f);
         s.net = LstmNet<float>::init(s.config.arch, 7);
         s.best = s.net;
-        s.adamM = Vec<float>::Zero(s.net.params.size());
-        s.adamV = s.adamM;
+        s.adam.reset(s.net.params.size());
         const QString path = m_tmp.filePath("c.json");
         saveCheckpoint(path.toStdString(), s);
         const MetaTrainState back = loadCheckpoint(path.toStdString());
@@ -287,6 +290,47 @@ void TestSettings::crossFieldCheckNamesBoth()
     c.horizon = 10;
     c.unroll = 11;
     expectError([&] { c.validate(); }, {"unroll", "horizon"});
+}
+
+void TestSettings::everyEvalFieldRoundTripsThroughExperimentFilesAndTheForm()
+{
+    QWidget w;
+    auto* form = new QFormLayout(&w);
+    ui::SettingsForm rows;
+    rows.build(form, evalSettings(), EvalConfig{}, QString(), QStringLiteral("Field"));
+    int files = 0, forms = 0;
+    for (const auto& f : evalSettings().fields) {
+        EvalConfig c;
+        f.set(c, otherValue(f));
+        c.validate();
+        if (f.use & kInFile) {
+            ++files;
+            Experiment e;
+            e.eval = c;
+            const Experiment back = experimentFromJson(experimentToJson(e), "x.json");
+            QVERIFY2(f.get(back.eval) == f.get(c), f.key.c_str());
+            QVERIFY2(!(f.get(back.eval) == f.get(EvalConfig{})), f.key.c_str());
+        }
+        if (f.use & kInForm) {
+            ++forms;
+            rows.write(evalSettings(), c);
+            EvalConfig back;
+            rows.read(evalSettings(), back, "Runs");
+            QVERIFY2(f.get(back) == f.get(c), f.key.c_str());
+        }
+        if (f.use & kInCli) { // what a command line gives, read back with the table
+            EvalConfig back;
+            setSettingText(f, back, settingText(f.get(c)), "eval");
+            QVERIFY2(f.get(back) == f.get(c), f.key.c_str());
+        }
+    }
+    QCOMPARE(files, 5); // problem, runs, steps, seed, test_every
+    QCOMPARE(forms, 4);
+    QVERIFY(w.findChild<QLineEdit*>("seedField"));
+    // A stranger's experiment with a seed of -1 or 2^64 is refused, naming the key.
+    nlohmann::json j = nlohmann::json::parse(experimentToJson(Experiment{}));
+    j["seed"] = -1;
+    expectError([&] { experimentFromJson(j.dump(), "s.json"); }, {"s.json", "seed"});
 }
 
 QTEST_MAIN(TestSettings)

@@ -128,8 +128,8 @@ void TestStudio::cleanup()
 
 void TestStudio::setSmallRun(int runs, int steps)
 {
-    child<QSpinBox>(m_window.get(), "runsSpin")->setValue(runs);
-    child<QSpinBox>(m_window.get(), "stepsSpin")->setValue(steps);
+    child<QSpinBox>(m_window.get(), "runsField")->setValue(runs);
+    child<QSpinBox>(m_window.get(), "stepsField")->setValue(steps);
     setText(m_window.get(), "rate_sgd", "0.01");
     setText(m_window.get(), "rate_nag", "0.01");
     setText(m_window.get(), "rate_rmsprop", "0.03");
@@ -156,9 +156,9 @@ void TestStudio::comboHoldsCatalogue()
     combo->setCurrentIndex(combo->findData(QString("quadratic")));
     QVERIFY(child<QCheckBox>(m_window.get(), "use_lstm")->isChecked());
     QVERIFY(child<QLineEdit>(m_window.get(), "rate_lstm")->placeholderText().contains("quadratic.json"));
-    QCOMPARE(child<QSpinBox>(m_window.get(), "runsSpin")->value(), 20);
-    QCOMPARE(child<QSpinBox>(m_window.get(), "stepsSpin")->value(), 100);
-    QCOMPARE(child<QSpinBox>(m_window.get(), "seedSpin")->value(), 1);
+    QCOMPARE(child<QSpinBox>(m_window.get(), "runsField")->value(), 20);
+    QCOMPARE(child<QSpinBox>(m_window.get(), "stepsField")->value(), 100);
+    QCOMPARE(child<QLineEdit>(m_window.get(), "seedField")->text(), QString("1"));
 }
 
 void TestStudio::runDrawsCurvesAndTable()
@@ -244,7 +244,7 @@ void TestStudio::compareRunsConvNetWithItsTwoLstms()
     auto* plot = child<QCustomPlot>(m_window.get(), "lossPlot");
     auto* toggle = child<QCheckBox>(m_window.get(), "showTestCurves");
     QVERIFY(r.testSteps.empty() && !toggle->isEnabled() && !toggle->isHidden()); // shown, no curves yet
-    auto* every = child<QSpinBox>(m_window.get(), "testEverySpin");
+    auto* every = child<QSpinBox>(m_window.get(), "testEveryField");
     const auto reset = qScopeGuard([every] { every->setValue(0); }); // also when a check fails
     every->setValue(4);
     runAndWait();
@@ -260,7 +260,7 @@ void TestStudio::compareRunsConvNetWithItsTwoLstms()
     QVERIFY(m_window->grab().save(QDir::temp().filePath("l2l-test-studio-test-split.png"))); // to look at
     toggle->setChecked(false);
     QCOMPARE(plot->graphCount(), 3 * 2);
-    QCOMPARE(m_window->experiment().testEvery, 4); // saved with the experiment
+    QCOMPARE(m_window->experiment().eval.testEvery, 4); // saved with the experiment
     // A run without test curves unticks the toggle and shows the training loss.
     toggle->setChecked(true);
     every->setValue(0);
@@ -407,19 +407,19 @@ void TestStudio::experimentRoundTrip()
 {
     const QString optimizer = QString::fromStdString(resourceDir() + "/optimizers/quadratic.json");
     Experiment e;
-    e.problem = "quadratic:dim=20";
+    e.eval.problem = "quadratic:dim=20";
     e.optimizers = {{"sgd", true, "0.05", ""}, {"nag", false, "", ""}, {"rmsprop", true, "", ""},
                     {"adam", true, "0.02", ""}, {"lstm", true, "", optimizer.toStdString()}};
-    e.runs = 7;
-    e.steps = 33;
-    e.seed = 9;
+    e.eval.runs = 7;
+    e.eval.steps = 33;
+    e.eval.seed = 9;
     e.trajectoryFunction = "himmelblau";
     e.trajectoryStart = {1.0, -2.0};
     e.metaTrain.epochs = 55;
     e.metaTrain.unroll = 11;
     e.view = "trajectories";
     m_window->applyExperiment(e);
-    QCOMPARE(child<QSpinBox>(m_window.get(), "runsSpin")->value(), 7);
+    QCOMPARE(child<QSpinBox>(m_window.get(), "runsField")->value(), 7);
     QCOMPARE(child<QLineEdit>(m_window.get(), "rate_sgd")->text(), QString("0.05"));
     QVERIFY(!child<QCheckBox>(m_window.get(), "use_nag")->isChecked());
     QCOMPARE(m_window->panel()->lstmSpec(), "lstm:" + optimizer);
@@ -552,8 +552,8 @@ void TestStudio::settingsRestoredOnStart()
         QVERIFY(QTest::qWaitForWindowExposed(&first));
         auto* combo = child<QComboBox>(&first, "problemCombo");
         combo->setCurrentIndex(combo->findData(QString("rosenbrock")));
-        child<QSpinBox>(&first, "stepsSpin")->setValue(77);
-        child<QSpinBox>(&first, "seedSpin")->setValue(4242);
+        child<QSpinBox>(&first, "stepsField")->setValue(77);
+        child<QLineEdit>(&first, "seedField")->setText("4242");
         first.showView(MainWindow::Inspect);
         first.resize(1100, 700);
         first.close();
@@ -562,8 +562,8 @@ void TestStudio::settingsRestoredOnStart()
     second.show();
     QVERIFY(QTest::qWaitForWindowExposed(&second));
     QCOMPARE(child<QComboBox>(&second, "problemCombo")->currentData().toString(), QString("rosenbrock"));
-    QCOMPARE(child<QSpinBox>(&second, "stepsSpin")->value(), 77);
-    QCOMPARE(child<QSpinBox>(&second, "seedSpin")->value(), 4242);
+    QCOMPARE(child<QSpinBox>(&second, "stepsField")->value(), 77);
+    QCOMPARE(child<QLineEdit>(&second, "seedField")->text(), QString("4242"));
     QCOMPARE(second.currentView(), MainWindow::Inspect);
     // Geometry is restored up to what the window system adjusts (a few pixels of frame under Xvfb).
     QVERIFY2(std::abs(second.width() - 1100) <= 12 && std::abs(second.height() - 700) <= 12,
@@ -592,8 +592,8 @@ void TestStudio::exportEveryView()
     QFile csv(m_tmp.filePath("compare.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
-    QCOMPARE(lines.size(), 2 + 5 * 21); // comment, header, 5 optimizers x (steps 0..20)
-    QVERIFY(lines[1].startsWith("step,optimizer"));
+    QCOMPARE(lines.size(), 1 + 5 * 21); // header, 5 optimizers x (steps 0..20): the columns of `l2l eval --csv`
+    QVERIFY(lines[0].startsWith("optimizer,learning_rate,step,loss_mean"));
     DialogCloser closer;
     QVERIFY(!m_window->exportPlotTo(m_tmp.filePath("plot.gif")));
     QTRY_COMPARE_WITH_TIMEOUT(closer.texts.size(), 1, 10000);

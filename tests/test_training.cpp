@@ -228,7 +228,7 @@ private slots:
         MetaTrainer mlp(m);
         mlp.run({}, nullptr);
         QVERIFY(std::isfinite(mlp.state().bestValidation));
-        QCOMPARE(mlp.state().adamT, long(8)); // 4 episodes x 2 windows, every meta-update taken
+        QCOMPARE(mlp.state().adam.t, long(8)); // 4 episodes x 2 windows, every meta-update taken
         QCOMPARE(mlp.state().skippedUpdates, 0);
         c.problem = "rosenbrock"; // no Hessian-vector product: refused with a message
         QVERIFY_THROWS_EXCEPTION(Error, [&] { MetaTrainer r(c); r.run({}, nullptr); }());

@@ -2,6 +2,7 @@
 
 #include "data/Cifar.h"
 #include "base/Rng.h"
+#include "base/SeedStreams.h"
 #include "base/Types.h"
 
 #include <cstdlib>
@@ -121,7 +122,7 @@ std::shared_ptr<const Dataset> loadDataset(const std::string& dir, DatasetFormat
 
 std::vector<int> minibatchPositions(std::uint64_t seed, int step, int batch, int count)
 {
-    Rng rng(deriveSeed(seed, std::uint64_t(step), 0xBA7C));
+    Rng rng(deriveSeed(seed, std::uint64_t(step), kMinibatches));
     std::vector<int> positions(static_cast<size_t>(batch));
     for (int& i : positions) i = int(rng.below(std::uint64_t(count)));
     return positions;

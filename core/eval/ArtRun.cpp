@@ -1,6 +1,6 @@
 #include "eval/ArtRun.h"
 
-#include "eval/Evaluation.h"
+#include "eval/Resolve.h"
 
 #include <cmath>
 #include <sstream>

@@ -1,7 +1,7 @@
 #include "eval/Inspect.h"
 #include "base/DetMath.h"
 
-#include "eval/Evaluation.h"
+#include "base/SeedStreams.h"
 #include "optimizers/LstmOptimizer.h"
 #include "optimizers/OptimizerFile.h"
 #include "problems/Problem.h"
@@ -145,7 +145,7 @@ InspectTrace inspectTrajectory(const std::string& problemSpec, const std::string
     tr.steps = steps;
 
     // Run 0 of evaluate(): same instance, theta_0, minibatch sequence and order of operations as runLanes.
-    auto problem = cls->sample(deriveSeed(seed, 0, kEvalDomain));
+    auto problem = cls->sample(deriveSeed(seed, 0, kEvalInstances));
     Vec<float> theta = problem->initialTheta(), grad(theta.size());
     tr.dim = theta.size();
     LstmRule<float> lstm(net, 0);

@@ -64,7 +64,7 @@ struct InspectTrace {
 
 // Runs the LSTM optimizer `lstmSpec` ("lstm" = the one bundled for the problem family, "lstm:FILE") for
 // `steps` steps on the instance that evaluate() uses as run 0 for this seed (instance seed
-// deriveSeed(seed, 0, kEvalDomain), its theta_0 and minibatch sequence), recording the trace above.
+// deriveSeed(seed, 0, kEvalInstances), its theta_0 and minibatch sequence), recording the trace above.
 // Stops early (completedSteps < steps) when *cancel becomes true or the loss stops being finite.
 // Throws l2l::Error naming a bad problem spec, optimizer spec or optimizer file.
 InspectTrace inspectTrajectory(const std::string& problemSpec, const std::string& lstmSpec, std::uint64_t seed,

@@ -1,6 +1,7 @@
 #include "eval/Trajectory.h"
 
-#include "eval/Evaluation.h"
+#include "eval/Lanes.h"
+#include "eval/Tuning.h"
 #include "optimizers/LstmOptimizer.h"
 #include "optimizers/OptimizerFile.h"
 #include "base/Rng.h"
@@ -111,7 +112,7 @@ std::unique_ptr<Function2d<double>> trajectoryFunction(const TrajectoryConfig& c
     const auto cls = makeProblemClass<double>(startSpec(config).str());
     const auto* fnClass = dynamic_cast<const Function2dClass<double>*>(cls.get());
     if (!fnClass) throw Error("internal: '" + config.problem + "' did not build a 2-d function class");
-    return fnClass->sample2d(deriveSeed(config.seed, 0, kEvalDomain));
+    return fnClass->sample2d(deriveSeed(config.seed, 0, kEvalInstances));
 }
 
 TrajectoryResult computeTrajectories(const TrajectoryConfig& config, const std::atomic<bool>* cancel)

@@ -4,7 +4,7 @@
 #include "base/DetMath.h"
 
 #include "base/AtomicFile.h"
-#include "eval/Evaluation.h"
+#include "eval/Lanes.h"
 
 #include <nlohmann/json.hpp>
 
@@ -17,13 +17,33 @@
 
 namespace l2l {
 
+const SettingsTable<TuneConfig>& tuneSettings()
+{
+    using T = TuneConfig;
+    static const SettingsTable<T> table = [] {
+        SettingsTable<T> t{"tune", 1, {}};
+        const unsigned use = kInCli;
+        t.fields.push_back(intSetting<T>("tune_runs", "tune-runs", "Tuning runs", "instances per rate in the tuning search", 1,
+                                         1000, [](auto& c) -> auto& { return c.runs; }, 1, use));
+        t.fields.push_back(uintSetting<T>("tune_seed", "tune-seed", "Tuning seed", "seed of the tuning instances (never used by evaluation)",
+                                          [](auto& c) -> auto& { return c.seed; }, 1, use));
+        t.fields.push_back(realSetting<T>("tune_min", "tune-min", "Smallest rate", "smallest rate of the log-spaced grid", 0, 1e4,
+                                          true, [](auto& c) -> auto& { return c.minRate; }, 1, use));
+        t.fields.push_back(realSetting<T>("tune_max", "tune-max", "Largest rate", "largest rate of the grid (at least the smallest)",
+                                          0, 1e4, true, [](auto& c) -> auto& { return c.maxRate; }, 1, use));
+        t.fields.push_back(intSetting<T>("tune_per_decade", "tune-per-decade", "Rates per decade", "grid points per factor 10", 1,
+                                         20, [](auto& c) -> auto& { return c.perDecade; }, 1, use));
+        return t;
+    }();
+    return table;
+}
+
 void TuneConfig::validate() const
 {
-    if (!(minRate > 0) || !(maxRate >= minRate) || maxRate > 1e4)
-        throw Error("tuning grid must satisfy 0 < min <= max <= 1e4, got [" + std::to_string(minRate) + ", " +
-                    std::to_string(maxRate) + "]");
-    if (perDecade < 1 || perDecade > 20) throw Error("tuning points per decade must be in [1, 20], got " + std::to_string(perDecade));
-    if (runs < 1 || runs > 1000) throw Error("tuning runs must be in [1, 1000], got " + std::to_string(runs));
+    checkSettings(tuneSettings(), *this, "tune");
+    if (!(maxRate >= minRate))
+        throw Error("tune: the grid's largest rate tune_max (--tune-max) must be at least its smallest, tune_min, got [" +
+                    settingText(minRate) + ", " + settingText(maxRate) + "]");
 }
 
 std::vector<double> TuneConfig::grid() const
@@ -46,11 +66,15 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
     for (double lr : out.rates) {
         UpdateRuleConfig r = rule;
         r.lr = lr;
-        rules.push_back(makeRuleFactory(r, cls.canonicalSpec()));
+        rules.push_back([r] { return makeUpdateRule<float>(r); });
     }
-    int completed = 0;
-    const auto curves =
-        runLanes(cls, rules, tune.runs, steps, tune.seed, kTuneDomain, threads, false, 0, cancel, {}, &completed);
+    LaneConfig lanes;
+    lanes.runs = tune.runs;
+    lanes.steps = steps;
+    lanes.seed = tune.seed;
+    lanes.stream = kTuneInstances;
+    lanes.threads = threads;
+    const auto curves = runLanes(cls, rules, lanes, cancel).curves;
     double best = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < curves.size(); ++i) {
         // Mean final loss over the tuning runs; a rate with any diverged run is disqualified.

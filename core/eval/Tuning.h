@@ -2,8 +2,9 @@
 // Learning-rate tuning as in the paper: a log-spaced grid; the rate with the best mean final loss over
 // several instances drawn with a tuning seed (in a stream evaluation never uses). Results are cached in
 // a JSON file shared by the CLI and the studio, keyed by everything that determines them.
-#include "problems/Problem.h"
+#include "base/Settings.h"
 #include "optimizers/UpdateRule.h"
+#include "problems/Problem.h"
 
 #include <atomic>
 #include <cstdint>
@@ -20,9 +21,11 @@ struct TuneConfig {
     int perDecade = 3;          // grid points per factor of 10
     int runs = 5;               // instances per rate
     std::uint64_t seed = 271828; // the tuning seed (used in the tuning stream only)
-    void validate() const;      // throws l2l::Error naming the field and range
+    void validate() const;      // throws l2l::Error naming the field and range (tuneSettings(), min <= max)
     std::vector<double> grid() const;
 };
+// Ranges, help texts and flags of the tuning search (see base/Settings.h).
+const SettingsTable<TuneConfig>& tuneSettings();
 
 struct TuneResult {
     double bestRate = 0;

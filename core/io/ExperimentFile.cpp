@@ -58,39 +58,31 @@ std::vector<OptimizerChoice> Experiment::defaultChoices()
 
 EvalConfig Experiment::evalConfig() const
 {
-    EvalConfig c;
-    c.problem = problem;
+    EvalConfig c = eval;
     c.optimizers.clear();
     for (const auto& o : optimizers)
         if (o.enabled) c.optimizers.push_back(o.spec());
     if (c.optimizers.empty()) throw Error("experiment: no optimizer is enabled");
-    c.runs = runs;
-    c.steps = steps;
-    c.seed = seed;
-    c.testEvery = testEvery;
     return c;
 }
 
 void Experiment::validate() const
 {
-    Spec::parse(problem);
+    Spec::parse(eval.problem);
+    checkSettings(evalSettings(), eval, "experiment");
     const auto names = updateRuleNames();
     for (const auto& o : optimizers) {
         if (std::find(names.begin(), names.end(), o.name) == names.end())
             throw Error("experiment: unknown optimizer '" + o.name + "' (known: " + joinNames(names) + ")");
         checkRate(o);
     }
-    if (runs < 1 || runs > 10000) throw Error("experiment: runs must be in [1, 10000], got " + std::to_string(runs));
-    if (steps < 1 || steps > 100000) throw Error("experiment: steps must be in [1, 100000], got " + std::to_string(steps));
-    if (testEvery < 0 || testEvery > 100000)
-        throw Error("experiment: test_every must be in [0, 100000] (0 = the test split only at the end), got " + std::to_string(testEvery));
     if (!function2dKind(Spec::parse(trajectoryFunction).name))
         throw Error("experiment: trajectory function '" + trajectoryFunction + "' is not a 2-d function");
     for (double v : trajectoryStart)
         if (!std::isfinite(v) || std::abs(v) > 1000)
             throw Error("experiment: trajectory start coordinates must be finite and in [-1000, 1000]");
     MetaTrainConfig m = metaTrain;
-    m.problem = problem;
+    m.problem = eval.problem;
     m.validate();
 }
 
@@ -105,17 +97,12 @@ std::string experimentToJson(const Experiment& e)
             j["lr"] = o.rate.empty() ? std::string("tuned") : o.rate;
         optimizers.push_back(j);
     }
-    const nlohmann::json doc = {{"format", kFormat},
-                                {"version", kVersion},
-                                {"problem", e.problem},
-                                {"optimizers", optimizers},
-                                {"runs", e.runs},
-                                {"steps", e.steps},
-                                {"seed", e.seed},
-                                {"test_every", e.testEvery},
-                                {"trajectories", {{"function", e.trajectoryFunction}, {"start", e.trajectoryStart}}},
-                                {"meta_train", metaTrainJson(e.metaTrain)},
-                                {"view", e.view}};
+    nlohmann::json doc = {{"format", kFormat}, {"version", kVersion}};
+    doc.update(settingsToJson(evalSettings(), e.eval)); // settings_version, problem, runs, steps, seed, test_every
+    doc["optimizers"] = optimizers;
+    doc["trajectories"] = {{"function", e.trajectoryFunction}, {"start", e.trajectoryStart}};
+    doc["meta_train"] = metaTrainJson(e.metaTrain);
+    doc["view"] = e.view;
     return doc.dump(2) + "\n";
 }
 
@@ -129,7 +116,9 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
         throw Error(where + " has version " + doc["version"].dump() + "; this build reads version 1");
     Experiment e;
     try {
-        e.problem = doc.at("problem").get<std::string>();
+        // Files from before settings were versioned are settings version 1: test_every (version 2) may be missing.
+        settingsFromJson(evalSettings(), doc, e.eval, 1, "experiment",
+                         {"format", "version", "optimizers", "trajectories", "meta_train", "view"});
         e.optimizers.clear();
         for (const auto& j : doc.at("optimizers")) {
             OptimizerChoice o{j.at("name").get<std::string>(), j.value("enabled", true), "", j.value("path", "")};
@@ -137,10 +126,6 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
             o.rate = rate == "tuned" ? "" : rate;
             e.optimizers.push_back(o);
         }
-        e.runs = doc.at("runs").get<int>();
-        e.steps = doc.at("steps").get<int>();
-        e.seed = doc.at("seed").get<std::uint64_t>();
-        e.testEvery = doc.value("test_every", 0);
         if (doc.contains("trajectories")) {
             e.trajectoryFunction = doc["trajectories"].value("function", e.trajectoryFunction);
             e.trajectoryStart = doc["trajectories"].value("start", e.trajectoryStart);

@@ -4,7 +4,7 @@
 // `l2l eval --experiment FILE`.
 //
 //   {"format": "l2l-experiment", "version": 1,
-//    "problem": "mnist:hidden=20",
+//    "settings_version": 2, "problem": "mnist:hidden=20",
 //    "optimizers": [{"name": "sgd", "enabled": true, "lr": "tuned"},          // or a number, e.g. "0.1"
 //                   {"name": "lstm", "enabled": true, "path": ""}],          // "" = bundled for the problem
 //    "runs": 20, "steps": 100, "seed": 1,
@@ -14,7 +14,7 @@
 //
 // Saving is atomic. Loading checks the format, version and every field, and throws l2l::Error naming
 // the file and the bad field; nothing is half-applied because the caller gets a complete value or nothing.
-#include "eval/Evaluation.h"
+#include "eval/EvalConfig.h"
 #include "meta/MetaTrainer.h"
 
 #include <array>
@@ -32,11 +32,10 @@ struct OptimizerChoice {
 };
 
 struct Experiment {
-    std::string problem = "quadratic";
+    // problem, runs, steps, seed, test_every (the file's keys of evalSettings()); its optimizer list is
+    // `optimizers` below, its threads and tuning search the machine's defaults.
+    EvalConfig eval;
     std::vector<OptimizerChoice> optimizers = defaultChoices();
-    int runs = 20, steps = 100;
-    std::uint64_t seed = 1;
-    int testEvery = 0; // test-split curves every N steps (0 = the test split only at the end)
     std::string trajectoryFunction = "rosenbrock"; // the 2-d function of the Trajectories view
     std::array<double, 2> trajectoryStart{-1.2, 1.0};
     MetaTrainConfig metaTrain;

@@ -167,7 +167,7 @@ std::vector<BenchLine> runLstmBenchmarks(const std::string& mlpSpec, int repeats
     }
     auto episode = [&](ProblemClass<float>& c, int t, std::uint64_t seed) {
         auto p = c.sample(seed);
-        Trajectory<float> traj;
+        EpisodeState<float> traj;
         traj.start(*p, arch);
         Unroller<float> unroller(&net, t);
         Vec<float> dphi;

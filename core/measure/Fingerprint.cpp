@@ -131,7 +131,7 @@ FingerprintItem hashTraining(const std::string& name, const MetaTrainConfig& con
     BitHash h;
     for (Index i = 0; i < s.net.params.size(); ++i) h.add(s.net.params(i));
     for (Index i = 0; i < s.best.params.size(); ++i) h.add(s.best.params(i));
-    for (Index i = 0; i < s.adamM.size(); ++i) { h.add(s.adamM(i)); h.add(s.adamV(i)); }
+    for (Index i = 0; i < s.adam.m.size(); ++i) { h.add(s.adam.m(i)); h.add(s.adam.v(i)); }
     for (const auto& p : s.history) { h.add(p.metaLoss); h.add(p.validationLoss); }
     std::string what = config.problem + ", " + std::to_string(config.epochs) + " epochs of " + std::to_string(config.horizon) +
                        " steps (unroll " + std::to_string(config.unroll) + ")" +

@@ -7,7 +7,7 @@ namespace l2l {
 double metaLossWeight(MetaLoss m, double f) { return m == MetaLoss::Log ? 1.0 / (std::max(f, 0.0) + 1e-8) : 1.0; }
 
 template <typename T>
-void Trajectory<T>::start(Problem<T>& problem, const LstmArch& arch)
+void EpisodeState<T>::start(Problem<T>& problem, const LstmArch& arch)
 {
     theta = problem.initialTheta();
     grad.resize(theta.size());
@@ -23,7 +23,7 @@ Unroller<T>::Unroller(const LstmNet<T>* net, int threads)
 }
 
 template <typename T>
-double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool secondOrder, Vec<T>* dphi,
+double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bool secondOrder, Vec<T>* dphi,
                            const std::vector<Vec<T>>* frozen, std::vector<Vec<T>>* inputsUsed,
                            std::vector<double>* losses)
 {
@@ -91,8 +91,8 @@ double Unroller<T>::window(Problem<T>& problem, Trajectory<T>& traj, int K, bool
     return sum;
 }
 
-template struct Trajectory<float>;
-template struct Trajectory<double>;
+template struct EpisodeState<float>;
+template struct EpisodeState<double>;
 template class Unroller<float>;
 template class Unroller<double>;
 

@@ -15,7 +15,7 @@ namespace l2l {
 
 // What carries over between windows of one episode.
 template <typename T>
-struct Trajectory {
+struct EpisodeState {
     Vec<T> theta;        // current theta_s
     Vec<T> grad;         // grad f(theta_s) on the minibatch of step s
     double loss = 0;     // f(theta_s)
@@ -37,7 +37,7 @@ public:
     // l2l::Error if the group count differs). If dphi is non-null, writes dL/dphi (all nets). If `frozen` is non-null, its vectors replace the gradients
     // fed to the optimizer (frozen[j] at step s0+j): the surrogate whose exact gradient the first-order
     // meta-gradient is (used by the finite-difference tests). `losses` receives the K losses.
-    double window(Problem<T>& problem, Trajectory<T>& traj, int K, bool secondOrder, Vec<T>* dphi,
+    double window(Problem<T>& problem, EpisodeState<T>& traj, int K, bool secondOrder, Vec<T>* dphi,
                   const std::vector<Vec<T>>* frozen = nullptr, std::vector<Vec<T>>* inputsUsed = nullptr,
                   std::vector<double>* losses = nullptr);
     // A flag polled before every forward and backward step of window(): when it is set, the window

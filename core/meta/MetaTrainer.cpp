@@ -4,10 +4,10 @@
 #include "base/DetMath.h"
 
 #include "base/AtomicFile.h"
-#include "eval/Evaluation.h"
 #include "optimizers/LstmOptimizer.h"
 #include "base/Parallel.h"
 #include "base/Rng.h"
+#include "base/SeedStreams.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,10 +24,9 @@ MetaTrainer::MetaTrainer(const MetaTrainConfig& config)
     m_state.config = config;
     m_class = makeProblemClass<float>(config.problem);
     const int nets = config.groups == ParamGroups::PerBlock ? groupCount(m_class->paramBlocks()) : 1;
-    m_state.net = LstmNet<float>::init(config.arch, deriveSeed(config.seed, 0, 0x1417), nets);
+    m_state.net = LstmNet<float>::init(config.arch, deriveSeed(config.seed, 0, kInitialLstmWeights), nets);
     m_state.best = m_state.net;
-    m_state.adamM.setZero(m_state.net.params.size());
-    m_state.adamV.setZero(m_state.net.params.size());
+    m_state.adam.reset(m_state.net.params.size());
 }
 
 MetaTrainer::MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial)
@@ -62,21 +61,15 @@ void MetaTrainer::adamStep(Vec<float> g)
         }
     }
     // Adam (Kingma & Ba) on phi, beta1 0.9, beta2 0.999, eps 1e-8.
-    const double b1 = 0.9, b2 = 0.999;
-    ++m_state.adamT;
-    m_state.adamM = float(b1) * m_state.adamM + float(1 - b1) * g;
-    m_state.adamV = float(b2) * m_state.adamV + float(1 - b2) * g.cwiseAbs2();
-    const double t = double(m_state.adamT);
     const double lr = c.learningRate * lrScheduleFactor(c.lrSchedule, m_state.epoch, c.epochs);
-    const float step = float(lr * std::sqrt(1 - detPowInt(b2, t)) / (1 - detPowInt(b1, t)));
-    m_state.net.params.array() -= step * m_state.adamM.array() / (m_state.adamV.array().unaryExpr(DetSqrt{}) + 1e-8f);
+    m_state.adam.step(m_state.net.params, g, lr, 0.9, 0.999, 1e-8f);
 }
 
 double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted)
 {
     const MetaTrainConfig& c = m_state.config;
-    auto problem = m_class->sample(deriveSeed(c.seed, std::uint64_t(m_state.epoch), kTrainDomain));
-    Trajectory<float> traj;
+    auto problem = m_class->sample(deriveSeed(c.seed, std::uint64_t(m_state.epoch), kTrainInstances));
+    EpisodeState<float> traj;
     traj.start(*problem, c.arch);
     Unroller<float> unroller(&m_state.net, c.threads);
     unroller.setCancel(cancel);
@@ -121,8 +114,8 @@ double MetaTrainer::validate(const LstmNet<float>& net, const std::atomic<bool>*
             stopped = true;
             return;
         }
-        auto problem = m_class->sample(deriveSeed(c.seed, std::uint64_t(run), kValidDomain));
-        Trajectory<float> traj;
+        auto problem = m_class->sample(deriveSeed(c.seed, std::uint64_t(run), kValidInstances));
+        EpisodeState<float> traj;
         traj.start(*problem, net.arch);
         Unroller<float> unroller(&net, 1);
         unroller.setCancel(cancel);
@@ -149,8 +142,8 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
         MetaHistoryPoint point;
         // An unfinished epoch does not count: keep what it would change, to restore it on a stop, so that
         // a stopped and resumed run gives exactly the weights of an uninterrupted one.
-        const Vec<float> params = m_state.net.params, adamM = m_state.adamM, adamV = m_state.adamV;
-        const long adamT = m_state.adamT;
+        const Vec<float> params = m_state.net.params;
+        const AdamState<float> adam = m_state.adam;
         const int skipped = m_state.skippedUpdates, clipped = m_state.clippedUpdates;
         point.metaLoss = episode(cancel, &aborted);
         const int epoch = m_state.epoch + 1;
@@ -158,9 +151,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
         if (!aborted && validating) point.validationLoss = validate(m_state.net, cancel, &aborted);
         if (aborted) {
             m_state.net.params = params;
-            m_state.adamM = adamM;
-            m_state.adamV = adamV;
-            m_state.adamT = adamT;
+            m_state.adam = adam;
             m_state.skippedUpdates = skipped;
             m_state.clippedUpdates = clipped;
             break;
@@ -248,9 +239,9 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
         {"config", settingsToJson(metaTrainSettings(), c, metaTrainArchKeys())},
         {"current", nlohmann::json::parse(optimizerToJson(current))},
         {"best_weights", vecJson(s.best.params)},
-        {"adam_m", vecJson(s.adamM)},
-        {"adam_v", vecJson(s.adamV)},
-        {"adam_t", s.adamT},
+        {"adam_m", vecJson(s.adam.m)},
+        {"adam_v", vecJson(s.adam.v)},
+        {"adam_t", s.adam.t},
         {"epoch", s.epoch},
         {"best_validation", std::isfinite(s.bestValidation) ? nlohmann::json(s.bestValidation) : nlohmann::json(nullptr)},
         {"best_epoch", s.bestEpoch},
@@ -292,10 +283,10 @@ MetaTrainState loadCheckpoint(const std::string& path)
         s.config.arch = s.net.arch;
         settingsFromJson(metaTrainSettings(), doc.at("config"), s.config, 1, "config", {}, metaTrainArchKeys());
         const Index n = s.net.params.size();
-        s.best = {s.net.arch, vecFrom(doc.at("best_weights"), n, where + ": best_weights"), s.net.nets};
-        s.adamM = vecFrom(doc.at("adam_m"), n, where + ": adam_m");
-        s.adamV = vecFrom(doc.at("adam_v"), n, where + ": adam_v");
-        s.adamT = long(stateInteger(doc, "adam_t", 0, 1000000000000LL));
+        s.best = {s.net.arch, vecFrom(doc.at("best_weights"), n, "best_weights"), s.net.nets};
+        s.adam.m = vecFrom(doc.at("adam_m"), n, "adam_m");
+        s.adam.v = vecFrom(doc.at("adam_v"), n, "adam_v");
+        s.adam.t = long(stateInteger(doc, "adam_t", 0, 1000000000000LL));
         s.epoch = int(stateInteger(doc, "epoch", 0, s.config.epochs));
         s.bestValidation = doc.at("best_validation").is_number() ? doc["best_validation"].get<double>() : INFINITY;
         s.bestEpoch = int(stateInteger(doc, "best_epoch", -1, s.epoch));

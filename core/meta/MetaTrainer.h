@@ -4,6 +4,7 @@
 // per window; every `validateEvery` epochs the mean loss over fixed held-out instances, keeping the
 // best phi (early stopping). Cancellable at any window, resumable from a checkpoint.
 #include "meta/Bptt.h"
+#include "optimizers/AdamState.h"
 #include "optimizers/MetaTrainConfig.h"
 #include "optimizers/OptimizerFile.h"
 
@@ -12,9 +13,6 @@
 #include <limits>
 
 namespace l2l {
-
-constexpr std::uint64_t kTrainDomain = 0x7A1;
-constexpr std::uint64_t kValidDomain = 0x7A11D;
 
 struct MetaHistoryPoint {
     int epoch = 0;
@@ -37,8 +35,7 @@ struct MetaProgress {
 struct MetaTrainState {
     MetaTrainConfig config;
     LstmNet<float> net, best;
-    Vec<float> adamM, adamV;
-    long adamT = 0;
+    AdamState<float> adam; // Adam on the weights phi
     int epoch = 0;
     double bestValidation = std::numeric_limits<double>::infinity();
     int bestEpoch = -1;

@@ -1,6 +1,7 @@
 #include "nn/ConvFeatures.h"
 
 #include "base/Rng.h"
+#include "base/SeedStreams.h"
 
 #include <algorithm>
 #include <cmath>
@@ -152,7 +153,7 @@ ConvFeatures<T>::ConvFeatures(int height, int width, int depth, int channels, st
     if (m_shapes.empty() || m_shapes.back().height < 1 || m_shapes.back().width < 1)
         throw Error("feature network: depth " + std::to_string(depth) + " is too deep for a " + std::to_string(height) +
                     "x" + std::to_string(width) + " image (each layer halves the size)");
-    Rng rng(deriveSeed(seed, 0xC0DE));
+    Rng rng(deriveSeed(seed, kConvFeatureWeights));
     for (const auto& s : m_shapes) {
         const Index n = Index(s.height) * s.width;
         const double std = std::sqrt(2.0 / (9.0 * s.in));

@@ -3,6 +3,7 @@
 #include "nn/Mlp.h"
 #include "base/Parallel.h"
 #include "base/Rng.h"
+#include "base/SeedStreams.h"
 
 #include <algorithm>
 
@@ -65,7 +66,7 @@ ConvNet<T>::ConvNet(const ConvNetShape& shape) : m_shape(shape), m_conv(size_t(s
 template <typename T>
 Vec<T> ConvNet<T>::initialTheta(std::uint64_t seed, double initStd) const
 {
-    Rng rng(deriveSeed(seed, 0xC0417));
+    Rng rng(deriveSeed(seed, kConvNetInitialWeights));
     Vec<T> theta(m_shape.paramCount());
     for (const ParamBlock& block : m_shape.paramBlocks()) {
         const bool gamma = block.name.ends_with("/bn_gamma"), beta = block.name.ends_with("/bn_beta");

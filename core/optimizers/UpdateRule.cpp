@@ -24,19 +24,13 @@ void RmsProp<T>::step(VecRef<T> theta, const CVecRef<T>& grad)
 template <typename T>
 void Adam<T>::reset(Index dim)
 {
-    m_m.setZero(dim);
-    m_v.setZero(dim);
-    m_t = 0;
+    m_state.reset(dim);
 }
 
 template <typename T>
 void Adam<T>::step(VecRef<T> theta, const CVecRef<T>& grad)
 {
-    ++m_t;
-    m_m = T(m_beta1) * m_m + T(1 - m_beta1) * grad;
-    m_v = T(m_beta2) * m_v + T(1 - m_beta2) * grad.cwiseAbs2();
-    const T stepSize = T(m_lr * std::sqrt(1 - detPowInt(m_beta2, m_t)) / (1 - detPowInt(m_beta1, m_t)));
-    theta.array() -= stepSize * m_m.array() / (m_v.array().unaryExpr(DetSqrt{}) + m_eps);
+    m_state.step(theta, grad, m_lr, m_beta1, m_beta2, m_eps);
 }
 
 const std::vector<UpdateRuleInfo>& updateRuleCatalog()

@@ -2,6 +2,7 @@
 // Hand-designed update rules, the baselines of the paper. Every rule other than the learning rate is
 // at Torch7 `optim` defaults (as in the paper): NAG momentum 0.9; RMSprop alpha 0.99, eps 1e-8;
 // Adam beta1 0.9, beta2 0.999, eps 1e-8.
+#include "optimizers/AdamState.h"
 #include "problems/Problem.h"
 #include "base/Spec.h"
 #include "base/Types.h"
@@ -117,8 +118,7 @@ public:
 private:
     double m_lr, m_beta1, m_beta2;
     T m_eps;
-    Vec<T> m_m, m_v;
-    int m_t = 0;
+    AdamState<T> m_state;
 };
 
 } // namespace l2l

@@ -1,6 +1,7 @@
 #include "problems/MlpProblem.h"
 
 #include "base/Rng.h"
+#include "base/SeedStreams.h"
 
 #include <sstream>
 
@@ -18,7 +19,7 @@ MlpProblem<T>::MlpProblem(std::shared_ptr<const Dataset> data, MlpShape shape, i
                           double initStd)
     : m_data(std::move(data)), m_shape(std::move(shape)), m_batch(batch), m_seed(seed)
 {
-    Rng rng(deriveSeed(seed, 0x1417));
+    Rng rng(deriveSeed(seed, kMlpInitialWeights));
     m_theta0.resize(m_shape.paramCount());
     for (Index i = 0; i < m_theta0.size(); ++i) m_theta0(i) = T(initStd * rng.normal());
 }

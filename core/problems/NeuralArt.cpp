@@ -4,6 +4,7 @@
 #include "base/Resources.h"
 #include "base/Parallel.h"
 #include "base/Rng.h"
+#include "base/SeedStreams.h"
 
 #include <algorithm>
 #include <cmath>
@@ -213,7 +214,7 @@ Vec<T> NeuralArtProblem<T>::initialTheta() const
     if (m->options.init == "content")
         return Eigen::Map<const Eigen::VectorXf>(m->content.data.data(), dim()).template cast<T>();
     // "noise": mid-grey plus N(0, 0.1^2) per value, drawn from the instance seed.
-    Rng rng(deriveSeed(m->seed, 0x1417));
+    Rng rng(deriveSeed(m->seed, kArtInitialNoise));
     Vec<T> theta(dim());
     for (Index i = 0; i < theta.size(); ++i) theta(i) = T(0.5 + 0.1 * rng.normal());
     return theta;
@@ -258,7 +259,7 @@ std::unique_ptr<NeuralArtProblem<T>> NeuralArtClass<T>::sampleArt(std::uint64_t 
     const bool isSet = m_options.content == "train" || m_options.content == "test";
     if (!isSet) return std::make_unique<NeuralArtProblem<T>>(m_options, centreSquare(m_contents[0], size), m_style, seed);
     // A content image of the set, a square of side 60-100 % of its short side at a random position.
-    Rng rng(deriveSeed(seed, 0xA47));
+    Rng rng(deriveSeed(seed, kArtContentCrop));
     const ArtImage& image = m_contents[size_t(rng.below(m_contents.size()))];
     const int shortSide = std::min(image.width, image.height);
     const int side = std::clamp(int(std::lround(shortSide * (0.6 + 0.4 * rng.uniform()))), 1, shortSide);

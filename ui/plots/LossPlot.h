@@ -2,7 +2,7 @@
 // Loss curves of a paired comparison drawn as a paper figure: per optimizer the mean loss over the runs
 // (solid line) and a translucent mean ± std band, on a log-scale loss axis. Used live by the studio's
 // Compare view and off-screen by `l2l eval --plot`.
-#include "eval/Evaluation.h"
+#include "eval/Summary.h"
 
 #include <QColor>
 #include <QString>

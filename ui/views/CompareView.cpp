@@ -1,5 +1,7 @@
 #include "views/CompareView.h"
 
+#include "io/EvalCsv.h"
+
 #include "plots/LossPlot.h"
 #include "plots/SaveText.h"
 
@@ -184,19 +186,7 @@ void CompareView::showReadout(QMouseEvent* event)
 
 bool CompareView::exportCsv(const QString& path, QString* error) const
 {
-    QByteArray text;
-    QTextStream out(&text);
-    out << "# problem " << QString::fromStdString(m_result.canonicalProblem) << ", " << m_result.config.runs
-        << " runs, seed " << m_result.config.seed << "\n";
-    out << "step,optimizer,learning_rate,mean,std,median,runs_alive\n";
-    for (const auto& o : m_result.optimizers)
-        for (size_t t = 0; t < o.stats.mean.size() && int(t) <= m_result.completedSteps; ++t)
-            out << t << ',' << QString::fromStdString(o.displayName()) << ','
-                << (o.config.learned() ? QString() : QString::number(o.config.lr, 'g', 6)) << ','
-                << QString::number(o.stats.mean[t], 'g', 9) << ',' << QString::number(o.stats.std[t], 'g', 9) << ','
-                << QString::number(o.stats.median[t], 'g', 9) << ',' << o.stats.alive[t] << '\n';
-    out.flush();
-    return saveTextFile(path, text, error);
+    return saveTextFile(path, QByteArray::fromStdString(evalCsv(m_result)), error); // the columns of `l2l eval --csv`
 }
 
 void CompareView::resetView()

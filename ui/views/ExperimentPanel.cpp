@@ -315,7 +315,8 @@ QString ExperimentPanel::problemSpec() const
 
 Experiment ExperimentPanel::experiment(Experiment e) const
 {
-    e.problem = problemSpec().toStdString();
+    e.eval = m_lastEval;
+    e.eval.problem = problemSpec().toStdString();
     e.optimizers.clear();
     for (const auto& r : m_optimizers) {
         OptimizerChoice o{r.name.toStdString(), r.use->isChecked(), "", ""};
@@ -327,23 +328,19 @@ Experiment ExperimentPanel::experiment(Experiment e) const
         }
         e.optimizers.push_back(o);
     }
-    e.runs = m_runs->value();
-    e.steps = m_steps->value();
-    e.seed = std::uint64_t(m_seed->value());
-    e.testEvery = m_testEvery->value();
+    m_runSettings.readValid(evalSettings(), e.eval); // a row being typed keeps its last valid value
     return e;
 }
 
 void ExperimentPanel::setExperiment(const Experiment& e)
 {
-    const Spec spec = Spec::parse(e.problem);
+    const Spec spec = Spec::parse(e.eval.problem);
     const int index = m_problem->findData(QString::fromStdString(spec.name));
     if (index < 0) throw Error("unknown problem '" + spec.name + "'");
-    if (e.seed > std::uint64_t(m_seed->maximum())) throw Error("seed " + std::to_string(e.seed) + " is too large for the studio");
     const QSignalBlocker block(this);
     m_problem->setCurrentIndex(index);
-    const auto colon = e.problem.find(':');
-    m_options->setText(colon == std::string::npos ? QString() : QString::fromStdString(e.problem.substr(colon + 1)));
+    const auto colon = e.eval.problem.find(':');
+    m_options->setText(colon == std::string::npos ? QString() : QString::fromStdString(e.eval.problem.substr(colon + 1)));
     for (auto& r : m_optimizers) {
         r.use->setChecked(false);
         r.field->clear();
@@ -360,10 +357,8 @@ void ExperimentPanel::setExperiment(const Experiment& e)
         }
     }
     updateLstmSource();
-    m_runs->setValue(e.runs);
-    m_steps->setValue(e.steps);
-    m_seed->setValue(int(e.seed));
-    m_testEvery->setValue(e.testEvery);
+    m_lastEval = e.eval;
+    m_runSettings.write(evalSettings(), e.eval);
 }
 
 QString ExperimentPanel::optimizerSpec(const OptimizerRow& row) const
@@ -387,35 +382,24 @@ QWidget* ExperimentPanel::createRunBox()
 {
     auto* box = new QGroupBox(tr("Runs"));
     auto* form = new QFormLayout(box);
-    m_runs = spinBox(QStringLiteral("runsSpin"), 1, 10000, 20, tr("Problem instances, the same for every optimizer"));
-    m_steps = spinBox(QStringLiteral("stepsSpin"), 1, 100000, 100, tr("Optimization steps per run"));
-    m_seed = spinBox(QStringLiteral("seedSpin"), 0, INT_MAX, 1, tr("Evaluation seed: the same seed gives the same numbers"));
-    m_testEvery = spinBox(QStringLiteral("testEverySpin"), 0, 100000, 0,
-                          tr("Problems with a test split (MNIST, conv net): also measure it every N steps, for "
-                             "test-loss curves (Compare: 'Test split'). 0: only at the end."));
-    m_testEvery->setSpecialValueText(tr("at the end"));
-    for (QSpinBox* box : {m_runs, m_steps, m_seed, m_testEvery})
-        connect(box, &QSpinBox::valueChanged, this, &ExperimentPanel::experimentChanged);
-    form->addRow(tr("Runs"), m_runs);
-    form->addRow(tr("Steps"), m_steps);
-    form->addRow(tr("Seed"), m_seed);
-    form->addRow(tr("Test split every"), m_testEvery);
+    // Runs, steps, seed, test split: the rows of evalSettings() (eval/EvalConfig.cpp) marked for the form.
+    m_runSettings.build(form, evalSettings(), EvalConfig{}, QString(), QStringLiteral("Field"));
+    if (auto* every = qobject_cast<QSpinBox*>(m_runSettings.widget("test_every")))
+        every->setSpecialValueText(tr("at the end"));
+    m_runSettings.onChange([this] { emit experimentChanged(); });
     return box;
 }
 
 EvalConfig ExperimentPanel::config() const
 {
-    EvalConfig c;
+    EvalConfig c = m_lastEval;
     c.problem = problemSpec().toStdString();
+    m_runSettings.read(evalSettings(), c, "Runs"); // names the row that does not parse
     c.optimizers.clear();
     for (const auto& row : m_optimizers)
         if (row.use->isChecked())
             c.optimizers.push_back((row.key == QLatin1String("path") ? lstmSpec() : optimizerSpec(row)).toStdString());
     if (c.optimizers.empty()) throw Error("check at least one optimizer");
-    c.runs = m_runs->value();
-    c.steps = m_steps->value();
-    c.seed = std::uint64_t(m_seed->value());
-    c.testEvery = m_testEvery->value();
     return c;
 }
 

@@ -4,6 +4,7 @@
 // line and the log. It only builds an EvalConfig; it never computes.
 #include "eval/Evaluation.h"
 #include "io/ExperimentFile.h"
+#include "views/SettingsForm.h"
 
 #include <QWidget>
 
@@ -81,7 +82,8 @@ private:
     QComboBox* m_lstmSource = nullptr;
     QToolButton* m_browse = nullptr;
     QString m_sessionPath, m_filePath;
-    QSpinBox *m_runs, *m_steps, *m_seed, *m_testEvery;
+    SettingsForm m_runSettings; // runs, steps, seed, test split
+    EvalConfig m_lastEval;      // what the form does not show (threads, tuning), as last set
     QPushButton *m_run, *m_stop;
     QLabel* m_status;
     QPlainTextEdit* m_log;

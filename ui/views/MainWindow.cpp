@@ -218,14 +218,14 @@ void MainWindow::connectViews()
 void MainWindow::syncViews()
 {
     const Experiment e = m_panel->experiment();
-    const QString problem = QString::fromStdString(e.problem);
+    const QString problem = QString::fromStdString(e.eval.problem);
     QStringList specs;
     for (const auto& o : e.optimizers)
         if (o.enabled) specs << QString::fromStdString(o.spec()); // lstm: the panel's chosen source
-    m_trajectories->setExperiment(problem, specs, e.steps);
+    m_trajectories->setExperiment(problem, specs, e.eval.steps);
     m_metaTrain->setProblem(problem);
-    m_art->setExperiment(problem, specs, e.steps);
-    m_inspect->setInspection(problem, m_panel->lstmSpec(), e.seed, e.steps, typedRate(e, "adam"), typedRate(e, "sgd"));
+    m_art->setExperiment(problem, specs, e.eval.steps);
+    m_inspect->setInspection(problem, m_panel->lstmSpec(), e.eval.seed, e.eval.steps, typedRate(e, "adam"), typedRate(e, "sgd"));
     m_inspectStale = true;
     if (currentView() == Inspect) {
         m_inspectStale = false;

@@ -109,7 +109,7 @@ void MainWindow::applyExperiment(const Experiment& e)
     m_trajectories->setFunctionSpec(QString::fromStdString(e.trajectoryFunction));
     m_trajectories->setStartPoint(QPointF(e.trajectoryStart[0], e.trajectoryStart[1]));
     MetaTrainConfig train = e.metaTrain;
-    train.problem = e.problem;
+    train.problem = e.eval.problem;
     if (!m_metaTrain->isTraining()) m_metaTrain->setConfig(train);
     for (int i = 0; i < kViewCount; ++i)
         if (e.view == viewName(View(i))) showView(View(i));

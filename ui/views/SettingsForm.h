@@ -1,8 +1,9 @@
 #pragma once
 // The studio's form rows of a settings table (base/Settings.h): one row per field marked kInForm, in table order,
-// with the table's label, help (tooltip) and range. Widgets are named prefix + the key in CamelCase
-// ("train" + "learning_rate" -> "trainLearningRate") so tests and the tour find them. Reading parses every row
-// with the same checks as files and the command line, and names the row's label in the message.
+// with the table's label, help (tooltip) and range. Widgets are named prefix + the key in CamelCase + suffix
+// ("train" + "learning_rate" -> "trainLearningRate"; no prefix: "test_every" + "Field" -> "testEveryField") so tests
+// and the tour find them. Reading parses every row with the same checks as files and the command line, and names
+// the row's label in the message; a row whose text does not parse is shown red while it is being typed.
 #include "base/Settings.h"
 #include "views/SpinBox.h"
 
@@ -14,16 +15,18 @@
 #include <QString>
 #include <QWidget>
 
+#include <algorithm>
 #include <climits>
+#include <functional>
 #include <map>
 #include <string>
 
 namespace l2l::ui {
 
-inline QString settingWidgetName(const QString& prefix, const std::string& key)
+inline QString settingWidgetName(const QString& prefix, const std::string& key, const QString& suffix = {})
 {
     QString name = prefix;
-    bool upper = true;
+    bool upper = !prefix.isEmpty();
     for (char c : key) {
         if (c == '_') {
             upper = true;
@@ -32,17 +35,18 @@ inline QString settingWidgetName(const QString& prefix, const std::string& key)
         name += upper ? QChar(c).toUpper() : QChar(c);
         upper = false;
     }
-    return name;
+    return name + suffix;
 }
 
 class SettingsForm {
 public:
     template <typename S>
-    void build(QFormLayout* form, const SettingsTable<S>& table, const S& defaults, const QString& prefix)
+    void build(QFormLayout* form, const SettingsTable<S>& table, const S& defaults, const QString& prefix,
+               const QString& suffix = {})
     {
         for (const auto& f : table.fields) {
             if (!(f.use & kInForm)) continue;
-            const QString name = settingWidgetName(prefix, f.key), tip = QString::fromStdString(f.help);
+            const QString name = settingWidgetName(prefix, f.key, suffix), tip = QString::fromStdString(f.help);
             QWidget* w = nullptr;
             const SettingValue v = f.get(defaults);
             switch (f.kind) {
@@ -70,8 +74,48 @@ public:
             w->setToolTip(tip + QStringLiteral(" (") + QString::fromStdString(settingRange(settingInfo(f))) +
                           QStringLiteral(")"));
             m_widgets[f.key] = w;
+            // Whether a text is a valid value of this row (the row's red mark while typing).
+            m_valid[f.key] = [info = OwnedInfo(f)](const std::string& text) {
+                try {
+                    parseSettingText(info.info(), text, "");
+                    return true;
+                } catch (const Error&) {
+                    return false;
+                }
+            };
             form->addRow(QString::fromStdString(f.label), w);
             show(f, v);
+        }
+    }
+
+    // The form's valid values over `s`; a row that does not parse keeps the value `s` has. Never throws.
+    template <typename S>
+    void readValid(const SettingsTable<S>& table, S& s) const
+    {
+        for (const auto& f : table.fields) {
+            auto it = m_widgets.find(f.key);
+            if (it == m_widgets.end()) continue;
+            try {
+                f.set(s, parseSettingText(settingInfo(f), text(it->second), ""));
+            } catch (const Error&) {
+            }
+        }
+    }
+
+    // `changed` after every edit of any row (rows whose text does not parse are marked red first).
+    void onChange(const std::function<void()>& changed)
+    {
+        for (auto& [key, w] : m_widgets) {
+            auto react = [valid = m_valid.at(key), w = w, changed] {
+                const bool ok = valid(text(w));
+                w->setStyleSheet(ok ? QString() : QStringLiteral("background: #ffd8d8;"));
+                if (changed) changed();
+            };
+            if (auto* spin = qobject_cast<QSpinBox*>(w)) QObject::connect(spin, &QSpinBox::valueChanged, w, react);
+            else if (auto* check = qobject_cast<QCheckBox*>(w)) QObject::connect(check, &QCheckBox::toggled, w, react);
+            else if (auto* combo = qobject_cast<QComboBox*>(w))
+                QObject::connect(combo, &QComboBox::currentIndexChanged, w, react);
+            else if (auto* edit = qobject_cast<QLineEdit*>(w)) QObject::connect(edit, &QLineEdit::textChanged, w, react);
         }
     }
 
@@ -108,6 +152,21 @@ public:
 private:
     inline static const std::string kNoFlag;
 
+    // A row's SettingInfo with its own copies of the strings (SettingInfo only refers to them).
+    struct OwnedInfo {
+        template <typename F>
+        explicit OwnedInfo(const F& f) : key(f.key), flag(f.flag), kind(f.kind), lo(f.lo), hi(f.hi), loOpen(f.loOpen),
+                                         choices(f.choices)
+        {
+        }
+        SettingInfo info() const { return {key, flag, kind, lo, hi, loOpen, choices}; }
+        std::string key, flag;
+        SettingKind kind;
+        double lo, hi;
+        bool loOpen;
+        std::vector<std::string> choices;
+    };
+
     template <typename F>
     void show(const F& f, const SettingValue& v)
     {
@@ -128,6 +187,7 @@ private:
     }
 
     std::map<std::string, QWidget*> m_widgets;
+    std::map<std::string, std::function<bool(const std::string&)>> m_valid;
 };
 
 } // namespace l2l::ui

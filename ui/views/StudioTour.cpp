@@ -193,8 +193,8 @@ void benchCompare(std::shared_ptr<Bench> b)
 {
     // Long enough never to finish before Stop; given rates, so that the time is spent evaluating.
     Experiment e = b->window.panel()->experiment();
-    e.problem = "mnist";
-    e.steps = 2000;
+    e.eval.problem = "mnist";
+    e.eval.steps = 2000;
     for (auto& o : e.optimizers)
         if (o.name != "lstm") o.rate = o.name == "sgd" ? "0.5" : o.name == "nag" ? "0.2" : o.name == "adam" ? "0.02" : "0.005";
     b->window.panel()->setExperiment(e);

@@ -1,0 +1,118 @@
+// The "run" stage of an evaluation: lanes (rule x run) in lock-step, see Lanes.h.
+#include "eval/Lanes.h"
+
+#include "base/Parallel.h"
+#include "base/Rng.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace l2l {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+} // namespace
+
+std::vector<int> testCurveSteps(int steps, int every)
+{
+    std::vector<int> at;
+    if (every <= 0) return at;
+    for (int t = 0; t < steps; t += every) at.push_back(t);
+    at.push_back(steps);
+    return at;
+}
+
+LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config,
+                 const std::atomic<bool>* cancel, const AfterStep& afterStep)
+{
+    const int runs = config.runs, steps = config.steps, threads = config.threads, testEvery = config.testEvery;
+    const std::uint64_t seed = config.seed, domain = config.stream;
+    struct Lane {
+        std::unique_ptr<Problem<float>> problem;
+        std::unique_ptr<UpdateRule<float>> rule;
+        Vec<float> theta, grad;
+        double limit = 0;
+    };
+    const int laneCount = int(rules.size()) * runs;
+    std::vector<Lane> lanes(static_cast<size_t>(laneCount));
+    std::vector<Curves> curves(rules.size());
+    for (auto& c : curves) {
+        c.loss.assign(size_t(runs), std::vector<double>(size_t(steps) + 1, kNaN));
+        c.divergedAt.assign(size_t(runs), -1);
+        c.test.assign(size_t(runs), std::nullopt);
+    }
+    const std::vector<int> testAt = cls.hasTestSplit() ? testCurveSteps(steps, testEvery) : std::vector<int>{};
+    // Index into testAt of a step, or -1 when no test curve point is taken there.
+    auto testIndex = [&](int step) {
+        if (testAt.empty()) return -1;
+        if (step == steps) return int(testAt.size()) - 1;
+        return step % testEvery == 0 ? step / testEvery : -1;
+    };
+    if (!testAt.empty())
+        for (auto& c : curves) c.testCurve.assign(size_t(runs), std::vector<TestMetrics>(testAt.size(), TestMetrics{kNaN, kNaN}));
+    int done = -1;
+    // Stop takes effect inside a step: lanes not yet run skip it, and the whole step is then discarded
+    // (the result ends at the last complete step), so a stopped run never mixes two steps.
+    std::atomic<bool> skipped{false};
+    runLockstep(
+        laneCount, steps, threads,
+        [&](int index, int step) {
+            if (step > 0 && cancel && cancel->load(std::memory_order_relaxed)) {
+                skipped.store(true);
+                return;
+            }
+            Lane& lane = lanes[size_t(index)];
+            Curves& c = curves[size_t(index / runs)];
+            const int run = index % runs;
+            if (step == 0) { // set-up happens on the lane's own thread, in parallel
+                lane.problem = cls.sample(deriveSeed(seed, std::uint64_t(run), domain));
+                lane.rule = rules[size_t(index / runs)]();
+                lane.theta = lane.problem->initialTheta();
+                lane.grad.resize(lane.theta.size());
+                lane.rule->setParamBlocks(lane.problem->paramBlocks());
+                lane.rule->reset(lane.theta.size());
+            }
+            if (c.divergedAt[size_t(run)] >= 0) return;
+            const double f = lane.problem->valueAndGradient(lane.theta, lane.grad, step);
+            if (step == 0) lane.limit = kDivergenceFactor * std::max(std::isfinite(f) ? f : 1.0, 1.0);
+            if (!std::isfinite(f) || f > lane.limit || !lane.grad.allFinite()) {
+                c.divergedAt[size_t(run)] = step;
+                return;
+            }
+            c.loss[size_t(run)][size_t(step)] = f;
+            if (const int k = testIndex(step); k >= 0)
+                if (const auto m = lane.problem->testMetrics(lane.theta); m && std::isfinite(m->loss))
+                    c.testCurve[size_t(run)][size_t(k)] = *m;
+            if (step < steps) lane.rule->step(lane.theta, lane.grad);
+        },
+        [&](int step) {
+            if (skipped.load()) { // step incomplete: forget what the lanes that ran wrote for it
+                for (auto& c : curves)
+                    for (size_t run = 0; run < c.loss.size(); ++run) {
+                        c.loss[run][size_t(step)] = kNaN;
+                        if (c.divergedAt[run] == step) c.divergedAt[run] = -1;
+                        if (const int k = testIndex(step); k >= 0) c.testCurve[run][size_t(k)] = TestMetrics{kNaN, kNaN};
+                    }
+                return false;
+            }
+            done = step;
+            if (afterStep) afterStep(step, curves);
+            return !(cancel && cancel->load());
+        });
+    const int completed = std::max(done, 0);
+    if (config.testMetrics && cls.hasTestSplit() && done == steps) {
+        parallelFor(laneCount, threads, [&](int index) {
+            Curves& c = curves[size_t(index / runs)];
+            const int run = index % runs;
+            if (c.divergedAt[size_t(run)] >= 0) return;
+            if (!c.testCurve.empty()) { // already measured at theta_steps as the curve's last point
+                if (std::isfinite(c.testCurve[size_t(run)].back().loss)) c.test[size_t(run)] = c.testCurve[size_t(run)].back();
+            } else
+                c.test[size_t(run)] = lanes[size_t(index)].problem->testMetrics(lanes[size_t(index)].theta);
+        });
+    }
+    return {std::move(curves), completed};
+}
+
+} // namespace l2l

@@ -1,0 +1,63 @@
+#pragma once
+// The "run" stage of an evaluation (resolve -> run -> summarise, see Evaluation.h): `runs` instances of every
+// rule for `steps` steps, as lanes (rule x run) in lock-step on a thread pool. Run r of every rule gets the same
+// instance, deriveSeed(seed, r, stream), so the comparison is paired. Used by evaluation (kEvalInstances),
+// learning-rate tuning (kTuneInstances) and meta-training's validation.
+#include "base/SeedStreams.h"
+#include "optimizers/UpdateRule.h"
+#include "problems/Problem.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace l2l {
+
+// A run is declared diverged at the first step whose loss is not finite or exceeds this multiple of
+// max(initial loss, 1); its curve ends there and it is excluded from the statistics.
+constexpr double kDivergenceFactor = 1e6;
+
+// Loss curves of one optimizer over all runs.
+struct Curves {
+    std::vector<std::vector<double>> loss; // [run][step], steps + 1 entries, NaN where not computed/diverged
+    std::vector<int> divergedAt;           // per run: step of divergence, or -1
+    std::vector<std::optional<TestMetrics>> test; // per run, where the problem has a test split
+    // With EvalConfig::testEvery > 0: [run][k] the test split at step testCurveSteps(...)[k] (loss NaN where
+    // not computed or the run had diverged).
+    std::vector<std::vector<TestMetrics>> testCurve;
+};
+
+// The steps at which test curves are taken: 0, every, 2 every, ..., and `steps` itself.
+std::vector<int> testCurveSteps(int steps, int every);
+
+// Builds a fresh update rule for one lane (a learned optimizer is loaded once and copied per lane).
+using RuleFactory = std::function<std::unique_ptr<UpdateRule<float>>()>;
+
+struct LaneConfig {
+    int runs = 1;            // instances per rule
+    int steps = 1;           // optimization steps per run
+    std::uint64_t seed = 1;  // instance r is deriveSeed(seed, r, stream)
+    std::uint64_t stream = kEvalInstances;
+    int threads = 0;         // 0 = all cores; results do not depend on it
+    bool testMetrics = false; // the test split at the end, where the problem has one
+    int testEvery = 0;       // > 0: also at testCurveSteps(steps, testEvery), on the lane's thread before its update
+                             // (so at theta_t, like the training loss of step t)
+};
+
+struct LaneRun {
+    std::vector<Curves> curves; // one per rule
+    int completed = 0;          // steps done (< steps if stopped)
+};
+
+// Called after every complete step with the curves so far.
+using AfterStep = std::function<void(int step, const std::vector<Curves>& curves)>;
+
+// Runs every rule on config.runs instances. *cancel becoming true stops at the next step; an incomplete step
+// is discarded, so the curves end at LaneRun::completed and never mix two steps.
+LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config,
+                 const std::atomic<bool>* cancel = nullptr, const AfterStep& afterStep = {});
+
+} // namespace l2l

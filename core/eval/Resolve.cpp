@@ -1,0 +1,98 @@
+// The "resolve" stage of an evaluation, see Resolve.h.
+#include "eval/Resolve.h"
+
+#include "optimizers/LstmOptimizer.h"
+#include "optimizers/OptimizerFile.h"
+
+#include <sstream>
+
+namespace l2l {
+
+namespace {
+
+std::string formatRate(double lr)
+{
+    std::ostringstream out;
+    out << lr;
+    return out.str();
+}
+
+} // namespace
+
+RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& problemSpec)
+{
+    if (!rule.learned()) return [rule] { return makeUpdateRule<float>(rule); };
+    const std::string path = rule.path.empty() ? bundledOptimizerPath(problemSpec) : rule.path;
+    auto net = std::make_shared<const LstmNet<float>>(loadOptimizer(path).net);
+    if (net->nets > 1) { // one net per parameter group: the problem must have that many groups
+        const auto cls = makeProblemClass<float>(problemSpec);
+        try {
+            netSpans(net->nets, cls->paramBlocks(), cls->dim());
+        } catch (const Error& e) {
+            throw Error("optimizer '" + path + "' on " + problemSpec + ": " + e.what());
+        }
+    }
+    return [net] { return std::unique_ptr<UpdateRule<float>>(std::make_unique<LstmRule<float>>(*net, 1)); };
+}
+
+TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& canonicalProblem, UpdateRuleConfig& rule,
+                            int steps, const TuneConfig& tune, int threads, TuningCache* cache,
+                            const LogFn& log, const std::atomic<bool>* cancel)
+{
+    const std::string key = TuningCache::key(canonicalProblem, rule, steps, tune);
+    TuneResult tuned;
+    if (cache && cache->lookup(key, tuned)) {
+        log("tuning " + rule.name + ": cached rate " + formatRate(tuned.bestRate));
+    } else {
+        log("tuning " + rule.name + ": " + std::to_string(tune.grid().size()) + " rates x " + std::to_string(tune.runs) +
+            " runs x " + std::to_string(steps) + " steps");
+        tuned = tuneRate(cls, rule, steps, tune, threads, cancel);
+        if (cancel && cancel->load()) return tuned;
+        log("tuning " + rule.name + ": best rate " + formatRate(tuned.bestRate));
+        if (cache) {
+            try {
+                cache->store(key, tuned);
+            } catch (const Error& e) { // an unwritable cache must not cost the run
+                log(std::string("warning: ") + e.what());
+            }
+        }
+    }
+    rule.lr = tuned.bestRate;
+    return tuned;
+}
+
+ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClass<float>& cls, const LogFn& log,
+                                     const std::atomic<bool>* cancel)
+{
+    ResolvedOptimizers out;
+    std::vector<UpdateRuleConfig> rules;
+    for (const auto& text : config.optimizers) rules.push_back(UpdateRuleConfig::parse(text));
+    TuningCache cache(config.cachePath.empty() ? defaultCachePath() : config.cachePath);
+    if (!cache.warning().empty()) log("warning: " + cache.warning());
+    for (auto& rule : rules) {
+        OptimizerResult r;
+        if (rule.learned()) {
+            if (rule.path.empty()) rule.path = bundledOptimizerPath(config.problem);
+            const Provenance p = loadOptimizer(rule.path).provenance;
+            r.provenance = p.known ? "trained on " + p.training.problem + " for " + std::to_string(p.epochsDone) + " epochs"
+                                   : "no provenance in the file";
+        }
+        if (rule.tuned()) {
+            const TuneResult tuned = resolveTunedRate(cls, cls.canonicalSpec(), rule, config.steps, config.tune,
+                                                      config.threads, config.useCache ? &cache : nullptr, log, cancel);
+            if (cancel && cancel->load()) {
+                out.cancelled = true;
+                return out;
+            }
+            r.tunedRate = true;
+            r.tuneRates = tuned.rates;
+            r.tuneFinalMeans = tuned.finalMeans;
+        }
+        r.config = rule;
+        out.optimizers.push_back(std::move(r));
+    }
+    for (const auto& rule : rules) out.factories.push_back(makeRuleFactory(rule, config.problem));
+    return out;
+}
+
+} // namespace l2l

@@ -1,0 +1,122 @@
+// The "summarise" stage of an evaluation, see Summary.h.
+#include "eval/Summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace l2l {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double medianOf(std::vector<double> v)
+{
+    if (v.empty()) return kNaN;
+    const size_t mid = v.size() / 2;
+    std::nth_element(v.begin(), v.begin() + long(mid), v.end());
+    double m = v[mid];
+    if (v.size() % 2 == 0) m = 0.5 * (m + *std::max_element(v.begin(), v.begin() + long(mid)));
+    return m;
+}
+
+// The population of every statistic: the runs that never diverged. (Averaging over whichever runs are
+// still alive would let a run that is about to overflow dominate the mean until it is dropped.) Only when
+// every run diverged are the curves averaged over the runs alive at each step.
+bool anyRunSurvived(const Curves& curves)
+{
+    return std::any_of(curves.divergedAt.begin(), curves.divergedAt.end(), [](int at) { return at < 0; });
+}
+} // namespace
+
+StepStats stepStats(const Curves& curves, int completedSteps)
+{
+    const bool anySurvivor = anyRunSurvived(curves);
+    StepStats s;
+    const size_t n = curves.loss.empty() ? 0 : curves.loss.front().size();
+    s.mean.assign(n, kNaN);
+    s.std.assign(n, kNaN);
+    s.median.assign(n, kNaN);
+    s.alive.assign(n, 0);
+    std::vector<double> values;
+    for (size_t t = 0; t < n && int(t) <= completedSteps; ++t) {
+        values.clear();
+        for (size_t run = 0; run < curves.loss.size(); ++run)
+            if (std::isfinite(curves.loss[run][t]) && (!anySurvivor || curves.divergedAt[run] < 0))
+                values.push_back(curves.loss[run][t]);
+        s.alive[t] = int(values.size());
+        if (values.empty()) continue;
+        double sum = 0;
+        for (double v : values) sum += v;
+        const double mean = sum / double(values.size());
+        double ss = 0;
+        for (double v : values) ss += (v - mean) * (v - mean);
+        s.mean[t] = mean;
+        s.std[t] = values.size() > 1 ? std::sqrt(ss / double(values.size() - 1)) : 0.0;
+        s.median[t] = medianOf(values);
+    }
+    return s;
+}
+
+const OptimizerResult* bestByFinalMean(const EvalResult& r)
+{
+    const OptimizerResult* best = nullptr;
+    for (const auto& o : r.optimizers)
+        if (std::isfinite(o.finalMean) && (!best || o.finalMean < best->finalMean)) best = &o;
+    return best;
+}
+
+std::vector<double> finalLosses(const EvalResult& r, const OptimizerResult& o)
+{
+    std::vector<double> v;
+    for (const auto& run : o.curves.loss) v.push_back(run[size_t(r.completedSteps)]);
+    return v;
+}
+
+void summarizeOptimizer(OptimizerResult& r, const Curves& curves, int completed, const std::vector<int>& testSteps)
+{
+    // Test curves: the same population as the loss curves (anyRunSurvived).
+    const bool anySurvivor = anyRunSurvived(curves);
+    r.testLossCurve.assign(testSteps.size(), kNaN);
+    r.testAccuracyCurve.assign(testSteps.size(), kNaN);
+    for (size_t k = 0; k < testSteps.size() && !curves.testCurve.empty(); ++k) {
+        if (testSteps[k] > completed) break;
+        double loss = 0, acc = 0;
+        int n = 0;
+        for (size_t run = 0; run < curves.testCurve.size(); ++run) {
+            const TestMetrics& m = curves.testCurve[run][k];
+            if ((anySurvivor && curves.divergedAt[run] >= 0) || !std::isfinite(m.loss)) continue;
+            loss += m.loss;
+            acc += m.accuracy;
+            ++n;
+        }
+        if (n > 0) {
+            r.testLossCurve[k] = loss / n;
+            r.testAccuracyCurve[k] = acc / n;
+        }
+    }
+    r.stats = stepStats(curves, completed);
+    std::vector<double> finals;
+    double testLoss = 0, testAcc = 0;
+    int tested = 0;
+    r.divergedRuns = 0;
+    for (size_t run = 0; run < curves.loss.size(); ++run) {
+        if (curves.divergedAt[run] >= 0) ++r.divergedRuns;
+        const double f = curves.loss[run][size_t(completed)];
+        if (std::isfinite(f)) finals.push_back(f);
+        if (curves.test[run]) {
+            testLoss += curves.test[run]->loss;
+            testAcc += curves.test[run]->accuracy;
+            ++tested;
+        }
+    }
+    r.finalMean = r.stats.mean[size_t(completed)];
+    r.finalStd = r.stats.std[size_t(completed)];
+    r.finalMedian = medianOf(finals);
+    if (tested > 0) {
+        r.testLossMean = testLoss / tested;
+        r.testAccuracyMean = testAcc / tested;
+    }
+}
+
+} // namespace l2l

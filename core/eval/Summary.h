@@ -1,0 +1,55 @@
+#pragma once
+// The "summarise" stage of an evaluation (resolve -> run -> summarise, see Evaluation.h): statistics of the
+// loss curves over the runs, per optimizer, and the results of a whole evaluation.
+#include "eval/EvalConfig.h"
+#include "eval/Lanes.h"
+#include "optimizers/UpdateRule.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace l2l {
+
+struct StepStats {
+    std::vector<double> mean, std, median; // per step over the runs that never diverged (NaN if none)
+    std::vector<int> alive;                // runs counted at that step
+};
+StepStats stepStats(const Curves& curves, int completedSteps);
+
+struct OptimizerResult {
+    UpdateRuleConfig config; // with the learning rate actually used (lstm: the resolved file)
+    std::string provenance;  // lstm: what the optimizer was trained on
+    bool tunedRate = false;  // rate came from the tuning search
+    std::vector<double> tuneRates, tuneFinalMeans; // the search grid and its mean final losses (NaN = diverged)
+    Curves curves;
+    StepStats stats;
+    double finalMean = 0, finalStd = 0, finalMedian = 0;
+    int divergedRuns = 0;
+    std::optional<double> testLossMean, testAccuracyMean;
+    // With a test curve: means over the runs alive at each EvalResult::testSteps entry (NaN if none).
+    std::vector<double> testLossCurve, testAccuracyCurve;
+    // "adam" when the rate was tuned, "adam:lr=0.01" when given, "lstm:file.json" for a learned one.
+    std::string displayName() const { return tunedRate ? config.name : config.label(); }
+};
+
+struct EvalResult {
+    EvalConfig config;
+    std::string canonicalProblem;
+    bool hasTestSplit = false;
+    std::vector<int> testSteps; // where the test curves were taken (empty without testEvery)
+    int completedSteps = 0; // < steps if cancelled
+    bool cancelled = false;
+    std::vector<OptimizerResult> optimizers;
+};
+
+// The optimizer of lowest mean final loss (null if none finished), and one optimizer's final loss per
+// run (NaN where it diverged): what the paired comparisons are made of.
+const OptimizerResult* bestByFinalMean(const EvalResult& r);
+std::vector<double> finalLosses(const EvalResult& r, const OptimizerResult& o);
+
+// Statistics of `curves` up to step `completed` into r (the curves themselves are not copied). testSteps: where
+// the test curves were taken (EvalResult::testSteps).
+void summarizeOptimizer(OptimizerResult& r, const Curves& curves, int completed, const std::vector<int>& testSteps);
+
+} // namespace l2l

@@ -1,0 +1,14 @@
+#pragma once
+// The CSV of an evaluation's loss curves, written by `l2l eval --csv` and the studio's Export Data alike:
+//   optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted
+// one row per optimizer and step up to the last completed one; numbers with 9 significant digits, an empty
+// field where a statistic is undefined (NaN: no run counted), "learned" as the rate of a learned optimizer, names with a comma quoted (RFC 4180).
+#include "eval/Summary.h"
+
+#include <string>
+
+namespace l2l {
+
+std::string evalCsv(const EvalResult& r);
+
+} // namespace l2l
