@@ -3,7 +3,7 @@
 // and a grab of the window that is not blank.
 #include "base/AtomicFile.h"
 #include "views/CompareView.h"
-#include "workers/EvalWorker.h"
+#include "workers/EvalJob.h"
 #include "io/ExperimentFile.h"
 #include "views/ExperimentPanel.h"
 #include "GuiTest.h"

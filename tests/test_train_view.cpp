@@ -8,7 +8,7 @@
 #include "views/InspectView.h"
 #include "views/MetaTrainView.h"
 #include "optimizers/OptimizerFile.h"
-#include "workers/TrainWorker.h"
+#include "workers/TrainJob.h"
 
 #include <qcustomplot.h>
 

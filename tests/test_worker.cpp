@@ -1,8 +1,11 @@
-// The evaluation worker thread: snapshots and a final result for every optimizer, prompt Stop, errors
-// reported as a message, and the RAII holder shutting down a running computation.
-#include "workers/EvalWorker.h"
+// The one way to run work off the GUI thread (workers/Runner.h) and the Compare view's job on it: snapshots and
+// a final result for every optimizer, prompt Stop, errors reported as a message, the latest request winning,
+// one snapshot rate, and destruction shutting down a running computation.
+#include "workers/EvalJob.h"
+#include "workers/Runner.h"
 
 #include <QElapsedTimer>
+#include <QThread>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -39,6 +42,8 @@ private slots:
     void badProblemFails();
     void destructionStopsRun();
     void snapshotsOmitRunCurves();
+    void latestRequestWins();
+    void snapshotRateIsLimited();
 };
 
 void TestWorker::runsEveryOptimizer_data()
@@ -60,16 +65,16 @@ void TestWorker::runsEveryOptimizer()
     config.optimizers.clear();
     for (const QString& o : optimizers) config.optimizers.push_back(o.toStdString());
 
-    EvalRunner runner;
-    QSignalSpy snapshots(&runner, &EvalRunner::snapshot);
-    QSignalSpy finished(&runner, &EvalRunner::finished);
-    QSignalSpy failed(&runner, &EvalRunner::failed);
-    QSignalSpy log(&runner, &EvalRunner::logLine);
-    runner.start(config);
-    QVERIFY(runner.isRunning());
+    Runner runner(QStringLiteral("test"));
+    QSignalSpy snapshots(&runner, &Runner::snapshot);
+    QSignalSpy finished(&runner, &Runner::finished);
+    QSignalSpy failed(&runner, &Runner::failed);
+    QSignalSpy log(&runner, &Runner::logLine);
+    runner.request(evalJob(config));
+    QVERIFY(runner.isBusy());
     QVERIFY(finished.wait(60000));
     QCOMPARE(failed.count(), 0);
-    QVERIFY(!runner.isRunning());
+    QVERIFY(!runner.isBusy());
     QVERIFY(snapshots.count() >= 1);
     QVERIFY(log.count() >= 1);
 
@@ -92,16 +97,16 @@ void TestWorker::runsEveryOptimizer()
 
 void TestWorker::stopIsPrompt()
 {
-    EvalRunner runner;
-    QSignalSpy snapshots(&runner, &EvalRunner::snapshot);
-    QSignalSpy finished(&runner, &EvalRunner::finished);
-    QSignalSpy failed(&runner, &EvalRunner::failed);
+    Runner runner(QStringLiteral("test"));
+    QSignalSpy snapshots(&runner, &Runner::snapshot);
+    QSignalSpy finished(&runner, &Runner::finished);
+    QSignalSpy failed(&runner, &Runner::failed);
     const EvalConfig config = longConfig();
-    runner.start(config);
+    runner.request(evalJob(config));
     QVERIFY(snapshots.wait(60000)); // the evaluation is under way
     QElapsedTimer clock;
     clock.start();
-    runner.requestStop();
+    runner.abort();
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() > 0, 30000);
     const qint64 ms = clock.elapsed();
     qInfo("stop took %lld ms", ms);
@@ -117,15 +122,15 @@ void TestWorker::stopDuringTuning()
 {
     EvalConfig config = longConfig();
     config.optimizers = {"sgd"}; // tuning 100000-step runs: stopped long before it ends
-    EvalRunner runner;
-    QSignalSpy log(&runner, &EvalRunner::logLine);
-    QSignalSpy finished(&runner, &EvalRunner::finished);
-    QSignalSpy failed(&runner, &EvalRunner::failed);
-    runner.start(config);
+    Runner runner(QStringLiteral("test"));
+    QSignalSpy log(&runner, &Runner::logLine);
+    QSignalSpy finished(&runner, &Runner::finished);
+    QSignalSpy failed(&runner, &Runner::failed);
+    runner.request(evalJob(config));
     QVERIFY(log.wait(60000)); // "tuning sgd: ..."
     QElapsedTimer clock;
     clock.start();
-    runner.requestStop();
+    runner.abort();
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() > 0, 30000);
     QVERIFY2(clock.elapsed() < 1000, qPrintable(QString("stop took %1 ms").arg(clock.elapsed())));
     QCOMPARE(failed.count(), 0);
@@ -134,10 +139,10 @@ void TestWorker::stopDuringTuning()
 
 void TestWorker::stopBeforeStartIsNotLost()
 {
-    EvalRunner runner;
-    QSignalSpy finished(&runner, &EvalRunner::finished);
-    runner.start(longConfig());
-    runner.requestStop(); // most likely before the worker thread has even picked the run up
+    Runner runner(QStringLiteral("test"));
+    QSignalSpy finished(&runner, &Runner::finished);
+    runner.request(evalJob(longConfig()));
+    runner.abort(); // most likely before the worker thread has even picked the run up
     QVERIFY(finished.wait(30000));
     QVERIFY(finished.first().at(0).value<EvalResult>().cancelled);
 
@@ -147,7 +152,7 @@ void TestWorker::stopBeforeStartIsNotLost()
     quick.runs = 2;
     quick.steps = 10;
     finished.clear();
-    runner.start(quick);
+    runner.request(evalJob(quick));
     QVERIFY(finished.wait(30000));
     const auto result = finished.first().at(0).value<EvalResult>();
     QVERIFY(!result.cancelled);
@@ -159,22 +164,22 @@ void TestWorker::badProblemFails()
     EvalConfig config;
     config.problem = "no-such-problem";
     config.optimizers = {"sgd:lr=0.1"};
-    EvalRunner runner;
-    QSignalSpy finished(&runner, &EvalRunner::finished);
-    QSignalSpy failed(&runner, &EvalRunner::failed);
-    runner.start(config);
+    Runner runner(QStringLiteral("test"));
+    QSignalSpy finished(&runner, &Runner::finished);
+    QSignalSpy failed(&runner, &Runner::failed);
+    runner.request(evalJob(config));
     QVERIFY(failed.wait(30000));
     QCOMPARE(finished.count(), 0);
     const QString message = failed.first().at(0).toString();
     QVERIFY2(message.contains("no-such-problem"), qPrintable(message));
-    QVERIFY(!runner.isRunning());
+    QVERIFY(!runner.isBusy());
 }
 
 void TestWorker::destructionStopsRun()
 {
-    auto runner = std::make_unique<EvalRunner>();
-    QSignalSpy snapshots(runner.get(), &EvalRunner::snapshot);
-    runner->start(longConfig());
+    auto runner = std::make_unique<Runner>(QStringLiteral("test"));
+    QSignalSpy snapshots(runner.get(), &Runner::snapshot);
+    runner->request(evalJob(longConfig()));
     QVERIFY(snapshots.wait(60000));
     QElapsedTimer clock;
     clock.start();
@@ -192,11 +197,59 @@ void TestWorker::snapshotsOmitRunCurves()
     o.stats.mean.assign(11, 1.0);
     o.finalMean = 1.0;
     full.optimizers.push_back(o);
-    const EvalResult light = EvalWorker::withoutRunCurves(full);
+    const EvalResult light = withoutRunCurves(full);
     QVERIFY(light.optimizers.at(0).curves.loss.empty());
     QCOMPARE(light.optimizers.at(0).curves.divergedAt.size(), size_t(3));
     QCOMPARE(light.optimizers.at(0).stats.mean.size(), size_t(11));
     QCOMPARE(light.optimizers.at(0).finalMean, 1.0);
+}
+
+// A request supersedes the job in progress: it is aborted, and nothing it sends after is delivered.
+void TestWorker::latestRequestWins()
+{
+    Runner runner(QStringLiteral("test"));
+    QSignalSpy snapshots(&runner, &Runner::snapshot);
+    QSignalSpy finished(&runner, &Runner::finished);
+    runner.request([](Runner::Control& c) {
+        while (!c.aborted()) {
+            c.send(QString("first"), true);
+            QThread::msleep(1);
+        }
+        for (int i = 0; i < 5; ++i) c.send(QString("first, after its abort"), true); // dropped
+        return QVariant(QString("first"));
+    });
+    QVERIFY(snapshots.wait(10000));
+    runner.request([](Runner::Control&) { return QVariant(QString("second")); });
+    QVERIFY(finished.wait(10000));
+    QTest::qWait(100);
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(finished.first().at(0).toString(), QString("second"));
+    QCOMPARE(finished.first().at(1).toBool(), false);
+    for (const auto& s : snapshots) QCOMPARE(s.at(0).toString(), QString("first"));
+    QVERIFY(!runner.isBusy());
+}
+
+// Snapshots offered without `always` arrive at most kSnapshotsPerSecond a second.
+void TestWorker::snapshotRateIsLimited()
+{
+    Runner runner(QStringLiteral("test"));
+    QSignalSpy snapshots(&runner, &Runner::snapshot);
+    QSignalSpy finished(&runner, &Runner::finished);
+    runner.request([](Runner::Control& c) {
+        QElapsedTimer clock;
+        clock.start();
+        int offered = 0;
+        while (clock.elapsed() < 500) {
+            c.send(offered++);
+            QThread::usleep(100);
+        }
+        return QVariant(offered);
+    });
+    QVERIFY(finished.wait(10000));
+    const int offered = finished.first().at(0).toInt();
+    QVERIFY(offered > 100);
+    QVERIFY2(snapshots.count() >= 2 && snapshots.count() <= kSnapshotsPerSecond / 2 + 2,
+             qPrintable(QString("%1 snapshots of %2 offered in 0.5 s").arg(snapshots.count()).arg(offered)));
 }
 
 QTEST_GUILESS_MAIN(TestWorker)

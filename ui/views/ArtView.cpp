@@ -6,7 +6,7 @@
 #include "problems/NeuralArt.h"
 #include "plots/SaveText.h"
 #include "views/SpinBox.h"
-#include "workers/ThreadPriority.h"
+#include "workers/Runner.h"
 
 #include <qcustomplot.h>
 
@@ -18,7 +18,6 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSplitter>
-#include <QThread>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -85,15 +84,22 @@ ArtView::ArtView(QWidget* parent) : QWidget(parent)
     connect(m_canvas, &ArtCanvas::selectionChanged, this,
             [this](int index) { m_saveButton->setEnabled(index >= 0 && !m_canvas->tile(index).image.isNull()); });
     connect(m_canvas, &ArtCanvas::glError, this, [this](const QString& log) { showStatus(log, true); });
+    m_runner = new Runner(QStringLiteral("l2l-art"), this);
+    connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) { onSnapshot(v.value<ArtSnapshot>(), false); });
+    connect(m_runner, &Runner::logLine, this, [this](const QString& line) { showStatus(line, false); });
+    connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
+        onSnapshot(v.value<ArtSnapshot>(), true);
+        endRun();
+    });
+    connect(m_runner, &Runner::failed, this, [this](const QString& message) {
+        onRunFailed(message);
+        endRun();
+    });
 }
 
 ArtView::~ArtView()
 {
-    if (m_cancel) m_cancel->store(true);
-    if (m_thread) {
-        m_thread->wait();
-        delete m_thread;
-    }
+    delete m_runner; // aborts the run and waits for it, before the widgets it reports to go
 }
 
 QWidget* ArtView::makeControls()
@@ -230,71 +236,41 @@ QString ArtView::problemSpec() const
 
 void ArtView::run()
 {
-    if (m_thread) {
-        m_cancel->store(true);
-        m_thread->wait();
-        delete m_thread;
-        m_thread = nullptr;
-    }
     const std::string spec = problemSpec().toStdString();
     std::vector<std::string> optimizers;
     for (const QString& o : m_optimizers) optimizers.push_back(o.toStdString());
     const int steps = m_steps->value();
-    auto cancel = std::make_shared<std::atomic<bool>>(false);
-    m_cancel = cancel;
     m_stopRequested = false;
-
-    // The run thread owns every core object; it posts copies to this (GUI) thread. Posted calls to a
-    // destroyed view are dropped by Qt, and the destructor waits for the thread, so `this` outlives it.
-    m_thread = QThread::create([this, spec, optimizers, steps, cancel] {
-        const auto post = [this](ArtSnapshot s, bool last) {
-            QMetaObject::invokeMethod(this, [this, s = std::move(s), last] { onSnapshot(s, last); }, Qt::QueuedConnection);
-        };
-        const auto status = [this](const std::string& line) {
-            QMetaObject::invokeMethod(this, [this, text = QString::fromStdString(line)] { showStatus(text, false); },
-                                      Qt::QueuedConnection);
-        };
-        try {
-            ArtRun run(spec, 1, resolveArtRules(spec, optimizers, steps, status, cancel.get()));
-            ArtSnapshot first = takeSnapshot(run, steps);
-            first.content = toQImage(run.content());
-            first.style = toQImage(run.style());
-            post(std::move(first), false);
-            QElapsedTimer clock;
-            clock.start();
-            while (run.stepsDone() < steps && !cancel->load()) {
-                run.step();
-                if (clock.elapsed() >= 1000 / kArtSnapshotsPerSecond) {
-                    post(takeSnapshot(run, steps), false);
-                    clock.restart();
-                }
-            }
-            post(takeSnapshot(run, steps), true);
-        } catch (const std::exception& e) {
-            QMetaObject::invokeMethod(this, [this, message = QString::fromUtf8(e.what())] { onRunFailed(message); },
-                                      Qt::QueuedConnection);
+    // The job owns every core object and sends copies (a run in progress is superseded: Runner).
+    m_runner->request([spec, optimizers, steps](Runner::Control& control) {
+        const auto status = [&control](const std::string& line) { control.log(QString::fromStdString(line)); };
+        ArtRun run(spec, 1, resolveArtRules(spec, optimizers, steps, status, control.abortFlag()));
+        ArtSnapshot first = takeSnapshot(run, steps);
+        first.content = toQImage(run.content());
+        first.style = toQImage(run.style());
+        control.send(QVariant::fromValue(first), true);
+        while (run.stepsDone() < steps && !control.aborted()) {
+            run.step();
+            if (control.snapshotDue()) control.send(QVariant::fromValue(takeSnapshot(run, steps)));
         }
+        return QVariant::fromValue(takeSnapshot(run, steps));
     });
-    lowerPriorityOnStart(*m_thread);
-    connect(m_thread, &QThread::finished, this, &ArtView::endRun);
     m_runButton->setText(tr("Stop"));
     showStatus(tr("starting %1").arg(QString::fromStdString(spec)), false);
-    m_thread->start();
     emit started();
 }
 
 void ArtView::stop()
 {
-    if (!m_thread) return;
+    if (!isRunning()) return;
     m_stopRequested = true;
-    m_cancel->store(true);
+    m_runner->abort();
 }
+
+bool ArtView::isRunning() const { return m_runner->isBusy(); }
 
 void ArtView::endRun()
 {
-    if (!m_thread || !m_thread->isFinished()) return;
-    m_thread->deleteLater();
-    m_thread = nullptr;
     m_runButton->setText(tr("Run"));
     emit finished(m_stopRequested);
 }

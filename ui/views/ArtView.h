@@ -2,9 +2,10 @@
 // The Art view (paper Sec. 3.4): one neural-art instance optimized by every chosen optimizer at once,
 // the images they are producing shown live on the ArtCanvas beside the content and style images, and
 // their loss curves below. Content and style are bundled images or the user's own PNG/JPEG files.
-// The run happens on a thread of its own; the GUI only uploads the snapshot images it is sent (at most
-// kArtSnapshotsPerSecond), so zooming and panning stay smooth while the optimizers work.
+// The run is the job of the view's Runner (workers/Runner.h); the GUI only uploads the snapshot images it is
+// sent (at most kSnapshotsPerSecond), so zooming and panning stay smooth while the optimizers work.
 #include <QImage>
+#include <QMetaType>
 #include <QString>
 #include <QStringList>
 #include <QWidget>
@@ -18,13 +19,11 @@ class QCustomPlot;
 class QLabel;
 class QPushButton;
 class QSpinBox;
-class QThread;
 
 namespace l2l::ui {
 
 class ArtCanvas;
-
-constexpr int kArtSnapshotsPerSecond = 15;
+class Runner;
 
 // What the run thread sends to the GUI thread (plain values: images are deep copies).
 struct ArtSnapshot {
@@ -35,6 +34,12 @@ struct ArtSnapshot {
     QStringList problems;                 // per optimizer: empty, or why it stopped (diverged)
     QImage content, style;
 };
+
+} // namespace l2l::ui
+
+Q_DECLARE_METATYPE(l2l::ui::ArtSnapshot)
+
+namespace l2l::ui {
 
 class ArtView : public QWidget {
     Q_OBJECT
@@ -55,7 +60,7 @@ public:
     void setSteps(int steps);
     int steps() const;
 
-    bool isRunning() const { return m_thread != nullptr; }
+    bool isRunning() const;
     ArtCanvas* canvas() const { return m_canvas; }
     QCustomPlot* lossPlot() const { return m_plot; }
     const ArtSnapshot& lastSnapshot() const { return m_last; }
@@ -94,8 +99,7 @@ private:
 
     QString m_panelSpec;
     QStringList m_optimizers = {"sgd", "nag", "rmsprop", "adam", "lstm"};
-    QThread* m_thread = nullptr;
-    std::shared_ptr<std::atomic<bool>> m_cancel;
+    Runner* m_runner = nullptr;
     ArtSnapshot m_last;
     bool m_stopRequested = false;
 };

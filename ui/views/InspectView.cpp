@@ -1,6 +1,6 @@
 #include "views/InspectView.h"
 
-#include "workers/BackgroundJobs.h"
+#include "workers/Runner.h"
 #include "plots/InspectPlots.h"
 #include "optimizers/OptimizerFile.h"
 #include "plots/SaveText.h"
@@ -42,8 +42,19 @@ double rateOr(double rate, double fallback) { return std::isfinite(rate) && rate
 } // namespace
 
 InspectView::InspectView(QWidget* parent)
-    : QWidget(parent), m_jobs(new BackgroundJobs(this)), m_adamRate(kNaN), m_sgdRate(kNaN)
+    : QWidget(parent), m_runner(new Runner(QStringLiteral("l2l-inspect"), this)), m_adamRate(kNaN), m_sgdRate(kNaN)
 {
+    connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
+        const auto r = v.value<std::shared_ptr<const Result>>();
+        m_result = r;
+        showResult(*r);
+        emit computed();
+    });
+    connect(m_runner, &Runner::failed, this, [this](const QString& message) {
+        m_status->setText(tr("Inspect failed: %1").arg(message));
+        for (QCustomPlot* p : {m_response, m_effectiveLr, m_hidden}) drawPlaceholder(p, tr("Nothing to show"));
+        emit failed(message);
+    });
     m_response = newPlot(QStringLiteral("responsePlot"), 220);
     m_effectiveLr = newPlot(QStringLiteral("effectiveLrPlot"), 200);
     m_hidden = newPlot(QStringLiteral("hiddenPlot"), 300);
@@ -110,7 +121,7 @@ void InspectView::setInspection(const QString& problemSpec, const QString& lstmS
     m_sgdRate = sgdRate;
 }
 
-bool InspectView::isComputing() const { return m_jobs->isBusy(); }
+bool InspectView::isComputing() const { return m_runner->isBusy(); }
 
 QList<QCustomPlot*> InspectView::plots() const { return {m_response, m_effectiveLr, m_hidden}; }
 
@@ -121,27 +132,16 @@ void InspectView::refresh()
     const int steps = m_steps, warmup = m_warmup->value(), group = std::max(0, m_group->currentIndex());
     const double adam = rateOr(m_adamRate, kInspectAdamRate), sgd = rateOr(m_sgdRate, kInspectSgdRate);
     m_status->setText(tr("Computing %1 on %2…").arg(m_lstm, m_problem));
-    m_jobs->submit<std::shared_ptr<const Result>>(
-        [=](const std::atomic<bool>& cancel) {
-            const auto t0 = std::chrono::steady_clock::now();
-            auto r = std::make_shared<Result>();
-            r->trace = inspectTrajectory(problem, lstm, seed, steps, &cancel); // validates every input
-            const LstmNet<float> net = loadOptimizer(r->trace.optimizerPath).net;
-            r->nets = net.nets;
-            r->response = lstmResponse(net, symmetricLogGradients(), warmup, adam, sgd, std::min(group, net.nets - 1));
-            r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            return std::shared_ptr<const Result>(r);
-        },
-        [this](std::shared_ptr<const Result> r) {
-            m_result = r;
-            showResult(*r);
-            emit computed();
-        },
-        [this](const QString& message) {
-            m_status->setText(tr("Inspect failed: %1").arg(message));
-            for (QCustomPlot* p : {m_response, m_effectiveLr, m_hidden}) drawPlaceholder(p, tr("Nothing to show"));
-            emit failed(message);
-        });
+    m_runner->request([=](Runner::Control& control) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = std::make_shared<Result>();
+        r->trace = inspectTrajectory(problem, lstm, seed, steps, control.abortFlag()); // validates every input
+        const LstmNet<float> net = loadOptimizer(r->trace.optimizerPath).net;
+        r->nets = net.nets;
+        r->response = lstmResponse(net, symmetricLogGradients(), warmup, adam, sgd, std::min(group, net.nets - 1));
+        r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return QVariant::fromValue(std::shared_ptr<const Result>(r));
+    });
 }
 
 void InspectView::showResult(const Result& r)

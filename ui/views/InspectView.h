@@ -2,11 +2,12 @@
 // The studio's Inspect view: what the chosen LSTM optimizer does, which no loss curve shows. Three
 // figures: its update as a function of the incoming gradient (first step and warmed up, against Adam and
 // SGD), its per-coordinate effective learning rate along a trajectory, and the activity of its hidden
-// state (mean |h| per layer, and the top layer's units over the steps for one coordinate). Computed by a
-// BackgroundJobs thread (latest request wins); this widget only draws.
+// state (mean |h| per layer, and the top layer's units over the steps for one coordinate). Computed by the
+// view's Runner (latest request wins); this widget only draws.
 #include "eval/Inspect.h"
 
 #include <QList>
+#include <QMetaType>
 #include <QString>
 #include <QWidget>
 
@@ -20,7 +21,21 @@ class QSpinBox;
 
 namespace l2l::ui {
 
-class BackgroundJobs;
+class Runner;
+
+// What the Inspect view computes in the background and draws.
+struct InspectResult {
+    int nets = 1; // of the optimizer: one response curve per net, chosen by the view's group box
+    ResponseCurve response;
+    InspectTrace trace;
+    double seconds = 0;
+};
+
+} // namespace l2l::ui
+
+Q_DECLARE_METATYPE(std::shared_ptr<const l2l::ui::InspectResult>)
+
+namespace l2l::ui {
 
 class InspectView : public QWidget {
     Q_OBJECT
@@ -45,16 +60,11 @@ signals:
     void failed(const QString& message);
 
 private:
-    struct Result {
-        int nets = 1; // of the optimizer: one response curve per net, chosen by m_group
-        ResponseCurve response;
-        InspectTrace trace;
-        double seconds = 0;
-    };
+    using Result = InspectResult;
     void showResult(const Result& r);
     void drawHeatMap();
 
-    BackgroundJobs* m_jobs;
+    Runner* m_runner;
     QString m_problem = QStringLiteral("quadratic"), m_lstm = QStringLiteral("lstm");
     std::uint64_t m_seed = 1;
     int m_steps = 100;

@@ -1,7 +1,7 @@
 #include "views/MainWindow.h"
 
 #include "views/CompareView.h"
-#include "workers/EvalWorker.h"
+#include "workers/EvalJob.h"
 #include "views/ExperimentPanel.h"
 #include "views/ArtView.h"
 #include "views/InspectView.h"
@@ -42,7 +42,7 @@ double typedRate(const Experiment& e, const std::string& name)
 } // namespace
 
 MainWindow::MainWindow(QSettings* settings, QWidget* parent)
-    : QMainWindow(parent), m_settings(settings), m_runner(new EvalRunner(this))
+    : QMainWindow(parent), m_settings(settings), m_runner(new Runner(QStringLiteral("l2l-eval"), this))
 {
     setWindowTitle(tr("L2L Studio"));
     setObjectName(QStringLiteral("mainWindow"));
@@ -88,10 +88,10 @@ void MainWindow::createPanel()
     m_panel = new ExperimentPanel;
     connect(m_panel, &ExperimentPanel::runRequested, this, &MainWindow::runExperiment);
     connect(m_panel, &ExperimentPanel::stopRequested, this, &MainWindow::stopExperiment);
-    connect(m_runner, &EvalRunner::logLine, m_panel, &ExperimentPanel::appendLog);
-    connect(m_runner, &EvalRunner::snapshot, this, &MainWindow::onSnapshot);
-    connect(m_runner, &EvalRunner::finished, this, &MainWindow::onFinished);
-    connect(m_runner, &EvalRunner::failed, this, &MainWindow::onFailed);
+    connect(m_runner, &Runner::logLine, m_panel, &ExperimentPanel::appendLog);
+    connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) { onSnapshot(v.value<EvalResult>()); });
+    connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) { onFinished(v.value<EvalResult>()); });
+    connect(m_runner, &Runner::failed, this, &MainWindow::onFailed);
     auto* dock = new QDockWidget(tr("Experiment"));
     dock->setObjectName(QStringLiteral("experimentDock"));
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
@@ -251,7 +251,7 @@ MainWindow::View MainWindow::currentView() const
 
 bool MainWindow::isRunning() const
 {
-    return m_runner->isRunning();
+    return m_runner->isBusy();
 }
 
 void MainWindow::runExperiment()
@@ -280,14 +280,14 @@ void MainWindow::runExperiment()
     m_panel->appendLog(tr("run %1").arg(what));
     m_panel->setStatus(tr("Running %1…").arg(what));
     setRunning(true);
-    m_runner->start(config);
+    m_runner->request(evalJob(config));
 }
 
 void MainWindow::stopExperiment()
 {
     if (currentView() == Art) m_art->stop();
     if (!isRunning()) return;
-    m_runner->requestStop();
+    m_runner->abort();
     m_panel->setStatus(tr("Stopping…"));
 }
 
@@ -333,7 +333,7 @@ void MainWindow::onFinished(const EvalResult& result)
         emit runFinished(result);
         return;
     }
-    m_lastFinished = EvalWorker::withoutRunCurves(result);
+    m_lastFinished = withoutRunCurves(result);
     m_compare->showResult(*m_lastFinished);
     const QString status = result.cancelled
                                ? tr("Stopped at step %1 of %2 after %3 s.").arg(result.completedSteps)
@@ -370,7 +370,7 @@ void MainWindow::showError(const QString& message)
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     saveSettings();
-    m_runner->requestStop();
+    m_runner->abort();
     m_metaTrain->stop();
     m_art->stop();
     event->accept();

@@ -6,7 +6,7 @@
 // views; the other views own their workers. Settings and layout persist through the QSettings given
 // to the constructor (none: nothing is read or written, as in tests and the screenshot tour).
 #include "eval/Evaluation.h"
-#include "workers/EvalWorker.h" // the metatypes of the signals below
+#include "workers/EvalJob.h" // the metatypes of the signals below
 #include "io/ExperimentFile.h"
 
 #include <QElapsedTimer>
@@ -22,7 +22,7 @@ namespace l2l::ui {
 
 class ArtView;
 class CompareView;
-class EvalRunner;
+class Runner;
 class ExperimentPanel;
 class InspectView;
 class MetaTrainView;
@@ -104,7 +104,7 @@ private:
     QString dialogDir() const;
 
     QSettings* m_settings;
-    EvalRunner* m_runner;
+    Runner* m_runner; // runs the comparison (workers/EvalJob)
     ExperimentPanel* m_panel = nullptr;
     CompareView* m_compare = nullptr;
     MetaTrainView* m_metaTrain = nullptr;

@@ -4,7 +4,7 @@
 #include "plots/SaveText.h"
 #include "views/SpinBox.h"
 #include "base/Spec.h"
-#include "workers/TrainWorker.h"
+#include "workers/TrainJob.h"
 
 #include <qcustomplot.h>
 
@@ -60,7 +60,7 @@ QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 4) 
 
 } // namespace
 
-MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new TrainRunner(this))
+MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new TrainSession(this))
 {
     m_plot = new QCustomPlot;
     m_plot->setObjectName(QStringLiteral("trainPlot"));
@@ -80,18 +80,18 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
     layout->addWidget(m_plot, 1);
     resetPlot(m_base.epochs);
 
-    connect(m_runner, &TrainRunner::snapshot, this, &MetaTrainView::onSnapshot);
-    connect(m_runner, &TrainRunner::bestChanged, this, [this](const OptimizerFile& best) {
+    connect(m_runner, &TrainSession::snapshot, this, &MetaTrainView::onSnapshot);
+    connect(m_runner, &TrainSession::bestChanged, this, [this](const OptimizerFile& best) {
         m_best = best;
         updateButtons();
     });
-    connect(m_runner, &TrainRunner::paused, this, [this](const MetaProgress& p) {
+    connect(m_runner, &TrainSession::paused, this, [this](const MetaProgress& p) {
         showProgress(p);
         m_etaLabel->setText(tr("paused; elapsed %1").arg(duration(p.elapsedSeconds)));
         updateButtons();
         emit trainingStateChanged(true, true);
     });
-    connect(m_runner, &TrainRunner::finished, this, [this](const MetaProgress& p) {
+    connect(m_runner, &TrainSession::finished, this, [this](const MetaProgress& p) {
         showProgress(p);
         m_etaLabel->setText(p.epoch < p.epochs ? tr("stopped after %1").arg(duration(p.elapsedSeconds))
                                                : tr("done in %1").arg(duration(p.elapsedSeconds)));
@@ -99,7 +99,7 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
         emit trainingStateChanged(false, false);
         emit finished();
     });
-    connect(m_runner, &TrainRunner::failed, this, [this](const QString& message) {
+    connect(m_runner, &TrainSession::failed, this, [this](const QString& message) {
         m_etaLabel->setText(tr("failed"));
         updateButtons();
         emit trainingStateChanged(false, false);
@@ -186,8 +186,8 @@ void MetaTrainView::setConfig(const MetaTrainConfig& config)
     m_settings.write(metaTrainSettings(), config);
 }
 
-bool MetaTrainView::isTraining() const { return m_runner->state() != TrainRunner::State::Idle; }
-bool MetaTrainView::isPaused() const { return m_runner->state() == TrainRunner::State::Paused; }
+bool MetaTrainView::isTraining() const { return m_runner->state() != TrainSession::State::Idle; }
+bool MetaTrainView::isPaused() const { return m_runner->state() == TrainSession::State::Paused; }
 
 void MetaTrainView::start()
 {
@@ -210,7 +210,7 @@ void MetaTrainView::start()
 
 void MetaTrainView::pause()
 {
-    if (m_runner->state() != TrainRunner::State::Running) return;
+    if (m_runner->state() != TrainSession::State::Running) return;
     m_runner->pause();
     m_pause->setEnabled(false); // until paused() arrives
     m_etaLabel->setText(tr("pausing…"));
@@ -236,10 +236,10 @@ void MetaTrainView::stop()
 void MetaTrainView::updateButtons()
 {
     const auto state = m_runner->state();
-    const bool idle = state == TrainRunner::State::Idle;
+    const bool idle = state == TrainSession::State::Idle;
     m_start->setEnabled(idle);
-    m_pause->setEnabled(state == TrainRunner::State::Running);
-    m_resume->setEnabled(state == TrainRunner::State::Paused);
+    m_pause->setEnabled(state == TrainSession::State::Running);
+    m_resume->setEnabled(state == TrainSession::State::Paused);
     m_stop->setEnabled(!idle);
     m_save->setEnabled(m_best.has_value());
     m_use->setEnabled(m_best.has_value());

@@ -3,10 +3,10 @@
 // panel, Start / Pause / Resume / Stop, and live curves (meta-loss per epoch with a running mean,
 // validation loss, log scale), epoch counter, progress bar, ETA and the best validation so far. The best
 // optimizer can be saved to a file or handed to Compare and Trajectories ("Use"). All training happens in
-// a TrainRunner's thread; this widget only draws the snapshots it sends.
+// a TrainSession's runner; this widget only draws the snapshots it sends.
 #include "meta/MetaTrainer.h"
 #include "views/SettingsForm.h"
-#include "workers/TrainWorker.h" // the metatypes of the signals below
+#include "workers/TrainJob.h" // the metatypes of the signals below
 
 #include <QString>
 #include <QTemporaryDir>
@@ -69,7 +69,7 @@ private:
     void saveBestWithDialog();
     QString sessionDirectory();
 
-    TrainRunner* m_runner;
+    TrainSession* m_runner;
     MetaTrainConfig m_base; // fields without a widget (architecture, threads, ...) survive setConfig/config
     QString m_problem = QStringLiteral("quadratic");
     std::optional<OptimizerFile> m_best;

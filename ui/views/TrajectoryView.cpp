@@ -55,8 +55,12 @@ QString exact(double v)
 
 } // namespace
 
-TrajectoryView::TrajectoryView(QWidget* parent) : QWidget(parent), m_jobs(new BackgroundJobs(this))
+TrajectoryView::TrajectoryView(QWidget* parent) : QWidget(parent), m_runner(new Runner(QStringLiteral("l2l-paths"), this))
 {
+    connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
+        onComputed(v.value<TrajectoryResult>(), m_computeClock.elapsed());
+    });
+    connect(m_runner, &Runner::failed, this, [this](const QString& message) { onFailed(message); });
     m_landscape = new LandscapeWidget;
     m_landscape->setObjectName(QStringLiteral("landscape"));
     connect(m_landscape, &LandscapeWidget::startPointChanged, this,
@@ -215,10 +219,9 @@ void TrajectoryView::recompute()
     if (m_start) config.start = std::array<double, 2>{m_start->x(), m_start->y()};
     m_computeClock.start();
     showStatus(tr("computing…"), false);
-    m_jobs->submit<TrajectoryResult>(
-        [config](const std::atomic<bool>& cancel) { return computeTrajectories(config, &cancel); },
-        [this](TrajectoryResult r) { onComputed(std::move(r), m_computeClock.elapsed()); },
-        [this](const QString& message) { onFailed(message); });
+    m_runner->request([config](Runner::Control& control) {
+        return QVariant::fromValue(computeTrajectories(config, control.abortFlag()));
+    });
 }
 
 void TrajectoryView::onComputed(TrajectoryResult result, qint64 ms)

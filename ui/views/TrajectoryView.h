@@ -2,10 +2,10 @@
 // The Trajectories view: a 2-d function's landscape with the paths of every chosen optimizer (the LSTM
 // included) from a start point the user clicks or drags, and the controls to watch them: play, pause,
 // single step, speed, a slider to scrub through the steps, and a table of each optimizer's point, loss
-// and gradient at the scrubbed step. Paths are computed on the BackgroundJobs thread (latest request
+// and gradient at the scrubbed step. Paths are computed by the view's Runner (latest request
 // wins, so a drag never queues stale work); playing only moves the scrubbed step.
-#include "workers/BackgroundJobs.h"
 #include "eval/Trajectory.h"
+#include "workers/Runner.h"
 
 #include <QElapsedTimer>
 #include <QPointF>
@@ -14,6 +14,8 @@
 #include <QWidget>
 
 #include <optional>
+
+Q_DECLARE_METATYPE(l2l::TrajectoryResult)
 
 class QComboBox;
 class QLabel;
@@ -43,7 +45,7 @@ public:
     int currentStep() const { return m_step; }
     void setCurrentStep(int step); // clamped to [0, stepCount()]
     int stepCount() const { return m_steps; }
-    bool isComputing() const { return m_jobs->isBusy(); }
+    bool isComputing() const { return m_runner->isBusy(); }
     const std::optional<l2l::TrajectoryResult>& result() const { return m_result; }
     LandscapeWidget* landscape() const { return m_landscape; }
     // One row per optimizer per step: optimizer,step,x,y,loss,gx,gy. Written atomically.
@@ -81,7 +83,7 @@ private:
     QLabel* m_stepLabel = nullptr;
     QLabel* m_status = nullptr;
     QTableWidget* m_table = nullptr;
-    BackgroundJobs* m_jobs = nullptr;
+    Runner* m_runner = nullptr;
 
     // What is asked for; on a failure it returns to what was last drawn.
     QString m_functionSpec = QStringLiteral("rosenbrock");

@@ -1,0 +1,19 @@
+#pragma once
+// The Compare view's job: l2l::evaluate on a Runner (workers/Runner.h). Snapshots are the statistics so far
+// (an EvalResult without per-run curves, at a cost independent of the number of runs); the result is the
+// complete EvalResult; log lines are the core's progress lines.
+#include "eval/Evaluation.h"
+#include "workers/Runner.h"
+
+#include <QMetaType>
+
+Q_DECLARE_METATYPE(l2l::EvalResult)
+
+namespace l2l::ui {
+
+Runner::Job evalJob(const EvalConfig& config);
+
+// A copy of `r` without the per-run curves (statistics, summaries and test metrics only).
+EvalResult withoutRunCurves(const EvalResult& r);
+
+} // namespace l2l::ui

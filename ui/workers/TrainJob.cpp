@@ -1,0 +1,141 @@
+#include "workers/TrainJob.h"
+
+#include <cmath>
+
+namespace l2l::ui {
+
+std::string trainCommand(const MetaTrainConfig& c)
+{
+    return "l2l train" + settingsCommand(metaTrainSettings(), c, MetaTrainConfig{}) + "  (l2l-studio)";
+}
+
+namespace {
+MetaProgress progressOf(const MetaTrainState& s)
+{
+    MetaProgress p;
+    p.epoch = s.epoch;
+    p.epochs = s.config.epochs;
+    if (!s.history.empty()) p.metaLoss = s.history.back().metaLoss;
+    p.bestValidation = std::isfinite(s.bestValidation) ? s.bestValidation : NAN;
+    p.bestEpoch = s.bestEpoch;
+    p.elapsedSeconds = s.elapsedSeconds;
+    p.etaSeconds = s.epoch > 0 ? s.elapsedSeconds / s.epoch * (s.config.epochs - s.epoch) : NAN;
+    p.skippedUpdates = s.skippedUpdates;
+    return p;
+}
+} // namespace
+
+TrainSession::TrainSession(QObject* parent)
+    : QObject(parent), m_runner(new Runner(QStringLiteral("l2l-train"), this)), m_trainer(std::make_shared<Trainer>())
+{
+    connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) {
+        const auto s = v.value<TrainSnapshot>();
+        if (s.best) {
+            m_best = s.best;
+            emit bestChanged(*s.best);
+        }
+        emit snapshot(s);
+    });
+    connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
+        const auto s = v.value<TrainSnapshot>(); // the job has returned: the trainer is ours until the next one
+        if (s.best) m_best = s.best;
+        if (m_stopping || s.progress.epoch >= s.progress.epochs) {
+            end(s.progress);
+            return;
+        }
+        m_state = State::Paused;
+        if (m_best) emit bestChanged(*m_best);
+        emit paused(s.progress);
+    });
+    connect(m_runner, &Runner::failed, this, [this](const QString& message) {
+        m_trainer->trainer.reset();
+        m_state = State::Idle;
+        m_stopping = false;
+        emit failed(message);
+    });
+}
+
+void TrainSession::start(const MetaTrainConfig& config)
+{
+    if (m_state != State::Idle) return;
+    m_stopping = false;
+    m_best.reset();
+    m_state = State::Running;
+    runJob(config);
+}
+
+void TrainSession::pause()
+{
+    if (m_state == State::Running) m_runner->abort();
+}
+
+void TrainSession::resume()
+{
+    if (m_state != State::Paused) return;
+    m_state = State::Running;
+    runJob(std::nullopt);
+}
+
+void TrainSession::stop()
+{
+    if (m_state == State::Idle || m_stopping) return;
+    m_stopping = true;
+    if (m_state == State::Running) {
+        m_runner->abort(); // finished() follows and ends the run
+        return;
+    }
+    end(progressOf(m_trainer->trainer->state())); // paused: no job runs
+}
+
+void TrainSession::end(const MetaProgress& progress)
+{
+    if (m_best) emit bestChanged(*m_best);
+    m_trainer->trainer.reset();
+    m_state = State::Idle;
+    m_stopping = false;
+    emit finished(progress);
+}
+
+// Builds the trainer (config given: a new run; it validates and loads the problem's data, on the runner's
+// thread) or continues the paused one, and runs it until done or aborted.
+void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
+{
+    auto t = m_trainer;
+    m_runner->request([t, config](Runner::Control& control) {
+        if (config) {
+            t->trainer = std::make_unique<MetaTrainer>(*config);
+            t->sent = 0;
+        }
+        MetaTrainer& trainer = *t->trainer;
+        const auto command = [&] { return trainCommand(trainer.state().config); };
+        int lastBest = trainer.state().bestEpoch;
+        auto take = [&](const MetaProgress& p) {
+            const auto& history = trainer.state().history;
+            TrainSnapshot s{p, {history.begin() + long(t->sent), history.end()}, std::nullopt};
+            t->sent = history.size();
+            return s;
+        };
+        bool sentAny = false;
+        trainer.run(
+            [&](const MetaProgress& p) {
+                const bool bestChanged = p.bestEpoch != lastBest;
+                const bool always = !std::isnan(p.validationLoss) || p.epoch == p.epochs || !sentAny || bestChanged;
+                if (!always && !control.snapshotDue()) return;
+                TrainSnapshot s = take(p);
+                if (bestChanged) {
+                    lastBest = p.bestEpoch;
+                    s.best = trainer.bestOptimizer(command());
+                }
+                control.send(QVariant::fromValue(s), always);
+                sentAny = true;
+            },
+            control.abortFlag());
+        TrainSnapshot last = take(progressOf(trainer.state())); // with what the throttle held back
+        if (!last.newPoints.empty() || !sentAny) control.send(QVariant::fromValue(last), true);
+        last.newPoints.clear();
+        last.best = trainer.bestOptimizer(command());
+        return QVariant::fromValue(last);
+    });
+}
+
+} // namespace l2l::ui

@@ -1,0 +1,71 @@
+#pragma once
+// Meta-training on a Runner (workers/Runner.h), with pause and resume. A TrainSession keeps the MetaTrainer
+// between runs of its job: Pause aborts the job (the core rolls back the epoch in progress), Resume requests a
+// job that continues the same trainer, so a paused and resumed run gives the weights of an uninterrupted one.
+// The trainer is touched only by the job while one runs, and by this object only while none does. Snapshots
+// carry the progress, the history points not sent before, and a copy of the best optimizer when it changed.
+#include "meta/MetaTrainer.h"
+#include "workers/Runner.h"
+
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace l2l::ui {
+
+struct TrainSnapshot {
+    MetaProgress progress;
+    std::vector<MetaHistoryPoint> newPoints;
+    std::optional<OptimizerFile> best; // when it changed since the last snapshot (always in a job's result)
+};
+
+// The `l2l train` command that reproduces a run (recorded as the optimizer's provenance).
+std::string trainCommand(const MetaTrainConfig& config);
+
+} // namespace l2l::ui
+
+Q_DECLARE_METATYPE(l2l::MetaProgress)
+Q_DECLARE_METATYPE(l2l::OptimizerFile)
+Q_DECLARE_METATYPE(l2l::ui::TrainSnapshot)
+
+namespace l2l::ui {
+
+class TrainSession : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Idle, Running, Paused };
+    explicit TrainSession(QObject* parent = nullptr);
+
+    void start(const MetaTrainConfig& config); // Idle only
+    void pause();                              // Running: paused() follows within one optimizee step
+    void resume();                             // Paused only
+    void stop();                               // Running or Paused: finished() follows
+    State state() const { return m_state; }
+
+signals:
+    void snapshot(const l2l::ui::TrainSnapshot& snapshot);
+    void bestChanged(const l2l::OptimizerFile& best); // a copy; also on pause and at the end
+    void paused(const l2l::MetaProgress& progress);
+    void finished(const l2l::MetaProgress& progress);
+    void failed(const QString& message);
+
+private:
+    struct Trainer { // what the job works on
+        std::unique_ptr<MetaTrainer> trainer;
+        size_t sent = 0; // history points already sent
+    };
+    void runJob(const std::optional<MetaTrainConfig>& config);
+    void end(const MetaProgress& progress);
+
+    Runner* m_runner;
+    std::shared_ptr<Trainer> m_trainer;
+    std::optional<OptimizerFile> m_best; // the latest best received
+    State m_state = State::Idle;
+    bool m_stopping = false; // stop() was called: the run ends instead of pausing
+};
+
+} // namespace l2l::ui
