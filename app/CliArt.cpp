@@ -22,7 +22,8 @@ struct ArtCliOptions {
 
 void checkPngPath(const std::string& path)
 {
-    if (std::filesystem::path(path).extension() != ".png") throw Error("--out '" + path + "': the file name must end in .png");
+    if (std::filesystem::path(path).extension() != ".png")
+        throw Error("--out '" + path + "': the file name must end in .png");
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty() && !std::filesystem::is_directory(dir))
         throw Error("--out '" + path + "': directory '" + dir.string() + "' does not exist");
@@ -55,8 +56,8 @@ ArtImage sideBySide(const ArtRun& run)
     strip.height = side + 2 * gap;
     strip.data.assign(size_t(3) * strip.width * strip.height, 1.0f);
     for (size_t t = 0; t < tiles.size(); ++t) {
-        const ArtImage tile = tiles[t].width == side && tiles[t].height == side ? tiles[t]
-                                                                                : resizeArtImage(tiles[t], side, side);
+        const ArtImage tile =
+            tiles[t].width == side && tiles[t].height == side ? tiles[t] : resizeArtImage(tiles[t], side, side);
         const int x0 = gap + int(t) * (side + gap);
         for (int c = 0; c < 3; ++c)
             for (int y = 0; y < side; ++y)
@@ -72,10 +73,12 @@ void addArtCommand(CLI::App& app)
     auto o = std::make_shared<ArtCliOptions>();
     auto* cmd = app.add_subcommand("art", "Neural art: paint the content image in the style of another with one "
                                           "optimizer and write the result as PNG.");
-    cmd->add_option("--content", o->content, "content image: a bundled name (chelsea, astronaut, rocket, coffee), a "
-                                             "PNG/JPEG path, or train/test (a crop drawn with --seed)")
+    cmd->add_option("--content", o->content,
+                    "content image: a bundled name (chelsea, astronaut, rocket, coffee), a "
+                    "PNG/JPEG path, or train/test (a crop drawn with --seed)")
         ->capture_default_str();
-    cmd->add_option("--style", o->style, "style image: a bundled name (scream, hubble) or a PNG/JPEG path")->capture_default_str();
+    cmd->add_option("--style", o->style, "style image: a bundled name (scream, hubble) or a PNG/JPEG path")
+        ->capture_default_str();
     cmd->add_option("--optimizer,--optimizers,-o", o->optimizer,
                     "optimizer spec: sgd, nag, rmsprop, adam (rate tuned unless given), lstm (the bundled one) or "
                     "lstm:FILE; a comma-separated list runs them all on the same instance and writes them side by "
@@ -84,7 +87,8 @@ void addArtCommand(CLI::App& app)
     cmd->add_option("--steps,-t", o->steps, "optimization steps, 1-100000")->capture_default_str();
     cmd->add_option("--size", o->size, "image side in pixels, 16-512")->capture_default_str();
     cmd->add_option("--out", o->out, "PNG file to write (atomically)")->required();
-    cmd->add_option("--seed,-s", o->seed, "instance seed (the crop when --content is train or test)")->capture_default_str();
+    cmd->add_option("--seed,-s", o->seed, "instance seed (the crop when --content is train or test)")
+        ->capture_default_str();
     // Problem and optimizer options passed through when given (their ranges are checked by the spec).
     auto extras = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
     for (const char* key : {"alpha", "beta", "gamma", "depth"}) {
@@ -98,14 +102,16 @@ void addArtCommand(CLI::App& app)
     cmd->add_option("--lr", *lr, "learning rate (default: tuned on the problem class, cached)");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress on stderr");
     cmd->callback([o, extras, lr] {
-        if (o->steps < 1 || o->steps > 100000) throw Error("steps must be in [1, 100000], got " + std::to_string(o->steps));
+        if (o->steps < 1 || o->steps > 100000)
+            throw Error("steps must be in [1, 100000], got " + std::to_string(o->steps));
         checkPngPath(o->out);
         Spec spec{"neural-art", {{"size", std::to_string(o->size)}, {"content", o->content}, {"style", o->style}}};
         spec.options.insert(spec.options.end(), extras->begin(), extras->end());
         std::vector<std::string> optimizers = splitOptimizerList(o->optimizer);
         if (optimizers.empty()) throw Error("--optimizer: no optimizer given");
         if (!lr->empty()) {
-            if (optimizers.size() > 1) throw Error("--lr applies to one optimizer; give rates in the list (adam:lr=0.1)");
+            if (optimizers.size() > 1)
+                throw Error("--lr applies to one optimizer; give rates in the list (adam:lr=0.1)");
             optimizers[0] += (optimizers[0].find(':') == std::string::npos ? ":lr=" : ",lr=") + *lr;
         }
         const auto log = [quiet = o->quiet](const std::string& line) {
@@ -127,10 +133,10 @@ void addArtCommand(CLI::App& app)
         std::string stopped;
         for (int i = 0; i < run.optimizerCount(); ++i) {
             const ArtLoss parts = run.lossParts(i);
-            std::cout << "  " << run.label(i) << ": loss " << fmt(run.lossHistory(i).front()) << " -> " << fmt(run.loss(i))
-                      << " (content " << fmt(parts.content) << ", style " << fmt(parts.style) << ", smoothness "
-                      << fmt(parts.smoothness) << ")" << (run.problem(i).empty() ? "" : " stopped: " + run.problem(i))
-                      << "\n";
+            std::cout << "  " << run.label(i) << ": loss " << fmt(run.lossHistory(i).front()) << " -> "
+                      << fmt(run.loss(i)) << " (content " << fmt(parts.content) << ", style " << fmt(parts.style)
+                      << ", smoothness " << fmt(parts.smoothness) << ")"
+                      << (run.problem(i).empty() ? "" : " stopped: " + run.problem(i)) << "\n";
             if (!run.problem(i).empty()) stopped += (stopped.empty() ? "" : "; ") + run.label(i) + " " + run.problem(i);
         }
         if (!stopped.empty()) throw Error(stopped + "; the image written is where it stopped");

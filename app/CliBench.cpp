@@ -1,8 +1,8 @@
 // `l2l bench`: kernel timings with the machine's load noted.
 #include "CliCommon.h"
 
-#include "measure/Bench.h"
 #include "base/BuildInfo.h"
+#include "measure/Bench.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,7 +18,8 @@ namespace l2l::cli {
 
 void addBenchCommand(CLI::App& app)
 {
-    auto* cmd = app.add_subcommand("bench", "Time the MNIST MLP, neural-art and convnet value+gradient, the update rules and the LSTM (medians).");
+    auto* cmd = app.add_subcommand(
+        "bench", "Time the MNIST MLP, neural-art and convnet value+gradient, the update rules and the LSTM (medians).");
     auto repeats = std::make_shared<int>(15);
     auto problem = std::make_shared<std::string>("mnist");
     auto dim = std::make_shared<int>(100000);
@@ -28,13 +29,21 @@ void addBenchCommand(CLI::App& app)
     auto json = std::make_shared<std::string>();
     cmd->add_option("--repeats", *repeats, "samples per median")->capture_default_str()->check(CLI::Range(1, 1000));
     cmd->add_option("--problem", *problem, "MLP problem spec to time")->capture_default_str();
-    cmd->add_option("--rule-dim", *dim, "parameters for the update-rule timing")->capture_default_str()->check(CLI::Range(1, 100000000));
-    cmd->add_option("--threads", *threads, "threads for the multi-threaded LSTM timings")->capture_default_str()->check(CLI::Range(1, 256));
-    cmd->add_option("--art-size", *artSize, "image side for the neural-art timing")->capture_default_str()->check(CLI::Range(16, 512));
-    cmd->add_option("--peak-gflops", *peak, "fp32 peak per core used for the fraction-of-peak column (AVX2+FMA at 2.45 GHz: 78.4)")
+    cmd->add_option("--rule-dim", *dim, "parameters for the update-rule timing")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000000));
+    cmd->add_option("--threads", *threads, "threads for the multi-threaded LSTM timings")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    cmd->add_option("--art-size", *artSize, "image side for the neural-art timing")
+        ->capture_default_str()
+        ->check(CLI::Range(16, 512));
+    cmd->add_option("--peak-gflops", *peak,
+                    "fp32 peak per core used for the fraction-of-peak column (AVX2+FMA at 2.45 GHz: 78.4)")
         ->capture_default_str();
-    cmd->add_option("--json", *json, "also write every line, the load averages and the peak memory to this JSON file "
-                                     "(what scripts/make_docs.py reads for the README's speed figures)");
+    cmd->add_option("--json", *json,
+                    "also write every line, the load averages and the peak memory to this JSON file "
+                    "(what scripts/make_docs.py reads for the README's speed figures)");
     cmd->callback([=] {
         // The threads a line was measured on, as its note says ("2 threads"); 1 otherwise.
         const auto threadsOf = [&](const BenchLine& line) {
@@ -46,8 +55,8 @@ void addBenchCommand(CLI::App& app)
         std::string load = "unknown";
         if (std::ifstream in("/proc/loadavg"); in) std::getline(in, load);
         const std::string loadBefore = load;
-        std::cout << "machine: " << std::thread::hardware_concurrency() << " hardware threads; load average before: "
-                  << load << "\n\n";
+        std::cout << "machine: " << std::thread::hardware_concurrency()
+                  << " hardware threads; load average before: " << load << "\n\n";
         auto lines = runBenchmarks(*problem, *repeats, *dim);
         for (auto& l : runLstmBenchmarks(*problem, *repeats, *threads)) lines.push_back(l);
         lines.push_back(runArtBenchmark(*artSize, *repeats));
@@ -58,12 +67,12 @@ void addBenchCommand(CLI::App& app)
                 std::cout << std::fixed << std::setprecision(3) << line.median * 1e3 << " ms/" << line.unit;
             else
                 std::cout << std::fixed << std::setprecision(3) << line.median * 1e9 << " ns/parameter";
-            if (line.flops > 0)
-            {
+            if (line.flops > 0) {
                 const int cores = threadsOf(line);
                 const double gflops = line.flops / line.median / 1e9;
-                std::cout << "  (" << std::setprecision(1) << line.flops / 1e6 << " MFLOP, " << gflops << " GFLOP/s = "
-                          << std::setprecision(0) << 100 * gflops / (*peak * cores) << "% of " << cores << "-core peak)";
+                std::cout << "  (" << std::setprecision(1) << line.flops / 1e6 << " MFLOP, " << gflops
+                          << " GFLOP/s = " << std::setprecision(0) << 100 * gflops / (*peak * cores) << "% of " << cores
+                          << "-core peak)";
             }
             std::cout << "  [" << line.note << "]\n";
             std::cout.unsetf(std::ios::fixed);
@@ -76,21 +85,31 @@ void addBenchCommand(CLI::App& app)
                 in >> a >> b >> c;
                 return a + " " + b + " " + c;
             };
-            nlohmann::json out = {{"format", "l2l-bench"}, {"version", 1}, {"date", date},
+            nlohmann::json out = {{"format", "l2l-bench"},
+                                  {"version", 1},
+                                  {"date", date},
                                   {"tool", "l2l 0.1.0 (" + buildInfo() + ")"},
-                                  {"hardware_threads", std::thread::hardware_concurrency()}, {"threads", *threads},
-                                  {"repeats", *repeats}, {"peak_gflops_per_core", *peak},
-                                  {"load_average_before", firstThree(loadBefore)}, {"load_average_after", firstThree(load)},
-                                  {"peak_memory_mib", peakMemoryMiB()}, {"lines", nlohmann::json::array()}};
+                                  {"hardware_threads", std::thread::hardware_concurrency()},
+                                  {"threads", *threads},
+                                  {"repeats", *repeats},
+                                  {"peak_gflops_per_core", *peak},
+                                  {"load_average_before", firstThree(loadBefore)},
+                                  {"load_average_after", firstThree(load)},
+                                  {"peak_memory_mib", peakMemoryMiB()},
+                                  {"lines", nlohmann::json::array()}};
             for (const auto& line : lines) {
                 const int cores = threadsOf(line);
-                out["lines"].push_back({{"name", line.name}, {"seconds", line.median}, {"unit", line.unit},
-                                        {"flops", line.flops}, {"threads", cores}, {"note", line.note}});
+                out["lines"].push_back({{"name", line.name},
+                                        {"seconds", line.median},
+                                        {"unit", line.unit},
+                                        {"flops", line.flops},
+                                        {"threads", cores},
+                                        {"note", line.note}});
             }
             writeOutput(*json, out.dump(2) + "\n");
         }
-        std::cout << "\npeak resident memory of this benchmark: " << std::setprecision(0) << std::fixed << peakMemoryMiB()
-                  << " MiB\nload average after: " << load << "\n";
+        std::cout << "\npeak resident memory of this benchmark: " << std::setprecision(0) << std::fixed
+                  << peakMemoryMiB() << " MiB\nload average after: " << load << "\n";
     });
 }
 

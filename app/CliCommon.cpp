@@ -1,9 +1,9 @@
 #include "CliCommon.h"
 
 #include "base/AtomicFile.h"
+#include "base/Stats.h"
 #include "io/EvalCsv.h"
 #include "plots/LossPlot.h"
-#include "base/Stats.h"
 
 #include <QApplication>
 #include <nlohmann/json.hpp>
@@ -79,11 +79,12 @@ std::string evalJson(const EvalResult& r)
                           {"seed", r.config.seed},
                           {"completed_steps", r.completedSteps},
                           {"cancelled", r.cancelled},
-                          {"tuning", {{"min_rate", r.config.tune.minRate},
-                                      {"max_rate", r.config.tune.maxRate},
-                                      {"per_decade", r.config.tune.perDecade},
-                                      {"runs", r.config.tune.runs},
-                                      {"seed", r.config.tune.seed}}}};
+                          {"tuning",
+                           {{"min_rate", r.config.tune.minRate},
+                            {"max_rate", r.config.tune.maxRate},
+                            {"per_decade", r.config.tune.perDecade},
+                            {"runs", r.config.tune.runs},
+                            {"seed", r.config.tune.seed}}}};
     if (!r.testSteps.empty()) doc["test_steps"] = r.testSteps;
     nlohmann::json opts = nlohmann::json::array();
     for (const auto& o : r.optimizers) {
@@ -115,12 +116,9 @@ std::string evalJson(const EvalResult& r)
     for (size_t i = 0; best && i < r.optimizers.size(); ++i) {
         if (&r.optimizers[i] == best) continue;
         const PairedComparison c = pairedCompare(finalLosses(r, *best), finalLosses(r, r.optimizers[i]));
-        opts[i]["paired_vs_best"] = {{"best", best->displayName()},
-                                     {"pairs", c.pairs},
-                                     {"best_wins_fraction", c.winFraction},
-                                     {"mean_difference", number(c.meanDiff)},
-                                     {"t", number(c.t)},
-                                     {"p", number(c.p)}};
+        opts[i]["paired_vs_best"] = {
+            {"best", best->displayName()},           {"pairs", c.pairs}, {"best_wins_fraction", c.winFraction},
+            {"mean_difference", number(c.meanDiff)}, {"t", number(c.t)}, {"p", number(c.p)}};
     }
     doc["optimizers"] = opts;
     return doc.dump(2) + "\n";
@@ -140,8 +138,8 @@ std::string evalMarkdown(const EvalResult& r)
         const std::string b = isBest ? "**" : "";
         out << "| " << b << o.displayName() << b << " | "
             << (o.config.learned() ? "learned" : fmt(o.config.lr, 3) + (o.tunedRate ? " (tuned)" : "")) << " | " << b
-            << fmt(o.finalMean) << b << " | " << fmt(o.finalStd) << " | " << fmt(o.finalMedian) << " | " << o.divergedRuns
-            << "/" << o.curves.loss.size() << " |";
+            << fmt(o.finalMean) << b << " | " << fmt(o.finalStd) << " | " << fmt(o.finalMedian) << " | "
+            << o.divergedRuns << "/" << o.curves.loss.size() << " |";
         if (r.hasTestSplit)
             out << " " << fmt(o.testLossMean.value_or(NAN)) << " | "
                 << (o.testAccuracyMean ? fmt(100 * *o.testAccuracyMean, 4) + "%" : "-") << " |";
@@ -168,8 +166,7 @@ void writeOutput(const std::string& path, const std::string& contents)
 void checkPlotPath(const std::string& path)
 {
     const std::string ext = std::filesystem::path(path).extension().string();
-    if (ext != ".png" && ext != ".pdf")
-        throw Error("--plot '" + path + "': the file name must end in .png or .pdf");
+    if (ext != ".png" && ext != ".pdf") throw Error("--plot '" + path + "': the file name must end in .png or .pdf");
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty() && !std::filesystem::is_directory(dir))
         throw Error("--plot '" + path + "': directory '" + dir.string() + "' does not exist");

@@ -34,9 +34,9 @@ void addFingerprintCommand(CLI::App& app);
 // (l2l::Error naming the flag), and returns the set of flags given.
 template <typename S>
 std::function<std::vector<std::string>(S&)> addSettingOptions(CLI::App* cmd, const SettingsTable<S>& table,
-                                                               const S& defaults,
-                                                               const std::map<std::string, std::string>& aliases = {},
-                                                               const std::vector<std::string>& exceptKeys = {})
+                                                              const S& defaults,
+                                                              const std::map<std::string, std::string>& aliases = {},
+                                                              const std::vector<std::string>& exceptKeys = {})
 {
     auto texts = std::make_shared<std::map<std::string, std::string>>();
     auto flags = std::make_shared<std::map<std::string, bool>>();
@@ -59,8 +59,10 @@ std::function<std::vector<std::string>(S&)> addSettingOptions(CLI::App* cmd, con
         for (const auto& f : table.fields) {
             if (!used(f) || cmd->count("--" + f.flag) == 0) continue;
             given.push_back(f.key);
-            if (f.kind == SettingKind::Bool) f.set(s, SettingValue((*flags)[f.key]));
-            else setSettingText(f, s, (*texts)[f.key], cmd->get_name());
+            if (f.kind == SettingKind::Bool)
+                f.set(s, SettingValue((*flags)[f.key]));
+            else
+                setSettingText(f, s, (*texts)[f.key], cmd->get_name());
         }
         return given;
     };

@@ -2,10 +2,10 @@
 #include "CliCommon.h"
 
 #include "base/AtomicFile.h"
+#include "base/Stats.h"
 #include "io/EvalCsv.h"
 #include "io/ExperimentFile.h"
 #include "problems/Problem.h"
-#include "base/Stats.h"
 
 #include <unistd.h>
 
@@ -75,9 +75,10 @@ void printPaired(const EvalResult& r)
             std::cout << "  " << o.displayName() << ": fewer than 2 runs where both finished, no paired comparison\n";
             continue;
         }
-        std::cout << "  " << best->displayName() << " lower than " << o.displayName() << " in " << c.winFraction * c.pairs
-                  << "/" << c.pairs << " runs (" << fmt(100 * c.winFraction, 3) << "%), mean difference "
-                  << fmt(c.meanDiff) << ", paired t = " << fmt(c.t, 3) << ", p = " << fmt(c.p, 2) << "\n";
+        std::cout << "  " << best->displayName() << " lower than " << o.displayName() << " in "
+                  << c.winFraction * c.pairs << "/" << c.pairs << " runs (" << fmt(100 * c.winFraction, 3)
+                  << "%), mean difference " << fmt(c.meanDiff) << ", paired t = " << fmt(c.t, 3)
+                  << ", p = " << fmt(c.p, 2) << "\n";
     }
 }
 
@@ -85,18 +86,24 @@ void printTable(const EvalResult& r)
 {
     std::cout << "problem " << r.config.problem << "  (" << r.canonicalProblem << ")\n"
               << "runs " << r.config.runs << ", steps " << r.completedSteps << (r.cancelled ? " (interrupted)" : "")
-              << ", seed " << r.config.seed << "; same instances, initial points and minibatches for every optimizer\n\n";
+              << ", seed " << r.config.seed
+              << "; same instances, initial points and minibatches for every optimizer\n\n";
     size_t width = 10;
     for (const auto& o : r.optimizers) width = std::max(width, o.displayName().size() + 2);
     std::cout << std::left << std::setw(int(width)) << "optimizer" << std::setw(11) << "lr" << std::setw(8) << "rate"
               << std::setw(12) << "final mean" << std::setw(12) << "final std" << std::setw(12) << "median"
               << std::setw(10) << "diverged";
-    if (r.hasTestSplit) std::cout << std::setw(11) << "test loss" << "test acc";
+    if (r.hasTestSplit)
+        std::cout << std::setw(11) << "test loss"
+                  << "test acc";
     std::cout << "\n";
     for (const auto& o : r.optimizers) {
         const bool allDiverged = o.divergedRuns == int(o.curves.loss.size());
         std::cout << std::left << std::setw(int(width)) << o.displayName() << std::setw(11) << fmt(o.config.lr, 3)
-                  << std::setw(8) << (o.config.learned() ? "learned" : o.tunedRate ? "tuned" : "given");
+                  << std::setw(8)
+                  << (o.config.learned() ? "learned"
+                      : o.tunedRate      ? "tuned"
+                                         : "given");
         if (allDiverged)
             std::cout << std::setw(36) << "diverged in every run";
         else
@@ -113,8 +120,8 @@ void printTable(const EvalResult& r)
     for (const auto& o : r.optimizers) anyTuned = anyTuned || o.tunedRate;
     if (anyTuned)
         std::cout << "\ntuned: best mean final loss over " << r.config.tune.runs << " tuning instances (seed "
-                  << r.config.tune.seed << "), rates " << r.config.tune.minRate << ".." << r.config.tune.maxRate
-                  << ", " << r.config.tune.perDecade << " per decade\n";
+                  << r.config.tune.seed << "), rates " << r.config.tune.minRate << ".." << r.config.tune.maxRate << ", "
+                  << r.config.tune.perDecade << " per decade\n";
     for (const auto& o : r.optimizers)
         if (o.config.learned()) std::cout << o.displayName() << ": " << o.config.path << ", " << o.provenance << "\n";
     for (const auto& o : r.optimizers)
@@ -128,13 +135,15 @@ void printTable(const EvalResult& r)
 void addEvalCommand(CLI::App& app)
 {
     auto o = std::make_shared<EvalOptions>();
-    auto* cmd = app.add_subcommand("eval", "Compare optimizers on the same sampled instances (paired), with tuned rates.");
+    auto* cmd =
+        app.add_subcommand("eval", "Compare optimizers on the same sampled instances (paired), with tuned rates.");
     addCommonOptions(cmd, *o, {});
     cmd->add_option("--csv", o->csv, "write per-step mean/std/median to FILE (- for stdout)");
     cmd->add_option("--json", o->json, "write the results as JSON to FILE (- for stdout)");
     cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
     cmd->add_option("--markdown", o->markdown, "write the results table as Markdown to FILE (- for stdout)");
-    cmd->add_flag("--no-test", [o](std::int64_t) { o->config.testMetrics = false; }, "skip the test-split metrics");
+    cmd->add_flag(
+        "--no-test", [o](std::int64_t) { o->config.testMetrics = false; }, "skip the test-split metrics");
     cmd->add_option("--experiment", o->experiment,
                     "take problem, optimizers, runs, steps and seed from an experiment file saved by the studio");
     cmd->callback([o] {
@@ -164,7 +173,9 @@ void addEvalCommand(CLI::App& app)
         }
         if (o->config.testEvery > 0 && r.testSteps.empty())
             std::cerr << "l2l: note: --test-every ignored: "
-                      << (o->config.testMetrics ? r.canonicalProblem + " has no test split" : std::string("--no-test was given")) << "\n";
+                      << (o->config.testMetrics ? r.canonicalProblem + " has no test split"
+                                                : std::string("--no-test was given"))
+                      << "\n";
         if (o->json != "-" && o->csv != "-" && o->markdown != "-") printTable(r);
         if (!o->json.empty()) writeOutput(o->json, evalJson(r));
         if (!o->csv.empty()) writeOutput(o->csv, evalCsv(r));

@@ -24,9 +24,11 @@ void addFingerprintCommand(CLI::App& app)
     auto expected = std::make_shared<std::string>();
     auto write = std::make_shared<std::string>();
     cmd->add_option("--threads", *threads, "threads (0 = all cores; the hashes do not depend on it)")
-        ->capture_default_str()->check(CLI::Range(0, 256));
+        ->capture_default_str()
+        ->check(CLI::Range(0, 256));
     cmd->add_flag("--check", *check, "compare with the expected hashes; exit 1 on any difference");
-    cmd->add_option("--expected", *expected, "the expected-hash file for --check (default: resources/fingerprints/LEVEL.txt)");
+    cmd->add_option("--expected", *expected,
+                    "the expected-hash file for --check (default: resources/fingerprints/LEVEL.txt)");
     cmd->add_option("--write", *write, "write the hashes to this file (the format --check reads)");
     cmd->callback([=] {
         std::string expectedPath = *expected;
@@ -49,11 +51,13 @@ void addFingerprintCommand(CLI::App& app)
                           << head.substr(0, 200) << "); hashes can match only a build of the same description\n";
         }
         const auto items = runFingerprint(*threads, [](const FingerprintItem& i) {
-            std::cout << std::left << std::setw(26) << i.name << " " << i.hash << "  " << std::fixed << std::setprecision(1)
-                      << std::right << std::setw(5) << i.seconds << " s  " << i.what << "; " << i.summary << std::endl;
+            std::cout << std::left << std::setw(26) << i.name << " " << i.hash << "  " << std::fixed
+                      << std::setprecision(1) << std::right << std::setw(5) << i.seconds << " s  " << i.what << "; "
+                      << i.summary << std::endl;
         });
         if (!write->empty()) {
-            writeFileAtomically(*write, "# l2l fingerprint of a '" + buildInfo() + "' build\n" + fingerprintFileText(items));
+            writeFileAtomically(*write,
+                                "# l2l fingerprint of a '" + buildInfo() + "' build\n" + fingerprintFileText(items));
             std::cout << "written to " << *write << "\n";
         }
         if (*check) {

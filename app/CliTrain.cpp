@@ -27,9 +27,12 @@ std::string duration(double seconds)
     if (!std::isfinite(seconds)) return "?";
     std::ostringstream s;
     const long t = long(std::lround(seconds));
-    if (t >= 3600) s << t / 3600 << "h" << std::setw(2) << std::setfill('0') << (t % 3600) / 60 << "m";
-    else if (t >= 60) s << t / 60 << "m" << std::setw(2) << std::setfill('0') << t % 60 << "s";
-    else s << std::fixed << std::setprecision(seconds < 10 ? 1 : 0) << seconds << "s";
+    if (t >= 3600)
+        s << t / 3600 << "h" << std::setw(2) << std::setfill('0') << (t % 3600) / 60 << "m";
+    else if (t >= 60)
+        s << t / 60 << "m" << std::setw(2) << std::setfill('0') << t % 60 << "s";
+    else
+        s << std::fixed << std::setprecision(seconds < 10 ? 1 : 0) << seconds << "s";
     return s.str();
 }
 
@@ -38,14 +41,15 @@ void printProgress(const MetaProgress& p, bool tty)
     if (!std::isnan(p.validationLoss)) {
         if (tty) std::cerr << "\r\033[K";
         std::cerr << "epoch " << p.epoch << "/" << p.epochs << ": meta-loss " << fmt(p.metaLoss) << ", validation "
-                  << (std::isfinite(p.validationLoss) ? fmt(p.validationLoss) : std::string("diverged")) << (p.bestEpoch == p.epoch ? " (best)" : "") << ", elapsed "
-                  << duration(p.elapsedSeconds) << ", ETA " << duration(p.etaSeconds) << "\n";
+                  << (std::isfinite(p.validationLoss) ? fmt(p.validationLoss) : std::string("diverged"))
+                  << (p.bestEpoch == p.epoch ? " (best)" : "") << ", elapsed " << duration(p.elapsedSeconds) << ", ETA "
+                  << duration(p.etaSeconds) << "\n";
     }
     if (!tty) return;
     const int width = 30, filled = int(double(width) * p.epoch / p.epochs);
-    std::cerr << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), ' ') << "] " << p.epoch
-              << "/" << p.epochs << "  meta-loss " << fmt(p.metaLoss) << "  best " << fmt(p.bestValidation) << "  ETA "
-              << duration(p.etaSeconds) << "\033[K" << std::flush;
+    std::cerr << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), ' ') << "] "
+              << p.epoch << "/" << p.epochs << "  meta-loss " << fmt(p.metaLoss) << "  best " << fmt(p.bestValidation)
+              << "  ETA " << duration(p.etaSeconds) << "\033[K" << std::flush;
 }
 
 } // namespace
@@ -53,14 +57,18 @@ void printProgress(const MetaProgress& p, bool tty)
 void addTrainCommand(CLI::App& app)
 {
     auto o = std::make_shared<TrainOptions>();
-    auto* cmd = app.add_subcommand("train", "Meta-train an LSTM optimizer on a problem class (truncated BPTT, Adam on phi).");
+    auto* cmd =
+        app.add_subcommand("train", "Meta-train an LSTM optimizer on a problem class (truncated BPTT, Adam on phi).");
     cmd->add_option("--out", o->out, "optimizer file to write (the best by validation)")->required();
     // Every training setting comes from its table (optimizers/MetaTrainConfig.cpp).
     auto readSettings = addSettingOptions(cmd, metaTrainSettings(), MetaTrainConfig{},
                                           {{"problem", "-p"}, {"epochs", "-e"}, {"seed", "-s"}});
     cmd->add_option("--checkpoint", o->checkpoint, "training state file (default: OUT with .checkpoint.json)");
-    cmd->add_option("--resume", o->resume, "continue from a checkpoint (its settings win; --epochs may extend it, which stretches a cosine schedule to the new end; --threads may change it)");
-    cmd->add_option("--init", o->init, "start from the weights of this optimizer file (fine-tuning); its architecture wins");
+    cmd->add_option("--resume", o->resume,
+                    "continue from a checkpoint (its settings win; --epochs may extend it, which stretches a cosine "
+                    "schedule to the new end; --threads may change it)");
+    cmd->add_option("--init", o->init,
+                    "start from the weights of this optimizer file (fine-tuning); its architecture wins");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
     cmd->callback([o, cmd, readSettings] {
         readSettings(o->config);
@@ -88,7 +96,8 @@ void addTrainCommand(CLI::App& app)
                       << trainer->state().epoch << " -> " << cfg.epochs << ", horizon " << cfg.horizon << ", unroll "
                       << cfg.unroll << (cfg.secondDerivatives ? ", second derivatives" : "")
                       << (cfg.metaLoss != MetaLoss::Sum ? ", meta-loss " + metaLossName(cfg.metaLoss) : std::string())
-                      << (cfg.lrSchedule != LrSchedule::Constant ? ", lr schedule " + lrScheduleName(cfg.lrSchedule) : std::string())
+                      << (cfg.lrSchedule != LrSchedule::Constant ? ", lr schedule " + lrScheduleName(cfg.lrSchedule)
+                                                                 : std::string())
                       << (cfg.clipNorm > 0 ? ", clip " + fmt(cfg.clipNorm) : std::string()) << "\n";
         int lastBest = trainer->state().bestEpoch;
         trainer->run(
@@ -110,8 +119,12 @@ void addTrainCommand(CLI::App& app)
                   << duration(trainer->state().elapsedSeconds) << "; best validation "
                   << fmt(best.provenance.validationLoss) << " at epoch " << best.provenance.bestEpoch
                   << "; peak memory " << int(peakMemoryMiB()) << " MiB"
-                  << (cfg.clipNorm > 0 ? "; " + std::to_string(trainer->state().clippedUpdates) + " meta-updates clipped" : std::string())
-                  << (trainer->state().skippedUpdates > 0 ? "; " + std::to_string(trainer->state().skippedUpdates) + " skipped (not finite)" : std::string())
+                  << (cfg.clipNorm > 0
+                          ? "; " + std::to_string(trainer->state().clippedUpdates) + " meta-updates clipped"
+                          : std::string())
+                  << (trainer->state().skippedUpdates > 0
+                          ? "; " + std::to_string(trainer->state().skippedUpdates) + " skipped (not finite)"
+                          : std::string())
                   << "\n"
                   << "wrote " << o->out << " and checkpoint " << checkpoint << "\n";
     });

@@ -12,10 +12,11 @@ namespace {
 #if defined(__x86_64__) && defined(L2L_REQUIRED_LEVEL)
     __builtin_cpu_init();
     if (!__builtin_cpu_supports(L2L_REQUIRED_LEVEL)) {
-        const char* msg = "l2l: this CPU lacks the instructions of the level this build was compiled for ("
-                          L2L_REQUIRED_LEVEL "; x86-64-v3 needs AVX2 and FMA, x86-64-v4 AVX-512). Rebuild on this "
-                          "machine with L2L_ARCH left empty, which picks the highest level it has (see README, "
-                          "'Same numbers on every machine').\n";
+        const char* msg =
+            "l2l: this CPU lacks the instructions of the level this build was compiled for (" L2L_REQUIRED_LEVEL
+            "; x86-64-v3 needs AVX2 and FMA, x86-64-v4 AVX-512). Rebuild on this "
+            "machine with L2L_ARCH left empty, which picks the highest level it has (see README, "
+            "'Same numbers on every machine').\n";
         [[maybe_unused]] auto n = ::write(2, msg, std::strlen(msg));
         ::_exit(1);
     }

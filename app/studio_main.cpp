@@ -28,18 +28,22 @@ int main(int argc, char* argv[])
     QApplication::setOrganizationName(QStringLiteral("L2L Studio"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Learning to learn by gradient descent by gradient descent: the studio"));
+    parser.setApplicationDescription(
+        QStringLiteral("Learning to learn by gradient descent by gradient descent: the studio"));
     parser.addHelpOption();
-    const QCommandLineOption tour(QStringLiteral("screenshot-tour"),
-                                  QStringLiteral("Run the default demo of every view, save one PNG per view into DIR and exit."),
-                                  QStringLiteral("DIR"));
+    const QCommandLineOption tour(
+        QStringLiteral("screenshot-tour"),
+        QStringLiteral("Run the default demo of every view, save one PNG per view into DIR and exit."),
+        QStringLiteral("DIR"));
     const QCommandLineOption latency(QStringLiteral("latency-bench"),
                                      QStringLiteral("Meta-train on MNIST for SECONDS measuring the event-loop delay, "
                                                     "then the stop latency; print the figures and exit."),
                                      QStringLiteral("SECONDS"));
-    const QCommandLineOption fresh(QStringLiteral("fresh"), QStringLiteral("Start from the defaults; do not read or write the saved settings."));
+    const QCommandLineOption fresh(QStringLiteral("fresh"),
+                                   QStringLiteral("Start from the defaults; do not read or write the saved settings."));
     parser.addOptions({tour, latency, fresh});
-    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Experiment or optimizer files to open."), QStringLiteral("[FILE...]"));
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Experiment or optimizer files to open."),
+                                 QStringLiteral("[FILE...]"));
     parser.process(app);
 
     const bool scripted = parser.isSet(tour) || parser.isSet(latency);
@@ -60,11 +64,13 @@ int main(int argc, char* argv[])
         bool ok = false;
         const double seconds = parser.value(latency).toDouble(&ok);
         if (!ok || !(seconds > 0) || seconds > 3600) {
-            std::fprintf(stderr, "l2l-studio: --latency-bench needs seconds in (0, 3600], got '%s'\n", qPrintable(parser.value(latency)));
+            std::fprintf(stderr, "l2l-studio: --latency-bench needs seconds in (0, 3600], got '%s'\n",
+                         qPrintable(parser.value(latency)));
             return 2;
         }
         // After the window's first layout and paint, which are start-up, not meta-training.
-        QTimer::singleShot(1000, &window, [&window, seconds, report] { l2l::ui::runLatencyBench(window, seconds, report); });
+        QTimer::singleShot(1000, &window,
+                           [&window, seconds, report] { l2l::ui::runLatencyBench(window, seconds, report); });
     }
     return app.exec();
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Finite-difference gradient checks in double precision, shared by the gradient tests.
-#include "problems/Problem.h"
 #include "base/Rng.h"
+#include "problems/Problem.h"
 
 #include <QtTest>
 

@@ -71,8 +71,7 @@ inline std::vector<LstmReferenceStep> lstmReference(const LstmNet<double>& net, 
             in << below, h[l];
             dIn << dBelow, dh[l];
             const Vec<double> z = w * in + b;
-            const Vec<double> dz =
-                w.cwiseAbs() * dIn + double(K + 1) * (w.cwiseAbs() * in.cwiseAbs() + b.cwiseAbs());
+            const Vec<double> dz = w.cwiseAbs() * dIn + double(K + 1) * (w.cwiseAbs() * in.cwiseAbs() + b.cwiseAbs());
             Vec<double> gate(4 * H), dGate(4 * H);
             for (Index r = 0; r < 4 * H; ++r) {
                 if (r >= 2 * H && r < 3 * H) {

@@ -3,9 +3,9 @@
 // optimizers updates their images live and lowers their losses, Stop keeps the images reached, a tile
 // saves as a PNG that reads back, and a bad style file is reported by name with the canvas left as it
 // was. Runs on xcb under Xvfb (QOpenGLWidget crashes on offscreen).
+#include "GuiTest.h"
 #include "gl/ArtCanvas.h"
 #include "views/ArtView.h"
-#include "GuiTest.h"
 
 #include <qcustomplot.h>
 
@@ -37,7 +37,8 @@ double meanDifference(const QImage& a, const QImage& b)
     if (x.size() != y.size()) return 255;
     double sum = 0;
     for (int r = 0; r < x.height(); ++r)
-        for (int i = 0; i < 3 * x.width(); ++i) sum += std::abs(int(x.constScanLine(r)[i]) - int(y.constScanLine(r)[i]));
+        for (int i = 0; i < 3 * x.width(); ++i)
+            sum += std::abs(int(x.constScanLine(r)[i]) - int(y.constScanLine(r)[i]));
     return sum / (3.0 * x.width() * x.height());
 }
 
@@ -93,9 +94,8 @@ void TestArtView::canvasDrawsEveryTileWhereTheLayoutSays()
         const QRect r = canvas.tileRect(i);
         QVERIFY(r.width() > 50);
         const QPoint centre = r.center() * dpr;
-        QVERIFY2(near(shot.pixel(centre), colours[i]), qPrintable(QStringLiteral("tile %1 centre is %2")
-                                                                       .arg(i)
-                                                                       .arg(QColor(shot.pixel(centre)).name())));
+        QVERIFY2(near(shot.pixel(centre), colours[i]),
+                 qPrintable(QStringLiteral("tile %1 centre is %2").arg(i).arg(QColor(shot.pixel(centre)).name())));
         QCOMPARE(canvas.tileAt(r.center()), i);
     }
     // A new image for one tile replaces only that tile's pixels.
@@ -138,7 +138,8 @@ void TestArtView::runUpdatesImagesAndLowersLosses()
     view.resize(1000, 700);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
-    view.setExperiment(QStringLiteral("quadratic"), {QStringLiteral("adam:lr=0.05"), QStringLiteral("sgd:lr=0.5")}, 100);
+    view.setExperiment(QStringLiteral("quadratic"), {QStringLiteral("adam:lr=0.05"), QStringLiteral("sgd:lr=0.5")},
+                       100);
     view.setContent(QStringLiteral("chelsea"));
     view.setStyle(QStringLiteral("scream"));
     view.setImageSize(32);
@@ -157,7 +158,10 @@ void TestArtView::runUpdatesImagesAndLowersLosses()
     for (int i = 0; i < 2; ++i) {
         QCOMPARE(int(s.loss[size_t(i)].size()), 41);
         QVERIFY2(s.loss[size_t(i)].back() < 0.9 * s.loss[size_t(i)].front(),
-                 qPrintable(QStringLiteral("%1: %2 -> %3").arg(s.labels[i]).arg(s.loss[size_t(i)].front()).arg(s.loss[size_t(i)].back())));
+                 qPrintable(QStringLiteral("%1: %2 -> %3")
+                                .arg(s.labels[i])
+                                .arg(s.loss[size_t(i)].front())
+                                .arg(s.loss[size_t(i)].back())));
         // The optimizer's image moved away from the content image it started from.
         QVERIFY(meanDifference(canvas->tile(i + 2).image, canvas->tile(0).image) > 1.0);
     }

@@ -1,10 +1,10 @@
 // Safe saving (core/base/AtomicFile.h): a save replaces only regular files, follows symbolic links (the link
 // stays a link), refuses FIFOs and directories without touching them, cleans temporary files left by killed
 // saves, and checkOutputPath refuses the same paths before a long run.
-#include "base/AtomicFile.h"
 #include "ExpectError.h"
-#include "io/ExperimentFile.h"
+#include "base/AtomicFile.h"
 #include "base/JsonLimits.h"
+#include "io/ExperimentFile.h"
 #include "meta/MetaTrainer.h"
 #include "optimizers/OptimizerFile.h"
 

@@ -1,10 +1,10 @@
 // The `l2l` command line as a user meets it: help, tables and files, and every bad-input case giving
 // a clear message and a non-zero exit, never a crash.
+#include <QFile>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -68,32 +68,41 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("unknown problem") << QStringList{"eval", "--problem", "nosuch"}
                                          << "unknown problem 'nosuch' (valid problems: quadratic, mnist";
-        QTest::newRow("unknown optimizer") << QStringList{"eval", "--optimizers", "sgd,adamw"}
-                                           << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam, lstm)";
+        QTest::newRow("unknown optimizer")
+            << QStringList{"eval", "--optimizers", "sgd,adamw"}
+            << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam, lstm)";
         QTest::newRow("unknown option") << QStringList{"eval", "--problem", "quadratic:dimm=3"}
                                         << "unknown option 'dimm' (valid options: dim, init_std)";
-        QTest::newRow("out of range option") << QStringList{"eval", "--problem", "quadratic:dim=0"}
-                                             << "option 'dim' must be in [1, 4000], got 0";
-        QTest::newRow("runs") << QStringList{"eval", "--runs", "0"} << "eval: runs (--runs) must be an integer in [1, 10000], got 0";
-        QTest::newRow("steps") << QStringList{"eval", "--steps", "-3"} << "eval: steps (--steps) must be an integer in [1, 100000], got -3";
-        QTest::newRow("bad lr") << QStringList{"eval", "--optimizers", "adam:lr=-0.1"} << "option 'lr' must be in (0, 10000]";
+        QTest::newRow("out of range option")
+            << QStringList{"eval", "--problem", "quadratic:dim=0"} << "option 'dim' must be in [1, 4000], got 0";
+        QTest::newRow("runs") << QStringList{"eval", "--runs", "0"}
+                              << "eval: runs (--runs) must be an integer in [1, 10000], got 0";
+        QTest::newRow("steps") << QStringList{"eval", "--steps", "-3"}
+                               << "eval: steps (--steps) must be an integer in [1, 100000], got -3";
+        QTest::newRow("bad lr") << QStringList{"eval", "--optimizers", "adam:lr=-0.1"}
+                                << "option 'lr' must be in (0, 10000]";
         QTest::newRow("missing data") << QStringList{"eval", "--problem", "mnist:data=/no/such/dir"}
                                       << "data directory '/no/such/dir' does not exist";
         QTest::newRow("plot extension") << QStringList{"eval", "--plot", "/tmp/out.txt"} << "must end in .png or .pdf";
         QTest::newRow("tune unknown") << QStringList{"tune", "--optimizers", "lbfgs"} << "unknown optimizer 'lbfgs'";
-        QTest::newRow("tune grid") << QStringList{"tune", "--tune-min", "0"} << "tune: tune_min (--tune-min) must be a number in (0, 10000], got 0";
-        QTest::newRow("tune grid order") << QStringList{"tune", "--tune-min", "1", "--tune-max", "0.5"} << "--tune-max) must be at least";
-        QTest::newRow("unknown command") << QStringList{"train2"}
-                                         << "unknown command 'train2' (valid commands: problems, tune, eval, train, bench, art, fingerprint)";
+        QTest::newRow("tune grid") << QStringList{"tune", "--tune-min", "0"}
+                                   << "tune: tune_min (--tune-min) must be a number in (0, 10000], got 0";
+        QTest::newRow("tune grid order") << QStringList{"tune", "--tune-min", "1", "--tune-max", "0.5"}
+                                         << "--tune-max) must be at least";
+        QTest::newRow("unknown command")
+            << QStringList{"train2"}
+            << "unknown command 'train2' (valid commands: problems, tune, eval, train, bench, art, fingerprint)";
         QTest::newRow("art style") << QStringList{"art", "--style", "picasso", "--out", "/tmp/l2l-art.png"}
                                    << "unknown image 'picasso' (bundled images: astronaut, chelsea";
         QTest::newRow("art size") << QStringList{"art", "--size", "8", "--out", "/tmp/l2l-art.png"}
                                   << "option 'size' must be in [16, 512], got 8";
-        QTest::newRow("art content file") << QStringList{"art", "--content", "/no/such.png", "--out", "/tmp/l2l-art.png"}
-                                          << "image file '/no/such.png' does not exist";
+        QTest::newRow("art content file")
+            << QStringList{"art", "--content", "/no/such.png", "--out", "/tmp/l2l-art.png"}
+            << "image file '/no/such.png' does not exist";
         QTest::newRow("art out") << QStringList{"art", "--out", "/tmp/l2l-art.jpg"} << "must end in .png";
-        QTest::newRow("train lr schedule") << QStringList{"train", "--lr-schedule", "linear", "--out", "/tmp/l2l-never.json"}
-                                           << "train: lr_schedule (--lr-schedule) must be one of constant, cosine, got 'linear'";
+        QTest::newRow("train lr schedule")
+            << QStringList{"train", "--lr-schedule", "linear", "--out", "/tmp/l2l-never.json"}
+            << "train: lr_schedule (--lr-schedule) must be one of constant, cosine, got 'linear'";
         QTest::newRow("train clip") << QStringList{"train", "--clip", "-2", "--out", "/tmp/l2l-never.json"}
                                     << "train: clip_norm (--clip) must be a number in [0, 1e+12], got -2";
     }
@@ -111,7 +120,8 @@ private slots:
         const QString out = m_tmp.path() + "/art.png";
         const Run r = l2l({"art", "--size", "24", "--steps", "5", "--optimizer", "adam:lr=0.03", "--out", out});
         QVERIFY2(r.code == 0 && !r.crashed, qPrintable(r.err));
-        QVERIFY2(r.out.contains("wrote " + out + ": 5 steps") && r.out.contains("adam (lr 0.03): loss"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("wrote " + out + ": 5 steps") && r.out.contains("adam (lr 0.03): loss"),
+                 qPrintable(r.out));
         const QImage image(out);
         QCOMPARE(image.size(), QSize(24, 24));
         QVERIFY(!QFile::exists(out + ".tmp"));
@@ -120,7 +130,8 @@ private slots:
     {
         // Several optimizers: content, style, then each optimizer's image, 24 px tiles with 4 px gaps.
         const QString out = m_tmp.path() + "/strip.png";
-        const Run r = l2l({"art", "--size", "24", "--steps", "4", "--optimizers", "adam:lr=0.03,sgd:lr=0.5", "--out", out});
+        const Run r =
+            l2l({"art", "--size", "24", "--steps", "4", "--optimizers", "adam:lr=0.03,sgd:lr=0.5", "--out", out});
         QVERIFY2(r.code == 0 && !r.crashed, qPrintable(r.err));
         QVERIFY2(r.out.contains("adam (lr 0.03): loss") && r.out.contains("sgd (lr 0.5): loss"), qPrintable(r.out));
         const QImage image(out);
@@ -156,7 +167,8 @@ private slots:
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains("diverged in every run"), qPrintable(r.out));
         QVERIFY(r.out.contains("3/3"));
-        QVERIFY2(!r.out.contains("nan", Qt::CaseInsensitive) && !r.out.contains("inf", Qt::CaseInsensitive), qPrintable(r.out));
+        QVERIFY2(!r.out.contains("nan", Qt::CaseInsensitive) && !r.out.contains("inf", Qt::CaseInsensitive),
+                 qPrintable(r.out));
     }
     void jsonShape()
     {
@@ -212,7 +224,8 @@ private slots:
         QCOMPARE(lines.size(), 4); // header, rule, two optimizers
         QVERIFY(lines[0].startsWith("| optimizer | learning rate | mean loss at step 30 |"));
         QVERIFY2(lines[3].startsWith("| **adam:lr=0.1** |"), qPrintable(r.out)); // the best is bold
-        QVERIFY2(lines[2].contains(QRegularExpression("\\| [0-6]/6 \\| -?[0-9.]+ \\| [0-9.e-]+ \\|$")), qPrintable(lines[2]));
+        QVERIFY2(lines[2].contains(QRegularExpression("\\| [0-6]/6 \\| -?[0-9.]+ \\| [0-9.e-]+ \\|$")),
+                 qPrintable(lines[2]));
     }
     void mnistJsonHasTestFields()
     {
@@ -226,8 +239,9 @@ private slots:
     void testCurvesInJsonAndPlot()
     {
         const QString png = m_tmp.path() + "/tc.png";
-        const Run r = l2l({"eval", "--problem", "mnist", "--optimizers", "sgd:lr=0.5,adam:lr=0.01", "--runs", "2", "--steps",
-                           "20", "--test-every", "10", "--json", m_tmp.path() + "/tc.json", "--plot", png, "-q"});
+        const Run r =
+            l2l({"eval", "--problem", "mnist", "--optimizers", "sgd:lr=0.5,adam:lr=0.01", "--runs", "2", "--steps",
+                 "20", "--test-every", "10", "--json", m_tmp.path() + "/tc.json", "--plot", png, "-q"});
         QCOMPARE(r.code, 0);
         QFile f(m_tmp.path() + "/tc.json");
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -247,8 +261,8 @@ private slots:
     void trainWithLogMetaLoss()
     {
         const QString out = m_tmp.path() + "/log.json";
-        const Run r = l2l({"train", "--problem", "quadratic", "--epochs", "20", "--validate-every", "10", "--meta-loss", "log",
-                           "--out", out, "-q"});
+        const Run r = l2l({"train", "--problem", "quadratic", "--epochs", "20", "--validate-every", "10", "--meta-loss",
+                           "log", "--out", out, "-q"});
         QCOMPARE(r.code, 0);
         QFile f(out);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -258,7 +272,8 @@ private slots:
     }
     void filesAndPlot()
     {
-        const QString csv = m_tmp.path() + "/out.csv", png = m_tmp.path() + "/out.png", json = m_tmp.path() + "/out.json";
+        const QString csv = m_tmp.path() + "/out.csv", png = m_tmp.path() + "/out.png",
+                      json = m_tmp.path() + "/out.json";
         const Run r = l2l({"eval", "--optimizers", "sgd:lr=0.01,nag:lr=0.01,rmsprop:lr=0.03,adam:lr=0.1", "--runs", "5",
                            "--steps", "30", "--csv", csv, "--plot", png, "--json", json, "-q"});
         QCOMPARE(r.code, 0);
@@ -281,15 +296,16 @@ private slots:
     void trainWritesAnOptimizerThatEvalUses()
     {
         const QString out = m_tmp.path() + "/q.json";
-        const Run r = l2l({"train", "--problem", "quadratic", "--epochs", "200", "--validate-every", "100", "--out", out,
-                           "--checkpoint", m_tmp.path() + "/q.ck.json", "-q"});
+        const Run r = l2l({"train", "--problem", "quadratic", "--epochs", "200", "--validate-every", "100", "--out",
+                           out, "--checkpoint", m_tmp.path() + "/q.ck.json", "-q"});
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains("trained 200 epochs"), qPrintable(r.out));
         QFile f(out);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
         QCOMPARE(doc["format"].toString(), QString("l2l-optimizer"));
-        QVERIFY(doc["provenance"].toObject()["command"].toString().startsWith("l2l train --problem quadratic --epochs 200"));
+        QVERIFY(doc["provenance"].toObject()["command"].toString().startsWith(
+            "l2l train --problem quadratic --epochs 200"));
         const Run ev = l2l({"eval", "--optimizers", "adam:lr=0.1,lstm:" + out, "--runs", "5", "--steps", "50", "-q"});
         QCOMPARE(ev.code, 0);
         QVERIFY2(ev.out.contains("learned"), qPrintable(ev.out));
@@ -300,9 +316,30 @@ private slots:
         // uses on the convnet and refuses, naming the mismatch, on a one-group problem.
         const QString out = m_tmp.path() + "/conv.json";
         const QString conv = "convnet:batch=4,channels=2,fc_units=4,conv_layers=1,kernel=3";
-        const Run r = l2l({"train", "--problem", conv, "--groups", "per-block", "--epochs", "2", "--horizon", "4", "--unroll",
-                           "2", "--validate-every", "1", "--validation-runs", "1", "--hidden", "4", "--threads", "1", "--out",
-                           out, "--checkpoint", m_tmp.path() + "/conv.ck.json", "-q"});
+        const Run r = l2l({"train",
+                           "--problem",
+                           conv,
+                           "--groups",
+                           "per-block",
+                           "--epochs",
+                           "2",
+                           "--horizon",
+                           "4",
+                           "--unroll",
+                           "2",
+                           "--validate-every",
+                           "1",
+                           "--validation-runs",
+                           "1",
+                           "--hidden",
+                           "4",
+                           "--threads",
+                           "1",
+                           "--out",
+                           out,
+                           "--checkpoint",
+                           m_tmp.path() + "/conv.ck.json",
+                           "-q"});
         QCOMPARE(r.code, 0);
         QFile f(out);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -311,30 +348,39 @@ private slots:
         QCOMPARE(doc["groups"].toInt(), 2);
         QCOMPARE(doc["nets"].toArray().size(), 2);
         QCOMPARE(doc["nets"].toArray()[1].toObject()["group"].toInt(), 1);
-        const Run ev = l2l({"eval", "--problem", conv, "--optimizers", "adam:lr=0.01,lstm:" + out, "--runs", "2", "--steps", "3",
-                            "--threads", "1", "-q"});
+        const Run ev = l2l({"eval", "--problem", conv, "--optimizers", "adam:lr=0.01,lstm:" + out, "--runs", "2",
+                            "--steps", "3", "--threads", "1", "-q"});
         QCOMPARE(ev.code, 0);
         QVERIFY2(ev.out.contains("learned"), qPrintable(ev.out));
         const Run bad = l2l({"eval", "--optimizers", "lstm:" + out, "--runs", "2", "--steps", "3", "-q"});
         QVERIFY(!bad.crashed);
         QVERIFY(bad.code != 0);
-        QVERIFY2(bad.err.contains("has 2 nets (one per parameter group), but the problem has 1 parameter group"), qPrintable(bad.err));
+        QVERIFY2(bad.err.contains("has 2 nets (one per parameter group), but the problem has 1 parameter group"),
+                 qPrintable(bad.err));
     }
     void trainBadInput_data()
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
         const QString out = QDir::tempPath() + "/l2l-never-written.json";
-        QTest::newRow("unroll > horizon") << QStringList{"train", "--out", out, "--unroll", "200"} << "unroll (--unroll) must be at most the horizon (100), got 200";
-        QTest::newRow("hidden") << QStringList{"train", "--out", out, "--hidden", "0"} << "hidden (--hidden) must be an integer in [1, 256], got 0";
-        QTest::newRow("preprocess") << QStringList{"train", "--out", out, "--preprocess", "log"} << "preprocess (--preprocess) must be one of none, log-sign, got 'log'";
-        QTest::newRow("second order on rosenbrock") << QStringList{"train", "--out", out, "--problem", "rosenbrock", "--second-derivatives", "--epochs", "1"}
-                                             << "has no Hessian-vector product";
+        QTest::newRow("unroll > horizon") << QStringList{"train", "--out", out, "--unroll", "200"}
+                                          << "unroll (--unroll) must be at most the horizon (100), got 200";
+        QTest::newRow("hidden") << QStringList{"train", "--out", out, "--hidden", "0"}
+                                << "hidden (--hidden) must be an integer in [1, 256], got 0";
+        QTest::newRow("preprocess") << QStringList{"train", "--out", out, "--preprocess", "log"}
+                                    << "preprocess (--preprocess) must be one of none, log-sign, got 'log'";
+        QTest::newRow("second order on rosenbrock")
+            << QStringList{"train", "--out", out, "--problem", "rosenbrock", "--second-derivatives", "--epochs", "1"}
+            << "has no Hessian-vector product";
         QTest::newRow("missing out") << QStringList{"train"} << "--out is required";
-        QTest::newRow("groups") << QStringList{"train", "--out", out, "--groups", "conv"} << "groups (--groups) must be one of shared, per-block, got 'conv'";
-        QTest::newRow("meta-loss") << QStringList{"train", "--out", out, "--meta-loss", "mean"} << "meta_loss (--meta-loss) must be one of sum, log, got 'mean'";
-        QTest::newRow("bad resume") << QStringList{"train", "--out", out, "--resume", "/no/such/checkpoint.json"} << "/no/such/checkpoint.json";
-        QTest::newRow("eval bad optimizer file") << QStringList{"eval", "--optimizers", "lstm:/no/such.json"} << "optimizer file '/no/such.json' does not exist";
+        QTest::newRow("groups") << QStringList{"train", "--out", out, "--groups", "conv"}
+                                << "groups (--groups) must be one of shared, per-block, got 'conv'";
+        QTest::newRow("meta-loss") << QStringList{"train", "--out", out, "--meta-loss", "mean"}
+                                   << "meta_loss (--meta-loss) must be one of sum, log, got 'mean'";
+        QTest::newRow("bad resume") << QStringList{"train", "--out", out, "--resume", "/no/such/checkpoint.json"}
+                                    << "/no/such/checkpoint.json";
+        QTest::newRow("eval bad optimizer file") << QStringList{"eval", "--optimizers", "lstm:/no/such.json"}
+                                                 << "optimizer file '/no/such.json' does not exist";
     }
     void trainBadInput()
     {
@@ -371,14 +417,19 @@ private slots:
         // --threads given with --resume is used (results do not depend on it); other settings come from the checkpoint.
         const QString out = m_tmp.path() + "/thr.json", ck = m_tmp.path() + "/thr.ck.json";
         QCOMPARE(l2l({"train", "--problem", "quadratic", "--epochs", "20", "--validate-every", "10", "--threads", "1",
-                      "--out", out, "--checkpoint", ck, "-q"}).code, 0);
+                      "--out", out, "--checkpoint", ck, "-q"})
+                     .code,
+                 0);
         auto threadsIn = [&] {
             QFile f(ck);
             f.open(QIODevice::ReadOnly);
             return QJsonDocument::fromJson(f.readAll()).object().value("config").toObject().value("threads").toInt(-1);
         };
         QCOMPARE(threadsIn(), 1);
-        QCOMPARE(l2l({"train", "--resume", ck, "--epochs", "30", "--threads", "2", "--out", out, "--checkpoint", ck, "-q"}).code, 0);
+        QCOMPARE(
+            l2l({"train", "--resume", ck, "--epochs", "30", "--threads", "2", "--out", out, "--checkpoint", ck, "-q"})
+                .code,
+            0);
         QCOMPARE(threadsIn(), 2);
     }
     void tunePrintsGridAndCaches()
@@ -392,7 +443,8 @@ private slots:
         const Run again = l2l({"tune", "--optimizers", "sgd", "--steps", "20", "--tune-runs", "2", "--cache", cache});
         QVERIFY(again.out.contains("(cached)"));
         // eval with the same settings reuses that rate
-        const Run ev = l2l({"eval", "--optimizers", "sgd", "--steps", "20", "--tune-runs", "2", "--cache", cache, "--runs", "2"});
+        const Run ev =
+            l2l({"eval", "--optimizers", "sgd", "--steps", "20", "--tune-runs", "2", "--cache", cache, "--runs", "2"});
         QCOMPARE(ev.code, 0);
         QVERIFY2(ev.err.contains("cached rate"), qPrintable(ev.err));
     }

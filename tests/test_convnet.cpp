@@ -2,14 +2,14 @@
 // connected + softmax cross-entropy) and the whole net against central differences in double, the
 // CIFAR-10 loader on files written here, class subsets, the parameter groups, thread-count
 // independence, a short Adam run, and the spec.
+#include "ExpectError.h"
+#include "GradCheck.h"
 #include "base/AtomicFile.h"
 #include "data/Cifar.h"
 #include "nn/ConvLayers.h"
-#include "problems/ConvNetProblem.h"
-#include "ExpectError.h"
-#include "GradCheck.h"
 #include "nn/Mlp.h"
 #include "optimizers/UpdateRule.h"
+#include "problems/ConvNetProblem.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -140,7 +140,8 @@ private slots:
                     for (int ky = 0; ky < k; ++ky)
                         for (int kx = 0; kx < k; ++kx) {
                             const int sy = y + ky - 2, sx = xx + kx - 2;
-                            if (sy >= 0 && sy < h && sx >= 0 && sx < w) sum += wt((c * k + ky) * k + kx, 0) * x(sy * w + sx, c);
+                            if (sy >= 0 && sy < h && sx >= 0 && sx < w)
+                                sum += wt((c * k + ky) * k + kx, 0) * x(sy * w + sx, c);
                         }
                 worst = std::max(worst, std::abs(sum - out(y * w + xx, 0)));
             }
@@ -217,8 +218,8 @@ private slots:
             }
             return loss;
         };
-        reportAndCheck("fully connected + softmax cross-entropy", checkGradient(head, pack({&x0, &w0, &b0}), 100000, 5, 1e-5),
-                       1e-7);
+        reportAndCheck("fully connected + softmax cross-entropy",
+                       checkGradient(head, pack({&x0, &w0, &b0}), 100000, 5, 1e-5), 1e-7);
     }
     void wholeNetGradient()
     {
@@ -275,7 +276,8 @@ private slots:
     {
         const std::string dir = tmp("cifar");
         QVERIFY(QDir().mkpath(QString::fromStdString(dir)));
-        for (int i = 1; i <= 5; ++i) writeFileAtomically(dir + "/data_batch_" + std::to_string(i) + ".bin", cifarBatch(3 * (i - 1), 3));
+        for (int i = 1; i <= 5; ++i)
+            writeFileAtomically(dir + "/data_batch_" + std::to_string(i) + ".bin", cifarBatch(3 * (i - 1), 3));
         writeFileAtomically(dir + "/test_batch.bin", cifarBatch(100, 4));
         const auto set = loadDataset(dir, DatasetFormat::Cifar10);
         QCOMPARE(set->train.count(), 15);
@@ -312,18 +314,24 @@ private slots:
         writeFileAtomically(badLabel, cifarRecord(3, 0) + cifarRecord(12, 1));
         writeFileAtomically(empty, "");
         QCOMPARE(readCifarBatches({good, good}).count(), 4);
-        expectError([&] { readCifarBatches({good, truncated}); },
-                    {QString::fromStdString(truncated), "truncated", "6046 bytes", "3073-byte records"});
+        expectError(
+            [&] {
+                readCifarBatches({good, truncated});
+            },
+            {QString::fromStdString(truncated), "truncated", "6046 bytes", "3073-byte records"});
         expectError([&] { readCifarBatches({badLabel}); }, {QString::fromStdString(badLabel), "label 12 in record 1"});
         expectError([&] { readCifarBatches({empty}); }, {QString::fromStdString(empty), "is empty"});
         expectError([&] { readCifarBatches({missing}); }, {QString::fromStdString(missing), "does not exist"});
         // A directory with a missing batch names it; the problem reports it too.
         const std::string dir = tmp("partial");
         QVERIFY(QDir().mkpath(QString::fromStdString(dir)));
-        for (int i : {1, 2, 4, 5}) writeFileAtomically(dir + "/data_batch_" + std::to_string(i) + ".bin", cifarBatch(0, 1));
+        for (int i : {1, 2, 4, 5})
+            writeFileAtomically(dir + "/data_batch_" + std::to_string(i) + ".bin", cifarBatch(0, 1));
         writeFileAtomically(dir + "/test_batch.bin", cifarBatch(0, 1));
-        expectError([&] { loadDataset(dir, DatasetFormat::Cifar10); }, {QString::fromStdString(dir), "has no data_batch_3.bin"});
-        expectError([&] { makeProblemClass<float>("convnet:dataset=cifar10,data=" + dir); }, {"has no data_batch_3.bin"});
+        expectError([&] { loadDataset(dir, DatasetFormat::Cifar10); },
+                    {QString::fromStdString(dir), "has no data_batch_3.bin"});
+        expectError([&] { makeProblemClass<float>("convnet:dataset=cifar10,data=" + dir); },
+                    {"has no data_batch_3.bin"});
     }
 
     void classSubsets()
@@ -384,7 +392,8 @@ private slots:
         const Vec<float> theta = p->initialTheta();
         QCOMPARE(theta(blocks[2].offset), 1.0f);
         QCOMPARE(theta(blocks[3].offset), 0.0f);
-        const float sd = std::sqrt(theta.segment(blocks[12].offset, blocks[12].size).squaredNorm() / float(blocks[12].size));
+        const float sd =
+            std::sqrt(theta.segment(blocks[12].offset, blocks[12].size).squaredNorm() / float(blocks[12].size));
         QVERIFY(sd > 0.009f && sd < 0.011f);
 
         // Other problems are one block in group 0; bad block lists are refused.
@@ -483,11 +492,14 @@ private slots:
     {
         expectError([] { makeProblemClass<float>("convnet:layers=3"); },
                     {"problem 'convnet': unknown option 'layers'", "conv_layers", "fc_units", "classes"});
-        expectError([] { makeProblemClass<float>("convnet:conv_layers=0"); }, {"option 'conv_layers' must be in [1, 5], got 0"});
+        expectError([] { makeProblemClass<float>("convnet:conv_layers=0"); },
+                    {"option 'conv_layers' must be in [1, 5], got 0"});
         expectError([] { makeProblemClass<float>("convnet:kernel=4"); }, {"option 'kernel' must be odd", "got 4"});
-        expectError([] { makeProblemClass<float>("convnet:kernel=11"); }, {"option 'kernel' must be in [1, 9], got 11"});
+        expectError([] { makeProblemClass<float>("convnet:kernel=11"); },
+                    {"option 'kernel' must be in [1, 9], got 11"});
         expectError([] { makeProblemClass<float>("convnet:channels=0"); }, {"option 'channels' must be in [1, 256]"});
-        expectError([] { makeProblemClass<float>("convnet:fc_units=x"); }, {"option 'fc_units'", "'x' is not an integer"});
+        expectError([] { makeProblemClass<float>("convnet:fc_units=x"); },
+                    {"option 'fc_units'", "'x' is not an integer"});
         expectError([] { makeProblemClass<float>("convnet:batch=2000"); }, {"option 'batch' must be in [1, 1024]"});
         expectError([] { makeProblemClass<float>("convnet:dataset=svhn"); },
                     {"option 'dataset' must be one of fashion-mnist, mnist, cifar10, got 'svhn'"});
@@ -495,7 +507,8 @@ private slots:
                     {"option 'classes' must be 'all' or classes in [0, 9]", "got '0-10'"});
         expectError([] { makeProblemClass<float>("convnet:classes=5-3"); }, {"got '5-3'"});
         expectError([] { makeProblemClass<float>("convnet:classes=3"); }, {"must keep at least 2 classes, got '3'"});
-        expectError([] { makeProblemClass<float>("convnet:classes=1+x"); }, {"option 'classes'", "'x' is not an integer"});
+        expectError([] { makeProblemClass<float>("convnet:classes=1+x"); },
+                    {"option 'classes'", "'x' is not an integer"});
         expectError([] { makeProblemClass<float>("convnet:data=/nonexistent/fmnist"); },
                     {"data directory '/nonexistent/fmnist' does not exist"});
         expectError([] { makeProblemClass<float>("convnet:batch=1024,channels=256,kernel=9"); },

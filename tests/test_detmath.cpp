@@ -41,7 +41,10 @@ void TestDetMath::expWithinTwoUlps()
     for (float x = -103.0f; x < 88.72f; x = std::nextafter(x, 100.0f)) {
         const double ref = std::exp(double(x));
         const double err = std::fabs(double(detExp(x)) - ref) / ulpOf(ref);
-        if (err > worst) { worst = err; at = x; }
+        if (err > worst) {
+            worst = err;
+            at = x;
+        }
         for (int k = 0; k < 96 && x < 88.72f; ++k) x = std::nextafter(x, 100.0f);
     }
     qInfo("detExp: worst error %.3f ulp at x = %.9g", worst, double(at));
@@ -59,7 +62,10 @@ void TestDetMath::logWithinTwoUlps()
         const double ref = std::log(double(x));
         const double scale = std::max(ulpOf(ref), std::fabs(x - 1.0) < 0.5 ? ulpOf(double(x) - 1.0) : 0.0);
         const double err = std::fabs(double(detLog(x)) - ref) / (ref == 0 ? ulpOf(1.0) : scale);
-        if (err > worst) { worst = err; at = x; }
+        if (err > worst) {
+            worst = err;
+            at = x;
+        }
         for (int k = 0; k < 96 && x < std::numeric_limits<float>::max() / 2; ++k)
             x = std::nextafter(x, std::numeric_limits<float>::infinity());
     }
@@ -76,7 +82,7 @@ void TestDetMath::specialValues()
     QCOMPARE(detExp(-200.0f), 0.0f);
     QCOMPARE(detExp(-inf), 0.0f);
     QVERIFY(std::isnan(detExp(nan)));
-    QVERIFY(detExp(88.7f) < inf); // e^88.7 = 3.3e38 < FLT_MAX: no false overflow near the top
+    QVERIFY(detExp(88.7f) < inf);    // e^88.7 = 3.3e38 < FLT_MAX: no false overflow near the top
     QVERIFY(detExp(-100.0f) > 0.0f); // a subnormal, not 0
     QCOMPARE(detLog(1.0f), 0.0f);
     QCOMPARE(detLog(0.0f), -inf);

@@ -1,18 +1,18 @@
 // Paired evaluation, determinism across thread counts, divergence, tuning and its cache, cancellation.
-#include "eval/Evaluation.h"
-#include "io/EvalCsv.h"
-#include "problems/Quadratic.h"
 #include "base/Rng.h"
 #include "base/Stats.h"
+#include "eval/Evaluation.h"
 #include "eval/Tuning.h"
+#include "io/EvalCsv.h"
+#include "problems/Quadratic.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <chrono>
-#include <limits>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <thread>
 
 using namespace l2l;
@@ -77,7 +77,8 @@ private slots:
         QFETCH(QString, problem);
         std::vector<std::vector<std::vector<double>>> losses;
         for (int threads : {1, 2, 3}) {
-            auto c = quick(problem.toStdString(), {"sgd:lr=0.001", "nag:lr=0.001", "rmsprop:lr=0.001", "adam:lr=0.001"}, 3, 15);
+            auto c = quick(problem.toStdString(), {"sgd:lr=0.001", "nag:lr=0.001", "rmsprop:lr=0.001", "adam:lr=0.001"},
+                           3, 15);
             c.threads = threads;
             c.testMetrics = false;
             const auto r = evaluate(c);
@@ -159,7 +160,8 @@ private slots:
         QVERIFY(QFile::exists(QString::fromStdString(cachePath)));
         TuningCache cache(cachePath);
         TuneResult hit;
-        QVERIFY(cache.lookup(TuningCache::key(first.canonicalProblem, UpdateRuleConfig::parse("adam"), 20, c.tune), hit));
+        QVERIFY(
+            cache.lookup(TuningCache::key(first.canonicalProblem, UpdateRuleConfig::parse("adam"), 20, c.tune), hit));
         QCOMPARE(hit.bestRate, first.optimizers[1].config.lr);
         logs.clear();
         const auto second = evaluate(c, cb);
@@ -168,7 +170,8 @@ private slots:
         for (const auto& l : logs) sawCached = sawCached || l.find("cached rate") != std::string::npos;
         QVERIFY(sawCached);
         // A different step count is a different tuning problem.
-        QVERIFY(!cache.lookup(TuningCache::key(first.canonicalProblem, UpdateRuleConfig::parse("adam"), 21, c.tune), hit));
+        QVERIFY(
+            !cache.lookup(TuningCache::key(first.canonicalProblem, UpdateRuleConfig::parse("adam"), 21, c.tune), hit));
     }
     void corruptCacheIsRebuilt()
     {
@@ -209,7 +212,8 @@ private slots:
         config.threads = 2;
         const auto t0 = std::chrono::steady_clock::now();
         const EvalResult full = evaluate(config);
-        const auto fullUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        const auto fullUs =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
         int stopped = 0;
         for (long delayUs : {fullUs / 5, fullUs * 2 / 5, fullUs * 3 / 5, fullUs * 4 / 5}) {
             std::atomic<bool> cancel{false};
@@ -261,7 +265,8 @@ private slots:
         }
         // Adam lowers the test loss step by step (2.30 -> 2.24 -> 2.08 -> 2.00 measured).
         const auto& adam = r.optimizers[1].testLossCurve;
-        QVERIFY2(adam[1] < adam[0] && adam[2] < adam[1] && adam[3] < adam[0] - 0.2, qPrintable(QString::number(adam[3])));
+        QVERIFY2(adam[1] < adam[0] && adam[2] < adam[1] && adam[3] < adam[0] - 0.2,
+                 qPrintable(QString::number(adam[3])));
         // Same instances and theta_0: every optimizer has the same test loss at step 0.
         QCOMPARE(r.optimizers[0].testLossCurve[0], r.optimizers[1].testLossCurve[0]);
         // Each point is the test split at theta_t of its step t: the point at step 5 equals the end metrics
@@ -322,7 +327,8 @@ private slots:
         const auto cls = makeProblemClass<float>("quadratic");
         EvalConfig c = quick("quadratic", {"adam:lr=0.05", "lstm"}, 2, 5);
         std::vector<std::string> lines;
-        const ResolvedOptimizers r = resolveOptimizers(c, *cls, [&](const std::string& l) { lines.push_back(l); }, nullptr);
+        const ResolvedOptimizers r = resolveOptimizers(
+            c, *cls, [&](const std::string& l) { lines.push_back(l); }, nullptr);
         QVERIFY(!r.cancelled);
         QCOMPARE(int(r.optimizers.size()), 2);
         QCOMPARE(int(r.factories.size()), 2);

@@ -1,9 +1,9 @@
 // Experiment files: a round trip keeps every field, the comparison they describe is the one the studio
 // runs, and every kind of bad file is rejected with a message naming the file and the problem, without
 // touching the previous file on a failed save.
+#include "ExpectError.h"
 #include "base/AtomicFile.h"
 #include "io/ExperimentFile.h"
-#include "ExpectError.h"
 #include "meta/MetaTrainer.h"
 
 #include <nlohmann/json.hpp>
@@ -36,7 +36,9 @@ Experiment sample()
 {
     Experiment e;
     e.eval.problem = "mnist:hidden=40,activation=relu";
-    e.optimizers = {{"sgd", true, "0.1", ""}, {"nag", false, "", ""}, {"adam", true, "", ""},
+    e.optimizers = {{"sgd", true, "0.1", ""},
+                    {"nag", false, "", ""},
+                    {"adam", true, "", ""},
                     {"lstm", true, "", "/some/where/opt=1.json"}};
     e.eval.runs = 7;
     e.eval.steps = 150;
@@ -119,7 +121,8 @@ void TestExperimentFile::everyMetaTrainSettingRoundTrips()
     QVERIFY(c.epochs != d.epochs && c.horizon != d.horizon && c.unroll != d.unroll && c.learningRate != d.learningRate);
     QVERIFY(c.lrSchedule != d.lrSchedule && c.clipNorm != d.clipNorm && c.validateEvery != d.validateEvery);
     QVERIFY(c.validationRuns != d.validationRuns && c.validateOnFinalLoss != d.validateOnFinalLoss);
-    QVERIFY(c.secondDerivatives != d.secondDerivatives && c.metaLoss != d.metaLoss && c.groups != d.groups && c.seed != d.seed);
+    QVERIFY(c.secondDerivatives != d.secondDerivatives && c.metaLoss != d.metaLoss && c.groups != d.groups &&
+            c.seed != d.seed);
     QVERIFY(c.arch.layers != d.arch.layers && c.arch.hidden != d.arch.hidden && c.arch.preprocess != d.arch.preprocess);
     QVERIFY(c.arch.p != d.arch.p && c.arch.outputScale != d.arch.outputScale);
 
@@ -160,7 +163,8 @@ void TestExperimentFile::experimentKeepsEveryCheckpointSetting()
     const auto metaTrain = nlohmann::json::parse(experimentToJson(sample())).at("meta_train");
     for (const auto& [key, value] : checkpointConfig.items()) {
         if (key == "problem" || key == "threads") continue;
-        if (!metaTrain.contains(key)) QFAIL(("experiment files do not keep the training setting '" + key + "'").c_str());
+        if (!metaTrain.contains(key))
+            QFAIL(("experiment files do not keep the training setting '" + key + "'").c_str());
     }
 }
 
@@ -186,19 +190,26 @@ void TestExperimentFile::badFilesAreRejected_data()
     const QString good = QString::fromStdString(experimentToJson(sample()));
     QTest::newRow("empty") << QString() << "not valid JSON";
     QTest::newRow("truncated") << good.left(good.size() / 2) << "not valid JSON";
-    QTest::newRow("optimizer file") << R"({"format": "l2l-optimizer", "version": 1})" << "not an l2l experiment";
+    QTest::newRow("optimizer file") << R"({"format": "l2l-optimizer", "version": 1})"
+                                    << "not an l2l experiment";
     QTest::newRow("version 2") << QString(good).replace("\"version\": 1", "\"version\": 2") << "version 2";
-    QTest::newRow("unknown optimizer") << QString(good).replace("\"nag\"", "\"adagrad\"") << "unknown optimizer 'adagrad'";
+    QTest::newRow("unknown optimizer") << QString(good).replace("\"nag\"", "\"adagrad\"")
+                                       << "unknown optimizer 'adagrad'";
     QTest::newRow("bad rate") << QString(good).replace("\"0.1\"", "\"fast\"") << "learning rate of sgd";
     QTest::newRow("negative rate") << QString(good).replace("\"0.1\"", "\"-1\"") << "learning rate of sgd";
-    QTest::newRow("runs 0") << QString(good).replace("\"runs\": 7", "\"runs\": 0") << "key \"runs\" must be an integer in [1, 10000], got 0";
-    QTest::newRow("runs text") << QString(good).replace("\"runs\": 7", "\"runs\": \"many\"") << "key \"runs\" must be an integer, got \"many\"";
+    QTest::newRow("runs 0") << QString(good).replace("\"runs\": 7", "\"runs\": 0")
+                            << "key \"runs\" must be an integer in [1, 10000], got 0";
+    QTest::newRow("runs text") << QString(good).replace("\"runs\": 7", "\"runs\": \"many\"")
+                               << "key \"runs\" must be an integer, got \"many\"";
     QTest::newRow("not 2-d") << QString(good).replace("himmelblau:x0=1", "mnist") << "not a 2-d function";
     QTest::newRow("start NaN") << QString(good).replace("-2.5", "NaN") << "not valid JSON";
     QTest::newRow("unroll > horizon") << QString(good).replace("\"unroll\": 10", "\"unroll\": 1000") << "unroll";
-    QTest::newRow("groups") << QString(good).replace("\"per-block\"", "\"conv\"") << "meta_train: key \"groups\" must be one of shared, per-block, got \"conv\"";
-    QTest::newRow("test_every") << QString(good).replace("\"test_every\": 25", "\"test_every\": -1") << "key \"test_every\" must be an integer in [0, 100000], got -1";
-    QTest::newRow("meta_loss") << QString(good).replace("\"log\"", "\"mean\"") << "meta_train: key \"meta_loss\" must be one of sum, log, got \"mean\"";
+    QTest::newRow("groups") << QString(good).replace("\"per-block\"", "\"conv\"")
+                            << "meta_train: key \"groups\" must be one of shared, per-block, got \"conv\"";
+    QTest::newRow("test_every") << QString(good).replace("\"test_every\": 25", "\"test_every\": -1")
+                                << "key \"test_every\" must be an integer in [0, 100000], got -1";
+    QTest::newRow("meta_loss") << QString(good).replace("\"log\"", "\"mean\"")
+                               << "meta_train: key \"meta_loss\" must be one of sum, log, got \"mean\"";
     QTest::newRow("missing steps") << QString(good).replace("\"steps\": 150,", "") << "steps";
 }
 

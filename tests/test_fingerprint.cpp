@@ -1,8 +1,8 @@
 // The fingerprint (core/measure/Fingerprint.h): its hashes do not depend on the thread count (a real property: the
 // lanes' arithmetic is fixed per run, whatever thread runs it), they see a single changed bit, and a bad
 // expected-hash file is named with its line. test_fingerprint_committed compares with the committed hashes.
-#include "base/AtomicFile.h"
 #include "ExpectError.h"
+#include "base/AtomicFile.h"
 #include "measure/Fingerprint.h"
 
 #include <QTemporaryDir>
@@ -61,11 +61,16 @@ void TestFingerprint::badExpectedFilesAreNamed_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("empty") << "" << "no fingerprint lines";
-    QTest::newRow("short hash") << "eval-mnist 12ab\n" << ":1: expected 'NAME HASH'";
-    QTest::newRow("upper case") << "# x\neval-mnist 0123456789ABCDEF\n" << ":2: expected 'NAME HASH'";
-    QTest::newRow("extra field") << "eval-mnist 0123456789abcdef zz\n" << ":1: expected";
-    QTest::newRow("twice") << "a 0123456789abcdef\na 0123456789abcdef\n" << ":2: 'a' appears twice";
+    QTest::newRow("empty") << ""
+                           << "no fingerprint lines";
+    QTest::newRow("short hash") << "eval-mnist 12ab\n"
+                                << ":1: expected 'NAME HASH'";
+    QTest::newRow("upper case") << "# x\neval-mnist 0123456789ABCDEF\n"
+                                << ":2: expected 'NAME HASH'";
+    QTest::newRow("extra field") << "eval-mnist 0123456789abcdef zz\n"
+                                 << ":1: expected";
+    QTest::newRow("twice") << "a 0123456789abcdef\na 0123456789abcdef\n"
+                           << ":2: 'a' appears twice";
 }
 
 void TestFingerprint::badExpectedFilesAreNamed()
@@ -81,7 +86,8 @@ void TestFingerprint::badExpectedFilesAreNamed()
 void TestFingerprint::comparisonListsEveryDifference()
 {
     std::vector<FingerprintItem> items{{"a", "", "0000000000000001", "", 0}, {"b", "", "0000000000000002", "", 0}};
-    const std::map<std::string, std::string> want{{"a", "0000000000000001"}, {"b", "0000000000000003"}, {"c", "0000000000000004"}};
+    const std::map<std::string, std::string> want{
+        {"a", "0000000000000001"}, {"b", "0000000000000003"}, {"c", "0000000000000004"}};
     const auto d = compareFingerprint(items, want);
     QCOMPARE(d.size(), size_t(2));
     QVERIFY(d[0].find("b: 0000000000000002, expected 0000000000000003") != std::string::npos);

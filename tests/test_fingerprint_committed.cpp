@@ -24,7 +24,8 @@ void TestFingerprintCommitted::matchesCommittedHashes()
     const auto diffs = compareFingerprint(items, expected);
     for (const auto& d : diffs) qWarning("differs: %s", d.c_str());
     QVERIFY2(diffs.empty(), qPrintable(QString("%1 of %2 hashes differ from %3 on a '%4' build")
-                                           .arg(diffs.size()).arg(items.size())
+                                           .arg(diffs.size())
+                                           .arg(items.size())
                                            .arg(QString::fromStdString(path), QString::fromStdString(buildInfo()))));
 }
 

@@ -1,8 +1,8 @@
 // The IDX loader on the real data sets and on corrupt files written here.
-#include "data/Dataset.h"
 #include "ExpectError.h"
-#include "data/Idx.h"
 #include "base/Types.h"
+#include "data/Dataset.h"
+#include "data/Idx.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -96,7 +96,8 @@ private slots:
         auto cut = idxImages(3, 2, 2);
         cut.resize(cut.size() - 3);
         writeBytes(path("cut"), cut);
-        l2l::test::expectError([&] { readIdx(path("cut")); }, {"cut", "truncated: header declares 12 bytes of data, found 9"});
+        l2l::test::expectError([&] { readIdx(path("cut")); },
+                               {"cut", "truncated: header declares 12 bytes of data, found 9"});
         auto longer = idxImages(3, 2, 2);
         longer.push_back(0);
         writeBytes(path("long"), longer);

@@ -1,13 +1,13 @@
 // Inspecting a learned optimizer: the response curve against independent single-coordinate LstmRule runs
 // and the hand-designed rules' own steps; the effective learning rate and hidden state of a trajectory
 // against a hand-run LstmRule on the same instance; determinism; errors naming the bad input.
-#include "eval/Evaluation.h"
 #include "ExpectError.h"
+#include "LstmReference.h"
+#include "base/Rng.h"
+#include "eval/Evaluation.h"
 #include "eval/Inspect.h"
 #include "optimizers/LstmOptimizer.h"
-#include "LstmReference.h"
 #include "optimizers/OptimizerFile.h"
-#include "base/Rng.h"
 
 #include <QElapsedTimer>
 #include <QtTest>
@@ -98,7 +98,7 @@ void TestInspect::responseMatchesSingleCoordinateRuns()
                                     .arg(s.u, 0, 'g', 9)
                                     .arg(tol, 0, 'g', 3)));
         }
-        QCOMPARE(r0.lstmWarm[i], r0.lstmFirst[i]); // no warm-up: the same step
+        QCOMPARE(r0.lstmWarm[i], r0.lstmFirst[i]);  // no warm-up: the same step
         QCOMPARE(r5.lstmFirst[i], r0.lstmFirst[i]); // the same batch, the same arithmetic
     }
     qInfo("response vs single-coordinate LstmRule: maxdiff %g; largest difference / its float bound %.3g", maxdiff,
@@ -155,7 +155,7 @@ void TestInspect::effectiveLrMatchesHandRun()
         std::vector<double> lr;
         for (Index k = 0; k < grad.size(); ++k) lr.push_back(-double(rule.lastUpdate()(k)) / double(grad(k)));
         std::sort(lr.begin(), lr.end());
-        const double median = 0.5 * (lr[2] + lr[3]); // 6 values: q = 0.5 at position 2.5
+        const double median = 0.5 * (lr[2] + lr[3]);      // 6 values: q = 0.5 at position 2.5
         const double low = lr[0] + 0.5 * (lr[1] - lr[0]); // q = 0.1 at position 0.5
         QVERIFY2(close(tr.lrMedian[size_t(t)], median), qPrintable(QString("step %1").arg(t)));
         QVERIFY(close(tr.lrLow[size_t(t)], low));
@@ -176,7 +176,8 @@ void TestInspect::effectiveLrMatchesHandRun()
 
 void TestInspect::deterministic()
 {
-    const InspectTrace a = inspectTrajectory("quadratic", "lstm", 3, 30), b = inspectTrajectory("quadratic", "lstm", 3, 30);
+    const InspectTrace a = inspectTrajectory("quadratic", "lstm", 3, 30),
+                       b = inspectTrajectory("quadratic", "lstm", 3, 30);
     QCOMPARE(a.loss, b.loss);
     QCOMPARE(a.lrMedian, b.lrMedian);
     QCOMPARE(a.meanAbsH, b.meanAbsH);
@@ -234,7 +235,8 @@ void TestInspect::errorsNameTheInput()
     for (int k = 0; k < 2; ++k)
         QVERIFY(lstmResponse(two, {-1e-3, 1e-3}, 3, 0.1, 0.01, k).lstmWarm ==
                 lstmResponse(two.single(k), {-1e-3, 1e-3}, 3).lstmWarm);
-    QVERIFY(lstmResponse(two, {1e-3}, 0, 0.1, 0.01, 0).lstmFirst != lstmResponse(two, {1e-3}, 0, 0.1, 0.01, 1).lstmFirst);
+    QVERIFY(lstmResponse(two, {1e-3}, 0, 0.1, 0.01, 0).lstmFirst !=
+            lstmResponse(two, {1e-3}, 0, 0.1, 0.01, 1).lstmFirst);
 }
 
 QTEST_APPLESS_MAIN(TestInspect)

@@ -1,11 +1,11 @@
 // The LSTM optimizer's hand-written backward passes, in double precision: the cell against finite
 // differences, the batched runner against a per-coordinate loop, and the truncated-BPTT meta-gradient
 // against finite differences of the surrogate (first order) and of the true loss (second order).
-#include "meta/Bptt.h"
 #include "GradCheck.h"
-#include "optimizers/LstmOptimizer.h"
 #include "LstmReference.h"
 #include "base/Rng.h"
+#include "meta/Bptt.h"
+#include "optimizers/LstmOptimizer.h"
 
 #include <QtTest>
 
@@ -227,7 +227,8 @@ void TestLstm::firstOrderMetaGradient()
         return u.window(*prob, t, K, false, nullptr, &inputs);
     };
     const MetaCheck r = compare(dphi, surrogate, net.params, entries, 1e-6);
-    qInfo("%s: first-order meta-gradient vs surrogate FD over %d of %d phi entries: max rel err %.3g, max abs err/|g|inf %.3g",
+    qInfo("%s: first-order meta-gradient vs surrogate FD over %d of %d phi entries: max rel err %.3g, max abs "
+          "err/|g|inf %.3g",
           qPrintable(problem), r.checked, int(net.params.size()), r.maxRel, r.maxAbs);
     QVERIFY(r.maxRel < 1e-5);
     QVERIFY(r.maxAbs < 1e-7);
@@ -238,11 +239,13 @@ void TestLstm::secondOrderMetaGradient_data()
     QTest::addColumn<QString>("problem");
     QTest::addColumn<int>("pre");
     QTest::addColumn<int>("entries"); // phi entries checked (all if >= paramCount)
-    QTest::addColumn<double>("h");    // FD step: the MLP's losses are larger relative to dphi, so roundoff needs a larger h
+    QTest::addColumn<double>(
+        "h"); // FD step: the MLP's losses are larger relative to dphi, so roundoff needs a larger h
     QTest::newRow("quadratic, no preprocessing") << "quadratic:dim=10" << 0 << 100000 << 1e-6;
     QTest::newRow("quadratic, log-sign") << "quadratic:dim=10" << 1 << 100000 << 1e-6;
     QTest::newRow("mnist mlp, log-sign, 300 entries") << "mnist:hidden=5,batch=16" << 1 << 300 << 1e-5;
-    QTest::newRow("mnist mlp 2 tanh layers, log-sign, 300 entries") << "mnist:hidden=4-3,activation=tanh,batch=8" << 1 << 300 << 1e-5;
+    QTest::newRow("mnist mlp 2 tanh layers, log-sign, 300 entries")
+        << "mnist:hidden=4-3,activation=tanh,batch=8" << 1 << 300 << 1e-5;
 }
 
 void TestLstm::secondOrderMetaGradient()
@@ -272,7 +275,8 @@ void TestLstm::secondOrderMetaGradient()
     const MetaCheck r = compare(dphi, trueLoss, net.params, entries, h);
     const double differ = (dphi - dphiFirst).norm() / dphi.norm();
     qInfo("%s: second-order meta-gradient vs true-loss FD over %d entries: max rel err %.3g, max abs err %.3g; "
-          "first-order differs by %.3g (relative)", qPrintable(problem), r.checked, r.maxRel, r.maxAbs, differ);
+          "first-order differs by %.3g (relative)",
+          qPrintable(problem), r.checked, r.maxRel, r.maxAbs, differ);
     QVERIFY(r.maxRel < 1e-5);
     QVERIFY(r.maxAbs < 1e-7);
     QVERIFY(differ > 1e-3); // the second-order terms are really there
@@ -283,7 +287,8 @@ void TestLstm::logMetaLossGradient_data()
     QTest::addColumn<QString>("problem");
     QTest::addColumn<bool>("secondOrder");
     QTest::addColumn<int>("entries");
-    QTest::newRow("mnist mlp, first order (frozen-gradient surrogate), 200 entries") << "mnist:hidden=5,batch=16" << false << 200;
+    QTest::newRow("mnist mlp, first order (frozen-gradient surrogate), 200 entries")
+        << "mnist:hidden=5,batch=16" << false << 200;
     QTest::newRow("quadratic, first order, 1500 entries") << "quadratic" << false << 1500;
     QTest::newRow("quadratic, second order (true loss), 1500 entries") << "quadratic" << true << 1500;
 }
@@ -325,7 +330,8 @@ void TestLstm::logMetaLossGradient()
     plain.window(*prob, again, K, secondOrder, &dphiSum);
     const double differ = (dphi - dphiSum).norm() / dphi.norm();
     qInfo("%s: log meta-loss gradient vs FD over %d entries: max rel err %.3g, max abs err %.3g; differs from the "
-          "sum's by %.3g", qPrintable(problem), r.checked, r.maxRel, r.maxAbs, differ);
+          "sum's by %.3g",
+          qPrintable(problem), r.checked, r.maxRel, r.maxAbs, differ);
     QVERIFY(r.maxRel < 1e-5);
     QVERIFY(r.maxAbs < 1e-7);
     QVERIFY(differ > 1e-2);

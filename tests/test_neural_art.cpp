@@ -1,13 +1,13 @@
 // The neural-art problem: image files (round trip and every bad-file case), resizing and cropping, each
 // layer's hand-written backward and the whole loss against central differences in double, the spec,
 // instance sampling, a short optimization, and ArtRun.
-#include "eval/ArtRun.h"
-#include "base/AtomicFile.h"
-#include "nn/ConvFeatures.h"
 #include "ExpectError.h"
 #include "GradCheck.h"
-#include "problems/NeuralArt.h"
+#include "base/AtomicFile.h"
+#include "eval/ArtRun.h"
+#include "nn/ConvFeatures.h"
 #include "optimizers/UpdateRule.h"
+#include "problems/NeuralArt.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -27,8 +27,7 @@ ArtImage gradientImage(int width, int height)
     ArtImage image{width, height, std::vector<float>(size_t(width) * height * 3)};
     for (int c = 0; c < 3; ++c)
         for (int y = 0; y < height; ++y)
-            for (int x = 0; x < width; ++x)
-                image.at(c, y, x) = float(0.5 + 0.4 * std::sin(0.3 * x + 0.2 * y + c));
+            for (int x = 0; x < width; ++x) image.at(c, y, x) = float(0.5 + 0.4 * std::sin(0.3 * x + 0.2 * y + c));
     return image;
 }
 
@@ -66,7 +65,8 @@ private slots:
         const ArtImage back = loadArtImage(path);
         QCOMPARE(back.width, 13);
         QCOMPARE(back.height, 7);
-        for (size_t i = 0; i < image.data.size(); ++i) QVERIFY(std::abs(back.data[i] - image.data[i]) <= 0.5f / 255 + 1e-6f);
+        for (size_t i = 0; i < image.data.size(); ++i)
+            QVERIFY(std::abs(back.data[i] - image.data[i]) <= 0.5f / 255 + 1e-6f);
         QCOMPARE(back.toRgb8(), image.toRgb8());
     }
     void badFiles()
@@ -264,7 +264,8 @@ private slots:
 
     void specErrors()
     {
-        expectError([] { makeProblemClass<float>("neural-art:colour=1"); }, {"problem 'neural-art'", "unknown option 'colour'"});
+        expectError([] { makeProblemClass<float>("neural-art:colour=1"); },
+                    {"problem 'neural-art'", "unknown option 'colour'"});
         expectError([] { makeProblemClass<float>("neural-art:size=8"); },
                     {"problem 'neural-art'", "option 'size' must be in [16, 512], got 8"});
         expectError([] { makeProblemClass<float>("neural-art:depth=9"); }, {"option 'depth' must be in [1, 5]"});

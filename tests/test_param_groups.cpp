@@ -2,13 +2,13 @@
 // optimizer of two nets equals each net run alone on its group's coordinates; its BPTT meta-gradient
 // against finite differences of the frozen-gradient surrogate (double); the version-2 file (round trip,
 // every kind of bad file, version-1 files unchanged); the group-count mismatch; per-block meta-training.
-#include "meta/Bptt.h"
-#include "eval/Evaluation.h"
 #include "ExpectError.h"
-#include "optimizers/LstmOptimizer.h"
-#include "meta/MetaTrainer.h"
-#include "optimizers/OptimizerFile.h"
 #include "base/Rng.h"
+#include "eval/Evaluation.h"
+#include "meta/Bptt.h"
+#include "meta/MetaTrainer.h"
+#include "optimizers/LstmOptimizer.h"
+#include "optimizers/OptimizerFile.h"
 
 #include <nlohmann/json.hpp>
 
@@ -73,7 +73,10 @@ LstmNet<double> twoNets(const LstmArch& a, std::uint64_t seed)
     return net;
 }
 
-void writeText(const QString& path, const std::string& text) { std::ofstream(path.toStdString(), std::ios::binary) << text; }
+void writeText(const QString& path, const std::string& text)
+{
+    std::ofstream(path.toStdString(), std::ios::binary) << text;
+}
 } // namespace
 
 class TestParamGroups : public QObject {
@@ -146,8 +149,10 @@ private slots:
                 worst = std::max(worst, (us - u.segment(sl.offset, sl.size)).cwiseAbs().maxCoeff());
                 for (int l = 0; l < net.arch.layers; ++l) {
                     const size_t L = size_t(l);
-                    worst = std::max(worst, (aloneState[i].h[L] - state.h[L].middleCols(sl.offset, sl.size)).cwiseAbs().maxCoeff());
-                    worst = std::max(worst, (aloneState[i].c[L] - state.c[L].middleCols(sl.offset, sl.size)).cwiseAbs().maxCoeff());
+                    worst = std::max(
+                        worst, (aloneState[i].h[L] - state.h[L].middleCols(sl.offset, sl.size)).cwiseAbs().maxCoeff());
+                    worst = std::max(
+                        worst, (aloneState[i].c[L] - state.c[L].middleCols(sl.offset, sl.size)).cwiseAbs().maxCoeff());
                 }
             }
             // Net 1 really is a different net: on the group-1 gradients, net 0 would give other updates.
@@ -228,8 +233,10 @@ private slots:
         }
         const Index P = net.arch.paramCount();
         const double g0 = dphi.head(P).norm(), g1 = dphi.tail(P).norm();
-        qInfo("2-net first-order meta-gradient vs surrogate FD over all %d entries: max rel err %.3g, max abs err/|g|inf %.3g; "
-              "|dphi| net 0 %.3g, net 1 %.3g", int(dphi.size()), maxRel, maxAbs, g0, g1);
+        qInfo("2-net first-order meta-gradient vs surrogate FD over all %d entries: max rel err %.3g, max abs "
+              "err/|g|inf %.3g; "
+              "|dphi| net 0 %.3g, net 1 %.3g",
+              int(dphi.size()), maxRel, maxAbs, g0, g1);
         QVERIFY(maxRel < 1e-5);
         QVERIFY(maxAbs < 1e-7);
         QVERIFY(g0 > 0 && g1 > 0); // both nets are trained
@@ -328,18 +335,24 @@ private slots:
         EpisodeState<double> traj;
         traj.start(*quad, net.arch);
         Unroller<double> u(&net, 1);
-        expectError([&] { u.window(*quad, traj, 2, false, nullptr); }, {"has 2 nets", "has 1 parameter group", "--groups per-block"});
+        expectError([&] { u.window(*quad, traj, 2, false, nullptr); },
+                    {"has 2 nets", "has 1 parameter group", "--groups per-block"});
         OptimizerFile f;
         f.net = net.cast<float>();
         saveOptimizer(path("two-nets.json").toStdString(), f);
-        expectError([&] { makeRuleFactory(UpdateRuleConfig::parse("lstm:path=" + path("two-nets.json").toStdString()), "quadratic"); },
-                    {"two-nets.json", "on quadratic", "has 2 nets", "has 1 parameter group"});
+        expectError(
+            [&] {
+                makeRuleFactory(UpdateRuleConfig::parse("lstm:path=" + path("two-nets.json").toStdString()),
+                                "quadratic");
+            },
+            {"two-nets.json", "on quadratic", "has 2 nets", "has 1 parameter group"});
         MetaTrainConfig c;
         c.problem = "quadratic";
         c.threads = 1;
         expectError([&] { MetaTrainer t(c, f.net); }, {"initial optimizer has 2 nets", "needs 1"});
         QCOMPARE(paramGroupsFromName("per-block"), ParamGroups::PerBlock);
-        expectError([] { paramGroupsFromName("layers"); }, {"unknown parameter grouping 'layers'", "shared, per-block"});
+        expectError([] { paramGroupsFromName("layers"); },
+                    {"unknown parameter grouping 'layers'", "shared, per-block"});
     }
 
     void perBlockTraining()

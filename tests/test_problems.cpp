@@ -1,6 +1,6 @@
 // Every problem's hand-written gradient against central finite differences, in double precision.
-#include "problems/Functions2d.h"
 #include "GradCheck.h"
+#include "problems/Functions2d.h"
 #include "problems/MlpProblem.h"
 #include "problems/Quadratic.h"
 
@@ -113,7 +113,7 @@ void TestProblems::functions2dMinimaAreZero()
 {
     // Known minimisers have value 0 and zero gradient (needed for log-scale plots).
     const std::vector<std::tuple<std::string, double, double>> minima = {
-        {"ill-conditioned", 0, 0}, {"rosenbrock", 1, 1}, {"saddle", 0, 1},  {"saddle", 0, -1},
+        {"ill-conditioned", 0, 0}, {"rosenbrock", 1, 1}, {"saddle", 0, 1}, {"saddle", 0, -1},
         {"himmelblau", 3, 2},      {"rastrigin", 0, 0},  {"beale", 3, 0.5}};
     for (const auto& [name, x, y] : minima) {
         auto cls = makeProblemClass<double>(name);
@@ -179,8 +179,8 @@ void TestProblems::mlpHessianVector()
     const Vec<double> fd = (gp - gm) / (2 * h);
     const double rel = (fd - hv).norm() / fd.norm();
     const double worst = (fd - hv).cwiseAbs().maxCoeff() / fd.cwiseAbs().maxCoeff();
-    qInfo("%s (scale %.2g): H v over %lld entries, rel err (2-norm) %.3g, max abs err/|Hv|inf %.3g", qPrintable(spec), scale,
-          static_cast<long long>(n), rel, worst);
+    qInfo("%s (scale %.2g): H v over %lld entries, rel err (2-norm) %.3g, max abs err/|Hv|inf %.3g", qPrintable(spec),
+          scale, static_cast<long long>(n), rel, worst);
     QVERIFY(hv.allFinite());
     QVERIFY(fd.norm() > 0);
     QVERIFY(rel < 1e-7);

@@ -39,18 +39,21 @@ SettingValue otherValue(const Setting<S>& f)
         const long long v = std::get<long long>(d);
         return v + 1 <= (long long)f.hi ? v + 1 : v - 1;
     }
-    case SettingKind::UInt: return std::get<std::uint64_t>(d) + 12345;
+    case SettingKind::UInt:
+        return std::get<std::uint64_t>(d) + 12345;
     case SettingKind::Real: {
         const double v = std::get<double>(d);
         if (v == 0) return 0.5;
         return v * 2 <= f.hi ? v * 2 : v / 2;
     }
-    case SettingKind::Bool: return !std::get<bool>(d);
+    case SettingKind::Bool:
+        return !std::get<bool>(d);
     case SettingKind::Choice:
         for (const auto& c : f.choices)
             if (c != std::get<std::string>(d)) return c;
         break;
-    case SettingKind::Text: return std::string("mnist:hidden=40");
+    case SettingKind::Text:
+        return std::string("mnist:hidden=40");
     }
     return d;
 }
@@ -172,8 +175,10 @@ void TestSettings::everyFieldRoundTripsThroughTheRecordedCommand()
             for (const auto& h : table().fields)
                 if ("--" + h.flag == w[i]) g = &h;
             QVERIFY2(g, w[i].c_str());
-            if (g->kind == SettingKind::Bool) g->set(back, true);
-            else setSettingText(*g, back, w.at(++i), "train");
+            if (g->kind == SettingKind::Bool)
+                g->set(back, true);
+            else
+                setSettingText(*g, back, w.at(++i), "train");
         }
         QVERIFY2(f.get(back) == f.get(c), command.c_str());
     }
@@ -208,19 +213,45 @@ void TestSettings::badJsonValuesAreRefused_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("fraction for an integer") << "epochs" << "1.5" << "must be an integer";
-    QTest::newRow("2^32 + 1 epochs (no wrap)") << "epochs" << "4294967297" << "[1, 10000000]";
-    QTest::newRow("2^64 epochs") << "epochs" << "18446744073709551616" << "epochs";
-    QTest::newRow("negative seed") << "seed" << "-1" << "seed";
-    QTest::newRow("string for a number") << "learning_rate" << "\"0.1\"" << "must be a number";
-    QTest::newRow("rate out of range") << "learning_rate" << "2" << "(0, 1]";
-    QTest::newRow("zero rate") << "learning_rate" << "0" << "(0, 1]";
-    QTest::newRow("number for a bool") << "second_derivatives" << "1" << "true or false";
-    QTest::newRow("unknown choice") << "lr_schedule" << "\"linear\"" << "one of constant, cosine";
-    QTest::newRow("number for a choice") << "groups" << "2" << "must be a string";
-    QTest::newRow("unknown key") << "epoch" << "3" << "unknown key \"epoch\"";
-    QTest::newRow("layers out of range") << "layers" << "9" << "[1, 4]";
-    QTest::newRow("newer settings version") << "settings_version" << "99" << "newer";
+    QTest::newRow("fraction for an integer") << "epochs"
+                                             << "1.5"
+                                             << "must be an integer";
+    QTest::newRow("2^32 + 1 epochs (no wrap)") << "epochs"
+                                               << "4294967297"
+                                               << "[1, 10000000]";
+    QTest::newRow("2^64 epochs") << "epochs"
+                                 << "18446744073709551616"
+                                 << "epochs";
+    QTest::newRow("negative seed") << "seed"
+                                   << "-1"
+                                   << "seed";
+    QTest::newRow("string for a number") << "learning_rate"
+                                         << "\"0.1\""
+                                         << "must be a number";
+    QTest::newRow("rate out of range") << "learning_rate"
+                                       << "2"
+                                       << "(0, 1]";
+    QTest::newRow("zero rate") << "learning_rate"
+                               << "0"
+                               << "(0, 1]";
+    QTest::newRow("number for a bool") << "second_derivatives"
+                                       << "1"
+                                       << "true or false";
+    QTest::newRow("unknown choice") << "lr_schedule"
+                                    << "\"linear\""
+                                    << "one of constant, cosine";
+    QTest::newRow("number for a choice") << "groups"
+                                         << "2"
+                                         << "must be a string";
+    QTest::newRow("unknown key") << "epoch"
+                                 << "3"
+                                 << "unknown key \"epoch\"";
+    QTest::newRow("layers out of range") << "layers"
+                                         << "9"
+                                         << "[1, 4]";
+    QTest::newRow("newer settings version") << "settings_version"
+                                            << "99"
+                                            << "newer";
 }
 
 void TestSettings::badJsonValuesAreRefused()
@@ -238,15 +269,33 @@ void TestSettings::badTextIsRefused_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("trailing garbage") << "epochs" << "12abc" << "epochs (--epochs)";
-    QTest::newRow("exponent for an integer") << "epochs" << "1e3" << "an integer";
-    QTest::newRow("negative seed") << "seed" << "-1" << "seed (--seed)";
-    QTest::newRow("seed beyond 2^64") << "seed" << "18446744073709551616" << "seed";
-    QTest::newRow("not a number") << "learning_rate" << "fast" << "learning_rate (--lr)";
-    QTest::newRow("nan") << "learning_rate" << "nan" << "(0, 1]";
-    QTest::newRow("empty") << "clip_norm" << "" << "clip_norm (--clip)";
-    QTest::newRow("unknown choice") << "meta_loss" << "max" << "one of sum, log";
-    QTest::newRow("threads") << "threads" << "1000" << "[0, 256]";
+    QTest::newRow("trailing garbage") << "epochs"
+                                      << "12abc"
+                                      << "epochs (--epochs)";
+    QTest::newRow("exponent for an integer") << "epochs"
+                                             << "1e3"
+                                             << "an integer";
+    QTest::newRow("negative seed") << "seed"
+                                   << "-1"
+                                   << "seed (--seed)";
+    QTest::newRow("seed beyond 2^64") << "seed"
+                                      << "18446744073709551616"
+                                      << "seed";
+    QTest::newRow("not a number") << "learning_rate"
+                                  << "fast"
+                                  << "learning_rate (--lr)";
+    QTest::newRow("nan") << "learning_rate"
+                         << "nan"
+                         << "(0, 1]";
+    QTest::newRow("empty") << "clip_norm"
+                           << ""
+                           << "clip_norm (--clip)";
+    QTest::newRow("unknown choice") << "meta_loss"
+                                    << "max"
+                                    << "one of sum, log";
+    QTest::newRow("threads") << "threads"
+                             << "1000"
+                             << "[0, 256]";
 }
 
 void TestSettings::badTextIsRefused()

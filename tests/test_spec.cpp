@@ -1,6 +1,6 @@
 // The shared spec syntax and the problem factory's validation messages.
-#include "problems/Problem.h"
 #include "base/Spec.h"
+#include "problems/Problem.h"
 
 #include "ExpectError.h"
 
@@ -24,10 +24,14 @@ private slots:
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("message");
-        QTest::newRow("empty") << "" << "empty name";
-        QTest::newRow("no value") << "mnist:hidden" << "option 'hidden' in 'mnist:hidden' has no value";
-        QTest::newRow("empty key") << "mnist:=3" << "empty key";
-        QTest::newRow("twice") << "quadratic:dim=3,dim=4" << "option 'dim' given twice";
+        QTest::newRow("empty") << ""
+                               << "empty name";
+        QTest::newRow("no value") << "mnist:hidden"
+                                  << "option 'hidden' in 'mnist:hidden' has no value";
+        QTest::newRow("empty key") << "mnist:=3"
+                                   << "empty key";
+        QTest::newRow("twice") << "quadratic:dim=3,dim=4"
+                               << "option 'dim' given twice";
     }
     void parseErrors()
     {
@@ -39,17 +43,30 @@ private slots:
     {
         QTest::addColumn<QString>("spec");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown problem") << "nosuch" << "unknown problem 'nosuch' (valid problems: quadratic, mnist, fashion-mnist, neural-art, quadratic2d";
-        QTest::newRow("unknown option") << "quadratic:dimension=3" << "problem 'quadratic': unknown option 'dimension' (valid options: dim, init_std)";
-        QTest::newRow("dim too small") << "quadratic:dim=0" << "option 'dim' must be in [1, 4000], got 0";
-        QTest::newRow("dim not int") << "quadratic:dim=3.5" << "'3.5' is not an integer";
-        QTest::newRow("bad activation") << "mnist:activation=gelu" << "option 'activation' must be one of sigmoid, relu, tanh, got 'gelu'";
-        QTest::newRow("bad hidden") << "mnist:hidden=20-x" << "'x' is not an integer";
-        QTest::newRow("hidden zero") << "mnist:hidden=20-0" << "sizes must be in [1, 4096], got 0";
-        QTest::newRow("batch range") << "mnist:batch=0" << "option 'batch' must be in [1, 10000]";
-        QTest::newRow("missing data dir") << "mnist:data=/nonexistent/mnist" << "data directory '/nonexistent/mnist' does not exist";
-        QTest::newRow("kappa") << "ill-conditioned:kappa=0.5" << "option 'kappa' must be in [1, 1e+06], got 0.5";
-        QTest::newRow("2d unknown option") << "rosenbrock:kappa=3" << "unknown option 'kappa' (valid options: x0, y0, start_noise)";
+        QTest::newRow("unknown problem")
+            << "nosuch"
+            << "unknown problem 'nosuch' (valid problems: quadratic, mnist, fashion-mnist, neural-art, quadratic2d";
+        QTest::newRow("unknown option")
+            << "quadratic:dimension=3"
+            << "problem 'quadratic': unknown option 'dimension' (valid options: dim, init_std)";
+        QTest::newRow("dim too small") << "quadratic:dim=0"
+                                       << "option 'dim' must be in [1, 4000], got 0";
+        QTest::newRow("dim not int") << "quadratic:dim=3.5"
+                                     << "'3.5' is not an integer";
+        QTest::newRow("bad activation") << "mnist:activation=gelu"
+                                        << "option 'activation' must be one of sigmoid, relu, tanh, got 'gelu'";
+        QTest::newRow("bad hidden") << "mnist:hidden=20-x"
+                                    << "'x' is not an integer";
+        QTest::newRow("hidden zero") << "mnist:hidden=20-0"
+                                     << "sizes must be in [1, 4096], got 0";
+        QTest::newRow("batch range") << "mnist:batch=0"
+                                     << "option 'batch' must be in [1, 10000]";
+        QTest::newRow("missing data dir") << "mnist:data=/nonexistent/mnist"
+                                          << "data directory '/nonexistent/mnist' does not exist";
+        QTest::newRow("kappa") << "ill-conditioned:kappa=0.5"
+                               << "option 'kappa' must be in [1, 1e+06], got 0.5";
+        QTest::newRow("2d unknown option") << "rosenbrock:kappa=3"
+                                           << "unknown option 'kappa' (valid options: x0, y0, start_noise)";
     }
     void factoryErrors()
     {
@@ -67,7 +84,8 @@ private slots:
             QCOMPARE(QString::fromStdString(again->canonicalSpec()), QString::fromStdString(cls->canonicalSpec()));
         }
         QCOMPARE(makeProblemClass<float>("mnist:hidden=40")->dim(), Index(784 * 40 + 40 + 40 * 10 + 10));
-        QCOMPARE(makeProblemClass<float>("mnist:hidden=20-20")->dim(), Index(784 * 20 + 20 + 20 * 20 + 20 + 20 * 10 + 10));
+        QCOMPARE(makeProblemClass<float>("mnist:hidden=20-20")->dim(),
+                 Index(784 * 20 + 20 + 20 * 20 + 20 + 20 * 10 + 10));
         QCOMPARE(makeProblemClass<float>("quadratic:dim=50")->dim(), Index(50));
     }
 };

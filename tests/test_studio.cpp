@@ -1,25 +1,24 @@
 // The studio window, driven through its widgets like a user would: the catalogue in the combo, Run
 // drawing curves and filling the table, Stop ending a long run, bad input giving a dialog (no crash),
 // and a grab of the window that is not blank.
-#include "base/AtomicFile.h"
-#include "views/CompareView.h"
-#include "workers/EvalJob.h"
-#include "io/ExperimentFile.h"
-#include "views/ExperimentPanel.h"
 #include "GuiTest.h"
-#include "views/InspectView.h"
+#include "base/AtomicFile.h"
 #include "gl/LandscapeWidget.h"
+#include "io/ExperimentFile.h"
+#include "optimizers/OptimizerFile.h"
 #include "plots/LossPlot.h"
+#include "views/CompareView.h"
+#include "views/ExperimentPanel.h"
+#include "views/InspectView.h"
 #include "views/MainWindow.h"
 #include "views/MetaTrainView.h"
-#include "optimizers/OptimizerFile.h"
 #include "views/StudioTour.h"
 #include "views/TrajectoryView.h"
+#include "workers/EvalJob.h"
 
 #include <qcustomplot.h>
 
 #include <QApplication>
-#include <QScopeGuard>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -29,9 +28,9 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QSettings>
-#include <QUrl>
 #include <QPushButton>
+#include <QScopeGuard>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QSurfaceFormat>
@@ -39,6 +38,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QUrl>
 
 #include <cstdlib>
 #include <set>
@@ -121,10 +121,7 @@ void TestStudio::init()
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
 }
 
-void TestStudio::cleanup()
-{
-    m_window.reset();
-}
+void TestStudio::cleanup() { m_window.reset(); }
 
 void TestStudio::setSmallRun(int runs, int steps)
 {
@@ -173,7 +170,7 @@ void TestStudio::runDrawsCurvesAndTable()
     QVERIFY(m_window->lastError().isEmpty());
 
     auto* plot = child<QCustomPlot>(m_window.get(), "lossPlot");
-    const int optimizers = 5; // the four baselines and the bundled LSTM
+    const int optimizers = 5;                     // the four baselines and the bundled LSTM
     QCOMPARE(plot->graphCount(), 3 * optimizers); // per optimizer: mean line + the two band edges
     QStringList legend;
     for (int g = 0; g < plot->graphCount(); ++g) {
@@ -229,7 +226,8 @@ void TestStudio::compareRunsConvNetWithItsTwoLstms()
     QVERIFY(child<QLineEdit>(m_window.get(), "rate_lstm")->placeholderText().contains("convnet.json"));
     child<QLineEdit>(m_window.get(), "optionsEdit")->setText("batch=16,channels=4,fc_units=8,classes=0+1");
     setSmallRun(2, 8);
-    for (const char* name : {"sgd", "nag", "rmsprop"}) child<QCheckBox>(m_window.get(), QString("use_") + name)->setChecked(false);
+    for (const char* name : {"sgd", "nag", "rmsprop"})
+        child<QCheckBox>(m_window.get(), QString("use_") + name)->setChecked(false);
     setText(m_window.get(), "rate_adam", "0.01");
     runAndWait();
     QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
@@ -255,7 +253,8 @@ void TestStudio::compareRunsConvNetWithItsTwoLstms()
     QCOMPARE(plot->graphCount(), 2); // one test curve per optimizer, no bands
     for (int g = 0; g < 2; ++g) QCOMPARE(plot->graph(g)->data()->size(), 3);
     QVERIFY(plot->yAxis->label().contains("test-split loss"));
-    QVERIFY2(m_window->compareView()->readoutAt(5).startsWith("step 4, test split"), qPrintable(m_window->compareView()->readoutAt(5)));
+    QVERIFY2(m_window->compareView()->readoutAt(5).startsWith("step 4, test split"),
+             qPrintable(m_window->compareView()->readoutAt(5)));
     plot->replot(); // the queued replot, before the grab
     QVERIFY(m_window->grab().save(QDir::temp().filePath("l2l-test-studio-test-split.png"))); // to look at
     toggle->setChecked(false);
@@ -408,8 +407,11 @@ void TestStudio::experimentRoundTrip()
     const QString optimizer = QString::fromStdString(resourceDir() + "/optimizers/quadratic.json");
     Experiment e;
     e.eval.problem = "quadratic:dim=20";
-    e.optimizers = {{"sgd", true, "0.05", ""}, {"nag", false, "", ""}, {"rmsprop", true, "", ""},
-                    {"adam", true, "0.02", ""}, {"lstm", true, "", optimizer.toStdString()}};
+    e.optimizers = {{"sgd", true, "0.05", ""},
+                    {"nag", false, "", ""},
+                    {"rmsprop", true, "", ""},
+                    {"adam", true, "0.02", ""},
+                    {"lstm", true, "", optimizer.toStdString()}};
     e.eval.runs = 7;
     e.eval.steps = 33;
     e.eval.seed = 9;
@@ -475,13 +477,16 @@ void TestStudio::badFilesGiveDialog_data()
     QByteArray shortOptimizer = optimizer;
     shortOptimizer.replace("\"hidden\": 20", "\"hidden\": 21");
     QTest::newRow("empty") << "empty.json" << QByteArray() << "empty";
-    QTest::newRow("truncated experiment") << "cut.json" << QByteArray(R"({"format": "l2l-experiment", "version": 1, "pro)") << "not JSON";
+    QTest::newRow("truncated experiment")
+        << "cut.json" << QByteArray(R"({"format": "l2l-experiment", "version": 1, "pro)") << "not JSON";
     QTest::newRow("truncated optimizer") << "cut-opt.json" << optimizer.left(optimizer.size() / 2) << "not JSON";
     QTest::newRow("infinite weight") << "nan.json" << nanOptimizer << "weight 0 is not a number";
     QTest::newRow("wrong shapes") << "shape.json" << shortOptimizer << "weights, but a";
-    QTest::newRow("checkpoint") << "ckpt.json" << QByteArray(R"({"format": "l2l-train-checkpoint", "version": 1})") << "l2l-train-checkpoint";
+    QTest::newRow("checkpoint") << "ckpt.json" << QByteArray(R"({"format": "l2l-train-checkpoint", "version": 1})")
+                                << "l2l-train-checkpoint";
     QTest::newRow("image") << "picture.png" << QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16) << "picture.png";
-    QTest::newRow("bad experiment field") << "badexp.json"
+    QTest::newRow("bad experiment field")
+        << "badexp.json"
         << QByteArray::fromStdString(experimentToJson(Experiment{})).replace("\"runs\": 20", "\"runs\": -4") << "runs";
 }
 
@@ -527,7 +532,8 @@ void TestStudio::badFilesGiveDialog()
 
 void TestStudio::droppedOptimizerBecomesLstm()
 {
-    const QString path = writeFile("mine.json", QByteArray::fromStdString(readFile(resourceDir() + "/optimizers/mnist.json")));
+    const QString path =
+        writeFile("mine.json", QByteArray::fromStdString(readFile(resourceDir() + "/optimizers/mnist.json")));
     QMimeData mime;
     mime.setUrls({QUrl::fromLocalFile(path)});
     QDragEnterEvent enter(QPoint(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);

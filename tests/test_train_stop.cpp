@@ -52,7 +52,8 @@ void TestTrainStop::stopAnywhereResumesExactly()
         QCOMPARE(a.history[i].epoch, b.history[i].epoch);
         QCOMPARE(a.history[i].metaLoss, b.history[i].metaLoss);
         QCOMPARE(std::isnan(a.history[i].validationLoss), std::isnan(b.history[i].validationLoss));
-        if (!std::isnan(a.history[i].validationLoss)) QCOMPARE(a.history[i].validationLoss, b.history[i].validationLoss);
+        if (!std::isnan(a.history[i].validationLoss))
+            QCOMPARE(a.history[i].validationLoss, b.history[i].validationLoss);
     }
 }
 

@@ -5,9 +5,9 @@
 // Set L2L_SHOT_DIR to save grabs of both views there.
 #include "ExpectError.h"
 #include "GuiTest.h"
+#include "optimizers/OptimizerFile.h"
 #include "views/InspectView.h"
 #include "views/MetaTrainView.h"
-#include "optimizers/OptimizerFile.h"
 #include "workers/TrainJob.h"
 
 #include <qcustomplot.h>

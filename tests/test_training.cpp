@@ -1,7 +1,7 @@
 // Meta-training (learns, stops and resumes exactly, thread-independent), optimizer files (round trip,
 // every kind of bad file), and the learned optimizer inside the paired evaluation.
-#include "eval/Evaluation.h"
 #include "ExpectError.h"
+#include "eval/Evaluation.h"
 #include "meta/MetaTrainer.h"
 #include "optimizers/OptimizerFile.h"
 
@@ -69,7 +69,8 @@ private slots:
         QVERIFY(std::isfinite(seen[49].validationLoss));
         QVERIFY(std::isnan(seen[48].validationLoss));
         const double after = t.state().bestValidation;
-        qInfo("validation loss (mean f over 100 steps, 20 held-out quadratics): untrained %.4g, after 300 epochs %.4g", before, after);
+        qInfo("validation loss (mean f over 100 steps, 20 held-out quadratics): untrained %.4g, after 300 epochs %.4g",
+              before, after);
         QVERIFY(after < 0.5 * before);
         QCOMPARE(t.validate(t.state().best), after); // the kept optimizer is the best validated one
     }
@@ -82,7 +83,8 @@ private slots:
         MetaTrainer t(c);
         const double before = t.validate(t.state().net);
         t.run({}, nullptr);
-        qInfo("log meta-loss: validation (mean f) untrained %.4g, after 200 epochs %.4g", before, t.state().bestValidation);
+        qInfo("log meta-loss: validation (mean f) untrained %.4g, after 200 epochs %.4g", before,
+              t.state().bestValidation);
         QVERIFY(t.state().bestValidation < 0.5 * before);
         MetaTrainer sum(quadConfig(200));
         sum.run({}, nullptr);
@@ -90,7 +92,9 @@ private slots:
         saveCheckpoint(path("log.ck.json").toStdString(), t.state());
         QVERIFY(loadCheckpoint(path("log.ck.json").toStdString()).config.metaLoss == MetaLoss::Log);
         saveOptimizer(path("log.json").toStdString(), t.bestOptimizer("l2l train --meta-loss log"));
-        QCOMPARE(QString::fromStdString(metaLossName(loadOptimizer(path("log.json").toStdString()).provenance.training.metaLoss)), QString("log"));
+        QCOMPARE(QString::fromStdString(
+                     metaLossName(loadOptimizer(path("log.json").toStdString()).provenance.training.metaLoss)),
+                 QString("log"));
     }
     void learningRateSchedule()
     {
@@ -115,7 +119,11 @@ private slots:
         QVERIFY(!(constant.state().net.params == straight.state().net.params));
         std::atomic<bool> cancel{false};
         MetaTrainer first(c);
-        first.run([&](const MetaProgress& p) { if (p.epoch == 60) cancel = true; }, &cancel);
+        first.run(
+            [&](const MetaProgress& p) {
+                if (p.epoch == 60) cancel = true;
+            },
+            &cancel);
         saveCheckpoint(path("cos.ck.json").toStdString(), first.state());
         MetaTrainState s = loadCheckpoint(path("cos.ck.json").toStdString());
         QVERIFY(s.config.lrSchedule == LrSchedule::Cosine);
@@ -123,7 +131,9 @@ private slots:
         resumed.run({}, nullptr);
         QVERIFY(resumed.state().net.params == straight.state().net.params);
         saveOptimizer(path("cos.json").toStdString(), straight.bestOptimizer("l2l train --lr-schedule cosine"));
-        QCOMPARE(QString::fromStdString(lrScheduleName(loadOptimizer(path("cos.json").toStdString()).provenance.training.lrSchedule)), QString("cosine"));
+        QCOMPARE(QString::fromStdString(
+                     lrScheduleName(loadOptimizer(path("cos.json").toStdString()).provenance.training.lrSchedule)),
+                 QString("cosine"));
     }
     void metaGradientClipping()
     {
@@ -155,10 +165,14 @@ private slots:
         const QByteArray text = f.readAll();
         f.close();
         QVERIFY(text.contains("\"lr_schedule\":\"constant\"") && text.contains("\"clip_norm\":0.001"));
-        writeText(path("bad1.ck.json"), QByteArray(text).replace("\"lr_schedule\":\"constant\"", "\"lr_schedule\":\"linear\"").toStdString());
-        l2l::test::expectError([&] { loadCheckpoint(path("bad1.ck.json").toStdString()); }, {path("bad1.ck.json"), "linear"});
-        writeText(path("bad2.ck.json"), QByteArray(text).replace("\"clip_norm\":0.001", "\"clip_norm\":-5").toStdString());
-        l2l::test::expectError([&] { loadCheckpoint(path("bad2.ck.json").toStdString()); }, {path("bad2.ck.json"), "clip", "-5"});
+        writeText(path("bad1.ck.json"),
+                  QByteArray(text).replace("\"lr_schedule\":\"constant\"", "\"lr_schedule\":\"linear\"").toStdString());
+        l2l::test::expectError([&] { loadCheckpoint(path("bad1.ck.json").toStdString()); },
+                               {path("bad1.ck.json"), "linear"});
+        writeText(path("bad2.ck.json"),
+                  QByteArray(text).replace("\"clip_norm\":0.001", "\"clip_norm\":-5").toStdString());
+        l2l::test::expectError([&] { loadCheckpoint(path("bad2.ck.json").toStdString()); },
+                               {path("bad2.ck.json"), "clip", "-5"});
         saveOptimizer(path("clip.json").toStdString(), tight.bestOptimizer("l2l train --clip 0.001"));
         QCOMPARE(loadOptimizer(path("clip.json").toStdString()).provenance.training.clipNorm, 1e-3);
     }
@@ -168,7 +182,11 @@ private slots:
         straight.run({}, nullptr);
         std::atomic<bool> cancel{false};
         MetaTrainer first(quadConfig(120));
-        first.run([&](const MetaProgress& p) { if (p.epoch == 70) cancel = true; }, &cancel);
+        first.run(
+            [&](const MetaProgress& p) {
+                if (p.epoch == 70) cancel = true;
+            },
+            &cancel);
         QCOMPARE(first.state().epoch, 70);
         saveCheckpoint(path("ck.json").toStdString(), first.state());
         MetaTrainer resumed(loadCheckpoint(path("ck.json").toStdString()));
@@ -231,7 +249,10 @@ private slots:
         QCOMPARE(mlp.state().adam.t, long(8)); // 4 episodes x 2 windows, every meta-update taken
         QCOMPARE(mlp.state().skippedUpdates, 0);
         c.problem = "rosenbrock"; // no Hessian-vector product: refused with a message
-        QVERIFY_THROWS_EXCEPTION(Error, [&] { MetaTrainer r(c); r.run({}, nullptr); }());
+        QVERIFY_THROWS_EXCEPTION(Error, [&] {
+            MetaTrainer r(c);
+            r.run({}, nullptr);
+        }());
     }
     void badConfig()
     {

@@ -13,7 +13,6 @@
 #include <QFile>
 #include <QPainter>
 
-#include <set>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
@@ -23,6 +22,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWheelEvent>
+#include <set>
 
 #include <cmath>
 #include <map>
@@ -40,10 +40,7 @@ bool waitComputed(TrajectoryView& view)
     return spy.wait(60000);
 }
 
-double luminance(QRgb c)
-{
-    return 0.2126 * qRed(c) + 0.7152 * qGreen(c) + 0.0722 * qBlue(c);
-}
+double luminance(QRgb c) { return 0.2126 * qRed(c) + 0.7152 * qGreen(c) + 0.0722 * qBlue(c); }
 
 } // namespace
 
@@ -79,10 +76,7 @@ void TestTrajectoryView::init()
     QVERIFY(waitComputed(*m_view));
 }
 
-void TestTrajectoryView::cleanup()
-{
-    m_view.reset();
-}
+void TestTrajectoryView::cleanup() { m_view.reset(); }
 
 void TestTrajectoryView::shaderDrawsTheFunction()
 {
@@ -126,7 +120,8 @@ void TestTrajectoryView::shaderDrawsTheFunction()
     int differ = 0;
     for (int y = 0; y < rosen.height(); y += 2)
         for (int x = 0; x < rosen.width(); x += 2) differ += rosen.pixel(x, y) != himmel.pixel(x, y);
-    qInfo("rosenbrock vs himmelblau: %.1f%% of pixels differ", 100.0 * differ / (rosen.width() / 2 * rosen.height() / 2));
+    qInfo("rosenbrock vs himmelblau: %.1f%% of pixels differ",
+          100.0 * differ / (rosen.width() / 2 * rosen.height() / 2));
     QVERIFY(differ > rosen.width() * rosen.height() / 4 / 2);
 }
 
@@ -260,7 +255,8 @@ void TestTrajectoryView::badOptimizerFileKeepsPaths()
     QSignalSpy computed(m_view.get(), &TrajectoryView::computed);
     m_view->setExperiment(QStringLiteral("rosenbrock"), {"adam", "lstm:/nonexistent/opt.json"}, 100);
     QVERIFY(failed.wait(60000));
-    QVERIFY2(failed.at(0).at(0).toString().contains("/nonexistent/opt.json"), qPrintable(failed.at(0).at(0).toString()));
+    QVERIFY2(failed.at(0).at(0).toString().contains("/nonexistent/opt.json"),
+             qPrintable(failed.at(0).at(0).toString()));
     QCOMPARE(computed.count(), 0);
     QCOMPARE(m_view->result()->paths.size(), before.size());
     for (size_t i = 0; i < before.size(); ++i) QVERIFY(m_view->result()->paths[i].points == before[i].points);
@@ -318,7 +314,8 @@ void TestTrajectoryView::brokenShaderIsReported()
 void TestTrajectoryView::screenshot()
 {
     const QString dir = qEnvironmentVariable("L2L_SCREENSHOT_DIR");
-    for (const char* spec : {"rosenbrock", "himmelblau", "rastrigin", "saddle", "beale", "ill-conditioned", "quadratic2d"}) {
+    for (const char* spec :
+         {"rosenbrock", "himmelblau", "rastrigin", "saddle", "beale", "ill-conditioned", "quadratic2d"}) {
         m_view->setFunctionSpec(spec);
         QVERIFY(waitComputed(*m_view));
         m_view->setCurrentStep(m_view->stepCount() / 3);

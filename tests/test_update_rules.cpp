@@ -64,9 +64,11 @@ std::pair<Vec<double>, Vec<double>> adamByFormula()
 // rule and the formula (summed or fused differently) are within ~12 * 2 * 2^-53 = 3e-15 of each other.
 void compareVec(const Vec<double>& got, const Vec<double>& want, double tol = 1e-12)
 {
-    QVERIFY2((got - want).cwiseAbs().maxCoeff() <= tol,
-             qPrintable(QString("got (%1, %2), want (%3, %4)").arg(got(0), 0, 'g', 15).arg(got(1), 0, 'g', 15)
-                            .arg(want(0), 0, 'g', 15).arg(want(1), 0, 'g', 15)));
+    QVERIFY2((got - want).cwiseAbs().maxCoeff() <= tol, qPrintable(QString("got (%1, %2), want (%3, %4)")
+                                                                       .arg(got(0), 0, 'g', 15)
+                                                                       .arg(got(1), 0, 'g', 15)
+                                                                       .arg(want(0), 0, 'g', 15)
+                                                                       .arg(want(1), 0, 'g', 15)));
 }
 } // namespace
 
@@ -168,13 +170,20 @@ private slots:
     {
         QTest::addColumn<QString>("spec");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown") << "adamw" << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam, lstm)";
-        QTest::newRow("unknown key") << "sgd:momentum=0.9" << "unknown option 'momentum' (valid options: lr)";
-        QTest::newRow("negative lr") << "sgd:lr=-1" << "option 'lr' must be in";
-        QTest::newRow("zero lr") << "adam:lr=0" << "option 'lr' must be in (0, 10000]";
-        QTest::newRow("not a number") << "adam:lr=fast" << "'fast' is not a finite number";
-        QTest::newRow("nan") << "adam:lr=nan" << "is not a finite number";
-        QTest::newRow("beta out of range") << "adam:beta1=1" << "option 'beta1' must be in [0, 0.999999]";
+        QTest::newRow("unknown") << "adamw"
+                                 << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam, lstm)";
+        QTest::newRow("unknown key") << "sgd:momentum=0.9"
+                                     << "unknown option 'momentum' (valid options: lr)";
+        QTest::newRow("negative lr") << "sgd:lr=-1"
+                                     << "option 'lr' must be in";
+        QTest::newRow("zero lr") << "adam:lr=0"
+                                 << "option 'lr' must be in (0, 10000]";
+        QTest::newRow("not a number") << "adam:lr=fast"
+                                      << "'fast' is not a finite number";
+        QTest::newRow("nan") << "adam:lr=nan"
+                             << "is not a finite number";
+        QTest::newRow("beta out of range") << "adam:beta1=1"
+                                           << "option 'beta1' must be in [0, 0.999999]";
     }
     void parseErrors()
     {

@@ -5,9 +5,9 @@
 #include "workers/Runner.h"
 
 #include <QElapsedTimer>
-#include <QThread>
 #include <QSignalSpy>
 #include <QTest>
+#include <QThread>
 
 #include <cmath>
 #include <memory>

@@ -2,14 +2,14 @@
 
 #include "base/Types.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <fstream>
 #include <signal.h>
+#include <sstream>
 #include <unistd.h>
 
 namespace l2l {
@@ -82,7 +82,8 @@ void writeFileAtomically(const std::string& path, const std::string& contents)
     const std::string tmp = target.string() + ".tmp" + std::to_string(::getpid());
     {
         const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0) throw Error("cannot write '" + path + "' (cannot create " + tmp + ": " + std::strerror(errno) + ")");
+        if (fd < 0)
+            throw Error("cannot write '" + path + "' (cannot create " + tmp + ": " + std::strerror(errno) + ")");
         std::FILE* f = ::fdopen(fd, "wb");
         if (!f) {
             ::close(fd);
@@ -115,9 +116,11 @@ void checkOutputPath(const std::string& path, const std::string& what)
         throw Error(where + ": is " + kind + ", not a regular file");
     // The nearest existing folder must be a writable directory (missing ones are created when saving).
     fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    while (!dir.empty() && !fs::exists(dir, ec) && dir.has_parent_path() && dir != dir.parent_path()) dir = dir.parent_path();
+    while (!dir.empty() && !fs::exists(dir, ec) && dir.has_parent_path() && dir != dir.parent_path())
+        dir = dir.parent_path();
     if (!fs::is_directory(dir, ec)) throw Error(where + ": '" + dir.string() + "' is not a directory");
-    if (::access(dir.c_str(), W_OK) != 0) throw Error(where + ": cannot write in '" + dir.string() + "' (" + std::strerror(errno) + ")");
+    if (::access(dir.c_str(), W_OK) != 0)
+        throw Error(where + ": cannot write in '" + dir.string() + "' (" + std::strerror(errno) + ")");
 }
 
 std::string readFile(const std::string& path, std::size_t maxBytes)

@@ -5,7 +5,7 @@
 
 namespace l2l {
 
-std::string buildInfo();   // e.g. "x86-64-v3, GNU 12.2.0, Release"
-std::string archLevel();   // "x86-64-v3", "x86-64-v2", "x86-64-v4" or "native"
+std::string buildInfo(); // e.g. "x86-64-v3, GNU 12.2.0, Release"
+std::string archLevel(); // "x86-64-v3", "x86-64-v2", "x86-64-v4" or "native"
 
 } // namespace l2l

@@ -22,15 +22,15 @@ inline float detExp(float x)
     constexpr float kLog2e = 1.44269504088896341f, kC1 = 0.693359375f, kC2 = -2.12194440e-4f;
     constexpr float kHi = 88.72283935546875f, kLo = -104.0f;
     const float xc = std::fmin(std::fmax(x, kLo), kHi);
-    const float n = std::floor(xc * kLog2e + 0.5f);   // x = n ln 2 + r, |r| <= ln 2 / 2, n in [-150, 128]
-    const float r = (xc - n * kC1) - n * kC2;          // ln 2 = kC1 + kC2 (kC2 < 0), split so that n * kC1 is exact
+    const float n = std::floor(xc * kLog2e + 0.5f); // x = n ln 2 + r, |r| <= ln 2 / 2, n in [-150, 128]
+    const float r = (xc - n * kC1) - n * kC2;       // ln 2 = kC1 + kC2 (kC2 < 0), split so that n * kC1 is exact
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
-    const float er = p * (r * r) + r + 1.0f;           // e^r
+    const float er = p * (r * r) + r + 1.0f; // e^r
     // 2^n as two powers of two in the normal range, so that n = 128 and subnormal results both work.
     const float n1 = std::floor(n * 0.5f), n2 = n - n1;
     const auto pow2 = [](float k) { return std::bit_cast<float>(std::uint32_t(std::int32_t(k) + 127) << 23); };
@@ -45,11 +45,16 @@ inline float detLog(float x)
 {
     constexpr float kSqrtHalf = 0.707106781186547524f, kC1 = 0.693359375f, kC2 = -2.12194440e-4f;
     const bool tiny = x < std::numeric_limits<float>::min();
-    const float xs = tiny ? x * 8388608.0f : x;        // * 2^23
+    const float xs = tiny ? x * 8388608.0f : x; // * 2^23
     const std::uint32_t bits = std::bit_cast<std::uint32_t>(xs);
     float e = float(std::int32_t(bits >> 23) - 126) - (tiny ? 23.0f : 0.0f);
     float m = std::bit_cast<float>((bits & 0x007fffffu) | 0x3f000000u); // xs = m 2^e, m in [0.5, 1)
-    if (m < kSqrtHalf) { e -= 1.0f; m = m + m - 1.0f; } else { m = m - 1.0f; }
+    if (m < kSqrtHalf) {
+        e -= 1.0f;
+        m = m + m - 1.0f;
+    } else {
+        m = m - 1.0f;
+    }
     const float z = m * m;
     float p = 7.0376836292e-2f;
     p = p * m - 1.1514610310e-1f;
@@ -97,11 +102,17 @@ inline double detLogD(double x)
     if (!(x > 0)) return x == 0 ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::quiet_NaN();
     if (x == std::numeric_limits<double>::infinity()) return x;
     int e = 0;
-    if (x < std::numeric_limits<double>::min()) { x *= 0x1p54; e = -54; }
+    if (x < std::numeric_limits<double>::min()) {
+        x *= 0x1p54;
+        e = -54;
+    }
     const std::uint64_t bits = std::bit_cast<std::uint64_t>(x);
     e += int((bits >> 52) & 0x7ff) - 1022;
     double m = std::bit_cast<double>((bits & 0x000fffffffffffffull) | 0x3fe0000000000000ull); // [0.5, 1)
-    if (m < 0.70710678118654752440) { m *= 2; e -= 1; }
+    if (m < 0.70710678118654752440) {
+        m *= 2;
+        e -= 1;
+    }
     const double s = (m - 1) / (m + 1), s2 = s * s;
     double p = 1.0 / 25;
     for (int k = 23; k >= 1; k -= 2) p = p * s2 + 1.0 / k;
@@ -115,15 +126,20 @@ namespace detail {
 inline double kernelSin(double x)
 {
     const double z = x * x;
-    const double r = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * (2.75573137070700676789e-06 +
-                     z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)));
+    const double r =
+        8.33333333332248946124e-03 +
+        z * (-1.98412698298579493134e-04 +
+             z * (2.75573137070700676789e-06 + z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)));
     return x + x * z * (-1.66666666666666324348e-01 + z * r);
 }
 inline double kernelCos(double x)
 {
     const double z = x * x;
-    const double r = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * (2.48015872894767294178e-05 +
-                     z * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))));
+    const double r = z * (4.16666666666666019037e-02 +
+                          z * (-1.38888888888741095749e-03 +
+                               z * (2.48015872894767294178e-05 +
+                                    z * (-2.75573143513906633035e-07 +
+                                         z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))));
     return 1.0 - 0.5 * z + z * r;
 }
 // x = k pi/2 + r, |r| <= pi/4; returns k mod 4.
@@ -132,7 +148,8 @@ inline int reduceHalfPi(double x, double& r)
     constexpr double kTwoOverPi = 6.36619772367581382433e-01;
     // fdlibm's pio2_1, pio2_2 (33 significant bits each, so k * kP1 and k * kP2 are exact for |k| < 2^20) and
     // pio2_2t, the rest of pi/2.
-    constexpr double kP1 = 1.57079632673412561417e+00, kP2 = 6.07710050630396597660e-11, kP3 = 2.02226624879595063154e-21;
+    constexpr double kP1 = 1.57079632673412561417e+00, kP2 = 6.07710050630396597660e-11,
+                     kP3 = 2.02226624879595063154e-21;
     const double k = std::nearbyint(x * kTwoOverPi);
     r = ((x - k * kP1) - k * kP2) - k * kP3;
     return int(k - 4.0 * std::floor(k * 0.25)); // k mod 4 in double: no integer overflow for any finite x
@@ -144,10 +161,14 @@ inline double detSin(double x)
     if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
     double r = 0;
     switch (detail::reduceHalfPi(x, r)) {
-    case 0: return detail::kernelSin(r);
-    case 1: return detail::kernelCos(r);
-    case 2: return -detail::kernelSin(r);
-    default: return -detail::kernelCos(r);
+    case 0:
+        return detail::kernelSin(r);
+    case 1:
+        return detail::kernelCos(r);
+    case 2:
+        return -detail::kernelSin(r);
+    default:
+        return -detail::kernelCos(r);
     }
 }
 
@@ -156,10 +177,14 @@ inline double detCos(double x)
     if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
     double r = 0;
     switch (detail::reduceHalfPi(x, r)) {
-    case 0: return detail::kernelCos(r);
-    case 1: return -detail::kernelSin(r);
-    case 2: return -detail::kernelCos(r);
-    default: return detail::kernelSin(r);
+    case 0:
+        return detail::kernelCos(r);
+    case 1:
+        return -detail::kernelSin(r);
+    case 2:
+        return -detail::kernelCos(r);
+    default:
+        return detail::kernelSin(r);
     }
 }
 
@@ -174,15 +199,27 @@ inline double detPow10(double e)
 
 // Elementwise over an Eigen array expression: a.unaryExpr(DetExp{}).
 struct DetExp {
-    template <typename T> T operator()(T x) const { return detExp(x); }
+    template <typename T>
+    T operator()(T x) const
+    {
+        return detExp(x);
+    }
 };
 struct DetLog {
-    template <typename T> T operator()(T x) const { return detLog(x); }
+    template <typename T>
+    T operator()(T x) const
+    {
+        return detLog(x);
+    }
 };
 // The exact (IEEE) square root. Eigen's own float .sqrt() on AVX packets is an rsqrt approximation plus a
 // Newton step (EIGEN_FAST_MATH), and rsqrtps gives different bits on Intel, AMD and emulators.
 struct DetSqrt {
-    template <typename T> T operator()(T x) const { return std::sqrt(x); }
+    template <typename T>
+    T operator()(T x) const
+    {
+        return std::sqrt(x);
+    }
 };
 
 } // namespace l2l

@@ -12,12 +12,16 @@ nlohmann::json parseJsonLimited(const std::string& text, const std::string& wher
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (inString) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') inString = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                inString = false;
             continue;
         }
-        if (c == '"') inString = true;
+        if (c == '"')
+            inString = true;
         else if (c == '[' || c == '{') {
             if (++depth > maxDepth)
                 throw Error(where + " is nested deeper than " + std::to_string(maxDepth) + " levels (at byte " +
@@ -29,7 +33,8 @@ nlohmann::json parseJsonLimited(const std::string& text, const std::string& wher
     try {
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
-        throw Error(where + " is not valid JSON (" + excerpt(e.what(), 160) + ")" + (text.empty() ? " - the file is empty" : ""));
+        throw Error(where + " is not valid JSON (" + excerpt(e.what(), 160) + ")" +
+                    (text.empty() ? " - the file is empty" : ""));
     }
 }
 

@@ -21,7 +21,7 @@ void runLockstep(int lanes, int steps, int threads, const std::function<void(int
 {
     threads = effectiveThreads(threads, lanes);
     std::atomic<bool> stop{false}; // set by an error or by afterStep: skip remaining lanes
-    bool done = false;              // written only in the barrier's completion, so all threads see it together
+    bool done = false;             // written only in the barrier's completion, so all threads see it together
     std::exception_ptr error;
     std::mutex errorMutex;
     int step = 0;
@@ -65,7 +65,8 @@ void runLockstep(int lanes, int steps, int threads, const std::function<void(int
 void parallelFor(int n, int threads, const std::function<void(int)>& fn)
 {
     if (n <= 0) return;
-    runLockstep(n, 0, threads, [&](int lane, int) { fn(lane); }, [](int) { return true; });
+    runLockstep(
+        n, 0, threads, [&](int lane, int) { fn(lane); }, [](int) { return true; });
 }
 
 } // namespace l2l

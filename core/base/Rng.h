@@ -1,8 +1,8 @@
 #pragma once
 // A small, fully specified random number generator (SplitMix64). Unlike the std:: distributions its
 // output is identical on every platform and standard library, so a seed names the same numbers forever.
-#include <cmath>
 #include "base/DetMath.h"
+#include <cmath>
 #include <cstdint>
 
 namespace l2l {

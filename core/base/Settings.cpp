@@ -27,10 +27,7 @@ std::string rangeNumber(double v, SettingKind kind)
     return std::to_string((long long)v);
 }
 
-bool inRange(const SettingInfo& f, double v)
-{
-    return (f.loOpen ? v > f.lo : v >= f.lo) && v <= f.hi;
-}
+bool inRange(const SettingInfo& f, double v) { return (f.loOpen ? v > f.lo : v >= f.lo) && v <= f.hi; }
 
 [[noreturn]] void outOfRange(const SettingInfo& f, const std::string& got, const std::string& what)
 {
@@ -39,16 +36,15 @@ bool inRange(const SettingInfo& f, double v)
 
 } // namespace
 
-std::string settingName(const SettingInfo& f)
-{
-    return f.flag.empty() ? f.key : f.key + " (--" + f.flag + ")";
-}
+std::string settingName(const SettingInfo& f) { return f.flag.empty() ? f.key : f.key + " (--" + f.flag + ")"; }
 
 std::string settingRange(const SettingInfo& f)
 {
     switch (f.kind) {
-    case SettingKind::Bool: return "true or false";
-    case SettingKind::Text: return "a text";
+    case SettingKind::Bool:
+        return "true or false";
+    case SettingKind::Text:
+        return "a text";
     case SettingKind::Choice: {
         std::string out = "one of ";
         for (size_t i = 0; i < f.choices.size(); ++i) out += (i ? ", " : "") + f.choices[i];
@@ -82,7 +78,8 @@ void checkSettingValue(const SettingInfo& f, const SettingValue& v, const std::s
         if (!inRange(f, double(i))) outOfRange(f, std::to_string(i), what);
         return;
     }
-    case SettingKind::UInt: return; // every uint64 fits [0, 2^64 - 1]
+    case SettingKind::UInt:
+        return; // every uint64 fits [0, 2^64 - 1]
     case SettingKind::Real: {
         const double d = std::get<double>(v);
         if (!std::isfinite(d) || !inRange(f, d)) outOfRange(f, number(d), what);
@@ -95,7 +92,8 @@ void checkSettingValue(const SettingInfo& f, const SettingValue& v, const std::s
         outOfRange(f, "'" + s + "'", what);
     }
     case SettingKind::Bool:
-    case SettingKind::Text: return;
+    case SettingKind::Text:
+        return;
     }
 }
 
@@ -134,12 +132,17 @@ SettingValue parseSettingText(const SettingInfo& f, const std::string& text, con
         break;
     }
     case SettingKind::Bool:
-        if (text == "true" || text == "1") v = true;
-        else if (text == "false" || text == "0") v = false;
-        else throw Error(what + ": " + name + " must be true or false, got '" + excerpt(text, 60) + "'");
+        if (text == "true" || text == "1")
+            v = true;
+        else if (text == "false" || text == "0")
+            v = false;
+        else
+            throw Error(what + ": " + name + " must be true or false, got '" + excerpt(text, 60) + "'");
         break;
     case SettingKind::Choice:
-    case SettingKind::Text: v = text; break;
+    case SettingKind::Text:
+        v = text;
+        break;
     }
     checkSettingValue(f, v, what);
     return v;
@@ -155,7 +158,8 @@ SettingValue settingFromJson(const SettingInfo& f, const nlohmann::json& j, cons
     switch (f.kind) {
     case SettingKind::Int:
         if (j.is_number_unsigned()) {
-            if (j.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<long long>::max())) outOfRange(f, j.dump(), what);
+            if (j.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<long long>::max()))
+                outOfRange(f, j.dump(), what);
             v = (long long)j.get<std::uint64_t>();
         } else if (j.is_number_integer()) {
             v = j.get<long long>();
@@ -164,9 +168,12 @@ SettingValue settingFromJson(const SettingInfo& f, const nlohmann::json& j, cons
         }
         break;
     case SettingKind::UInt:
-        if (j.is_number_unsigned()) v = j.get<std::uint64_t>();
-        else if (j.is_number_integer()) outOfRange(f, j.dump(), what); // negative
-        else wrongType("a non-negative integer");
+        if (j.is_number_unsigned())
+            v = j.get<std::uint64_t>();
+        else if (j.is_number_integer())
+            outOfRange(f, j.dump(), what); // negative
+        else
+            wrongType("a non-negative integer");
         break;
     case SettingKind::Real:
         if (!j.is_number()) wrongType("a number");

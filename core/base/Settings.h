@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -49,10 +50,10 @@ struct Setting {
     std::string label; // the studio's form label ("Meta learning rate")
     std::string help;  // one sentence: what it does, in the user's terms
     SettingKind kind = SettingKind::Int;
-    double lo = 0, hi = 0;     // inclusive range of Int, UInt and Real
-    bool loOpen = false;       // Real: lo itself excluded, "(0, 1]"
+    double lo = 0, hi = 0;            // inclusive range of Int, UInt and Real
+    bool loOpen = false;              // Real: lo itself excluded, "(0, 1]"
     std::vector<std::string> choices; // Choice: the accepted names
-    int since = 1;             // the settings version that added the field
+    int since = 1;                    // the settings version that added the field
     unsigned use = kInFile | kInCli | kInForm;
     std::function<SettingValue(const S&)> get;
     std::function<void(S&, const SettingValue&)> set; // the value is already checked
@@ -60,8 +61,8 @@ struct Setting {
 
 template <typename S>
 struct SettingsTable {
-    std::string what;  // names the struct in messages: "train"
-    int version = 1;   // the current settings version (the largest `since`)
+    std::string what; // names the struct in messages: "train"
+    int version = 1;  // the current settings version (the largest `since`)
     std::vector<Setting<S>> fields;
     const Setting<S>* find(const std::string& key) const
     {
@@ -73,17 +74,41 @@ struct SettingsTable {
 
 // ---- rows, from a member accessor such as [](auto& c) -> auto& { return c.epochs; } ----
 
-template <typename S, typename Ref>
-Setting<S> intSetting(std::string key, std::string flag, std::string label, std::string help, long long lo, long long hi,
-                      Ref ref, int since = 1, unsigned use = kInFile | kInCli | kInForm)
+// The row's description; the typed helpers below add how to read and write the field.
+template <typename S>
+Setting<S> settingRow(std::string key, std::string flag, std::string label, std::string help, SettingKind kind,
+                      int since, unsigned use)
 {
-    Setting<S> s{std::move(key), std::move(flag), std::move(label), std::move(help), SettingKind::Int, double(lo),
-                 double(hi), false, {}, since, use, {}, {}};
-    s.get = [ref](const S& c) { return SettingValue((long long)ref(const_cast<S&>(c))); };
+    Setting<S> s;
+    s.key = std::move(key);
+    s.flag = std::move(flag);
+    s.label = std::move(label);
+    s.help = std::move(help);
+    s.kind = kind;
+    s.since = since;
+    s.use = use;
+    return s;
+}
+
+// A field read and written as V (the SettingValue alternative of its kind).
+template <typename V, typename S, typename Ref>
+void accessAs(Setting<S>& s, Ref ref)
+{
+    s.get = [ref](const S& c) { return SettingValue(V(ref(const_cast<S&>(c)))); };
     s.set = [ref](S& c, const SettingValue& v) {
         using T = std::remove_reference_t<decltype(ref(c))>;
-        ref(c) = T(std::get<long long>(v));
+        ref(c) = T(std::get<V>(v));
     };
+}
+
+template <typename S, typename Ref>
+Setting<S> intSetting(std::string key, std::string flag, std::string label, std::string help, long long lo,
+                      long long hi, Ref ref, int since = 1, unsigned use = kInFile | kInCli | kInForm)
+{
+    Setting<S> s = settingRow<S>(key, flag, label, help, SettingKind::Int, since, use);
+    s.lo = double(lo);
+    s.hi = double(hi);
+    accessAs<long long>(s, ref);
     return s;
 }
 
@@ -91,10 +116,9 @@ template <typename S, typename Ref>
 Setting<S> uintSetting(std::string key, std::string flag, std::string label, std::string help, Ref ref, int since = 1,
                        unsigned use = kInFile | kInCli | kInForm)
 {
-    Setting<S> s{std::move(key), std::move(flag), std::move(label), std::move(help), SettingKind::UInt, 0,
-                 18446744073709551615.0, false, {}, since, use, {}, {}};
-    s.get = [ref](const S& c) { return SettingValue(std::uint64_t(ref(const_cast<S&>(c)))); };
-    s.set = [ref](S& c, const SettingValue& v) { ref(c) = std::get<std::uint64_t>(v); };
+    Setting<S> s = settingRow<S>(key, flag, label, help, SettingKind::UInt, since, use);
+    s.hi = 18446744073709551615.0;
+    accessAs<std::uint64_t>(s, ref);
     return s;
 }
 
@@ -102,10 +126,11 @@ template <typename S, typename Ref>
 Setting<S> realSetting(std::string key, std::string flag, std::string label, std::string help, double lo, double hi,
                        bool loOpen, Ref ref, int since = 1, unsigned use = kInFile | kInCli | kInForm)
 {
-    Setting<S> s{std::move(key), std::move(flag), std::move(label), std::move(help), SettingKind::Real, lo, hi,
-                 loOpen, {}, since, use, {}, {}};
-    s.get = [ref](const S& c) { return SettingValue(double(ref(const_cast<S&>(c)))); };
-    s.set = [ref](S& c, const SettingValue& v) { ref(c) = std::get<double>(v); };
+    Setting<S> s = settingRow<S>(key, flag, label, help, SettingKind::Real, since, use);
+    s.lo = lo;
+    s.hi = hi;
+    s.loOpen = loOpen;
+    accessAs<double>(s, ref);
     return s;
 }
 
@@ -113,23 +138,52 @@ template <typename S, typename Ref>
 Setting<S> boolSetting(std::string key, std::string flag, std::string label, std::string help, Ref ref, int since = 1,
                        unsigned use = kInFile | kInCli | kInForm)
 {
-    Setting<S> s{std::move(key), std::move(flag), std::move(label), std::move(help), SettingKind::Bool, 0, 1, false,
-                 {}, since, use, {}, {}};
-    s.get = [ref](const S& c) { return SettingValue(bool(ref(const_cast<S&>(c)))); };
-    s.set = [ref](S& c, const SettingValue& v) { ref(c) = std::get<bool>(v); };
+    Setting<S> s = settingRow<S>(key, flag, label, help, SettingKind::Bool, since, use);
+    accessAs<bool>(s, ref);
     return s;
 }
 
-// An enum shown by name: `name` maps the field to one of `choices`, `fromName` back.
-template <typename S, typename Get, typename Set>
-Setting<S> choiceSetting(std::string key, std::string flag, std::string label, std::string help,
-                         std::vector<std::string> choices, Get name, Set fromName, int since = 1,
-                         unsigned use = kInFile | kInCli | kInForm)
+// The names of an enum's values, in the order a form lists them: one table gives the name of a value, the value
+// of a name (with a message naming the valid ones), and the choices of its setting.
+template <typename E>
+struct EnumNames {
+    std::string what; // for messages: "learning-rate schedule"
+    std::vector<std::pair<E, std::string>> names;
+    const std::string& name(E v) const
+    {
+        for (const auto& [value, n] : names)
+            if (value == v) return n;
+        return names.front().second;
+    }
+    E value(const std::string& n) const
+    {
+        for (const auto& [value, name] : names)
+            if (name == n) return value;
+        throw Error("unknown " + what + " '" + excerpt(n, 60) + "' (valid: " + list() + ")");
+    }
+    std::vector<std::string> choices() const
+    {
+        std::vector<std::string> out;
+        for (const auto& [value, n] : names) out.push_back(n);
+        return out;
+    }
+    std::string list() const
+    {
+        std::string out;
+        for (const auto& [value, n] : names) out += (out.empty() ? "" : ", ") + n;
+        return out;
+    }
+};
+
+// An enum field shown by name.
+template <typename S, typename E, typename Ref>
+Setting<S> enumSetting(std::string key, std::string flag, std::string label, std::string help,
+                       const EnumNames<E>& names, Ref ref, int since = 1, unsigned use = kInFile | kInCli | kInForm)
 {
-    Setting<S> s{std::move(key), std::move(flag), std::move(label), std::move(help), SettingKind::Choice, 0, 0, false,
-                 std::move(choices), since, use, {}, {}};
-    s.get = [name](const S& c) { return SettingValue(std::string(name(c))); };
-    s.set = [fromName](S& c, const SettingValue& v) { fromName(c, std::get<std::string>(v)); };
+    Setting<S> s = settingRow<S>(key, flag, label, help, SettingKind::Choice, since, use);
+    s.choices = names.choices();
+    s.get = [ref, &names](const S& c) { return SettingValue(names.name(ref(const_cast<S&>(c)))); };
+    s.set = [ref, &names](S& c, const SettingValue& v) { ref(c) = names.value(std::get<std::string>(v)); };
     return s;
 }
 
@@ -137,10 +191,8 @@ template <typename S, typename Ref>
 Setting<S> textSetting(std::string key, std::string flag, std::string label, std::string help, Ref ref, int since = 1,
                        unsigned use = kInFile | kInCli | kInForm)
 {
-    Setting<S> s{std::move(key), std::move(flag), std::move(label), std::move(help), SettingKind::Text, 0, 0, false,
-                 {}, since, use, {}, {}};
-    s.get = [ref](const S& c) { return SettingValue(std::string(ref(const_cast<S&>(c)))); };
-    s.set = [ref](S& c, const SettingValue& v) { ref(c) = std::get<std::string>(v); };
+    Setting<S> s = settingRow<S>(key, flag, label, help, SettingKind::Text, since, use);
+    accessAs<std::string>(s, ref);
     return s;
 }
 
@@ -150,7 +202,11 @@ std::vector<Setting<S>> nestedSettings(const SettingsTable<Inner>& inner, Ref re
 {
     std::vector<Setting<S>> out;
     for (const Setting<Inner>& f : inner.fields) {
-        Setting<S> s{f.key, f.flag, f.label, f.help, f.kind, f.lo, f.hi, f.loOpen, f.choices, f.since, f.use, {}, {}};
+        Setting<S> s = settingRow<S>(f.key, f.flag, f.label, f.help, f.kind, f.since, f.use);
+        s.lo = f.lo;
+        s.hi = f.hi;
+        s.loOpen = f.loOpen;
+        s.choices = f.choices;
         s.get = [get = f.get, ref](const S& c) { return get(ref(const_cast<S&>(c))); };
         s.set = [set = f.set, ref](S& c, const SettingValue& v) { set(ref(c), v); };
         out.push_back(std::move(s));

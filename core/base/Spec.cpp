@@ -79,8 +79,8 @@ void checkKeys(const Spec& spec, const std::vector<OptionInfo>& allowed, const s
         if (!ok) {
             std::vector<std::string> names;
             for (const auto& info : allowed) names.push_back(info.key);
-            throw Error(what + ": unknown option '" + key + "' (valid options: " +
-                        (names.empty() ? std::string("none") : joinNames(names)) + ")");
+            throw Error(what + ": unknown option '" + key +
+                        "' (valid options: " + (names.empty() ? std::string("none") : joinNames(names)) + ")");
         }
     }
 }

@@ -39,7 +39,8 @@ double incompleteBeta(double a, double b, double x)
 {
     if (x <= 0) return 0;
     if (x >= 1) return 1;
-    const double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log(1 - x));
+    const double front =
+        std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log(1 - x));
     if (x < (a + 1) / (a + b + 2)) return front * betaContinuedFraction(a, b, x) / a;
     return 1 - front * betaContinuedFraction(b, a, 1 - x) / b;
 }
@@ -73,7 +74,8 @@ PairedComparison pairedCompare(const std::vector<double>& a, const std::vector<d
     double ss = 0;
     for (double x : d) ss += (x - r.meanDiff) * (x - r.meanDiff);
     const double sd = std::sqrt(ss / double(d.size() - 1));
-    r.t = sd > 0 ? r.meanDiff / (sd / std::sqrt(double(d.size()))) : (r.meanDiff == 0 ? 0 : std::copysign(INFINITY, r.meanDiff));
+    r.t = sd > 0 ? r.meanDiff / (sd / std::sqrt(double(d.size())))
+                 : (r.meanDiff == 0 ? 0 : std::copysign(INFINITY, r.meanDiff));
     r.p = studentTwoSidedP(r.t, double(d.size() - 1));
     return r;
 }

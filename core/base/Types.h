@@ -16,10 +16,14 @@ inline const bool kEigenCacheSizesFixed = (Eigen::setCpuCacheSizes(kEigenL1, kEi
 } // namespace detail
 
 using Index = Eigen::Index;
-template <typename T> using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-template <typename T> using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-template <typename T> using VecRef = Eigen::Ref<Vec<T>>;
-template <typename T> using CVecRef = Eigen::Ref<const Vec<T>>;
+template <typename T>
+using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+template <typename T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+template <typename T>
+using VecRef = Eigen::Ref<Vec<T>>;
+template <typename T>
+using CVecRef = Eigen::Ref<const Vec<T>>;
 
 // Every error the core reports: the message names the file / field / value involved.
 class Error : public std::runtime_error {

@@ -99,8 +99,8 @@ ArtImage loadArtImage(const std::string& path)
     int width = 0, height = 0, channels = 0;
     // The header first: absurd dimensions are refused before any pixel memory is allocated.
     if (!stbi_info_from_memory(data, length, &width, &height, &channels))
-        throw Error("image file '" + path + "' is not an image stb can read (PNG, JPEG, BMP, GIF, TGA, PSD, PNM): " +
-                    stbi_failure_reason());
+        throw Error("image file '" + path +
+                    "' is not an image stb can read (PNG, JPEG, BMP, GIF, TGA, PSD, PNM): " + stbi_failure_reason());
     if (width < 1 || height < 1 || (long long)width * height > kMaxPixels)
         throw Error("image file '" + path + "' has absurd dimensions " + std::to_string(width) + "x" +
                     std::to_string(height) + " (at most " + std::to_string(kMaxPixels) + " pixels)");

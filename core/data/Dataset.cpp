@@ -1,9 +1,9 @@
 #include "data/Dataset.h"
 
-#include "data/Cifar.h"
 #include "base/Rng.h"
 #include "base/SeedStreams.h"
 #include "base/Types.h"
+#include "data/Cifar.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -43,7 +43,9 @@ DatasetFormat datasetFormat(const std::string& name)
 std::vector<std::string> datasetSearchPath(const std::string& name)
 {
     std::vector<std::string> dirs;
-    const char* var = name == "mnist" ? "L2L_MNIST_DIR" : name == "cifar10" ? "L2L_CIFAR10_DIR" : "L2L_FASHION_MNIST_DIR";
+    const char* var = name == "mnist"     ? "L2L_MNIST_DIR"
+                      : name == "cifar10" ? "L2L_CIFAR10_DIR"
+                                          : "L2L_FASHION_MNIST_DIR";
     if (const char* own = std::getenv(var); own && *own) dirs.push_back(own);
     if (const char* data = std::getenv("L2L_DATA_DIR"); data && *data) dirs.push_back(std::string(data) + "/" + name);
     if (std::string(L2L_DATA_DIR).size()) dirs.push_back(std::string(L2L_DATA_DIR) + "/" + name);
@@ -56,7 +58,8 @@ std::string findDatasetDir(const std::string& name)
     const bool cifar = datasetFormat(name) == DatasetFormat::Cifar10;
     const auto dirs = datasetSearchPath(name);
     for (const auto& dir : dirs)
-        if (cifar ? fs::is_regular_file(fs::path(dir) / cifarTestFile()) : !findFile(dir, kStems[0]).empty()) return dir;
+        if (cifar ? fs::is_regular_file(fs::path(dir) / cifarTestFile()) : !findFile(dir, kStems[0]).empty())
+            return dir;
     std::string msg = "the " + name + " data set was not found; searched: ";
     for (size_t i = 0; i < dirs.size(); ++i) msg += (i ? ", " : "") + dirs[i];
     if (cifar)
@@ -76,8 +79,7 @@ std::shared_ptr<Dataset> readIdxDataset(const std::string& dir)
     std::string paths[4];
     for (int i = 0; i < 4; ++i) {
         paths[i] = findFile(dir, kStems[i]);
-        if (paths[i].empty())
-            throw Error("data directory '" + dir + "' has no " + kStems[i] + " (plain or .gz)");
+        if (paths[i].empty()) throw Error("data directory '" + dir + "' has no " + kStems[i] + " (plain or .gz)");
     }
     auto set = std::make_shared<Dataset>();
     set->train = readImageSet(paths[0], paths[1]);
@@ -92,7 +94,8 @@ std::shared_ptr<Dataset> readCifarDataset(const std::string& dir)
     for (const auto& name : cifarTrainFiles()) train.push_back((fs::path(dir) / name).string());
     const std::string test = (fs::path(dir) / cifarTestFile()).string();
     for (const auto& path : train)
-        if (!fs::is_regular_file(path)) throw Error("data directory '" + dir + "' has no " + fs::path(path).filename().string());
+        if (!fs::is_regular_file(path))
+            throw Error("data directory '" + dir + "' has no " + fs::path(path).filename().string());
     if (!fs::is_regular_file(test)) throw Error("data directory '" + dir + "' has no " + cifarTestFile());
     auto set = std::make_shared<Dataset>();
     set->train = readCifarBatches(train);

@@ -40,21 +40,24 @@ IdxArray readIdx(const std::string& path)
     std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
     if (!file) throw Error("data file '" + path + "' cannot be opened");
     unsigned char header[4];
-    if (readBytes(file.get(), header, 4) != 4) throw Error("data file '" + path + "' is empty or truncated (no IDX header)");
-    if (header[0] != 0 || header[1] != 0)
-        throw Error("data file '" + path + "' is not an IDX file (bad magic number)");
+    if (readBytes(file.get(), header, 4) != 4)
+        throw Error("data file '" + path + "' is empty or truncated (no IDX header)");
+    if (header[0] != 0 || header[1] != 0) throw Error("data file '" + path + "' is not an IDX file (bad magic number)");
     if (header[2] != 0x08)
         throw Error("data file '" + path + "' holds IDX type 0x" + std::to_string(header[2]) +
                     ", only unsigned bytes (0x08) are supported");
     const int ndim = header[3];
-    if (ndim < 1 || ndim > 4) throw Error("data file '" + path + "' has " + std::to_string(ndim) + " dimensions (1-4 supported)");
+    if (ndim < 1 || ndim > 4)
+        throw Error("data file '" + path + "' has " + std::to_string(ndim) + " dimensions (1-4 supported)");
     IdxArray out;
     size_t total = 1;
     for (int d = 0; d < ndim; ++d) {
         unsigned char b[4];
         if (readBytes(file.get(), b, 4) != 4) throw Error("data file '" + path + "' is truncated in its header");
-        const std::uint32_t size = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3];
-        if (size == 0 || size > (1u << 28)) throw Error("data file '" + path + "' has an implausible size " + std::to_string(size));
+        const std::uint32_t size =
+            (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3];
+        if (size == 0 || size > (1u << 28))
+            throw Error("data file '" + path + "' has an implausible size " + std::to_string(size));
         out.shape.push_back(size);
         if (total > (size_t(1) << 32) / size) throw Error("data file '" + path + "' declares more than 4 GiB of data");
         total *= size;

@@ -2,8 +2,8 @@
 // Several optimizers on ONE neural-art instance, stepped together: what `l2l art` and the studio's Art
 // view run. Every optimizer starts from the same theta_0 of the same instance; the function is
 // deterministic, so the images differ only by the optimizers.
-#include "problems/NeuralArt.h"
 #include "optimizers/UpdateRule.h"
+#include "problems/NeuralArt.h"
 
 #include <atomic>
 #include <cstdint>
@@ -43,12 +43,12 @@ public:
     int stepsDone() const { return m_steps; }
     int optimizerCount() const;
 
-    ArtImage image(int i) const;                          // current theta, clamped to [0, 1]
-    double loss(int i) const;                             // at the current theta (last finite one if stopped)
-    ArtLoss lossParts(int i) const;                       // its weighted parts
-    const std::vector<double>& lossHistory(int i) const;  // steps 0..stepsDone (shorter if stopped)
+    ArtImage image(int i) const;                         // current theta, clamped to [0, 1]
+    double loss(int i) const;                            // at the current theta (last finite one if stopped)
+    ArtLoss lossParts(int i) const;                      // its weighted parts
+    const std::vector<double>& lossHistory(int i) const; // steps 0..stepsDone (shorter if stopped)
     std::string label(int i) const;
-    const std::string& problem(int i) const;              // empty, or why the optimizer stopped
+    const std::string& problem(int i) const; // empty, or why the optimizer stopped
     const ArtImage& content() const;
     const ArtImage& style() const;
     const std::string& canonicalSpec() const { return m_spec; }

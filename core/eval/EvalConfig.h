@@ -12,18 +12,18 @@
 namespace l2l {
 
 struct EvalConfig {
-    std::string problem = "quadratic";                                  // problem spec
+    std::string problem = "quadratic";                                       // problem spec
     std::vector<std::string> optimizers = {"sgd", "nag", "rmsprop", "adam"}; // update rule specs
-    int runs = 20;             // instances
-    int steps = 100;           // optimization steps per run
-    std::uint64_t seed = 1;    // evaluation seed
-    int threads = 0;           // 0 = all cores; results do not depend on it
-    bool testMetrics = true;   // evaluate the test split at the end, where there is one
-    int testEvery = 0;         // > 0: also every testEvery steps (test-split curves)
+    int runs = 20;                                                           // instances
+    int steps = 100;                                                         // optimization steps per run
+    std::uint64_t seed = 1;                                                  // evaluation seed
+    int threads = 0;         // 0 = all cores; results do not depend on it
+    bool testMetrics = true; // evaluate the test split at the end, where there is one
+    int testEvery = 0;       // > 0: also every testEvery steps (test-split curves)
     TuneConfig tune;
-    std::string cachePath;     // tuned-rate cache file; empty = defaultCachePath()
+    std::string cachePath; // tuned-rate cache file; empty = defaultCachePath()
     bool useCache = true;
-    void validate() const;     // throws l2l::Error naming the field and range
+    void validate() const; // throws l2l::Error naming the field and range
 };
 
 // problem, runs, steps, seed, test_every, threads and the tuning search ("tune_runs", flag --tune-runs, ...).

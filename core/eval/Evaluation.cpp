@@ -38,7 +38,8 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
             return;
         lastCall = now;
         called = true;
-        for (size_t i = 0; i < curves.size(); ++i) summarizeOptimizer(result.optimizers[i], curves[i], step, result.testSteps);
+        for (size_t i = 0; i < curves.size(); ++i)
+            summarizeOptimizer(result.optimizers[i], curves[i], step, result.testSteps);
         result.completedSteps = step;
         callbacks.onStep(result, step);
     };

@@ -1,11 +1,11 @@
 #include "eval/Inspect.h"
 #include "base/DetMath.h"
 
+#include "base/Rng.h"
 #include "base/SeedStreams.h"
 #include "optimizers/LstmOptimizer.h"
 #include "optimizers/OptimizerFile.h"
 #include "problems/Problem.h"
-#include "base/Rng.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,8 +22,7 @@ std::vector<double> toDouble(const Vec<float>& v) { return {v.data(), v.data() +
 
 std::vector<double> symmetricLogGradients(int perSide, double lo, double hi)
 {
-    if (perSide < 2 || !(lo > 0) || !(hi > lo))
-        throw Error("response gradients: need perSide >= 2 and 0 < lo < hi");
+    if (perSide < 2 || !(lo > 0) || !(hi > lo)) throw Error("response gradients: need perSide >= 2 and 0 < lo < hi");
     std::vector<double> out;
     const double a = std::log10(lo), b = std::log10(hi);
     for (int i = perSide - 1; i >= 0; --i) out.push_back(-detPow10(a + (b - a) * i / (perSide - 1)));
@@ -35,8 +34,8 @@ ResponseCurve lstmResponse(const LstmNet<float>& optimizer, const std::vector<do
                            double adamRate, double sgdRate, int group)
 {
     if (group < 0 || group >= optimizer.nets)
-        throw Error("response: the optimizer has " + std::to_string(optimizer.nets) + " net(s); there is no net for group " +
-                    std::to_string(group));
+        throw Error("response: the optimizer has " + std::to_string(optimizer.nets) +
+                    " net(s); there is no net for group " + std::to_string(group));
     const LstmNet<float> net = optimizer.nets > 1 ? optimizer.single(group) : optimizer;
     if (warmupSteps < 0) throw Error("response: warm-up steps must be >= 0, got " + std::to_string(warmupSteps));
     if (!(adamRate > 0) || !(sgdRate > 0)) throw Error("response: the Adam and SGD rates must be > 0");
@@ -121,8 +120,7 @@ void recordEffectiveLr(InspectTrace& tr, const Vec<float>& g, const Vec<float>& 
 
 void recordHidden(InspectTrace& tr, const LstmState<float>& state, int t)
 {
-    for (size_t l = 0; l < state.h.size(); ++l)
-        tr.meanAbsH[l].push_back(double(state.h[l].cwiseAbs().mean()));
+    for (size_t l = 0; l < state.h.size(); ++l) tr.meanAbsH[l].push_back(double(state.h[l].cwiseAbs().mean()));
     const Mat<float>& top = state.h.back();
     for (size_t i = 0; i < tr.tracked.size(); ++i) tr.topHidden[i].col(t) = top.col(tr.tracked[i]).cast<double>();
 }

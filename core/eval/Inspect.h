@@ -48,10 +48,10 @@ struct InspectTrace {
     std::string optimizerPath; // the optimizer file used
     std::uint64_t seed = 0;
     Index dim = 0;
-    int steps = 0;             // requested
-    int completedSteps = 0;    // < steps if cancelled or diverged
+    int steps = 0;          // requested
+    int completedSteps = 0; // < steps if cancelled or diverged
     bool cancelled = false, diverged = false;
-    std::vector<double> loss;  // f(theta_t), t = 0..completedSteps
+    std::vector<double> loss; // f(theta_t), t = 0..completedSteps
     // Per step t (the update applied to theta_t, computed from g_t): quantiles over the counted
     // coordinates of the effective learning rate -u_k / g_k; NaN when no coordinate is counted.
     std::vector<double> lrMedian, lrLow, lrHigh; // 50%, 10%, 90%

@@ -50,7 +50,8 @@ LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>&
         return step % testEvery == 0 ? step / testEvery : -1;
     };
     if (!testAt.empty())
-        for (auto& c : curves) c.testCurve.assign(size_t(runs), std::vector<TestMetrics>(testAt.size(), TestMetrics{kNaN, kNaN}));
+        for (auto& c : curves)
+            c.testCurve.assign(size_t(runs), std::vector<TestMetrics>(testAt.size(), TestMetrics{kNaN, kNaN}));
     int done = -1;
     // Stop takes effect inside a step: lanes not yet run skip it, and the whole step is then discarded
     // (the result ends at the last complete step), so a stopped run never mixes two steps.
@@ -92,7 +93,8 @@ LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>&
                     for (size_t run = 0; run < c.loss.size(); ++run) {
                         c.loss[run][size_t(step)] = kNaN;
                         if (c.divergedAt[run] == step) c.divergedAt[run] = -1;
-                        if (const int k = testIndex(step); k >= 0) c.testCurve[run][size_t(k)] = TestMetrics{kNaN, kNaN};
+                        if (const int k = testIndex(step); k >= 0)
+                            c.testCurve[run][size_t(k)] = TestMetrics{kNaN, kNaN};
                     }
                 return false;
             }
@@ -107,7 +109,8 @@ LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>&
             const int run = index % runs;
             if (c.divergedAt[size_t(run)] >= 0) return;
             if (!c.testCurve.empty()) { // already measured at theta_steps as the curve's last point
-                if (std::isfinite(c.testCurve[size_t(run)].back().loss)) c.test[size_t(run)] = c.testCurve[size_t(run)].back();
+                if (std::isfinite(c.testCurve[size_t(run)].back().loss))
+                    c.test[size_t(run)] = c.testCurve[size_t(run)].back();
             } else
                 c.test[size_t(run)] = lanes[size_t(index)].problem->testMetrics(lanes[size_t(index)].theta);
         });

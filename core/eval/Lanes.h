@@ -22,8 +22,8 @@ constexpr double kDivergenceFactor = 1e6;
 
 // Loss curves of one optimizer over all runs.
 struct Curves {
-    std::vector<std::vector<double>> loss; // [run][step], steps + 1 entries, NaN where not computed/diverged
-    std::vector<int> divergedAt;           // per run: step of divergence, or -1
+    std::vector<std::vector<double>> loss;        // [run][step], steps + 1 entries, NaN where not computed/diverged
+    std::vector<int> divergedAt;                  // per run: step of divergence, or -1
     std::vector<std::optional<TestMetrics>> test; // per run, where the problem has a test split
     // With EvalConfig::testEvery > 0: [run][k] the test split at step testCurveSteps(...)[k] (loss NaN where
     // not computed or the run had diverged).
@@ -37,14 +37,14 @@ std::vector<int> testCurveSteps(int steps, int every);
 using RuleFactory = std::function<std::unique_ptr<UpdateRule<float>>()>;
 
 struct LaneConfig {
-    int runs = 1;            // instances per rule
-    int steps = 1;           // optimization steps per run
-    std::uint64_t seed = 1;  // instance r is deriveSeed(seed, r, stream)
+    int runs = 1;           // instances per rule
+    int steps = 1;          // optimization steps per run
+    std::uint64_t seed = 1; // instance r is deriveSeed(seed, r, stream)
     std::uint64_t stream = kEvalInstances;
-    int threads = 0;         // 0 = all cores; results do not depend on it
+    int threads = 0;          // 0 = all cores; results do not depend on it
     bool testMetrics = false; // the test split at the end, where the problem has one
-    int testEvery = 0;       // > 0: also at testCurveSteps(steps, testEvery), on the lane's thread before its update
-                             // (so at theta_t, like the training loss of step t)
+    int testEvery = 0;        // > 0: also at testCurveSteps(steps, testEvery), on the lane's thread before its update
+                              // (so at theta_t, like the training loss of step t)
 };
 
 struct LaneRun {

@@ -36,16 +36,16 @@ RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& pro
 }
 
 TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& canonicalProblem, UpdateRuleConfig& rule,
-                            int steps, const TuneConfig& tune, int threads, TuningCache* cache,
-                            const LogFn& log, const std::atomic<bool>* cancel)
+                            int steps, const TuneConfig& tune, int threads, TuningCache* cache, const LogFn& log,
+                            const std::atomic<bool>* cancel)
 {
     const std::string key = TuningCache::key(canonicalProblem, rule, steps, tune);
     TuneResult tuned;
     if (cache && cache->lookup(key, tuned)) {
         log("tuning " + rule.name + ": cached rate " + formatRate(tuned.bestRate));
     } else {
-        log("tuning " + rule.name + ": " + std::to_string(tune.grid().size()) + " rates x " + std::to_string(tune.runs) +
-            " runs x " + std::to_string(steps) + " steps");
+        log("tuning " + rule.name + ": " + std::to_string(tune.grid().size()) + " rates x " +
+            std::to_string(tune.runs) + " runs x " + std::to_string(steps) + " steps");
         tuned = tuneRate(cls, rule, steps, tune, threads, cancel);
         if (cancel && cancel->load()) return tuned;
         log("tuning " + rule.name + ": best rate " + formatRate(tuned.bestRate));
@@ -74,8 +74,9 @@ ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClas
         if (rule.learned()) {
             if (rule.path.empty()) rule.path = bundledOptimizerPath(config.problem);
             const Provenance p = loadOptimizer(rule.path).provenance;
-            r.provenance = p.known ? "trained on " + p.training.problem + " for " + std::to_string(p.epochsDone) + " epochs"
-                                   : "no provenance in the file";
+            r.provenance = p.known
+                               ? "trained on " + p.training.problem + " for " + std::to_string(p.epochsDone) + " epochs"
+                               : "no provenance in the file";
         }
         if (rule.tuned()) {
             const TuneResult tuned = resolveTunedRate(cls, cls.canonicalSpec(), rule, config.steps, config.tune,

@@ -18,9 +18,9 @@ struct StepStats {
 StepStats stepStats(const Curves& curves, int completedSteps);
 
 struct OptimizerResult {
-    UpdateRuleConfig config; // with the learning rate actually used (lstm: the resolved file)
-    std::string provenance;  // lstm: what the optimizer was trained on
-    bool tunedRate = false;  // rate came from the tuning search
+    UpdateRuleConfig config;                       // with the learning rate actually used (lstm: the resolved file)
+    std::string provenance;                        // lstm: what the optimizer was trained on
+    bool tunedRate = false;                        // rate came from the tuning search
     std::vector<double> tuneRates, tuneFinalMeans; // the search grid and its mean final losses (NaN = diverged)
     Curves curves;
     StepStats stats;
@@ -38,7 +38,7 @@ struct EvalResult {
     std::string canonicalProblem;
     bool hasTestSplit = false;
     std::vector<int> testSteps; // where the test curves were taken (empty without testEvery)
-    int completedSteps = 0; // < steps if cancelled
+    int completedSteps = 0;     // < steps if cancelled
     bool cancelled = false;
     std::vector<OptimizerResult> optimizers;
 };

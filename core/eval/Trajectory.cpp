@@ -1,10 +1,10 @@
 #include "eval/Trajectory.h"
 
+#include "base/Rng.h"
 #include "eval/Lanes.h"
 #include "eval/Tuning.h"
 #include "optimizers/LstmOptimizer.h"
 #include "optimizers/OptimizerFile.h"
-#include "base/Rng.h"
 
 #include <algorithm>
 #include <cmath>
@@ -38,7 +38,8 @@ Spec startSpec(const TrajectoryConfig& config)
         throw Error("problem '" + spec.name + "' is not a 2-d function; trajectories are drawn on " +
                     joinNames(functionNames()));
     if (!config.start) return spec;
-    std::erase_if(spec.options, [](const auto& kv) { return kv.first == "x0" || kv.first == "y0" || kv.first == "start_noise"; });
+    std::erase_if(spec.options,
+                  [](const auto& kv) { return kv.first == "x0" || kv.first == "y0" || kv.first == "start_noise"; });
     spec.options.push_back({"x0", exact((*config.start)[0])});
     spec.options.push_back({"y0", exact((*config.start)[1])});
     spec.options.push_back({"start_noise", "0"});
@@ -59,8 +60,8 @@ double tuneOnClass(const Spec& spec, const UpdateRuleConfig& rule, int steps, co
 {
     const auto cls = makeProblemClass<float>(spec.str());
     const Function2dKind kind = *function2dKind(spec.name);
-    const double noise = parseDouble(spec.get("start_noise", kind == Function2dKind::Quadratic ? "0.01" : "0"),
-                                     "start_noise");
+    const double noise =
+        parseDouble(spec.get("start_noise", kind == Function2dKind::Quadratic ? "0.01" : "0"), "start_noise");
     TuneConfig tune;
     if (kind != Function2dKind::Quadratic && noise == 0) tune.runs = 1;
     return tuneRate(*cls, rule, steps, tune, 1, cancel).bestRate;
@@ -134,8 +135,10 @@ TrajectoryResult computeTrajectories(const TrajectoryConfig& config, const std::
         TrajectoryPath path;
         path.rule = UpdateRuleConfig::parse(text);
         path.optimizer = path.rule.tuned() ? path.rule.name : path.rule.label(); // before lstm is resolved
-        if (path.rule.learned()) rules.push_back(makeRule(path.rule, config.problem));
-        else rules.push_back(nullptr); // built once its rate is known
+        if (path.rule.learned())
+            rules.push_back(makeRule(path.rule, config.problem));
+        else
+            rules.push_back(nullptr); // built once its rate is known
         result.paths.push_back(std::move(path));
     }
     for (size_t i = 0; i < result.paths.size(); ++i) {

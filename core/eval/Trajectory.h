@@ -3,8 +3,8 @@
 // included) starts at the same point of the same function and takes `steps` steps; each point is stored
 // with its loss and exact gradient. Paths are computed in double precision (the learned optimizer's
 // float weights are widened), so a path is a deterministic function of its config.
-#include "problems/Functions2d.h"
 #include "optimizers/UpdateRule.h"
+#include "problems/Functions2d.h"
 
 #include <array>
 #include <atomic>
@@ -18,18 +18,18 @@ namespace l2l {
 struct TrajectoryConfig {
     std::string problem = "rosenbrock"; // a 2-d function spec, e.g. "rosenbrock:x0=-1,y0=2"
     std::vector<std::string> optimizers = {"sgd", "nag", "rmsprop", "adam", "lstm"}; // update rule specs
-    int steps = 100;                    // in [1, 10000]
+    int steps = 100;                                                                 // in [1, 10000]
     // Overrides the spec's x0, y0: the exact start (no start noise). Each coordinate in [-1000, 1000].
     std::optional<std::array<double, 2>> start;
-    std::uint64_t seed = 1;             // which instance of a random family (quadratic2d): evaluation run 0
-    void validate() const;              // throws l2l::Error naming the field and range
+    std::uint64_t seed = 1; // which instance of a random family (quadratic2d): evaluation run 0
+    void validate() const;  // throws l2l::Error naming the field and range
 };
 
 // One optimizer's path. (Not `Trajectory`: that is the BPTT state carried between windows, Bptt.h.)
 struct TrajectoryPath {
-    std::string optimizer;  // display name: "adam" when tuned, "adam:lr=0.1" when given, "lstm"
-    UpdateRuleConfig rule;  // with the rate used; lstm: the resolved optimizer file
-    bool tunedRate = false; // the rate came from the tuning search
+    std::string optimizer;                     // display name: "adam" when tuned, "adam:lr=0.1" when given, "lstm"
+    UpdateRuleConfig rule;                     // with the rate used; lstm: the resolved optimizer file
+    bool tunedRate = false;                    // the rate came from the tuning search
     std::vector<std::array<double, 2>> points; // steps + 1 points, fewer if diverged
     std::vector<double> loss;                  // f at each point
     std::vector<std::array<double, 2>> grad;   // grad f at each point
@@ -38,14 +38,14 @@ struct TrajectoryPath {
 
 struct TrajectoryResult {
     TrajectoryConfig config;
-    std::string canonicalProblem;  // the class the paths ran on (start included)
-    Bounds2d bounds;               // the function's viewing box
+    std::string canonicalProblem; // the class the paths ran on (start included)
+    Bounds2d bounds;              // the function's viewing box
     Function2dKind kind = Function2dKind::Rosenbrock;
-    std::array<double, 6> quad{};  // Quadratic: W (row-major 2x2) and y
-    double kappa = 1;              // IllConditioned: condition number
-    std::array<double, 2> start{}; // the common first point
+    std::array<double, 6> quad{};      // Quadratic: W (row-major 2x2) and y
+    double kappa = 1;                  // IllConditioned: condition number
+    std::array<double, 2> start{};     // the common first point
     std::vector<TrajectoryPath> paths; // in the order of config.optimizers
-    bool cancelled = false;        // stopped through the cancel flag: paths are incomplete
+    bool cancelled = false;            // stopped through the cancel flag: paths are incomplete
 };
 
 // Builds the function instance, tunes the rates that are not given (tuneRate on the function's class at

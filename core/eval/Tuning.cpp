@@ -1,7 +1,7 @@
 #include "eval/Tuning.h"
 
-#include "base/JsonLimits.h"
 #include "base/DetMath.h"
+#include "base/JsonLimits.h"
 
 #include "base/AtomicFile.h"
 #include "eval/Lanes.h"
@@ -23,16 +23,21 @@ const SettingsTable<TuneConfig>& tuneSettings()
     static const SettingsTable<T> table = [] {
         SettingsTable<T> t{"tune", 1, {}};
         const unsigned use = kInCli;
-        t.fields.push_back(intSetting<T>("tune_runs", "tune-runs", "Tuning runs", "instances per rate in the tuning search", 1,
-                                         1000, [](auto& c) -> auto& { return c.runs; }, 1, use));
-        t.fields.push_back(uintSetting<T>("tune_seed", "tune-seed", "Tuning seed", "seed of the tuning instances (never used by evaluation)",
-                                          [](auto& c) -> auto& { return c.seed; }, 1, use));
-        t.fields.push_back(realSetting<T>("tune_min", "tune-min", "Smallest rate", "smallest rate of the log-spaced grid", 0, 1e4,
-                                          true, [](auto& c) -> auto& { return c.minRate; }, 1, use));
-        t.fields.push_back(realSetting<T>("tune_max", "tune-max", "Largest rate", "largest rate of the grid (at least the smallest)",
-                                          0, 1e4, true, [](auto& c) -> auto& { return c.maxRate; }, 1, use));
-        t.fields.push_back(intSetting<T>("tune_per_decade", "tune-per-decade", "Rates per decade", "grid points per factor 10", 1,
-                                         20, [](auto& c) -> auto& { return c.perDecade; }, 1, use));
+        t.fields.push_back(intSetting<T>(
+            "tune_runs", "tune-runs", "Tuning runs", "instances per rate in the tuning search", 1, 1000,
+            [](auto& c) -> auto& { return c.runs; }, 1, use));
+        t.fields.push_back(uintSetting<T>(
+            "tune_seed", "tune-seed", "Tuning seed", "seed of the tuning instances (never used by evaluation)",
+            [](auto& c) -> auto& { return c.seed; }, 1, use));
+        t.fields.push_back(realSetting<T>(
+            "tune_min", "tune-min", "Smallest rate", "smallest rate of the log-spaced grid", 0, 1e4, true,
+            [](auto& c) -> auto& { return c.minRate; }, 1, use));
+        t.fields.push_back(realSetting<T>(
+            "tune_max", "tune-max", "Largest rate", "largest rate of the grid (at least the smallest)", 0, 1e4, true,
+            [](auto& c) -> auto& { return c.maxRate; }, 1, use));
+        t.fields.push_back(intSetting<T>(
+            "tune_per_decade", "tune-per-decade", "Rates per decade", "grid points per factor 10", 1, 20,
+            [](auto& c) -> auto& { return c.perDecade; }, 1, use));
         return t;
     }();
     return table;
@@ -42,8 +47,9 @@ void TuneConfig::validate() const
 {
     checkSettings(tuneSettings(), *this, "tune");
     if (!(maxRate >= minRate))
-        throw Error("tune: the grid's largest rate tune_max (--tune-max) must be at least its smallest, tune_min, got [" +
-                    settingText(minRate) + ", " + settingText(maxRate) + "]");
+        throw Error(
+            "tune: the grid's largest rate tune_max (--tune-max) must be at least its smallest, tune_min, got [" +
+            settingText(minRate) + ", " + settingText(maxRate) + "]");
 }
 
 std::vector<double> TuneConfig::grid() const
@@ -107,10 +113,7 @@ std::string defaultCachePath()
     return (fs::path(home && *home ? home : ".") / ".cache" / "l2l-studio" / "tuning.json").string();
 }
 
-TuningCache::TuningCache(std::string path) : m_path(std::move(path))
-{
-    load();
-}
+TuningCache::TuningCache(std::string path) : m_path(std::move(path)) { load(); }
 
 std::string TuningCache::key(const std::string& canonicalProblem, const UpdateRuleConfig& rule, int steps,
                              const TuneConfig& tune)
@@ -127,14 +130,16 @@ void TuningCache::load()
     m_entries.clear();
     if (!std::filesystem::exists(m_path)) return; // no cache yet
     try {
-        const nlohmann::json doc = parseJsonLimited(readFile(m_path, kMaxTuningCacheBytes), "tuning cache '" + m_path + "'");
+        const nlohmann::json doc =
+            parseJsonLimited(readFile(m_path, kMaxTuningCacheBytes), "tuning cache '" + m_path + "'");
         if (doc.value("format", "") != "l2l-tuning-cache" || doc.value("version", 0) != 1)
             throw Error("not an l2l tuning cache of version 1");
         for (const auto& [key, e] : doc.at("entries").items()) {
             TuneResult r;
             r.bestRate = e.at("best_rate").get<double>();
             r.rates = e.at("rates").get<std::vector<double>>();
-            for (const auto& v : e.at("final_means")) r.finalMeans.push_back(v.is_null() ? std::nan("") : v.get<double>());
+            for (const auto& v : e.at("final_means"))
+                r.finalMeans.push_back(v.is_null() ? std::nan("") : v.get<double>());
             if (!(r.bestRate > 0 && r.bestRate <= 1e4) || r.rates.size() != r.finalMeans.size())
                 throw Error("entry '" + key + "' is inconsistent");
             r.fromCache = true;

@@ -16,12 +16,12 @@
 namespace l2l {
 
 struct TuneConfig {
-    double minRate = 1e-4;      // grid from minRate to maxRate, log-spaced
+    double minRate = 1e-4; // grid from minRate to maxRate, log-spaced
     double maxRate = 10.0;
-    int perDecade = 3;          // grid points per factor of 10
-    int runs = 5;               // instances per rate
+    int perDecade = 3;           // grid points per factor of 10
+    int runs = 5;                // instances per rate
     std::uint64_t seed = 271828; // the tuning seed (used in the tuning stream only)
-    void validate() const;      // throws l2l::Error naming the field and range (tuneSettings(), min <= max)
+    void validate() const;       // throws l2l::Error naming the field and range (tuneSettings(), min <= max)
     std::vector<double> grid() const;
 };
 // Ranges, help texts and flags of the tuning search (see base/Settings.h).

@@ -30,9 +30,9 @@ std::string evalCsv(const EvalResult& r)
     out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted\n";
     for (const auto& o : r.optimizers)
         for (size_t t = 0; t < o.stats.mean.size() && int(t) <= r.completedSteps; ++t)
-            out << text(o.displayName()) << "," << (o.config.learned() ? std::string("learned") : field(o.config.lr)) << ","
-                << t << "," << field(o.stats.mean[t]) << "," << field(o.stats.std[t]) << "," << field(o.stats.median[t])
-                << "," << o.stats.alive[t] << "\n";
+            out << text(o.displayName()) << "," << (o.config.learned() ? std::string("learned") : field(o.config.lr))
+                << "," << t << "," << field(o.stats.mean[t]) << "," << field(o.stats.std[t]) << ","
+                << field(o.stats.median[t]) << "," << o.stats.alive[t] << "\n";
     return out.str();
 }
 

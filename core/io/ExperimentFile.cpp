@@ -3,8 +3,8 @@
 #include "base/JsonLimits.h"
 
 #include "base/AtomicFile.h"
-#include "problems/Functions2d.h"
 #include "base/Spec.h"
+#include "problems/Functions2d.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +23,10 @@ constexpr int kVersion = 1;
 // versioned may omit any key (legacy settings version 0): those keys keep their defaults.
 const std::vector<std::string> kMetaTrainSkipped = {"problem", "threads"};
 
-nlohmann::json metaTrainJson(const MetaTrainConfig& c) { return settingsToJson(metaTrainSettings(), c, kMetaTrainSkipped); }
+nlohmann::json metaTrainJson(const MetaTrainConfig& c)
+{
+    return settingsToJson(metaTrainSettings(), c, kMetaTrainSkipped);
+}
 
 MetaTrainConfig metaTrainFrom(const nlohmann::json& j, MetaTrainConfig c)
 {
@@ -52,7 +55,10 @@ std::string OptimizerChoice::spec() const
 
 std::vector<OptimizerChoice> Experiment::defaultChoices()
 {
-    return {{"sgd", true, "", ""}, {"nag", true, "", ""}, {"rmsprop", true, "", ""}, {"adam", true, "", ""},
+    return {{"sgd", true, "", ""},
+            {"nag", true, "", ""},
+            {"rmsprop", true, "", ""},
+            {"adam", true, "", ""},
             {"lstm", true, "", ""}};
 }
 
@@ -160,7 +166,8 @@ std::string fileFormatOf(const std::string& text)
 {
     try {
         const auto doc = parseJsonLimited(text, "file");
-        if (doc.is_object() && doc.contains("format") && doc["format"].is_string()) return doc["format"].get<std::string>();
+        if (doc.is_object() && doc.contains("format") && doc["format"].is_string())
+            return doc["format"].get<std::string>();
     } catch (const std::exception&) { // not JSON, or too deep: no format
     }
     return {};

@@ -24,10 +24,10 @@
 namespace l2l {
 
 struct OptimizerChoice {
-    std::string name;     // an update rule of updateRuleCatalog()
+    std::string name; // an update rule of updateRuleCatalog()
     bool enabled = true;
-    std::string rate;     // hand-designed rules: "" = tuned, else a number in (0, 1e4]
-    std::string path;     // lstm: optimizer file, "" = the one bundled for the problem
+    std::string rate;         // hand-designed rules: "" = tuned, else a number in (0, 1e4]
+    std::string path;         // lstm: optimizer file, "" = the one bundled for the problem
     std::string spec() const; // "adam", "adam:lr=0.01", "lstm", "lstm:FILE"
 };
 
@@ -43,7 +43,7 @@ struct Experiment {
 
     // The comparison it describes (enabled optimizers only). Throws l2l::Error if none is enabled.
     EvalConfig evalConfig() const;
-    void validate() const; // throws l2l::Error naming the field and its range
+    void validate() const;                                // throws l2l::Error naming the field and its range
     static std::vector<OptimizerChoice> defaultChoices(); // the four baselines tuned + the bundled lstm
 };
 

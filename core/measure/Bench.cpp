@@ -2,10 +2,10 @@
 
 #include "meta/Bptt.h"
 #include "nn/ConvFeatures.h"
+#include "optimizers/UpdateRule.h"
 #include "problems/ConvNetProblem.h"
 #include "problems/MlpProblem.h"
 #include "problems/NeuralArt.h"
-#include "optimizers/UpdateRule.h"
 
 #include <algorithm>
 #include <chrono>
@@ -84,7 +84,8 @@ BenchLine runArtBenchmark(int size, int repeats)
     const ArtOptions& o = cls.options();
     const auto shapes = convFeatureShapes(size, size, o.depth, o.channels);
     std::string layers;
-    for (const auto& s : shapes) layers += (layers.empty() ? "" : ", ") + std::to_string(s.in) + "->" + std::to_string(s.out);
+    for (const auto& s : shapes)
+        layers += (layers.empty() ? "" : ", ") + std::to_string(s.in) + "->" + std::to_string(s.out);
     return {"neural-art value+gradient (" + std::to_string(size) + "x" + std::to_string(size) + ", depth " +
                 std::to_string(o.depth) + ")",
             t, "step", convFeatureFlops(shapes),
@@ -100,7 +101,7 @@ double convNetFlops(const ConvNetShape& shape, int batch)
         flops += gemm * (l == 0 ? 2 : 3);
     }
     flops += 3 * 2.0 * batch * shape.flatFeatures() * shape.fcUnits; // fully connected: forward, dW, dX
-    flops += 3 * 2.0 * batch * shape.fcUnits * shape.classes;       // output layer
+    flops += 3 * 2.0 * batch * shape.fcUnits * shape.classes;        // output layer
     return flops;
 }
 
@@ -114,10 +115,11 @@ std::vector<BenchLine> runConvNetBenchmarks(int threads, int repeats)
     const double flops = convNetFlops(cls.shape(), cls.batch());
     for (int t : {1, threads}) {
         problem->setThreads(t);
-        const double time = timeIt(std::max(3, repeats / 3), 2, [&] { sink = sink + problem->valueAndGradient(theta, grad, 0); });
+        const double time =
+            timeIt(std::max(3, repeats / 3), 2, [&] { sink = sink + problem->valueAndGradient(theta, grad, 0); });
         lines.push_back({"convnet value+gradient (" + cls.canonicalSpec() + ")", time, "step", flops,
-                         "batch " + std::to_string(cls.batch()) + ", " + std::to_string(t) + " thread" + (t > 1 ? "s" : "") +
-                             "; FLOPs: conv/dense GEMMs"});
+                         "batch " + std::to_string(cls.batch()) + ", " + std::to_string(t) + " thread" +
+                             (t > 1 ? "s" : "") + "; FLOPs: conv/dense GEMMs"});
         if (threads == 1) break;
     }
     return lines;

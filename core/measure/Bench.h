@@ -9,9 +9,9 @@ struct ConvNetShape;
 
 struct BenchLine {
     std::string name;
-    double median = 0;     // seconds per unit
-    std::string unit;      // what one unit is ("step", "parameter")
-    double flops = 0;      // floating-point operations per unit, 0 if not counted
+    double median = 0; // seconds per unit
+    std::string unit;  // what one unit is ("step", "parameter")
+    double flops = 0;  // floating-point operations per unit, 0 if not counted
     std::string note;
 };
 

@@ -1,11 +1,11 @@
 #include "measure/Fingerprint.h"
 
-#include "eval/ArtRun.h"
 #include "base/AtomicFile.h"
-#include "eval/Evaluation.h"
-#include "meta/MetaTrainer.h"
-#include "eval/Trajectory.h"
 #include "base/Types.h"
+#include "eval/ArtRun.h"
+#include "eval/Evaluation.h"
+#include "eval/Trajectory.h"
+#include "meta/MetaTrainer.h"
 
 #include <chrono>
 #include <cmath>
@@ -79,7 +79,10 @@ FingerprintItem hashEvaluation(const std::string& name, const EvalConfig& config
             for (double v : run) h.add(v);
         for (int d : o.curves.divergedAt) h.add(std::int64_t(d));
         for (const auto& t : o.curves.test)
-            if (t) { h.add(t->loss); h.add(t->accuracy); }
+            if (t) {
+                h.add(t->loss);
+                h.add(t->accuracy);
+            }
         summary += (summary.empty() ? "" : ", ") + o.displayName() + " " + num(o.finalMean);
     }
     std::string what = config.problem + ", " + std::to_string(config.runs) + " runs x " + std::to_string(config.steps) +
@@ -98,7 +101,10 @@ FingerprintItem hashTrajectories()
     std::string summary;
     for (const auto& p : r.paths) {
         h.add(p.optimizer);
-        for (const auto& pt : p.points) { h.add(pt[0]); h.add(pt[1]); }
+        for (const auto& pt : p.points) {
+            h.add(pt[0]);
+            h.add(pt[1]);
+        }
         for (double v : p.loss) h.add(v);
         summary += (summary.empty() ? "" : ", ") + p.optimizer + " " + num(p.loss.back());
     }
@@ -131,10 +137,16 @@ FingerprintItem hashTraining(const std::string& name, const MetaTrainConfig& con
     BitHash h;
     for (Index i = 0; i < s.net.params.size(); ++i) h.add(s.net.params(i));
     for (Index i = 0; i < s.best.params.size(); ++i) h.add(s.best.params(i));
-    for (Index i = 0; i < s.adam.m.size(); ++i) { h.add(s.adam.m(i)); h.add(s.adam.v(i)); }
-    for (const auto& p : s.history) { h.add(p.metaLoss); h.add(p.validationLoss); }
-    std::string what = config.problem + ", " + std::to_string(config.epochs) + " epochs of " + std::to_string(config.horizon) +
-                       " steps (unroll " + std::to_string(config.unroll) + ")" +
+    for (Index i = 0; i < s.adam.m.size(); ++i) {
+        h.add(s.adam.m(i));
+        h.add(s.adam.v(i));
+    }
+    for (const auto& p : s.history) {
+        h.add(p.metaLoss);
+        h.add(p.validationLoss);
+    }
+    std::string what = config.problem + ", " + std::to_string(config.epochs) + " epochs of " +
+                       std::to_string(config.horizon) + " steps (unroll " + std::to_string(config.unroll) + ")" +
                        (config.secondDerivatives ? ", second derivatives" : "") +
                        (config.groups == ParamGroups::PerBlock ? ", one LSTM per group" : "");
     return {name, what, h.hex(),
@@ -176,7 +188,8 @@ std::vector<FingerprintItem> runFingerprint(int threads, const std::function<voi
     std::vector<std::function<FingerprintItem()>> work;
     work.push_back([=] {
         // One rate tuned (a small grid, no cache) so the tuning search is part of the fingerprint.
-        EvalConfig c = evalConfig("quadratic", {"sgd:lr=0.03", "nag:lr=0.01", "rmsprop:lr=0.03", "adam", "lstm"}, 8, 50, threads);
+        EvalConfig c =
+            evalConfig("quadratic", {"sgd:lr=0.03", "nag:lr=0.01", "rmsprop:lr=0.03", "adam", "lstm"}, 8, 50, threads);
         c.tune.runs = 2;
         c.tune.perDecade = 1;
         return hashEvaluation("eval-quadratic", c);
@@ -213,7 +226,8 @@ std::vector<FingerprintItem> runFingerprint(int threads, const std::function<voi
         c.groups = ParamGroups::PerBlock;
         return hashTraining("train-convnet", c);
     });
-    work.push_back([=] { return hashTraining("train-neural-art", trainConfig("neural-art:size=32", 1, 4, 2, threads)); });
+    work.push_back(
+        [=] { return hashTraining("train-neural-art", trainConfig("neural-art:size=32", 1, 4, 2, threads)); });
 
     std::vector<FingerprintItem> items;
     for (const auto& w : work) {
@@ -240,7 +254,8 @@ std::map<std::string, std::string> readFingerprintFile(const std::string& path)
         if (name.empty() || !hex || (fields >> extra))
             throw Error(path + ":" + std::to_string(n) + ": expected 'NAME HASH' (16 lowercase hex digits), got '" +
                         line.substr(0, 80) + "'");
-        if (!out.emplace(name, hash).second) throw Error(path + ":" + std::to_string(n) + ": '" + name + "' appears twice");
+        if (!out.emplace(name, hash).second)
+            throw Error(path + ":" + std::to_string(n) + ": '" + name + "' appears twice");
     }
     if (out.empty()) throw Error(path + ": no fingerprint lines");
     return out;
@@ -261,8 +276,10 @@ std::vector<std::string> compareFingerprint(const std::vector<FingerprintItem>& 
     for (const auto& i : items) {
         seen.insert(i.name);
         const auto it = expected.find(i.name);
-        if (it == expected.end()) diffs.push_back(i.name + ": " + i.hash + ", not in the expected file");
-        else if (it->second != i.hash) diffs.push_back(i.name + ": " + i.hash + ", expected " + it->second);
+        if (it == expected.end())
+            diffs.push_back(i.name + ": " + i.hash + ", not in the expected file");
+        else if (it->second != i.hash)
+            diffs.push_back(i.name + ": " + i.hash + ", expected " + it->second);
     }
     for (const auto& [name, hash] : expected)
         if (!seen.count(name)) diffs.push_back(name + ": expected " + hash + ", not computed by this build");

@@ -37,7 +37,8 @@ struct FingerprintItem {
 
 // Runs every workload on `threads` threads (0 = all cores; the hashes do not depend on it). Needs the MNIST
 // data set (scripts/setup.sh) and the bundled optimizers. `onItem` is called after each workload.
-std::vector<FingerprintItem> runFingerprint(int threads, const std::function<void(const FingerprintItem&)>& onItem = {});
+std::vector<FingerprintItem> runFingerprint(int threads,
+                                            const std::function<void(const FingerprintItem&)>& onItem = {});
 
 // The expected-hash file: '#' comments, then one "name hash" per line. Throws l2l::Error naming the file and
 // line on a malformed file.

@@ -17,10 +17,8 @@ void EpisodeState<T>::start(Problem<T>& problem, const LstmArch& arch)
 }
 
 template <typename T>
-Unroller<T>::Unroller(const LstmNet<T>* net, int threads)
-    : m_net(net), m_runner(net, threads), m_backward(net, threads)
-{
-}
+Unroller<T>::Unroller(const LstmNet<T>* net, int threads) : m_net(net), m_runner(net, threads), m_backward(net, threads)
+{}
 
 template <typename T>
 double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bool secondOrder, Vec<T>* dphi,

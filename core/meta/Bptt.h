@@ -16,11 +16,11 @@ namespace l2l {
 // What carries over between windows of one episode.
 template <typename T>
 struct EpisodeState {
-    Vec<T> theta;        // current theta_s
-    Vec<T> grad;         // grad f(theta_s) on the minibatch of step s
-    double loss = 0;     // f(theta_s)
-    int step = 0;        // s
-    LstmState<T> state;  // the optimizer's per-coordinate state
+    Vec<T> theta;       // current theta_s
+    Vec<T> grad;        // grad f(theta_s) on the minibatch of step s
+    double loss = 0;    // f(theta_s)
+    int step = 0;       // s
+    LstmState<T> state; // the optimizer's per-coordinate state
     // theta_0 and its gradient at step 0; zero optimizer state.
     void start(Problem<T>& problem, const LstmArch& arch);
 };
@@ -59,7 +59,7 @@ private:
     LstmBackward<T> m_backward;
     std::vector<LstmStepCache<T>> m_cache;
     std::vector<Vec<T>> m_grads, m_thetas; // grad_{s0..s0+K}; theta_{s0..s0+K} (second order only)
-    std::vector<double> m_weights;          // dL/df at each step of the window
+    std::vector<double> m_weights;         // dL/df at each step of the window
 };
 
 } // namespace l2l

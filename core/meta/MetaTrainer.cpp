@@ -1,13 +1,13 @@
 #include "meta/MetaTrainer.h"
 
-#include "base/JsonLimits.h"
 #include "base/DetMath.h"
+#include "base/JsonLimits.h"
 
 #include "base/AtomicFile.h"
-#include "optimizers/LstmOptimizer.h"
 #include "base/Parallel.h"
 #include "base/Rng.h"
 #include "base/SeedStreams.h"
+#include "optimizers/LstmOptimizer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -37,9 +37,9 @@ MetaTrainer::MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial)
       }())
 {
     if (initial.nets != m_state.net.nets)
-        throw Error("the initial optimizer has " + std::to_string(initial.nets) + " net" + (initial.nets == 1 ? "" : "s") +
-                    ", but --groups " + paramGroupsName(m_state.config.groups) + " on " + m_state.config.problem + " needs " +
-                    std::to_string(m_state.net.nets));
+        throw Error("the initial optimizer has " + std::to_string(initial.nets) + " net" +
+                    (initial.nets == 1 ? "" : "s") + ", but --groups " + paramGroupsName(m_state.config.groups) +
+                    " on " + m_state.config.problem + " needs " + std::to_string(m_state.net.nets));
     m_state.net = initial;
     m_state.best = initial;
 }
@@ -232,23 +232,25 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
     OptimizerFile current{s.net, {}};
     nlohmann::json history = nlohmann::json::array();
     for (const auto& h : s.history)
-        history.push_back({h.epoch, h.metaLoss, std::isfinite(h.validationLoss) ? nlohmann::json(h.validationLoss) : nlohmann::json(nullptr)});
-    nlohmann::json doc = {
-        {"format", "l2l-train-checkpoint"},
-        {"version", 1},
-        {"config", settingsToJson(metaTrainSettings(), c, metaTrainArchKeys())},
-        {"current", nlohmann::json::parse(optimizerToJson(current))},
-        {"best_weights", vecJson(s.best.params)},
-        {"adam_m", vecJson(s.adam.m)},
-        {"adam_v", vecJson(s.adam.v)},
-        {"adam_t", s.adam.t},
-        {"epoch", s.epoch},
-        {"best_validation", std::isfinite(s.bestValidation) ? nlohmann::json(s.bestValidation) : nlohmann::json(nullptr)},
-        {"best_epoch", s.bestEpoch},
-        {"elapsed_seconds", s.elapsedSeconds},
-        {"skipped_updates", s.skippedUpdates},
-        {"clipped_updates", s.clippedUpdates},
-        {"history", history}};
+        history.push_back(
+            {h.epoch, h.metaLoss,
+             std::isfinite(h.validationLoss) ? nlohmann::json(h.validationLoss) : nlohmann::json(nullptr)});
+    nlohmann::json doc = {{"format", "l2l-train-checkpoint"},
+                          {"version", 1},
+                          {"config", settingsToJson(metaTrainSettings(), c, metaTrainArchKeys())},
+                          {"current", nlohmann::json::parse(optimizerToJson(current))},
+                          {"best_weights", vecJson(s.best.params)},
+                          {"adam_m", vecJson(s.adam.m)},
+                          {"adam_v", vecJson(s.adam.v)},
+                          {"adam_t", s.adam.t},
+                          {"epoch", s.epoch},
+                          {"best_validation", std::isfinite(s.bestValidation) ? nlohmann::json(s.bestValidation)
+                                                                              : nlohmann::json(nullptr)},
+                          {"best_epoch", s.bestEpoch},
+                          {"elapsed_seconds", s.elapsedSeconds},
+                          {"skipped_updates", s.skippedUpdates},
+                          {"clipped_updates", s.clippedUpdates},
+                          {"history", history}};
     writeFileAtomically(path, doc.dump() + "\n");
 }
 
@@ -292,11 +294,14 @@ MetaTrainState loadCheckpoint(const std::string& path)
         s.bestEpoch = int(stateInteger(doc, "best_epoch", -1, s.epoch));
         s.elapsedSeconds = doc.at("elapsed_seconds").get<double>();
         if (!(s.elapsedSeconds >= 0 && s.elapsedSeconds < 1e10))
-            throw Error("key \"elapsed_seconds\" must be a number of seconds >= 0, got " + excerpt(doc["elapsed_seconds"].dump(), 40));
+            throw Error("key \"elapsed_seconds\" must be a number of seconds >= 0, got " +
+                        excerpt(doc["elapsed_seconds"].dump(), 40));
         s.skippedUpdates = int(stateInteger(doc, "skipped_updates", 0, 2000000000));
-        s.clippedUpdates = doc.contains("clipped_updates") ? int(stateInteger(doc, "clipped_updates", 0, 2000000000)) : 0;
+        s.clippedUpdates =
+            doc.contains("clipped_updates") ? int(stateInteger(doc, "clipped_updates", 0, 2000000000)) : 0;
         for (const auto& h : doc.at("history"))
-            s.history.push_back({int(integerIn(h.at(0), "history epoch", 0, s.epoch)), h.at(1).is_number() ? h[1].get<double>() : NAN,
+            s.history.push_back({int(integerIn(h.at(0), "history epoch", 0, s.epoch)),
+                                 h.at(1).is_number() ? h[1].get<double>() : NAN,
                                  h.at(2).is_number() ? h[2].get<double>() : NAN});
         s.config.validate();
     } catch (const nlohmann::json::exception& e) {

@@ -21,14 +21,14 @@ struct MetaHistoryPoint {
 };
 
 struct MetaProgress {
-    int epoch = 0, epochs = 0;  // epochs done, total
+    int epoch = 0, epochs = 0; // epochs done, total
     double metaLoss = 0;
     double validationLoss = std::numeric_limits<double>::quiet_NaN();
     double bestValidation = std::numeric_limits<double>::quiet_NaN();
     int bestEpoch = -1;
     double elapsedSeconds = 0, etaSeconds = 0;
-    int skippedUpdates = 0;     // windows whose meta-gradient was not finite (no step taken)
-    int clippedUpdates = 0;     // windows whose meta-gradient was scaled down to clipNorm
+    int skippedUpdates = 0; // windows whose meta-gradient was not finite (no step taken)
+    int clippedUpdates = 0; // windows whose meta-gradient was scaled down to clipNorm
 };
 
 // Everything needed to continue a run where it stopped.

@@ -85,8 +85,7 @@ T styleLayerLoss(const Eigen::Ref<const Mat<T>>& f, const Eigen::Ref<const Mat<T
 }
 
 template <typename T>
-T contentLoss(const Eigen::Ref<const Mat<T>>& f, const Eigen::Ref<const Mat<T>>& target, T scale,
-              Eigen::Ref<Mat<T>> df)
+T contentLoss(const Eigen::Ref<const Mat<T>>& f, const Eigen::Ref<const Mat<T>>& target, T scale, Eigen::Ref<Mat<T>> df)
 {
     // L = sum (f - t)^2 / sum t^2 (the means' common 1/n cancels), dL/df = 2 (f - t) / sum t^2.
     const T norm = std::max(target.squaredNorm(), std::numeric_limits<T>::min());
@@ -199,21 +198,21 @@ void ConvFeatures<T>::backward(T* imageGrad)
     for (int c = 0; c < 3; ++c) Eigen::Map<Vec<T>>(imageGrad + c * n, n) = m_dinput[0].col(c) * T(1.0 / kStd);
 }
 
-#define L2L_INSTANTIATE(T)                                                                                        \
-    template void convReluForward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,            \
-                                     Eigen::Ref<Mat<T>>);                                                         \
-    template void convReluBackward<T>(const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>,                        \
-                                      const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);                       \
-    template void avgPoolForward<T>(const Eigen::Ref<const Mat<T>>&, int, int, Eigen::Ref<Mat<T>>);               \
-    template void avgPoolBackward<T>(const Eigen::Ref<const Mat<T>>&, int, int, Eigen::Ref<Mat<T>>);              \
-    template void gramForward<T>(const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);                            \
-    template void gramBackward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,               \
-                                  Eigen::Ref<Mat<T>>);                                                            \
-    template T styleLayerLoss<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&, T,             \
-                                 Eigen::Ref<Mat<T>>, Eigen::Ref<Mat<T>>, Eigen::Ref<Mat<T>>);                     \
-    template T contentLoss<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&, T,                \
-                              Eigen::Ref<Mat<T>>);                                                                \
-    template T totalVariation<T>(const Eigen::Ref<const Mat<T>>&, int, int, T, Eigen::Ref<Mat<T>>);               \
+#define L2L_INSTANTIATE(T)                                                                                             \
+    template void convReluForward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,                 \
+                                     Eigen::Ref<Mat<T>>);                                                              \
+    template void convReluBackward<T>(const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>,                             \
+                                      const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);                            \
+    template void avgPoolForward<T>(const Eigen::Ref<const Mat<T>>&, int, int, Eigen::Ref<Mat<T>>);                    \
+    template void avgPoolBackward<T>(const Eigen::Ref<const Mat<T>>&, int, int, Eigen::Ref<Mat<T>>);                   \
+    template void gramForward<T>(const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);                                 \
+    template void gramBackward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,                    \
+                                  Eigen::Ref<Mat<T>>);                                                                 \
+    template T styleLayerLoss<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&, T,                  \
+                                 Eigen::Ref<Mat<T>>, Eigen::Ref<Mat<T>>, Eigen::Ref<Mat<T>>);                          \
+    template T contentLoss<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&, T,                     \
+                              Eigen::Ref<Mat<T>>);                                                                     \
+    template T totalVariation<T>(const Eigen::Ref<const Mat<T>>&, int, int, T, Eigen::Ref<Mat<T>>);                    \
     template class ConvFeatures<T>;
 L2L_INSTANTIATE(float)
 L2L_INSTANTIATE(double)

@@ -9,8 +9,8 @@
 //
 // Layer l (0-based) of a depth-L net:  r_l = ReLU(conv3x3_same(a_l)),  a_{l+1} = avgpool2x2(r_l),
 // with a_0 = (image - mean) / std per channel; C_l = min(channels * 2^l, 64); H_{l+1} = floor(H_l / 2).
-#include "nn/ConvLayers.h"
 #include "base/Types.h"
+#include "nn/ConvLayers.h"
 
 #include <cstdint>
 #include <vector>

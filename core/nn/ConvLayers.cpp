@@ -67,8 +67,7 @@ void denseBackwardParams(const Eigen::Ref<const Mat<T>>& in, const Eigen::Ref<co
 }
 
 template <typename T>
-void denseBackwardInput(const Eigen::Ref<const Mat<T>>& dout, const Eigen::Ref<const Mat<T>>& w,
-                        Eigen::Ref<Mat<T>> din)
+void denseBackwardInput(const Eigen::Ref<const Mat<T>>& dout, const Eigen::Ref<const Mat<T>>& w, Eigen::Ref<Mat<T>> din)
 {
     din.noalias() = dout * w.transpose(); // (N x O) (O x I)
 }
@@ -142,23 +141,23 @@ void batchNormBackward(const Eigen::Ref<const Mat<T>>& dy, const Eigen::Ref<cons
     }
 }
 
-#define L2L_INSTANTIATE(T)                                                                                        \
-    template void im2col<T>(const Eigen::Ref<const Mat<T>>&, int, int, int, Eigen::Ref<Mat<T>>);                  \
-    template void col2im<T>(const Eigen::Ref<const Mat<T>>&, int, int, int, Eigen::Ref<Mat<T>>);                  \
-    template void denseForward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,               \
-                                  const CVecRef<T>&, Eigen::Ref<Mat<T>>);                                         \
-    template void denseBackwardParams<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,        \
-                                         Eigen::Ref<Mat<T>>, VecRef<T>);                                          \
-    template void denseBackwardInput<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,         \
-                                        Eigen::Ref<Mat<T>>);                                                      \
-    template void maxPoolForward<T>(const Eigen::Ref<const Mat<T>>&, int, int, int, Eigen::Ref<Mat<T>>,           \
-                                    Eigen::Ref<IndexMat>);                                                        \
-    template void maxPoolBackward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const IndexMat>&,          \
-                                     Eigen::Ref<Mat<T>>);                                                         \
-    template void batchNormForward<T>(const Eigen::Ref<const Mat<T>>&, const CVecRef<T>&, const CVecRef<T>&, T,   \
-                                      Eigen::Ref<Mat<T>>, VecRef<T>, Eigen::Ref<Mat<T>>);                         \
-    template void batchNormBackward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,          \
-                                       const CVecRef<T>&, const CVecRef<T>&, VecRef<T>, VecRef<T>,                \
+#define L2L_INSTANTIATE(T)                                                                                             \
+    template void im2col<T>(const Eigen::Ref<const Mat<T>>&, int, int, int, Eigen::Ref<Mat<T>>);                       \
+    template void col2im<T>(const Eigen::Ref<const Mat<T>>&, int, int, int, Eigen::Ref<Mat<T>>);                       \
+    template void denseForward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&, const CVecRef<T>&, \
+                                  Eigen::Ref<Mat<T>>);                                                                 \
+    template void denseBackwardParams<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,             \
+                                         Eigen::Ref<Mat<T>>, VecRef<T>);                                               \
+    template void denseBackwardInput<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,              \
+                                        Eigen::Ref<Mat<T>>);                                                           \
+    template void maxPoolForward<T>(const Eigen::Ref<const Mat<T>>&, int, int, int, Eigen::Ref<Mat<T>>,                \
+                                    Eigen::Ref<IndexMat>);                                                             \
+    template void maxPoolBackward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const IndexMat>&,               \
+                                     Eigen::Ref<Mat<T>>);                                                              \
+    template void batchNormForward<T>(const Eigen::Ref<const Mat<T>>&, const CVecRef<T>&, const CVecRef<T>&, T,        \
+                                      Eigen::Ref<Mat<T>>, VecRef<T>, Eigen::Ref<Mat<T>>);                              \
+    template void batchNormBackward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,               \
+                                       const CVecRef<T>&, const CVecRef<T>&, VecRef<T>, VecRef<T>,                     \
                                        Eigen::Ref<Mat<T>>);
 L2L_INSTANTIATE(float)
 L2L_INSTANTIATE(double)

@@ -1,9 +1,9 @@
 #include "nn/ConvNet.h"
 
-#include "nn/Mlp.h"
 #include "base/Parallel.h"
 #include "base/Rng.h"
 #include "base/SeedStreams.h"
+#include "nn/Mlp.h"
 
 #include <algorithm>
 
@@ -199,10 +199,10 @@ T ConvNet<T>::headForwardBackward(const T* theta, const std::vector<std::uint8_t
     for (int b = 0; b < m_batch; ++b)
         for (int c = 0; c < s.channels; ++c)
             m_flat.row(b).segment(Index(c) * hw, hw) = pooled.col(c).segment(Index(b) * hw, hw).transpose();
-    denseForward<T>(m_flat, w1, b1, m_fcZ);                                          // (B x U)
+    denseForward<T>(m_flat, w1, b1, m_fcZ); // (B x U)
     batchNormForward<T>(m_fcZ, gamma, beta, T(kBatchNormEps), m_fcXhat, m_fcInvStd, m_fcA);
     activationForward<T>(Activation::Relu, m_fcA, m_fcA);
-    denseForward<T>(m_fcA, w2, b2, m_logits);                                        // (B x K)
+    denseForward<T>(m_fcA, w2, b2, m_logits); // (B x K)
     m_logitsT = m_logits.transpose();
     const T loss = softmaxCrossEntropy<T>(m_logitsT, labels, m_dlogitsT, correct);
     if (!grad) return loss;

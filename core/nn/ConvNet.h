@@ -66,10 +66,10 @@ public:
 
 private:
     struct ConvScratch {
-        Mat<T> cols;  // im2col of the layer input (B*H*W x k*k*Cin)
-        Mat<T> z;     // conv output (B*H*W x C); in backward dL/dz
-        Mat<T> xhat;  // normalised z
-        Mat<T> a;     // ReLU(gamma xhat + beta); in backward dL/da
+        Mat<T> cols; // im2col of the layer input (B*H*W x k*k*Cin)
+        Mat<T> z;    // conv output (B*H*W x C); in backward dL/dz
+        Mat<T> xhat; // normalised z
+        Mat<T> a;    // ReLU(gamma xhat + beta); in backward dL/da
         Vec<T> invStd;
         Mat<T> pooled, dpooled; // next layer's input (B*h*w x C) and its gradient
         IndexMat argmax;

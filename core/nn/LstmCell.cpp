@@ -69,7 +69,7 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
     dz.resize(4 * H, tc.cols());
     // dc_total = dc_next + dh * o * (1 - tanh(c)^2)
     dc.array() += dh.array() * o * (T(1) - tc.array().square());
-    dz.topRows(H) = dc.array() * g * i * (T(1) - i);                  // dz_i
+    dz.topRows(H) = dc.array() * g * i * (T(1) - i);                   // dz_i
     dz.middleRows(H, H) = dc.array() * cPrev.array() * f * (T(1) - f); // dz_f
     dz.middleRows(2 * H, H) = dc.array() * i * (T(1) - g.square());    // dz_g
     dz.bottomRows(H) = dh.array() * tc.array() * o * (T(1) - o);       // dz_o
@@ -79,15 +79,15 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
     din.noalias() = w.transpose() * dz;
 }
 
-#define L2L_INSTANTIATE(T)                                                                                       \
-    template void lstmCellForward<T>(const CMatRef<T>&, const CVecRef<T>&, const CMatRef<T>&, const CMatRef<T>&, \
-                                     MatRef<T>, MatRef<T>, MatRef<T>);                                           \
-    template void lstmCellForwardPrescaled<T>(const CMatRef<T>&, const CVecRef<T>&, const CMatRef<T>&,          \
-                                              const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>);              \
-    template void halveSigmoidRows<T>(MatRef<T>, VecRef<T>);                                                    \
-    template void tanhInto<T>(const CMatRef<T>&, MatRef<T>);                                                    \
-    template void lstmCellBackward<T>(const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, \
-                                      const CMatRef<T>&, const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>,      \
+#define L2L_INSTANTIATE(T)                                                                                             \
+    template void lstmCellForward<T>(const CMatRef<T>&, const CVecRef<T>&, const CMatRef<T>&, const CMatRef<T>&,       \
+                                     MatRef<T>, MatRef<T>, MatRef<T>);                                                 \
+    template void lstmCellForwardPrescaled<T>(const CMatRef<T>&, const CVecRef<T>&, const CMatRef<T>&,                 \
+                                              const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>);                     \
+    template void halveSigmoidRows<T>(MatRef<T>, VecRef<T>);                                                           \
+    template void tanhInto<T>(const CMatRef<T>&, MatRef<T>);                                                           \
+    template void lstmCellBackward<T>(const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&,      \
+                                      const CMatRef<T>&, const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>,           \
                                       VecRef<T>, Mat<T>&);
 L2L_INSTANTIATE(float)
 L2L_INSTANTIATE(double)

@@ -11,8 +11,10 @@
 
 namespace l2l {
 
-template <typename T> using MatRef = Eigen::Ref<Mat<T>>;
-template <typename T> using CMatRef = Eigen::Ref<const Mat<T>>;
+template <typename T>
+using MatRef = Eigen::Ref<Mat<T>>;
+template <typename T>
+using CMatRef = Eigen::Ref<const Mat<T>>;
 
 // out = tanh(in), elementwise. Blocks of whole columns are contiguous; evaluating them as one flat
 // array keeps every element on the vectorised path (a column of H = 20 floats would otherwise leave a

@@ -17,9 +17,12 @@ Activation activationFromName(const std::string& name)
 std::string activationName(Activation a)
 {
     switch (a) {
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::Relu: return "relu";
-    case Activation::Tanh: return "tanh";
+    case Activation::Sigmoid:
+        return "sigmoid";
+    case Activation::Relu:
+        return "relu";
+    case Activation::Tanh:
+        return "tanh";
     }
     return "?";
 }
@@ -45,9 +48,15 @@ template <typename T>
 void activationForward(Activation act, const Eigen::Ref<const Mat<T>>& z, Eigen::Ref<Mat<T>> a)
 {
     switch (act) {
-    case Activation::Sigmoid: a = (T(1) + (-z.array()).unaryExpr(DetExp{})).inverse(); break;
-    case Activation::Relu: a = z.array().max(T(0)); break;
-    case Activation::Tanh: a = z.array().tanh(); break;
+    case Activation::Sigmoid:
+        a = (T(1) + (-z.array()).unaryExpr(DetExp{})).inverse();
+        break;
+    case Activation::Relu:
+        a = z.array().max(T(0));
+        break;
+    case Activation::Tanh:
+        a = z.array().tanh();
+        break;
     }
 }
 
@@ -55,9 +64,15 @@ template <typename T>
 void activationBackward(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen::Ref<Mat<T>> d)
 {
     switch (act) {
-    case Activation::Sigmoid: d.array() *= a.array() * (T(1) - a.array()); break;
-    case Activation::Relu: d.array() *= (a.array() > T(0)).template cast<T>(); break;
-    case Activation::Tanh: d.array() *= T(1) - a.array().square(); break;
+    case Activation::Sigmoid:
+        d.array() *= a.array() * (T(1) - a.array());
+        break;
+    case Activation::Relu:
+        d.array() *= (a.array() > T(0)).template cast<T>();
+        break;
+    case Activation::Tanh:
+        d.array() *= T(1) - a.array().square();
+        break;
     }
 }
 
@@ -65,9 +80,15 @@ template <typename T>
 void activationCurvature(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen::Ref<Mat<T>> d)
 {
     switch (act) {
-    case Activation::Sigmoid: d.array() *= a.array() * (T(1) - a.array()) * (T(1) - T(2) * a.array()); break;
-    case Activation::Relu: d.setZero(); break;
-    case Activation::Tanh: d.array() *= T(-2) * a.array() * (T(1) - a.array().square()); break;
+    case Activation::Sigmoid:
+        d.array() *= a.array() * (T(1) - a.array()) * (T(1) - T(2) * a.array());
+        break;
+    case Activation::Relu:
+        d.setZero();
+        break;
+    case Activation::Tanh:
+        d.array() *= T(-2) * a.array() * (T(1) - a.array().square());
+        break;
     }
 }
 
@@ -94,15 +115,15 @@ T softmaxCrossEntropy(const Eigen::Ref<const Mat<T>>& logits, const std::vector<
     return T(loss / double(batch));
 }
 
-#define L2L_INSTANTIATE(T)                                                                                         \
-    template void linearForward<T>(const Eigen::Ref<const Mat<T>>&, const CVecRef<T>&,                            \
-                                   const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);                           \
-    template void linearBackward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,              \
-                                    const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>, VecRef<T>, Mat<T>*);      \
-    template void activationForward<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);           \
-    template void activationBackward<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);          \
-    template void activationCurvature<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);         \
-    template T softmaxCrossEntropy<T>(const Eigen::Ref<const Mat<T>>&, const std::vector<std::uint8_t>&,          \
+#define L2L_INSTANTIATE(T)                                                                                             \
+    template void linearForward<T>(const Eigen::Ref<const Mat<T>>&, const CVecRef<T>&,                                 \
+                                   const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);                               \
+    template void linearBackward<T>(const Eigen::Ref<const Mat<T>>&, const Eigen::Ref<const Mat<T>>&,                  \
+                                    const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>, VecRef<T>, Mat<T>*);          \
+    template void activationForward<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);               \
+    template void activationBackward<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);              \
+    template void activationCurvature<T>(Activation, const Eigen::Ref<const Mat<T>>&, Eigen::Ref<Mat<T>>);             \
+    template T softmaxCrossEntropy<T>(const Eigen::Ref<const Mat<T>>&, const std::vector<std::uint8_t>&,               \
                                       Eigen::Ref<Mat<T>>, int*);
 L2L_INSTANTIATE(float)
 L2L_INSTANTIATE(double)

@@ -8,17 +8,15 @@
 
 namespace l2l {
 
-std::string preprocessName(Preprocess p)
+const EnumNames<Preprocess>& preprocessNames()
 {
-    return p == Preprocess::None ? "none" : "log-sign";
+    static const EnumNames<Preprocess> names{"preprocessing",
+                                             {{Preprocess::None, "none"}, {Preprocess::LogSign, "log-sign"}}};
+    return names;
 }
 
-Preprocess preprocessFromName(const std::string& name)
-{
-    if (name == "none") return Preprocess::None;
-    if (name == "log-sign") return Preprocess::LogSign;
-    throw Error("unknown preprocessing '" + name + "' (valid: none, log-sign)");
-}
+std::string preprocessName(Preprocess p) { return preprocessNames().name(p); }
+Preprocess preprocessFromName(const std::string& name) { return preprocessNames().value(name); }
 
 Index LstmArch::paramCount() const
 {
@@ -36,18 +34,21 @@ const SettingsTable<LstmArch>& lstmArchSettings()
     static const SettingsTable<A> table = [] {
         SettingsTable<A> t{"lstm", 1, {}};
         const unsigned use = kInFile | kInCli;
-        t.fields.push_back(intSetting<A>("layers", "layers", "LSTM layers", "LSTM layers", 1, 4,
-                                         [](auto& a) -> auto& { return a.layers; }, 1, use));
-        t.fields.push_back(intSetting<A>("hidden", "hidden", "Hidden units", "units per LSTM layer", 1, 256,
-                                         [](auto& a) -> auto& { return a.hidden; }, 1, use));
-        t.fields.push_back(choiceSetting<A>(
-            "preprocess", "preprocess", "Preprocessing", "gradient preprocessing: none or log-sign (the paper's Appendix A)",
-            {"none", "log-sign"}, [](const A& a) { return preprocessName(a.preprocess); },
-            [](A& a, const std::string& v) { a.preprocess = preprocessFromName(v); }, 1, use));
-        t.fields.push_back(realSetting<A>("p", "p", "Preprocessing p", "preprocessing constant p", 1, 50, false,
-                                          [](auto& a) -> auto& { return a.p; }, 1, use));
-        t.fields.push_back(realSetting<A>("output_scale", "scale", "Output scale", "constant output scale", 0, 100, true,
-                                          [](auto& a) -> auto& { return a.outputScale; }, 1, use));
+        t.fields.push_back(intSetting<A>(
+            "layers", "layers", "LSTM layers", "LSTM layers", 1, 4, [](auto& a) -> auto& { return a.layers; }, 1, use));
+        t.fields.push_back(intSetting<A>(
+            "hidden", "hidden", "Hidden units", "units per LSTM layer", 1, 256,
+            [](auto& a) -> auto& { return a.hidden; }, 1, use));
+        t.fields.push_back(enumSetting<A>(
+            "preprocess", "preprocess", "Preprocessing",
+            "gradient preprocessing: none or log-sign (the paper's Appendix A)", preprocessNames(),
+            [](auto& a) -> auto& { return a.preprocess; }, 1, use));
+        t.fields.push_back(realSetting<A>(
+            "p", "p", "Preprocessing p", "preprocessing constant p", 1, 50, false, [](auto& a) -> auto& { return a.p; },
+            1, use));
+        t.fields.push_back(realSetting<A>(
+            "output_scale", "scale", "Output scale", "constant output scale", 0, 100, true,
+            [](auto& a) -> auto& { return a.outputScale; }, 1, use));
         return t;
     }();
     return table;
@@ -94,7 +95,8 @@ LstmNet<T> LstmNet<T>::init(const LstmArch& arch, std::uint64_t seed, int nets)
 {
     arch.validate();
     if (nets < 1 || nets > kMaxLstmNets)
-        throw Error("LSTM optimizer: nets must be in [1, " + std::to_string(kMaxLstmNets) + "], got " + std::to_string(nets));
+        throw Error("LSTM optimizer: nets must be in [1, " + std::to_string(kMaxLstmNets) + "], got " +
+                    std::to_string(nets));
     LstmNet net{arch, Vec<T>::Zero(nets * arch.paramCount()), nets};
     Rng rng(seed);
     const double bound = 1.0 / std::sqrt(double(arch.hidden));

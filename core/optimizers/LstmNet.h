@@ -18,18 +18,19 @@ enum class Preprocess {
     None,    // input = the gradient itself
     LogSign, // paper Appendix A: (log|g|/p, sgn g) if |g| >= e^-p, else (-1, e^p g)
 };
+const EnumNames<Preprocess>& preprocessNames(); // "none", "log-sign"
 std::string preprocessName(Preprocess p);
 Preprocess preprocessFromName(const std::string& name); // throws l2l::Error
 
 struct LstmArch {
-    int layers = 2;                          // LSTM layers
-    int hidden = 20;                         // units per layer
+    int layers = 2;  // LSTM layers
+    int hidden = 20; // units per layer
     Preprocess preprocess = Preprocess::LogSign;
-    double p = 10.0;                         // preprocessing constant
-    double outputScale = 0.1;                // constant factor on the output
+    double p = 10.0;          // preprocessing constant
+    double outputScale = 0.1; // constant factor on the output
     int inputSize() const { return preprocess == Preprocess::None ? 1 : 2; }
     Index paramCount() const;
-    void validate() const;                   // throws l2l::Error naming the field and range
+    void validate() const; // throws l2l::Error naming the field and range
     bool operator==(const LstmArch&) const = default;
 };
 // The architecture's settings (ranges, help, flags, JSON keys): see base/Settings.h.
@@ -70,15 +71,30 @@ struct LstmNet {
     LstmNet single(int k) const { return {arch, params.segment(netOffset(k), arch.paramCount()), 1}; }
 
     // [Wx Wh] (4H, in+H) of net k: Wx and Wh are adjacent in column-major order, so this is one matrix.
-    Eigen::Map<const Mat<T>> w(int l, int k = 0) const { auto o = offsets(l); return {at(k) + o.wx, 4 * arch.hidden, o.in + arch.hidden}; }
-    Eigen::Map<const Mat<T>> wx(int l, int k = 0) const { auto o = offsets(l); return {at(k) + o.wx, 4 * arch.hidden, o.in}; }
-    Eigen::Map<const Mat<T>> wh(int l, int k = 0) const { auto o = offsets(l); return {at(k) + o.wh, 4 * arch.hidden, arch.hidden}; }
+    Eigen::Map<const Mat<T>> w(int l, int k = 0) const
+    {
+        auto o = offsets(l);
+        return {at(k) + o.wx, 4 * arch.hidden, o.in + arch.hidden};
+    }
+    Eigen::Map<const Mat<T>> wx(int l, int k = 0) const
+    {
+        auto o = offsets(l);
+        return {at(k) + o.wx, 4 * arch.hidden, o.in};
+    }
+    Eigen::Map<const Mat<T>> wh(int l, int k = 0) const
+    {
+        auto o = offsets(l);
+        return {at(k) + o.wh, 4 * arch.hidden, arch.hidden};
+    }
     Eigen::Map<const Vec<T>> b(int l, int k = 0) const { return {at(k) + offsets(l).b, 4 * arch.hidden}; }
     Eigen::Map<const Vec<T>> wOut(int k = 0) const { return {at(k) + outOffset(), arch.hidden}; }
     T bOut(int k = 0) const { return at(k)[outOffset() + arch.hidden]; }
 
     template <typename U>
-    LstmNet<U> cast() const { return {arch, params.template cast<U>(), nets}; }
+    LstmNet<U> cast() const
+    {
+        return {arch, params.template cast<U>(), nets};
+    }
 
 private:
     const T* at(int k) const { return params.data() + netOffset(k); }

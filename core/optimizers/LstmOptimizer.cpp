@@ -17,7 +17,10 @@ std::vector<LstmColumnBlock> columnBlocks(const std::vector<NetSpan>& spans)
     return blocks;
 }
 
-Index spanTotal(const std::vector<NetSpan>& spans) { return spans.empty() ? 0 : spans.back().offset + spans.back().size; }
+Index spanTotal(const std::vector<NetSpan>& spans)
+{
+    return spans.empty() ? 0 : spans.back().offset + spans.back().size;
+}
 
 template <typename T>
 void allocateScratch(std::vector<LstmBlockScratch<T>>& scratch, const LstmArch& a, size_t blocks, bool gates)
@@ -50,8 +53,9 @@ std::vector<NetSpan> netSpans(int nets, const std::vector<ParamBlock>& blocks, I
     coordinateGroups(blocks, dim); // throws unless the blocks tile theta
     const int count = groupCount(blocks);
     if (count != nets)
-        throw Error("the LSTM optimizer has " + std::to_string(nets) + " nets (one per parameter group), but the problem has " +
-                    std::to_string(count) + " parameter group" + (count == 1 ? "" : "s") +
+        throw Error("the LSTM optimizer has " + std::to_string(nets) +
+                    " nets (one per parameter group), but the problem has " + std::to_string(count) +
+                    " parameter group" + (count == 1 ? "" : "s") +
                     "; use an optimizer trained with --groups per-block on this problem class, or a one-net optimizer");
     std::vector<NetSpan> spans;
     for (const ParamBlock& b : blocks) {
@@ -109,7 +113,7 @@ void LstmRunner<T>::forwardBlock(const LstmColumnBlock& block, const CVecRef<T>&
         auto h = state.h[L].middleCols(col, cols);
         auto c = state.c[L].middleCols(col, cols);
         if (l > 0) in.topRows(H) = state.h[L - 1].middleCols(col, cols); // the new h of the layer below
-        in.bottomRows(H) = h;                                             // h_prev, before it is overwritten
+        in.bottomRows(H) = h;                                            // h_prev, before it is overwritten
         auto gates = cache ? cache->gates[L].middleCols(col, cols) : s.gates[L].leftCols(cols);
         lstmCellForwardPrescaled<T>(m_wHalf[W + L], m_bHalf[W + L], in, c, gates, c, h);
         if (cache) cache->c[L].middleCols(col, cols) = c;
@@ -243,8 +247,7 @@ Vec<T> LstmBackward<T>::gradient() const
 
 template <typename T>
 LstmRule<T>::LstmRule(LstmNet<T> net, int threads) : m_net(std::move(net)), m_runner(&m_net, threads)
-{
-}
+{}
 
 template <typename T>
 void LstmRule<T>::reset(Index dim)

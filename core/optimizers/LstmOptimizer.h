@@ -8,8 +8,8 @@
 // spans of consecutive coordinates of one group, and blocks never cross a span, so every block is
 // handled by one net on a contiguous slice of the (H, N) state, exactly as a one-net run on that slice.
 #include "optimizers/LstmNet.h"
-#include "problems/Problem.h"
 #include "optimizers/UpdateRule.h"
+#include "problems/Problem.h"
 
 #include <memory>
 

@@ -6,23 +6,23 @@
 
 namespace l2l {
 
-std::string paramGroupsName(ParamGroups g) { return g == ParamGroups::PerBlock ? "per-block" : "shared"; }
-
-ParamGroups paramGroupsFromName(const std::string& name)
+const EnumNames<ParamGroups>& paramGroupsNames()
 {
-    if (name == "shared") return ParamGroups::Shared;
-    if (name == "per-block") return ParamGroups::PerBlock;
-    throw Error("unknown parameter grouping '" + name + "' (valid: shared, per-block)");
+    static const EnumNames<ParamGroups> names{"parameter grouping",
+                                              {{ParamGroups::Shared, "shared"}, {ParamGroups::PerBlock, "per-block"}}};
+    return names;
 }
+std::string paramGroupsName(ParamGroups g) { return paramGroupsNames().name(g); }
+ParamGroups paramGroupsFromName(const std::string& name) { return paramGroupsNames().value(name); }
 
-std::string lrScheduleName(LrSchedule s) { return s == LrSchedule::Cosine ? "cosine" : "constant"; }
-
-LrSchedule lrScheduleFromName(const std::string& name)
+const EnumNames<LrSchedule>& lrScheduleNames()
 {
-    if (name == "constant") return LrSchedule::Constant;
-    if (name == "cosine") return LrSchedule::Cosine;
-    throw Error("unknown learning-rate schedule '" + name + "' (valid: constant, cosine)");
+    static const EnumNames<LrSchedule> names{"learning-rate schedule",
+                                             {{LrSchedule::Constant, "constant"}, {LrSchedule::Cosine, "cosine"}}};
+    return names;
 }
+std::string lrScheduleName(LrSchedule s) { return lrScheduleNames().name(s); }
+LrSchedule lrScheduleFromName(const std::string& name) { return lrScheduleNames().value(name); }
 
 double lrScheduleFactor(LrSchedule s, int epoch, int epochs)
 {
@@ -31,14 +31,13 @@ double lrScheduleFactor(LrSchedule s, int epoch, int epochs)
     return 0.5 * (1.0 + detCos(3.14159265358979323846 * x));
 }
 
-std::string metaLossName(MetaLoss m) { return m == MetaLoss::Log ? "log" : "sum"; }
-
-MetaLoss metaLossFromName(const std::string& name)
+const EnumNames<MetaLoss>& metaLossNames()
 {
-    if (name == "sum") return MetaLoss::Sum;
-    if (name == "log") return MetaLoss::Log;
-    throw Error("unknown meta-loss '" + name + "' (valid: sum, log)");
+    static const EnumNames<MetaLoss> names{"meta-loss", {{MetaLoss::Sum, "sum"}, {MetaLoss::Log, "log"}}};
+    return names;
 }
+std::string metaLossName(MetaLoss m) { return metaLossNames().name(m); }
+MetaLoss metaLossFromName(const std::string& name) { return metaLossNames().value(name); }
 
 const SettingsTable<MetaTrainConfig>& metaTrainSettings()
 {
@@ -47,54 +46,63 @@ const SettingsTable<MetaTrainConfig>& metaTrainSettings()
         SettingsTable<C> t{"train", 2, {}};
         auto& f = t.fields;
         const unsigned all = kInFile | kInCli | kInForm, always = all | kInCommand;
-        f.push_back(textSetting<C>("problem", "problem", "Problem", "problem class spec (see `l2l problems`)",
-                                   [](auto& c) -> auto& { return c.problem; }, 1, kInFile | kInCli | kInCommand));
-        f.push_back(intSetting<C>("epochs", "epochs", "Epochs", "fresh optimizees, one episode each", 1, 10000000,
-                                  [](auto& c) -> auto& { return c.epochs; }, 1, always));
-        f.push_back(intSetting<C>("horizon", "horizon", "Horizon", "T: optimizee steps per episode", 1, 100000,
-                                  [](auto& c) -> auto& { return c.horizon; }, 1, always));
-        f.push_back(intSetting<C>("unroll", "unroll", "Unroll",
-                                  "K: truncated-BPTT window (one update of the optimizer per window), at most the horizon",
-                                  1, 100000, [](auto& c) -> auto& { return c.unroll; }, 1, always));
-        f.push_back(realSetting<C>("learning_rate", "lr", "Meta learning rate", "Adam learning rate on the optimizer's weights",
-                                   0, 1, true, [](auto& c) -> auto& { return c.learningRate; }, 1, always));
-        f.push_back(choiceSetting<C>(
+        f.push_back(textSetting<C>(
+            "problem", "problem", "Problem", "problem class spec (see `l2l problems`)",
+            [](auto& c) -> auto& { return c.problem; }, 1, kInFile | kInCli | kInCommand));
+        f.push_back(intSetting<C>(
+            "epochs", "epochs", "Epochs", "fresh optimizees, one episode each", 1, 10000000,
+            [](auto& c) -> auto& { return c.epochs; }, 1, always));
+        f.push_back(intSetting<C>(
+            "horizon", "horizon", "Horizon", "T: optimizee steps per episode", 1, 100000,
+            [](auto& c) -> auto& { return c.horizon; }, 1, always));
+        f.push_back(intSetting<C>(
+            "unroll", "unroll", "Unroll",
+            "K: truncated-BPTT window (one update of the optimizer per window), at most the horizon", 1, 100000,
+            [](auto& c) -> auto& { return c.unroll; }, 1, always));
+        f.push_back(realSetting<C>(
+            "learning_rate", "lr", "Meta learning rate", "Adam learning rate on the optimizer's weights", 0, 1, true,
+            [](auto& c) -> auto& { return c.learningRate; }, 1, always));
+        f.push_back(enumSetting<C>(
             "lr_schedule", "lr-schedule", "Rate schedule",
             "constant, or cosine: the rate decays from the set rate at the first epoch to 0 at the last",
-            {"constant", "cosine"}, [](const C& c) { return lrScheduleName(c.lrSchedule); },
-            [](C& c, const std::string& v) { c.lrSchedule = lrScheduleFromName(v); }, 2, all));
-        f.push_back(realSetting<C>("clip_norm", "clip", "Clip meta-gradient",
-                                   "scale a window's meta-gradient down to this 2-norm when it is longer (0 = off)", 0,
-                                   1e12, false, [](auto& c) -> auto& { return c.clipNorm; }, 2, all));
-        f.push_back(intSetting<C>("validate_every", "validate-every", "Validate every", "epochs between validations", 1,
-                                  10000000, [](auto& c) -> auto& { return c.validateEvery; }, 1, always));
-        f.push_back(intSetting<C>("validation_runs", "validation-runs", "Validation runs",
-                                  "held-out instances per validation", 1, 1000,
-                                  [](auto& c) -> auto& { return c.validationRuns; }, 1, always));
-        f.push_back(boolSetting<C>("validate_on_final_loss", "validate-final", "Select by final loss",
-                                   "keep the optimizer with the best validation loss at the last step (default: the "
-                                   "mean over the horizon)",
-                                   [](auto& c) -> auto& { return c.validateOnFinalLoss; }, 2, kInFile | kInCli));
-        f.push_back(boolSetting<C>("second_derivatives", "second-derivatives", "Second derivatives",
-                                   "follow d grad/d phi exactly (problems with Hessian-vector products: quadratics, MLPs)",
-                                   [](auto& c) -> auto& { return c.secondDerivatives; }, 1, kInFile | kInCli));
-        f.push_back(choiceSetting<C>(
+            lrScheduleNames(), [](auto& c) -> auto& { return c.lrSchedule; }, 2, all));
+        f.push_back(realSetting<C>(
+            "clip_norm", "clip", "Clip meta-gradient",
+            "scale a window's meta-gradient down to this 2-norm when it is longer (0 = off)", 0, 1e12, false,
+            [](auto& c) -> auto& { return c.clipNorm; }, 2, all));
+        f.push_back(intSetting<C>(
+            "validate_every", "validate-every", "Validate every", "epochs between validations", 1, 10000000,
+            [](auto& c) -> auto& { return c.validateEvery; }, 1, always));
+        f.push_back(intSetting<C>(
+            "validation_runs", "validation-runs", "Validation runs", "held-out instances per validation", 1, 1000,
+            [](auto& c) -> auto& { return c.validationRuns; }, 1, always));
+        f.push_back(boolSetting<C>(
+            "validate_on_final_loss", "validate-final", "Select by final loss",
+            "keep the optimizer with the best validation loss at the last step (default: the "
+            "mean over the horizon)",
+            [](auto& c) -> auto& { return c.validateOnFinalLoss; }, 2, kInFile | kInCli));
+        f.push_back(boolSetting<C>(
+            "second_derivatives", "second-derivatives", "Second derivatives",
+            "follow d grad/d phi exactly (problems with Hessian-vector products: quadratics, MLPs)",
+            [](auto& c) -> auto& { return c.secondDerivatives; }, 1, kInFile | kInCli));
+        f.push_back(enumSetting<C>(
             "groups", "groups", "LSTMs",
             "shared: one LSTM for every parameter; per-block: one LSTM per parameter group of the problem (convnet: "
             "conv kernels / the rest, as in the paper's CIFAR experiment)",
-            {"shared", "per-block"}, [](const C& c) { return paramGroupsName(c.groups); },
-            [](C& c, const std::string& v) { c.groups = paramGroupsFromName(v); }, 2, all));
-        f.push_back(choiceSetting<C>(
+            paramGroupsNames(), [](auto& c) -> auto& { return c.groups; }, 2, all));
+        f.push_back(enumSetting<C>(
             "meta_loss", "meta-loss", "Meta-loss",
             "meta-objective over the horizon: sum (the paper's sum of losses) or log (sum of log losses: late, small "
             "losses weigh more)",
-            {"sum", "log"}, [](const C& c) { return metaLossName(c.metaLoss); },
-            [](C& c, const std::string& v) { c.metaLoss = metaLossFromName(v); }, 2, kInFile | kInCli));
-        f.push_back(uintSetting<C>("seed", "seed", "Seed", "seed of the initial weights and of every training and validation instance",
-                                   [](auto& c) -> auto& { return c.seed; }, 1, always));
-        f.push_back(intSetting<C>("threads", "threads", "Threads", "worker threads (0 = all cores; results do not depend on it)",
-                                  0, 256, [](auto& c) -> auto& { return c.threads; }, 1, kInFile | kInCli));
-        for (auto& s : nestedSettings<C>(lstmArchSettings(), [](auto& c) -> auto& { return c.arch; }))
+            metaLossNames(), [](auto& c) -> auto& { return c.metaLoss; }, 2, kInFile | kInCli));
+        f.push_back(uintSetting<C>(
+            "seed", "seed", "Seed", "seed of the initial weights and of every training and validation instance",
+            [](auto& c) -> auto& { return c.seed; }, 1, always));
+        f.push_back(intSetting<C>(
+            "threads", "threads", "Threads", "worker threads (0 = all cores; results do not depend on it)", 0, 256,
+            [](auto& c) -> auto& { return c.threads; }, 1, kInFile | kInCli));
+        for (auto& s : nestedSettings<C>(
+                 lstmArchSettings(), [](auto& c) -> auto& { return c.arch; }))
             f.push_back(std::move(s));
         return t;
     }();

@@ -17,13 +17,15 @@ namespace l2l {
 // How many nets the optimizer has: one shared by every coordinate (the paper's default), or one per
 // parameter group of the problem class (the paper's CIFAR set-up: conv kernels / the rest).
 enum class ParamGroups { Shared, PerBlock };
-std::string paramGroupsName(ParamGroups g);               // "shared", "per-block"
+const EnumNames<ParamGroups>& paramGroupsNames(); // "shared", "per-block"
+std::string paramGroupsName(ParamGroups g);
 ParamGroups paramGroupsFromName(const std::string& name); // throws l2l::Error
 
 // The Adam learning rate over the run: constant, or a cosine decay from the set rate at epoch 0 to
 // zero at the last epoch (factor (1 + cos(pi e / epochs)) / 2 during epoch e, counted from 0).
 enum class LrSchedule { Constant, Cosine };
-std::string lrScheduleName(LrSchedule s);               // "constant", "cosine"
+const EnumNames<LrSchedule>& lrScheduleNames(); // "constant", "cosine"
+std::string lrScheduleName(LrSchedule s);
 LrSchedule lrScheduleFromName(const std::string& name); // throws l2l::Error
 double lrScheduleFactor(LrSchedule s, int epoch, int epochs);
 
@@ -33,7 +35,8 @@ double lrScheduleFactor(LrSchedule s, int epoch, int epochs);
 //        late, so the late steps (small f) weigh 1/f times more than with Sum. For non-negative losses
 //        (cross-entropy, quadratics); the 1e-8 bounds the weight where f reaches 0.
 enum class MetaLoss { Sum, Log };
-std::string metaLossName(MetaLoss m);               // "sum", "log"
+const EnumNames<MetaLoss>& metaLossNames(); // "sum", "log"
+std::string metaLossName(MetaLoss m);
 MetaLoss metaLossFromName(const std::string& name); // throws l2l::Error naming the valid ones
 
 // Ranges and help texts are in the table (metaTrainSettings()), not here.
@@ -44,17 +47,17 @@ struct MetaTrainConfig {
     int unroll = 20;                   // K: truncated-BPTT window, at most the horizon
     double learningRate = 1e-3;        // Adam on phi
     LrSchedule lrSchedule = LrSchedule::Constant;
-    double clipNorm = 0;               // > 0: a window's meta-gradient longer than this (2-norm) is scaled to it
-    int validateEvery = 50;            // epochs between validations
-    int validationRuns = 10;           // held-out instances
-    bool validateOnFinalLoss = false;  // select by the loss at the last step instead of the horizon mean
-    bool secondDerivatives = false;    // follow d grad / d phi through Hessian-vector products
+    double clipNorm = 0;                      // > 0: a window's meta-gradient longer than this (2-norm) is scaled to it
+    int validateEvery = 50;                   // epochs between validations
+    int validationRuns = 10;                  // held-out instances
+    bool validateOnFinalLoss = false;         // select by the loss at the last step instead of the horizon mean
+    bool secondDerivatives = false;           // follow d grad / d phi through Hessian-vector products
     ParamGroups groups = ParamGroups::Shared; // one net for all of theta, or one per parameter group
-    MetaLoss metaLoss = MetaLoss::Sum; // the paper's sum of losses, or the sum of their logs
-    std::uint64_t seed = 1;            // initial phi, training and validation instances
-    int threads = 0;                   // 0 = all cores; results do not depend on it
-    LstmArch arch;                     // 2 layers of 20, log-sign preprocessing (p = 10), scale 0.1
-    void validate() const;             // throws l2l::Error naming the field and range
+    MetaLoss metaLoss = MetaLoss::Sum;        // the paper's sum of losses, or the sum of their logs
+    std::uint64_t seed = 1;                   // initial phi, training and validation instances
+    int threads = 0;                          // 0 = all cores; results do not depend on it
+    LstmArch arch;                            // 2 layers of 20, log-sign preprocessing (p = 10), scale 0.1
+    void validate() const;                    // throws l2l::Error naming the field and range
 };
 
 const SettingsTable<MetaTrainConfig>& metaTrainSettings();

@@ -27,12 +27,15 @@ void readWeights(const nlohmann::json& w, const LstmArch& arch, const std::strin
 {
     if (!w.is_array()) throw Error(what + "\"weights\" is not an array");
     if (Index(w.size()) != arch.paramCount())
-        throw Error(what + "has " + std::to_string(w.size()) + " weights, but a " + std::to_string(arch.layers) + "-layer LSTM of " +
-                    std::to_string(arch.hidden) + " units needs " + std::to_string(arch.paramCount()));
+        throw Error(what + "has " + std::to_string(w.size()) + " weights, but a " + std::to_string(arch.layers) +
+                    "-layer LSTM of " + std::to_string(arch.hidden) + " units needs " +
+                    std::to_string(arch.paramCount()));
     for (size_t i = 0; i < w.size(); ++i) {
-        if (!w[i].is_number()) throw Error(what + "weight " + std::to_string(i) + " is not a number (" + w[i].dump() + ")");
+        if (!w[i].is_number())
+            throw Error(what + "weight " + std::to_string(i) + " is not a number (" + w[i].dump() + ")");
         const double v = w[i].get<double>();
-        if (!std::isfinite(v) || std::abs(v) > 3e38) throw Error(what + "weight " + std::to_string(i) + " is not finite");
+        if (!std::isfinite(v) || std::abs(v) > 3e38)
+            throw Error(what + "weight " + std::to_string(i) + " is not finite");
         out[i] = float(v);
     }
 }
@@ -60,7 +63,8 @@ void readNets(const nlohmann::json& doc, LstmNet<float>& net)
         if (g < 0 || g >= groups)
             throw Error(what + "serves group " + std::to_string(g) + ", but \"groups\" is " + std::to_string(groups) +
                         " (valid groups: 0.." + std::to_string(groups - 1) + ")");
-        if (seen[size_t(g)]) throw Error(what + "serves group " + std::to_string(g) + ", which an earlier net already serves");
+        if (seen[size_t(g)])
+            throw Error(what + "serves group " + std::to_string(g) + ", which an earlier net already serves");
         seen[size_t(g)] = true;
         if (!n.contains("weights")) throw Error(what + "has no \"weights\"");
         readWeights(n["weights"], arch, what, net.params.data() + net.netOffset(g));
@@ -75,7 +79,8 @@ void readNets(const nlohmann::json& doc, LstmNet<float>& net)
 namespace {
 
 // Provenance keys besides the training settings ("epochs" is the epochs done, not the epochs set).
-const std::vector<std::string> kProvenanceKeys = {"epochs", "best_epoch", "validation_loss", "command", "created", "tool"};
+const std::vector<std::string> kProvenanceKeys = {"epochs",  "best_epoch", "validation_loss",
+                                                  "command", "created",    "tool"};
 
 // Settings the provenance does not keep: the architecture (in "architecture"), the thread count (no effect on the
 // result) and the epochs set (the command has them; "epochs" counts those done).
@@ -122,7 +127,8 @@ void readProvenance(const nlohmann::json& j, const LstmArch& arch, const std::st
     };
     if (j.contains("epochs")) p.epochsDone = int(integerKey(j, "epochs", 0, 10000000, what));
     if (j.contains("best_epoch")) p.bestEpoch = int(integerKey(j, "best_epoch", -1, 10000000, what));
-    p.validationLoss = j.contains("validation_loss") && j["validation_loss"].is_number() ? j["validation_loss"].get<double>() : NAN;
+    p.validationLoss =
+        j.contains("validation_loss") && j["validation_loss"].is_number() ? j["validation_loss"].get<double>() : NAN;
     p.command = text("command");
     p.created = text("created");
     p.tool = text("tool");
@@ -136,17 +142,16 @@ std::string optimizerToJson(const OptimizerFile& file)
     const Provenance& p = file.provenance;
     const Index P = a.paramCount();
     const bool several = file.net.nets > 1; // a one-net optimizer stays in version 1, unchanged
-    nlohmann::json doc = {
-        {"format", "l2l-optimizer"},
-        {"version", several ? 2 : 1},
-        {"architecture",
-         {{"type", "coordinatewise-lstm"},
-          {"layers", a.layers},
-          {"hidden", a.hidden},
-          {"preprocess", preprocessName(a.preprocess)},
-          {"p", a.p},
-          {"output_scale", a.outputScale}}},
-        {"provenance", provenanceJson(p)}};
+    nlohmann::json doc = {{"format", "l2l-optimizer"},
+                          {"version", several ? 2 : 1},
+                          {"architecture",
+                           {{"type", "coordinatewise-lstm"},
+                            {"layers", a.layers},
+                            {"hidden", a.hidden},
+                            {"preprocess", preprocessName(a.preprocess)},
+                            {"p", a.p},
+                            {"output_scale", a.outputScale}}},
+                          {"provenance", provenanceJson(p)}};
     if (several) {
         nlohmann::json nets = nlohmann::json::array();
         for (int k = 0; k < file.net.nets; ++k)
@@ -161,7 +166,8 @@ std::string optimizerToJson(const OptimizerFile& file)
 
 void saveOptimizer(const std::string& path, const OptimizerFile& file)
 {
-    if (!file.net.params.allFinite()) throw Error("refusing to save '" + path + "': the weights contain NaN or infinity");
+    if (!file.net.params.allFinite())
+        throw Error("refusing to save '" + path + "': the weights contain NaN or infinity");
     writeFileAtomically(path, optimizerToJson(file));
 }
 

@@ -46,7 +46,8 @@ const std::vector<UpdateRuleInfo>& updateRuleCatalog()
           {"alpha", "0.99", "decay, in [0, 1)"},
           {"eps", "1e-8", "in (0, 1]"}}},
         {"adam",
-         "m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  theta <- theta - lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps)",
+         "m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  theta <- theta - lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + "
+         "eps)",
          {{"lr", "tuned", "learning rate, in (0, 1e4]"},
           {"beta1", "0.9", "in [0, 1)"},
           {"beta2", "0.999", "in [0, 1)"},
@@ -77,7 +78,8 @@ UpdateRuleConfig UpdateRuleConfig::parse(const std::string& text)
     const UpdateRuleInfo* info = nullptr;
     for (const auto& candidate : updateRuleCatalog())
         if (candidate.name == spec.name) info = &candidate;
-    if (!info) throw Error("unknown optimizer '" + spec.name + "' (valid optimizers: " + joinNames(updateRuleNames()) + ")");
+    if (!info)
+        throw Error("unknown optimizer '" + spec.name + "' (valid optimizers: " + joinNames(updateRuleNames()) + ")");
     const std::string what = "optimizer '" + spec.name + "'";
     checkKeys(spec, info->options, what);
     UpdateRuleConfig c;
@@ -88,7 +90,8 @@ UpdateRuleConfig UpdateRuleConfig::parse(const std::string& text)
     }
     if (spec.has("lr") && spec.get("lr", "") != "tuned") {
         c.lr = parseDouble(spec.get("lr", ""), what + ": option 'lr'");
-        if (!(c.lr > 0 && c.lr <= 1e4)) throw Error(what + ": option 'lr' must be in (0, 10000], got " + spec.get("lr", ""));
+        if (!(c.lr > 0 && c.lr <= 1e4))
+            throw Error(what + ": option 'lr' must be in (0, 10000], got " + spec.get("lr", ""));
     }
     c.momentum = doubleOption(spec, "momentum", c.momentum, 0.0, 0.999999, what);
     c.alpha = doubleOption(spec, "alpha", c.alpha, 0.0, 0.999999, what);

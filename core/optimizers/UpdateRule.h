@@ -2,10 +2,10 @@
 // Hand-designed update rules, the baselines of the paper. Every rule other than the learning rate is
 // at Torch7 `optim` defaults (as in the paper): NAG momentum 0.9; RMSprop alpha 0.99, eps 1e-8;
 // Adam beta1 0.9, beta2 0.999, eps 1e-8.
-#include "optimizers/AdamState.h"
-#include "problems/Problem.h"
 #include "base/Spec.h"
 #include "base/Types.h"
+#include "optimizers/AdamState.h"
+#include "problems/Problem.h"
 
 #include <limits>
 #include <memory>

@@ -66,8 +66,7 @@ template <typename T>
 ConvNetProblem<T>::ConvNetProblem(std::shared_ptr<const ClassSubset> data, const ConvNetShape& shape, int batch,
                                   std::uint64_t seed, double initStd)
     : m_data(std::move(data)), m_shape(shape), m_batch(batch), m_seed(seed), m_theta0(net().initialTheta(seed, initStd))
-{
-}
+{}
 
 template <typename T>
 ConvNet<T>& ConvNetProblem<T>::net() const
@@ -96,7 +95,8 @@ void ConvNetProblem<T>::loadBatch(const ImageSet& set, const std::vector<int>& i
         const std::uint8_t* image = set.pixels.data() + size_t(indices[j]) * size_t(set.pixelCount());
         for (int c = 0; c < set.channels; ++c)
             m_input.col(c).segment(Index(j) * hw, hw) =
-                Eigen::Map<const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, 1>>(image + c * hw, hw).template cast<T>() *
+                Eigen::Map<const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, 1>>(image + c * hw, hw)
+                    .template cast<T>() *
                 T(1.0 / 255.0);
         m_labels[j] = std::uint8_t(m_data->newLabel[set.labels[size_t(indices[j])]]);
     }
@@ -125,7 +125,8 @@ std::optional<TestMetrics> ConvNetProblem<T>::testMetrics(const CVecRef<T>& thet
         begin = end;
         loadBatch(m_data->data->test, idx);
         int correct = 0;
-        lossSum += double(net().lossAndGradient(theta.data(), m_input, m_labels, nullptr, &correct)) * double(idx.size());
+        lossSum +=
+            double(net().lossAndGradient(theta.data(), m_input, m_labels, nullptr, &correct)) * double(idx.size());
         hits += correct;
     }
     return TestMetrics{lossSum / double(n), double(hits) / double(n)};
@@ -191,8 +192,9 @@ ProblemInfo ConvNetClass<T>::info()
             "32; paper Sec. 3.3) on Fashion-MNIST, MNIST or CIFAR-10 minibatches; parameter groups conv/fc; "
             "test-split loss and accuracy at the end",
             {{"dataset", "fashion-mnist", "image set: fashion-mnist, mnist or cifar10"},
-             {"classes", "all", "classes kept, relabelled 0..k-1: all, or classes 0-9 joined by '+' with ranges a-b "
-                                "(e.g. 0-4, 0+1); at least 2"},
+             {"classes", "all",
+              "classes kept, relabelled 0..k-1: all, or classes 0-9 joined by '+' with ranges a-b "
+              "(e.g. 0-4, 0+1); at least 2"},
              {"conv_layers", "3", "convolutional layers, integer in [1, 5]"},
              {"channels", "16", "channels of every convolutional layer, integer in [1, 256]"},
              {"kernel", "5", "convolution kernel size, odd integer in [1, 9]"},

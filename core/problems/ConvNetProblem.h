@@ -3,8 +3,8 @@
 // (ConvNet.h) on minibatches sampled from the training split of Fashion-MNIST (default), MNIST or
 // CIFAR-10, optionally restricted to a subset of the classes ("CIFAR-5", "CIFAR-2"), whose labels are
 // then renumbered 0..k-1 in increasing order and the net has k outputs.
-#include "nn/ConvNet.h"
 #include "data/Dataset.h"
+#include "nn/ConvNet.h"
 #include "problems/Problem.h"
 
 #include <array>
@@ -14,9 +14,9 @@ namespace l2l {
 // A data set restricted to some of its classes: the examples kept and their new labels.
 struct ClassSubset {
     std::shared_ptr<const Dataset> data;
-    std::vector<int> classes;             // original labels kept, increasing
-    std::array<int, 256> newLabel{};      // original label -> 0..k-1, or -1 if dropped
-    std::vector<int> train, test;         // indices of the kept examples of each split
+    std::vector<int> classes;        // original labels kept, increasing
+    std::array<int, 256> newLabel{}; // original label -> 0..k-1, or -1 if dropped
+    std::vector<int> train, test;    // indices of the kept examples of each split
     // Keeps the examples whose label is in `classes` (increasing, each < 10).
     ClassSubset(std::shared_ptr<const Dataset> data, std::vector<int> classes);
 };

@@ -23,23 +23,48 @@ struct Entry {
 const std::vector<Entry>& entries()
 {
     static const std::vector<Entry> table = {
-        {Function2dKind::Quadratic, "quadratic2d",
-         "random 2-d member of the quadratic family ||W theta - y||^2, W, y IID N(0,1)", 0, 0, {-3, 3, -3, 3}},
-        {Function2dKind::IllConditioned, "ill-conditioned",
-         "0.5 (u^2 + kappa v^2), (u, v) = (x, y) rotated by 30 degrees; minimum 0 at the origin", -2.5, 1.5,
+        {Function2dKind::Quadratic,
+         "quadratic2d",
+         "random 2-d member of the quadratic family ||W theta - y||^2, W, y IID N(0,1)",
+         0,
+         0,
          {-3, 3, -3, 3}},
-        {Function2dKind::Rosenbrock, "rosenbrock", "(1 - x)^2 + 100 (y - x^2)^2; curved valley, minimum 0 at (1, 1)",
-         -1.2, 1.0, {-2, 2, -1, 3}},
-        {Function2dKind::Saddle, "saddle",
-         "x^2 + y^4/4 - y^2/2 + 1/4; saddle at the origin, minima 0 at (0, +-1)", 2.0, 0.01, {-2.5, 2.5, -2.5, 2.5}},
-        {Function2dKind::Himmelblau, "himmelblau", "(x^2 + y - 11)^2 + (x + y^2 - 7)^2; four minima of value 0",
-         0.0, 0.0, {-5, 5, -5, 5}},
-        {Function2dKind::Rastrigin, "rastrigin",
-         "20 + sum (x_i^2 - 10 cos(2 pi x_i)); many local minima, global 0 at the origin", 2.2, -1.7,
+        {Function2dKind::IllConditioned,
+         "ill-conditioned",
+         "0.5 (u^2 + kappa v^2), (u, v) = (x, y) rotated by 30 degrees; minimum 0 at the origin",
+         -2.5,
+         1.5,
+         {-3, 3, -3, 3}},
+        {Function2dKind::Rosenbrock,
+         "rosenbrock",
+         "(1 - x)^2 + 100 (y - x^2)^2; curved valley, minimum 0 at (1, 1)",
+         -1.2,
+         1.0,
+         {-2, 2, -1, 3}},
+        {Function2dKind::Saddle,
+         "saddle",
+         "x^2 + y^4/4 - y^2/2 + 1/4; saddle at the origin, minima 0 at (0, +-1)",
+         2.0,
+         0.01,
+         {-2.5, 2.5, -2.5, 2.5}},
+        {Function2dKind::Himmelblau,
+         "himmelblau",
+         "(x^2 + y - 11)^2 + (x + y^2 - 7)^2; four minima of value 0",
+         0.0,
+         0.0,
+         {-5, 5, -5, 5}},
+        {Function2dKind::Rastrigin,
+         "rastrigin",
+         "20 + sum (x_i^2 - 10 cos(2 pi x_i)); many local minima, global 0 at the origin",
+         2.2,
+         -1.7,
          {-5.12, 5.12, -5.12, 5.12}},
-        {Function2dKind::Beale, "beale",
-         "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2; flat plateaus, minimum 0 at (3, 0.5)", 1.0,
-         1.5, {-4.5, 4.5, -4.5, 4.5}},
+        {Function2dKind::Beale,
+         "beale",
+         "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2; flat plateaus, minimum 0 at (3, 0.5)",
+         1.0,
+         1.5,
+         {-4.5, 4.5, -4.5, 4.5}},
     };
     return table;
 }
@@ -54,11 +79,9 @@ const Entry& entryFor(Function2dKind kind)
 } // namespace
 
 template <typename T>
-Function2d<T>::Function2d(Function2dKind kind, std::array<double, 6> quad, double kappa, Vec<T> start,
-                          Bounds2d bounds)
+Function2d<T>::Function2d(Function2dKind kind, std::array<double, 6> quad, double kappa, Vec<T> start, Bounds2d bounds)
     : m_kind(kind), m_quad(quad), m_kappa(kappa), m_start(std::move(start)), m_bounds(bounds)
-{
-}
+{}
 
 template <typename T>
 double Function2d<T>::value(double x, double y) const
@@ -74,8 +97,10 @@ double Function2d<T>::value(double x, double y) const
         const double u = c * x + s * y, v = -s * x + c * y;
         return 0.5 * (u * u + m_kappa * v * v);
     }
-    case Function2dKind::Rosenbrock: return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x);
-    case Function2dKind::Saddle: return x * x + 0.25 * y * y * y * y - 0.5 * y * y + 0.25;
+    case Function2dKind::Rosenbrock:
+        return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x);
+    case Function2dKind::Saddle:
+        return x * x + 0.25 * y * y * y * y - 0.5 * y * y + 0.25;
     case Function2dKind::Himmelblau: {
         const double a = x * x + y - 11, b = x + y * y - 7;
         return a * a + b * b;
@@ -105,8 +130,10 @@ std::array<double, 2> Function2d<T>::gradient(double x, double y) const
         const double u = c * x + s * y, v = -s * x + c * y;
         return {u * c - m_kappa * v * s, u * s + m_kappa * v * c};
     }
-    case Function2dKind::Rosenbrock: return {-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)};
-    case Function2dKind::Saddle: return {2 * x, y * y * y - y};
+    case Function2dKind::Rosenbrock:
+        return {-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)};
+    case Function2dKind::Saddle:
+        return {2 * x, y * y * y - y};
     case Function2dKind::Himmelblau: {
         const double a = x * x + y - 11, b = x + y * y - 7;
         return {4 * x * a + 2 * b, 2 * a + 4 * y * b};
@@ -199,7 +226,8 @@ std::vector<ProblemInfo> Function2dClass<T>::infos()
         std::ostringstream x0, y0;
         x0 << e.x0;
         y0 << e.y0;
-        ProblemInfo info{e.name, e.summary,
+        ProblemInfo info{e.name,
+                         e.summary,
                          {{"x0", x0.str(), "start x, in [-1000, 1000]"},
                           {"y0", y0.str(), "start y, in [-1000, 1000]"},
                           {"start_noise", e.kind == Function2dKind::Quadratic ? "0.01" : "0",

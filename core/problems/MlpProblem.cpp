@@ -130,7 +130,7 @@ void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, 
     Mat<T>& rd = m_rdelta[last];
     rd = m_delta[last];
     for (Index j = 0; j < b; ++j) {
-        rd(m_labels[size_t(j)], j) += T(1) / T(b); // p / B
+        rd(m_labels[size_t(j)], j) += T(1) / T(b);                                 // p / B
         const T pr = (rd.col(j).array() * m_rz[last].col(j).array()).sum() * T(b); // p . R{z}
         rd.col(j) = (rd.col(j).array() * (m_rz[last].col(j).array() - pr)).matrix();
     }
@@ -147,14 +147,14 @@ void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, 
         if (l == 0) break;
         // delta_{l-1} = act'(z) (W^T delta_l); R{delta_{l-1}} = act'(z) (V^T delta_l + W^T R{delta_l})
         //                                                        + act''(z) R{z} (W^T delta_l)
-        m_delta[l - 1].noalias() = w.transpose() * m_delta[l];                       // W^T delta_l
-        activationCurvature<T>(act, m_act[l - 1], m_rz[l - 1]);                     // act''(z) R{z} (R{z} no longer needed)
-        m_rz[l - 1].array() *= m_delta[l - 1].array();                              // act''(z) R{z} (W^T delta_l)
+        m_delta[l - 1].noalias() = w.transpose() * m_delta[l];  // W^T delta_l
+        activationCurvature<T>(act, m_act[l - 1], m_rz[l - 1]); // act''(z) R{z} (R{z} no longer needed)
+        m_rz[l - 1].array() *= m_delta[l - 1].array();          // act''(z) R{z} (W^T delta_l)
         m_rdelta[l - 1].noalias() = vw.transpose() * m_delta[l];
         m_rdelta[l - 1].noalias() += w.transpose() * m_rdelta[l];
         activationBackward<T>(act, m_act[l - 1], m_rdelta[l - 1]);
         m_rdelta[l - 1] += m_rz[l - 1];
-        activationBackward<T>(act, m_act[l - 1], m_delta[l - 1]);                   // delta_{l-1}
+        activationBackward<T>(act, m_act[l - 1], m_delta[l - 1]); // delta_{l-1}
     }
 }
 
@@ -203,7 +203,8 @@ MlpClass<T>::MlpClass(const std::string& name, const Spec& spec) : m_name(name)
     const std::string what = "problem '" + name + "'";
     checkKeys(spec, info(name).options, what);
     const std::vector<int> hidden = parseHidden(spec.get("hidden", "20"), what);
-    m_shape.activation = activationFromName(choiceOption(spec, "activation", "sigmoid", {"sigmoid", "relu", "tanh"}, what));
+    m_shape.activation =
+        activationFromName(choiceOption(spec, "activation", "sigmoid", {"sigmoid", "relu", "tanh"}, what));
     m_batch = int(intOption(spec, "batch", 128, 1, 10000, what));
     m_initStd = doubleOption(spec, "init_std", 0.01, 0.0, 10.0, what);
     m_dataDir = spec.has("data") ? spec.get("data", "") : findDatasetDir(name);

@@ -1,10 +1,10 @@
 #include "problems/NeuralArt.h"
 
-#include "nn/ConvFeatures.h"
-#include "base/Resources.h"
 #include "base/Parallel.h"
+#include "base/Resources.h"
 #include "base/Rng.h"
 #include "base/SeedStreams.h"
+#include "nn/ConvFeatures.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +17,10 @@ namespace {
 const std::string kWhat = "problem 'neural-art'";
 
 // Images ship as resources/art/NAME.png; a value with a '/' or a '.' is a path.
-bool looksLikeName(const std::string& s) { return s.find('/') == std::string::npos && s.find('.') == std::string::npos; }
+bool looksLikeName(const std::string& s)
+{
+    return s.find('/') == std::string::npos && s.find('.') == std::string::npos;
+}
 
 // The content image is compared on this layer's features (1-based layer 2 as in Gatys et al.'s conv4_2
 // role: deep enough to forgive texture, shallow enough to keep the layout).
@@ -50,7 +53,8 @@ ArtOptions ArtOptions::fromSpec(const Spec& spec)
     o.netSeed = std::uint64_t(intOption(spec, "net_seed", (long long)o.netSeed, 0, (1LL << 53), kWhat));
     o.init = choiceOption(spec, "init", o.init, {"content", "noise"}, kWhat);
     if ((o.size >> (o.depth - 1)) < 1)
-        throw Error(kWhat + ": option 'depth' " + std::to_string(o.depth) + " is too deep for size " + std::to_string(o.size));
+        throw Error(kWhat + ": option 'depth' " + std::to_string(o.depth) + " is too deep for size " +
+                    std::to_string(o.size));
     return o;
 }
 
@@ -118,16 +122,16 @@ struct NeuralArtProblem<T>::Impl {
             return std::make_unique<ConvFeatures<T>>(key.size, key.size, key.depth, key.channels, key.seed);
         });
     }
-    std::vector<Mat<T>> styleGrams;    // S_l per layer
-    Mat<T> contentFeatures;            // r_{content layer} of the content image
-    std::vector<Mat<T>> gram, dgram;   // scratch per layer (C_l x C_l)
-    Mat<T> tvGrad;                     // scratch (n x 3)
-    Vec<T> scratchGrad;                // for lossParts
-    ArtLoss last;                      // parts of the last evaluation
+    std::vector<Mat<T>> styleGrams;  // S_l per layer
+    Mat<T> contentFeatures;          // r_{content layer} of the content image
+    std::vector<Mat<T>> gram, dgram; // scratch per layer (C_l x C_l)
+    Mat<T> tvGrad;                   // scratch (n x 3)
+    Vec<T> scratchGrad;              // for lossParts
+    ArtLoss last;                    // parts of the last evaluation
 
     Impl(const ArtOptions& o, ArtImage c, ArtImage s, std::uint64_t sd)
-        : options(o), content(std::move(c)), style(std::move(s)), seed(sd), n(o.size * o.size),
-          key{o.size, o.depth, o.channels, o.netSeed}, tvGrad(n, 3), scratchGrad(3 * n)
+        : options(o), content(std::move(c)), style(std::move(s)), seed(sd),
+          n(o.size * o.size), key{o.size, o.depth, o.channels, o.netSeed}, tvGrad(n, 3), scratchGrad(3 * n)
     {
         ConvFeatures<T>& net = this->net();
         const Vec<T> styleTheta = Eigen::Map<const Eigen::VectorXf>(style.data.data(), 3 * n).template cast<T>();
@@ -246,8 +250,8 @@ template <typename T>
 NeuralArtClass<T>::NeuralArtClass(const Spec& spec) : m_options(ArtOptions::fromSpec(spec))
 {
     const bool isSet = m_options.content == "train" || m_options.content == "test";
-    const std::vector<std::string> names = isSet ? artContentSet(m_options.content)
-                                                 : std::vector<std::string>{m_options.content};
+    const std::vector<std::string> names =
+        isSet ? artContentSet(m_options.content) : std::vector<std::string>{m_options.content};
     for (const std::string& name : names) m_contents.push_back(loadArtImage(artImagePath(name)));
     m_style = styleAtSize(loadArtImage(artImagePath(m_options.style)), m_options.size);
 }
@@ -257,7 +261,8 @@ std::unique_ptr<NeuralArtProblem<T>> NeuralArtClass<T>::sampleArt(std::uint64_t 
 {
     const int size = m_options.size;
     const bool isSet = m_options.content == "train" || m_options.content == "test";
-    if (!isSet) return std::make_unique<NeuralArtProblem<T>>(m_options, centreSquare(m_contents[0], size), m_style, seed);
+    if (!isSet)
+        return std::make_unique<NeuralArtProblem<T>>(m_options, centreSquare(m_contents[0], size), m_style, seed);
     // A content image of the set, a square of side 60-100 % of its short side at a random position.
     Rng rng(deriveSeed(seed, kArtContentCrop));
     const ArtImage& image = m_contents[size_t(rng.below(m_contents.size()))];

@@ -21,27 +21,27 @@
 namespace l2l {
 
 struct ArtOptions {
-    int size = 64;                    // the image is size x size, in [16, 512]
+    int size = 64; // the image is size x size, in [16, 512]
     std::string style = "scream";
     std::string content = "train";
     // Each term is normalised to O(1) (content by the content features' square norm, style per layer by
     // ||G(style)||^2, total variation in units of a photo's); at these weights a 64x64 image takes on the
     // style's colours and strokes within ~128 Adam steps (lr 0.03) from the content image while keeping
     // its layout: the style term starts near 15 and the content term ends near 0.15.
-    double alpha = 1.0;               // content weight
-    double beta = 10.0;               // style weight
-    double gamma = 0.05;              // total-variation weight
-    int depth = 3;                    // conv layers of the feature network, in [1, 5]
-    int channels = 16;                // channels of the first layer (doubling per layer, capped)
-    std::uint64_t netSeed = 20160614; // weights of the feature network
-    std::string init = "content";     // theta_0: "content" (the content image) or "noise" (grey + noise)
+    double alpha = 1.0;                           // content weight
+    double beta = 10.0;                           // style weight
+    double gamma = 0.05;                          // total-variation weight
+    int depth = 3;                                // conv layers of the feature network, in [1, 5]
+    int channels = 16;                            // channels of the first layer (doubling per layer, capped)
+    std::uint64_t netSeed = 20160614;             // weights of the feature network
+    std::string init = "content";                 // theta_0: "content" (the content image) or "noise" (grey + noise)
     static ArtOptions fromSpec(const Spec& spec); // validates every key and range; throws l2l::Error
     std::string canonicalSpec() const;
 };
 
 // Resolves a bundled image name ("scream") to resources/art/NAME.png; anything else is a path.
 std::string artImagePath(const std::string& nameOrPath);
-std::vector<std::string> bundledArtImages();          // names in resources/art
+std::vector<std::string> bundledArtImages();                      // names in resources/art
 std::vector<std::string> artContentSet(const std::string& which); // "train" / "test": names
 
 // Loss broken into its weighted parts (what the canvas shows per image).

@@ -9,8 +9,7 @@ namespace l2l {
 template <typename T>
 Quadratic<T>::Quadratic(Mat<T> w, Vec<T> y, Vec<T> theta0)
     : m_w(std::move(w)), m_y(std::move(y)), m_theta0(std::move(theta0)), m_residual(m_y.size())
-{
-}
+{}
 
 template <typename T>
 T Quadratic<T>::valueAndGradient(const CVecRef<T>& theta, VecRef<T> grad, int /*step*/)

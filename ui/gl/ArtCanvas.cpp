@@ -37,10 +37,7 @@ ArtCanvas::ArtCanvas(QWidget* parent)
     setFocusPolicy(Qt::StrongFocus);
 }
 
-ArtCanvas::~ArtCanvas()
-{
-    releaseGl();
-}
+ArtCanvas::~ArtCanvas() { releaseGl(); }
 
 void ArtCanvas::releaseGl()
 {
@@ -181,10 +178,7 @@ void ArtCanvas::setView(double zoom, QPointF centre)
     update();
 }
 
-void ArtCanvas::resetView()
-{
-    setView(1.0, {0.5, 0.5});
-}
+void ArtCanvas::resetView() { setView(1.0, {0.5, 0.5}); }
 
 void ArtCanvas::drawTileImages()
 {
@@ -200,12 +194,16 @@ void ArtCanvas::drawTileImages()
         // Fit the image (it may not be square) inside its square tile, keeping its aspect ratio.
         QRectF r = tileRect(i);
         const double aspect = double(tex->width()) / tex->height();
-        if (aspect > 1) r.adjust(0, r.height() * (1 - 1 / aspect) / 2, 0, -r.height() * (1 - 1 / aspect) / 2);
-        else if (aspect < 1) r.adjust(r.width() * (1 - aspect) / 2, 0, -r.width() * (1 - aspect) / 2, 0);
+        if (aspect > 1)
+            r.adjust(0, r.height() * (1 - 1 / aspect) / 2, 0, -r.height() * (1 - 1 / aspect) / 2);
+        else if (aspect < 1)
+            r.adjust(r.width() * (1 - aspect) / 2, 0, -r.width() * (1 - aspect) / 2, 0);
         const auto ndcX = [&](double x) { return float(2 * x * dpr / w - 1); };
         const auto ndcY = [&](double y) { return float(1 - 2 * y * dpr / h); };
-        m_program->setUniformValue("u_rect", QVector4D(ndcX(r.left()), ndcY(r.bottom()), ndcX(r.right()), ndcY(r.top())));
-        m_program->setUniformValue("u_uv", QVector4D(float(uv.left()), float(uv.top()), float(uv.right()), float(uv.bottom())));
+        m_program->setUniformValue("u_rect",
+                                   QVector4D(ndcX(r.left()), ndcY(r.bottom()), ndcX(r.right()), ndcY(r.top())));
+        m_program->setUniformValue("u_uv",
+                                   QVector4D(float(uv.left()), float(uv.top()), float(uv.right()), float(uv.bottom())));
         tex->bind(0);
         glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
         tex->release(0);
@@ -272,10 +270,7 @@ void ArtCanvas::paintGL()
     drawLabels(painter);
 }
 
-QImage ArtCanvas::renderCanvas()
-{
-    return grabFramebuffer();
-}
+QImage ArtCanvas::renderCanvas() { return grabFramebuffer(); }
 
 void ArtCanvas::mousePressEvent(QMouseEvent* e)
 {
@@ -295,15 +290,9 @@ void ArtCanvas::mouseMoveEvent(QMouseEvent* e)
     setView(m_zoom, m_panCentre - d);
 }
 
-void ArtCanvas::mouseReleaseEvent(QMouseEvent*)
-{
-    m_panning = false;
-}
+void ArtCanvas::mouseReleaseEvent(QMouseEvent*) { m_panning = false; }
 
-void ArtCanvas::mouseDoubleClickEvent(QMouseEvent*)
-{
-    resetView();
-}
+void ArtCanvas::mouseDoubleClickEvent(QMouseEvent*) { resetView(); }
 
 // Zooms about the image point under the cursor (in whichever tile it is), so it stays under the cursor.
 void ArtCanvas::wheelEvent(QWheelEvent* e)
@@ -333,8 +322,10 @@ void ArtCanvas::contextMenuEvent(QContextMenuEvent* e)
     QAction* reset = menu.addAction(tr("Reset zoom"));
     reset->setEnabled(m_zoom > 1.0);
     QAction* chosen = menu.exec(e->globalPos());
-    if (chosen == save) emit saveRequested(index);
-    else if (chosen == reset) resetView();
+    if (chosen == save)
+        emit saveRequested(index);
+    else if (chosen == reset)
+        resetView();
 }
 
 } // namespace l2l::ui

@@ -24,9 +24,9 @@ class QPainter;
 namespace l2l::ui {
 
 struct ArtTile {
-    QString title;  // "content", "style", "adam (lr 0.05)"
-    QString detail; // "step 40 · loss 0.512", or why it stopped
-    QImage image;   // any format; shown as RGB
+    QString title;       // "content", "style", "adam (lr 0.05)"
+    QString detail;      // "step 40 · loss 0.512", or why it stopped
+    QImage image;        // any format; shown as RGB
     bool failed = false; // drawn with a red frame (diverged, or an error)
 };
 

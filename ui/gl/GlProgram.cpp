@@ -22,7 +22,8 @@ std::unique_ptr<QOpenGLShaderProgram> buildGlProgram(const QString& vertexPath, 
             return nullptr;
         }
         if (!program->addShaderFromSourceCode(type, file.readAll())) {
-            *log = QCoreApplication::translate("GlProgram", "shader %1 does not compile:\n%2").arg(path, program->log());
+            *log =
+                QCoreApplication::translate("GlProgram", "shader %1 does not compile:\n%2").arg(path, program->log());
             return nullptr;
         }
     }

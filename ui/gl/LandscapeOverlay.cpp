@@ -19,21 +19,12 @@ namespace {
 constexpr double kArrowLength = 30; // pixels: the arrow shows the direction of -grad f, not its size
 constexpr int kMaxDots = 400;       // step dots are drawn on paths up to this many points
 
-QColor pathColour(const TrajectoryPath& path)
-{
-    return optimizerColor(QString::fromStdString(path.rule.name));
-}
+QColor pathColour(const TrajectoryPath& path) { return optimizerColor(QString::fromStdString(path.rule.name)); }
 
 // Keeps diverged points far outside the widget from overflowing QPainter's fixed-point paths.
-QPointF clampToCanvas(QPointF p)
-{
-    return {std::clamp(p.x(), -1e5, 1e5), std::clamp(p.y(), -1e5, 1e5)};
-}
+QPointF clampToCanvas(QPointF p) { return {std::clamp(p.x(), -1e5, 1e5), std::clamp(p.y(), -1e5, 1e5)}; }
 
-QPen halo(double width)
-{
-    return QPen(QColor(255, 255, 255, 170), width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
-}
+QPen halo(double width) { return QPen(QColor(255, 255, 255, 170), width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin); }
 
 } // namespace
 
@@ -54,8 +45,14 @@ void LandscapeWidget::drawPath(QPainter& painter, const TrajectoryPath& path) co
     QPainterPath all, done;
     for (size_t t = 0; t < path.points.size(); ++t) {
         const QPointF p = clampToCanvas(toPixelF({path.points[t][0], path.points[t][1]}));
-        if (t == 0) all.moveTo(p); else all.lineTo(p);
-        if (t == 0) done.moveTo(p); else if (t <= current) done.lineTo(p);
+        if (t == 0)
+            all.moveTo(p);
+        else
+            all.lineTo(p);
+        if (t == 0)
+            done.moveTo(p);
+        else if (t <= current)
+            done.lineTo(p);
     }
     QColor faint = colour;
     faint.setAlpha(110);

@@ -26,10 +26,7 @@ LandscapeWidget::LandscapeWidget(QWidget* parent)
     setFocusPolicy(Qt::StrongFocus);
 }
 
-LandscapeWidget::~LandscapeWidget()
-{
-    releaseGl();
-}
+LandscapeWidget::~LandscapeWidget() { releaseGl(); }
 
 void LandscapeWidget::releaseGl()
 {
@@ -69,7 +66,8 @@ void LandscapeWidget::setUniforms()
 {
     const QRectF v = viewRect();
     m_program->setUniformValue("u_kind", m_fn ? int(m_fn->kind()) : 2);
-    m_program->setUniformValue("u_view", QVector4D(float(v.left()), float(v.right()), float(v.top()), float(v.bottom())));
+    m_program->setUniformValue("u_view",
+                               QVector4D(float(v.left()), float(v.right()), float(v.top()), float(v.bottom())));
     GLfloat quad[6] = {0, 0, 0, 0, 0, 0};
     if (m_fn)
         for (int i = 0; i < 6; ++i) quad[i] = GLfloat(m_fn->quad()[size_t(i)]);
@@ -103,10 +101,7 @@ void LandscapeWidget::paintGL()
     if (m_overlay) drawOverlay(painter);
 }
 
-QImage LandscapeWidget::renderLandscape()
-{
-    return grabFramebuffer();
-}
+QImage LandscapeWidget::renderLandscape() { return grabFramebuffer(); }
 
 // The colour map spans log(f + c) over the values in view, c = max(fmin, 1e-5 fmax): five decades
 // below the top when the minimum is in view, nearly linear when the values in view vary little.
@@ -147,7 +142,8 @@ QPointF LandscapeWidget::toWorld(QPoint pixel) const
 
 QPointF LandscapeWidget::toPixelF(QPointF world) const
 {
-    return {(world.x() - m_center.x()) / m_scale + width() / 2.0, (m_center.y() - world.y()) / m_scale + height() / 2.0};
+    return {(world.x() - m_center.x()) / m_scale + width() / 2.0,
+            (m_center.y() - world.y()) / m_scale + height() / 2.0};
 }
 
 QPoint LandscapeWidget::toPixel(QPointF world) const

@@ -195,7 +195,8 @@ void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
          symlogOrGap(tr.lrMedian, kRateLinear));
     const double sgd = symlog(sgdRate, kRateLinear);
     line(plot, plot->xAxis, plot->yAxis, QObject::tr("SGD's rate (%1)").arg(sgdRate),
-         QPen(optimizerColor(QStringLiteral("sgd")), 1.2, Qt::DashLine), {0.0, double(std::max(1, tr.steps))}, {sgd, sgd});
+         QPen(optimizerColor(QStringLiteral("sgd")), 1.2, Qt::DashLine), {0.0, double(std::max(1, tr.steps))},
+         {sgd, sgd});
     line(plot, plot->xAxis, plot->yAxis2, QObject::tr("loss (right axis)"), QPen(QColor(150, 150, 150), 1.2), lossSteps,
          positiveOrGap(tr.loss));
     styleAxis(plot->xAxis, QObject::tr("step"));

@@ -14,8 +14,8 @@ namespace {
 
 // Lower band edge where mean - std <= 0 (the log axis cannot show zero): this fraction of the mean.
 constexpr double kBandFloor = 0.1;
-constexpr int kBandAlpha = 28;      // fill: four overlapping bands stay readable
-constexpr int kBandEdgeAlpha = 90;  // thin edge lines tell the bands apart
+constexpr int kBandAlpha = 28;     // fill: four overlapping bands stay readable
+constexpr int kBandEdgeAlpha = 90; // thin edge lines tell the bands apart
 
 struct BandData {
     QVector<double> keys, mean, upper, lower;
@@ -77,8 +77,8 @@ void setTitle(QCustomPlot* plot, const QString& title)
     existing->setText(title);
 }
 
-QCPGraph* addGraph(QCustomPlot* plot, const QString& name, const QVector<double>& keys,
-                   const QVector<double>& values, const QPen& pen)
+QCPGraph* addGraph(QCustomPlot* plot, const QString& name, const QVector<double>& keys, const QVector<double>& values,
+                   const QPen& pen)
 {
     QCPGraph* graph = plot->addGraph();
     graph->setName(name);
@@ -247,8 +247,7 @@ namespace {
 void savePlotFile(QCustomPlot& plot, const QString& path, int width, int height)
 {
     const QString ext = QFileInfo(path).suffix().toLower();
-    const bool ok = ext == QLatin1String("png") ? plot.savePng(path, width, height)
-                                                 : plot.savePdf(path, width, height);
+    const bool ok = ext == QLatin1String("png") ? plot.savePng(path, width, height) : plot.savePdf(path, width, height);
     if (!ok) throw Error("cannot write plot '" + path.toStdString() + "' (is the directory writable?)");
 }
 
@@ -295,7 +294,9 @@ QString testPlotPath(const QString& plotPath)
 {
     const QFileInfo info(plotPath);
     const QString name = info.completeBaseName() + QStringLiteral("-test.") + info.suffix();
-    return info.path() == QLatin1String(".") && !plotPath.startsWith(QLatin1String("./")) ? name : info.path() + QLatin1Char('/') + name;
+    return info.path() == QLatin1String(".") && !plotPath.startsWith(QLatin1String("./"))
+               ? name
+               : info.path() + QLatin1Char('/') + name;
 }
 
 void saveTestPlot(const EvalResult& r, const QString& path, int width, int height)

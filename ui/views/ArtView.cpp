@@ -1,10 +1,10 @@
 #include "views/ArtView.h"
 
-#include "gl/ArtCanvas.h"
 #include "eval/ArtRun.h"
+#include "gl/ArtCanvas.h"
 #include "plots/LossPlot.h"
-#include "problems/NeuralArt.h"
 #include "plots/SaveText.h"
+#include "problems/NeuralArt.h"
 #include "views/SpinBox.h"
 #include "workers/Runner.h"
 
@@ -49,10 +49,7 @@ ArtSnapshot takeSnapshot(const ArtRun& run, int steps)
     return s;
 }
 
-QString lossText(double loss)
-{
-    return std::isfinite(loss) ? QString::number(loss, 'g', 4) : QStringLiteral("-");
-}
+QString lossText(double loss) { return std::isfinite(loss) ? QString::number(loss, 'g', 4) : QStringLiteral("-"); }
 
 } // namespace
 
@@ -85,7 +82,8 @@ ArtView::ArtView(QWidget* parent) : QWidget(parent)
             [this](int index) { m_saveButton->setEnabled(index >= 0 && !m_canvas->tile(index).image.isNull()); });
     connect(m_canvas, &ArtCanvas::glError, this, [this](const QString& log) { showStatus(log, true); });
     m_runner = new Runner(QStringLiteral("l2l-art"), this);
-    connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) { onSnapshot(v.value<ArtSnapshot>(), false); });
+    connect(m_runner, &Runner::snapshot, this,
+            [this](const QVariant& v) { onSnapshot(v.value<ArtSnapshot>(), false); });
     connect(m_runner, &Runner::logLine, this, [this](const QString& line) { showStatus(line, false); });
     connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
         onSnapshot(v.value<ArtSnapshot>(), true);
@@ -127,7 +125,8 @@ QWidget* ArtView::makeControls()
             if (combo->itemData(index).toString() == QLatin1String(kChooseFile)) chooseFile(combo);
         });
 
-    m_size = spinBox(QStringLiteral("artSize"), 16, 512, 128, tr("Image side in pixels (the optimizer was trained at 64)"));
+    m_size =
+        spinBox(QStringLiteral("artSize"), 16, 512, 128, tr("Image side in pixels (the optimizer was trained at 64)"));
     m_steps = spinBox(QStringLiteral("artSteps"), 1, 10000, 128, tr("Optimization steps"));
 
     m_runButton = new QPushButton(tr("Run"));
@@ -183,30 +182,15 @@ void ArtView::chooseFile(QComboBox* combo)
     addChoice(combo, path);
 }
 
-void ArtView::setContent(const QString& nameOrPath)
-{
-    addChoice(m_content, nameOrPath);
-}
+void ArtView::setContent(const QString& nameOrPath) { addChoice(m_content, nameOrPath); }
 
-void ArtView::setStyle(const QString& nameOrPath)
-{
-    addChoice(m_style, nameOrPath);
-}
+void ArtView::setStyle(const QString& nameOrPath) { addChoice(m_style, nameOrPath); }
 
-void ArtView::setImageSize(int size)
-{
-    m_size->setValue(size);
-}
+void ArtView::setImageSize(int size) { m_size->setValue(size); }
 
-void ArtView::setSteps(int steps)
-{
-    m_steps->setValue(steps);
-}
+void ArtView::setSteps(int steps) { m_steps->setValue(steps); }
 
-int ArtView::steps() const
-{
-    return m_steps->value();
-}
+int ArtView::steps() const { return m_steps->value(); }
 
 void ArtView::setExperiment(const QString& problemSpec, const QStringList& optimizers, int steps)
 {
@@ -281,8 +265,9 @@ void ArtView::onSnapshot(const ArtSnapshot& s, bool last)
     if (first) {
         m_last = s;
         QList<ArtTile> tiles;
-        tiles << ArtTile{tr("content"), QString::fromStdString(Spec::parse(problemSpec().toStdString()).get("content", "")),
-                         s.content, false};
+        tiles << ArtTile{tr("content"),
+                         QString::fromStdString(Spec::parse(problemSpec().toStdString()).get("content", "")), s.content,
+                         false};
         tiles << ArtTile{tr("style"), m_style->currentText(), s.style, false};
         for (int i = 0; i < s.labels.size(); ++i) tiles << ArtTile{s.labels[i], {}, {}, false};
         m_canvas->setTiles(tiles);
@@ -295,15 +280,17 @@ void ArtView::onSnapshot(const ArtSnapshot& s, bool last)
     for (int i = 0; i < int(s.images.size()); ++i) {
         const double loss = s.loss[size_t(i)].empty() ? NAN : s.loss[size_t(i)].back();
         const bool failed = !s.problems[i].isEmpty();
-        const QString detail = failed ? s.problems[i]
-                                      : tr("step %1 · loss %2").arg(int(s.loss[size_t(i)].size()) - 1).arg(lossText(loss));
+        const QString detail =
+            failed ? s.problems[i] : tr("step %1 · loss %2").arg(int(s.loss[size_t(i)].size()) - 1).arg(lossText(loss));
         m_canvas->updateTile(i + 2, s.images[size_t(i)], detail, failed);
     }
     plotLoss(s);
     if (last) {
         QStringList parts;
         for (int i = 0; i < int(s.images.size()); ++i)
-            if (!s.loss[size_t(i)].empty()) parts << QStringLiteral("%1 %2").arg(s.labels[i].section(' ', 0, 0), lossText(s.loss[size_t(i)].back()));
+            if (!s.loss[size_t(i)].empty())
+                parts << QStringLiteral("%1 %2").arg(s.labels[i].section(' ', 0, 0),
+                                                     lossText(s.loss[size_t(i)].back()));
         showStatus((s.step < s.steps ? tr("stopped at step %1: ").arg(s.step) : tr("done, %1 steps: ").arg(s.step)) +
                        parts.join(QStringLiteral(", ")),
                    false);
@@ -368,12 +355,14 @@ void ArtView::saveSelected()
     const int index = m_canvas->selectedTile();
     if (index < 0) return;
     QString name = m_canvas->tile(index).title.section(' ', 0, 0).remove(QLatin1Char(':'));
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save image"), name + QStringLiteral(".png"),
-                                                      tr("PNG images (*.png)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save image"), name + QStringLiteral(".png"), tr("PNG images (*.png)"));
     if (path.isEmpty()) return;
     QString error;
-    if (saveTile(index, path, &error)) showStatus(tr("saved %1").arg(path), false);
-    else showStatus(error, true);
+    if (saveTile(index, path, &error))
+        showStatus(tr("saved %1").arg(path), false);
+    else
+        showStatus(error, true);
 }
 
 } // namespace l2l::ui

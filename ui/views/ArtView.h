@@ -28,10 +28,10 @@ class Runner;
 // What the run thread sends to the GUI thread (plain values: images are deep copies).
 struct ArtSnapshot {
     int step = 0, steps = 0;
-    QStringList labels;                   // per optimizer: "adam (lr 0.05, tuned)"
-    std::vector<QImage> images;           // per optimizer, the current image
+    QStringList labels;                    // per optimizer: "adam (lr 0.05, tuned)"
+    std::vector<QImage> images;            // per optimizer, the current image
     std::vector<std::vector<double>> loss; // per optimizer, loss at steps 0..step (shorter if stopped)
-    QStringList problems;                 // per optimizer: empty, or why it stopped (diverged)
+    QStringList problems;                  // per optimizer: empty, or why it stopped (diverged)
     QImage content, style;
 };
 

@@ -9,11 +9,11 @@
 
 #include <QCheckBox>
 #include <QHeaderView>
-#include <QTextStream>
-#include <QToolTip>
 #include <QPixmap>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QTextStream>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -24,10 +24,7 @@ namespace {
 
 enum Column { ColOptimizer, ColRate, ColFinal, ColMedian, ColDiverged, ColTestLoss, ColTestAccuracy, ColCount };
 
-QString number(double v)
-{
-    return std::isfinite(v) ? QString::number(v, 'g', 3) : QStringLiteral("–");
-}
+QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 3) : QStringLiteral("–"); }
 
 QTableWidgetItem* item(const QString& text, Qt::Alignment align = Qt::AlignRight | Qt::AlignVCenter)
 {
@@ -109,7 +106,7 @@ void CompareView::showResult(const EvalResult& r)
     m_steps = r.config.steps;
     m_result = r;
     for (auto& o : m_result.optimizers) o.curves.loss.clear(); // the statistics are all the read-out needs
-    m_testToggle->setVisible(r.hasTestSplit); // problems without a test split: no row for it
+    m_testToggle->setVisible(r.hasTestSplit);                  // problems without a test split: no row for it
     m_testToggle->setEnabled(!r.testSteps.empty());
     if (r.testSteps.empty() && m_testToggle->isChecked()) { // a run without test curves: back to the loss
         const QSignalBlocker block(m_testToggle);
@@ -138,7 +135,7 @@ bool CompareView::showsTestCurves() const { return m_testToggle->isChecked() && 
 
 QString CompareView::readoutAt(int step) const
 {
-    if (showsTestCurves()) { // the nearest measured step
+    if (showsTestCurves()) {                 // the nearest measured step
         const auto& at = m_result.testSteps; // measured so far: at[k] <= completedSteps
         size_t k = 0;
         for (size_t i = 1; i < at.size() && at[i] <= m_result.completedSteps; ++i)
@@ -147,9 +144,10 @@ QString CompareView::readoutAt(int step) const
         for (const auto& o : m_result.optimizers) {
             if (k >= o.testLossCurve.size()) continue;
             const double acc = o.testAccuracyCurve[k];
-            lines << tr("%1: %2 (accuracy %3)").arg(QString::fromStdString(o.displayName()), number(o.testLossCurve[k]),
-                                                   std::isfinite(acc) ? QString::number(100.0 * acc, 'f', 1) + QStringLiteral(" %")
-                                                                      : QStringLiteral("–"));
+            lines << tr("%1: %2 (accuracy %3)")
+                         .arg(QString::fromStdString(o.displayName()), number(o.testLossCurve[k]),
+                              std::isfinite(acc) ? QString::number(100.0 * acc, 'f', 1) + QStringLiteral(" %")
+                                                 : QStringLiteral("–"));
         }
         return lines.join(QLatin1Char('\n'));
     }
@@ -166,7 +164,8 @@ void CompareView::showReadout(QMouseEvent* event)
 {
     if (m_result.optimizers.empty()) return;
     const int step = int(std::lround(m_plot->xAxis->pixelToCoord(event->position().x())));
-    if (step < 0 || step > m_result.completedSteps || !m_plot->axisRect()->rect().contains(event->position().toPoint())) {
+    if (step < 0 || step > m_result.completedSteps ||
+        !m_plot->axisRect()->rect().contains(event->position().toPoint())) {
         QToolTip::hideText();
         if (m_cursor) m_cursor->setVisible(false);
         m_plot->replot(QCustomPlot::rpQueuedReplot);
@@ -207,16 +206,16 @@ void CompareView::fillTable(const EvalResult& r)
         auto* nameItem = item(name, Qt::AlignLeft | Qt::AlignVCenter);
         nameItem->setIcon(swatch(optimizerColor(r, size_t(row))));
         m_table->setItem(row, ColOptimizer, nameItem);
-        const QString rate = o.config.learned() ? tr("learned")
-                             : number(o.config.lr) + (o.tunedRate ? tr(" (tuned)") : tr(" (given)"));
+        const QString rate =
+            o.config.learned() ? tr("learned") : number(o.config.lr) + (o.tunedRate ? tr(" (tuned)") : tr(" (given)"));
         m_table->setItem(row, ColRate, item(rate));
         m_table->setItem(row, ColFinal, item(number(o.finalMean) + QStringLiteral(" ± ") + number(o.finalStd)));
         m_table->setItem(row, ColMedian, item(number(o.finalMedian)));
         m_table->setItem(row, ColDiverged, item(QStringLiteral("%1/%2").arg(o.divergedRuns).arg(r.config.runs)));
         m_table->setItem(row, ColTestLoss, item(o.testLossMean ? number(*o.testLossMean) : QStringLiteral("–")));
-        m_table->setItem(row, ColTestAccuracy, item(o.testAccuracyMean
-                                                        ? QString::number(100.0 * *o.testAccuracyMean, 'f', 2) + " %"
-                                                        : QStringLiteral("–")));
+        m_table->setItem(row, ColTestAccuracy,
+                         item(o.testAccuracyMean ? QString::number(100.0 * *o.testAccuracyMean, 'f', 2) + " %"
+                                                 : QStringLiteral("–")));
     }
     m_table->setColumnHidden(ColTestLoss, !r.hasTestSplit);
     m_table->setColumnHidden(ColTestAccuracy, !r.hasTestSplit);

@@ -44,7 +44,7 @@ private:
     QCustomPlot* m_plot;
     QTableWidget* m_table;
     QCheckBox* m_testToggle;
-    EvalResult m_result;     // what is drawn (statistics only)
+    EvalResult m_result; // what is drawn (statistics only)
     QCPItemStraightLine* m_cursor = nullptr;
     int m_steps = 100;       // x extent of what is drawn, for resetView()
     bool m_userView = false; // the user dragged or zoomed since the last fit

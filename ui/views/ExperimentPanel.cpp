@@ -151,9 +151,10 @@ void ExperimentPanel::updateLearnedDefault()
     QString formula;
     for (const auto& info : updateRuleCatalog())
         if (info.name == "lstm") formula = QString::fromStdString(info.formula);
-    lstm->use->setToolTip(formula + QLatin1Char('\n') +
-                          (bundled ? tr("Bundled for %1: resources/optimizers").arg(QString::fromStdString(problem))
-                                   : tr("None is bundled for %1: train one or give a file").arg(QString::fromStdString(problem))));
+    lstm->use->setToolTip(
+        formula + QLatin1Char('\n') +
+        (bundled ? tr("Bundled for %1: resources/optimizers").arg(QString::fromStdString(problem))
+                 : tr("None is bundled for %1: train one or give a file").arg(QString::fromStdString(problem))));
     updateLstmSource();
 }
 
@@ -179,7 +180,8 @@ QWidget* ExperimentPanel::createOptimizerBox()
 ExperimentPanel::OptimizerRow ExperimentPanel::createOptimizerRow(const UpdateRuleInfo& info)
 {
     const QString name = QString::fromStdString(info.name);
-    const bool hasRate = std::any_of(info.options.begin(), info.options.end(), [](const OptionInfo& o) { return o.key == "lr"; });
+    const bool hasRate =
+        std::any_of(info.options.begin(), info.options.end(), [](const OptionInfo& o) { return o.key == "lr"; });
     OptimizerRow row{name, hasRate ? QStringLiteral("lr") : QStringLiteral("path"), new QCheckBox(name), new QLineEdit};
     row.use->setObjectName(QStringLiteral("use_") + name);
     row.use->setToolTip(QString::fromStdString(info.formula));
@@ -211,9 +213,12 @@ QWidget* ExperimentPanel::createLstmSourceRow()
     m_lstmSource->addItem(tr("bundled"), int(Bundled));
     m_lstmSource->addItem(tr("trained here"), int(Session));
     m_lstmSource->addItem(tr("file"), int(File));
-    m_lstmSource->setItemData(0, tr("The optimizer bundled for the problem's family (resources/optimizers)"), Qt::ToolTipRole);
-    m_lstmSource->setItemData(1, tr("The optimizer from the Meta-train view's \"Use\" in this session"), Qt::ToolTipRole);
-    m_lstmSource->setItemData(2, tr("An optimizer file written by `l2l train` or saved from the studio"), Qt::ToolTipRole);
+    m_lstmSource->setItemData(0, tr("The optimizer bundled for the problem's family (resources/optimizers)"),
+                              Qt::ToolTipRole);
+    m_lstmSource->setItemData(1, tr("The optimizer from the Meta-train view's \"Use\" in this session"),
+                              Qt::ToolTipRole);
+    m_lstmSource->setItemData(2, tr("An optimizer file written by `l2l train` or saved from the studio"),
+                              Qt::ToolTipRole);
     m_browse = new QToolButton;
     m_browse->setObjectName(QStringLiteral("lstmBrowse"));
     m_browse->setText(QStringLiteral("…"));
@@ -340,7 +345,8 @@ void ExperimentPanel::setExperiment(const Experiment& e)
     const QSignalBlocker block(this);
     m_problem->setCurrentIndex(index);
     const auto colon = e.eval.problem.find(':');
-    m_options->setText(colon == std::string::npos ? QString() : QString::fromStdString(e.eval.problem.substr(colon + 1)));
+    m_options->setText(colon == std::string::npos ? QString()
+                                                  : QString::fromStdString(e.eval.problem.substr(colon + 1)));
     for (auto& r : m_optimizers) {
         r.use->setChecked(false);
         r.field->clear();
@@ -409,10 +415,7 @@ void ExperimentPanel::setRunning(bool running)
     m_stop->setEnabled(running);
 }
 
-void ExperimentPanel::setStatus(const QString& text)
-{
-    m_status->setText(text);
-}
+void ExperimentPanel::setStatus(const QString& text) { m_status->setText(text); }
 
 void ExperimentPanel::appendLog(const QString& line)
 {

@@ -1,10 +1,10 @@
 #include "views/InspectView.h"
 
-#include "workers/Runner.h"
-#include "plots/InspectPlots.h"
 #include "optimizers/OptimizerFile.h"
-#include "plots/SaveText.h"
 #include "optimizers/UpdateRule.h"
+#include "plots/InspectPlots.h"
+#include "plots/SaveText.h"
+#include "workers/Runner.h"
 
 #include <qcustomplot.h>
 
@@ -77,8 +77,9 @@ InspectView::InspectView(QWidget* parent)
 
     m_group = new QComboBox;
     m_group->setObjectName(QStringLiteral("inspectGroup"));
-    m_group->setToolTip(tr("This optimizer has one LSTM per parameter group (the conv net: group 0 = the convolution kernels, "
-                          "group 1 = the rest): the net whose response curve is drawn"));
+    m_group->setToolTip(
+        tr("This optimizer has one LSTM per parameter group (the conv net: group 0 = the convolution kernels, "
+           "group 1 = the rest): the net whose response curve is drawn"));
     m_groupLabel = new QLabel(tr("response of"));
     m_group->setVisible(false);
     m_groupLabel->setVisible(false);
@@ -151,8 +152,7 @@ void InspectView::showResult(const Result& r)
     if (m_group->count() != r.nets) {
         const QSignalBlocker block(m_group);
         m_group->clear();
-        for (int k = 0; k < r.nets; ++k)
-            m_group->addItem(tr("the net of group %1").arg(k));
+        for (int k = 0; k < r.nets; ++k) m_group->addItem(tr("the net of group %1").arg(k));
         m_group->setCurrentIndex(std::min(chosen, r.nets - 1));
     }
     m_group->setVisible(r.nets > 1);
@@ -169,12 +169,12 @@ void InspectView::showResult(const Result& r)
         m_coordinate->setCurrentIndex(previous >= 0 && previous < m_coordinate->count() ? previous : 0);
     }
     drawHeatMap();
-    QString status = tr("%1 on %2 (run 0 of seed %3): %4 coordinates, %5 steps")
-                         .arg(QFileInfo(QString::fromStdString(t.optimizerPath)).fileName(),
-                              QString::fromStdString(t.problem))
-                         .arg(t.seed)
-                         .arg(t.dim)
-                         .arg(t.completedSteps);
+    QString status =
+        tr("%1 on %2 (run 0 of seed %3): %4 coordinates, %5 steps")
+            .arg(QFileInfo(QString::fromStdString(t.optimizerPath)).fileName(), QString::fromStdString(t.problem))
+            .arg(t.seed)
+            .arg(t.dim)
+            .arg(t.completedSteps);
     if (t.diverged) status += tr(", diverged");
     if (t.cancelled) status += tr(", stopped");
     status += tr("; loss %1 → %2; computed in %3 s")

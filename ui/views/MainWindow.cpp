@@ -1,12 +1,12 @@
 #include "views/MainWindow.h"
 
-#include "views/CompareView.h"
-#include "workers/EvalJob.h"
-#include "views/ExperimentPanel.h"
 #include "views/ArtView.h"
+#include "views/CompareView.h"
+#include "views/ExperimentPanel.h"
 #include "views/InspectView.h"
 #include "views/MetaTrainView.h"
 #include "views/TrajectoryView.h"
+#include "workers/EvalJob.h"
 
 #include <QAction>
 #include <QApplication>
@@ -122,16 +122,17 @@ void MainWindow::createActions()
                           tr("Advance the trajectories by one step"), QStyle::SP_MediaSeekForward);
     m_playAction = action("playAction", tr("&Play / Pause"), QKeySequence(Qt::Key_F5),
                           tr("Play or pause the trajectories"), QStyle::SP_MediaPause);
-    m_openAction = action("openAction", tr("&Open…"), QKeySequence::Open,
-                          tr("Open an experiment or an optimizer file"), QStyle::SP_DialogOpenButton);
+    m_openAction = action("openAction", tr("&Open…"), QKeySequence::Open, tr("Open an experiment or an optimizer file"),
+                          QStyle::SP_DialogOpenButton);
     m_saveAction = action("saveAction", tr("&Save Experiment"), QKeySequence::Save,
                           tr("Save every setting and the seed to an experiment file"), QStyle::SP_DialogSaveButton);
     m_saveAsAction = action("saveAsAction", tr("Save Experiment &As…"), QKeySequence::SaveAs,
                             tr("Save the experiment to a new file"));
     m_exportPlotAction = action("exportPlotAction", tr("&Export Plot…"), QKeySequence(Qt::CTRL | Qt::Key_E),
                                 tr("Save the current view's plot as PNG or PDF"));
-    m_exportCsvAction = action("exportCsvAction", tr("Export &Data (CSV)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
-                               tr("Save the current view's numbers as CSV"));
+    m_exportCsvAction =
+        action("exportCsvAction", tr("Export &Data (CSV)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+               tr("Save the current view's numbers as CSV"));
     m_resetViewAction = action("resetViewAction", tr("&Reset Plot View"), QKeySequence(Qt::CTRL | Qt::Key_0),
                                tr("Fit the Compare plot to its data"));
     connect(m_runAction, &QAction::triggered, this, &MainWindow::runExperiment);
@@ -197,7 +198,8 @@ void MainWindow::connectViews()
     connect(m_metaTrain, &MetaTrainView::optimizerReady, this, [this](const QString& path) {
         m_panel->setSessionOptimizer(path); // syncs every view through experimentChanged
         m_panel->appendLog(tr("using the optimizer trained here: %1").arg(path));
-        statusBar()->showMessage(tr("The trained optimizer is now the LSTM in Compare, Trajectories and Inspect"), 8000);
+        statusBar()->showMessage(tr("The trained optimizer is now the LSTM in Compare, Trajectories and Inspect"),
+                                 8000);
     });
     connect(m_metaTrain, &MetaTrainView::failed, this, &MainWindow::showError);
     connect(m_metaTrain, &MetaTrainView::trainingStateChanged, this, [this](bool training, bool paused) {
@@ -225,7 +227,8 @@ void MainWindow::syncViews()
     m_trajectories->setExperiment(problem, specs, e.eval.steps);
     m_metaTrain->setProblem(problem);
     m_art->setExperiment(problem, specs, e.eval.steps);
-    m_inspect->setInspection(problem, m_panel->lstmSpec(), e.eval.seed, e.eval.steps, typedRate(e, "adam"), typedRate(e, "sgd"));
+    m_inspect->setInspection(problem, m_panel->lstmSpec(), e.eval.seed, e.eval.steps, typedRate(e, "adam"),
+                             typedRate(e, "sgd"));
     m_inspectStale = true;
     if (currentView() == Inspect) {
         m_inspectStale = false;
@@ -239,20 +242,11 @@ const char* MainWindow::viewName(View view)
     return names[int(view)];
 }
 
-void MainWindow::showView(View view)
-{
-    m_views->setCurrentIndex(int(view));
-}
+void MainWindow::showView(View view) { m_views->setCurrentIndex(int(view)); }
 
-MainWindow::View MainWindow::currentView() const
-{
-    return View(m_views->currentIndex());
-}
+MainWindow::View MainWindow::currentView() const { return View(m_views->currentIndex()); }
 
-bool MainWindow::isRunning() const
-{
-    return m_runner->isBusy();
-}
+bool MainWindow::isRunning() const { return m_runner->isBusy(); }
 
 void MainWindow::runExperiment()
 {
@@ -315,7 +309,8 @@ void MainWindow::onSnapshot(const EvalResult& partial)
         if (!m_pendingSnapshot) return; // the run ended in between: onFinished drew the result
         m_drewLive = true;
         m_compare->showResult(*m_pendingSnapshot);
-        m_panel->setStatus(tr("Step %1 of %2").arg(m_pendingSnapshot->completedSteps).arg(m_pendingSnapshot->config.steps));
+        m_panel->setStatus(
+            tr("Step %1 of %2").arg(m_pendingSnapshot->completedSteps).arg(m_pendingSnapshot->config.steps));
         m_pendingSnapshot.reset();
     });
 }
@@ -335,10 +330,11 @@ void MainWindow::onFinished(const EvalResult& result)
     }
     m_lastFinished = withoutRunCurves(result);
     m_compare->showResult(*m_lastFinished);
-    const QString status = result.cancelled
-                               ? tr("Stopped at step %1 of %2 after %3 s.").arg(result.completedSteps)
-                                     .arg(result.config.steps).arg(seconds, 0, 'f', 1)
-                               : tr("Finished in %1 s.").arg(seconds, 0, 'f', 1);
+    const QString status = result.cancelled ? tr("Stopped at step %1 of %2 after %3 s.")
+                                                  .arg(result.completedSteps)
+                                                  .arg(result.config.steps)
+                                                  .arg(seconds, 0, 'f', 1)
+                                            : tr("Finished in %1 s.").arg(seconds, 0, 'f', 1);
     m_panel->setStatus(status);
     m_panel->appendLog(status);
     emit runFinished(result);

@@ -6,8 +6,8 @@
 // views; the other views own their workers. Settings and layout persist through the QSettings given
 // to the constructor (none: nothing is read or written, as in tests and the screenshot tour).
 #include "eval/Evaluation.h"
-#include "workers/EvalJob.h" // the metatypes of the signals below
 #include "io/ExperimentFile.h"
+#include "workers/EvalJob.h" // the metatypes of the signals below
 
 #include <QElapsedTimer>
 #include <QMainWindow>
@@ -63,10 +63,10 @@ public:
 
     // File operations without dialogs (the menu actions ask for the path, then call these). They return
     // false after showing an error that names the file and the problem; nothing is half-done.
-    bool openFile(const QString& path);           // an experiment or an optimizer file
+    bool openFile(const QString& path); // an experiment or an optimizer file
     bool saveExperimentTo(const QString& path);
-    bool exportPlotTo(const QString& path);        // the current view's plot(s): .png or .pdf
-    bool exportCsvTo(const QString& path);         // the current view's data
+    bool exportPlotTo(const QString& path); // the current view's plot(s): .png or .pdf
+    bool exportCsvTo(const QString& path);  // the current view's data
 
 public slots:
     void runExperiment();
@@ -115,13 +115,13 @@ private:
     QAction *m_runAction = nullptr, *m_stopAction = nullptr, *m_stepAction = nullptr, *m_playAction = nullptr;
     QAction *m_openAction = nullptr, *m_saveAction = nullptr, *m_saveAsAction = nullptr;
     QAction *m_exportPlotAction = nullptr, *m_exportCsvAction = nullptr, *m_resetViewAction = nullptr;
-    QElapsedTimer m_clock;                    // since Run
-    std::optional<EvalResult> m_lastFinished; // statistics of the last completed run (no per-run curves)
+    QElapsedTimer m_clock;                       // since Run
+    std::optional<EvalResult> m_lastFinished;    // statistics of the last completed run (no per-run curves)
     std::optional<EvalResult> m_pendingSnapshot; // drawn on the next turn of the event loop, unless the
                                                  // final result arrives first (no double replot at the end)
-    QString m_experimentPath;                 // the file Save writes to (empty: ask)
-    bool m_drewLive = false;                  // the running experiment has replaced the plot
-    bool m_inspectStale = true;               // recompute Inspect when it is shown
+    QString m_experimentPath;                    // the file Save writes to (empty: ask)
+    bool m_drewLive = false;                     // the running experiment has replaced the plot
+    bool m_inspectStale = true;                  // recompute Inspect when it is shown
     bool m_errorDialogs = true;
     QString m_lastError;
 };

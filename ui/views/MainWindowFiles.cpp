@@ -3,14 +3,14 @@
 #include "views/MainWindow.h"
 
 #include "base/AtomicFile.h"
+#include "gl/ArtCanvas.h"
+#include "gl/LandscapeWidget.h"
+#include "optimizers/OptimizerFile.h"
+#include "views/ArtView.h"
 #include "views/CompareView.h"
 #include "views/ExperimentPanel.h"
-#include "gl/ArtCanvas.h"
-#include "views/ArtView.h"
 #include "views/InspectView.h"
-#include "gl/LandscapeWidget.h"
 #include "views/MetaTrainView.h"
-#include "optimizers/OptimizerFile.h"
 #include "views/TrajectoryView.h"
 
 #include <qcustomplot.h>
@@ -30,10 +30,7 @@ namespace l2l::ui {
 
 namespace {
 
-QString suffixOf(const QString& path)
-{
-    return QFileInfo(path).suffix().toLower();
-}
+QString suffixOf(const QString& path) { return QFileInfo(path).suffix().toLower(); }
 
 // Several plots in one file: PNG stacks them vertically, PDF gives each a page (vector graphics).
 bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* error)
@@ -133,7 +130,8 @@ bool MainWindow::openFile(const QString& path)
                                    .arg(path, QString::fromStdString(file.provenance.training.problem)));
         } else if (format.empty()) {
             throw Error("'" + path.toStdString() + "' is not an l2l file: " +
-                        (text.empty() ? std::string("it is empty") : "it is not JSON with a \"format\" field (truncated, or another kind of file)"));
+                        (text.empty() ? std::string("it is empty")
+                                      : "it is not JSON with a \"format\" field (truncated, or another kind of file)"));
         } else {
             throw Error("'" + path.toStdString() + "' is a \"" + format +
                         "\" file; the studio opens experiments (l2l-experiment) and optimizers (l2l-optimizer)");
@@ -171,11 +169,21 @@ bool MainWindow::exportPlotTo(const QString& path)
     QString error;
     bool ok = false;
     switch (currentView()) {
-    case Compare: ok = savePlots({m_compare->plot()}, path, &error); break;
-    case MetaTrain: ok = savePlots({m_metaTrain->plot()}, path, &error); break;
-    case Inspect: ok = savePlots(m_inspect->plots(), path, &error); break;
-    case Trajectories: ok = saveImage(m_trajectories->landscape()->renderLandscape(), path, &error); break;
-    case Art: ok = saveImage(m_art->canvas()->renderCanvas(), path, &error); break;
+    case Compare:
+        ok = savePlots({m_compare->plot()}, path, &error);
+        break;
+    case MetaTrain:
+        ok = savePlots({m_metaTrain->plot()}, path, &error);
+        break;
+    case Inspect:
+        ok = savePlots(m_inspect->plots(), path, &error);
+        break;
+    case Trajectories:
+        ok = saveImage(m_trajectories->landscape()->renderLandscape(), path, &error);
+        break;
+    case Art:
+        ok = saveImage(m_art->canvas()->renderCanvas(), path, &error);
+        break;
     }
     if (!ok) {
         showError(tr("Cannot export the plot: %1").arg(error));
@@ -190,11 +198,21 @@ bool MainWindow::exportCsvTo(const QString& path)
     QString error;
     bool ok = false;
     switch (currentView()) {
-    case Compare: ok = m_compare->exportCsv(path, &error); break;
-    case MetaTrain: ok = m_metaTrain->exportCsv(path, &error); break;
-    case Trajectories: ok = m_trajectories->exportCsv(path, &error); break;
-    case Inspect: ok = m_inspect->exportCsv(path, &error); break;
-    case Art: ok = m_art->exportCsv(path, &error); break;
+    case Compare:
+        ok = m_compare->exportCsv(path, &error);
+        break;
+    case MetaTrain:
+        ok = m_metaTrain->exportCsv(path, &error);
+        break;
+    case Trajectories:
+        ok = m_trajectories->exportCsv(path, &error);
+        break;
+    case Inspect:
+        ok = m_inspect->exportCsv(path, &error);
+        break;
+    case Art:
+        ok = m_art->exportCsv(path, &error);
+        break;
     }
     if (!ok) {
         showError(tr("Cannot export the data: %1").arg(error));

@@ -1,13 +1,14 @@
 #include "views/MetaTrainView.h"
 
+#include "base/Spec.h"
 #include "plots/LossPlot.h"
 #include "plots/SaveText.h"
 #include "views/SpinBox.h"
-#include "base/Spec.h"
 #include "workers/TrainJob.h"
 
 #include <qcustomplot.h>
 
+#include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
@@ -21,7 +22,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QComboBox>
 #include <QStandardPaths>
 #include <QVBoxLayout>
 
@@ -342,9 +342,9 @@ void MetaTrainView::saveBestWithDialog()
 {
     if (!m_best) return;
     const QString family = QString::fromStdString(Spec::parse(m_best->provenance.training.problem).name);
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save the best optimizer"),
-                                                      family + QStringLiteral("-optimizer.json"),
-                                                      tr("Optimizer files (*.json)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save the best optimizer"), family + QStringLiteral("-optimizer.json"),
+                                     tr("Optimizer files (*.json)"));
     if (path.isEmpty()) return;
     QString error;
     if (!saveBest(path, &error)) QMessageBox::warning(this, tr("Save best optimizer"), error);
@@ -378,7 +378,8 @@ void MetaTrainView::useBest()
                              .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")));
     QString error;
     if (dir.isEmpty() || !saveBest(path, &error)) {
-        emit failed(tr("cannot save the optimizer for this session: %1").arg(dir.isEmpty() ? tr("no writable directory") : error));
+        emit failed(tr("cannot save the optimizer for this session: %1")
+                        .arg(dir.isEmpty() ? tr("no writable directory") : error));
         return;
     }
     m_sessionPath = path;

@@ -34,9 +34,9 @@ public:
 
     void setProblem(const QString& problemSpec); // the class to train on (ignored while training)
     QString problem() const { return m_problem; }
-    MetaTrainConfig config() const;              // throws l2l::Error naming a bad field
+    MetaTrainConfig config() const;                // throws l2l::Error naming a bad field
     void setConfig(const MetaTrainConfig& config); // for experiment files (also sets the problem)
-    bool isTraining() const;                     // running or paused
+    bool isTraining() const;                       // running or paused
     bool isPaused() const;
     std::optional<OptimizerFile> bestOptimizer() const { return m_best; }
     // Atomic (core saveOptimizer): the old file stays on failure. False with a message on error.

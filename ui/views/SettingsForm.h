@@ -68,7 +68,9 @@ public:
             }
             case SettingKind::UInt:
             case SettingKind::Real:
-            case SettingKind::Text: w = new QLineEdit; break;
+            case SettingKind::Text:
+                w = new QLineEdit;
+                break;
             }
             w->setObjectName(name);
             w->setToolTip(tip + QStringLiteral(" (") + QString::fromStdString(settingRange(settingInfo(f))) +
@@ -111,11 +113,14 @@ public:
                 w->setStyleSheet(ok ? QString() : QStringLiteral("background: #ffd8d8;"));
                 if (changed) changed();
             };
-            if (auto* spin = qobject_cast<QSpinBox*>(w)) QObject::connect(spin, &QSpinBox::valueChanged, w, react);
-            else if (auto* check = qobject_cast<QCheckBox*>(w)) QObject::connect(check, &QCheckBox::toggled, w, react);
+            if (auto* spin = qobject_cast<QSpinBox*>(w))
+                QObject::connect(spin, &QSpinBox::valueChanged, w, react);
+            else if (auto* check = qobject_cast<QCheckBox*>(w))
+                QObject::connect(check, &QCheckBox::toggled, w, react);
             else if (auto* combo = qobject_cast<QComboBox*>(w))
                 QObject::connect(combo, &QComboBox::currentIndexChanged, w, react);
-            else if (auto* edit = qobject_cast<QLineEdit*>(w)) QObject::connect(edit, &QLineEdit::textChanged, w, react);
+            else if (auto* edit = qobject_cast<QLineEdit*>(w))
+                QObject::connect(edit, &QLineEdit::textChanged, w, react);
         }
     }
 
@@ -155,10 +160,9 @@ private:
     // A row's SettingInfo with its own copies of the strings (SettingInfo only refers to them).
     struct OwnedInfo {
         template <typename F>
-        explicit OwnedInfo(const F& f) : key(f.key), flag(f.flag), kind(f.kind), lo(f.lo), hi(f.hi), loOpen(f.loOpen),
-                                         choices(f.choices)
-        {
-        }
+        explicit OwnedInfo(const F& f)
+            : key(f.key), flag(f.flag), kind(f.kind), lo(f.lo), hi(f.hi), loOpen(f.loOpen), choices(f.choices)
+        {}
         SettingInfo info() const { return {key, flag, kind, lo, hi, loOpen, choices}; }
         std::string key, flag;
         SettingKind kind;
@@ -172,10 +176,14 @@ private:
     {
         QWidget* w = m_widgets.at(f.key);
         const QString t = QString::fromStdString(settingText(v));
-        if (auto* spin = qobject_cast<QSpinBox*>(w)) spin->setValue(int(std::get<long long>(v)));
-        else if (auto* check = qobject_cast<QCheckBox*>(w)) check->setChecked(std::get<bool>(v));
-        else if (auto* combo = qobject_cast<QComboBox*>(w)) combo->setCurrentIndex(combo->findText(t));
-        else if (auto* edit = qobject_cast<QLineEdit*>(w)) edit->setText(t);
+        if (auto* spin = qobject_cast<QSpinBox*>(w))
+            spin->setValue(int(std::get<long long>(v)));
+        else if (auto* check = qobject_cast<QCheckBox*>(w))
+            check->setChecked(std::get<bool>(v));
+        else if (auto* combo = qobject_cast<QComboBox*>(w))
+            combo->setCurrentIndex(combo->findText(t));
+        else if (auto* edit = qobject_cast<QLineEdit*>(w))
+            edit->setText(t);
     }
 
     static std::string text(QWidget* w)

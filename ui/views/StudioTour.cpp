@@ -2,12 +2,12 @@
 
 #include "gl/ArtCanvas.h"
 #include "views/ArtView.h"
-#include "workers/EventLoopMonitor.h"
 #include "views/ExperimentPanel.h"
 #include "views/InspectView.h"
 #include "views/MainWindow.h"
 #include "views/MetaTrainView.h"
 #include "views/TrajectoryView.h"
+#include "workers/EventLoopMonitor.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -101,36 +101,45 @@ void tourArt(std::shared_ptr<Tour> t)
     view->setImageSize(64);
     view->setSteps(128);
     view->run();
-    waitUntil(&t->window, [view] { return !view->isRunning(); }, [t, view] {
-        view->canvas()->setSelectedTile(view->canvas()->tileCount() - 1);
-        QTimer::singleShot(300, &t->window, [t] {
-            if (t->shoot("art")) t->done(true, t->files.join(QLatin1Char('\n')));
-        });
-    }, 300000, QObject::tr("the Art view"), t->done);
+    waitUntil(
+        &t->window, [view] { return !view->isRunning(); },
+        [t, view] {
+            view->canvas()->setSelectedTile(view->canvas()->tileCount() - 1);
+            QTimer::singleShot(300, &t->window, [t] {
+                if (t->shoot("art")) t->done(true, t->files.join(QLatin1Char('\n')));
+            });
+        },
+        300000, QObject::tr("the Art view"), t->done);
 }
 
 void tourInspect(std::shared_ptr<Tour> t)
 {
     t->window.showView(MainWindow::Inspect); // refreshes it
     InspectView* view = t->window.inspectView();
-    waitUntil(&t->window, [view] { return !view->isComputing(); }, [t] {
-        QTimer::singleShot(300, &t->window, [t] {
-            if (t->shoot("inspect")) tourArt(t);
-        });
-    }, 120000, QObject::tr("the Inspect view"), t->done);
+    waitUntil(
+        &t->window, [view] { return !view->isComputing(); },
+        [t] {
+            QTimer::singleShot(300, &t->window, [t] {
+                if (t->shoot("inspect")) tourArt(t);
+            });
+        },
+        120000, QObject::tr("the Inspect view"), t->done);
 }
 
 void tourTrajectories(std::shared_ptr<Tour> t)
 {
     t->window.showView(MainWindow::Trajectories);
     TrajectoryView* view = t->window.trajectoryView();
-    waitUntil(&t->window, [view] { return !view->isComputing() && view->result().has_value(); }, [t, view] {
-        view->pause();
-        view->setCurrentStep(std::min(40, view->stepCount()));
-        QTimer::singleShot(300, &t->window, [t] {
-            if (t->shoot("trajectories")) tourInspect(t);
-        });
-    }, 60000, QObject::tr("the trajectories"), t->done);
+    waitUntil(
+        &t->window, [view] { return !view->isComputing() && view->result().has_value(); },
+        [t, view] {
+            view->pause();
+            view->setCurrentStep(std::min(40, view->stepCount()));
+            QTimer::singleShot(300, &t->window, [t] {
+                if (t->shoot("trajectories")) tourInspect(t);
+            });
+        },
+        60000, QObject::tr("the trajectories"), t->done);
 }
 
 void tourMetaTrain(std::shared_ptr<Tour> t)
@@ -142,11 +151,14 @@ void tourMetaTrain(std::shared_ptr<Tour> t)
     config.validateEvery = 20;
     view->setConfig(config);
     view->start();
-    waitUntil(&t->window, [view] { return !view->isTraining(); }, [t] {
-        QTimer::singleShot(300, &t->window, [t] {
-            if (t->shoot("meta-train")) tourTrajectories(t);
-        });
-    }, 180000, QObject::tr("meta-training"), t->done);
+    waitUntil(
+        &t->window, [view] { return !view->isTraining(); },
+        [t] {
+            QTimer::singleShot(300, &t->window, [t] {
+                if (t->shoot("meta-train")) tourTrajectories(t);
+            });
+        },
+        180000, QObject::tr("meta-training"), t->done);
 }
 
 } // namespace
@@ -196,17 +208,22 @@ void benchCompare(std::shared_ptr<Bench> b)
     e.eval.problem = "mnist";
     e.eval.steps = 2000;
     for (auto& o : e.optimizers)
-        if (o.name != "lstm") o.rate = o.name == "sgd" ? "0.5" : o.name == "nag" ? "0.2" : o.name == "adam" ? "0.02" : "0.005";
+        if (o.name != "lstm")
+            o.rate = o.name == "sgd" ? "0.5" : o.name == "nag" ? "0.2" : o.name == "adam" ? "0.02" : "0.005";
     b->window.panel()->setExperiment(e);
     b->monitor.start();
     std::fprintf(stderr, "l2l-studio: Compare run on MNIST for %g s…\n", b->seconds);
     b->window.runExperiment();
     QTimer::singleShot(int(b->seconds * 1000), &b->window, [b] {
         b->monitor.stop();
-        b->report << QObject::tr("Compare run on MNIST (5 optimizers × 20 runs, rates given, 2000 steps), %1 s: event-loop delay worst %2 ms, "
+        b->report << QObject::tr("Compare run on MNIST (5 optimizers × 20 runs, rates given, 2000 steps), %1 s: "
+                                 "event-loop delay worst %2 ms, "
                                  "99th percentile %3 ms, mean %4 ms over %5 ticks; worst at %6 s")
-                         .arg(b->seconds).arg(b->monitor.worstDelayMs(), 0, 'f', 1).arg(b->monitor.p99DelayMs(), 0, 'f', 0)
-                         .arg(b->monitor.meanDelayMs(), 0, 'f', 2).arg(b->monitor.ticks())
+                         .arg(b->seconds)
+                         .arg(b->monitor.worstDelayMs(), 0, 'f', 1)
+                         .arg(b->monitor.p99DelayMs(), 0, 'f', 0)
+                         .arg(b->monitor.meanDelayMs(), 0, 'f', 2)
+                         .arg(b->monitor.ticks())
                          .arg(b->monitor.worstAtSeconds(), 0, 'f', 2);
         auto connection = std::make_shared<QMetaObject::Connection>();
         *connection = QObject::connect(&b->window, &MainWindow::runFinished, &b->window, [b, connection] {
@@ -245,18 +262,22 @@ void runLatencyBench(MainWindow& window, double seconds, const Done& done)
         bench->monitor.stop();
         bench->report << QObject::tr("MNIST meta-training, %1 s: event-loop delay worst %2 ms, 99th percentile %3 ms, "
                                      "mean %4 ms over %5 ticks of a 5 ms timer; worst at %6 s")
-                             .arg(bench->seconds).arg(bench->monitor.worstDelayMs(), 0, 'f', 1)
-                             .arg(bench->monitor.p99DelayMs(), 0, 'f', 0).arg(bench->monitor.meanDelayMs(), 0, 'f', 2)
-                             .arg(bench->monitor.ticks()).arg(bench->monitor.worstAtSeconds(), 0, 'f', 2);
+                             .arg(bench->seconds)
+                             .arg(bench->monitor.worstDelayMs(), 0, 'f', 1)
+                             .arg(bench->monitor.p99DelayMs(), 0, 'f', 0)
+                             .arg(bench->monitor.meanDelayMs(), 0, 'f', 2)
+                             .arg(bench->monitor.ticks())
+                             .arg(bench->monitor.worstAtSeconds(), 0, 'f', 2);
         auto connection = std::make_shared<QMetaObject::Connection>();
-        *connection = QObject::connect(view, &MetaTrainView::trainingStateChanged, &bench->window,
-                                       [bench, connection](bool training, bool) {
-            if (training) return;
-            QObject::disconnect(*connection);
-            bench->report << QObject::tr("meta-training stop latency (Stop to the stopped signal in the GUI thread): %1 ms")
-                                 .arg(double(bench->stopClock.nsecsElapsed()) / 1e6, 0, 'f', 1);
-            benchCompare(bench);
-        });
+        *connection = QObject::connect(
+            view, &MetaTrainView::trainingStateChanged, &bench->window, [bench, connection](bool training, bool) {
+                if (training) return;
+                QObject::disconnect(*connection);
+                bench->report << QObject::tr(
+                                     "meta-training stop latency (Stop to the stopped signal in the GUI thread): %1 ms")
+                                     .arg(double(bench->stopClock.nsecsElapsed()) / 1e6, 0, 'f', 1);
+                benchCompare(bench);
+            });
         std::fprintf(stderr, "l2l-studio: stopping meta-training…\n");
         bench->stopClock.start();
         view->stop();

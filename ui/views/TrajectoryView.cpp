@@ -27,10 +27,7 @@ namespace {
 
 enum Column { ColOptimizer, ColRate, ColX, ColY, ColLoss, ColGrad, ColNote, ColCount };
 
-QString number(double v)
-{
-    return std::isfinite(v) ? QString::number(v, 'g', 6) : QStringLiteral("–");
-}
+QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 6) : QStringLiteral("–"); }
 
 // A read-only cell; `value` (the exact number) is kept in Qt::UserRole for tests and copying.
 QTableWidgetItem* cell(const QString& text, double value = NAN)
@@ -48,18 +45,15 @@ QString csvField(const QString& text)
     return QLatin1Char('"') + QString(text).replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
 }
 
-QString exact(double v)
-{
-    return QString::number(v, 'g', 17);
-}
+QString exact(double v) { return QString::number(v, 'g', 17); }
 
 } // namespace
 
-TrajectoryView::TrajectoryView(QWidget* parent) : QWidget(parent), m_runner(new Runner(QStringLiteral("l2l-paths"), this))
+TrajectoryView::TrajectoryView(QWidget* parent)
+    : QWidget(parent), m_runner(new Runner(QStringLiteral("l2l-paths"), this))
 {
-    connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
-        onComputed(v.value<TrajectoryResult>(), m_computeClock.elapsed());
-    });
+    connect(m_runner, &Runner::finished, this,
+            [this](const QVariant& v, bool) { onComputed(v.value<TrajectoryResult>(), m_computeClock.elapsed()); });
     connect(m_runner, &Runner::failed, this, [this](const QString& message) { onFailed(message); });
     m_landscape = new LandscapeWidget;
     m_landscape->setObjectName(QStringLiteral("landscape"));
@@ -96,7 +90,8 @@ QWidget* TrajectoryView::makeControls()
     for (const auto& info : problemCatalog()) {
         if (!function2dKind(info.name)) continue;
         m_functionCombo->addItem(QString::fromStdString(info.name), QString::fromStdString(info.name));
-        m_functionCombo->setItemData(m_functionCombo->count() - 1, QString::fromStdString(info.summary), Qt::ToolTipRole);
+        m_functionCombo->setItemData(m_functionCombo->count() - 1, QString::fromStdString(info.summary),
+                                     Qt::ToolTipRole);
     }
     selectFunctionInCombo();
     connect(m_functionCombo, &QComboBox::activated, this,
@@ -127,8 +122,8 @@ QWidget* TrajectoryView::makeControls()
     auto* exportButton = new QPushButton(tr("Export CSV…"));
     exportButton->setObjectName(QStringLiteral("exportCsvButton"));
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export trajectories"), QStringLiteral("trajectories.csv"),
-                                                          tr("CSV files (*.csv)"));
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export trajectories"),
+                                                          QStringLiteral("trajectories.csv"), tr("CSV files (*.csv)"));
         QString error;
         if (!path.isEmpty()) showStatus(exportCsv(path, &error) ? tr("saved %1").arg(path) : error, !error.isEmpty());
     });
@@ -151,8 +146,8 @@ void TrajectoryView::makeTable()
 {
     m_table = new QTableWidget(0, ColCount);
     m_table->setObjectName(QStringLiteral("trajectoryTable"));
-    m_table->setHorizontalHeaderLabels({tr("optimizer"), tr("learning rate"), tr("x"), tr("y"), tr("loss"),
-                                        tr("|grad f|"), tr("note")});
+    m_table->setHorizontalHeaderLabels(
+        {tr("optimizer"), tr("learning rate"), tr("x"), tr("y"), tr("loss"), tr("|grad f|"), tr("note")});
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -283,7 +278,10 @@ void TrajectoryView::pause()
 
 void TrajectoryView::togglePlay()
 {
-    if (m_playTimer.isActive()) pause(); else play();
+    if (m_playTimer.isActive())
+        pause();
+    else
+        play();
 }
 
 void TrajectoryView::stepForward()
@@ -326,8 +324,9 @@ void TrajectoryView::updateTable()
         name->setIcon(QIcon(swatch));
         name->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
         m_table->setItem(row, ColOptimizer, name);
-        m_table->setItem(row, ColRate, p.rule.learned() ? cell(QFileInfo(QString::fromStdString(p.rule.path)).fileName())
-                                                        : cell(number(p.rule.lr) + (p.tunedRate ? tr(" (tuned)") : QString())));
+        m_table->setItem(row, ColRate,
+                         p.rule.learned() ? cell(QFileInfo(QString::fromStdString(p.rule.path)).fileName())
+                                          : cell(number(p.rule.lr) + (p.tunedRate ? tr(" (tuned)") : QString())));
         QString note = p.divergedAt >= 0 ? tr("diverged at step %1").arg(p.divergedAt) : QString();
         if (p.points.empty()) {
             for (int c : {ColX, ColY, ColLoss, ColGrad}) m_table->setItem(row, c, cell(QStringLiteral("–")));
@@ -372,8 +371,13 @@ bool TrajectoryView::exportCsv(const QString& path, QString* error) const
     for (const auto& p : m_result->paths) {
         const QString name = csvField(QString::fromStdString(p.optimizer));
         for (size_t t = 0; t < p.points.size(); ++t)
-            out += QStringList{name, QString::number(t), exact(p.points[t][0]), exact(p.points[t][1]), exact(p.loss[t]),
-                               exact(p.grad[t][0]), exact(p.grad[t][1])}
+            out += QStringList{name,
+                               QString::number(t),
+                               exact(p.points[t][0]),
+                               exact(p.points[t][1]),
+                               exact(p.loss[t]),
+                               exact(p.grad[t][0]),
+                               exact(p.grad[t][1])}
                        .join(QLatin1Char(','))
                        .toUtf8() +
                    '\n';

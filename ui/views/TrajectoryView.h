@@ -40,7 +40,7 @@ public:
     void setExperiment(const QString& problemSpec, const QStringList& optimizers, int steps);
     QString functionSpec() const { return m_functionSpec; } // the 2-d function drawn, e.g. "rosenbrock"
     void setFunctionSpec(const QString& spec);              // recomputes from the function's own start
-    QPointF startPoint() const; // the user's point, else the function's own start once computed
+    QPointF startPoint() const;    // the user's point, else the function's own start once computed
     void setStartPoint(QPointF p); // recomputes
     int currentStep() const { return m_step; }
     void setCurrentStep(int step); // clamped to [0, stepCount()]

@@ -21,10 +21,7 @@ void EventLoopMonitor::start()
     m_timer.start();
 }
 
-void EventLoopMonitor::stop()
-{
-    m_timer.stop();
-}
+void EventLoopMonitor::stop() { m_timer.stop(); }
 
 void EventLoopMonitor::tick()
 {

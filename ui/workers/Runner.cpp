@@ -32,26 +32,32 @@ void Runner::request(Job job)
     const quint64 id = ++m_latest;
     m_busy = true;
     QPointer<Runner> self(this);
-    QMetaObject::invokeMethod(m_context, [self, id, abort, job = std::move(job)] {
-        if (!self) return;
-        Control control;
-        control.m_runner = self.data();
-        control.m_id = id;
-        control.m_abort = abort;
-        std::function<void()> end;
-        try {
-            const QVariant result = job(control);
-            const bool aborted = abort->load();
-            end = [self, result, aborted] { emit self->finished(result, aborted); };
-        } catch (const std::exception& e) { // l2l::Error names the bad field or file
-            end = [self, message = QString::fromStdString(e.what())] { emit self->failed(message); };
-        } catch (...) {
-            end = [self] { emit self->failed(QStringLiteral("the computation failed with an unknown error")); };
-        }
-        QMetaObject::invokeMethod(self.data(), [self, id, end] {
-            if (self) self->deliver(id, end, true);
-        }, Qt::QueuedConnection);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_context,
+        [self, id, abort, job = std::move(job)] {
+            if (!self) return;
+            Control control;
+            control.m_runner = self.data();
+            control.m_id = id;
+            control.m_abort = abort;
+            std::function<void()> end;
+            try {
+                const QVariant result = job(control);
+                const bool aborted = abort->load();
+                end = [self, result, aborted] { emit self->finished(result, aborted); };
+            } catch (const std::exception& e) { // l2l::Error names the bad field or file
+                end = [self, message = QString::fromStdString(e.what())] { emit self->failed(message); };
+            } catch (...) {
+                end = [self] { emit self->failed(QStringLiteral("the computation failed with an unknown error")); };
+            }
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self, id, end] {
+                    if (self) self->deliver(id, end, true);
+                },
+                Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
 }
 
 void Runner::abort()
@@ -77,9 +83,14 @@ bool Runner::Control::send(const QVariant& value, bool always)
     m_sinceSnapshot.start();
     QPointer<Runner> self(m_runner);
     const quint64 id = m_id;
-    QMetaObject::invokeMethod(m_runner, [self, id, value] {
-        if (self) self->deliver(id, [self, value] { emit self->snapshot(value); }, false);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_runner,
+        [self, id, value] {
+            if (self)
+                self->deliver(
+                    id, [self, value] { emit self->snapshot(value); }, false);
+        },
+        Qt::QueuedConnection);
     return true;
 }
 
@@ -87,9 +98,14 @@ void Runner::Control::log(const QString& line)
 {
     QPointer<Runner> self(m_runner);
     const quint64 id = m_id;
-    QMetaObject::invokeMethod(m_runner, [self, id, line] {
-        if (self) self->deliver(id, [self, line] { emit self->logLine(line); }, false);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_runner,
+        [self, id, line] {
+            if (self)
+                self->deliver(
+                    id, [self, line] { emit self->logLine(line); }, false);
+        },
+        Qt::QueuedConnection);
 }
 
 } // namespace l2l::ui

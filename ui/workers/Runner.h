@@ -53,8 +53,8 @@ public:
     ~Runner() override;
 
     void request(Job job);
-    void abort();                                    // the current job; no-op when idle
-    bool isBusy() const { return m_busy; }          // from request() until the latest job's end is delivered
+    void abort();                          // the current job; no-op when idle
+    bool isBusy() const { return m_busy; } // from request() until the latest job's end is delivered
 
 signals:
     void snapshot(const QVariant& value);
