@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -268,7 +269,7 @@ template <typename S>
 nlohmann::json settingsToJson(const SettingsTable<S>& t, const S& s, const std::vector<std::string>& skipKeys = {})
 {
     nlohmann::json j = nlohmann::json::object();
-    j["settings_version"] = t.version;
+    j["settings_version"] = t.version();
     for (const auto& f : t.fields)
         if ((f.use & kInFile) && !settingListed(skipKeys, f.key)) j[f.key] = settingToJson(f.get(s));
     return j;
@@ -283,7 +284,7 @@ void settingsFromJson(const SettingsTable<S>& t, const nlohmann::json& j, S& s, 
                       const std::vector<std::string>& skipKeys = {})
 {
     if (!j.is_object()) throw Error(what + " is not a JSON object");
-    const int version = settingsVersionOf(j, legacyVersion, t.version, what);
+    const int version = settingsVersionOf(j, legacyVersion, t.version(), what);
     for (const auto& [key, value] : j.items()) {
         if (key == "settings_version" || settingListed(extraKeys, key)) continue;
         const Setting<S>* f = t.find(key);

@@ -8,7 +8,7 @@ const SettingsTable<EvalConfig>& evalSettings()
 {
     using C = EvalConfig;
     static const SettingsTable<C> table = [] {
-        SettingsTable<C> t{"eval", 2, {}};
+        SettingsTable<C> t{"eval", {}};
         auto& f = t.fields;
         const unsigned all = kInFile | kInCli | kInForm;
         f.push_back(textSetting<C>(

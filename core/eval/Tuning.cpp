@@ -21,7 +21,7 @@ const SettingsTable<TuneConfig>& tuneSettings()
 {
     using T = TuneConfig;
     static const SettingsTable<T> table = [] {
-        SettingsTable<T> t{"tune", 1, {}};
+        SettingsTable<T> t{"tune", {}};
         const unsigned use = kInCli;
         t.fields.push_back(intSetting<T>(
             "tune_runs", "tune-runs", "Tuning runs", "instances per rate in the tuning search", 1, 1000,

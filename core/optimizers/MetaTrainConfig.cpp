@@ -43,7 +43,7 @@ const SettingsTable<MetaTrainConfig>& metaTrainSettings()
 {
     using C = MetaTrainConfig;
     static const SettingsTable<C> table = [] {
-        SettingsTable<C> t{"train", 2, {}};
+        SettingsTable<C> t{"train", {}};
         auto& f = t.fields;
         const unsigned all = kInFile | kInCli | kInForm, always = all | kInCommand;
         f.push_back(textSetting<C>(
