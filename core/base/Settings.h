@@ -63,8 +63,13 @@ struct Setting {
 template <typename S>
 struct SettingsTable {
     std::string what; // names the struct in messages: "train"
-    int version = 1;  // the current settings version (the largest `since`)
     std::vector<Setting<S>> fields;
+    int version() const // the current settings version: the largest `since`
+    {
+        int v = 1;
+        for (const auto& f : fields) v = std::max(v, f.since);
+        return v;
+    }
     const Setting<S>* find(const std::string& key) const
     {
         for (const auto& f : fields)
