@@ -50,8 +50,11 @@ std::function<std::vector<std::string>(S&)> addSettingOptions(CLI::App* cmd, con
         if (f.kind == SettingKind::Bool) {
             cmd->add_flag(names, (*flags)[f.key], f.help);
         } else {
-            cmd->add_option(names, (*texts)[f.key], f.help + " (" + settingRange(settingInfo(f)) + ")")
-                ->default_str(settingText(f.get(defaults)));
+            const bool ranged =
+                f.kind == SettingKind::Int || f.kind == SettingKind::UInt || f.kind == SettingKind::Real;
+            cmd->add_option(names, (*texts)[f.key], f.help + (ranged ? " (" + settingRange(settingInfo(f)) + ")" : ""))
+                ->default_str(settingText(f.get(defaults)))
+                ->type_name(settingTypeName(settingInfo(f)));
         }
     }
     return [cmd, &table, texts, flags, used](S& s) {

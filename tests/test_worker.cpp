@@ -3,11 +3,17 @@
 // one snapshot rate, and destruction shutting down a running computation.
 #include "workers/EvalJob.h"
 #include "workers/Runner.h"
+#include "workers/TrainJob.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
+
+#include <unistd.h>
 
 #include <cmath>
 #include <memory>
@@ -44,6 +50,8 @@ private slots:
     void snapshotsOmitRunCurves();
     void latestRequestWins();
     void snapshotRateIsLimited();
+    void thousandStartStopsOfAnEvaluation();
+    void thousandStartStopsOfATraining();
 };
 
 void TestWorker::runsEveryOptimizer_data()
@@ -250,6 +258,109 @@ void TestWorker::snapshotRateIsLimited()
     QVERIFY(offered > 100);
     QVERIFY2(snapshots.count() >= 2 && snapshots.count() <= kSnapshotsPerSecond / 2 + 2,
              qPrintable(QString("%1 snapshots of %2 offered in 0.5 s").arg(snapshots.count()).arg(offered)));
+}
+
+namespace {
+// Processes events until `done` (blocking for the next event, no polling interval), at most `ms`.
+template <typename F>
+bool waitUntil(F done, int ms = 30000)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (!done() && clock.elapsed() < ms) QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    return done();
+}
+
+// Resident memory of this process (Linux /proc/self/statm), MiB.
+double residentMiB()
+{
+    QFile f("/proc/self/statm");
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    const QList<QByteArray> fields = f.readAll().split(' ');
+    return fields.size() > 1 ? fields[1].toDouble() * double(sysconf(_SC_PAGESIZE)) / (1 << 20) : 0;
+}
+} // namespace
+
+// Soak: 1000 starts, each stopped at once (some before they begin, some inside a step). Every one ends, the
+// last result is whole, and memory does not grow with the count.
+void TestWorker::thousandStartStopsOfAnEvaluation()
+{
+    Runner runner(QStringLiteral("test"));
+    int finished = 0, failed = 0; // counted, not kept: a spy would hold every result
+    bool lastAborted = false;
+    connect(&runner, &Runner::finished, this, [&](const QVariant&, bool aborted) {
+        ++finished;
+        lastAborted = aborted;
+    });
+    connect(&runner, &Runner::failed, this, [&] { ++failed; });
+    EvalConfig soak = longConfig(); // hours if not stopped, on instances that are quick to draw
+    soak.problem = "quadratic";
+    soak.runs = 2;
+    soak.steps = 20000;
+    soak.useCache = false;
+    soak.threads = 1;
+    double before = 0;
+    for (int i = 0; i < 1000; ++i) {
+        if (i == 100) before = residentMiB(); // after the allocator has warmed up
+        runner.request(evalJob(soak));
+        if (i % 2 == 0) QThread::usleep(200); // some are stopped inside a step, some before they begin
+        runner.abort();
+        QVERIFY(waitUntil([&] { return !runner.isBusy(); }));
+    }
+    QCOMPARE(failed, 0);
+    QCOMPARE(finished, 1000);
+    QVERIFY(lastAborted);
+    // Superseding: requests piling up while one runs end as one (the others never begin).
+    for (int i = 0; i < 1000; ++i) {
+        runner.request(evalJob(soak));
+        runner.abort();
+    }
+    QVERIFY(waitUntil([&] { return !runner.isBusy(); }));
+    QCOMPARE(failed, 0);
+    QVERIFY(finished >= 1001 && finished < 2000);
+    const double after = residentMiB();
+    qInfo("1000 runs started and stopped, then 1000 superseded (%d ended); resident memory %.1f MiB after 100, "
+          "%.1f MiB after 2000",
+          finished - 1000, before, after);
+    QVERIFY2(after < before + 64, qPrintable(QString("grew from %1 to %2 MiB").arg(before).arg(after)));
+    // Still usable: a short run completes.
+    EvalConfig quick;
+    quick.optimizers = {"sgd:lr=0.01"};
+    quick.runs = 2;
+    quick.steps = 10;
+    QSignalSpy done(&runner, &Runner::finished);
+    runner.request(evalJob(quick));
+    QVERIFY(done.wait(30000));
+    QVERIFY(!done.first().at(1).toBool());
+    QCOMPARE(done.first().at(0).value<EvalResult>().completedSteps, 10);
+}
+
+void TestWorker::thousandStartStopsOfATraining()
+{
+    TrainSession session;
+    QSignalSpy finished(&session, &TrainSession::finished);
+    QSignalSpy failed(&session, &TrainSession::failed);
+    MetaTrainConfig c;
+    c.epochs = 1000000;
+    c.horizon = 20;
+    c.unroll = 5;
+    double before = 0;
+    for (int i = 0; i < 1000; ++i) {
+        if (i == 100) before = residentMiB();
+        session.start(c);
+        if (i % 2 == 0) QThread::usleep(200);
+        if (i % 7 == 0) {
+            session.pause();
+            QVERIFY(waitUntil([&] { return session.state() != TrainSession::State::Running; }));
+        }
+        session.stop();
+        QVERIFY(waitUntil([&] { return session.state() == TrainSession::State::Idle; }));
+    }
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(finished.count(), 1000);
+    const double after = residentMiB();
+    qInfo("resident memory %.1f MiB after 100 trainings started and stopped, %.1f MiB after 1000", before, after);
+    QVERIFY2(after < before + 64, qPrintable(QString("grew from %1 to %2 MiB").arg(before).arg(after)));
 }
 
 QTEST_GUILESS_MAIN(TestWorker)

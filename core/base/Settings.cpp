@@ -61,6 +61,28 @@ std::string settingRange(const SettingInfo& f)
     return "";
 }
 
+std::string settingTypeName(const SettingInfo& f)
+{
+    switch (f.kind) {
+    case SettingKind::Int:
+        return "INT";
+    case SettingKind::UInt:
+        return "UINT";
+    case SettingKind::Real:
+        return "NUMBER";
+    case SettingKind::Bool:
+        return "";
+    case SettingKind::Text:
+        return "TEXT";
+    case SettingKind::Choice: {
+        std::string out;
+        for (const auto& c : f.choices) out += (out.empty() ? "" : "|") + c;
+        return out;
+    }
+    }
+    return "";
+}
+
 std::string settingText(const SettingValue& v)
 {
     if (auto* i = std::get_if<long long>(&v)) return std::to_string(*i);

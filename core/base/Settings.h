@@ -237,6 +237,8 @@ std::string settingName(const SettingInfo& f);
 std::string settingRange(const SettingInfo& f);
 // Throws l2l::Error "<what>: <name> must be in <range>, got <value>" unless v fits.
 void checkSettingValue(const SettingInfo& f, const SettingValue& v, const std::string& what);
+// What --help calls the value: INT, UINT, NUMBER, TEXT, or the choices ("constant|cosine").
+std::string settingTypeName(const SettingInfo& f);
 // The value as a command line or a form shows it; reals with up to 17 significant digits (round trip).
 std::string settingText(const SettingValue& v);
 // Parses text strictly ("1e3" is not an integer, "12abc" is nothing, seeds are not negative) and checks the range.

@@ -35,7 +35,7 @@ void Runner::request(Job job)
     QMetaObject::invokeMethod(
         m_context,
         [self, id, abort, job = std::move(job)] {
-            if (!self) return;
+            if (!self || id != self->m_latest.load()) return; // superseded before it began: nothing to deliver
             Control control;
             control.m_runner = self.data();
             control.m_id = id;
