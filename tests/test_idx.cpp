@@ -1,13 +1,16 @@
 // The IDX loader on the real data sets and on corrupt files written here.
 #include "ExpectError.h"
 #include "base/Types.h"
+#include "data/Cifar.h"
 #include "data/Dataset.h"
 #include "data/Idx.h"
 
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <zlib.h>
 
+#include <filesystem>
 #include <fstream>
 
 using namespace l2l;
@@ -116,6 +119,31 @@ private slots:
         f.write("garbagegarbage", 14);
         f.close();
         l2l::test::expectError([&] { readIdx(path("bad.gz")); }, {"bad.gz", ""});
+    }
+    // A header that lies about its size costs memory only for the data that is really there.
+    void lyingHeaderDoesNotAllocate()
+    {
+        // 4 images of 16384 x 16384 declared (1 GiB), 10 bytes present.
+        std::vector<unsigned char> b = {0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0x40, 0, 0, 0, 0x40, 0};
+        for (int i = 0; i < 10; ++i) b.push_back(7);
+        writeBytes(path("lying"), b);
+        QElapsedTimer clock;
+        clock.start();
+        l2l::test::expectError([&] { readIdx(path("lying")); },
+                               {"lying", "truncated: header declares 1073741824 bytes of data, found 10"});
+        QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
+    }
+    // A CIFAR-10 batch larger than the whole data set is refused from its size, before it is read.
+    void hugeCifarFileIsRefusedBeforeReading()
+    {
+        const std::string big = path("data_batch_1.bin");
+        {
+            std::ofstream create(big);
+        }
+        std::filesystem::resize_file(big, std::uintmax_t(3073) * 70000); // sparse: no disk space used
+        l2l::test::expectError([&] { readCifarBatches({big}); }, {"data_batch_1.bin", "more than the"});
+        std::filesystem::resize_file(big, 3073 * 2 + 5);
+        l2l::test::expectError([&] { readCifarBatches({big}); }, {"data_batch_1.bin", "not a whole number"});
     }
     void inconsistentSets()
     {

@@ -373,6 +373,12 @@ void TestSettings::everyEvalFieldRoundTripsThroughExperimentFilesAndTheForm()
     QCOMPARE(files, 5); // problem, runs, steps, seed, test_every
     QCOMPARE(forms, 4);
     QVERIFY(w.findChild<QLineEdit*>("seedField"));
+    // An optimizer file whose layer count would wrap to 1 in a 32-bit int is refused, naming the key.
+    OptimizerFile file;
+    file.net = LstmNet<float>::init(LstmArch{}, 7);
+    nlohmann::json o = nlohmann::json::parse(optimizerToJson(file));
+    o["architecture"]["layers"] = 4294967297ULL;
+    expectError([&] { optimizerFromJson(o.dump(), "o.json"); }, {"o.json", "layers", "[1, 4]"});
     // A stranger's experiment with a seed of -1 or 2^64 is refused, naming the key.
     nlohmann::json j = nlohmann::json::parse(experimentToJson(Experiment{}));
     j["seed"] = -1;

@@ -1,5 +1,6 @@
 #include "data/Cifar.h"
 
+#include "base/AtomicFile.h"
 #include "base/Types.h"
 
 #include <filesystem>
@@ -10,14 +11,15 @@ namespace l2l {
 
 namespace {
 
+constexpr size_t kMaxCifarRecords = 60000; // the whole data set (train and test) in one file
+
 // Appends the records of one batch file to `set`.
 void appendBatch(const std::string& path, ImageSet& set)
 {
-    if (!std::filesystem::is_regular_file(path)) throw Error("data file '" + path + "' does not exist");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("data file '" + path + "' cannot be opened");
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw Error("data file '" + path + "' could not be read");
+    if (!std::filesystem::exists(path)) throw Error("data file '" + path + "' does not exist");
+    // The size is checked before anything is read: a batch holds 10000 records; more than kMaxCifarRecords in
+    // one file is not CIFAR-10, and reading it whole could exhaust memory.
+    const std::string bytes = readFile(path, kMaxCifarRecords * kCifarRecordBytes);
     if (bytes.empty()) throw Error("data file '" + path + "' is empty (expected CIFAR-10 records of 3073 bytes)");
     if (bytes.size() % kCifarRecordBytes != 0)
         throw Error("data file '" + path + "' is truncated or not a CIFAR-10 batch: " + std::to_string(bytes.size()) +

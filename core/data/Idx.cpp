@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -62,8 +63,17 @@ IdxArray readIdx(const std::string& path)
         if (total > (size_t(1) << 32) / size) throw Error("data file '" + path + "' declares more than 4 GiB of data");
         total *= size;
     }
-    out.data.resize(total);
-    const size_t got = readBytes(file.get(), out.data.data(), total);
+    // Memory grows with the data actually read, not with what the header claims: a 20-byte file declaring
+    // 4 GiB costs one chunk, then is refused as truncated.
+    constexpr size_t kChunk = size_t(16) << 20;
+    size_t got = 0;
+    while (got < total) {
+        const size_t want = std::min(kChunk, total - got);
+        out.data.resize(got + want);
+        const size_t n = readBytes(file.get(), out.data.data() + got, want);
+        got += n;
+        if (n < want) break;
+    }
     if (got != total)
         throw Error("data file '" + path + "' is truncated: header declares " + std::to_string(total) +
                     " bytes of data, found " + std::to_string(got));

@@ -273,8 +273,13 @@ long long stateInteger(const nlohmann::json& doc, const char* key, long long lo,
 
 MetaTrainState loadCheckpoint(const std::string& path)
 {
+    return checkpointFromJson(readFile(path, kMaxCheckpointFileBytes), path);
+}
+
+MetaTrainState checkpointFromJson(const std::string& text, const std::string& path)
+{
     const std::string where = "checkpoint '" + path + "'";
-    const nlohmann::json doc = parseJsonLimited(readFile(path, kMaxCheckpointFileBytes), where);
+    const nlohmann::json doc = parseJsonLimited(text, where);
     if (!doc.is_object() || doc.value("format", "") != "l2l-train-checkpoint" || doc.value("version", 0) != 1)
         throw Error(where + " is not an l2l training checkpoint of version 1");
     MetaTrainState s;

@@ -75,5 +75,6 @@ private:
 // Checkpoints: the training state as JSON (atomic save; validated load).
 void saveCheckpoint(const std::string& path, const MetaTrainState& state);
 MetaTrainState loadCheckpoint(const std::string& path);
+MetaTrainState checkpointFromJson(const std::string& text, const std::string& pathForMessages);
 
 } // namespace l2l

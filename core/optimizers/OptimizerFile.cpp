@@ -187,12 +187,10 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
         const auto& a = doc.at("architecture");
         if (a.value("type", "") != "coordinatewise-lstm")
             throw Error("architecture type '" + a.value("type", "") + "' is not supported (coordinatewise-lstm)");
+        // Through the architecture's settings table: integers that fit, names that exist, every range checked
+        // (a layer count of 2^32 + 1 must not wrap to 1).
         LstmArch arch;
-        arch.layers = a.at("layers").get<int>();
-        arch.hidden = a.at("hidden").get<int>();
-        arch.preprocess = preprocessFromName(a.at("preprocess").get<std::string>());
-        arch.p = a.at("p").get<double>();
-        arch.outputScale = a.at("output_scale").get<double>();
+        settingsFromJson(lstmArchSettings(), a, arch, 1, "architecture", {"type"});
         arch.validate();
         out.net.arch = arch;
         if (version == 1) { // one net, shared by every coordinate
