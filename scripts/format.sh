@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 formatter="$(command -v clang-format-14 || command -v clang-format || true)"
 if [ -z "$formatter" ]; then echo "format.sh: clang-format not found (scripts/setup.sh installs it)" >&2; exit 2; fi
-mapfile -t files < <(git ls-files 'core/*.h' 'core/*.cpp' 'ui/*.h' 'ui/*.cpp' 'app/*.h' 'app/*.cpp' 'tests/*.h' 'tests/*.cpp' 2>/dev/null ||
+mapfile -t files < <(git ls-files --cached --others --exclude-standard 'core/*.h' 'core/*.cpp' 'ui/*.h' 'ui/*.cpp' 'app/*.h' 'app/*.cpp' 'tests/*.h' 'tests/*.cpp' 2>/dev/null ||
                      find core ui app tests -name '*.h' -o -name '*.cpp')
 if [ "${1:-}" = "--check" ]; then
   bad=0

@@ -19,7 +19,10 @@ namespace l2l::fuzz {
 
 namespace {
 
-std::string text(const std::uint8_t* data, std::size_t size) { return std::string(reinterpret_cast<const char*>(data), size); }
+std::string text(const std::uint8_t* data, std::size_t size)
+{
+    return std::string(reinterpret_cast<const char*>(data), size);
+}
 
 // Readers that take a path get the bytes in a file of their own.
 struct TempFile {
@@ -47,28 +50,29 @@ void refusedOrAccepted(F read)
 const std::vector<Target>& targets()
 {
     static const std::vector<Target> all = {
-        {"optimizer", [](const std::uint8_t* d, std::size_t n) {
-             refusedOrAccepted([&] { optimizerFromJson(text(d, n), "fuzz.json"); });
-         }},
-        {"experiment", [](const std::uint8_t* d, std::size_t n) {
-             refusedOrAccepted([&] { experimentFromJson(text(d, n), "fuzz.json"); });
-         }},
-        {"checkpoint", [](const std::uint8_t* d, std::size_t n) {
-             refusedOrAccepted([&] { checkpointFromJson(text(d, n), "fuzz.json"); });
-         }},
-        {"spec", [](const std::uint8_t* d, std::size_t n) {
+        {"optimizer", [](const std::uint8_t* d,
+                         std::size_t n) { refusedOrAccepted([&] { optimizerFromJson(text(d, n), "fuzz.json"); }); }},
+        {"experiment", [](const std::uint8_t* d,
+                          std::size_t n) { refusedOrAccepted([&] { experimentFromJson(text(d, n), "fuzz.json"); }); }},
+        {"checkpoint", [](const std::uint8_t* d,
+                          std::size_t n) { refusedOrAccepted([&] { checkpointFromJson(text(d, n), "fuzz.json"); }); }},
+        {"spec",
+         [](const std::uint8_t* d, std::size_t n) {
              refusedOrAccepted([&] { Spec::parse(text(d, n)); });
              refusedOrAccepted([&] { UpdateRuleConfig::parse(text(d, n)); });
          }},
-        {"idx", [](const std::uint8_t* d, std::size_t n) {
+        {"idx",
+         [](const std::uint8_t* d, std::size_t n) {
              TempFile f(d, n, ".idx");
              refusedOrAccepted([&] { readIdx(f.path); });
          }},
-        {"image", [](const std::uint8_t* d, std::size_t n) {
+        {"image",
+         [](const std::uint8_t* d, std::size_t n) {
              TempFile f(d, n, ".png");
              refusedOrAccepted([&] { loadArtImage(f.path); });
          }},
-        {"tuning-cache", [](const std::uint8_t* d, std::size_t n) {
+        {"tuning-cache",
+         [](const std::uint8_t* d, std::size_t n) {
              TempFile f(d, n, ".json");
              refusedOrAccepted([&] {
                  TuningCache cache(f.path); // a bad cache is a warning, never an error
