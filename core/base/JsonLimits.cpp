@@ -38,4 +38,13 @@ nlohmann::json parseJsonLimited(const std::string& text, const std::string& wher
     }
 }
 
+long long jsonIntegerIn(const nlohmann::json& v, const std::string& key, long long lo, long long hi)
+{
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(hi)) ||
+        v.get<long long>() < lo || v.get<long long>() > hi)
+        throw Error("key \"" + key + "\" must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                    "], got " + excerpt(v.dump(), 40));
+    return v.get<long long>();
+}
+
 } // namespace l2l

@@ -18,6 +18,10 @@ constexpr std::size_t kMaxExperimentFileBytes = std::size_t(4) << 20;
 constexpr std::size_t kMaxCheckpointFileBytes = std::size_t(256) << 20;
 constexpr std::size_t kMaxTuningCacheBytes = std::size_t(64) << 20;
 
+// The integer at `v`, if it is a JSON integer in [lo, hi] (no wrap-around, no truncation of 1.5); else throws
+// l2l::Error 'key "KEY" must be an integer in [lo, hi], got ...'.
+long long jsonIntegerIn(const nlohmann::json& v, const std::string& key, long long lo, long long hi);
+
 // Throws l2l::Error("WHERE is nested deeper than ... " / "WHERE is not valid JSON (...)").
 nlohmann::json parseJsonLimited(const std::string& text, const std::string& where, int maxDepth = kMaxJsonDepth);
 

@@ -223,12 +223,12 @@ std::vector<Setting<S>> nestedSettings(const SettingsTable<Inner>& inner, Ref re
 // ---- the type-independent parts (Settings.cpp) ----
 
 struct SettingInfo { // what checking and parsing need of a row
-    const std::string& key;
-    const std::string& flag;
+    std::string key;
+    std::string flag;
     SettingKind kind;
     double lo, hi;
     bool loOpen;
-    const std::vector<std::string>& choices;
+    std::vector<std::string> choices;
 };
 
 // "horizon (--horizon)" or "horizon".

@@ -256,18 +256,9 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
 
 namespace {
 // A state counter of a checkpoint, range-checked (a stranger's file may say epoch -1000).
-long long integerIn(const nlohmann::json& v, const std::string& key, long long lo, long long hi)
-{
-    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(hi)) ||
-        v.get<long long>() < lo || v.get<long long>() > hi)
-        throw Error("key \"" + key + "\" must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                    "], got " + excerpt(v.dump(), 40));
-    return v.get<long long>();
-}
-
 long long stateInteger(const nlohmann::json& doc, const char* key, long long lo, long long hi)
 {
-    return integerIn(doc.at(key), key, lo, hi);
+    return jsonIntegerIn(doc.at(key), key, lo, hi);
 }
 } // namespace
 
@@ -305,7 +296,7 @@ MetaTrainState checkpointFromJson(const std::string& text, const std::string& pa
         s.clippedUpdates =
             doc.contains("clipped_updates") ? int(stateInteger(doc, "clipped_updates", 0, 2000000000)) : 0;
         for (const auto& h : doc.at("history"))
-            s.history.push_back({int(integerIn(h.at(0), "history epoch", 0, s.epoch)),
+            s.history.push_back({int(jsonIntegerIn(h.at(0), "history epoch", 0, s.epoch)),
                                  h.at(1).is_number() ? h[1].get<double>() : NAN,
                                  h.at(2).is_number() ? h[2].get<double>() : NAN});
         s.config.validate();

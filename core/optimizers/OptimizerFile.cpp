@@ -92,16 +92,6 @@ std::vector<std::string> provenanceSkippedSettings()
     return keys;
 }
 
-long long integerKey(const nlohmann::json& j, const char* key, long long lo, long long hi, const std::string& what)
-{
-    const auto& v = j[key];
-    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(hi)) ||
-        v.get<long long>() < lo || v.get<long long>() > hi)
-        throw Error(what + ": key \"" + key + "\" must be an integer in [" + std::to_string(lo) + ", " +
-                    std::to_string(hi) + "], got " + excerpt(v.dump(), 40));
-    return v.get<long long>();
-}
-
 nlohmann::json provenanceJson(const Provenance& p)
 {
     nlohmann::json j = settingsToJson(metaTrainSettings(), p.training, provenanceSkippedSettings());
@@ -125,8 +115,8 @@ void readProvenance(const nlohmann::json& j, const LstmArch& arch, const std::st
         if (!j[key].is_string()) throw Error(what + ": key \"" + key + "\" must be a string");
         return j[key].get<std::string>();
     };
-    if (j.contains("epochs")) p.epochsDone = int(integerKey(j, "epochs", 0, 10000000, what));
-    if (j.contains("best_epoch")) p.bestEpoch = int(integerKey(j, "best_epoch", -1, 10000000, what));
+    if (j.contains("epochs")) p.epochsDone = int(jsonIntegerIn(j["epochs"], "epochs", 0, 10000000));
+    if (j.contains("best_epoch")) p.bestEpoch = int(jsonIntegerIn(j["best_epoch"], "best_epoch", -1, 10000000));
     p.validationLoss =
         j.contains("validation_loss") && j["validation_loss"].is_number() ? j["validation_loss"].get<double>() : NAN;
     p.command = text("command");
@@ -199,7 +189,7 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
         } else {
             readNets(doc, out.net);
         }
-        if (doc.contains("provenance")) readProvenance(doc["provenance"], arch, where + ": provenance", out.provenance);
+        if (doc.contains("provenance")) readProvenance(doc["provenance"], arch, "provenance", out.provenance);
     } catch (const Error& e) {
         throw Error(where + ": " + e.what());
     } catch (const nlohmann::json::exception& e) {

@@ -77,9 +77,9 @@ public:
                           QStringLiteral(")"));
             m_widgets[f.key] = w;
             // Whether a text is a valid value of this row (the row's red mark while typing).
-            m_valid[f.key] = [info = OwnedInfo(f)](const std::string& text) {
+            m_valid[f.key] = [info = settingInfo(f)](const std::string& text) {
                 try {
-                    parseSettingText(info.info(), text, "");
+                    parseSettingText(info, text, "");
                     return true;
                 } catch (const Error&) {
                     return false;
@@ -131,7 +131,7 @@ public:
         for (const auto& f : table.fields) {
             auto it = m_widgets.find(f.key);
             if (it == m_widgets.end()) continue;
-            const SettingInfo info{f.label, kNoFlag, f.kind, f.lo, f.hi, f.loOpen, f.choices};
+            const SettingInfo info{f.label, "", f.kind, f.lo, f.hi, f.loOpen, f.choices}; // named by its label
             f.set(s, parseSettingText(info, text(it->second), what));
         }
     }
@@ -155,22 +155,6 @@ public:
     }
 
 private:
-    inline static const std::string kNoFlag;
-
-    // A row's SettingInfo with its own copies of the strings (SettingInfo only refers to them).
-    struct OwnedInfo {
-        template <typename F>
-        explicit OwnedInfo(const F& f)
-            : key(f.key), flag(f.flag), kind(f.kind), lo(f.lo), hi(f.hi), loOpen(f.loOpen), choices(f.choices)
-        {}
-        SettingInfo info() const { return {key, flag, kind, lo, hi, loOpen, choices}; }
-        std::string key, flag;
-        SettingKind kind;
-        double lo, hi;
-        bool loOpen;
-        std::vector<std::string> choices;
-    };
-
     template <typename F>
     void show(const F& f, const SettingValue& v)
     {

@@ -77,35 +77,31 @@ bool Runner::Control::snapshotDue() const
     return !m_sinceSnapshot.isValid() || m_sinceSnapshot.elapsed() >= 1000 / kSnapshotsPerSecond;
 }
 
-bool Runner::Control::send(const QVariant& value, bool always)
+void Runner::Control::post(std::function<void(Runner*)> emitIt)
 {
-    if (!always && !snapshotDue()) return false;
-    m_sinceSnapshot.start();
     QPointer<Runner> self(m_runner);
     const quint64 id = m_id;
     QMetaObject::invokeMethod(
         m_runner,
-        [self, id, value] {
+        [self, id, emitIt = std::move(emitIt)] {
             if (self)
                 self->deliver(
-                    id, [self, value] { emit self->snapshot(value); }, false);
+                    id, [&] { emitIt(self.data()); }, false);
         },
         Qt::QueuedConnection);
+}
+
+bool Runner::Control::send(const QVariant& value, bool always)
+{
+    if (!always && !snapshotDue()) return false;
+    m_sinceSnapshot.start();
+    post([value](Runner* r) { emit r->snapshot(value); });
     return true;
 }
 
 void Runner::Control::log(const QString& line)
 {
-    QPointer<Runner> self(m_runner);
-    const quint64 id = m_id;
-    QMetaObject::invokeMethod(
-        m_runner,
-        [self, id, line] {
-            if (self)
-                self->deliver(
-                    id, [self, line] { emit self->logLine(line); }, false);
-        },
-        Qt::QueuedConnection);
+    post([line](Runner* r) { emit r->logLine(line); });
 }
 
 } // namespace l2l::ui

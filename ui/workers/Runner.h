@@ -42,6 +42,7 @@ public:
 
     private:
         friend class Runner;
+        void post(std::function<void(Runner*)> emitIt); // emitIt(runner) in the owner's thread, unless superseded
         Runner* m_runner = nullptr;
         quint64 m_id = 0;
         std::shared_ptr<std::atomic<bool>> m_abort;
