@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(g++ cmake ninja-build qt6-base-dev libqt6opengl6-dev libqcustomplot-dev libeigen3-dev
-          nlohmann-json3-dev libcli11-dev zlib1g-dev libstb-dev xvfb xauth libgl1-mesa-dri dataset-fashion-mnist npm
+          nlohmann-json3-dev libcli11-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev xvfb xauth libgl1-mesa-dri dataset-fashion-mnist npm
           qemu-user python3 clang-format)
 missing=()
 for p in "${packages[@]}"; do

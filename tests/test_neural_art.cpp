@@ -55,6 +55,10 @@ class TestNeuralArt : public QObject {
     Q_OBJECT
     QTemporaryDir m_tmp;
     QString tmp(const QString& name) const { return m_tmp.path() + "/" + name; }
+    static std::string fixture(const char* name)
+    {
+        return qEnvironmentVariable("L2L_SOURCE_DIR").toStdString() + "/tests/data/images/" + name;
+    }
 
 private slots:
     void pngRoundTrip()
@@ -82,7 +86,28 @@ private slots:
 
         const std::string text = tmp("text.png").toStdString();
         writeFileAtomically(text, "this is not an image\n");
-        expectError([&] { loadArtImage(text); }, {QString::fromStdString(text), "not an image"});
+        expectError([&] { loadArtImage(text); },
+                    {QString::fromStdString(text), "not an image this program reads (PNG or JPEG)"});
+
+        // Dimensions are refused from the header: a PNG claiming 20000x20000 and a JPEG whose frame header says
+        // 20000 pixels wide (rgb.jpg with its SOF0 width patched).
+        std::string bigPng = readFile(fixture("grey.png"));
+        for (int k = 0; k < 2; ++k) {
+            const std::uint32_t v = 20000;
+            for (int b = 0; b < 4; ++b) bigPng[size_t(16 + 4 * k + b)] = char((v >> (24 - 8 * b)) & 0xff);
+        }
+        const std::string bigPath = tmp("big.png").toStdString();
+        writeFileAtomically(bigPath, bigPng);
+        expectError([&] { loadArtImage(bigPath); }, {QString::fromStdString(bigPath)});
+        std::string bigJpeg = readFile(fixture("rgb.jpg"));
+        const size_t sof = bigJpeg.find("\xff\xc0");
+        QVERIFY(sof != std::string::npos);
+        bigJpeg[sof + 7] = char(20000 >> 8);
+        bigJpeg[sof + 8] = char(20000 & 0xff);
+        const std::string bigJpegPath = tmp("big.jpg").toStdString();
+        writeFileAtomically(bigJpegPath, bigJpeg);
+        expectError([&] { loadArtImage(bigJpegPath); },
+                    {QString::fromStdString(bigJpegPath), "absurd dimensions 20000x8"});
 
         const std::string empty = tmp("empty.png").toStdString();
         writeFileAtomically(empty, "");
@@ -90,15 +115,38 @@ private slots:
     }
     void greyBecomesRgb()
     {
-        // A 2x1 grey image (PGM, which stb reads like PNG): values 0 and 255 in all three channels.
-        const std::string path = tmp("grey.pgm").toStdString();
-        writeFileAtomically(path, std::string("P5\n2 1\n255\n") + char(0) + char(255));
-        const ArtImage image = loadArtImage(path);
-        QCOMPARE(image.width, 2);
-        for (int c = 0; c < 3; ++c) {
-            QCOMPARE(image.at(c, 0, 0), 0.0f);
-            QCOMPARE(image.at(c, 0, 1), 1.0f);
+        // tests/data/images (README there): a 2x1 grey PNG, values 0 and 255 in all three channels; at 16 bits too.
+        for (const char* name : {"grey.png", "grey16.png"}) {
+            const ArtImage image = loadArtImage(fixture(name));
+            QCOMPARE(image.width, 2);
+            QCOMPARE(image.height, 1);
+            for (int c = 0; c < 3; ++c) {
+                QCOMPARE(image.at(c, 0, 0), 0.0f);
+                QCOMPARE(image.at(c, 0, 1), 1.0f);
+            }
         }
+        // RGBA: the colour is kept as stored (not premultiplied), the alpha dropped.
+        const ArtImage alpha = loadArtImage(fixture("alpha.png"));
+        QCOMPARE(alpha.at(0, 0, 0), 1.0f);
+        QCOMPARE(alpha.at(1, 0, 0), 0.0f);
+        QCOMPARE(alpha.at(1, 0, 1), 1.0f);
+    }
+    void jpegFiles()
+    {
+        // A 16x8 JPEG at quality 95 without chroma subsampling: red left half, blue right half. JPEG is lossy, so
+        // the pixel centres of each half are checked to within 0.1 (the quantisation error at quality 95 on flat
+        // 8x8 blocks is a few levels of 255).
+        const ArtImage rgb = loadArtImage(fixture("rgb.jpg"));
+        QCOMPARE(rgb.width, 16);
+        QCOMPARE(rgb.height, 8);
+        QVERIFY(std::abs(rgb.at(0, 4, 3) - 1.0f) < 0.1f && rgb.at(2, 4, 3) < 0.1f);
+        QVERIFY(rgb.at(0, 4, 12) < 0.1f && std::abs(rgb.at(2, 4, 12) - 1.0f) < 0.1f);
+        const ArtImage grey = loadArtImage(fixture("grey.jpg"));
+        for (int c = 0; c < 3; ++c) QVERIFY(std::abs(grey.at(c, 3, 3) - 128.0f / 255) < 0.02f);
+        const ArtImage progressive = loadArtImage(fixture("progressive.jpg"));
+        QCOMPARE(progressive.width, 64);
+        expectError([&] { loadArtImage(fixture("truncated.jpg")); },
+                    {QString::fromStdString(fixture("truncated.jpg")), "corrupt or truncated JPEG"});
     }
     void resizeAndCrop()
     {

@@ -1,6 +1,6 @@
 #pragma once
-// RGB images for the neural-art problem: loading (PNG, JPEG, BMP, ... via the stb headers of Debian's
-// libstb-dev), resizing, cropping and atomic PNG writing. No Qt: the core stays toolkit-free.
+// RGB images for the neural-art problem: loading PNG and JPEG (through Debian's libpng and libjpeg-turbo, decoders
+// fuzzed upstream), resizing, cropping and atomic PNG writing. No Qt: the core stays toolkit-free.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,7 +18,8 @@ struct ArtImage {
     static ArtImage fromRgb8(const std::uint8_t* rgb, int width, int height);
 };
 
-// Throws l2l::Error naming the file and the reason (missing, not an image, truncated, too large).
+// Throws l2l::Error naming the file and the reason (missing, not a PNG or JPEG, corrupt, truncated, too large:
+// more than 16384 pixels a side or 64 Mi pixels, refused from the header before decoding).
 // Grey and grey+alpha images become RGB; alpha is dropped.
 ArtImage loadArtImage(const std::string& path);
 // Area-averaging when shrinking, bilinear when enlarging.

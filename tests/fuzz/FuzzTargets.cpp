@@ -3,6 +3,7 @@
 #include "base/Spec.h"
 #include "base/Types.h"
 #include "data/ArtImage.h"
+#include "data/Cifar.h"
 #include "data/Idx.h"
 #include "eval/Tuning.h"
 #include "io/ExperimentFile.h"
@@ -65,6 +66,11 @@ const std::vector<Target>& targets()
          [](const std::uint8_t* d, std::size_t n) {
              TempFile f(d, n, ".idx");
              refusedOrAccepted([&] { readIdx(f.path); });
+         }},
+        {"cifar",
+         [](const std::uint8_t* d, std::size_t n) {
+             TempFile f(d, n, ".bin");
+             refusedOrAccepted([&] { readCifarBatches({f.path}); });
          }},
         {"image",
          [](const std::uint8_t* d, std::size_t n) {
