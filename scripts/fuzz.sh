@@ -21,7 +21,8 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefin
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-      -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DL2L_FUZZ=ON "${launcher[@]}" >/dev/null
+      -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DL2L_FUZZ=ON \
+      -DL2L_ARCH=x86-64-v3 -DL2L_SKIP_CPU_CHECK=ON "${launcher[@]}" >/dev/null
 names=()
 for t in "${targets[@]}"; do names+=("fuzz_${t//-/_}"); done
 cmake --build "$build" --parallel "$(nproc)" --target "${names[@]}"

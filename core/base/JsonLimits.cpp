@@ -32,9 +32,24 @@ nlohmann::json parseJsonLimited(const std::string& text, const std::string& wher
     }
     try {
         return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) { // a syntax error, or a number too large for a double
         throw Error(where + " is not valid JSON (" + excerpt(e.what(), 160) + ")" +
                     (text.empty() ? " - the file is empty" : ""));
+    }
+}
+
+int jsonFormatVersion(const nlohmann::json& doc, const std::string& where, const std::string& format,
+                      const std::string& kind)
+{
+    const auto f = doc.is_object() ? doc.find("format") : doc.end();
+    if (!doc.is_object() || f == doc.end() || !f->is_string() || f->get<std::string>() != format)
+        throw Error(where + " is not " + kind + " (no \"format\": \"" + format + "\")");
+    const auto v = doc.find("version");
+    if (v == doc.end() || !v->is_number_integer()) throw Error(where + " has no integer \"version\"");
+    try {
+        return int(jsonIntegerIn(*v, "version", 0, 1000000));
+    } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
     }
 }
 

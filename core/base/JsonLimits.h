@@ -22,6 +22,11 @@ constexpr std::size_t kMaxTuningCacheBytes = std::size_t(64) << 20;
 // l2l::Error 'key "KEY" must be an integer in [lo, hi], got ...'.
 long long jsonIntegerIn(const nlohmann::json& v, const std::string& key, long long lo, long long hi);
 
+// The version of a file whose top level is an object with "format": FORMAT and an integer "version"; else throws
+// l2l::Error("WHERE is not KIND (no \"format\": \"FORMAT\")" / "WHERE has no integer \"version\"").
+int jsonFormatVersion(const nlohmann::json& doc, const std::string& where, const std::string& format,
+                      const std::string& kind);
+
 // Throws l2l::Error("WHERE is nested deeper than ... " / "WHERE is not valid JSON (...)").
 nlohmann::json parseJsonLimited(const std::string& text, const std::string& where, int maxDepth = kMaxJsonDepth);
 

@@ -132,7 +132,7 @@ void TuningCache::load()
     try {
         const nlohmann::json doc =
             parseJsonLimited(readFile(m_path, kMaxTuningCacheBytes), "tuning cache '" + m_path + "'");
-        if (doc.value("format", "") != "l2l-tuning-cache" || doc.value("version", 0) != 1)
+        if (jsonFormatVersion(doc, "it", "l2l-tuning-cache", "an l2l tuning cache") != 1)
             throw Error("not an l2l tuning cache of version 1");
         for (const auto& [key, e] : doc.at("entries").items()) {
             TuneResult r;

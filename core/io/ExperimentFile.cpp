@@ -116,10 +116,9 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
 {
     const std::string where = "experiment file '" + path + "'";
     const nlohmann::json doc = parseJsonLimited(text, where);
-    if (!doc.is_object() || doc.value("format", std::string()) != kFormat)
-        throw Error(where + " is not an l2l experiment (no \"format\": \"l2l-experiment\")");
-    if (doc.value("version", 0) != kVersion)
-        throw Error(where + " has version " + doc["version"].dump() + "; this build reads version 1");
+    const int version = jsonFormatVersion(doc, where, kFormat, "an l2l experiment");
+    if (version != kVersion)
+        throw Error(where + " has version " + std::to_string(version) + "; this build reads version 1");
     Experiment e;
     try {
         // Files from before settings were versioned are settings version 1: test_every (version 2) may be missing.

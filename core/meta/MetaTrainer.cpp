@@ -271,7 +271,7 @@ MetaTrainState checkpointFromJson(const std::string& text, const std::string& pa
 {
     const std::string where = "checkpoint '" + path + "'";
     const nlohmann::json doc = parseJsonLimited(text, where);
-    if (!doc.is_object() || doc.value("format", "") != "l2l-train-checkpoint" || doc.value("version", 0) != 1)
+    if (jsonFormatVersion(doc, where, "l2l-train-checkpoint", "an l2l training checkpoint") != 1)
         throw Error(where + " is not an l2l training checkpoint of version 1");
     MetaTrainState s;
     try {

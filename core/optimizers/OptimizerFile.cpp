@@ -165,11 +165,7 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
 {
     const std::string where = "optimizer file '" + path + "'";
     const nlohmann::json doc = parseJsonLimited(text, where);
-    if (!doc.is_object() || doc.value("format", "") != "l2l-optimizer")
-        throw Error(where + " is not an l2l optimizer (missing \"format\": \"l2l-optimizer\")");
-    if (!doc.contains("version") || !doc["version"].is_number_integer())
-        throw Error(where + " has no integer \"version\"");
-    const int version = doc["version"].get<int>();
+    const int version = jsonFormatVersion(doc, where, "l2l-optimizer", "an l2l optimizer");
     if (version != 1 && version != 2)
         throw Error(where + " has version " + std::to_string(version) + "; this build reads versions 1 and 2");
     OptimizerFile out;
