@@ -4,6 +4,7 @@
 // saves as a PNG that reads back, and a bad style file is reported by name with the canvas left as it
 // was. Runs on xcb under Xvfb (QOpenGLWidget crashes on offscreen).
 #include "GuiTest.h"
+#include "ResidentMemory.h"
 #include "gl/ArtCanvas.h"
 #include "views/ArtView.h"
 
@@ -14,6 +15,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QWheelEvent>
 
 #include <cmath>
@@ -74,6 +76,7 @@ private slots:
     void stopKeepsTheImagesReached();
     void savedTileReadsBack();
     void badStyleFileIsReportedByName();
+    void thousandStartStops();
 };
 
 void TestArtView::canvasDrawsEveryTileWhereTheLayoutSays()
@@ -245,6 +248,30 @@ void TestArtView::badStyleFileIsReportedByName()
              qPrintable(failed.first().first().toString()));
     QTRY_VERIFY_WITH_TIMEOUT(!view.isRunning(), 30000);
     QCOMPARE(view.canvas()->tile(2).image, before); // the last good images stay on the canvas
+}
+
+// Soak: 1000 runs started and stopped at once (half of them after a moment, so inside a step); each ends, the
+// view is idle after each, and memory stays flat.
+void TestArtView::thousandStartStops()
+{
+    ArtView view;
+    view.show();
+    view.setExperiment(QString(), {QStringLiteral("adam:lr=0.05")}, 100);
+    view.setImageSize(16);
+    view.setSteps(5000);
+    QSignalSpy finished(&view, &ArtView::finished);
+    double before = 0;
+    for (int i = 0; i < 1000; ++i) {
+        if (i == 100) before = l2l::test::residentMiB();
+        view.run();
+        if (i % 2 == 0) QThread::usleep(300);
+        view.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!view.isRunning(), 30000);
+    }
+    QCOMPARE(finished.count(), 1000);
+    const double after = l2l::test::residentMiB();
+    qInfo("resident memory %.1f MiB after 100 art runs started and stopped, %.1f MiB after 1000", before, after);
+    QVERIFY2(after < before + 64, qPrintable(QString("grew from %1 to %2 MiB").arg(before).arg(after)));
 }
 
 QTEST_MAIN(TestArtView)

@@ -1,4 +1,5 @@
 // Paired evaluation, determinism across thread counts, divergence, tuning and its cache, cancellation.
+#include "ExpectError.h"
 #include "base/Rng.h"
 #include "base/Stats.h"
 #include "eval/Evaluation.h"
@@ -386,6 +387,30 @@ private slots:
         c.optimizers = {"adam"};
         c.tune.minRate = -1;
         QVERIFY_THROWS_EXCEPTION(Error, evaluate(c));
+    }
+    void memoryBudget()
+    {
+        // 4 optimizers x 10000 runs x 100000 steps keep 4e9 loss values (32 GB, twice with the watchers' copy):
+        // refused at once, before tuning, with the estimate; under an explicit 1-MiB limit a small run is refused
+        // too, and a 256-MiB limit lets it through.
+        QuadraticClass<float> cls(Spec::parse("quadratic"));
+        auto huge = quick("quadratic", {"sgd", "nag", "rmsprop", "adam"}, 10000, 100000);
+        huge.memoryLimitMiB = 16 * 1024;
+        const auto t0 = std::chrono::steady_clock::now();
+        l2l::test::expectError([&] { evaluate(huge); }, {"needs about", "GiB", "--memory-limit", "fewer runs"});
+        QVERIFY(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+        LaneConfig lanes;
+        lanes.runs = 10000;
+        lanes.steps = 100000;
+        const std::vector<RuleFactory> four(
+            4, [] { return makeUpdateRule<float>(UpdateRuleConfig::parse("adam:lr=0.1")); });
+        const double estimate = double(estimateLaneBytes(cls, four, lanes));
+        QVERIFY2(estimate >= 2 * 4 * 10000 * 100001.0 * 8, qPrintable(QString::number(estimate)));
+        auto small = quick("quadratic", {"adam:lr=0.1"}, 20, 20000); // 20 x 20001 x 8 x 2 bytes of curves: 6.4 MB
+        small.memoryLimitMiB = 1;
+        l2l::test::expectError([&] { evaluate(small); }, {"allowed by --memory-limit"});
+        small.memoryLimitMiB = 256;
+        QCOMPARE(evaluate(small).completedSteps, 20000);
     }
 };
 

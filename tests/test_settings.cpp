@@ -112,7 +112,8 @@ void TestSettings::tableIsConsistent()
 void TestSettings::everyFieldRoundTripsThroughExperimentFiles()
 {
     for (const auto& f : table().fields) {
-        if (f.key == "problem" || f.key == "threads") continue; // the experiment's own problem; the machine's threads
+        // The experiment's own problem; the machine's threads; command-line-only settings (the memory limit).
+        if (f.key == "problem" || f.key == "threads" || !(f.use & kInFile)) continue;
         Experiment e;
         e.metaTrain = withOther(f);
         e.eval.problem = e.metaTrain.problem;
@@ -125,6 +126,7 @@ void TestSettings::everyFieldRoundTripsThroughExperimentFiles()
 void TestSettings::everyFieldRoundTripsThroughCheckpoints()
 {
     for (const auto& f : table().fields) {
+        if (!(f.use & kInFile)) continue; // command-line only: the memory limit belongs to the machine
         MetaTrainState s;
         s.config = withOther(f);
         s.net = LstmNet<float>::init(s.config.arch, 7);
@@ -141,7 +143,8 @@ void TestSettings::everyFieldRoundTripsThroughCheckpoints()
 void TestSettings::everyFieldRoundTripsThroughProvenance()
 {
     for (const auto& f : table().fields) {
-        if (f.key == "threads" || f.key == "epochs") continue; // not kept: no effect on the result; epochs done instead
+        // Not kept: no effect on the result; epochs done instead; command-line only.
+        if (f.key == "threads" || f.key == "epochs" || !(f.use & kInFile)) continue;
         OptimizerFile file;
         file.provenance.training = withOther(f);
         file.net = LstmNet<float>::init(file.provenance.training.arch, 7);

@@ -274,6 +274,27 @@ private slots:
         c.clipNorm = NAN;
         l2l::test::expectError([&] { MetaTrainer{c}; }, {"clip"});
     }
+    void memoryBudget()
+    {
+        // The unrolled window dominates: unroll x coordinates x (input + 5 x layers x hidden + 1) floats of cache.
+        // For MNIST (15,910 coordinates, unroll 20, 2 x 20) that is 15910 * 20 * 203 * 4 bytes = 258 MB; the
+        // estimate holds it and stays within twice it (the instance, the state and validation come on top).
+        MetaTrainConfig m = shortMlpConfig("mnist", 1, 1);
+        m.unroll = 20;
+        m.horizon = 100;
+        const auto mnist = makeProblemClass<float>("mnist");
+        const double cache = 15910.0 * 20 * (2 + 5 * 40 + 1) * 4;
+        const double estimate = double(estimateTrainingBytes(m, *mnist));
+        QVERIFY2(estimate >= cache && estimate < 2 * cache, qPrintable(QString::number(estimate)));
+        // Refused before anything is trained, naming the limit.
+        MetaTrainConfig c = quadConfig(10);
+        c.memoryLimitMiB = 1;
+        c.unroll = c.horizon;
+        c.problem = "quadratic:dim=1000";
+        MetaTrainer trainer(c);
+        l2l::test::expectError([&] { trainer.run({}, nullptr); }, {"this training needs about", "--memory-limit"});
+        QCOMPARE(trainer.state().epoch, 0);
+    }
     void fileRoundTrip()
     {
         MetaTrainer t(quadConfig(50));

@@ -4,6 +4,7 @@
 // zoom keeps the point under the cursor, and failures (bad optimizer file, broken shader) leave the
 // drawing as it was. Runs on xcb under Xvfb (QOpenGLWidget crashes on offscreen).
 #include "GuiTest.h"
+#include "ResidentMemory.h"
 #include "gl/LandscapeWidget.h"
 #include "views/TrajectoryView.h"
 
@@ -62,6 +63,7 @@ private slots:
     void exportCsvWritesEveryPoint();
     void brokenShaderIsReported();
     void screenshot();
+    void thousandRestarts();
 
 private:
     std::unique_ptr<TrajectoryView> m_view;
@@ -330,6 +332,28 @@ void TestTrajectoryView::screenshot()
         QVERIFY2(colours.size() > 200, qPrintable(QString("%1: only %2 colours").arg(spec).arg(colours.size())));
         if (!dir.isEmpty()) QVERIFY(image.save(dir + "/trajectories-" + spec + ".png"));
     }
+}
+
+// Soak: 1000 moves of the start point, each superseding the computation in progress (as a drag does), half of them
+// with the event loop run in between. The last start wins, no request is lost or left running, memory stays flat.
+void TestTrajectoryView::thousandRestarts()
+{
+    double before = 0;
+    for (int i = 0; i < 1000; ++i) {
+        if (i == 100) before = l2l::test::residentMiB();
+        m_view->setStartPoint(QPointF(-1.0 + 0.001 * i, 1.0 - 0.0005 * i));
+        if (i % 2 == 0) QCoreApplication::processEvents();
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!m_view->isComputing(), 60000);
+    QVERIFY(waitComputed(*m_view));
+    const QPointF last(-1.0 + 0.001 * 999, 1.0 - 0.0005 * 999);
+    for (const auto& path : m_view->result()->paths) {
+        QCOMPARE(path.points.front()[0], last.x());
+        QCOMPARE(path.points.front()[1], last.y());
+    }
+    const double after = l2l::test::residentMiB();
+    qInfo("resident memory %.1f MiB after 100 restarts, %.1f MiB after 1000", before, after);
+    QVERIFY2(after < before + 64, qPrintable(QString("grew from %1 to %2 MiB").arg(before).arg(after)));
 }
 
 QTEST_MAIN(TestTrajectoryView)

@@ -1,6 +1,7 @@
 // The one way to run work off the GUI thread (workers/Runner.h) and the Compare view's job on it: snapshots and
 // a final result for every optimizer, prompt Stop, errors reported as a message, the latest request winning,
 // one snapshot rate, and destruction shutting down a running computation.
+#include "ResidentMemory.h"
 #include "workers/EvalJob.h"
 #include "workers/Runner.h"
 #include "workers/TrainJob.h"
@@ -271,14 +272,7 @@ bool waitUntil(F done, int ms = 30000)
     return done();
 }
 
-// Resident memory of this process (Linux /proc/self/statm), MiB.
-double residentMiB()
-{
-    QFile f("/proc/self/statm");
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    const QList<QByteArray> fields = f.readAll().split(' ');
-    return fields.size() > 1 ? fields[1].toDouble() * double(sysconf(_SC_PAGESIZE)) / (1 << 20) : 0;
-}
+using l2l::test::residentMiB;
 } // namespace
 
 // Soak: 1000 starts, each stopped at once (some before they begin, some inside a step). Every one ends, the

@@ -31,6 +31,10 @@ const SettingsTable<EvalConfig>& evalSettings()
         f.push_back(intSetting<C>(
             "threads", "threads", "Threads", "worker threads (0 = all cores; results do not depend on it)", 0, 256,
             [](auto& c) -> auto& { return c.threads; }, 1, kInCli));
+        f.push_back(intSetting<C>(
+            "memory_limit", "memory-limit", "Memory limit (MiB)",
+            "refuse a run whose estimated memory exceeds this many MiB (0 = the memory available when it starts)", 0,
+            1 << 30, [](auto& c) -> auto& { return c.memoryLimitMiB; }, 1, kInCli));
         for (auto& s : nestedSettings<C>(
                  tuneSettings(), [](auto& c) -> auto& { return c.tune; }))
             f.push_back(std::move(s));

@@ -18,6 +18,7 @@ struct EvalConfig {
     int steps = 100;                                                         // optimization steps per run
     std::uint64_t seed = 1;                                                  // evaluation seed
     int threads = 0;         // 0 = all cores; results do not depend on it
+    int memoryLimitMiB = 0;  // the memory budget; 0 = the memory available when the run starts
     bool testMetrics = true; // evaluate the test split at the end, where there is one
     int testEvery = 0;       // > 0: also every testEvery steps (test-split curves)
     TuneConfig tune;

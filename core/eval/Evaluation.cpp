@@ -1,9 +1,44 @@
 // evaluate(): resolve -> run -> summarise (see Evaluation.h).
 #include "eval/Evaluation.h"
 
+#include "base/Memory.h"
+#include "optimizers/LstmNet.h"
+
 #include <chrono>
 
 namespace l2l {
+
+namespace {
+// A stand-in rule that only reports its state size: the memory budget is checked before tuning (which can take
+// minutes) with the default LSTM's size for learned optimizers; runLanes checks again with the real rules.
+struct SizeOnlyRule : UpdateRule<float> {
+    std::uint64_t bytes;
+    explicit SizeOnlyRule(std::uint64_t b) : bytes(b) {}
+    void reset(Index) override {}
+    void step(VecRef<float>, const CVecRef<float>&) override {}
+    std::uint64_t bytesPerCoordinate() const override { return bytes; }
+};
+
+void checkBudgetBeforeTuning(const EvalConfig& config, const ProblemClass<float>& cls)
+{
+    std::vector<RuleFactory> stand;
+    const LstmArch arch;
+    for (const std::string& spec : config.optimizers) {
+        const std::uint64_t bytes = UpdateRuleConfig::parse(spec).learned()
+                                        ? std::uint64_t(2 * arch.layers * arch.hidden + 4) * sizeof(float)
+                                        : 2 * sizeof(float);
+        stand.push_back([bytes] { return std::make_unique<SizeOnlyRule>(bytes); });
+    }
+    LaneConfig lanes;
+    lanes.runs = config.runs;
+    lanes.steps = config.steps;
+    lanes.testEvery = config.testMetrics ? config.testEvery : 0;
+    checkMemoryBudget(estimateLaneBytes(cls, stand, lanes), config.memoryLimitMiB, "this run",
+                      std::to_string(config.optimizers.size()) + " optimizer(s) x " + std::to_string(config.runs) +
+                          " runs x " + std::to_string(config.steps) + " steps on " + cls.canonicalSpec(),
+                      "use fewer runs, steps or optimizers");
+}
+} // namespace
 
 EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, const std::atomic<bool>* cancel)
 {
@@ -18,6 +53,7 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     result.hasTestSplit = cls->hasTestSplit();
     if (result.hasTestSplit && config.testMetrics) result.testSteps = testCurveSteps(config.steps, config.testEvery);
 
+    checkBudgetBeforeTuning(config, *cls);
     ResolvedOptimizers resolved = resolveOptimizers(config, *cls, log, cancel);
     result.optimizers = std::move(resolved.optimizers);
     if (resolved.cancelled) {
@@ -51,6 +87,7 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     lanes.threads = config.threads;
     lanes.testMetrics = config.testMetrics;
     lanes.testEvery = config.testMetrics ? config.testEvery : 0;
+    lanes.memoryLimitMiB = config.memoryLimitMiB;
     LaneRun run = runLanes(*cls, resolved.factories, lanes, cancel, afterStep);
     result.completedSteps = run.completed;
     result.cancelled = run.completed < config.steps;

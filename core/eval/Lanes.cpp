@@ -1,6 +1,7 @@
 // The "run" stage of an evaluation: lanes (rule x run) in lock-step, see Lanes.h.
 #include "eval/Lanes.h"
 
+#include "base/Memory.h"
 #include "base/Parallel.h"
 #include "base/Rng.h"
 
@@ -23,9 +24,30 @@ std::vector<int> testCurveSteps(int steps, int every)
     return at;
 }
 
+std::uint64_t estimateLaneBytes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules,
+                                const LaneConfig& config)
+{
+    const std::uint64_t runs = std::uint64_t(std::max(config.runs, 0));
+    const std::uint64_t points = std::uint64_t(std::max(config.steps, 0)) + 1;
+    const std::uint64_t testPoints = cls.hasTestSplit() ? testCurveSteps(config.steps, config.testEvery).size() + 1 : 0;
+    const std::uint64_t perRunCurves = 2 * (points * sizeof(double) + testPoints * sizeof(TestMetrics) + 64);
+    std::uint64_t total = 0;
+    for (const auto& factory : rules) {
+        const std::uint64_t lane =
+            addBytes(cls.instanceBytes(),
+                     mulBytes(std::uint64_t(cls.dim()), 2 * sizeof(float) + factory()->bytesPerCoordinate()));
+        total = addBytes(total, mulBytes(runs, addBytes(lane, perRunCurves)));
+    }
+    return total;
+}
+
 LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config,
                  const std::atomic<bool>* cancel, const AfterStep& afterStep)
 {
+    checkMemoryBudget(estimateLaneBytes(cls, rules, config), config.memoryLimitMiB, "this run",
+                      std::to_string(rules.size()) + " optimizer(s) x " + std::to_string(config.runs) + " runs x " +
+                          std::to_string(config.steps) + " steps on " + cls.canonicalSpec(),
+                      "use fewer runs, steps or optimizers");
     const int runs = config.runs, steps = config.steps, threads = config.threads, testEvery = config.testEvery;
     const std::uint64_t seed = config.seed, domain = config.stream;
     struct Lane {

@@ -45,7 +45,13 @@ struct LaneConfig {
     bool testMetrics = false; // the test split at the end, where the problem has one
     int testEvery = 0;        // > 0: also at testCurveSteps(steps, testEvery), on the lane's thread before its update
                               // (so at theta_t, like the training loss of step t)
+    int memoryLimitMiB = 0;   // the memory budget (base/Memory.h): 0 = the memory available now
 };
+
+// About the bytes runLanes() allocates: every lane's instance, parameters and rule state, and the curves (twice:
+// the result and a copy for whoever watches). Each factory is called once to ask its rule.
+std::uint64_t estimateLaneBytes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules,
+                                const LaneConfig& config);
 
 struct LaneRun {
     std::vector<Curves> curves; // one per rule

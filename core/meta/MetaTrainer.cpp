@@ -11,7 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/Memory.h"
 #include <algorithm>
+
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -130,10 +132,32 @@ double MetaTrainer::validate(const LstmNet<float>& net, const std::atomic<bool>*
     return total / c.validationRuns;
 }
 
+std::uint64_t estimateTrainingBytes(const MetaTrainConfig& c, const ProblemClass<float>& cls)
+{
+    const std::uint64_t n = std::uint64_t(cls.dim());
+    const std::uint64_t LH = std::uint64_t(c.arch.layers) * std::uint64_t(c.arch.hidden);
+    // Per coordinate: theta, gradient, h and c of every layer; per step of the window its cached input, gates and
+    // cell states (LstmStepCache) and its gradient (twice that with second derivatives: theta and the HVPs).
+    const std::uint64_t state = 4 + 2 * LH;
+    const std::uint64_t perStep = std::uint64_t(c.arch.inputSize()) + 5 * LH + 1 + (c.secondDerivatives ? 3 : 0);
+    const std::uint64_t episode = addBytes(
+        cls.instanceBytes(), mulBytes(n * sizeof(float), addBytes(state, mulBytes(std::uint64_t(c.unroll), perStep))));
+    // Validation: one instance and state per thread at a time, no caches.
+    const std::uint64_t threads = std::uint64_t(std::max(1, effectiveThreads(c.threads, c.validationRuns)));
+    const std::uint64_t validation =
+        mulBytes(threads, addBytes(cls.instanceBytes(), mulBytes(n * sizeof(float), state)));
+    return addBytes(episode, validation);
+}
+
 void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, const std::atomic<bool>* cancel)
 {
     using Clock = std::chrono::steady_clock;
     const MetaTrainConfig& c = m_state.config;
+    if (m_state.epoch < c.epochs)
+        checkMemoryBudget(estimateTrainingBytes(c, *m_class), c.memoryLimitMiB, "this training",
+                          "unroll " + std::to_string(c.unroll) + " on " + m_class->canonicalSpec() + ", " +
+                              std::to_string(m_class->dim()) + " coordinates",
+                          "use a shorter unroll or a smaller problem");
     const double before = m_state.elapsedSeconds;
     const auto t0 = Clock::now();
     const int startEpoch = m_state.epoch;

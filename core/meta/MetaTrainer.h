@@ -75,6 +75,9 @@ private:
 // Checkpoints: the training state as JSON (atomic save; validated load).
 void saveCheckpoint(const std::string& path, const MetaTrainState& state);
 MetaTrainState loadCheckpoint(const std::string& path);
+// About the bytes a training allocates (the unrolled window's caches dominate), for the memory budget.
+std::uint64_t estimateTrainingBytes(const MetaTrainConfig& config, const ProblemClass<float>& cls);
+
 MetaTrainState checkpointFromJson(const std::string& text, const std::string& pathForMessages);
 
 } // namespace l2l

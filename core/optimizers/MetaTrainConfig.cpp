@@ -101,6 +101,11 @@ const SettingsTable<MetaTrainConfig>& metaTrainSettings()
         f.push_back(intSetting<C>(
             "threads", "threads", "Threads", "worker threads (0 = all cores; results do not depend on it)", 0, 256,
             [](auto& c) -> auto& { return c.threads; }, 1, kInFile | kInCli));
+        f.push_back(intSetting<C>(
+            "memory_limit", "memory-limit", "Memory limit (MiB)",
+            "refuse a training whose estimated memory exceeds this many MiB (0 = the memory available when it "
+            "starts)",
+            0, 1 << 30, [](auto& c) -> auto& { return c.memoryLimitMiB; }, 1, kInCli));
         for (auto& s : nestedSettings<C>(
                  lstmArchSettings(), [](auto& c) -> auto& { return c.arch; }))
             f.push_back(std::move(s));

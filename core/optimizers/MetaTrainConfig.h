@@ -56,6 +56,7 @@ struct MetaTrainConfig {
     MetaLoss metaLoss = MetaLoss::Sum;        // the paper's sum of losses, or the sum of their logs
     std::uint64_t seed = 1;                   // initial phi, training and validation instances
     int threads = 0;                          // 0 = all cores; results do not depend on it
+    int memoryLimitMiB = 0;                   // the memory budget (base/Memory.h); 0 = what is available at start
     LstmArch arch;                            // 2 layers of 20, log-sign preprocessing (p = 10), scale 0.1
     void validate() const;                    // throws l2l::Error naming the field and range
 };

@@ -25,6 +25,8 @@ public:
     virtual void reset(Index dim) = 0;
     // theta <- theta + update(grad, state), with grad = df/dtheta at the current theta.
     virtual void step(VecRef<T> theta, const CVecRef<T>& grad) = 0;
+    // About the bytes of state and workspace per coordinate after reset() (for the memory budget).
+    virtual std::uint64_t bytesPerCoordinate() const { return 2 * sizeof(T); }
 };
 
 // An update rule as the user names it: "adam", "adam:lr=0.01", "nag:lr=0.1,momentum=0.95",

@@ -55,6 +55,13 @@ public:
     Index dim() const override { return m_shape.paramCount(); }
     bool hasTestSplit() const override { return true; }
     std::string canonicalSpec() const override;
+    // Parameters, and per layer the batch's activations, deltas and their R{.} (hessianVector) copies.
+    std::uint64_t instanceBytes() const override
+    {
+        std::uint64_t units = 0;
+        for (int s : m_shape.sizes) units += std::uint64_t(s);
+        return 4096 + (8 * std::uint64_t(dim()) + 6 * std::uint64_t(m_batch) * units) * sizeof(T);
+    }
     const MlpShape& shape() const { return m_shape; }
     int batch() const { return m_batch; }
     static ProblemInfo info(const std::string& name);

@@ -81,6 +81,13 @@ public:
     std::unique_ptr<NeuralArtProblem<T>> sampleArt(std::uint64_t seed) const; // the same, with its image API
     Index dim() const override;
     std::string canonicalSpec() const override;
+    // The image, and per feature layer (channels doubling, at most 8x the first) the maps of the image and of
+    // the content and style targets, their gradients and the unfolded 3x3 input.
+    std::uint64_t instanceBytes() const override
+    {
+        const std::uint64_t pixels = std::uint64_t(m_options.size) * std::uint64_t(m_options.size);
+        return 4096 + pixels * std::uint64_t(8 * 3 + m_options.depth * m_options.channels * 8 * 16) * sizeof(T);
+    }
     const ArtOptions& options() const { return m_options; }
     static ProblemInfo info();
 

@@ -57,6 +57,9 @@ public:
     virtual std::vector<ParamBlock> paramBlocks() const { return {{"theta", 0, dim(), 0}}; }
     // Canonical spec: name plus every option with its effective value (used as a cache key).
     virtual std::string canonicalSpec() const = 0;
+    // About the bytes one instance holds (parameters, its data and workspace), for the memory budget; a little
+    // over rather than under. Data shared by all instances (a data set) is not counted.
+    virtual std::uint64_t instanceBytes() const { return 4096 + 8 * std::uint64_t(dim()) * sizeof(T); }
 };
 
 // One entry of the problem catalogue (`l2l problems`, the studio's problem list).

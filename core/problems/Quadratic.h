@@ -31,6 +31,10 @@ public:
     std::unique_ptr<Problem<T>> sample(std::uint64_t seed) const override;
     Index dim() const override { return m_dim; }
     std::string canonicalSpec() const override;
+    std::uint64_t instanceBytes() const override
+    {
+        return 4096 + (std::uint64_t(m_dim) * std::uint64_t(m_dim) + 8 * std::uint64_t(m_dim)) * sizeof(T);
+    }
     static ProblemInfo info();
 
 private:

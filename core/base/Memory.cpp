@@ -1,0 +1,60 @@
+#include "base/Memory.h"
+
+#include "base/Types.h"
+
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace l2l {
+
+std::uint64_t availableMemoryBytes()
+{
+    std::ifstream in("/proc/meminfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string key, unit;
+        std::uint64_t kib = 0;
+        if (fields >> key >> kib >> unit && key == "MemAvailable:") return kib * 1024;
+    }
+    return 0;
+}
+
+std::string formatBytes(std::uint64_t bytes)
+{
+    const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = double(bytes);
+    int u = 0;
+    while (v >= 1024 && u < 6) {
+        v /= 1024;
+        ++u;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : (v < 10 ? "%.1f %s" : "%.0f %s"), v, units[u]);
+    return text;
+}
+
+std::uint64_t mulBytes(std::uint64_t a, std::uint64_t b)
+{
+    if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::numeric_limits<std::uint64_t>::max();
+    return a * b;
+}
+
+std::uint64_t addBytes(std::uint64_t a, std::uint64_t b)
+{
+    return b > std::numeric_limits<std::uint64_t>::max() - a ? std::numeric_limits<std::uint64_t>::max() : a + b;
+}
+
+void checkMemoryBudget(std::uint64_t estimate, int limitMiB, const std::string& what, const std::string& detail,
+                       const std::string& advice)
+{
+    const std::uint64_t limit = limitMiB > 0 ? std::uint64_t(limitMiB) << 20 : availableMemoryBytes();
+    if (limit == 0 || estimate <= limit) return;
+    throw Error(what + " needs about " + formatBytes(estimate) + " (" + detail + "), more than the " +
+                formatBytes(limit) + (limitMiB > 0 ? " allowed by --memory-limit" : " of memory available now") + "; " +
+                advice + ", or raise the limit with --memory-limit MiB");
+}
+
+} // namespace l2l
