@@ -1,6 +1,7 @@
 // Every input committed under tests/fuzz/corpus/<target>/ (seeds, and whatever scripts/fuzz.sh found worth
 // keeping) through its reader in the normal build: each must be accepted or refused with l2l::Error. A crash,
 // another exception or a hang fails the test. Every target must have inputs, so the test cannot pass empty.
+#include "TimeLimits.h"
 #include "base/Types.h"
 #include "fuzz/FuzzTargets.h"
 #include "io/ExperimentFile.h"
@@ -106,7 +107,7 @@ void TestFuzzReplay::corpus()
     } catch (const std::exception& e) {
         QFAIL(qPrintable(QString("not an l2l::Error: ") + e.what()));
     }
-    QVERIFY2(clock.elapsed() < 10000, qPrintable(QString("took %1 ms").arg(clock.elapsed())));
+    QVERIFY2(clock.elapsed() < l2l::test::msLimit(10000), qPrintable(QString("took %1 ms").arg(clock.elapsed())));
 }
 
 QTEST_APPLESS_MAIN(TestFuzzReplay)

@@ -3,6 +3,7 @@
 // against a hand-run LstmRule on the same instance; determinism; errors naming the bad input.
 #include "ExpectError.h"
 #include "LstmReference.h"
+#include "TimeLimits.h"
 #include "base/Rng.h"
 #include "eval/Evaluation.h"
 #include "eval/Inspect.h"
@@ -217,7 +218,7 @@ void TestInspect::mnistIsFast()
     QCOMPARE(tr.completedSteps, 100);
     QVERIFY(tr.lrCount[0] > 0 && tr.lrCount[0] < 15910); // black pixels have g = 0: not counted
     QVERIFY(std::isfinite(tr.lrMedian.back()));
-    QVERIFY2(ms < 2000, qPrintable(QString("%1 ms").arg(ms)));
+    QVERIFY2(ms < l2l::test::msLimit(2000), qPrintable(QString("%1 ms").arg(ms)));
 }
 
 void TestInspect::errorsNameTheInput()
