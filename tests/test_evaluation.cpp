@@ -115,7 +115,10 @@ private slots:
         t.perDecade = 2;
         t.runs = 4;
         const auto rule = UpdateRuleConfig::parse("sgd");
-        const auto result = tuneRate(*cls, rule, 50, t, 0, nullptr);
+        std::vector<int> progress; // every step of the search is reported, in order, for progress and ETA
+        const auto result = tuneRate(*cls, rule, 50, t, 0, nullptr, [&](int step) { progress.push_back(step); });
+        QCOMPARE(int(progress.size()), 51);
+        for (int i = 0; i <= 50; ++i) QCOMPARE(progress[size_t(i)], i);
         QCOMPARE(int(result.rates.size()), 7); // 1e-3 ... 1 at 2 per decade
         QVERIFY(std::abs(result.rates.back() - 1.0) < 1e-12);
         double best = INFINITY;

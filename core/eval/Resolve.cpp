@@ -4,6 +4,8 @@
 #include "optimizers/LstmOptimizer.h"
 #include "optimizers/OptimizerFile.h"
 
+#include <chrono>
+#include <cmath>
 #include <sstream>
 
 namespace l2l {
@@ -46,7 +48,19 @@ TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& c
     } else {
         log("tuning " + rule.name + ": " + std::to_string(tune.grid().size()) + " rates x " +
             std::to_string(tune.runs) + " runs x " + std::to_string(steps) + " steps");
-        tuned = tuneRate(cls, rule, steps, tune, threads, cancel);
+        // A line about every two seconds with the share done and the time left: a search can take minutes.
+        const auto start = std::chrono::steady_clock::now();
+        auto last = start;
+        const auto progress = [&](int step) {
+            const auto now = std::chrono::steady_clock::now();
+            if (step <= 0 || step >= steps || now - last < std::chrono::seconds(2)) return;
+            last = now;
+            const double elapsed = std::chrono::duration<double>(now - start).count();
+            const double left = elapsed * double(steps - step) / double(step);
+            log("tuning " + rule.name + ": step " + std::to_string(step) + " of " + std::to_string(steps) + " (" +
+                std::to_string(100 * step / steps) + "%), about " + std::to_string(int(std::ceil(left))) + " s left");
+        };
+        tuned = tuneRate(cls, rule, steps, tune, threads, cancel, progress);
         if (cancel && cancel->load()) return tuned;
         log("tuning " + rule.name + ": best rate " + formatRate(tuned.bestRate));
         if (cache) {

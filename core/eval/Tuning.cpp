@@ -62,7 +62,7 @@ std::vector<double> TuneConfig::grid() const
 }
 
 TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps, const TuneConfig& tune,
-                    int threads, const std::atomic<bool>* cancel)
+                    int threads, const std::atomic<bool>* cancel, const std::function<void(int step)>& onStep)
 {
     tune.validate();
     if (rule.learned()) throw Error("the learned optimizer '" + rule.label() + "' has no learning rate to tune");
@@ -80,7 +80,9 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
     lanes.seed = tune.seed;
     lanes.stream = kTuneInstances;
     lanes.threads = threads;
-    const auto curves = runLanes(cls, rules, lanes, cancel).curves;
+    AfterStep after;
+    if (onStep) after = [&onStep](int step, const std::vector<Curves>&) { onStep(step); };
+    const auto curves = runLanes(cls, rules, lanes, cancel, after).curves;
     double best = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < curves.size(); ++i) {
         // Mean final loss over the tuning runs; a rate with any diverged run is disqualified.

@@ -34,8 +34,9 @@ struct TuneResult {
 };
 
 // Runs the search for one rule (its own lr ignored). Throws l2l::Error if every rate diverges.
+// onStep(step) is called after every complete step of the search (all rates and runs in lock-step), for progress.
 TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps, const TuneConfig& tune,
-                    int threads, const std::atomic<bool>* cancel);
+                    int threads, const std::atomic<bool>* cancel, const std::function<void(int step)>& onStep = {});
 
 // $L2L_CACHE_DIR/tuning.json, else $XDG_CACHE_HOME/l2l-studio/tuning.json, else ~/.cache/l2l-studio/tuning.json.
 std::string defaultCachePath();
