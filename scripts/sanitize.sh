@@ -9,7 +9,8 @@
 #       on threads, the studio's worker threads and their 1000 start/stops) built with
 #       ThreadSanitizer at -O1; any data race ends the test.
 # -O1 keeps an Eigen-heavy file to about a minute on 2 cores; ccache is used when present. Both runs scale the
-# tests' wall-clock limits by 8 (L2L_TIME_SCALE, tests/TimeLimits.h): sanitized code is slower by design.
+# tests' wall-clock limits by 8 (L2L_TIME_SCALE, tests/TimeLimits.h) and Qt Test's 300 s limit per test function
+# likewise: sanitized code is slower by design (a soak of 1000 start/stops takes about 5 minutes under TSan).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 what="${1:-all}"
@@ -25,6 +26,7 @@ configure() { # dir flags
         -DL2L_ARCH=x86-64-v3 -DL2L_SKIP_CPU_CHECK=ON "${launcher[@]}" >/dev/null
 }
 status=0
+export L2L_TIME_SCALE=8 QTEST_FUNCTION_TIMEOUT=$((300000 * 8))
 if [ "$what" = asan ] || [ "$what" = all ]; then
   dir="$root/build-asan"
   start=$SECONDS
@@ -32,7 +34,7 @@ if [ "$what" = asan ] || [ "$what" = all ]; then
   cmake --build "$dir" --parallel "$(nproc)"
   built=$SECONDS
   clang -shared -fPIC -O1 -o "$dir/nodlclose.so" "$supp/nodlclose.c"
-  export LD_PRELOAD="$dir/nodlclose.so" L2L_TIME_SCALE=8
+  export LD_PRELOAD="$dir/nodlclose.so"
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0"
   export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -47,7 +49,6 @@ if [ "$what" = tsan ] || [ "$what" = all ]; then
   tests=(test_evaluation test_training test_worker)
   cmake --build "$dir" --parallel "$(nproc)" --target "${tests[@]}"
   built=$SECONDS
-  export L2L_TIME_SCALE=8
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
   regex="^($(IFS='|'; echo "${tests[*]}"))\$"
   (cd "$dir" && xvfb-run -a -s "-screen 0 1280x800x24" ctest --output-on-failure --timeout 3600 -R "$regex" "$@") ||

@@ -8,6 +8,11 @@
 // Latest request wins: a request while a job runs or waits aborts it, and nothing that job sends afterwards is
 // delivered, so dragging a start point never piles up stale work. An abort() before the job begins is not
 // lost: the job starts with its flag set. Destruction aborts the job and waits for the thread.
+//
+// The hand-off: jobs and what they send pass between the threads through two mailboxes under one std::mutex;
+// Qt's event queue only wakes the other side (an invocation by name that carries nothing). So every value that
+// crosses threads is ordered by a lock that ThreadSanitizer sees (scripts/sanitize.sh tsan), not by the futex
+// inside an uninstrumented Qt.
 #include <QObject>
 #include <QString>
 #include <QThread>
@@ -16,14 +21,32 @@
 #include <QElapsedTimer>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 namespace l2l::ui {
 
 // Snapshots per second of every runner (a snapshot sent with `always` -- the first, the last, a validation --
 // is never held back).
 constexpr int kSnapshotsPerSecond = 30;
+
+class Runner;
+
+namespace detail {
+// Lives in a runner's thread; a queued runPending() there takes the waiting job from the mailbox.
+class RunnerContext : public QObject {
+    Q_OBJECT
+public:
+    explicit RunnerContext(Runner* runner) : m_runner(runner) {}
+    Q_INVOKABLE void runPending();
+
+private:
+    Runner* m_runner;
+};
+} // namespace detail
 
 class Runner : public QObject {
     Q_OBJECT
@@ -34,15 +57,15 @@ public:
         const std::atomic<bool>* abortFlag() const { return m_abort.get(); }
         bool aborted() const { return m_abort->load(); }
         // Delivers `value` as snapshot(value) in the owner's thread; at most kSnapshotsPerSecond a second
-        // unless `always`. Returns whether it was sent.
-        bool send(const QVariant& value, bool always = false);
+        // unless `always`. Returns whether it was sent. Taken by value and moved: the owner's copy shares no
+        // reference count with one this thread still holds.
+        bool send(QVariant value, bool always = false);
         // A due snapshot would be sent now (to skip building one that send() would drop).
         bool snapshotDue() const;
         void log(const QString& line); // logLine(line) in the owner's thread, never held back
 
     private:
         friend class Runner;
-        void post(std::function<void(Runner*)> emitIt); // emitIt(runner) in the owner's thread, unless superseded
         Runner* m_runner = nullptr;
         quint64 m_id = 0;
         std::shared_ptr<std::atomic<bool>> m_abort;
@@ -64,13 +87,32 @@ signals:
     void failed(const QString& message);
 
 private:
-    void deliver(quint64 id, const std::function<void()>& emitIt, bool last);
+    friend class detail::RunnerContext;
+    struct Pending {
+        quint64 id = 0;
+        Job job;
+        std::shared_ptr<std::atomic<bool>> abort;
+    };
+    struct Delivery {
+        enum Kind { Snapshot, Log, Finished, Failed } kind = Snapshot;
+        quint64 id = 0;
+        QVariant value; // Snapshot, Finished
+        QString text;   // Log, Failed
+        bool aborted{}; // Finished
+    };
+    void runPending();                 // in m_thread
+    void post(Delivery delivery);      // from m_thread
+    Q_INVOKABLE void deliverPending(); // in the owner's thread
 
     QThread m_thread;
-    QObject* m_context; // lives in m_thread: jobs are queued to it
-    std::shared_ptr<std::atomic<bool>> m_abort;
+    detail::RunnerContext* m_context;           // lives in m_thread
+    std::shared_ptr<std::atomic<bool>> m_abort; // the latest job's (owner's thread only)
     std::atomic<quint64> m_latest{0};
     bool m_busy = false;
+
+    std::mutex m_mailMutex;           // guards the two mailboxes
+    std::optional<Pending> m_pending; // the job waiting for the thread (a newer request replaces it)
+    std::deque<Delivery> m_outbox;    // what jobs sent, waiting for the owner's thread
 };
 
 } // namespace l2l::ui
