@@ -24,19 +24,16 @@ void checkBudgetBeforeTuning(const EvalConfig& config, const ProblemClass<float>
     std::vector<RuleFactory> stand;
     const LstmArch arch;
     for (const std::string& spec : config.optimizers) {
-        const std::uint64_t bytes = UpdateRuleConfig::parse(spec).learned()
-                                        ? std::uint64_t(2 * arch.layers * arch.hidden + 4) * sizeof(float)
-                                        : 2 * sizeof(float);
+        const std::uint64_t bytes =
+            UpdateRuleConfig::parse(spec).learned() ? arch.stateBytesPerCoordinate(sizeof(float)) : 2 * sizeof(float);
         stand.push_back([bytes] { return std::make_unique<SizeOnlyRule>(bytes); });
     }
     LaneConfig lanes;
     lanes.runs = config.runs;
     lanes.steps = config.steps;
     lanes.testEvery = config.testMetrics ? config.testEvery : 0;
-    checkMemoryBudget(estimateLaneBytes(cls, stand, lanes), config.memoryLimitMiB, "this run",
-                      std::to_string(config.optimizers.size()) + " optimizer(s) x " + std::to_string(config.runs) +
-                          " runs x " + std::to_string(config.steps) + " steps on " + cls.canonicalSpec(),
-                      "use fewer runs, steps or optimizers");
+    lanes.memoryLimitMiB = config.memoryLimitMiB;
+    checkLaneMemory(cls, stand, lanes);
 }
 } // namespace
 

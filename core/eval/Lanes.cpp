@@ -41,13 +41,18 @@ std::uint64_t estimateLaneBytes(const ProblemClass<float>& cls, const std::vecto
     return total;
 }
 
-LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config,
-                 const std::atomic<bool>* cancel, const AfterStep& afterStep)
+void checkLaneMemory(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config)
 {
     checkMemoryBudget(estimateLaneBytes(cls, rules, config), config.memoryLimitMiB, "this run",
                       std::to_string(rules.size()) + " optimizer(s) x " + std::to_string(config.runs) + " runs x " +
                           std::to_string(config.steps) + " steps on " + cls.canonicalSpec(),
                       "use fewer runs, steps or optimizers");
+}
+
+LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config,
+                 const std::atomic<bool>* cancel, const AfterStep& afterStep)
+{
+    checkLaneMemory(cls, rules, config);
     const int runs = config.runs, steps = config.steps, threads = config.threads, testEvery = config.testEvery;
     const std::uint64_t seed = config.seed, domain = config.stream;
     struct Lane {

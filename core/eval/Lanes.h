@@ -52,6 +52,9 @@ struct LaneConfig {
 // the result and a copy for whoever watches). Each factory is called once to ask its rule.
 std::uint64_t estimateLaneBytes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules,
                                 const LaneConfig& config);
+// Throws l2l::Error with the estimate, the machine's available memory and what to change when it does not fit
+// config.memoryLimitMiB (runLanes() calls it first; evaluate() also before tuning, with stand-in rules).
+void checkLaneMemory(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config);
 
 struct LaneRun {
     std::vector<Curves> curves; // one per rule

@@ -30,6 +30,12 @@ struct LstmArch {
     double outputScale = 0.1; // constant factor on the output
     int inputSize() const { return preprocess == Preprocess::None ? 1 : 2; }
     Index paramCount() const;
+    // Optimizer state per coordinate in bytes for scalars of `scalarBytes`: h and c of every layer, the input
+    // and the update (the memory budget, base/Memory.h).
+    std::uint64_t stateBytesPerCoordinate(std::uint64_t scalarBytes) const
+    {
+        return std::uint64_t(2 * layers * hidden + 4) * scalarBytes;
+    }
     void validate() const; // throws l2l::Error naming the field and range
     bool operator==(const LstmArch&) const = default;
 };

@@ -120,11 +120,7 @@ public:
     void step(VecRef<T> theta, const CVecRef<T>& grad) override;
     const LstmState<T>& state() const { return m_state; }
     const Vec<T>& lastUpdate() const { return m_update; }
-    // h and c of every layer, the input and the update.
-    std::uint64_t bytesPerCoordinate() const override
-    {
-        return std::uint64_t(2 * m_net.arch.layers * m_net.arch.hidden + 4) * sizeof(T);
-    }
+    std::uint64_t bytesPerCoordinate() const override { return m_net.arch.stateBytesPerCoordinate(sizeof(T)); }
 
 private:
     LstmNet<T> m_net;
