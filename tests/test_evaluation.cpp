@@ -13,8 +13,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
+#include <random>
 #include <thread>
 
 using namespace l2l;
@@ -343,6 +345,40 @@ private slots:
         QVERIFY(QString::fromStdString(r.optimizers[1].provenance).startsWith("trained on quadratic"));
         QVERIFY(r.optimizers[0].curves.loss.empty()); // nothing ran
         QVERIFY(r.factories[1]() != nullptr);
+    }
+    // A live summary brought up to date step by step equals one computed afresh, bit for bit, also when a run
+    // diverges midway (which changes every step's population).
+    void incrementalSummaryEqualsFresh()
+    {
+        Curves c;
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const int steps = 40, runs = 5;
+        c.loss.assign(runs, std::vector<double>(steps + 1, nan));
+        c.divergedAt.assign(runs, -1);
+        c.test.assign(runs, std::nullopt);
+        std::mt19937 gen(7);
+        std::uniform_real_distribution<double> u(0.1, 3.0);
+        const auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+            return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+        };
+        StepStats live;
+        for (int t = 0; t <= steps; ++t) {
+            for (int run = 0; run < runs; ++run)
+                if (c.divergedAt[size_t(run)] < 0) c.loss[size_t(run)][size_t(t)] = u(gen);
+            if (t == 23) { // run 2 diverges
+                c.loss[2][23] = nan;
+                c.divergedAt[2] = 23;
+            }
+            if (t % 3 != 0 && t != steps) continue; // summaries at some steps only, like the live display
+            updateStepStats(live, c, t);
+            StepStats fresh;
+            updateStepStats(fresh, c, t);
+            QVERIFY2(same(live.mean, fresh.mean) && same(live.std, fresh.std) && same(live.median, fresh.median) &&
+                         live.alive == fresh.alive,
+                     qPrintable(QString("step %1").arg(t)));
+        }
+        QCOMPARE(live.alive[5], runs - 1); // the diverged run left every step's population
+        QCOMPARE(live.upTo, steps);
     }
     void summariseAloneExcludesDivergedRuns()
     {

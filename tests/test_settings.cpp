@@ -66,8 +66,6 @@ MetaTrainConfig withOther(const Setting<MetaTrainConfig>& f)
     return c;
 }
 
-QString show(const SettingValue& v) { return QString::fromStdString(settingText(v)); }
-
 bool isArch(const std::string& key)
 {
     for (const auto& k : metaTrainArchKeys())

@@ -29,21 +29,25 @@ bool anyRunSurvived(const Curves& curves)
 }
 } // namespace
 
-StepStats stepStats(const Curves& curves, int completedSteps)
+void updateStepStats(StepStats& s, const Curves& curves, int completedSteps)
 {
     const bool anySurvivor = anyRunSurvived(curves);
-    StepStats s;
+    std::vector<char> counted(curves.loss.size());
+    for (size_t run = 0; run < counted.size(); ++run) counted[run] = !anySurvivor || curves.divergedAt[run] < 0;
     const size_t n = curves.loss.empty() ? 0 : curves.loss.front().size();
-    s.mean.assign(n, kNaN);
-    s.std.assign(n, kNaN);
-    s.median.assign(n, kNaN);
-    s.alive.assign(n, 0);
+    if (counted != s.counted || s.mean.size() != n || completedSteps < s.upTo) { // afresh
+        s.mean.assign(n, kNaN);
+        s.std.assign(n, kNaN);
+        s.median.assign(n, kNaN);
+        s.alive.assign(n, 0);
+        s.counted = std::move(counted);
+        s.upTo = -1;
+    }
     std::vector<double> values;
-    for (size_t t = 0; t < n && int(t) <= completedSteps; ++t) {
+    for (size_t t = size_t(s.upTo + 1); t < n && int(t) <= completedSteps; ++t) {
         values.clear();
         for (size_t run = 0; run < curves.loss.size(); ++run)
-            if (std::isfinite(curves.loss[run][t]) && (!anySurvivor || curves.divergedAt[run] < 0))
-                values.push_back(curves.loss[run][t]);
+            if (std::isfinite(curves.loss[run][t]) && s.counted[run]) values.push_back(curves.loss[run][t]);
         s.alive[t] = int(values.size());
         if (values.empty()) continue;
         double sum = 0;
@@ -55,7 +59,7 @@ StepStats stepStats(const Curves& curves, int completedSteps)
         s.std[t] = values.size() > 1 ? std::sqrt(ss / double(values.size() - 1)) : 0.0;
         s.median[t] = medianOf(values);
     }
-    return s;
+    s.upTo = std::max(s.upTo, std::min(completedSteps, int(n) - 1));
 }
 
 const OptimizerResult* bestByFinalMean(const EvalResult& r)
@@ -95,7 +99,7 @@ void summarizeOptimizer(OptimizerResult& r, const Curves& curves, int completed,
             r.testAccuracyCurve[k] = acc / n;
         }
     }
-    r.stats = stepStats(curves, completed);
+    updateStepStats(r.stats, curves, completed);
     std::vector<double> finals;
     double testLoss = 0, testAcc = 0;
     int tested = 0;

@@ -14,8 +14,15 @@ namespace l2l {
 struct StepStats {
     std::vector<double> mean, std, median; // per step over the runs that never diverged (NaN if none)
     std::vector<int> alive;                // runs counted at that step
+    // What updateStepStats() last computed: steps 0..upTo over the runs marked in `counted`.
+    int upTo = -1;
+    std::vector<char> counted;
 };
-StepStats stepStats(const Curves& curves, int completedSteps);
+// Brings `s` up to completedSteps. Only the new steps are computed while the population (the runs that never
+// diverged) is unchanged; a run diverging changes every step's population, and then all steps are recomputed.
+// The result is the same, bit for bit, as computing it afresh: a live summary of a long run costs its new steps,
+// not its length.
+void updateStepStats(StepStats& s, const Curves& curves, int completedSteps);
 
 struct OptimizerResult {
     UpdateRuleConfig config;                       // with the learning rate actually used (lstm: the resolved file)

@@ -89,8 +89,12 @@ void MainWindow::createPanel()
     connect(m_panel, &ExperimentPanel::runRequested, this, &MainWindow::runExperiment);
     connect(m_panel, &ExperimentPanel::stopRequested, this, &MainWindow::stopExperiment);
     connect(m_runner, &Runner::logLine, m_panel, &ExperimentPanel::appendLog);
-    connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) { onSnapshot(v.value<EvalResult>()); });
-    connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) { onFinished(v.value<EvalResult>()); });
+    connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) {
+        if (const auto* r = variantValue<EvalResult>(v)) onSnapshot(*r);
+    });
+    connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
+        if (const auto* r = variantValue<EvalResult>(v)) onFinished(*r);
+    });
     connect(m_runner, &Runner::failed, this, &MainWindow::onFailed);
     auto* dock = new QDockWidget(tr("Experiment"));
     dock->setObjectName(QStringLiteral("experimentDock"));

@@ -48,7 +48,7 @@ Runner::Job evalJob(const EvalConfig& config)
         };
         EvalResult result = evaluate(config, callbacks, control.abortFlag());
         control.send(QVariant::fromValue(withoutRunCurves(result)), true); // the final state, whatever was held back
-        return QVariant::fromValue(std::move(result));
+        return movedIntoVariant(std::move(result));
     };
 }
 

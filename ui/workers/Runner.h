@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 
 namespace l2l::ui {
 
@@ -34,6 +35,24 @@ namespace l2l::ui {
 constexpr int kSnapshotsPerSecond = 30;
 
 class Runner;
+
+// A QVariant holding `value` moved in, not copied (Qt 6.4's QVariant::fromValue copies): an evaluation's result
+// carries every run's curve, tens of MB on a long run.
+template <typename T>
+QVariant movedIntoVariant(T&& value)
+{
+    using V = std::decay_t<T>;
+    QVariant v(QMetaType::fromType<V>());
+    *static_cast<V*>(v.data()) = std::forward<T>(value);
+    return v;
+}
+
+// The value a QVariant holds, by reference (no copy); nullptr if it holds another type.
+template <typename T>
+const T* variantValue(const QVariant& v)
+{
+    return v.metaType() == QMetaType::fromType<T>() ? static_cast<const T*>(v.constData()) : nullptr;
+}
 
 namespace detail {
 // Lives in a runner's thread; a queued runPending() there takes the waiting job from the mailbox.
