@@ -24,7 +24,7 @@ void addBenchCommand(CLI::App& app)
     auto problem = std::make_shared<std::string>("mnist");
     auto dim = std::make_shared<int>(100000);
     auto threads = std::make_shared<int>(2);
-    auto peak = std::make_shared<double>(78.4);
+    auto peak = std::make_shared<double>(0);
     auto artSize = std::make_shared<int>(128);
     auto json = std::make_shared<std::string>();
     cmd->add_option("--repeats", *repeats, "samples per median")->capture_default_str()->check(CLI::Range(1, 1000));
@@ -39,8 +39,10 @@ void addBenchCommand(CLI::App& app)
         ->capture_default_str()
         ->check(CLI::Range(16, 512));
     cmd->add_option("--peak-gflops", *peak,
-                    "fp32 peak per core used for the fraction-of-peak column (AVX2+FMA at 2.45 GHz: 78.4)")
-        ->capture_default_str();
+                    "fp32 peak per core for the fraction-of-peak column; 0 = measured here by an FMA loop on this "
+                    "build's widest SIMD packet")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--json", *json,
                     "also write every line, the load averages and the peak memory to this JSON file "
                     "(what scripts/make_docs.py reads for the README's speed figures)");
@@ -56,7 +58,13 @@ void addBenchCommand(CLI::App& app)
         if (std::ifstream in("/proc/loadavg"); in) std::getline(in, load);
         const std::string loadBefore = load;
         std::cout << "machine: " << std::thread::hardware_concurrency()
-                  << " hardware threads; load average before: " << load << "\n\n";
+                  << " hardware threads; load average before: " << load << "\n";
+        const bool measured = *peak <= 0;
+        if (measured) *peak = measurePeakGflops();
+        std::cout << "fp32 peak per core: " << std::fixed << std::setprecision(1) << *peak << " GFLOP/s ("
+                  << (measured ? "measured: fused multiply-adds on independent registers" : "given by --peak-gflops")
+                  << ")\n\n";
+        std::cout.unsetf(std::ios::fixed);
         auto lines = runBenchmarks(*problem, *repeats, *dim);
         for (auto& l : runLstmBenchmarks(*problem, *repeats, *threads)) lines.push_back(l);
         lines.push_back(runArtBenchmark(*artSize, *repeats));
@@ -93,6 +101,7 @@ void addBenchCommand(CLI::App& app)
                                   {"threads", *threads},
                                   {"repeats", *repeats},
                                   {"peak_gflops_per_core", *peak},
+                                  {"peak_measured", measured},
                                   {"load_average_before", firstThree(loadBefore)},
                                   {"load_average_after", firstThree(load)},
                                   {"peak_memory_mib", peakMemoryMiB()},

@@ -198,14 +198,15 @@ void addTuneCommand(CLI::App& app)
         std::cout << "problem " << cls->canonicalSpec() << ", " << o->config.steps << " steps, " << o->config.tune.runs
                   << " tuning runs (seed " << o->config.tune.seed << ")\n";
         for (const auto& text : o->config.optimizers) {
-            const UpdateRuleConfig rule = UpdateRuleConfig::parse(text);
-            const std::string key = TuningCache::key(cls->canonicalSpec(), rule, o->config.steps, o->config.tune);
-            TuneResult t;
-            if (!(o->config.useCache && cache.lookup(key, t))) {
-                t = tuneRate(*cls, rule, o->config.steps, o->config.tune, o->config.threads, &interrupted());
-                if (interrupted()) return;
-                if (o->config.useCache) cache.store(key, t);
-            }
+            UpdateRuleConfig rule = UpdateRuleConfig::parse(text);
+            // The search itself (never the shipped table), with its progress on stderr unless --quiet.
+            const auto log = [quiet = o->quiet](const std::string& line) {
+                if (!quiet) std::cerr << "l2l: " << line << "\n";
+            };
+            const TuneResult t =
+                resolveTunedRate(*cls, cls->canonicalSpec(), rule, o->config.steps, o->config.tune, o->config.threads,
+                                 o->config.useCache ? &cache : nullptr, log, &interrupted());
+            if (interrupted()) return;
             std::cout << "\n" << rule.canonical(false) << (t.fromCache ? "  (cached)" : "") << "\n";
             for (size_t i = 0; i < t.rates.size(); ++i)
                 std::cout << "  lr " << std::left << std::setw(11) << fmt(t.rates[i], 3) << " mean final loss "

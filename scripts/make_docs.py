@@ -55,7 +55,8 @@ script expects, all required unless marked optional):
       "hardware_threads": 2,
       "threads": 2,                                # --threads
       "repeats": 15,                               # --repeats
-      "peak_gflops_per_core": 78.4,                # --peak-gflops
+      "peak_gflops_per_core": 78.4,                # measured by an FMA loop, or --peak-gflops
+      "peak_measured": true,                       # optional: false when given by --peak-gflops
       "load_average_before": "0.95 0.80 0.70",     # first three fields of /proc/loadavg
       "load_average_after": "1.10 0.85 0.72",
       "peak_memory_mib": 372.0,                    # VmHWM of the bench process
@@ -1290,10 +1291,11 @@ def _bench(inp):
             if l["name"].startswith(prefix) and l["threads"] == threads:
                 target = "%s (%s)" % (text, "met" if l["seconds"] <= secs else "missed by %s %%" % rel_pct(l["seconds"], secs))
         rows.append("| %s (%s) | %d | %s | %s | %s |" % (l["name"], l["note"], l["threads"], bench_time(l), flops, target))
+    how = "measured on the machine by an FMA loop" if f.get("peak_measured") else "given by --peak-gflops"
     head = ("`l2l bench --repeats %d` on %s (%s, %d hardware threads, load average %s before and %s after; the "
-            "fraction of peak uses %s GFLOP/s per core); peak memory of the bench process %s MiB."
+            "fraction of peak uses %s GFLOP/s per core, %s); peak memory of the bench process %s MiB."
             % (f["repeats"], f["date"], f["tool"], f["hardware_threads"], f["load_average_before"],
-               f["load_average_after"], tab(peak, 3), tab(f["peak_memory_mib"], 3)))
+               f["load_average_after"], tab(peak, 3), how, tab(f["peak_memory_mib"], 3)))
     return head + "\n\n" + "\n".join(rows)
 
 

@@ -108,6 +108,67 @@ private slots:
         QCOMPARE(r.optimizers[1].divergedRuns, 0);
         QVERIFY(std::isfinite(r.optimizers[1].finalMean));
     }
+    // The shipped table (resources/tuned-rates.json, scripts/ship_rates.sh) holds, for the build that wrote it,
+    // exactly what that build's own search gives: the quick problems are re-tuned here and compared bit for bit.
+    // Any other build must not use it.
+    void shippedRatesAreThisBuildsSearch()
+    {
+        const ShippedRates shipped(ShippedRates::defaultPath());
+        QVERIFY2(shipped.warning().empty(), shipped.warning().c_str());
+        QVERIFY2(!shipped.build().empty(), "resources/tuned-rates.json is missing or has no build");
+        const TuneConfig tune;
+        const auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+            if (a.size() != b.size()) return false;
+            for (size_t i = 0; i < a.size(); ++i)
+                if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+            return true;
+        };
+        for (const std::string problem : {"quadratic", "mnist", "fashion-mnist", "neural-art"}) {
+            const auto cls = makeProblemClass<float>(problem);
+            for (const std::string name : {"sgd", "nag", "rmsprop", "adam"}) {
+                const UpdateRuleConfig rule = UpdateRuleConfig::parse(name);
+                const std::string key =
+                    TuningCache::key(ShippedRates::withoutDataPath(cls->canonicalSpec()), rule, 100, tune);
+                TuneResult table;
+                const bool found = shipped.lookup(key, table);
+                if (!shipped.applies()) { // another build: its search may differ in the last bits, so it tunes
+                    QVERIFY(!found);
+                    continue;
+                }
+                QVERIFY2(found, ("not shipped: " + key).c_str());
+                if (problem != "quadratic" && name != "adam") continue; // the rest is re-tuned by ship_rates.sh
+                const TuneResult fresh = tuneRate(*cls, rule, 100, tune, 0, nullptr);
+                QVERIFY2(
+                    fresh.bestRate == table.bestRate && same(fresh.rates, table.rates) &&
+                        same(fresh.finalMeans, table.finalMeans),
+                    ("the shipped entry differs from this build's search; run scripts/ship_rates.sh: " + key).c_str());
+            }
+        }
+        // The user's own data is never matched by the default data's rates.
+        QVERIFY(shippedRatesFor("mnist:data=/somewhere/else", true, {}) == nullptr);
+        QVERIFY(shippedRatesFor("quadratic", false, {}) == nullptr); // --no-cache tunes afresh
+        QCOMPARE(ShippedRates::withoutDataPath("mnist:hidden=20,data=/x/y,batch=128"),
+                 std::string("mnist:hidden=20,batch=128"));
+    }
+    // A table that is not one is a warning, not a failure; a build that differs is not used.
+    void shippedRatesFromStrangers()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("rates.json").toStdString();
+        std::ofstream(path) << R"({"format": "l2l-tuned-rates", "version": 1, "build": 7, "entries": {}})";
+        const ShippedRates bad(path);
+        QVERIFY(!bad.applies());
+        QVERIFY2(bad.warning().find("build") != std::string::npos && bad.warning().find(path) != std::string::npos,
+                 bad.warning().c_str());
+        std::ofstream(path) << R"({"format": "l2l-tuned-rates", "version": 1, "build": "another build", "entries": )"
+                            << R"({"quadratic | sgd | k": {"best_rate": 0.1, "rates": [0.1], "final_means": [1]}}})";
+        const ShippedRates other(path);
+        QVERIFY(other.warning().empty());
+        TuneResult t;
+        QVERIFY(!other.applies() && !other.lookup("quadratic | sgd | k", t));
+        const ShippedRates missing(dir.filePath("none.json").toStdString());
+        QVERIFY(missing.warning().empty() && !missing.applies());
+    }
     void tuningPicksTheBestMeanFinalLoss()
     {
         auto cls = makeProblemClass<float>("quadratic");

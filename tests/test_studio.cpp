@@ -26,10 +26,13 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QLayout>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScopeGuard>
 #include <QSettings>
 #include <QSignalSpy>
@@ -92,7 +95,9 @@ private slots:
     void compareRunsConvNetWithItsTwoLstms();
     void twoLearnedFilesGetTwoColours();
     void stopEndsLongRun();
+    void tuningShowsProgress();
     void unknownOptionShowsDialog();
+    void memoryRefusalShowsDialog();
     void badRateIsRejectedInGui();
     void grabIsNotBlank();
     void savePlotFiles();
@@ -306,6 +311,32 @@ void TestStudio::stopEndsLongRun()
     QVERIFY(!child<QPushButton>(m_window.get(), "stopButton")->isEnabled());
 }
 
+// A rate search shows a bar with the optimizer, its place among those tuned and the share done; the bar goes
+// when the run ends.
+void TestStudio::tuningShowsProgress()
+{
+    child<QLineEdit>(m_window.get(), "optionsEdit")->setText("dim=30"); // not in the shipped table: it is tuned
+    setSmallRun(2, 60);
+    setText(m_window.get(), "rate_nag", "");                   // nag and adam tuned
+    QFile::remove(QString::fromStdString(defaultCachePath())); // this test's own cache (tests/CMakeLists.txt)
+    auto* bar = child<QProgressBar>(m_window.get(), "runProgress");
+    QVERIFY(!bar->isVisible());
+    QStringList texts;
+    const QString shots = qEnvironmentVariable("L2L_TEST_SHOTS"); // a directory: the window with the bar, to look at
+    connect(bar, &QProgressBar::valueChanged, this, [&] {
+        texts << bar->format();
+        if (!shots.isEmpty() && texts.size() == 2) {
+            bar->parentWidget()->layout()->activate();
+            m_window->grab().save(shots + "/tuning-progress.png");
+        }
+    });
+    runAndWait();
+    const QStringList tuning = texts.filter(QRegularExpression("^Tuning (nag|adam)'s rate \\([12] of 2\\)"));
+    QVERIFY2(!tuning.isEmpty(), qPrintable(texts.join(" | ")));
+    QVERIFY2(texts.filter("Tuning adam's rate (2 of 2): 100%").size() == 1, qPrintable(texts.join(" | ")));
+    QVERIFY(!bar->isVisible());
+}
+
 void TestStudio::unknownOptionShowsDialog()
 {
     setSmallRun(3, 10);
@@ -326,6 +357,24 @@ void TestStudio::unknownOptionShowsDialog()
     QCOMPARE(m_window->property("lastError").toString(), closer.texts.first());
     QCOMPARE(plot->graphCount(), graphs); // the previous figure stays
     QVERIFY(child<QPushButton>(m_window.get(), "runButton")->isEnabled());
+}
+
+// A run that cannot fit in memory is refused before it allocates, with the estimate and what to change, in the
+// same dialog as any bad setting; the studio stays usable.
+void TestStudio::memoryRefusalShowsDialog()
+{
+    DialogCloser closer;
+    setText(m_window.get(), "optionsEdit", "dim=4000"); // a 64 MB matrix per instance
+    setSmallRun(10000, 100000);
+    QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
+    QTest::mouseClick(child<QPushButton>(m_window.get(), "runButton"), Qt::LeftButton);
+    QVERIFY(failed.wait(60000));
+    QCOMPARE(closer.texts.size(), 1);
+    const QString text = closer.texts.first();
+    QVERIFY2(text.contains("memory") && text.contains("available") && text.contains("fewer runs"), qPrintable(text));
+    QVERIFY2(text.size() < 600, qPrintable(text));
+    QVERIFY(child<QPushButton>(m_window.get(), "runButton")->isEnabled());
+    QVERIFY(!child<QProgressBar>(m_window.get(), "runProgress")->isVisible());
 }
 
 void TestStudio::badRateIsRejectedInGui()

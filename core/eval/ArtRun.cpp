@@ -45,7 +45,8 @@ std::vector<ArtRule> resolveArtRules(const std::string& problemSpec, const std::
             cache = std::make_unique<TuningCache>(defaultCachePath());
             if (!cache->warning().empty()) say("warning: " + cache->warning());
         }
-        resolveTunedRate(*cls, cls->canonicalSpec(), rule.config, steps, TuneConfig{}, 0, cache.get(), say, cancel);
+        resolveTunedRate(*cls, cls->canonicalSpec(), rule.config, steps, TuneConfig{}, 0, cache.get(), say, cancel,
+                         shippedRatesFor(problemSpec, true, say));
         if (cancel && cancel->load()) return rules;
         rule.tunedRate = true;
     }

@@ -51,7 +51,7 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     if (result.hasTestSplit && config.testMetrics) result.testSteps = testCurveSteps(config.steps, config.testEvery);
 
     checkBudgetBeforeTuning(config, *cls);
-    ResolvedOptimizers resolved = resolveOptimizers(config, *cls, log, cancel);
+    ResolvedOptimizers resolved = resolveOptimizers(config, *cls, log, cancel, callbacks.onTune);
     result.optimizers = std::move(resolved.optimizers);
     if (resolved.cancelled) {
         result.cancelled = true;

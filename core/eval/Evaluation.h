@@ -24,6 +24,7 @@ struct EvalCallbacks {
     // the last step.
     std::function<void(const EvalResult& partial, int step)> onStep;
     double minStepInterval = 0;
+    TuneProgressFn onTune; // a rate search under way (Resolve.h), for a progress bar
 };
 
 // Tunes (or fetches from the cache) every optimizer whose rate is not given, then evaluates.

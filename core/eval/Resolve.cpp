@@ -4,6 +4,9 @@
 #include "optimizers/LstmOptimizer.h"
 #include "optimizers/OptimizerFile.h"
 
+#include "base/Spec.h"
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -39,24 +42,34 @@ RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& pro
 
 TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& canonicalProblem, UpdateRuleConfig& rule,
                             int steps, const TuneConfig& tune, int threads, TuningCache* cache, const LogFn& log,
-                            const std::atomic<bool>* cancel)
+                            const std::atomic<bool>* cancel, const ShippedRates* shipped,
+                            const std::function<void(int step, double secondsLeft)>& onStep)
 {
     const std::string key = TuningCache::key(canonicalProblem, rule, steps, tune);
     TuneResult tuned;
     if (cache && cache->lookup(key, tuned)) {
         log("tuning " + rule.name + ": cached rate " + formatRate(tuned.bestRate));
+    } else if (shipped &&
+               shipped->lookup(TuningCache::key(ShippedRates::withoutDataPath(canonicalProblem), rule, steps, tune),
+                               tuned)) {
+        log("tuning " + rule.name + ": shipped rate " + formatRate(tuned.bestRate) + " (tuned ahead by this build, " +
+            shipped->path() + "; --no-cache tunes afresh)");
     } else {
         log("tuning " + rule.name + ": " + std::to_string(tune.grid().size()) + " rates x " +
             std::to_string(tune.runs) + " runs x " + std::to_string(steps) + " steps");
         // A line about every two seconds with the share done and the time left: a search can take minutes.
         const auto start = std::chrono::steady_clock::now();
-        auto last = start;
+        auto last = start, lastStep = start;
         const auto progress = [&](int step) {
             const auto now = std::chrono::steady_clock::now();
+            const double elapsed = std::chrono::duration<double>(now - start).count();
+            const double left = step > 0 ? elapsed * double(steps - step) / double(step) : -1;
+            if (onStep && (step >= steps || now - lastStep >= std::chrono::milliseconds(200))) {
+                lastStep = now;
+                onStep(step, left);
+            }
             if (step <= 0 || step >= steps || now - last < std::chrono::seconds(2)) return;
             last = now;
-            const double elapsed = std::chrono::duration<double>(now - start).count();
-            const double left = elapsed * double(steps - step) / double(step);
             log("tuning " + rule.name + ": step " + std::to_string(step) + " of " + std::to_string(steps) + " (" +
                 std::to_string(100 * step / steps) + "%), about " + std::to_string(int(std::ceil(left))) + " s left");
         };
@@ -75,14 +88,32 @@ TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& c
     return tuned;
 }
 
+const ShippedRates* shippedRatesFor(const std::string& problemSpec, bool useCache, const LogFn& log)
+{
+    static const ShippedRates table; // read once: the file ships with the build
+    if (!table.warning().empty() && log) log("warning: " + table.warning());
+    if (!useCache || !table.applies()) return nullptr;
+    try {
+        if (Spec::parse(problemSpec).has("data")) return nullptr; // the user's own data
+    } catch (const Error&) {
+        return nullptr;
+    }
+    return &table;
+}
+
 ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClass<float>& cls, const LogFn& log,
-                                     const std::atomic<bool>* cancel)
+                                     const std::atomic<bool>* cancel, const TuneProgressFn& onTune)
 {
     ResolvedOptimizers out;
     std::vector<UpdateRuleConfig> rules;
     for (const auto& text : config.optimizers) rules.push_back(UpdateRuleConfig::parse(text));
     TuningCache cache(config.cachePath.empty() ? defaultCachePath() : config.cachePath);
     if (!cache.warning().empty()) log("warning: " + cache.warning());
+    const ShippedRates* shipped = nullptr;
+    if (std::any_of(rules.begin(), rules.end(), [](const auto& r) { return r.tuned(); }))
+        shipped = shippedRatesFor(config.problem, config.useCache, log);
+    const int tunedCount = int(std::count_if(rules.begin(), rules.end(), [](const auto& r) { return r.tuned(); }));
+    int tunedIndex = 0;
     for (auto& rule : rules) {
         OptimizerResult r;
         if (rule.learned()) {
@@ -93,8 +124,15 @@ ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClas
                                : "no provenance in the file";
         }
         if (rule.tuned()) {
-            const TuneResult tuned = resolveTunedRate(cls, cls.canonicalSpec(), rule, config.steps, config.tune,
-                                                      config.threads, config.useCache ? &cache : nullptr, log, cancel);
+            std::function<void(int, double)> onStep;
+            if (onTune)
+                onStep = [&, name = rule.name, index = tunedIndex](int step, double left) {
+                    onTune(TuneProgress{name, index, tunedCount, step, config.steps, left});
+                };
+            ++tunedIndex;
+            const TuneResult tuned =
+                resolveTunedRate(cls, cls.canonicalSpec(), rule, config.steps, config.tune, config.threads,
+                                 config.useCache ? &cache : nullptr, log, cancel, shipped, onStep);
             if (cancel && cancel->load()) {
                 out.cancelled = true;
                 return out;

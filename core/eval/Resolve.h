@@ -15,16 +15,31 @@ namespace l2l {
 
 using LogFn = std::function<void(const std::string&)>;
 
+// Where a tuning search is, for a progress bar: optimizer `index` of `count` tuned ones, at `step` of `steps`
+// (every rate and instance advances together), with an estimate of the seconds left in this search (-1 unknown).
+struct TuneProgress {
+    std::string optimizer;
+    int index = 0, count = 0;
+    int step = 0, steps = 0;
+    double secondsLeft = -1;
+};
+using TuneProgressFn = std::function<void(const TuneProgress&)>;
+
 // Resolves `lstm` to the bundled optimizer of `problemSpec` (or its file) and loads it; hand-designed
 // rules must have their learning rate set.
 RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& problemSpec);
 
-// Sets rule.lr of a rule whose rate is to be tuned: from `cache` (null = no cache) or a fresh search on
-// `cls`, which is then stored in the cache (an unwritable cache is only a warning through `log`).
-// Returns the search (its grid and mean final losses). On cancellation rule.lr is left as it was.
+// Sets rule.lr of a rule whose rate is to be tuned: from `cache` (null = no cache), else from `shipped` (null =
+// none; pass it only for a problem on its default data), else a fresh search on `cls`, which is then stored in the
+// cache (an unwritable cache is only a warning through `log`). Returns the search (its grid and mean final losses).
+// On cancellation rule.lr is left as it was.
 TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& canonicalProblem, UpdateRuleConfig& rule,
                             int steps, const TuneConfig& tune, int threads, TuningCache* cache, const LogFn& log,
-                            const std::atomic<bool>* cancel);
+                            const std::atomic<bool>* cancel, const ShippedRates* shipped = nullptr,
+                            const std::function<void(int step, double secondsLeft)>& onStep = {});
+// The shipped rates to use for `problemSpec` as the user wrote it: none when it names its own data (or the table
+// does not apply to this build); the table's warning, if any, goes to `log`.
+const ShippedRates* shippedRatesFor(const std::string& problemSpec, bool useCache, const LogFn& log);
 
 struct ResolvedOptimizers {
     std::vector<OptimizerResult> optimizers; // rule with its rate or file, provenance, tuning grid; no curves yet
@@ -33,8 +48,8 @@ struct ResolvedOptimizers {
 };
 
 // Every optimizer of config.optimizers, in order: tuned where no rate is given (config.useCache: through the
-// cache at config.cachePath), learned ones loaded.
+// cache at config.cachePath), learned ones loaded. onTune: a search's progress, at most about 5 times a second.
 ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClass<float>& cls, const LogFn& log,
-                                     const std::atomic<bool>* cancel);
+                                     const std::atomic<bool>* cancel, const TuneProgressFn& onTune = {});
 
 } // namespace l2l

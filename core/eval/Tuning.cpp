@@ -4,6 +4,9 @@
 #include "base/JsonLimits.h"
 
 #include "base/AtomicFile.h"
+#include "base/BuildInfo.h"
+#include "base/Resources.h"
+#include "base/Spec.h"
 #include "eval/Lanes.h"
 
 #include <nlohmann/json.hpp>
@@ -127,6 +130,25 @@ std::string TuningCache::key(const std::string& canonicalProblem, const UpdateRu
     return out.str();
 }
 
+namespace {
+// The "entries" object of a tuning cache or a shipped table.
+std::map<std::string, TuneResult> readTuneEntries(const nlohmann::json& doc)
+{
+    std::map<std::string, TuneResult> entries;
+    for (const auto& [key, e] : doc.at("entries").items()) {
+        TuneResult r;
+        r.bestRate = e.at("best_rate").get<double>();
+        r.rates = e.at("rates").get<std::vector<double>>();
+        for (const auto& v : e.at("final_means")) r.finalMeans.push_back(v.is_null() ? std::nan("") : v.get<double>());
+        if (!(r.bestRate > 0 && r.bestRate <= 1e4) || r.rates.size() != r.finalMeans.size())
+            throw Error("entry '" + key.substr(0, 200) + "' is inconsistent");
+        r.fromCache = true;
+        entries[key] = r;
+    }
+    return entries;
+}
+} // namespace
+
 void TuningCache::load()
 {
     m_entries.clear();
@@ -136,17 +158,7 @@ void TuningCache::load()
             parseJsonLimited(readFile(m_path, kMaxTuningCacheBytes), "tuning cache '" + m_path + "'");
         if (jsonFormatVersion(doc, "it", "l2l-tuning-cache", "an l2l tuning cache") != 1)
             throw Error("not an l2l tuning cache of version 1");
-        for (const auto& [key, e] : doc.at("entries").items()) {
-            TuneResult r;
-            r.bestRate = e.at("best_rate").get<double>();
-            r.rates = e.at("rates").get<std::vector<double>>();
-            for (const auto& v : e.at("final_means"))
-                r.finalMeans.push_back(v.is_null() ? std::nan("") : v.get<double>());
-            if (!(r.bestRate > 0 && r.bestRate <= 1e4) || r.rates.size() != r.finalMeans.size())
-                throw Error("entry '" + key + "' is inconsistent");
-            r.fromCache = true;
-            m_entries[key] = r;
-        }
+        m_entries = readTuneEntries(doc);
     } catch (const std::exception& e) {
         m_entries.clear();
         m_warning = "tuning cache '" + m_path + "' is unreadable (" + e.what() + "); it will be rebuilt";
@@ -177,6 +189,47 @@ void TuningCache::store(const std::string& key, const TuneResult& result)
     }
     const nlohmann::json doc = {{"format", "l2l-tuning-cache"}, {"version", 1}, {"entries", entries}};
     writeFileAtomically(m_path, doc.dump(1));
+}
+
+std::string ShippedRates::defaultPath()
+{
+    if (const char* path = std::getenv("L2L_SHIPPED_RATES")) return path; // set empty: none (scripts/ship_rates.sh)
+    return resourceDir() + "/tuned-rates.json";
+}
+
+std::string ShippedRates::withoutDataPath(const std::string& canonicalProblem)
+{
+    Spec spec = Spec::parse(canonicalProblem);
+    std::erase_if(spec.options, [](const auto& option) { return option.first == "data"; });
+    return spec.str();
+}
+
+ShippedRates::ShippedRates(std::string path) : m_path(std::move(path))
+{
+    if (!std::filesystem::exists(m_path)) return;
+    try {
+        const nlohmann::json doc =
+            parseJsonLimited(readFile(m_path, kMaxTuningCacheBytes), "shipped rates '" + m_path + "'");
+        if (jsonFormatVersion(doc, "it", "l2l-tuned-rates", "a table of shipped tuned rates") != 1)
+            throw Error("not a table of shipped tuned rates of version 1");
+        const auto& build = doc.at("build");
+        if (!build.is_string()) throw Error("its field 'build' is not a string");
+        m_build = build.get<std::string>();
+        m_entries = readTuneEntries(doc);
+        m_applies = m_build == buildInfo();
+    } catch (const std::exception& e) {
+        m_entries.clear();
+        m_warning = "shipped rates '" + m_path + "' are unreadable (" + e.what() + "); rates will be tuned";
+    }
+}
+
+bool ShippedRates::lookup(const std::string& key, TuneResult& out) const
+{
+    if (!m_applies) return false;
+    const auto it = m_entries.find(key);
+    if (it == m_entries.end()) return false;
+    out = it->second;
+    return true;
 }
 
 } // namespace l2l

@@ -59,4 +59,26 @@ private:
     std::map<std::string, TuneResult> m_entries;
 };
 
+// Rates tuned ahead of time for the bundled problems on their default data, shipped in resources/tuned-rates.json
+// (scripts/ship_rates.sh writes it by tuning from an empty cache). They are used only by a build with the same
+// description (buildInfo()) as the one that tuned them -- whose own search gives the same bits -- so a first run
+// starts at once; any other build tunes. Keys are TuningCache::key() of the problem without its data path.
+class ShippedRates {
+public:
+    explicit ShippedRates(std::string path = defaultPath());
+    static std::string defaultPath(); // $L2L_SHIPPED_RATES if set (empty: none), else resourceDir()/tuned-rates.json
+    // The canonical spec without its `data=` option (the key of the default data, wherever it is installed).
+    static std::string withoutDataPath(const std::string& canonicalProblem);
+    bool lookup(const std::string& key, TuneResult& out) const; // false unless the build matches
+    bool applies() const { return m_applies; }                  // the file is readable and its build is this one
+    const std::string& build() const { return m_build; }        // the build that tuned them
+    const std::string& warning() const { return m_warning; }    // why nothing is shipped (a missing file is silent)
+    const std::string& path() const { return m_path; }
+
+private:
+    std::string m_path, m_build, m_warning;
+    bool m_applies = false;
+    std::map<std::string, TuneResult> m_entries;
+};
+
 } // namespace l2l

@@ -1,5 +1,6 @@
 #include "measure/Bench.h"
 
+#include "base/Types.h"
 #include "meta/Bptt.h"
 #include "nn/ConvFeatures.h"
 #include "optimizers/UpdateRule.h"
@@ -130,6 +131,31 @@ double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize)
     double flops = 2.0 * hidden; // output layer
     for (int l = 0; l < layers; ++l) flops += 2.0 * 4 * hidden * ((l == 0 ? inputSize : hidden) + hidden);
     return flops;
+}
+
+double measurePeakGflops(int repeats)
+{
+    using namespace Eigen::internal;
+    using Packet = packet_traits<float>::type;
+    constexpr int lanes = packet_traits<float>::size;
+    constexpr int chains = 12;           // enough independent FMAs to cover the latency on the ports of current cores
+    constexpr long iterations = 8000000; // about 20 ms at 80 GFLOP/s
+    Packet acc[chains];
+    const Packet a = pset1<Packet>(0.999999f), b = pset1<Packet>(1e-7f);
+    volatile float sink = 0;
+    std::vector<double> samples;
+    for (int r = 0; r <= repeats; ++r) { // the first is a warm-up
+        for (auto& p : acc) p = pset1<Packet>(float(r + 1));
+        const auto t0 = Clock::now();
+        for (long i = 0; i < iterations; ++i)
+            for (auto& p : acc) p = pmadd(p, a, b);
+        const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        float sum = 0;
+        for (const auto& p : acc) sum += predux(p);
+        sink = sink + sum;
+        if (r > 0) samples.push_back(2.0 * lanes * chains * double(iterations) / seconds / 1e9);
+    }
+    return median(samples);
 }
 
 double peakMemoryMiB()

@@ -37,6 +37,11 @@ double convNetFlops(const ConvNetShape& shape, int batch);
 // FLOPs of one LSTM-optimizer forward step per coordinate (matrix products only; backward is twice this).
 double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize);
 
+// The fp32 peak of one core of this machine in GFLOP/s, measured: independent chains of fused multiply-adds on
+// this build's widest SIMD packet (Eigen's: 8 floats on x86-64-v3, 16 with AVX-512 in a native build), the
+// median of `repeats` samples of about 20 ms. Counts 2 FLOPs per lane per FMA.
+double measurePeakGflops(int repeats = 7);
+
 // Peak resident memory of this process so far (VmHWM), in MiB; 0 if unknown.
 double peakMemoryMiB();
 

@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSpinBox>
@@ -24,6 +25,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 
 namespace l2l::ui {
 
@@ -86,6 +88,12 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent)
     m_status->setObjectName(QStringLiteral("statusLabel"));
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
+    m_progress = new QProgressBar;
+    m_progress->setObjectName(QStringLiteral("runProgress"));
+    m_progress->setRange(0, 1000);
+    m_progress->setTextVisible(true);
+    m_progress->setVisible(false); // shown while a run is under way
+    layout->addWidget(m_progress);
 
     m_log = new QPlainTextEdit;
     m_log->setObjectName(QStringLiteral("logView"));
@@ -413,6 +421,15 @@ void ExperimentPanel::setRunning(bool running)
 {
     m_run->setEnabled(!running);
     m_stop->setEnabled(running);
+    if (!running) m_progress->setVisible(false);
+}
+
+void ExperimentPanel::setProgress(double share, const QString& text)
+{
+    m_progress->setVisible(true);
+    m_progress->setToolTip(text);
+    m_progress->setFormat(text); // before the value: valueChanged() then sees the new text
+    m_progress->setValue(int(std::lround(1000 * std::clamp(share, 0.0, 1.0))));
 }
 
 void ExperimentPanel::setStatus(const QString& text) { m_status->setText(text); }

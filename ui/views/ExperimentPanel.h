@@ -15,6 +15,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
+class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QToolButton;
@@ -46,6 +47,8 @@ public:
 
     void setRunning(bool running);
     void setStatus(const QString& text);
+    // The bar under the status while a run is under way (hidden when it ends): share in [0, 1], with `text` on it.
+    void setProgress(double share, const QString& text);
     void appendLog(const QString& line);
 
 signals:
@@ -86,6 +89,7 @@ private:
     EvalConfig m_lastEval;      // what the form does not show (threads, tuning), as last set
     QPushButton *m_run, *m_stop;
     QLabel* m_status;
+    QProgressBar* m_progress;
     QPlainTextEdit* m_log;
 };
 

@@ -90,7 +90,10 @@ void MainWindow::createPanel()
     connect(m_panel, &ExperimentPanel::stopRequested, this, &MainWindow::stopExperiment);
     connect(m_runner, &Runner::logLine, m_panel, &ExperimentPanel::appendLog);
     connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) {
-        if (const auto* r = variantValue<EvalResult>(v)) onSnapshot(*r);
+        if (const auto* r = variantValue<EvalResult>(v))
+            onSnapshot(*r);
+        else if (const auto* p = variantValue<TuneProgress>(v))
+            onTuneProgress(*p);
     });
     connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
         if (const auto* r = variantValue<EvalResult>(v)) onFinished(*r);
@@ -313,10 +316,26 @@ void MainWindow::onSnapshot(const EvalResult& partial)
         if (!m_pendingSnapshot) return; // the run ended in between: onFinished drew the result
         m_drewLive = true;
         m_compare->showResult(*m_pendingSnapshot);
-        m_panel->setStatus(
-            tr("Step %1 of %2").arg(m_pendingSnapshot->completedSteps).arg(m_pendingSnapshot->config.steps));
+        const int done = m_pendingSnapshot->completedSteps, steps = m_pendingSnapshot->config.steps;
+        m_panel->setStatus(tr("Step %1 of %2").arg(done).arg(steps));
+        m_panel->setProgress(steps > 0 ? double(done) / steps : 0,
+                             tr("Evaluating: step %1 of %2").arg(done).arg(steps));
         m_pendingSnapshot.reset();
     });
+}
+
+void MainWindow::onTuneProgress(const TuneProgress& p)
+{
+    const double share = p.steps > 0 ? double(p.step) / p.steps : 0;
+    QString text = tr("Tuning %1's rate (%2 of %3): %4%")
+                       .arg(QString::fromStdString(p.optimizer))
+                       .arg(p.index + 1)
+                       .arg(p.count)
+                       .arg(int(100 * share));
+    if (p.secondsLeft >= 0 && p.step < p.steps) text += tr(", about %1 s left").arg(int(std::ceil(p.secondsLeft)));
+    // The whole tuning stage: the searches before this one are done.
+    m_panel->setProgress(p.count > 0 ? (p.index + share) / p.count : share, text);
+    m_panel->setStatus(tr("Tuning learning rates before the comparison (cached afterwards)."));
 }
 
 void MainWindow::onFinished(const EvalResult& result)

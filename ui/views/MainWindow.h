@@ -93,6 +93,7 @@ private:
     void setRunning(bool running);
     void onSnapshot(const EvalResult& partial);
     void onFinished(const EvalResult& result);
+    void onTuneProgress(const TuneProgress& progress);
     void onFailed(const QString& message);
     void showError(const QString& message);
     void openDialog();

@@ -46,6 +46,9 @@ Runner::Job evalJob(const EvalConfig& config)
             if (step < partial.config.steps && !control.snapshotDue()) return;
             control.send(QVariant::fromValue(withoutRunCurves(partial)), true);
         };
+        callbacks.onTune = [&control](const TuneProgress& p) {
+            control.send(QVariant::fromValue(p), p.step >= p.steps);
+        };
         EvalResult result = evaluate(config, callbacks, control.abortFlag());
         control.send(QVariant::fromValue(withoutRunCurves(result)), true); // the final state, whatever was held back
         return movedIntoVariant(std::move(result));

@@ -1,13 +1,14 @@
 #pragma once
 // The Compare view's job: l2l::evaluate on a Runner (workers/Runner.h). Snapshots are the statistics so far
 // (an EvalResult without per-run curves, at a cost independent of the number of runs); the result is the
-// complete EvalResult; log lines are the core's progress lines.
+// complete EvalResult; log lines are the core's progress lines. While a rate is tuned, snapshots are TuneProgress.
 #include "eval/Evaluation.h"
 #include "workers/Runner.h"
 
 #include <QMetaType>
 
 Q_DECLARE_METATYPE(l2l::EvalResult)
+Q_DECLARE_METATYPE(l2l::TuneProgress)
 
 namespace l2l::ui {
 

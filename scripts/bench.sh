@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Speed figures, measured here and now (never compare them with another machine's): `l2l bench` (every kernel as a
+# share of this machine's measured FMA peak, peak memory), the side-by-side ratio to the PyTorch reference in
+# ../shared/peer when it is set up, the whole `l2l train --problem mnist --epochs 4` process, and the first-result
+# latency of `l2l eval` from an empty cache, with and without the shipped tuned rates. Run it on an idle machine:
+# the load averages are recorded with every figure.
+# Usage: scripts/bench.sh [path/to/l2l] [rounds=3]
+# Writes docs/results/bench.json (l2l bench), docs/results/speed.json (the rest) and docs/results/speed.md.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+l2l="${1:-$root/build/app/l2l}"
+rounds="${2:-3}"
+out="$root/docs/results"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+seconds() { # command... -> wall seconds on stdout, its output in $tmp/out
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >"$tmp/out" 2>&1
+  t1=$(date +%s.%N)
+  python3 -c "print('%.2f' % ($t1 - $t0))"
+}
+
+echo "bench.sh: l2l bench (load $(load))"
+"$l2l" bench --repeats 15 --json "$out/bench.json" >"$tmp/bench.txt"
+rows=()
+ratio="null"
+peer="$root/../shared/peer"
+if [ -x "$peer/ratio.sh" ] && [ -d "${L2L_PEER_CACHE:-$HOME/.cache/l2l-peer}/ob" ]; then
+  echo "bench.sh: PyTorch reference, $rounds rounds (load $(load))"
+  "$peer/ratio.sh" "$l2l" "$rounds" | tee "$tmp/ratio.txt"
+  ratio=$(grep -oE "ratio [0-9.]+x" "$tmp/ratio.txt" | grep -oE "[0-9.]+" || echo null)
+fi
+echo "bench.sh: whole training process (load $(load))"
+train_load="$(load)"
+train_s=$(L2L_CACHE_DIR="$tmp/cache-train" seconds "$l2l" train --problem mnist --epochs 4 --out "$tmp/t.json" --quiet)
+latency=()
+for p in mnist convnet neural-art; do
+  for shipped in yes no; do
+    rm -rf "$tmp/cache"
+    env_shipped=()
+    [ "$shipped" = no ] && env_shipped=(L2L_SHIPPED_RATES=)
+    l=$(load)
+    s=$(env "${env_shipped[@]}" L2L_CACHE_DIR="$tmp/cache" "$root/scripts/first_result.py" "$l2l" "$p")
+    echo "bench.sh: first result of l2l eval --problem $p, shipped rates $shipped: $s s (load $l)"
+    latency+=("$p $shipped $s $l")
+  done
+done
+python3 - "$out" "$ratio" "$train_s" "$train_load" "${latency[@]}" <<'PY'
+import json, sys, datetime
+out, ratio, train_s, train_load = sys.argv[1:5]
+bench = json.load(open(out + "/bench.json"))
+lat = []
+for item in sys.argv[5:]:
+    p, shipped, s, *l = item.split()
+    lat.append({"problem": p, "shipped_rates": shipped == "yes", "seconds": float(s), "load": " ".join(l)})
+doc = {"format": "l2l-speed", "version": 1, "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+       "tool": bench["tool"], "peak_gflops_per_core": bench["peak_gflops_per_core"],
+       "peer_ratio": None if ratio == "null" else float(ratio),
+       "train_mnist_4_epochs_seconds": float(train_s), "train_load": train_load, "first_result": lat}
+json.dump(doc, open(out + "/speed.json", "w"), indent=1)
+md = ["Measured by `scripts/bench.sh` on %s (%s; fp32 peak %.1f GFLOP/s per core, measured)."
+      % (doc["date"], doc["tool"], doc["peak_gflops_per_core"]), "",
+      "| what | figure | load average |", "|---|---|---|"]
+if doc["peer_ratio"] is not None:
+    md.append("| MNIST meta-training episode, PyTorch reference / l2l (median of rounds) | %.2fx | see ratio.sh output |" % doc["peer_ratio"])
+md.append("| `l2l train --problem mnist --epochs 4`, whole process | %.1f s | %s |" % (doc["train_mnist_4_epochs_seconds"], train_load))
+for r in lat:
+    md.append("| first result of `l2l eval --problem %s`, empty cache, %s | %.1f s | %s |"
+              % (r["problem"], "shipped rates" if r["shipped_rates"] else "no shipped rates", r["seconds"], r["load"]))
+open(out + "/speed.md", "w").write("\n".join(md) + "\n")
+print("\n".join(md))
+PY
