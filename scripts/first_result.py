@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Seconds from starting `l2l eval --problem PROBLEM` until its first evaluation step is reported on stderr (the
-first curve point a user sees: after the tuning of every rate that is not given). The process is then stopped.
+"""How long a user waits for `l2l eval --problem PROBLEM [args]`: seconds until the evaluation itself begins (its
+"evaluating ..." line on stderr, after every rate that is not given is tuned or found; the studio draws its first
+curve points from then on) and seconds until the whole process ends. Prints "FIRST TOTAL".
 Usage: scripts/first_result.py path/to/l2l PROBLEM [extra eval arguments]"""
-import re
 import subprocess
 import sys
 import time
@@ -11,16 +11,16 @@ l2l, problem, *extra = sys.argv[1:]
 start = time.monotonic()
 proc = subprocess.Popen([l2l, "eval", "--problem", problem, *extra], stdout=subprocess.DEVNULL,
                         stderr=subprocess.PIPE)
-seen = b""
+seen, first = b"", None
 while True:
     chunk = proc.stderr.read1(4096)
     if not chunk:
-        proc.wait()
-        sys.exit("first_result.py: l2l ended (status %d) before reporting a step:\n%s"
-                 % (proc.returncode, seen.decode(errors="replace")[-2000:]))
-    seen += chunk
-    if re.search(rb"step [1-9][0-9]*/[0-9]+", seen):
-        print("%.2f" % (time.monotonic() - start))
-        proc.terminate()
-        proc.wait()
         break
+    seen += chunk
+    if first is None and b"evaluating " in seen:
+        first = time.monotonic() - start
+proc.wait()
+total = time.monotonic() - start
+if proc.returncode != 0 or first is None:
+    sys.exit("first_result.py: l2l eval failed (status %d):\n%s" % (proc.returncode, seen.decode(errors="replace")[-2000:]))
+print("%.2f %.2f" % (first, total))
