@@ -57,6 +57,7 @@ script expects, all required unless marked optional):
       "repeats": 15,                               # --repeats
       "peak_gflops_per_core": 78.4,                # measured by an FMA loop, or --peak-gflops
       "peak_measured": true,                       # optional: false when given by --peak-gflops
+      "peak_gflops_threads_together": 150.0,       # optional: --threads threads' FMA loops at once (else threads x peak)
       "load_average_before": "0.95 0.80 0.70",     # first three fields of /proc/loadavg
       "load_average_after": "1.10 0.85 0.72",
       "peak_memory_mib": 372.0,                    # VmHWM of the bench process
@@ -1285,13 +1286,16 @@ def _bench(inp):
         flops = ""
         if l["flops"] > 0:
             g = l["flops"] / l["seconds"] / 1e9
-            flops = "%s GFLOP/s, %s %% of %d-core peak" % (tab(g, 3), tab(100 * g / (peak * l["threads"]), 2), l["threads"])
+            denominator = peak if l["threads"] == 1 else f.get("peak_gflops_threads_together", peak * l["threads"])
+            flops = "%s GFLOP/s, %s %% of %d-thread peak" % (tab(g, 3), tab(100 * g / denominator, 2), l["threads"])
         target = ""
         for prefix, threads, secs, text in BENCH_TARGETS:
             if l["name"].startswith(prefix) and l["threads"] == threads:
                 target = "%s (%s)" % (text, "met" if l["seconds"] <= secs else "missed by %s %%" % rel_pct(l["seconds"], secs))
         rows.append("| %s (%s) | %d | %s | %s | %s |" % (l["name"], l["note"], l["threads"], bench_time(l), flops, target))
     how = "measured on the machine by an FMA loop" if f.get("peak_measured") else "given by --peak-gflops"
+    if f.get("peak_gflops_threads_together") is not None:
+        how += ", and %s GFLOP/s on %d threads at once" % (tab(f["peak_gflops_threads_together"], 3), f["threads"])
     head = ("`l2l bench --repeats %d` on %s (%s, %d hardware threads, load average %s before and %s after; the "
             "fraction of peak uses %s GFLOP/s per core, %s); peak memory of the bench process %s MiB."
             % (f["repeats"], f["date"], f["tool"], f["hardware_threads"], f["load_average_before"],

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace l2l {
 
@@ -133,7 +134,9 @@ double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize)
     return flops;
 }
 
-double measurePeakGflops(int repeats)
+namespace {
+// GFLOP/s of one timed FMA loop on this thread.
+double fmaLoopGflops(int seed)
 {
     using namespace Eigen::internal;
     using Packet = packet_traits<float>::type;
@@ -142,18 +145,31 @@ double measurePeakGflops(int repeats)
     constexpr long iterations = 8000000; // about 20 ms at 80 GFLOP/s
     Packet acc[chains];
     const Packet a = pset1<Packet>(0.999999f), b = pset1<Packet>(1e-7f);
-    volatile float sink = 0;
+    for (auto& p : acc) p = pset1<Packet>(float(seed + 1));
+    const auto t0 = Clock::now();
+    for (long i = 0; i < iterations; ++i)
+        for (auto& p : acc) p = pmadd(p, a, b);
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    float sum = 0;
+    for (const auto& p : acc) sum += predux(p);
+    static volatile float sink = 0;
+    sink = sink + sum; // the loop's result is used
+    return 2.0 * lanes * chains * double(iterations) / seconds / 1e9;
+}
+} // namespace
+
+double measurePeakGflops(int repeats, int threads)
+{
     std::vector<double> samples;
     for (int r = 0; r <= repeats; ++r) { // the first is a warm-up
-        for (auto& p : acc) p = pset1<Packet>(float(r + 1));
-        const auto t0 = Clock::now();
-        for (long i = 0; i < iterations; ++i)
-            for (auto& p : acc) p = pmadd(p, a, b);
-        const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        float sum = 0;
-        for (const auto& p : acc) sum += predux(p);
-        sink = sink + sum;
-        if (r > 0) samples.push_back(2.0 * lanes * chains * double(iterations) / seconds / 1e9);
+        std::vector<double> rates(size_t(std::max(threads, 1)));
+        std::vector<std::thread> pool;
+        for (size_t t = 1; t < rates.size(); ++t) pool.emplace_back([&rates, t, r] { rates[t] = fmaLoopGflops(r); });
+        rates[0] = fmaLoopGflops(r);
+        for (auto& th : pool) th.join();
+        double total = 0;
+        for (double g : rates) total += g;
+        if (r > 0) samples.push_back(total);
     }
     return median(samples);
 }

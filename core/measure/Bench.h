@@ -39,8 +39,10 @@ double lstmForwardFlopsPerCoordinate(int layers, int hidden, int inputSize);
 
 // The fp32 peak of one core of this machine in GFLOP/s, measured: independent chains of fused multiply-adds on
 // this build's widest SIMD packet (Eigen's: 8 floats on x86-64-v3, 16 with AVX-512 in a native build), the
-// median of `repeats` samples of about 20 ms. Counts 2 FLOPs per lane per FMA.
-double measurePeakGflops(int repeats = 7);
+// median of `repeats` samples of about 20 ms. Counts 2 FLOPs per lane per FMA. With `threads` > 1 the loop runs on
+// that many threads at once and the sum is returned: the peak the threads can reach together (less than threads x
+// one core's where they share a core's units, e.g. SMT siblings behind a VM's "cores").
+double measurePeakGflops(int repeats = 7, int threads = 1);
 
 // Peak resident memory of this process so far (VmHWM), in MiB; 0 if unknown.
 double peakMemoryMiB();
