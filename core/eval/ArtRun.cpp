@@ -35,6 +35,7 @@ std::vector<ArtRule> resolveArtRules(const std::string& problemSpec, const std::
     for (const std::string& text : optimizers) rules.emplace_back(UpdateRuleConfig::parse(text));
     std::unique_ptr<NeuralArtClass<float>> cls; // loaded only if a rate has to be tuned
     std::unique_ptr<TuningCache> cache;
+    const ShippedRates* shipped = nullptr;
     const auto say = [&](const std::string& line) {
         if (log) log(line);
     };
@@ -43,10 +44,11 @@ std::vector<ArtRule> resolveArtRules(const std::string& problemSpec, const std::
         if (!cls) {
             cls = artClass(problemSpec);
             cache = std::make_unique<TuningCache>(defaultCachePath());
+            shipped = shippedRatesFor(problemSpec, true, say); // once: its warning is said once
             if (!cache->warning().empty()) say("warning: " + cache->warning());
         }
         resolveTunedRate(*cls, cls->canonicalSpec(), rule.config, steps, TuneConfig{}, 0, cache.get(), say, cancel,
-                         shippedRatesFor(problemSpec, true, say));
+                         shipped);
         if (cancel && cancel->load()) return rules;
         rule.tunedRate = true;
     }

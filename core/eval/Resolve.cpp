@@ -109,10 +109,8 @@ ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClas
     for (const auto& text : config.optimizers) rules.push_back(UpdateRuleConfig::parse(text));
     TuningCache cache(config.cachePath.empty() ? defaultCachePath() : config.cachePath);
     if (!cache.warning().empty()) log("warning: " + cache.warning());
-    const ShippedRates* shipped = nullptr;
-    if (std::any_of(rules.begin(), rules.end(), [](const auto& r) { return r.tuned(); }))
-        shipped = shippedRatesFor(config.problem, config.useCache, log);
     const int tunedCount = int(std::count_if(rules.begin(), rules.end(), [](const auto& r) { return r.tuned(); }));
+    const ShippedRates* shipped = tunedCount > 0 ? shippedRatesFor(config.problem, config.useCache, log) : nullptr;
     int tunedIndex = 0;
     for (auto& rule : rules) {
         OptimizerResult r;
