@@ -46,7 +46,7 @@ if [ "$what" = tsan ] || [ "$what" = all ]; then
   dir="$root/build-tsan"
   start=$SECONDS
   configure "$dir" "-fsanitize=thread"
-  tests=(test_evaluation test_training test_worker)
+  tests=(test_parallel test_evaluation test_training test_worker)
   cmake --build "$dir" --parallel "$(nproc)" --target "${tests[@]}"
   built=$SECONDS
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"

@@ -209,20 +209,21 @@ std::vector<BenchLine> runLstmBenchmarks(const std::string& mlpSpec, int repeats
                          std::to_string(t) + " thread(s)"});
         if (t == threads) break;
     }
-    auto episode = [&](ProblemClass<float>& c, int t, std::uint64_t seed) {
+    // As in training (MetaTrainer): a fresh optimizee every episode, one Unroller (its caches) for all of them.
+    Unroller<float> unroller(&net, threads);
+    auto episode = [&](ProblemClass<float>& c, std::uint64_t seed) {
         auto p = c.sample(seed);
         EpisodeState<float> traj;
         traj.start(*p, arch);
-        Unroller<float> unroller(&net, t);
         Vec<float> dphi;
         for (int w = 0; w < 5; ++w) unroller.window(*p, traj, 20, false, &dphi);
     };
     std::uint64_t seed = 0;
-    const double mnistEpisode = timeIt(std::max(1, repeats / 5), 1, [&] { episode(*cls, threads, ++seed); });
+    const double mnistEpisode = timeIt(std::max(1, repeats / 5), 1, [&] { episode(*cls, ++seed); });
     lines.push_back({"meta-training episode on " + mlpSpec + " (100 steps, unroll 20)", mnistEpisode, "episode",
                      100 * 3 * stepFlops, std::to_string(threads) + " thread(s); FLOPs: LSTM forward + backward only"});
     auto quad = makeProblemClass<float>("quadratic");
-    const double quadEpisode = timeIt(repeats, 20, [&] { episode(*quad, threads, ++seed); });
+    const double quadEpisode = timeIt(repeats, 20, [&] { episode(*quad, ++seed); });
     lines.push_back({"meta-training episode on quadratic (10-d, 100 steps, unroll 20)", quadEpisode, "episode", 0,
                      std::to_string(threads) + " thread(s)"});
     return lines;

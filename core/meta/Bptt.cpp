@@ -38,15 +38,18 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
     const std::vector<NetSpan> spans =
         m_net->nets == 1 ? netSpans(1, {}, n) : netSpans(m_net->nets, problem.paramBlocks(), n);
     m_runner.reset(spans);
-    const LstmState<T> initial = traj.state;
-    m_grads.assign(size_t(K) + 1, Vec<T>());
+    m_initial.h = traj.state.h; // assignments into kept storage: no allocation (and no page faults) per window
+    m_initial.c = traj.state.c;
+    const LstmState<T>& initial = m_initial;
+    m_grads.resize(size_t(K) + 1);
     m_weights.assign(size_t(K) + 1, 1.0); // w_0 is never used: theta_{s0} is detached
     m_grads[0] = traj.grad;
-    if (secondOrder) m_thetas.assign(size_t(K) + 1, Vec<T>());
+    if (secondOrder) m_thetas.resize(size_t(K) + 1);
     if (secondOrder) m_thetas[0] = traj.theta;
     if (inputsUsed) inputsUsed->clear();
     if (losses) losses->clear();
-    Vec<T> update(n);
+    Vec<T>& update = m_update;
+    update.resize(n);
     double sum = 0;
     m_cancelled = false;
     // Forward: K optimizer steps, each followed by the optimizee's loss and gradient at the new theta.

@@ -48,6 +48,7 @@ public:
     void setMetaLoss(MetaLoss m) { m_metaLoss = m; }
     // True if the last window() was stopped by the flag.
     bool cancelled() const { return m_cancelled; }
+    const LstmNet<T>* net() const { return m_net; }
 
 private:
     bool stopRequested() { return m_cancelled = m_cancel && m_cancel->load(); }
@@ -60,6 +61,8 @@ private:
     std::vector<LstmStepCache<T>> m_cache;
     std::vector<Vec<T>> m_grads, m_thetas; // grad_{s0..s0+K}; theta_{s0..s0+K} (second order only)
     std::vector<double> m_weights;         // dL/df at each step of the window
+    LstmState<T> m_initial;                // the state the window started from
+    Vec<T> m_update;
 };
 
 } // namespace l2l

@@ -73,7 +73,9 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted)
     auto problem = m_class->sample(deriveSeed(c.seed, std::uint64_t(m_state.epoch), kTrainInstances));
     EpisodeState<float> traj;
     traj.start(*problem, c.arch);
-    Unroller<float> unroller(&m_state.net, c.threads);
+    if (!m_unroller || m_unroller->net() != &m_state.net)
+        m_unroller = std::make_unique<Unroller<float>>(&m_state.net, c.threads);
+    Unroller<float>& unroller = *m_unroller;
     unroller.setCancel(cancel);
     unroller.setMetaLoss(c.metaLoss);
     Vec<float> dphi;
