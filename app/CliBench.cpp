@@ -6,7 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <ctime>
+#include <functional>
+#include <malloc.h>
 #include <sstream>
 
 #include <fstream>
@@ -27,6 +30,7 @@ void addBenchCommand(CLI::App& app)
     auto peak = std::make_shared<double>(0);
     auto artSize = std::make_shared<int>(128);
     auto json = std::make_shared<std::string>();
+    auto only = std::make_shared<std::vector<std::string>>();
     cmd->add_option("--repeats", *repeats, "samples per median")->capture_default_str()->check(CLI::Range(1, 1000));
     cmd->add_option("--problem", *problem, "MLP problem spec to time")->capture_default_str();
     cmd->add_option("--rule-dim", *dim, "parameters for the update-rule timing")
@@ -43,6 +47,11 @@ void addBenchCommand(CLI::App& app)
                     "build's widest SIMD packet")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 1e6));
+    cmd->add_option("--only", *only,
+                    "time only these groups (comma-separated): mlp (the MLP and the update rules), lstm (evaluation "
+                    "steps and meta-training episodes), art, convnet; default all")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"mlp", "lstm", "art", "convnet"}));
     cmd->add_option("--json", *json,
                     "also write every line, the load averages and the peak memory to this JSON file "
                     "(what scripts/make_docs.py reads for the README's speed figures)");
@@ -69,10 +78,25 @@ void addBenchCommand(CLI::App& app)
                   << "); on " << *threads << " threads together: " << together << " GFLOP/s\n\n";
         std::cout.unsetf(std::ios::fixed);
         const auto peakOf = [&](int cores) { return cores > 1 ? together : *peak; };
-        auto lines = runBenchmarks(*problem, *repeats, *dim);
-        for (auto& l : runLstmBenchmarks(*problem, *repeats, *threads)) lines.push_back(l);
-        lines.push_back(runArtBenchmark(*artSize, *repeats));
-        for (auto& l : runConvNetBenchmarks(*threads, *repeats)) lines.push_back(l);
+        // Each group's peak resident memory: the high-water mark is reset before it runs (Linux: clear_refs 5).
+        std::vector<BenchLine> lines;
+        struct GroupMemory {
+            std::string name;
+            double atStart, peak; // MiB
+        };
+        std::vector<GroupMemory> groupMemory;
+        const auto group = [&](const std::string& name, const std::function<std::vector<BenchLine>()>& run) {
+            if (!only->empty() && std::find(only->begin(), only->end(), name) == only->end()) return;
+            malloc_trim(0); // return what the previous group freed, so that it does not count here
+            if (std::ofstream reset("/proc/self/clear_refs"); reset) reset << "5";
+            const double atStart = residentMemoryMiB();
+            for (auto& l : run()) lines.push_back(std::move(l));
+            groupMemory.push_back({name, atStart, peakMemoryMiB()});
+        };
+        group("mlp", [&] { return runBenchmarks(*problem, *repeats, *dim); });
+        group("lstm", [&] { return runLstmBenchmarks(*problem, *repeats, *threads); });
+        group("art", [&] { return std::vector<BenchLine>{runArtBenchmark(*artSize, *repeats)}; });
+        group("convnet", [&] { return runConvNetBenchmarks(*threads, *repeats); });
         for (const auto& line : lines) {
             std::cout << std::left << std::setw(70) << line.name << " ";
             if (line.unit == "step" || line.unit == "episode")
@@ -110,7 +134,12 @@ void addBenchCommand(CLI::App& app)
                                   {"load_average_before", firstThree(loadBefore)},
                                   {"load_average_after", firstThree(load)},
                                   {"peak_memory_mib", peakMemoryMiB()},
+                                  {"group_peak_memory_mib", nlohmann::json::object()},
                                   {"lines", nlohmann::json::array()}};
+            for (const auto& g : groupMemory) {
+                out["group_peak_memory_mib"][g.name] = g.peak;
+                out["group_start_memory_mib"][g.name] = g.atStart;
+            }
             for (const auto& line : lines) {
                 const int cores = threadsOf(line);
                 out["lines"].push_back({{"name", line.name},
@@ -122,8 +151,11 @@ void addBenchCommand(CLI::App& app)
             }
             writeOutput(*json, out.dump(2) + "\n");
         }
-        std::cout << "\npeak resident memory of this benchmark: " << std::setprecision(0) << std::fixed
-                  << peakMemoryMiB() << " MiB\nload average after: " << load << "\n";
+        std::cout << "\npeak resident memory of each group (resident at its start, e.g. data sets loaded before):";
+        for (const auto& g : groupMemory)
+            std::cout << " " << g.name << " " << std::setprecision(0) << std::fixed << g.peak << " MiB (" << g.atStart
+                      << ")";
+        std::cout << "\nload average after: " << load << "\n";
     });
 }
 

@@ -61,6 +61,8 @@ script expects, all required unless marked optional):
       "load_average_before": "0.95 0.80 0.70",     # first three fields of /proc/loadavg
       "load_average_after": "1.10 0.85 0.72",
       "peak_memory_mib": 372.0,                    # VmHWM of the bench process
+      "group_peak_memory_mib": {"mlp": 60.0, ...}, # VmHWM of each group (mlp, lstm, art, convnet), reset before it
+      "group_start_memory_mib": {"mlp": 9.0, ...}, # VmRSS when the group started
       "lines": [                                   # one per BenchLine, in the order bench prints them
         {"name": "mlp value+gradient (mnist:...)", # BenchLine::name
          "seconds": 0.000195,                      # BenchLine::median, seconds per unit
@@ -1300,6 +1302,12 @@ def _bench(inp):
             "fraction of peak uses %s GFLOP/s per core, %s); peak memory of the bench process %s MiB."
             % (f["repeats"], f["date"], f["tool"], f["hardware_threads"], f["load_average_before"],
                f["load_average_after"], tab(peak, 3), how, tab(f["peak_memory_mib"], 3)))
+    groups = f.get("group_peak_memory_mib")
+    if groups:
+        starts = f.get("group_start_memory_mib") or {}
+        head += " Peak resident memory of each group of lines (resident at its start, e.g. data loaded before): %s." % (
+            ", ".join("%s %s MiB (%s)" % (name, tab(mib, 3), tab(starts.get(name, float("nan")), 3))
+                      for name, mib in groups.items()))
     return head + "\n\n" + "\n".join(rows)
 
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -174,19 +175,24 @@ double measurePeakGflops(int repeats, int threads)
     return median(samples);
 }
 
-double peakMemoryMiB()
+namespace {
+double statusMiB(const char* field)
 {
     std::ifstream in("/proc/self/status");
     std::string line;
     while (std::getline(in, line))
-        if (line.rfind("VmHWM:", 0) == 0) {
-            std::istringstream fields(line.substr(6));
+        if (line.rfind(field, 0) == 0) {
+            std::istringstream fields(line.substr(std::strlen(field)));
             double kib = 0;
             fields >> kib;
             return kib / 1024.0;
         }
     return 0;
 }
+} // namespace
+
+double peakMemoryMiB() { return statusMiB("VmHWM:"); }
+double residentMemoryMiB() { return statusMiB("VmRSS:"); }
 
 std::vector<BenchLine> runLstmBenchmarks(const std::string& mlpSpec, int repeats, int threads)
 {

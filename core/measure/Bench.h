@@ -46,5 +46,7 @@ double measurePeakGflops(int repeats = 7, int threads = 1);
 
 // Peak resident memory of this process so far (VmHWM), in MiB; 0 if unknown.
 double peakMemoryMiB();
+// Resident memory of this process now (VmRSS), in MiB; 0 if unknown.
+double residentMemoryMiB();
 
 } // namespace l2l

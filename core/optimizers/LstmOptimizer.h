@@ -76,6 +76,7 @@ private:
     Index m_n = -1;
     std::vector<LstmColumnBlock> m_blocks;
     std::vector<LstmBlockScratch<T>> m_scratch;
+    LstmArch m_scratchArch;      // the architecture m_scratch was sized for
     std::vector<Mat<T>> m_wHalf; // per net and layer (net * layers + layer): W with the sigmoid rows
     std::vector<Vec<T>> m_bHalf; // halved (lstmCellForwardPrescaled)
 };
@@ -107,6 +108,7 @@ private:
     std::vector<Mat<T>> m_dh, m_dc;  // per layer (H, N)
     std::vector<Vec<T>> m_blockGrad; // per block, the paramCount of one net (the block's)
     std::vector<LstmBlockScratch<T>> m_scratch;
+    LstmArch m_scratchArch;
 };
 
 // The learned optimizer as an update rule (for evaluation): theta <- theta + m(grad).
