@@ -4,8 +4,10 @@
 #include "base/Rng.h"
 #include "base/Stats.h"
 #include "eval/Evaluation.h"
+#include "eval/Lanes.h"
 #include "eval/Tuning.h"
 #include "io/EvalCsv.h"
+#include "optimizers/LstmOptimizer.h"
 #include "problems/Quadratic.h"
 
 #include <QTemporaryDir>
@@ -33,6 +35,18 @@ EvalConfig quick(const std::string& problem, std::vector<std::string> opts, int 
     return c;
 }
 } // namespace
+
+// Equal bit for bit, NaN (a step not computed or after divergence) matching NaN.
+bool sameCurves(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b)
+{
+    if (a.size() != b.size()) return false;
+    for (size_t r = 0; r < a.size(); ++r) {
+        if (a[r].size() != b[r].size()) return false;
+        for (size_t t = 0; t < a[r].size(); ++t)
+            if (!(a[r][t] == b[r][t] || (std::isnan(a[r][t]) && std::isnan(b[r][t])))) return false;
+    }
+    return true;
+}
 
 class TestEvaluation : public QObject {
     Q_OBJECT
@@ -93,6 +107,90 @@ private slots:
         }
         QVERIFY(losses[0] == losses[1]); // bit-identical
         QVERIFY(losses[0] == losses[2]);
+    }
+    void wavesGiveTheSameRuns_data()
+    {
+        QTest::addColumn<QString>("problem");
+        QTest::addColumn<QString>("first");
+        QTest::newRow("quadratic") << "quadratic"
+                                   << "sgd:lr=1000"; // diverges: the waves carry divergence too
+        QTest::newRow("mnist") << "mnist:hidden=5,batch=16"
+                               << "sgd:lr=1"; // test split and test curves
+    }
+    void wavesGiveTheSameRuns()
+    {
+        QFETCH(QString, problem);
+        QFETCH(QString, first);
+        // Runs in waves (lanes alive at once capped): every curve, divergence and test metric is the one of the
+        // run done in one wave, and the memory estimate stops growing with the runs beyond one wave.
+        auto cls = makeProblemClass<float>(problem.toStdString());
+        std::vector<RuleFactory> rules;
+        for (const std::string& spec : {first.toStdString(), std::string("adam:lr=0.01"), std::string("lstm")}) {
+            const auto c = UpdateRuleConfig::parse(spec);
+            if (c.learned())
+                rules.push_back([] { return std::make_unique<LstmRule<float>>(LstmNet<float>::init(LstmArch{}, 3)); });
+            else
+                rules.push_back([c] { return makeUpdateRule<float>(c); });
+        }
+        LaneConfig one;
+        one.runs = 5;
+        one.steps = 12;
+        one.threads = 2;
+        one.testMetrics = true;
+        one.testEvery = 4;
+        const LaneRun whole = runLanes(*cls, rules, one);
+        QCOMPARE(laneWaveRuns(*cls, rules, one), 5);
+        LaneConfig waves = one;
+        waves.waveBytes = 1; // one run at a time
+        QCOMPARE(laneWaveRuns(*cls, rules, waves), 1);
+        std::vector<int> wavesSeen;
+        const LaneRun split = runLanes(*cls, rules, waves, nullptr, [&](int step, const std::vector<Curves>&) {
+            if (step == 0) wavesSeen.push_back(step);
+        });
+        QCOMPARE(int(wavesSeen.size()), 5);
+        QCOMPARE(split.completed, 12);
+        QCOMPARE(split.runsCompleted, 5);
+        for (size_t i = 0; i < rules.size(); ++i) {
+            QVERIFY(sameCurves(split.curves[i].loss, whole.curves[i].loss)); // bit for bit
+            QVERIFY(split.curves[i].divergedAt == whole.curves[i].divergedAt);
+            for (int run = 0; run < 5; ++run) {
+                QCOMPARE(split.curves[i].test[size_t(run)].has_value(), whole.curves[i].test[size_t(run)].has_value());
+                if (whole.curves[i].test[size_t(run)])
+                    QCOMPARE(split.curves[i].test[size_t(run)]->loss, whole.curves[i].test[size_t(run)]->loss);
+                for (size_t k = 0;
+                     k < whole.curves[i].testCurve.size() && k < whole.curves[i].testCurve[size_t(run)].size(); ++k) {
+                    const double a = split.curves[i].testCurve[size_t(run)][k].loss;
+                    const double b = whole.curves[i].testCurve[size_t(run)][k].loss;
+                    QVERIFY(a == b || (std::isnan(a) && std::isnan(b)));
+                }
+            }
+        }
+        if (problem == "quadratic") QVERIFY(whole.curves[0].divergedAt[0] >= 0);
+        QCOMPARE(whole.curves[0].testCurve.empty(), !cls->hasTestSplit());
+        // A stop in the third wave: the first two are complete, the third ends at its last complete step, the
+        // rest never ran.
+        std::atomic<bool> cancel{false};
+        int wave = 0;
+        const LaneRun stopped = runLanes(*cls, rules, waves, &cancel, [&](int step, const std::vector<Curves>&) {
+            if (step == 0) ++wave;
+            if (wave == 3 && step == 6) cancel = true;
+        });
+        QCOMPARE(stopped.runsCompleted, 2);
+        QCOMPARE(stopped.completed, 6);
+        for (size_t i = 1; i < rules.size(); ++i) {
+            QVERIFY(sameCurves({stopped.curves[i].loss[0], stopped.curves[i].loss[1]},
+                               {whole.curves[i].loss[0], whole.curves[i].loss[1]}));
+            QVERIFY(sameCurves({{stopped.curves[i].loss[2][6]}}, {{whole.curves[i].loss[2][6]}}));
+            QVERIFY(std::isnan(stopped.curves[i].loss[2][7]));
+            QVERIFY(std::isnan(stopped.curves[i].loss[3][0]));
+        }
+        // Memory: beyond one wave, more runs add only their curves.
+        LaneConfig many = waves;
+        many.runs = 1000;
+        const double perRun =
+            double(estimateLaneBytes(*cls, rules, many) - estimateLaneBytes(*cls, rules, waves)) / 995;
+        const double testPoints = cls->hasTestSplit() ? double(testCurveSteps(12, 4).size() + 1) : 0.0;
+        QCOMPARE(perRun, 3 * 2 * (13 * 8 + testPoints * sizeof(TestMetrics) + 64)); // the curves' bytes only
     }
     void divergenceIsReported()
     {

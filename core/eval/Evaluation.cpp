@@ -85,9 +85,13 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     lanes.testMetrics = config.testMetrics;
     lanes.testEvery = config.testMetrics ? config.testEvery : 0;
     lanes.memoryLimitMiB = config.memoryLimitMiB;
+    if (const int wave = laneWaveRuns(*cls, resolved.factories, lanes); wave < config.runs)
+        log("the runs' optimizer states would need more than " + formatBytes(kLaneWaveBytes) + " at once: runs go " +
+            std::to_string(wave) + " at a time (" + std::to_string((config.runs + wave - 1) / wave) +
+            " waves; the curves start again at step 0 with each wave)");
     LaneRun run = runLanes(*cls, resolved.factories, lanes, cancel, afterStep);
     result.completedSteps = run.completed;
-    result.cancelled = run.completed < config.steps;
+    result.cancelled = run.completed < config.steps || run.runsCompleted < config.runs;
     for (size_t i = 0; i < run.curves.size(); ++i) {
         summarizeOptimizer(result.optimizers[i], run.curves[i], run.completed, result.testSteps);
         result.optimizers[i].curves = std::move(run.curves[i]);

@@ -46,10 +46,19 @@ struct LaneConfig {
     int testEvery = 0;        // > 0: also at testCurveSteps(steps, testEvery), on the lane's thread before its update
                               // (so at theta_t, like the training loss of step t)
     int memoryLimitMiB = 0;   // the memory budget (base/Memory.h): 0 = the memory available now
+    std::uint64_t waveBytes = 0; // lanes alive at once stay under this (see kLaneWaveBytes, the default when 0)
 };
 
-// About the bytes runLanes() allocates: every lane's instance, parameters and rule state, and the curves (twice:
-// the result and a copy for whoever watches). Each factory is called once to ask its rule.
+// runLanes() runs the runs in waves, so that the lanes alive at once (instances, parameters and rule state: an
+// LSTM's state is 336 bytes per coordinate) stay under this many bytes whatever the number of runs; one wave
+// (all runs at once, as long as they fit) is the usual case.
+constexpr std::uint64_t kLaneWaveBytes = std::uint64_t(512) << 20;
+// Runs per wave (at least 1).
+int laneWaveRuns(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config);
+
+// About the bytes runLanes() allocates: the lanes of one wave (every lane's instance, parameters and rule state)
+// and the curves of every run (twice: the result and a copy for whoever watches). Each factory is called to ask
+// its rule.
 std::uint64_t estimateLaneBytes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules,
                                 const LaneConfig& config);
 // Throws l2l::Error with the estimate, the machine's available memory and what to change when it does not fit
@@ -58,10 +67,12 @@ void checkLaneMemory(const ProblemClass<float>& cls, const std::vector<RuleFacto
 
 struct LaneRun {
     std::vector<Curves> curves; // one per rule
-    int completed = 0;          // steps done (< steps if stopped)
+    int completed = 0;          // steps done by the last wave that ran (< steps if stopped)
+    int runsCompleted = 0;      // runs done to the end (< runs if stopped)
 };
 
-// Called after every complete step with the curves so far.
+// Called after every complete step with the curves so far. With several waves the steps start again from 0 in
+// each wave; the curves then hold the earlier waves' runs complete and the current wave's up to `step`.
 using AfterStep = std::function<void(int step, const std::vector<Curves>& curves)>;
 
 // Runs every rule on config.runs instances. *cancel becoming true stops at the next step; an incomplete step
