@@ -40,7 +40,9 @@ void printProgress(const MetaProgress& p, bool tty)
 {
     if (!std::isnan(p.validationLoss)) {
         if (tty) std::cerr << "\r\033[K";
-        std::cerr << "epoch " << p.epoch << "/" << p.epochs << ": meta-loss " << fmt(p.metaLoss) << ", validation "
+        std::cerr << "epoch " << p.epoch << "/" << p.epochs << ": meta-loss " << fmt(p.metaLoss)
+                  << (std::isfinite(p.gradientNoise) ? ", meta-gradient noise " + fmt(p.gradientNoise) : std::string())
+                  << ", validation "
                   << (std::isfinite(p.validationLoss) ? fmt(p.validationLoss) : std::string("diverged"))
                   << (p.bestEpoch == p.epoch ? " (best)" : "") << ", elapsed " << duration(p.elapsedSeconds) << ", ETA "
                   << duration(p.etaSeconds) << "\n";

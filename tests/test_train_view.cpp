@@ -127,9 +127,12 @@ void TestTrainView::shortRunFinishesSavesAndUses()
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
     QCOMPARE(lines.size(), 61);
-    QCOMPARE(lines[0], QByteArray("epoch,meta_loss,validation_loss"));
-    QVERIFY(lines[10].startsWith("10,") && !lines[10].endsWith(","));
-    QVERIFY(lines[9].endsWith(","));
+    QCOMPARE(lines[0], QByteArray("epoch,meta_loss,validation_loss,meta_gradient_noise"));
+    const QList<QByteArray> validated = lines[10].split(','), plain = lines[9].split(',');
+    QCOMPARE(validated.size(), 4);
+    QVERIFY(validated[0] == "10" && !validated[2].isEmpty());
+    QVERIFY(plain[2].isEmpty());
+    QVERIFY(validated[3].isEmpty()); // no meta-batch, no noise
 }
 
 void TestTrainView::pauseHoldsResumeContinuesStopFinishes()

@@ -3,6 +3,7 @@
 #include "ExpectError.h"
 #include "eval/Evaluation.h"
 #include "meta/MetaTrainer.h"
+#include "optimizers/AdamState.h"
 #include "optimizers/OptimizerFile.h"
 
 #include <QTemporaryDir>
@@ -232,6 +233,87 @@ private slots:
         two.run({}, nullptr);
         QVERIFY(one.state().net.params == two.state().net.params);
         QCOMPARE(one.state().bestValidation, two.state().bestValidation);
+    }
+    void metaBatchAveragesMembersWhateverTheThreads()
+    {
+        // A meta-batch of 3 on quadratics, one window per episode: the first Adam step is the one on the mean of the
+        // three members' meta-gradients (summed in member order), bit for bit; 1, 2 and 3 threads train the same
+        // weights; the meta-gradient noise is reported with a batch and only then; a stop and resume inside an
+        // epoch gives the weights of a straight run.
+        MetaTrainConfig c = quadConfig(1);
+        c.horizon = 10;
+        c.unroll = 10;
+        c.metaBatch = 3;
+        c.validateEvery = 1;
+        c.validationRuns = 2;
+        MetaTrainer trainer(c);
+        const LstmNet<float> start = trainer.state().net;
+        auto cls = makeProblemClass<float>(c.problem);
+        Vec<float> mean, dphi;
+        for (int b = 0; b < 3; ++b) {
+            auto problem = cls->sample(trainingInstanceSeed(c.seed, 0, b));
+            EpisodeState<float> traj;
+            traj.start(*problem, c.arch);
+            Unroller<float> unroller(&start, 1);
+            unroller.window(*problem, traj, 10, false, &dphi);
+            if (b == 0)
+                mean = dphi;
+            else
+                mean += dphi;
+        }
+        mean /= 3.0f;
+        AdamState<float> adam;
+        adam.reset(mean.size());
+        Vec<float> expected = start.params;
+        adam.step(expected, mean, c.learningRate, 0.9, 0.999, 1e-8f);
+        trainer.run({}, nullptr);
+        QVERIFY(trainer.state().net.params == expected);
+        QVERIFY(trainer.state().history[0].gradientNoise > 0);
+        QVERIFY(expected != start.params);
+
+        c.epochs = 6;
+        c.horizon = 40;
+        std::vector<Vec<float>> weights;
+        for (int threads : {1, 2, 3}) {
+            c.threads = threads;
+            MetaTrainer t(c);
+            t.run({}, nullptr);
+            weights.push_back(t.state().net.params);
+            QVERIFY(std::isfinite(t.state().history.back().gradientNoise));
+        }
+        QVERIFY(weights[0] == weights[1]);
+        QVERIFY(weights[0] == weights[2]);
+        c.epochs = 100;
+        c.horizon = 200;
+        c.threads = 2;
+        MetaTrainer straight(c);
+        straight.run({}, nullptr);
+        for (int delayMs : {3, 17, 41}) {
+            std::atomic<bool> cancel{false};
+            MetaTrainer first(c);
+            std::thread stopper([&] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+                cancel = true;
+            });
+            first.run({}, &cancel);
+            stopper.join();
+            QVERIFY(first.state().epoch < c.epochs);
+            saveCheckpoint(path("ck-batch.json").toStdString(), first.state());
+            MetaTrainer resumed(loadCheckpoint(path("ck-batch.json").toStdString()));
+            QCOMPARE(resumed.state().config.metaBatch, 3);
+            resumed.run({}, nullptr);
+            QVERIFY2(resumed.state().net.params == straight.state().net.params,
+                     qPrintable(QString("stopped at epoch %1").arg(first.state().epoch)));
+            for (size_t e = 0; e < resumed.state().history.size(); ++e)
+                QVERIFY(std::isfinite(resumed.state().history[e].gradientNoise));
+        }
+        c.metaBatch = 1;
+        c.epochs = 6;
+        c.horizon = 40;
+        MetaTrainer single(c);
+        single.run({}, nullptr);
+        QVERIFY(std::isnan(single.state().history.back().gradientNoise));
+        QVERIFY(single.state().net.params != weights[0]);
     }
     void secondDerivativesTrain()
     {

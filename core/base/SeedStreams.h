@@ -6,7 +6,8 @@
 // Which instances an optimizer sees:
 //   evaluation run r      deriveSeed(evalSeed,  r,     kEvalInstances)   the same for every optimizer (paired)
 //   tuning run r          deriveSeed(tuneSeed,  r,     kTuneInstances)   never an evaluation instance
-//   training epoch e      deriveSeed(trainSeed, e,     kTrainInstances)
+//   training epoch e      deriveSeed(trainSeed, e,     kTrainInstances)   (meta-batch member 0)
+//     member b >= 1       deriveSeed(deriveSeed(trainSeed, e, kTrainInstances), b, kTrainBatchMembers)
 //   validation run r      deriveSeed(trainSeed, r,     kValidInstances)
 // Inside one instance (its seed s from the streams above):
 //   initial MLP weights           deriveSeed(s, kMlpInitialWeights)
@@ -29,6 +30,7 @@ constexpr std::uint64_t kEvalInstances = 0xE7A1;
 constexpr std::uint64_t kTuneInstances = 0x7E57;
 constexpr std::uint64_t kTrainInstances = 0x7A1;
 constexpr std::uint64_t kValidInstances = 0x7A11D;
+constexpr std::uint64_t kTrainBatchMembers = 0x7A1B;
 
 constexpr std::uint64_t kMlpInitialWeights = 0x1417;
 constexpr std::uint64_t kMinibatches = 0xBA7C;

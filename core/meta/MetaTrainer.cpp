@@ -67,39 +67,104 @@ void MetaTrainer::adamStep(Vec<float> g)
     m_state.adam.step(m_state.net.params, g, lr, 0.9, 0.999, 1e-8f);
 }
 
-double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted)
+std::uint64_t trainingInstanceSeed(std::uint64_t seed, int epoch, int member)
+{
+    const std::uint64_t first = deriveSeed(seed, std::uint64_t(epoch), kTrainInstances);
+    return member == 0 ? first : deriveSeed(first, std::uint64_t(member), kTrainBatchMembers);
+}
+
+double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, double* gradientNoise)
 {
     const MetaTrainConfig& c = m_state.config;
-    auto problem = m_class->sample(deriveSeed(c.seed, std::uint64_t(m_state.epoch), kTrainInstances));
-    EpisodeState<float> traj;
-    traj.start(*problem, c.arch);
-    if (!m_unroller || m_unroller->net() != &m_state.net)
-        m_unroller = std::make_unique<Unroller<float>>(&m_state.net, c.threads);
-    Unroller<float>& unroller = *m_unroller;
-    unroller.setCancel(cancel);
-    unroller.setMetaLoss(c.metaLoss);
-    Vec<float> dphi;
-    double sum = 0;
+    const int B = c.metaBatch;
+    // Members run side by side, each on one thread; a single member runs its LSTM on all of them. Results never
+    // depend on the thread count: every member's arithmetic is fixed, and their gradients are summed in order.
+    const int threads = B == 1 ? 1 : effectiveThreads(c.threads, B);
+    const int innerThreads = B == 1 ? c.threads : 1;
+    if (int(m_unrollers.size()) != threads || m_unrollers.front()->net() != &m_state.net ||
+        m_unrollerThreads != innerThreads) {
+        m_unrollers.clear();
+        for (int t = 0; t < threads; ++t)
+            m_unrollers.push_back(std::make_unique<Unroller<float>>(&m_state.net, innerThreads));
+        m_unrollerThreads = innerThreads;
+    }
+    for (auto& u : m_unrollers) {
+        u->setCancel(cancel);
+        u->setMetaLoss(c.metaLoss);
+    }
+    struct Member {
+        std::unique_ptr<Problem<float>> problem;
+        EpisodeState<float> traj;
+        Vec<float> dphi;
+        double sum = 0; // of the losses so far
+        int steps = 0;  // steps done (fewer than the horizon if its loss stopped being finite)
+        bool active = true, windowOk = false, cancelled = false;
+    };
+    std::vector<Member> members(static_cast<size_t>(B));
+    parallelFor(B, threads, [&](int b) {
+        Member& m = members[size_t(b)];
+        m.problem = m_class->sample(trainingInstanceSeed(c.seed, m_state.epoch, b));
+        m.traj.start(*m.problem, c.arch);
+    });
     *aborted = false;
+    double noiseSum = 0;
+    int noiseWindows = 0;
+    Vec<float> mean;
     for (int done = 0; done < c.horizon;) {
         const int k = std::min(c.unroll, c.horizon - done);
-        sum += unroller.window(*problem, traj, k, c.secondDerivatives, &dphi);
-        if (unroller.cancelled()) {
+        parallelFor(B, threads, [&](int b) {
+            Member& m = members[size_t(b)];
+            m.windowOk = false;
+            if (!m.active) return;
+            Unroller<float>& unroller = *m_unrollers[size_t(b % threads)];
+            m.sum += unroller.window(*m.problem, m.traj, k, c.secondDerivatives, &m.dphi);
+            m.cancelled = unroller.cancelled();
+            if (m.cancelled) return;
+            m.steps += k;
+            m.windowOk = m.dphi.allFinite() && std::isfinite(m.traj.loss);
+        });
+        if (std::any_of(members.begin(), members.end(), [](const Member& m) { return m.cancelled; })) {
             *aborted = true; // stopped inside the window: the caller rolls the episode back
-            return done > 0 ? sum / done : 0.0;
+            break;
         }
         done += k;
-        if (dphi.allFinite() && std::isfinite(traj.loss))
-            adamStep(dphi);
-        else
+        // The mean meta-gradient of the members whose window went through (summed in member order).
+        int contributing = 0;
+        for (const Member& m : members) {
+            if (!m.windowOk) continue;
+            if (contributing++ == 0)
+                mean = m.dphi;
+            else
+                mean += m.dphi;
+        }
+        if (contributing > 0) {
+            mean /= float(contributing);
+            if (contributing > 1) {
+                double spread = 0;
+                for (const Member& m : members)
+                    if (m.windowOk) spread += double((m.dphi - mean).squaredNorm());
+                const double norm2 = double(mean.squaredNorm());
+                if (norm2 > 0) {
+                    noiseSum += spread / double(contributing - 1) / norm2;
+                    ++noiseWindows;
+                }
+            }
+            adamStep(mean);
+        } else {
             ++m_state.skippedUpdates;
-        if (!std::isfinite(traj.loss)) return sum / done; // diverged optimizee: end the episode here
+        }
+        for (Member& m : members) // a diverged optimizee ends its episode here
+            if (m.active && !std::isfinite(m.traj.loss)) m.active = false;
+        if (std::none_of(members.begin(), members.end(), [](const Member& m) { return m.active; })) break;
         if (done < c.horizon && cancel && cancel->load()) {
             *aborted = true; // stop request inside the episode: the caller rolls it back
-            return sum / done;
+            break;
         }
     }
-    return sum / c.horizon;
+    *gradientNoise = noiseWindows > 0 ? noiseSum / noiseWindows : std::numeric_limits<double>::quiet_NaN();
+    double total = 0;
+    for (const Member& m : members) total += m.steps > 0 ? m.sum / m.steps : 0.0;
+    return total / B;
 }
 
 double MetaTrainer::validate(const LstmNet<float>& net) const
@@ -142,8 +207,12 @@ std::uint64_t estimateTrainingBytes(const MetaTrainConfig& c, const ProblemClass
     // cell states (LstmStepCache) and its gradient (twice that with second derivatives: theta and the HVPs).
     const std::uint64_t state = 4 + 2 * LH;
     const std::uint64_t perStep = std::uint64_t(c.arch.inputSize()) + 5 * LH + 1 + (c.secondDerivatives ? 3 : 0);
-    const std::uint64_t episode = addBytes(
-        cls.instanceBytes(), mulBytes(n * sizeof(float), addBytes(state, mulBytes(std::uint64_t(c.unroll), perStep))));
+    // A meta-batch keeps every member's instance and state, and one set of window caches per thread running them.
+    const std::uint64_t members = std::uint64_t(std::max(1, c.metaBatch));
+    const std::uint64_t cachesAlive = c.metaBatch > 1 ? std::uint64_t(effectiveThreads(c.threads, c.metaBatch)) : 1;
+    const std::uint64_t episode =
+        addBytes(mulBytes(members, addBytes(cls.instanceBytes(), mulBytes(n * sizeof(float), state))),
+                 mulBytes(cachesAlive, mulBytes(n * sizeof(float), mulBytes(std::uint64_t(c.unroll), perStep))));
     // Validation: one instance and state per thread at a time, no caches.
     const std::uint64_t threads = std::uint64_t(std::max(1, effectiveThreads(c.threads, c.validationRuns)));
     const std::uint64_t validation =
@@ -171,7 +240,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
         const Vec<float> params = m_state.net.params;
         const AdamState<float> adam = m_state.adam;
         const int skipped = m_state.skippedUpdates, clipped = m_state.clippedUpdates;
-        point.metaLoss = episode(cancel, &aborted);
+        point.metaLoss = episode(cancel, &aborted, &point.gradientNoise);
         const int epoch = m_state.epoch + 1;
         const bool validating = epoch % c.validateEvery == 0 || epoch == c.epochs;
         if (!aborted && validating) point.validationLoss = validate(m_state.net, cancel, &aborted);
@@ -197,6 +266,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
             p.epoch = m_state.epoch;
             p.epochs = c.epochs;
             p.metaLoss = point.metaLoss;
+            p.gradientNoise = point.gradientNoise;
             p.validationLoss = point.validationLoss;
             p.bestValidation = std::isfinite(m_state.bestValidation) ? m_state.bestValidation : NAN;
             p.bestEpoch = m_state.bestEpoch;
@@ -258,9 +328,9 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
     OptimizerFile current{s.net, {}};
     nlohmann::json history = nlohmann::json::array();
     for (const auto& h : s.history)
-        history.push_back(
-            {h.epoch, h.metaLoss,
-             std::isfinite(h.validationLoss) ? nlohmann::json(h.validationLoss) : nlohmann::json(nullptr)});
+        history.push_back({h.epoch, h.metaLoss,
+                           std::isfinite(h.validationLoss) ? nlohmann::json(h.validationLoss) : nlohmann::json(nullptr),
+                           std::isfinite(h.gradientNoise) ? nlohmann::json(h.gradientNoise) : nlohmann::json(nullptr)});
     nlohmann::json doc = {{"format", "l2l-train-checkpoint"},
                           {"version", 1},
                           {"config", settingsToJson(metaTrainSettings(), c, metaTrainArchKeys())},
@@ -321,10 +391,15 @@ MetaTrainState checkpointFromJson(const std::string& text, const std::string& pa
         s.skippedUpdates = int(stateInteger(doc, "skipped_updates", 0, 2000000000));
         s.clippedUpdates =
             doc.contains("clipped_updates") ? int(stateInteger(doc, "clipped_updates", 0, 2000000000)) : 0;
-        for (const auto& h : doc.at("history"))
-            s.history.push_back({int(jsonIntegerIn(h.at(0), "history epoch", 0, s.epoch)),
-                                 h.at(1).is_number() ? h[1].get<double>() : NAN,
-                                 h.at(2).is_number() ? h[2].get<double>() : NAN});
+        for (const auto& h : doc.at("history")) {
+            MetaHistoryPoint point;
+            point.epoch = int(jsonIntegerIn(h.at(0), "history epoch", 0, s.epoch));
+            point.metaLoss = h.at(1).is_number() ? h[1].get<double>() : NAN;
+            point.validationLoss = h.at(2).is_number() ? h[2].get<double>() : NAN;
+            // [3]: the meta-gradient noise, written since meta-batches (absent in older checkpoints)
+            point.gradientNoise = h.size() > 3 && h[3].is_number() ? h[3].get<double>() : NAN;
+            s.history.push_back(point);
+        }
         s.config.validate();
     } catch (const nlohmann::json::exception& e) {
         throw Error(where + " is malformed: " + excerpt(e.what(), 200));

@@ -17,13 +17,18 @@ namespace l2l {
 
 struct MetaHistoryPoint {
     int epoch = 0;
-    double metaLoss = 0;                                              // mean f over the episode
+    double metaLoss = 0; // mean f over the episode (over the meta-batch's members)
+    // With a meta-batch of B > 1: the meta-gradient's spread between members, sum_b |g_b - mean|^2 / (B - 1) over
+    // |mean|^2, averaged over the episode's windows (NaN for B = 1). Above 1, a member's meta-gradient is mostly
+    // noise around the direction the batch agrees on; larger batches bring it down as 1/B.
+    double gradientNoise = std::numeric_limits<double>::quiet_NaN();
     double validationLoss = std::numeric_limits<double>::quiet_NaN(); // where validated
 };
 
 struct MetaProgress {
     int epoch = 0, epochs = 0; // epochs done, total
     double metaLoss = 0;
+    double gradientNoise = std::numeric_limits<double>::quiet_NaN(); // see MetaHistoryPoint
     double validationLoss = std::numeric_limits<double>::quiet_NaN();
     double bestValidation = std::numeric_limits<double>::quiet_NaN();
     int bestEpoch = -1;
@@ -65,16 +70,24 @@ public:
     OptimizerFile bestOptimizer(const std::string& command) const;
 
 private:
-    double episode(const std::atomic<bool>* cancel, bool* aborted);
+    // One epoch: config.metaBatch fresh optimizees through the horizon, one Adam step per window on the mean of
+    // their meta-gradients. Returns the mean loss; writes the meta-gradient noise (see MetaHistoryPoint).
+    double episode(const std::atomic<bool>* cancel, bool* aborted, double* gradientNoise);
     double validate(const LstmNet<float>& net, const std::atomic<bool>* cancel, bool* aborted) const;
     void adamStep(Vec<float> grad);
 
     MetaTrainState m_state;
     std::unique_ptr<ProblemClass<float>> m_class;
-    // Kept from one episode to the next: its window caches (about 260 MB on MNIST) are then allocated once,
-    // not paged in afresh every episode. Holds no state between windows.
-    std::unique_ptr<Unroller<float>> m_unroller;
+    // Kept from one episode to the next: their window caches (about 260 MB each on MNIST) are then allocated
+    // once, not paged in afresh every episode. They hold no state between windows.
+    // One per thread that runs meta-batch members (member b on thread b % threads), or one running the LSTM on
+    // every thread when the batch has a single member.
+    std::vector<std::unique_ptr<Unroller<float>>> m_unrollers;
+    int m_unrollerThreads = 0;
 };
+
+// The instance seed of meta-batch member `member` in epoch `epoch` (counted from 0) of a training seeded `seed`.
+std::uint64_t trainingInstanceSeed(std::uint64_t seed, int epoch, int member);
 
 // Checkpoints: the training state as JSON (atomic save; validated load).
 void saveCheckpoint(const std::string& path, const MetaTrainState& state);

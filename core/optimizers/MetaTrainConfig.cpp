@@ -71,6 +71,11 @@ const SettingsTable<MetaTrainConfig>& metaTrainSettings()
             "scale a window's meta-gradient down to this 2-norm when it is longer (0 = off)", 0, 1e12, false,
             [](auto& c) -> auto& { return c.clipNorm; }, 2, all));
         f.push_back(intSetting<C>(
+            "meta_batch", "meta-batch", "Meta-batch",
+            "optimizees per epoch: each window's meta-gradient is the mean over this many fresh instances, run in "
+            "parallel (the official code uses 128 quadratics)",
+            1, 4096, [](auto& c) -> auto& { return c.metaBatch; }, 3, all));
+        f.push_back(intSetting<C>(
             "validate_every", "validate-every", "Validate every", "epochs between validations", 1, 10000000,
             [](auto& c) -> auto& { return c.validateEvery; }, 1, always));
         f.push_back(intSetting<C>(

@@ -48,6 +48,7 @@ struct MetaTrainConfig {
     double learningRate = 1e-3;        // Adam on phi
     LrSchedule lrSchedule = LrSchedule::Constant;
     double clipNorm = 0;                      // > 0: a window's meta-gradient longer than this (2-norm) is scaled to it
+    int metaBatch = 1;                        // optimizees per meta-update (their meta-gradients averaged)
     int validateEvery = 50;                   // epochs between validations
     int validationRuns = 10;                  // held-out instances
     bool validateOnFinalLoss = false;         // select by the loss at the last step instead of the horizon mean

@@ -307,7 +307,12 @@ void MetaTrainView::showProgress(const MetaProgress& p)
 {
     m_progress->setMaximum(std::max(1, p.epochs));
     m_progress->setValue(p.epoch);
-    m_epochLabel->setText(tr("epoch %1 / %2").arg(p.epoch).arg(p.epochs));
+    m_epochLabel->setText(
+        std::isfinite(p.gradientNoise)
+            ? tr("epoch %1 / %2 · meta-gradient noise %3").arg(p.epoch).arg(p.epochs).arg(number(p.gradientNoise))
+            : tr("epoch %1 / %2").arg(p.epoch).arg(p.epochs));
+    m_epochLabel->setToolTip(tr("With a meta-batch: how far the members' meta-gradients scatter around their mean "
+                                "(spread over squared length of the mean; it falls as 1/batch)"));
     m_etaLabel->setText(tr("elapsed %1 · ETA %2").arg(duration(p.elapsedSeconds), duration(p.etaSeconds)));
     if (p.bestEpoch >= 0 && std::isfinite(p.bestValidation)) {
         m_bestLabel->setText(tr("best validation: %1 (epoch %2)").arg(number(p.bestValidation)).arg(p.bestEpoch));
@@ -390,13 +395,15 @@ bool MetaTrainView::exportCsv(const QString& path, QString* error) const
 {
     std::ostringstream out;
     out.precision(9);
-    out << "epoch,meta_loss,validation_loss\n";
-    // Empty where not validated (or not finite): a CSV never holds "nan".
+    out << "epoch,meta_loss,validation_loss,meta_gradient_noise\n";
+    // Empty where not validated (or not finite; the noise only with a meta-batch): a CSV never holds "nan".
     for (const MetaHistoryPoint& p : m_history) {
         out << p.epoch << ',';
         if (std::isfinite(p.metaLoss)) out << p.metaLoss;
         out << ',';
         if (std::isfinite(p.validationLoss)) out << p.validationLoss;
+        out << ',';
+        if (std::isfinite(p.gradientNoise)) out << p.gradientNoise;
         out << '\n';
     }
     return saveTextFile(path, QByteArray::fromStdString(out.str()), error);

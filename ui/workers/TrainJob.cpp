@@ -15,7 +15,10 @@ MetaProgress progressOf(const MetaTrainState& s)
     MetaProgress p;
     p.epoch = s.epoch;
     p.epochs = s.config.epochs;
-    if (!s.history.empty()) p.metaLoss = s.history.back().metaLoss;
+    if (!s.history.empty()) {
+        p.metaLoss = s.history.back().metaLoss;
+        p.gradientNoise = s.history.back().gradientNoise;
+    }
     p.bestValidation = std::isfinite(s.bestValidation) ? s.bestValidation : NAN;
     p.bestEpoch = s.bestEpoch;
     p.elapsedSeconds = s.elapsedSeconds;
