@@ -4,7 +4,8 @@
 # ../shared/peer when it is set up, the whole `l2l train --problem mnist --epochs 4` process, and the first-result
 # latency of `l2l eval` from an empty cache, with and without the shipped tuned rates. Run it on an idle machine:
 # the load averages are recorded with every figure.
-# Usage: scripts/bench.sh [path/to/l2l] [rounds=3]      L2L_BENCH_PROBLEMS="mnist neural-art" limits the latencies
+# Usage: scripts/bench.sh [path/to/l2l] [rounds=3]      L2L_BENCH_PROBLEMS="mnist neural-art" limits the latencies,
+#        L2L_BENCH_SHIPPED_ONLY="convnet" skips their timing without the shipped rates
 # Writes docs/results/bench.json (l2l bench), docs/results/speed.json (the rest) and docs/results/speed.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,9 +36,21 @@ fi
 echo "bench.sh: whole training process (load $(load))"
 train_load="$(load)"
 train_s=$(L2L_CACHE_DIR="$tmp/cache-train" seconds "$l2l" train --problem mnist --epochs 4 --out "$tmp/t.json" --quiet)
+# The reference's whole process for the same 4 episodes (it validates nothing; our side includes the validation).
+peer_train_s=null
+peer_load=""
+if [ "$ratio" != null ]; then
+  peer_load="$(load)"
+  cache="${L2L_PEER_CACHE:-$HOME/.cache/l2l-peer}"
+  peer_train_s=$(LD_LIBRARY_PATH="$cache/ob/usr/lib/x86_64-linux-gnu/openblas-openmp" OMP_NUM_THREADS=2 \
+    seconds /usr/bin/python3 "$peer/l2l_torch.py" --problem mnist --episodes 4 --eval-timing 0 --threads 2 --no-quality)
+  echo "bench.sh: PyTorch reference, 4 episodes, whole process: $peer_train_s s (load $peer_load); l2l train: $train_s s"
+fi
 latency=()
 for p in ${L2L_BENCH_PROBLEMS:-mnist convnet neural-art}; do # the conv net without shipped rates takes minutes
   for shipped in yes no; do
+    # L2L_BENCH_SHIPPED_ONLY="convnet": time those only with the shipped rates (the conv net's search takes ~25 min)
+    [ "$shipped" = no ] && [[ " ${L2L_BENCH_SHIPPED_ONLY:-} " == *" $p "* ]] && continue
     rm -rf "$tmp/cache"
     env_shipped=()
     [ "$shipped" = no ] && env_shipped=(L2L_SHIPPED_RATES=)
@@ -47,19 +60,21 @@ for p in ${L2L_BENCH_PROBLEMS:-mnist convnet neural-art}; do # the conv net with
     latency+=("$p $shipped $first $total $l")
   done
 done
-python3 - "$out" "$ratio" "$train_s" "$train_load" "${latency[@]}" <<'PY'
+python3 - "$out" "$ratio" "$train_s" "$train_load" "$peer_train_s" "$peer_load" "${latency[@]}" <<'PY'
 import json, sys, datetime
-out, ratio, train_s, train_load = sys.argv[1:5]
+out, ratio, train_s, train_load, peer_train_s, peer_load = sys.argv[1:7]
 bench = json.load(open(out + "/bench.json"))
 lat = []
-for item in sys.argv[5:]:
+for item in sys.argv[7:]:
     p, shipped, first, total, *l = item.split()
     lat.append({"problem": p, "shipped_rates": shipped == "yes", "evaluation_began_seconds": float(first),
                 "process_seconds": float(total), "load": " ".join(l)})
 doc = {"format": "l2l-speed", "version": 1, "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
        "tool": bench["tool"], "peak_gflops_per_core": bench["peak_gflops_per_core"],
        "peer_ratio": None if ratio == "null" else float(ratio),
-       "train_mnist_4_epochs_seconds": float(train_s), "train_load": train_load, "first_result": lat}
+       "train_mnist_4_epochs_seconds": float(train_s), "train_load": train_load,
+       "peer_train_4_episodes_seconds": None if peer_train_s == "null" else float(peer_train_s), "peer_load": peer_load,
+       "first_result": lat}
 json.dump(doc, open(out + "/speed.json", "w"), indent=1)
 md = ["Measured by `scripts/bench.sh` on %s (%s; fp32 peak %.1f GFLOP/s per core, measured)."
       % (doc["date"], doc["tool"], doc["peak_gflops_per_core"]), "",
@@ -67,6 +82,9 @@ md = ["Measured by `scripts/bench.sh` on %s (%s; fp32 peak %.1f GFLOP/s per core
 if doc["peer_ratio"] is not None:
     md.append("| MNIST meta-training episode, PyTorch reference / l2l (median of rounds) | %.2fx | see ratio.sh output |" % doc["peer_ratio"])
 md.append("| `l2l train --problem mnist --epochs 4`, whole process | %.1f s | %s |" % (doc["train_mnist_4_epochs_seconds"], train_load))
+if doc["peer_train_4_episodes_seconds"] is not None:
+    md.append("| PyTorch reference, 4 MNIST episodes, whole process (no validation; ours includes it) | %.1f s (ratio %.2fx) | %s |"
+              % (doc["peer_train_4_episodes_seconds"], doc["peer_train_4_episodes_seconds"] / doc["train_mnist_4_epochs_seconds"], peer_load))
 for r in lat:
     md.append("| `l2l eval --problem %s` (defaults), empty cache, %s: evaluation begins / process ends | %.1f s / %.1f s | %s |"
               % (r["problem"], "shipped rates" if r["shipped_rates"] else "no shipped rates",

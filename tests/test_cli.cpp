@@ -43,7 +43,7 @@ class TestCli : public QObject {
 private slots:
     void help()
     {
-        for (const QString cmd : {"", "problems", "tune", "eval", "bench", "art"}) {
+        for (const QString cmd : {"", "problems", "tune", "eval", "select", "bench", "art"}) {
             QStringList args;
             if (!cmd.isEmpty()) args << cmd;
             args << "--help";
@@ -89,9 +89,9 @@ private slots:
                                    << "tune: tune_min (--tune-min) must be a number in (0, 10000], got 0";
         QTest::newRow("tune grid order") << QStringList{"tune", "--tune-min", "1", "--tune-max", "0.5"}
                                          << "--tune-max) must be at least";
-        QTest::newRow("unknown command")
-            << QStringList{"train2"}
-            << "unknown command 'train2' (valid commands: problems, tune, eval, train, bench, art, fingerprint)";
+        QTest::newRow("unknown command") << QStringList{"train2"}
+                                         << "unknown command 'train2' (valid commands: problems, tune, eval, train, "
+                                            "select, bench, art, fingerprint)";
         QTest::newRow("art style") << QStringList{"art", "--style", "picasso", "--out", "/tmp/l2l-art.png"}
                                    << "unknown image 'picasso' (bundled images: astronaut, chelsea";
         QTest::newRow("art size") << QStringList{"art", "--size", "8", "--out", "/tmp/l2l-art.png"}
@@ -309,6 +309,47 @@ private slots:
         const Run ev = l2l({"eval", "--optimizers", "adam:lr=0.1,lstm:" + out, "--runs", "5", "--steps", "50", "-q"});
         QCOMPARE(ev.code, 0);
         QVERIFY2(ev.out.contains("learned"), qPrintable(ev.out));
+    }
+    void selectChoosesOnSelectionInstancesAndRecordsIt()
+    {
+        // Two candidates on quadratics: one trained 200 epochs, one trained 1 (barely moved from its small initial
+        // steps). select picks the trained one, writes it with its selection record, and eval says how it was chosen.
+        const QString good = m_tmp.path() + "/sel-good.json", poor = m_tmp.path() + "/sel-poor.json",
+                      chosen = m_tmp.path() + "/sel-chosen.json";
+        QCOMPARE(
+            l2l({"train", "--problem", "quadratic", "--epochs", "200", "--validate-every", "100", "--out", good, "-q"})
+                .code,
+            0);
+        QCOMPARE(l2l({"train", "--problem", "quadratic", "--epochs", "1", "--out", poor, "-q"}).code, 0);
+        const Run r = l2l({"select", "--problem", "quadratic", "--candidates", poor, good, "--runs", "20", "--seed",
+                           "77", "--out", chosen, "--quiet"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("* " + good), qPrintable(r.out));
+        QFile f(chosen);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject prov = QJsonDocument::fromJson(f.readAll()).object()["provenance"].toObject();
+        const QJsonObject sel = prov["selection"].toObject();
+        QCOMPARE(sel["seed"].toInt(), 77);
+        QCOMPARE(sel["runs"].toInt(), 20);
+        QCOMPARE(sel["criterion"].toString(), QString("final"));
+        QCOMPARE(sel["candidates"].toArray().size(), 2);
+        QVERIFY(prov["command"].toString().startsWith("l2l train --problem quadratic --epochs 200"));
+        QVERIFY(sel["score"].toDouble() < sel["candidates"].toArray()[0].toObject()["score"].toDouble());
+        const Run ev = l2l({"eval", "--optimizers", "adam:lr=0.1,lstm:" + chosen, "--runs", "3", "--steps", "20"});
+        QCOMPARE(ev.code, 0);
+        QVERIFY2(ev.out.contains("chosen by l2l select among 2 on 20 selection instances"), qPrintable(ev.out));
+        const Run plain = l2l({"eval", "--optimizers", "adam:lr=0.1,lstm:" + good, "--runs", "3", "--steps", "20"});
+        QVERIFY2(plain.out.contains("how it was selected is not recorded"), qPrintable(plain.out));
+        // A candidate that is not an optimizer file is refused by name, and nothing is written.
+        const QString bad = m_tmp.path() + "/sel-bad.json", none = m_tmp.path() + "/sel-none.json";
+        QFile b(bad);
+        QVERIFY(b.open(QIODevice::WriteOnly));
+        b.write("{\"format\": \"l2l-optimizer\", \"version\": 1}");
+        b.close();
+        const Run refused = l2l({"select", "--problem", "quadratic", "--candidates", good, bad, "--out", none, "-q"});
+        QVERIFY(refused.code != 0);
+        QVERIFY2(refused.err.contains("sel-bad.json"), qPrintable(refused.err));
+        QVERIFY(!QFile::exists(none));
     }
     void trainPerBlockWritesOneNetPerGroup()
     {

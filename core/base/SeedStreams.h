@@ -9,6 +9,7 @@
 //   training epoch e      deriveSeed(trainSeed, e,     kTrainInstances)   (meta-batch member 0)
 //     member b >= 1       deriveSeed(deriveSeed(trainSeed, e, kTrainInstances), b, kTrainBatchMembers)
 //   validation run r      deriveSeed(trainSeed, r,     kValidInstances)
+//   selection run r       deriveSeed(selectSeed, r,    kSelectInstances) `l2l select`: never an evaluation instance
 // Inside one instance (its seed s from the streams above):
 //   initial MLP weights           deriveSeed(s, kMlpInitialWeights)
 //   minibatch of step t           deriveSeed(s, t, kMinibatches)
@@ -31,6 +32,7 @@ constexpr std::uint64_t kTuneInstances = 0x7E57;
 constexpr std::uint64_t kTrainInstances = 0x7A1;
 constexpr std::uint64_t kValidInstances = 0x7A11D;
 constexpr std::uint64_t kTrainBatchMembers = 0x7A1B;
+constexpr std::uint64_t kSelectInstances = 0x5E1EC7;
 
 constexpr std::uint64_t kMlpInitialWeights = 0x1417;
 constexpr std::uint64_t kMinibatches = 0xBA7C;

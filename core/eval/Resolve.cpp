@@ -120,6 +120,14 @@ ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClas
             r.provenance = p.known
                                ? "trained on " + p.training.problem + " for " + std::to_string(p.epochsDone) + " epochs"
                                : "no provenance in the file";
+            if (p.selection.known)
+                r.provenance += "; chosen by l2l select among " + std::to_string(p.selection.candidates.size()) +
+                                " on " + std::to_string(p.selection.runs) + " selection instances of " +
+                                p.selection.problem + " (seed " + std::to_string(p.selection.seed) +
+                                "), never an evaluation instance";
+            else
+                r.provenance += "; how it was selected is not recorded (it may have been picked on the instances "
+                                "a report uses)";
         }
         if (rule.tuned()) {
             std::function<void(int, double)> onStep;

@@ -79,8 +79,8 @@ void readNets(const nlohmann::json& doc, LstmNet<float>& net)
 namespace {
 
 // Provenance keys besides the training settings ("epochs" is the epochs done, not the epochs set).
-const std::vector<std::string> kProvenanceKeys = {"epochs",  "best_epoch", "validation_loss",
-                                                  "command", "created",    "tool"};
+const std::vector<std::string> kProvenanceKeys = {"epochs",  "best_epoch", "validation_loss", "command",
+                                                  "created", "tool",       "selection"};
 
 // Settings the provenance does not keep: the architecture (in "architecture"), the thread count (no effect on the
 // result) and the epochs set (the command has them; "epochs" counts those done).
@@ -101,7 +101,48 @@ nlohmann::json provenanceJson(const Provenance& p)
     j["command"] = p.command;
     j["created"] = p.created;
     j["tool"] = p.tool;
+    if (p.selection.known) {
+        const Selection& s = p.selection;
+        nlohmann::json candidates = nlohmann::json::array();
+        for (const auto& [name, score] : s.candidates)
+            candidates.push_back(
+                {{"file", name}, {"score", std::isfinite(score) ? nlohmann::json(score) : nlohmann::json(nullptr)}});
+        j["selection"] = {{"problem", s.problem},    {"criterion", s.criterion}, {"seed", s.seed},
+                          {"runs", s.runs},          {"steps", s.steps},         {"score", s.score},
+                          {"candidates", candidates}};
+    }
     return j;
+}
+
+Selection readSelection(const nlohmann::json& j, const std::string& what)
+{
+    if (!j.is_object()) throw Error(what + " must be an object");
+    Selection s;
+    s.known = true;
+    auto text = [&](const char* key) {
+        if (!j.contains(key) || !j[key].is_string()) throw Error(what + ": key \"" + key + "\" must be a string");
+        return j[key].get<std::string>();
+    };
+    s.problem = text("problem");
+    s.criterion = text("criterion");
+    if (s.criterion != "final" && s.criterion != "mean")
+        throw Error(what + ": criterion \"" + s.criterion + "\" is neither \"final\" nor \"mean\"");
+    if (!j.contains("seed") || !j["seed"].is_number_unsigned())
+        throw Error(what + ": key \"seed\" must be an unsigned integer");
+    s.seed = j["seed"].get<std::uint64_t>();
+    s.runs = int(jsonIntegerIn(j.at("runs"), what + " runs", 1, 100000));
+    s.steps = int(jsonIntegerIn(j.at("steps"), what + " steps", 1, 10000000));
+    if (!j.contains("score") || !j["score"].is_number()) throw Error(what + ": key \"score\" must be a number");
+    s.score = j["score"].get<double>();
+    if (!j.contains("candidates") || !j["candidates"].is_array() || j["candidates"].size() > 10000)
+        throw Error(what + ": key \"candidates\" must be an array (at most 10000)");
+    for (const auto& c : j["candidates"]) {
+        if (!c.is_object() || !c.contains("file") || !c["file"].is_string())
+            throw Error(what + ": every candidate needs a \"file\" string");
+        const double score = c.contains("score") && c["score"].is_number() ? c["score"].get<double>() : NAN;
+        s.candidates.emplace_back(c["file"].get<std::string>(), score);
+    }
+    return s;
 }
 
 // Files written before settings were versioned (no "settings_version") may lack any key: legacy version 0.
@@ -122,6 +163,7 @@ void readProvenance(const nlohmann::json& j, const LstmArch& arch, const std::st
     p.command = text("command");
     p.created = text("created");
     p.tool = text("tool");
+    if (j.contains("selection")) p.selection = readSelection(j["selection"], what + " selection");
 }
 
 } // namespace

@@ -27,8 +27,23 @@
 #include "optimizers/MetaTrainConfig.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace l2l {
+
+// How an optimizer file was chosen among candidates by `l2l select`: on instances of the selection stream
+// (kSelectInstances), which no evaluation ever draws, so a report never scores an optimizer on the instances it was
+// picked on.
+struct Selection {
+    bool known = false;
+    std::string problem;   // canonical spec of the selection problem
+    std::string criterion; // "final" (mean final loss) or "mean" (mean loss over the steps)
+    std::uint64_t seed = 0;
+    int runs = 0, steps = 0;
+    double score = 0;                                       // the chosen one's, by the criterion
+    std::vector<std::pair<std::string, double>> candidates; // every candidate's file name and score (NaN: diverged)
+};
 
 struct Provenance {
     bool known = false;       // false: the file has no provenance (the fields below are defaults)
@@ -37,6 +52,7 @@ struct Provenance {
     int bestEpoch = -1;
     double validationLoss = 0;
     std::string command, created, tool = "l2l 0.1.0";
+    Selection selection; // known only for a file written by `l2l select`
 };
 
 struct OptimizerFile {

@@ -1,0 +1,71 @@
+// `l2l select`: choose among candidate optimizer files on selection instances that no report uses.
+#include "CliCommon.h"
+
+#include "base/AtomicFile.h"
+#include "eval/Selection.h"
+
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <unistd.h>
+
+namespace l2l::cli {
+
+void addSelectCommand(CLI::App& app)
+{
+    auto c = std::make_shared<SelectConfig>();
+    auto out = std::make_shared<std::string>();
+    auto quiet = std::make_shared<bool>(false);
+    auto* cmd = app.add_subcommand(
+        "select", "Choose the best of several optimizer files on selection instances (a random stream no evaluation "
+                  "draws) and write it with the record of how it was chosen.");
+    cmd->add_option("--problem", c->problem, "problem class spec to compare the candidates on")->required();
+    cmd->add_option("--candidates", c->candidates, "optimizer files to choose from")->required()->expected(1, -1);
+    cmd->add_option("--out", *out, "where to write the chosen optimizer (with its selection record)")->required();
+    cmd->add_option("--runs", c->runs, "selection instances (paired: the same for every candidate)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    cmd->add_option("--steps", c->steps, "optimizer steps per run")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000000));
+    cmd->add_option("--seed", c->seed, "selection seed (its instances come from the selection stream)")
+        ->capture_default_str();
+    cmd->add_option("--criterion", c->criterion,
+                    "final: the lowest mean final loss; mean: the lowest mean loss over the steps")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"final", "mean"}));
+    cmd->add_option("--threads", c->threads, "threads (0 = all cores; results do not depend on it)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 256));
+    cmd->add_option("--memory-limit", c->memoryLimitMiB,
+                    "refuse a selection whose estimated memory exceeds this many MiB")
+        ->check(CLI::Range(0, 1 << 30));
+    cmd->add_flag("-q,--quiet", *quiet, "no progress on stderr");
+    cmd->callback([=] {
+        checkOutputPath(*out, "--out");
+        installInterruptHandler();
+        int lastPercent = -1;
+        const bool tty = isatty(STDERR_FILENO) != 0;
+        const SelectResult r = selectOptimizer(*c, &interrupted(), [&](int step, int steps) {
+            const int percent = 100 * step / steps;
+            if (*quiet || percent == lastPercent || (!tty && percent % 10 != 0)) return; // a log gets a line per 10 %
+            lastPercent = percent;
+            std::cerr << (tty ? "\r" : "") << "selecting: step " << step << "/" << steps << " (" << percent << "%)"
+                      << (tty ? "" : "\n") << std::flush;
+        });
+        if (!*quiet && tty) std::cerr << "\n";
+        if (r.cancelled) throw Error("select: interrupted; nothing written");
+        std::cout << c->candidates.size() << " candidates on " << c->runs << " selection runs of " << r.canonicalProblem
+                  << " (seed " << c->seed << ", " << c->steps << " steps), criterion: "
+                  << (c->criterion == "final" ? "mean final loss" : "mean loss over the steps") << "\n";
+        for (size_t i = 0; i < c->candidates.size(); ++i)
+            std::cout << (int(i) == r.best ? "* " : "  ") << std::left << std::setw(48) << c->candidates[i] << " "
+                      << (std::isfinite(r.scores[i]) ? fmt(r.scores[i])
+                                                     : "diverged in " + std::to_string(r.divergedRuns[i]) + " run(s)")
+                      << "\n";
+        saveOptimizer(*out, selectedFile(*c, r));
+        std::cout << "wrote " << *out << " (" << c->candidates[size_t(r.best)] << ")\n";
+    });
+}
+
+} // namespace l2l::cli

@@ -1,0 +1,102 @@
+// Honest selection: see Selection.h.
+#include "eval/Selection.h"
+
+#include "eval/Resolve.h"
+#include "optimizers/UpdateRule.h"
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+namespace l2l {
+
+void SelectConfig::validate() const
+{
+    if (candidates.empty()) throw Error("select: no candidate optimizer files given");
+    if (runs < 1 || runs > 100000) throw Error("select: runs must be in [1, 100000], got " + std::to_string(runs));
+    if (steps < 1 || steps > 10000000)
+        throw Error("select: steps must be in [1, 10000000], got " + std::to_string(steps));
+    if (criterion != "final" && criterion != "mean")
+        throw Error("select: criterion must be \"final\" or \"mean\", got \"" + criterion + "\"");
+}
+
+SelectResult selectOptimizer(const SelectConfig& config, const std::atomic<bool>* cancel,
+                             const std::function<void(int, int)>& onStep)
+{
+    config.validate();
+    auto cls = makeProblemClass<float>(config.problem);
+    SelectResult result;
+    result.canonicalProblem = cls->canonicalSpec();
+    std::vector<RuleFactory> rules;
+    for (const std::string& path : config.candidates) {
+        UpdateRuleConfig rule = UpdateRuleConfig::parse("lstm");
+        rule.path = path;
+        rules.push_back(makeRuleFactory(rule, config.problem)); // loads the file: a bad one is refused here
+    }
+    LaneConfig lanes;
+    lanes.runs = config.runs;
+    lanes.steps = config.steps;
+    lanes.seed = config.seed;
+    lanes.stream = kSelectInstances;
+    lanes.threads = config.threads;
+    lanes.memoryLimitMiB = config.memoryLimitMiB;
+    AfterStep after;
+    if (onStep) after = [&](int step, const std::vector<Curves>&) { onStep(step, config.steps); };
+    LaneRun run = runLanes(*cls, rules, lanes, cancel, after);
+    if (run.completed < config.steps || run.runsCompleted < config.runs) {
+        result.cancelled = true;
+        return result;
+    }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    double bestScore = std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < run.curves.size(); ++i) {
+        const Curves& c = run.curves[i];
+        int diverged = 0;
+        double finalSum = 0, meanSum = 0;
+        for (size_t r = 0; r < c.loss.size(); ++r) {
+            if (c.divergedAt[r] >= 0) {
+                ++diverged;
+                continue;
+            }
+            finalSum += c.loss[r][size_t(config.steps)];
+            double s = 0;
+            for (int t = 1; t <= config.steps; ++t) s += c.loss[r][size_t(t)];
+            meanSum += s / config.steps;
+        }
+        const double runs = double(c.loss.size());
+        result.divergedRuns.push_back(diverged);
+        result.finalMeans.push_back(diverged ? nan : finalSum / runs);
+        const double score = diverged ? nan : (config.criterion == "final" ? finalSum : meanSum) / runs;
+        result.scores.push_back(score);
+        if (std::isfinite(score) && score < bestScore) {
+            bestScore = score;
+            result.best = int(i);
+        }
+    }
+    if (result.best < 0)
+        throw Error("select: every candidate diverged on at least one of the " + std::to_string(config.runs) +
+                    " selection runs of " + result.canonicalProblem);
+    return result;
+}
+
+OptimizerFile selectedFile(const SelectConfig& config, const SelectResult& result)
+{
+    OptimizerFile file = loadOptimizer(config.candidates.at(size_t(result.best)));
+    Selection& s = file.provenance.selection;
+    s.known = true;
+    s.problem = result.canonicalProblem;
+    s.criterion = config.criterion;
+    s.seed = config.seed;
+    s.runs = config.runs;
+    s.steps = config.steps;
+    s.score = result.scores.at(size_t(result.best));
+    for (size_t i = 0; i < config.candidates.size(); ++i)
+        s.candidates.emplace_back(std::filesystem::path(config.candidates[i]).filename().string(), result.scores[i]);
+    if (!file.provenance.known) { // a file without provenance keeps none but the selection
+        file.provenance.known = true;
+        file.provenance.training.arch = file.net.arch;
+    }
+    return file;
+}
+
+} // namespace l2l
