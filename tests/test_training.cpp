@@ -12,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <thread>
+#include <utility>
 
 using namespace l2l;
 
@@ -39,6 +40,24 @@ MetaTrainConfig shortMlpConfig(const std::string& problem, int epochs, int valid
     c.validationRuns = 2;
     c.threads = 1;
     return c;
+}
+
+// Trains `c`, stopped from another thread after `delayMs`; saves a checkpoint there and resumes from it to the end.
+// Returns the epoch it stopped at and the resumed run's final state.
+std::pair<int, MetaTrainState> stopSaveResume(const MetaTrainConfig& c, int delayMs, const std::string& checkpoint)
+{
+    std::atomic<bool> cancel{false};
+    MetaTrainer first(c);
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+        cancel = true;
+    });
+    first.run({}, &cancel);
+    stopper.join();
+    saveCheckpoint(checkpoint, first.state());
+    MetaTrainer resumed(loadCheckpoint(checkpoint));
+    resumed.run({}, nullptr);
+    return {first.state().epoch, resumed.state()};
 }
 
 void writeText(const QString& path, const std::string& text)
@@ -206,20 +225,10 @@ private slots:
         MetaTrainer straight(c);
         straight.run({}, nullptr);
         for (int delayMs : {3, 17, 41}) {
-            std::atomic<bool> cancel{false};
-            MetaTrainer first(c);
-            std::thread stopper([&] {
-                std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
-                cancel = true;
-            });
-            first.run({}, &cancel);
-            stopper.join();
-            QVERIFY(first.state().epoch < 400);
-            saveCheckpoint(path("ck2.json").toStdString(), first.state());
-            MetaTrainer resumed(loadCheckpoint(path("ck2.json").toStdString()));
-            resumed.run({}, nullptr);
-            QVERIFY2(resumed.state().net.params == straight.state().net.params,
-                     qPrintable(QString("stopped at epoch %1").arg(first.state().epoch)));
+            const auto [stoppedAt, resumed] = stopSaveResume(c, delayMs, path("ck2.json").toStdString());
+            QVERIFY(stoppedAt < 400);
+            QVERIFY2(resumed.net.params == straight.state().net.params,
+                     qPrintable(QString("stopped at epoch %1").arg(stoppedAt)));
         }
     }
     void threadsDoNotChangeTraining()
@@ -289,23 +298,12 @@ private slots:
         MetaTrainer straight(c);
         straight.run({}, nullptr);
         for (int delayMs : {3, 17, 41}) {
-            std::atomic<bool> cancel{false};
-            MetaTrainer first(c);
-            std::thread stopper([&] {
-                std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
-                cancel = true;
-            });
-            first.run({}, &cancel);
-            stopper.join();
-            QVERIFY(first.state().epoch < c.epochs);
-            saveCheckpoint(path("ck-batch.json").toStdString(), first.state());
-            MetaTrainer resumed(loadCheckpoint(path("ck-batch.json").toStdString()));
-            QCOMPARE(resumed.state().config.metaBatch, 3);
-            resumed.run({}, nullptr);
-            QVERIFY2(resumed.state().net.params == straight.state().net.params,
-                     qPrintable(QString("stopped at epoch %1").arg(first.state().epoch)));
-            for (size_t e = 0; e < resumed.state().history.size(); ++e)
-                QVERIFY(std::isfinite(resumed.state().history[e].gradientNoise));
+            const auto [stoppedAt, resumed] = stopSaveResume(c, delayMs, path("ck-batch.json").toStdString());
+            QVERIFY(stoppedAt < c.epochs);
+            QCOMPARE(resumed.config.metaBatch, 3);
+            QVERIFY2(resumed.net.params == straight.state().net.params,
+                     qPrintable(QString("stopped at epoch %1").arg(stoppedAt)));
+            for (const MetaHistoryPoint& point : resumed.history) QVERIFY(std::isfinite(point.gradientNoise));
         }
         c.metaBatch = 1;
         c.epochs = 6;
