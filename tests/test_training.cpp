@@ -258,26 +258,32 @@ private slots:
         MetaTrainer trainer(c);
         const LstmNet<float> start = trainer.state().net;
         auto cls = makeProblemClass<float>(c.problem);
-        Vec<float> mean, dphi;
+        Vec<float> mean;
+        std::vector<Vec<float>> dphi(3);
         for (int b = 0; b < 3; ++b) {
             auto problem = cls->sample(trainingInstanceSeed(c.seed, 0, b));
             EpisodeState<float> traj;
             traj.start(*problem, c.arch);
             Unroller<float> unroller(&start, 1);
-            unroller.window(*problem, traj, 10, false, &dphi);
+            unroller.window(*problem, traj, 10, false, &dphi[size_t(b)]);
             if (b == 0)
-                mean = dphi;
+                mean = dphi[0];
             else
-                mean += dphi;
+                mean += dphi[size_t(b)];
         }
         mean /= 3.0f;
+        // The noise of the mean: the members' spread / ((B - 1) B), over the mean's squared length.
+        double spread = 0;
+        for (const auto& d : dphi) spread += double((d - mean).squaredNorm());
+        const double noise = spread / (2.0 * 3.0) / double(mean.squaredNorm());
         AdamState<float> adam;
         adam.reset(mean.size());
         Vec<float> expected = start.params;
         adam.step(expected, mean, c.learningRate, 0.9, 0.999, 1e-8f);
         trainer.run({}, nullptr);
         QVERIFY(trainer.state().net.params == expected);
-        QVERIFY(trainer.state().history[0].gradientNoise > 0);
+        QCOMPARE(trainer.state().history[0].gradientNoise, noise);
+        QVERIFY(noise > 0);
         QVERIFY(expected != start.params);
 
         c.epochs = 6;

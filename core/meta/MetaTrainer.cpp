@@ -145,7 +145,7 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
                     if (m.windowOk) spread += double((m.dphi - mean).squaredNorm());
                 const double norm2 = double(mean.squaredNorm());
                 if (norm2 > 0) {
-                    noiseSum += spread / double(contributing - 1) / norm2;
+                    noiseSum += spread / (double(contributing - 1) * double(contributing)) / norm2;
                     ++noiseWindows;
                 }
             }

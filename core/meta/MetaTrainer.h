@@ -18,9 +18,10 @@ namespace l2l {
 struct MetaHistoryPoint {
     int epoch = 0;
     double metaLoss = 0; // mean f over the episode (over the meta-batch's members)
-    // With a meta-batch of B > 1: the meta-gradient's spread between members, sum_b |g_b - mean|^2 / (B - 1) over
-    // |mean|^2, averaged over the episode's windows (NaN for B = 1). Above 1, a member's meta-gradient is mostly
-    // noise around the direction the batch agrees on; larger batches bring it down as 1/B.
+    // With a meta-batch of B > 1: the noise of the averaged meta-gradient the update uses, relative to its size:
+    // the estimated variance of the mean, sum_b |g_b - mean|^2 / ((B - 1) B), over |mean|^2, averaged over the
+    // episode's windows (NaN for B = 1). Near or above 1 the update's direction is mostly noise; for a given spread
+    // between members it falls as 1/B.
     double gradientNoise = std::numeric_limits<double>::quiet_NaN();
     double validationLoss = std::numeric_limits<double>::quiet_NaN(); // where validated
 };

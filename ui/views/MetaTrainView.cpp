@@ -311,8 +311,9 @@ void MetaTrainView::showProgress(const MetaProgress& p)
         std::isfinite(p.gradientNoise)
             ? tr("epoch %1 / %2 · meta-gradient noise %3").arg(p.epoch).arg(p.epochs).arg(number(p.gradientNoise))
             : tr("epoch %1 / %2").arg(p.epoch).arg(p.epochs));
-    m_epochLabel->setToolTip(tr("With a meta-batch: how far the members' meta-gradients scatter around their mean "
-                                "(spread over squared length of the mean; it falls as 1/batch)"));
+    m_epochLabel->setToolTip(tr("With a meta-batch: the estimated variance of the averaged meta-gradient over its "
+                                "squared length (near or above 1, the update's direction is mostly noise; a larger "
+                                "meta-batch brings it down)"));
     m_etaLabel->setText(tr("elapsed %1 · ETA %2").arg(duration(p.elapsedSeconds), duration(p.etaSeconds)));
     if (p.bestEpoch >= 0 && std::isfinite(p.bestValidation)) {
         m_bestLabel->setText(tr("best validation: %1 (epoch %2)").arg(number(p.bestValidation)).arg(p.bestEpoch));
