@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <ctime>
 #include <functional>
+#if defined(__GLIBC__)
 #include <malloc.h>
+#endif
 #include <sstream>
 
 #include <fstream>
@@ -87,7 +89,10 @@ void addBenchCommand(CLI::App& app)
         std::vector<GroupMemory> groupMemory;
         const auto group = [&](const std::string& name, const std::function<std::vector<BenchLine>()>& run) {
             if (!only->empty() && std::find(only->begin(), only->end(), name) == only->end()) return;
+#if defined(__GLIBC__)
             malloc_trim(0); // return what the previous group freed, so that it does not count here
+#endif
+            // Without /proc (not Linux) each group's peak counts from the start of the process.
             if (std::ofstream reset("/proc/self/clear_refs"); reset) reset << "5";
             const double atStart = residentMemoryMiB();
             for (auto& l : run()) lines.push_back(std::move(l));

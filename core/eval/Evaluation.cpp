@@ -19,6 +19,15 @@ struct SizeOnlyRule : UpdateRule<float> {
     std::uint64_t bytesPerCoordinate() const override { return bytes; }
 };
 
+LaneConfig evaluationLanes(const EvalConfig& config)
+{
+    LaneConfig lanes =
+        LaneConfig::of(config.runs, config.steps, config.seed, kEvalInstances, config.threads, config.memoryLimitMiB);
+    lanes.testMetrics = config.testMetrics;
+    lanes.testEvery = config.testMetrics ? config.testEvery : 0;
+    return lanes;
+}
+
 void checkBudgetBeforeTuning(const EvalConfig& config, const ProblemClass<float>& cls)
 {
     std::vector<RuleFactory> stand;
@@ -28,12 +37,7 @@ void checkBudgetBeforeTuning(const EvalConfig& config, const ProblemClass<float>
             UpdateRuleConfig::parse(spec).learned() ? arch.stateBytesPerCoordinate(sizeof(float)) : 2 * sizeof(float);
         stand.push_back([bytes] { return std::make_unique<SizeOnlyRule>(bytes); });
     }
-    LaneConfig lanes;
-    lanes.runs = config.runs;
-    lanes.steps = config.steps;
-    lanes.testEvery = config.testMetrics ? config.testEvery : 0;
-    lanes.memoryLimitMiB = config.memoryLimitMiB;
-    checkLaneMemory(cls, stand, lanes);
+    checkLaneMemory(cls, stand, evaluationLanes(config));
 }
 } // namespace
 
@@ -76,15 +80,7 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
         result.completedSteps = step;
         callbacks.onStep(result, step);
     };
-    LaneConfig lanes;
-    lanes.runs = config.runs;
-    lanes.steps = config.steps;
-    lanes.seed = config.seed;
-    lanes.stream = kEvalInstances;
-    lanes.threads = config.threads;
-    lanes.testMetrics = config.testMetrics;
-    lanes.testEvery = config.testMetrics ? config.testEvery : 0;
-    lanes.memoryLimitMiB = config.memoryLimitMiB;
+    const LaneConfig lanes = evaluationLanes(config);
     if (const int wave = laneWaveRuns(*cls, resolved.factories, lanes); wave < config.runs)
         log("the runs' optimizer states would need more than " + formatBytes(kLaneWaveBytes) + " at once: runs go " +
             std::to_string(wave) + " at a time (" + std::to_string((config.runs + wave - 1) / wave) +

@@ -47,6 +47,19 @@ struct LaneConfig {
                               // (so at theta_t, like the training loss of step t)
     int memoryLimitMiB = 0;   // the memory budget (base/Memory.h): 0 = the memory available now
     std::uint64_t waveBytes = 0; // lanes alive at once stay under this (see kLaneWaveBytes, the default when 0)
+
+    static LaneConfig of(int runs, int steps, std::uint64_t seed, std::uint64_t stream, int threads,
+                         int memoryLimitMiB = 0)
+    {
+        LaneConfig c;
+        c.runs = runs;
+        c.steps = steps;
+        c.seed = seed;
+        c.stream = stream;
+        c.threads = threads;
+        c.memoryLimitMiB = memoryLimitMiB;
+        return c;
+    }
 };
 
 // runLanes() runs the runs in waves, so that the lanes alive at once (instances, parameters and rule state: an

@@ -28,7 +28,13 @@ RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& pro
 {
     if (!rule.learned()) return [rule] { return makeUpdateRule<float>(rule); };
     const std::string path = rule.path.empty() ? bundledOptimizerPath(problemSpec) : rule.path;
-    auto net = std::make_shared<const LstmNet<float>>(loadOptimizer(path).net);
+    return makeLearnedRuleFactory(loadOptimizer(path).net, path, problemSpec);
+}
+
+RuleFactory makeLearnedRuleFactory(const LstmNet<float>& loaded, const std::string& path,
+                                   const std::string& problemSpec)
+{
+    auto net = std::make_shared<const LstmNet<float>>(loaded);
     if (net->nets > 1) { // one net per parameter group: the problem must have that many groups
         const auto cls = makeProblemClass<float>(problemSpec);
         try {

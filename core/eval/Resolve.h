@@ -5,6 +5,7 @@
 #include "eval/Lanes.h"
 #include "eval/Summary.h"
 #include "eval/Tuning.h"
+#include "optimizers/LstmNet.h"
 
 #include <atomic>
 #include <functional>
@@ -28,6 +29,9 @@ using TuneProgressFn = std::function<void(const TuneProgress&)>;
 // Resolves `lstm` to the bundled optimizer of `problemSpec` (or its file) and loads it; hand-designed
 // rules must have their learning rate set.
 RuleFactory makeRuleFactory(const UpdateRuleConfig& rule, const std::string& problemSpec);
+// The factory of a learned optimizer already loaded from `path` (named in messages); throws l2l::Error if its nets
+// do not fit the parameter groups of `problemSpec`.
+RuleFactory makeLearnedRuleFactory(const LstmNet<float>& net, const std::string& path, const std::string& problemSpec);
 
 // Sets rule.lr of a rule whose rate is to be tuned: from `cache` (null = no cache), else from `shipped` (null =
 // none; pass it only for a problem on its default data), else a fresh search on `cls`, which is then stored in the

@@ -28,18 +28,13 @@ SelectResult selectOptimizer(const SelectConfig& config, const std::atomic<bool>
     SelectResult result;
     result.canonicalProblem = cls->canonicalSpec();
     std::vector<RuleFactory> rules;
+    std::vector<OptimizerFile> files;
     for (const std::string& path : config.candidates) {
-        UpdateRuleConfig rule = UpdateRuleConfig::parse("lstm");
-        rule.path = path;
-        rules.push_back(makeRuleFactory(rule, config.problem)); // loads the file: a bad one is refused here
+        files.push_back(loadOptimizer(path)); // a bad file is refused here
+        rules.push_back(makeLearnedRuleFactory(files.back().net, path, config.problem));
     }
-    LaneConfig lanes;
-    lanes.runs = config.runs;
-    lanes.steps = config.steps;
-    lanes.seed = config.seed;
-    lanes.stream = kSelectInstances;
-    lanes.threads = config.threads;
-    lanes.memoryLimitMiB = config.memoryLimitMiB;
+    const LaneConfig lanes =
+        LaneConfig::of(config.runs, config.steps, config.seed, kSelectInstances, config.threads, config.memoryLimitMiB);
     AfterStep after;
     if (onStep) after = [&](int step, const std::vector<Curves>&) { onStep(step, config.steps); };
     LaneRun run = runLanes(*cls, rules, lanes, cancel, after);
@@ -76,12 +71,13 @@ SelectResult selectOptimizer(const SelectConfig& config, const std::atomic<bool>
     if (result.best < 0)
         throw Error("select: every candidate diverged on at least one of the " + std::to_string(config.runs) +
                     " selection runs of " + result.canonicalProblem);
+    result.chosen = std::move(files[size_t(result.best)]);
     return result;
 }
 
 OptimizerFile selectedFile(const SelectConfig& config, const SelectResult& result)
 {
-    OptimizerFile file = loadOptimizer(config.candidates.at(size_t(result.best)));
+    OptimizerFile file = result.chosen;
     Selection& s = file.provenance.selection;
     s.known = true;
     s.problem = result.canonicalProblem;

@@ -29,6 +29,7 @@ struct SelectResult {
     std::vector<double> finalMeans; // per candidate
     std::vector<int> divergedRuns;  // per candidate
     int best = -1;                  // index of the chosen candidate
+    OptimizerFile chosen;           // its file as it was loaded and run (not read again)
     std::string canonicalProblem;
     bool cancelled = false;
 };

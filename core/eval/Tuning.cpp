@@ -77,12 +77,7 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
         r.lr = lr;
         rules.push_back([r] { return makeUpdateRule<float>(r); });
     }
-    LaneConfig lanes;
-    lanes.runs = tune.runs;
-    lanes.steps = steps;
-    lanes.seed = tune.seed;
-    lanes.stream = kTuneInstances;
-    lanes.threads = threads;
+    const LaneConfig lanes = LaneConfig::of(tune.runs, steps, tune.seed, kTuneInstances, threads);
     AfterStep after;
     if (onStep) after = [&onStep](int step, const std::vector<Curves>&) { onStep(step); };
     const auto curves = runLanes(cls, rules, lanes, cancel, after).curves;

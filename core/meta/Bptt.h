@@ -49,6 +49,7 @@ public:
     // True if the last window() was stopped by the flag.
     bool cancelled() const { return m_cancelled; }
     const LstmNet<T>* net() const { return m_net; }
+    int threads() const { return m_runner.threads(); } // as given to the constructor
 
 private:
     bool stopRequested() { return m_cancelled = m_cancel && m_cancel->load(); }

@@ -82,11 +82,10 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
     const int threads = B == 1 ? 1 : effectiveThreads(c.threads, B);
     const int innerThreads = B == 1 ? c.threads : 1;
     if (int(m_unrollers.size()) != threads || m_unrollers.front()->net() != &m_state.net ||
-        m_unrollerThreads != innerThreads) {
+        m_unrollers.front()->threads() != innerThreads) {
         m_unrollers.clear();
         for (int t = 0; t < threads; ++t)
             m_unrollers.push_back(std::make_unique<Unroller<float>>(&m_state.net, innerThreads));
-        m_unrollerThreads = innerThreads;
     }
     for (auto& u : m_unrollers) {
         u->setCancel(cancel);

@@ -84,7 +84,6 @@ private:
     // One per thread that runs meta-batch members (member b on thread b % threads), or one running the LSTM on
     // every thread when the batch has a single member.
     std::vector<std::unique_ptr<Unroller<float>>> m_unrollers;
-    int m_unrollerThreads = 0;
 };
 
 // The instance seed of meta-batch member `member` in epoch `epoch` (counted from 0) of a training seeded `seed`.

@@ -60,6 +60,7 @@ template <typename T>
 class LstmRunner {
 public:
     LstmRunner(const LstmNet<T>* net, int threads) : m_net(net), m_threads(threads) {}
+    int threads() const { return m_threads; }
     void setNet(const LstmNet<T>* net) { m_net = net; }
     // Prepares scratch for n coordinates, all run by a one-net optimizer, or for the coordinates of
     // `spans` (no allocation happens in forward() afterwards). reset(n) of a several-net optimizer throws.
