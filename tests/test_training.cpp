@@ -319,6 +319,57 @@ private slots:
         QVERIFY(std::isnan(single.state().history.back().gradientNoise));
         QVERIFY(single.state().net.params != weights[0]);
     }
+    void randomScaleTrainsOnScaledInstancesAndValidatesOnPlainOnes()
+    {
+        // With --random-scale R the first Adam step is the one on the meta-gradient of the instance of
+        // "problem,xscale=R" with the epoch's seed, bit for bit; validation runs on the problem as given; the
+        // optimizer file records R.
+        MetaTrainConfig c = quadConfig(1);
+        c.horizon = 10;
+        c.unroll = 10;
+        c.randomScale = 2;
+        c.validateEvery = 1;
+        c.validationRuns = 2;
+        MetaTrainer trainer(c);
+        const LstmNet<float> start = trainer.state().net;
+        auto scaled = makeProblemClass<float>(c.problem + ":xscale=2");
+        auto problem = scaled->sample(trainingInstanceSeed(c.seed, 0, 0));
+        EpisodeState<float> traj;
+        traj.start(*problem, c.arch);
+        Unroller<float> unroller(&start, 1);
+        Vec<float> dphi;
+        unroller.window(*problem, traj, 10, false, &dphi);
+        AdamState<float> adam;
+        adam.reset(dphi.size());
+        Vec<float> expected = start.params;
+        adam.step(expected, dphi, c.learningRate, 0.9, 0.999, 1e-8f);
+        trainer.run({}, nullptr);
+        QVERIFY(trainer.state().net.params == expected);
+
+        MetaTrainConfig plain = c;
+        plain.randomScale = 0;
+        MetaTrainConfig scaledValidation = plain;
+        scaledValidation.problem = c.problem + ":xscale=2";
+        const double valid = trainer.state().history[0].validationLoss;
+        QCOMPARE(valid, MetaTrainer(plain).validate(trainer.state().net));
+        QVERIFY(valid != MetaTrainer(scaledValidation).validate(trainer.state().net));
+        // Without random scaling the first step differs.
+        MetaTrainer unscaled(plain);
+        unscaled.run({}, nullptr);
+        QVERIFY(unscaled.state().net.params != expected);
+
+        const std::string file = path("scaled.json").toStdString();
+        saveOptimizer(file, trainer.bestOptimizer("l2l train --random-scale 2"));
+        QCOMPARE(loadOptimizer(file).provenance.training.randomScale, 2.0);
+
+        MetaTrainConfig both = c;
+        both.problem = "quadratic:xscale=1";
+        l2l::test::expectError([&] { both.validate(); }, {"xscale", "--random-scale"});
+        both.problem = "quadratic";
+        both.randomScale = 7;
+        l2l::test::expectError([&] { both.validate(); }, {"random_scale"});
+    }
+
     void secondDerivativesTrain()
     {
         MetaTrainConfig c = quadConfig(60);

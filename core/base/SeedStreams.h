@@ -17,6 +17,7 @@
 //   neural art: content crop      deriveSeed(s, kArtContentCrop)
 //   conv net initial weights      deriveSeed(s, kConvNetInitialWeights)
 //   fixed conv features (art)     deriveSeed(featureSeed, kConvFeatureWeights)
+//   random scaling (xscale=)      deriveSeed(s, kRandomScaling)
 // Of a training run (seed = the training seed):
 //   the LSTM's initial weights    deriveSeed(trainSeed, 0, kInitialLstmWeights)
 //
@@ -40,6 +41,7 @@ constexpr std::uint64_t kArtInitialNoise = 0x1417;
 constexpr std::uint64_t kArtContentCrop = 0xA47;
 constexpr std::uint64_t kConvNetInitialWeights = 0xC0417;
 constexpr std::uint64_t kConvFeatureWeights = 0xC0DE;
+constexpr std::uint64_t kRandomScaling = 0x5CA1E;
 
 constexpr std::uint64_t kInitialLstmWeights = 0x1417;
 

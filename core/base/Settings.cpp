@@ -1,4 +1,5 @@
 #include "base/Settings.h"
+#include "base/Spec.h"
 
 #include <cerrno>
 #include <charconv>
@@ -11,14 +12,7 @@ namespace l2l {
 
 namespace {
 
-// The shortest text that reads back to the same double, fixed or scientific, whichever is shorter
-// (0.001, 50, 1e+12), as std::to_chars writes it.
-std::string number(double v)
-{
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
-}
+std::string number(double v) { return exactNumber(v); }
 
 std::string rangeNumber(double v, SettingKind kind)
 {

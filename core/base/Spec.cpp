@@ -3,6 +3,7 @@
 #include "base/Types.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -140,6 +141,13 @@ std::string choiceOption(const Spec& spec, const std::string& key, const std::st
     for (const auto& c : choices)
         if (c == v) return v;
     throw Error(what + ": option '" + key + "' must be one of " + joinNames(choices) + ", got '" + v + "'");
+}
+
+std::string exactNumber(double v)
+{
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
 }
 
 } // namespace l2l

@@ -43,6 +43,9 @@ std::string choiceOption(const Spec& spec, const std::string& key, const std::st
 double parseDouble(const std::string& text, const std::string& field);
 long long parseInt(const std::string& text, const std::string& field);
 
+// The shortest text that reads back to the same double (0.001, 50, 1e+12), as std::to_chars writes it.
+std::string exactNumber(double v);
+
 std::string joinNames(const std::vector<std::string>& names, const std::string& sep = ", ");
 
 } // namespace l2l

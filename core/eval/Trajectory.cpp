@@ -14,14 +14,6 @@ namespace l2l {
 
 namespace {
 
-std::string exact(double v)
-{
-    std::ostringstream out;
-    out.precision(17);
-    out << v;
-    return out.str();
-}
-
 std::vector<std::string> functionNames()
 {
     std::vector<std::string> names;
@@ -37,11 +29,15 @@ Spec startSpec(const TrajectoryConfig& config)
     if (!function2dKind(spec.name))
         throw Error("problem '" + spec.name + "' is not a 2-d function; trajectories are drawn on " +
                     joinNames(functionNames()));
+    for (const char* key : {"fscale", "xscale"})
+        if (spec.has(key))
+            throw Error(std::string("trajectories draw the function itself: the option ") + key + " of '" +
+                        config.problem + "' is for eval and train");
     if (!config.start) return spec;
     std::erase_if(spec.options,
                   [](const auto& kv) { return kv.first == "x0" || kv.first == "y0" || kv.first == "start_noise"; });
-    spec.options.push_back({"x0", exact((*config.start)[0])});
-    spec.options.push_back({"y0", exact((*config.start)[1])});
+    spec.options.push_back({"x0", exactNumber((*config.start)[0])});
+    spec.options.push_back({"y0", exactNumber((*config.start)[1])});
     spec.options.push_back({"start_noise", "0"});
     return spec;
 }
@@ -104,7 +100,7 @@ void TrajectoryConfig::validate() const
     if (start)
         for (double v : *start)
             if (!std::isfinite(v) || std::abs(v) > 1e3)
-                throw Error("trajectory start must have coordinates in [-1000, 1000], got " + exact(v));
+                throw Error("trajectory start must have coordinates in [-1000, 1000], got " + exactNumber(v));
 }
 
 std::unique_ptr<Function2d<double>> trajectoryFunction(const TrajectoryConfig& config)

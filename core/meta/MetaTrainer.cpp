@@ -24,7 +24,7 @@ MetaTrainer::MetaTrainer(const MetaTrainConfig& config)
 {
     config.validate();
     m_state.config = config;
-    m_class = makeProblemClass<float>(config.problem);
+    makeClasses();
     const int nets = config.groups == ParamGroups::PerBlock ? groupCount(m_class->paramBlocks()) : 1;
     m_state.net = LstmNet<float>::init(config.arch, deriveSeed(config.seed, 0, kInitialLstmWeights), nets);
     m_state.best = m_state.net;
@@ -49,7 +49,19 @@ MetaTrainer::MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial)
 MetaTrainer::MetaTrainer(MetaTrainState state) : m_state(std::move(state))
 {
     m_state.config.validate();
-    m_class = makeProblemClass<float>(m_state.config.problem);
+    makeClasses();
+}
+
+void MetaTrainer::makeClasses()
+{
+    const MetaTrainConfig& c = m_state.config;
+    m_class = makeProblemClass<float>(c.problem);
+    m_trainClass.reset();
+    if (c.randomScale > 0) {
+        Spec spec = Spec::parse(c.problem);
+        spec.options.push_back({"xscale", exactNumber(c.randomScale)});
+        m_trainClass = makeProblemClass<float>(spec.str());
+    }
 }
 
 void MetaTrainer::adamStep(Vec<float> g)
@@ -102,7 +114,7 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
     std::vector<Member> members(static_cast<size_t>(B));
     parallelFor(B, threads, [&](int b) {
         Member& m = members[size_t(b)];
-        m.problem = m_class->sample(trainingInstanceSeed(c.seed, m_state.epoch, b));
+        m.problem = trainingClass().sample(trainingInstanceSeed(c.seed, m_state.epoch, b));
         m.traj.start(*m.problem, c.arch);
     });
     *aborted = false;

@@ -84,6 +84,11 @@ private:
     // One per thread that runs meta-batch members (member b on thread b % threads), or one running the LSTM on
     // every thread when the batch has a single member.
     std::vector<std::unique_ptr<Unroller<float>>> m_unrollers;
+    // The problem class the training instances come from: m_class, or with random scaling its scaled variant
+    // (validation always draws from m_class).
+    std::unique_ptr<ProblemClass<float>> m_trainClass;
+    const ProblemClass<float>& trainingClass() const { return m_trainClass ? *m_trainClass : *m_class; }
+    void makeClasses();
 };
 
 // The instance seed of meta-batch member `member` in epoch `epoch` (counted from 0) of a training seeded `seed`.

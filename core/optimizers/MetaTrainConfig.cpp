@@ -1,5 +1,7 @@
 #include "optimizers/MetaTrainConfig.h"
 
+#include "base/Spec.h"
+
 #include "base/DetMath.h"
 
 #include <algorithm>
@@ -75,6 +77,12 @@ const SettingsTable<MetaTrainConfig>& metaTrainSettings()
             "optimizees per epoch: each window's meta-gradient is the mean over this many fresh instances, run in "
             "parallel (the official code uses 128 quadratics)",
             1, 4096, [](auto& c) -> auto& { return c.metaBatch; }, 3, all));
+        f.push_back(realSetting<C>(
+            "random_scale", "random-scale", "Random scaling",
+            "train on randomly rescaled instances (Lv et al. 2017): coordinate i of each training instance is "
+            "multiplied by exp(U(-R, R)), the problem option xscale=R; validation stays on the problem as given (0 = "
+            "off; they used 3 for MNIST)",
+            0, 6, false, [](auto& c) -> auto& { return c.randomScale; }, 4, all));
         f.push_back(intSetting<C>(
             "validate_every", "validate-every", "Validate every", "epochs between validations", 1, 10000000,
             [](auto& c) -> auto& { return c.validateEvery; }, 1, always));
@@ -132,6 +140,10 @@ const std::vector<std::string>& metaTrainArchKeys()
 void MetaTrainConfig::validate() const
 {
     checkSettings(metaTrainSettings(), *this, "train");
+    if (randomScale > 0 && Spec::parse(problem).has("xscale"))
+        throw Error("train: the problem '" + problem +
+                    "' already sets xscale; give random scaling either there (then validation is scaled too) or "
+                    "as --random-scale, not both");
     if (unroll > horizon)
         throw Error("train: unroll (--unroll) must be at most the horizon (" + std::to_string(horizon) + "), got " +
                     std::to_string(unroll));

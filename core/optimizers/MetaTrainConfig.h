@@ -49,6 +49,7 @@ struct MetaTrainConfig {
     LrSchedule lrSchedule = LrSchedule::Constant;
     double clipNorm = 0;                      // > 0: a window's meta-gradient longer than this (2-norm) is scaled to it
     int metaBatch = 1;                        // optimizees per meta-update (their meta-gradients averaged)
+    double randomScale = 0;                   // > 0: training instances get the problem option xscale=this
     int validateEvery = 50;                   // epochs between validations
     int validationRuns = 10;                  // held-out instances
     bool validateOnFinalLoss = false;         // select by the loss at the last step instead of the horizon mean

@@ -5,6 +5,7 @@
 #include "problems/NeuralArt.h"
 #include "problems/Problem.h"
 #include "problems/Quadratic.h"
+#include "problems/Scaled.h"
 
 #include <algorithm>
 
@@ -17,6 +18,8 @@ const std::vector<ProblemInfo>& problemCatalog()
                                      MlpClass<float>::info("fashion-mnist"), NeuralArtClass<float>::info()};
         for (auto& info : Function2dClass<float>::infos()) out.push_back(std::move(info));
         out.push_back(ConvNetClass<float>::info());
+        for (auto& info : out)
+            for (auto& option : scalingOptions()) info.options.push_back(option);
         return out;
     }();
     return catalog;
@@ -29,16 +32,28 @@ std::vector<std::string> problemNames()
     return names;
 }
 
+namespace {
 template <typename T>
-std::unique_ptr<ProblemClass<T>> makeProblemClass(const std::string& text)
+std::unique_ptr<ProblemClass<T>> makeUnscaledClass(const Spec& spec)
 {
-    const Spec spec = Spec::parse(text);
     if (spec.name == "quadratic") return std::make_unique<QuadraticClass<T>>(spec);
     if (spec.name == "mnist" || spec.name == "fashion-mnist") return std::make_unique<MlpClass<T>>(spec.name, spec);
     if (spec.name == "neural-art") return std::make_unique<NeuralArtClass<T>>(spec);
     if (spec.name == "convnet") return std::make_unique<ConvNetClass<T>>(spec);
     if (auto kind = function2dKind(spec.name)) return std::make_unique<Function2dClass<T>>(*kind, spec);
-    throw Error("unknown problem '" + spec.name + "' (valid problems: " + joinNames(problemNames()) + ")");
+    throw Error("internal: problem '" + spec.name + "' is catalogued but not built");
+}
+} // namespace
+
+template <typename T>
+std::unique_ptr<ProblemClass<T>> makeProblemClass(const std::string& text)
+{
+    Spec spec = Spec::parse(text);
+    const auto names = problemNames();
+    if (std::find(names.begin(), names.end(), spec.name) == names.end())
+        throw Error("unknown problem '" + spec.name + "' (valid problems: " + joinNames(names) + ")");
+    const Scaling scaling = takeScaling(spec, "problem '" + spec.name + "'");
+    return makeScaledClass<T>(makeUnscaledClass<T>(spec), scaling);
 }
 
 template std::unique_ptr<ProblemClass<float>> makeProblemClass<float>(const std::string&);
