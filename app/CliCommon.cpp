@@ -172,13 +172,19 @@ void checkPlotPath(const std::string& path)
         throw Error("--plot '" + path + "': directory '" + dir.string() + "' does not exist");
 }
 
-void savePlot(const EvalResult& r, const std::string& path)
+void ensureGuiApplication()
 {
+    if (QApplication::instance()) return;
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
     static int argc = 1;
     static char name[] = "l2l";
     static char* argv[] = {name, nullptr};
-    if (!QApplication::instance()) new QApplication(argc, argv); // lives until exit
+    new QApplication(argc, argv); // lives until exit
+}
+
+void savePlot(const EvalResult& r, const std::string& path)
+{
+    ensureGuiApplication();
     ui::saveEvalPlot(r, QString::fromStdString(path));
     if (!r.testSteps.empty()) {
         const std::string test = ui::testPlotPath(QString::fromStdString(path)).toStdString();

@@ -27,6 +27,7 @@ void addTrainCommand(CLI::App& app);
 void addArtCommand(CLI::App& app);
 void addFingerprintCommand(CLI::App& app);
 void addSelectCommand(CLI::App& app);
+void addTransferCommand(CLI::App& app);
 
 // The flags of a settings table (fields marked kInCli): help text and accepted values from the table, the
 // default shown from `defaults`. `aliases` adds short names ({"problem", "-p"}); `exceptKeys` are left out
@@ -88,5 +89,7 @@ std::string evalMarkdown(const EvalResult& r); // a results table with the paire
 void writeOutput(const std::string& path, const std::string& contents);
 void checkPlotPath(const std::string& path); // throws before a long run if the plot cannot be written
 void savePlot(const EvalResult& r, const std::string& path);
+// A QApplication on the offscreen platform (unless QT_QPA_PLATFORM is set), for drawing figures headless.
+void ensureGuiApplication();
 
 } // namespace l2l::cli

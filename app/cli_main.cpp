@@ -18,6 +18,7 @@ int main(int argc, char** argv)
     l2l::cli::addEvalCommand(app);
     l2l::cli::addTrainCommand(app);
     l2l::cli::addSelectCommand(app);
+    l2l::cli::addTransferCommand(app);
     l2l::cli::addBenchCommand(app);
     l2l::cli::addArtCommand(app);
     l2l::cli::addFingerprintCommand(app);

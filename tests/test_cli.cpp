@@ -91,7 +91,7 @@ private slots:
                                          << "--tune-max) must be at least";
         QTest::newRow("unknown command") << QStringList{"train2"}
                                          << "unknown command 'train2' (valid commands: problems, tune, eval, train, "
-                                            "select, bench, art, fingerprint)";
+                                            "select, transfer, bench, art, fingerprint)";
         QTest::newRow("art style") << QStringList{"art", "--style", "picasso", "--out", "/tmp/l2l-art.png"}
                                    << "unknown image 'picasso' (bundled images: astronaut, chelsea";
         QTest::newRow("art size") << QStringList{"art", "--size", "8", "--out", "/tmp/l2l-art.png"}
@@ -350,6 +350,51 @@ private slots:
         QVERIFY(refused.code != 0);
         QVERIFY2(refused.err.contains("sel-bad.json"), qPrintable(refused.err));
         QVERIFY(!QFile::exists(none));
+    }
+    void transferWritesTheMatrixAndItsHeatMap()
+    {
+        // Two given variants, 4 runs: a cell's final loss and ratio are those of the same paired evaluation run by
+        // `l2l eval`; the heat map is written; the default grid comes from the file's training problem.
+        const QString lstm = qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json";
+        const QString json = m_tmp.path() + "/transfer.json", png = m_tmp.path() + "/transfer.png";
+        const Run r =
+            l2l({"transfer", "--optimizers", lstm, "--variants", "quadratic:dim=3;quadratic:dim=10,fscale=10",
+                 "--baselines", "sgd,adam", "--runs", "4", "--steps", "20", "--json", json, "--png", png, "-q"});
+        QVERIFY2(r.code == 0 && !r.crashed, qPrintable(r.err));
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+        const QJsonArray variants = doc["variants"].toArray();
+        QCOMPARE(variants.size(), 2);
+        const QJsonObject cell = variants[1].toObject()["cells"].toArray()[0].toObject();
+        QCOMPARE(variants[1].toObject()["canonical"].toString(), QString("quadratic:dim=10,init_std=0.01,fscale=10"));
+        const double ratio = cell["ratio"].toDouble(), fin = cell["final"].toDouble();
+        QCOMPARE(ratio, fin / cell["baseline_final"].toDouble());
+        const QString evalJson = m_tmp.path() + "/transfer-eval.json";
+        const Run ev = l2l({"eval", "--problem", "quadratic:dim=10,fscale=10", "--optimizers",
+                            "lstm:" + lstm + ",sgd,adam", "--runs", "4", "--steps", "20", "--json", evalJson, "-q"});
+        QCOMPARE(ev.code, 0);
+        QFile e(evalJson);
+        QVERIFY(e.open(QIODevice::ReadOnly));
+        const QJsonArray opts = QJsonDocument::fromJson(e.readAll()).object()["optimizers"].toArray();
+        QCOMPARE(opts[0].toObject()["final_loss_mean"].toDouble(), fin);
+        const QImage image(png);
+        QVERIFY(image.width() > 300 && image.height() > 150);
+        QVERIFY(r.out.contains("dim=10,fscale=10"));
+
+        const Run grid = l2l({"transfer", "--optimizers", lstm, "--runs", "2", "--steps", "5", "-q"});
+        QVERIFY2(grid.code == 0, qPrintable(grid.err));
+        QVERIFY2(grid.out.contains("dim=100") && grid.out.contains("x100") && grid.out.contains("10 steps"),
+                 qPrintable(grid.out));
+
+        const Run family = l2l({"transfer", "--optimizers", lstm, "--family", "cifar"});
+        QVERIFY(family.code != 0);
+        QVERIFY2(family.err.contains("unknown family 'cifar'"), qPrintable(family.err));
+        const Run both = l2l({"transfer", "--optimizers", lstm, "--family", "mnist", "--variants", "quadratic"});
+        QVERIFY2(both.err.contains("give --family or --variants, not both"), qPrintable(both.err));
+        const Run missing = l2l({"transfer", "--optimizers", m_tmp.path() + "/none.json", "--family", "quadratic"});
+        QVERIFY(missing.code != 0);
+        QVERIFY2(missing.err.contains("none.json"), qPrintable(missing.err));
     }
     void trainPerBlockWritesOneNetPerGroup()
     {

@@ -5,6 +5,7 @@
 #include "base/Stats.h"
 #include "eval/Evaluation.h"
 #include "eval/Lanes.h"
+#include "eval/Transfer.h"
 #include "eval/Tuning.h"
 #include "io/EvalCsv.h"
 #include "optimizers/LstmOptimizer.h"
@@ -554,6 +555,59 @@ private slots:
         QCOMPARE(r.stats.alive[1], 2);
         QCOMPARE(r.finalStd, std::sqrt(0.5));
     }
+    // A transfer cell: the ratio to the best baseline among those that diverged least, the runs won against it and
+    // the paired p over the runs both finished.
+    void transferCellAgainstTheBestBaseline()
+    {
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const auto result = [&](const std::string& name, std::vector<double> finals, std::vector<int> diverged) {
+            OptimizerResult o;
+            o.config = UpdateRuleConfig::parse(name);
+            Curves c;
+            for (size_t r = 0; r < finals.size(); ++r) c.loss.push_back({10.0, finals[r]});
+            c.divergedAt = std::move(diverged);
+            c.test.assign(finals.size(), std::nullopt);
+            summarizeOptimizer(o, c, 1, {});
+            o.curves = c;
+            return o;
+        };
+        EvalResult r;
+        r.config.steps = 1;
+        r.optimizers.push_back(result("lstm", {1, 2, 3, 4}, {-1, -1, -1, -1}));
+        r.optimizers.push_back(result("sgd", {0.1, nan, 0.1, 0.1}, {-1, 0, -1, -1})); // lowest mean, but diverged once
+        r.optimizers.push_back(result("adam", {2, 3, 4, 7}, {-1, -1, -1, -1}));
+        r.optimizers.push_back(result("nag", {3, 3, 3, 3}, {-1, -1, -1, -1}));
+        const TransferCell c = transferCell(r, r.optimizers[0], {&r.optimizers[1], &r.optimizers[2], &r.optimizers[3]});
+        QCOMPARE(c.baseline, std::string("nag")); // 3 < 4 (adam), and sgd diverged
+        QCOMPARE(c.learnedFinal, 2.5);
+        QCOMPARE(c.baselineFinal, 3.0);
+        QCOMPARE(c.ratio, 2.5 / 3.0);
+        QCOMPARE(c.won, 2);
+        QCOMPARE(c.pairs, 4);
+        QCOMPARE(c.p, pairedCompare({1, 2, 3, 4}, {3, 3, 3, 3}).p);
+        // Every baseline diverged everywhere: no ratio.
+        r.optimizers.push_back(result("rmsprop", {nan, nan, nan, nan}, {0, 0, 0, 0}));
+        const TransferCell none = transferCell(r, r.optimizers[0], {&r.optimizers[4]});
+        QVERIFY(std::isnan(none.ratio));
+        QVERIFY(none.baseline.empty());
+    }
+
+    // Every family's grid names problems that build, and the horizon variant doubles the steps.
+    void transferGridsAreProblems()
+    {
+        for (const auto& family : transferFamilies()) {
+            const auto grid = transferGrid(family, 50);
+            QVERIFY(grid.size() >= 5);
+            for (const auto& v : grid) {
+                QVERIFY2(makeProblemClass<float>(v.problem) != nullptr, v.problem.c_str());
+                QCOMPARE(v.steps, v.axis == "horizon" ? 100 : 50);
+            }
+        }
+        QCOMPARE(transferFamilyOf("fashion-mnist:hidden=40"), std::string("mnist"));
+        QCOMPARE(transferFamilyOf("rosenbrock"), std::string("2d"));
+        l2l::test::expectError([] { transferGrid("cifar", 10); }, {"unknown family 'cifar'", "quadratic, mnist"});
+    }
+
     // One CSV writer (CLI and studio): a name with a comma is quoted, NaN is an empty field, a negative mean stays.
     void csvQuotesNamesAndKeepsSigns()
     {

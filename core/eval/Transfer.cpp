@@ -1,0 +1,215 @@
+#include "eval/Transfer.h"
+
+#include "base/Stats.h"
+#include "problems/Problem.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <limits>
+
+namespace l2l {
+
+std::vector<std::string> transferFamilies() { return {"quadratic", "mnist", "convnet", "neural-art", "2d"}; }
+
+std::string transferFamilyOf(const std::string& problemSpec)
+{
+    const std::string name = Spec::parse(problemSpec).name;
+    for (const auto& info : problemCatalog())
+        if (info.name == name && info.twoD) return "2d";
+    if (name == "fashion-mnist") return "mnist";
+    return name;
+}
+
+std::vector<TransferVariant> transferGrid(const std::string& family, int steps)
+{
+    std::vector<TransferVariant> g;
+    const auto add = [&](const std::string& axis, const std::string& label, const std::string& problem, int t = 0) {
+        g.push_back({axis, label, problem, t > 0 ? t : steps});
+    };
+    const auto scales = [&](const std::string& base) {
+        const std::string sep = base.find(':') == std::string::npos ? ":" : ",";
+        for (const char* s : {"0.01", "0.1", "10", "100"})
+            add("objective scale", std::string("x") + s, base + sep + "fscale=" + s);
+        for (const char* r : {"1", "2"})
+            add("coordinate scale", std::string("xscale=") + r, base + sep + "xscale=" + r);
+        add("horizon", std::to_string(2 * steps) + " steps", base, 2 * steps);
+    };
+    if (family == "quadratic") {
+        add("base", "dim=10", "quadratic:dim=10");
+        for (int d : {2, 5, 20, 50, 100})
+            add("dimension", "dim=" + std::to_string(d), "quadratic:dim=" + std::to_string(d));
+        scales("quadratic:dim=10");
+    } else if (family == "mnist") {
+        add("base", "mnist", "mnist");
+        for (const char* h : {"10", "40", "80"})
+            add("width", std::string("hidden=") + h, std::string("mnist:hidden=") + h);
+        add("depth", "20-20", "mnist:hidden=20-20");
+        add("depth", "none", "mnist:hidden=none");
+        add("activation", "relu", "mnist:activation=relu");
+        add("activation", "tanh", "mnist:activation=tanh");
+        add("data", "fashion-mnist", "fashion-mnist");
+        scales("mnist");
+    } else if (family == "convnet") {
+        add("base", "convnet", "convnet");
+        add("classes", "0-4", "convnet:classes=0-4");
+        add("classes", "5-9", "convnet:classes=5-9");
+        add("data", "mnist", "convnet:dataset=mnist");
+        add("width", "channels=32", "convnet:channels=32");
+        add("depth", "2 conv", "convnet:conv_layers=2");
+        scales("convnet");
+    } else if (family == "neural-art") {
+        add("base", "neural-art", "neural-art");
+        add("content", "test", "neural-art:content=test");
+        add("style", "hubble", "neural-art:style=hubble");
+        add("size", "32", "neural-art:size=32");
+        add("size", "128", "neural-art:size=128");
+        scales("neural-art");
+    } else if (family == "2d") {
+        for (const auto& info : problemCatalog())
+            if (info.twoD) add("function", info.name, info.name);
+    } else {
+        throw Error("transfer: unknown family '" + family + "' (valid families: " + joinNames(transferFamilies()) +
+                    ")");
+    }
+    return g;
+}
+
+void TransferConfig::validate() const
+{
+    if (optimizers.empty()) throw Error("transfer: give at least one optimizer file (--optimizers)");
+    if (variants.empty()) throw Error("transfer: no variants to evaluate");
+    if (baselines.empty()) throw Error("transfer: give at least one baseline (--baselines)");
+    if (runs < 2 || runs > 10000)
+        throw Error("transfer: runs (--runs) must be in [2, 10000], got " + std::to_string(runs));
+    for (const auto& v : variants)
+        if (v.steps < 1 || v.steps > 1000000)
+            throw Error("transfer: variant '" + v.label + "' has steps " + std::to_string(v.steps) +
+                        "; must be in [1, 1000000]");
+    for (const auto& f : optimizers)
+        if (f.empty() || f.find_first_of(",=") != std::string::npos)
+            throw Error("transfer: optimizer file name '" + f + "' must be non-empty without ',' or '='");
+    for (const auto& b : baselines)
+        if (UpdateRuleConfig::parse(b).learned())
+            throw Error("transfer: baseline '" + b + "' is a learned optimizer; give those with --optimizers");
+}
+
+TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,
+                          const std::vector<const OptimizerResult*>& baselines)
+{
+    TransferCell c;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    c.diverged = learned.divergedRuns;
+    const int runs = int(learned.curves.loss.size());
+    c.learnedFinal = learned.divergedRuns == runs ? nan : learned.finalMean;
+    // The best baseline: of those that diverged in the fewest runs (none, usually), the lowest mean final loss.
+    const OptimizerResult* best = nullptr;
+    for (const auto* b : baselines)
+        if (b->divergedRuns < int(b->curves.loss.size()) &&
+            (!best || b->divergedRuns < best->divergedRuns ||
+             (b->divergedRuns == best->divergedRuns && b->finalMean < best->finalMean)))
+            best = b;
+    if (!best) {
+        c.ratio = nan;
+        c.baselineFinal = nan;
+        return c;
+    }
+    c.baseline = best->config.name;
+    c.baselineRate = best->config.lr;
+    c.baselineFinal = best->finalMean;
+    c.ratio = c.baselineFinal > 0 && std::isfinite(c.learnedFinal) ? c.learnedFinal / c.baselineFinal : nan;
+    const PairedComparison pc = pairedCompare(finalLosses(r, learned), finalLosses(r, *best));
+    c.pairs = pc.pairs;
+    c.won = int(std::lround(pc.winFraction * pc.pairs));
+    c.p = pc.p;
+    return c;
+}
+
+TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log,
+                               const std::function<void(const TransferProgress&)>& onVariant,
+                               const std::function<void(const TransferResult&)>& onVariantDone,
+                               const std::atomic<bool>* cancel)
+{
+    config.validate();
+    TransferResult result;
+    result.config = config;
+    const int n = int(config.variants.size());
+    for (int i = 0; i < n; ++i) {
+        const TransferVariant& v = config.variants[size_t(i)];
+        if (cancel && cancel->load()) break;
+        if (onVariant) onVariant({i, n, v.label});
+        if (log)
+            log("variant " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + v.label + " (" + v.problem +
+                ", " + std::to_string(v.steps) + " steps)");
+        EvalConfig e;
+        e.problem = v.problem;
+        e.optimizers.clear();
+        for (const auto& file : config.optimizers) e.optimizers.push_back("lstm:path=" + file);
+        for (const auto& b : config.baselines) e.optimizers.push_back(b);
+        e.runs = config.runs;
+        e.steps = v.steps;
+        e.seed = config.seed;
+        e.threads = config.threads;
+        e.memoryLimitMiB = config.memoryLimitMiB;
+        e.testMetrics = false;
+        e.tune = config.tune;
+        e.cachePath = config.cachePath;
+        e.useCache = config.useCache;
+        EvalCallbacks callbacks;
+        if (log) callbacks.log = [&](const std::string& line) { log("  " + line); };
+        const EvalResult r = evaluate(e, callbacks, cancel);
+        if (r.cancelled) break;
+        std::vector<const OptimizerResult*> baselines;
+        for (size_t k = config.optimizers.size(); k < r.optimizers.size(); ++k) baselines.push_back(&r.optimizers[k]);
+        std::vector<TransferCell> row;
+        for (size_t k = 0; k < config.optimizers.size(); ++k)
+            row.push_back(transferCell(r, r.optimizers[k], baselines));
+        result.cells.push_back(std::move(row));
+        result.canonicalProblems.push_back(r.canonicalProblem);
+        result.completedVariants = i + 1;
+        if (onVariantDone) onVariantDone(result);
+    }
+    result.cancelled = result.completedVariants < n;
+    return result;
+}
+
+std::string transferJson(const TransferResult& r)
+{
+    using nlohmann::json;
+    const auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    json j;
+    j["format"] = "l2l-transfer";
+    j["version"] = 1;
+    j["optimizers"] = r.config.optimizers;
+    j["baselines"] = r.config.baselines;
+    j["runs"] = r.config.runs;
+    j["seed"] = r.config.seed;
+    j["tune"] = {{"runs", r.config.tune.runs}, {"seed", r.config.tune.seed}};
+    j["completed"] = r.completedVariants;
+    j["cancelled"] = r.cancelled;
+    json variants = json::array();
+    for (int i = 0; i < r.completedVariants; ++i) {
+        const TransferVariant& v = r.config.variants[size_t(i)];
+        json cells = json::array();
+        for (const TransferCell& c : r.cells[size_t(i)])
+            cells.push_back({{"ratio", num(c.ratio)},
+                             {"final", num(c.learnedFinal)},
+                             {"baseline", c.baseline},
+                             {"baseline_rate", num(c.baselineRate)},
+                             {"baseline_final", num(c.baselineFinal)},
+                             {"won", c.won},
+                             {"pairs", c.pairs},
+                             {"p", num(c.p)},
+                             {"diverged", c.diverged}});
+        variants.push_back({{"axis", v.axis},
+                            {"label", v.label},
+                            {"problem", v.problem},
+                            {"canonical", r.canonicalProblems[size_t(i)]},
+                            {"steps", v.steps},
+                            {"cells", cells}});
+    }
+    j["variants"] = variants;
+    return j.dump(2) + "\n";
+}
+
+} // namespace l2l

@@ -1,0 +1,84 @@
+#pragma once
+// Where a learned optimizer transfers (`l2l transfer`, the studio's Transfer view): every optimizer file is run on
+// a grid of variants of a problem family (dimension, objective scale, coordinate scaling, width, depth, activation,
+// data set, classes, image size and style, a longer horizon), each variant a paired evaluation against the tuned
+// hand-designed baselines. A cell is the ratio of the optimizer's mean final loss to the best baseline's (below 1:
+// the learned optimizer is ahead), with the runs it won against that baseline and the paired p.
+#include "eval/Evaluation.h"
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace l2l {
+
+struct TransferVariant {
+    std::string axis;    // what is varied: "base", "dimension", "scale", "width", ...
+    std::string label;   // the column's name: "dim=50", "x100", ...
+    std::string problem; // the problem spec evaluated
+    int steps = 100;
+};
+
+// The default grid of a family: "quadratic", "mnist", "convnet", "neural-art" or "2d" (every 2-d function).
+// `steps`: the horizon of every variant but the "horizon" one (twice it). Throws l2l::Error naming the valid
+// families.
+std::vector<TransferVariant> transferGrid(const std::string& family, int steps);
+std::vector<std::string> transferFamilies();
+// The family of a training problem spec ("mnist:hidden=40" -> "mnist", "rosenbrock" -> "2d").
+std::string transferFamilyOf(const std::string& problemSpec);
+
+struct TransferConfig {
+    std::vector<std::string> optimizers;                                    // optimizer files
+    std::vector<TransferVariant> variants;                                  // the grid (see transferGrid)
+    std::vector<std::string> baselines = {"sgd", "nag", "rmsprop", "adam"}; // rates tuned per variant
+    int runs = 20;
+    std::uint64_t seed = 1; // evaluation seed of every variant
+    int threads = 0;
+    int memoryLimitMiB = 0;
+    TuneConfig tune;
+    std::string cachePath;
+    bool useCache = true;
+    void validate() const; // throws l2l::Error naming the field
+};
+
+struct TransferCell {
+    double ratio = 0;         // optimizer's mean final loss / best baseline's (NaN: not comparable)
+    double learnedFinal = 0;  // mean final loss
+    double baselineFinal = 0; // the best baseline's
+    std::string baseline;     // its name
+    double baselineRate = 0;  // its tuned rate
+    int won = 0, pairs = 0;   // runs where the optimizer's final loss is below the baseline's / runs both finished
+    double p = 1;             // paired t test, two-sided
+    int diverged = 0;         // runs where the optimizer diverged
+};
+
+struct TransferResult {
+    TransferConfig config;
+    std::vector<std::string> canonicalProblems;   // per variant
+    std::vector<std::vector<TransferCell>> cells; // [variant][optimizer]
+    int completedVariants = 0;                    // < variants.size() if stopped
+    bool cancelled = false;
+};
+
+struct TransferProgress {
+    int variant = 0, variants = 0; // the variant under way (0-based) and their count
+    std::string label;
+};
+
+// Runs the variants in order; log lines go through `log`, each variant's start through `onVariant`, and
+// `onCell` receives the result after every finished variant (for a live heat map). Throws l2l::Error on a bad
+// file or a problem an optimizer does not fit.
+TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log = {},
+                               const std::function<void(const TransferProgress&)>& onVariant = {},
+                               const std::function<void(const TransferResult&)>& onVariantDone = {},
+                               const std::atomic<bool>* cancel = nullptr);
+
+// The cell of optimizer `learned` against the best (lowest mean final loss) of the baselines in `r`.
+TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,
+                          const std::vector<const OptimizerResult*>& baselines);
+
+// JSON of a result (every cell and the settings), for RESULTS.md.
+std::string transferJson(const TransferResult& r);
+
+} // namespace l2l
