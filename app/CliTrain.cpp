@@ -19,7 +19,7 @@ namespace {
 struct TrainOptions {
     MetaTrainConfig config;
     std::string out, checkpoint, resume, init;
-    bool quiet = false;
+    bool quiet = false, rnnprop = false;
 };
 
 std::string duration(double seconds)
@@ -72,8 +72,19 @@ void addTrainCommand(CLI::App& app)
     cmd->add_option("--init", o->init,
                     "start from the weights of this optimizer file (fine-tuning); its architecture wins");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
+    cmd->add_flag(
+        "--rnnprop", o->rnnprop,
+        "the RNNprop architecture (Lv et al. 2017): --preprocess rnnprop --input-layer 20 --output-activation "
+        "tanh (each may still be given)");
     cmd->callback([o, cmd, readSettings] {
         readSettings(o->config);
+        if (o->rnnprop) {
+            LstmArch& a = o->config.arch;
+            if (!cmd->count("--preprocess")) a.preprocess = Preprocess::Rnnprop;
+            if (!cmd->count("--input-layer")) a.inputLayer = 20;
+            if (!cmd->count("--output-activation")) a.output = OutputActivation::Tanh;
+            o->config.validate();
+        }
         std::unique_ptr<MetaTrainer> trainer;
         if (!o->resume.empty()) {
             MetaTrainState s = loadCheckpoint(o->resume);

@@ -396,6 +396,25 @@ private slots:
         QVERIFY(missing.code != 0);
         QVERIFY2(missing.err.contains("none.json"), qPrintable(missing.err));
     }
+    void trainRnnpropWritesItsArchitecture()
+    {
+        const QString out = m_tmp.path() + "/rnnprop.json";
+        const Run r = l2l({"train", "--problem", "quadratic", "--epochs", "3", "--rnnprop", "--out", out, "-q"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+        const QJsonObject a = doc["architecture"].toObject();
+        QCOMPARE(a["preprocess"].toString(), QString("rnnprop"));
+        QCOMPARE(a["input_layer"].toInt(), 20);
+        QCOMPARE(a["output_activation"].toString(), QString("tanh"));
+        QCOMPARE(doc["weights"].toArray().size(), 20 * 3 + 4 * 20 * 40 + 80 + 4 * 20 * 40 + 80 + 21);
+        const Run ev = l2l({"eval", "--optimizers", "lstm:" + out + ",adam:lr=0.1", "--runs", "2", "--steps", "10"});
+        QVERIFY2(ev.code == 0, qPrintable(ev.err));
+        const Run second = l2l({"train", "--rnnprop", "--second-derivatives", "--out", m_tmp.path() + "/never.json"});
+        QVERIFY(second.code != 0);
+        QVERIFY2(second.err.contains("not supported with rnnprop"), qPrintable(second.err));
+    }
     void trainPerBlockWritesOneNetPerGroup()
     {
         // --groups per-block on a tiny convnet: a version-2 file with a net for each group, which eval
@@ -454,7 +473,7 @@ private slots:
         QTest::newRow("hidden") << QStringList{"train", "--out", out, "--hidden", "0"}
                                 << "hidden (--hidden) must be an integer in [1, 256], got 0";
         QTest::newRow("preprocess") << QStringList{"train", "--out", out, "--preprocess", "log"}
-                                    << "preprocess (--preprocess) must be one of none, log-sign, got 'log'";
+                                    << "preprocess (--preprocess) must be one of none, log-sign, rnnprop, got 'log'";
         QTest::newRow("second order on rosenbrock")
             << QStringList{"train", "--out", out, "--problem", "rosenbrock", "--second-derivatives", "--epochs", "1"}
             << "has no Hessian-vector product";

@@ -197,9 +197,17 @@ void TestLstm::firstOrderMetaGradient_data()
     QTest::addColumn<int>("pre");
     QTest::addColumn<int>("hidden");
     QTest::addColumn<int>("entries"); // phi entries checked (all if >= paramCount)
-    QTest::newRow("quadratic, no preprocessing, every phi entry") << "quadratic" << 0 << 20 << 100000;
-    QTest::newRow("quadratic, log-sign, every phi entry") << "quadratic" << 1 << 20 << 100000;
-    QTest::newRow("mnist mlp, log-sign, 600 entries") << "mnist:hidden=5,batch=16" << 1 << 20 << 600;
+    QTest::addColumn<int>("inputLayer");
+    QTest::addColumn<bool>("tanhOutput");
+    QTest::newRow("quadratic, no preprocessing, every phi entry") << "quadratic" << 0 << 20 << 100000 << 0 << false;
+    QTest::newRow("quadratic, log-sign, every phi entry") << "quadratic" << 1 << 20 << 100000 << 0 << false;
+    QTest::newRow("mnist mlp, log-sign, 600 entries") << "mnist:hidden=5,batch=16" << 1 << 20 << 600 << 0 << false;
+    // RNNprop: moment inputs, an ELU input layer, a tanh output; and each of the three alone.
+    QTest::newRow("quadratic, rnnprop, 1500 entries") << "quadratic" << 2 << 20 << 1500 << 20 << true;
+    QTest::newRow("quadratic, rnnprop inputs only, 800 entries") << "quadratic" << 2 << 12 << 800 << 0 << false;
+    QTest::newRow("quadratic, log-sign + input layer") << "quadratic" << 1 << 12 << 100000 << 8 << false;
+    QTest::newRow("quadratic, log-sign + tanh output") << "quadratic" << 1 << 12 << 100000 << 0 << true;
+    QTest::newRow("mnist mlp, rnnprop, 300 entries") << "mnist:hidden=5,batch=16" << 2 << 20 << 300 << 20 << true;
 }
 
 void TestLstm::firstOrderMetaGradient()
@@ -210,10 +218,16 @@ void TestLstm::firstOrderMetaGradient()
     QFETCH(int, pre);
     QFETCH(int, hidden);
     QFETCH(int, entries);
+    QFETCH(int, inputLayer);
+    QFETCH(bool, tanhOutput);
     auto cls = makeProblemClass<double>(problem.toStdString());
     auto prob = cls->sample(5);
-    const LstmNet<double> net = randomNet(arch(pre ? Preprocess::LogSign : Preprocess::None, 2, hidden, 0.1), 8);
+    LstmArch a = arch(pre == 2 ? Preprocess::Rnnprop : pre ? Preprocess::LogSign : Preprocess::None, 2, hidden, 0.1);
+    a.inputLayer = inputLayer;
+    a.output = tanhOutput ? OutputActivation::Tanh : OutputActivation::Linear;
+    const LstmNet<double> net = randomNet(a, 8);
     const EpisodeState<double> start = warmEpisode(net, *prob, 3);
+    if (a.hasMoments()) QCOMPARE(start.state.t, 3);
     const int K = 5;
     EpisodeState<double> traj = start;
     Unroller<double> unroller(&net, 2);
@@ -353,6 +367,26 @@ void TestLstm::preprocessing()
     QCOMPARE(x(0, 2), -1.0); // |g| < e^-10 = 4.5e-5: (-1, e^p g)
     QVERIFY(std::abs(x(1, 2) - std::exp(10.0) * 1e-6) < 1e-12);
     QVERIFY(std::abs(x(0, 3) + 1.0) < 1e-15);
+
+    // RNNprop: Adam's moments (beta 0.95), bias-corrected, inputs g / s and m_hat / s with s = sqrt(v_hat) + 1e-8.
+    // Invariant to the objective's scale: gradients 1000 times larger give the same inputs (to rounding).
+    Vec<double> m = Vec<double>::Zero(4), v = Vec<double>::Zero(4), m2 = m, v2 = v;
+    Mat<double> x2(2, 4);
+    const Vec<double> g2 = Vec<double>::Constant(4, 0.5);
+    for (int t = 1; t <= 2; ++t) {
+        const Vec<double>& gt = t == 1 ? g : g2;
+        rnnpropInputs<double>(gt, m, v, t, x);
+        rnnpropInputs<double>(Vec<double>(1000 * gt), m2, v2, t, x2);
+    }
+    for (Index k = 0; k < 4; ++k) {
+        const double mk = 0.95 * 0.05 * g(k) + 0.05 * 0.5, vk = 0.95 * 0.05 * g(k) * g(k) + 0.05 * 0.25;
+        const double s = std::sqrt(vk / (1 - 0.95 * 0.95)) + 1e-8;
+        QVERIFY(std::abs(x(0, k) - 0.5 / s) <= 1e-12 * std::abs(0.5 / s));
+        QVERIFY(std::abs(x(1, k) - mk / (1 - 0.95 * 0.95) / s) <= 1e-12 * std::abs(mk / (1 - 0.95 * 0.95) / s));
+        // The 1e-8 in s is the only term that does not scale: a relative 1e-8 / s at most.
+        QVERIFY(std::abs(x2(0, k) - x(0, k)) <= 1e-7 * std::abs(x(0, k)));
+        QVERIFY(std::abs(x2(1, k) - x(1, k)) <= 1e-7 * std::abs(x(1, k)));
+    }
 }
 
 QTEST_APPLESS_MAIN(TestLstm)

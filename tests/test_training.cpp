@@ -445,6 +445,49 @@ private slots:
         QCOMPARE(g.provenance.epochsDone, 50);
         QCOMPARE(g.provenance.validationLoss, f.provenance.validationLoss);
     }
+    void rnnpropTrainsRoundTripsAndIgnoresTheObjectiveScale()
+    {
+        // RNNprop trains (validation improves on its start), its file keeps the architecture and weights, and its
+        // steps do not depend on the objective's scale: on f and 100 f (double precision, one instance) the losses
+        // stay in the ratio 100 up to the effect of the 1e-8 in sqrt(v_hat) + 1e-8, a relative 1e-8 / |g| on each
+        // input (|g| stays above 1e-3 here, so about 1e-5 per step at most, and it does not compound to O(1) in 50
+        // steps). The paper's log-sign inputs shift by log(100) / p and change the steps at O(1).
+        MetaTrainConfig c = quadConfig(300);
+        c.arch.preprocess = Preprocess::Rnnprop;
+        c.arch.inputLayer = 20;
+        c.arch.output = OutputActivation::Tanh;
+        c.validateEvery = 100;
+        MetaTrainer t(c);
+        const double before = t.validate(t.state().net);
+        t.run({}, nullptr);
+        QVERIFY2(t.state().bestValidation < 0.8 * before,
+                 qPrintable(QString("%1 -> %2").arg(before).arg(t.state().bestValidation)));
+        const OptimizerFile f = t.bestOptimizer("l2l train --rnnprop");
+        saveOptimizer(path("rnnprop.json").toStdString(), f);
+        const OptimizerFile g = loadOptimizer(path("rnnprop.json").toStdString());
+        QVERIFY(g.net.arch == c.arch);
+        QVERIFY(g.net.params == f.net.params);
+
+        const LstmNet<double> net = g.net.cast<double>();
+        std::vector<double> finals;
+        for (const char* spec : {"quadratic", "quadratic:fscale=100"}) {
+            auto problem = makeProblemClass<double>(spec)->sample(7);
+            LstmRule<double> rule(net, 1);
+            rule.reset(problem->dim());
+            Vec<double> theta = problem->initialTheta(), grad(theta.size());
+            double f = problem->valueAndGradient(theta, grad, 0);
+            for (int step = 1; step <= 50; ++step) {
+                rule.step(theta, grad);
+                f = problem->valueAndGradient(theta, grad, step);
+            }
+            finals.push_back(f);
+        }
+        qInfo("rnnprop after 50 steps: f %.10g, 100 f / 100 %.10g", finals[0], finals[1] / 100);
+        QVERIFY(std::abs(finals[1] / 100 - finals[0]) <= 1e-4 * finals[0]);
+
+        c.secondDerivatives = true;
+        l2l::test::expectError([&] { c.validate(); }, {"second derivatives", "rnnprop"});
+    }
     void badFiles()
     {
         MetaTrainer t(quadConfig(1));

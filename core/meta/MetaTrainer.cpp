@@ -216,8 +216,9 @@ std::uint64_t estimateTrainingBytes(const MetaTrainConfig& c, const ProblemClass
     const std::uint64_t LH = std::uint64_t(c.arch.layers) * std::uint64_t(c.arch.hidden);
     // Per coordinate: theta, gradient, h and c of every layer; per step of the window its cached input, gates and
     // cell states (LstmStepCache) and its gradient (twice that with second derivatives: theta and the HVPs).
-    const std::uint64_t state = 4 + 2 * LH;
-    const std::uint64_t perStep = std::uint64_t(c.arch.inputSize()) + 5 * LH + 1 + (c.secondDerivatives ? 3 : 0);
+    const std::uint64_t state = 4 + 2 * LH + (c.arch.hasMoments() ? 2 : 0);
+    const std::uint64_t perStep =
+        std::uint64_t(c.arch.inputSize() + c.arch.inputLayer) + 5 * LH + 1 + (c.secondDerivatives ? 3 : 0);
     // A meta-batch keeps every member's instance and state, and one set of window caches per thread running them.
     const std::uint64_t members = std::uint64_t(std::max(1, c.metaBatch));
     const std::uint64_t cachesAlive = c.metaBatch > 1 ? std::uint64_t(effectiveThreads(c.threads, c.metaBatch)) : 1;

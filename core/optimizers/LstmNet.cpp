@@ -10,8 +10,16 @@ namespace l2l {
 
 const EnumNames<Preprocess>& preprocessNames()
 {
-    static const EnumNames<Preprocess> names{"preprocessing",
-                                             {{Preprocess::None, "none"}, {Preprocess::LogSign, "log-sign"}}};
+    static const EnumNames<Preprocess> names{
+        "preprocessing",
+        {{Preprocess::None, "none"}, {Preprocess::LogSign, "log-sign"}, {Preprocess::Rnnprop, "rnnprop"}}};
+    return names;
+}
+
+const EnumNames<OutputActivation>& outputActivationNames()
+{
+    static const EnumNames<OutputActivation> names{
+        "output activation", {{OutputActivation::Linear, "linear"}, {OutputActivation::Tanh, "tanh"}}};
     return names;
 }
 
@@ -20,9 +28,9 @@ Preprocess preprocessFromName(const std::string& name) { return preprocessNames(
 
 Index LstmArch::paramCount() const
 {
-    Index n = 0;
+    Index n = inputLayerParams();
     for (int l = 0; l < layers; ++l) {
-        const int in = l == 0 ? inputSize() : hidden;
+        const int in = l == 0 ? lstmInputSize() : hidden;
         n += Index(4) * hidden * (in + hidden) + 4 * hidden;
     }
     return n + hidden + 1;
@@ -41,14 +49,25 @@ const SettingsTable<LstmArch>& lstmArchSettings()
             [](auto& a) -> auto& { return a.hidden; }, 1, use));
         t.fields.push_back(enumSetting<A>(
             "preprocess", "preprocess", "Preprocessing",
-            "gradient preprocessing: none or log-sign (the paper's Appendix A)", preprocessNames(),
-            [](auto& a) -> auto& { return a.preprocess; }, 1, use));
+            "gradient preprocessing: none, log-sign (the paper's Appendix A) or rnnprop (Lv et al. 2017: g and Adam's "
+            "m_hat over sqrt(v_hat), beta1 = beta2 = 0.95)",
+            preprocessNames(), [](auto& a) -> auto& { return a.preprocess; }, 1, use));
         t.fields.push_back(realSetting<A>(
             "p", "p", "Preprocessing p", "preprocessing constant p", 1, 50, false, [](auto& a) -> auto& { return a.p; },
             1, use));
         t.fields.push_back(realSetting<A>(
             "output_scale", "scale", "Output scale", "constant output scale", 0, 100, true,
             [](auto& a) -> auto& { return a.outputScale; }, 1, use));
+        t.fields.push_back(intSetting<A>(
+            "input_layer", "input-layer", "Input layer",
+            "units of a fully connected ELU layer between the preprocessed inputs and the LSTM (RNNprop: 20; 0 = "
+            "none)",
+            0, 256, [](auto& a) -> auto& { return a.inputLayer; }, 4, use));
+        t.fields.push_back(enumSetting<A>(
+            "output_activation", "output-activation", "Output",
+            "the update: linear, scale (w.h + b) (the paper), or tanh, scale tanh(w.h + b) (RNNprop: no step "
+            "longer than the scale)",
+            outputActivationNames(), [](auto& a) -> auto& { return a.output; }, 4, use));
         return t;
     }();
     return table;
@@ -59,6 +78,7 @@ void LstmArch::validate() const { checkSettings(lstmArchSettings(), *this, "lstm
 template <typename T>
 void preprocessGradient(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> x)
 {
+    if (arch.preprocess == Preprocess::Rnnprop) throw Error("internal: RNNprop's inputs come from rnnpropInputs()");
     if (arch.preprocess == Preprocess::None) {
         x.row(0) = g.transpose();
         return;
@@ -72,8 +92,26 @@ void preprocessGradient(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> x)
 }
 
 template <typename T>
+void rnnpropInputs(const CVecRef<T>& g, VecRef<T> m, VecRef<T> v, int t, MatRef<T> x)
+{
+    const T b1 = T(kRnnpropBeta1), b2 = T(kRnnpropBeta2), eps = T(kRnnpropEpsilon);
+    // The bias corrections 1 / (1 - beta^t), in double and then rounded once.
+    const T c1 = T(1.0 / (1.0 - std::pow(kRnnpropBeta1, t))), c2 = T(1.0 / (1.0 - std::pow(kRnnpropBeta2, t)));
+    for (Index k = 0; k < g.size(); ++k) {
+        const T gk = g(k);
+        m(k) = b1 * m(k) + (T(1) - b1) * gk;
+        v(k) = b2 * v(k) + (T(1) - b2) * (gk * gk);
+        const T s = std::sqrt(v(k) * c2) + eps;
+        x(0, k) = gk / s;
+        x(1, k) = (m(k) * c1) / s;
+    }
+}
+
+template <typename T>
 void preprocessDerivative(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> dxdg)
 {
+    if (arch.preprocess == Preprocess::Rnnprop)
+        throw Error("RNNprop's inputs depend on the history of the gradients: second derivatives are not supported");
     if (arch.preprocess == Preprocess::None) {
         dxdg.setOnes();
         return;
@@ -102,6 +140,11 @@ LstmNet<T> LstmNet<T>::init(const LstmArch& arch, std::uint64_t seed, int nets)
     const double bound = 1.0 / std::sqrt(double(arch.hidden));
     for (int n = 0; n < nets; ++n) {
         const Index base = net.netOffset(n);
+        // The input layer (if any): uniform(-1/sqrt(I), 1/sqrt(I)) weights, zero biases; drawn first, so that a
+        // net without one draws exactly what it always did.
+        const double inBound = 1.0 / std::sqrt(double(arch.inputSize()));
+        for (Index k = 0; k < Index(arch.inputLayer) * arch.inputSize(); ++k)
+            net.params(base + k) = T(inBound * (2 * rng.uniform() - 1));
         for (int l = 0; l < arch.layers; ++l) {
             const auto o = net.offsets(l);
             for (Index k = o.wx; k < o.b; ++k) net.params(base + k) = T(bound * (2 * rng.uniform() - 1));
@@ -116,9 +159,9 @@ template <typename T>
 typename LstmNet<T>::LayerOffsets LstmNet<T>::offsets(int layer) const
 {
     const Index H = arch.hidden;
-    Index off = 0;
+    Index off = arch.inputLayerParams();
     for (int l = 0;; ++l) {
-        const int in = l == 0 ? arch.inputSize() : arch.hidden;
+        const int in = l == 0 ? arch.lstmInputSize() : arch.hidden;
         const LayerOffsets o{off, off + 4 * H * in, off + 4 * H * (in + H), in};
         if (l == layer) return o;
         off = o.b + 4 * H;
@@ -136,6 +179,9 @@ void LstmState<T>::reset(const LstmArch& arch, Index n)
 {
     h.assign(size_t(arch.layers), Mat<T>::Zero(arch.hidden, n));
     c.assign(size_t(arch.layers), Mat<T>::Zero(arch.hidden, n));
+    m.setZero(arch.hasMoments() ? n : 0);
+    v.setZero(arch.hasMoments() ? n : 0);
+    t = 0;
 }
 
 template struct LstmNet<float>;
@@ -144,6 +190,8 @@ template struct LstmState<float>;
 template struct LstmState<double>;
 template void preprocessGradient<float>(const LstmArch&, const CVecRef<float>&, MatRef<float>);
 template void preprocessGradient<double>(const LstmArch&, const CVecRef<double>&, MatRef<double>);
+template void rnnpropInputs<float>(const CVecRef<float>&, VecRef<float>, VecRef<float>, int, MatRef<float>);
+template void rnnpropInputs<double>(const CVecRef<double>&, VecRef<double>, VecRef<double>, int, MatRef<double>);
 template void preprocessDerivative<float>(const LstmArch&, const CVecRef<float>&, MatRef<float>);
 template void preprocessDerivative<double>(const LstmArch&, const CVecRef<double>&, MatRef<double>);
 

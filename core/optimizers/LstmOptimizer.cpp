@@ -1,5 +1,6 @@
 #include "optimizers/LstmOptimizer.h"
 
+#include "base/DetMath.h"
 #include "base/Parallel.h"
 
 #include <algorithm>
@@ -32,8 +33,9 @@ void allocateScratch(std::vector<LstmBlockScratch<T>>& scratch, const LstmArch& 
 {
     scratch.assign(blocks, {});
     for (auto& s : scratch) {
+        if (a.inputLayer > 0) s.raw.resize(a.inputSize(), kLstmBlock);
         for (int l = 0; l < a.layers; ++l) {
-            const int in = l == 0 ? a.inputSize() : a.hidden;
+            const int in = l == 0 ? a.lstmInputSize() : a.hidden;
             s.in.emplace_back(in + a.hidden, kLstmBlock);
             if (gates) s.gates.emplace_back(4 * a.hidden, kLstmBlock);
         }
@@ -119,6 +121,7 @@ template <typename T>
 void LstmStepCache<T>::resize(const LstmArch& arch, Index n)
 {
     x.resize(arch.inputSize(), n);
+    z.resize(arch.inputLayer, arch.inputLayer > 0 ? n : 0);
     gates.resize(size_t(arch.layers));
     c.resize(size_t(arch.layers));
     for (int l = 0; l < arch.layers; ++l) {
@@ -155,8 +158,21 @@ void LstmRunner<T>::forwardBlock(const LstmColumnBlock& block, const CVecRef<T>&
     const Index col = block.col, cols = block.cols;
     const int k = block.net;
     const size_t W = size_t(k * a.layers); // this net's first entry in m_wHalf
-    preprocessGradient<T>(a, grad.segment(col, cols), s.in[0].topLeftCorner(I, cols));
-    if (cache) streamColumns<T>(cache->x.middleCols(col, cols), s.in[0].topLeftCorner(I, cols));
+    const int E = a.inputLayer;
+    // The preprocessed inputs: straight into the first layer's [x; h_prev], or with an input layer into `raw`.
+    auto x = (E > 0 ? s.raw : s.in[0]).topLeftCorner(I, cols);
+    if (a.hasMoments())
+        rnnpropInputs<T>(grad.segment(col, cols), state.m.segment(col, cols), state.v.segment(col, cols), state.t, x);
+    else
+        preprocessGradient<T>(a, grad.segment(col, cols), x);
+    if (cache) streamColumns<T>(cache->x.middleCols(col, cols), x);
+    if (E > 0) { // z = ELU(W_in x + b_in), the first layer's input
+        auto z = s.in[0].topLeftCorner(E, cols);
+        z.noalias() = net.wIn(k) * x;
+        z.colwise() += net.bIn(k);
+        z = (z.array() > T(0)).select(z.array(), z.array().unaryExpr(DetExp{}) - T(1)).matrix();
+        if (cache) streamColumns<T>(cache->z.middleCols(col, cols), z);
+    }
     for (int l = 0; l < a.layers; ++l) {
         const size_t L = size_t(l);
         auto in = s.in[L].leftCols(cols);
@@ -173,9 +189,16 @@ void LstmRunner<T>::forwardBlock(const LstmColumnBlock& block, const CVecRef<T>&
         }
     }
     if (cache) streamFence();
-    // u = scale * (w_out^T h_top + b_out)
+    // u = scale * (w_out^T h_top + b_out), or scale * tanh(w_out^T h_top + b_out)
     auto u = update.segment(col, cols);
     u.noalias() = state.h.back().middleCols(col, cols).transpose() * net.wOut(k);
+    if (a.output == OutputActivation::Tanh) {
+        s.out = (u.array() + net.bOut(k)).matrix();
+        Eigen::Map<Mat<T>> row(s.out.data(), 1, cols);
+        tanhInto<T>(row, Eigen::Map<Mat<T>>(u.data(), 1, cols));
+        u *= T(a.outputScale);
+        return;
+    }
     u = T(a.outputScale) * (u.array() + net.bOut(k)).matrix();
 }
 
@@ -184,6 +207,11 @@ void LstmRunner<T>::forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<
 {
     if (grad.size() != m_n) reset(grad.size());
     const LstmArch& a = m_net->arch;
+    if (a.hasMoments()) {
+        if (state.m.size() != grad.size() || state.v.size() != grad.size())
+            throw Error("internal: the LSTM state has no moments for RNNprop (reset it with the architecture)");
+        ++state.t; // the step the moments' bias corrections are for, 1 at the first step
+    }
     const int nets = m_net->nets;
     m_wHalf.resize(size_t(nets * a.layers));
     m_bHalf.resize(size_t(nets * a.layers));
@@ -244,12 +272,27 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
     for (auto* v : {&s.hAfter, &s.hBefore, &s.tcAfter, &s.tcBefore}) v->resize(size_t(a.layers));
     if (s.hAfterOf != &cache)
         for (int l = 0; l < a.layers; ++l) recompute(cache, size_t(l), s.tcAfter[size_t(l)], s.hAfter[size_t(l)]);
-    // Output layer: u = scale (w_out^T h_top + b_out)
+    // Output layer: u = scale (w_out^T h_top + b_out), or scale tanh(w_out^T h_top + b_out)
     const Index out = net.outOffset();
-    g.segment(out, H).noalias() += scale * (s.hAfter.back() * du);
-    g(out + H) += scale * du.sum();
-    s.dh = m_dh.back().middleCols(col, cols);
-    s.dh.noalias() += (scale * net.wOut(k)) * du.transpose();
+    if (a.output == OutputActivation::Tanh) {
+        // The pre-activation recomputed as the forward pass did; dL/da = du * scale * (1 - tanh(a)^2).
+        s.out.noalias() = s.hAfter.back().transpose() * net.wOut(k);
+        s.out.array() += net.bOut(k);
+        s.dOut.resize(cols);
+        Eigen::Map<Mat<T>> row(s.out.data(), 1, cols);
+        tanhInto<T>(row, Eigen::Map<Mat<T>>(s.dOut.data(), 1, cols));
+        s.dOut = (du.array() * scale * (T(1) - s.dOut.array().square())).matrix();
+        g.segment(out, H).noalias() += s.hAfter.back() * s.dOut;
+        g(out + H) += s.dOut.sum();
+        s.dh = m_dh.back().middleCols(col, cols);
+        s.dh.noalias() += net.wOut(k) * s.dOut.transpose();
+    } else {
+        g.segment(out, H).noalias() += scale * (s.hAfter.back() * du);
+        g(out + H) += scale * du.sum();
+        s.dh = m_dh.back().middleCols(col, cols);
+        s.dh.noalias() += (scale * net.wOut(k)) * du.transpose();
+    }
+    const int E = a.inputLayer;
     for (int l = a.layers - 1; l >= 0; --l) {
         const size_t L = size_t(l);
         const auto o = net.offsets(l);
@@ -257,7 +300,7 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
         Eigen::Map<Vec<T>> db(g.data() + o.b, 4 * H);
         auto in = s.in[L].leftCols(cols); // rebuild [x; h_prev] of this step
         if (l == 0)
-            in.topRows(o.in) = cache.x.middleCols(col, cols);
+            in.topRows(o.in) = E > 0 ? cache.z.middleCols(col, cols) : cache.x.middleCols(col, cols);
         else
             in.topRows(o.in) = s.hAfter[L - 1];
         if (prev) {
@@ -271,10 +314,21 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
         lstmCellBackward<T>(net.w(l, k), in, cPrev, cache.gates[L].middleCols(col, cols), s.tcAfter[L], s.dh,
                             m_dc[L].middleCols(col, cols), s.din, dW, db, s.dz);
         m_dh[L].middleCols(col, cols) = s.din.bottomRows(H); // dL/dh_prev, carried to step s-1
-        if (l > 0)
+        if (l > 0) {
             s.dh = m_dh[L - 1].middleCols(col, cols) + s.din.topRows(H); // layer below: recurrence + from above
-        else if (dx)
+        } else if (E > 0) {
+            // Through z = ELU(a), a = W_in x + b_in: ELU'(a) = 1 where z > 0, else z + 1 (= e^a).
+            const auto z = cache.z.middleCols(col, cols);
+            s.dIn = (z.array() > T(0)).select(s.din.topRows(E).array(), s.din.topRows(E).array() * (z.array() + T(1)));
+            const Index I = a.inputSize();
+            Eigen::Map<Mat<T>> dWin(g.data(), E, I);
+            Eigen::Map<Vec<T>> dbIn(g.data() + Index(E) * I, E);
+            dWin.noalias() += s.dIn * cache.x.middleCols(col, cols).transpose();
+            dbIn += s.dIn.rowwise().sum();
+            if (dx) dx->middleCols(col, cols).noalias() = net.wIn(k).transpose() * s.dIn;
+        } else if (dx) {
             dx->middleCols(col, cols) = s.din.topRows(o.in);
+        }
     }
     std::swap(s.hAfter, s.hBefore); // step s-1 is next: its h and tanh(c) are what we just computed
     std::swap(s.tcAfter, s.tcBefore);

@@ -37,6 +37,7 @@ struct LstmColumnBlock {
 template <typename T>
 struct LstmStepCache {
     Mat<T> x;                  // (I, N) preprocessed inputs
+    Mat<T> z;                  // (E, N) the input layer's ELU outputs (empty without an input layer)
     std::vector<Mat<T>> gates; // per layer (4H, N), activated
     std::vector<Mat<T>> c;     // per layer (H, N), the cell state AFTER this step
     // h = o * tanh(c) is not kept: backward recomputes it (saves a sixth of the memory of training).
@@ -49,6 +50,9 @@ struct LstmBlockScratch {
     std::vector<Mat<T>> in;    // per layer [x; h_prev] (in+H, block)
     std::vector<Mat<T>> gates; // per layer (4H, block), when not caching
     Mat<T> din, dz, dh;        // backward
+    Mat<T> raw;                // (I, block) preprocessed inputs, with an input layer (else they go into in[0])
+    Mat<T> dIn;                // (E, block) backward through the input layer
+    Vec<T> out, dOut;          // (block) tanh output: its pre-activation and dL/d of it
     // h = o * tanh(c) after the step being differentiated, per layer, and after the step before it, with
     // their tanh(c). Backward walks steps in reverse, so the second pair becomes the first on the next
     // call: each tanh(c) is computed once.

@@ -144,6 +144,9 @@ void MetaTrainConfig::validate() const
         throw Error("train: the problem '" + problem +
                     "' already sets xscale; give random scaling either there (then validation is scaled too) or "
                     "as --random-scale, not both");
+    if (secondDerivatives && arch.preprocess == Preprocess::Rnnprop)
+        throw Error("train: second derivatives (--second-derivatives) are not supported with rnnprop preprocessing "
+                    "(its inputs depend on the history of the gradients)");
     if (unroll > horizon)
         throw Error("train: unroll (--unroll) must be at most the horizon (" + std::to_string(horizon) + "), got " +
                     std::to_string(unroll));

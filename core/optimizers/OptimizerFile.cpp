@@ -184,6 +184,10 @@ std::string optimizerToJson(const OptimizerFile& file)
                             {"p", a.p},
                             {"output_scale", a.outputScale}}},
                           {"provenance", provenanceJson(p)}};
+    // Written only when set, so that a file of the paper's architecture is what it always was.
+    if (a.inputLayer > 0) doc["architecture"]["input_layer"] = a.inputLayer;
+    if (a.output != OutputActivation::Linear)
+        doc["architecture"]["output_activation"] = outputActivationNames().name(a.output);
     if (several) {
         nlohmann::json nets = nlohmann::json::array();
         for (int k = 0; k < file.net.nets; ++k)
