@@ -1,5 +1,10 @@
 #include "CliCommon.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "base/AtomicFile.h"
 #include "base/Stats.h"
 #include "io/EvalCsv.h"
@@ -176,6 +181,12 @@ void ensureGuiApplication()
 {
     if (QApplication::instance()) return;
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        // Qt wants a private runtime directory and warns on stderr without one (e.g. as root under a plain shell).
+        const std::string dir = "/tmp/l2l-runtime-" + std::to_string(getuid());
+        if ((mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) && chmod(dir.c_str(), 0700) == 0)
+            qputenv("XDG_RUNTIME_DIR", QByteArray::fromStdString(dir));
+    }
     static int argc = 1;
     static char name[] = "l2l";
     static char* argv[] = {name, nullptr};

@@ -122,6 +122,10 @@ SECTION_OF = {
     RES + "mnist-second-order.json": None,
     RES + "convnet-shared.json": None,
     RES + "convnet-sub.json": None,
+    RES + "quadratic-paper.json": None,
+    RES + "transfer-quadratic.json": "transfer",
+    RES + "transfer-2d.json": "transfer",
+    RES + "transfer-mnist.json": "transfer",
 }
 
 # Targets from the issue (requirements, not measurements): bench line name prefix, threads -> seconds.
@@ -527,7 +531,7 @@ MNIST_NAMES = {BUNDLED_MNIST: "the LSTM", FIRST_ORDER: "the first-order LSTM", S
 # --- run time and protocol ---------------------------------------------------------------------------
 
 SECTION_ORDER = ["bench", "quadratic", "2d", "mnist", "mnist-selection", "generalisation", "fashion-mnist", "art",
-                 "convnet"]
+                 "convnet", "transfer"]
 
 
 @region("runtime", [TIMES], inline=True)
@@ -1251,6 +1255,107 @@ def _readme_conv(inp):
                h(b.display), loss(b.final), loss(two.final), pval(pr["p"]), loss(sh.final), loss(ad.final),
                loss(c5.opt(CONV_SUB).final), loss(c5.opt(CONV_LSTM).final),
                pair_text(c5, CONV_SUB, CONV_LSTM, SUB_NAMES)))
+
+
+# --- transfer ----------------------------------------------------------------------------------------
+
+TRANSFER = {"quadratic": RES + "transfer-quadratic.json", "2d": RES + "transfer-2d.json",
+            "mnist": RES + "transfer-mnist.json"}
+
+
+class TransferFile:
+    def __init__(self, path, doc):
+        f = Fields(path, doc, "")
+        if f["format"] != "l2l-transfer":
+            raise Failure("%s: not an l2l transfer file" % path)
+        if doc.get("cancelled"):
+            raise Failure("%s: the transfer run was interrupted; re-run its section" % path)
+        self.path = path
+        self.optimizers = [os.path.basename(o) for o in f["optimizers"]]
+        self.runs, self.seed = f["runs"], f["seed"]
+        self.variants = []
+        for i, v in enumerate(f["variants"]):
+            vf = Fields(path, v, "variants[%d]" % i)
+            cells = [Fields(path, c, "variants[%d].cells[%d]" % (i, k)) for k, c in enumerate(vf["cells"])]
+            if len(cells) != len(self.optimizers):
+                raise Failure("%s: variant %s has %d cells for %d optimizers" % (path, vf["label"], len(cells),
+                                                                                len(self.optimizers)))
+            self.variants.append((vf["axis"], vf["label"], vf["problem"], vf["steps"], cells))
+
+
+def ratio_text(r):
+    if not _finite(r):
+        return "n/a"
+    return (num(r, 3) if r < 100 else "%.0f" % r) + "×"
+
+
+def transfer_cell(c):
+    if not _finite(c["ratio"]):
+        return "diverged" if c["baseline"] else "no baseline finished"
+    p = pval(c["p"]) if _finite(c["p"]) and c["p"] > 0 else ("< 1e-300" if c["p"] == 0 else "n/a")
+    return "%s · %d/%d · p %s" % (ratio_text(c["ratio"]), c["won"], c["pairs"], p)
+
+
+def transfer_table(t):
+    head = "| what is varied | variant | steps | best tuned baseline | " + " | ".join("`%s`" % o for o in t.optimizers) + " |"
+    rows = [head, "|" + "---|" * (4 + len(t.optimizers))]
+    last = None
+    for axis, label, problem, steps, cells in t.variants:
+        base = cells[0]["baseline"]
+        rate = cells[0]["baseline_rate"]
+        btext = "%s (lr %s)" % (h(base), tab(rate)) if base else "-"
+        rows.append("| %s | `%s` | %d | %s | %s |" % (axis if axis != last else "", problem, steps, btext,
+                                                      " | ".join(transfer_cell(c) for c in cells)))
+        last = axis
+    return "\n".join(rows)
+
+
+def transfer_sentences(t):
+    """One sentence per optimizer: where it holds (below 1), where it breaks (above 1 with p < 0.05)."""
+    out = []
+    for k, name in enumerate(t.optimizers):
+        cells = [(label, c[k]) for (_, label, _, _, c) in t.variants]
+        finite = [(label, c) for label, c in cells if _finite(c["ratio"])]
+        ahead = [(label, c) for label, c in finite if c["ratio"] < 1]
+        sig = lambda c: _finite(c["p"]) and c["p"] < 0.05
+        sig_ahead = [(label, c) for label, c in ahead if sig(c)]
+        broken = [(label, c) for label, c in finite if c["ratio"] > 1 and sig(c)]
+        behind = [(label, c) for label, c in finite if c["ratio"] > 1 and not sig(c)]
+        failed = [label for label, c in cells if not _finite(c["ratio"])]
+        worst = max(finite, key=lambda lc: lc[1]["ratio"]) if finite else None
+        text = ("`%s`: mean final loss below the best tuned baseline's in %d of %d variants (%d of them with p < 0.05)"
+                % (name, len(ahead), len(cells), len(sig_ahead)))
+        if broken:
+            text += "; it breaks (above, p < 0.05) on " + join_and(["%s (%s)" % (l, ratio_text(c["ratio"]))
+                                                                  for l, c in broken])
+        else:
+            text += "; it is significantly behind on none"
+        if behind:
+            text += ", and is behind without significance on " + join_and(["%s (%s)" % (l, ratio_text(c["ratio"]))
+                                                                           for l, c in behind])
+        if failed:
+            text += "; no ratio on " + join_and(failed)
+        if worst:
+            text += "; its worst cell is %s at %s the baseline's mean" % (worst[0], ratio_text(worst[1]["ratio"]))
+        out.append(text + ".")
+    return "\n\n".join(out)
+
+
+def _transfer_regions():
+    for fam, path in TRANSFER.items():
+        def table(inp, path=path):
+            return transfer_table(TransferFile(path, inp.json(path)))
+
+        def summary(inp, path=path):
+            t = TransferFile(path, inp.json(path))
+            return ("%d runs per variant, evaluation seed %d; a cell is the ratio of the optimizer's mean final loss "
+                    "to the best tuned baseline's, the runs (of those both finished) where it ended lower, and the "
+                    "paired p.\n\n" % (t.runs, t.seed) + transfer_sentences(t))
+        region("transfer-%s-table" % fam, [path])(table)
+        region("transfer-%s-summary" % fam, [path])(summary)
+
+
+_transfer_regions()
 
 
 # --- speed -------------------------------------------------------------------------------------------

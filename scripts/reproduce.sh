@@ -30,6 +30,7 @@ sections=(
   "fashion-mnist|about 2 min: Fashion-MNIST with the MNIST optimizers"
   "art|about 10 min: neural art at 64x64 and 128x128, and the two image strips"
   "convnet|about 60 min: the conv net on 10, 5 and 2 classes with test curves"
+  "transfer|about 10 min: the bundled quadratic, 2-d and MNIST optimizers on grids of variants of their problems (l2l transfer)"
 )
 names=()
 for s in "${sections[@]}"; do names+=("${s%%|*}"); done
@@ -150,6 +151,23 @@ section_convnet() {
   run convnet   --problem convnet --optimizers "sgd,nag,rmsprop,adam,lstm:$out/convnet-shared.json,lstm" --runs 10 --steps 100 --seed 1 "${conv_tune[@]}"
   run convnet-5 --problem convnet:classes=0-4 --optimizers "sgd,nag,rmsprop,adam,lstm,lstm:$out/convnet-sub.json" --runs 10 --steps 100 --seed 1 "${conv_tune[@]}"
   run convnet-2 --problem convnet:classes=0+1 --optimizers "sgd,nag,rmsprop,adam,lstm,lstm:$out/convnet-sub.json" --runs 10 --steps 100 --seed 1 "${conv_tune[@]}"
+}
+
+# Transfer matrices (issue 19): each bundled optimizer on its family's grid of variants (l2l transfer --family),
+# on evaluation seed 101, which no optimizer was selected on. The quadratic one beside the paper-recipe optimizer
+# it replaced (docs/results/quadratic-paper.json), the MNIST one beside the first-order file.
+transfer() { # name, then l2l transfer arguments
+  local name="$1"; shift
+  echo "== transfer-$name: l2l transfer $*" >&2
+  "$l2l" transfer "$@" --seed 101 --json "$out/transfer-$name.json" --png "$out/transfer-$name.png" -q \
+    > "$out/transfer-$name.txt"
+}
+section_transfer() {
+  transfer quadratic --optimizers "$root/resources/optimizers/quadratic.json" "$out/quadratic-paper.json" \
+    --family quadratic --runs 50
+  transfer 2d --optimizers "$root/resources/optimizers/2d.json" --family 2d --runs 50
+  transfer mnist --optimizers "$root/resources/optimizers/mnist.json" "$out/mnist-first-order.json" --family mnist \
+    --runs 20
 }
 
 for s in "${names[@]}"; do # in the canonical order, whatever the order on the command line

@@ -8,6 +8,7 @@
 #include "io/ExperimentFile.h"
 #include "optimizers/OptimizerFile.h"
 #include "plots/LossPlot.h"
+#include "plots/TransferMap.h"
 #include "views/CompareView.h"
 #include "views/ExperimentPanel.h"
 #include "views/InspectView.h"
@@ -15,6 +16,7 @@
 #include "views/MetaTrainView.h"
 #include "views/StudioTour.h"
 #include "views/TrajectoryView.h"
+#include "views/TransferView.h"
 #include "workers/EvalJob.h"
 
 #include <qcustomplot.h>
@@ -111,6 +113,7 @@ private slots:
     void stepActionAdvancesTrajectory();
     void screenshotTourWritesEveryView();
     void trainedOptimizerIsUsedEverywhere();
+    void transferViewFillsTheMapAndOpensACell();
 
 private:
     QString writeFile(const QString& name, const QByteArray& bytes);
@@ -716,6 +719,70 @@ void TestStudio::trainedOptimizerIsUsedEverywhere()
     QVERIFY2(found, "the trajectories do not use the trained optimizer");
     const EvalConfig eval = m_window->panel()->config();
     QCOMPARE(QString::fromStdString(eval.optimizers.back()), "lstm:" + path);
+}
+
+// The Transfer view: Compute fills the heat map variant by variant with progress; a click on a cell opens that
+// comparison (problem, steps, runs, seed, optimizer file) in Compare and runs it; Stop ends a computation; the map
+// and its cells export as PNG and CSV.
+void TestStudio::transferViewFillsTheMapAndOpensACell()
+{
+    m_window->showView(MainWindow::Transfer);
+    TransferView* view = m_window->transferView();
+    view->setFamily(QStringLiteral("quadratic"));
+    view->setRuns(2);
+    QCOMPARE(view->optimizers().size(), 1);
+    QVERIFY(view->optimizers().front().endsWith(QStringLiteral("quadratic.json")));
+    QSignalSpy computed(view, &TransferView::computed);
+    view->compute();
+    QVERIFY(view->isComputing());
+    QVERIFY(computed.wait(120000));
+    const TransferResult* r = view->result();
+    QVERIFY(r);
+    QCOMPARE(r->completedVariants, int(transferGrid("quadratic", 100).size()));
+    QCOMPARE(child<QProgressBar>(m_window.get(), "transferProgress")->value(), 1000);
+    QVERIFY(child<QLabel>(m_window.get(), "transferStatus")->text().startsWith(QStringLiteral("Done")));
+    for (const auto& row : r->cells) QVERIFY(std::isfinite(row[0].ratio) || !row[0].baseline.empty());
+
+    const QString png = m_tmp.filePath("transfer.png"), csv = m_tmp.filePath("transfer.csv");
+    QVERIFY2(m_window->exportPlotTo(png), qPrintable(m_window->lastError()));
+    QVERIFY(QImage(png).width() > 300);
+    QVERIFY2(m_window->exportCsvTo(csv), qPrintable(m_window->lastError()));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts).size(), 1 + r->completedVariants);
+
+    // Click the cell of the second variant (dim=2).
+    TransferMapWidget* map = view->map();
+    QPoint cell(-1, -1);
+    for (int y = 0; y < map->height() && cell.x() < 0; y += 2)
+        for (int x = 0; x < map->width(); x += 4)
+            if (transferCellAt(map->rect(), *r, QPoint(x, y)) == std::pair<int, int>(1, 0)) {
+                cell = QPoint(x + 8, y + 8);
+                break;
+            }
+    QVERIFY(cell.x() >= 0);
+    QSignalSpy finished(m_window.get(), &MainWindow::runFinished);
+    QTest::mouseClick(map, Qt::LeftButton, {}, cell);
+    QCOMPARE(m_window->currentView(), MainWindow::Compare);
+    QVERIFY(finished.wait(120000));
+    QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
+    const Experiment e = m_window->experiment();
+    QCOMPARE(e.eval.problem, r->config.variants[1].problem);
+    QCOMPARE(e.eval.runs, 2);
+    QCOMPARE(e.eval.seed, std::uint64_t(101));
+    QVERIFY(m_window->panel()->lstmSpec().endsWith(QStringLiteral("quadratic.json")));
+
+    // Stop: the computation ends with the variants done so far.
+    m_window->showView(MainWindow::Transfer);
+    view->setFamily(QStringLiteral("mnist"));
+    view->setOptimizers({qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/mnist.json"});
+    computed.clear();
+    view->compute();
+    QTest::qWait(300);
+    view->stop();
+    QVERIFY(computed.wait(60000));
+    QVERIFY(view->result() == nullptr || view->result()->cancelled);
+    QVERIFY(child<QLabel>(m_window.get(), "transferStatus")->text().startsWith(QStringLiteral("Stopped")));
 }
 
 QTEST_MAIN(TestStudio)

@@ -63,14 +63,16 @@ struct TransferResult {
 
 struct TransferProgress {
     int variant = 0, variants = 0; // the variant under way (0-based) and their count
-    std::string label;
+    std::string label;             // the variant's
+    std::string detail;            // "tuning adam (rate search 2 of 4), step 40 of 100" or "evaluating, step 30 of 100"
+    double share = 0;              // of the whole grid done, in [0, 1]
 };
 
-// Runs the variants in order; log lines go through `log`, each variant's start through `onVariant`, and
-// `onCell` receives the result after every finished variant (for a live heat map). Throws l2l::Error on a bad
-// file or a problem an optimizer does not fit.
+// Runs the variants in order; log lines go through `log`, progress (at each variant's start, and during its
+// tuning and evaluation) through `onProgress`, and `onVariantDone` receives the result after every finished
+// variant (for a live heat map). Throws l2l::Error on a bad file or a problem an optimizer does not fit.
 TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log = {},
-                               const std::function<void(const TransferProgress&)>& onVariant = {},
+                               const std::function<void(const TransferProgress&)>& onProgress = {},
                                const std::function<void(const TransferResult&)>& onVariantDone = {},
                                const std::atomic<bool>* cancel = nullptr);
 

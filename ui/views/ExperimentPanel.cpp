@@ -36,8 +36,10 @@ constexpr double kMaxRate = 1e4;
 
 QString optionDefaults(const std::vector<OptionInfo>& options)
 {
+    // The problem's own options; the scaling options every problem takes (fscale, xscale) are in the tooltip.
     QStringList parts;
-    for (const auto& o : options) parts << QString::fromStdString(o.key + "=" + o.defaultValue);
+    for (const auto& o : options)
+        if (o.key != "fscale" && o.key != "xscale") parts << QString::fromStdString(o.key + "=" + o.defaultValue);
     return parts.join(QLatin1Char(','));
 }
 

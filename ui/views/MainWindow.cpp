@@ -6,6 +6,7 @@
 #include "views/InspectView.h"
 #include "views/MetaTrainView.h"
 #include "views/TrajectoryView.h"
+#include "views/TransferView.h"
 #include "workers/EvalJob.h"
 
 #include <QAction>
@@ -70,16 +71,20 @@ void MainWindow::createViews()
     m_trajectories = new TrajectoryView;
     m_inspect = new InspectView;
     m_art = new ArtView;
+    m_transfer = new TransferView;
     m_views->addTab(m_compare, tr("Compare"));
     m_views->addTab(m_metaTrain, tr("Meta-train"));
     m_views->addTab(m_trajectories, tr("Trajectories"));
     m_views->addTab(m_inspect, tr("Inspect"));
     m_views->addTab(m_art, tr("Art"));
+    m_views->addTab(m_transfer, tr("Transfer"));
     m_views->setTabToolTip(Compare, tr("Loss curves of every optimizer over the same runs (Ctrl+1)"));
     m_views->setTabToolTip(MetaTrain, tr("Train an LSTM optimizer on the problem class (Ctrl+2)"));
     m_views->setTabToolTip(Trajectories, tr("Optimizer paths on a 2-d function (Ctrl+3)"));
     m_views->setTabToolTip(Inspect, tr("What the LSTM optimizer does with a gradient (Ctrl+4)"));
     m_views->setTabToolTip(Art, tr("Images stylised live by every optimizer: neural art (Ctrl+5)"));
+    m_views->setTabToolTip(Transfer, tr("Where learned optimizers hold up: a heat map over variants of a problem "
+                                        "(Ctrl+6)"));
     setCentralWidget(m_views);
 }
 
@@ -214,6 +219,31 @@ void MainWindow::connectViews()
     });
     connect(m_trajectories, &TrajectoryView::failed, this, &MainWindow::showError);
     connect(m_inspect, &InspectView::failed, this, &MainWindow::showError);
+    connect(m_transfer, &TransferView::failed, this, &MainWindow::showError);
+    // A transfer cell opens its comparison in Compare: the variant's problem, steps, runs and seed, that optimizer
+    // as the LSTM beside the four tuned baselines, and runs it.
+    connect(m_transfer, &TransferView::openComparison, this,
+            [this](const QString& problem, int steps, int runs, quint64 seed, const QString& file) {
+                if (isRunning()) {
+                    showError(tr("A comparison is running; stop it before opening another"));
+                    return;
+                }
+                Experiment e = m_panel->experiment();
+                e.eval.problem = problem.toStdString();
+                e.eval.steps = steps;
+                e.eval.runs = runs;
+                e.eval.seed = seed;
+                e.optimizers = Experiment::defaultChoices();
+                try {
+                    m_panel->setExperiment(e);
+                    m_panel->setOptimizerFile(file);
+                } catch (const Error& err) {
+                    showError(QString::fromStdString(err.what()));
+                    return;
+                }
+                showView(Compare);
+                runExperiment();
+            });
     connect(m_views, &QTabWidget::currentChanged, this, [this](int index) {
         if (index == Inspect && m_inspectStale) {
             m_inspectStale = false;
@@ -245,7 +275,7 @@ void MainWindow::syncViews()
 
 const char* MainWindow::viewName(View view)
 {
-    static const char* const names[] = {"compare", "meta-train", "trajectories", "inspect", "art"};
+    static const char* const names[] = {"compare", "meta-train", "trajectories", "inspect", "art", "transfer"};
     return names[int(view)];
 }
 

@@ -21,6 +21,7 @@ class QTabWidget;
 namespace l2l::ui {
 
 class ArtView;
+class TransferView;
 class CompareView;
 class Runner;
 class ExperimentPanel;
@@ -33,8 +34,8 @@ class MainWindow : public QMainWindow {
     Q_PROPERTY(QString lastError READ lastError)
     Q_PROPERTY(bool running READ isRunning)
 public:
-    enum View { Compare, MetaTrain, Trajectories, Inspect, Art };
-    static constexpr int kViewCount = 5;
+    enum View { Compare, MetaTrain, Trajectories, Inspect, Art, Transfer };
+    static constexpr int kViewCount = 6;
 
     explicit MainWindow(QSettings* settings = nullptr, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -51,8 +52,9 @@ public:
     TrajectoryView* trajectoryView() const { return m_trajectories; }
     InspectView* inspectView() const { return m_inspect; }
     ArtView* artView() const { return m_art; }
+    TransferView* transferView() const { return m_transfer; }
     void showView(View view);
-    static const char* viewName(View view); // "compare", "meta-train", "trajectories", "inspect", "art"
+    static const char* viewName(View view); // "compare", "meta-train", "trajectories", "inspect", "art", "transfer"
     View currentView() const;
 
     // Everything on screen as an experiment (the panel, the trajectory function and start, the
@@ -112,6 +114,7 @@ private:
     TrajectoryView* m_trajectories = nullptr;
     InspectView* m_inspect = nullptr;
     ArtView* m_art = nullptr;
+    TransferView* m_transfer = nullptr;
     QTabWidget* m_views = nullptr;
     QAction *m_runAction = nullptr, *m_stopAction = nullptr, *m_stepAction = nullptr, *m_playAction = nullptr;
     QAction *m_openAction = nullptr, *m_saveAction = nullptr, *m_saveAsAction = nullptr;

@@ -1,6 +1,7 @@
 // The studio window's files: experiment files (open, save, restore at start through QSettings),
 // optimizer files, drag and drop, and exporting the current view's plot (PNG / PDF) and data (CSV).
 #include "views/MainWindow.h"
+#include "views/TransferView.h"
 
 #include "base/AtomicFile.h"
 #include "gl/ArtCanvas.h"
@@ -184,6 +185,14 @@ bool MainWindow::exportPlotTo(const QString& path)
     case Art:
         ok = saveImage(m_art->canvas()->renderCanvas(), path, &error);
         break;
+    case Transfer: {
+        const QImage image = m_transfer->renderMap();
+        if (image.isNull())
+            error = tr("nothing to export: no transfer has been computed");
+        else
+            ok = saveImage(image, path, &error);
+        break;
+    }
     }
     if (!ok) {
         showError(tr("Cannot export the plot: %1").arg(error));
@@ -212,6 +221,9 @@ bool MainWindow::exportCsvTo(const QString& path)
         break;
     case Art:
         ok = m_art->exportCsv(path, &error);
+        break;
+    case Transfer:
+        ok = m_transfer->exportCsv(path, &error);
         break;
     }
     if (!ok) {

@@ -1,0 +1,355 @@
+#include "views/TransferView.h"
+
+#include "optimizers/OptimizerFile.h"
+#include "plots/SaveText.h"
+#include "plots/TransferMap.h"
+#include "workers/Runner.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHelpEvent>
+#include <QLabel>
+#include <QListWidget>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <cmath>
+#include <sstream>
+
+namespace l2l::ui {
+
+namespace {
+// The problem whose bundled optimizer a family starts with.
+std::string familyProblem(const std::string& family) { return family == "2d" ? "quadratic2d" : family; }
+} // namespace
+
+TransferMapWidget::TransferMapWidget(QWidget* parent) : QWidget(parent)
+{
+    setObjectName(QStringLiteral("transferMap"));
+    setMouseTracking(true);
+    setAccessibleName(tr("Transfer heat map"));
+}
+
+void TransferMapWidget::setResult(std::shared_ptr<const TransferResult> r, const QString& title)
+{
+    m_result = std::move(r);
+    m_title = title;
+    updateGeometry();
+    update();
+}
+
+QSize TransferMapWidget::sizeHint() const { return m_result ? transferMapSize(*m_result) : QSize(480, 240); }
+
+QSize TransferMapWidget::minimumSizeHint() const { return sizeHint(); }
+
+void TransferMapWidget::paintEvent(QPaintEvent*)
+{
+    QPainter p(this);
+    if (!m_result || m_result->completedVariants == 0) {
+        p.fillRect(rect(), palette().base());
+        p.setPen(palette().text().color());
+        p.drawText(rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap,
+                   m_title.isEmpty() ? tr("Choose optimizer files and a family of problems, then Compute: each cell "
+                                          "compares one optimizer with the best tuned baseline on one variant.")
+                                     : m_title);
+        return;
+    }
+    paintTransferMap(p, rect(), *m_result, m_title);
+}
+
+void TransferMapWidget::mousePressEvent(QMouseEvent* event)
+{
+    if (!m_result || event->button() != Qt::LeftButton) return;
+    const auto [v, c] = transferCellAt(rect(), *m_result, event->position().toPoint());
+    if (v >= 0) emit cellClicked(v, c);
+}
+
+bool TransferMapWidget::event(QEvent* event)
+{
+    if (event->type() == QEvent::ToolTip && m_result) {
+        auto* help = static_cast<QHelpEvent*>(event);
+        const auto [v, c] = transferCellAt(rect(), *m_result, help->pos());
+        if (v < 0) {
+            QToolTip::hideText();
+            event->ignore();
+            return true;
+        }
+        const TransferVariant& var = m_result->config.variants[size_t(v)];
+        const TransferCell& cell = m_result->cells[size_t(v)][size_t(c)];
+        QToolTip::showText(
+            help->globalPos(),
+            tr("%1, %2 steps\n%3: mean final loss %4\nbest tuned baseline %5 (lr %6): %7\nratio %8, "
+               "lower in %9 of %10 runs, paired p %11\nclick: open this comparison in Compare")
+                .arg(QString::fromStdString(var.problem))
+                .arg(var.steps)
+                .arg(QFileInfo(QString::fromStdString(m_result->config.optimizers[size_t(c)])).fileName())
+                .arg(cell.learnedFinal, 0, 'g', 4)
+                .arg(QString::fromStdString(cell.baseline))
+                .arg(cell.baselineRate, 0, 'g', 3)
+                .arg(cell.baselineFinal, 0, 'g', 4)
+                .arg(cell.ratio, 0, 'g', 3)
+                .arg(cell.won)
+                .arg(cell.pairs)
+                .arg(cell.p, 0, 'g', 2),
+            this);
+        return true;
+    }
+    return QWidget::event(event);
+}
+
+TransferView::TransferView(QWidget* parent)
+    : QWidget(parent), m_runner(new Runner(QStringLiteral("l2l-transfer"), this))
+{
+    m_family = new QComboBox;
+    m_family->setObjectName(QStringLiteral("transferFamily"));
+    m_family->setAccessibleName(tr("Problem family"));
+    for (const auto& f : transferFamilies()) m_family->addItem(QString::fromStdString(f));
+    m_family->setToolTip(tr("The grid of variants: quadratic (dimension, scale, horizon), mnist (width, depth, "
+                            "activation, data, scale, horizon), convnet, neural-art, 2d (every 2-d function)"));
+    m_runs = new QSpinBox;
+    m_runs->setObjectName(QStringLiteral("transferRuns"));
+    m_runs->setAccessibleName(tr("Runs per variant"));
+    m_runs->setRange(2, 1000);
+    m_runs->setValue(20);
+    m_files = new QListWidget;
+    m_files->setObjectName(QStringLiteral("transferFiles"));
+    m_files->setAccessibleName(tr("Optimizer files"));
+    m_files->setMaximumHeight(90);
+    m_files->setToolTip(tr("The learned optimizers compared: one column of the heat map each"));
+    m_add = new QPushButton(tr("Add file…"));
+    m_remove = new QPushButton(tr("Remove"));
+    m_compute = new QPushButton(tr("Compute"));
+    m_compute->setObjectName(QStringLiteral("transferCompute"));
+    m_stop = new QPushButton(tr("Stop"));
+    m_stop->setObjectName(QStringLiteral("transferStop"));
+    m_stop->setEnabled(false);
+    m_progress = new QProgressBar;
+    m_progress->setObjectName(QStringLiteral("transferProgress"));
+    m_progress->setRange(0, 1000);
+    m_progress->setValue(0);
+    m_progress->setTextVisible(false);
+    m_status = new QLabel(tr("Not computed yet."));
+    m_status->setObjectName(QStringLiteral("transferStatus"));
+    m_status->setWordWrap(true);
+    m_map = new TransferMapWidget;
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(m_map);
+    scroll->setWidgetResizable(true);
+    scroll->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+
+    auto* controls = new QHBoxLayout;
+    auto* form = new QVBoxLayout;
+    auto* row = new QHBoxLayout;
+    row->addWidget(new QLabel(tr("Family")));
+    row->addWidget(m_family);
+    row->addWidget(new QLabel(tr("Runs")));
+    row->addWidget(m_runs);
+    row->addStretch(1);
+    form->addLayout(row);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_add);
+    buttons->addWidget(m_remove);
+    buttons->addStretch(1);
+    buttons->addWidget(m_compute);
+    buttons->addWidget(m_stop);
+    form->addLayout(buttons);
+    controls->addLayout(form);
+    controls->addWidget(m_files, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(controls);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_status);
+    layout->addWidget(scroll, 1);
+
+    connect(m_family, &QComboBox::currentIndexChanged, this, &TransferView::familyChanged);
+    connect(m_add, &QPushButton::clicked, this, [this] {
+        const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+        const QStringList files =
+            QFileDialog::getOpenFileNames(this, tr("Add optimizer files"), dir, tr("Optimizer files (*.json)"));
+        for (const QString& f : files) m_files->addItem(f);
+    });
+    connect(m_remove, &QPushButton::clicked, this, [this] { delete m_files->currentItem(); });
+    connect(m_compute, &QPushButton::clicked, this, &TransferView::compute);
+    connect(m_stop, &QPushButton::clicked, this, &TransferView::stop);
+    connect(m_map, &TransferMapWidget::cellClicked, this, [this](int v, int c) {
+        const TransferResult* r = m_map->result();
+        if (!r) return;
+        const TransferVariant& var = r->config.variants[size_t(v)];
+        emit openComparison(QString::fromStdString(var.problem), var.steps, r->config.runs, r->config.seed,
+                            QString::fromStdString(r->config.optimizers[size_t(c)]));
+    });
+    connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) {
+        if (const auto* p = variantValue<TransferProgress>(v)) {
+            m_progress->setValue(int(std::lround(1000 * p->share)));
+            m_status->setText(tr("Variant %1 of %2, %3: %4 (%5 % of the grid)")
+                                  .arg(p->variant + 1)
+                                  .arg(p->variants)
+                                  .arg(QString::fromStdString(p->label), QString::fromStdString(p->detail))
+                                  .arg(100 * p->share, 0, 'f', 0));
+        } else if (const auto* r = variantValue<std::shared_ptr<const TransferResult>>(v)) {
+            m_map->setResult(
+                *r,
+                tr("Transfer: %1 runs per variant, seed %2 (so far)").arg((*r)->config.runs).arg((*r)->config.seed));
+        }
+    });
+    connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool aborted) {
+        setComputing(false);
+        if (const auto* r = variantValue<std::shared_ptr<const TransferResult>>(v)) {
+            const auto& res = **r;
+            m_map->setResult(*r, tr("Transfer: %1 runs per variant, seed %2%3")
+                                     .arg(res.config.runs)
+                                     .arg(res.config.seed)
+                                     .arg(res.cancelled ? tr(" (stopped)") : QString()));
+            m_progress->setValue(res.cancelled ? m_progress->value() : 1000);
+            m_status->setText(
+                res.cancelled || aborted
+                    ? tr("Stopped after %1 of %2 variants.").arg(res.completedVariants).arg(res.config.variants.size())
+                    : tr("Done: %1 variants. Click a cell to open that comparison in Compare.")
+                          .arg(res.completedVariants));
+        }
+        emit computed();
+    });
+    connect(m_runner, &Runner::failed, this, [this](const QString& message) {
+        setComputing(false);
+        m_status->setText(tr("Transfer failed: %1").arg(message));
+        emit failed(message);
+    });
+    familyChanged();
+}
+
+void TransferView::familyChanged()
+{
+    // The family's bundled optimizer, unless the user has chosen files.
+    if (m_files->count() > 1) return;
+    m_files->clear();
+    try {
+        m_files->addItem(
+            QString::fromStdString(bundledOptimizerPath(familyProblem(m_family->currentText().toStdString()))));
+    } catch (const Error&) {
+    }
+}
+
+void TransferView::setOptimizers(const QStringList& files)
+{
+    m_files->clear();
+    m_files->addItems(files);
+}
+
+QStringList TransferView::optimizers() const
+{
+    QStringList out;
+    for (int i = 0; i < m_files->count(); ++i) out << m_files->item(i)->text();
+    return out;
+}
+
+void TransferView::setFamily(const QString& family) { m_family->setCurrentText(family); }
+void TransferView::setRuns(int runs) { m_runs->setValue(runs); }
+bool TransferView::isComputing() const { return m_runner->isBusy(); }
+
+void TransferView::setComputing(bool on)
+{
+    m_compute->setEnabled(!on);
+    m_stop->setEnabled(on);
+    m_family->setEnabled(!on);
+    m_runs->setEnabled(!on);
+    m_add->setEnabled(!on);
+    m_remove->setEnabled(!on);
+}
+
+void TransferView::stop() { m_runner->abort(); }
+
+QImage TransferView::renderMap() const
+{
+    const TransferResult* r = m_map->result();
+    if (!r || r->completedVariants == 0) return {};
+    QImage image(transferMapSize(*r), QImage::Format_RGB32);
+    QPainter painter(&image);
+    paintTransferMap(painter, image.rect(), *r,
+                     tr("Transfer: %1 runs per variant, seed %2").arg(r->config.runs).arg(r->config.seed));
+    return image;
+}
+
+bool TransferView::exportCsv(const QString& path, QString* error) const
+{
+    const TransferResult* r = m_map->result();
+    if (!r || r->completedVariants == 0) {
+        if (error) *error = tr("nothing to export: no transfer has been computed");
+        return false;
+    }
+    std::ostringstream out;
+    out.precision(9);
+    out << "axis,variant,problem,steps,optimizer,ratio,final_loss_mean,baseline,baseline_rate,baseline_final_loss_mean,"
+           "runs_won,pairs,p,diverged_runs\n";
+    const auto put = [&](double v) {
+        if (std::isfinite(v)) out << v; // a CSV never holds "nan": empty
+    };
+    const auto quoted = [](const std::string& text) {
+        std::string q = "\"";
+        for (char ch : text) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+        return q + "\"";
+    };
+    for (int v = 0; v < r->completedVariants; ++v) {
+        const TransferVariant& var = r->config.variants[size_t(v)];
+        for (size_t k = 0; k < r->config.optimizers.size(); ++k) {
+            const TransferCell& c = r->cells[size_t(v)][k];
+            out << quoted(var.axis) << ',' << quoted(var.label) << ',' << quoted(var.problem) << ',' << var.steps << ','
+                << quoted(r->config.optimizers[k]) << ',';
+            put(c.ratio);
+            out << ',';
+            put(c.learnedFinal);
+            out << ',' << quoted(c.baseline) << ',';
+            put(c.baselineRate);
+            out << ',';
+            put(c.baselineFinal);
+            out << ',' << c.won << ',' << c.pairs << ',';
+            put(c.p);
+            out << ',' << c.diverged << '\n';
+        }
+    }
+    return saveTextFile(path, QByteArray::fromStdString(out.str()), error);
+}
+
+void TransferView::compute()
+{
+    TransferConfig c;
+    for (const QString& f : optimizers()) c.optimizers.push_back(f.toStdString());
+    c.runs = m_runs->value();
+    c.seed = 101;
+    const std::string family = m_family->currentText().toStdString();
+    try {
+        c.variants = transferGrid(family, 100);
+        for (const auto& f : c.optimizers) (void)loadOptimizer(f);
+        c.validate();
+    } catch (const Error& e) {
+        m_status->setText(tr("Cannot compute: %1").arg(QString::fromStdString(e.what())));
+        emit failed(QString::fromStdString(e.what()));
+        return;
+    }
+    setComputing(true);
+    m_progress->setValue(0);
+    m_map->setResult(nullptr, tr("Computing the first variant…"));
+    m_status->setText(tr("Starting: %1 variants of %2").arg(c.variants.size()).arg(QString::fromStdString(family)));
+    m_runner->request([c](Runner::Control& control) {
+        auto r = std::make_shared<TransferResult>(computeTransfer(
+            c, {}, [&](const TransferProgress& p) { control.send(QVariant::fromValue(p)); },
+            [&](const TransferResult& partial) {
+                control.send(QVariant::fromValue(
+                                 std::shared_ptr<const TransferResult>(std::make_shared<TransferResult>(partial))),
+                             true);
+            },
+            control.abortFlag()));
+        return QVariant::fromValue(std::shared_ptr<const TransferResult>(r));
+    });
+}
+
+} // namespace l2l::ui

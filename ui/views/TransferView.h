@@ -1,0 +1,94 @@
+#pragma once
+// The studio's Transfer view (issue 19): where learned optimizers hold up and where they break. Each chosen
+// optimizer file runs on a family's grid of problem variants against the tuned baselines (core/eval/Transfer.h);
+// the heat map fills in variant by variant, a progress bar says which variant and phase is under way, and a click
+// on a cell opens that comparison in Compare. Computed by the view's Runner; this widget only draws.
+#include "eval/Transfer.h"
+
+#include <QImage>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+Q_DECLARE_METATYPE(l2l::TransferProgress)
+Q_DECLARE_METATYPE(std::shared_ptr<const l2l::TransferResult>)
+
+namespace l2l::ui {
+
+class Runner;
+
+// The heat map as a widget (plots/TransferMap.h draws it); emits cellClicked(variant, optimizer).
+class TransferMapWidget : public QWidget {
+    Q_OBJECT
+public:
+    explicit TransferMapWidget(QWidget* parent = nullptr);
+    void setResult(std::shared_ptr<const TransferResult> r, const QString& title);
+    const TransferResult* result() const { return m_result.get(); }
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+
+signals:
+    void cellClicked(int variant, int optimizer);
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    bool event(QEvent* event) override; // tooltips: the cell's numbers in full
+
+private:
+    std::shared_ptr<const TransferResult> m_result;
+    QString m_title;
+};
+
+class TransferView : public QWidget {
+    Q_OBJECT
+public:
+    explicit TransferView(QWidget* parent = nullptr);
+    // The optimizer files (default: the bundled optimizer of the family).
+    void setOptimizers(const QStringList& files);
+    QStringList optimizers() const;
+    void setFamily(const QString& family);
+    void setRuns(int runs);
+    bool isComputing() const;
+    const TransferResult* result() const { return m_map->result(); }
+    TransferMapWidget* map() const { return m_map; }
+    // The heat map as an image (Export Plot), and every cell as CSV (Export Data): false with *error when
+    // nothing has been computed or the file cannot be written.
+    QImage renderMap() const;
+    bool exportCsv(const QString& path, QString* error) const;
+
+public slots:
+    void compute(); // in the background; the map fills in as variants finish
+    void stop();
+
+signals:
+    void computed();
+    void failed(const QString& message);
+    // A click on a cell: run this comparison in Compare.
+    void openComparison(const QString& problem, int steps, int runs, quint64 seed, const QString& optimizerFile);
+
+private:
+    void setComputing(bool on);
+    void familyChanged();
+
+    Runner* m_runner;
+    QComboBox* m_family;
+    QSpinBox* m_runs;
+    QListWidget* m_files;
+    QPushButton *m_add, *m_remove, *m_compute, *m_stop;
+    QProgressBar* m_progress;
+    QLabel* m_status;
+    TransferMapWidget* m_map;
+};
+
+} // namespace l2l::ui
