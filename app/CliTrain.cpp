@@ -42,6 +42,9 @@ void printProgress(const MetaProgress& p, bool tty)
         if (tty) std::cerr << "\r\033[K";
         std::cerr << "epoch " << p.epoch << "/" << p.epochs << ": meta-loss " << fmt(p.metaLoss)
                   << (std::isfinite(p.gradientNoise) ? ", meta-gradient noise " + fmt(p.gradientNoise) : std::string())
+                  << (p.stages > 1 ? ", stage " + std::to_string(p.stage + 1) + "/" + std::to_string(p.stages) +
+                                         " (horizon " + std::to_string(p.horizon) + ")"
+                                   : std::string())
                   << ", validation "
                   << (std::isfinite(p.validationLoss) ? fmt(p.validationLoss) : std::string("diverged"))
                   << (p.bestEpoch == p.epoch ? " (best)" : "") << ", elapsed " << duration(p.elapsedSeconds) << ", ETA "

@@ -370,6 +370,65 @@ private slots:
         l2l::test::expectError([&] { both.validate(); }, {"random_scale"});
     }
 
+    void curriculumMovesOnAndResumesExactly()
+    {
+        // Stages of 20, 40 and 80 steps, patience 1. Every weight is at least 1e-3 in size and the rate 1e-12: an
+        // Adam step (at most a few times the rate) is below half a float ulp of every weight, so the weights never
+        // change and no validation improves on the stage's best: stage 0 lasts two validations (epochs 1-10; the
+        // first sets its best); stage 1 starts with its best validated afresh, so it lasts one (epochs 11-15); then
+        // stage 2. Validation runs at the next stage's horizon; the episodes at the stage's own.
+        MetaTrainConfig c = quadConfig(30);
+        c.unroll = 10;
+        c.curriculum = "20,40,80";
+        c.curriculumPatience = 1;
+        c.validateEvery = 5;
+        c.validationRuns = 4;
+        c.learningRate = 1e-12;
+        LstmNet<float> frozen = LstmNet<float>::init(c.arch, 5);
+        for (Index i = 0; i < frozen.params.size(); ++i)
+            if (std::abs(frozen.params(i)) < 1e-3f) frozen.params(i) = 1e-3f;
+        MetaTrainer t(c, frozen);
+        std::vector<int> horizons;
+        t.run([&](const MetaProgress& p) { horizons.push_back(p.horizon); }, nullptr);
+        const auto& h = t.state().history;
+        QCOMPARE(int(h.size()), 30);
+        for (int e = 0; e < 30; ++e) {
+            QCOMPARE(h[size_t(e)].stage, e < 10 ? 0 : e < 15 ? 1 : 2);
+            // The horizon reported after an epoch is the next epoch's: the stage changes after its validation.
+            QCOMPARE(horizons[size_t(e)], e < 9 ? 20 : e < 14 ? 40 : 80);
+        }
+        MetaTrainConfig at40 = c;
+        at40.curriculum.clear();
+        at40.horizon = 40;
+        QCOMPARE(h[4].validationLoss, MetaTrainer(at40).validate(t.state().best)); // epoch 5: stage 0 validates at 40
+        QCOMPARE(t.state().stage, 2);
+        QVERIFY(t.state().net.params == frozen.params);
+
+        // A real rate: a stop anywhere and a resume from the checkpoint give the straight run's weights and stages.
+        c.learningRate = 1e-3;
+        c.epochs = 120;
+        MetaTrainer straight(c);
+        straight.run({}, nullptr);
+        QVERIFY(straight.state().stage > 0);
+        for (int delayMs : {5, 37}) {
+            const auto [stoppedAt, resumed] = stopSaveResume(c, delayMs, path("ck-curriculum.json").toStdString());
+            QVERIFY(stoppedAt < 120);
+            QVERIFY2(resumed.net.params == straight.state().net.params,
+                     qPrintable(QString("stopped at epoch %1").arg(stoppedAt)));
+            QCOMPARE(resumed.stage, straight.state().stage);
+            for (size_t e = 0; e < resumed.history.size(); ++e)
+                QCOMPARE(resumed.history[e].stage, straight.state().history[e].stage);
+        }
+
+        MetaTrainConfig bad = quadConfig(10);
+        bad.curriculum = "100,50";
+        l2l::test::expectError([&] { bad.validate(); }, {"curriculum", "increase"});
+        bad.curriculum = "100,x";
+        l2l::test::expectError([&] { bad.validate(); }, {"curriculum"});
+        bad.curriculum = "10,100";
+        l2l::test::expectError([&] { bad.validate(); }, {"curriculum", "unroll"});
+    }
+
     void secondDerivativesTrain()
     {
         MetaTrainConfig c = quadConfig(60);

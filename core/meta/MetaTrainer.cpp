@@ -121,8 +121,9 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
     double noiseSum = 0;
     int noiseWindows = 0;
     Vec<float> mean;
-    for (int done = 0; done < c.horizon;) {
-        const int k = std::min(c.unroll, c.horizon - done);
+    const int horizon = trainingHorizon();
+    for (int done = 0; done < horizon;) {
+        const int k = std::min(c.unroll, horizon - done);
         parallelFor(B, threads, [&](int b) {
             Member& m = members[size_t(b)];
             m.windowOk = false;
@@ -167,7 +168,7 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
         for (Member& m : members) // a diverged optimizee ends its episode here
             if (m.active && !std::isfinite(m.traj.loss)) m.active = false;
         if (std::none_of(members.begin(), members.end(), [](const Member& m) { return m.active; })) break;
-        if (done < c.horizon && cancel && cancel->load()) {
+        if (done < horizon && cancel && cancel->load()) {
             *aborted = true; // stop request inside the episode: the caller rolls it back
             break;
         }
@@ -184,9 +185,24 @@ double MetaTrainer::validate(const LstmNet<float>& net) const
     return validate(net, nullptr, &aborted);
 }
 
+int MetaTrainer::trainingHorizon() const
+{
+    const auto stages = m_state.config.curriculumHorizons();
+    return stages.empty() ? m_state.config.horizon
+                          : stages[size_t(std::min<int>(m_state.stage, int(stages.size()) - 1))];
+}
+
+int MetaTrainer::validationHorizon() const
+{
+    const auto stages = m_state.config.curriculumHorizons();
+    return stages.empty() ? m_state.config.horizon
+                          : stages[size_t(std::min<int>(m_state.stage + 1, int(stages.size()) - 1))];
+}
+
 double MetaTrainer::validate(const LstmNet<float>& net, const std::atomic<bool>* cancel, bool* aborted) const
 {
     const MetaTrainConfig& c = m_state.config;
+    const int horizon = validationHorizon();
     std::vector<double> means(size_t(c.validationRuns));
     std::atomic<bool> stopped{false};
     parallelFor(c.validationRuns, c.threads, [&](int run) {
@@ -199,9 +215,9 @@ double MetaTrainer::validate(const LstmNet<float>& net, const std::atomic<bool>*
         traj.start(*problem, net.arch);
         Unroller<float> unroller(&net, 1);
         unroller.setCancel(cancel);
-        const double sum = unroller.window(*problem, traj, c.horizon, false, nullptr);
+        const double sum = unroller.window(*problem, traj, horizon, false, nullptr);
         if (unroller.cancelled()) stopped = true;
-        const double value = c.validateOnFinalLoss ? traj.loss : sum / c.horizon;
+        const double value = c.validateOnFinalLoss ? traj.loss : sum / horizon;
         means[size_t(run)] = std::isfinite(value) ? value : std::numeric_limits<double>::infinity();
     });
     *aborted = stopped.load();
@@ -244,6 +260,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
     const double before = m_state.elapsedSeconds;
     const auto t0 = Clock::now();
     const int startEpoch = m_state.epoch;
+    const int stages = std::max<int>(1, int(c.curriculumHorizons().size()));
     while (m_state.epoch < c.epochs && !(cancel && cancel->load())) {
         bool aborted = false;
         MetaHistoryPoint point;
@@ -256,6 +273,16 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
         const int epoch = m_state.epoch + 1;
         const bool validating = epoch % c.validateEvery == 0 || epoch == c.epochs;
         if (!aborted && validating) point.validationLoss = validate(m_state.net, cancel, &aborted);
+        // Curriculum: after `patience` validations without improvement the stage's best weights go on to the next
+        // stage, validated afresh at its validation horizon (losses over different horizons do not compare).
+        const bool advance = !aborted && validating && !(point.validationLoss < m_state.bestValidation) &&
+                             m_state.stageStale + 1 >= c.curriculumPatience && m_state.stage + 1 < stages;
+        double freshBest = std::numeric_limits<double>::infinity();
+        if (advance) {
+            ++m_state.stage; // for validationHorizon()
+            freshBest = validate(m_state.best, cancel, &aborted);
+            --m_state.stage;
+        }
         if (aborted) {
             m_state.net.params = params;
             m_state.adam = adam;
@@ -264,11 +291,20 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
             break;
         }
         point.epoch = ++m_state.epoch;
+        point.stage = m_state.stage;
         if (validating) {
             if (point.validationLoss < m_state.bestValidation) {
                 m_state.bestValidation = point.validationLoss;
                 m_state.bestEpoch = m_state.epoch;
                 m_state.best = m_state.net;
+                m_state.stageStale = 0;
+            } else if (advance) {
+                m_state.net = m_state.best;
+                ++m_state.stage;
+                m_state.stageStale = 0;
+                m_state.bestValidation = freshBest;
+            } else {
+                ++m_state.stageStale;
             }
         }
         m_state.history.push_back(point);
@@ -287,6 +323,9 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
             p.etaSeconds = perEpoch * (c.epochs - m_state.epoch);
             p.skippedUpdates = m_state.skippedUpdates;
             p.clippedUpdates = m_state.clippedUpdates;
+            p.stage = m_state.stage;
+            p.stages = stages;
+            p.horizon = trainingHorizon();
             progress(p);
         }
     }
@@ -342,7 +381,8 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
     for (const auto& h : s.history)
         history.push_back({h.epoch, h.metaLoss,
                            std::isfinite(h.validationLoss) ? nlohmann::json(h.validationLoss) : nlohmann::json(nullptr),
-                           std::isfinite(h.gradientNoise) ? nlohmann::json(h.gradientNoise) : nlohmann::json(nullptr)});
+                           std::isfinite(h.gradientNoise) ? nlohmann::json(h.gradientNoise) : nlohmann::json(nullptr),
+                           h.stage});
     nlohmann::json doc = {{"format", "l2l-train-checkpoint"},
                           {"version", 1},
                           {"config", settingsToJson(metaTrainSettings(), c, metaTrainArchKeys())},
@@ -358,6 +398,8 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
                           {"elapsed_seconds", s.elapsedSeconds},
                           {"skipped_updates", s.skippedUpdates},
                           {"clipped_updates", s.clippedUpdates},
+                          {"curriculum_stage", s.stage},
+                          {"curriculum_stale", s.stageStale},
                           {"history", history}};
     writeFileAtomically(path, doc.dump() + "\n");
 }
@@ -410,8 +452,13 @@ MetaTrainState checkpointFromJson(const std::string& text, const std::string& pa
             point.validationLoss = h.at(2).is_number() ? h[2].get<double>() : NAN;
             // [3]: the meta-gradient noise, written since meta-batches (absent in older checkpoints)
             point.gradientNoise = h.size() > 3 && h[3].is_number() ? h[3].get<double>() : NAN;
+            // [4]: the curriculum stage (absent before curricula)
+            point.stage = h.size() > 4 ? int(jsonIntegerIn(h[4], "history stage", 0, 63)) : 0;
             s.history.push_back(point);
         }
+        const int stages = std::max<int>(1, int(s.config.curriculumHorizons().size()));
+        s.stage = doc.contains("curriculum_stage") ? int(stateInteger(doc, "curriculum_stage", 0, stages - 1)) : 0;
+        s.stageStale = doc.contains("curriculum_stale") ? int(stateInteger(doc, "curriculum_stale", 0, 1000000)) : 0;
         s.config.validate();
     } catch (const nlohmann::json::exception& e) {
         throw Error(where + " is malformed: " + excerpt(e.what(), 200));

@@ -24,6 +24,7 @@ struct MetaHistoryPoint {
     // between members it falls as 1/B.
     double gradientNoise = std::numeric_limits<double>::quiet_NaN();
     double validationLoss = std::numeric_limits<double>::quiet_NaN(); // where validated
+    int stage = 0; // the curriculum stage the epoch trained in (0 without a curriculum)
 };
 
 struct MetaProgress {
@@ -34,8 +35,10 @@ struct MetaProgress {
     double bestValidation = std::numeric_limits<double>::quiet_NaN();
     int bestEpoch = -1;
     double elapsedSeconds = 0, etaSeconds = 0;
-    int skippedUpdates = 0; // windows whose meta-gradient was not finite (no step taken)
-    int clippedUpdates = 0; // windows whose meta-gradient was scaled down to clipNorm
+    int skippedUpdates = 0;    // windows whose meta-gradient was not finite (no step taken)
+    int clippedUpdates = 0;    // windows whose meta-gradient was scaled down to clipNorm
+    int stage = 0, stages = 1; // the curriculum stage under way and their number (1 without a curriculum)
+    int horizon = 0;           // of the stage's episodes
 };
 
 // Everything needed to continue a run where it stopped.
@@ -49,6 +52,10 @@ struct MetaTrainState {
     double elapsedSeconds = 0;
     int skippedUpdates = 0;
     int clippedUpdates = 0;
+    // Curriculum: the stage under way and the validations since the last improvement in it. The best weights
+    // and validation are those of the stage (validation horizons differ between stages).
+    int stage = 0;
+    int stageStale = 0;
     std::vector<MetaHistoryPoint> history;
 };
 
@@ -64,8 +71,11 @@ public:
     // training and validation, so a stop takes effect within one step). An epoch cut short by a stop,
     // in its episode or its validation, is rolled back: a resumed run gives the weights of an uninterrupted one.
     void run(const std::function<void(const MetaProgress&)>& progress, const std::atomic<bool>* cancel);
-    // Mean over the validation instances of the mean loss over the horizon (or of the final loss).
+    // Mean over the validation instances of the mean loss over the horizon (or of the final loss); with a
+    // curriculum, over the next stage's horizon.
     double validate(const LstmNet<float>& net) const;
+    int trainingHorizon() const;   // of this stage's episodes (config.horizon without a curriculum)
+    int validationHorizon() const; // the next stage's (the last stage's in the last one)
     const MetaTrainState& state() const { return m_state; }
     // The best optimizer so far (the current one if never validated), with its provenance.
     OptimizerFile bestOptimizer(const std::string& command) const;

@@ -83,6 +83,16 @@ const SettingsTable<MetaTrainConfig>& metaTrainSettings()
             "multiplied by exp(U(-R, R)), the problem option xscale=R; validation stays on the problem as given (0 = "
             "off; they used 3 for MNIST)",
             0, 6, false, [](auto& c) -> auto& { return c.randomScale; }, 4, all));
+        f.push_back(textSetting<C>(
+            "curriculum", "curriculum", "Curriculum",
+            "horizons of curriculum stages, e.g. 100,200,500 (Chen et al. 2020): episodes start at the first; "
+            "validation runs at the next stage's horizon; after --curriculum-patience validations without "
+            "improvement the stage's best weights go on to the next stage (empty = off: --horizon throughout)",
+            [](auto& c) -> auto& { return c.curriculum; }, 5, kInFile | kInCli | kInForm));
+        f.push_back(intSetting<C>(
+            "curriculum_patience", "curriculum-patience", "Stage patience",
+            "validations without improvement before the curriculum's next stage", 1, 1000,
+            [](auto& c) -> auto& { return c.curriculumPatience; }, 5, all));
         f.push_back(intSetting<C>(
             "validate_every", "validate-every", "Validate every", "epochs between validations", 1, 10000000,
             [](auto& c) -> auto& { return c.validateEvery; }, 1, always));
@@ -144,12 +154,41 @@ void MetaTrainConfig::validate() const
         throw Error("train: the problem '" + problem +
                     "' already sets xscale; give random scaling either there (then validation is scaled too) or "
                     "as --random-scale, not both");
+    for (int h : curriculumHorizons())
+        if (h < unroll)
+            throw Error("train: every curriculum horizon (--curriculum) must be at least the unroll (" +
+                        std::to_string(unroll) + "), got " + std::to_string(h));
     if (secondDerivatives && arch.preprocess == Preprocess::Rnnprop)
         throw Error("train: second derivatives (--second-derivatives) are not supported with rnnprop preprocessing "
                     "(its inputs depend on the history of the gradients)");
     if (unroll > horizon)
         throw Error("train: unroll (--unroll) must be at most the horizon (" + std::to_string(horizon) + "), got " +
                     std::to_string(unroll));
+}
+
+std::vector<int> MetaTrainConfig::curriculumHorizons() const
+{
+    std::vector<int> out;
+    if (curriculum.empty()) return out;
+    std::string item;
+    const auto flush = [&] {
+        const long long h = parseInt(item, "curriculum (--curriculum)");
+        if (h < 1 || h > 100000)
+            throw Error("train: curriculum (--curriculum) horizons must be in [1, 100000], got " + item);
+        if (!out.empty() && h <= out.back())
+            throw Error("train: curriculum (--curriculum) horizons must increase, got " + curriculum);
+        out.push_back(int(h));
+        item.clear();
+    };
+    for (char ch : curriculum) {
+        if (ch == ',')
+            flush();
+        else
+            item += ch;
+    }
+    flush();
+    if (out.size() > 64) throw Error("train: curriculum (--curriculum) has more than 64 stages");
+    return out;
 }
 
 } // namespace l2l

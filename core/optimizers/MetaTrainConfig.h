@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace l2l {
 
@@ -50,6 +51,8 @@ struct MetaTrainConfig {
     double clipNorm = 0;                      // > 0: a window's meta-gradient longer than this (2-norm) is scaled to it
     int metaBatch = 1;                        // optimizees per meta-update (their meta-gradients averaged)
     double randomScale = 0;                   // > 0: training instances get the problem option xscale=this
+    std::string curriculum;                   // "100,200,500": horizons of curriculum stages (empty = off)
+    int curriculumPatience = 3;               // validations without improvement before the next stage
     int validateEvery = 50;                   // epochs between validations
     int validationRuns = 10;                  // held-out instances
     bool validateOnFinalLoss = false;         // select by the loss at the last step instead of the horizon mean
@@ -61,6 +64,8 @@ struct MetaTrainConfig {
     int memoryLimitMiB = 0;                   // the memory budget (base/Memory.h); 0 = what is available at start
     LstmArch arch;                            // 2 layers of 20, log-sign preprocessing (p = 10), scale 0.1
     void validate() const;                    // throws l2l::Error naming the field and range
+    // The curriculum's horizons, increasing (empty without one). Throws l2l::Error on a malformed list.
+    std::vector<int> curriculumHorizons() const;
 };
 
 const SettingsTable<MetaTrainConfig>& metaTrainSettings();

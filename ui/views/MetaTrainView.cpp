@@ -307,10 +307,10 @@ void MetaTrainView::showProgress(const MetaProgress& p)
 {
     m_progress->setMaximum(std::max(1, p.epochs));
     m_progress->setValue(p.epoch);
-    m_epochLabel->setText(
-        std::isfinite(p.gradientNoise)
-            ? tr("epoch %1 / %2 · meta-gradient noise %3").arg(p.epoch).arg(p.epochs).arg(number(p.gradientNoise))
-            : tr("epoch %1 / %2").arg(p.epoch).arg(p.epochs));
+    QString label = tr("epoch %1 / %2").arg(p.epoch).arg(p.epochs);
+    if (p.stages > 1) label += tr(" · stage %1 of %2 (horizon %3)").arg(p.stage + 1).arg(p.stages).arg(p.horizon);
+    if (std::isfinite(p.gradientNoise)) label += tr(" · meta-gradient noise %1").arg(number(p.gradientNoise));
+    m_epochLabel->setText(label);
     m_epochLabel->setToolTip(tr("With a meta-batch: the estimated variance of the averaged meta-gradient over its "
                                 "squared length (near or above 1, the update's direction is mostly noise; a larger "
                                 "meta-batch brings it down)"));
@@ -396,7 +396,7 @@ bool MetaTrainView::exportCsv(const QString& path, QString* error) const
 {
     std::ostringstream out;
     out.precision(9);
-    out << "epoch,meta_loss,validation_loss,meta_gradient_noise\n";
+    out << "epoch,meta_loss,validation_loss,meta_gradient_noise,curriculum_stage\n";
     // Empty where not validated (or not finite; the noise only with a meta-batch): a CSV never holds "nan".
     for (const MetaHistoryPoint& p : m_history) {
         out << p.epoch << ',';
@@ -405,7 +405,7 @@ bool MetaTrainView::exportCsv(const QString& path, QString* error) const
         if (std::isfinite(p.validationLoss)) out << p.validationLoss;
         out << ',';
         if (std::isfinite(p.gradientNoise)) out << p.gradientNoise;
-        out << '\n';
+        out << ',' << p.stage << '\n';
     }
     return saveTextFile(path, QByteArray::fromStdString(out.str()), error);
 }
