@@ -1286,7 +1286,7 @@ class TransferFile:
 def ratio_text(r):
     if not _finite(r):
         return "n/a"
-    return (num(r, 3) if r < 100 else "%.0f" % r) + "×"
+    return (num(r, 3) if r < 100 else ("%.0f" % r if r < 1e4 else "%.2g" % r)) + "×"
 
 
 def transfer_cell(c):
@@ -1356,6 +1356,20 @@ def _transfer_regions():
 
 
 _transfer_regions()
+
+
+@region("readme-transfer", list(TRANSFER.values()), inline=True)
+def _readme_transfer(inp):
+    parts = []
+    for fam, path in TRANSFER.items():
+        t = TransferFile(path, inp.json(path))
+        cells = [c[0] for (_, _, _, _, c) in t.variants]  # the first optimizer: the bundled one
+        ahead = [c for c in cells if _finite(c["ratio"]) and c["ratio"] < 1]
+        worst = max((c["ratio"] for c in cells if _finite(c["ratio"])), default=float("nan"))
+        parts.append("`%s` has a lower mean final loss than the best tuned baseline in %d of %d variants (worst: %s)"
+                     % (t.optimizers[0], len(ahead), len(cells), ratio_text(worst)))
+    return "on variants of its training problem (dimension, scale, width, depth, activation, data, horizon), " + \
+        "; ".join(parts)
 
 
 # --- speed -------------------------------------------------------------------------------------------

@@ -60,6 +60,38 @@ std::pair<int, MetaTrainState> stopSaveResume(const MetaTrainConfig& c, int dela
     return {first.state().epoch, resumed.state()};
 }
 
+// One 10-step window per episode on quadratics, validated after every epoch on 2 instances.
+MetaTrainConfig oneWindowConfig()
+{
+    MetaTrainConfig c = quadConfig(1);
+    c.horizon = 10;
+    c.unroll = 10;
+    c.validateEvery = 1;
+    c.validationRuns = 2;
+    return c;
+}
+
+// dL/dphi of one 10-step window of `problem` from its start, for `net`.
+Vec<float> firstWindowGradient(const LstmNet<float>& net, Problem<float>& problem)
+{
+    EpisodeState<float> traj;
+    traj.start(problem, net.arch);
+    Unroller<float> unroller(&net, 1);
+    Vec<float> dphi;
+    unroller.window(problem, traj, 10, false, &dphi);
+    return dphi;
+}
+
+// The weights after a run's first Adam step (beta1 0.9, beta2 0.999, eps 1e-8) on meta-gradient g.
+Vec<float> afterFirstAdamStep(const LstmNet<float>& start, const Vec<float>& g, double lr)
+{
+    AdamState<float> adam;
+    adam.reset(g.size());
+    Vec<float> w = start.params;
+    adam.step(w, g, lr, 0.9, 0.999, 1e-8f);
+    return w;
+}
+
 void writeText(const QString& path, const std::string& text)
 {
     std::ofstream(path.toStdString(), std::ios::binary) << text;
@@ -249,23 +281,15 @@ private slots:
         // three members' meta-gradients (summed in member order), bit for bit; 1, 2 and 3 threads train the same
         // weights; the meta-gradient noise is reported with a batch and only then; a stop and resume inside an
         // epoch gives the weights of a straight run.
-        MetaTrainConfig c = quadConfig(1);
-        c.horizon = 10;
-        c.unroll = 10;
+        MetaTrainConfig c = oneWindowConfig();
         c.metaBatch = 3;
-        c.validateEvery = 1;
-        c.validationRuns = 2;
         MetaTrainer trainer(c);
         const LstmNet<float> start = trainer.state().net;
         auto cls = makeProblemClass<float>(c.problem);
         Vec<float> mean;
         std::vector<Vec<float>> dphi(3);
         for (int b = 0; b < 3; ++b) {
-            auto problem = cls->sample(trainingInstanceSeed(c.seed, 0, b));
-            EpisodeState<float> traj;
-            traj.start(*problem, c.arch);
-            Unroller<float> unroller(&start, 1);
-            unroller.window(*problem, traj, 10, false, &dphi[size_t(b)]);
+            dphi[size_t(b)] = firstWindowGradient(start, *cls->sample(trainingInstanceSeed(c.seed, 0, b)));
             if (b == 0)
                 mean = dphi[0];
             else
@@ -276,10 +300,7 @@ private slots:
         double spread = 0;
         for (const auto& d : dphi) spread += double((d - mean).squaredNorm());
         const double noise = spread / (2.0 * 3.0) / double(mean.squaredNorm());
-        AdamState<float> adam;
-        adam.reset(mean.size());
-        Vec<float> expected = start.params;
-        adam.step(expected, mean, c.learningRate, 0.9, 0.999, 1e-8f);
+        const Vec<float> expected = afterFirstAdamStep(start, mean, c.learningRate);
         trainer.run({}, nullptr);
         QVERIFY(trainer.state().net.params == expected);
         QCOMPARE(trainer.state().history[0].gradientNoise, noise);
@@ -324,25 +345,13 @@ private slots:
         // With --random-scale R the first Adam step is the one on the meta-gradient of the instance of
         // "problem,xscale=R" with the epoch's seed, bit for bit; validation runs on the problem as given; the
         // optimizer file records R.
-        MetaTrainConfig c = quadConfig(1);
-        c.horizon = 10;
-        c.unroll = 10;
+        MetaTrainConfig c = oneWindowConfig();
         c.randomScale = 2;
-        c.validateEvery = 1;
-        c.validationRuns = 2;
         MetaTrainer trainer(c);
         const LstmNet<float> start = trainer.state().net;
         auto scaled = makeProblemClass<float>(c.problem + ":xscale=2");
-        auto problem = scaled->sample(trainingInstanceSeed(c.seed, 0, 0));
-        EpisodeState<float> traj;
-        traj.start(*problem, c.arch);
-        Unroller<float> unroller(&start, 1);
-        Vec<float> dphi;
-        unroller.window(*problem, traj, 10, false, &dphi);
-        AdamState<float> adam;
-        adam.reset(dphi.size());
-        Vec<float> expected = start.params;
-        adam.step(expected, dphi, c.learningRate, 0.9, 0.999, 1e-8f);
+        const Vec<float> dphi = firstWindowGradient(start, *scaled->sample(trainingInstanceSeed(c.seed, 0, 0)));
+        const Vec<float> expected = afterFirstAdamStep(start, dphi, c.learningRate);
         trainer.run({}, nullptr);
         QVERIFY(trainer.state().net.params == expected);
 
