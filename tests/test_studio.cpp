@@ -685,7 +685,7 @@ void TestStudio::screenshotTourWritesEveryView()
     });
     QTRY_VERIFY_WITH_TIMEOUT(done, 300000);
     QVERIFY2(ok, qPrintable(message));
-    for (const char* name : {"compare", "meta-train", "trajectories", "inspect", "art"}) {
+    for (const char* name : {"compare", "meta-train", "trajectories", "inspect", "art", "transfer"}) {
         const QImage image(QDir(dir).filePath(QString(name) + ".png"));
         QVERIFY2(image.width() >= 1000 && image.height() >= 600, name);
         std::set<QRgb> colours;

@@ -7,6 +7,7 @@
 #include "views/MainWindow.h"
 #include "views/MetaTrainView.h"
 #include "views/TrajectoryView.h"
+#include "views/TransferView.h"
 #include "workers/EventLoopMonitor.h"
 
 #include <QDir>
@@ -88,6 +89,24 @@ struct Tour {
     }
 };
 
+// The Transfer view: the bundled quadratic optimizer on the quadratic family's variants, 5 runs each (seconds).
+void tourTransfer(std::shared_ptr<Tour> t)
+{
+    t->window.showView(MainWindow::Transfer);
+    TransferView* view = t->window.transferView();
+    view->setFamily(QStringLiteral("quadratic"));
+    view->setRuns(5);
+    view->compute();
+    waitUntil(
+        &t->window, [view] { return !view->isComputing() && view->result(); },
+        [t] {
+            QTimer::singleShot(300, &t->window, [t] {
+                if (t->shoot("transfer")) t->done(true, t->files.join(QLatin1Char('\n')));
+            });
+        },
+        300000, QObject::tr("the Transfer view"), t->done);
+}
+
 // The Art view: the paper's test setting (held-out content, 128 x 128) with every optimizer at once.
 // Baseline rates are given (the ones `l2l eval --problem neural-art` tuned) so that the tour does not
 // spend minutes tuning on a fresh machine; the LSTM is the bundled neural-art optimizer.
@@ -106,7 +125,7 @@ void tourArt(std::shared_ptr<Tour> t)
         [t, view] {
             view->canvas()->setSelectedTile(view->canvas()->tileCount() - 1);
             QTimer::singleShot(300, &t->window, [t] {
-                if (t->shoot("art")) t->done(true, t->files.join(QLatin1Char('\n')));
+                if (t->shoot("art")) tourTransfer(t);
             });
         },
         300000, QObject::tr("the Art view"), t->done);
