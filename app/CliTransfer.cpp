@@ -99,13 +99,17 @@ void addTransferCommand(CLI::App& app)
         ->check(CLI::Range(0, 256));
     cmd->add_option("--memory-limit", o->config.memoryLimitMiB, "refuse a variant whose memory exceeds this many MiB")
         ->check(CLI::Range(0, 1 << 30));
+    // The rate search of every variant's baselines (the conv net's grid is only affordable with a smaller one).
+    auto readTune = addSettingOptions(cmd, tuneSettings(), TuneConfig{});
     cmd->add_option("--json", o->json, "write every cell as JSON ('-' = stdout)");
     cmd->add_option("--png", o->png, "write the heat map as PNG");
     cmd->add_option("--cache", o->cache, "tuned-rate cache file (default: " + defaultCachePath() + ")");
     cmd->add_flag("--no-cache", o->noCache, "ignore and do not update the tuned-rate cache");
     cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
-    cmd->callback([o] {
+    cmd->callback([o, readTune] {
         TransferConfig& c = o->config;
+        readTune(c.tune);
+        c.tune.validate();
         c.baselines = splitOptimizerList(o->baselines);
         c.cachePath = o->cache;
         c.useCache = !o->noCache;

@@ -390,6 +390,15 @@ private slots:
         const Run family = l2l({"transfer", "--optimizers", lstm, "--family", "cifar"});
         QVERIFY(family.code != 0);
         QVERIFY2(family.err.contains("unknown family 'cifar'"), qPrintable(family.err));
+        const Run tune =
+            l2l({"transfer", "--optimizers", lstm, "--variants", "quadratic:dim=3", "--runs", "2", "--steps", "5",
+                 "--tune-runs", "2", "--tune-min", "0.01", "--tune-max", "1", "--json", json, "-q"});
+        QVERIFY2(tune.code == 0, qPrintable(tune.err));
+        QFile t(json);
+        QVERIFY(t.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(t.readAll()).object()["tune"].toObject()["runs"].toInt(), 2);
+        const Run badTune = l2l({"transfer", "--optimizers", lstm, "--family", "quadratic", "--tune-min", "0"});
+        QVERIFY2(badTune.code != 0 && badTune.err.contains("tune_min (--tune-min)"), qPrintable(badTune.err));
         const Run both = l2l({"transfer", "--optimizers", lstm, "--family", "mnist", "--variants", "quadratic"});
         QVERIFY2(both.err.contains("give --family or --variants, not both"), qPrintable(both.err));
         const Run missing = l2l({"transfer", "--optimizers", m_tmp.path() + "/none.json", "--family", "quadratic"});

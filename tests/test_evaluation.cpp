@@ -573,6 +573,7 @@ private slots:
         };
         EvalResult r;
         r.config.steps = 1;
+        r.completedSteps = 1; // the final losses are those of step 1
         r.optimizers.push_back(result("lstm", {1, 2, 3, 4}, {-1, -1, -1, -1}));
         r.optimizers.push_back(result("sgd", {0.1, nan, 0.1, 0.1}, {-1, 0, -1, -1})); // lowest mean, but diverged once
         r.optimizers.push_back(result("adam", {2, 3, 4, 7}, {-1, -1, -1, -1}));

@@ -84,6 +84,7 @@ void TransferConfig::validate() const
     if (optimizers.empty()) throw Error("transfer: give at least one optimizer file (--optimizers)");
     if (variants.empty()) throw Error("transfer: no variants to evaluate");
     if (baselines.empty()) throw Error("transfer: give at least one baseline (--baselines)");
+    tune.validate();
     if (runs < 2 || runs > 10000)
         throw Error("transfer: runs (--runs) must be in [2, 10000], got " + std::to_string(runs));
     for (const auto& v : variants)

@@ -21,6 +21,8 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QVBoxLayout>
@@ -76,7 +78,16 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
         m_plot->replot();
     });
     auto* layout = new QHBoxLayout(this);
-    layout->addWidget(buildSettings());
+    // The form scrolls when the window is shorter than its rows (every training setting has one), so that it
+    // never sets the window's minimum height.
+    auto* settingsScroll = new QScrollArea;
+    settingsScroll->setObjectName(QStringLiteral("trainSettingsScroll"));
+    settingsScroll->setWidget(buildSettings());
+    settingsScroll->setWidgetResizable(true);
+    settingsScroll->setFrameShape(QFrame::NoFrame);
+    settingsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    settingsScroll->setFixedWidth(270 + settingsScroll->verticalScrollBar()->sizeHint().width() + 4);
+    layout->addWidget(settingsScroll);
     layout->addWidget(m_plot, 1);
     resetPlot(m_base.epochs);
 
