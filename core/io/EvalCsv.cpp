@@ -36,4 +36,22 @@ std::string evalCsv(const EvalResult& r)
     return out.str();
 }
 
+std::string transferCsv(const TransferResult& r)
+{
+    std::ostringstream out;
+    out << "axis,variant,problem,steps,optimizer,ratio,final_loss_mean,baseline,baseline_rate,baseline_final_loss_mean,"
+           "runs_won,pairs,p,diverged_runs\n";
+    for (int v = 0; v < r.completedVariants; ++v) {
+        const TransferVariant& var = r.config.variants[size_t(v)];
+        for (size_t k = 0; k < r.config.optimizers.size(); ++k) {
+            const TransferCell& c = r.cells[size_t(v)][k];
+            out << text(var.axis) << ',' << text(var.label) << ',' << text(var.problem) << ',' << var.steps << ','
+                << text(r.config.optimizers[k]) << ',' << field(c.ratio) << ',' << field(c.learnedFinal) << ','
+                << text(c.baseline) << ',' << field(c.baselineRate) << ',' << field(c.baselineFinal) << ',' << c.won
+                << ',' << c.pairs << ',' << field(c.p) << ',' << c.diverged << '\n';
+        }
+    }
+    return out.str();
+}
+
 } // namespace l2l

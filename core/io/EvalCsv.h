@@ -4,11 +4,18 @@
 // one row per optimizer and step up to the last completed one; numbers with 9 significant digits, an empty
 // field where a statistic is undefined (NaN: no run counted), "learned" as the rate of a learned optimizer, names with a comma quoted (RFC 4180).
 #include "eval/Summary.h"
+#include "eval/Transfer.h"
 
 #include <string>
 
 namespace l2l {
 
 std::string evalCsv(const EvalResult& r);
+
+// The cells of a transfer matrix (the studio's Transfer view, Export Data), one row per variant and optimizer:
+//   axis,variant,problem,steps,optimizer,ratio,final_loss_mean,baseline,baseline_rate,baseline_final_loss_mean,
+//   runs_won,pairs,p,diverged_runs
+// with the same number and text fields as evalCsv.
+std::string transferCsv(const TransferResult& r);
 
 } // namespace l2l

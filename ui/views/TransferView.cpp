@@ -1,5 +1,6 @@
 #include "views/TransferView.h"
 
+#include "io/EvalCsv.h"
 #include "optimizers/OptimizerFile.h"
 #include "plots/SaveText.h"
 #include "plots/TransferMap.h"
@@ -23,7 +24,6 @@
 #include <QVBoxLayout>
 
 #include <cmath>
-#include <sstream>
 
 namespace l2l::ui {
 
@@ -286,37 +286,7 @@ bool TransferView::exportCsv(const QString& path, QString* error) const
         if (error) *error = tr("nothing to export: no transfer has been computed");
         return false;
     }
-    std::ostringstream out;
-    out.precision(9);
-    out << "axis,variant,problem,steps,optimizer,ratio,final_loss_mean,baseline,baseline_rate,baseline_final_loss_mean,"
-           "runs_won,pairs,p,diverged_runs\n";
-    const auto put = [&](double v) {
-        if (std::isfinite(v)) out << v; // a CSV never holds "nan": empty
-    };
-    const auto quoted = [](const std::string& text) {
-        std::string q = "\"";
-        for (char ch : text) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-        return q + "\"";
-    };
-    for (int v = 0; v < r->completedVariants; ++v) {
-        const TransferVariant& var = r->config.variants[size_t(v)];
-        for (size_t k = 0; k < r->config.optimizers.size(); ++k) {
-            const TransferCell& c = r->cells[size_t(v)][k];
-            out << quoted(var.axis) << ',' << quoted(var.label) << ',' << quoted(var.problem) << ',' << var.steps << ','
-                << quoted(r->config.optimizers[k]) << ',';
-            put(c.ratio);
-            out << ',';
-            put(c.learnedFinal);
-            out << ',' << quoted(c.baseline) << ',';
-            put(c.baselineRate);
-            out << ',';
-            put(c.baselineFinal);
-            out << ',' << c.won << ',' << c.pairs << ',';
-            put(c.p);
-            out << ',' << c.diverged << '\n';
-        }
-    }
-    return saveTextFile(path, QByteArray::fromStdString(out.str()), error);
+    return saveTextFile(path, QByteArray::fromStdString(transferCsv(*r)), error);
 }
 
 void TransferView::compute()
