@@ -6,6 +6,9 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace l2l {
 
@@ -55,6 +58,19 @@ void checkMemoryBudget(std::uint64_t estimate, int limitMiB, const std::string& 
     throw Error(what + " needs about " + formatBytes(estimate) + " (" + detail + "), more than the " +
                 formatBytes(limit) + (limitMiB > 0 ? " allowed by --memory-limit" : " of memory available now") + "; " +
                 advice + ", or raise the limit with --memory-limit MiB");
+}
+
+void adviseHugePages(void* data, std::size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::uintptr_t huge = std::uintptr_t(2) << 20;
+    const std::uintptr_t begin = (reinterpret_cast<std::uintptr_t>(data) + huge - 1) & ~(huge - 1);
+    const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(huge - 1);
+    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE); // advice: failure is harmless
+#else
+    (void)data;
+    (void)bytes;
+#endif
 }
 
 } // namespace l2l

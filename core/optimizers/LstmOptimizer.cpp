@@ -1,6 +1,7 @@
 #include "optimizers/LstmOptimizer.h"
 
 #include "base/DetMath.h"
+#include "base/Memory.h"
 #include "base/Parallel.h"
 
 #include <algorithm>
@@ -127,6 +128,11 @@ void LstmStepCache<T>::resize(const LstmArch& arch, Index n)
     for (int l = 0; l < arch.layers; ++l) {
         gates[size_t(l)].resize(4 * arch.hidden, n);
         c[size_t(l)].resize(arch.hidden, n);
+    }
+    adviseHugePages(x.data(), sizeof(T) * size_t(x.size()));
+    for (int l = 0; l < arch.layers; ++l) {
+        adviseHugePages(gates[size_t(l)].data(), sizeof(T) * size_t(gates[size_t(l)].size()));
+        adviseHugePages(c[size_t(l)].data(), sizeof(T) * size_t(c[size_t(l)].size()));
     }
 }
 
