@@ -358,8 +358,16 @@ void TestStudio::unknownOptionShowsDialog()
     QCOMPARE(closer.texts.size(), 1);
     QVERIFY2(closer.texts.first().contains("colour"), qPrintable(closer.texts.first()));
     QCOMPARE(m_window->property("lastError").toString(), closer.texts.first());
-    QCOMPARE(plot->graphCount(), graphs); // the previous figure stays
+    // The quadratic figure belonged to other settings (the options changed): the plot says what failed instead.
+    QCOMPARE(plot->graphCount(), 0);
+    const QString placeholder = m_window->compareView()->placeholder();
+    QVERIFY2(placeholder.contains("failed") && placeholder.contains("colour"), qPrintable(placeholder));
     QVERIFY(child<QPushButton>(m_window.get(), "runButton")->isEnabled());
+    // A failure under unchanged settings keeps the figure that belongs to them.
+    setText(m_window.get(), "optionsEdit", "");
+    QTest::mouseClick(child<QPushButton>(m_window.get(), "runButton"), Qt::LeftButton);
+    QVERIFY(first.wait(60000));
+    QCOMPARE(plot->graphCount(), graphs);
 }
 
 // A run that cannot fit in memory is refused before it allocates, with the estimate and what to change, in the

@@ -109,6 +109,7 @@ std::string experimentToJson(const Experiment& e)
     doc["trajectories"] = {{"function", e.trajectoryFunction}, {"start", e.trajectoryStart}};
     doc["meta_train"] = metaTrainJson(e.metaTrain);
     doc["view"] = e.view;
+    if (!e.title.empty()) doc["title"] = e.title;
     return doc.dump(2) + "\n";
 }
 
@@ -123,7 +124,7 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
     try {
         // Files from before settings were versioned are settings version 1: test_every (version 2) may be missing.
         settingsFromJson(evalSettings(), doc, e.eval, 1, "experiment",
-                         {"format", "version", "optimizers", "trajectories", "meta_train", "view"});
+                         {"format", "version", "optimizers", "trajectories", "meta_train", "view", "title"});
         e.optimizers.clear();
         for (const auto& j : doc.at("optimizers")) {
             OptimizerChoice o{j.at("name").get<std::string>(), j.value("enabled", true), "", j.value("path", "")};
@@ -137,6 +138,8 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
         }
         if (doc.contains("meta_train")) e.metaTrain = metaTrainFrom(doc["meta_train"], e.metaTrain);
         e.view = doc.value("view", e.view);
+        e.title = doc.value("title", e.title);
+        if (e.title.size() > 200) throw Error("experiment: title is longer than 200 characters");
     } catch (const nlohmann::json::exception& ex) {
         throw Error(where + " is malformed: " + std::string(ex.what()));
     } catch (const Error& ex) { // a bad name (preprocessing, grouping)

@@ -10,7 +10,7 @@
 //    "runs": 20, "steps": 100, "seed": 1,
 //    "trajectories": {"function": "rosenbrock", "start": [-1.2, 1.0]},
 //    "meta_train": {"epochs": 1000, "horizon": 100, "unroll": 20, "learning_rate": 0.001, ...},
-//    "view": "compare"}
+//    "view": "compare", "title": "Paper Fig. 4: MNIST"}                    // title optional
 //
 // Saving is atomic. Loading checks the format, version and every field, and throws l2l::Error naming
 // the file and the bad field; nothing is half-applied because the caller gets a complete value or nothing.
@@ -40,6 +40,7 @@ struct Experiment {
     std::array<double, 2> trajectoryStart{-1.2, 1.0};
     MetaTrainConfig metaTrain;
     std::string view = "compare";
+    std::string title; // optional: what the experiment shows, e.g. "Paper Fig. 4: MNIST" (File > Examples lists it)
 
     // The comparison it describes (enabled optimizers only). Throws l2l::Error if none is enabled.
     EvalConfig evalConfig() const;

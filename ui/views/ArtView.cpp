@@ -5,6 +5,8 @@
 #include "plots/LossPlot.h"
 #include "plots/SaveText.h"
 #include "problems/NeuralArt.h"
+#include "views/ElidedLabel.h"
+#include "views/FlowLayout.h"
 #include "views/SpinBox.h"
 #include "workers/Runner.h"
 
@@ -103,8 +105,7 @@ ArtView::~ArtView()
 QWidget* ArtView::makeControls()
 {
     auto* bar = new QWidget;
-    auto* row = new QHBoxLayout(bar);
-    row->setContentsMargins(0, 0, 0, 0);
+    auto* row = new FlowLayout(bar); // wraps onto a second line in a narrow window
 
     m_content = new QComboBox;
     m_content->setObjectName(QStringLiteral("artContent"));
@@ -138,22 +139,23 @@ QWidget* ArtView::makeControls()
     m_saveButton->setEnabled(false);
     connect(m_saveButton, &QPushButton::clicked, this, &ArtView::saveSelected);
 
-    m_status = new QLabel;
+    m_status = new ElidedLabel;
     m_status->setObjectName(QStringLiteral("artStatus"));
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-    row->addWidget(new QLabel(tr("Content")));
-    row->addWidget(m_content);
-    row->addWidget(new QLabel(tr("Style")));
-    row->addWidget(m_style);
-    row->addWidget(new QLabel(tr("Size")));
-    row->addWidget(m_size);
-    row->addWidget(new QLabel(tr("Steps")));
-    row->addWidget(m_steps);
+    row->addWidget(labelled(tr("&Content"), m_content));
+    row->addWidget(labelled(tr("St&yle"), m_style));
+    row->addWidget(labelled(tr("Si&ze"), m_size));
+    row->addWidget(labelled(tr("Ste&ps"), m_steps));
     row->addWidget(m_runButton);
     row->addWidget(m_saveButton);
-    row->addWidget(m_status, 1);
-    return bar;
+    // The status has a line of its own under the controls: a long one is elided, never widening the window.
+    auto* box = new QWidget;
+    auto* column = new QVBoxLayout(box);
+    column->setContentsMargins(0, 0, 0, 0);
+    column->addWidget(bar);
+    column->addWidget(m_status);
+    return box;
 }
 
 void ArtView::addChoice(QComboBox* combo, const QString& nameOrPath)
@@ -220,6 +222,7 @@ QString ArtView::problemSpec() const
 
 void ArtView::run()
 {
+    if (!m_blocked.isEmpty()) return;
     const std::string spec = problemSpec().toStdString();
     std::vector<std::string> optimizers;
     for (const QString& o : m_optimizers) optimizers.push_back(o.toStdString());
@@ -252,6 +255,14 @@ void ArtView::stop()
 }
 
 bool ArtView::isRunning() const { return m_runner->isBusy(); }
+
+void ArtView::setStartBlocked(const QString& reason)
+{
+    m_blocked = reason;
+    m_runButton->setEnabled(isRunning() || reason.isEmpty()); // while running it is the Stop button
+    m_runButton->setToolTip(reason.isEmpty() ? tr("Stylise the images with every optimizer (Ctrl+R in this view)")
+                                             : reason);
+}
 
 void ArtView::endRun()
 {

@@ -61,6 +61,8 @@ public:
     int steps() const;
 
     bool isRunning() const;
+    // Another job of the window is running: Run is disabled with `reason` as its tooltip (empty: enabled).
+    void setStartBlocked(const QString& reason);
     ArtCanvas* canvas() const { return m_canvas; }
     QCustomPlot* lossPlot() const { return m_plot; }
     const ArtSnapshot& lastSnapshot() const { return m_last; }
@@ -102,6 +104,7 @@ private:
     Runner* m_runner = nullptr;
     ArtSnapshot m_last;
     bool m_stopRequested = false;
+    QString m_blocked;
 };
 
 } // namespace l2l::ui

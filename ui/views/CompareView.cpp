@@ -64,8 +64,10 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_table->setHorizontalHeaderLabels({tr("optimizer"), tr("learning rate"), tr("final loss (mean ± std)"),
                                         tr("median"), tr("diverged"), tr("test loss"), tr("test accuracy")});
     m_table->verticalHeader()->setVisible(false);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_table->horizontalHeader()->setSectionResizeMode(ColOptimizer, QHeaderView::ResizeToContents);
+    // Columns as wide as their contents (numbers stay on one line); a narrow window scrolls the table sideways.
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setAlternatingRowColors(true);
 
@@ -96,13 +98,24 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(splitter);
 
-    fillTable(EvalResult{});
-    plotEvalResult(m_plot, EvalResult{}, tr("Choose a problem and optimizers, then Run"));
+    showPlaceholder(tr("Choose a problem and optimizers, then Run (Ctrl+R)"));
+}
+
+void CompareView::showPlaceholder(const QString& title)
+{
+    m_placeholder = title;
+    m_result = EvalResult{};
+    m_testToggle->setVisible(false);
+    fillTable(m_result);
+    plotEvalResult(m_plot, m_result, title);
+    m_plot->setToolTip(title);
 }
 
 void CompareView::showResult(const EvalResult& r)
 {
     const QCPRange x = m_plot->xAxis->range(), y = m_plot->yAxis->range();
+    m_placeholder.clear();
+    m_plot->setToolTip(QString());
     m_steps = r.config.steps;
     m_result = r;
     for (auto& o : m_result.optimizers) o.curves.loss.clear(); // the statistics are all the read-out needs

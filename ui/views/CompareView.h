@@ -20,6 +20,10 @@ public:
 
     // Draws `r` (a live snapshot or a final result; per-run curves are not needed).
     void showResult(const EvalResult& r);
+    // No result: an empty plot and table under `title`, which says what is happening or what to do ("mnist:
+    // tuning adam's rate (2 of 4)", "press Run").
+    void showPlaceholder(const QString& title);
+    QString placeholder() const { return m_placeholder; } // empty while a result is drawn
     // Forgets the user's zoom and fits the view to the data.
     void resetView();
 
@@ -46,6 +50,7 @@ private:
     QCheckBox* m_testToggle;
     EvalResult m_result; // what is drawn (statistics only)
     QCPItemStraightLine* m_cursor = nullptr;
+    QString m_placeholder;
     int m_steps = 100;       // x extent of what is drawn, for resetView()
     bool m_userView = false; // the user dragged or zoomed since the last fit
 };

@@ -421,9 +421,20 @@ EvalConfig ExperimentPanel::config() const
 
 void ExperimentPanel::setRunning(bool running)
 {
-    m_run->setEnabled(!running);
+    m_running = running;
+    m_run->setEnabled(!running && m_blocked.isEmpty());
     m_stop->setEnabled(running);
     if (!running) m_progress->setVisible(false);
+}
+
+void ExperimentPanel::setRunBlocked(const QString& reason)
+{
+    m_blocked = reason;
+    m_run->setEnabled(!m_running && reason.isEmpty());
+    m_run->setToolTip(
+        reason.isEmpty()
+            ? tr("Tune the missing learning rates, then run every optimizer on the same instances (Ctrl+R)")
+            : reason);
 }
 
 void ExperimentPanel::setProgress(double share, const QString& text)
@@ -431,6 +442,11 @@ void ExperimentPanel::setProgress(double share, const QString& text)
     m_progress->setVisible(true);
     m_progress->setToolTip(text);
     m_progress->setFormat(text); // before the value: valueChanged() then sees the new text
+    if (share < 0) {             // unknown share: a busy bar
+        m_progress->setRange(0, 0);
+        return;
+    }
+    m_progress->setRange(0, 1000);
     m_progress->setValue(int(std::lround(1000 * std::clamp(share, 0.0, 1.0))));
 }
 

@@ -46,8 +46,11 @@ public:
     void setOptimizerFile(const QString& path);
 
     void setRunning(bool running);
+    // Another job of the window is running: Run is disabled with `reason` as its tooltip (empty: enabled).
+    void setRunBlocked(const QString& reason);
     void setStatus(const QString& text);
-    // The bar under the status while a run is under way (hidden when it ends): share in [0, 1], with `text` on it.
+    // The bar under the status while a run is under way (hidden when it ends): share in [0, 1], with `text` on it;
+    // a negative share: a busy bar (a phase of unknown length, e.g. loading the data set).
     void setProgress(double share, const QString& text);
     void appendLog(const QString& line);
 
@@ -88,6 +91,8 @@ private:
     SettingsForm m_runSettings; // runs, steps, seed, test split
     EvalConfig m_lastEval;      // what the form does not show (threads, tuning), as last set
     QPushButton *m_run, *m_stop;
+    bool m_running = false;
+    QString m_blocked;
     QLabel* m_status;
     QProgressBar* m_progress;
     QPlainTextEdit* m_log;

@@ -2,6 +2,7 @@
 
 #include "views/ArtView.h"
 #include "views/CompareView.h"
+#include "views/ElidedLabel.h"
 #include "views/ExperimentPanel.h"
 #include "views/InspectView.h"
 #include "views/MetaTrainView.h"
@@ -14,8 +15,11 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QKeySequence>
+#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
@@ -53,10 +57,17 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent)
     createActions();
     createMenus();
     connectViews();
-    statusBar()->showMessage(tr("Ready"));
+    m_jobLabel = new ElidedLabel;
+    m_jobLabel->setObjectName(QStringLiteral("jobLabel"));
+    statusBar()->addPermanentWidget(m_jobLabel);
+    m_confirmQuit = [this](const QString& question) {
+        return QMessageBox::question(this, tr("L2L Studio"), question, QMessageBox::Yes | QMessageBox::Cancel,
+                                     QMessageBox::Cancel) == QMessageBox::Yes;
+    };
     resize(1280, 800);
     restoreSettings();
     syncViews();
+    updateJobState();
 }
 
 MainWindow::~MainWindow() = default;
@@ -107,7 +118,15 @@ void MainWindow::createPanel()
     auto* dock = new QDockWidget(tr("Experiment"));
     dock->setObjectName(QStringLiteral("experimentDock"));
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
-    dock->setWidget(m_panel);
+    // The panel scrolls vertically in a short window instead of setting the window's minimum height.
+    auto* scroll = new QScrollArea;
+    scroll->setObjectName(QStringLiteral("experimentScroll"));
+    scroll->setWidget(m_panel);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(m_panel->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+    dock->setWidget(scroll);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     resizeDocks({dock}, {350}, Qt::Horizontal);
 }
@@ -165,7 +184,18 @@ void MainWindow::createActions()
 void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addActions({m_openAction, m_saveAction, m_saveAsAction});
+    file->addAction(m_openAction);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
+    QMenu* examplesMenu = file->addMenu(tr("E&xamples"));
+    examplesMenu->setObjectName(QStringLiteral("examplesMenu"));
+    for (const auto& [title, path] : examples()) {
+        auto* a = examplesMenu->addAction(title, this, [this, path = path] { openExample(path); });
+        a->setStatusTip(path);
+    }
+    if (examplesMenu->isEmpty()) examplesMenu->addAction(tr("(no examples found)"))->setEnabled(false);
+    file->addActions({m_saveAction, m_saveAsAction});
     file->addSeparator();
     file->addActions({m_exportPlotAction, m_exportCsvAction});
     file->addSeparator();
@@ -215,7 +245,26 @@ void MainWindow::connectViews()
     });
     connect(m_metaTrain, &MetaTrainView::failed, this, &MainWindow::showError);
     connect(m_metaTrain, &MetaTrainView::trainingStateChanged, this, [this](bool training, bool paused) {
-        statusBar()->showMessage(training ? (paused ? tr("Meta-training paused") : tr("Meta-training…")) : tr("Ready"));
+        m_jobDetail = training && paused ? tr("paused") : QString();
+        updateJobState();
+    });
+    connect(m_metaTrain, &MetaTrainView::progressed, this, [this](const MetaProgress& p) {
+        m_jobDetail = tr("epoch %1 of %2").arg(p.epoch).arg(p.epochs);
+        updateJobState();
+    });
+    connect(m_art, &ArtView::started, this, [this] {
+        m_jobDetail.clear();
+        updateJobState();
+    });
+    connect(m_art, &ArtView::snapshotShown, this, [this](int step) {
+        m_jobDetail = tr("step %1 of %2").arg(step).arg(m_art->steps());
+        updateJobState();
+    });
+    connect(m_art, &ArtView::finished, this, &MainWindow::updateJobState);
+    connect(m_art, &ArtView::failed, this, &MainWindow::updateJobState);
+    connect(m_transfer, &TransferView::computingChanged, this, [this] {
+        m_jobDetail.clear();
+        updateJobState();
     });
     connect(m_trajectories, &TrajectoryView::failed, this, &MainWindow::showError);
     connect(m_inspect, &InspectView::failed, this, &MainWindow::showError);
@@ -224,10 +273,7 @@ void MainWindow::connectViews()
     // as the LSTM beside the four tuned baselines, and runs it.
     connect(m_transfer, &TransferView::openComparison, this,
             [this](const QString& problem, int steps, int runs, quint64 seed, const QString& file) {
-                if (isRunning()) {
-                    showError(tr("A comparison is running; stop it before opening another"));
-                    return;
-                }
+                if (refuseWhileBusy(tr("this comparison"))) return;
                 Experiment e = m_panel->experiment();
                 e.eval.problem = problem.toStdString();
                 e.eval.steps = steps;
@@ -258,6 +304,11 @@ void MainWindow::syncViews()
 {
     const Experiment e = m_panel->experiment();
     const QString problem = QString::fromStdString(e.eval.problem);
+    // Results belong to the settings that made them: a change of problem, runs, steps or seed clears the figure.
+    if (!isRunning() && m_lastFinished && !resultFitsPanel()) {
+        m_lastFinished.reset();
+        m_compare->showPlaceholder(tr("%1: press Run (Ctrl+R) to compare the checked optimizers").arg(problem));
+    }
     QStringList specs;
     for (const auto& o : e.optimizers)
         if (o.enabled) specs << QString::fromStdString(o.spec()); // lstm: the panel's chosen source
@@ -273,6 +324,14 @@ void MainWindow::syncViews()
     }
 }
 
+bool MainWindow::resultFitsPanel() const
+{
+    if (!m_lastFinished) return false;
+    const EvalConfig& made = m_lastFinished->config;
+    const EvalConfig now = m_panel->experiment().eval;
+    return made.problem == now.problem && made.runs == now.runs && made.steps == now.steps && made.seed == now.seed;
+}
+
 const char* MainWindow::viewName(View view)
 {
     static const char* const names[] = {"compare", "meta-train", "trajectories", "inspect", "art", "transfer"};
@@ -285,13 +344,80 @@ MainWindow::View MainWindow::currentView() const { return View(m_views->currentI
 
 bool MainWindow::isRunning() const { return m_runner->isBusy(); }
 
+MainWindow::Job MainWindow::activeJob() const
+{
+    if (m_runner->isBusy()) return Job::Compare;
+    if (m_metaTrain->isTraining()) return Job::MetaTrain;
+    if (m_art->isRunning()) return Job::Art;
+    if (m_transfer->isComputing()) return Job::Transfer;
+    return Job::None;
+}
+
+QString MainWindow::jobName(Job job)
+{
+    switch (job) {
+    case Job::Compare:
+        return tr("A comparison");
+    case Job::MetaTrain:
+        return tr("Meta-training");
+    case Job::Art:
+        return tr("Neural art");
+    case Job::Transfer:
+        return tr("A transfer map");
+    case Job::None:
+        break;
+    }
+    return {};
+}
+
+bool MainWindow::refuseWhileBusy(const QString& what)
+{
+    const Job job = activeJob();
+    if (job == Job::None) return false;
+    const QString message = tr("%1 is running: stop it first (Stop or Esc), then start %2.").arg(jobName(job), what);
+    m_lastError = message;
+    statusBar()->showMessage(message, 10000);
+    m_panel->appendLog(message);
+    return true;
+}
+
+void MainWindow::updateJobState()
+{
+    const Job job = activeJob();
+    const bool busy = job != Job::None;
+    m_runAction->setEnabled(!busy);
+    m_stopAction->setEnabled(busy);
+    const QString reason = busy ? tr("%1 is running: stop it first (Stop or Esc)").arg(jobName(job)) : QString();
+    m_panel->setRunBlocked(job == Job::Compare ? QString() : reason); // during a comparison: its own Stop
+    m_metaTrain->setStartBlocked(job == Job::MetaTrain ? QString() : reason);
+    m_art->setStartBlocked(job == Job::Art ? QString() : reason);
+    m_transfer->setStartBlocked(job == Job::Transfer ? QString() : reason);
+    if (!busy) m_jobDetail.clear();
+    m_jobLabel->setText(busy ? (m_jobDetail.isEmpty() ? tr("%1 is running").arg(jobName(job))
+                                                      : tr("%1: %2").arg(jobName(job), m_jobDetail))
+                             : tr("Ready"));
+}
+
 void MainWindow::runExperiment()
 {
-    if (currentView() == Art) { // Run on the Art view stylises its images; Compare keeps its own run
-        if (!m_art->isRunning()) m_art->run();
+    switch (currentView()) { // Run starts the current view's job
+    case MetaTrain:
+        if (m_metaTrain->isPaused()) {
+            m_metaTrain->resume();
+            return;
+        }
+        if (!refuseWhileBusy(tr("meta-training"))) m_metaTrain->start();
         return;
+    case Art:
+        if (!refuseWhileBusy(tr("neural art"))) m_art->run();
+        return;
+    case Transfer:
+        if (!refuseWhileBusy(tr("a transfer map"))) m_transfer->compute();
+        return;
+    default:
+        break;
     }
-    if (isRunning()) return;
+    if (refuseWhileBusy(tr("a comparison"))) return;
     EvalConfig config;
     try {
         config = m_panel->config();
@@ -300,6 +426,7 @@ void MainWindow::runExperiment()
         return;
     }
     showView(Compare);
+    m_runProblem = QString::fromStdString(config.problem);
     m_drewLive = false;
     m_clock.start();
     const QString what = tr("%1: %2 optimizers × %3 runs × %4 steps, seed %5")
@@ -311,15 +438,30 @@ void MainWindow::runExperiment()
     m_panel->appendLog(tr("run %1").arg(what));
     m_panel->setStatus(tr("Running %1…").arg(what));
     setRunning(true);
+    m_panel->setProgress(-1, tr("Starting: loading %1 and the optimizers…").arg(m_runProblem));
     m_runner->request(evalJob(config));
+    updateJobState(); // the runner is busy from here
 }
 
 void MainWindow::stopExperiment()
 {
-    if (currentView() == Art) m_art->stop();
-    if (!isRunning()) return;
-    m_runner->abort();
-    m_panel->setStatus(tr("Stopping…"));
+    switch (activeJob()) { // whatever view is shown: the one job that runs
+    case Job::Compare:
+        m_runner->abort();
+        m_panel->setStatus(tr("Stopping…"));
+        break;
+    case Job::MetaTrain:
+        m_metaTrain->stop();
+        break;
+    case Job::Art:
+        m_art->stop();
+        break;
+    case Job::Transfer:
+        m_transfer->stop();
+        break;
+    case Job::None:
+        break;
+    }
 }
 
 void MainWindow::stepTrajectory()
@@ -332,9 +474,10 @@ void MainWindow::stepTrajectory()
 void MainWindow::setRunning(bool running)
 {
     m_panel->setRunning(running);
-    m_runAction->setEnabled(!running);
-    m_stopAction->setEnabled(running);
-    statusBar()->showMessage(running ? tr("Running") : tr("Ready"));
+    if (running) // the previous figure belongs to the previous run: say what is happening until this one draws
+        m_compare->showPlaceholder(tr("%1: starting…").arg(m_runProblem));
+    m_jobDetail = running ? tr("starting") : QString();
+    updateJobState();
 }
 
 void MainWindow::onSnapshot(const EvalResult& partial)
@@ -348,6 +491,8 @@ void MainWindow::onSnapshot(const EvalResult& partial)
         m_compare->showResult(*m_pendingSnapshot);
         const int done = m_pendingSnapshot->completedSteps, steps = m_pendingSnapshot->config.steps;
         m_panel->setStatus(tr("Step %1 of %2").arg(done).arg(steps));
+        m_jobDetail = tr("step %1 of %2").arg(done).arg(steps);
+        updateJobState();
         m_panel->setProgress(steps > 0 ? double(done) / steps : 0,
                              tr("Evaluating: step %1 of %2").arg(done).arg(steps));
         m_pendingSnapshot.reset();
@@ -366,6 +511,9 @@ void MainWindow::onTuneProgress(const TuneProgress& p)
     // The whole tuning stage: the searches before this one are done.
     m_panel->setProgress(p.count > 0 ? (p.index + share) / p.count : share, text);
     m_panel->setStatus(tr("Tuning learning rates before the comparison (cached afterwards)."));
+    if (!m_drewLive) m_compare->showPlaceholder(tr("%1: %2").arg(m_runProblem, text));
+    m_jobDetail = text;
+    updateJobState();
 }
 
 void MainWindow::onFinished(const EvalResult& result)
@@ -374,8 +522,12 @@ void MainWindow::onFinished(const EvalResult& result)
     setRunning(false);
     const double seconds = double(m_clock.elapsed()) / 1000.0;
     if (result.optimizers.empty() || (result.completedSteps == 0 && result.cancelled)) {
-        // Stopped while tuning: nothing new to show, keep the previous figure.
-        if (m_lastFinished) m_compare->showResult(*m_lastFinished);
+        // Stopped while tuning: nothing new to show, keep the previous figure if it belongs to these settings.
+        if (m_lastFinished && !resultFitsPanel()) m_lastFinished.reset();
+        if (m_lastFinished)
+            m_compare->showResult(*m_lastFinished);
+        else
+            m_compare->showPlaceholder(tr("%1: stopped before the evaluation began").arg(m_runProblem));
         m_panel->setStatus(tr("Stopped before the evaluation began."));
         m_panel->appendLog(tr("stopped after %1 s").arg(seconds, 0, 'f', 1));
         emit runFinished(result);
@@ -397,12 +549,12 @@ void MainWindow::onFailed(const QString& message)
 {
     m_pendingSnapshot.reset();
     setRunning(false);
-    if (m_drewLive) { // keep the previous figure, not half of the failed run
-        if (m_lastFinished)
-            m_compare->showResult(*m_lastFinished);
-        else
-            m_compare->showResult(EvalResult{});
-    }
+    // The previous figure, if it still belongs to the settings on screen; never half of the failed run.
+    if (m_lastFinished && !resultFitsPanel()) m_lastFinished.reset();
+    if (m_lastFinished)
+        m_compare->showResult(*m_lastFinished);
+    else
+        m_compare->showPlaceholder(tr("%1: failed (%2)").arg(m_runProblem, message));
     m_panel->setStatus(tr("Failed: %1").arg(message));
     m_panel->appendLog(tr("error: %1").arg(message));
     showError(message);
@@ -418,6 +570,16 @@ void MainWindow::showError(const QString& message)
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (const Job job = activeJob(); job != Job::None) {
+        const QString question =
+            tr("%1 is running. Stop it and quit? (Nothing is saved that you have not saved: a trained optimizer "
+               "is kept only by Save best or Use.)")
+                .arg(jobName(job));
+        if (m_confirmQuit && !m_confirmQuit(question)) {
+            event->ignore();
+            return;
+        }
+    }
     saveSettings();
     m_runner->abort();
     m_metaTrain->stop();

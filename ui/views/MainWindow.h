@@ -12,9 +12,12 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 
+#include <functional>
 #include <optional>
 
 class QAction;
+class QLabel;
+class QMenu;
 class QSettings;
 class QTabWidget;
 
@@ -40,7 +43,18 @@ public:
     explicit MainWindow(QSettings* settings = nullptr, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // A comparison is running (the Compare job; see activeJob() for every kind).
     bool isRunning() const;
+
+    // The one job of the window: at most one runs, whatever view started it. Run starts the current view's
+    // job (Compare, Trajectories and Inspect: a comparison; Meta-train: training; Art: stylising; Transfer: the
+    // heat map) and is refused with the reason while another runs; Stop and Esc stop the one running.
+    enum class Job { None, Compare, MetaTrain, Art, Transfer };
+    Job activeJob() const;
+    bool isBusy() const { return activeJob() != Job::None; }
+    static QString jobName(Job job); // "A comparison", "Meta-training", ...
+    // Asked before the window closes while a job runs; true: stop it and quit. Default: a dialog.
+    void setQuitConfirmation(std::function<bool(const QString& question)> ask) { m_confirmQuit = std::move(ask); }
     // The message of the last error shown (bad input, failed run, bad file); empty before any.
     QString lastError() const { return m_lastError; }
     // Off: errors go to the status line, the log and runFailed only, never a modal dialog.
@@ -66,6 +80,12 @@ public:
     // File operations without dialogs (the menu actions ask for the path, then call these). They return
     // false after showing an error that names the file and the problem; nothing is half-done.
     bool openFile(const QString& path); // an experiment or an optimizer file
+    // File > Examples: the bundled experiment files (resources/examples), as (title, path), in file-name order.
+    static QList<QPair<QString, QString>> examples();
+    // Opens a bundled example; Save then asks for a path (the bundled file is never overwritten).
+    bool openExample(const QString& path);
+    // File > Open Recent: files opened or saved, newest first (at most 10; kept in the QSettings).
+    QStringList recentFiles() const { return m_recent; }
     bool saveExperimentTo(const QString& path);
     bool exportPlotTo(const QString& path); // the current view's plot(s): .png or .pdf
     bool exportCsvTo(const QString& path);  // the current view's data
@@ -93,6 +113,9 @@ private:
     void connectViews();
     void syncViews();
     void setRunning(bool running);
+    bool resultFitsPanel() const; // the last result was made with the panel's problem, runs, steps and seed
+    void updateJobState();        // actions, buttons of every view and the status bar's job label
+    bool refuseWhileBusy(const QString& what); // true, with the reason shown, when a job runs
     void onSnapshot(const EvalResult& partial);
     void onFinished(const EvalResult& result);
     void onTuneProgress(const TuneProgress& progress);
@@ -104,7 +127,9 @@ private:
     void exportCsvDialog();
     void restoreSettings();
     void saveSettings() const;
-    QString dialogDir() const;
+    QString dialogDir() const; // the last folder used, else the user's documents folder
+    void addRecent(const QString& path);
+    void fillRecentMenu();
 
     QSettings* m_settings;
     Runner* m_runner; // runs the comparison (workers/EvalJob)
@@ -119,13 +144,19 @@ private:
     QAction *m_runAction = nullptr, *m_stopAction = nullptr, *m_stepAction = nullptr, *m_playAction = nullptr;
     QAction *m_openAction = nullptr, *m_saveAction = nullptr, *m_saveAsAction = nullptr;
     QAction *m_exportPlotAction = nullptr, *m_exportCsvAction = nullptr, *m_resetViewAction = nullptr;
+    QLabel* m_jobLabel = nullptr; // the status bar's permanent "what runs" label
+    QString m_runProblem;         // the running comparison's problem spec
+    QString m_jobDetail;          // its progress text for the running job ("epoch 3 of 100")
+    std::function<bool(const QString&)> m_confirmQuit;
     QElapsedTimer m_clock;                       // since Run
     std::optional<EvalResult> m_lastFinished;    // statistics of the last completed run (no per-run curves)
     std::optional<EvalResult> m_pendingSnapshot; // drawn on the next turn of the event loop, unless the
                                                  // final result arrives first (no double replot at the end)
-    QString m_experimentPath;                    // the file Save writes to (empty: ask)
-    bool m_drewLive = false;                     // the running experiment has replaced the plot
-    bool m_inspectStale = true;                  // recompute Inspect when it is shown
+    QStringList m_recent;
+    QMenu* m_recentMenu = nullptr;
+    QString m_experimentPath;   // the file Save writes to (empty: ask)
+    bool m_drewLive = false;    // the running experiment has replaced the plot
+    bool m_inspectStale = true; // recompute Inspect when it is shown
     bool m_errorDialogs = true;
     QString m_lastError;
 };

@@ -4,6 +4,7 @@
 #include "views/TransferView.h"
 
 #include "base/AtomicFile.h"
+#include "base/Resources.h"
 #include "gl/ArtCanvas.h"
 #include "gl/LandscapeWidget.h"
 #include "optimizers/OptimizerFile.h"
@@ -16,14 +17,17 @@
 
 #include <qcustomplot.h>
 
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QMenu>
 #include <QMimeData>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 
@@ -120,9 +124,13 @@ bool MainWindow::openFile(const QString& path)
         const std::string text = readFile(path.toStdString());
         const std::string format = fileFormatOf(text);
         if (format == "l2l-experiment") {
-            applyExperiment(experimentFromJson(text, path.toStdString()));
+            const Experiment e = experimentFromJson(text, path.toStdString());
+            applyExperiment(e);
             m_experimentPath = path;
-            setWindowTitle(tr("%1 — L2L Studio").arg(QFileInfo(path).fileName()));
+            setWindowTitle(
+                e.title.empty()
+                    ? tr("%1 — L2L Studio").arg(QFileInfo(path).fileName())
+                    : tr("%1 — %2 — L2L Studio").arg(QString::fromStdString(e.title), QFileInfo(path).fileName()));
             m_panel->appendLog(tr("opened experiment %1").arg(path));
         } else if (format == "l2l-optimizer") {
             const OptimizerFile file = optimizerFromJson(text, path.toStdString()); // checks shapes, finiteness
@@ -142,8 +150,59 @@ bool MainWindow::openFile(const QString& path)
         return false;
     }
     statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+    if (!QFileInfo(path).absoluteFilePath().startsWith(QDir(QString::fromStdString(resourceDir())).absolutePath()))
+        addRecent(path); // bundled files are in Examples, not in Recent
     emit fileOpened(path);
     return true;
+}
+
+QList<QPair<QString, QString>> MainWindow::examples()
+{
+    QList<QPair<QString, QString>> list;
+    const QDir dir(QString::fromStdString(resourceDir()) + QStringLiteral("/examples"));
+    for (const QFileInfo& f : dir.entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
+        QString title = f.completeBaseName();
+        try {
+            const Experiment e = loadExperiment(f.absoluteFilePath().toStdString());
+            if (!e.title.empty()) title = QString::fromStdString(e.title);
+        } catch (const Error&) { // listed under its file name; opening it names the problem
+        }
+        list.append({title, f.absoluteFilePath()});
+    }
+    return list;
+}
+
+bool MainWindow::openExample(const QString& path)
+{
+    if (!openFile(path)) return false;
+    m_experimentPath.clear(); // Save asks where: the bundled example stays as shipped
+    m_panel->appendLog(tr("example opened; press Run (Ctrl+R) to compute it"));
+    return true;
+}
+
+void MainWindow::addRecent(const QString& path)
+{
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    m_recent.removeAll(abs);
+    m_recent.prepend(abs);
+    while (m_recent.size() > 10) m_recent.removeLast();
+    if (m_settings) m_settings->setValue(QStringLiteral("recentFiles"), m_recent);
+}
+
+void MainWindow::fillRecentMenu()
+{
+    m_recentMenu->clear();
+    for (const QString& path : m_recent) {
+        auto* a = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openFile(path); });
+        a->setToolTip(path);
+        a->setStatusTip(path);
+    }
+    if (m_recent.isEmpty()) m_recentMenu->addAction(tr("(none yet)"))->setEnabled(false);
+    m_recentMenu->addSeparator();
+    m_recentMenu->addAction(tr("Clear the list"), this, [this] {
+        m_recent.clear();
+        if (m_settings) m_settings->remove(QStringLiteral("recentFiles"));
+    });
 }
 
 bool MainWindow::saveExperimentTo(const QString& path)
@@ -157,6 +216,7 @@ bool MainWindow::saveExperimentTo(const QString& path)
     m_experimentPath = path;
     setWindowTitle(tr("%1 — L2L Studio").arg(QFileInfo(path).fileName()));
     statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    addRecent(path);
     return true;
 }
 
@@ -236,7 +296,10 @@ bool MainWindow::exportCsvTo(const QString& path)
 
 QString MainWindow::dialogDir() const
 {
-    return m_settings ? m_settings->value(QStringLiteral("lastDir")).toString() : QString();
+    const QString last = m_settings ? m_settings->value(QStringLiteral("lastDir")).toString() : QString();
+    if (!last.isEmpty() && QFileInfo(last).isDir()) return last;
+    const QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    return !documents.isEmpty() && QFileInfo(documents).isDir() ? documents : QDir::homePath();
 }
 
 void MainWindow::openDialog()
@@ -297,6 +360,8 @@ void MainWindow::restoreSettings()
     if (!m_settings) return;
     restoreGeometry(m_settings->value(QStringLiteral("geometry")).toByteArray());
     restoreState(m_settings->value(QStringLiteral("windowState")).toByteArray());
+    for (const QString& path : m_settings->value(QStringLiteral("recentFiles")).toStringList())
+        if (m_recent.size() < 10 && !m_recent.contains(path)) m_recent.append(path);
     const QString json = m_settings->value(QStringLiteral("experiment")).toString();
     if (json.isEmpty()) return;
     try {

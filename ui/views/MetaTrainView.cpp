@@ -3,6 +3,7 @@
 #include "base/Spec.h"
 #include "plots/LossPlot.h"
 #include "plots/SaveText.h"
+#include "views/ElidedLabel.h"
 #include "views/SpinBox.h"
 #include "workers/TrainJob.h"
 
@@ -155,9 +156,9 @@ QWidget* MetaTrainView::buildSettings()
 
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("trainProgress"));
-    m_epochLabel = new QLabel;
+    m_epochLabel = new ElidedLabel;
     m_epochLabel->setObjectName(QStringLiteral("trainEpochLabel"));
-    m_etaLabel = new QLabel;
+    m_etaLabel = new ElidedLabel;
     m_etaLabel->setObjectName(QStringLiteral("trainEtaLabel"));
     m_bestLabel = new QLabel(tr("best validation: –"));
     m_bestLabel->setObjectName(QStringLiteral("trainBestLabel"));
@@ -198,11 +199,17 @@ void MetaTrainView::setConfig(const MetaTrainConfig& config)
 }
 
 bool MetaTrainView::isTraining() const { return m_runner->state() != TrainSession::State::Idle; }
+void MetaTrainView::setStartBlocked(const QString& reason)
+{
+    m_blocked = reason;
+    updateButtons();
+}
+
 bool MetaTrainView::isPaused() const { return m_runner->state() == TrainSession::State::Paused; }
 
 void MetaTrainView::start()
 {
-    if (isTraining()) return;
+    if (isTraining() || !m_blocked.isEmpty()) return;
     MetaTrainConfig c;
     try {
         c = config();
@@ -248,7 +255,9 @@ void MetaTrainView::updateButtons()
 {
     const auto state = m_runner->state();
     const bool idle = state == TrainSession::State::Idle;
-    m_start->setEnabled(idle);
+    m_start->setEnabled(idle && m_blocked.isEmpty());
+    m_start->setToolTip(m_blocked.isEmpty() ? tr("Start meta-training with these settings (Ctrl+R in this view)")
+                                            : m_blocked);
     m_pause->setEnabled(state == TrainSession::State::Running);
     m_resume->setEnabled(state == TrainSession::State::Paused);
     m_stop->setEnabled(!idle);

@@ -37,6 +37,8 @@ public:
     MetaTrainConfig config() const;                // throws l2l::Error naming a bad field
     void setConfig(const MetaTrainConfig& config); // for experiment files (also sets the problem)
     bool isTraining() const;                       // running or paused
+    // Another job of the window is running: Start is disabled with `reason` as its tooltip (empty: enabled).
+    void setStartBlocked(const QString& reason);
     bool isPaused() const;
     std::optional<OptimizerFile> bestOptimizer() const { return m_best; }
     // Atomic (core saveOptimizer): the old file stays on failure. False with a message on error.
@@ -77,6 +79,7 @@ private:
     double m_windowSum = 0;                  // sum of the finite meta-losses in the running-mean window
     int m_windowCount = 0, m_window = 25;
     QString m_sessionPath;
+    QString m_blocked;                           // why Start is disabled (another job runs), empty when it is not
     std::unique_ptr<QTemporaryDir> m_sessionDir; // fallback when the app data directory is not writable
     bool m_userView = false;
 

@@ -3,6 +3,8 @@
 #include "gl/LandscapeWidget.h"
 #include "plots/LossPlot.h"
 #include "plots/SaveText.h"
+#include "views/ElidedLabel.h"
+#include "views/FlowLayout.h"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -116,7 +118,7 @@ QWidget* TrajectoryView::makeControls()
     m_stepSlider = new QSlider(Qt::Horizontal);
     m_stepSlider->setObjectName(QStringLiteral("stepSlider"));
     connect(m_stepSlider, &QSlider::valueChanged, this, &TrajectoryView::setCurrentStep);
-    m_stepLabel = new QLabel;
+    m_stepLabel = new ElidedLabel;
     m_stepLabel->setObjectName(QStringLiteral("stepLabel"));
     m_stepLabel->setMinimumWidth(QFontMetrics(font()).horizontalAdvance(QStringLiteral("step 10000 / 10000")));
     auto* exportButton = new QPushButton(tr("Export CSV…"));
@@ -128,17 +130,16 @@ QWidget* TrajectoryView::makeControls()
         if (!path.isEmpty()) showStatus(exportCsv(path, &error) ? tr("saved %1").arg(path) : error, !error.isEmpty());
     });
 
+    // The controls wrap onto a second line in a narrow window (FlowLayout); the slider keeps a usable width.
     auto* bar = new QWidget;
-    auto* row = new QHBoxLayout(bar);
-    row->setContentsMargins(0, 0, 0, 0);
-    row->addWidget(new QLabel(tr("Function")));
-    row->addWidget(m_functionCombo);
-    row->addWidget(resetView);
-    row->addSpacing(12);
-    for (QWidget* w : std::initializer_list<QWidget*>{m_playButton, m_stepButton, m_speedSpin}) row->addWidget(w);
-    row->addWidget(m_stepSlider, 1);
-    row->addWidget(m_stepLabel);
-    row->addWidget(exportButton);
+    auto* row = new FlowLayout(bar);
+    m_speedSpin->setAccessibleName(tr("Playback speed"));
+    m_stepSlider->setAccessibleName(tr("Step shown"));
+    m_stepSlider->setMinimumWidth(QFontMetrics(font()).averageCharWidth() * 24);
+    row->addWidget(labelled(tr("&Function"), m_functionCombo));
+    for (QWidget* w : std::initializer_list<QWidget*>{resetView, m_playButton, m_stepButton, m_speedSpin, m_stepSlider,
+                                                      m_stepLabel, exportButton})
+        row->addWidget(w);
     return bar;
 }
 

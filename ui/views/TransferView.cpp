@@ -258,12 +258,22 @@ bool TransferView::isComputing() const { return m_runner->isBusy(); }
 
 void TransferView::setComputing(bool on)
 {
-    m_compute->setEnabled(!on);
+    m_compute->setEnabled(!on && m_blocked.isEmpty());
     m_stop->setEnabled(on);
     m_family->setEnabled(!on);
     m_runs->setEnabled(!on);
     m_add->setEnabled(!on);
     m_remove->setEnabled(!on);
+    emit computingChanged(on);
+}
+
+void TransferView::setStartBlocked(const QString& reason)
+{
+    m_blocked = reason;
+    m_compute->setEnabled(!isComputing() && reason.isEmpty());
+    m_compute->setToolTip(reason.isEmpty() ? tr("Compute the heat map: every optimizer on every variant against the "
+                                                "tuned baselines (Ctrl+R in this view)")
+                                           : reason);
 }
 
 void TransferView::stop() { m_runner->abort(); }
@@ -291,6 +301,7 @@ bool TransferView::exportCsv(const QString& path, QString* error) const
 
 void TransferView::compute()
 {
+    if (isComputing() || !m_blocked.isEmpty()) return;
     TransferConfig c;
     for (const QString& f : optimizers()) c.optimizers.push_back(f.toStdString());
     c.runs = m_runs->value();

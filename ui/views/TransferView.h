@@ -60,6 +60,8 @@ public:
     void setFamily(const QString& family);
     void setRuns(int runs);
     bool isComputing() const;
+    // Another job of the window is running: Compute is disabled with `reason` as its tooltip (empty: enabled).
+    void setStartBlocked(const QString& reason);
     const TransferResult* result() const { return m_map->result(); }
     TransferMapWidget* map() const { return m_map; }
     // The heat map as an image (Export Plot), and every cell as CSV (Export Data): false with *error when
@@ -73,6 +75,7 @@ public slots:
 
 signals:
     void computed();
+    void computingChanged(bool computing);
     void failed(const QString& message);
     // A click on a cell: run this comparison in Compare.
     void openComparison(const QString& problem, int steps, int runs, quint64 seed, const QString& optimizerFile);
@@ -89,6 +92,7 @@ private:
     QProgressBar* m_progress;
     QLabel* m_status;
     TransferMapWidget* m_map;
+    QString m_blocked;
 };
 
 } // namespace l2l::ui
