@@ -125,6 +125,22 @@ std::string evalJson(const EvalResult& r)
             {"best", best->displayName()},           {"pairs", c.pairs}, {"best_wins_fraction", c.winFraction},
             {"mean_difference", number(c.meanDiff)}, {"t", number(c.t)}, {"p", number(c.p)}};
     }
+    // And with every other optimizer (a report may need a pair that does not involve the best): this one's final
+    // losses minus the other's, on the same runs.
+    for (size_t i = 0; i < r.optimizers.size(); ++i) {
+        nlohmann::json pairs = nlohmann::json::array();
+        for (size_t k = 0; k < r.optimizers.size(); ++k) {
+            if (k == i) continue;
+            const PairedComparison c = pairedCompare(finalLosses(r, r.optimizers[i]), finalLosses(r, r.optimizers[k]));
+            pairs.push_back({{"with", r.optimizers[k].displayName()},
+                             {"pairs", c.pairs},
+                             {"wins_fraction", c.winFraction},
+                             {"mean_difference", number(c.meanDiff)},
+                             {"t", number(c.t)},
+                             {"p", number(c.p)}});
+        }
+        opts[i]["paired_with"] = pairs;
+    }
     doc["optimizers"] = opts;
     return doc.dump(2) + "\n";
 }

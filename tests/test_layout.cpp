@@ -29,7 +29,8 @@ QStringList outsideTheirParent(QWidget* root)
 {
     QStringList bad;
     for (QWidget* w : root->findChildren<QWidget*>()) {
-        if (!w->isVisible() || w->isWindow()) continue;
+        if (!w->isVisible() || w->isWindow() || w->objectName() == "focusRing")
+            continue; // the ring frames from outside
         QWidget* parent = w->parentWidget();
         if (!parent || !parent->isVisible()) continue;
         // Content of a scroll area (and the viewport of a plot or table) may be larger: it scrolls.

@@ -4,15 +4,19 @@
 // shows progress within a second of Run.
 #include "GuiTest.h"
 #include "TimeLimits.h"
+#include "gl/LandscapeWidget.h"
 #include "io/ExperimentFile.h"
 #include "views/ArtView.h"
 #include "views/CompareView.h"
 #include "views/ExperimentPanel.h"
+#include "views/FocusRing.h"
 #include "views/MainWindow.h"
 #include "views/MetaTrainView.h"
 #include "views/TrajectoryView.h"
 #include "views/TransferView.h"
 
+#include <QAbstractSlider>
+#include <QAbstractSpinBox>
 #include <QAction>
 #include <QComboBox>
 #include <QElapsedTimer>
@@ -20,6 +24,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -46,6 +51,9 @@ private slots:
     void quitAsksWhileAJobRuns();
     void problemChangeClearsOldResults();
     void examplesOpenAndRun();
+    void panelShowsWhatTheViewUses();
+    void optionsAreCheckedAsTyped();
+    void keyboardReachesEverything();
     void firstMnistComparisonShowsProgressAtOnce();
 
 private:
@@ -243,6 +251,100 @@ void TestRunState::examplesOpenAndRun()
     QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
     QCOMPARE(int(m_window->compareView()->result().optimizers.size()), 5);
     QCOMPARE(m_window->compareView()->result().completedSteps, 100);
+}
+
+// The side panel's groups are enabled only where the current view uses them, with a note saying what it uses.
+void TestRunState::panelShowsWhatTheViewUses()
+{
+    auto* note = child<QLabel>(m_window.get(), "scopeNote");
+    auto* problem = child<QComboBox>(m_window.get(), "problemCombo");
+    auto* rate = child<QLineEdit>(m_window.get(), "rate_adam");
+    auto* runs = child<QSpinBox>(m_window.get(), "runsField");
+    auto* steps = child<QSpinBox>(m_window.get(), "stepsField");
+    struct Expect {
+        MainWindow::View view;
+        bool problem, optimizers, runs, steps;
+    };
+    for (const Expect& e :
+         {Expect{MainWindow::Compare, true, true, true, true}, Expect{MainWindow::MetaTrain, true, false, false, false},
+          Expect{MainWindow::Trajectories, false, true, false, true},
+          Expect{MainWindow::Inspect, true, true, false, true}, Expect{MainWindow::Art, false, true, false, false},
+          Expect{MainWindow::Transfer, false, false, false, false}}) {
+        m_window->showView(e.view);
+        const char* name = MainWindow::viewName(e.view);
+        QVERIFY2(problem->isEnabledTo(m_window.get()) == e.problem, name);
+        QVERIFY2(rate->isEnabledTo(m_window.get()) == e.optimizers, name);
+        QVERIFY2(runs->isEnabled() == e.runs, name);
+        QVERIFY2(steps->isEnabled() == e.steps, name);
+        QVERIFY2(note->isVisibleTo(m_window.get()) == (e.view != MainWindow::Compare), name);
+    }
+    // The panel's Run is a comparison from any view.
+    m_window->showView(MainWindow::Transfer);
+    child<QSpinBox>(m_window.get(), "runsField");
+    QSignalSpy finished(m_window.get(), &MainWindow::runFinished);
+    m_window->showView(MainWindow::Compare);
+    runs->setValue(2);
+    steps->setValue(5);
+    m_window->showView(MainWindow::Art);
+    QTest::mouseClick(child<QPushButton>(m_window.get(), "runButton"), Qt::LeftButton);
+    QCOMPARE(m_window->currentView(), MainWindow::Compare);
+    QVERIFY(finished.wait(60000));
+}
+
+// The Options field says what is wrong while it is typed (unknown key, malformed text), with a red frame.
+void TestRunState::optionsAreCheckedAsTyped()
+{
+    auto* options = child<QLineEdit>(m_window.get(), "optionsEdit");
+    auto* message = child<QLabel>(m_window.get(), "optionsError");
+    QVERIFY(!message->isVisible());
+    QTest::keyClicks(options, "colour=blue");
+    QVERIFY(message->isVisible());
+    QVERIFY2(message->text().contains("colour") && message->text().contains("dim"), qPrintable(message->text()));
+    QVERIFY(options->styleSheet().contains("border"));
+    options->clear();
+    QTest::keyClicks(options, "dim=20");
+    QVERIFY(!message->isVisible());
+    QVERIFY(options->styleSheet().isEmpty());
+    QTest::keyClicks(options, ",dim"); // malformed: no '='
+    QVERIFY(message->isVisible());
+}
+
+// Every control has an accessible name (its own, or the label it is the buddy of); the keyboard focus is framed;
+// the Trajectories start point moves with the arrow keys.
+void TestRunState::keyboardReachesEverything()
+{
+    QSet<QWidget*> labelled;
+    for (QLabel* l : m_window->findChildren<QLabel*>())
+        if (l->buddy()) labelled.insert(l->buddy());
+    QStringList unnamed;
+    for (QWidget* w : m_window->findChildren<QWidget*>()) {
+        const bool control = qobject_cast<QLineEdit*>(w) || qobject_cast<QComboBox*>(w) ||
+                             qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QAbstractSlider*>(w);
+        if (!control || w->focusPolicy() == Qt::NoFocus || qobject_cast<QAbstractSpinBox*>(w->parentWidget()) ||
+            qobject_cast<QComboBox*>(w->parentWidget()))
+            continue; // (a spin box's or combo box's own line edit is named by its owner)
+        if (w->accessibleName().isEmpty() && !labelled.contains(w))
+            unnamed << QString("%1 '%2'").arg(w->metaObject()->className(), w->objectName());
+    }
+    QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(", ")));
+
+    auto* rate = child<QLineEdit>(m_window.get(), "rate_adam");
+    rate->setFocus(Qt::TabFocusReason);
+    auto* ring = child<FocusRing>(m_window.get(), "focusRing");
+    QTRY_VERIFY(ring->isVisible() && ring->target() == rate);
+    QVERIFY(ring->geometry().contains(QRect(rate->mapTo(m_window.get(), QPoint(0, 0)), rate->size())));
+
+    m_window->showView(MainWindow::Trajectories);
+    auto* landscape = m_window->trajectoryView()->findChild<LandscapeWidget*>();
+    QVERIFY(landscape);
+    landscape->setFocus(Qt::TabFocusReason);
+    QTRY_VERIFY(ring->target() == landscape);
+    const QPointF before = m_window->trajectoryView()->startPoint();
+    QTest::keyClick(landscape, Qt::Key_Right);
+    QTest::keyClick(landscape, Qt::Key_Up, Qt::ShiftModifier);
+    const QPointF after = m_window->trajectoryView()->startPoint();
+    QVERIFY2(after.x() > before.x() && after.y() > before.y(),
+             qPrintable(QString("%1,%2 -> %3,%4").arg(before.x()).arg(before.y()).arg(after.x()).arg(after.y())));
 }
 
 // The first MNIST comparison from an empty cache (this test's own cache directory) shows its phase and progress

@@ -693,14 +693,16 @@ void TestStudio::screenshotTourWritesEveryView()
     });
     QTRY_VERIFY_WITH_TIMEOUT(done, 300000);
     QVERIFY2(ok, qPrintable(message));
-    for (const char* name : {"compare", "meta-train", "trajectories", "inspect", "art", "transfer"}) {
-        const QImage image(QDir(dir).filePath(QString(name) + ".png"));
-        QVERIFY2(image.width() >= 1000 && image.height() >= 600, name);
-        std::set<QRgb> colours;
-        for (int y = 0; y < image.height(); y += 4)
-            for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
-        QVERIFY2(colours.size() > 100, qPrintable(QString("%1: only %2 colours").arg(name).arg(colours.size())));
-    }
+    for (const char* view : {"compare", "meta-train", "trajectories", "inspect", "art", "transfer"})
+        for (const QString name : {QString(view), QString(view) + "-1280x720"}) {
+            const QImage image(QDir(dir).filePath(name + ".png"));
+            QVERIFY2(image.width() >= 1000 && image.height() >= 600, qPrintable(name));
+            if (name.endsWith("1280x720")) QCOMPARE(image.size(), QSize(1280, 720));
+            std::set<QRgb> colours;
+            for (int y = 0; y < image.height(); y += 4)
+                for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
+            QVERIFY2(colours.size() > 100, qPrintable(QString("%1: only %2 colours").arg(name).arg(colours.size())));
+        }
 }
 
 // Meta-train, then "Use": the panel's LSTM, the trajectories and Inspect switch to the new file at once.

@@ -22,6 +22,7 @@ private slots:
     void lossAndGradientAreTheFunctions();
     void sgdMatchesHandComputation();
     void tunedRatesWithoutCache();
+    void movedStartKeepsTheTunedRates();
     void lstmUsesTheTwoDOptimizer();
     void divergedPathStops();
     void cancelStops();
@@ -195,6 +196,32 @@ void TestTrajectory::errorsNameTheCulprit()
     c.start.reset();
     c.problem = "rosenbrock:kappa=3";
     expectError([&] { computeTrajectories(c); }, {"kappa"});
+}
+
+// A moved start keeps the rates tuned from the function's own start (the studio's drag must not re-tune them);
+// tuneAtStart tunes from the moved start instead.
+void TestTrajectory::movedStartKeepsTheTunedRates()
+{
+    TrajectoryConfig own;
+    own.problem = "rosenbrock";
+    own.optimizers = {"sgd", "rmsprop", "adam"};
+    own.steps = 50;
+    const TrajectoryResult a = computeTrajectories(own);
+    TrajectoryConfig moved = own;
+    moved.start = std::array<double, 2>{1.5, -0.5};
+    const TrajectoryResult b = computeTrajectories(moved);
+    TrajectoryConfig here = moved;
+    here.tuneAtStart = true;
+    const TrajectoryResult c = computeTrajectories(here);
+    bool anyDiffers = false;
+    for (size_t i = 0; i < a.paths.size(); ++i) {
+        QCOMPARE(b.paths[i].rule.lr, a.paths[i].rule.lr);
+        QVERIFY(a.paths[i].tunedHere && !b.paths[i].tunedHere && c.paths[i].tunedHere);
+        QCOMPARE(b.paths[i].points.front()[0], 1.5); // the paths themselves start where asked
+        anyDiffers = anyDiffers || c.paths[i].rule.lr != a.paths[i].rule.lr;
+    }
+    QVERIFY2(anyDiffers, "tuning from (1.5, -0.5) gives the same rates as from the function's start: the test "
+                         "does not tell the two apart");
 }
 
 QTEST_APPLESS_MAIN(TestTrajectory)

@@ -140,8 +140,12 @@ TrajectoryResult computeTrajectories(const TrajectoryConfig& config, const std::
     for (size_t i = 0; i < result.paths.size(); ++i) {
         TrajectoryPath& path = result.paths[i];
         if (path.rule.tuned()) {
-            path.rule.lr = tuneOnClass(spec, path.rule, config.steps, cancel);
+            // The function's own start unless asked otherwise: a moved start keeps the rates (the studio's drag).
+            TrajectoryConfig own = config;
+            if (!config.tuneAtStart) own.start.reset();
+            path.rule.lr = tuneOnClass(startSpec(own), path.rule, config.steps, cancel);
             path.tunedRate = true;
+            path.tunedHere = config.tuneAtStart || !config.start;
         }
         if (!rules[i]) rules[i] = makeRule(path.rule, config.problem);
         if (cancel && cancel->load()) break;

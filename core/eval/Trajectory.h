@@ -22,7 +22,10 @@ struct TrajectoryConfig {
     // Overrides the spec's x0, y0: the exact start (no start noise). Each coordinate in [-1000, 1000].
     std::optional<std::array<double, 2>> start;
     std::uint64_t seed = 1; // which instance of a random family (quadratic2d): evaluation run 0
-    void validate() const;  // throws l2l::Error naming the field and range
+    // Where rates that are not given are tuned: false (the default), from the function's own start, so that they
+    // stay the same while `start` moves (the studio's drag); true, from `start` itself.
+    bool tuneAtStart = false;
+    void validate() const; // throws l2l::Error naming the field and range
 };
 
 // One optimizer's path. (Not `Trajectory`: that is the BPTT state carried between windows, Bptt.h.)
@@ -30,6 +33,7 @@ struct TrajectoryPath {
     std::string optimizer;                     // display name: "adam" when tuned, "adam:lr=0.1" when given, "lstm"
     UpdateRuleConfig rule;                     // with the rate used; lstm: the resolved optimizer file
     bool tunedRate = false;                    // the rate came from the tuning search
+    bool tunedHere = false;                    // ... run from this path's start (else from the function's own)
     std::vector<std::array<double, 2>> points; // steps + 1 points, fewer if diverged
     std::vector<double> loss;                  // f at each point
     std::vector<std::array<double, 2>> grad;   // grad f at each point

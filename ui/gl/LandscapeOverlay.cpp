@@ -4,6 +4,7 @@
 
 #include "plots/LossPlot.h"
 
+#include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -176,6 +177,46 @@ void LandscapeWidget::mouseReleaseEvent(QMouseEvent* e)
     m_drag = Drag::None;
     setCursor(Qt::CrossCursor);
     e->accept();
+}
+
+// The keyboard's way to do what the mouse does: arrows move the start by 2 % of the visible width (10 % with
+// Shift) and recompute the paths; + and - zoom about the centre; Home fits the function's box.
+void LandscapeWidget::keyPressEvent(QKeyEvent* e)
+{
+    const double step = m_scale * width() * ((e->modifiers() & Qt::ShiftModifier) ? 0.10 : 0.02);
+    QPointF move;
+    switch (e->key()) {
+    case Qt::Key_Left:
+        move = {-step, 0};
+        break;
+    case Qt::Key_Right:
+        move = {step, 0};
+        break;
+    case Qt::Key_Up:
+        move = {0, step};
+        break;
+    case Qt::Key_Down:
+        move = {0, -step};
+        break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+    case Qt::Key_Minus:
+        m_scale = std::clamp(m_scale * (e->key() == Qt::Key_Minus ? 1.25 : 0.8), 1e-9, 1e4);
+        m_userView = true;
+        updateColourRange();
+        emit viewChanged();
+        update();
+        return;
+    case Qt::Key_Home:
+        resetView();
+        return;
+    default:
+        QOpenGLWidget::keyPressEvent(e);
+        return;
+    }
+    const QPointF w = m_start + move;
+    setStartMarker(w);
+    emit startPointChanged(w.x(), w.y());
 }
 
 void LandscapeWidget::mouseDoubleClickEvent(QMouseEvent* e)

@@ -24,6 +24,9 @@ LandscapeWidget::LandscapeWidget(QWidget* parent)
     setMinimumSize(240, 200);
     setCursor(Qt::CrossCursor);
     setFocusPolicy(Qt::StrongFocus);
+    setAccessibleName(tr("2-d function and optimizer paths"));
+    setAccessibleDescription(tr("Arrow keys move the start point (with Shift: five times farther); + and - zoom; "
+                                "Home fits the view"));
 }
 
 LandscapeWidget::~LandscapeWidget() { releaseGl(); }

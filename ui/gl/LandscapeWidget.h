@@ -63,6 +63,7 @@ protected:
     void mouseReleaseEvent(QMouseEvent* e) override;
     void mouseDoubleClickEvent(QMouseEvent* e) override;
     void wheelEvent(QWheelEvent* e) override;
+    void keyPressEvent(QKeyEvent* e) override; // arrows move the start point, +/- zoom, Home fits
 
 private:
     bool buildProgram();

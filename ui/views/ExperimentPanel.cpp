@@ -67,8 +67,14 @@ QString parseRateField(const QString& text, const QString& optimizer)
 ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent)
 {
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(createProblemBox());
-    layout->addWidget(createOptimizerBox());
+    m_scopeNote = new QLabel;
+    m_scopeNote->setObjectName(QStringLiteral("scopeNote"));
+    m_scopeNote->setWordWrap(true);
+    m_scopeNote->setVisible(false);
+    m_scopeNote->setStyleSheet(QStringLiteral("QLabel { background: palette(alternate-base); padding: 4px; }"));
+    layout->addWidget(m_scopeNote);
+    layout->addWidget(m_problemBox = createProblemBox());
+    layout->addWidget(m_optimizerBox = createOptimizerBox());
     updateLearnedDefault();
     layout->addWidget(createRunBox());
 
@@ -130,10 +136,45 @@ QWidget* ExperimentPanel::createProblemBox()
         updateLstmSource();
         emit experimentChanged();
     });
+    m_optionsError = new QLabel;
+    m_optionsError->setObjectName(QStringLiteral("optionsError"));
+    m_optionsError->setWordWrap(true);
+    m_optionsError->setStyleSheet(QStringLiteral("QLabel { color: #b00020; }"));
+    m_optionsError->setVisible(false);
+    connect(m_options, &QLineEdit::textChanged, this, &ExperimentPanel::checkOptionsAsTyped);
+    connect(m_problem, &QComboBox::currentIndexChanged, this, &ExperimentPanel::checkOptionsAsTyped);
     updateOptionHints();
+    m_problem->setAccessibleName(tr("Problem"));
+    m_options->setAccessibleName(tr("Problem options"));
     form->addRow(tr("Problem"), m_problem);
     form->addRow(tr("Options"), m_options);
+    form->addRow(QString(), m_optionsError);
     return box;
+}
+
+QString ExperimentPanel::optionsProblem() const
+{
+    const QString options = m_options->text().trimmed();
+    if (options.isEmpty()) return {};
+    const std::string name = m_problem->currentData().toString().toStdString();
+    try {
+        const Spec spec = Spec::parse(name + ":" + options.toStdString());
+        for (const auto& info : problemCatalog())
+            if (info.name == name) checkKeys(spec, info.options, "problem '" + name + "'");
+    } catch (const Error& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+void ExperimentPanel::checkOptionsAsTyped()
+{
+    const QString problem = optionsProblem();
+    m_optionsError->setText(problem);
+    m_optionsError->setVisible(!problem.isEmpty());
+    m_options->setStyleSheet(problem.isEmpty() ? QString()
+                                               : QStringLiteral("QLineEdit { border: 2px solid #b00020; }"));
+    m_options->setAccessibleDescription(problem);
 }
 
 void ExperimentPanel::updateOptionHints()
@@ -197,6 +238,8 @@ ExperimentPanel::OptimizerRow ExperimentPanel::createOptimizerRow(const UpdateRu
     row.use->setToolTip(QString::fromStdString(info.formula));
     row.field->setObjectName(QStringLiteral("rate_") + name);
     row.field->setClearButtonEnabled(true);
+    row.use->setAccessibleName(tr("Compare %1").arg(name));
+    row.field->setAccessibleName(hasRate ? tr("Learning rate of %1").arg(name) : tr("Optimizer file of %1").arg(name));
     if (hasRate) {
         row.use->setChecked(true); // the paper's four baselines
         row.field->setPlaceholderText(tr("tuned"));
@@ -220,6 +263,7 @@ QWidget* ExperimentPanel::createLstmSourceRow()
     OptimizerRow* lstm = row(QStringLiteral("lstm"));
     m_lstmSource = new QComboBox;
     m_lstmSource->setObjectName(QStringLiteral("lstmSource"));
+    m_lstmSource->setAccessibleName(tr("Source of the LSTM optimizer"));
     m_lstmSource->addItem(tr("bundled"), int(Bundled));
     m_lstmSource->addItem(tr("trained here"), int(Session));
     m_lstmSource->addItem(tr("file"), int(File));
@@ -425,6 +469,18 @@ void ExperimentPanel::setRunning(bool running)
     m_run->setEnabled(!running && m_blocked.isEmpty());
     m_stop->setEnabled(running);
     if (!running) m_progress->setVisible(false);
+}
+
+void ExperimentPanel::setScope(const Scope& scope)
+{
+    m_scopeNote->setText(scope.note);
+    m_scopeNote->setVisible(!scope.note.isEmpty());
+    m_problemBox->setEnabled(scope.problem);
+    m_optimizerBox->setEnabled(scope.optimizers);
+    const std::pair<const char*, bool> rows[] = {
+        {"runs", scope.runs}, {"steps", scope.steps}, {"seed", scope.seed}, {"test_every", scope.runs}};
+    for (const auto& [key, used] : rows)
+        if (QWidget* w = m_runSettings.widget(key)) w->setEnabled(used);
 }
 
 void ExperimentPanel::setRunBlocked(const QString& reason)

@@ -46,6 +46,16 @@ public:
     void setOptimizerFile(const QString& path);
 
     void setRunning(bool running);
+    // What the current view takes from the panel: the rest is disabled, and `note` (shown above the groups when not
+    // empty) says what the view uses and where its own settings are.
+    struct Scope {
+        bool problem = true, optimizers = true, runs = true, steps = true, seed = true;
+        QString note;
+    };
+    void setScope(const Scope& scope);
+    // Why the Options field's text cannot be used (malformed, an unknown key), empty when it can; shown under the
+    // field as the user types. Values and ranges are checked on Run by the problem itself.
+    QString optionsProblem() const;
     // Another job of the window is running: Run is disabled with `reason` as its tooltip (empty: enabled).
     void setRunBlocked(const QString& reason);
     void setStatus(const QString& text);
@@ -82,8 +92,12 @@ private:
     OptimizerRow* row(const QString& name);
     QString lstmPath() const; // the file of the chosen source; empty for the bundled one
 
+    QLabel* m_scopeNote = nullptr;
+    QWidget *m_problemBox = nullptr, *m_optimizerBox = nullptr;
     QComboBox* m_problem;
     QLineEdit* m_options;
+    QLabel* m_optionsError = nullptr; // under the Options field while its text is malformed or names unknown keys
+    void checkOptionsAsTyped();
     std::vector<OptimizerRow> m_optimizers;
     QComboBox* m_lstmSource = nullptr;
     QToolButton* m_browse = nullptr;

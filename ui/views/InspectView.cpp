@@ -64,12 +64,14 @@ InspectView::InspectView(QWidget* parent)
     m_status->setWordWrap(true);
     m_warmup = new QSpinBox;
     m_warmup->setObjectName(QStringLiteral("inspectWarmup"));
+    m_warmup->setAccessibleName(tr("Warm-up steps"));
     m_warmup->setRange(1, 1000);
     m_warmup->setValue(20);
     m_warmup->setToolTip(tr("Steps of the same constant gradient before the dashed LSTM response"));
     connect(m_warmup, &QSpinBox::editingFinished, this, &InspectView::refresh);
     m_coordinate = new QComboBox;
     m_coordinate->setObjectName(QStringLiteral("hiddenCoordinate"));
+    m_coordinate->setAccessibleName(tr("Coordinate of the hidden-state heat map"));
     m_coordinate->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_coordinate->setToolTip(tr("The coordinate whose top-layer hidden state the heat map shows "
                                 "(the coordinates of largest |g| at step 0)"));
@@ -77,6 +79,7 @@ InspectView::InspectView(QWidget* parent)
 
     m_group = new QComboBox;
     m_group->setObjectName(QStringLiteral("inspectGroup"));
+    m_group->setAccessibleName(tr("Parameter group"));
     m_group->setToolTip(
         tr("This optimizer has one LSTM per parameter group (the conv net: group 0 = the convolution kernels, "
            "group 1 = the rest): the net whose response curve is drawn"));

@@ -4,6 +4,7 @@
 #include "views/CompareView.h"
 #include "views/ElidedLabel.h"
 #include "views/ExperimentPanel.h"
+#include "views/FocusRing.h"
 #include "views/InspectView.h"
 #include "views/MetaTrainView.h"
 #include "views/TrajectoryView.h"
@@ -64,9 +65,11 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent)
         return QMessageBox::question(this, tr("L2L Studio"), question, QMessageBox::Yes | QMessageBox::Cancel,
                                      QMessageBox::Cancel) == QMessageBox::Yes;
     };
+    new FocusRing(this);
     resize(1280, 800);
     restoreSettings();
     syncViews();
+    updatePanelScope();
     updateJobState();
 }
 
@@ -102,7 +105,10 @@ void MainWindow::createViews()
 void MainWindow::createPanel()
 {
     m_panel = new ExperimentPanel;
-    connect(m_panel, &ExperimentPanel::runRequested, this, &MainWindow::runExperiment);
+    connect(m_panel, &ExperimentPanel::runRequested, this, [this] { // the panel's Run: always a comparison
+        showView(Compare);
+        runExperiment();
+    });
     connect(m_panel, &ExperimentPanel::stopRequested, this, &MainWindow::stopExperiment);
     connect(m_runner, &Runner::logLine, m_panel, &ExperimentPanel::appendLog);
     connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) {
@@ -290,6 +296,7 @@ void MainWindow::connectViews()
                 showView(Compare);
                 runExperiment();
             });
+    connect(m_views, &QTabWidget::currentChanged, this, &MainWindow::updatePanelScope);
     connect(m_views, &QTabWidget::currentChanged, this, [this](int index) {
         if (index == Inspect && m_inspectStale) {
             m_inspectStale = false;
@@ -322,6 +329,51 @@ void MainWindow::syncViews()
         m_inspectStale = false;
         m_inspect->refresh();
     }
+}
+
+// The side panel shows what the current view takes from it; the rest is disabled, with a note.
+void MainWindow::updatePanelScope()
+{
+    ExperimentPanel::Scope s;
+    switch (currentView()) {
+    case Compare:
+        break;
+    case MetaTrain:
+        s = {true,  false, false,
+             false, false, tr("Meta-train trains on the problem chosen here; its other settings are in the view.")};
+        break;
+    case Trajectories:
+        s = {false,
+             true,
+             false,
+             true,
+             false,
+             tr("Trajectories uses the checked optimizers, their rates and Steps; the 2-d function is chosen above "
+                "the plot.")};
+        break;
+    case Inspect:
+        s = {true, true, false,
+             true, true, tr("Inspect uses the problem, the LSTM, the Adam and SGD rates, Steps and Seed.")};
+        break;
+    case Art:
+        s = {false,
+             true,
+             false,
+             false,
+             false,
+             tr("Art uses the checked optimizers (the LSTM as chosen here); content, style, size and steps are in "
+                "the view.")};
+        break;
+    case Transfer:
+        s = {false,
+             false,
+             false,
+             false,
+             false,
+             tr("Transfer uses none of these settings: the family and the optimizer files are chosen in the view.")};
+        break;
+    }
+    m_panel->setScope(s);
 }
 
 bool MainWindow::resultFitsPanel() const

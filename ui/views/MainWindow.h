@@ -113,6 +113,7 @@ private:
     void connectViews();
     void syncViews();
     void setRunning(bool running);
+    void updatePanelScope();
     bool resultFitsPanel() const; // the last result was made with the panel's problem, runs, steps and seed
     void updateJobState();        // actions, buttons of every view and the status bar's job label
     bool refuseWhileBusy(const QString& what); // true, with the reason shown, when a job runs

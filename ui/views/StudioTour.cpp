@@ -77,8 +77,10 @@ struct Tour {
     Done done;
     QStringList files;
 
-    bool shoot(const QString& name)
+    bool shoot(QString name)
     {
+        // At a scale factor other than 1 (QT_SCALE_FACTOR=2), every file says so: "compare-scale2.png".
+        if (window.devicePixelRatio() != 1.0) name += QStringLiteral("-scale%1").arg(window.devicePixelRatio());
         const QString path = dir.filePath(name + ".png");
         if (!grabTo(window, path)) {
             done(false, QObject::tr("cannot write '%1'").arg(path));
@@ -88,6 +90,21 @@ struct Tour {
         return true;
     }
 };
+
+// Every view again in a 1280 x 720 window (a projector's size), as computed above: "compare-1280x720.png", ...
+void tourSmallWindow(std::shared_ptr<Tour> t, int view)
+{
+    if (view == MainWindow::kViewCount) {
+        t->done(true, t->files.join(QLatin1Char('\n')));
+        return;
+    }
+    t->window.resize(1280, 720);
+    t->window.showView(MainWindow::View(view));
+    QTimer::singleShot(400, &t->window, [t, view] {
+        if (t->shoot(QString::fromLatin1(MainWindow::viewName(MainWindow::View(view))) + QStringLiteral("-1280x720")))
+            tourSmallWindow(t, view + 1);
+    });
+}
 
 // The Transfer view: the bundled quadratic optimizer on the quadratic family's variants, 5 runs each (seconds).
 void tourTransfer(std::shared_ptr<Tour> t)
@@ -101,7 +118,7 @@ void tourTransfer(std::shared_ptr<Tour> t)
         &t->window, [view] { return !view->isComputing() && view->result(); },
         [t] {
             QTimer::singleShot(300, &t->window, [t] {
-                if (t->shoot("transfer")) t->done(true, t->files.join(QLatin1Char('\n')));
+                if (t->shoot("transfer")) tourSmallWindow(t, 0);
             });
         },
         300000, QObject::tr("the Transfer view"), t->done);

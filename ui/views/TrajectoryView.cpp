@@ -327,7 +327,10 @@ void TrajectoryView::updateTable()
         m_table->setItem(row, ColOptimizer, name);
         m_table->setItem(row, ColRate,
                          p.rule.learned() ? cell(QFileInfo(QString::fromStdString(p.rule.path)).fileName())
-                                          : cell(number(p.rule.lr) + (p.tunedRate ? tr(" (tuned)") : QString())));
+                                          : cell(number(p.rule.lr) + (!p.tunedRate  ? QString()
+                                                                      : p.tunedHere ? tr(" (tuned)")
+                                                                                    : tr(" (tuned at the "
+                                                                                         "function's start)"))));
         QString note = p.divergedAt >= 0 ? tr("diverged at step %1").arg(p.divergedAt) : QString();
         if (p.points.empty()) {
             for (int c : {ColX, ColY, ColLoss, ColGrad}) m_table->setItem(row, c, cell(QStringLiteral("–")));
