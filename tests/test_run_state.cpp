@@ -48,6 +48,7 @@ private slots:
     void escAndToolbarStopEndMetaTraining();
     void otherJobsAreRefusedWhileTraining();
     void runInAViewStartsThatViewsJob();
+    void transferMapIsTheJob();
     void quitAsksWhileAJobRuns();
     void problemChangeClearsOldResults();
     void examplesOpenAndRun();
@@ -144,6 +145,27 @@ void TestRunState::otherJobsAreRefusedWhileTraining()
     waitIdle();
     for (const char* name : {"runButton", "artRun", "transferCompute"})
         QVERIFY2(child<QPushButton>(m_window.get(), name)->isEnabled(), name);
+}
+
+// A transfer map is the window's job too: Run and the other starts are refused until it ends; Esc stops it.
+void TestRunState::transferMapIsTheJob()
+{
+    m_window->transferView()->setFamily("mnist");
+    m_window->transferView()->setRuns(20);
+    m_window->showView(MainWindow::Transfer);
+    m_window->runExperiment();
+    QCOMPARE(m_window->activeJob(), MainWindow::Job::Transfer);
+    QVERIFY(!action("runAction")->isEnabled());
+    QVERIFY(action("stopAction")->isEnabled());
+    QVERIFY(!child<QPushButton>(m_window.get(), "trainStart")->isEnabled());
+    QVERIFY(jobLabel().startsWith("A transfer map"));
+    m_window->showView(MainWindow::Compare);
+    m_window->runExperiment();
+    QVERIFY(!m_window->isRunning());
+    QVERIFY2(m_window->lastError().contains("A transfer map is running"), qPrintable(m_window->lastError()));
+    QTest::keyClick(m_window.get(), Qt::Key_Escape);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), l2l::test::msLimit(30000));
+    QVERIFY(action("runAction")->isEnabled());
 }
 
 // Run starts the current view's job; while a comparison runs, Meta-train's Start is refused.

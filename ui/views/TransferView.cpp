@@ -316,7 +316,6 @@ void TransferView::compute()
         emit failed(QString::fromStdString(e.what()));
         return;
     }
-    setComputing(true);
     m_progress->setValue(0);
     m_map->setResult(nullptr, tr("Computing the first variant…"));
     m_status->setText(tr("Starting: %1 variants of %2").arg(c.variants.size()).arg(QString::fromStdString(family)));
@@ -331,6 +330,7 @@ void TransferView::compute()
             control.abortFlag()));
         return QVariant::fromValue(std::shared_ptr<const TransferResult>(r));
     });
+    setComputing(true); // after the request: isComputing() is true for whoever hears computingChanged
 }
 
 } // namespace l2l::ui
