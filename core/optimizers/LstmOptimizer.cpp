@@ -147,8 +147,12 @@ void LstmRunner<T>::reset(const std::vector<NetSpan>& spans)
 {
     m_n = spanTotal(spans);
     std::vector<LstmColumnBlock> blocks = columnBlocks(spans);
-    if (!sameBlocks(blocks, m_blocks) || m_scratch.size() != blocks.size() || m_scratchArch != m_net->arch)
-        allocateScratch(m_scratch, m_net->arch, blocks.size(), true); // else kept: every window resets the runner
+    // One block's scratch per block when blocks run in parallel; on one thread they run one after another and share
+    // one (an evaluation's lanes each own a runner: 14 MB of scratch per MNIST lane otherwise, all of it faulted
+    // in during the first step). Every use writes the scratch before reading it, so results do not depend on this.
+    const size_t scratches = m_threads == 1 ? std::min<size_t>(1, blocks.size()) : blocks.size();
+    if (!sameBlocks(blocks, m_blocks) || m_scratch.size() != scratches || m_scratchArch != m_net->arch)
+        allocateScratch(m_scratch, m_net->arch, scratches, true); // else kept: every window resets the runner
     m_scratchArch = m_net->arch;
     m_blocks = std::move(blocks);
 }
@@ -229,7 +233,7 @@ void LstmRunner<T>::forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<
             halveSigmoidRows<T>(m_wHalf[i], m_bHalf[i]);
         }
     forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock& block) {
-        forwardBlock(block, grad, state, update, cache, m_scratch[size_t(b)]);
+        forwardBlock(block, grad, state, update, cache, m_scratch[m_scratch.size() == 1 ? 0 : size_t(b)]);
     });
 }
 
