@@ -254,18 +254,14 @@ void MainWindow::connectViews()
         m_jobDetail = training && paused ? tr("paused") : QString();
         updateJobState();
     });
-    connect(m_metaTrain, &MetaTrainView::progressed, this, [this](const MetaProgress& p) {
-        m_jobDetail = tr("epoch %1 of %2").arg(p.epoch).arg(p.epochs);
-        updateJobState();
-    });
+    connect(m_metaTrain, &MetaTrainView::progressed, this,
+            [this](const MetaProgress& p) { showJobDetail(tr("epoch %1 of %2").arg(p.epoch).arg(p.epochs)); });
     connect(m_art, &ArtView::started, this, [this] {
         m_jobDetail.clear();
         updateJobState();
     });
-    connect(m_art, &ArtView::snapshotShown, this, [this](int step) {
-        m_jobDetail = tr("step %1 of %2").arg(step).arg(m_art->steps());
-        updateJobState();
-    });
+    connect(m_art, &ArtView::snapshotShown, this,
+            [this](int step) { showJobDetail(tr("step %1 of %2").arg(step).arg(m_art->steps())); });
     connect(m_art, &ArtView::finished, this, &MainWindow::updateJobState);
     connect(m_art, &ArtView::failed, this, &MainWindow::updateJobState);
     connect(m_transfer, &TransferView::computingChanged, this, [this] {
@@ -312,8 +308,7 @@ void MainWindow::syncViews()
     const Experiment e = m_panel->experiment();
     const QString problem = QString::fromStdString(e.eval.problem);
     // Results belong to the settings that made them: a change of problem, runs, steps or seed clears the figure.
-    if (!isRunning() && m_lastFinished && !resultFitsPanel()) {
-        m_lastFinished.reset();
+    if (!isRunning() && dropStaleResult()) {
         m_compare->showPlaceholder(tr("%1: press Run (Ctrl+R) to compare the checked optimizers").arg(problem));
     }
     QStringList specs;
@@ -374,6 +369,13 @@ void MainWindow::updatePanelScope()
         break;
     }
     m_panel->setScope(s);
+}
+
+bool MainWindow::dropStaleResult()
+{
+    if (!m_lastFinished || resultFitsPanel()) return false;
+    m_lastFinished.reset();
+    return true;
 }
 
 bool MainWindow::resultFitsPanel() const
@@ -445,9 +447,17 @@ void MainWindow::updateJobState()
     m_art->setStartBlocked(job == Job::Art ? QString() : reason);
     m_transfer->setStartBlocked(job == Job::Transfer ? QString() : reason);
     if (!busy) m_jobDetail.clear();
-    m_jobLabel->setText(busy ? (m_jobDetail.isEmpty() ? tr("%1 is running").arg(jobName(job))
-                                                      : tr("%1: %2").arg(jobName(job), m_jobDetail))
-                             : tr("Ready"));
+    showJobDetail(m_jobDetail);
+}
+
+// Progress of the running job: only the status-bar label changes (many times a second during a run).
+void MainWindow::showJobDetail(const QString& detail)
+{
+    m_jobDetail = detail;
+    const Job job = activeJob();
+    m_jobLabel->setText(job == Job::None   ? tr("Ready")
+                        : detail.isEmpty() ? tr("%1 is running").arg(jobName(job))
+                                           : tr("%1: %2").arg(jobName(job), detail));
 }
 
 void MainWindow::runExperiment()
@@ -543,8 +553,7 @@ void MainWindow::onSnapshot(const EvalResult& partial)
         m_compare->showResult(*m_pendingSnapshot);
         const int done = m_pendingSnapshot->completedSteps, steps = m_pendingSnapshot->config.steps;
         m_panel->setStatus(tr("Step %1 of %2").arg(done).arg(steps));
-        m_jobDetail = tr("step %1 of %2").arg(done).arg(steps);
-        updateJobState();
+        showJobDetail(tr("step %1 of %2").arg(done).arg(steps));
         m_panel->setProgress(steps > 0 ? double(done) / steps : 0,
                              tr("Evaluating: step %1 of %2").arg(done).arg(steps));
         m_pendingSnapshot.reset();
@@ -564,8 +573,7 @@ void MainWindow::onTuneProgress(const TuneProgress& p)
     m_panel->setProgress(p.count > 0 ? (p.index + share) / p.count : share, text);
     m_panel->setStatus(tr("Tuning learning rates before the comparison (cached afterwards)."));
     if (!m_drewLive) m_compare->showPlaceholder(tr("%1: %2").arg(m_runProblem, text));
-    m_jobDetail = text;
-    updateJobState();
+    showJobDetail(text);
 }
 
 void MainWindow::onFinished(const EvalResult& result)
@@ -575,7 +583,7 @@ void MainWindow::onFinished(const EvalResult& result)
     const double seconds = double(m_clock.elapsed()) / 1000.0;
     if (result.optimizers.empty() || (result.completedSteps == 0 && result.cancelled)) {
         // Stopped while tuning: nothing new to show, keep the previous figure if it belongs to these settings.
-        if (m_lastFinished && !resultFitsPanel()) m_lastFinished.reset();
+        dropStaleResult();
         if (m_lastFinished)
             m_compare->showResult(*m_lastFinished);
         else
@@ -602,7 +610,7 @@ void MainWindow::onFailed(const QString& message)
     m_pendingSnapshot.reset();
     setRunning(false);
     // The previous figure, if it still belongs to the settings on screen; never half of the failed run.
-    if (m_lastFinished && !resultFitsPanel()) m_lastFinished.reset();
+    dropStaleResult();
     if (m_lastFinished)
         m_compare->showResult(*m_lastFinished);
     else

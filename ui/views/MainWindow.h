@@ -114,8 +114,11 @@ private:
     void syncViews();
     void setRunning(bool running);
     void updatePanelScope();
-    bool resultFitsPanel() const; // the last result was made with the panel's problem, runs, steps and seed
-    void updateJobState();        // actions, buttons of every view and the status bar's job label
+    bool resultFitsPanel() const;
+    bool
+    dropStaleResult(); // forgets the last result if it does not fit the panel; true if it did so // the last result was made with the panel's problem, runs, steps and seed
+    void showJobDetail(const QString& detail); // the running job's progress, on the status-bar label only
+    void updateJobState();                     // actions, buttons of every view and the status bar's job label
     bool refuseWhileBusy(const QString& what); // true, with the reason shown, when a job runs
     void onSnapshot(const EvalResult& partial);
     void onFinished(const EvalResult& result);
