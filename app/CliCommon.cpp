@@ -8,6 +8,7 @@
 #include "base/AtomicFile.h"
 #include "base/Stats.h"
 #include "io/EvalCsv.h"
+#include "io/EvalResultJson.h"
 #include "plots/LossPlot.h"
 
 #include <QApplication>
@@ -66,56 +67,13 @@ std::string fmt(double v, int precision)
 }
 
 namespace {
-nlohmann::json numbers(const std::vector<double>& v)
-{
-    nlohmann::json a = nlohmann::json::array();
-    for (double x : v) a.push_back(std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr));
-    return a;
-}
 nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 } // namespace
 
 std::string evalJson(const EvalResult& r)
 {
-    nlohmann::json doc = {{"problem", r.config.problem},
-                          {"canonical_problem", r.canonicalProblem},
-                          {"steps", r.config.steps},
-                          {"runs", r.config.runs},
-                          {"seed", r.config.seed},
-                          {"completed_steps", r.completedSteps},
-                          {"cancelled", r.cancelled},
-                          {"tuning",
-                           {{"min_rate", r.config.tune.minRate},
-                            {"max_rate", r.config.tune.maxRate},
-                            {"per_decade", r.config.tune.perDecade},
-                            {"runs", r.config.tune.runs},
-                            {"seed", r.config.tune.seed}}}};
-    if (!r.testSteps.empty()) doc["test_steps"] = r.testSteps;
-    nlohmann::json opts = nlohmann::json::array();
-    for (const auto& o : r.optimizers) {
-        nlohmann::json j = {{"name", o.config.name},
-                            {"spec", o.config.canonical(true)},
-                            {"learning_rate", o.config.lr},
-                            {"tuned", o.tunedRate},
-                            {"loss_mean", numbers(o.stats.mean)},
-                            {"loss_std", numbers(o.stats.std)},
-                            {"loss_median", numbers(o.stats.median)},
-                            {"runs_counted", o.stats.alive},
-                            {"final_loss_mean", number(o.finalMean)},
-                            {"final_loss_std", number(o.finalStd)},
-                            {"final_loss_median", number(o.finalMedian)},
-                            {"diverged_runs", o.divergedRuns}};
-        if (o.tunedRate) j["tuning_grid"] = {{"rates", o.tuneRates}, {"final_loss_means", numbers(o.tuneFinalMeans)}};
-        if (r.hasTestSplit) {
-            j["test_loss_mean"] = number(o.testLossMean.value_or(NAN));
-            j["test_accuracy_mean"] = number(o.testAccuracyMean.value_or(NAN));
-        }
-        if (!r.testSteps.empty()) {
-            j["test_loss_curve"] = numbers(o.testLossCurve);
-            j["test_accuracy_curve"] = numbers(o.testAccuracyCurve);
-        }
-        opts.push_back(j);
-    }
+    nlohmann::json doc = evalStatsToJson(r); // the statistics, as an experiment file keeps them
+    nlohmann::json& opts = doc["optimizers"];
     // Paired comparison of each optimizer with the one of lowest mean final loss.
     const OptimizerResult* best = bestByFinalMean(r);
     for (size_t i = 0; best && i < r.optimizers.size(); ++i) {
@@ -141,7 +99,6 @@ std::string evalJson(const EvalResult& r)
         }
         opts[i]["paired_with"] = pairs;
     }
-    doc["optimizers"] = opts;
     return doc.dump(2) + "\n";
 }
 

@@ -3,6 +3,7 @@
 // touching the previous file on a failed save.
 #include "ExpectError.h"
 #include "base/AtomicFile.h"
+#include "eval/Evaluation.h"
 #include "io/ExperimentFile.h"
 #include "meta/MetaTrainer.h"
 
@@ -25,6 +26,9 @@ private slots:
     void badFilesAreRejected();
     void failedSaveKeepsOldFile();
     void formatOfFiles();
+    void resultsRoundTrip();
+    void badResultsAreRejected_data();
+    void badResultsAreRejected();
 
 private:
     QTemporaryDir m_tmp;
@@ -54,6 +58,28 @@ Experiment sample()
     e.metaTrain.groups = ParamGroups::PerBlock;
     e.metaTrain.metaLoss = MetaLoss::Log;
     e.view = "trajectories";
+    return e;
+}
+
+// A small comparison of the sample's settings on a quadratic (rates given: no tuning), stopped early so that
+// the curves have undefined (NaN) tails, with one optimizer marked tuned so that its grid is written too.
+Experiment sampleWithResults()
+{
+    Experiment e = sample();
+    e.eval.problem = "quadratic";
+    e.eval.runs = 3;
+    e.eval.steps = 12;
+    e.eval.testEvery = 0;
+    EvalConfig c = e.eval;
+    c.optimizers = {"sgd:lr=0.1", "adam:lr=0.05", "nag:lr=10000"}; // nag diverges: null statistics
+    c.useCache = false;
+    c.threads = 1;
+    EvalResult r = evaluate(c);
+    r.optimizers[1].tunedRate = true;
+    r.optimizers[1].tuneRates = {0.01, 0.05, 0.1};
+    r.optimizers[1].tuneFinalMeans = {0.5, 0.25, std::numeric_limits<double>::quiet_NaN()};
+    for (auto& o : r.optimizers) o.curves = {}; // what the studio keeps
+    e.results = r;
     return e;
 }
 
@@ -241,6 +267,122 @@ void TestExperimentFile::formatOfFiles()
     QCOMPARE(fileFormatOf("{\"format\": 3}"), std::string());
     QCOMPARE(fileFormatOf("[1, 2"), std::string());
     QCOMPARE(fileFormatOf(""), std::string());
+}
+
+// Saved with its results, an experiment reads back the same statistics, NaN (null) included.
+void TestExperimentFile::resultsRoundTrip()
+{
+    const Experiment e = sampleWithResults();
+    const std::string path = m_tmp.filePath("with-results.json").toStdString();
+    saveExperiment(path, e);
+    const Experiment back = loadExperiment(path);
+    QVERIFY(back.results.has_value());
+    const EvalResult &a = *e.results, &b = *back.results;
+    QCOMPARE(b.config.problem, a.config.problem);
+    QCOMPARE(b.completedSteps, a.completedSteps);
+    QCOMPARE(b.optimizers.size(), a.optimizers.size());
+    auto same = [](const std::vector<double>& x, const std::vector<double>& y) {
+        if (x.size() != y.size()) return false;
+        for (size_t i = 0; i < x.size(); ++i)
+            if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
+        return true;
+    };
+    bool sawNaN = false;
+    for (size_t k = 0; k < a.optimizers.size(); ++k) {
+        const auto &x = a.optimizers[k], &y = b.optimizers[k];
+        QCOMPARE(y.config.canonical(true), x.config.canonical(true));
+        QCOMPARE(y.config.lr, x.config.lr);
+        QCOMPARE(y.tunedRate, x.tunedRate);
+        QVERIFY(same(y.stats.mean, x.stats.mean));
+        QVERIFY(same(y.stats.std, x.stats.std));
+        QVERIFY(same(y.stats.median, x.stats.median));
+        QCOMPARE(y.stats.alive, x.stats.alive);
+        QVERIFY(same({y.finalMean, y.finalStd, y.finalMedian}, {x.finalMean, x.finalStd, x.finalMedian}));
+        QCOMPARE(y.divergedRuns, x.divergedRuns);
+        QCOMPARE(y.tuneRates, x.tuneRates);
+        QVERIFY(same(y.tuneFinalMeans, x.tuneFinalMeans));
+        for (double v : x.stats.mean) sawNaN = sawNaN || std::isnan(v);
+    }
+    QVERIFY(sawNaN);                                       // the diverged optimizer's statistics went through null
+    QCOMPARE(experimentToJson(back), experimentToJson(e)); // and write the same file again
+    // Results made with other settings are refused.
+    Experiment other = e;
+    other.eval.seed = 2;
+    expectError([&] { saveExperiment(path + ".other", other); }, {"results were made with", "seed 123456789012"});
+}
+
+void TestExperimentFile::badResultsAreRejected_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value"); // JSON; "" removes the key
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("steps differ") << "steps"
+                                  << "13"
+                                  << "results were made with";
+    QTest::newRow("completed > steps") << "completed_steps"
+                                       << "40"
+                                       << "results.completed_steps must be an integer in [0, 12]";
+    QTest::newRow("not cancelled, incomplete") << "cancelled"
+                                               << "false"
+                                               << "must equal steps";
+    QTest::newRow("mean text") << "optimizers/0/loss_mean/3"
+                               << "\"low\""
+                               << "results.optimizers[0].loss_mean[3] must be a number or null";
+    QTest::newRow("mean short") << "optimizers/0/loss_mean"
+                                << "[1, 2]"
+                                << "results.optimizers[0].loss_mean must have one entry per step";
+    QTest::newRow("mean long") << "optimizers/1/loss_std" << QString("[") + QString("1,").repeated(40) + "1]"
+                               << "results.optimizers[1].loss_std has 41 entries, at most 13";
+    QTest::newRow("counted > runs") << "optimizers/0/runs_counted/0"
+                                    << "4"
+                                    << "results.optimizers[0].runs_counted[0] must be an integer in [0, 3]";
+    QTest::newRow("unknown spec") << "optimizers/2/spec"
+                                  << "\"adagrad:lr=0.1\""
+                                  << "results.optimizers[2].spec is not an optimizer";
+    QTest::newRow("name mismatch") << "optimizers/2/name"
+                                   << "\"sgd\""
+                                   << "results.optimizers[2].name";
+    QTest::newRow("negative rate") << "optimizers/0/learning_rate"
+                                   << "-0.1"
+                                   << "results.optimizers[0].learning_rate must be in (0, 10000]";
+    QTest::newRow("grid mismatch") << "optimizers/1/tuning_grid/rates"
+                                   << "[0.1]"
+                                   << "results.optimizers[1].tuning_grid.final_loss_means";
+    QTest::newRow("no optimizers") << "optimizers"
+                                   << "[]"
+                                   << "results.optimizers is empty";
+    QTest::newRow("optimizers object") << "optimizers"
+                                       << "{}"
+                                       << "results.optimizers must be an array";
+    QTest::newRow("missing tuning") << "tuning"
+                                    << ""
+                                    << "results.tuning is missing";
+    QTest::newRow("seed negative") << "seed"
+                                   << "-1"
+                                   << "results.seed must be a non-negative integer";
+    QTest::newRow("results array") << ""
+                                   << "[1]"
+                                   << "results must be an object";
+}
+
+void TestExperimentFile::badResultsAreRejected()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    QFETCH(QString, expected);
+    Experiment e = sampleWithResults();
+    e.results->cancelled = true; // a stopped run (completed_steps may then be less than steps)
+    e.results->completedSteps = 12;
+    nlohmann::json doc = nlohmann::json::parse(experimentToJson(e));
+    const nlohmann::json::json_pointer at("/results" + (key.isEmpty() ? std::string() : "/" + key.toStdString()));
+    if (value.isEmpty())
+        doc["results"].erase(key.toStdString());
+    else
+        doc[at] = nlohmann::json::parse(value.toStdString());
+    if (key == "cancelled") doc["results"]["completed_steps"] = 5;
+    const std::string path = m_tmp.filePath("bad-results.json").toStdString();
+    writeFileAtomically(path, doc.dump(2));
+    expectError([&] { loadExperiment(path); }, {QString::fromStdString(path), expected});
 }
 
 QTEST_APPLESS_MAIN(TestExperimentFile)

@@ -502,7 +502,8 @@ void TestStudio::experimentRoundTrip()
     QCOMPARE(experimentToJson(other.experiment()), saved);
 }
 
-// The file reproduces the numbers: the same final losses, to the last bit, in a fresh window.
+// The file keeps the results and reproduces the numbers: it re-opens showing them, and a new run gives the same
+// final losses, to the last bit, in a fresh window.
 void TestStudio::experimentReproducesNumbers()
 {
     setSmallRun(4, 25);
@@ -514,6 +515,16 @@ void TestStudio::experimentReproducesNumbers()
     m_window = std::make_unique<MainWindow>();
     m_window->show();
     QVERIFY(m_window->openFile(path));
+    // Saved with its results, the experiment shows them at once, before any run.
+    QVERIFY(!m_window->isRunning());
+    const EvalResult shown = m_window->compareView()->result();
+    QCOMPARE(shown.optimizers.size(), first.optimizers.size());
+    for (size_t i = 0; i < first.optimizers.size(); ++i) {
+        QCOMPARE(shown.optimizers[i].config.canonical(true), first.optimizers[i].config.canonical(true));
+        QCOMPARE(shown.optimizers[i].stats.mean, first.optimizers[i].stats.mean);
+        QCOMPARE(shown.optimizers[i].finalMedian, first.optimizers[i].finalMedian);
+    }
+    QCOMPARE(child<QTableWidget>(m_window.get(), "summaryTable")->rowCount(), int(first.optimizers.size()));
     runAndWait();
     const EvalResult second = m_window->compareView()->result();
     QCOMPARE(second.optimizers.size(), first.optimizers.size());
@@ -694,7 +705,7 @@ void TestStudio::screenshotTourWritesEveryView()
     QTRY_VERIFY_WITH_TIMEOUT(done, 300000);
     QVERIFY2(ok, qPrintable(message));
     for (const char* view : {"compare", "meta-train", "trajectories", "inspect", "art", "transfer"})
-        for (const QString name : {QString(view), QString(view) + "-1280x720"}) {
+        for (const QString& name : {QString(view), QString(view) + "-1280x720"}) {
             const QImage image(QDir(dir).filePath(name + ".png"));
             QVERIFY2(image.width() >= 1000 && image.height() >= 600, qPrintable(name));
             if (name.endsWith("1280x720")) QCOMPARE(image.size(), QSize(1280, 720));

@@ -14,7 +14,7 @@ constexpr int kMaxJsonDepth = 64;
 
 // Byte limits of each file kind (README, "Files from strangers").
 constexpr std::size_t kMaxOptimizerFileBytes = std::size_t(64) << 20;
-constexpr std::size_t kMaxExperimentFileBytes = std::size_t(4) << 20;
+constexpr std::size_t kMaxExperimentFileBytes = std::size_t(32) << 20; // with results
 constexpr std::size_t kMaxCheckpointFileBytes = std::size_t(256) << 20;
 constexpr std::size_t kMaxTuningCacheBytes = std::size_t(64) << 20;
 

@@ -4,6 +4,7 @@
 
 #include "base/AtomicFile.h"
 #include "base/Spec.h"
+#include "io/EvalResultJson.h"
 #include "problems/Functions2d.h"
 
 #include <nlohmann/json.hpp>
@@ -90,6 +91,11 @@ void Experiment::validate() const
     MetaTrainConfig m = metaTrain;
     m.problem = eval.problem;
     m.validate();
+    if (results && (results->config.problem != eval.problem || results->config.runs != eval.runs ||
+                    results->config.steps != eval.steps || results->config.seed != eval.seed))
+        throw Error("experiment: results were made with problem '" + results->config.problem + "', " +
+                    std::to_string(results->config.runs) + " runs, " + std::to_string(results->config.steps) +
+                    " steps, seed " + std::to_string(results->config.seed) + ", not the experiment's settings");
 }
 
 std::string experimentToJson(const Experiment& e)
@@ -110,6 +116,7 @@ std::string experimentToJson(const Experiment& e)
     doc["meta_train"] = metaTrainJson(e.metaTrain);
     doc["view"] = e.view;
     if (!e.title.empty()) doc["title"] = e.title;
+    if (e.results) doc["results"] = evalStatsToJson(*e.results);
     return doc.dump(2) + "\n";
 }
 
@@ -124,7 +131,7 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
     try {
         // Files from before settings were versioned are settings version 1: test_every (version 2) may be missing.
         settingsFromJson(evalSettings(), doc, e.eval, 1, "experiment",
-                         {"format", "version", "optimizers", "trajectories", "meta_train", "view", "title"});
+                         {"format", "version", "optimizers", "trajectories", "meta_train", "view", "title", "results"});
         e.optimizers.clear();
         for (const auto& j : doc.at("optimizers")) {
             OptimizerChoice o{j.at("name").get<std::string>(), j.value("enabled", true), "", j.value("path", "")};
@@ -140,10 +147,12 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
         e.view = doc.value("view", e.view);
         e.title = doc.value("title", e.title);
         if (e.title.size() > 200) throw Error("experiment: title is longer than 200 characters");
+        if (doc.contains("results")) e.results = evalStatsFromJson(doc["results"], where, "results");
     } catch (const nlohmann::json::exception& ex) {
         throw Error(where + " is malformed: " + std::string(ex.what()));
-    } catch (const Error& ex) { // a bad name (preprocessing, grouping)
-        throw Error(where + ": " + ex.what());
+    } catch (const Error& ex) { // a bad name (preprocessing, grouping); results name the file themselves
+        const std::string what = ex.what();
+        throw Error(what.rfind(where, 0) == 0 ? what : where + ": " + what);
     }
     try {
         e.validate();

@@ -10,14 +10,18 @@
 //    "runs": 20, "steps": 100, "seed": 1,
 //    "trajectories": {"function": "rosenbrock", "start": [-1.2, 1.0]},
 //    "meta_train": {"epochs": 1000, "horizon": 100, "unroll": 20, "learning_rate": 0.001, ...},
-//    "view": "compare", "title": "Paper Fig. 4: MNIST"}                    // title optional
+//    "view": "compare", "title": "Paper Fig. 4: MNIST",                    // title optional
+//    "results": {...}}          // optional: the comparison's statistics (io/EvalResultJson.h), made with the
+//                               // experiment's problem, runs, steps and seed; shown at once when it re-opens
 //
 // Saving is atomic. Loading checks the format, version and every field, and throws l2l::Error naming
 // the file and the bad field; nothing is half-applied because the caller gets a complete value or nothing.
 #include "eval/EvalConfig.h"
+#include "eval/Summary.h"
 #include "meta/MetaTrainer.h"
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +45,8 @@ struct Experiment {
     MetaTrainConfig metaTrain;
     std::string view = "compare";
     std::string title; // optional: what the experiment shows, e.g. "Paper Fig. 4: MNIST" (File > Examples lists it)
+    // Optional: the comparison's statistics (no per-run curves), made with eval's problem, runs, steps and seed.
+    std::optional<EvalResult> results;
 
     // The comparison it describes (enabled optimizers only). Throws l2l::Error if none is enabled.
     EvalConfig evalConfig() const;

@@ -72,9 +72,11 @@ public:
     View currentView() const;
 
     // Everything on screen as an experiment (the panel, the trajectory function and start, the
-    // meta-training settings, the current view).
-    Experiment experiment() const;
-    // Applies `e` to every view; throws l2l::Error and changes nothing if it cannot be shown.
+    // meta-training settings, the current view); withResults: also the last comparison's statistics, when it
+    // was made with the panel's problem, runs, steps and seed (what Save writes).
+    Experiment experiment(bool withResults = false) const;
+    // Applies `e` to every view (its results, if any, shown in Compare as a finished run); throws l2l::Error and
+    // changes nothing if it cannot be shown.
     void applyExperiment(const Experiment& e);
 
     // File operations without dialogs (the menu actions ask for the path, then call these). They return

@@ -1,6 +1,8 @@
 // The studio window's files: experiment files (open, save, restore at start through QSettings),
 // optimizer files, drag and drop, and exporting the current view's plot (PNG / PDF) and data (CSV).
 #include "views/MainWindow.h"
+
+#include "base/JsonLimits.h"
 #include "views/TransferView.h"
 
 #include "base/AtomicFile.h"
@@ -90,9 +92,10 @@ bool saveImage(const QImage& image, const QString& path, QString* error)
 
 } // namespace
 
-Experiment MainWindow::experiment() const
+Experiment MainWindow::experiment(bool withResults) const
 {
     Experiment e = m_panel->experiment();
+    if (withResults && !isRunning() && resultFitsPanel()) e.results = m_lastFinished;
     e.trajectoryFunction = m_trajectories->functionSpec().toStdString();
     const QPointF start = m_trajectories->startPoint();
     e.trajectoryStart = {start.x(), start.y()};
@@ -116,6 +119,11 @@ void MainWindow::applyExperiment(const Experiment& e)
     for (int i = 0; i < kViewCount; ++i)
         if (e.view == viewName(View(i))) showView(View(i));
     syncViews();
+    if (e.results && !isRunning()) { // saved with its results: show them at once, as a finished run would
+        m_lastFinished = e.results;
+        m_compare->showResult(*m_lastFinished);
+        m_panel->setStatus(tr("Showing the results saved with the experiment; Run computes them again."));
+    }
 }
 
 bool MainWindow::openFile(const QString& path)
@@ -207,15 +215,28 @@ void MainWindow::fillRecentMenu()
 
 bool MainWindow::saveExperimentTo(const QString& path)
 {
+    Experiment e = experiment(true); // with the comparison's results when they belong to these settings
+    QString what = e.results ? tr("Saved %1 with the results of %2 optimizers × %3 runs")
+                                   .arg(path)
+                                   .arg(e.results->optimizers.size())
+                                   .arg(e.results->config.runs)
+                             : tr("Saved %1 (settings only: no comparison of these settings has run)").arg(path);
+    if (e.results && experimentToJson(e).size() > kMaxExperimentFileBytes) {
+        e.results.reset(); // a file the studio could not read back: keep the settings, say so
+        what = tr("Saved %1 without its results: with them it would exceed the %2 MiB an experiment file may have")
+                   .arg(path)
+                   .arg(kMaxExperimentFileBytes >> 20);
+    }
     try {
-        saveExperiment(path.toStdString(), experiment()); // validates; atomic
-    } catch (const Error& e) {
-        showError(tr("Cannot save the experiment: %1").arg(QString::fromStdString(e.what())));
+        saveExperiment(path.toStdString(), e); // validates; atomic
+    } catch (const Error& err) {
+        showError(tr("Cannot save the experiment: %1").arg(QString::fromStdString(err.what())));
         return false;
     }
     m_experimentPath = path;
     setWindowTitle(tr("%1 — L2L Studio").arg(QFileInfo(path).fileName()));
-    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    statusBar()->showMessage(what, 8000);
+    m_panel->appendLog(what);
     addRecent(path);
     return true;
 }
