@@ -71,6 +71,7 @@ public:
 
 private slots:
     void canvasDrawsEveryTileWhereTheLayoutSays();
+    void captionsFitTheTiles();
     void zoomKeepsThePointUnderTheCursor();
     void runUpdatesImagesAndLowersLosses();
     void stopKeepsTheImagesReached();
@@ -106,6 +107,39 @@ void TestArtView::canvasDrawsEveryTileWhereTheLayoutSays()
     const QImage after = canvas.renderCanvas();
     QVERIFY(near(after.pixel(canvas.tileRect(1).center() * dpr), QColor(250, 250, 20)));
     QVERIFY(near(after.pixel(canvas.tileRect(0).center() * dpr), colours[0]));
+}
+
+// Small tiles: the detail takes two lines rather than being cut; captions never reach the next row of tiles.
+void TestArtView::captionsFitTheTiles()
+{
+    ArtCanvas canvas;
+    QList<ArtTile> tiles;
+    for (int i = 0; i < 7; ++i)
+        tiles << ArtTile{QStringLiteral("rmsprop (lr 0.01)"), QStringLiteral("step 128 · loss 0.7698"),
+                         solid(16, 16, QColor(90, 90, 90)), false};
+    canvas.setTiles(tiles);
+    const QFontMetrics fm = canvas.fontMetrics();
+    for (const QSize size : {QSize(560, 330), QSize(1600, 900)}) {
+        canvas.resize(size);
+        canvas.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&canvas));
+        const int side = canvas.tileRect(0).width();
+        const bool fits = fm.horizontalAdvance(tiles[0].detail) <= side;
+        QCOMPARE(canvas.captionLines(), fits ? 2 : 3);
+        if (!fits) {
+            QVERIFY(fm.horizontalAdvance(QStringLiteral("step 128")) <= side);
+            QVERIFY(fm.horizontalAdvance(QStringLiteral("loss 0.7698")) <= side);
+        }
+        for (int i = 0; i < canvas.tileCount(); ++i) {
+            const QRect r = canvas.tileRect(i);
+            QVERIFY(canvas.rect().contains(r));
+            QVERIFY(r.bottom() + 3 + canvas.captionLines() * fm.height() <= canvas.height());
+            for (int j = 0; j < canvas.tileCount(); ++j) // the next row starts below this tile's captions
+                if (canvas.tileRect(j).top() > r.top())
+                    QVERIFY(canvas.tileRect(j).top() >= r.bottom() + 3 + canvas.captionLines() * fm.height());
+        }
+        qInfo("%dx%d: tiles of %d px, %d caption lines", size.width(), size.height(), side, canvas.captionLines());
+    }
 }
 
 void TestArtView::zoomKeepsThePointUnderTheCursor()

@@ -25,6 +25,7 @@
 #include <QWheelEvent>
 #include <set>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -55,6 +56,8 @@ private slots:
     void cleanup();
     void shaderDrawsTheFunction();
     void dragMovesStartAndPaths();
+    void legendKeepsOffTheStartAndCollapses();
+    void movedStartKeepsRatesUntilRetuned();
     void scrubShowsTheStep();
     void playAdvances();
     void wheelZoomsAboutCursor();
@@ -98,7 +101,18 @@ void TestTrajectoryView::shaderDrawsTheFunction()
     QVERIFY(counts.size() > 300);
     QVERIFY(most < rosen.width() * rosen.height() / 4 / 5);
 
-    // Darker where the loss is lower: over pairs of pixels whose losses differ tenfold, the colours agree.
+    // Darker where the loss is lower: over pairs of pixels whose losses differ tenfold, the colours agree. A pixel's
+    // colour is the median luminance of its 5x5 neighbourhood: the iso-lines (about 1 px wide, ink mixed in at
+    // 45 %) are not the colour map, and whether a sampled pixel falls on one depends on the window size.
+    const auto colourAt = [&](QPoint p) {
+        std::vector<double> l;
+        for (int dy = -2; dy <= 2; ++dy)
+            for (int dx = -2; dx <= 2; ++dx)
+                l.push_back(luminance(rosen.pixel(std::clamp(p.x() + dx, 0, rosen.width() - 1),
+                                                  std::clamp(p.y() + dy, 0, rosen.height() - 1))));
+        std::nth_element(l.begin(), l.begin() + 12, l.end());
+        return l[12];
+    };
     const auto fn = trajectoryFunction(m_view->result()->config);
     int agree = 0, pairs = 0;
     for (int i = 0; i < 400; ++i) {
@@ -108,7 +122,7 @@ void TestTrajectoryView::shaderDrawsTheFunction()
         const double fa = fn->value(wa.x(), wa.y()), fb = fn->value(wb.x(), wb.y());
         if (std::max(fa, fb) < 10 * std::min(fa, fb)) continue;
         ++pairs;
-        agree += (fa < fb) == (luminance(rosen.pixel(a)) < luminance(rosen.pixel(b)));
+        agree += (fa < fb) == (colourAt(a) < colourAt(b));
     }
     qInfo("colour order agrees with loss order in %d of %d pairs", agree, pairs);
     QVERIFY(pairs > 50);
@@ -157,6 +171,67 @@ void TestTrajectoryView::dragMovesStartAndPaths()
         QCOMPARE(after[i].points.front()[1], m_view->startPoint().y());
         QVERIFY(after[i].points != before[i].points);
     }
+}
+
+// The legend takes the corner that hides least: never the start marker; a click collapses it and moves nothing.
+void TestTrajectoryView::legendKeepsOffTheStartAndCollapses()
+{
+    LandscapeWidget* land = m_view->landscape();
+    for (const QPoint corner : {QPoint(30, 30), QPoint(land->width() - 30, 30), QPoint(30, land->height() - 30),
+                                QPoint(land->width() - 30, land->height() - 30)}) {
+        m_view->setStartPoint(land->toWorld(corner));
+        QVERIFY(waitComputed(*m_view));
+        const QRectF legend = land->legendRect();
+        QVERIFY(!legend.isEmpty());
+        QVERIFY2(!legend.adjusted(-4, -4, 4, 4).contains(land->toPixel(m_view->startPoint())),
+                 qPrintable(QStringLiteral("start at (%1, %2) under the legend").arg(corner.x()).arg(corner.y())));
+        QVERIFY(land->rect().contains(legend.toRect()));
+    }
+    const QRectF open = land->legendRect();
+    const QPointF start = m_view->startPoint();
+    QSignalSpy starts(m_view.get(), &TrajectoryView::startPointChanged);
+    QTest::mouseClick(land, Qt::LeftButton, {}, open.center().toPoint());
+    QVERIFY(land->legendCollapsed());
+    QVERIFY(land->legendRect().width() < open.width() && land->legendRect().height() < open.height());
+    QCOMPARE(starts.count(), 0);
+    QCOMPARE(m_view->startPoint(), start);
+    QTest::mouseClick(land, Qt::LeftButton, {}, land->legendRect().center().toPoint());
+    QVERIFY(!land->legendCollapsed());
+    QCOMPARE(starts.count(), 0);
+}
+
+// Moving the start keeps the rates tuned at the function's own start; Re-tune here tunes from the moved start,
+// and the table says which; moving again goes back to the function's rates.
+void TestTrajectoryView::movedStartKeepsRatesUntilRetuned()
+{
+    auto rates = [&] {
+        std::vector<double> r;
+        for (const auto& p : m_view->result()->paths)
+            if (p.tunedRate) r.push_back(p.rule.lr);
+        return r;
+    };
+    auto rateCell = [&](int row) { return child<QTableWidget>(m_view.get(), "trajectoryTable")->item(row, 1)->text(); };
+    const std::vector<double> atFunctionStart = rates();
+    QVERIFY(!atFunctionStart.empty());
+    m_view->setStartPoint(QPointF(1.5, -0.5));
+    QVERIFY(waitComputed(*m_view));
+    QCOMPARE(rates(), atFunctionStart);
+    QVERIFY2(rateCell(0).contains("function's start"), qPrintable(rateCell(0)));
+    QVERIFY(!m_view->tunesAtStart());
+
+    QTest::mouseClick(child<QPushButton>(m_view.get(), "retuneButton"), Qt::LeftButton);
+    QVERIFY(waitComputed(*m_view));
+    QVERIFY(m_view->tunesAtStart());
+    QCOMPARE(m_view->startPoint(), QPointF(1.5, -0.5)); // the start stays
+    for (const auto& p : m_view->result()->paths)
+        if (p.tunedRate) QVERIFY(p.tunedHere);
+    QVERIFY(rates() != atFunctionStart); // rosenbrock from (1.5, -0.5) wants other rates than from (-1.2, 1)
+    QVERIFY2(rateCell(0).endsWith("(tuned)"), qPrintable(rateCell(0)));
+
+    m_view->setStartPoint(QPointF(-0.5, 1.5));
+    QVERIFY(waitComputed(*m_view));
+    QVERIFY(!m_view->tunesAtStart());
+    QCOMPARE(rates(), atFunctionStart);
 }
 
 void TestTrajectoryView::scrubShowsTheStep()

@@ -22,11 +22,6 @@ constexpr int kGap = 10;           // pixels between tiles and around the grid
 constexpr double kMaxZoom = 32.0;  // at most 1/32 of the image across a tile
 constexpr double kWheelStep = 1.2; // zoom factor per wheel notch
 
-int labelHeight(const QFontMetrics& fm)
-{
-    return 2 * fm.height() + 6; // title and detail lines under each tile
-}
-
 } // namespace
 
 ArtCanvas::ArtCanvas(QWidget* parent)
@@ -129,32 +124,43 @@ void ArtCanvas::uploadDirtyTextures()
 
 ArtCanvas::Layout ArtCanvas::layout() const
 {
-    Layout best;
-    const int n = std::max(1, int(m_tiles.size()));
-    const int label = labelHeight(fontMetrics());
-    for (int columns = 1; columns <= n; ++columns) {
-        const int rows = (n + columns - 1) / columns;
-        const int byWidth = (width() - kGap * (columns + 1)) / columns;
-        const int byHeight = (height() - kGap * (rows + 1)) / rows - label;
-        const int side = std::min(byWidth, byHeight);
-        if (side > best.side) best = {columns, side, 0, 0};
-    }
-    best.side = std::max(best.side, 8);
-    const int rows = (n + best.columns - 1) / best.columns;
-    const int usedW = best.columns * best.side + kGap * (best.columns - 1);
-    const int usedH = rows * (best.side + label) + kGap * (rows - 1);
-    best.x0 = std::max(kGap, (width() - usedW) / 2);
-    best.y0 = std::max(kGap, (height() - usedH) / 2);
-    return best;
+    const QFontMetrics fm = fontMetrics();
+    int widestDetail = 0;
+    for (const ArtTile& t : m_tiles) widestDetail = std::max(widestDetail, fm.horizontalAdvance(t.detail));
+    const auto fit = [&](int lines) {
+        Layout best;
+        best.label = lines * fm.height() + 6;
+        const int n = std::max(1, int(m_tiles.size()));
+        for (int columns = 1; columns <= n; ++columns) {
+            const int rows = (n + columns - 1) / columns;
+            const int byWidth = (width() - kGap * (columns + 1)) / columns;
+            const int byHeight = (height() - kGap * (rows + 1)) / rows - best.label;
+            const int side = std::min(byWidth, byHeight);
+            if (side > best.side) best.columns = columns, best.side = side;
+        }
+        best.side = std::max(best.side, 8);
+        const int rows = (n + best.columns - 1) / best.columns;
+        const int usedW = best.columns * best.side + kGap * (best.columns - 1);
+        const int usedH = rows * (best.side + best.label) + kGap * (rows - 1);
+        best.x0 = std::max(kGap, (width() - usedW) / 2);
+        best.y0 = std::max(kGap, (height() - usedH) / 2);
+        return best;
+    };
+    // Title and detail ("step 128 · loss 0.7698") under each tile; when the detail is wider than the tiles, it
+    // takes two lines ("step 128" / "loss 0.7698") rather than being cut.
+    Layout two = fit(2);
+    if (widestDetail <= two.side) return two;
+    Layout three = fit(3);
+    three.splitDetail = true;
+    return three;
 }
 
 QRect ArtCanvas::tileRect(int index) const
 {
     if (index < 0 || index >= m_tiles.size()) return {};
     const Layout l = layout();
-    const int label = labelHeight(fontMetrics());
     const int col = index % l.columns, row = index / l.columns;
-    return {l.x0 + col * (l.side + kGap), l.y0 + row * (l.side + label + kGap), l.side, l.side};
+    return {l.x0 + col * (l.side + kGap), l.y0 + row * (l.side + l.label + kGap), l.side, l.side};
 }
 
 int ArtCanvas::tileAt(QPoint pixel) const
@@ -215,6 +221,7 @@ void ArtCanvas::drawTileImages()
 void ArtCanvas::drawLabels(QPainter& painter) const
 {
     const QFontMetrics fm = painter.fontMetrics();
+    const bool split = layout().splitDetail;
     for (int i = 0; i < m_tiles.size(); ++i) {
         const ArtTile& t = m_tiles[i];
         const QRect r = tileRect(i);
@@ -236,8 +243,12 @@ void ArtCanvas::drawLabels(QPainter& painter) const
         bold.setBold(false);
         painter.setFont(bold);
         painter.setPen(t.failed ? QColor(200, 40, 40) : palette().placeholderText().color());
-        painter.drawText(QRect(r.left(), r.bottom() + 3 + fm.height(), r.width(), fm.height()),
-                         Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(t.detail, Qt::ElideRight, r.width()));
+        const QStringList lines = split ? t.detail.split(QStringLiteral(" · ")) : QStringList{t.detail};
+        for (int k = 0; k < lines.size() && k < (split ? 2 : 1); ++k) {
+            const QString line = k == 1 ? lines.mid(1).join(QStringLiteral(" · ")) : lines[k];
+            painter.drawText(QRect(r.left(), r.bottom() + 3 + (k + 1) * fm.height(), r.width(), fm.height()),
+                             Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(line, Qt::ElideRight, r.width()));
+        }
     }
     if (m_zoom > 1.0001) {
         painter.setPen(palette().placeholderText().color());

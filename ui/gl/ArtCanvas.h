@@ -55,6 +55,9 @@ public:
     // Layout, in widget pixels: the square where tile `index`'s image is drawn, and the tile under a point.
     QRect tileRect(int index) const;
     int tileAt(QPoint pixel) const;
+    // Lines of text under each tile: the title and the detail, whose parts ("step 128 · loss 0.7698") take a
+    // line each when the detail is wider than a tile (3), instead of being cut.
+    int captionLines() const { return layout().splitDetail ? 3 : 2; }
 
     // The canvas rendered off-screen (images and labels), as the user sees it.
     QImage renderCanvas();
@@ -80,6 +83,8 @@ protected:
 private:
     struct Layout {
         int columns = 1, side = 0, x0 = 0, y0 = 0;
+        int label = 0;            // pixels of text under each tile
+        bool splitDetail = false; // the detail on two lines (it is wider than a tile)
     };
     Layout layout() const;
     void uploadDirtyTextures();

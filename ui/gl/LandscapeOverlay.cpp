@@ -106,33 +106,85 @@ void LandscapeWidget::drawStart(QPainter& painter) const
     painter.drawLine(p - QPointF(0, 3.5), p + QPointF(0, 3.5));
 }
 
-void LandscapeWidget::drawLegend(QPainter& painter) const
+QStringList LandscapeWidget::legendLines() const
 {
-    if (m_paths.empty()) return;
-    const QFontMetrics metrics(font());
-    const int row = metrics.height() + 2;
-    int textWidth = metrics.horizontalAdvance(tr("arrows: -grad f"));
-    QStringList names;
+    QStringList lines;
     for (const auto& path : m_paths) {
         QString name = QString::fromStdString(path.optimizer);
         if (path.divergedAt >= 0) name += tr(" (diverged at %1)").arg(path.divergedAt);
-        textWidth = std::max(textWidth, metrics.horizontalAdvance(name));
-        names << name;
+        lines << name;
     }
-    const QRectF box(8, 8, textWidth + 40, row * (names.size() + 1) + 8);
-    painter.setPen(Qt::NoPen);
-    painter.setBrush(QColor(255, 255, 255, 200));
+    lines << tr("arrows: -grad f");
+    return lines;
+}
+
+QRectF LandscapeWidget::legendRect() const
+{
+    if (m_paths.empty()) return {};
+    const QFontMetrics metrics(font());
+    const int row = metrics.height() + 2;
+    QSizeF size;
+    if (m_legendCollapsed) {
+        size = QSizeF(metrics.horizontalAdvance(tr("legend ▸")) + 16, row + 6);
+    } else {
+        const QStringList lines = legendLines();
+        int textWidth = 0;
+        for (const QString& line : lines) textWidth = std::max(textWidth, metrics.horizontalAdvance(line));
+        size = QSizeF(textWidth + 40, row * lines.size() + 8);
+    }
+    const double margin = 8;
+    const QRectF corners[] = {
+        QRectF(QPointF(margin, margin), size), QRectF(QPointF(width() - margin - size.width(), margin), size),
+        QRectF(QPointF(margin, height() - margin - size.height()), size),
+        QRectF(QPointF(width() - margin - size.width(), height() - margin - size.height()), size)};
+    // What the legend would hide there: every path point (a step) and, above all, the start marker.
+    int best = 0;
+    long long fewest = -1;
+    for (int c = 0; c < 4; ++c) {
+        const QRectF box = corners[c].adjusted(-4, -4, 4, 4);
+        long long covered = m_hasStart && box.contains(toPixelF(m_start)) ? 1000000 : 0;
+        for (const auto& path : m_paths) { // at most ~2000 points a path: long paths are sampled
+            const size_t stride = std::max<size_t>(1, path.points.size() / 2000);
+            for (size_t t = 0; t < path.points.size(); t += stride)
+                covered +=
+                    box.contains(toPixelF({path.points[t][0], path.points[t][1]})) ? static_cast<long long>(stride) : 0;
+        }
+        if (fewest < 0 || covered < fewest) fewest = covered, best = c;
+    }
+    return corners[best];
+}
+
+void LandscapeWidget::setLegendCollapsed(bool collapsed)
+{
+    m_legendCollapsed = collapsed;
+    update();
+}
+
+void LandscapeWidget::drawLegend(QPainter& painter) const
+{
+    const QRectF box = legendRect();
+    if (box.isEmpty()) return;
+    const QFontMetrics metrics(font());
+    const int row = metrics.height() + 2;
+    painter.setPen(QPen(QColor(120, 120, 120, 160), 1));
+    painter.setBrush(QColor(255, 255, 255, 215));
     painter.drawRoundedRect(box, 4, 4);
-    for (int i = 0; i < names.size(); ++i) {
+    if (m_legendCollapsed) {
+        painter.setPen(Qt::black);
+        painter.drawText(box, Qt::AlignCenter, tr("legend ▸"));
+        return;
+    }
+    const QStringList lines = legendLines();
+    for (int i = 0; i + 1 < lines.size(); ++i) {
         const double y = box.top() + 4 + row * (i + 0.5);
         painter.setPen(QPen(pathColour(m_paths[size_t(i)]), 2.5));
         painter.drawLine(QPointF(box.left() + 8, y), QPointF(box.left() + 28, y));
         painter.setPen(Qt::black);
-        painter.drawText(QPointF(box.left() + 34, y + metrics.ascent() / 2.0 - 1), names[i]);
+        painter.drawText(QPointF(box.left() + 34, y + metrics.ascent() / 2.0 - 1), lines[i]);
     }
     painter.setPen(QColor(60, 60, 60));
-    painter.drawText(QPointF(box.left() + 8, box.top() + 4 + row * (names.size() + 0.5) + metrics.ascent() / 2.0 - 1),
-                     tr("arrows: -grad f"));
+    painter.drawText(QPointF(box.left() + 8, box.top() + 4 + row * (lines.size() - 0.5) + metrics.ascent() / 2.0 - 1),
+                     lines.back());
 }
 
 void LandscapeWidget::setStartFromMouse(QPoint pixel)
@@ -144,6 +196,11 @@ void LandscapeWidget::setStartFromMouse(QPoint pixel)
 
 void LandscapeWidget::mousePressEvent(QMouseEvent* e)
 {
+    if (e->button() == Qt::LeftButton && m_overlay && legendRect().contains(e->position())) {
+        setLegendCollapsed(!m_legendCollapsed); // the legend is not a place to start from
+        e->accept();
+        return;
+    }
     if (e->button() == Qt::LeftButton) {
         m_drag = Drag::Start;
         setStartFromMouse(e->position().toPoint());

@@ -37,6 +37,11 @@ public:
     // Paths, markers and legend on or off (off: the landscape alone, e.g. to read its colours).
     void setOverlayVisible(bool visible);
     QRectF viewRect() const; // world rectangle shown (y up)
+    // The legend (optimizer colours, the arrows' meaning) sits in the corner that covers the fewest path points
+    // and the start marker; a click on it collapses it to a small "legend" tab and back.
+    QRectF legendRect() const; // in widget pixels; empty without paths
+    bool legendCollapsed() const { return m_legendCollapsed; }
+    void setLegendCollapsed(bool collapsed);
 
     // The widget rendered off-screen (shader pass and overlay), as the user sees it.
     QImage renderLandscape();
@@ -76,6 +81,7 @@ private:
     void drawCurrent(QPainter& painter, const TrajectoryPath& path) const;
     void drawStart(QPainter& painter) const;
     void drawLegend(QPainter& painter) const;
+    QStringList legendLines() const; // one per path, then the arrows' meaning
     void setStartFromMouse(QPoint pixel);
 
     // GL (GUI thread only)
@@ -91,6 +97,7 @@ private:
     bool m_hasStart = false;
     int m_step = 0;
     bool m_overlay = true;
+    bool m_legendCollapsed = false;
     float m_offset = 1, m_qlo = 0, m_qhi = 1; // colour range of log(f + offset)
 
     // View: world point at the widget centre and world units per pixel

@@ -93,7 +93,7 @@ const QColor kPalette[] = {QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), Q
 
 } // namespace
 
-// White paper-figure look: log loss axis, full frame, legend in the top-right corner.
+// White paper-figure look: log loss axis, full frame, legend outside the data (placeLegendOutside).
 void styleLossPlot(QCustomPlot* plot)
 {
     plot->setBackground(Qt::white);
@@ -120,9 +120,90 @@ void styleLossPlot(QCustomPlot* plot)
                      qOverload<const QCPRange&>(&QCPAxis::setRange), Qt::UniqueConnection);
     plot->legend->setVisible(true);
     plot->legend->setFont(plotFont(9));
-    plot->legend->setBrush(QColor(255, 255, 255, 230));
-    plot->legend->setBorderPen(QPen(QColor(160, 160, 160)));
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->legend->setBrush(Qt::white);
+    plot->legend->setBorderPen(Qt::NoPen);
+    placeLegendOutside(plot);
+}
+
+namespace {
+
+// Re-places a plot's legend when the plot is resized (installed once per plot by placeLegendOutside).
+class LegendPlacer : public QObject {
+public:
+    explicit LegendPlacer(QCustomPlot* plot) : QObject(plot), m_plot(plot) { plot->installEventFilter(this); }
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (watched == m_plot && event->type() == QEvent::Resize && placeLegendOutside(m_plot))
+            m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return false;
+    }
+
+private:
+    QCustomPlot* m_plot;
+};
+
+void cellOf(QCPLayoutGrid* grid, QCPLayoutElement* element, int& row, int& column)
+{
+    for (int i = 0; i < grid->elementCount(); ++i)
+        if (grid->elementAt(i) == element) grid->indexToRowCol(i, row, column);
+}
+
+} // namespace
+
+bool placeLegendOutside(QCustomPlot* plot)
+{
+    if (!plot->property("l2lLegendPlacer").toBool()) {
+        plot->setProperty("l2lLegendPlacer", true);
+        new LegendPlacer(plot);
+    }
+    QCPLegend* legend = plot->legend;
+    QCPLayoutGrid* grid = plot->plotLayout();
+    QCPAxisRect* rect = plot->axisRect();
+    // Item sizes, whatever the legend's current wrapping.
+    int itemWidth = 0, itemHeight = 0;
+    for (int i = 0; i < legend->itemCount(); ++i) {
+        const QSize hint = legend->item(i)->minimumOuterSizeHint();
+        itemWidth = std::max(itemWidth, hint.width());
+        itemHeight = std::max(itemHeight, hint.height());
+    }
+    const int besideWidth = itemWidth + 12;
+    const bool beside = plot->width() - besideWidth >= std::max(400, plot->height());
+    const int wrap = beside ? 0 : std::max(1, (plot->width() - 20) / std::max(1, itemWidth + 8));
+    const QString spot = beside ? QStringLiteral("beside") : QStringLiteral("below:%1").arg(wrap);
+    if (legend->layout() != rect->insetLayout() && plot->property("l2lLegendSpot").toString() == spot) return false;
+    plot->setProperty("l2lLegendSpot", spot);
+
+    // Detach the legend from wherever it is, and drop the cells that held it.
+    if (auto* holder = qobject_cast<QCPLayoutGrid*>(legend->layout()); holder && holder != grid) {
+        holder->take(legend);
+        grid->remove(holder); // the side column's sub-grid (and its spacer)
+    } else if (legend->layout() == grid) {
+        grid->take(legend);
+    } else if (legend->layout()) {
+        legend->layout()->take(legend);
+    }
+    grid->simplify();
+    int row = 0, column = 0;
+    cellOf(grid, rect, row, column);
+    legend->setMargins(QMargins(6, 4, 6, 4));
+    if (beside) { // a column right of the axis rect, the legend at its top, an empty cell below taking the rest
+        legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true);
+        legend->setWrap(0);
+        auto* side = new QCPLayoutGrid;
+        grid->addElement(row, column + 1, side);
+        side->addElement(0, 0, legend);
+        side->addElement(1, 0, new QCPLayoutElement(plot));
+        side->setRowStretchFactor(0, 0.001);
+        side->setMargins(QMargins(0, 0, 0, 0));
+        grid->setColumnStretchFactor(column + 1, 0.001);
+    } else { // a row under the axis rect, the entries side by side, wrapped to the width
+        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+        legend->setWrap(wrap);
+        grid->insertRow(row + 1);
+        grid->addElement(row + 1, column, legend);
+        grid->setRowStretchFactor(row + 1, 0.001);
+    }
+    return true;
 }
 
 QColor optimizerColor(const QString& name)

@@ -34,8 +34,12 @@ void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title
 void fitLossPlotView(QCustomPlot* plot, int steps);
 // Log-scale ticks labelled 10^n over wide ranges, plain numbers over ranges under two decades.
 void useTickerFor(QCustomPlot* plot);
-// White paper-figure look: log loss axis, full frame, legend in the top-right corner.
+// White paper-figure look: log loss axis, full frame, the legend outside the data (placeLegendOutside).
 void styleLossPlot(QCustomPlot* plot);
+// Puts the legend outside the axis rect, never over a curve: in a column of its own on the right, top-aligned,
+// when the plot is wide enough to spare it (the data keeps at least max(400 px, the plot's height)), else in a
+// row under the axis with the entries side by side. Follows the plot's size from then on. True if it moved.
+bool placeLegendOutside(QCustomPlot* plot);
 
 // The figure title used for saved plots: the problem spec, and "stopped at step k" when cancelled.
 QString defaultPlotTitle(const EvalResult& r);

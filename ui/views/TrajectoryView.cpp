@@ -110,6 +110,12 @@ QWidget* TrajectoryView::makeControls()
     m_stepButton->setObjectName(QStringLiteral("stepButton"));
     m_stepButton->setToolTip(tr("One step forward"));
     connect(m_stepButton, &QPushButton::clicked, this, &TrajectoryView::stepForward);
+    m_retuneButton = new QPushButton(tr("Re-tune here"));
+    m_retuneButton->setObjectName(QStringLiteral("retuneButton"));
+    m_retuneButton->setToolTip(tr("Tune the learning rates that are not given from this start point. Otherwise "
+                                  "they are the ones tuned at the function's own start, kept while the start "
+                                  "moves so that paths from two starts use the same rates."));
+    connect(m_retuneButton, &QPushButton::clicked, this, &TrajectoryView::retuneAtStart);
     m_speedSpin = new QSpinBox;
     m_speedSpin->setObjectName(QStringLiteral("speedSpin"));
     m_speedSpin->setRange(1, 2000);
@@ -138,7 +144,7 @@ QWidget* TrajectoryView::makeControls()
     m_stepSlider->setMinimumWidth(QFontMetrics(font()).averageCharWidth() * 24);
     row->addWidget(labelled(tr("&Function"), m_functionCombo));
     for (QWidget* w : std::initializer_list<QWidget*>{resetView, m_playButton, m_stepButton, m_speedSpin, m_stepSlider,
-                                                      m_stepLabel, exportButton})
+                                                      m_stepLabel, m_retuneButton, exportButton})
         row->addWidget(w);
     return bar;
 }
@@ -178,6 +184,7 @@ void TrajectoryView::setExperiment(const QString& problemSpec, const QStringList
         if (function2dKind(Spec::parse(problemSpec.toStdString()).name) && problemSpec != m_functionSpec) {
             m_functionSpec = problemSpec;
             m_start.reset();
+            m_tuneHere = false;
             selectFunctionInCombo();
         }
     } catch (const Error&) {
@@ -192,6 +199,7 @@ void TrajectoryView::setFunctionSpec(const QString& spec)
 {
     m_functionSpec = spec;
     m_start.reset();
+    m_tuneHere = false;
     selectFunctionInCombo();
     recompute();
 }
@@ -200,8 +208,16 @@ void TrajectoryView::setStartPoint(QPointF p)
 {
     p = QPointF(std::clamp(p.x(), -1e3, 1e3), std::clamp(p.y(), -1e3, 1e3)); // the specs' range
     m_start = p;
+    m_tuneHere = false; // the function's rates again, until asked
     m_landscape->setStartMarker(p);
     emit startPointChanged(p);
+    recompute();
+}
+
+void TrajectoryView::retuneAtStart()
+{
+    if (!m_start) m_start = startPoint(); // the function's own start: tuning there is what the default does
+    m_tuneHere = true;
     recompute();
 }
 
@@ -213,6 +229,7 @@ void TrajectoryView::recompute()
     for (const QString& o : m_optimizers) config.optimizers.push_back(o.trimmed().toStdString());
     config.steps = m_steps;
     if (m_start) config.start = std::array<double, 2>{m_start->x(), m_start->y()};
+    config.tuneAtStart = m_tuneHere && m_start;
     m_computeClock.start();
     showStatus(tr("computing…"), false);
     m_runner->request([config](Runner::Control& control) {
@@ -226,11 +243,18 @@ void TrajectoryView::onComputed(TrajectoryResult result, qint64 ms)
     m_result = std::move(result);
     m_landscape->setFunction(*m_result);
     if (m_start) m_landscape->setStartMarker(*m_start);
-    showStatus(tr("%1: %2 optimizers × %3 steps in %4 ms. Click or drag on the landscape to move the start.")
+    bool tuned = false;
+    for (const auto& p : m_result->paths) tuned = tuned || p.tunedRate;
+    const QString rates = !tuned                         ? QString()
+                          : m_result->config.tuneAtStart ? tr(" Tuned rates: from this start.")
+                                                         : tr(" Tuned rates: from the function's own start "
+                                                              "(Re-tune here tunes them from this point).");
+    showStatus(tr("%1: %2 optimizers × %3 steps in %4 ms. Click or drag on the landscape to move the start.%5")
                    .arg(QString::fromStdString(m_result->config.problem))
                    .arg(m_result->paths.size())
                    .arg(m_result->config.steps)
-                   .arg(ms),
+                   .arg(ms)
+                   .arg(rates),
                false);
     updateStepUi();
     emit computed();
@@ -247,6 +271,7 @@ void TrajectoryView::onFailed(const QString& message)
         for (const auto& o : c.optimizers) m_optimizers << QString::fromStdString(o);
         m_steps = c.steps;
         m_start = c.start ? std::optional<QPointF>(QPointF((*c.start)[0], (*c.start)[1])) : std::nullopt;
+        m_tuneHere = c.tuneAtStart;
         m_landscape->setStartMarker(startPoint());
         selectFunctionInCombo();
         updateStepUi();

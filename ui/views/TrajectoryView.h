@@ -41,7 +41,11 @@ public:
     QString functionSpec() const { return m_functionSpec; } // the 2-d function drawn, e.g. "rosenbrock"
     void setFunctionSpec(const QString& spec);              // recomputes from the function's own start
     QPointF startPoint() const;    // the user's point, else the function's own start once computed
-    void setStartPoint(QPointF p); // recomputes
+    void setStartPoint(QPointF p); // recomputes, with the rates tuned at the function's own start
+    // Re-tunes the rates that are not given from the current start point (on request only: moving the start keeps
+    // the function's rates, so that paths from two starts compare like with like). Recomputes.
+    void retuneAtStart();
+    bool tunesAtStart() const { return m_tuneHere; }
     int currentStep() const { return m_step; }
     void setCurrentStep(int step); // clamped to [0, stepCount()]
     int stepCount() const { return m_steps; }
@@ -78,6 +82,7 @@ private:
     QComboBox* m_functionCombo = nullptr;
     QPushButton* m_playButton = nullptr;
     QPushButton* m_stepButton = nullptr;
+    QPushButton* m_retuneButton = nullptr;
     QSpinBox* m_speedSpin = nullptr;
     QSlider* m_stepSlider = nullptr;
     QLabel* m_stepLabel = nullptr;
@@ -90,6 +95,7 @@ private:
     QStringList m_optimizers = {"sgd", "nag", "rmsprop", "adam", "lstm"};
     int m_steps = 100;
     std::optional<QPointF> m_start; // none: the function's own start
+    bool m_tuneHere = false;        // rates tuned from m_start (Re-tune here), until the start moves
 
     std::optional<TrajectoryResult> m_result;
     int m_step = 0;
