@@ -14,6 +14,7 @@
 #include <QApplication>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -34,10 +35,14 @@ std::atomic<bool>& interrupted()
     return flag;
 }
 
-void installInterruptHandler()
+void installInterruptHandler(const std::string& command)
 {
+    // The commands whose loops check interrupted() at every step; any other leaves at the first Ctrl-C.
+    static const char* const polling[] = {"eval", "tune", "train", "select", "transfer", "art"};
+    static bool stopsAtNextStep = false;
+    stopsAtNextStep = std::find(std::begin(polling), std::end(polling), command) != std::end(polling);
     std::signal(SIGINT, [](int) {
-        if (interrupted()) std::_Exit(130); // second Ctrl-C: leave at once
+        if (interrupted() || !stopsAtNextStep) std::_Exit(130); // second Ctrl-C, or nothing would notice the first
         interrupted() = true;
     });
 }

@@ -17,7 +17,9 @@ namespace l2l::cli {
 
 // Set by SIGINT: long commands stop at the next step and report what they have.
 std::atomic<bool>& interrupted();
-void installInterruptHandler();
+// For `command`: the first Ctrl-C sets interrupted() if the command polls it (eval, tune, train, select,
+// transfer, art), else exits at once with status 130; a second Ctrl-C always exits at once with 130.
+void installInterruptHandler(const std::string& command);
 
 void addProblemsCommand(CLI::App& app);
 void addEvalCommand(CLI::App& app);

@@ -43,7 +43,6 @@ void addSelectCommand(CLI::App& app)
     cmd->add_flag("-q,--quiet", *quiet, "no progress on stderr");
     cmd->callback([=] {
         checkOutputPath(*out, "--out");
-        installInterruptHandler();
         int lastPercent = -1;
         const bool tty = isatty(STDERR_FILENO) != 0;
         const SelectResult r = selectOptimizer(*c, &interrupted(), [&](int step, int steps) {

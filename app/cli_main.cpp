@@ -1,7 +1,11 @@
 // `l2l`: the headless command line of L2L Studio.
 #include "CliCommon.h"
+#include "CliDocs.h"
+#include "GitRevision.h"
+#include "Version.h"
 
 #include "base/BuildInfo.h"
+#include "base/Resources.h"
 
 #include <iostream>
 #include <string>
@@ -12,7 +16,12 @@ int main(int argc, char** argv)
     CLI::App app{"l2l - learning to learn by gradient descent by gradient descent, headless.\n"
                  "Compare optimizers on problem classes and reproduce the paper's figures."};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "l2l 0.1.0 (" + l2l::buildInfo() + ")");
+    // The first line is the build description that shipped tuned rates are matched against (scripts/ship_rates.sh).
+    const std::string version =
+        "l2l " L2L_VERSION " (" + l2l::buildInfo() +
+        ")\nrevision: " L2L_GIT_REVISION "\nflags: " L2L_BUILD_FLAGS "\nresources: " + l2l::resourceDir();
+    app.set_version_flag("--version", version);
+    app.footer(l2l::cli::exitStatusText());
     l2l::cli::addProblemsCommand(app);
     l2l::cli::addTuneCommand(app);
     l2l::cli::addEvalCommand(app);
@@ -22,10 +31,20 @@ int main(int argc, char** argv)
     l2l::cli::addBenchCommand(app);
     l2l::cli::addArtCommand(app);
     l2l::cli::addFingerprintCommand(app);
+    l2l::cli::addCompletionCommand(app);
+    // Hidden (no group): the man page, written at build time from these tables.
+    app.add_flag_callback(
+           "--help-man",
+           [&app] {
+               std::cout << l2l::cli::manPage(app, "l2l " L2L_VERSION);
+               throw CLI::Success();
+           },
+           "print the man page (troff) and exit")
+        ->group("");
     std::string line = "l2l";
     for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
     l2l::cli::commandLine() = line;
-    l2l::cli::installInterruptHandler();
+    l2l::cli::installInterruptHandler(argc > 1 ? argv[1] : "");
     if (argc > 1 && argv[1][0] != '-') { // CLI11 would only say "A subcommand is required"
         std::vector<std::string> names;
         bool known = false;
@@ -38,16 +57,18 @@ int main(int argc, char** argv)
             return 2;
         }
     }
+    // Exit statuses: README "Command line", `l2l --help`, man l2l (app/CliDocs.cpp).
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        app.exit(e);
+        return l2l::cli::parseErrorStatus(e);
     } catch (const l2l::Error& e) {
         std::cerr << "l2l: error: " << e.what() << "\n";
-        return 1;
+        return l2l::cli::interrupted() ? 130 : 1;
     } catch (const std::exception& e) {
         std::cerr << "l2l: unexpected error: " << e.what() << "\n";
-        return 1;
+        return l2l::cli::interrupted() ? 130 : 1;
     }
     return l2l::cli::interrupted() ? 130 : 0;
 }

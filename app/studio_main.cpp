@@ -3,20 +3,83 @@
 //   l2l-studio --screenshot-tour DIR     one PNG per view into DIR, then exit (README screenshots, tests)
 //   l2l-studio --latency-bench SECONDS   event-loop delay during MNIST meta-training, stop latency
 //   l2l-studio --fresh                   start from the defaults, ignore and keep the saved settings
+//   l2l-studio --version                 version, build description, git revision, compiler flags
+#include "GitRevision.h"
+#include "Version.h"
+#include "base/BuildInfo.h"
+#include "base/Resources.h"
 #include "views/MainWindow.h"
 #include "views/StudioTour.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QSettings>
 #include <QSurfaceFormat>
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
+
+namespace {
+
+void describeApplication()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("l2l-studio"));
+    QCoreApplication::setOrganizationName(QStringLiteral("L2L Studio"));
+    QCoreApplication::setApplicationVersion(
+        QStringLiteral(L2L_VERSION " (%1)\nrevision: " L2L_GIT_REVISION "\nflags: " L2L_BUILD_FLAGS "\nresources: %2")
+            .arg(QString::fromStdString(l2l::buildInfo()), QString::fromStdString(l2l::resourceDir())));
+}
+
+struct StudioOptions {
+    const QCommandLineOption tour{
+        QStringLiteral("screenshot-tour"),
+        QStringLiteral("Run the default demo of every view, save one PNG per view into DIR and exit."),
+        QStringLiteral("DIR")};
+    const QCommandLineOption latency{QStringLiteral("latency-bench"),
+                                     QStringLiteral("Meta-train on MNIST for SECONDS measuring the event-loop delay, "
+                                                    "then the stop latency; print the figures and exit."),
+                                     QStringLiteral("SECONDS")};
+    const QCommandLineOption fresh{QStringLiteral("fresh"),
+                                   QStringLiteral("Start from the defaults; do not read or write the saved settings.")};
+
+    void addTo(QCommandLineParser& parser) const
+    {
+        parser.setApplicationDescription(
+            QStringLiteral("Learning to learn by gradient descent by gradient descent: the studio"));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOptions({tour, latency, fresh});
+        parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Experiment or optimizer files to open."),
+                                     QStringLiteral("[FILE...]"));
+    }
+};
+
+// --help and --version answer without a display (QApplication needs one): a QCoreApplication reads them.
+bool asksForInfoOnly(int argc, char* argv[])
+{
+    for (int i = 1; i < argc; ++i)
+        for (const char* flag : {"-h", "--help", "--help-all", "-?", "-v", "--version"})
+            if (std::strcmp(argv[i], flag) == 0) return true;
+    return false;
+}
+
+} // namespace
 
 int main(int argc, char* argv[])
 {
+    const StudioOptions options;
+    if (asksForInfoOnly(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        describeApplication();
+        QCommandLineParser parser;
+        options.addTo(parser);
+        parser.process(core); // prints and exits
+        return 0;
+    }
+
     // The landscape uses OpenGL 3.3 core; the default format must be set before QApplication exists.
     QSurfaceFormat format;
     format.setVersion(3, 3);
@@ -24,27 +87,17 @@ int main(int argc, char* argv[])
     QSurfaceFormat::setDefaultFormat(format);
 
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("l2l-studio"));
-    QApplication::setOrganizationName(QStringLiteral("L2L Studio"));
+    describeApplication();
+    // The installed desktop entry and icon (packaging/): the window manager matches the window to them.
+    QGuiApplication::setDesktopFileName(QStringLiteral("l2l-studio"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("l2l-studio")));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Learning to learn by gradient descent by gradient descent: the studio"));
-    parser.addHelpOption();
-    const QCommandLineOption tour(
-        QStringLiteral("screenshot-tour"),
-        QStringLiteral("Run the default demo of every view, save one PNG per view into DIR and exit."),
-        QStringLiteral("DIR"));
-    const QCommandLineOption latency(QStringLiteral("latency-bench"),
-                                     QStringLiteral("Meta-train on MNIST for SECONDS measuring the event-loop delay, "
-                                                    "then the stop latency; print the figures and exit."),
-                                     QStringLiteral("SECONDS"));
-    const QCommandLineOption fresh(QStringLiteral("fresh"),
-                                   QStringLiteral("Start from the defaults; do not read or write the saved settings."));
-    parser.addOptions({tour, latency, fresh});
-    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Experiment or optimizer files to open."),
-                                 QStringLiteral("[FILE...]"));
+    options.addTo(parser);
     parser.process(app);
+    const QCommandLineOption& tour = options.tour;
+    const QCommandLineOption& latency = options.latency;
+    const QCommandLineOption& fresh = options.fresh;
 
     const bool scripted = parser.isSet(tour) || parser.isSet(latency);
     std::unique_ptr<QSettings> settings;

@@ -91,7 +91,7 @@ private slots:
                                          << "--tune-max) must be at least";
         QTest::newRow("unknown command") << QStringList{"train2"}
                                          << "unknown command 'train2' (valid commands: problems, tune, eval, train, "
-                                            "select, transfer, bench, art, fingerprint)";
+                                            "select, transfer, bench, art, fingerprint"; // and later ones
         QTest::newRow("art style") << QStringList{"art", "--style", "picasso", "--out", "/tmp/l2l-art.png"}
                                    << "unknown image 'picasso' (bundled images: astronaut, chelsea";
         QTest::newRow("art size") << QStringList{"art", "--size", "8", "--out", "/tmp/l2l-art.png"}

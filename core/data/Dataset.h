@@ -24,7 +24,9 @@ DatasetFormat datasetFormat(const std::string& name);
 
 // Directories searched for a named set, in order ("mnist", "fashion-mnist" or "cifar10"):
 //   $L2L_MNIST_DIR / $L2L_FASHION_MNIST_DIR / $L2L_CIFAR10_DIR, $L2L_DATA_DIR/<name>, <source>/data/<name>
-//   (filled by scripts/setup.sh), /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).
+//   (filled by scripts/setup.sh; only when running from the build tree, not for an installed binary),
+//   $XDG_DATA_HOME/l2l-studio/<name> (default ~/.local/share/l2l-studio/<name>; where the installed
+//   fetch-mnist.sh puts MNIST), /usr/share/datasets/<name> (Debian's dataset-fashion-mnist installs there).
 std::vector<std::string> datasetSearchPath(const std::string& name);
 
 // The first directory of the search path that holds the set's files; throws l2l::Error listing the

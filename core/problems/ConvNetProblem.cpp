@@ -203,7 +203,8 @@ ProblemInfo ConvNetClass<T>::info()
              {"init_std", "0.01", "std of the N(0, s^2) initial weights and biases, in [0, 10]"},
              {"data", "(found per dataset)",
               "directory of the data set: IDX files for (fashion-)mnist, data_batch_1..5.bin and test_batch.bin "
-              "for cifar10 (searched: $L2L_CIFAR10_DIR, $L2L_DATA_DIR/cifar10, data/cifar10)"}},
+              "for cifar10 (searched: $L2L_CIFAR10_DIR, $L2L_DATA_DIR/cifar10, the source tree's data/cifar10, "
+              "~/.local/share/l2l-studio/cifar10, /usr/share/datasets/cifar10)"}},
             false};
 }
 

@@ -243,8 +243,10 @@ ProblemInfo MlpClass<T>::info(const std::string& name)
              {"activation", "sigmoid", "hidden activation: sigmoid, relu or tanh"},
              {"batch", "128", "minibatch size, integer in [1, 10000]"},
              {"init_std", "0.01", "std of the N(0, s^2) initial weights and biases, in [0, 10]"},
-             {"data", fashion ? "/usr/share/datasets/fashion-mnist" : "(found by scripts/setup.sh)",
-              "directory with train-/t10k- images and labels IDX files (plain or .gz)"}},
+             {"data", fashion ? "/usr/share/datasets/fashion-mnist" : "(found per data set)",
+              "directory with train-/t10k- images and labels IDX files (plain or .gz); by default searched in "
+              "$L2L_MNIST_DIR or $L2L_FASHION_MNIST_DIR, $L2L_DATA_DIR/NAME, the source tree's data/NAME (build tree "
+              "only), ~/.local/share/l2l-studio/NAME, /usr/share/datasets/NAME"}},
             false};
 }
 
