@@ -30,6 +30,7 @@ void addArtCommand(CLI::App& app);
 void addFingerprintCommand(CLI::App& app);
 void addSelectCommand(CLI::App& app);
 void addTransferCommand(CLI::App& app);
+void addExportCommand(CLI::App& app);
 
 // The flags of a settings table (fields marked kInCli): help text and accepted values from the table, the
 // default shown from `defaults`. `aliases` adds short names ({"problem", "-p"}); `exceptKeys` are left out

@@ -31,6 +31,7 @@ int main(int argc, char** argv)
     l2l::cli::addBenchCommand(app);
     l2l::cli::addArtCommand(app);
     l2l::cli::addFingerprintCommand(app);
+    l2l::cli::addExportCommand(app);
     l2l::cli::addCompletionCommand(app);
     // Hidden (no group): the man page, written at build time from these tables.
     app.add_flag_callback(
