@@ -3,8 +3,10 @@
 // of widening the window, and table numbers on one line. ctest runs it twice in its own 2560x1600 Xvfb screen: at
 // scale factor 1 and with QT_SCALE_FACTOR=2 (where the screen is 1280x800 logical pixels).
 #include "GuiTest.h"
+#include "io/LessonFile.h"
 #include "views/ArtView.h"
 #include "views/CompareView.h"
+#include "views/LessonBar.h"
 #include "views/MainWindow.h"
 
 #include <QAbstractScrollArea>
@@ -35,9 +37,13 @@ QStringList outsideTheirParent(QWidget* root)
         if (!parent || !parent->isVisible()) continue;
         // Content of a scroll area (and the viewport of a plot or table) may be larger: it scrolls.
         bool scrolled = false;
+        // (The scroll area around each whole view is not such a place: a view fills it and is checked inside.)
         for (QWidget* p = parent; p && p != root; p = p->parentWidget())
-            if (auto* area = qobject_cast<QAbstractScrollArea*>(p); area && area->viewport()->isAncestorOf(w))
+            if (auto* area = qobject_cast<QAbstractScrollArea*>(p);
+                area && area->objectName() != "viewScroll" && area->viewport()->isAncestorOf(w))
                 scrolled = true;
+        // A whole view larger than its tab scrolls there (a large presentation scale); what is inside it is checked.
+        if (parent->parentWidget() && parent->parentWidget()->objectName() == "viewScroll") scrolled = true;
         if (scrolled || qobject_cast<QToolBar*>(parent)) continue;
         const QRect r = w->geometry(), inside = parent->rect().adjusted(-1, -1, 1, 1);
         if (!inside.contains(r))
@@ -71,10 +77,12 @@ private slots:
 void TestLayout::everyViewFitsEverySize_data()
 {
     QTest::addColumn<QSize>("size");
+    QTest::addColumn<bool>("lecture"); // dark theme, presentation scale 1.5, the lesson strip with its longest slide
     const QSize screen = QGuiApplication::primaryScreen()->availableGeometry().size();
     for (const QSize s : {QSize(1024, 640), QSize(1280, 720), QSize(1600, 1000), QSize(2560, 1440)})
         if (s.width() <= screen.width() && s.height() <= screen.height())
-            QTest::newRow(qPrintable(QStringLiteral("%1x%2").arg(s.width()).arg(s.height()))) << s;
+            QTest::newRow(qPrintable(QStringLiteral("%1x%2").arg(s.width()).arg(s.height()))) << s << false;
+    QTest::newRow("1280x720 lecture") << QSize(1280, 720) << true;
     QVERIFY2(screen.width() >= 1024 && screen.height() >= 640,
              qPrintable(QStringLiteral("the screen (%1x%2 logical) is smaller than the smallest supported size")
                             .arg(screen.width())
@@ -84,7 +92,27 @@ void TestLayout::everyViewFitsEverySize_data()
 void TestLayout::everyViewFitsEverySize()
 {
     QFETCH(QSize, size);
+    QFETCH(bool, lecture);
     MainWindow w;
+    struct Restore { // the theme and scale are the process's: the next rows start from the defaults
+        MainWindow& w;
+        ~Restore()
+        {
+            w.setPresentationScale(1.0);
+            w.setTheme(Theme::Light);
+        }
+    } restore{w};
+    if (lecture) {
+        w.setTheme(Theme::Dark);
+        w.setPresentationScale(1.5);
+        const Lesson lesson = loadLesson(MainWindow::bundledLessonPath().toStdString());
+        const Slide* longest = &lesson.slides.front();
+        for (const Slide& s : lesson.slides)
+            if (s.text.size() > longest->text.size()) longest = &s;
+        w.lessonBar()->showSlide(0, int(lesson.slides.size()), QString::fromStdString(lesson.title),
+                                 QString::fromStdString(longest->title), QString::fromStdString(longest->text));
+        w.lessonBar()->show();
+    }
     if (qEnvironmentVariableIsSet("L2L_LAYOUT_DEBUG"))
         for (QWidget* c : w.findChildren<QWidget*>())
             if (c->minimumSizeHint().width() > 500 || c->minimumSizeHint().height() > 500)
@@ -96,11 +124,12 @@ void TestLayout::everyViewFitsEverySize()
     for (int v = 0; v < MainWindow::kViewCount; ++v) {
         w.showView(MainWindow::View(v));
         QTest::qWait(50);
-        const QString where = QStringLiteral("%1 at %2x%3 (scale %4)")
+        const QString where = QStringLiteral("%1 at %2x%3 (scale %4%5)")
                                   .arg(MainWindow::viewName(MainWindow::View(v)))
                                   .arg(size.width())
                                   .arg(size.height())
-                                  .arg(w.devicePixelRatio());
+                                  .arg(w.devicePixelRatio())
+                                  .arg(lecture ? QStringLiteral(", lecture: presentation scale 1.5, dark") : QString());
         QVERIFY2(w.width() <= size.width() && w.height() <= size.height(),
                  qPrintable(where + QStringLiteral(": the window grew to %1x%2 (minimum size %3x%4)")
                                         .arg(w.width())

@@ -3,6 +3,7 @@
 #include "gl/LandscapeWidget.h"
 
 #include "plots/LossPlot.h"
+#include "plots/Theme.h"
 
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -20,10 +21,19 @@ namespace {
 constexpr double kArrowLength = 30; // pixels: the arrow shows the direction of -grad f, not its size
 constexpr int kMaxDots = 400;       // step dots are drawn on paths up to this many points
 
-QColor pathColour(const TrajectoryPath& path) { return optimizerColor(QString::fromStdString(path.rule.name)); }
+// The plots' colours, but the learned optimizer stays near-black whatever the theme: the landscape's colour map is
+// the same in every theme.
+QColor pathColour(const TrajectoryPath& path)
+{
+    return path.rule.learned() ? QColor(0x20, 0x20, 0x20) : optimizerColor(QString::fromStdString(path.rule.name));
+}
 
 // Keeps diverged points far outside the widget from overflowing QPainter's fixed-point paths.
 QPointF clampToCanvas(QPointF p) { return {std::clamp(p.x(), -1e5, 1e5), std::clamp(p.y(), -1e5, 1e5)}; }
+
+// Widths and sizes at scale 1, times the presentation scale (View > Presentation), and doubled for bold paths.
+double ink(double width) { return width * Theme::scale() * (Theme::boldPaths() ? 2.0 : 1.0); }
+double scaled(double pixels) { return pixels * Theme::scale(); }
 
 QPen halo(double width) { return QPen(QColor(255, 255, 255, 170), width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin); }
 
@@ -57,14 +67,14 @@ void LandscapeWidget::drawPath(QPainter& painter, const TrajectoryPath& path) co
     }
     QColor faint = colour;
     faint.setAlpha(110);
-    painter.strokePath(all, QPen(faint, 1.4, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
-    painter.strokePath(done, halo(4.2));
-    painter.strokePath(done, QPen(colour, 2.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    painter.strokePath(all, QPen(faint, ink(1.4), Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    painter.strokePath(done, halo(ink(4.2)));
+    painter.strokePath(done, QPen(colour, ink(2.0), Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     if (path.points.size() > size_t(kMaxDots)) return;
     painter.setPen(Qt::NoPen);
     painter.setBrush(colour);
     for (size_t t = 1; t <= current; ++t)
-        painter.drawEllipse(clampToCanvas(toPixelF({path.points[t][0], path.points[t][1]})), 2.0, 2.0);
+        painter.drawEllipse(clampToCanvas(toPixelF({path.points[t][0], path.points[t][1]})), ink(2.0), ink(2.0));
 }
 
 // The point at the current step (the last one if the path diverged before) and the arrow along -grad f.
@@ -78,21 +88,21 @@ void LandscapeWidget::drawCurrent(QPainter& painter, const TrajectoryPath& path)
     if (norm > 0 && std::isfinite(norm)) {
         // -grad f in pixels: world y is up, widget y is down.
         const QPointF dir(-gx / norm, gy / norm);
-        const QPointF tip = p + kArrowLength * dir, side(-dir.y(), dir.x());
+        const QPointF tip = p + scaled(kArrowLength) * dir, side(-dir.y(), dir.x());
         QPainterPath arrow;
         arrow.moveTo(p);
         arrow.lineTo(tip);
-        arrow.moveTo(tip - 7 * dir + 4 * side);
+        arrow.moveTo(tip - scaled(7) * dir + scaled(4) * side);
         arrow.lineTo(tip);
-        arrow.lineTo(tip - 7 * dir - 4 * side);
-        painter.strokePath(arrow, halo(4.0));
-        painter.strokePath(arrow, QPen(colour, 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        arrow.lineTo(tip - scaled(7) * dir - scaled(4) * side);
+        painter.strokePath(arrow, halo(ink(4.0)));
+        painter.strokePath(arrow, QPen(colour, ink(1.8), Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     }
     const bool stopped = path.divergedAt >= 0 && m_step >= int(path.points.size()) - 1;
-    painter.setPen(QPen(Qt::white, 1.6));
+    painter.setPen(QPen(Qt::white, scaled(1.6)));
     painter.setBrush(stopped ? QBrush(Qt::NoBrush) : QBrush(colour));
-    if (stopped) painter.setPen(QPen(colour, 2.0));
-    painter.drawEllipse(p, 5.0, 5.0);
+    if (stopped) painter.setPen(QPen(colour, ink(2.0)));
+    painter.drawEllipse(p, ink(5.0), ink(5.0));
 }
 
 void LandscapeWidget::drawStart(QPainter& painter) const
@@ -100,10 +110,10 @@ void LandscapeWidget::drawStart(QPainter& painter) const
     if (!m_hasStart) return;
     const QPointF p = clampToCanvas(toPixelF(m_start));
     painter.setBrush(Qt::white);
-    painter.setPen(QPen(Qt::black, 1.5));
-    painter.drawEllipse(p, 6.5, 6.5);
-    painter.drawLine(p - QPointF(3.5, 0), p + QPointF(3.5, 0));
-    painter.drawLine(p - QPointF(0, 3.5), p + QPointF(0, 3.5));
+    painter.setPen(QPen(Qt::black, scaled(1.5)));
+    painter.drawEllipse(p, scaled(6.5), scaled(6.5));
+    painter.drawLine(p - QPointF(scaled(3.5), 0), p + QPointF(scaled(3.5), 0));
+    painter.drawLine(p - QPointF(0, scaled(3.5)), p + QPointF(0, scaled(3.5)));
 }
 
 QStringList LandscapeWidget::legendLines() const
@@ -177,7 +187,7 @@ void LandscapeWidget::drawLegend(QPainter& painter) const
     const QStringList lines = legendLines();
     for (int i = 0; i + 1 < lines.size(); ++i) {
         const double y = box.top() + 4 + row * (i + 0.5);
-        painter.setPen(QPen(pathColour(m_paths[size_t(i)]), 2.5));
+        painter.setPen(QPen(pathColour(m_paths[size_t(i)]), ink(2.5)));
         painter.drawLine(QPointF(box.left() + 8, y), QPointF(box.left() + 28, y));
         painter.setPen(Qt::black);
         painter.drawText(QPointF(box.left() + 34, y + metrics.ascent() / 2.0 - 1), lines[i]);

@@ -1,6 +1,7 @@
 #include "plots/InspectPlots.h"
 
 #include "plots/LossPlot.h"
+#include "plots/Theme.h"
 
 #include <qcustomplot.h>
 
@@ -125,7 +126,7 @@ void drawPlaceholder(QCustomPlot* plot, const QString& message)
     begin(plot, message);
     for (int i = 0; i < plot->plottableCount(); ++i) plot->plottable(i)->setVisible(false); // heat maps
     plot->legend->setVisible(false);
-    plot->replot(QCustomPlot::rpQueuedReplot);
+    restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
 void drawResponse(QCustomPlot* plot, const ResponseCurve& r, bool adamDefaultRate, bool sgdDefaultRate)
@@ -162,7 +163,7 @@ void drawResponse(QCustomPlot* plot, const ResponseCurve& r, bool adamDefaultRat
     useSymlogTicker(plot->xAxis, kGradientLinear, maxG);
     useSymlogTicker(plot->yAxis, kUpdateLinear, maxU);
     plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-    plot->replot(QCustomPlot::rpQueuedReplot);
+    restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
 void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
@@ -220,7 +221,7 @@ void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
     }
     plot->xAxis->setRange(0, std::max(1, tr.steps));
     plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
-    plot->replot(QCustomPlot::rpQueuedReplot);
+    restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
 namespace {
@@ -296,7 +297,7 @@ void drawHidden(QCustomPlot* plot, const InspectTrace& tr, int trackedIndex)
     styleAxis(y, has ? QObject::tr("top-layer unit of θ[%1]").arg(tr.tracked[size_t(trackedIndex)]) : QString());
     x->setRange(0.5, std::max(1, tr.steps) + 0.5);
     y->setRange(0.5, double(top.rows()) + 0.5);
-    plot->replot(QCustomPlot::rpQueuedReplot);
+    restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
 } // namespace l2l::ui

@@ -1,5 +1,7 @@
 #include "plots/LossPlot.h"
 
+#include "plots/Theme.h"
+
 #include <qcustomplot.h>
 
 #include <QFileInfo>
@@ -212,8 +214,8 @@ QColor optimizerColor(const QString& name)
     if (name == QLatin1String("nag")) return QColor(0x2c, 0xa0, 0x2c);
     if (name == QLatin1String("rmsprop")) return QColor(0xff, 0x7f, 0x0e);
     if (name == QLatin1String("adam")) return QColor(0xd6, 0x27, 0x28);
-    if (name == QLatin1String("lstm")) return QColor(0x20, 0x20, 0x20);
-    quint32 hash = 2166136261u; // FNV-1a: the same colour in every process
+    if (name == QLatin1String("lstm")) return Theme::learnedColour(); // near-black, near-white in the dark theme
+    quint32 hash = 2166136261u;                                       // FNV-1a: the same colour in every process
     for (QChar c : name) hash = (hash ^ c.unicode()) * 16777619u;
     return kPalette[hash % (sizeof(kPalette) / sizeof(kPalette[0]))];
 }
@@ -278,7 +280,7 @@ void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title
         addGraph(plot, label, data[i].keys, data[i].mean, QPen(colour, 2));
     }
     fitLossPlotView(plot, r.config.steps);
-    plot->replot(QCustomPlot::rpQueuedReplot);
+    restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
 void fitLossPlotView(QCustomPlot* plot, int steps)
@@ -368,7 +370,7 @@ void plotTestCurves(QCustomPlot* plot, const EvalResult& r, const QString& title
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
     }
     fitLossPlotView(plot, r.config.steps);
-    plot->replot(QCustomPlot::rpQueuedReplot);
+    restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
 QString testPlotPath(const QString& plotPath)

@@ -4,6 +4,7 @@
 #include "gl/ArtCanvas.h"
 #include "plots/LossPlot.h"
 #include "plots/SaveText.h"
+#include "plots/Theme.h"
 #include "problems/NeuralArt.h"
 #include "views/ElidedLabel.h"
 #include "views/FlowLayout.h"
@@ -323,7 +324,7 @@ void ArtView::plotLoss(const ArtSnapshot& s)
             if (std::isfinite(loss[size_t(t)]) && loss[size_t(t)] > 0) g->addData(t, loss[size_t(t)]);
     }
     fitLossPlotView(m_plot, std::max(s.steps, 1));
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    restylePlot(m_plot); // theme and presentation scale; queues the replot
 }
 
 void ArtView::onRunFailed(const QString& message)

@@ -142,6 +142,16 @@ void CompareView::redraw()
         plotEvalResult(m_plot, m_result, title);
 }
 
+void CompareView::refreshStyle()
+{
+    if (!m_placeholder.isEmpty()) {
+        showPlaceholder(m_placeholder);
+        return;
+    }
+    redraw();
+    fillTable(m_result);
+}
+
 void CompareView::setShowTestCurves(bool on) { m_testToggle->setChecked(on); }
 
 bool CompareView::showsTestCurves() const { return m_testToggle->isChecked() && !m_result.testSteps.empty(); }

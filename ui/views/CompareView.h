@@ -39,6 +39,8 @@ public:
     void setShowTestCurves(bool on);
     bool showsTestCurves() const;
     QTableWidget* table() const { return m_table; }
+    // Draws again what is shown (the theme or presentation scale changed: colours, swatches).
+    void refreshStyle();
 
 private:
     void fillTable(const EvalResult& r);

@@ -6,6 +6,7 @@
 #include "views/ExperimentPanel.h"
 #include "views/FocusRing.h"
 #include "views/InspectView.h"
+#include "views/LessonBar.h"
 #include "views/MetaTrainView.h"
 #include "views/TrajectoryView.h"
 #include "views/TransferView.h"
@@ -26,6 +27,8 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QVBoxLayout>
+#include <QWhatsThis>
 
 #include <cmath>
 
@@ -55,7 +58,9 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent)
     setAcceptDrops(true);
     createViews();
     createPanel();
+    m_baseFont = QApplication::font();
     createActions();
+    createLectureActions();
     createMenus();
     connectViews();
     m_jobLabel = new ElidedLabel;
@@ -86,12 +91,25 @@ void MainWindow::createViews()
     m_inspect = new InspectView;
     m_art = new ArtView;
     m_transfer = new TransferView;
-    m_views->addTab(m_compare, tr("Compare"));
-    m_views->addTab(m_metaTrain, tr("Meta-train"));
-    m_views->addTab(m_trajectories, tr("Trajectories"));
-    m_views->addTab(m_inspect, tr("Inspect"));
-    m_views->addTab(m_art, tr("Art"));
-    m_views->addTab(m_transfer, tr("Transfer"));
+    // Each view fills its tab and scrolls when the window is smaller than the view's minimum (large presentation
+    // scales, a lesson strip above): a view never makes the window grow.
+    auto scrolled = [](QWidget* view) {
+        auto* area = new QScrollArea;
+        area->setObjectName(QStringLiteral("viewScroll"));
+        area->setWidget(view);
+        area->setWidgetResizable(true);
+        area->setFrameShape(QFrame::NoFrame);
+        // As wide as the view needs at scale 1 (the window's minimum width is what it was without the scroll
+        // area); at larger presentation scales a view wider than that scrolls sideways instead of growing the window.
+        area->setMinimumWidth(view->minimumSizeHint().width());
+        return area;
+    };
+    m_views->addTab(scrolled(m_compare), tr("Compare"));
+    m_views->addTab(scrolled(m_metaTrain), tr("Meta-train"));
+    m_views->addTab(scrolled(m_trajectories), tr("Trajectories"));
+    m_views->addTab(scrolled(m_inspect), tr("Inspect"));
+    m_views->addTab(scrolled(m_art), tr("Art"));
+    m_views->addTab(scrolled(m_transfer), tr("Transfer"));
     m_views->setTabToolTip(Compare, tr("Loss curves of every optimizer over the same runs (Ctrl+1)"));
     m_views->setTabToolTip(MetaTrain, tr("Train an LSTM optimizer on the problem class (Ctrl+2)"));
     m_views->setTabToolTip(Trajectories, tr("Optimizer paths on a 2-d function (Ctrl+3)"));
@@ -99,7 +117,19 @@ void MainWindow::createViews()
     m_views->setTabToolTip(Art, tr("Images stylised live by every optimizer: neural art (Ctrl+5)"));
     m_views->setTabToolTip(Transfer, tr("Where learned optimizers hold up: a heat map over variants of a problem "
                                         "(Ctrl+6)"));
-    setCentralWidget(m_views);
+    // The lecture strip (hidden until a lesson is opened) above the views.
+    m_lessonBar = new LessonBar;
+    m_lessonBar->hide();
+    connect(m_lessonBar, &LessonBar::nextRequested, this, &MainWindow::nextSlide);
+    connect(m_lessonBar, &LessonBar::previousRequested, this, &MainWindow::previousSlide);
+    connect(m_lessonBar, &LessonBar::endRequested, this, &MainWindow::endLesson);
+    auto* central = new QWidget;
+    auto* column = new QVBoxLayout(central);
+    column->setContentsMargins(0, 0, 0, 0);
+    column->setSpacing(0);
+    column->addWidget(m_lessonBar);
+    column->addWidget(m_views, 1);
+    setCentralWidget(central);
 }
 
 void MainWindow::createPanel()
@@ -221,8 +251,16 @@ void MainWindow::createMenus()
     }
     view->addSeparator();
     view->addAction(m_resetViewAction);
+    QMenu* lecture = menuBar()->addMenu(tr("&Lecture"));
+    lecture->setObjectName(QStringLiteral("lectureMenu"));
+    fillLectureMenu(lecture, view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("The Paper in &Five Minutes"), QKeySequence::HelpContents, this, &MainWindow::showPaperSummary)
+        ->setObjectName(QStringLiteral("paperSummaryAction"));
+    help->addAction(tr("&What's This?"), QKeySequence(Qt::SHIFT | Qt::Key_F1), this,
+                    [] { QWhatsThis::enterWhatsThisMode(); });
+    help->addSeparator();
     help->addAction(tr("&About L2L Studio"), this, [this] {
         QMessageBox::about(this, tr("About L2L Studio"),
                            tr("<p><b>L2L Studio</b> 0.1</p><p>Learning to learn by gradient descent by gradient "

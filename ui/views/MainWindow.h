@@ -7,6 +7,8 @@
 // to the constructor (none: nothing is read or written, as in tests and the screenshot tour).
 #include "eval/Evaluation.h"
 #include "io/ExperimentFile.h"
+#include "io/LessonFile.h"
+#include "plots/Theme.h"
 #include "workers/EvalJob.h" // the metatypes of the signals below
 
 #include <QElapsedTimer>
@@ -29,6 +31,7 @@ class CompareView;
 class Runner;
 class ExperimentPanel;
 class InspectView;
+class LessonBar;
 class MetaTrainView;
 class TrajectoryView;
 
@@ -92,7 +95,33 @@ public:
     bool exportPlotTo(const QString& path); // the current view's plot(s): .png or .pdf
     bool exportCsvTo(const QString& path);  // the current view's data
 
+    // Lectures (MainWindowLecture.cpp). A lesson (io/LessonFile.h) is shown one slide at a time in the strip
+    // above the views: the slide's experiment is applied and its action taken (a job already running is
+    // stopped first); Page Down / Page Up step through it. Returns false after showing an error.
+    bool openLesson(const QString& path);
+    static QString bundledLessonPath(); // resources/lessons/learning-to-learn.json
+    bool hasLesson() const { return m_lesson.has_value(); }
+    int slideIndex() const { return m_slide; }
+    int slideCount() const { return m_lesson ? int(m_lesson->slides.size()) : 0; }
+    void goToSlide(int index);
+    void endLesson();
+    // Appends the current state (settings and view) as a slide, starting a lesson if none is open.
+    void addSlideFromState(const QString& title, const QString& text);
+    bool saveLessonTo(const QString& path);
+    LessonBar* lessonBar() const { return m_lessonBar; }
+
+    // Presentation: a theme, a scale of every font, line width and marker, bold paths, and full screen with the
+    // side panel and toolbar hidden. Kept in the QSettings.
+    void setTheme(Theme::Kind kind);
+    void setPresentationScale(double scale); // clamped to [Theme::kMinScale, Theme::kMaxScale]
+    double presentationScale() const { return Theme::scale(); }
+    void setBoldPaths(bool bold);
+    void setPresentationMode(bool on);
+    bool presentationMode() const { return m_presenting; }
+    void showPaperSummary(); // Help > The Paper in Five Minutes
 public slots:
+    void nextSlide();
+    void previousSlide();
     void runExperiment();
     void stopExperiment();
     void stepTrajectory();
@@ -101,8 +130,12 @@ signals:
     void runFinished(const l2l::EvalResult& result); // also when stopped (result.cancelled)
     void runFailed(const QString& message);          // bad input or a core error
     void fileOpened(const QString& path);
+    void slideShown(int index); // after the slide's experiment was applied and its action started
 
 protected:
+    // While a lesson is open, Page Down / Page Up step through it whichever widget has the focus (a spin box or a
+    // combo box would otherwise take them as their own keys).
+    bool eventFilter(QObject* watched, QEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
@@ -111,6 +144,10 @@ private:
     void createViews();
     void createActions();
     void createMenus();
+    void createLectureActions();
+    void fillLectureMenu(QMenu* lecture, QMenu* view);
+    void applySlide(int index, int generation);
+    void applyPresentation(); // palette, fonts, every plot and GL overlay
     void createPanel();
     void connectViews();
     void syncViews();
@@ -165,6 +202,18 @@ private:
     bool m_inspectStale = true; // recompute Inspect when it is shown
     bool m_errorDialogs = true;
     QString m_lastError;
+
+    // Lectures and presentation (MainWindowLecture.cpp)
+    LessonBar* m_lessonBar = nullptr;
+    std::optional<Lesson> m_lesson;
+    int m_slide = -1;
+    int m_slideGeneration = 0; // a newer slide request cancels a pending one (waiting for a job to stop)
+    QAction *m_nextSlideAction = nullptr, *m_previousSlideAction = nullptr, *m_fullScreenAction = nullptr;
+    QAction *m_boldPathsAction = nullptr, *m_endLessonAction = nullptr, *m_saveLessonAction = nullptr;
+    QList<QAction*> m_themeActions;
+    QFont m_baseFont; // the application font at scale 1
+    bool m_presenting = false;
+    bool m_panelWasVisible = true, m_toolbarWasVisible = true;
 };
 
 } // namespace l2l::ui

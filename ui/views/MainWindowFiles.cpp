@@ -140,6 +140,8 @@ bool MainWindow::openFile(const QString& path)
                     ? tr("%1 — L2L Studio").arg(QFileInfo(path).fileName())
                     : tr("%1 — %2 — L2L Studio").arg(QString::fromStdString(e.title), QFileInfo(path).fileName()));
             m_panel->appendLog(tr("opened experiment %1").arg(path));
+        } else if (format == "l2l-lesson") {
+            return openLesson(path); // names the file and the slide itself
         } else if (format == "l2l-optimizer") {
             const OptimizerFile file = optimizerFromJson(text, path.toStdString()); // checks shapes, finiteness
             m_panel->setOptimizerFile(path);
@@ -151,7 +153,8 @@ bool MainWindow::openFile(const QString& path)
                                       : "it is not JSON with a \"format\" field (truncated, or another kind of file)"));
         } else {
             throw Error("'" + path.toStdString() + "' is a \"" + format +
-                        "\" file; the studio opens experiments (l2l-experiment) and optimizers (l2l-optimizer)");
+                        "\" file; the studio opens experiments (l2l-experiment), lessons (l2l-lesson) and optimizers "
+                        "(l2l-optimizer)");
         }
     } catch (const Error& e) {
         showError(tr("Cannot open: %1").arg(QString::fromStdString(e.what())));
@@ -383,6 +386,15 @@ void MainWindow::restoreSettings()
     restoreState(m_settings->value(QStringLiteral("windowState")).toByteArray());
     for (const QString& path : m_settings->value(QStringLiteral("recentFiles")).toStringList())
         if (m_recent.size() < 10 && !m_recent.contains(path)) m_recent.append(path);
+    Theme::Kind theme = Theme::Light;
+    if (Theme::fromName(m_settings->value(QStringLiteral("presentation/theme")).toString(), &theme))
+        Theme::setKind(theme);
+    Theme::setScale(m_settings->value(QStringLiteral("presentation/scale"), 1.0).toDouble());
+    Theme::setBoldPaths(m_settings->value(QStringLiteral("presentation/boldPaths"), false).toBool());
+    m_boldPathsAction->setChecked(Theme::boldPaths());
+    for (QAction* a : m_themeActions)
+        a->setChecked(a->objectName() == QStringLiteral("theme_") + Theme::name(Theme::kind()));
+    if (Theme::kind() != Theme::Light || Theme::scale() != 1.0 || Theme::boldPaths()) applyPresentation();
     const QString json = m_settings->value(QStringLiteral("experiment")).toString();
     if (json.isEmpty()) return;
     try {

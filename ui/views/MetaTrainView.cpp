@@ -3,6 +3,7 @@
 #include "base/Spec.h"
 #include "plots/LossPlot.h"
 #include "plots/SaveText.h"
+#include "plots/Theme.h"
 #include "views/ElidedLabel.h"
 #include "views/SpinBox.h"
 #include "workers/TrainJob.h"
@@ -297,7 +298,7 @@ void MetaTrainView::resetPlot(int epochs)
     m_epochLabel->setText(tr("epoch 0 / %1").arg(epochs));
     m_bestLabel->setText(tr("best validation: –"));
     fitView();
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    restylePlot(m_plot); // theme and presentation scale; queues the replot
 }
 
 void MetaTrainView::onSnapshot(const TrainSnapshot& s)
