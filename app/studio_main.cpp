@@ -1,6 +1,7 @@
 // l2l-studio: the desktop studio.
 //   l2l-studio [FILE...]                 opens experiment or optimizer files
 //   l2l-studio --screenshot-tour DIR     one PNG per view into DIR, then exit (README screenshots, tests)
+//   l2l-studio --lesson-tour DIR         one PNG per slide of the bundled lesson (dark theme, 1280x720)
 //   l2l-studio --latency-bench SECONDS   event-loop delay during MNIST meta-training, stop latency
 //   l2l-studio --fresh                   start from the defaults, ignore and keep the saved settings
 //   l2l-studio --version                 version, build description, git revision, compiler flags
@@ -38,6 +39,11 @@ struct StudioOptions {
         QStringLiteral("screenshot-tour"),
         QStringLiteral("Run the default demo of every view, save one PNG per view into DIR and exit."),
         QStringLiteral("DIR")};
+    const QCommandLineOption lessonTour{
+        QStringLiteral("lesson-tour"),
+        QStringLiteral("Step through the bundled lesson in the dark theme at 1280x720, save one PNG per slide into "
+                       "DIR and exit."),
+        QStringLiteral("DIR")};
     const QCommandLineOption latency{QStringLiteral("latency-bench"),
                                      QStringLiteral("Meta-train on MNIST for SECONDS measuring the event-loop delay, "
                                                     "then the stop latency; print the figures and exit."),
@@ -51,7 +57,7 @@ struct StudioOptions {
             QStringLiteral("Learning to learn by gradient descent by gradient descent: the studio"));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({tour, latency, fresh});
+        parser.addOptions({tour, lessonTour, latency, fresh});
         parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Experiment or optimizer files to open."),
                                      QStringLiteral("[FILE...]"));
     }
@@ -99,7 +105,7 @@ int main(int argc, char* argv[])
     const QCommandLineOption& latency = options.latency;
     const QCommandLineOption& fresh = options.fresh;
 
-    const bool scripted = parser.isSet(tour) || parser.isSet(latency);
+    const bool scripted = parser.isSet(tour) || parser.isSet(options.lessonTour) || parser.isSet(latency);
     std::unique_ptr<QSettings> settings;
     if (!scripted && !parser.isSet(fresh)) settings = std::make_unique<QSettings>();
     l2l::ui::MainWindow window(settings.get());
@@ -113,6 +119,9 @@ int main(int argc, char* argv[])
     if (parser.isSet(tour)) {
         const QString dir = parser.value(tour);
         QTimer::singleShot(0, &window, [&window, dir, report] { l2l::ui::runScreenshotTour(window, dir, report); });
+    } else if (parser.isSet(options.lessonTour)) {
+        const QString dir = parser.value(options.lessonTour);
+        QTimer::singleShot(0, &window, [&window, dir, report] { l2l::ui::runLessonTour(window, dir, report); });
     } else if (parser.isSet(latency)) {
         bool ok = false;
         const double seconds = parser.value(latency).toDouble(&ok);

@@ -227,6 +227,50 @@ void runScreenshotTour(MainWindow& window, const QString& dir, const Done& done)
 
 namespace {
 
+// One slide of the lesson tour: once shown, wait for its figure (1.5 s of live drawing, or its computation to end),
+// shoot "lesson-NN", then Page Down.
+void tourSlide(std::shared_ptr<Tour> t, int index)
+{
+    MainWindow& w = t->window;
+    if (index > 0 && index >= w.slideCount()) {
+        w.stopExperiment();
+        w.setTheme(Theme::Light);
+        t->done(true, t->files.join(QLatin1Char('\n')));
+        return;
+    }
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = QObject::connect(&w, &MainWindow::slideShown, &w, [t, index, connection](int shown) {
+        if (shown != index) return;
+        QObject::disconnect(*connection);
+        QTimer::singleShot(1500, &t->window, [t, index] {
+            if (t->shoot(QStringLiteral("lesson-%1").arg(index + 1, 2, 10, QLatin1Char('0')))) tourSlide(t, index + 1);
+        });
+    });
+    if (index == 0) {
+        if (!w.openLesson(MainWindow::bundledLessonPath()))
+            t->done(false, QObject::tr("cannot open the bundled lesson: %1").arg(w.lastError()));
+    } else {
+        w.nextSlide();
+    }
+}
+
+} // namespace
+
+void runLessonTour(MainWindow& window, const QString& dir, const Done& done)
+{
+    if (!QDir().mkpath(dir)) {
+        done(false, QObject::tr("cannot create the directory '%1'").arg(dir));
+        return;
+    }
+    auto tour = std::make_shared<Tour>(Tour{window, QDir(dir), done, {}});
+    window.setErrorDialogsEnabled(false);
+    window.setTheme(Theme::Dark);
+    window.resize(1280, 720);
+    tourSlide(tour, 0);
+}
+
+namespace {
+
 struct Bench {
     Bench(MainWindow& w, double s, Done d) : window(w), seconds(s), done(std::move(d)) {}
     MainWindow& window;

@@ -16,6 +16,10 @@ class MainWindow;
 // trajectories.png, inspect.png. done(true, list of files) or done(false, what went wrong).
 void runScreenshotTour(MainWindow& window, const QString& dir, const std::function<void(bool, const QString&)>& done);
 
+// `l2l-studio --lesson-tour DIR`: the bundled lesson in the dark theme at 1280 x 720, one PNG per slide
+// (DIR/lesson-01.png, ...) 1.5 s after the slide is shown, stepping with Page Down's slot.
+void runLessonTour(MainWindow& window, const QString& dir, const std::function<void(bool, const QString&)>& done);
+
 // `l2l-studio --latency-bench SECONDS`: meta-trains on MNIST for SECONDS while measuring the GUI event
 // loop's delay, then stops and measures how long the stop takes; the same for a Compare run on MNIST.
 // done(true, a report of the figures).
