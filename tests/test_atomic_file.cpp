@@ -5,6 +5,7 @@
 #include "base/AtomicFile.h"
 #include "base/JsonLimits.h"
 #include "io/ExperimentFile.h"
+#include "io/LessonFile.h"
 #include "meta/MetaTrainer.h"
 #include "optimizers/OptimizerFile.h"
 
@@ -125,7 +126,9 @@ void TestAtomicFile::readFileRefusesDevicesAndHugeFiles()
     fs::resize_file(huge, std::uintmax_t(300) << 20);
     expectError([&] { readFile(huge); }, {QString::fromStdString(huge), "314572800 bytes, more than the 268435456"});
     expectError([&] { loadOptimizer(huge); }, {"more than the 67108864"});
-    expectError([&] { loadExperiment(huge); }, {"more than the 4194304"});
+    expectError([&] { loadExperiment(huge); },
+                {"more than the 33554432"}); // 32 MiB: an experiment may hold its results
+    expectError([&] { loadLesson(huge); }, {"more than the 33554432"});
     expectError([&] { loadOptimizer("/dev/zero"); }, {"/dev/zero"});
     QCOMPARE(excerpt(std::string(1000, 'x'), 10), std::string("xxxxxxxxxx..."));
     QCOMPARE(excerpt("a\nb"), std::string("a?b"));
@@ -140,6 +143,8 @@ void TestAtomicFile::deepJsonIsRefusedByEveryLoader()
     expectError([&] { loadOptimizer(p); }, {QString::fromStdString(p), "nested deeper than 64 levels"});
     writeFileAtomically(p, R"({"format": "l2l-experiment", "version": 1, "optimizers": )" + deep + "}");
     expectError([&] { loadExperiment(p); }, {QString::fromStdString(p), "nested deeper than 64 levels"});
+    writeFileAtomically(p, R"({"format": "l2l-lesson", "version": 1, "slides": )" + deep + "}");
+    expectError([&] { loadLesson(p); }, {QString::fromStdString(p), "nested deeper than 64 levels"});
     writeFileAtomically(p, R"({"format": "l2l-train-checkpoint", "version": 1, "current": )" + deep + "}");
     expectError([&] { loadCheckpoint(p); }, {QString::fromStdString(p), "nested deeper than 64 levels"});
     QCOMPARE(fileFormatOf(deep), std::string());

@@ -19,6 +19,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 
 #include <memory>
 
@@ -37,6 +38,7 @@ private slots:
     void badLessonIsNamed();
     void slideFromStateSavesAndReopens();
     void presentationRestylesPlots();
+    void explanationsAreThere();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -204,6 +206,27 @@ void TestLecture::presentationRestylesPlots()
     QCOMPARE(plot->xAxis->tickLabelFont().pointSizeF(), tick);
     QCOMPARE(QApplication::font().pointSizeF(), app.pointSizeF());
     QVERIFY(plot->xAxis->tickLabelColor().lightness() < 60);
+}
+
+// Captions under the Inspect plots, What's This on every control with a tooltip, the paper summary offline.
+void TestLecture::explanationsAreThere()
+{
+    MainWindow& w = *m_window;
+    w.showView(MainWindow::Inspect);
+    for (const char* plot : {"responsePlot", "effectiveLrPlot", "hiddenPlot"}) {
+        auto* caption = l2l::test::child<QLabel>(&w, QStringLiteral("caption_") + plot);
+        QVERIFY(caption->text().startsWith("What to look for"));
+        QVERIFY(caption->isVisible());
+        QVERIFY(!l2l::test::child<QCustomPlot>(&w, plot)->whatsThis().isEmpty());
+    }
+    QStringList missing;
+    for (QWidget* c : w.findChildren<QWidget*>())
+        if (!c->toolTip().isEmpty() && c->whatsThis().isEmpty()) missing << c->objectName();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(", ")));
+    l2l::test::child<QAction>(&w, "paperSummaryAction")->trigger();
+    auto* text = l2l::test::child<QTextBrowser>(&w, "paperSummaryText");
+    QVERIFY(text->toPlainText().contains("coordinatewise"));
+    QVERIFY(text->toHtml().contains("arxiv.org/abs/1606.04474"));
 }
 
 QTEST_MAIN(TestLecture)

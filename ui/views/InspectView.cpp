@@ -97,12 +97,38 @@ InspectView::InspectView(QWidget* parent)
     controls->addWidget(new QLabel(tr("heat map of")));
     controls->addWidget(m_coordinate);
 
+    // Under each plot, what to look for in it (also its What's This help).
+    auto captioned = [](QCustomPlot* plot, const QString& text) {
+        auto* box = new QWidget;
+        auto* column = new QVBoxLayout(box);
+        column->setContentsMargins(0, 0, 0, 0);
+        column->setSpacing(2);
+        auto* caption = new QLabel(text);
+        caption->setObjectName(QStringLiteral("caption_") + plot->objectName());
+        caption->setWordWrap(true);
+        caption->setTextFormat(Qt::PlainText);
+        caption->setForegroundRole(QPalette::PlaceholderText);
+        plot->setWhatsThis(text);
+        column->addWidget(plot, 1);
+        column->addWidget(caption);
+        return box;
+    };
     auto* left = new QSplitter(Qt::Vertical);
-    left->addWidget(m_response);
-    left->addWidget(m_effectiveLr);
+    left->addWidget(captioned(
+        m_response, tr("What to look for: SGD's update is a straight line through the origin (−α·g) and Adam's "
+                       "flattens to a step of about its rate whatever the gradient's size. The LSTM's curve is "
+                       "learned: where it bends it acts like Adam; how it moves after k equal gradients is its "
+                       "memory at work (momentum).")));
+    left->addWidget(captioned(
+        m_effectiveLr, tr("What to look for: the LSTM's effective rate −u/g per coordinate along a real run (median "
+                          "and 10–90 % band) against SGD's fixed rate. Rising rates: it speeds up where gradients "
+                          "agree; a band below zero: some coordinates step uphill.")));
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(left);
-    splitter->addWidget(m_hidden);
+    splitter->addWidget(captioned(
+        m_hidden, tr("What to look for: how active the LSTM's memory is (mean |h| per layer) and, in the heat map, "
+                     "one coordinate's units over the steps: the state carried from step to step is what a "
+                     "hand-designed rule keeps in its momentum or RMS averages.")));
     splitter->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);

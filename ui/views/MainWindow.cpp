@@ -76,6 +76,12 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent)
     syncViews();
     updatePanelScope();
     updateJobState();
+    // What's This (Shift+F1, Help menu): every control's help is its tooltip (as set up to here, start buttons
+    // included), unless it has a longer text of its own.
+    for (QWidget* w : findChildren<QWidget*>())
+        if (w->whatsThis().isEmpty() && !w->toolTip().isEmpty()) w->setWhatsThis(w->toolTip());
+    for (QAction* a : findChildren<QAction*>())
+        if (a->whatsThis().isEmpty() && !a->statusTip().isEmpty()) a->setWhatsThis(a->statusTip());
 }
 
 MainWindow::~MainWindow() = default;
