@@ -2,6 +2,7 @@
 // (the time to it is printed); lessons open through openFile and name a bad file; a slide made from the current
 // state saves and re-opens; the presentation scale and themes restyle the plots and keep slides applied.
 #include "GuiTest.h"
+#include "eval/Tuning.h"
 #include "io/LessonFile.h"
 #include "views/ArtView.h"
 #include "views/CompareView.h"
@@ -78,6 +79,12 @@ void TestLecture::bundledLessonRunsWithPageDown()
     QSignalSpy tiles(w.artView(), &ArtView::snapshotShown);
     QVERIFY(w.openLesson(MainWindow::bundledLessonPath()));
     QCOMPARE(w.slideCount(), int(lesson.slides.size()));
+    // Each figure within about a second needs the rates shipped for this build (resources/tuned-rates.json). Another
+    // build (-DL2L_NATIVE=ON, another compiler) tunes them on first use, with progress shown: the art slide then
+    // takes about 70 s on a 2-core machine, so the bound is wider there (the times are printed either way).
+    const bool shipped = ShippedRates().applies();
+    const int figureMs = shipped ? 30000 : 600000;
+    if (!shipped) qInfo("the shipped tuned rates are not this build's: slides that need rates tune them first");
     QStringList times;
     for (int i = 0; i < w.slideCount(); ++i) {
         const Slide& s = lesson.slides[size_t(i)];
@@ -122,13 +129,13 @@ void TestLecture::bundledLessonRunsWithPageDown()
         }
         // Generous for a loaded CI machine; the times are printed (the lesson aims at about a second).
         QTRY_VERIFY2_WITH_TIMEOUT(ready(),
-                                  qPrintable(QStringLiteral("slide %1 '%2' showed nothing in 30 s (job: %3; "
+                                  qPrintable(QStringLiteral("slide %1 '%2' showed nothing in time (job: %3; "
                                                             "art status: %4)")
                                                  .arg(i + 1)
                                                  .arg(QString::fromStdString(s.title))
                                                  .arg(MainWindow::jobName(w.activeJob()))
                                                  .arg(l2l::test::child<QLabel>(&w, "artStatus")->text())),
-                                  30000);
+                                  figureMs);
         times << QStringLiteral("%1: %2 ms").arg(i + 1).arg(clock.elapsed());
         qInfo("slide %d '%s': figure after %lld ms", i + 1, s.title.c_str(), clock.elapsed());
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
