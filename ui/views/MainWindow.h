@@ -147,7 +147,9 @@ private:
     void createLectureActions();
     void fillLectureMenu(QMenu* lecture, QMenu* view);
     void applySlide(int index, int generation);
-    void applyPresentation(); // palette, fonts, every plot and GL overlay
+    void setLessonOpen(bool open); // the strip, the lesson actions and the Page-key filter, together
+    void showPresentationState();  // the View menu's theme and bold-path check marks from Theme's state
+    void applyPresentation();      // palette, fonts, every plot and GL overlay
     void createPanel();
     void connectViews();
     void syncViews();

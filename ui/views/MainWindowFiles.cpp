@@ -391,9 +391,7 @@ void MainWindow::restoreSettings()
         Theme::setKind(theme);
     Theme::setScale(m_settings->value(QStringLiteral("presentation/scale"), 1.0).toDouble());
     Theme::setBoldPaths(m_settings->value(QStringLiteral("presentation/boldPaths"), false).toBool());
-    m_boldPathsAction->setChecked(Theme::boldPaths());
-    for (QAction* a : m_themeActions)
-        a->setChecked(a->objectName() == QStringLiteral("theme_") + Theme::name(Theme::kind()));
+    showPresentationState();
     if (Theme::kind() != Theme::Light || Theme::scale() != 1.0 || Theme::boldPaths()) applyPresentation();
     const QString json = m_settings->value(QStringLiteral("experiment")).toString();
     if (json.isEmpty()) return;

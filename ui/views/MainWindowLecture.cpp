@@ -26,6 +26,7 @@
 #include <QMenuBar>
 #include <QOpenGLWidget>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QStatusBar>
 #include <QStyleFactory>
 #include <QTextBrowser>
@@ -81,8 +82,18 @@ void MainWindow::createLectureActions()
     });
     connect(m_fullScreenAction, &QAction::toggled, this, &MainWindow::setPresentationMode);
     connect(m_boldPathsAction, &QAction::toggled, this, &MainWindow::setBoldPaths);
+    setLessonOpen(false);
+}
+
+void MainWindow::setLessonOpen(bool open)
+{
     for (QAction* a : {m_nextSlideAction, m_previousSlideAction, m_endLessonAction, m_saveLessonAction})
-        a->setEnabled(false);
+        a->setEnabled(open);
+    m_lessonBar->setVisible(open);
+    if (open)
+        qApp->installEventFilter(this); // Page keys, whatever has the focus
+    else
+        qApp->removeEventFilter(this);
 }
 
 void MainWindow::fillLectureMenu(QMenu* lecture, QMenu* view)
@@ -148,10 +159,7 @@ bool MainWindow::openLesson(const QString& path)
         showError(tr("Cannot open the lesson: %1").arg(QString::fromStdString(e.what())));
         return false;
     }
-    for (QAction* a : {m_nextSlideAction, m_previousSlideAction, m_endLessonAction, m_saveLessonAction})
-        a->setEnabled(true);
-    m_lessonBar->show();
-    qApp->installEventFilter(this); // Page keys, whatever has the focus (removed by endLesson)
+    setLessonOpen(true);
     m_panel->appendLog(tr("lesson %1: %2 slides").arg(path).arg(m_lesson->slides.size()));
     goToSlide(0);
     return true;
@@ -263,20 +271,14 @@ void MainWindow::endLesson()
     m_lesson.reset();
     m_slide = -1;
     ++m_slideGeneration;
-    qApp->removeEventFilter(this);
-    m_lessonBar->hide();
-    for (QAction* a : {m_nextSlideAction, m_previousSlideAction, m_endLessonAction, m_saveLessonAction})
-        a->setEnabled(false);
+    setLessonOpen(false);
 }
 
 void MainWindow::addSlideFromState(const QString& title, const QString& text)
 {
     if (!m_lesson) {
         m_lesson = Lesson{tr("My lesson").toStdString(), {}};
-        for (QAction* a : {m_nextSlideAction, m_previousSlideAction, m_endLessonAction, m_saveLessonAction})
-            a->setEnabled(true);
-        m_lessonBar->show();
-        qApp->installEventFilter(this);
+        setLessonOpen(true);
     }
     Slide s;
     s.title = title.left(200).toStdString();
@@ -311,7 +313,7 @@ bool MainWindow::saveLessonTo(const QString& path)
 void MainWindow::setTheme(Theme::Kind kind)
 {
     Theme::setKind(kind);
-    for (QAction* a : m_themeActions) a->setChecked(a->objectName() == QStringLiteral("theme_") + Theme::name(kind));
+    showPresentationState();
     applyPresentation();
 }
 
@@ -325,8 +327,16 @@ void MainWindow::setPresentationScale(double scale)
 void MainWindow::setBoldPaths(bool bold)
 {
     Theme::setBoldPaths(bold);
-    if (m_boldPathsAction->isChecked() != bold) m_boldPathsAction->setChecked(bold);
+    showPresentationState();
     applyPresentation();
+}
+
+void MainWindow::showPresentationState()
+{
+    for (QAction* a : m_themeActions)
+        a->setChecked(a->objectName() == QStringLiteral("theme_") + Theme::name(Theme::kind()));
+    const QSignalBlocker quiet(m_boldPathsAction); // its toggled() is setBoldPaths: only the check mark changes here
+    m_boldPathsAction->setChecked(Theme::boldPaths());
 }
 
 void MainWindow::applyPresentation()
