@@ -90,6 +90,7 @@ std::vector<CommandDoc> describeCommands(const CLI::App& app)
 {
     std::vector<CommandDoc> out;
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+        if (sub->get_group().empty()) continue; // hidden (mpi-bench)
         CommandDoc c{sub->get_name(), sub->get_description(), {}};
         for (const CLI::Option* opt : sub->get_options())
             if (!opt->get_group().empty()) c.options.push_back(describeOption(*opt));

@@ -1,5 +1,6 @@
 // `l2l train`: meta-train an LSTM optimizer with a progress bar; Ctrl-C keeps the best so far.
 #include "CliCommon.h"
+#include "CliRanks.h"
 
 #include "base/AtomicFile.h"
 #include "measure/Bench.h"
@@ -8,6 +9,8 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -20,7 +23,22 @@ struct TrainOptions {
     MetaTrainConfig config;
     std::string out, checkpoint, resume, init;
     bool quiet = false, rnnprop = false;
+    double rankTimeout = 600;
 };
+
+// A hidden hook for tests of the failure behaviour over MPI (tests/test_mpi_train.cpp): L2L_TEST_RANK_FAILURE=die:E
+// or hang:E makes the last rank kill itself (SIGKILL) or stop responding after epoch E.
+void testRankFailure(const Ranks& ranks, int epoch)
+{
+    const char* spec = std::getenv("L2L_TEST_RANK_FAILURE");
+    if (!spec || ranks.size() < 2 || ranks.rank() != ranks.size() - 1) return;
+    const std::string s = spec;
+    const size_t colon = s.find(':');
+    if (colon == std::string::npos || std::atoi(s.c_str() + colon + 1) != epoch) return;
+    if (s.compare(0, colon, "die") == 0) std::raise(SIGKILL);
+    if (s.compare(0, colon, "hang") == 0)
+        for (;;) pause();
+}
 
 std::string duration(double seconds)
 {
@@ -75,6 +93,11 @@ void addTrainCommand(CLI::App& app)
     cmd->add_option("--init", o->init,
                     "start from the weights of this optimizer file (fine-tuning); its architecture wins");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
+    cmd->add_option("--rank-timeout", o->rankTimeout,
+                    "under mpirun: end the job, naming the rank, when a rank has not reached a meta-update this many "
+                    "seconds after another did (0 = wait forever)")
+        ->check(CLI::Range(0.0, 1e7))
+        ->capture_default_str();
     cmd->add_flag(
         "--rnnprop", o->rnnprop,
         "the RNNprop architecture (Lv et al. 2017): --preprocess rnnprop --input-layer 20 --output-activation "
@@ -102,9 +125,21 @@ void addTrainCommand(CLI::App& app)
         const std::string checkpoint = o->checkpoint.empty() ? o->out + ".checkpoint.json" : o->checkpoint;
         checkOutputPath(o->out, "--out");
         checkOutputPath(checkpoint, "--checkpoint");
+        // Under mpirun: this process runs its share of every meta-batch; rank 0 alone prints and writes files.
+        Ranks ranks(o->rankTimeout);
+        trainer->setExchange(&ranks.exchange());
+        const bool writer = ranks.rank() == 0;
+        if (!writer) o->quiet = true;
+        if (ranks.size() > 1) // mpirun forwards SIGUSR1: every rank stops at the same meta-update, keeping the work
+            std::signal(SIGUSR1, [](int) { interrupted() = true; });
         const bool tty = isatty(STDERR_FILENO) && !o->quiet;
         const MetaTrainConfig& cfg = trainer->state().config;
         const int nets = trainer->state().net.nets;
+        if (!o->quiet && ranks.size() > 1)
+            std::cerr << "l2l: " << ranks.size() << " MPI ranks share each meta-batch of " << cfg.metaBatch << " ("
+                      << shareOf(cfg.metaBatch, ranks.size() - 1, ranks.size()).size()
+                      << (cfg.metaBatch % ranks.size() ? " or " + std::to_string(cfg.metaBatch / ranks.size()) : "")
+                      << " optimizees per rank)\n";
         if (!o->quiet)
             std::cerr << "l2l: training " << (nets > 1 ? std::to_string(nets) + " (one per parameter group) " : "a ")
                       << cfg.arch.layers << "x" << cfg.arch.hidden << " LSTM" << (nets > 1 ? "s" : "") << " ("
@@ -116,21 +151,32 @@ void addTrainCommand(CLI::App& app)
                                                                  : std::string())
                       << (cfg.clipNorm > 0 ? ", clip " + fmt(cfg.clipNorm) : std::string()) << "\n";
         int lastBest = trainer->state().bestEpoch;
-        trainer->run(
-            [&](const MetaProgress& p) {
-                if (!o->quiet) printProgress(p, tty);
-                if (p.epoch % trainer->state().config.validateEvery == 0 || p.epoch == p.epochs)
-                    saveCheckpoint(checkpoint, trainer->state());
-                if (p.bestEpoch != lastBest) { // keep the best on disk as soon as it exists
-                    saveOptimizer(o->out, trainer->bestOptimizer(commandLine()));
-                    lastBest = p.bestEpoch;
-                }
-            },
-            &interrupted());
-        if (tty) std::cerr << "\n";
-        saveCheckpoint(checkpoint, trainer->state());
-        const OptimizerFile best = trainer->bestOptimizer(commandLine());
-        saveOptimizer(o->out, best);
+        OptimizerFile best;
+        try {
+            trainer->run(
+                [&](const MetaProgress& p) {
+                    if (!o->quiet) printProgress(p, tty);
+                    if (writer && (p.epoch % trainer->state().config.validateEvery == 0 || p.epoch == p.epochs))
+                        saveCheckpoint(checkpoint, trainer->state());
+                    if (writer && p.bestEpoch != lastBest) { // keep the best on disk as soon as it exists
+                        saveOptimizer(o->out, trainer->bestOptimizer(commandLine()));
+                        lastBest = p.bestEpoch;
+                    }
+                    testRankFailure(ranks, p.epoch);
+                },
+                &interrupted());
+            if (tty) std::cerr << "\n";
+            best = trainer->bestOptimizer(commandLine());
+            if (writer) {
+                saveCheckpoint(checkpoint, trainer->state());
+                saveOptimizer(o->out, best);
+            }
+        } catch (const std::exception& e) {
+            // One rank's error (a full disk on rank 0, memory on another) must end them all, not leave them waiting.
+            if (ranks.size() > 1) ranks.abort(std::string("error: ") + e.what());
+            throw;
+        }
+        if (!writer) return;
         std::cout << (interrupted() ? "interrupted at epoch " : "trained ") << trainer->state().epoch << " epochs in "
                   << duration(trainer->state().elapsedSeconds) << "; best validation "
                   << fmt(best.provenance.validationLoss) << " at epoch " << best.provenance.bestEpoch

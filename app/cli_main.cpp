@@ -1,6 +1,7 @@
 // `l2l`: the headless command line of L2L Studio.
 #include "CliCommon.h"
 #include "CliDocs.h"
+#include "CliRanks.h"
 #include "GitRevision.h"
 #include "Version.h"
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv)
     l2l::cli::addFingerprintCommand(app);
     l2l::cli::addExportCommand(app);
     l2l::cli::addCompletionCommand(app);
+    l2l::cli::addMpiBenchCommand(app); // hidden, and only in a build with MPI
     // Hidden (no group): the man page, written at build time from these tables.
     app.add_flag_callback(
            "--help-man",

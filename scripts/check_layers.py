@@ -2,7 +2,7 @@
 """Checks that every #include "..." in core/, ui/ and app/ points down the layers (README "Layout").
 
 core/ layers, from the ground up: a file may include headers of its own layer and of the layers below it,
-never above. core/ includes no Qt. ui/ sits on core/, app/ on both. Prints each upward include and exits 1
+never above. core/ includes no Qt. ui/ sits on core/, app/ on both. Only app/ (app/mpi) includes MPI. Prints each upward include and exits 1
 if there is one; run by ctest (check_layers)."""
 import os
 import re
@@ -54,6 +54,8 @@ def main(root):
                         bracket, inc = m.groups()
                         if top == "core" and bracket == "<" and re.match(r"Q[A-Za-z]*($|/)", inc):
                             problems.append(f"{rel}:{number}: core/ includes Qt <{inc}>")
+                        if top != "app" and bracket == "<" and re.match(r"mpi(\.h|\+\+|cxx|/)", inc):
+                            problems.append(f"{rel}:{number}: {top}/ includes MPI <{inc}> (only app/mpi may)")
                         if bracket != '"':
                             continue
                         target = layer_of_header(inc)

@@ -25,8 +25,10 @@ fail() {
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # CMAKE_SKIP_INSTALL_ALL_DEPENDENCY: cpack installs what was built here, without building the test suite first.
+# L2L_MPI=OFF: the desktop package does not depend on OpenMPI (libopenmpi3 and its cluster libraries); meta-training
+# over MPI ranks is for a build from source on the cluster (README "Meta-training over MPI").
 nice -n 10 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON \
-  "${launcher[@]}" >/dev/null
+  -DL2L_MPI=OFF "${launcher[@]}" >/dev/null
 nice -n 10 cmake --build "$build" --target l2l l2l-studio l2l_docs
 rm -f "$build"/l2l-studio_*.deb
 (cd "$build" && nice -n 10 cpack -G DEB >/dev/null)

@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(g++ cmake ninja-build qt6-base-dev libqt6opengl6-dev libqcustomplot-dev libeigen3-dev
           nlohmann-json3-dev libcli11-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev xvfb xauth libgl1-mesa-dri dataset-fashion-mnist npm
-          qemu-user python3 python3-torch clang-format)
+          qemu-user python3 python3-torch clang-format openmpi-bin libopenmpi-dev)
 # `setup.sh --packaging` also installs what scripts/package.sh and scripts/render_icons.sh use.
 if [ "${1:-}" = "--packaging" ]; then
   packages+=(dpkg-dev fakeroot librsvg2-bin xdg-utils libfile-mimeinfo-perl desktop-file-utils appstream bash-completion)

@@ -123,9 +123,12 @@ ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClas
         if (rule.learned()) {
             if (rule.path.empty()) rule.path = bundledOptimizerPath(config.problem);
             const Provenance p = loadOptimizer(rule.path).provenance;
-            r.provenance = p.known
-                               ? "trained on " + p.training.problem + " for " + std::to_string(p.epochsDone) + " epochs"
-                               : "no provenance in the file";
+            r.provenance = p.known ? "trained on " + p.training.problem + " for " + std::to_string(p.epochsDone) +
+                                         " epochs" +
+                                         (p.ranks > 1 ? " over " + std::to_string(p.ranks) + " MPI ranks (meta-batch " +
+                                                            std::to_string(p.training.metaBatch) + ")"
+                                                      : std::string())
+                                   : "no provenance in the file";
             if (p.selection.known)
                 r.provenance += "; chosen by l2l select among " + std::to_string(p.selection.candidates.size()) +
                                 " on " + std::to_string(p.selection.runs) + " selection instances of " +

@@ -16,11 +16,20 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 namespace l2l {
 
-MetaTrainer::MetaTrainer(const MetaTrainConfig& config)
+namespace {
+MemberExchange& singleProcess()
+{
+    static SingleProcess one;
+    return one;
+}
+} // namespace
+
+MetaTrainer::MetaTrainer(const MetaTrainConfig& config) : m_exchange(&singleProcess())
 {
     config.validate();
     m_state.config = config;
@@ -46,10 +55,35 @@ MetaTrainer::MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial)
     m_state.best = initial;
 }
 
-MetaTrainer::MetaTrainer(MetaTrainState state) : m_state(std::move(state))
+MetaTrainer::MetaTrainer(MetaTrainState state) : m_state(std::move(state)), m_exchange(&singleProcess())
 {
     m_state.config.validate();
     makeClasses();
+}
+
+void MetaTrainer::setExchange(MemberExchange* exchange)
+{
+    MemberExchange* e = exchange ? exchange : &singleProcess();
+    const int B = m_state.config.metaBatch;
+    if (e->size() > B)
+        throw Error("a meta-batch of " + std::to_string(B) + " (--meta-batch) cannot be shared by " +
+                    std::to_string(e->size()) + " ranks: every rank needs at least one member (use --meta-batch " +
+                    std::to_string(e->size()) + " or more, or at most " + std::to_string(B) + " rank" +
+                    (B == 1 ? "" : "s") + ")");
+    m_exchange = e;
+    m_unrollers.clear();
+}
+
+bool MetaTrainer::stopAgreed(const std::atomic<bool>* cancel, int epoch)
+{
+    const bool local = cancel && cancel->load();
+    MemberExchange& ex = *m_exchange;
+    if (ex.size() == 1) return local;
+    const std::vector<std::size_t> counts(size_t(ex.size()), 1);
+    const std::byte mine[1] = {std::byte(local)};
+    std::vector<std::byte> all(counts.size());
+    ex.allgather(mine, all, counts, "the start of epoch " + std::to_string(epoch + 1));
+    return std::any_of(all.begin(), all.end(), [](std::byte b) { return b != std::byte(0); });
 }
 
 void MetaTrainer::makeClasses()
@@ -85,14 +119,87 @@ std::uint64_t trainingInstanceSeed(std::uint64_t seed, int epoch, int member)
     return member == 0 ? first : deriveSeed(first, std::uint64_t(member), kTrainBatchMembers);
 }
 
+namespace {
+
+// One optimizee of the meta-batch through an episode. On a rank that does not run it, only what the exchange brings
+// (its window's results) is set.
+struct Member {
+    std::unique_ptr<Problem<float>> problem;
+    EpisodeState<float> traj;
+    Vec<float> dphi;
+    double sum = 0; // of the losses so far
+    int steps = 0;  // steps done (fewer than the horizon if its loss stopped being finite)
+    bool active = true, windowOk = false, cancelled = false;
+    bool lossFinite = true; // after the last window
+};
+
+// A member's window results as they travel between ranks: this header, then its meta-gradient (P floats).
+struct MemberResult {
+    double sum;
+    std::int32_t steps;
+    std::uint8_t windowOk, cancelled, lossFinite, unused;
+};
+static_assert(sizeof(MemberResult) == 16);
+constexpr std::size_t kRankHeader = 8; // a rank's block starts with its stop request (one byte, padded)
+
+// Every rank's members' window results to every rank (ranks > 1). Returns whether any rank was asked to stop.
+bool exchangeWindow(MemberExchange& ex, std::vector<Member>& members, Index P, bool stop, const std::string& where)
+{
+    const int B = int(members.size()), N = ex.size();
+    const std::size_t memberBytes = sizeof(MemberResult) + std::size_t(P) * sizeof(float);
+    std::vector<std::size_t> counts(static_cast<size_t>(N));
+    for (int r = 0; r < N; ++r) counts[size_t(r)] = kRankHeader + std::size_t(shareOf(B, r, N).size()) * memberBytes;
+    const Share mine = shareOf(B, ex.rank(), N);
+    std::vector<std::byte> out(counts[size_t(ex.rank())]), all;
+    out[0] = std::byte(stop);
+    for (int b = mine.first; b < mine.last; ++b) {
+        const Member& m = members[size_t(b)];
+        const MemberResult h{m.sum, m.steps, m.windowOk, m.cancelled, m.lossFinite, 0};
+        std::byte* p = out.data() + kRankHeader + std::size_t(b - mine.first) * memberBytes;
+        std::memcpy(p, &h, sizeof h);
+        if (m.dphi.size() == P) std::memcpy(p + sizeof h, m.dphi.data(), std::size_t(P) * sizeof(float));
+    }
+    std::size_t total = 0;
+    for (std::size_t n : counts) total += n;
+    all.resize(total);
+    ex.allgather(out, all, counts, where);
+    bool anyStop = false;
+    std::size_t offset = 0;
+    for (int r = 0; r < N; ++r) {
+        anyStop = anyStop || all[offset] != std::byte(0);
+        const Share share = shareOf(B, r, N);
+        for (int b = share.first; b < share.last && r != ex.rank(); ++b) {
+            Member& m = members[size_t(b)];
+            const std::byte* p = all.data() + offset + kRankHeader + std::size_t(b - share.first) * memberBytes;
+            MemberResult h;
+            std::memcpy(&h, p, sizeof h);
+            m.sum = h.sum;
+            m.steps = h.steps;
+            m.windowOk = h.windowOk != 0;
+            m.cancelled = h.cancelled != 0;
+            m.lossFinite = h.lossFinite != 0;
+            m.dphi.resize(P);
+            std::memcpy(m.dphi.data(), p + sizeof h, std::size_t(P) * sizeof(float));
+        }
+        offset += counts[size_t(r)];
+    }
+    return anyStop;
+}
+
+} // namespace
+
 double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, double* gradientNoise)
 {
     const MetaTrainConfig& c = m_state.config;
     const int B = c.metaBatch;
-    // Members run side by side, each on one thread; a single member runs its LSTM on all of them. Results never
-    // depend on the thread count: every member's arithmetic is fixed, and their gradients are summed in order.
-    const int threads = B == 1 ? 1 : effectiveThreads(c.threads, B);
-    const int innerThreads = B == 1 ? c.threads : 1;
+    // This process runs the members `mine` (all of them without MPI ranks). They run side by side, each on one
+    // thread; a single member runs its LSTM on all of them. Results never depend on the thread count (or the
+    // ranks): every member's arithmetic is fixed, and their gradients are summed in member order.
+    MemberExchange& ex = *m_exchange;
+    const Share mine = shareOf(B, ex.rank(), ex.size());
+    const int L = mine.size();
+    const int threads = L == 1 ? 1 : effectiveThreads(c.threads, L);
+    const int innerThreads = L == 1 ? c.threads : 1;
     if (int(m_unrollers.size()) != threads || m_unrollers.front()->net() != &m_state.net ||
         m_unrollers.front()->threads() != innerThreads) {
         m_unrollers.clear();
@@ -103,16 +210,9 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
         u->setCancel(cancel);
         u->setMetaLoss(c.metaLoss);
     }
-    struct Member {
-        std::unique_ptr<Problem<float>> problem;
-        EpisodeState<float> traj;
-        Vec<float> dphi;
-        double sum = 0; // of the losses so far
-        int steps = 0;  // steps done (fewer than the horizon if its loss stopped being finite)
-        bool active = true, windowOk = false, cancelled = false;
-    };
     std::vector<Member> members(static_cast<size_t>(B));
-    parallelFor(B, threads, [&](int b) {
+    parallelFor(L, threads, [&](int i) {
+        const int b = mine.first + i;
         Member& m = members[size_t(b)];
         m.problem = trainingClass().sample(trainingInstanceSeed(c.seed, m_state.epoch, b));
         m.traj.start(*m.problem, c.arch);
@@ -122,19 +222,25 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
     int noiseWindows = 0;
     Vec<float> mean;
     const int horizon = trainingHorizon();
-    for (int done = 0; done < horizon;) {
+    for (int done = 0, window = 1; done < horizon; ++window) {
         const int k = std::min(c.unroll, horizon - done);
-        parallelFor(B, threads, [&](int b) {
-            Member& m = members[size_t(b)];
+        parallelFor(L, threads, [&](int i) {
+            Member& m = members[size_t(mine.first + i)];
             m.windowOk = false;
             if (!m.active) return;
-            Unroller<float>& unroller = *m_unrollers[size_t(b % threads)];
+            Unroller<float>& unroller = *m_unrollers[size_t(i % threads)];
             m.sum += unroller.window(*m.problem, m.traj, k, c.secondDerivatives, &m.dphi);
             m.cancelled = unroller.cancelled();
+            m.lossFinite = std::isfinite(m.traj.loss);
             if (m.cancelled) return;
             m.steps += k;
-            m.windowOk = m.dphi.allFinite() && std::isfinite(m.traj.loss);
+            m.windowOk = m.dphi.allFinite() && m.lossFinite;
         });
+        // With ranks: every member's results to every rank, and whether any rank was asked to stop.
+        const bool stopAll =
+            ex.size() > 1 &&
+            exchangeWindow(ex, members, m_state.net.params.size(), cancel && cancel->load(),
+                           "window " + std::to_string(window) + " of epoch " + std::to_string(m_state.epoch + 1));
         if (std::any_of(members.begin(), members.end(), [](const Member& m) { return m.cancelled; })) {
             *aborted = true; // stopped inside the window: the caller rolls the episode back
             break;
@@ -166,9 +272,9 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
             ++m_state.skippedUpdates;
         }
         for (Member& m : members) // a diverged optimizee ends its episode here
-            if (m.active && !std::isfinite(m.traj.loss)) m.active = false;
+            if (m.active && !m.lossFinite) m.active = false;
         if (std::none_of(members.begin(), members.end(), [](const Member& m) { return m.active; })) break;
-        if (done < horizon && cancel && cancel->load()) {
+        if (done < horizon && (ex.size() > 1 ? stopAll : cancel && cancel->load())) {
             *aborted = true; // stop request inside the episode: the caller rolls it back
             break;
         }
@@ -199,13 +305,44 @@ int MetaTrainer::validationHorizon() const
                           : stages[size_t(std::min<int>(m_state.stage + 1, int(stages.size()) - 1))];
 }
 
+namespace {
+// Every rank's validation means to every rank (ranks > 1); *aborted becomes true if any rank was stopped.
+void exchangeValidation(MemberExchange& ex, std::vector<double>& means, bool* aborted, const std::string& where)
+{
+    const int runs = int(means.size()), N = ex.size();
+    std::vector<std::size_t> counts(static_cast<size_t>(N));
+    std::size_t total = 0;
+    for (int r = 0; r < N; ++r)
+        total += counts[size_t(r)] = kRankHeader + std::size_t(shareOf(runs, r, N).size()) * sizeof(double);
+    const Share mine = shareOf(runs, ex.rank(), N);
+    std::vector<std::byte> out(counts[size_t(ex.rank())]), all(total);
+    out[0] = std::byte(*aborted);
+    if (mine.size() > 0)
+        std::memcpy(out.data() + kRankHeader, means.data() + mine.first, std::size_t(mine.size()) * sizeof(double));
+    ex.allgather(out, all, counts, where);
+    std::size_t offset = 0;
+    for (int r = 0; r < N; ++r) {
+        *aborted = *aborted || all[offset] != std::byte(0);
+        const Share share = shareOf(runs, r, N);
+        if (share.size() > 0)
+            std::memcpy(means.data() + share.first, all.data() + offset + kRankHeader,
+                        std::size_t(share.size()) * sizeof(double));
+        offset += counts[size_t(r)];
+    }
+}
+} // namespace
+
 double MetaTrainer::validate(const LstmNet<float>& net, const std::atomic<bool>* cancel, bool* aborted) const
 {
     const MetaTrainConfig& c = m_state.config;
     const int horizon = validationHorizon();
     std::vector<double> means(size_t(c.validationRuns));
     std::atomic<bool> stopped{false};
-    parallelFor(c.validationRuns, c.threads, [&](int run) {
+    // With ranks, this one runs its share of the runs; the means then go to every rank.
+    MemberExchange& ex = *m_exchange;
+    const Share mine = shareOf(c.validationRuns, ex.rank(), ex.size());
+    parallelFor(mine.size(), c.threads, [&](int i) {
+        const int run = mine.first + i;
         if (cancel && cancel->load()) {
             stopped = true;
             return;
@@ -221,6 +358,8 @@ double MetaTrainer::validate(const LstmNet<float>& net, const std::atomic<bool>*
         means[size_t(run)] = std::isfinite(value) ? value : std::numeric_limits<double>::infinity();
     });
     *aborted = stopped.load();
+    if (ex.size() > 1)
+        exchangeValidation(ex, means, aborted, "the validation after epoch " + std::to_string(m_state.epoch + 1));
     double total = 0;
     for (double m : means) total += m;
     return total / c.validationRuns;
@@ -252,8 +391,12 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
 {
     using Clock = std::chrono::steady_clock;
     const MetaTrainConfig& c = m_state.config;
+    // With ranks, this process holds only its share of the meta-batch and of the validation runs.
+    MetaTrainConfig share = c;
+    share.metaBatch = shareOf(c.metaBatch, m_exchange->rank(), m_exchange->size()).size();
+    share.validationRuns = std::max(1, shareOf(c.validationRuns, m_exchange->rank(), m_exchange->size()).size());
     if (m_state.epoch < c.epochs)
-        checkMemoryBudget(estimateTrainingBytes(c, *m_class), c.memoryLimitMiB, "this training",
+        checkMemoryBudget(estimateTrainingBytes(share, *m_class), c.memoryLimitMiB, "this training",
                           "unroll " + std::to_string(c.unroll) + " on " + m_class->canonicalSpec() + ", " +
                               std::to_string(m_class->dim()) + " coordinates",
                           "use a shorter unroll or a smaller problem");
@@ -261,7 +404,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
     const auto t0 = Clock::now();
     const int startEpoch = m_state.epoch;
     const int stages = std::max<int>(1, int(c.curriculumHorizons().size()));
-    while (m_state.epoch < c.epochs && !(cancel && cancel->load())) {
+    while (m_state.epoch < c.epochs && !stopAgreed(cancel, m_state.epoch)) {
         bool aborted = false;
         MetaHistoryPoint point;
         // An unfinished epoch does not count: keep what it would change, to restore it on a stop, so that
@@ -344,6 +487,7 @@ OptimizerFile MetaTrainer::bestOptimizer(const std::string& command) const
     p.epochsDone = m_state.epoch;
     p.bestEpoch = validated ? m_state.bestEpoch : m_state.epoch;
     p.validationLoss = validated ? m_state.bestValidation : NAN;
+    p.ranks = m_exchange->size();
     p.command = command;
     const std::time_t now = std::time(nullptr);
     char buf[32];

@@ -4,6 +4,7 @@
 // per window; every `validateEvery` epochs the mean loss over fixed held-out instances, keeping the
 // best phi (early stopping). Cancellable at any window, resumable from a checkpoint.
 #include "meta/Bptt.h"
+#include "meta/MemberExchange.h"
 #include "optimizers/AdamState.h"
 #include "optimizers/MetaTrainConfig.h"
 #include "optimizers/OptimizerFile.h"
@@ -77,6 +78,11 @@ public:
     int trainingHorizon() const;   // of this stage's episodes (config.horizon without a curriculum)
     int validationHorizon() const; // the next stage's (the last stage's in the last one)
     const MetaTrainState& state() const { return m_state; }
+    // Several processes (MPI ranks) sharing this training (meta/MemberExchange.h): this one runs its share of every
+    // meta-batch and of the validation runs; the weights stay bit-identical to one process's. Null: one process
+    // (the default). Not owned. Throws l2l::Error if there are more ranks than meta-batch members.
+    void setExchange(MemberExchange* exchange);
+    const MemberExchange& exchange() const { return *m_exchange; }
     // The best optimizer so far (the current one if never validated), with its provenance.
     OptimizerFile bestOptimizer(const std::string& command) const;
 
@@ -86,8 +92,11 @@ private:
     double episode(const std::atomic<bool>* cancel, bool* aborted, double* gradientNoise);
     double validate(const LstmNet<float>& net, const std::atomic<bool>* cancel, bool* aborted) const;
     void adamStep(Vec<float> grad);
+    // Whether any rank was asked to stop (Ctrl-C) before `epoch`: every rank must stop at the same point.
+    bool stopAgreed(const std::atomic<bool>* cancel, int epoch);
 
     MetaTrainState m_state;
+    MemberExchange* m_exchange;
     std::unique_ptr<ProblemClass<float>> m_class;
     // Kept from one episode to the next: their window caches (about 260 MB each on MNIST) are then allocated
     // once, not paged in afresh every episode. They hold no state between windows.

@@ -80,7 +80,7 @@ namespace {
 
 // Provenance keys besides the training settings ("epochs" is the epochs done, not the epochs set).
 const std::vector<std::string> kProvenanceKeys = {"epochs",  "best_epoch", "validation_loss", "command",
-                                                  "created", "tool",       "selection"};
+                                                  "created", "tool",       "selection",       "ranks"};
 
 // Settings the provenance does not keep: the architecture (in "architecture"), the thread count (no effect on the
 // result) and the epochs set (the command has them; "epochs" counts those done).
@@ -98,6 +98,7 @@ nlohmann::json provenanceJson(const Provenance& p)
     j["epochs"] = p.epochsDone;
     j["best_epoch"] = p.bestEpoch;
     j["validation_loss"] = std::isfinite(p.validationLoss) ? nlohmann::json(p.validationLoss) : nlohmann::json(nullptr);
+    if (p.ranks > 1) j["ranks"] = p.ranks; // trained over MPI ranks (the meta-batch is "meta_batch")
     j["command"] = p.command;
     j["created"] = p.created;
     j["tool"] = p.tool;
@@ -160,6 +161,7 @@ void readProvenance(const nlohmann::json& j, const LstmArch& arch, const std::st
     if (j.contains("best_epoch")) p.bestEpoch = int(jsonIntegerIn(j["best_epoch"], "best_epoch", -1, 10000000));
     p.validationLoss =
         j.contains("validation_loss") && j["validation_loss"].is_number() ? j["validation_loss"].get<double>() : NAN;
+    if (j.contains("ranks")) p.ranks = int(jsonIntegerIn(j["ranks"], "ranks", 1, 1000000));
     p.command = text("command");
     p.created = text("created");
     p.tool = text("tool");

@@ -51,6 +51,7 @@ struct Provenance {
     int epochsDone = 0;
     int bestEpoch = -1;
     double validationLoss = 0;
+    int ranks = 1; // the processes (MPI ranks) that shared the training; "ranks" in the file, written when > 1
     std::string command, created, tool = "l2l 0.1.0";
     Selection selection; // known only for a file written by `l2l select`
 };
