@@ -60,6 +60,8 @@ meta = copy.deepcopy(quadratic)
 meta["view"] = "meta-train"
 meta["meta_train"] = {"epochs": 1500}  # a few seconds of live training
 art = example("sec3.4-neural-art.json")
+graph = trajectories("quadratic2d", [0, 0], ["sgd", "adam", "lstm"])
+graph["view"] = "graph"
 
 slides = [
     slide("Gradient descent and its learning rate",
@@ -83,12 +85,12 @@ slides = [
           "of parameters. Its input is the gradient, preprocessed (log-magnitude and sign) so scales do not matter.\n"
           "Inspect shows what it learned: its update against the incoming gradient, and its effective rate.",
           example("fig4-quadratic.json", view="inspect")),
-    slide("The meta-loss",
+    slide("The graph and the meta-loss",
           "Train φ so that the optimizee ends low: L(φ) = E_f [ Σ_t w_t f(θ_t) ], the losses along the whole\n"
-          "trajectory. The gradient ∂L/∂φ flows back through the unrolled steps (backpropagation through time),\n"
-          "truncated to windows of 20 steps; the second derivatives ∂∇_t/∂φ are dropped (first order), as in the paper.\n"
-          "Each episode samples a new function from the class (here: random 10-d quadratics).",
-          meta),
+          "trajectory. The graph is the paper's Fig. 2 with a live run on a 2-d quadratic: forward, m turns each\n"
+          "gradient into an update; then ∂L/∂φ flows back through the unrolled steps (red), truncated to a window.\n"
+          "Dashed: ∂∇_t/∂θ_t, dropped by first-order training as in the paper (Second order follows it). F10 steps.",
+          graph, "play"),
     slide("Meta-training, live",
           "Each point is one episode's meta-loss; the thick line its running mean; the purple line the loss on\n"
           "held-out functions. The optimizer gets better at optimizing as φ is trained by Adam — gradient descent\n"

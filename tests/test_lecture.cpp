@@ -6,6 +6,7 @@
 #include "io/LessonFile.h"
 #include "views/ArtView.h"
 #include "views/CompareView.h"
+#include "views/GraphView.h"
 #include "views/InspectView.h"
 #include "views/LessonBar.h"
 #include "views/MainWindow.h"
@@ -125,6 +126,12 @@ void TestLecture::bundledLessonRunsWithPageDown()
             if (s.action == SlideAction::Run) ready = [&] { return tiles.count() >= 1; };
             break;
         case MainWindow::Transfer:
+            break;
+        case MainWindow::Graph: // computed, and (action "play") animating
+            ready = [&] {
+                return !w.graphView()->isComputing() && w.graphView()->result().has_value() &&
+                       (s.action != SlideAction::Play || w.graphView()->isPlaying());
+            };
             break;
         }
         // Generous for a loaded CI machine; the times are printed (the lesson aims at about a second).

@@ -19,6 +19,8 @@ private slots:
     void quadraticSampling();
     void functions2dGradient_data();
     void functions2dGradient();
+    void functions2dHessianVector_data() { functions2dGradient_data(); }
+    void functions2dHessianVector();
     void functions2dMinimaAreZero();
     void mlpGradient_data();
     void mlpGradient();
@@ -113,6 +115,33 @@ void TestProblems::functions2dGradient()
     }
     qInfo("%s: max rel err %.3g over 20 points", qPrintable(spec), worst);
     QVERIFY(worst < 1e-6);
+}
+
+void TestProblems::functions2dHessianVector()
+{
+    // H v against central differences of the exact gradient, (g(theta + h v) - g(theta - h v)) / 2h, at 20 points.
+    // Error of the difference: h^2/6 times the third derivative (truncation) plus eps |g| / h (rounding); h = 1e-5
+    // keeps both far below 1e-5 relative for these polynomials and cosines at |theta| ~ 3 (Beale's y^6 terms have
+    // the largest third derivatives, ~1e4).
+    QFETCH(QString, spec);
+    auto cls = makeProblemClass<double>(spec.toStdString());
+    auto p = cls->sample(9);
+    QVERIFY(p->hasHessianVector());
+    Rng rng(4);
+    double worst = 0;
+    for (int k = 0; k < 20; ++k) {
+        Vec<double> theta(2), v(2), gp(2), gm(2), hv(2);
+        theta << 3 * rng.normal(), 3 * rng.normal();
+        v << rng.normal(), rng.normal();
+        const double h = 1e-5;
+        p->valueAndGradient(theta + h * v, gp, 0);
+        p->valueAndGradient(theta - h * v, gm, 0);
+        p->hessianVector(theta, v, hv, 0);
+        const Vec<double> fd = (gp - gm) / (2 * h);
+        worst = std::max(worst, (fd - hv).norm() / std::max(1.0, hv.norm()));
+    }
+    qInfo("%s: Hessian-vector max rel err %.3g over 20 points", qPrintable(spec), worst);
+    QVERIFY(worst < 1e-5);
 }
 
 void TestProblems::functions2dMinimaAreZero()

@@ -704,7 +704,7 @@ void TestStudio::screenshotTourWritesEveryView()
     });
     QTRY_VERIFY_WITH_TIMEOUT(done, 300000);
     QVERIFY2(ok, qPrintable(message));
-    for (const char* view : {"compare", "meta-train", "trajectories", "inspect", "art", "transfer"})
+    for (const char* view : {"compare", "meta-train", "trajectories", "inspect", "art", "transfer", "graph"})
         for (const QString& name : {QString(view), QString(view) + "-1280x720"}) {
             const QImage image(QDir(dir).filePath(name + ".png"));
             QVERIFY2(image.width() >= 1000 && image.height() >= 600, qPrintable(name));

@@ -103,13 +103,36 @@ void TrajectoryConfig::validate() const
                 throw Error("trajectory start must have coordinates in [-1000, 1000], got " + exactNumber(v));
 }
 
-std::unique_ptr<Function2d<double>> trajectoryFunction(const TrajectoryConfig& config)
+template <typename T>
+std::unique_ptr<Function2d<T>> trajectoryFunctionT(const TrajectoryConfig& config)
 {
     config.validate();
-    const auto cls = makeProblemClass<double>(startSpec(config).str());
-    const auto* fnClass = dynamic_cast<const Function2dClass<double>*>(cls.get());
+    const auto cls = makeProblemClass<T>(startSpec(config).str());
+    const auto* fnClass = dynamic_cast<const Function2dClass<T>*>(cls.get());
     if (!fnClass) throw Error("internal: '" + config.problem + "' did not build a 2-d function class");
     return fnClass->sample2d(deriveSeed(config.seed, 0, kEvalInstances));
+}
+
+std::unique_ptr<Function2d<double>> trajectoryFunction(const TrajectoryConfig& config)
+{
+    return trajectoryFunctionT<double>(config);
+}
+
+std::unique_ptr<Function2d<float>> trajectoryFunctionFloat(const TrajectoryConfig& config)
+{
+    return trajectoryFunctionT<float>(config);
+}
+
+TrajectoryPath learnedPath(const TrajectoryConfig& config, const LstmNet<float>& net, const std::string& label,
+                           const std::atomic<bool>* cancel)
+{
+    auto fn = trajectoryFunction(config);
+    TrajectoryPath path;
+    path.optimizer = label;
+    path.rule = UpdateRuleConfig::parse("lstm");
+    LstmRule<double> rule(net.cast<double>(), 1);
+    runPath(*fn, rule, config.steps, path, cancel);
+    return path;
 }
 
 TrajectoryResult computeTrajectories(const TrajectoryConfig& config, const std::atomic<bool>* cancel)

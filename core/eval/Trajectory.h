@@ -3,6 +3,7 @@
 // included) starts at the same point of the same function and takes `steps` steps; each point is stored
 // with its loss and exact gradient. Paths are computed in double precision (the learned optimizer's
 // float weights are widened), so a path is a deterministic function of its config.
+#include "optimizers/LstmNet.h"
 #include "optimizers/UpdateRule.h"
 #include "problems/Functions2d.h"
 
@@ -60,5 +61,13 @@ TrajectoryResult computeTrajectories(const TrajectoryConfig& config, const std::
 
 // The instance the paths of `config` run on (the same as computeTrajectories uses), in double.
 std::unique_ptr<Function2d<double>> trajectoryFunction(const TrajectoryConfig& config);
+// The path of a learned optimizer held in memory (meta-training's current weights: the Meta-train view's "watch it
+// learn" panel) on the instance of `config`, run as computeTrajectories runs an "lstm" file (double precision).
+// `label` becomes the path's display name. config.optimizers is not used.
+TrajectoryPath learnedPath(const TrajectoryConfig& config, const LstmNet<float>& net, const std::string& label,
+                           const std::atomic<bool>* cancel = nullptr);
+
+// The same instance in float, as meta-training runs it (the graph view, eval/GraphTrace.h).
+std::unique_ptr<Function2d<float>> trajectoryFunctionFloat(const TrajectoryConfig& config);
 
 } // namespace l2l

@@ -17,6 +17,20 @@ void EpisodeState<T>::start(Problem<T>& problem, const LstmArch& arch)
 }
 
 template <typename T>
+void WindowTrace<T>::clear()
+{
+    thetas.clear();
+    grads.clear();
+    losses.clear();
+    weights.clear();
+    states.clear();
+    updates.clear();
+    adjoints.clear();
+    hessian.clear();
+    dphiSteps.clear();
+}
+
+template <typename T>
 Unroller<T>::Unroller(const LstmNet<T>* net, int threads) : m_net(net), m_runner(net, threads), m_backward(net, threads)
 {}
 
@@ -52,6 +66,15 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
     update.resize(n);
     double sum = 0;
     m_cancelled = false;
+    WindowTrace<T>* trace = m_trace;
+    if (trace) {
+        trace->clear();
+        trace->thetas.push_back(traj.theta);
+        trace->grads.push_back(traj.grad);
+        trace->losses.push_back(traj.loss);
+        trace->weights.push_back(0.0);
+        trace->states.push_back(traj.state);
+    }
     // Forward: K optimizer steps, each followed by the optimizee's loss and gradient at the new theta.
     for (int j = 0; j < K; ++j) {
         if (stopRequested()) return sum;
@@ -66,8 +89,22 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
         m_grads[size_t(j) + 1] = traj.grad;
         m_weights[size_t(j) + 1] = metaLossWeight(m_metaLoss, traj.loss);
         if (secondOrder) m_thetas[size_t(j) + 1] = traj.theta;
+        if (trace) {
+            trace->updates.push_back(update);
+            trace->thetas.push_back(traj.theta);
+            trace->grads.push_back(traj.grad);
+            trace->losses.push_back(traj.loss);
+            trace->weights.push_back(m_weights[size_t(j) + 1]);
+            trace->states.push_back(traj.state);
+        }
     }
     if (!dphi) return sum;
+    if (trace) {
+        trace->adjoints.assign(size_t(K) + 1, Vec<T>::Zero(n));
+        trace->hessian.assign(size_t(K) + 1, Vec<T>::Zero(n));
+        trace->dphiSteps.assign(size_t(K), Vec<T>());
+    }
+    Vec<T> phiBefore;
     // Backward. a = dL/dtheta_{s0+j+1} is the output gradient of step j.
     m_backward.reset(spans);
     // The loss term of step j contributes w_j grad_j, w_j = dL/df (1 for the paper's sum).
@@ -76,8 +113,13 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
     Vec<T> dgrad(n), hv(n);
     for (int j = K - 1; j >= 0; --j) {
         if (stopRequested()) return sum;
+        if (trace) {
+            trace->adjoints[size_t(j) + 1] = a;
+            phiBefore = m_backward.gradient();
+        }
         m_backward.step(a, m_cache[size_t(j)], j > 0 ? &m_cache[size_t(j) - 1] : nullptr, initial,
                         secondOrder && j > 0 ? &dx : nullptr);
+        if (trace) trace->dphiSteps[size_t(j)] = m_backward.gradient() - phiBefore;
         if (j == 0) break; // theta_{s0} is detached: nothing flows further back
         // a_j = grad_j (loss term f(theta_j)) + a_{j+1} (theta_{j+1} = theta_j + u_j) [+ H_j dL/dgrad_j]
         a += T(m_weights[size_t(j)]) * m_grads[size_t(j)];
@@ -86,12 +128,15 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
             dgrad = (dx.array() * dxdg.array()).colwise().sum().transpose();
             problem.hessianVector(m_thetas[size_t(j)], dgrad, hv, traj.step - K + j);
             a += hv;
+            if (trace) trace->hessian[size_t(j)] = hv;
         }
     }
     *dphi = m_backward.gradient();
     return sum;
 }
 
+template struct WindowTrace<float>;
+template struct WindowTrace<double>;
 template struct EpisodeState<float>;
 template struct EpisodeState<double>;
 template class Unroller<float>;

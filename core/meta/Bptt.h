@@ -25,6 +25,22 @@ struct EpisodeState {
     void start(Problem<T>& problem, const LstmArch& arch);
 };
 
+// Everything one window computed, step by step (for the graph view, eval/GraphTrace.h); window() fills it when
+// set with Unroller::setTrace. Index j counts steps from the window's start s0: theta_{s0+j} is thetas[j].
+template <typename T>
+struct WindowTrace {
+    std::vector<Vec<T>> thetas, grads; // j = 0..K
+    std::vector<double> losses;        // f(theta_{s0+j}), j = 0..K
+    std::vector<double> weights;       // dL/df at step j (j = 1..K; [0] unused: theta_{s0} is detached)
+    std::vector<LstmState<T>> states;  // the optimizer's state before step j (j = 0..K)
+    std::vector<Vec<T>> updates;       // u_{s0+j} = theta_{s0+j+1} - theta_{s0+j}, j = 0..K-1
+    // Backward (only when dphi was asked for):
+    std::vector<Vec<T>> adjoints;  // dL/dtheta_{s0+j}, j = 1..K ([0] zero: detached); dL/du_j = adjoints[j+1]
+    std::vector<Vec<T>> hessian;   // the second-order term H_j dL/dgrad_j added to adjoints[j] (zero in first order)
+    std::vector<Vec<T>> dphiSteps; // step j's contribution to dL/dphi, j = 0..K-1 (their sum is dphi)
+    void clear();
+};
+
 // dL/df at one step: 1 for Sum, 1/(f + 1e-8) for Log (f < 0 is treated as 0).
 double metaLossWeight(MetaLoss m, double f);
 
@@ -46,6 +62,8 @@ public:
     void setCancel(const std::atomic<bool>* cancel) { m_cancel = cancel; }
     // The objective whose gradient window() computes (default Sum; the returned value stays sum f).
     void setMetaLoss(MetaLoss m) { m_metaLoss = m; }
+    // Where window() records every step (null: nowhere, the default).
+    void setTrace(WindowTrace<T>* trace) { m_trace = trace; }
     // True if the last window() was stopped by the flag.
     bool cancelled() const { return m_cancelled; }
     const LstmNet<T>* net() const { return m_net; }
@@ -56,6 +74,7 @@ private:
     const std::atomic<bool>* m_cancel = nullptr;
     bool m_cancelled = false;
     MetaLoss m_metaLoss = MetaLoss::Sum;
+    WindowTrace<T>* m_trace = nullptr;
     const LstmNet<T>* m_net;
     LstmRunner<T> m_runner;
     LstmBackward<T> m_backward;

@@ -150,6 +150,59 @@ std::array<double, 2> Function2d<T>::gradient(double x, double y) const
 }
 
 template <typename T>
+std::array<double, 4> Function2d<T>::hessian(double x, double y) const
+{
+    switch (m_kind) {
+    case Function2dKind::Quadratic: { // 2 W^T W
+        const double a = m_quad[0], b = m_quad[1], c = m_quad[2], d = m_quad[3];
+        const double xy = 2 * (a * b + c * d);
+        return {2 * (a * a + c * c), xy, xy, 2 * (b * b + d * d)};
+    }
+    case Function2dKind::IllConditioned: { // R^T diag(1, kappa) R
+        const double c = 0.86602540378443864676, s = 0.5;
+        const double xy = c * s - m_kappa * s * c;
+        return {c * c + m_kappa * s * s, xy, xy, s * s + m_kappa * c * c};
+    }
+    case Function2dKind::Rosenbrock:
+        return {2 - 400 * (y - x * x) + 800 * x * x, -400 * x, -400 * x, 200};
+    case Function2dKind::Saddle:
+        return {2, 0, 0, 3 * y * y - 1};
+    case Function2dKind::Himmelblau: {
+        const double a = x * x + y - 11, b = x + y * y - 7;
+        const double xy = 4 * x + 4 * y;
+        return {4 * a + 8 * x * x + 2, xy, xy, 2 + 4 * b + 8 * y * y};
+    }
+    case Function2dKind::Rastrigin:
+        return {2 + 40 * M_PI * M_PI * detCos(2 * M_PI * x), 0, 0, 2 + 40 * M_PI * M_PI * detCos(2 * M_PI * y)};
+    case Function2dKind::Beale: {
+        // f = sum_i t_i^2, t_i = c_i - x + x y^i: H = 2 sum_i (grad t_i grad t_i^T + t_i Hess t_i).
+        const double c[3] = {1.5, 2.25, 2.625};
+        double hxx = 0, hxy = 0, hyy = 0;
+        for (int i = 1; i <= 3; ++i) {
+            const double yi = std::pow(y, i), yi1 = std::pow(y, i - 1);
+            const double t = c[i - 1] - x + x * yi;
+            const double tx = yi - 1, ty = i * x * yi1;
+            const double txy = i * yi1, tyy = i >= 2 ? i * (i - 1) * x * std::pow(y, i - 2) : 0.0;
+            hxx += 2 * tx * tx;
+            hxy += 2 * (tx * ty + t * txy);
+            hyy += 2 * (ty * ty + t * tyy);
+        }
+        return {hxx, hxy, hxy, hyy};
+    }
+    }
+    return {0, 0, 0, 0};
+}
+
+template <typename T>
+void Function2d<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, VecRef<T> out, int /*step*/)
+{
+    const auto h = hessian(double(theta(0)), double(theta(1)));
+    const double v0 = double(v(0)), v1 = double(v(1));
+    out(0) = T(h[0] * v0 + h[1] * v1);
+    out(1) = T(h[2] * v0 + h[3] * v1);
+}
+
+template <typename T>
 T Function2d<T>::valueAndGradient(const CVecRef<T>& theta, VecRef<T> grad, int /*step*/)
 {
     const double x = double(theta(0)), y = double(theta(1));

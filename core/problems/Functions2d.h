@@ -25,6 +25,10 @@ public:
     // Value and gradient at (x, y), in double: for drawing the landscape.
     double value(double x, double y) const;
     std::array<double, 2> gradient(double x, double y) const;
+    // The exact Hessian at (x, y), row-major {fxx, fxy, fyx, fyy}, in double.
+    std::array<double, 4> hessian(double x, double y) const;
+    bool hasHessianVector() const override { return true; }
+    void hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, VecRef<T> out, int step) override;
     Bounds2d bounds() const { return m_bounds; }
     Function2dKind kind() const { return m_kind; }
     // The parameters a landscape shader needs to evaluate the function itself.

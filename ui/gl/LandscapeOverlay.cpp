@@ -41,10 +41,38 @@ QPen halo(double width) { return QPen(QColor(255, 255, 255, 170), width, Qt::Sol
 
 void LandscapeWidget::drawOverlay(QPainter& painter)
 {
+    drawTrails(painter);
     for (const auto& path : m_paths) drawPath(painter, path);
     drawStart(painter);
     for (const auto& path : m_paths) drawCurrent(painter, path);
     drawLegend(painter);
+}
+
+void LandscapeWidget::setTrails(std::vector<TrajectoryPath> trails)
+{
+    m_trails = std::move(trails);
+    update();
+}
+
+// Older snapshots fainter: alpha from 25 (oldest) to 140 (the newest trail), all thin.
+void LandscapeWidget::drawTrails(QPainter& painter) const
+{
+    const size_t n = m_trails.size();
+    for (size_t i = 0; i < n; ++i) {
+        const TrajectoryPath& path = m_trails[i];
+        if (path.points.size() < 2) continue;
+        QColor colour = pathColour(path);
+        colour.setAlpha(int(25 + 115.0 * double(i + 1) / double(n)));
+        QPainterPath line;
+        for (size_t t = 0; t < path.points.size(); ++t) {
+            const QPointF p = clampToCanvas(toPixelF({path.points[t][0], path.points[t][1]}));
+            if (t == 0)
+                line.moveTo(p);
+            else
+                line.lineTo(p);
+        }
+        painter.strokePath(line, QPen(colour, ink(1.2), Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    }
 }
 
 // The whole path faint, the part up to the current step solid with a dot per step (step sizes show).
@@ -124,6 +152,7 @@ QStringList LandscapeWidget::legendLines() const
         if (path.divergedAt >= 0) name += tr(" (diverged at %1)").arg(path.divergedAt);
         lines << name;
     }
+    if (!m_trails.empty()) lines << tr("faint: %n earlier snapshot(s)", nullptr, int(m_trails.size()));
     lines << tr("arrows: -grad f");
     return lines;
 }
@@ -187,7 +216,9 @@ void LandscapeWidget::drawLegend(QPainter& painter) const
     const QStringList lines = legendLines();
     for (int i = 0; i + 1 < lines.size(); ++i) {
         const double y = box.top() + 4 + row * (i + 0.5);
-        painter.setPen(QPen(pathColour(m_paths[size_t(i)]), ink(2.5)));
+        QColor swatch = i < int(m_paths.size()) ? pathColour(m_paths[size_t(i)]) : pathColour(m_trails.back());
+        if (i >= int(m_paths.size())) swatch.setAlpha(90); // the trails' line
+        painter.setPen(QPen(swatch, i < int(m_paths.size()) ? ink(2.5) : ink(1.2)));
         painter.drawLine(QPointF(box.left() + 8, y), QPointF(box.left() + 28, y));
         painter.setPen(Qt::black);
         painter.drawText(QPointF(box.left() + 34, y + metrics.ascent() / 2.0 - 1), lines[i]);

@@ -30,6 +30,10 @@ public:
     // (kind and parameters) changes, kept otherwise: a new start point does not move the view.
     void setFunction(const TrajectoryResult& r);
     void setPaths(const std::vector<TrajectoryPath>& paths);
+    // Earlier versions of a path (meta-training's snapshots of the learned optimizer, oldest first), drawn thin
+    // beneath the paths and fading with age; the legend says how many. Empty: none.
+    void setTrails(std::vector<TrajectoryPath> trails);
+    int trailCount() const { return int(m_trails.size()); }
     void setStartMarker(QPointF world); // drawn at once, before the paths from there are computed
     void setStep(int step);             // the step whose points and arrows are drawn
     int step() const { return m_step; }
@@ -78,6 +82,7 @@ private:
     QPointF toPixelF(QPointF world) const;
     void drawOverlay(QPainter& painter);
     void drawPath(QPainter& painter, const TrajectoryPath& path) const;
+    void drawTrails(QPainter& painter) const;
     void drawCurrent(QPainter& painter, const TrajectoryPath& path) const;
     void drawStart(QPainter& painter) const;
     void drawLegend(QPainter& painter) const;
@@ -93,6 +98,7 @@ private:
     // What is drawn
     std::unique_ptr<Function2d<double>> m_fn; // for the colour range (sampled over the view)
     std::vector<TrajectoryPath> m_paths;
+    std::vector<TrajectoryPath> m_trails;
     QPointF m_start;
     bool m_hasStart = false;
     int m_step = 0;

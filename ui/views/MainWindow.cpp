@@ -5,6 +5,7 @@
 #include "views/ElidedLabel.h"
 #include "views/ExperimentPanel.h"
 #include "views/FocusRing.h"
+#include "views/GraphView.h"
 #include "views/InspectView.h"
 #include "views/LessonBar.h"
 #include "views/MetaTrainView.h"
@@ -97,6 +98,7 @@ void MainWindow::createViews()
     m_inspect = new InspectView;
     m_art = new ArtView;
     m_transfer = new TransferView;
+    m_graph = new GraphView;
     // Each view fills its tab and scrolls when the window is smaller than the view's minimum (large presentation
     // scales, a lesson strip above): a view never makes the window grow.
     auto scrolled = [](QWidget* view) {
@@ -116,6 +118,7 @@ void MainWindow::createViews()
     m_views->addTab(scrolled(m_inspect), tr("Inspect"));
     m_views->addTab(scrolled(m_art), tr("Art"));
     m_views->addTab(scrolled(m_transfer), tr("Transfer"));
+    m_views->addTab(scrolled(m_graph), tr("Graph"));
     m_views->setTabToolTip(Compare, tr("Loss curves of every optimizer over the same runs (Ctrl+1)"));
     m_views->setTabToolTip(MetaTrain, tr("Train an LSTM optimizer on the problem class (Ctrl+2)"));
     m_views->setTabToolTip(Trajectories, tr("Optimizer paths on a 2-d function (Ctrl+3)"));
@@ -123,6 +126,8 @@ void MainWindow::createViews()
     m_views->setTabToolTip(Art, tr("Images stylised live by every optimizer: neural art (Ctrl+5)"));
     m_views->setTabToolTip(Transfer, tr("Where learned optimizers hold up: a heat map over variants of a problem "
                                         "(Ctrl+6)"));
+    m_views->setTabToolTip(Graph, tr("The paper's Fig. 2 with a live run: the unrolled graph, forward and the "
+                                     "meta-gradient backward (Ctrl+7)"));
     // The lecture strip (hidden until a lesson is opened) above the views.
     m_lessonBar = new LessonBar;
     m_lessonBar->hide();
@@ -212,6 +217,10 @@ void MainWindow::createActions()
     connect(m_stopAction, &QAction::triggered, this, &MainWindow::stopExperiment);
     connect(m_stepAction, &QAction::triggered, this, &MainWindow::stepTrajectory);
     connect(m_playAction, &QAction::triggered, this, [this] {
+        if (currentView() == Graph) {
+            m_graph->togglePlay();
+            return;
+        }
         showView(Trajectories);
         m_trajectories->togglePlay();
     });
@@ -342,6 +351,7 @@ void MainWindow::connectViews()
             m_inspectStale = false;
             m_inspect->refresh();
         }
+        if (index == Graph) syncGraph();
     });
 }
 
@@ -411,6 +421,15 @@ void MainWindow::updatePanelScope()
              false,
              tr("Transfer uses none of these settings: the family and the optimizer files are chosen in the view.")};
         break;
+    case Graph:
+        s = {false,
+             false,
+             false,
+             false,
+             false,
+             tr("Graph runs the optimizer trained on 2-d problems on the Trajectories view's function and start; "
+                "the window is set in the view.")};
+        break;
     }
     m_panel->setScope(s);
 }
@@ -432,7 +451,7 @@ bool MainWindow::resultFitsPanel() const
 
 const char* MainWindow::viewName(View view)
 {
-    static const char* const names[] = {"compare", "meta-train", "trajectories", "inspect", "art", "transfer"};
+    static const char* const names[] = {"compare", "meta-train", "trajectories", "inspect", "art", "transfer", "graph"};
     return names[int(view)];
 }
 
@@ -570,8 +589,15 @@ void MainWindow::stopExperiment()
     }
 }
 
+void MainWindow::syncGraph() { m_graph->setFunction(m_trajectories->functionSpec(), m_trajectories->userStart()); }
+
 void MainWindow::stepTrajectory()
 {
+    if (currentView() == Graph) {
+        m_graph->pause();
+        m_graph->stepForward();
+        return;
+    }
     showView(Trajectories);
     m_trajectories->pause();
     m_trajectories->stepForward();

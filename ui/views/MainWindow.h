@@ -27,6 +27,7 @@ namespace l2l::ui {
 
 class ArtView;
 class TransferView;
+class GraphView;
 class CompareView;
 class Runner;
 class ExperimentPanel;
@@ -40,8 +41,8 @@ class MainWindow : public QMainWindow {
     Q_PROPERTY(QString lastError READ lastError)
     Q_PROPERTY(bool running READ isRunning)
 public:
-    enum View { Compare, MetaTrain, Trajectories, Inspect, Art, Transfer };
-    static constexpr int kViewCount = 6;
+    enum View { Compare, MetaTrain, Trajectories, Inspect, Art, Transfer, Graph };
+    static constexpr int kViewCount = 7;
 
     explicit MainWindow(QSettings* settings = nullptr, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -70,8 +71,10 @@ public:
     InspectView* inspectView() const { return m_inspect; }
     ArtView* artView() const { return m_art; }
     TransferView* transferView() const { return m_transfer; }
+    GraphView* graphView() const { return m_graph; }
     void showView(View view);
-    static const char* viewName(View view); // "compare", "meta-train", "trajectories", "inspect", "art", "transfer"
+    static const char* viewName(View view); // "compare", "meta-train", "trajectories", "inspect", "art", "transfer",
+                                            // "graph"
     View currentView() const;
 
     // Everything on screen as an experiment (the panel, the trajectory function and start, the
@@ -124,7 +127,8 @@ public slots:
     void previousSlide();
     void runExperiment();
     void stopExperiment();
-    void stepTrajectory();
+    void stepTrajectory(); // F10: one step of the trajectories, or of the graph when it is shown
+    void syncGraph();      // the graph runs on the Trajectories view's function and start
 
 signals:
     void runFinished(const l2l::EvalResult& result); // also when stopped (result.cancelled)
@@ -185,6 +189,7 @@ private:
     InspectView* m_inspect = nullptr;
     ArtView* m_art = nullptr;
     TransferView* m_transfer = nullptr;
+    GraphView* m_graph = nullptr;
     QTabWidget* m_views = nullptr;
     QAction *m_runAction = nullptr, *m_stopAction = nullptr, *m_stepAction = nullptr, *m_playAction = nullptr;
     QAction *m_openAction = nullptr, *m_saveAction = nullptr, *m_saveAsAction = nullptr;

@@ -3,6 +3,8 @@
 #include "views/MainWindow.h"
 
 #include "base/JsonLimits.h"
+#include "views/GraphCanvas.h"
+#include "views/GraphView.h"
 #include "views/TransferView.h"
 
 #include "base/AtomicFile.h"
@@ -119,7 +121,8 @@ void MainWindow::applyExperiment(const Experiment& e)
     for (int i = 0; i < kViewCount; ++i)
         if (e.view == viewName(View(i))) showView(View(i));
     syncViews();
-    if (e.results && !isRunning()) { // saved with its results: show them at once, as a finished run would
+    if (currentView() == Graph) syncGraph(); // already shown: no tab change to sync it
+    if (e.results && !isRunning()) {         // saved with its results: show them at once, as a finished run would
         m_lastFinished = e.results;
         m_compare->showResult(*m_lastFinished);
         m_panel->setStatus(tr("Showing the results saved with the experiment; Run computes them again."));
@@ -269,6 +272,9 @@ bool MainWindow::exportPlotTo(const QString& path)
     case Art:
         ok = saveImage(m_art->canvas()->renderCanvas(), path, &error);
         break;
+    case Graph:
+        ok = saveImage(m_graph->canvas()->grab().toImage(), path, &error);
+        break;
     case Transfer: {
         const QImage image = m_transfer->renderMap();
         if (image.isNull())
@@ -308,6 +314,9 @@ bool MainWindow::exportCsvTo(const QString& path)
         break;
     case Transfer:
         ok = m_transfer->exportCsv(path, &error);
+        break;
+    case Graph:
+        ok = m_graph->exportCsv(path, &error);
         break;
     }
     if (!ok) {

@@ -6,6 +6,7 @@
 #include "base/Resources.h"
 #include "views/CompareView.h"
 #include "views/ExperimentPanel.h"
+#include "views/GraphView.h"
 #include "views/LessonBar.h"
 #include "views/TrajectoryView.h"
 
@@ -256,6 +257,10 @@ void MainWindow::applySlide(int index, int generation)
         runExperiment();
         break;
     case SlideAction::Play:
+        if (currentView() == Graph) { // the graph's animation, forward then backward, from its first stage
+            m_graph->restart();
+            break;
+        }
         showView(Trajectories);
         m_trajectories->setCurrentStep(0);
         m_trajectories->play();

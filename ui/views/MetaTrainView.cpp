@@ -1,4 +1,5 @@
 #include "views/MetaTrainView.h"
+#include "views/WatchPanel.h"
 
 #include "base/Spec.h"
 #include "plots/LossPlot.h"
@@ -26,6 +27,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QStandardPaths>
 #include <QVBoxLayout>
 
@@ -90,7 +92,18 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
     settingsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     settingsScroll->setFixedWidth(270 + settingsScroll->verticalScrollBar()->sizeHint().width() + 4);
     layout->addWidget(settingsScroll);
-    layout->addWidget(m_plot, 1);
+    // The curve, and beside it (2-d function classes only) the learned path on a fixed function of the class.
+    m_watch = new WatchPanel;
+    m_watch->setVisible(WatchPanel::watches(m_problem));
+    auto* split = new QSplitter(Qt::Horizontal);
+    split->setObjectName(QStringLiteral("trainSplit"));
+    split->setChildrenCollapsible(false);
+    split->addWidget(m_plot);
+    split->addWidget(m_watch);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
+    connect(m_watch, &WatchPanel::referenceReady, this, &MetaTrainView::drawBaselineLevels);
     resetPlot(m_base.epochs);
 
     connect(m_runner, &TrainSession::snapshot, this, &MetaTrainView::onSnapshot);
@@ -154,6 +167,15 @@ QWidget* MetaTrainView::buildSettings()
     form->addRow(row1);
     form->addRow(m_save);
     form->addRow(m_use);
+    m_watchEvery = spinBox(QStringLiteral("trainWatchEvery"), 1, 100000, 25,
+                           tr("On a 2-d function class: how often the learned path beside the curve is redrawn from "
+                              "the weights being trained"));
+    m_watchEvery->setSuffix(tr(" epochs"));
+    m_watchEveryLabel = new QLabel(tr("Path every"));
+    m_watchEveryLabel->setBuddy(m_watchEvery);
+    form->addRow(m_watchEveryLabel, m_watchEvery);
+    m_watchEvery->setVisible(WatchPanel::watches(m_problem));
+    m_watchEveryLabel->setVisible(m_watchEvery->isVisibleTo(box));
 
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("trainProgress"));
@@ -176,6 +198,10 @@ void MetaTrainView::setProblem(const QString& problemSpec)
     if (isTraining()) return; // the run in progress keeps its problem
     m_problem = problemSpec;
     m_problemLabel->setText(problemSpec);
+    const bool watch = WatchPanel::watches(problemSpec);
+    m_watch->setVisible(watch);
+    m_watchEvery->setVisible(watch);
+    m_watchEveryLabel->setVisible(watch);
 }
 
 MetaTrainConfig MetaTrainView::config() const
@@ -222,6 +248,12 @@ void MetaTrainView::start()
     m_sessionPath.clear();
     resetPlot(c.epochs);
     m_etaLabel->setText(tr("starting…"));
+    if (WatchPanel::watches(m_problem)) {
+        m_watch->begin(c);
+        m_runner->setWatch(WatchPanel::watchedFunction(c), m_watchEvery->value());
+    } else {
+        m_runner->setWatch(std::nullopt, 1);
+    }
     m_runner->start(c);
     updateButtons();
     emit trainingStateChanged(true, false);
@@ -301,8 +333,27 @@ void MetaTrainView::resetPlot(int epochs)
     restylePlot(m_plot); // theme and presentation scale; queues the replot
 }
 
+void MetaTrainView::drawBaselineLevels()
+{
+    const auto& ref = m_watch->reference();
+    if (!ref) return;
+    const double right = std::max(10, m_progress->maximum());
+    for (const BaselineLevel& b : ref->levels) {
+        if (!std::isfinite(b.level) || b.level <= 0) continue;
+        const QString name = QString::fromStdString(b.optimizer);
+        QCPGraph* g = m_plot->addGraph();
+        g->setName(tr("%1 (tuned, lr %2): validation level").arg(name, QString::number(b.rate, 'g', 3)));
+        g->setPen(QPen(optimizerColor(name), 1.5, Qt::DashLine));
+        g->addData(0, b.level);
+        g->addData(right, b.level);
+    }
+    fitView();
+    restylePlot(m_plot);
+}
+
 void MetaTrainView::onSnapshot(const TrainSnapshot& s)
 {
+    if (!s.paths.empty()) m_watch->addSnapshots(s.paths, s.pathEpochs);
     for (const MetaHistoryPoint& p : s.newPoints) {
         m_history.push_back(p);
         const double x = p.epoch;

@@ -23,8 +23,11 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QComboBox;
+class QSplitter;
 
 namespace l2l::ui {
+
+class WatchPanel;
 
 class MetaTrainView : public QWidget {
     Q_OBJECT
@@ -45,6 +48,7 @@ public:
     bool saveBest(const QString& path, QString* error);
     QString sessionOptimizerPath() const { return m_sessionPath; } // where useBest() saved it (empty before)
     QCustomPlot* plot() const { return m_plot; }
+    WatchPanel* watchPanel() const { return m_watch; }         // shown for 2-d function classes
     bool exportCsv(const QString& path, QString* error) const; // epoch,meta_loss,validation_loss
 
 public slots:
@@ -65,6 +69,7 @@ private:
     QWidget* buildSettings();
     void resetPlot(int epochs);
     void onSnapshot(const TrainSnapshot& s);
+    void drawBaselineLevels(); // the watch panel's validation levels as dashed lines on the curve
     void showProgress(const MetaProgress& p);
     void fitView();
     void updateButtons();
@@ -89,6 +94,9 @@ private:
     QProgressBar* m_progress;
     QLabel *m_epochLabel, *m_etaLabel, *m_bestLabel;
     QCustomPlot* m_plot;
+    WatchPanel* m_watch;
+    QSpinBox* m_watchEvery;
+    QLabel* m_watchEveryLabel;
 };
 
 } // namespace l2l::ui

@@ -3,6 +3,8 @@
 #include "gl/ArtCanvas.h"
 #include "views/ArtView.h"
 #include "views/ExperimentPanel.h"
+#include "views/GraphCanvas.h"
+#include "views/GraphView.h"
 #include "views/InspectView.h"
 #include "views/MainWindow.h"
 #include "views/MetaTrainView.h"
@@ -106,6 +108,22 @@ void tourSmallWindow(std::shared_ptr<Tour> t, int view)
     });
 }
 
+// The Graph view: the window on the Trajectories view's function, shown part-way back (the meta-gradient flowing).
+void tourGraph(std::shared_ptr<Tour> t)
+{
+    t->window.showView(MainWindow::Graph);
+    GraphView* view = t->window.graphView();
+    waitUntil(
+        &t->window, [view] { return !view->isComputing() && view->result().has_value(); },
+        [t, view] {
+            view->canvas()->setStage(view->canvas()->window() + 3);
+            QTimer::singleShot(300, &t->window, [t] {
+                if (t->shoot("graph")) tourSmallWindow(t, 0);
+            });
+        },
+        60000, QObject::tr("the Graph view"), t->done);
+}
+
 // The Transfer view: the bundled quadratic optimizer on the quadratic family's variants, 5 runs each (seconds).
 void tourTransfer(std::shared_ptr<Tour> t)
 {
@@ -118,7 +136,7 @@ void tourTransfer(std::shared_ptr<Tour> t)
         &t->window, [view] { return !view->isComputing() && view->result(); },
         [t] {
             QTimer::singleShot(300, &t->window, [t] {
-                if (t->shoot("transfer")) tourSmallWindow(t, 0);
+                if (t->shoot("transfer")) tourGraph(t);
             });
         },
         300000, QObject::tr("the Transfer view"), t->done);

@@ -40,7 +40,8 @@ public:
     void setExperiment(const QString& problemSpec, const QStringList& optimizers, int steps);
     QString functionSpec() const { return m_functionSpec; } // the 2-d function drawn, e.g. "rosenbrock"
     void setFunctionSpec(const QString& spec);              // recomputes from the function's own start
-    QPointF startPoint() const;    // the user's point, else the function's own start once computed
+    QPointF startPoint() const; // the user's point, else the function's own start once computed
+    std::optional<QPointF> userStart() const { return m_start; } // none: the function's own start
     void setStartPoint(QPointF p); // recomputes, with the rates tuned at the function's own start
     // Re-tunes the rates that are not given from the current start point (on request only: moving the start keeps
     // the function's rates, so that paths from two starts compare like with like). Recomputes.

@@ -67,6 +67,12 @@ void TrainSession::start(const MetaTrainConfig& config)
     runJob(config);
 }
 
+void TrainSession::setWatch(std::optional<TrajectoryConfig> function, int every)
+{
+    m_watch = std::move(function);
+    m_watchEvery = std::max(1, every);
+}
+
 void TrainSession::pause()
 {
     if (m_state == State::Running) m_runner->abort();
@@ -104,7 +110,7 @@ void TrainSession::end(const MetaProgress& progress)
 void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
 {
     auto t = m_trainer;
-    m_runner->request([t, config](Runner::Control& control) {
+    m_runner->request([t, config, watch = m_watch, every = m_watchEvery](Runner::Control& control) {
         if (config) {
             t->trainer = std::make_unique<MetaTrainer>(*config);
             t->sent = 0;
@@ -119,12 +125,36 @@ void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
             return s;
         };
         bool sentAny = false;
+        // The watched paths not sent yet (sent with the next snapshot, which they make due).
+        std::vector<TrajectoryPath> paths;
+        std::vector<int> pathEpochs;
+        bool watching = watch.has_value();
+        auto watchAt = [&](int epoch) {
+            try {
+                paths.push_back(learnedPath(*watch, trainer.state().net, "lstm, epoch " + std::to_string(epoch),
+                                            control.abortFlag()));
+                pathEpochs.push_back(epoch);
+            } catch (const Error& e) { // a function the paths cannot be drawn on: train without watching
+                watching = false;
+                control.log(QString::fromStdString(std::string("not watching the path: ") + e.what()));
+            }
+        };
+        auto attachPaths = [&](TrainSnapshot& s) {
+            s.paths = std::move(paths);
+            s.pathEpochs = std::move(pathEpochs);
+            paths.clear();
+            pathEpochs.clear();
+        };
+        if (watching && config) watchAt(0);
         trainer.run(
             [&](const MetaProgress& p) {
+                if (watching && (p.epoch % every == 0 || p.epoch == p.epochs)) watchAt(p.epoch);
                 const bool bestChanged = p.bestEpoch != lastBest;
-                const bool always = !std::isnan(p.validationLoss) || p.epoch == p.epochs || !sentAny || bestChanged;
+                const bool always =
+                    !std::isnan(p.validationLoss) || p.epoch == p.epochs || !sentAny || bestChanged || !paths.empty();
                 if (!always && !control.snapshotDue()) return;
                 TrainSnapshot s = take(p);
+                attachPaths(s);
                 if (bestChanged) {
                     lastBest = p.bestEpoch;
                     s.best = trainer.bestOptimizer(command());
@@ -134,8 +164,11 @@ void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
             },
             control.abortFlag());
         TrainSnapshot last = take(progressOf(trainer.state())); // with what the throttle held back
-        if (!last.newPoints.empty() || !sentAny) control.send(QVariant::fromValue(last), true);
+        attachPaths(last);
+        if (!last.newPoints.empty() || !last.paths.empty() || !sentAny) control.send(QVariant::fromValue(last), true);
         last.newPoints.clear();
+        last.paths.clear();
+        last.pathEpochs.clear();
         last.best = trainer.bestOptimizer(command());
         return QVariant::fromValue(last);
     });

@@ -4,6 +4,7 @@
 // job that continues the same trainer, so a paused and resumed run gives the weights of an uninterrupted one.
 // The trainer is touched only by the job while one runs, and by this object only while none does. Snapshots
 // carry the progress, the history points not sent before, and a copy of the best optimizer when it changed.
+#include "eval/Trajectory.h"
 #include "meta/MetaTrainer.h"
 #include "workers/Runner.h"
 
@@ -21,6 +22,10 @@ struct TrainSnapshot {
     MetaProgress progress;
     std::vector<MetaHistoryPoint> newPoints;
     std::optional<OptimizerFile> best; // when it changed since the last snapshot (always in a job's result)
+    // Watching (TrainSession::setWatch): the learned optimizer's path on the watched function at these epochs
+    // (0: before the first update), new since the last snapshot.
+    std::vector<TrajectoryPath> paths;
+    std::vector<int> pathEpochs;
 };
 
 // The `l2l train` command that reproduces a run (recorded as the optimizer's provenance).
@@ -41,9 +46,12 @@ public:
     explicit TrainSession(QObject* parent = nullptr);
 
     void start(const MetaTrainConfig& config); // Idle only
-    void pause();                              // Running: paused() follows within one optimizee step
-    void resume();                             // Paused only
-    void stop();                               // Running or Paused: finished() follows
+    // Before start(): every `every` epochs (and before the first and after the last) the job runs the weights being
+    // trained on `function` and sends the path (TrainSnapshot::paths). None: no paths.
+    void setWatch(std::optional<TrajectoryConfig> function, int every);
+    void pause();  // Running: paused() follows within one optimizee step
+    void resume(); // Paused only
+    void stop();   // Running or Paused: finished() follows
     State state() const { return m_state; }
 
 signals:
@@ -64,6 +72,8 @@ private:
     Runner* m_runner;
     std::shared_ptr<Trainer> m_trainer;
     std::optional<OptimizerFile> m_best; // the latest best received
+    std::optional<TrajectoryConfig> m_watch;
+    int m_watchEvery = 25;
     State m_state = State::Idle;
     bool m_stopping = false; // stop() was called: the run ends instead of pausing
 };
