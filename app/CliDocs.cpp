@@ -407,7 +407,7 @@ void addCompletionCommand(CLI::App& app)
                                          "Load it with: source <(l2l completion bash)");
     auto shell = std::make_shared<std::string>();
     cmd->add_option("shell", *shell, "the shell; only bash is supported")->required()->check(CLI::IsMember({"bash"}));
-    cmd->callback([&app] { std::cout << bashCompletion(app); });
+    cmd->callback([&app, shell] { std::cout << bashCompletion(app); }); // the callback keeps the bound string alive
 }
 
 } // namespace l2l::cli

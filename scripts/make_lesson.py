@@ -58,7 +58,8 @@ mnist_relu = example("fig5-mnist-relu.json", runs=5)
 inspect_mnist = example("fig4-mnist.json", view="inspect")
 meta = copy.deepcopy(quadratic)
 meta["view"] = "meta-train"
-meta["meta_train"] = {"epochs": 1500}  # a few seconds of live training
+meta["problem"] = "quadratic2d"  # 2-d: the learned path is watched on a fixed function while it trains
+meta["meta_train"] = {"epochs": 1500, "validate_every": 50}  # a few seconds of live training
 art = example("sec3.4-neural-art.json")
 graph = trajectories("quadratic2d", [0, 0], ["sgd", "adam", "lstm"])
 graph["view"] = "graph"
@@ -92,9 +93,10 @@ slides = [
           "Dashed: ∂∇_t/∂θ_t, dropped by first-order training as in the paper (Second order follows it). F10 steps.",
           graph, "play"),
     slide("Meta-training, live",
-          "Each point is one episode's meta-loss; the thick line its running mean; the purple line the loss on\n"
-          "held-out functions. The optimizer gets better at optimizing as φ is trained by Adam — gradient descent\n"
-          "training a gradient-descent method. (Stop with Esc; Save best… writes the optimizer file.)",
+          "Each point is one episode's meta-loss on a random 2-d quadratic; the thick line its running mean; purple:\n"
+          "the loss on held-out functions; dashed: the tuned hand-designed optimizers there. Below, the learned path\n"
+          "on one fixed function, redrawn as φ is trained by Adam (faint: earlier snapshots) — watch it overtake\n"
+          "Adam's. Gradient descent training a gradient-descent method. (Stop with Esc.)",
           meta, "run"),
     slide("Results: random quadratics",
           "The learned optimizer against SGD, NAG, RMSprop and Adam, each at its tuned rate, on the same 20\n"

@@ -483,8 +483,19 @@ private slots:
                                 << "hidden (--hidden) must be an integer in [1, 256], got 0";
         QTest::newRow("preprocess") << QStringList{"train", "--out", out, "--preprocess", "log"}
                                     << "preprocess (--preprocess) must be one of none, log-sign, rnnprop, got 'log'";
-        QTest::newRow("second order on rosenbrock")
-            << QStringList{"train", "--out", out, "--problem", "rosenbrock", "--second-derivatives", "--epochs", "1"}
+        QTest::newRow("second order on a conv net") // (2-d functions and MLPs have Hessian-vector products)
+            << QStringList{"train",
+                           "--out",
+                           out,
+                           "--problem",
+                           "convnet:batch=4,channels=2,fc_units=4,conv_layers=1,kernel=3",
+                           "--second-derivatives",
+                           "--epochs",
+                           "1",
+                           "--horizon",
+                           "10",
+                           "--unroll",
+                           "5"}
             << "has no Hessian-vector product";
         QTest::newRow("missing out") << QStringList{"train"} << "--out is required";
         QTest::newRow("groups") << QStringList{"train", "--out", out, "--groups", "conv"}

@@ -1,10 +1,10 @@
-// The graph view's numbers (core/eval/GraphTrace.h): one truncated window of the learned optimizer on a 2-d
+// The graph view's numbers (core/meta/GraphTrace.h): one truncated window of the learned optimizer on a 2-d
 // function, recorded by the BPTT that meta-training runs. Checked against the run's own arithmetic (the trace only
 // records: a window with and without it gives the same bits), against the update rule written out (theta_{t+1} =
 // theta_t + g_t, L = sum f_t, the first-order adjoints sum_{i>=t} w_i grad_i), and the second-order adjoints
 // dL/dtheta_t against central finite differences of the unrolled window in double precision.
 #include "ExpectError.h"
-#include "eval/GraphTrace.h"
+#include "meta/GraphTrace.h"
 #include "optimizers/OptimizerFile.h"
 
 #include <QtTest>

@@ -5,9 +5,12 @@
 // Set L2L_SHOT_DIR to save grabs of both views there.
 #include "ExpectError.h"
 #include "GuiTest.h"
+#include "eval/MetaBaselines.h"
+#include "gl/LandscapeWidget.h"
 #include "optimizers/OptimizerFile.h"
 #include "views/InspectView.h"
 #include "views/MetaTrainView.h"
+#include "views/WatchPanel.h"
 #include "workers/TrainJob.h"
 
 #include <qcustomplot.h>
@@ -75,6 +78,7 @@ private slots:
     void badSettingsFailBeforeRunning();
     void configRoundTrip();
     void stopLatencyOnMnist();
+    void watchShowsItLearning();
     void inspectDrawsEveryFigure();
     void inspectBadFileFails();
     void inspectOneNetPerGroup();
@@ -297,6 +301,69 @@ void TestTrainView::stopLatencyOnMnist()
           static_cast<long long>(1600), stopMs);
     QVERIFY2(pauseMs < 1000, qPrintable(QString::number(pauseMs)));
     QVERIFY2(stopMs < 1000, qPrintable(QString::number(stopMs)));
+}
+
+// Lecture issue item 2: meta-training on 2-d quadratics draws the learned path on a fixed function every N epochs
+// from the weights being trained (checked against a MetaTrainer run here to the same epoch), the earlier ones as
+// trails, the tuned baselines' paths, their validation levels as lines on the curve (checked against
+// validationBaselines), and says from which snapshot on the learned path beats Adam's.
+void TestTrainView::watchShowsItLearning()
+{
+    MetaTrainView v;
+    v.resize(1100, 700);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setProblem("quadratic");
+    QVERIFY(!v.watchPanel()->isVisible()); // not a 2-d function class
+    v.setProblem("quadratic2d");
+    QVERIFY(v.watchPanel()->isVisible());
+    setSettings(v, 120, 40);
+    v.setWatchEvery(30);
+    const MetaTrainConfig config = v.config();
+    QSignalSpy finished(&v, &MetaTrainView::finished);
+    click(&v, "trainStart");
+    QVERIFY(finished.wait(120000));
+    WatchPanel* w = v.watchPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isComputing() && w->reference().has_value(), 120000);
+    QCOMPARE(w->snapshotEpochs(), (std::vector<int>{0, 30, 60, 90, 120}));
+    QCOMPARE(w->landscape()->trailCount(), 4);
+    // The last snapshot is the path of the weights after 120 epochs: the same training, run here.
+    MetaTrainer trainer(config);
+    trainer.run([](const MetaProgress&) {}, nullptr);
+    const TrajectoryPath expected = learnedPath(WatchPanel::watchedFunction(config), trainer.state().net, "x");
+    QVERIFY(w->snapshots().back().points == expected.points);
+    QVERIFY(w->snapshots().front().points != expected.points); // it moved while training
+    // The reference: every baseline's path on the same function, and their validation levels on the curve.
+    const auto& ref = *w->reference();
+    QCOMPARE(ref.paths.paths.size(), WatchPanel::baselines().size());
+    const auto levels = validationBaselines(config, WatchPanel::baselines());
+    int lines = 0;
+    for (size_t i = 0; i < levels.size(); ++i) {
+        QCOMPARE(ref.levels[i].level, levels[i].level);
+        if (!std::isfinite(levels[i].level)) continue;
+        const QCPGraph* g = v.plot()->graph(4 + lines++);
+        QCOMPARE(g->name(), QString("%1 level (tuned)").arg(QString::fromStdString(levels[i].optimizer)));
+        QCOMPARE(g->data()->begin()->value, levels[i].level);
+    }
+    QCOMPARE(v.plot()->graphCount(), 4 + lines);
+    // When the learned path first beats Adam's mean loss on the function.
+    double adam = 0;
+    for (const auto& p : ref.paths.paths)
+        if (p.rule.name == "adam") adam = meanLossOverSteps(p);
+    int since = -1;
+    for (size_t i = 0; i < w->snapshots().size() && since < 0; ++i)
+        if (meanLossOverSteps(w->snapshots()[i]) < adam) since = w->snapshotEpochs()[i];
+    QCOMPARE(w->beatsAdamSince(), since);
+    QVERIFY(w->caption().contains("Epoch 120"));
+    QVERIFY(w->caption().contains(since >= 0 ? QString("since epoch %1").arg(since) : QString("Not below")));
+    QVERIFY(w->caption().contains("Dashed on the curve"));
+    grabTo(&v, "meta-train-watch.png");
+    // A run on a class that is not 2-d sends no paths.
+    v.setProblem("quadratic");
+    setSettings(v, 20, 10);
+    click(&v, "trainStart");
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(w->snapshotCount(), 5); // unchanged
 }
 
 void TestTrainView::inspectDrawsEveryFigure()

@@ -1,7 +1,10 @@
 // Meta-training (learns, stops and resumes exactly, thread-independent), optimizer files (round trip,
 // every kind of bad file), and the learned optimizer inside the paired evaluation.
 #include "ExpectError.h"
+#include "base/Rng.h"
+#include "base/SeedStreams.h"
 #include "eval/Evaluation.h"
+#include "eval/MetaBaselines.h"
 #include "meta/MetaTrainer.h"
 #include "optimizers/AdamState.h"
 #include "optimizers/OptimizerFile.h"
@@ -109,6 +112,38 @@ class TestTraining : public QObject {
     QString path(const char* name) { return m_tmp.path() + "/" + name; }
 
 private slots:
+    void baselineLevelsAreTheValidationMeasure()
+    {
+        // The Meta-train view's reference lines: SGD written out here, theta <- theta - lr grad in float on the run's
+        // validation instances, mean f over steps 1..T (as MetaTrainer::validate measures the LSTM), averaged.
+        MetaTrainConfig c = quadConfig(10);
+        c.horizon = 30;
+        c.unroll = 10;
+        c.validationRuns = 4;
+        const auto levels = validationBaselines(c, {"sgd:lr=0.01", "adam"});
+        QCOMPARE(int(levels.size()), 2);
+        const auto cls = makeProblemClass<float>(c.problem);
+        double total = 0;
+        for (int run = 0; run < 4; ++run) {
+            auto p = cls->sample(deriveSeed(c.seed, std::uint64_t(run), kValidInstances));
+            Vec<float> theta = p->initialTheta(), g(theta.size());
+            p->valueAndGradient(theta, g, 0);
+            double sum = 0;
+            for (int t = 1; t <= 30; ++t) {
+                theta -= 0.01f * g;
+                sum += double(p->valueAndGradient(theta, g, t));
+            }
+            total += sum / 30;
+        }
+        QCOMPARE(levels[0].level, total / 4);
+        QCOMPARE(levels[0].rate, 0.01);
+        QVERIFY(!levels[0].tuned);
+        QVERIFY(levels[1].tuned && levels[1].rate > 0 && std::isfinite(levels[1].level));
+        c.validateOnFinalLoss = true; // then the last loss, as validation would select by
+        QVERIFY(validationBaselines(c, {"sgd:lr=0.01"})[0].level != levels[0].level);
+        l2l::test::expectError([&] { validationBaselines(c, {"lstm"}); }, {"lstm", "hand-designed"});
+        l2l::test::expectError([&] { validationBaselines(c, {"nosuch"}); }, {"nosuch"});
+    }
     void learnsOnQuadratics()
     {
         // 300 epochs take well under a second and already lower the validation loss a lot.
@@ -453,11 +488,19 @@ private slots:
         QVERIFY(std::isfinite(mlp.state().bestValidation));
         QCOMPARE(mlp.state().adam.t, long(8)); // 4 episodes x 2 windows, every meta-update taken
         QCOMPARE(mlp.state().skippedUpdates, 0);
-        c.problem = "rosenbrock"; // no Hessian-vector product: refused with a message
-        QVERIFY_THROWS_EXCEPTION(Error, [&] {
-            MetaTrainer r(c);
-            r.run({}, nullptr);
-        }());
+        c.problem = "rosenbrock"; // 2-d functions have exact Hessians too (the graph view's second order)
+        MetaTrainer rosen(c);
+        rosen.run({}, nullptr);
+        QCOMPARE(rosen.state().skippedUpdates + int(rosen.state().adam.t), c.epochs * (c.horizon / c.unroll));
+        // A conv net has no Hessian-vector product: refused with a message.
+        MetaTrainConfig conv = shortMlpConfig("convnet:batch=4,channels=2,fc_units=4,conv_layers=1,kernel=3", 1, 1);
+        conv.secondDerivatives = true;
+        l2l::test::expectError(
+            [&] {
+                MetaTrainer r(conv);
+                r.run({}, nullptr);
+            },
+            {"second derivatives", "Hessian-vector"});
     }
     void badConfig()
     {

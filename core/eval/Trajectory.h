@@ -67,7 +67,7 @@ std::unique_ptr<Function2d<double>> trajectoryFunction(const TrajectoryConfig& c
 TrajectoryPath learnedPath(const TrajectoryConfig& config, const LstmNet<float>& net, const std::string& label,
                            const std::atomic<bool>* cancel = nullptr);
 
-// The same instance in float, as meta-training runs it (the graph view, eval/GraphTrace.h).
+// The same instance in float, as meta-training runs it (the graph view, meta/GraphTrace.h).
 std::unique_ptr<Function2d<float>> trajectoryFunctionFloat(const TrajectoryConfig& config);
 
 } // namespace l2l

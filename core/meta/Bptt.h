@@ -25,7 +25,7 @@ struct EpisodeState {
     void start(Problem<T>& problem, const LstmArch& arch);
 };
 
-// Everything one window computed, step by step (for the graph view, eval/GraphTrace.h); window() fills it when
+// Everything one window computed, step by step (for the graph view, meta/GraphTrace.h); window() fills it when
 // set with Unroller::setTrace. Index j counts steps from the window's start s0: theta_{s0+j} is thetas[j].
 template <typename T>
 struct WindowTrace {

@@ -164,7 +164,10 @@ bool placeLegendOutside(QCustomPlot* plot)
     // Item sizes, whatever the legend's current wrapping.
     int itemWidth = 0, itemHeight = 0;
     for (int i = 0; i < legend->itemCount(); ++i) {
-        const QSize hint = legend->item(i)->minimumOuterSizeHint();
+        // A wrapped legend's grid may hold empty cells (items removed, or fewer than a full row): item() is null there.
+        const QCPAbstractLegendItem* item = legend->item(i);
+        if (!item) continue;
+        const QSize hint = item->minimumOuterSizeHint();
         itemWidth = std::max(itemWidth, hint.width());
         itemHeight = std::max(itemHeight, hint.height());
     }

@@ -1,5 +1,5 @@
 #pragma once
-// The unrolled computational graph of the paper's Fig. 2, drawn from one recorded window (eval/GraphTrace.h):
+// The unrolled computational graph of the paper's Fig. 2, drawn from one recorded window (meta/GraphTrace.h):
 // per step t the optimizee's parameters theta_t, its loss f_t and gradient grad_t, the LSTM step m_t with its
 // state h_t (a heat strip per coordinate), the update g_t, and on the right the meta-loss L = sum w_t f_t with
 // the shared weights phi below. The edges d grad_t / d theta_t that first-order training drops are dashed; with
@@ -9,7 +9,7 @@
 // backward stages then run from L back to the window's start, showing dL/dtheta_t on the parameters and each
 // step's share of dL/dphi on the LSTM steps, the edges the meta-gradient flows along drawn in the backward colour.
 // Hovering a node shows its formula and value (hovered() and a tooltip).
-#include "eval/GraphTrace.h"
+#include "meta/GraphTrace.h"
 
 #include <QRectF>
 #include <QString>

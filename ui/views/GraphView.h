@@ -1,11 +1,11 @@
 #pragma once
 // The Graph view (lecture issue, item 1): the paper's Fig. 2 alive. One truncated window of the learned optimizer
 // on the Trajectories view's function and start is recorded by the same BPTT meta-training runs
-// (eval/GraphTrace.h, computed by the view's Runner) and drawn by a GraphCanvas: Step (F10) walks forward through
+// (meta/GraphTrace.h, computed by the view's Runner) and drawn by a GraphCanvas: Step (F10) walks forward through
 // time and then the meta-gradient back through the window; Play animates it; the window length, how many steps the
 // run takes before it, and first or second order are the controls. Hovering a node shows its formula and value
 // in the text line below the graph.
-#include "eval/GraphTrace.h"
+#include "meta/GraphTrace.h"
 #include "workers/Runner.h"
 
 #include <QPointF>

@@ -95,13 +95,13 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
     // The curve, and beside it (2-d function classes only) the learned path on a fixed function of the class.
     m_watch = new WatchPanel;
     m_watch->setVisible(WatchPanel::watches(m_problem));
-    auto* split = new QSplitter(Qt::Horizontal);
+    auto* split = new QSplitter(Qt::Vertical);
     split->setObjectName(QStringLiteral("trainSplit"));
     split->setChildrenCollapsible(false);
     split->addWidget(m_plot);
     split->addWidget(m_watch);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
     layout->addWidget(split, 1);
     connect(m_watch, &WatchPanel::referenceReady, this, &MetaTrainView::drawBaselineLevels);
     resetPlot(m_base.epochs);
@@ -333,6 +333,8 @@ void MetaTrainView::resetPlot(int epochs)
     restylePlot(m_plot); // theme and presentation scale; queues the replot
 }
 
+void MetaTrainView::setWatchEvery(int epochs) { m_watchEvery->setValue(epochs); }
+
 void MetaTrainView::drawBaselineLevels()
 {
     const auto& ref = m_watch->reference();
@@ -342,11 +344,12 @@ void MetaTrainView::drawBaselineLevels()
         if (!std::isfinite(b.level) || b.level <= 0) continue;
         const QString name = QString::fromStdString(b.optimizer);
         QCPGraph* g = m_plot->addGraph();
-        g->setName(tr("%1 (tuned, lr %2): validation level").arg(name, QString::number(b.rate, 'g', 3)));
+        g->setName(tr("%1 level (tuned)").arg(name)); // the rate is in the watch panel's caption
         g->setPen(QPen(optimizerColor(name), 1.5, Qt::DashLine));
         g->addData(0, b.level);
         g->addData(right, b.level);
     }
+    placeLegendOutside(m_plot); // more entries: the legend may need another row
     fitView();
     restylePlot(m_plot);
 }

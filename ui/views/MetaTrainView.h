@@ -49,6 +49,7 @@ public:
     QString sessionOptimizerPath() const { return m_sessionPath; } // where useBest() saved it (empty before)
     QCustomPlot* plot() const { return m_plot; }
     WatchPanel* watchPanel() const { return m_watch; }         // shown for 2-d function classes
+    void setWatchEvery(int epochs);                            // how often the watched path is redrawn
     bool exportCsv(const QString& path, QString* error) const; // epoch,meta_loss,validation_loss
 
 public slots:

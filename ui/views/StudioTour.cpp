@@ -10,6 +10,7 @@
 #include "views/MetaTrainView.h"
 #include "views/TrajectoryView.h"
 #include "views/TransferView.h"
+#include "views/WatchPanel.h"
 #include "workers/EventLoopMonitor.h"
 
 #include <QDir>
@@ -196,6 +197,28 @@ void tourTrajectories(std::shared_ptr<Tour> t)
         60000, QObject::tr("the trajectories"), t->done);
 }
 
+// Meta-training on 2-d quadratics with the learned path watched on a fixed one (lecture issue, item 2).
+void tourWatch(std::shared_ptr<Tour> t)
+{
+    MetaTrainView* view = t->window.metaTrainView();
+    view->setProblem(QStringLiteral("quadratic2d"));
+    MetaTrainConfig config = view->config();
+    config.epochs = 600;
+    config.validateEvery = 50;
+    view->setConfig(config);
+    view->setWatchEvery(50);
+    view->start();
+    waitUntil(
+        &t->window,
+        [view] { return !view->isTraining() && !view->watchPanel()->isComputing() && view->watchPanel()->reference(); },
+        [t] {
+            QTimer::singleShot(300, &t->window, [t] {
+                if (t->shoot("meta-train-2d")) tourTrajectories(t);
+            });
+        },
+        180000, QObject::tr("meta-training on 2-d quadratics"), t->done);
+}
+
 void tourMetaTrain(std::shared_ptr<Tour> t)
 {
     t->window.showView(MainWindow::MetaTrain);
@@ -209,7 +232,7 @@ void tourMetaTrain(std::shared_ptr<Tour> t)
         &t->window, [view] { return !view->isTraining(); },
         [t] {
             QTimer::singleShot(300, &t->window, [t] {
-                if (t->shoot("meta-train")) tourTrajectories(t);
+                if (t->shoot("meta-train")) tourWatch(t);
             });
         },
         180000, QObject::tr("meta-training"), t->done);

@@ -2,8 +2,8 @@
 
 #include "gl/LandscapeWidget.h"
 
+#include <QHBoxLayout>
 #include <QLabel>
-#include <QVBoxLayout>
 
 #include <cmath>
 #include <limits>
@@ -31,10 +31,13 @@ WatchPanel::WatchPanel(QWidget* parent) : QWidget(parent), m_runner(new Runner(Q
     m_caption = new QLabel(tr("Start meta-training to watch the learned path."));
     m_caption->setObjectName("watchCaption");
     m_caption->setWordWrap(true);
-    auto* layout = new QVBoxLayout(this);
+    // The landscape, and beside it what it shows in words (the panel sits under the curve, wider than tall).
+    m_caption->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_caption->setMinimumWidth(160);
+    auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_landscape, 1);
-    layout->addWidget(m_caption);
+    layout->addWidget(m_landscape, 3);
+    layout->addWidget(m_caption, 1);
     connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool aborted) {
         if (aborted) return;
         if (const auto* r = variantValue<WatchReference>(v)) {
@@ -127,22 +130,39 @@ void WatchPanel::redraw()
         m_landscape->setStep(m_reference->paths.config.steps);
     }
     m_landscape->setPaths(paths);
+    // The validation levels drawn on the curve, and the baselines that have none (a diverged validation run). Short:
+    // the caption sits beside the landscape at 1280 x 720 with a lesson strip above; the tooltip says the rest.
+    QStringList levels, diverged;
+    for (const BaselineLevel& b : m_reference->levels)
+        (std::isfinite(b.level) ? levels : diverged)
+            << (std::isfinite(b.level)
+                    ? QStringLiteral("%1 %2").arg(QString::fromStdString(b.optimizer), QString::number(b.level, 'g', 3))
+                    : QString::fromStdString(b.optimizer));
+    QString levelText = tr("Dashed on the curve (validation, tuned): %1.").arg(levels.join(QStringLiteral(", ")));
+    if (!diverged.isEmpty())
+        levelText += QStringLiteral(" ") + tr("%1 diverge there.").arg(diverged.join(QStringLiteral(", ")));
+    QString text;
     if (m_learned.empty()) {
-        m_caption->setText(tr("Adam (tuned) reaches a mean loss of %1 on this function; the learned path appears "
-                              "with the first epochs.")
-                               .arg(QString::number(adam, 'g', 3)));
-        return;
+        text = tr("Mean loss on this function: Adam %1.").arg(QString::number(adam, 'g', 3));
+    } else {
+        const double now = meanLossOverSteps(m_learned.back());
+        text = tr("Epoch %1, mean loss on this function: learned %2, Adam %3.")
+                   .arg(m_epochs.back())
+                   .arg(std::isfinite(now) ? QString::number(now, 'g', 3) : tr("diverged"))
+                   .arg(QString::number(adam, 'g', 3));
+        text += QStringLiteral(" ") + (m_beatsSince >= 0 ? tr("Beats Adam's since epoch %1.").arg(m_beatsSince)
+                                                         : tr("Not below Adam's yet."));
     }
-    const double now = meanLossOverSteps(m_learned.back());
-    QString text = tr("Epoch %1: learned mean loss %2, Adam %3.")
-                       .arg(m_epochs.back())
-                       .arg(std::isfinite(now) ? QString::number(now, 'g', 3) : tr("diverged"))
-                       .arg(QString::number(adam, 'g', 3));
-    if (m_beatsSince >= 0)
-        text += QStringLiteral(" ") + tr("The learned path beats Adam's since epoch %1.").arg(m_beatsSince);
-    else
-        text += QStringLiteral(" ") + tr("Not below Adam's yet.");
-    m_caption->setText(text);
+    m_caption->setText(text + QStringLiteral("\n\n") + levelText);
+    QString tip = tr("The learned path (black) on one fixed function of the class, redrawn every few epochs from the "
+                     "weights being trained; faint: earlier snapshots; colours: SGD, NAG, RMSprop and Adam at rates "
+                     "tuned for the class.");
+    for (const BaselineLevel& b : m_reference->levels)
+        tip += QStringLiteral("\n%1: lr %2%3, validation level %4")
+                   .arg(QString::fromStdString(b.optimizer), QString::number(b.rate, 'g', 3),
+                        b.tuned ? tr(" (tuned)") : QString(),
+                        std::isfinite(b.level) ? QString::number(b.level, 'g', 3) : tr("diverged"));
+    m_caption->setToolTip(tip);
 }
 
 } // namespace l2l::ui

@@ -47,6 +47,8 @@ public:
     bool isComputing() const { return m_runner->isBusy(); }
     const std::optional<WatchReference>& reference() const { return m_reference; }
     int snapshotCount() const { return int(m_learned.size()); }
+    const std::vector<TrajectoryPath>& snapshots() const { return m_learned; }
+    const std::vector<int>& snapshotEpochs() const { return m_epochs; }
     // The epoch of the first snapshot whose mean loss on the function is below tuned Adam's; -1 if none yet.
     int beatsAdamSince() const { return m_beatsSince; }
     QString caption() const;

@@ -1,4 +1,4 @@
-#include "eval/GraphTrace.h"
+#include "meta/GraphTrace.h"
 
 #include "optimizers/OptimizerFile.h"
 
