@@ -5,6 +5,8 @@
 // Trajectories view, and an experiment saved on it reopens on it.
 #include "GuiTest.h"
 #include "io/ExperimentFile.h"
+#include "optimizers/OptimizerFile.h"
+#include "views/ExperimentPanel.h"
 #include "views/GraphCanvas.h"
 #include "views/GraphView.h"
 #include "views/MainWindow.h"
@@ -244,6 +246,14 @@ void TestGraphView::windowIntegration()
     QCOMPARE(g->canvas()->stage(), 1);
     QCOMPARE(w.trajectoryView()->currentStep(), trajectoryStep);
     QCOMPARE(w.currentView(), MainWindow::Graph);
+    // The panel's LSTM file (one trained here, say) is the one the graph runs.
+    QCOMPARE(QString::fromStdString(g->result()->optimizerPath),
+             QString::fromStdString(bundledOptimizerPath("himmelblau")));
+    const QString file = QString::fromStdString(bundledOptimizerPath("quadratic"));
+    w.panel()->setSessionOptimizer(file);
+    QVERIFY(g->isComputing());
+    QVERIFY(waitComputed(*g));
+    QCOMPARE(QString::fromStdString(g->result()->optimizerPath), file);
     // Saved on the graph, reopened on it.
     QTemporaryDir dir;
     const QString path = dir.filePath("graph.l2l.json");

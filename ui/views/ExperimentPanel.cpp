@@ -71,7 +71,11 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent)
     m_scopeNote->setObjectName(QStringLiteral("scopeNote"));
     m_scopeNote->setWordWrap(true);
     m_scopeNote->setVisible(false);
-    m_scopeNote->setStyleSheet(QStringLiteral("QLabel { background: palette(alternate-base); padding: 4px; }"));
+    // The palette's alternate base, not a style sheet: a sheet's palette() is resolved once, so the note stayed white
+    // in the dark theme; a background role follows every palette change.
+    m_scopeNote->setAutoFillBackground(true);
+    m_scopeNote->setBackgroundRole(QPalette::AlternateBase);
+    m_scopeNote->setMargin(4);
     layout->addWidget(m_scopeNote);
     layout->addWidget(m_problemBox = createProblemBox());
     layout->addWidget(m_optimizerBox = createOptimizerBox());

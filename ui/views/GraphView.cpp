@@ -141,14 +141,16 @@ GraphConfig GraphView::config() const
     c.window = m_windowSpin->value();
     c.offset = m_offsetSpin->value();
     c.secondOrder = m_secondOrder->isChecked();
+    c.optimizer = m_optimizer.toStdString();
     return c;
 }
 
-void GraphView::setFunction(const QString& spec, std::optional<QPointF> start)
+void GraphView::setFunction(const QString& spec, std::optional<QPointF> start, const QString& optimizerPath)
 {
-    if (spec == m_spec && start == m_start && (m_result || isComputing())) return;
+    if (spec == m_spec && start == m_start && optimizerPath == m_optimizer && (m_result || isComputing())) return;
     m_spec = spec;
     m_start = start;
+    m_optimizer = optimizerPath;
     recompute();
 }
 

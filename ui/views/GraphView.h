@@ -31,7 +31,9 @@ public:
     explicit GraphView(QWidget* parent = nullptr);
 
     // The function and start the graph runs on (the Trajectories view's); recomputes when they change.
-    void setFunction(const QString& spec, std::optional<QPointF> start);
+    // The function, start and learned optimizer the graph runs (the Trajectories view's function and start, the
+    // panel's LSTM file; an empty path: the optimizer bundled for 2-d functions); recomputes when they change.
+    void setFunction(const QString& spec, std::optional<QPointF> start, const QString& optimizerPath = QString());
     QString functionSpec() const { return m_spec; }
     GraphConfig config() const; // what the controls ask for
     void setWindow(int steps);  // clamped to [1, 20]; recomputes
@@ -74,6 +76,7 @@ private:
     QTimer m_playTimer;
     QString m_spec = QStringLiteral("quadratic2d");
     std::optional<QPointF> m_start;
+    QString m_optimizer; // empty: the bundled one
     std::optional<GraphResult> m_result;
     bool m_playWhenComputed = false;
 };

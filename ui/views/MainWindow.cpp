@@ -322,6 +322,7 @@ void MainWindow::connectViews()
         updateJobState();
     });
     connect(m_trajectories, &TrajectoryView::failed, this, &MainWindow::showError);
+    connect(m_graph, &GraphView::failed, this, &MainWindow::showError);
     connect(m_inspect, &InspectView::failed, this, &MainWindow::showError);
     connect(m_transfer, &TransferView::failed, this, &MainWindow::showError);
     // A transfer cell opens its comparison in Compare: the variant's problem, steps, runs and seed, that optimizer
@@ -373,6 +374,7 @@ void MainWindow::syncViews()
     m_art->setExperiment(problem, specs, e.eval.steps);
     m_inspect->setInspection(problem, m_panel->lstmSpec(), e.eval.seed, e.eval.steps, typedRate(e, "adam"),
                              typedRate(e, "sgd"));
+    if (currentView() == Graph) syncGraph(); // a new LSTM file in the panel
     m_inspectStale = true;
     if (currentView() == Inspect) {
         m_inspectStale = false;
@@ -423,12 +425,12 @@ void MainWindow::updatePanelScope()
         break;
     case Graph:
         s = {false,
+             true,
              false,
              false,
              false,
-             false,
-             tr("Graph runs the optimizer trained on 2-d problems on the Trajectories view's function and start; "
-                "the window is set in the view.")};
+             tr("Graph runs the LSTM chosen here (bundled: the one trained on 2-d problems) on the Trajectories "
+                "view's function and start; the window is set in the view.")};
         break;
     }
     m_panel->setScope(s);
@@ -589,7 +591,13 @@ void MainWindow::stopExperiment()
     }
 }
 
-void MainWindow::syncGraph() { m_graph->setFunction(m_trajectories->functionSpec(), m_trajectories->userStart()); }
+void MainWindow::syncGraph()
+{
+    // The panel's LSTM when it names a file (one trained here, say); "lstm" alone: the one bundled for 2-d functions.
+    const QString lstm = m_panel->lstmSpec();
+    m_graph->setFunction(m_trajectories->functionSpec(), m_trajectories->userStart(),
+                         lstm.startsWith(QStringLiteral("lstm:")) ? lstm.mid(5) : QString());
+}
 
 void MainWindow::stepTrajectory()
 {
