@@ -126,6 +126,7 @@ SECTION_OF = {
     RES + "transfer-quadratic.json": "transfer",
     RES + "transfer-2d.json": "transfer",
     RES + "transfer-mnist.json": "transfer",
+    RES + "mpi-scaling.json": None,  # scripts/mpi_scaling.py (needs a quiet machine; not part of reproduce.sh)
 }
 
 # Targets from the issue (requirements, not measurements): bench line name prefix, threads -> seconds.
@@ -1488,6 +1489,125 @@ def _readme_speed(inp):
     return ("MNIST MLP value+gradient %s; an LSTM step over %s %s on %d threads; an MNIST meta-training episode %s on "
             "%d threads (`l2l bench`, %s)" % (bench_time(mlp), lstm["name"].split(", ")[-1], bench_time(lstm).replace(" per step", ""),
                                               t, bench_time(ep).replace(" per episode", ""), t, f["date"][:10]))
+
+
+# --- meta-training over MPI ranks (issue 22) ----------------------------------------------------------
+
+MPI = RES + "mpi-scaling.json"
+# Not measured here (one machine): the network of the projection, stated as an assumption in the text.
+NET_BYTES_PER_S, NET_LATENCY_S = 1.25e9, 50e-6  # 10 Gb Ethernet
+MPI_LABEL = {"mnist": "MNIST", "convnet": "conv net (2 nets)"}
+MPI_FLOATS = {"mnist": 5141, "convnet": 10282}
+
+
+def mpi_rows(doc):
+    return [Fields(MPI, r, "trainings[%d]" % i) for i, r in enumerate(field(MPI, doc, "trainings"))]
+
+
+def mpi_find(rows, problem, batch, ranks, threads):
+    for r in rows:
+        if (r["problem"], r["meta_batch"], r["ranks"], r["threads"]) == (problem, batch, ranks, threads):
+            return r
+    raise Failure("%s: no training of %s with meta-batch %d on %d rank(s) x %d thread(s)" % (MPI, problem, batch, ranks,
+                                                                                          threads))
+
+
+def mpi_exchange(doc, floats, members):
+    for i, e in enumerate(field(MPI, doc, "exchange")):
+        e = Fields(MPI, e, "exchange[%d]" % i)
+        if e["floats"] == floats and e["members"] == members and e["ranks"] == 2:
+            return e
+    raise Failure("%s: no exchange of %d members x %d floats on 2 ranks" % (MPI, members, floats))
+
+
+def load(rec):
+    others = rec["other_cores"]
+    worst = max(others) if isinstance(others, list) else others
+    return "%s → %s; others ≤ %s cores" % (tab(rec["loadavg"][0], 3), tab(rec["loadavg"][1], 3), tab(worst, 2))
+
+
+def two_digits(v):
+    """A large count in prose, to two significant digits: 1,200."""
+    return "{:,}".format(int(round(v, 1 - int(math.floor(math.log10(v))))))
+
+
+def micro(seconds):
+    return "%s µs" % tab(seconds * 1e6, 3) if seconds < 1e-3 else "%s ms" % tab(seconds * 1e3, 3)
+
+
+@region("readme-mpi", [MPI])
+def _readme_mpi(inp):
+    doc = inp.json(MPI)
+    rows = mpi_rows(doc)
+    WINDOWS = -(-field(MPI, doc, "horizon") // field(MPI, doc, "unroll"))
+    out = ["Measured by `scripts/mpi_scaling.py` on %s (%s, %d cores, %s): `l2l train %s`, seconds per epoch as the "
+           "difference of two runs' wall times (start-up and the final validation cancel out), with the 1-minute load "
+           "average before → after each figure and the cores other processes kept busy during its runs (a run with "
+           "more than 0.15 is repeated, up to 4 times)." % (field(MPI, doc, "date")[:10], field(MPI, doc, "cpu"),
+                                                   field(MPI, doc, "cores"), field(MPI, doc, "tool"),
+                                                   field(MPI, doc, "settings")), "",
+           "| problem | meta-batch B | ranks × threads | s per epoch | speed-up vs 1 × 1 | load average; others |",
+           "|---|---|---|---|---|---|"]
+    for r in rows:
+        base = mpi_find(rows, r["problem"], r["meta_batch"], 1, 1)["per_epoch"]
+        out.append("| %s | %d | %d × %d | %s | %s× | %s |" % (MPI_LABEL.get(r["problem"], r["problem"]), r["meta_batch"],
+                                                            r["ranks"], r["threads"], tab(r["per_epoch"], 3),
+                                                            tab(base / r["per_epoch"], 3), load(r)))
+    ex = [Fields(MPI, e, "exchange[%d]" % i) for i, e in enumerate(field(MPI, doc, "exchange"))]
+    out += ["", "One meta-update's exchange between the 2 ranks (`l2l mpi-bench`, median of 300; every rank receives "
+                "all B meta-gradients, as `l2l train` does) and, for comparison, one `MPI_Allreduce` of the same P floats:",
+            "", "| P floats | B = " + " | B = ".join(str(e["members"]) for e in ex if e["floats"] == 5141) +
+            " | allreduce of P | load average; others |",
+            "|---|" + "---|" * (len([e for e in ex if e["floats"] == 5141]) + 2)]
+    for floats in sorted({e["floats"] for e in ex}):
+        sel = [e for e in ex if e["floats"] == floats]
+        out.append("| %d | %s | %s | %s |" % (floats, " | ".join(micro(e["exchange_us"] * 1e-6) for e in sel),
+                                             micro(sel[0]["allreduce_us"] * 1e-6), load(sel[0])))
+    # The model: per window every rank computes its ceil(B/N) members (t_w each, one thread) and then receives the
+    # others' meta-gradients; an epoch is W windows.
+    model = []
+    for problem in ("mnist", "convnet"):
+        batch = max(r["meta_batch"] for r in rows if r["problem"] == problem)
+        one = mpi_find(rows, problem, batch, 1, 1)["per_epoch"]
+        two = mpi_find(rows, problem, batch, 2, 1)["per_epoch"]
+        tw = one / (batch * WINDOWS)
+        floats = MPI_FLOATS[problem]
+        c_here = mpi_exchange(doc, floats, batch)["exchange_us"] * 1e-6
+        # On this machine (2 ranks): the exchange's largest share of a window over the measured B.
+        share = max(Fields(MPI, e, "exchange").get("exchange_us") * 1e-6 / (math.ceil(e["members"] / 2) * tw)
+                    for e in field(MPI, doc, "exchange") if e["floats"] == floats)
+        block = 4 * floats + 16
+        n_star = NET_BYTES_PER_S * tw / block
+        predicted_two = WINDOWS * (math.ceil(batch / 2) * tw + c_here)
+
+        def t(n, b):
+            return WINDOWS * (math.ceil(b / n) * tw + (n - 1) * NET_LATENCY_S + b * block / NET_BYTES_PER_S)
+
+        model.append(
+            "- **%s** (P = %d): t_w = %s per optimizee and window on one thread (the 1 × 1 epoch of B = %d over %d "
+            "windows). Model for 2 ranks on this machine: %d × (%d t_w + %s exchange) = %s s per epoch; measured %s s. "
+            "Here the exchange is at most %s %% of a window's computation for every measured B up to %d: no B makes "
+            "communication dominate on one machine. "
+            "Over the assumed network, communication would equal computation at N* = β t_w / (4P + 16) ≈ %s ranks, "
+            "whatever B (each rank computes B/N optimizees but receives all B meta-gradients). Projected seconds per "
+            "epoch with one optimizee per rank (B = N): %s; with B = 128: %s."
+            % (MPI_LABEL[problem], floats, micro(tw) if tw < 1e-3 else "%s s" % tab(tw, 3), batch, WINDOWS, WINDOWS,
+               math.ceil(batch / 2), micro(c_here), tab(predicted_two, 3), tab(two, 3), tab(100 * share, 2),
+               max(e["members"] for e in field(MPI, doc, "exchange")), two_digits(n_star),
+               ", ".join("N = %d: %s" % (n, tab(t(n, n), 3)) for n in (1, 8, 64, 512)),
+               ", ".join("N = %d: %s" % (n, tab(t(n, 128), 3)) for n in (1, 8, 32, 128))))
+    ar = mpi_exchange(doc, 5141, 2)["allreduce_us"] * 1e-6
+    out += ["", "**Scaling model.** An epoch is W = %d windows; in each, a rank runs its ⌈B/N⌉ optimizees (t_w each) "
+                "and then exchanges meta-gradients: T(N) ≈ W (⌈B/N⌉ t_w + c(B, N)), with c(B, N) ≈ (N − 1) α + B (4P + 16) "
+                "bytes / β (every rank receives every member's P floats and a 16-byte header). α = %s and β = %s GB/s "
+                "(10 Gb Ethernet) are assumptions, not measurements; on this machine c is the measured exchange above."
+                % (WINDOWS, micro(NET_LATENCY_S), tab(NET_BYTES_PER_S / 1e9, 3)), ""] + model
+    out += ["", "An allreduce of partial sums would move only P floats per rank (measured here: %s for 5,141 floats; "
+                "over the network about 2 × 4P / β + 2 log2(N) α) and be cheaper at large N, but its sums are not those "
+                "of one process: float addition is not associative, so the weights would change with the rank count. "
+                "Gathering keeps them bit-identical; its cost only overtakes the computation at the N* above."
+                % micro(ar)]
+    return "\n".join(out)
 
 
 # ----------------------------------------------------------------------------------------------------
