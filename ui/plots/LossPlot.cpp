@@ -192,8 +192,8 @@ bool placeLegendOutside(QCustomPlot* plot)
     cellOf(grid, rect, row, column);
     legend->setMargins(QMargins(6, 4, 6, 4));
     if (beside) { // a column right of the axis rect, the legend at its top, an empty cell below taking the rest
+        legend->setWrap(0); // before the rearranging setFillOrder: setWrap alone does not re-flow the entries
         legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true);
-        legend->setWrap(0);
         auto* side = new QCPLayoutGrid;
         grid->addElement(row, column + 1, side);
         side->addElement(0, 0, legend);
@@ -202,8 +202,8 @@ bool placeLegendOutside(QCustomPlot* plot)
         side->setMargins(QMargins(0, 0, 0, 0));
         grid->setColumnStretchFactor(column + 1, 0.001);
     } else { // a row under the axis rect, the entries side by side, wrapped to the width
-        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
         legend->setWrap(wrap);
+        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
         grid->insertRow(row + 1);
         grid->addElement(row + 1, column, legend);
         grid->setRowStretchFactor(row + 1, 0.001);
