@@ -131,7 +131,7 @@ void drawPlaceholder(QCustomPlot* plot, const QString& message)
 
 void drawResponse(QCustomPlot* plot, const ResponseCurve& r, bool adamDefaultRate, bool sgdDefaultRate)
 {
-    begin(plot, QObject::tr("Update u as a function of the gradient g (symmetric log axes)"));
+    begin(plot, QObject::tr("Update u against the gradient g (symmetric log axes)"));
     QVector<double> x, first, warm, adam, sgd;
     double maxU = kUpdateLinear * 10, maxG = kGradientLinear * 10;
     for (size_t i = 0; i < r.gradients.size(); ++i) {
