@@ -67,6 +67,9 @@ void TestGraphView::valuesAreTheRuns()
     const GraphResult direct = computeGraph(c); // the same window, computed here
     const GraphResult& shown = *view.result();
     QCOMPARE(shown.metaLoss, direct.metaLoss);
+    // The status names the class with the start the run began at, not the function's own.
+    QVERIFY2(QString::fromStdString(shown.canonicalProblem).contains("x0=-1,y0=1.5,start_noise=0"),
+             shown.canonicalProblem.c_str());
     QVERIFY(shown.dphi == direct.dphi);
     const GraphCanvas* canvas = view.canvas();
     const auto& t = direct.trace;

@@ -113,6 +113,11 @@ std::unique_ptr<Function2d<T>> trajectoryFunctionT(const TrajectoryConfig& confi
     return fnClass->sample2d(deriveSeed(config.seed, 0, kEvalInstances));
 }
 
+std::string trajectoryCanonicalProblem(const TrajectoryConfig& config)
+{
+    return makeProblemClass<float>(startSpec(config).str())->canonicalSpec();
+}
+
 std::unique_ptr<Function2d<double>> trajectoryFunction(const TrajectoryConfig& config)
 {
     return trajectoryFunctionT<double>(config);
@@ -138,10 +143,9 @@ TrajectoryPath learnedPath(const TrajectoryConfig& config, const LstmNet<float>&
 TrajectoryResult computeTrajectories(const TrajectoryConfig& config, const std::atomic<bool>* cancel)
 {
     auto fn = trajectoryFunction(config);
-    const Spec spec = startSpec(config);
     TrajectoryResult result;
     result.config = config;
-    result.canonicalProblem = makeProblemClass<float>(spec.str())->canonicalSpec();
+    result.canonicalProblem = trajectoryCanonicalProblem(config);
     result.bounds = fn->bounds();
     result.kind = fn->kind();
     result.quad = fn->quad();

@@ -67,6 +67,9 @@ std::unique_ptr<Function2d<double>> trajectoryFunction(const TrajectoryConfig& c
 TrajectoryPath learnedPath(const TrajectoryConfig& config, const LstmNet<float>& net, const std::string& label,
                            const std::atomic<bool>* cancel = nullptr);
 
+// The canonical spec of the class the paths of `config` run on, its start included.
+std::string trajectoryCanonicalProblem(const TrajectoryConfig& config);
+
 // The same instance in float, as meta-training runs it (the graph view, meta/GraphTrace.h).
 std::unique_ptr<Function2d<float>> trajectoryFunctionFloat(const TrajectoryConfig& config);
 

@@ -4,28 +4,34 @@
 
 namespace l2l {
 
+namespace {
+// The function and instance the graph runs on, as the Trajectories view names them.
+TrajectoryConfig functionOf(const GraphConfig& c)
+{
+    TrajectoryConfig t;
+    t.problem = c.problem;
+    t.start = c.start;
+    t.seed = c.seed;
+    return t;
+}
+} // namespace
+
 void GraphConfig::validate() const
 {
     if (window < 1 || window > 20) throw Error("graph window must be in [1, 20] steps, got " + std::to_string(window));
     if (offset < 0 || offset > 1000)
         throw Error("graph offset must be in [0, 1000] steps, got " + std::to_string(offset));
-    TrajectoryConfig t;
-    t.problem = problem;
-    t.start = start;
-    t.validate();
+    functionOf(*this).validate();
 }
 
 GraphResult computeGraph(const GraphConfig& config)
 {
     config.validate();
-    TrajectoryConfig t;
-    t.problem = config.problem;
-    t.start = config.start;
-    t.seed = config.seed;
+    const TrajectoryConfig t = functionOf(config);
     auto fn = trajectoryFunctionFloat(t);
     GraphResult r;
     r.config = config;
-    r.canonicalProblem = makeProblemClass<float>(t.problem)->canonicalSpec();
+    r.canonicalProblem = trajectoryCanonicalProblem(t); // with the start the window's run begins at
     r.optimizerPath = config.optimizer.empty() ? bundledOptimizerPath(config.problem) : config.optimizer;
     const OptimizerFile file = loadOptimizer(r.optimizerPath);
     if (file.net.nets != 1)

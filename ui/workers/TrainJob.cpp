@@ -120,7 +120,7 @@ void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
         int lastBest = trainer.state().bestEpoch;
         auto take = [&](const MetaProgress& p) {
             const auto& history = trainer.state().history;
-            TrainSnapshot s{p, {history.begin() + long(t->sent), history.end()}, std::nullopt};
+            TrainSnapshot s{p, {history.begin() + long(t->sent), history.end()}, std::nullopt, {}, {}};
             t->sent = history.size();
             return s;
         };
