@@ -7,13 +7,15 @@ namespace l2l {
 double metaLossWeight(MetaLoss m, double f) { return m == MetaLoss::Log ? 1.0 / (std::max(f, 0.0) + 1e-8) : 1.0; }
 
 template <typename T>
-void EpisodeState<T>::start(Problem<T>& problem, const LstmArch& arch)
+void EpisodeState<T>::start(Problem<T>& problem, const LstmArch& arch, const std::string& imitate)
 {
+    teacher.rule = imitate.empty() ? nullptr : makeUpdateRule<T>(UpdateRuleConfig::parse(imitate));
     theta = problem.initialTheta();
     grad.resize(theta.size());
     step = 0;
     loss = double(problem.valueAndGradient(theta, grad, 0));
     state.reset(arch, theta.size());
+    if (teacher.rule) teacher.rule->reset(theta.size());
 }
 
 template <typename T>
@@ -66,6 +68,9 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
     update.resize(n);
     double sum = 0;
     m_cancelled = false;
+    const bool imitating = m_imitation > 0 && traj.teacher.rule;
+    m_imitationLoss = 0;
+    if (imitating && dphi && int(m_residuals.size()) < K) m_residuals.resize(size_t(K));
     WindowTrace<T>* trace = m_trace;
     if (trace) {
         trace->clear();
@@ -81,6 +86,13 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
         const Vec<T>& input = frozen ? (*frozen)[size_t(j)] : traj.grad;
         if (inputsUsed) inputsUsed->push_back(input);
         m_runner.forward(input, traj.state, update, dphi ? &m_cache[size_t(j)] : nullptr);
+        if (imitating) { // the teacher's update a_j on the same gradient: its step from theta = 0
+            m_target.setZero(n);
+            traj.teacher.rule->step(m_target, input);
+            const double d2 = double((update - m_target).squaredNorm());
+            m_imitationLoss += 0.5 * m_imitation * d2;
+            if (dphi) m_residuals[size_t(j)] = update - m_target;
+        }
         traj.theta += update;
         ++traj.step;
         traj.loss = double(problem.valueAndGradient(traj.theta, traj.grad, traj.step));
@@ -117,7 +129,8 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
             trace->adjoints[size_t(j) + 1] = a;
             phiBefore = m_backward.gradient();
         }
-        m_backward.step(a, m_cache[size_t(j)], j > 0 ? &m_cache[size_t(j) - 1] : nullptr, initial,
+        if (imitating) m_dU = a + T(m_imitation) * m_residuals[size_t(j)]; // d(lambda/2 |u_j - a_j|^2)/du_j
+        m_backward.step(imitating ? m_dU : a, m_cache[size_t(j)], j > 0 ? &m_cache[size_t(j) - 1] : nullptr, initial,
                         secondOrder && j > 0 ? &dx : nullptr);
         if (trace) trace->dphiSteps[size_t(j)] = m_backward.gradient() - phiBefore;
         if (j == 0) break; // theta_{s0} is detached: nothing flows further back

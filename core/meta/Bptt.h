@@ -10,8 +10,26 @@
 #include "problems/Problem.h"
 
 #include <atomic>
+#include <memory>
+#include <string>
 
 namespace l2l {
+
+// The hand-designed rule an imitating meta-training runs beside the learned optimizer (Chen et al. 2020), with
+// its state; copies copy the state (an episode copied for finite differences carries it on identically).
+template <typename T>
+struct ImitationTeacher {
+    std::unique_ptr<UpdateRule<T>> rule; // null: no imitation
+    ImitationTeacher() = default;
+    ImitationTeacher(const ImitationTeacher& o) : rule(o.rule ? o.rule->clone() : nullptr) {}
+    ImitationTeacher& operator=(const ImitationTeacher& o)
+    {
+        rule = o.rule ? o.rule->clone() : nullptr;
+        return *this;
+    }
+    ImitationTeacher(ImitationTeacher&&) = default;
+    ImitationTeacher& operator=(ImitationTeacher&&) = default;
+};
 
 // What carries over between windows of one episode.
 template <typename T>
@@ -21,8 +39,10 @@ struct EpisodeState {
     double loss = 0;    // f(theta_s)
     int step = 0;       // s
     LstmState<T> state; // the optimizer's per-coordinate state
-    // theta_0 and its gradient at step 0; zero optimizer state.
-    void start(Problem<T>& problem, const LstmArch& arch);
+    ImitationTeacher<T> teacher;
+    // theta_0 and its gradient at step 0; zero optimizer state. With `imitate` (a hand-designed rule with its
+    // rate, e.g. "adam:lr=0.01"), that rule starts beside it, fresh (see Unroller::setImitation).
+    void start(Problem<T>& problem, const LstmArch& arch, const std::string& imitate = {});
 };
 
 // Everything one window computed, step by step (for the graph view, meta/GraphTrace.h); window() fills it when
@@ -62,6 +82,13 @@ public:
     void setCancel(const std::atomic<bool>* cancel) { m_cancel = cancel; }
     // The objective whose gradient window() computes (default Sum; the returned value stays sum f).
     void setMetaLoss(MetaLoss m) { m_metaLoss = m; }
+    // Off-policy imitation (Chen et al. 2020): with weight lambda > 0 and an episode started with a teacher rule,
+    // the objective whose gradient window() computes gains lambda/2 sum_j |u_j - a_j|^2, where a_j is the
+    // teacher's update on the same input gradient (from its own state, carried across windows). a_j is a
+    // constant target (no gradient flows through it). The teacher's state advances only while lambda > 0.
+    void setImitation(double lambda) { m_imitation = lambda; }
+    // The imitation term of the last window() (0 without imitation); window()'s return value stays sum f.
+    double imitationLoss() const { return m_imitationLoss; }
     // Where window() records every step (null: nowhere, the default).
     void setTrace(WindowTrace<T>* trace) { m_trace = trace; }
     // True if the last window() was stopped by the flag.
@@ -74,6 +101,9 @@ private:
     const std::atomic<bool>* m_cancel = nullptr;
     bool m_cancelled = false;
     MetaLoss m_metaLoss = MetaLoss::Sum;
+    double m_imitation = 0, m_imitationLoss = 0;
+    std::vector<Vec<T>> m_residuals; // u_j - a_j per step of the window (imitation only)
+    Vec<T> m_target, m_dU;
     WindowTrace<T>* m_trace = nullptr;
     const LstmNet<T>* m_net;
     LstmRunner<T> m_runner;

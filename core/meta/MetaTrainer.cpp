@@ -209,13 +209,14 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
     for (auto& u : m_unrollers) {
         u->setCancel(cancel);
         u->setMetaLoss(c.metaLoss);
+        u->setImitation(c.imitationWeightAt(m_state.epoch));
     }
     std::vector<Member> members(static_cast<size_t>(B));
     parallelFor(L, threads, [&](int i) {
         const int b = mine.first + i;
         Member& m = members[size_t(b)];
         m.problem = trainingClass().sample(trainingInstanceSeed(c.seed, m_state.epoch, b));
-        m.traj.start(*m.problem, c.arch);
+        m.traj.start(*m.problem, c.arch, c.imitationWeightAt(m_state.epoch) > 0 ? c.imitate : std::string());
     });
     *aborted = false;
     double noiseSum = 0;
@@ -371,9 +372,11 @@ std::uint64_t estimateTrainingBytes(const MetaTrainConfig& c, const ProblemClass
     const std::uint64_t LH = std::uint64_t(c.arch.layers) * std::uint64_t(c.arch.hidden);
     // Per coordinate: theta, gradient, h and c of every layer; per step of the window its cached input, gates and
     // cell states (LstmStepCache) and its gradient (twice that with second derivatives: theta and the HVPs).
-    const std::uint64_t state = 4 + 2 * LH + (c.arch.hasMoments() ? 2 : 0);
-    const std::uint64_t perStep =
-        std::uint64_t(c.arch.inputSize() + c.arch.inputLayer) + 5 * LH + 1 + (c.secondDerivatives ? 3 : 0);
+    // Imitation adds the teacher's state and target (at most 3) and a residual per step.
+    const bool imitating = !c.imitate.empty();
+    const std::uint64_t state = 4 + 2 * LH + (c.arch.hasMoments() ? 2 : 0) + (imitating ? 3 : 0);
+    const std::uint64_t perStep = std::uint64_t(c.arch.inputSize() + c.arch.inputLayer) + 5 * LH + 1 +
+                                  (c.secondDerivatives ? 3 : 0) + (imitating ? 1 : 0);
     // A meta-batch keeps every member's instance and state, and one set of window caches per thread running them.
     const std::uint64_t members = std::uint64_t(std::max(1, c.metaBatch));
     const std::uint64_t cachesAlive = c.metaBatch > 1 ? std::uint64_t(effectiveThreads(c.threads, c.metaBatch)) : 1;

@@ -3,6 +3,7 @@
 #include "base/Spec.h"
 
 #include "base/DetMath.h"
+#include "optimizers/UpdateRule.h"
 
 #include <algorithm>
 
@@ -93,6 +94,21 @@ const SettingsTable<MetaTrainConfig>& metaTrainSettings()
             "curriculum_patience", "curriculum-patience", "Stage patience",
             "validations without improvement before the curriculum's next stage", 1, 1000,
             [](auto& c) -> auto& { return c.curriculumPatience; }, 5, all));
+        f.push_back(textSetting<C>(
+            "imitate", "imitate", "Imitate",
+            "off-policy imitation (Chen et al. 2020): a hand-designed rule with its rate, e.g. adam:lr=0.01, run on "
+            "the same gradients; the meta-loss gains lambda/2 |u - u_rule|^2 per step, pulling the learned update u "
+            "towards the rule's (empty = off)",
+            [](auto& c) -> auto& { return c.imitate; }, 6, kInFile | kInCli | kInForm));
+        f.push_back(realSetting<C>(
+            "imitation_weight", "imitation-weight", "Imitation weight",
+            "lambda: the weight of the imitation term (summed over coordinates and steps, like the losses)", 0, 1e6,
+            false, [](auto& c) -> auto& { return c.imitationWeight; }, 6, all));
+        f.push_back(intSetting<C>(
+            "imitation_epochs", "imitation-epochs", "Imitation epochs",
+            "the imitation weight falls linearly to 0 over this many epochs, then imitation stops (0 = the weight "
+            "stays for the whole run)",
+            0, 10000000, [](auto& c) -> auto& { return c.imitationEpochs; }, 6, all));
         f.push_back(intSetting<C>(
             "validate_every", "validate-every", "Validate every", "epochs between validations", 1, 10000000,
             [](auto& c) -> auto& { return c.validateEvery; }, 1, always));
@@ -161,9 +177,30 @@ void MetaTrainConfig::validate() const
     if (secondDerivatives && arch.preprocess == Preprocess::Rnnprop)
         throw Error("train: second derivatives (--second-derivatives) are not supported with rnnprop preprocessing "
                     "(its inputs depend on the history of the gradients)");
+    if (!imitate.empty()) {
+        UpdateRuleConfig rule;
+        try {
+            rule = UpdateRuleConfig::parse(imitate);
+        } catch (const Error& e) {
+            throw Error(std::string("train: imitate (--imitate): ") + e.what());
+        }
+        if (rule.learned())
+            throw Error("train: imitate (--imitate) names a hand-designed rule (sgd, nag, rmsprop, adam), got '" +
+                        imitate + "'");
+        if (rule.tuned())
+            throw Error("train: imitate (--imitate) needs the rule's learning rate, e.g. " + rule.name +
+                        ":lr=0.01 (`l2l tune` finds one), got '" + imitate + "'");
+    }
     if (unroll > horizon)
         throw Error("train: unroll (--unroll) must be at most the horizon (" + std::to_string(horizon) + "), got " +
                     std::to_string(unroll));
+}
+
+double MetaTrainConfig::imitationWeightAt(int epoch) const
+{
+    if (imitate.empty()) return 0;
+    if (imitationEpochs <= 0) return imitationWeight;
+    return epoch >= imitationEpochs ? 0.0 : imitationWeight * (1.0 - double(epoch) / double(imitationEpochs));
 }
 
 std::vector<int> MetaTrainConfig::curriculumHorizons() const

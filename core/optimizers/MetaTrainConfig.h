@@ -53,6 +53,9 @@ struct MetaTrainConfig {
     double randomScale = 0;                   // > 0: training instances get the problem option xscale=this
     std::string curriculum;                   // "100,200,500": horizons of curriculum stages (empty = off)
     int curriculumPatience = 3;               // validations without improvement before the next stage
+    std::string imitate;                      // "adam:lr=0.01": the hand-designed rule imitated (empty = off)
+    double imitationWeight = 1;               // lambda of the imitation term
+    int imitationEpochs = 0;                  // > 0: lambda falls linearly to 0 over this many epochs
     int validateEvery = 50;                   // epochs between validations
     int validationRuns = 10;                  // held-out instances
     bool validateOnFinalLoss = false;         // select by the loss at the last step instead of the horizon mean
@@ -66,6 +69,9 @@ struct MetaTrainConfig {
     void validate() const;                    // throws l2l::Error naming the field and range
     // The curriculum's horizons, increasing (empty without one). Throws l2l::Error on a malformed list.
     std::vector<int> curriculumHorizons() const;
+    // The weight of the imitation term during epoch `epoch` (counted from 0): 0 without imitation, else
+    // imitationWeight, falling linearly to 0 at epoch imitationEpochs when that is set.
+    double imitationWeightAt(int epoch) const;
 };
 
 const SettingsTable<MetaTrainConfig>& metaTrainSettings();

@@ -27,6 +27,8 @@ public:
     virtual void step(VecRef<T> theta, const CVecRef<T>& grad) = 0;
     // About the bytes of state and workspace per coordinate after reset() (for the memory budget).
     virtual std::uint64_t bytesPerCoordinate() const { return 2 * sizeof(T); }
+    // A copy with its state (the hand-designed rules; null for a rule that cannot be copied).
+    virtual std::unique_ptr<UpdateRule<T>> clone() const { return nullptr; }
 };
 
 // An update rule as the user names it: "adam", "adam:lr=0.01", "nag:lr=0.1,momentum=0.95",
@@ -70,6 +72,7 @@ public:
     explicit Sgd(double lr) : m_lr(T(lr)) {}
     void reset(Index) override {}
     void step(VecRef<T> theta, const CVecRef<T>& grad) override { theta -= m_lr * grad; }
+    std::unique_ptr<UpdateRule<T>> clone() const override { return std::make_unique<Sgd>(*this); }
 
 private:
     T m_lr;
@@ -85,6 +88,7 @@ public:
     Nag(double lr, double momentum) : m_lr(T(lr)), m_mu(T(momentum)) {}
     void reset(Index dim) override { m_v.setZero(dim); }
     void step(VecRef<T> theta, const CVecRef<T>& grad) override;
+    std::unique_ptr<UpdateRule<T>> clone() const override { return std::make_unique<Nag>(*this); }
 
 private:
     T m_lr, m_mu;
@@ -100,6 +104,7 @@ public:
     RmsProp(double lr, double alpha, double eps) : m_lr(T(lr)), m_alpha(T(alpha)), m_eps(T(eps)) {}
     void reset(Index dim) override { m_m.setZero(dim); }
     void step(VecRef<T> theta, const CVecRef<T>& grad) override;
+    std::unique_ptr<UpdateRule<T>> clone() const override { return std::make_unique<RmsProp>(*this); }
 
 private:
     T m_lr, m_alpha, m_eps;
@@ -116,6 +121,7 @@ public:
     Adam(double lr, double beta1, double beta2, double eps) : m_lr(lr), m_beta1(beta1), m_beta2(beta2), m_eps(T(eps)) {}
     void reset(Index dim) override;
     void step(VecRef<T> theta, const CVecRef<T>& grad) override;
+    std::unique_ptr<UpdateRule<T>> clone() const override { return std::make_unique<Adam>(*this); }
 
 private:
     double m_lr, m_beta1, m_beta2;
