@@ -102,9 +102,10 @@ std::vector<int> netOf(const std::vector<NetSpan>& spans)
 // Central differences of a window's meta-loss against the analytic dL/dphi, with a bound on the difference
 // derived from the arithmetic, entry by entry:
 //   D(h) = (L(phi + h e_i) - L(phi - h e_i)) / 2h = L' + c h^2 + O(h^4)  (truncation), so c h^2 ~ (D(2h) - D(h)) / 3;
-//   one evaluation of L in double is within rho = kappa eps S of exact, S = sum_j |f_j| of the window,
-//   eps = 2^-53 and kappa = 1000 (every f_j comes through K <= 8 steps of dot products of length <= 40 and the
-//   optimizee's: first-order error growth of a few hundred unit roundoffs), so rounding moves D(h) by at most
+//   one evaluation of L in double is within rho = kappa eps S of exact, S = sum_j |f_j| of the window (= |L|: every
+//   f_j >= 0 here), eps = 2^-53 and kappa = 1000 (every f_j comes through K <= 8 LSTM steps, dot products of length
+//   <= 40, and the optimizee, of length <= 784 for the MLP: a first-order error growth of some hundreds of unit
+//   roundoffs, taken relative to S with a margin), so rounding moves D(h) by at most
 //   rho / h and D(2h) by rho / 2h, and the truncation estimate by (rho / h + rho / 2h) / 3 = rho / 2h;
 //   hence |D(h) - L'| <= |D(2h) - D(h)| / 3 + rho / 2h + rho / h (to first order in h^2: the check allows twice it).
 // The analytic gradient's own rounding (about kappa eps |dphi|) is far below that. A wrong backward pass (e.g. one
