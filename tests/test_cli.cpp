@@ -424,6 +424,24 @@ private slots:
         QVERIFY(second.code != 0);
         QVERIFY2(second.err.contains("not supported with rnnprop"), qPrintable(second.err));
     }
+    void trainGacWritesItsArchitecture()
+    {
+        // LSTM+GAC: --gac lands in the file's architecture and provenance; eval runs the file; the PyTorch export
+        // refuses it, naming the setting.
+        const QString out = m_tmp.path() + "/gac.json";
+        const Run r = l2l({"train", "--problem", "quadratic", "--epochs", "3", "--gac", "4", "--out", out, "-q"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(doc["architecture"].toObject()["gac"].toInt(), 4);
+        QVERIFY(doc["provenance"].toObject()["command"].toString().contains("--gac 4"));
+        const Run ev = l2l({"eval", "--optimizers", "lstm:" + out + ",adam:lr=0.1", "--runs", "2", "--steps", "10"});
+        QVERIFY2(ev.code == 0, qPrintable(ev.err));
+        const Run ex = l2l({"export", "--torch", out, "--out", m_tmp.path() + "/gac.py"});
+        QCOMPARE(ex.code, 1);
+        QVERIFY2(ex.err.contains("gac.json") && ex.err.contains("\"gac\" = 4"), qPrintable(ex.err));
+    }
     void trainPerBlockWritesOneNetPerGroup()
     {
         // --groups per-block on a tiny convnet: a version-2 file with a net for each group, which eval
@@ -481,6 +499,10 @@ private slots:
                                           << "unroll (--unroll) must be at most the horizon (100), got 200";
         QTest::newRow("hidden") << QStringList{"train", "--out", out, "--hidden", "0"}
                                 << "hidden (--hidden) must be an integer in [1, 256], got 0";
+        QTest::newRow("gac > hidden") << QStringList{"train", "--out", out, "--hidden", "8", "--gac", "9"}
+                                      << "gac (--gac) must be at most hidden (--hidden) = 8";
+        QTest::newRow("gac") << QStringList{"train", "--out", out, "--gac", "-1"}
+                             << "gac (--gac) must be an integer in [0, 256], got -1";
         QTest::newRow("preprocess") << QStringList{"train", "--out", out, "--preprocess", "log"}
                                     << "preprocess (--preprocess) must be one of none, log-sign, rnnprop, got 'log'";
         QTest::newRow("second order on a conv net") // (2-d functions and MLPs have Hessian-vector products)

@@ -49,13 +49,22 @@ ResponseCurve lstmResponse(const LstmNet<float>& optimizer, const std::vector<do
     for (Index k = 0; k < n; ++k) g(k) = float(gradients[size_t(k)]);
     Vec<float> theta = Vec<float>::Zero(n); // the position does not enter the update: only g does
 
-    // One coordinate per gradient value, all in one batch; the same g is fed at every step.
-    LstmRule<float> lstm(net, 1);
-    lstm.reset(n);
-    lstm.step(theta, g);
-    r.lstmFirst = toDouble(lstm.lastUpdate());
-    for (int s = 0; s < warmupSteps; ++s) lstm.step(theta, g);
-    r.lstmWarm = toDouble(lstm.lastUpdate());
+    // One coordinate per gradient value, all in one batch; the same g is fed at every step. With global averaging
+    // cells the coordinates of a batch are coupled, so each value runs alone: the curve is then what every
+    // coordinate gets when all of them see that g (their means are that coordinate's own values).
+    const bool alone = net.arch.gac > 0;
+    r.lstmFirst.resize(size_t(n));
+    r.lstmWarm.resize(size_t(n));
+    for (Index k0 = 0; k0 < (alone ? n : 1); ++k0) {
+        const Index cols = alone ? 1 : n;
+        LstmRule<float> lstm(net, 1);
+        lstm.reset(cols);
+        Vec<float> gk = g.segment(k0, cols), thetaK = theta.segment(k0, cols);
+        lstm.step(thetaK, gk);
+        std::copy_n(lstm.lastUpdate().data(), cols, r.lstmFirst.begin() + k0);
+        for (int s = 0; s < warmupSteps; ++s) lstm.step(thetaK, gk);
+        std::copy_n(lstm.lastUpdate().data(), cols, r.lstmWarm.begin() + k0);
+    }
 
     // The hand-designed rules' own first step (Torch7 defaults besides the rate): u = theta_1 - theta_0.
     Adam<float> adam(adamRate, 0.9, 0.999, 1e-8);

@@ -31,7 +31,8 @@ struct ResponseCurve {
 };
 
 // All gradient values run as one batch of coordinates (the LSTM is coordinatewise, so column k sees only
-// g_k: the curve is exactly what a coordinate with that gradient history would get). In float32, the
+// g_k: the curve is exactly what a coordinate with that gradient history would get). With global averaging
+// cells (LSTM+GAC) each value runs alone: the update of every coordinate when all of them see g. In float32, the
 // precision the optimizer runs in. Throws l2l::Error on a negative warm-up or non-positive rates.
 // An optimizer with several nets (one per parameter group, e.g. the conv net's): the curve of net `group`.
 ResponseCurve lstmResponse(const LstmNet<float>& net, const std::vector<double>& gradients, int warmupSteps,

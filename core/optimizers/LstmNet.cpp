@@ -68,12 +68,29 @@ const SettingsTable<LstmArch>& lstmArchSettings()
             "the update: linear, scale (w.h + b) (the paper), or tanh, scale tanh(w.h + b) (RNNprop: no step "
             "longer than the scale)",
             outputActivationNames(), [](auto& a) -> auto& { return a.output; }, 4, use));
+        t.fields.push_back(intSetting<A>(
+            "gac", "gac", "Global averaging cells",
+            "LSTM+GAC (the paper's Appendix D): the first G units of every LSTM layer are global averaging cells, "
+            "their outputs averaged over all coordinates after every step, so the next step sees global information "
+            "such as the gradient's norm (0 = none, the paper's LSTM; at most --hidden)",
+            0, 256, [](auto& a) -> auto& { return a.gac; }, 6, use));
         return t;
     }();
     return table;
 }
 
-void LstmArch::validate() const { checkSettings(lstmArchSettings(), *this, "lstm"); }
+void LstmArch::validate() const
+{
+    checkSettings(lstmArchSettings(), *this, "lstm");
+    validateRelations("lstm");
+}
+
+void LstmArch::validateRelations(const std::string& what) const
+{
+    if (gac > hidden)
+        throw Error(what + ": gac (--gac) must be at most hidden (--hidden) = " + std::to_string(hidden) +
+                    " (global averaging cells are units of a layer), got " + std::to_string(gac));
+}
 
 template <typename T>
 void preprocessGradient(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> x)

@@ -11,6 +11,18 @@
 //   input_layer = 20       a fully connected ELU layer E x 2 between those inputs and the LSTM;
 //   output = tanh          u_k = scale * tanh(w_out . h_top,k + b_out): no step longer than the scale (0.1).
 // Its inputs are invariant to the scale of the objective, which the paper's log-sign inputs are not.
+//
+// LSTM+GAC (the paper's Appendix D, `l2l train --gac G`): in every LSTM layer the first G of the H units are
+// global averaging cells. A coordinatewise LSTM sees only its own coordinate; these cells give it global
+// information (e.g. the gradient's norm). "Averaged at each step" means here: after a step has run on every
+// coordinate, rows 0..G-1 of each layer's h in the state are replaced by their mean over the coordinates the
+// net serves (all of theta with one net; with several nets, all coordinates of net k's parameter group):
+//   h~_l[r, k] = mean_{k' served by net(k)} h_l[r, k']   (r < G),   h~_l[r, k] = h_l[r, k]   (r >= G).
+// The next step reads h~ as its recurrent input h_prev; within a step the layer above and the output read the
+// coordinate's own h (averaging between steps keeps the step one pass over independent column blocks: global
+// information reaches the update one step later). The cell state c is never averaged. Means are summed in
+// double in a fixed order (block by block, coordinates in order), so they do not depend on the thread count.
+// G = 0 (the default) is the paper's LSTM, bit for bit.
 #include "base/Settings.h"
 #include "base/Types.h"
 #include "nn/LstmCell.h"
@@ -48,6 +60,7 @@ struct LstmArch {
     double outputScale = 0.1; // constant factor on the output
     int inputLayer = 0;       // > 0: units of a fully connected ELU layer before the LSTM (RNNprop: 20)
     OutputActivation output = OutputActivation::Linear;
+    int gac = 0; // global averaging cells: the first `gac` units of every layer (LSTM+GAC, above); <= hidden
     // Rows of the preprocessed input, and of what the first LSTM layer reads (the input layer's units, if any).
     int inputSize() const { return preprocess == Preprocess::None ? 1 : 2; }
     int lstmInputSize() const { return inputLayer > 0 ? inputLayer : inputSize(); }
@@ -62,6 +75,8 @@ struct LstmArch {
         return std::uint64_t(2 * layers * hidden + 4 + (hasMoments() ? 2 : 0) + inputLayer) * scalarBytes;
     }
     void validate() const; // throws l2l::Error naming the field and range
+    // The checks between fields (gac <= hidden), naming both; `what` starts the message ("train", "lstm").
+    void validateRelations(const std::string& what) const;
     bool operator==(const LstmArch&) const = default;
 };
 // The architecture's settings (ranges, help, flags, JSON keys): see base/Settings.h.

@@ -85,6 +85,26 @@ bool sameBlocks(const std::vector<LstmColumnBlock>& x, const std::vector<LstmCol
     });
 }
 
+// LSTM+GAC: replaces rows 0..G-1 of every column of m (H, N) by their mean over the columns of the same net,
+// and writes those means (G, nets). Summed in double, blocks in their (fixed) order and columns in index order
+// within a block: the bits do not depend on the thread count. `sum` is work space (G + 1, nets), its last row
+// counting the columns. Also the backward pass: the transpose of averaging is averaging.
+template <typename T>
+void averageRowsPerNet(Mat<T>& m, int G, const std::vector<LstmColumnBlock>& blocks, int nets, Mat<T>& means,
+                       Mat<double>& sum)
+{
+    sum.setZero(G + 1, nets);
+    for (const LstmColumnBlock& b : blocks) {
+        for (Index c = b.col; c < b.col + b.cols; ++c)
+            for (int r = 0; r < G; ++r) sum(r, b.net) += double(m(r, c));
+        sum(G, b.net) += double(b.cols);
+    }
+    means.resize(G, nets);
+    for (int k = 0; k < nets; ++k)
+        for (int r = 0; r < G; ++r) means(r, k) = sum(G, k) > 0 ? T(sum(r, k) / sum(G, k)) : T(0);
+    for (const LstmColumnBlock& b : blocks) m.block(0, b.col, G, b.cols).colwise() = means.col(b.net);
+}
+
 // Runs body(index, block) over all blocks, on `threads` threads.
 template <typename Fn>
 void forBlocks(const std::vector<LstmColumnBlock>& blocks, int threads, Fn&& body)
@@ -235,6 +255,12 @@ void LstmRunner<T>::forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<
     forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock& block) {
         forwardBlock(block, grad, state, update, cache, m_scratch[m_scratch.size() == 1 ? 0 : size_t(b)]);
     });
+    if (a.gac > 0) { // between steps: the next step's h_prev holds the means (LstmNet.h)
+        std::vector<Mat<T>>& means = cache ? cache->hMean : m_hMean;
+        means.resize(size_t(a.layers));
+        for (int l = 0; l < a.layers; ++l)
+            averageRowsPerNet<T>(state.h[size_t(l)], a.gac, m_blocks, nets, means[size_t(l)], m_gacSum);
+    }
 }
 
 template <typename T>
@@ -316,7 +342,8 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
         if (prev) {
             recompute(*prev, L, s.tcBefore[L], s.hBefore[L]);
             in.bottomRows(H) = s.hBefore[L];
-        } else {
+            if (a.gac > 0) in.bottomRows(H).topRows(a.gac).colwise() = prev->hMean[L].col(k); // what forward read
+        } else { // the state the window started from: its GAC rows already hold the means
             in.bottomRows(H) = initial.h[L].middleCols(col, cols);
         }
         const auto cPrev = prev ? prev->c[L].middleCols(col, cols) : initial.c[L].middleCols(col, cols);
@@ -349,7 +376,12 @@ template <typename T>
 void LstmBackward<T>::step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const LstmStepCache<T>* prev,
                            const LstmState<T>& initial, Mat<T>* dx)
 {
-    if (dx) dx->resize(m_net->arch.inputSize(), m_n);
+    const LstmArch& a = m_net->arch;
+    if (dx) dx->resize(a.inputSize(), m_n);
+    // GAC: m_dh holds dL/dh~ of step s's state; the averaged rows' dL/dh is the mean of theirs over the net.
+    if (a.gac > 0)
+        for (int l = 0; l < a.layers; ++l)
+            averageRowsPerNet<T>(m_dh[size_t(l)], a.gac, m_blocks, m_net->nets, m_dhMean, m_gacSum);
     forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock&) { stepBlock(b, dU, cache, prev, initial, dx); });
 }
 

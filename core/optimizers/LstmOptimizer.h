@@ -41,6 +41,9 @@ struct LstmStepCache {
     std::vector<Mat<T>> gates; // per layer (4H, N), activated
     std::vector<Mat<T>> c;     // per layer (H, N), the cell state AFTER this step
     // h = o * tanh(c) is not kept: backward recomputes it (saves a sixth of the memory of training).
+    // LSTM+GAC (LstmNet.h): per layer (G, nets), the means that replaced rows 0..G-1 of the layer's h on net k's
+    // coordinates after this step, i.e. what the next step read as h_prev there (empty without GAC).
+    std::vector<Mat<T>> hMean;
     void resize(const LstmArch& arch, Index n);
 };
 
@@ -70,7 +73,8 @@ public:
     // `spans` (no allocation happens in forward() afterwards). reset(n) of a several-net optimizer throws.
     void reset(Index n);
     void reset(const std::vector<NetSpan>& spans);
-    // u = m(grad, state): advances `state`, writes the update. With `cache`, keeps the activations.
+    // u = m(grad, state): advances `state`, writes the update. With `cache`, keeps the activations. With global
+    // averaging cells (arch.gac > 0), the step ends by averaging their rows of h over each net's coordinates.
     void forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<T> update, LstmStepCache<T>* cache);
 
 private:
@@ -84,6 +88,8 @@ private:
     LstmArch m_scratchArch;      // the architecture m_scratch was sized for
     std::vector<Mat<T>> m_wHalf; // per net and layer (net * layers + layer): W with the sigmoid rows
     std::vector<Vec<T>> m_bHalf; // halved (lstmCellForwardPrescaled)
+    std::vector<Mat<T>> m_hMean; // GAC means per layer when not caching
+    Mat<double> m_gacSum;        // GAC: their sums (work space)
 };
 
 // Gradients carried backwards in time (dL/dh and dL/dc per layer), and per-block weight gradients.
@@ -97,7 +103,9 @@ public:
     void reset(const std::vector<NetSpan>& spans);
     // Backward of step s, given dL/du_s (N) and step s's activations. The state before step s is
     // `prev`'s (step s-1) or, when prev is null, `initial`. If dx is non-null it receives dL/dx_s (I, N),
-    // the gradient w.r.t. the preprocessed input.
+    // the gradient w.r.t. the preprocessed input. With global averaging cells, the carried dL/dh~ of their
+    // rows becomes dL/dh = its mean over the net's coordinates (the transpose of the averaging), and the
+    // recurrent input is rebuilt from the cached means.
     void step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const LstmStepCache<T>* prev,
               const LstmState<T>& initial, Mat<T>* dx);
     // dL/dphi accumulated since reset(), summed over blocks in a fixed order (all nets, concatenated).
@@ -114,6 +122,8 @@ private:
     std::vector<Vec<T>> m_blockGrad; // per block, the paramCount of one net (the block's)
     std::vector<LstmBlockScratch<T>> m_scratch;
     LstmArch m_scratchArch;
+    Mat<T> m_dhMean;      // GAC: (G, nets)
+    Mat<double> m_gacSum; // and their sums (work space)
 };
 
 // The learned optimizer as an update rule (for evaluation): theta <- theta + m(grad).

@@ -166,6 +166,7 @@ const std::vector<std::string>& metaTrainArchKeys()
 void MetaTrainConfig::validate() const
 {
     checkSettings(metaTrainSettings(), *this, "train");
+    arch.validateRelations("train");
     if (randomScale > 0 && Spec::parse(problem).has("xscale"))
         throw Error("train: the problem '" + problem +
                     "' already sets xscale; give random scaling either there (then validation is scaled too) or "

@@ -190,6 +190,7 @@ std::string optimizerToJson(const OptimizerFile& file)
     if (a.inputLayer > 0) doc["architecture"]["input_layer"] = a.inputLayer;
     if (a.output != OutputActivation::Linear)
         doc["architecture"]["output_activation"] = outputActivationNames().name(a.output);
+    if (a.gac > 0) doc["architecture"]["gac"] = a.gac;
     if (several) {
         nlohmann::json nets = nlohmann::json::array();
         for (int k = 0; k < file.net.nets; ++k)

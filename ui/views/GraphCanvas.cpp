@@ -251,6 +251,10 @@ GraphCanvas::NodeInfo GraphCanvas::info(NodeKind kind, int j) const
                         .arg(sub(t0 + j + 1), sub(t0 + j))
                         .arg(r.arch.layers)
                         .arg(r.arch.hidden);
+        if (r.arch.gac > 0)
+            i.formula += tr("; its first %1 units per layer are global averaging cells (LSTM+GAC): after the step "
+                            "their h is averaged over the coordinates")
+                             .arg(r.arch.gac);
         const Mat<float>& h = t.states[size_t(j) + 1].h.back();
         i.value = tr("|h| of the top layer after the step: %1 (x), %2 (y)")
                       .arg(num(double(h.col(0).norm())), num(double(h.col(1).norm())));
