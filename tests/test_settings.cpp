@@ -52,8 +52,8 @@ SettingValue otherValue(const Setting<S>& f)
         for (const auto& c : f.choices)
             if (c != std::get<std::string>(d)) return c;
         break;
-    case SettingKind::Text: // the problem spec, or the curriculum's horizons
-        return std::string(f.key == "curriculum" ? "20,100" : "mnist:hidden=40");
+    case SettingKind::Text: // the problem spec, the curriculum's horizons or the imitated rule
+        return std::string(f.key == "curriculum" ? "20,100" : f.key == "imitate" ? "adam:lr=0.01" : "mnist:hidden=40");
     }
     return d;
 }
