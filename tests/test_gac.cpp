@@ -6,6 +6,7 @@
 // several 256-column blocks; the optimizer file (round trip, bad values named), the settings, the PyTorch export's
 // refusal and the Inspect response curve.
 #include "ExpectError.h"
+#include "RandomNet.h"
 #include "base/Rng.h"
 #include "eval/Inspect.h"
 #include "io/TorchExport.h"
@@ -79,16 +80,6 @@ LstmArch gacArch(int layers, int hidden, int gac, Preprocess pre = Preprocess::L
     a.preprocess = pre;
     a.outputScale = 0.1;
     return a;
-}
-
-// Weights larger than init() gives, so that every path (the averaged rows' recurrent weights among them) carries
-// signal.
-LstmNet<double> randomNet(const LstmArch& a, std::uint64_t seed, int nets)
-{
-    LstmNet<double> net = LstmNet<double>::init(a, seed, nets);
-    Rng rng(seed + 1);
-    for (Index k = 0; k < net.params.size(); ++k) net.params(k) += 0.3 * rng.normal();
-    return net;
 }
 
 // Which net serves coordinate k of a problem (one net: 0).

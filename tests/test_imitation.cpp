@@ -2,7 +2,7 @@
 // imitation term's meta-gradient against finite differences, its value against a hand-designed rule replayed on
 // the same gradients, the teacher's state carried across windows, the settings' checks, and a training that
 // imitates really moving the learned update towards the rule's.
-#include "base/Rng.h"
+#include "RandomNet.h"
 #include "meta/Bptt.h"
 #include "meta/MetaTrainer.h"
 #include "optimizers/LstmOptimizer.h"
@@ -23,15 +23,6 @@ LstmArch arch(Preprocess pre)
         a.output = OutputActivation::Tanh;
     }
     return a;
-}
-
-// A net with larger weights than init() gives, so that every path carries signal.
-LstmNet<double> randomNet(const LstmArch& a, std::uint64_t seed)
-{
-    LstmNet<double> net = LstmNet<double>::init(a, seed);
-    Rng rng(seed + 1);
-    for (Index k = 0; k < net.params.size(); ++k) net.params(k) += 0.3 * rng.normal();
-    return net;
 }
 
 EpisodeState<double> warmEpisode(const LstmNet<double>& net, Problem<double>& problem, const std::string& teacher,

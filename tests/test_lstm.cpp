@@ -3,6 +3,7 @@
 // against finite differences of the surrogate (first order) and of the true loss (second order).
 #include "GradCheck.h"
 #include "LstmReference.h"
+#include "RandomNet.h"
 #include "base/Rng.h"
 #include "meta/Bptt.h"
 #include "optimizers/LstmOptimizer.h"
@@ -28,15 +29,6 @@ LstmArch arch(Preprocess pre, int layers = 2, int hidden = 20, double scale = 0.
     a.hidden = hidden;
     a.outputScale = scale;
     return a;
-}
-
-// A net with larger weights than init() gives, so that every path carries signal.
-LstmNet<double> randomNet(const LstmArch& a, std::uint64_t seed)
-{
-    LstmNet<double> net = LstmNet<double>::init(a, seed);
-    Rng rng(seed + 1);
-    for (Index k = 0; k < net.params.size(); ++k) net.params(k) += 0.3 * rng.normal();
-    return net;
 }
 
 // Warm-up window so that the checked window starts from a non-zero optimizer state.

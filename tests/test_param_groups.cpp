@@ -3,6 +3,7 @@
 // against finite differences of the frozen-gradient surrogate (double); the version-2 file (round trip,
 // every kind of bad file, version-1 files unchanged); the group-count mismatch; per-block meta-training.
 #include "ExpectError.h"
+#include "RandomNet.h"
 #include "base/Rng.h"
 #include "eval/Evaluation.h"
 #include "meta/Bptt.h"
@@ -65,13 +66,7 @@ LstmArch smallArch(int hidden)
 }
 
 // Two nets with larger weights than init() gives (every path carries signal), and different from each other.
-LstmNet<double> twoNets(const LstmArch& a, std::uint64_t seed)
-{
-    LstmNet<double> net = LstmNet<double>::init(a, seed, 2);
-    Rng rng(seed + 1);
-    for (Index k = 0; k < net.params.size(); ++k) net.params(k) += 0.3 * rng.normal();
-    return net;
-}
+LstmNet<double> twoNets(const LstmArch& a, std::uint64_t seed) { return randomNet(a, seed, 2); }
 
 void writeText(const QString& path, const std::string& text)
 {

@@ -89,9 +89,9 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
         if (imitating) { // the teacher's update a_j on the same gradient: its step from theta = 0
             m_target.setZero(n);
             traj.teacher.rule->step(m_target, input);
-            const double d2 = double((update - m_target).squaredNorm());
-            m_imitationLoss += 0.5 * m_imitation * d2;
-            if (dphi) m_residuals[size_t(j)] = update - m_target;
+            Vec<T>& residual = dphi ? m_residuals[size_t(j)] : m_target; // u_j - a_j, kept for backward
+            residual = update - m_target;
+            m_imitationLoss += 0.5 * m_imitation * double(residual.squaredNorm());
         }
         traj.theta += update;
         ++traj.step;
