@@ -594,6 +594,14 @@ private slots:
             l2l({"eval", "--optimizers", "sgd", "--steps", "20", "--tune-runs", "2", "--cache", cache, "--runs", "2"});
         QCOMPARE(ev.code, 0);
         QVERIFY2(ev.err.contains("cached rate"), qPrintable(ev.err));
+        // A race drops rates on the way and says so; it is cached apart from the full grid.
+        const Run race =
+            l2l({"tune", "--optimizers", "sgd", "--steps", "20", "--tune-runs", "2", "--cache", cache, "--tune-race"});
+        QCOMPARE(race.code, 0);
+        QVERIFY2(!race.out.contains("(cached)"), qPrintable(race.out));
+        QVERIFY2(race.out.contains("dropped by the race at step 5"), qPrintable(race.out));
+        QVERIFY2(race.out.contains("dropped by the race at step 10"), qPrintable(race.out));
+        QVERIFY2(race.err.contains("raced"), qPrintable(race.err));
     }
 };
 

@@ -303,6 +303,138 @@ private slots:
         for (const auto& run : again[0].loss) sum += run[50];
         QCOMPARE(sum / 4, best);
     }
+    // The reference search: every rate of the grid run to the end on the tuning instances, nothing retired.
+    static std::vector<Curves> fullGrid(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps,
+                                        const TuneConfig& t)
+    {
+        std::vector<RuleFactory> rules;
+        for (double lr : t.grid()) {
+            UpdateRuleConfig r = rule;
+            r.lr = lr;
+            rules.push_back([r] { return makeUpdateRule<float>(r); });
+        }
+        return runLanes(cls, rules, LaneConfig::of(t.runs, steps, t.seed, kTuneInstances, 1)).curves;
+    }
+    static double meanAt(const Curves& c, int step)
+    {
+        double sum = 0;
+        for (const auto& run : c.loss) sum += run[size_t(step)];
+        return sum / double(c.loss.size());
+    }
+    static bool divergedBy(const Curves& c, int step)
+    {
+        for (const int at : c.divergedAt)
+            if (at >= 0 && at <= step) return true;
+        return false;
+    }
+    void stoppingDivergedRatesChangesNothing()
+    {
+        // A rate is disqualified by its first diverged run and its other runs stop there: the search's result is
+        // that of the full grid, bit for bit.
+        auto cls = makeProblemClass<float>("quadratic");
+        TuneConfig t;
+        t.minRate = 1e-3;
+        t.maxRate = 10;
+        t.perDecade = 2;
+        t.runs = 3;
+        const auto rule = UpdateRuleConfig::parse("sgd");
+        const auto ref = fullGrid(*cls, rule, 50, t);
+        const auto result = tuneRate(*cls, rule, 50, t, 0, nullptr);
+        QCOMPARE(result.rates.size(), ref.size());
+        int disqualified = 0;
+        for (size_t i = 0; i < ref.size(); ++i) {
+            QCOMPARE(result.droppedAt[i], -1);
+            if (divergedBy(ref[i], 50)) {
+                ++disqualified;
+                QVERIFY(std::isnan(result.finalMeans[i]));
+            } else {
+                QCOMPARE(result.finalMeans[i], meanAt(ref[i], 50));
+            }
+        }
+        QVERIFY(disqualified >= 2); // lr 3.16 and 10 diverge on 10-d Gaussian quadratics
+    }
+    void raceKeepsTheBetterHalf()
+    {
+        auto cls = makeProblemClass<float>("quadratic");
+        TuneConfig t;
+        t.minRate = 1e-3;
+        t.maxRate = 1;
+        t.perDecade = 4;
+        t.runs = 3;
+        t.race = true;
+        const int steps = 40;
+        QCOMPARE(raceCheckpoints(t, steps), (std::vector<int>{10, 20}));
+        const auto rule = UpdateRuleConfig::parse("adam");
+        const auto ref = fullGrid(*cls, rule, steps, t);
+        const auto one = tuneRate(*cls, rule, steps, t, 1, nullptr);
+        const auto two = tuneRate(*cls, rule, steps, t, 2, nullptr);
+        QCOMPARE(one.droppedAt, two.droppedAt); // decisions are made between steps: the thread count is irrelevant
+        QCOMPARE(one.bestRate, two.bestRate);
+        QVERIFY(sameCurves({one.finalMeans}, {two.finalMeans}));
+        std::vector<size_t> alive;
+        for (size_t i = 0; i < ref.size(); ++i)
+            if (!divergedBy(ref[i], 10)) alive.push_back(i);
+        for (const int at : {10, 20}) {
+            std::vector<size_t> kept, dropped;
+            for (const size_t i : alive) (one.droppedAt[i] == at ? dropped : kept).push_back(i);
+            QCOMPARE(kept.size(), std::max<size_t>(kRaceKeep, (alive.size() + 1) / 2));
+            for (const size_t d : dropped)
+                for (const size_t k : kept) QVERIFY(meanAt(ref[d], at) >= meanAt(ref[k], at));
+            alive.clear();
+            for (const size_t i : kept)
+                if (!divergedBy(ref[i], at == 10 ? 20 : steps)) alive.push_back(i);
+        }
+        // The rates run to the end have the full grid's bits, and the best of them is chosen.
+        double best = INFINITY;
+        for (size_t i = 0; i < ref.size(); ++i) {
+            if (std::isnan(one.finalMeans[i])) continue;
+            QCOMPARE(one.droppedAt[i], -1);
+            QCOMPARE(one.finalMeans[i], meanAt(ref[i], steps));
+            best = std::min(best, one.finalMeans[i]);
+        }
+        for (size_t i = 0; i < ref.size(); ++i)
+            if (one.finalMeans[i] == best) QCOMPARE(one.bestRate, one.rates[i]);
+        QVERIFY(!alive.empty() && alive.size() < ref.size() / 2); // 13 rates: 7 go on at step 10, 4 at step 20
+        // Too few steps for a checkpoint, or the race off: none.
+        QVERIFY(raceCheckpoints(t, 1).empty());
+        t.race = false;
+        QVERIFY(raceCheckpoints(t, steps).empty());
+    }
+    void racedRatesAreCachedApart()
+    {
+        const std::string cachePath = (m_tmp.path() + "/race-cache.json").toStdString();
+        TuneConfig t;
+        const auto rule = UpdateRuleConfig::parse("sgd");
+        const std::string grid = TuningCache::key("quadratic:dim=10", rule, 20, t);
+        t.race = true;
+        const std::string raced = TuningCache::key("quadratic:dim=10", rule, 20, t);
+        QVERIFY(grid != raced);
+        TuneResult r;
+        r.bestRate = 0.1;
+        r.rates = {0.01, 0.1, 1};
+        r.finalMeans = {0.5, 0.25, std::nan("")};
+        r.droppedAt = {-1, -1, 5};
+        {
+            TuningCache cache(cachePath);
+            cache.store(raced, r);
+        }
+        TuningCache cache(cachePath);
+        TuneResult hit;
+        QVERIFY(cache.lookup(raced, hit));
+        QCOMPARE(hit.droppedAt, r.droppedAt);
+        QVERIFY(!cache.lookup(grid, hit));
+        // A stranger's dropped_at that does not fit its grid: the cache is reported and rebuilt, not believed.
+        for (const char* bad : {"[-1, 5]", "[-1, -1, -7]", "[\"x\", 1, 2]"}) {
+            const std::string path = (m_tmp.path() + "/race-bad.json").toStdString();
+            std::ofstream(path) << "{\"format\": \"l2l-tuning-cache\", \"version\": 1, \"entries\": {\"k\": "
+                                   "{\"best_rate\": 0.1, \"rates\": [0.01, 0.1, 1], \"final_means\": [1, 0.5, null], "
+                                   "\"dropped_at\": "
+                                << bad << "}}}";
+            TuningCache strange(path);
+            QVERIFY2(QString::fromStdString(strange.warning()).contains("race-bad.json"), bad);
+            QVERIFY(!strange.lookup("k", hit));
+        }
+    }
     void tuningAndEvaluationUseDifferentInstances()
     {
         auto cls = makeProblemClass<double>("quadratic");

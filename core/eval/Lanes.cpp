@@ -77,8 +77,9 @@ void checkLaneMemory(const ProblemClass<float>& cls, const std::vector<RuleFacto
 }
 
 LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config,
-                 const std::atomic<bool>* cancel, const AfterStep& afterStep)
+                 const std::atomic<bool>* cancel, const AfterStep& afterStep, const std::vector<char>* retired)
 {
+    if (retired && retired->size() != rules.size()) throw Error("runLanes: one retired flag per rule expected");
     checkLaneMemory(cls, rules, config);
     const int runs = config.runs, steps = config.steps, threads = config.threads, testEvery = config.testEvery;
     const std::uint64_t seed = config.seed, domain = config.stream;
@@ -136,6 +137,7 @@ LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>&
                     lane.rule->reset(lane.theta.size());
                 }
                 if (c.divergedAt[size_t(run)] >= 0) return;
+                if (retired && (*retired)[size_t(index / count)]) return; // set between steps, read-only here
                 const double f = lane.problem->valueAndGradient(lane.theta, lane.grad, step);
                 if (step == 0) lane.limit = kDivergenceFactor * std::max(std::isfinite(f) ? f : 1.0, 1.0);
                 if (!std::isfinite(f) || f > lane.limit || !lane.grad.allFinite()) {
@@ -168,7 +170,7 @@ LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>&
             parallelFor(laneCount, threads, [&](int index) {
                 Curves& c = curves[size_t(index / count)];
                 const int run = first + index % count;
-                if (c.divergedAt[size_t(run)] >= 0) return;
+                if (c.divergedAt[size_t(run)] >= 0 || (retired && (*retired)[size_t(index / count)])) return;
                 if (!c.testCurve.empty()) { // already measured at theta_steps as the curve's last point
                     if (std::isfinite(c.testCurve[size_t(run)].back().loss))
                         c.test[size_t(run)] = c.testCurve[size_t(run)].back();

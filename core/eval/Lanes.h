@@ -90,7 +90,10 @@ using AfterStep = std::function<void(int step, const std::vector<Curves>& curves
 
 // Runs every rule on config.runs instances. *cancel becoming true stops at the next step; an incomplete step
 // is discarded, so the curves end at LaneRun::completed and never mix two steps.
+// `retired` (one flag per rule, or null): a rule whose flag afterStep sets stops computing from the next step on
+// (its losses stay NaN there); the other rules' lanes are untouched, so their bits do not depend on it.
 LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config,
-                 const std::atomic<bool>* cancel = nullptr, const AfterStep& afterStep = {});
+                 const std::atomic<bool>* cancel = nullptr, const AfterStep& afterStep = {},
+                 const std::vector<char>* retired = nullptr);
 
 } // namespace l2l

@@ -62,7 +62,8 @@ TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& c
             shipped->path() + "; --no-cache tunes afresh)");
     } else {
         log("tuning " + rule.name + ": " + std::to_string(tune.grid().size()) + " rates x " +
-            std::to_string(tune.runs) + " runs x " + std::to_string(steps) + " steps");
+            std::to_string(tune.runs) + " runs x " + std::to_string(steps) + " steps" +
+            (tune.race ? " (raced: the better half goes on at a quarter and at half of the steps)" : ""));
         // A line about every two seconds with the share done and the time left: a search can take minutes.
         const auto start = std::chrono::steady_clock::now();
         auto last = start, lastStep = start;

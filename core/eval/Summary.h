@@ -25,10 +25,11 @@ struct StepStats {
 void updateStepStats(StepStats& s, const Curves& curves, int completedSteps);
 
 struct OptimizerResult {
-    UpdateRuleConfig config;                       // with the learning rate actually used (lstm: the resolved file)
-    std::string provenance;                        // lstm: what the optimizer was trained on
-    bool tunedRate = false;                        // rate came from the tuning search
-    std::vector<double> tuneRates, tuneFinalMeans; // the search grid and its mean final losses (NaN = diverged)
+    UpdateRuleConfig config; // with the learning rate actually used (lstm: the resolved file)
+    std::string provenance;  // lstm: what the optimizer was trained on
+    bool tunedRate = false;  // rate came from the tuning search
+    std::vector<double> tuneRates,
+        tuneFinalMeans; // the search grid and its mean final losses (NaN = diverged, or dropped by a race)
     Curves curves;
     StepStats stats;
     double finalMean = 0, finalStd = 0, finalMedian = 0;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -41,6 +42,11 @@ const SettingsTable<TuneConfig>& tuneSettings()
         t.fields.push_back(intSetting<T>(
             "tune_per_decade", "tune-per-decade", "Rates per decade", "grid points per factor 10", 1, 20,
             [](auto& c) -> auto& { return c.perDecade; }, 1, use));
+        t.fields.push_back(boolSetting<T>(
+            "tune_race", "tune-race", "Race the rates",
+            "at a quarter and half of the steps keep only the better half of the rates (about half the work; the "
+            "full grid when off)",
+            [](auto& c) -> auto& { return c.race; }, 1, use));
         return t;
     }();
     return table;
@@ -64,6 +70,15 @@ std::vector<double> TuneConfig::grid() const
     return rates;
 }
 
+std::vector<int> raceCheckpoints(const TuneConfig& tune, int steps)
+{
+    std::vector<int> at;
+    if (!tune.race) return at;
+    for (const int s : {steps / 4, steps / 2})
+        if (s >= 1 && s < steps && (at.empty() || s > at.back())) at.push_back(s);
+    return at;
+}
+
 TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps, const TuneConfig& tune,
                     int threads, const std::atomic<bool>* cancel, const std::function<void(int step)>& onStep)
 {
@@ -71,6 +86,7 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
     if (rule.learned()) throw Error("the learned optimizer '" + rule.label() + "' has no learning rate to tune");
     TuneResult out;
     out.rates = tune.grid();
+    const size_t n = out.rates.size();
     std::vector<RuleFactory> rules;
     for (double lr : out.rates) {
         UpdateRuleConfig r = rule;
@@ -78,14 +94,44 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
         rules.push_back([r] { return makeUpdateRule<float>(r); });
     }
     const LaneConfig lanes = LaneConfig::of(tune.runs, steps, tune.seed, kTuneInstances, threads);
-    AfterStep after;
-    if (onStep) after = [&onStep](int step, const std::vector<Curves>&) { onStep(step); };
-    const auto curves = runLanes(cls, rules, lanes, cancel, after).curves;
+    // Decisions are made between steps on complete steps of every run, so they do not depend on the threads.
+    std::vector<char> retired(n, 0);
+    out.droppedAt.assign(n, -1);
+    const std::vector<int> checkpoints = raceCheckpoints(tune, steps);
+    const AfterStep after = [&](int step, const std::vector<Curves>& curves) {
+        for (size_t i = 0; i < n; ++i)
+            for (const int at : curves[i].divergedAt)
+                if (at >= 0) retired[i] = 1; // a diverged run disqualifies its rate
+        if (std::find(checkpoints.begin(), checkpoints.end(), step) != checkpoints.end()) {
+            // Mean loss now over the runs that have reached this step (every run, but for the later waves of a
+            // search too big for memory); the better half of the rates still running goes on.
+            std::vector<std::pair<double, size_t>> running;
+            for (size_t i = 0; i < n; ++i) {
+                if (retired[i]) continue;
+                double sum = 0;
+                int count = 0;
+                for (const auto& run : curves[i].loss)
+                    if (std::isfinite(run[size_t(step)])) {
+                        sum += run[size_t(step)];
+                        ++count;
+                    }
+                running.emplace_back(count > 0 ? sum / count : std::numeric_limits<double>::infinity(), i);
+            }
+            std::stable_sort(running.begin(), running.end());
+            const size_t keep = std::max<size_t>(kRaceKeep, (running.size() + 1) / 2);
+            for (size_t k = keep; k < running.size(); ++k) {
+                retired[running[k].second] = 1;
+                out.droppedAt[running[k].second] = step;
+            }
+        }
+        if (onStep) onStep(step);
+    };
+    const auto curves = runLanes(cls, rules, lanes, cancel, after, &retired).curves;
     double best = std::numeric_limits<double>::infinity();
-    for (size_t i = 0; i < curves.size(); ++i) {
+    for (size_t i = 0; i < n; ++i) {
         // Mean final loss over the tuning runs; a rate with any diverged run is disqualified.
         double sum = 0;
-        bool ok = true;
+        bool ok = !retired[i];
         for (const auto& run : curves[i].loss) {
             ok = ok && std::isfinite(run[size_t(steps)]);
             sum += run[size_t(steps)];
@@ -122,6 +168,7 @@ std::string TuningCache::key(const std::string& canonicalProblem, const UpdateRu
     out.precision(17);
     out << canonicalProblem << " | " << rule.canonical(false) << " | steps=" << steps << " | grid=" << tune.minRate
         << ".." << tune.maxRate << "/" << tune.perDecade << " | runs=" << tune.runs << " | seed=" << tune.seed;
+    if (tune.race) out << " | race"; // the full grid's keys are those written before races existed
     return out.str();
 }
 
@@ -135,7 +182,12 @@ std::map<std::string, TuneResult> readTuneEntries(const nlohmann::json& doc)
         r.bestRate = e.at("best_rate").get<double>();
         r.rates = e.at("rates").get<std::vector<double>>();
         for (const auto& v : e.at("final_means")) r.finalMeans.push_back(v.is_null() ? std::nan("") : v.get<double>());
-        if (!(r.bestRate > 0 && r.bestRate <= 1e4) || r.rates.size() != r.finalMeans.size())
+        r.droppedAt.assign(r.rates.size(), -1);
+        if (e.contains("dropped_at")) r.droppedAt = e.at("dropped_at").get<std::vector<int>>();
+        for (const int at : r.droppedAt)
+            if (at < -1) throw Error("entry '" + key.substr(0, 200) + "' has a negative dropped_at");
+        if (!(r.bestRate > 0 && r.bestRate <= 1e4) || r.rates.size() != r.finalMeans.size() ||
+            r.droppedAt.size() != r.rates.size())
             throw Error("entry '" + key.substr(0, 200) + "' is inconsistent");
         r.fromCache = true;
         entries[key] = r;
@@ -181,6 +233,8 @@ void TuningCache::store(const std::string& key, const TuneResult& result)
         nlohmann::json finals = nlohmann::json::array();
         for (double v : r.finalMeans) finals.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
         entries[k] = {{"best_rate", r.bestRate}, {"rates", r.rates}, {"final_means", finals}};
+        if (std::any_of(r.droppedAt.begin(), r.droppedAt.end(), [](int at) { return at >= 0; }))
+            entries[k]["dropped_at"] = r.droppedAt;
     }
     const nlohmann::json doc = {{"format", "l2l-tuning-cache"}, {"version", 1}, {"entries", entries}};
     writeFileAtomically(m_path, doc.dump(1));

@@ -21,19 +21,31 @@ struct TuneConfig {
     int perDecade = 3;           // grid points per factor of 10
     int runs = 5;                // instances per rate
     std::uint64_t seed = 271828; // the tuning seed (used in the tuning stream only)
-    void validate() const;       // throws l2l::Error naming the field and range (tuneSettings(), min <= max)
+    // Race the rates: at a quarter and at half of the steps, only the better half of the rates still running (at
+    // least kRaceKeep) by mean loss goes on. About half the work of the full grid; whether it picks the grid's
+    // rate is measured, not guaranteed (scripts/race_check.sh). Off: every rate runs to the end.
+    bool race = false;
+    void validate() const; // throws l2l::Error naming the field and range (tuneSettings(), min <= max)
     std::vector<double> grid() const;
 };
 // Ranges, help texts and flags of the tuning search (see base/Settings.h).
 const SettingsTable<TuneConfig>& tuneSettings();
 
+// Rates a race keeps at each of its checkpoints, at least.
+constexpr int kRaceKeep = 3;
+// The steps at which a race drops rates (empty when tune.race is off or the steps are too few).
+std::vector<int> raceCheckpoints(const TuneConfig& tune, int steps);
+
 struct TuneResult {
     double bestRate = 0;
-    std::vector<double> rates, finalMeans; // finalMeans NaN where any run diverged
+    std::vector<double> rates, finalMeans; // finalMeans NaN where any run diverged or the race dropped the rate
+    std::vector<int> droppedAt;            // per rate: the step at which the race dropped it, or -1
     bool fromCache = false;
 };
 
 // Runs the search for one rule (its own lr ignored). Throws l2l::Error if every rate diverges.
+// A rate is disqualified by its first diverged run, and its other runs stop there (the result is the same as
+// running them to the end). With tune.race, the worse rates are also dropped at raceCheckpoints().
 // onStep(step) is called after every complete step of the search (all rates and runs in lock-step), for progress.
 TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps, const TuneConfig& tune,
                     int threads, const std::atomic<bool>* cancel, const std::function<void(int step)>& onStep = {});
