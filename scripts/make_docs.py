@@ -126,6 +126,7 @@ SECTION_OF = {
     RES + "transfer-quadratic.json": "transfer",
     RES + "transfer-2d.json": "transfer",
     RES + "transfer-mnist.json": "transfer",
+    RES + "transfer-neural-art.json": "transfer",
     RES + "mpi-scaling.json": None,  # scripts/mpi_scaling.py (needs a quiet machine; not part of reproduce.sh)
 }
 
@@ -1309,7 +1310,7 @@ def _readme_conv(inp):
 # --- transfer ----------------------------------------------------------------------------------------
 
 TRANSFER = {"quadratic": RES + "transfer-quadratic.json", "2d": RES + "transfer-2d.json",
-            "mnist": RES + "transfer-mnist.json"}
+            "mnist": RES + "transfer-mnist.json", "neural-art": RES + "transfer-neural-art.json"}
 
 
 class TransferFile:
@@ -1335,6 +1336,8 @@ class TransferFile:
 def ratio_text(r):
     if not _finite(r):
         return "n/a"
+    if abs(r - 1) < 0.005:  # 1.002 is not "1.00": show the digit that says which side of the baseline it is on
+        return num(r, 4) + "×"
     return (num(r, 3) if r < 100 else ("%.0f" % r if r < 1e4 else "%.2g" % r)) + "×"
 
 

@@ -30,7 +30,7 @@ sections=(
   "fashion-mnist|about 2 min: Fashion-MNIST with the MNIST optimizers"
   "art|about 10 min: neural art at 64x64 and 128x128, and the two image strips"
   "convnet|about 60 min: the conv net on 10, 5 and 2 classes with test curves"
-  "transfer|about 10 min: the bundled quadratic, 2-d and MNIST optimizers on grids of variants of their problems (l2l transfer)"
+  "transfer|about 30 min: the bundled quadratic, 2-d, MNIST and neural-art optimizers on grids of variants of their problems (l2l transfer)"
 )
 names=()
 for s in "${sections[@]}"; do names+=("${s%%|*}"); done
@@ -171,6 +171,7 @@ section_transfer() {
   transfer 2d --optimizers "$root/resources/optimizers/2d.json" --family 2d --runs 50
   transfer mnist --optimizers "$root/resources/optimizers/mnist.json" "$out/mnist-first-order.json" --family mnist \
     --runs 20
+  transfer neural-art --optimizers "$root/resources/optimizers/neural-art.json" --family neural-art --runs 10
 }
 
 for s in "${names[@]}"; do # in the canonical order, whatever the order on the command line
