@@ -43,7 +43,7 @@ std::string cellText(const TransferCell& c)
 {
     if (!std::isfinite(c.ratio)) return c.baseline.empty() ? "no baseline finished" : "diverged";
     std::ostringstream out;
-    out << fmt(c.ratio, 3) << "x  " << c.won << "/" << c.pairs << " p=" << fmt(c.p, 2);
+    out << fmt(c.ratio, transferRatioDigits(c.ratio)) << "x  " << c.won << "/" << c.pairs << " p=" << fmt(c.p, 2);
     return out.str();
 }
 

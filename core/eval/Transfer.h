@@ -77,6 +77,10 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
                                const std::atomic<bool>* cancel = nullptr);
 
 // The cell of optimizer `learned` against the best (lowest mean final loss) of the baselines in `r`.
+// Significant digits to print a ratio with: 3, but 4 within 0.5 % of 1, so that 1.002 does not read as 1 (which
+// side of the baseline a cell is on is the point of the matrix).
+inline int transferRatioDigits(double ratio) { return ratio > 0.995 && ratio < 1.005 ? 4 : 3; }
+
 TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,
                           const std::vector<const OptimizerResult*>& baselines);
 

@@ -38,7 +38,7 @@ Layout layoutOf(const QRect& area, const TransferResult& r)
 QString ratioText(double ratio)
 {
     if (!std::isfinite(ratio)) return QStringLiteral("n/a");
-    return QString::number(ratio, 'g', 3) + QStringLiteral("×");
+    return QString::number(ratio, 'g', transferRatioDigits(ratio)) + QStringLiteral("×");
 }
 
 QString pText(double p)
