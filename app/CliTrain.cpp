@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
@@ -68,7 +69,23 @@ void printProgress(const MetaProgress& p, bool tty)
                   << (p.bestEpoch == p.epoch ? " (best)" : "") << ", elapsed " << duration(p.elapsedSeconds) << ", ETA "
                   << duration(p.etaSeconds) << "\n";
     }
-    if (!tty) return;
+    if (!tty) {
+        // A log (stderr not a terminal) gets a plain line about every 10 s between validations, so a long wait
+        // for the next validation still shows progress and the time left.
+        using Clock = std::chrono::steady_clock;
+        static Clock::time_point last = Clock::now();
+        const auto now = Clock::now();
+        if (!std::isnan(p.validationLoss) || p.epoch >= p.epochs) {
+            last = now;
+        } else if (now - last >= std::chrono::seconds(10)) {
+            last = now;
+            std::cerr << "epoch " << p.epoch << "/" << p.epochs << ": meta-loss " << fmt(p.metaLoss)
+                      << (std::isfinite(p.bestValidation) ? ", best validation " + fmt(p.bestValidation)
+                                                          : std::string(", no validation yet"))
+                      << ", elapsed " << duration(p.elapsedSeconds) << ", ETA " << duration(p.etaSeconds) << "\n";
+        }
+        return;
+    }
     const int width = 30, filled = int(double(width) * p.epoch / p.epochs);
     std::cerr << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), ' ') << "] "
               << p.epoch << "/" << p.epochs << "  meta-loss " << fmt(p.metaLoss) << "  best " << fmt(p.bestValidation)
