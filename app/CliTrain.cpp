@@ -61,6 +61,7 @@ void printProgress(const MetaProgress& p, bool tty)
         if (tty) std::cerr << "\r\033[K";
         std::cerr << "epoch " << p.epoch << "/" << p.epochs << ": meta-loss " << fmt(p.metaLoss)
                   << (std::isfinite(p.gradientNoise) ? ", meta-gradient noise " + fmt(p.gradientNoise) : std::string())
+                  << (std::isfinite(p.imitation) ? ", imitation term " + fmt(p.imitation) : std::string())
                   << (p.stages > 1 ? ", stage " + std::to_string(p.stage + 1) + "/" + std::to_string(p.stages) +
                                          " (horizon " + std::to_string(p.horizon) + ")"
                                    : std::string())

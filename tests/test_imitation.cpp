@@ -47,6 +47,7 @@ private slots:
     void offLeavesResultsUnchanged();
     void settingsAreChecked();
     void trainingMovesTowardsTheRule();
+    void historyRecordsTheImitationTerm();
 };
 
 void TestImitation::metaGradient_data()
@@ -291,6 +292,66 @@ void TestImitation::trainingMovesTowardsTheRule()
     MetaTrainer two(c);
     two.run({}, nullptr);
     QVERIFY(one.state().net.params == two.state().net.params);
+}
+
+void TestImitation::historyRecordsTheImitationTerm()
+{
+    // Each epoch's history records the imitation term per step (lambda/2 |u - a|^2 summed over the window, over
+    // the steps, averaged over the members), NaN once the weight has fallen to 0; it survives a checkpoint and
+    // does not depend on the thread count. One window per episode, so epoch 0's figure can be recomputed from the
+    // initial weights alone.
+    MetaTrainConfig c;
+    c.problem = "quadratic:dim=10";
+    c.epochs = 6;
+    c.horizon = 20;
+    c.unroll = 20;
+    c.validateEvery = 6;
+    c.validationRuns = 2;
+    c.metaBatch = 2;
+    c.imitate = "adam:lr=0.1";
+    c.imitationWeight = 3;
+    c.imitationEpochs = 4; // weights 3, 2.25, 1.5, 0.75, then 0
+    c.threads = 1;
+    MetaTrainer one(c);
+    const LstmNet<float> initial = one.state().net;
+    one.run({}, nullptr);
+    const auto& history = one.state().history;
+    QCOMPARE(int(history.size()), 6);
+    double expected = 0;
+    auto cls = makeProblemClass<float>(c.problem);
+    for (int b = 0; b < c.metaBatch; ++b) {
+        auto prob = cls->sample(trainingInstanceSeed(c.seed, 0, b));
+        EpisodeState<float> t;
+        t.start(*prob, initial.arch, c.imitate);
+        Unroller<float> u(&initial, 1);
+        u.setImitation(c.imitationWeightAt(0));
+        Vec<float> dphi;
+        u.window(*prob, t, 20, false, &dphi);
+        expected += u.imitationLoss() / 20;
+    }
+    expected /= c.metaBatch;
+    qInfo("imitation term per step at epoch 0: %.6g (recomputed %.6g)", history[0].imitation, expected);
+    QVERIFY(expected > 0);
+    // The same operations in the same order in the same build: equal.
+    QCOMPARE(history[0].imitation, expected);
+    for (int e = 0; e < 4; ++e)
+        QVERIFY2(std::isfinite(history[size_t(e)].imitation) && history[size_t(e)].imitation > 0,
+                 qPrintable(QString("epoch %1").arg(e)));
+    for (int e = 4; e < 6; ++e) QVERIFY(std::isnan(history[size_t(e)].imitation));
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/c.json").toStdString();
+    saveCheckpoint(path, one.state());
+    const MetaTrainState back = loadCheckpoint(path);
+    for (size_t e = 0; e < history.size(); ++e) {
+        QCOMPARE(back.history[e].imitation == history[e].imitation, std::isfinite(history[e].imitation));
+        QCOMPARE(std::isnan(back.history[e].imitation), std::isnan(history[e].imitation));
+    }
+    c.threads = 2;
+    MetaTrainer two(c);
+    two.run({}, nullptr);
+    for (size_t e = 0; e < history.size(); ++e)
+        QVERIFY(two.state().history[e].imitation == history[e].imitation ||
+                (std::isnan(two.state().history[e].imitation) && std::isnan(history[e].imitation)));
 }
 
 QTEST_APPLESS_MAIN(TestImitation)

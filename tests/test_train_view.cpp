@@ -131,9 +131,11 @@ void TestTrainView::shortRunFinishesSavesAndUses()
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
     QCOMPARE(lines.size(), 61);
-    QCOMPARE(lines[0], QByteArray("epoch,meta_loss,validation_loss,meta_gradient_noise,curriculum_stage"));
+    QCOMPARE(lines[0],
+             QByteArray("epoch,meta_loss,validation_loss,meta_gradient_noise,curriculum_stage,imitation_term"));
     const QList<QByteArray> validated = lines[10].split(','), plain = lines[9].split(',');
-    QCOMPARE(validated.size(), 5);
+    QCOMPARE(validated.size(), 6);
+    QVERIFY(validated[5].isEmpty()); // no imitation
     QVERIFY(validated[0] == "10" && !validated[2].isEmpty());
     QVERIFY(plain[2].isEmpty());
     QVERIFY(validated[3].isEmpty());         // no meta-batch, no noise

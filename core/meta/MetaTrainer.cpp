@@ -127,19 +127,20 @@ struct Member {
     std::unique_ptr<Problem<float>> problem;
     EpisodeState<float> traj;
     Vec<float> dphi;
-    double sum = 0; // of the losses so far
-    int steps = 0;  // steps done (fewer than the horizon if its loss stopped being finite)
+    double sum = 0;       // of the losses so far
+    double imitation = 0; // of the imitation terms so far (lambda/2 |u - a|^2 per step; 0 without imitation)
+    int steps = 0;        // steps done (fewer than the horizon if its loss stopped being finite)
     bool active = true, windowOk = false, cancelled = false;
     bool lossFinite = true; // after the last window
 };
 
 // A member's window results as they travel between ranks: this header, then its meta-gradient (P floats).
 struct MemberResult {
-    double sum;
+    double sum, imitation;
     std::int32_t steps;
     std::uint8_t windowOk, cancelled, lossFinite, unused;
 };
-static_assert(sizeof(MemberResult) == 16);
+static_assert(sizeof(MemberResult) == 24);
 constexpr std::size_t kRankHeader = 8; // a rank's block starts with its stop request (one byte, padded)
 
 // Every rank's members' window results to every rank (ranks > 1). Returns whether any rank was asked to stop.
@@ -154,7 +155,7 @@ bool exchangeWindow(MemberExchange& ex, std::vector<Member>& members, Index P, b
     out[0] = std::byte(stop);
     for (int b = mine.first; b < mine.last; ++b) {
         const Member& m = members[size_t(b)];
-        const MemberResult h{m.sum, m.steps, m.windowOk, m.cancelled, m.lossFinite, 0};
+        const MemberResult h{m.sum, m.imitation, m.steps, m.windowOk, m.cancelled, m.lossFinite, 0};
         std::byte* p = out.data() + kRankHeader + std::size_t(b - mine.first) * memberBytes;
         std::memcpy(p, &h, sizeof h);
         if (m.dphi.size() == P) std::memcpy(p + sizeof h, m.dphi.data(), std::size_t(P) * sizeof(float));
@@ -174,6 +175,7 @@ bool exchangeWindow(MemberExchange& ex, std::vector<Member>& members, Index P, b
             MemberResult h;
             std::memcpy(&h, p, sizeof h);
             m.sum = h.sum;
+            m.imitation = h.imitation;
             m.steps = h.steps;
             m.windowOk = h.windowOk != 0;
             m.cancelled = h.cancelled != 0;
@@ -188,7 +190,7 @@ bool exchangeWindow(MemberExchange& ex, std::vector<Member>& members, Index P, b
 
 } // namespace
 
-double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, double* gradientNoise)
+double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, double* gradientNoise, double* imitation)
 {
     const MetaTrainConfig& c = m_state.config;
     const int B = c.metaBatch;
@@ -231,6 +233,7 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
             if (!m.active) return;
             Unroller<float>& unroller = *m_unrollers[size_t(i % threads)];
             m.sum += unroller.window(*m.problem, m.traj, k, c.secondDerivatives, &m.dphi);
+            m.imitation += unroller.imitationLoss();
             m.cancelled = unroller.cancelled();
             m.lossFinite = std::isfinite(m.traj.loss);
             if (m.cancelled) return;
@@ -281,8 +284,12 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
         }
     }
     *gradientNoise = noiseWindows > 0 ? noiseSum / noiseWindows : std::numeric_limits<double>::quiet_NaN();
-    double total = 0;
-    for (const Member& m : members) total += m.steps > 0 ? m.sum / m.steps : 0.0;
+    double total = 0, imitated = 0;
+    for (const Member& m : members) {
+        total += m.steps > 0 ? m.sum / m.steps : 0.0;
+        imitated += m.steps > 0 ? m.imitation / m.steps : 0.0;
+    }
+    *imitation = c.imitationWeightAt(m_state.epoch) > 0 ? imitated / B : std::numeric_limits<double>::quiet_NaN();
     return total / B;
 }
 
@@ -415,7 +422,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
         const Vec<float> params = m_state.net.params;
         const AdamState<float> adam = m_state.adam;
         const int skipped = m_state.skippedUpdates, clipped = m_state.clippedUpdates;
-        point.metaLoss = episode(cancel, &aborted, &point.gradientNoise);
+        point.metaLoss = episode(cancel, &aborted, &point.gradientNoise, &point.imitation);
         const int epoch = m_state.epoch + 1;
         const bool validating = epoch % c.validateEvery == 0 || epoch == c.epochs;
         if (!aborted && validating) point.validationLoss = validate(m_state.net, cancel, &aborted);
@@ -461,6 +468,7 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
             p.epochs = c.epochs;
             p.metaLoss = point.metaLoss;
             p.gradientNoise = point.gradientNoise;
+            p.imitation = point.imitation;
             p.validationLoss = point.validationLoss;
             p.bestValidation = std::isfinite(m_state.bestValidation) ? m_state.bestValidation : NAN;
             p.bestEpoch = m_state.bestEpoch;
@@ -529,7 +537,8 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
         history.push_back({h.epoch, h.metaLoss,
                            std::isfinite(h.validationLoss) ? nlohmann::json(h.validationLoss) : nlohmann::json(nullptr),
                            std::isfinite(h.gradientNoise) ? nlohmann::json(h.gradientNoise) : nlohmann::json(nullptr),
-                           h.stage});
+                           h.stage,
+                           std::isfinite(h.imitation) ? nlohmann::json(h.imitation) : nlohmann::json(nullptr)});
     nlohmann::json doc = {{"format", "l2l-train-checkpoint"},
                           {"version", 1},
                           {"config", settingsToJson(metaTrainSettings(), c, metaTrainArchKeys())},
@@ -601,6 +610,8 @@ MetaTrainState checkpointFromJson(const std::string& text, const std::string& pa
             point.gradientNoise = h.size() > 3 && h[3].is_number() ? h[3].get<double>() : NAN;
             // [4]: the curriculum stage (absent before curricula)
             point.stage = h.size() > 4 ? int(jsonIntegerIn(h[4], "history stage", 0, 63)) : 0;
+            // [5]: the imitation term per step (absent before it was recorded, null without imitation)
+            point.imitation = h.size() > 5 && h[5].is_number() ? h[5].get<double>() : NAN;
             s.history.push_back(point);
         }
         const int stages = std::max<int>(1, int(s.config.curriculumHorizons().size()));

@@ -26,12 +26,16 @@ struct MetaHistoryPoint {
     double gradientNoise = std::numeric_limits<double>::quiet_NaN();
     double validationLoss = std::numeric_limits<double>::quiet_NaN(); // where validated
     int stage = 0; // the curriculum stage the epoch trained in (0 without a curriculum)
+    // With imitation: the imitation term lambda/2 |u - a|^2 per step, on the scale of metaLoss (mean f per step),
+    // averaged over the members; NaN where the epoch did not imitate (no teacher, or its weight fell to 0).
+    double imitation = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct MetaProgress {
     int epoch = 0, epochs = 0; // epochs done, total
     double metaLoss = 0;
     double gradientNoise = std::numeric_limits<double>::quiet_NaN(); // see MetaHistoryPoint
+    double imitation = std::numeric_limits<double>::quiet_NaN();     // see MetaHistoryPoint
     double validationLoss = std::numeric_limits<double>::quiet_NaN();
     double bestValidation = std::numeric_limits<double>::quiet_NaN();
     int bestEpoch = -1;
@@ -88,8 +92,9 @@ public:
 
 private:
     // One epoch: config.metaBatch fresh optimizees through the horizon, one Adam step per window on the mean of
-    // their meta-gradients. Returns the mean loss; writes the meta-gradient noise (see MetaHistoryPoint).
-    double episode(const std::atomic<bool>* cancel, bool* aborted, double* gradientNoise);
+    // their meta-gradients. Returns the mean loss; writes the meta-gradient noise and the imitation term (see
+    // MetaHistoryPoint).
+    double episode(const std::atomic<bool>* cancel, bool* aborted, double* gradientNoise, double* imitation);
     double validate(const LstmNet<float>& net, const std::atomic<bool>* cancel, bool* aborted) const;
     void adamStep(Vec<float> grad);
     // Whether any rank was asked to stop (Ctrl-C) before `epoch`: every rank must stop at the same point.

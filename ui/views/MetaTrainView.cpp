@@ -385,10 +385,13 @@ void MetaTrainView::showProgress(const MetaProgress& p)
     QString label = tr("epoch %1 / %2").arg(p.epoch).arg(p.epochs);
     if (p.stages > 1) label += tr(" · stage %1 of %2 (horizon %3)").arg(p.stage + 1).arg(p.stages).arg(p.horizon);
     if (std::isfinite(p.gradientNoise)) label += tr(" · meta-gradient noise %1").arg(number(p.gradientNoise));
+    if (std::isfinite(p.imitation)) label += tr(" · imitation term %1").arg(number(p.imitation));
     m_epochLabel->setText(label);
     m_epochLabel->setToolTip(tr("With a meta-batch: the estimated variance of the averaged meta-gradient over its "
                                 "squared length (near or above 1, the update's direction is mostly noise; a larger "
-                                "meta-batch brings it down)"));
+                                "meta-batch brings it down). With imitation: the term \u03bb/2 |u \u2212 a|\u00b2 per "
+                                "step, on the scale of the meta-loss (mean f per step); when it dwarfs the "
+                                "meta-loss, the optimizer mostly copies the teacher."));
     m_etaLabel->setText(tr("elapsed %1 · ETA %2").arg(duration(p.elapsedSeconds), duration(p.etaSeconds)));
     if (p.bestEpoch >= 0 && std::isfinite(p.bestValidation)) {
         m_bestLabel->setText(tr("best validation: %1 (epoch %2)").arg(number(p.bestValidation)).arg(p.bestEpoch));
@@ -471,8 +474,9 @@ bool MetaTrainView::exportCsv(const QString& path, QString* error) const
 {
     std::ostringstream out;
     out.precision(9);
-    out << "epoch,meta_loss,validation_loss,meta_gradient_noise,curriculum_stage\n";
-    // Empty where not validated (or not finite; the noise only with a meta-batch): a CSV never holds "nan".
+    out << "epoch,meta_loss,validation_loss,meta_gradient_noise,curriculum_stage,imitation_term\n";
+    // Empty where not validated (or not finite; the noise only with a meta-batch, the imitation term only while
+    // imitating): a CSV never holds "nan".
     for (const MetaHistoryPoint& p : m_history) {
         out << p.epoch << ',';
         if (std::isfinite(p.metaLoss)) out << p.metaLoss;
@@ -480,7 +484,9 @@ bool MetaTrainView::exportCsv(const QString& path, QString* error) const
         if (std::isfinite(p.validationLoss)) out << p.validationLoss;
         out << ',';
         if (std::isfinite(p.gradientNoise)) out << p.gradientNoise;
-        out << ',' << p.stage << '\n';
+        out << ',' << p.stage << ',';
+        if (std::isfinite(p.imitation)) out << p.imitation;
+        out << '\n';
     }
     return saveTextFile(path, QByteArray::fromStdString(out.str()), error);
 }

@@ -18,6 +18,7 @@ MetaProgress progressOf(const MetaTrainState& s)
     if (!s.history.empty()) {
         p.metaLoss = s.history.back().metaLoss;
         p.gradientNoise = s.history.back().gradientNoise;
+        p.imitation = s.history.back().imitation;
     }
     p.bestValidation = std::isfinite(s.bestValidation) ? s.bestValidation : NAN;
     p.bestEpoch = s.bestEpoch;
