@@ -18,7 +18,7 @@ namespace {
 
 struct TransferOptions {
     TransferConfig config;
-    std::string family, variants, baselines = "sgd,nag,rmsprop,adam", json, png, cache;
+    std::string family, variants, baselines = "sgd,nag,rmsprop,adam", json, png, cache, resume;
     int steps = 100;
     bool noCache = false, quiet = false;
 };
@@ -101,7 +101,12 @@ void addTransferCommand(CLI::App& app)
         ->check(CLI::Range(0, 1 << 30));
     // The rate search of every variant's baselines (the conv net's grid is only affordable with a smaller one).
     auto readTune = addSettingOptions(cmd, tuneSettings(), TuneConfig{});
-    cmd->add_option("--json", o->json, "write every cell as JSON ('-' = stdout)");
+    cmd->add_option("--json", o->json,
+                    "write every cell as JSON ('-' = stdout); a file is rewritten after every finished variant, so "
+                    "an interrupted run can be resumed from it");
+    cmd->add_option("--resume", o->resume,
+                    "go on from the JSON of an interrupted run of the same transfer (same files, grid, runs, seed "
+                    "and rate search): its finished variants are kept, the others run");
     cmd->add_option("--png", o->png, "write the heat map as PNG");
     cmd->add_option("--cache", o->cache, "tuned-rate cache file (default: " + defaultCachePath() + ")");
     cmd->add_flag("--no-cache", o->noCache, "ignore and do not update the tuned-rate cache");
@@ -133,7 +138,18 @@ void addTransferCommand(CLI::App& app)
         if (!o->png.empty()) checkOutputPath(o->png, "--png");
         std::function<void(const std::string&)> log;
         if (!o->quiet) log = [](const std::string& line) { std::cerr << "l2l: " << line << "\n"; };
-        const TransferResult r = computeTransfer(c, log, {}, {}, &interrupted());
+        TransferResult done;
+        if (!o->resume.empty()) done = resumeTransfer(o->resume, c);
+        // The JSON after every variant: a run killed outright keeps what it finished (--resume goes on from it).
+        std::function<void(const TransferResult&)> onVariantDone;
+        if (!o->json.empty() && o->json != "-")
+            onVariantDone = [&](const TransferResult& partial) {
+                TransferResult copy = partial;
+                copy.cancelled = partial.completedVariants < int(c.variants.size());
+                writeOutput(o->json, transferJson(copy));
+            };
+        const TransferResult r =
+            computeTransfer(c, log, {}, onVariantDone, &interrupted(), o->resume.empty() ? nullptr : &done);
         printTransfer(r);
         if (!o->json.empty()) writeOutput(o->json, transferJson(r));
         if (!o->png.empty()) {

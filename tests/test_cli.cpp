@@ -405,6 +405,103 @@ private slots:
         QVERIFY(missing.code != 0);
         QVERIFY2(missing.err.contains("none.json"), qPrintable(missing.err));
     }
+    void transferResumesFromItsJson()
+    {
+        // A transfer stopped after its first variant goes on from its JSON and ends with the same file as a run
+        // that was never stopped; a file of another transfer, or a corrupt one, is refused naming the field.
+        const QString lstm = qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json";
+        const QString full = m_tmp.path() + "/resume-full.json", part = m_tmp.path() + "/resume-part.json",
+                      out = m_tmp.path() + "/resume-out.json";
+        const QStringList args = {"transfer",
+                                  "--optimizers",
+                                  lstm,
+                                  "--variants",
+                                  "quadratic:dim=3;quadratic:dim=5;quadratic:dim=10,fscale=10",
+                                  "--baselines",
+                                  "sgd,adam",
+                                  "--runs",
+                                  "3",
+                                  "--steps",
+                                  "10",
+                                  "--tune-runs",
+                                  "2",
+                                  "-q"};
+        const Run r = l2l(args + QStringList{"--json", full});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QFile f(full);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray whole = f.readAll();
+        QJsonObject doc = QJsonDocument::fromJson(whole).object();
+        QJsonArray variants = doc["variants"].toArray();
+        QCOMPARE(variants.size(), 3);
+        const auto write = [&](const QString& path, const QJsonObject& o) {
+            QFile w(path);
+            QVERIFY(w.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            w.write(QJsonDocument(o).toJson());
+        };
+        QJsonObject stopped = doc;
+        stopped["variants"] = QJsonArray{variants[0]};
+        stopped["completed"] = 1;
+        stopped["cancelled"] = true;
+        write(part, stopped);
+        const Run resumed = l2l(args + QStringList{"--resume", part, "--json", out});
+        QVERIFY2(resumed.code == 0, qPrintable(resumed.err));
+        QFile o(out);
+        QVERIFY(o.open(QIODevice::ReadOnly));
+        QCOMPARE(o.readAll(), whole);
+        o.close();
+        // The finished variant really is taken from the file, not run again: a value changed in it comes through.
+        QJsonObject marked = variants[0].toObject();
+        QJsonArray markedCells = marked["cells"].toArray();
+        QJsonObject markedCell = markedCells[0].toObject();
+        markedCell["p"] = 0.123;
+        markedCells[0] = markedCell;
+        marked["cells"] = markedCells;
+        stopped["variants"] = QJsonArray{marked};
+        write(part, stopped);
+        const Run again = l2l(args + QStringList{"--resume", part, "--json", out});
+        QVERIFY2(again.code == 0, qPrintable(again.err));
+        QVERIFY(o.open(QIODevice::ReadOnly));
+        const QJsonArray redone = QJsonDocument::fromJson(o.readAll()).object()["variants"].toArray();
+        QCOMPARE(redone.size(), 3);
+        QCOMPARE(redone[0].toObject()["cells"].toArray()[0].toObject()["p"].toDouble(), 0.123);
+        QCOMPARE(redone[2], variants[2]);
+
+        // Another transfer's file: other runs.
+        QStringList other = args;
+        other[other.indexOf("3")] = "4";
+        const Run runs = l2l(other + QStringList{"--resume", part});
+        QVERIFY(runs.code != 0);
+        QVERIFY2(runs.err.contains("resume-part.json") && runs.err.contains("\"runs\""), qPrintable(runs.err));
+        // A cell from a stranger: more runs won than there were.
+        QJsonObject cell = variants[0].toObject()["cells"].toArray()[0].toObject();
+        cell["won"] = 99;
+        QJsonObject v0 = variants[0].toObject();
+        v0["cells"] = QJsonArray{cell};
+        stopped["variants"] = QJsonArray{v0};
+        write(part, stopped);
+        const Run bad = l2l(args + QStringList{"--resume", part});
+        QVERIFY(bad.code != 0 && !bad.crashed);
+        QVERIFY2(bad.err.contains("resume-part.json") && bad.err.contains("variants[0].cells[0].won"),
+                 qPrintable(bad.err));
+        // A file written before the rate grid was recorded cannot say it was the same search.
+        QJsonObject old = doc;
+        QJsonObject tune = old["tune"].toObject();
+        tune.remove("min_rate");
+        old["tune"] = tune;
+        write(part, old);
+        const Run older = l2l(args + QStringList{"--resume", part});
+        QVERIFY2(older.code != 0 && older.err.contains("tune.min_rate"), qPrintable(older.err));
+        // Not JSON at all, and a missing file.
+        QFile junk(part);
+        QVERIFY(junk.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        junk.write("{{{");
+        junk.close();
+        const Run notJson = l2l(args + QStringList{"--resume", part});
+        QVERIFY2(notJson.code != 0 && notJson.err.contains("resume-part.json"), qPrintable(notJson.err));
+        const Run missing = l2l(args + QStringList{"--resume", m_tmp.path() + "/no-such.json"});
+        QVERIFY2(missing.code != 0 && missing.err.contains("no-such.json"), qPrintable(missing.err));
+    }
     void trainRnnpropWritesItsArchitecture()
     {
         const QString out = m_tmp.path() + "/rnnprop.json";

@@ -1,5 +1,6 @@
 #include "eval/Transfer.h"
 
+#include "base/JsonLimits.h"
 #include "base/Stats.h"
 #include "problems/Problem.h"
 
@@ -7,7 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <limits>
+#include <sstream>
 
 namespace l2l {
 
@@ -133,13 +136,22 @@ TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,
 TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log,
                                const std::function<void(const TransferProgress&)>& onProgress,
                                const std::function<void(const TransferResult&)>& onVariantDone,
-                               const std::atomic<bool>* cancel)
+                               const std::atomic<bool>* cancel, const TransferResult* done)
 {
     config.validate();
     TransferResult result;
     result.config = config;
     const int n = int(config.variants.size());
-    for (int i = 0; i < n; ++i) {
+    int first = 0;
+    if (done) {
+        first = std::min(done->completedVariants, n);
+        result.cells.assign(done->cells.begin(), done->cells.begin() + first);
+        result.canonicalProblems.assign(done->canonicalProblems.begin(), done->canonicalProblems.begin() + first);
+        result.completedVariants = first;
+        if (log && first > 0)
+            log("resuming: " + std::to_string(first) + " of " + std::to_string(n) + " variants already done");
+    }
+    for (int i = first; i < n; ++i) {
         const TransferVariant& v = config.variants[size_t(i)];
         if (cancel && cancel->load()) break;
         // Progress within a variant: the rate searches take about 80 % of its time, the evaluation the rest.
@@ -203,7 +215,12 @@ std::string transferJson(const TransferResult& r)
     j["baselines"] = r.config.baselines;
     j["runs"] = r.config.runs;
     j["seed"] = r.config.seed;
-    j["tune"] = {{"runs", r.config.tune.runs}, {"seed", r.config.tune.seed}};
+    j["tune"] = {{"runs", r.config.tune.runs},
+                 {"seed", r.config.tune.seed},
+                 {"min_rate", r.config.tune.minRate},
+                 {"max_rate", r.config.tune.maxRate},
+                 {"per_decade", r.config.tune.perDecade},
+                 {"race", r.config.tune.race}};
     j["completed"] = r.completedVariants;
     j["cancelled"] = r.cancelled;
     json variants = json::array();
@@ -229,6 +246,138 @@ std::string transferJson(const TransferResult& r)
     }
     j["variants"] = variants;
     return j.dump(2) + "\n";
+}
+
+TransferResult resumeTransfer(const std::string& path, const TransferConfig& config)
+{
+    using nlohmann::json;
+    const std::string where = "'" + path + "'";
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("--resume: cannot open " + where);
+    std::string text;
+    {
+        std::ostringstream s;
+        s << in.rdbuf();
+        text = s.str();
+    }
+    if (text.size() > kMaxExperimentFileBytes)
+        throw Error("--resume: " + where + " is too large to be a transfer file");
+    const json doc = parseJsonLimited(text, where);
+    if (jsonFormatVersion(doc, where, "l2l-transfer", "a transfer result") != 1)
+        throw Error(where + ": unsupported version (this l2l reads version 1)");
+    const auto fail = [&](const std::string& key, const std::string& why) -> Error {
+        return Error(where + ": key \"" + key + "\" " + why + "; --resume goes on only from the same transfer");
+    };
+    const auto field = [&](const json& obj, const std::string& key, const std::string& name) -> const json& {
+        if (!obj.is_object() || !obj.contains(key)) throw fail(name, "is missing");
+        return obj[key];
+    };
+    const auto integer = [&](const json& v, const std::string& name, long long lo, long long hi) {
+        try {
+            return jsonIntegerIn(v, name, lo, hi);
+        } catch (const Error& e) {
+            throw Error(where + ": " + e.what());
+        }
+    };
+    const auto strings = [&](const std::string& key, const std::vector<std::string>& want) {
+        const json& v = field(doc, key, key);
+        std::vector<std::string> got;
+        if (v.is_array())
+            for (const auto& e : v)
+                if (e.is_string()) got.push_back(e.get<std::string>());
+        if (!v.is_array() || got.size() != v.size()) throw fail(key, "must be an array of strings");
+        if (got != want) throw fail(key, "differs from this run's");
+    };
+    strings("optimizers", config.optimizers);
+    strings("baselines", config.baselines);
+    if (integer(field(doc, "runs", "runs"), "runs", 0, 1LL << 40) != config.runs)
+        throw fail("runs", "differs from this run's (" + std::to_string(config.runs) + ")");
+    const json& seed = field(doc, "seed", "seed");
+    if (!seed.is_number_unsigned() || seed.get<std::uint64_t>() != config.seed)
+        throw fail("seed", "differs from this run's (" + std::to_string(config.seed) + ")");
+    const json& tune = field(doc, "tune", "tune");
+    const TuneConfig& t = config.tune;
+    if (integer(field(tune, "runs", "tune.runs"), "tune.runs", 0, 1LL << 40) != t.runs)
+        throw fail("tune.runs", "differs from this run's");
+    if (!field(tune, "seed", "tune.seed").is_number_unsigned() || tune["seed"].get<std::uint64_t>() != t.seed)
+        throw fail("tune.seed", "differs from this run's");
+    for (const auto& [key, want] : {std::pair<const char*, double>{"min_rate", t.minRate}, {"max_rate", t.maxRate}}) {
+        const json& v = field(tune, key, std::string("tune.") + key);
+        if (!v.is_number() || v.get<double>() != want)
+            throw fail(std::string("tune.") + key, "differs from this run's");
+    }
+    if (integer(field(tune, "per_decade", "tune.per_decade"), "tune.per_decade", 0, 1000) != t.perDecade)
+        throw fail("tune.per_decade", "differs from this run's");
+    if (!field(tune, "race", "tune.race").is_boolean() || tune["race"].get<bool>() != t.race)
+        throw fail("tune.race", "differs from this run's");
+    const json& variants = field(doc, "variants", "variants");
+    if (!variants.is_array()) throw fail("variants", "must be an array");
+    if (variants.size() > config.variants.size())
+        throw fail("variants",
+                   "has more entries than this run's grid (" + std::to_string(config.variants.size()) + ")");
+    const long long completed =
+        integer(field(doc, "completed", "completed"), "completed", 0, (long long)variants.size());
+    if (completed != (long long)variants.size()) throw fail("completed", "must be the number of variants listed");
+    TransferResult r;
+    r.config = config;
+    // A number in [lo, hi] (`range` says which in words) or null (not finite when written).
+    const auto number = [&](const json& cell, const std::string& key, const std::string& name, double lo, double hi,
+                            const std::string& range) {
+        const json& v = field(cell, key, name);
+        if (v.is_null()) return std::numeric_limits<double>::quiet_NaN();
+        if (!v.is_number() || !(v.get<double>() >= lo && v.get<double>() <= hi))
+            throw fail(name, "must be " + range + " or null");
+        return v.get<double>();
+    };
+    for (size_t i = 0; i < variants.size(); ++i) {
+        const json& v = variants[i];
+        const TransferVariant& want = config.variants[i];
+        const std::string at = "variants[" + std::to_string(i) + "]";
+        for (const auto& [key, value] : {std::pair<const char*, std::string>{"axis", want.axis},
+                                         {"label", want.label},
+                                         {"problem", want.problem}}) {
+            const json& f = field(v, key, at + "." + key);
+            if (!f.is_string() || f.get<std::string>() != value)
+                throw fail(at + "." + key, "differs from this run's grid ('" + value + "')");
+        }
+        if (integer(field(v, "steps", at + ".steps"), at + ".steps", 1, 100000) != want.steps)
+            throw fail(at + ".steps", "differs from this run's grid");
+        const std::string canonical = makeProblemClass<float>(want.problem)->canonicalSpec();
+        const json& c = field(v, "canonical", at + ".canonical");
+        if (!c.is_string() || c.get<std::string>() != canonical)
+            throw fail(at + ".canonical", "differs from the problem here ('" + canonical + "': other data?)");
+        const json& cells = field(v, "cells", at + ".cells");
+        if (!cells.is_array() || cells.size() != config.optimizers.size())
+            throw fail(at + ".cells", "must hold one cell per optimizer");
+        std::vector<TransferCell> row;
+        for (size_t k = 0; k < cells.size(); ++k) {
+            const json& cell = cells[k];
+            const std::string ck = at + ".cells[" + std::to_string(k) + "].";
+            const double big = std::numeric_limits<double>::max();
+            TransferCell x;
+            x.ratio = number(cell, "ratio", ck + "ratio", 0, big, "a number >= 0");
+            x.learnedFinal = number(cell, "final", ck + "final", -big, big, "a finite number");
+            x.baselineFinal = number(cell, "baseline_final", ck + "baseline_final", -big, big, "a finite number");
+            x.baselineRate = number(cell, "baseline_rate", ck + "baseline_rate", 0, big, "a number >= 0");
+            x.p = number(cell, "p", ck + "p", 0, 1, "a number in [0, 1]");
+            const json& b = field(cell, "baseline", ck + "baseline");
+            if (!b.is_string() ||
+                (!b.get<std::string>().empty() && std::find(config.baselines.begin(), config.baselines.end(),
+                                                            b.get<std::string>()) == config.baselines.end()))
+                throw fail(ck + "baseline", "must name one of this run's baselines");
+            x.baseline = b.get<std::string>();
+            x.won = int(integer(field(cell, "won", ck + "won"), ck + "won", 0, config.runs));
+            x.pairs = int(integer(field(cell, "pairs", ck + "pairs"), ck + "pairs", 0, config.runs));
+            x.diverged = int(integer(field(cell, "diverged", ck + "diverged"), ck + "diverged", 0, config.runs));
+            if (x.won > x.pairs) throw fail(ck + "won", "is more than the pairs");
+            row.push_back(x);
+        }
+        r.cells.push_back(std::move(row));
+        r.canonicalProblems.push_back(canonical);
+    }
+    r.completedVariants = int(variants.size());
+    r.cancelled = r.completedVariants < int(config.variants.size());
+    return r;
 }
 
 } // namespace l2l

@@ -70,11 +70,20 @@ struct TransferProgress {
 
 // Runs the variants in order; log lines go through `log`, progress (at each variant's start, and during its
 // tuning and evaluation) through `onProgress`, and `onVariantDone` receives the result after every finished
-// variant (for a live heat map). Throws l2l::Error on a bad file or a problem an optimizer does not fit.
+// variant (for a live heat map, or to write it). With `done` (see resumeTransfer), its finished variants are taken
+// as they are and the run starts after them. Throws l2l::Error on a bad file or a problem an optimizer does not
+// fit.
 TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log = {},
                                const std::function<void(const TransferProgress&)>& onProgress = {},
                                const std::function<void(const TransferResult&)>& onVariantDone = {},
-                               const std::atomic<bool>* cancel = nullptr);
+                               const std::atomic<bool>* cancel = nullptr, const TransferResult* done = nullptr);
+
+// The finished variants of an earlier run of the same transfer, read from its JSON (transferJson) at `path`, to go
+// on from where it stopped. Every setting must be the config's: the optimizer files (as given), baselines, runs,
+// seed, the rate search, and each finished variant's axis, label, problem, steps and canonical problem; a file
+// from strangers is checked field by field. Throws l2l::Error naming the file and the field that differs or is
+// malformed.
+TransferResult resumeTransfer(const std::string& path, const TransferConfig& config);
 
 // The cell of optimizer `learned` against the best (lowest mean final loss) of the baselines in `r`.
 // Significant digits to print a ratio with: 3, but 4 within 0.5 % of 1, so that 1.002 does not read as 1 (which
