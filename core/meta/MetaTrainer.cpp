@@ -208,17 +208,18 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
         for (int t = 0; t < threads; ++t)
             m_unrollers.push_back(std::make_unique<Unroller<float>>(&m_state.net, innerThreads));
     }
+    const double lambda = c.imitationWeightAt(m_state.epoch); // this epoch's imitation weight (0: none)
     for (auto& u : m_unrollers) {
         u->setCancel(cancel);
         u->setMetaLoss(c.metaLoss);
-        u->setImitation(c.imitationWeightAt(m_state.epoch));
+        u->setImitation(lambda);
     }
     std::vector<Member> members(static_cast<size_t>(B));
     parallelFor(L, threads, [&](int i) {
         const int b = mine.first + i;
         Member& m = members[size_t(b)];
         m.problem = trainingClass().sample(trainingInstanceSeed(c.seed, m_state.epoch, b));
-        m.traj.start(*m.problem, c.arch, c.imitationWeightAt(m_state.epoch) > 0 ? c.imitate : std::string());
+        m.traj.start(*m.problem, c.arch, lambda > 0 ? c.imitate : std::string());
     });
     *aborted = false;
     double noiseSum = 0;
@@ -289,7 +290,7 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
         total += m.steps > 0 ? m.sum / m.steps : 0.0;
         imitated += m.steps > 0 ? m.imitation / m.steps : 0.0;
     }
-    *imitation = c.imitationWeightAt(m_state.epoch) > 0 ? imitated / B : std::numeric_limits<double>::quiet_NaN();
+    *imitation = lambda > 0 ? imitated / B : std::numeric_limits<double>::quiet_NaN();
     return total / B;
 }
 
