@@ -1,5 +1,6 @@
 #include "eval/Transfer.h"
 
+#include "base/AtomicFile.h"
 #include "base/JsonLimits.h"
 #include "base/Stats.h"
 #include "problems/Problem.h"
@@ -8,9 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 namespace l2l {
 
@@ -252,16 +251,7 @@ TransferResult resumeTransfer(const std::string& path, const TransferConfig& con
 {
     using nlohmann::json;
     const std::string where = "'" + path + "'";
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("--resume: cannot open " + where);
-    std::string text;
-    {
-        std::ostringstream s;
-        s << in.rdbuf();
-        text = s.str();
-    }
-    if (text.size() > kMaxExperimentFileBytes)
-        throw Error("--resume: " + where + " is too large to be a transfer file");
+    const std::string text = readFile(path, kMaxExperimentFileBytes); // names the file; size checked first
     const json doc = parseJsonLimited(text, where);
     if (jsonFormatVersion(doc, where, "l2l-transfer", "a transfer result") != 1)
         throw Error(where + ": unsupported version (this l2l reads version 1)");
