@@ -21,8 +21,8 @@ done
 l2l="${1:-$root/build/app/l2l}"
 shift || true
 problems=("$@")
-[ ${#problems[@]} -gt 0 ] || problems=(quadratic mnist fashion-mnist neural-art convnet
-                                       "neural-art:size=128,content=coffee,style=hubble@128")
+source "$root/scripts/tuned-problems.sh"
+[ ${#problems[@]} -gt 0 ] || problems=("${tuned_problems[@]}")
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 build="$("$l2l" --version | sed -n 's/^l2l [^ ]* (\(.*\))$/\1/p')"

@@ -13,9 +13,8 @@ if [ "${1:-}" = "--add" ]; then add=1; shift; fi
 l2l="${1:-$root/build/app/l2l}"
 shift || true
 problems=("$@")
-# The bundled problems at 100 steps, and the Art view's defaults (coffee in the style of hubble, 128 px, 128 steps).
-[ ${#problems[@]} -gt 0 ] || problems=(quadratic mnist fashion-mnist neural-art convnet
-                                       "neural-art:size=128,content=coffee,style=hubble@128")
+source "$root/scripts/tuned-problems.sh"
+[ ${#problems[@]} -gt 0 ] || problems=("${tuned_problems[@]}")
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 for entry in "${problems[@]}"; do
