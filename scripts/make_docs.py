@@ -123,6 +123,7 @@ SECTION_OF = {
     RES + "convnet-shared.json": None,
     RES + "convnet-sub.json": None,
     RES + "quadratic-paper.json": None,
+    RES + "2d-previous.json": None,
     RES + "transfer-quadratic.json": "transfer",
     RES + "transfer-2d.json": "transfer",
     RES + "transfer-mnist.json": "transfer",
@@ -625,12 +626,20 @@ def _2d_summary(inp):
     s1 = ("On its own class (random 2-d quadratics with spread starts) the LSTM has the %s mean final loss of the five "
           "(%s; best %s, %s); diverged: %s." % (ordinal, tab(lstm.final), h(own.best.display, {"lstm:2d.json": "the LSTM"}),
                                                tab(own.best.final), div))
-    ros = evs["rosenbrock"]
-    rl = ros.opt("lstm:2d.json")
-    worst = max([o for o in ros.opts if _finite(o.final)], key=lambda o: o.final)
-    claim(worst is rl, "the 2-d LSTM ends worst of the five on Rosenbrock (%s)" % ros.path)
-    s2 = ("On Rosenbrock it ends worst of the five, at %s (best: %s, %s)." % (tab(rl.final), h(ros.best.display),
-                                                                          tab(ros.best.final)))
+    places = []
+    for key, title in (("rosenbrock", "Rosenbrock"), ("ill-conditioned", "the ill-conditioned quadratic"),
+                       ("himmelblau", "Himmelblau"), ("saddle", "the saddle")):
+        ev = evs[key]
+        lo = ev.opt("lstm:2d.json")
+        fin = sorted([o for o in ev.opts if _finite(o.final)], key=lambda o: o.final)
+        place = {1: "lowest", len(fin): "highest"}.get(fin.index(lo) + 1, "%s-lowest" % {2: "second", 3: "third",
+                                                                  4: "fourth"}.get(fin.index(lo) + 1, "?")) \
+            if lo in fin else "no finite"
+        other = fin[1] if fin and fin[0] is lo and len(fin) > 1 else (fin[0] if fin else None)
+        places.append("on %s it has the %s final loss of the five, %s (%s: %s, %s)" % (
+            title, place, tab(lo.final), "next" if fin and fin[0] is lo else "best",
+            h(other.display) if other else "none", tab(other.final) if other else "-"))
+    s2 = "From the fixed starts of the Trajectories view, " + "; ".join(places) + "."
     fixed = [evs[k] for k in ("ill-conditioned", "saddle", "himmelblau", "rosenbrock")]
     maxstd = max(o.std for e in fixed for o in e.opts if _finite(o.std))
     s3 = ("The fixed-start functions are deterministic: the largest std over runs among them is %s, so every run is "
