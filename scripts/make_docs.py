@@ -1699,6 +1699,98 @@ def process(text, path, allow, seen, errors):
     return MARK.sub(sub, text)
 
 
+SETTINGS_FILES = ["quadratic", "mnist", "2d", "neural-art", "convnet"]
+
+
+def check_settings_table(text, path):
+    """The settings table of RESULTS.md is prose written by hand; this checks each bundled optimizer's column
+    against the file's architecture and provenance, so a re-made file cannot leave its column describing the old
+    one. Returns a list of error messages."""
+    lines = text.split("\n")
+    head = [k for k, l in enumerate(lines) if l.startswith("| Setting | Paper |")]
+    if len(head) != 1:
+        return ["%s: the settings table ('| Setting | Paper |') is missing or appears twice" % path]
+    cols = [c.strip() for c in lines[head[0]].strip().strip("|").split("|")]
+    rows = {}
+    for l in lines[head[0] + 2:]:
+        if not l.startswith("|"):
+            break
+        cells = [c.strip() for c in l.strip().strip("|").split(" | ")]
+        rows[cells[0].strip("*")] = cells
+    errors = []
+    for name in SETTINGS_FILES:
+        rel = "resources/optimizers/%s.json" % name
+        try:
+            col = cols.index("`%s.json`" % name)
+        except ValueError:
+            errors.append("%s: the settings table has no column for %s" % (path, rel))
+            continue
+        with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+            doc = json.load(f)
+        arch, prov = doc.get("architecture", {}), doc.get("provenance", {})
+        nweights = len(doc["weights"]) if isinstance(doc.get("weights"), list) else None
+
+        def need(row, ok, what):
+            cell = rows.get(row, [None] * (col + 1))[col] if row in rows else None
+            if cell is None:
+                errors.append("%s: the settings table has no row '%s'" % (path, row))
+            elif not ok(cell.replace("**", "")):
+                errors.append("%s: settings table, row '%s', column %s.json: '%s' does not say %s (from %s)" % (
+                    path, row, name, cell, what, rel))
+
+        def has(s):
+            return lambda c: s in c
+
+        layers, hidden = arch.get("layers", 2), arch.get("hidden", 20)
+        need("LSTM architecture", has("%d × %d" % (layers, hidden)), "%d × %d" % (layers, hidden))
+        if nweights:
+            need("LSTM architecture", has("{:,}".format(nweights)), "%s weights" % "{:,}".format(nweights))
+        need("Output scale", has("%g" % arch.get("output_scale", 0.1)), "the output scale %g" % arch.get("output_scale", 0.1))
+        pre = arch.get("preprocess", "log-sign")
+        if pre == "rnnprop":
+            need("Gradient preprocessing", has("RNNprop"), "RNNprop")
+        else:
+            need("Gradient preprocessing", has(pre), pre)
+            if pre == "log-sign":
+                need("Gradient preprocessing", has("p = %g" % arch.get("p", 10)), "p = %g" % arch.get("p", 10))
+        rs = prov.get("random_scale", 0) or 0
+        need("Random scaling (Lv et al. 2017)", has("exp(U(−%g, %g))" % (rs, rs)) if rs else
+             (lambda c: c.startswith("none")), "random scale %g" % rs)
+        need("Meta-batch (optimizees per meta-update)", lambda c, b=prov.get("meta_batch", 1): c.split()[0] == str(b),
+             "meta-batch %d" % prov.get("meta_batch", 1))
+        hz = "%d / %d" % (prov.get("horizon", 100), prov.get("unroll", 20))
+        need("Horizon T / unroll K", has(hz), hz)
+
+        def lr_ok(c, want=prov.get("learning_rate", 1e-3)):
+            m = re.search(r"lr ([0-9.]+(?:e-?[0-9]+)?)", c)
+            return bool(m) and abs(float(m.group(1)) - want) <= 1e-12
+        need("Meta-optimizer and learning rate", lr_ok, "lr %g" % prov.get("learning_rate", 1e-3))
+        sched = prov.get("lr_schedule", "constant")
+        need("Learning-rate schedule", has(sched), sched)
+        if sched == "cosine":
+            need("Learning-rate schedule", has("e/%d" % prov.get("epochs", 0)), "the cosine over %d epochs" % prov.get("epochs", 0))
+        clip = prov.get("clip_norm", 0) or 0
+        need("Gradient clipping", has("≤ %g" % clip) if clip else (lambda c: c.startswith("none")), "clip %g" % clip)
+        need("Meta-loss", has(prov.get("meta_loss", "sum")), prov.get("meta_loss", "sum"))
+        sd = "yes" if prov.get("second_derivatives") else "no"
+        need("Second derivatives", lambda c: c.startswith(sd), sd)
+        need("Epochs (fresh optimizees)", has("{:,}".format(prov.get("epochs", 0))), "{:,}".format(prov.get("epochs", 0)))
+        need("Early stopping / kept weights", has("best epoch %s" % "{:,}".format(prov.get("best_epoch", 0))),
+             "best epoch %s" % "{:,}".format(prov.get("best_epoch", 0)))
+        need("Seeds", lambda c, sd=prov.get("seed", 1): re.search(r"training (%d)\b" % sd, c) is not None,
+             "training seed %d" % prov.get("seed", 1))
+        sel = prov.get("selection")
+        if sel:
+            need("Seeds", has("selection seed %d" % sel["seed"]), "selection seed %d" % sel["seed"])
+            need("How the bundled file was selected", has("l2l select"), "l2l select")
+            need("How the bundled file was selected", has("seed %d" % sel["seed"]), "seed %d" % sel["seed"])
+        need("Made by", has(prov.get("created", "?")), "created %s" % prov.get("created", "?"))
+        cmd = "%s: `%s`" % (name, prov.get("command", "?"))
+        if not any(l.startswith(cmd) for l in lines):
+            errors.append("%s: footnote [^cmd] has no line '%s' (the recorded command of %s)" % (path, cmd, rel))
+    return errors
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a document is out of date")
@@ -1726,6 +1818,8 @@ def main(argv):
             out[rel] = (text, process(text, rel, allow, seen, errors))
         except Failure as e:
             errors.append(str(e))
+    if "docs/RESULTS.md" in out:
+        errors.extend(check_settings_table(out["docs/RESULTS.md"][1], "docs/RESULTS.md"))
     unused = sorted(set(REGIONS) - set(seen))
     if unused and not errors:
         errors.append("generators without a region in %s: %s" % (" or ".join(DOCS), ", ".join(unused)))
