@@ -3,6 +3,7 @@
 // against finite differences of the frozen-gradient surrogate (double); the version-2 file (round trip,
 // every kind of bad file, version-1 files unchanged); the group-count mismatch; per-block meta-training.
 #include "ExpectError.h"
+#include "GroupedQuadratic.h"
 #include "RandomNet.h"
 #include "base/Rng.h"
 #include "eval/Evaluation.h"
@@ -21,43 +22,9 @@
 
 using namespace l2l;
 using l2l::test::expectError;
+using l2l::test::GroupedQuadratic;
 
 namespace {
-// f(theta) = |A theta - y|^2 / n with a random A: every coordinate is coupled to every other, so the
-// two nets' updates interact through the loss. Blocks: [0, a) group 0, [a, a+b) group 1, the rest
-// group 0 again (two group-0 spans, to exercise the merging of blocks into spans).
-class GroupedQuadratic : public Problem<double> {
-public:
-    GroupedQuadratic(Index a, Index b, Index c, std::uint64_t seed) : m_a(a), m_b(b), m_c(c)
-    {
-        const Index n = a + b + c;
-        Rng rng(seed);
-        m_A.resize(n, n);
-        m_y.resize(n);
-        m_theta0.resize(n);
-        for (Index j = 0; j < n; ++j)
-            for (Index i = 0; i < n; ++i) m_A(i, j) = rng.normal() / std::sqrt(double(n));
-        for (Index i = 0; i < n; ++i) m_y(i) = rng.normal(), m_theta0(i) = rng.normal();
-    }
-    Index dim() const override { return m_a + m_b + m_c; }
-    double valueAndGradient(const CVecRef<double>& theta, VecRef<double> grad, int) override
-    {
-        const Vec<double> r = m_A * theta - m_y;
-        grad = (2.0 / double(dim())) * (m_A.transpose() * r);
-        return r.squaredNorm() / double(dim());
-    }
-    Vec<double> initialTheta() const override { return m_theta0; }
-    std::vector<ParamBlock> paramBlocks() const override
-    {
-        return {{"a", 0, m_a, 0}, {"b", m_a, m_b, 1}, {"c", m_a + m_b, m_c, 0}};
-    }
-
-private:
-    Index m_a, m_b, m_c;
-    Mat<double> m_A;
-    Vec<double> m_y, m_theta0;
-};
-
 LstmArch smallArch(int hidden)
 {
     LstmArch a;
@@ -82,7 +49,7 @@ class TestParamGroups : public QObject {
 private slots:
     void spans()
     {
-        const GroupedQuadratic p(3, 4, 2, 1);
+        const GroupedQuadratic<double> p(3, 4, 2, 1);
         const auto s = netSpans(2, p.paramBlocks(), 9);
         QCOMPARE(int(s.size()), 3);
         QCOMPARE(s[1].offset, Index(3));
@@ -170,7 +137,7 @@ private slots:
     {
         // LstmRule with the problem's blocks = the runner with the spans; without blocks it refuses.
         const LstmNet<double> net = twoNets(smallArch(8), 5);
-        GroupedQuadratic p(5, 6, 4, 2);
+        GroupedQuadratic<double> p(5, 6, 4, 2);
         LstmRule<double> rule(net, 1);
         rule.setParamBlocks(p.paramBlocks());
         rule.reset(p.dim());
@@ -194,7 +161,7 @@ private slots:
     {
         // Surrogate: the optimizee gradients of one trajectory frozen as the inputs; L(phi) for
         // phi = [net 0; net 1] by central differences, every entry of both nets.
-        GroupedQuadratic prob(4, 3, 2, 7);
+        GroupedQuadratic<double> prob(4, 3, 2, 7);
         const LstmNet<double> net = twoNets(smallArch(5), 8);
         EpisodeState<double> start;
         start.start(prob, net.arch);
