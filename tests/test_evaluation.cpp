@@ -292,12 +292,7 @@ private slots:
         // Re-evaluating the rate independently on the tuning instances reproduces the grid value.
         UpdateRuleConfig fixed = rule;
         fixed.lr = result.bestRate;
-        LaneConfig lanes;
-        lanes.runs = 4;
-        lanes.steps = 50;
-        lanes.seed = t.seed;
-        lanes.stream = kTuneInstances;
-        lanes.threads = 1;
+        const LaneConfig lanes = LaneConfig::of(4, 50, t.seed, kTuneInstances, 1);
         const auto again = runLanes(*cls, {makeRuleFactory(fixed, "quadratic")}, lanes).curves;
         double sum = 0;
         for (const auto& run : again[0].loss) sum += run[50];
