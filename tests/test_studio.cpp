@@ -743,8 +743,8 @@ void TestStudio::trainedOptimizerIsUsedEverywhere()
 }
 
 // The Transfer view: Compute fills the heat map variant by variant with progress; a click on a cell opens that
-// comparison (problem, steps, runs, seed, optimizer file) in Compare and runs it; Stop ends a computation; the map
-// and its cells export as PNG and CSV.
+// comparison (problem, steps, runs, seed, optimizer file) in Compare and runs it; Stop ends a computation and
+// Compute then goes on from where it stopped; the map and its cells export as PNG and CSV.
 void TestStudio::transferViewFillsTheMapAndOpensACell()
 {
     m_window->showView(MainWindow::Transfer);
@@ -804,6 +804,62 @@ void TestStudio::transferViewFillsTheMapAndOpensACell()
     QVERIFY(computed.wait(60000));
     QVERIFY(view->result() == nullptr || view->result()->cancelled);
     QVERIFY(child<QLabel>(m_window.get(), "transferStatus")->text().startsWith(QStringLiteral("Stopped")));
+
+    // Compute after a Stop goes on from the first unfinished variant and ends with the cells of an uninterrupted
+    // run (same build and threads: the same bits); changed settings start afresh. 200 runs per variant, so that
+    // a variant takes long enough (the rates are cached by now) for the Stop to land within the grid.
+    auto* status = child<QLabel>(m_window.get(), "transferStatus");
+    view->setFamily(QStringLiteral("quadratic"));
+    view->setOptimizers({qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json"});
+    view->setRuns(200);
+    computed.clear();
+    view->compute();
+    QVERIFY(status->text().startsWith(QStringLiteral("Starting")));
+    QVERIFY(computed.wait(300000));
+    QVERIFY(view->result() && !view->result()->cancelled);
+    const TransferResult full = *view->result();
+    const int n = int(full.config.variants.size());
+    const auto stopAfterAVariant = [&] {
+        computed.clear();
+        view->compute();
+        QTRY_VERIFY_WITH_TIMEOUT(view->result() && view->result()->completedVariants >= 1, 120000);
+        view->stop();
+        QVERIFY(computed.wait(60000));
+        QVERIFY(view->result() && view->result()->cancelled);
+    };
+    stopAfterAVariant();
+    const int kept = view->result()->completedVariants;
+    QVERIFY2(kept >= 1 && kept < n, qPrintable(QString::number(kept)));
+    QVERIFY2(status->text().contains(QStringLiteral("goes on from variant %1").arg(kept + 1)),
+             qPrintable(status->text()));
+    computed.clear();
+    QSignalSpy progressed(view, &TransferView::progressed);
+    view->compute();
+    QVERIFY2(status->text().startsWith(QStringLiteral("Continuing: %1 of %2").arg(kept).arg(n)),
+             qPrintable(status->text()));
+    QVERIFY(computed.wait(300000));
+    QVERIFY(!progressed.isEmpty());
+    QCOMPARE(progressed.front().at(0).toInt(), kept); // the first variant computed is the first unfinished one
+    const TransferResult* done = view->result();
+    QVERIFY(done && !done->cancelled);
+    QCOMPARE(done->completedVariants, n);
+    for (int v = 0; v < n; ++v) {
+        const TransferCell &a = done->cells[size_t(v)][0], &b = full.cells[size_t(v)][0];
+        QCOMPARE(a.learnedFinal, b.learnedFinal);
+        QCOMPARE(a.baselineFinal, b.baselineFinal);
+        QCOMPARE(a.baseline, b.baseline);
+        QCOMPARE(a.won, b.won);
+        QCOMPARE(a.p, b.p);
+    }
+    QCOMPARE(done->canonicalProblems, full.canonicalProblems);
+    // Stopped again, then other runs: a fresh start.
+    stopAfterAVariant();
+    view->setRuns(199);
+    computed.clear();
+    view->compute();
+    QVERIFY2(status->text().startsWith(QStringLiteral("Starting")), qPrintable(status->text()));
+    view->stop();
+    QVERIFY(computed.wait(60000));
 }
 
 QTEST_MAIN(TestStudio)

@@ -85,6 +85,10 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
 // malformed.
 TransferResult resumeTransfer(const std::string& path, const TransferConfig& config);
 
+// Whether a run of `b` can go on from a stopped run of `a` (computeTransfer's `done`): the same optimizer files (as
+// given), baselines, runs, seed, rate search and grid. Threads, memory limit and cache do not change a cell.
+bool sameTransfer(const TransferConfig& a, const TransferConfig& b);
+
 // The cell of optimizer `learned` against the best (lowest mean final loss) of the baselines in `r`.
 // Significant digits to print a ratio with: 3, but 4 within 0.5 % of 1, so that 1.002 does not read as 1 (which
 // side of the baseline a cell is on is the point of the matrix).

@@ -7,6 +7,7 @@
 #include "workers/Runner.h"
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -30,6 +31,19 @@ namespace l2l::ui {
 namespace {
 // The problem whose bundled optimizer a family starts with.
 std::string familyProblem(const std::string& family) { return family == "2d" ? "quadratic2d" : family; }
+
+QStringList fileStamps(const std::vector<std::string>& files)
+{
+    QStringList out;
+    for (const auto& f : files) {
+        const QFileInfo info(QString::fromStdString(f));
+        out << QStringLiteral("%1|%2|%3")
+                   .arg(info.absoluteFilePath())
+                   .arg(info.size())
+                   .arg(info.lastModified().toMSecsSinceEpoch());
+    }
+    return out;
+}
 } // namespace
 
 TransferMapWidget::TransferMapWidget(QWidget* parent) : QWidget(parent)
@@ -196,6 +210,7 @@ TransferView::TransferView(QWidget* parent)
                                   .arg(p->variants)
                                   .arg(QString::fromStdString(p->label), QString::fromStdString(p->detail))
                                   .arg(100 * p->share, 0, 'f', 0));
+            emit progressed(p->variant, p->variants);
         } else if (const auto* r = variantValue<std::shared_ptr<const TransferResult>>(v)) {
             m_map->setResult(
                 *r,
@@ -213,7 +228,14 @@ TransferView::TransferView(QWidget* parent)
             m_progress->setValue(res.cancelled ? m_progress->value() : 1000);
             m_status->setText(
                 res.cancelled || aborted
-                    ? tr("Stopped after %1 of %2 variants.").arg(res.completedVariants).arg(res.config.variants.size())
+                    ? tr("Stopped after %1 of %2 variants.%3")
+                          .arg(res.completedVariants)
+                          .arg(res.config.variants.size())
+                          .arg(res.completedVariants > 0
+                                   ? tr(" Compute goes on from variant %1 while the family, runs and files stay "
+                                        "the same.")
+                                         .arg(res.completedVariants + 1)
+                                   : QString())
                     : tr("Done: %1 variants. Click a cell to open that comparison in Compare.")
                           .arg(res.completedVariants));
         }
@@ -316,10 +338,23 @@ void TransferView::compute()
         emit failed(QString::fromStdString(e.what()));
         return;
     }
-    m_progress->setValue(0);
-    m_map->setResult(nullptr, tr("Computing the first variant…"));
-    m_status->setText(tr("Starting: %1 variants of %2").arg(c.variants.size()).arg(QString::fromStdString(family)));
-    m_runner->request([c](Runner::Control& control) {
+    // Go on from a stopped run of the same transfer (its finished variants are what this run would compute).
+    const QStringList stamps = fileStamps(c.optimizers);
+    std::shared_ptr<const TransferResult> done;
+    if (const TransferResult* prev = m_map->result();
+        prev && prev->cancelled && prev->completedVariants > 0 && stamps == m_stamps && sameTransfer(prev->config, c))
+        done = std::make_shared<TransferResult>(*prev);
+    m_stamps = stamps;
+    if (done) {
+        m_status->setText(tr("Continuing: %1 of %2 variants kept from the stopped run")
+                              .arg(done->completedVariants)
+                              .arg(c.variants.size()));
+    } else {
+        m_progress->setValue(0);
+        m_map->setResult(nullptr, tr("Computing the first variant…"));
+        m_status->setText(tr("Starting: %1 variants of %2").arg(c.variants.size()).arg(QString::fromStdString(family)));
+    }
+    m_runner->request([c, done](Runner::Control& control) {
         auto r = std::make_shared<TransferResult>(computeTransfer(
             c, {}, [&](const TransferProgress& p) { control.send(QVariant::fromValue(p)); },
             [&](const TransferResult& partial) {
@@ -327,7 +362,7 @@ void TransferView::compute()
                                  std::shared_ptr<const TransferResult>(std::make_shared<TransferResult>(partial))),
                              true);
             },
-            control.abortFlag()));
+            control.abortFlag(), done.get()));
         return QVariant::fromValue(std::shared_ptr<const TransferResult>(r));
     });
     setComputing(true); // after the request: isComputing() is true for whoever hears computingChanged

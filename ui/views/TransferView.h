@@ -70,12 +70,16 @@ public:
     bool exportCsv(const QString& path, QString* error) const;
 
 public slots:
-    void compute(); // in the background; the map fills in as variants finish
+    // In the background; the map fills in as variants finish. After a Stop, with the same family, runs and
+    // (unchanged) files, it goes on from the first unfinished variant instead of starting again.
+    void compute();
     void stop();
 
 signals:
     void computed();
     void computingChanged(bool computing);
+    // Progress of a computation: the variant under way (0-based) and their count.
+    void progressed(int variant, int variants);
     void failed(const QString& message);
     // A click on a cell: run this comparison in Compare.
     void openComparison(const QString& problem, int steps, int runs, quint64 seed, const QString& optimizerFile);
@@ -93,6 +97,9 @@ private:
     QLabel* m_status;
     TransferMapWidget* m_map;
     QString m_blocked;
+    // The optimizer files' size and modification time when the shown result was started: a stopped result is
+    // continued only while they are unchanged (and the settings are the same, sameTransfer).
+    QStringList m_stamps;
 };
 
 } // namespace l2l::ui
