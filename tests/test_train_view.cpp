@@ -79,6 +79,7 @@ private slots:
     void configRoundTrip();
     void stopLatencyOnMnist();
     void watchShowsItLearning();
+    void levelsFollowTheCurriculum();
     void inspectDrawsEveryFigure();
     void inspectBadFileFails();
     void inspectOneNetPerGroup();
@@ -366,6 +367,63 @@ void TestTrainView::watchShowsItLearning()
     click(&v, "trainStart");
     QVERIFY(finished.wait(60000));
     QCOMPARE(w->snapshotCount(), 5); // unchanged
+}
+
+// With a curriculum, validation measures on another horizon in each stage, so the baselines' dashed levels step
+// with it: from the epoch a stage began, each is that stage's level (validationBaselines' stageLevels).
+void TestTrainView::levelsFollowTheCurriculum()
+{
+    MetaTrainView v;
+    v.resize(1100, 700);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setProblem("quadratic2d");
+    MetaTrainConfig c = v.config();
+    c.epochs = 120;
+    c.validateEvery = 5;
+    c.horizon = 40;
+    c.unroll = 10;
+    c.curriculum = "10,20,40";
+    c.curriculumPatience = 1;
+    v.setConfig(c);
+    v.setWatchEvery(60);
+    const MetaTrainConfig config = v.config();
+    QCOMPARE(config.curriculum, std::string("10,20,40"));
+    QSignalSpy finished(&v, &MetaTrainView::finished);
+    click(&v, "trainStart");
+    QVERIFY(finished.wait(120000));
+    WatchPanel* w = v.watchPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isComputing() && w->reference().has_value(), 120000);
+    // The stage each epoch trained in, from the view's own history (its CSV export).
+    QTemporaryDir dir;
+    QString error;
+    QVERIFY2(v.exportCsv(dir.filePath("t.csv"), &error), qPrintable(error));
+    QFile csv(dir.filePath("t.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    std::vector<double> starts{0}; // stage 0 from the start
+    for (const QByteArray& line : csv.readAll().trimmed().split('\n').mid(1)) {
+        const QList<QByteArray> f = line.split(',');
+        while (int(starts.size()) <= f[4].toInt()) starts.push_back(f[0].toDouble());
+    }
+    QVERIFY2(starts.size() >= 2, "the run should reach a second stage"); // else the test shows nothing
+    const auto levels = validationBaselines(config, WatchPanel::baselines());
+    int lines = 0;
+    for (const BaselineLevel& b : levels) {
+        QCOMPARE(int(b.stageLevels.size()), 3);
+        if (!std::isfinite(b.level) || b.level <= 0) continue;
+        const QCPGraph* g = v.plot()->graph(4 + lines++);
+        QCOMPARE(g->name(), QString("%1 level (tuned)").arg(QString::fromStdString(b.optimizer)));
+        // Two points per stage reached: its start and the next one's (the last: the end of the run).
+        QCOMPARE(g->data()->size(), int(2 * starts.size()));
+        for (size_t s = 0; s < starts.size(); ++s) {
+            const auto first = g->data()->at(int(2 * s)), last = g->data()->at(int(2 * s + 1));
+            QCOMPARE(first->key, starts[s]);
+            QCOMPARE(last->key, s + 1 < starts.size() ? starts[s + 1] : 120.0);
+            QCOMPARE(first->value, b.stageLevels[s]);
+            QCOMPARE(last->value, b.stageLevels[s]);
+        }
+    }
+    QVERIFY(lines > 0);
 }
 
 void TestTrainView::inspectDrawsEveryFigure()

@@ -141,6 +141,26 @@ private slots:
         QVERIFY(levels[1].tuned && levels[1].rate > 0 && std::isfinite(levels[1].level));
         c.validateOnFinalLoss = true; // then the last loss, as validation would select by
         QVERIFY(validationBaselines(c, {"sgd:lr=0.01"})[0].level != levels[0].level);
+        QCOMPARE(levels[0].stageLevels, std::vector<double>{levels[0].level}); // no curriculum: one stage
+        // A curriculum validates stage s on the next stage's horizon (the last on its own): one level per stage,
+        // each the level a run without a curriculum at that horizon has (the same runs, cut short).
+        MetaTrainConfig staged = c;
+        staged.validateOnFinalLoss = false;
+        staged.curriculum = "10,20,30";
+        QCOMPARE(staged.validationHorizons(), (std::vector<int>{20, 30, 30}));
+        const auto byStage = validationBaselines(staged, {"sgd:lr=0.01"})[0];
+        QCOMPARE(int(byStage.stageLevels.size()), 3);
+        QCOMPARE(byStage.level, levels[0].level); // horizon 30, as above
+        QCOMPARE(byStage.stageLevels[2], levels[0].level);
+        QCOMPARE(byStage.stageLevels[1], levels[0].level);
+        MetaTrainConfig short20 = c;
+        short20.validateOnFinalLoss = false;
+        short20.horizon = 20;
+        QCOMPARE(byStage.stageLevels[0], validationBaselines(short20, {"sgd:lr=0.01"})[0].level);
+        QVERIFY(byStage.stageLevels[0] != byStage.level);
+        staged.validateOnFinalLoss = short20.validateOnFinalLoss = true;
+        QCOMPARE(validationBaselines(staged, {"sgd:lr=0.01"})[0].stageLevels[0],
+                 validationBaselines(short20, {"sgd:lr=0.01"})[0].level);
         l2l::test::expectError([&] { validationBaselines(c, {"lstm"}); }, {"lstm", "hand-designed"});
         l2l::test::expectError([&] { validationBaselines(c, {"nosuch"}); }, {"nosuch"});
     }

@@ -103,18 +103,8 @@ void TransferConfig::validate() const
 
 bool sameTransfer(const TransferConfig& a, const TransferConfig& b)
 {
-    const auto sameVariants = [](const std::vector<TransferVariant>& x, const std::vector<TransferVariant>& y) {
-        if (x.size() != y.size()) return false;
-        for (size_t i = 0; i < x.size(); ++i)
-            if (x[i].axis != y[i].axis || x[i].label != y[i].label || x[i].problem != y[i].problem ||
-                x[i].steps != y[i].steps)
-                return false;
-        return true;
-    };
     return a.optimizers == b.optimizers && a.baselines == b.baselines && a.runs == b.runs && a.seed == b.seed &&
-           a.tune.minRate == b.tune.minRate && a.tune.maxRate == b.tune.maxRate &&
-           a.tune.perDecade == b.tune.perDecade && a.tune.runs == b.tune.runs && a.tune.seed == b.tune.seed &&
-           a.tune.race == b.tune.race && sameVariants(a.variants, b.variants);
+           a.tune == b.tune && a.variants == b.variants;
 }
 
 TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,

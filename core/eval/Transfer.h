@@ -18,6 +18,7 @@ struct TransferVariant {
     std::string label;   // the column's name: "dim=50", "x100", ...
     std::string problem; // the problem spec evaluated
     int steps = 100;
+    bool operator==(const TransferVariant&) const = default;
 };
 
 // The default grid of a family: "quadratic", "mnist", "convnet", "neural-art" or "2d" (every 2-d function).

@@ -27,6 +27,7 @@ struct TuneConfig {
     bool race = false;
     void validate() const; // throws l2l::Error naming the field and range (tuneSettings(), min <= max)
     std::vector<double> grid() const;
+    bool operator==(const TuneConfig&) const = default; // every field changes which rate is picked
 };
 // Ranges, help texts and flags of the tuning search (see base/Settings.h).
 const SettingsTable<TuneConfig>& tuneSettings();

@@ -309,9 +309,8 @@ int MetaTrainer::trainingHorizon() const
 
 int MetaTrainer::validationHorizon() const
 {
-    const auto stages = m_state.config.curriculumHorizons();
-    return stages.empty() ? m_state.config.horizon
-                          : stages[size_t(std::min<int>(m_state.stage + 1, int(stages.size()) - 1))];
+    const auto horizons = m_state.config.validationHorizons();
+    return horizons[size_t(std::clamp<int>(m_state.stage, 0, int(horizons.size()) - 1))];
 }
 
 namespace {

@@ -229,4 +229,13 @@ std::vector<int> MetaTrainConfig::curriculumHorizons() const
     return out;
 }
 
+std::vector<int> MetaTrainConfig::validationHorizons() const
+{
+    const std::vector<int> stages = curriculumHorizons();
+    if (stages.empty()) return {horizon};
+    std::vector<int> out;
+    for (size_t s = 0; s < stages.size(); ++s) out.push_back(stages[std::min(s + 1, stages.size() - 1)]);
+    return out;
+}
+
 } // namespace l2l

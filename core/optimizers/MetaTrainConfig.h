@@ -69,6 +69,9 @@ struct MetaTrainConfig {
     void validate() const;                    // throws l2l::Error naming the field and range
     // The curriculum's horizons, increasing (empty without one). Throws l2l::Error on a malformed list.
     std::vector<int> curriculumHorizons() const;
+    // The horizon validation measures on, per curriculum stage: the next stage's horizon (the last stage's own), as
+    // curriculum training validates whether a stage's weights are ready for the next; {horizon} without one.
+    std::vector<int> validationHorizons() const;
     // The weight of the imitation term during epoch `epoch` (counted from 0): 0 without imitation, else
     // imitationWeight, falling linearly to 0 at epoch imitationEpochs when that is set.
     double imitationWeightAt(int epoch) const;

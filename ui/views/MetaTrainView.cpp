@@ -304,6 +304,8 @@ void MetaTrainView::updateButtons()
 void MetaTrainView::resetPlot(int epochs)
 {
     m_history.clear();
+    m_stageStarts = {0};
+    m_levelGraphs.clear(); // plotEvalResult below removes the graphs
     m_windowSum = 0;
     m_windowCount = 0;
     m_window = std::clamp(epochs / 100, 5, 200);
@@ -339,26 +341,59 @@ void MetaTrainView::drawBaselineLevels()
 {
     const auto& ref = m_watch->reference();
     if (!ref) return;
-    const double right = std::max(10, m_progress->maximum());
+    for (QCPGraph* g : m_levelGraphs) m_plot->removeGraph(g);
+    m_levelGraphs.clear();
     for (const BaselineLevel& b : ref->levels) {
         if (!std::isfinite(b.level) || b.level <= 0) continue;
         const QString name = QString::fromStdString(b.optimizer);
         QCPGraph* g = m_plot->addGraph();
         g->setName(tr("%1 level (tuned)").arg(name)); // the rate is in the watch panel's caption
         g->setPen(QPen(optimizerColor(name), 1.5, Qt::DashLine));
-        g->addData(0, b.level);
-        g->addData(right, b.level);
+        m_levelGraphs.push_back(g);
     }
+    setLevelData();
     placeLegendOutside(m_plot); // more entries: the legend may need another row
     fitView();
     restylePlot(m_plot);
 }
 
+// Validation measures on another horizon in each curriculum stage (a mean over 20 steps is not one over 100), so a
+// level is drawn from the epoch its stage began to the next stage's start (the last to the end of the run).
+void MetaTrainView::setLevelData()
+{
+    const auto& ref = m_watch->reference();
+    if (!ref) return;
+    const double right = std::max(10, m_progress->maximum());
+    size_t graph = 0;
+    for (const BaselineLevel& b : ref->levels) {
+        if (!std::isfinite(b.level) || b.level <= 0) continue;
+        if (graph >= m_levelGraphs.size()) break;
+        QCPGraph* g = m_levelGraphs[graph++];
+        g->data()->clear();
+        const size_t stages = std::min(m_stageStarts.size(), b.stageLevels.size());
+        if (stages <= 1) {
+            g->addData(0, b.stageLevels.empty() ? b.level : b.stageLevels.front());
+            g->addData(right, b.stageLevels.empty() ? b.level : b.stageLevels.front());
+            continue;
+        }
+        for (size_t s = 0; s < stages; ++s) {
+            const double x0 = m_stageStarts[s], x1 = s + 1 < stages ? m_stageStarts[s + 1] : right;
+            const double level = b.stageLevels[s];
+            const double y = std::isfinite(level) && level > 0 ? level : std::numeric_limits<double>::quiet_NaN();
+            g->addData(x0, y); // NaN: a gap where the baseline diverged on that stage's horizon
+            g->addData(x1, y);
+        }
+    }
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void MetaTrainView::onSnapshot(const TrainSnapshot& s)
 {
     if (!s.paths.empty()) m_watch->addSnapshots(s.paths, s.pathEpochs);
+    const size_t stagesBefore = m_stageStarts.size();
     for (const MetaHistoryPoint& p : s.newPoints) {
         m_history.push_back(p);
+        while (int(m_stageStarts.size()) <= p.stage) m_stageStarts.push_back(p.epoch);
         const double x = p.epoch;
         if (std::isfinite(p.metaLoss) && p.metaLoss > 0) m_plot->graph(GraphMetaLoss)->addData(x, p.metaLoss);
         // Running mean over the finite meta-losses among the last m_window epochs.
@@ -374,6 +409,7 @@ void MetaTrainView::onSnapshot(const TrainSnapshot& s)
         if (std::isfinite(p.validationLoss) && p.validationLoss > 0)
             m_plot->graph(GraphValidation)->addData(x, p.validationLoss);
     }
+    if (m_stageStarts.size() != stagesBefore) setLevelData(); // a new curriculum stage: its levels from here on
     showProgress(s.progress);
     emit progressed(s.progress);
 }

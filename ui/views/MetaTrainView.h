@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+class QCPGraph;
 class QCustomPlot;
 class QLabel;
 class QLineEdit;
@@ -71,6 +72,7 @@ private:
     void resetPlot(int epochs);
     void onSnapshot(const TrainSnapshot& s);
     void drawBaselineLevels(); // the watch panel's validation levels as dashed lines on the curve
+    void setLevelData();       // their data: one level per curriculum stage, from the epoch the stage began
     void showProgress(const MetaProgress& p);
     void fitView();
     void updateButtons();
@@ -82,6 +84,8 @@ private:
     QString m_problem = QStringLiteral("quadratic");
     std::optional<OptimizerFile> m_best;
     std::vector<MetaHistoryPoint> m_history; // what has been drawn
+    std::vector<int> m_stageStarts;          // the epoch each curriculum stage reached so far began at
+    std::vector<QCPGraph*> m_levelGraphs;    // drawBaselineLevels's, in the reference's order of finite levels
     double m_windowSum = 0;                  // sum of the finite meta-losses in the running-mean window
     int m_windowCount = 0, m_window = 25;
     QString m_sessionPath;

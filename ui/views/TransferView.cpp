@@ -340,10 +340,10 @@ void TransferView::compute()
     }
     // Go on from a stopped run of the same transfer (its finished variants are what this run would compute).
     const QStringList stamps = fileStamps(c.optimizers);
-    std::shared_ptr<const TransferResult> done;
-    if (const TransferResult* prev = m_map->result();
+    std::shared_ptr<const TransferResult> done; // shared with the map, which no one changes (results are const)
+    if (const auto& prev = m_map->sharedResult();
         prev && prev->cancelled && prev->completedVariants > 0 && stamps == m_stamps && sameTransfer(prev->config, c))
-        done = std::make_shared<TransferResult>(*prev);
+        done = prev;
     m_stamps = stamps;
     if (done) {
         m_status->setText(tr("Continuing: %1 of %2 variants kept from the stopped run")

@@ -34,6 +34,7 @@ public:
     explicit TransferMapWidget(QWidget* parent = nullptr);
     void setResult(std::shared_ptr<const TransferResult> r, const QString& title);
     const TransferResult* result() const { return m_result.get(); }
+    const std::shared_ptr<const TransferResult>& sharedResult() const { return m_result; }
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
