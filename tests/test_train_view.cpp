@@ -424,6 +424,8 @@ void TestTrainView::levelsFollowTheCurriculum()
         }
     }
     QVERIFY(lines > 0);
+    QTest::qWait(50); // the queued replot
+    grabTo(&v, "meta-train-curriculum.png");
 }
 
 void TestTrainView::inspectDrawsEveryFigure()
