@@ -17,8 +17,9 @@
 # Exit status: 0 when every requested optimizer is reproduced exactly, 1 when any weights or evaluation results
 # differ, 2 on a usage error or a failed command.
 #
-# Cost: up to about an hour of training per optimizer on this project's 2-core machine (mnist: 51 min on one
-# thread for the paper-recipe file it replaced, 75 min for the RNNprop one, convnet: 57 min, neural-art: 35 min; quadratic and 2d: under a minute), as recorded in docs/RESULTS.md.
+# Cost: up to about two hours of training per optimizer on this project's 2-core machine (mnist: 1 h 54 min on one
+# thread beside another training, convnet: 57 min, neural-art: 35 min; quadratic: under a minute; 2d: 72 s),
+# as recorded in docs/RESULTS.md.
 #
 # Identical results are expected only from a binary built with the same build flags, for the same instruction-
 # set level (vector width and FMA decide the float results), by the same compiler, from code whose numerics
@@ -26,9 +27,9 @@
 # --threads, so the recorded thread counts are kept only to keep the recorded commands.
 #
 # Commands are taken from the provenance in two ways:
-#   * quadratic, 2d: the recorded command is a single `l2l train ...`; it is split with Python's shlex and
+#   * quadratic, mnist, 2d: the recorded command is a single `l2l train ...`; it is split with Python's shlex and
 #     replayed with --out/--checkpoint replaced (a --checkpoint is added when none was recorded).
-#   * mnist, neural-art and convnet: the recorded text is not a single command ("A; then B", and a parenthesised remark
+#   * neural-art and convnet: the recorded text is not a single command ("A; then B", and a parenthesised remark
 #     about a Ctrl-C interruption), so a small explicit table below (SPECIAL, in the Python helper) holds the
 #     commands to run. The table also holds the recorded text it was written for; if a bundled file's recorded
 #     command changes, the script stops and asks for the table to be updated. convnet was run as 150 epochs,
@@ -83,14 +84,6 @@ recorded = json.load(open(bundled))["provenance"]["command"]
 
 # Recorded texts that are not one command, and what to run for them ({OUT}, {CKPT}: the temporary paths).
 SPECIAL = {
-    "mnist": {
-        "recorded": "l2l train --problem mnist --epochs 600 --rnnprop --random-scale 3 --lr 1e-3 --lr-schedule cosine --clip 100 --validate-every 25 --validation-runs 50 --validate-final --seed 21 --threads 1 --out A.json (run as: the same, stopped at epoch 373; then l2l train --resume A.json.checkpoint.json --out A.json, which ran on 2 threads; a resumed run gives the weights of an uninterrupted one, and the threads do not change them)",
-        "run": [
-            "train --problem mnist --epochs 600 --rnnprop --random-scale 3 --lr 1e-3 --lr-schedule cosine --clip 100 "
-            "--validate-every 25 --validation-runs 50 --validate-final --seed 21 --threads 1 --out {OUT} "
-            "--checkpoint {CKPT}",
-        ],
-    },
     "neural-art": {
         "recorded": "l2l train --problem neural-art:size=64,style=scream,content=train --horizon 128 --unroll 32 "
                     "--epochs 400 --validate-every 25 --validation-runs 10 --seed 1 --out /tmp/art/neural-art.json; "
