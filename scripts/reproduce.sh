@@ -89,6 +89,7 @@ try:
         doc = json.load(f)
 except FileNotFoundError:
     doc = {"format": "l2l-reproduce-times", "version": 1, "sections": {}}
+doc["sections"].pop("transfer", None)  # before per-family times: its sum would count twice
 doc["sections"][section] = {"seconds": int(seconds), "date": date, "load_average_start": load, "tool": tool,
                             "cores": int(cores)}
 with open(path + ".tmp", "w", encoding="utf-8") as f:

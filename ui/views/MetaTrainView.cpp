@@ -252,6 +252,7 @@ void MetaTrainView::start()
         m_watch->begin(c);
         m_runner->setWatch(WatchPanel::watchedFunction(c), m_watchEvery->value());
     } else {
+        m_watch->stop(); // no reference from an earlier run's job lands on this one
         m_runner->setWatch(std::nullopt, 1);
     }
     m_runner->start(c);
@@ -337,14 +338,27 @@ void MetaTrainView::resetPlot(int epochs)
 
 void MetaTrainView::setWatchEvery(int epochs) { m_watchEvery->setValue(epochs); }
 
+namespace {
+// A level the log-scaled curve can show: finite and positive (else a gap).
+double drawnLevel(double level)
+{
+    return std::isfinite(level) && level > 0 ? level : std::numeric_limits<double>::quiet_NaN();
+}
+// Whether a baseline gets a line: its level on the last (longest) horizon can be drawn. One that diverges there
+// gets none even if a shorter horizon's level is finite: such levels (1e20 and more on ill-conditioned 2-d
+// quadratics) would stretch the axis over the curve; the watch panel's caption names it.
+bool hasLevelLine(const BaselineLevel& b) { return !std::isnan(drawnLevel(b.level)); }
+} // namespace
+
 void MetaTrainView::drawBaselineLevels()
 {
     const auto& ref = m_watch->reference();
-    if (!ref) return;
+    // A reference computed for an earlier run on a 2-d class may still arrive after a run on another class began.
+    if (!ref || !WatchPanel::watches(m_problem)) return;
     for (QCPGraph* g : m_levelGraphs) m_plot->removeGraph(g);
     m_levelGraphs.clear();
     for (const BaselineLevel& b : ref->levels) {
-        if (!std::isfinite(b.level) || b.level <= 0) continue;
+        if (!hasLevelLine(b)) continue;
         const QString name = QString::fromStdString(b.optimizer);
         QCPGraph* g = m_plot->addGraph();
         g->setName(tr("%1 level (tuned)").arg(name)); // the rate is in the watch panel's caption
@@ -358,7 +372,8 @@ void MetaTrainView::drawBaselineLevels()
 }
 
 // Validation measures on another horizon in each curriculum stage (a mean over 20 steps is not one over 100), so a
-// level is drawn from the epoch its stage began to the next stage's start (the last to the end of the run).
+// level is drawn from the epoch its stage began to the next stage's start (the last to the end of the run); NaN (a
+// gap) where the baseline diverged on that stage's horizon.
 void MetaTrainView::setLevelData()
 {
     const auto& ref = m_watch->reference();
@@ -366,21 +381,21 @@ void MetaTrainView::setLevelData()
     const double right = std::max(10, m_progress->maximum());
     size_t graph = 0;
     for (const BaselineLevel& b : ref->levels) {
-        if (!std::isfinite(b.level) || b.level <= 0) continue;
+        if (!hasLevelLine(b)) continue;
         if (graph >= m_levelGraphs.size()) break;
         QCPGraph* g = m_levelGraphs[graph++];
         g->data()->clear();
         const size_t stages = std::min(m_stageStarts.size(), b.stageLevels.size());
         if (stages <= 1) {
-            g->addData(0, b.stageLevels.empty() ? b.level : b.stageLevels.front());
-            g->addData(right, b.stageLevels.empty() ? b.level : b.stageLevels.front());
+            const double y = drawnLevel(b.stageLevels.empty() ? b.level : b.stageLevels.front());
+            g->addData(0, y);
+            g->addData(right, y);
             continue;
         }
         for (size_t s = 0; s < stages; ++s) {
             const double x0 = m_stageStarts[s], x1 = s + 1 < stages ? m_stageStarts[s + 1] : right;
-            const double level = b.stageLevels[s];
-            const double y = std::isfinite(level) && level > 0 ? level : std::numeric_limits<double>::quiet_NaN();
-            g->addData(x0, y); // NaN: a gap where the baseline diverged on that stage's horizon
+            const double y = drawnLevel(b.stageLevels[s]);
+            g->addData(x0, y);
             g->addData(x1, y);
         }
     }

@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -97,6 +98,12 @@ void WatchPanel::begin(const MetaTrainConfig& config)
     });
 }
 
+void WatchPanel::stop()
+{
+    m_runner->abort();
+    m_reference.reset();
+}
+
 void WatchPanel::addSnapshots(const std::vector<TrajectoryPath>& paths, const std::vector<int>& epochs)
 {
     for (size_t i = 0; i < paths.size(); ++i) {
@@ -138,7 +145,12 @@ void WatchPanel::redraw()
             << (std::isfinite(b.level)
                     ? QStringLiteral("%1 %2").arg(QString::fromStdString(b.optimizer), QString::number(b.level, 'g', 3))
                     : QString::fromStdString(b.optimizer));
-    QString levelText = tr("Dashed on the curve (validation, tuned): %1.").arg(levels.join(QStringLiteral(", ")));
+    // With a curriculum the lines step with the stages; the text gives the last stage's level (the tooltip all).
+    const bool staged = std::any_of(m_reference->levels.begin(), m_reference->levels.end(),
+                                    [](const BaselineLevel& b) { return b.stageLevels.size() > 1; });
+    QString levelText = (staged ? tr("Dashed on the curve (validation, tuned; last stage): %1.")
+                                : tr("Dashed on the curve (validation, tuned): %1."))
+                            .arg(levels.join(QStringLiteral(", ")));
     if (!diverged.isEmpty())
         levelText += QStringLiteral(" ") + tr("%1 diverge there.").arg(diverged.join(QStringLiteral(", ")));
     QString text;
@@ -162,6 +174,14 @@ void WatchPanel::redraw()
                    .arg(QString::fromStdString(b.optimizer), QString::number(b.rate, 'g', 3),
                         b.tuned ? tr(" (tuned)") : QString(),
                         std::isfinite(b.level) ? QString::number(b.level, 'g', 3) : tr("diverged"));
+    if (staged)
+        for (const BaselineLevel& b : m_reference->levels) {
+            QStringList perStage;
+            for (double l : b.stageLevels) perStage << (std::isfinite(l) ? QString::number(l, 'g', 3) : tr("diverged"));
+            tip += QStringLiteral("\n") +
+                   tr("%1 by curriculum stage: %2")
+                       .arg(QString::fromStdString(b.optimizer), perStage.join(QStringLiteral(", ")));
+        }
     m_caption->setToolTip(tip);
 }
 

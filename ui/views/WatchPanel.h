@@ -42,6 +42,8 @@ public:
 
     // A new run: clears the snapshots and computes the reference (in the panel's runner).
     void begin(const MetaTrainConfig& config);
+    // A run without a watched function: stops the reference job, if any, and forgets the reference.
+    void stop();
     // Snapshots of the learned path, in epoch order; `epochs` gives their epochs.
     void addSnapshots(const std::vector<TrajectoryPath>& paths, const std::vector<int>& epochs);
     bool isComputing() const { return m_runner->isBusy(); }
