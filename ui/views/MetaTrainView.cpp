@@ -385,13 +385,8 @@ void MetaTrainView::setLevelData()
         if (graph >= m_levelGraphs.size()) break;
         QCPGraph* g = m_levelGraphs[graph++];
         g->data()->clear();
+        // Without a curriculum: one stage, from epoch 0 (m_stageStarts starts as {0}) to the end.
         const size_t stages = std::min(m_stageStarts.size(), b.stageLevels.size());
-        if (stages <= 1) {
-            const double y = drawnLevel(b.stageLevels.empty() ? b.level : b.stageLevels.front());
-            g->addData(0, y);
-            g->addData(right, y);
-            continue;
-        }
         for (size_t s = 0; s < stages; ++s) {
             const double x0 = m_stageStarts[s], x1 = s + 1 < stages ? m_stageStarts[s + 1] : right;
             const double y = drawnLevel(b.stageLevels[s]);
