@@ -130,6 +130,7 @@ SECTION_OF = {
     RES + "transfer-2d.json": "transfer",
     RES + "transfer-mnist.json": "transfer",
     RES + "transfer-neural-art.json": "transfer",
+    RES + "transfer-convnet.json": "transfer",
     RES + "mpi-scaling.json": None,  # scripts/mpi_scaling.py (needs a quiet machine; not part of reproduce.sh)
 }
 
@@ -571,7 +572,7 @@ def _runtime(inp):
     text = ("%s for the sections made by this build, on %s cores with a fresh tuning cache, every rate tuned (%s; built as `%s`%s; the date, the "
             "load average at the start and the seconds of each section are in `docs/results/reproduce-times.json`)"
             % (minutes(total), "/".join(str(c) for c in cores), "; ".join(parts), "`, `".join(tools),
-               "; not yet re-run with this build, so their files and numbers come from an earlier build: " + ", ".join(missing)
+               "; no time recorded for " + ", ".join(missing) + " (their files come from earlier runs, or from a run stopped and resumed)"
                if missing else ""))
     return text
 
@@ -1334,9 +1335,21 @@ class TransferFile:
         f = Fields(path, doc, "")
         if f["format"] != "l2l-transfer":
             raise Failure("%s: not an l2l transfer file" % path)
-        if doc.get("cancelled"):
-            raise Failure("%s: the transfer run was interrupted; re-run its section" % path)
         self.path = path
+        # A stopped run (l2l transfer writes its file after every variant) is shown for what it is: the variants it
+        # finished, with the count it was asked for and the ones it lacks, from the file's own "planned"/"pending".
+        self.partial = bool(doc.get("cancelled"))
+        if self.partial:
+            if "planned" not in doc or "pending" not in doc:
+                raise Failure("%s: the transfer run was interrupted and the file does not say what it lacks (no "
+                              "\"planned\"/\"pending\": made by an older l2l); re-run its section" % path)
+            self.planned = f["planned"]
+            self.pending = []
+            for i, v in enumerate(f["pending"]):
+                pf = Fields(path, v, "pending[%d]" % i)
+                self.pending.append((pf["axis"], pf["label"], pf["problem"], pf["steps"]))
+            if len(f["variants"]) + len(self.pending) != self.planned or f["completed"] != len(f["variants"]):
+                raise Failure("%s: \"completed\", \"planned\" and \"pending\" do not add up to its variants" % path)
         self.optimizers = [os.path.basename(o) for o in f["optimizers"]]
         self.runs, self.seed = f["runs"], f["seed"]
         self.variants = []
@@ -1362,6 +1375,13 @@ def transfer_cell(c):
         return "diverged" if c["baseline"] else "no baseline finished"
     p = pval(c["p"]) if _finite(c["p"]) and c["p"] > 0 else ("< 1e-300" if c["p"] == 0 else "n/a")
     return "%s · %d/%d · p %s" % (ratio_text(c["ratio"]), c["won"], c["pairs"], p)
+
+
+def pending_text(t, v):
+    """A variant not yet measured: its problem, and its horizon where that is what the variant varies."""
+    axis, label, problem, steps = v
+    base_steps = t.variants[0][3] if t.variants else None
+    return "`%s`%s" % (problem, " at %d steps" % steps if base_steps is not None and steps != base_steps else "")
 
 
 def transfer_table(t):
@@ -1416,7 +1436,13 @@ def _transfer_regions():
 
         def summary(inp, path=path):
             t = TransferFile(path, inp.json(path))
-            return ("%d runs per variant, evaluation seed %d; a cell is the ratio of the optimizer's mean final loss "
+            stopped = ""
+            if t.partial:
+                stopped = ("**Not finished: %d of the %d variants are measured so far** (the run goes on with "
+                           "`l2l transfer ... --resume` from this file); not yet measured: %s. The counts below are "
+                           "of the measured variants.\n\n" % (len(t.variants), t.planned,
+                                                                join_and([pending_text(t, v) for v in t.pending])))
+            return stopped + ("%d runs per variant, evaluation seed %d; a cell is the ratio of the optimizer's mean final loss "
                     "to the best tuned baseline's, the runs (of those both finished) where it ended lower, and the "
                     "paired p.\n\n" % (t.runs, t.seed) + transfer_sentences(t))
         region("transfer-%s-table" % fam, [path])(table)
@@ -1434,8 +1460,9 @@ def _readme_transfer(inp):
         cells = [c[0] for (_, _, _, _, c) in t.variants]  # the first optimizer: the bundled one
         ahead = [c for c in cells if _finite(c["ratio"]) and c["ratio"] < 1]
         worst = max((c["ratio"] for c in cells if _finite(c["ratio"])), default=float("nan"))
-        parts.append("`%s` has a lower mean final loss than the best tuned baseline in %d of %d variants (worst: %s)"
-                     % (t.optimizers[0], len(ahead), len(cells), ratio_text(worst)))
+        parts.append("`%s` has a lower mean final loss than the best tuned baseline in %d of %d variants%s (worst: %s)"
+                     % (t.optimizers[0], len(ahead), len(cells),
+                        " measured so far, of %d planned" % t.planned if t.partial else "", ratio_text(worst)))
     return "on variants of its training problem (dimension, scale, width, depth, activation, data, horizon), " + \
         "; ".join(parts)
 

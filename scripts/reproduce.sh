@@ -98,6 +98,20 @@ os.replace(path + ".tmp", path)
 EOF
 }
 
+drop_time() { # section: its recorded time no longer describes its files
+  if ((keep_times)) || [[ ! -f "$out/reproduce-times.json" ]]; then return 0; fi
+  python3 - "$out/reproduce-times.json" "$1" <<'EOF'
+import json, os, sys
+path, section = sys.argv[1:]
+with open(path, encoding="utf-8") as f:
+    doc = json.load(f)
+doc["sections"].pop(section, None)
+with open(path + ".tmp", "w", encoding="utf-8") as f:
+    f.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+os.replace(path + ".tmp", path)
+EOF
+}
+
 bench_skipped=0
 section_bench() {
   local help
@@ -179,9 +193,16 @@ transfer() { # name, then l2l transfer arguments
   local date load t0=$SECONDS
   date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   load="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+  # A stopped run (Ctrl-C, or a session that ended) left its finished variants in the file: go on from them (l2l
+  # refuses a file of another transfer). A resumed run's time is not the whole run's, so none is recorded for it.
+  local resume=()
+  if [[ -f "$out/transfer-$name.json" ]] && grep -q '"cancelled": true' "$out/transfer-$name.json"; then
+    resume=(--resume "$out/transfer-$name.json")
+    echo "   going on from the stopped run in $out/transfer-$name.json" >&2
+  fi
   "$l2l" transfer "$@" --seed 101 --json "$out/transfer-$name.json" --png "$out/transfer-$name.png" -q \
-    > "$out/transfer-$name.txt"
-  record_time "transfer-$name" $((SECONDS - t0)) "$date" "$load"
+    ${resume[@]+"${resume[@]}"} > "$out/transfer-$name.txt"
+  if ((${#resume[@]})); then drop_time "transfer-$name"; else record_time "transfer-$name" $((SECONDS - t0)) "$date" "$load"; fi
 }
 section_transfer() {
   transfer quadratic --optimizers "$root/resources/optimizers/quadratic.json" "$out/quadratic-paper.json" \

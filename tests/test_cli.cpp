@@ -434,6 +434,8 @@ private slots:
         QJsonObject doc = QJsonDocument::fromJson(whole).object();
         QJsonArray variants = doc["variants"].toArray();
         QCOMPARE(variants.size(), 3);
+        QCOMPARE(doc["planned"].toInt(), 3);
+        QCOMPARE(doc["pending"].toArray().size(), 0);
         const auto write = [&](const QString& path, const QJsonObject& o) {
             QFile w(path);
             QVERIFY(w.open(QIODevice::WriteOnly | QIODevice::Truncate));

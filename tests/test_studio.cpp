@@ -17,7 +17,11 @@
 #include "views/StudioTour.h"
 #include "views/TrajectoryView.h"
 #include "views/TransferView.h"
+
 #include "workers/EvalJob.h"
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <qcustomplot.h>
 
@@ -830,6 +834,18 @@ void TestStudio::transferViewFillsTheMapAndOpensACell()
     stopAfterAVariant();
     const int kept = view->result()->completedVariants;
     QVERIFY2(kept >= 1 && kept < n, qPrintable(QString::number(kept)));
+    { // the stopped result's JSON says what it lacks
+        const QJsonObject j =
+            QJsonDocument::fromJson(QByteArray::fromStdString(transferJson(*view->result()))).object();
+        QCOMPARE(j["planned"].toInt(), n);
+        QCOMPARE(j["completed"].toInt(), kept);
+        const QJsonArray pending = j["pending"].toArray();
+        QCOMPARE(pending.size(), n - kept);
+        const TransferVariant& next = full.config.variants[size_t(kept)];
+        QCOMPARE(pending[0].toObject()["problem"].toString(), QString::fromStdString(next.problem));
+        QCOMPARE(pending[0].toObject()["label"].toString(), QString::fromStdString(next.label));
+        QCOMPARE(pending[0].toObject()["steps"].toInt(), next.steps);
+    }
     QVERIFY2(status->text().contains(QStringLiteral("goes on from variant %1").arg(kept + 1)),
              qPrintable(status->text()));
     computed.clear();

@@ -228,6 +228,15 @@ std::string transferJson(const TransferResult& r)
                  {"race", r.config.tune.race}};
     j["completed"] = r.completedVariants;
     j["cancelled"] = r.cancelled;
+    // The whole grid, so a stopped file says what it lacks: how many variants were asked for, and which are not in it.
+    j["planned"] = r.config.variants.size();
+    json pending = json::array();
+    for (size_t i = size_t(std::max(r.completedVariants, 0)); i < r.config.variants.size(); ++i)
+        pending.push_back({{"axis", r.config.variants[i].axis},
+                           {"label", r.config.variants[i].label},
+                           {"problem", r.config.variants[i].problem},
+                           {"steps", r.config.variants[i].steps}});
+    j["pending"] = pending;
     json variants = json::array();
     for (int i = 0; i < r.completedVariants; ++i) {
         const TransferVariant& v = r.config.variants[size_t(i)];
