@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Command (b) of the README: install what is missing, build, run the whole test suite. Widget and
 # OpenGL tests need a display: everything runs inside one Xvfb server (xcb platform, Mesa llvmpipe).
+# One ctest job per core (L2L_TEST_JOBS overrides): the tests use their own caches and temporary directories.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
 cd "$root/build"
 status=0
-xvfb-run -a -s "-screen 0 1280x800x24" ctest --output-on-failure --timeout 900 "$@" || status=$?
+xvfb-run -a -s "-screen 0 1280x800x24" ctest --output-on-failure --timeout 900 -j "${L2L_TEST_JOBS:-$(nproc)}" "$@" || status=$?
 # ctest counts a test binary whose cases all SKIP as passed: show every QtTest total, and fail on skips.
 echo "QtTest totals per test executable:"
 grep -h -E "^Totals:|Start testing of" Testing/Temporary/LastTest.log | paste - - | sed -E 's/\*+ Start testing of ([A-Za-z]+) \*+/\1/' || true
