@@ -2,7 +2,7 @@
 # Fuzzes the readers of files from strangers with libFuzzer under AddressSanitizer and UBSan (a long run: not part
 # of the test suite; the ctest test_fuzz_replay replays the committed inputs in every build).
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]     default 60 s, every target
-# Targets: optimizer experiment checkpoint spec idx cifar image tuning-cache (tests/fuzz/FuzzTargets.cpp).
+# Targets: optimizer experiment checkpoint spec idx cifar image tuning-cache transfer (tests/fuzz/FuzzTargets.cpp).
 # Starts from tests/fuzz/corpus/<target>/ and works in build-fuzz/corpus/<target>/. An input that crashes is
 # written to build-fuzz/crashes/<target>/; copy it into tests/fuzz/corpus/<target>/ once fixed, so CI replays it.
 # Prints one line per target: runs, coverage, crashes.
@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(optimizer experiment checkpoint spec idx cifar image tuning-cache)
+[ ${#targets[@]} -gt 0 ] || targets=(optimizer experiment checkpoint spec idx cifar image tuning-cache transfer)
 if ! command -v clang++ >/dev/null; then
   echo "fuzz.sh: installing clang (libFuzzer)"; apt-get install -y --no-install-recommends clang >/dev/null
 fi

@@ -118,6 +118,7 @@ private slots:
     void screenshotTourWritesEveryView();
     void trainedOptimizerIsUsedEverywhere();
     void transferViewFillsTheMapAndOpensACell();
+    void transferViewOpensAFile();
 
 private:
     QString writeFile(const QString& name, const QByteArray& bytes);
@@ -876,6 +877,91 @@ void TestStudio::transferViewFillsTheMapAndOpensACell()
     QVERIFY2(status->text().startsWith(QStringLiteral("Starting")), qPrintable(status->text()));
     view->stop();
     QVERIFY(computed.wait(60000));
+}
+
+// Open result… shows what l2l transfer wrote: the committed MNIST matrix, a stopped copy of it (its pending variants
+// in the grid, empty), and bad files refused with the file and the field named while the shown map stays.
+void TestStudio::transferViewOpensAFile()
+{
+    m_window->showView(MainWindow::Transfer);
+    TransferView* view = m_window->transferView();
+    const QString committed = qEnvironmentVariable("L2L_SOURCE_DIR") + "/docs/results/transfer-mnist.json";
+    QString error;
+    QVERIFY2(view->openFile(committed, &error), qPrintable(error));
+    const TransferResult* r = view->result();
+    QVERIFY(r && !r->cancelled);
+    QCOMPARE(r->completedVariants, int(transferGrid("mnist", 100).size()));
+    QCOMPARE(r->config.variants, transferGrid("mnist", 100));
+    QCOMPARE(r->config.seed, std::uint64_t(101));
+    auto* status = child<QLabel>(m_window.get(), "transferStatus");
+    QVERIFY2(
+        status->text().startsWith(QStringLiteral("Opened transfer-mnist.json: %1 variants").arg(r->completedVariants)),
+        qPrintable(status->text()));
+    // The view's settings follow the file (a family's grid): its runs and files.
+    QCOMPARE(child<QSpinBox>(m_window.get(), "transferRuns")->value(), r->config.runs);
+    QCOMPARE(view->optimizers().size(), int(r->config.optimizers.size()));
+    QCOMPARE(child<QProgressBar>(m_window.get(), "transferProgress")->value(), 1000);
+    const double firstRatio = r->cells[0][0].ratio;
+    QVERIFY(std::isfinite(firstRatio) && firstRatio > 0);
+
+    // A stopped copy: its first three variants, the rest pending.
+    QFile f(committed);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+    const QJsonArray all = doc["variants"].toArray();
+    QJsonArray kept, pending;
+    for (int i = 0; i < all.size(); ++i) {
+        QJsonObject v = all[i].toObject();
+        if (i < 3) {
+            kept.append(v);
+        } else {
+            v.remove("cells");
+            v.remove("canonical");
+            pending.append(v);
+        }
+    }
+    doc["variants"] = kept;
+    doc["pending"] = pending;
+    doc["completed"] = 3;
+    doc["cancelled"] = true;
+    doc["planned"] = all.size();
+    const QString stopped = writeFile("stopped-transfer.json", QJsonDocument(doc).toJson());
+    QVERIFY2(view->openFile(stopped, &error), qPrintable(error));
+    r = view->result();
+    QVERIFY(r && r->cancelled);
+    QCOMPARE(r->completedVariants, 3);
+    QCOMPARE(int(r->config.variants.size()), all.size());
+    QCOMPARE(r->config.variants, transferGrid("mnist", 100));
+    QVERIFY2(status->text().contains(QStringLiteral("3 of %1 variants").arg(all.size())), qPrintable(status->text()));
+    QCOMPARE(child<QProgressBar>(m_window.get(), "transferProgress")->value(), int(std::lround(3000.0 / all.size())));
+    if (const QString shots = qEnvironmentVariable("L2L_TEST_SHOTS"); !shots.isEmpty())
+        m_window->grab().save(shots + "/transfer-opened-stopped.png");
+
+    // Bad files: a dialog names the file and the field, and the shown map stays.
+    DialogCloser closer;
+    const TransferResult* shown = view->result();
+    QJsonObject bad = doc;
+    QJsonArray badVariants = kept;
+    QJsonObject v0 = badVariants[0].toObject();
+    QJsonArray cells = v0["cells"].toArray();
+    QJsonObject cell = cells[0].toObject();
+    cell["p"] = 2;
+    cells[0] = cell;
+    v0["cells"] = cells;
+    badVariants[0] = v0;
+    bad["variants"] = badVariants;
+    const QString badPath = writeFile("bad-transfer.json", QJsonDocument(bad).toJson());
+    QVERIFY(!view->openFile(badPath, &error));
+    QVERIFY2(error.contains("bad-transfer.json") && error.contains("variants[0].cells[0].p"), qPrintable(error));
+    QVERIFY2(status->text().startsWith(QStringLiteral("Cannot open")), qPrintable(status->text()));
+    QCOMPARE(view->result(), shown);
+    QVERIFY(!view->openFile(m_tmp.filePath("none.json"), &error));
+    QVERIFY2(error.contains("none.json"), qPrintable(error));
+    QVERIFY(!view->openFile(writeFile("empty-transfer.json", "{}"), &error));
+    QVERIFY2(error.contains("empty-transfer.json"), qPrintable(error));
+    QCOMPARE(view->result(), shown);
+    QCOMPARE(closer.texts.size(), 3);
+    QVERIFY2(closer.texts[0].contains("variants[0].cells[0].p"), qPrintable(closer.texts[0]));
 }
 
 QTEST_MAIN(TestStudio)

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace l2l {
 
@@ -262,7 +263,12 @@ std::string transferJson(const TransferResult& r)
     return j.dump(2) + "\n";
 }
 
-TransferResult resumeTransfer(const std::string& path, const TransferConfig& config)
+namespace {
+
+// A transfer file at `path`, every field checked. With `expected` (resume), every setting must be its; without
+// (reading a file to show it), the settings and the grid (its variants, then "pending") are taken from the file,
+// and the canonical problems are kept as written (another machine's data paths are its own).
+TransferResult parseTransferFile(const std::string& path, const TransferConfig* expected)
 {
     using nlohmann::json;
     const std::string where = "'" + path + "'";
@@ -270,8 +276,9 @@ TransferResult resumeTransfer(const std::string& path, const TransferConfig& con
     const json doc = parseJsonLimited(text, where);
     if (jsonFormatVersion(doc, where, "l2l-transfer", "a transfer result") != 1)
         throw Error(where + ": unsupported version (this l2l reads version 1)");
+    const std::string suffix = expected ? "; --resume goes on only from the same transfer" : "";
     const auto fail = [&](const std::string& key, const std::string& why) -> Error {
-        return Error(where + ": key \"" + key + "\" " + why + "; --resume goes on only from the same transfer");
+        return Error(where + ": key \"" + key + "\" " + why + suffix);
     };
     const auto field = [&](const json& obj, const std::string& key, const std::string& name) -> const json& {
         if (!obj.is_object() || !obj.contains(key)) throw fail(name, "is missing");
@@ -284,39 +291,79 @@ TransferResult resumeTransfer(const std::string& path, const TransferConfig& con
             throw Error(where + ": " + e.what());
         }
     };
-    const auto strings = [&](const std::string& key, const std::vector<std::string>& want) {
+    const auto unsignedInt = [&](const json& v, const std::string& name) {
+        if (!v.is_number_unsigned()) throw fail(name, "must be an unsigned integer");
+        return v.get<std::uint64_t>();
+    };
+    const auto strings = [&](const std::string& key) {
         const json& v = field(doc, key, key);
         std::vector<std::string> got;
         if (v.is_array())
             for (const auto& e : v)
                 if (e.is_string()) got.push_back(e.get<std::string>());
         if (!v.is_array() || got.size() != v.size()) throw fail(key, "must be an array of strings");
-        if (got != want) throw fail(key, "differs from this run's");
+        if (v.size() > 1000) throw fail(key, "has more than 1000 entries");
+        return got;
     };
-    strings("optimizers", config.optimizers);
-    strings("baselines", config.baselines);
-    if (integer(field(doc, "runs", "runs"), "runs", 0, 1LL << 40) != config.runs)
-        throw fail("runs", "differs from this run's (" + std::to_string(config.runs) + ")");
-    const json& seed = field(doc, "seed", "seed");
-    if (!seed.is_number_unsigned() || seed.get<std::uint64_t>() != config.seed)
-        throw fail("seed", "differs from this run's (" + std::to_string(config.seed) + ")");
+    TransferConfig read;
+    read.optimizers = strings("optimizers");
+    read.baselines = strings("baselines");
+    read.runs = int(integer(field(doc, "runs", "runs"), "runs", expected ? 0 : 1, expected ? 1LL << 40 : 1000000));
+    read.seed = unsignedInt(field(doc, "seed", "seed"), "seed");
     const json& tune = field(doc, "tune", "tune");
-    const TuneConfig& t = config.tune;
-    if (integer(field(tune, "runs", "tune.runs"), "tune.runs", 0, 1LL << 40) != t.runs)
-        throw fail("tune.runs", "differs from this run's");
-    if (!field(tune, "seed", "tune.seed").is_number_unsigned() || tune["seed"].get<std::uint64_t>() != t.seed)
-        throw fail("tune.seed", "differs from this run's");
-    for (const auto& [key, want] : {std::pair<const char*, double>{"min_rate", t.minRate}, {"max_rate", t.maxRate}}) {
+    read.tune.runs = int(integer(field(tune, "runs", "tune.runs"), "tune.runs", 0, expected ? 1LL << 40 : 1000000));
+    read.tune.seed = unsignedInt(field(tune, "seed", "tune.seed"), "tune.seed");
+    for (const auto& [key, to] :
+         {std::pair<const char*, double*>{"min_rate", &read.tune.minRate}, {"max_rate", &read.tune.maxRate}}) {
         const json& v = field(tune, key, std::string("tune.") + key);
-        if (!v.is_number() || v.get<double>() != want)
-            throw fail(std::string("tune.") + key, "differs from this run's");
+        if (!v.is_number()) throw fail(std::string("tune.") + key, "must be a number");
+        *to = v.get<double>();
     }
-    if (integer(field(tune, "per_decade", "tune.per_decade"), "tune.per_decade", 0, 1000) != t.perDecade)
-        throw fail("tune.per_decade", "differs from this run's");
-    if (!field(tune, "race", "tune.race").is_boolean() || tune["race"].get<bool>() != t.race)
-        throw fail("tune.race", "differs from this run's");
+    read.tune.perDecade = int(integer(field(tune, "per_decade", "tune.per_decade"), "tune.per_decade", 0, 1000));
+    if (!field(tune, "race", "tune.race").is_boolean()) throw fail("tune.race", "must be true or false");
+    read.tune.race = tune["race"].get<bool>();
+    if (expected) {
+        const TransferConfig& c = *expected;
+        if (read.optimizers != c.optimizers) throw fail("optimizers", "differs from this run's");
+        if (read.baselines != c.baselines) throw fail("baselines", "differs from this run's");
+        if (read.runs != c.runs) throw fail("runs", "differs from this run's (" + std::to_string(c.runs) + ")");
+        if (read.seed != c.seed) throw fail("seed", "differs from this run's (" + std::to_string(c.seed) + ")");
+        if (read.tune.runs != c.tune.runs) throw fail("tune.runs", "differs from this run's");
+        if (read.tune.seed != c.tune.seed) throw fail("tune.seed", "differs from this run's");
+        if (read.tune.minRate != c.tune.minRate) throw fail("tune.min_rate", "differs from this run's");
+        if (read.tune.maxRate != c.tune.maxRate) throw fail("tune.max_rate", "differs from this run's");
+        if (read.tune.perDecade != c.tune.perDecade) throw fail("tune.per_decade", "differs from this run's");
+        if (read.tune.race != c.tune.race) throw fail("tune.race", "differs from this run's");
+    }
     const json& variants = field(doc, "variants", "variants");
     if (!variants.is_array()) throw fail("variants", "must be an array");
+    // A variant's axis, label, problem and steps, at `at` (an entry of "variants" or of "pending").
+    const auto variantAt = [&](const json& v, const std::string& at) {
+        TransferVariant out;
+        for (const auto& [key, to] : {std::pair<const char*, std::string*>{"axis", &out.axis},
+                                      {"label", &out.label},
+                                      {"problem", &out.problem}}) {
+            const json& f = field(v, key, at + "." + key);
+            if (!f.is_string()) throw fail(at + "." + key, "must be a string");
+            *to = f.get<std::string>();
+        }
+        out.steps = int(integer(field(v, "steps", at + ".steps"), at + ".steps", 1, 1000000));
+        return out;
+    };
+    if (!expected) {
+        for (size_t i = 0; i < variants.size(); ++i)
+            read.variants.push_back(variantAt(variants[i], "variants[" + std::to_string(i) + "]"));
+        // "pending" (the variants a stopped run lacks) came after version 1's first files: absent, the grid is the
+        // finished variants (a stopped file of that time shows what it has).
+        if (doc.contains("pending")) {
+            const json& pending = doc["pending"];
+            if (!pending.is_array() || pending.size() > 100000) throw fail("pending", "must be an array");
+            for (size_t i = 0; i < pending.size(); ++i)
+                read.variants.push_back(variantAt(pending[i], "pending[" + std::to_string(i) + "]"));
+        }
+        if (read.variants.empty()) throw fail("variants", "is empty and nothing is pending");
+    }
+    const TransferConfig& config = expected ? *expected : read;
     if (variants.size() > config.variants.size())
         throw fail("variants",
                    "has more entries than this run's grid (" + std::to_string(config.variants.size()) + ")");
@@ -338,19 +385,23 @@ TransferResult resumeTransfer(const std::string& path, const TransferConfig& con
         const json& v = variants[i];
         const TransferVariant& want = config.variants[i];
         const std::string at = "variants[" + std::to_string(i) + "]";
-        for (const auto& [key, value] : {std::pair<const char*, std::string>{"axis", want.axis},
-                                         {"label", want.label},
-                                         {"problem", want.problem}}) {
-            const json& f = field(v, key, at + "." + key);
-            if (!f.is_string() || f.get<std::string>() != value)
-                throw fail(at + "." + key, "differs from this run's grid ('" + value + "')");
+        if (expected) {
+            const TransferVariant got = variantAt(v, at);
+            for (const auto& [key, same, value] :
+                 {std::tuple<const char*, bool, std::string>{"axis", got.axis == want.axis, want.axis},
+                  {"label", got.label == want.label, want.label},
+                  {"problem", got.problem == want.problem, want.problem}})
+                if (!same) throw fail(at + "." + key, "differs from this run's grid ('" + value + "')");
+            if (got.steps != want.steps) throw fail(at + ".steps", "differs from this run's grid");
         }
-        if (integer(field(v, "steps", at + ".steps"), at + ".steps", 1, 100000) != want.steps)
-            throw fail(at + ".steps", "differs from this run's grid");
-        const std::string canonical = makeProblemClass<float>(want.problem)->canonicalSpec();
         const json& c = field(v, "canonical", at + ".canonical");
-        if (!c.is_string() || c.get<std::string>() != canonical)
-            throw fail(at + ".canonical", "differs from the problem here ('" + canonical + "': other data?)");
+        if (!c.is_string()) throw fail(at + ".canonical", "must be a string");
+        std::string canonical = c.get<std::string>();
+        if (expected) {
+            const std::string here = makeProblemClass<float>(want.problem)->canonicalSpec();
+            if (canonical != here)
+                throw fail(at + ".canonical", "differs from the problem here ('" + here + "': other data?)");
+        }
         const json& cells = field(v, "cells", at + ".cells");
         if (!cells.is_array() || cells.size() != config.optimizers.size())
             throw fail(at + ".cells", "must hold one cell per optimizer");
@@ -378,11 +429,20 @@ TransferResult resumeTransfer(const std::string& path, const TransferConfig& con
             row.push_back(x);
         }
         r.cells.push_back(std::move(row));
-        r.canonicalProblems.push_back(canonical);
+        r.canonicalProblems.push_back(std::move(canonical));
     }
     r.completedVariants = int(variants.size());
     r.cancelled = r.completedVariants < int(config.variants.size());
     return r;
 }
+
+} // namespace
+
+TransferResult resumeTransfer(const std::string& path, const TransferConfig& config)
+{
+    return parseTransferFile(path, &config);
+}
+
+TransferResult readTransfer(const std::string& path) { return parseTransferFile(path, nullptr); }
 
 } // namespace l2l

@@ -86,6 +86,11 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
 // malformed.
 TransferResult resumeTransfer(const std::string& path, const TransferConfig& config);
 
+// A transfer file read to be shown (the studio's Transfer view opens what `l2l transfer --json` wrote): its settings,
+// its grid (the finished variants, then "pending") and its cells, every field checked as for resumeTransfer; the
+// canonical problems are kept as written. Throws l2l::Error naming the file and the field.
+TransferResult readTransfer(const std::string& path);
+
 // Whether a run of `b` can go on from a stopped run of `a` (computeTransfer's `done`): the same optimizer files (as
 // given), baselines, runs, seed, rate search and grid. Threads, memory limit and cache do not change a cell.
 bool sameTransfer(const TransferConfig& a, const TransferConfig& b);

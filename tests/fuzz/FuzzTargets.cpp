@@ -5,6 +5,7 @@
 #include "data/ArtImage.h"
 #include "data/Cifar.h"
 #include "data/Idx.h"
+#include "eval/Transfer.h"
 #include "eval/Tuning.h"
 #include "io/ExperimentFile.h"
 #include "meta/MetaTrainer.h"
@@ -85,6 +86,11 @@ const std::vector<Target>& targets()
                  TuneResult r;
                  cache.lookup("quadratic|sgd", r);
              });
+         }},
+        {"transfer",
+         [](const std::uint8_t* d, std::size_t n) {
+             TempFile f(d, n, ".json");
+             refusedOrAccepted([&] { (void)readTransfer(f.path); }); // the studio's Open result…
          }},
     };
     return all;

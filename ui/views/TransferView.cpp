@@ -141,6 +141,10 @@ TransferView::TransferView(QWidget* parent)
     m_files->setToolTip(tr("The learned optimizers compared: one column of the heat map each"));
     m_add = new QPushButton(tr("Add file…"));
     m_remove = new QPushButton(tr("Remove"));
+    m_open = new QPushButton(tr("Open result…"));
+    m_open->setObjectName(QStringLiteral("transferOpen"));
+    m_open->setToolTip(tr("Show a transfer file written by l2l transfer --json (or scripts/reproduce.sh transfer): its "
+                          "heat map, and a click on a cell opens that comparison"));
     m_compute = new QPushButton(tr("Compute"));
     m_compute->setObjectName(QStringLiteral("transferCompute"));
     m_stop = new QPushButton(tr("Stop"));
@@ -172,6 +176,7 @@ TransferView::TransferView(QWidget* parent)
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_add);
     buttons->addWidget(m_remove);
+    buttons->addWidget(m_open);
     buttons->addStretch(1);
     buttons->addWidget(m_compute);
     buttons->addWidget(m_stop);
@@ -193,6 +198,12 @@ TransferView::TransferView(QWidget* parent)
         for (const QString& f : files) m_files->addItem(f);
     });
     connect(m_remove, &QPushButton::clicked, this, [this] { delete m_files->currentItem(); });
+    connect(m_open, &QPushButton::clicked, this, [this] {
+        const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+        const QString file =
+            QFileDialog::getOpenFileName(this, tr("Open a transfer result"), dir, tr("Transfer results (*.json)"));
+        if (!file.isEmpty()) openFile(file);
+    });
     connect(m_compute, &QPushButton::clicked, this, &TransferView::compute);
     connect(m_stop, &QPushButton::clicked, this, &TransferView::stop);
     connect(m_map, &TransferMapWidget::cellClicked, this, [this](int v, int c) {
@@ -286,6 +297,7 @@ void TransferView::setComputing(bool on)
     m_runs->setEnabled(!on);
     m_add->setEnabled(!on);
     m_remove->setEnabled(!on);
+    m_open->setEnabled(!on);
     emit computingChanged(on);
 }
 
@@ -299,6 +311,61 @@ void TransferView::setStartBlocked(const QString& reason)
 }
 
 void TransferView::stop() { m_runner->abort(); }
+
+bool TransferView::openFile(const QString& path, QString* error)
+{
+    if (isComputing()) {
+        if (error) *error = tr("a transfer is being computed; stop it first");
+        return false;
+    }
+    std::shared_ptr<const TransferResult> r;
+    try {
+        r = std::make_shared<const TransferResult>(readTransfer(path.toStdString()));
+    } catch (const Error& e) {
+        // The shown map and settings stay as they were.
+        const QString message = QString::fromStdString(e.what());
+        m_status->setText(tr("Cannot open: %1").arg(message));
+        if (error) *error = message;
+        emit failed(message);
+        return false;
+    }
+    const TransferConfig& c = r->config;
+    // The settings follow the file when the studio can compute its grid (a family's default grid, runs in range),
+    // so that Compute goes on from a stopped file of the same transfer (sameTransfer: the same seed and rate
+    // search as well); otherwise Compute starts the view's own transfer.
+    std::string family;
+    try {
+        family = transferFamilyOf(c.variants.front().problem);
+        if (transferGrid(family, c.variants.front().steps) != c.variants) family.clear();
+    } catch (const Error&) {
+        family.clear();
+    }
+    if (!family.empty() && c.runs >= m_runs->minimum() && c.runs <= m_runs->maximum()) {
+        m_family->setCurrentText(QString::fromStdString(family));
+        m_runs->setValue(c.runs);
+        QStringList files;
+        for (const auto& f : c.optimizers) files << QString::fromStdString(f);
+        setOptimizers(files);
+    }
+    m_stamps = fileStamps(c.optimizers);
+    const QString name = QFileInfo(path).fileName();
+    m_map->setResult(r, tr("%1: %2 runs per variant, seed %3%4")
+                            .arg(name)
+                            .arg(c.runs)
+                            .arg(c.seed)
+                            .arg(r->cancelled ? tr(" (stopped)") : QString()));
+    m_progress->setValue(int(std::lround(1000.0 * r->completedVariants / double(c.variants.size()))));
+    m_status->setText(
+        r->cancelled ? tr("Opened %1: %2 of %3 variants (the run stopped before the rest). Click a cell to open that "
+                          "comparison in Compare.")
+                           .arg(name)
+                           .arg(r->completedVariants)
+                           .arg(c.variants.size())
+                     : tr("Opened %1: %2 variants. Click a cell to open that comparison in Compare.")
+                           .arg(name)
+                           .arg(r->completedVariants));
+    return true;
+}
 
 QImage TransferView::renderMap() const
 {

@@ -69,6 +69,9 @@ public:
     // nothing has been computed or the file cannot be written.
     QImage renderMap() const;
     bool exportCsv(const QString& path, QString* error) const;
+    // Shows a transfer file (readTransfer): false with *error, the status saying why, and the shown map kept when
+    // it cannot be read. Its settings become the view's when they are a family's grid the view can compute.
+    bool openFile(const QString& path, QString* error = nullptr);
 
 public slots:
     // In the background; the map fills in as variants finish. After a Stop, with the same family, runs and
@@ -93,7 +96,7 @@ private:
     QComboBox* m_family;
     QSpinBox* m_runs;
     QListWidget* m_files;
-    QPushButton *m_add, *m_remove, *m_compute, *m_stop;
+    QPushButton *m_add, *m_remove, *m_open, *m_compute, *m_stop;
     QProgressBar* m_progress;
     QLabel* m_status;
     TransferMapWidget* m_map;
