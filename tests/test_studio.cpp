@@ -934,6 +934,20 @@ void TestStudio::transferViewOpensAFile()
     QCOMPARE(r->config.variants, transferGrid("mnist", 100));
     QVERIFY2(status->text().contains(QStringLiteral("3 of %1 variants").arg(all.size())), qPrintable(status->text()));
     QCOMPARE(child<QProgressBar>(m_window.get(), "transferProgress")->value(), int(std::lround(3000.0 / all.size())));
+    // Its pending variants are grey rows: the map has a row for each, and no cell to click on them.
+    TransferMapWidget* map = view->map();
+    QCOMPARE(map->sizeHint().height(), transferMapSize(*r).height());
+    QTRY_VERIFY(map->height() >= transferMapSize(*r).height()); // the scroll area gives it its rows' height
+    QVERIFY(transferMapSize(*r).height() > 46 * all.size());
+    int computedRows = 0, pendingRows = 0;
+    for (int y = 0; y < map->height(); y += 3) {
+        const auto [v, c] = transferCellAt(map->rect(), *r, QPoint(map->width() - 20, y));
+        if (v >= 3) QFAIL("a row not computed has a cell");
+        computedRows = std::max(computedRows, v + 1);
+        if (v < 0 && y > map->height() / 2 && y < map->height() - 60) ++pendingRows;
+    }
+    QCOMPARE(computedRows, 3);
+    QVERIFY(pendingRows > 0);
     if (const QString shots = qEnvironmentVariable("L2L_TEST_SHOTS"); !shots.isEmpty())
         m_window->grab().save(shots + "/transfer-opened-stopped.png");
 

@@ -18,15 +18,17 @@ constexpr int kTitleH = 34, kHeaderH = 44, kRowH = 46, kAxisW = 130, kLabelW = 1
               kMargin = 12;
 
 struct Layout {
-    QRect grid; // the cells
-    int rows = 0, cols = 0;
+    QRect grid;             // the cells
+    int rows = 0, cols = 0; // every variant of the grid is a row; the first `done` have cells
+    int done = 0;
     double rowH = kRowH, colW = kColW;
 };
 
 Layout layoutOf(const QRect& area, const TransferResult& r)
 {
     Layout l;
-    l.rows = r.completedVariants;
+    l.rows = int(r.config.variants.size());
+    l.done = std::clamp(r.completedVariants, 0, l.rows);
     l.cols = int(r.config.optimizers.size());
     const int left = area.left() + kMargin + kAxisW + kLabelW, top = area.top() + kTitleH + kHeaderH;
     l.grid = QRect(left, top, std::max(1, area.right() - kMargin - left), std::max(1, area.bottom() - kLegendH - top));
@@ -63,7 +65,7 @@ QSize transferMapSize(const TransferResult& r)
 {
     const int cols = std::max<int>(1, int(r.config.optimizers.size()));
     return {2 * kMargin + kAxisW + kLabelW + cols * kColW,
-            kTitleH + kHeaderH + std::max(1, r.completedVariants) * kRowH + kLegendH};
+            kTitleH + kHeaderH + std::max<int>(1, int(r.config.variants.size())) * kRowH + kLegendH};
 }
 
 void paintTransferMap(QPainter& p, const QRect& area, const TransferResult& r, const QString& title)
@@ -102,9 +104,21 @@ void paintTransferMap(QPainter& p, const QRect& area, const TransferResult& r, c
             if (v > 0) p.drawLine(area.left() + kMargin, y, l.grid.right(), y);
         }
         p.setFont(base);
-        p.setPen(Qt::black);
+        const bool pending = v >= l.done; // not computed (yet): a grey row, so the map shows what it lacks
+        p.setPen(pending ? QColor(140, 140, 140) : QColor(Qt::black));
         p.drawText(QRect(area.left() + kMargin + kAxisW, y, kLabelW - 6, h), Qt::AlignVCenter | Qt::AlignLeft,
                    QFontMetrics(base).elidedText(QString::fromStdString(var.label), Qt::ElideRight, kLabelW - 6));
+        if (pending) {
+            for (int c = 0; c < l.cols; ++c) {
+                const QRect box(int(l.grid.left() + c * l.colW) + 1, y + 1, int(l.colW) - 2, h - 2);
+                p.fillRect(box, QColor(242, 242, 242));
+                p.setFont(small);
+                p.setPen(QColor(140, 140, 140));
+                p.drawText(box.adjusted(6, 2, -6, -2), Qt::AlignLeft | Qt::AlignVCenter,
+                           QStringLiteral("not computed"));
+            }
+            continue;
+        }
         for (int c = 0; c < l.cols; ++c) {
             const TransferCell& cell = r.cells[size_t(v)][size_t(c)];
             const QRect box(int(l.grid.left() + c * l.colW) + 1, y + 1, int(l.colW) - 2, h - 2);
@@ -154,6 +168,7 @@ std::pair<int, int> transferCellAt(const QRect& area, const TransferResult& r, c
     const Layout l = layoutOf(area, r);
     if (!l.grid.contains(pos) || l.rows == 0 || l.cols == 0) return {-1, -1};
     const int v = std::min(l.rows - 1, int((pos.y() - l.grid.top()) / l.rowH));
+    if (v >= l.done) return {-1, -1}; // a row not computed has no cell to open
     const int c = std::min(l.cols - 1, int((pos.x() - l.grid.left()) / l.colW));
     return {v, c};
 }
