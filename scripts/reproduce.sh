@@ -196,13 +196,14 @@ transfer() { # name, then l2l transfer arguments
   # A stopped run (Ctrl-C, or a session that ended) left its finished variants in the file: go on from them (l2l
   # refuses a file of another transfer). A resumed run's time is not the whole run's, so none is recorded for it.
   local resume=()
+  drop_time "transfer-$name" # until this run ends, no time describes the family's file
   if [[ -f "$out/transfer-$name.json" ]] && grep -q '"cancelled": true' "$out/transfer-$name.json"; then
     resume=(--resume "$out/transfer-$name.json")
     echo "   going on from the stopped run in $out/transfer-$name.json" >&2
   fi
   "$l2l" transfer "$@" --seed 101 --json "$out/transfer-$name.json" --png "$out/transfer-$name.png" -q \
     ${resume[@]+"${resume[@]}"} > "$out/transfer-$name.txt"
-  if ((${#resume[@]})); then drop_time "transfer-$name"; else record_time "transfer-$name" $((SECONDS - t0)) "$date" "$load"; fi
+  if ((${#resume[@]} == 0)); then record_time "transfer-$name" $((SECONDS - t0)) "$date" "$load"; fi
 }
 section_transfer() {
   transfer quadratic --optimizers "$root/resources/optimizers/quadratic.json" "$out/quadratic-paper.json" \

@@ -475,6 +475,12 @@ private slots:
         const Run runs = l2l(other + QStringList{"--resume", part});
         QVERIFY(runs.code != 0);
         QVERIFY2(runs.err.contains("resume-part.json") && runs.err.contains("\"runs\""), qPrintable(runs.err));
+        // A count that would wrap to this run's as an int (2^32 + 3) is another count.
+        QJsonObject wrapped = stopped;
+        wrapped["runs"] = double((1LL << 32) + 3);
+        write(part, wrapped);
+        const Run wrap = l2l(args + QStringList{"--resume", part});
+        QVERIFY2(wrap.code != 0 && wrap.err.contains("\"runs\""), qPrintable(wrap.err));
         // A cell from a stranger: more runs won than there were.
         QJsonObject cell = variants[0].toObject()["cells"].toArray()[0].toObject();
         cell["won"] = 99;

@@ -951,6 +951,35 @@ void TestStudio::transferViewOpensAFile()
     if (const QString shots = qEnvironmentVariable("L2L_TEST_SHOTS"); !shots.isEmpty())
         m_window->grab().save(shots + "/transfer-opened-stopped.png");
 
+    // The view took its settings (seed 101, the default rate search: a transfer the view computes), so Compute
+    // would go on from variant 4; a file with other settings is shown, and the view keeps its own.
+    QVERIFY2(status->text().contains(QStringLiteral("Compute goes on from variant 4")), qPrintable(status->text()));
+    QJsonObject otherSeed = doc;
+    otherSeed["seed"] = 7;
+    child<QSpinBox>(m_window.get(), "transferRuns")->setValue(5);
+    QVERIFY2(view->openFile(writeFile("seed7-transfer.json", QJsonDocument(otherSeed).toJson()), &error),
+             qPrintable(error));
+    QVERIFY2(status->text().contains(QStringLiteral("Compute runs the view's own")), qPrintable(status->text()));
+    QCOMPARE(child<QSpinBox>(m_window.get(), "transferRuns")->value(), 5);
+    // A stopped file whose finished problems are not the problems here (other data) is not continued: Compute says
+    // why and starts afresh (stopped at once here).
+    QJsonObject elsewhere = doc;
+    QJsonArray moved = kept;
+    QJsonObject m0 = moved[0].toObject();
+    m0["canonical"] = m0["canonical"].toString() + QStringLiteral("/elsewhere");
+    moved[0] = m0;
+    elsewhere["variants"] = moved;
+    QVERIFY2(view->openFile(writeFile("elsewhere-transfer.json", QJsonDocument(elsewhere).toJson()), &error),
+             qPrintable(error));
+    QSignalSpy computed(view, &TransferView::computed);
+    view->compute();
+    QVERIFY2(status->text().startsWith(QStringLiteral("Starting")) && status->text().contains("cannot be continued") &&
+                 status->text().contains("variants[0].canonical"),
+             qPrintable(status->text()));
+    view->stop();
+    QVERIFY(computed.wait(120000));
+    QVERIFY2(view->openFile(stopped, &error), qPrintable(error));
+
     // Bad files: a dialog names the file and the field, and the shown map stays.
     DialogCloser closer;
     const TransferResult* shown = view->result();

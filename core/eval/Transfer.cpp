@@ -302,16 +302,19 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
             for (const auto& e : v)
                 if (e.is_string()) got.push_back(e.get<std::string>());
         if (!v.is_array() || got.size() != v.size()) throw fail(key, "must be an array of strings");
-        if (v.size() > 1000) throw fail(key, "has more than 1000 entries");
+        if (v.size() > 100) throw fail(key, "has more than 100 entries");
         return got;
     };
     TransferConfig read;
     read.optimizers = strings("optimizers");
     read.baselines = strings("baselines");
-    read.runs = int(integer(field(doc, "runs", "runs"), "runs", expected ? 0 : 1, expected ? 1LL << 40 : 1000000));
-    read.seed = unsignedInt(field(doc, "seed", "seed"), "seed");
     const json& tune = field(doc, "tune", "tune");
-    read.tune.runs = int(integer(field(tune, "runs", "tune.runs"), "tune.runs", 0, expected ? 1LL << 40 : 1000000));
+    // Counts are compared (resume) before they become ints, and in range for one.
+    const long long runs = integer(field(doc, "runs", "runs"), "runs", expected ? 0 : 2, expected ? 1LL << 40 : 10000);
+    const long long tuneRuns = integer(field(tune, "runs", "tune.runs"), "tune.runs", 0, expected ? 1LL << 40 : 10000);
+    read.runs = int(std::min<long long>(runs, 1 << 30));
+    read.tune.runs = int(std::min<long long>(tuneRuns, 1 << 30));
+    read.seed = unsignedInt(field(doc, "seed", "seed"), "seed");
     read.tune.seed = unsignedInt(field(tune, "seed", "tune.seed"), "tune.seed");
     for (const auto& [key, to] :
          {std::pair<const char*, double*>{"min_rate", &read.tune.minRate}, {"max_rate", &read.tune.maxRate}}) {
@@ -326,9 +329,9 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
         const TransferConfig& c = *expected;
         if (read.optimizers != c.optimizers) throw fail("optimizers", "differs from this run's");
         if (read.baselines != c.baselines) throw fail("baselines", "differs from this run's");
-        if (read.runs != c.runs) throw fail("runs", "differs from this run's (" + std::to_string(c.runs) + ")");
+        if (runs != c.runs) throw fail("runs", "differs from this run's (" + std::to_string(c.runs) + ")");
         if (read.seed != c.seed) throw fail("seed", "differs from this run's (" + std::to_string(c.seed) + ")");
-        if (read.tune.runs != c.tune.runs) throw fail("tune.runs", "differs from this run's");
+        if (tuneRuns != c.tune.runs) throw fail("tune.runs", "differs from this run's");
         if (read.tune.seed != c.tune.seed) throw fail("tune.seed", "differs from this run's");
         if (read.tune.minRate != c.tune.minRate) throw fail("tune.min_rate", "differs from this run's");
         if (read.tune.maxRate != c.tune.maxRate) throw fail("tune.max_rate", "differs from this run's");
@@ -357,11 +360,26 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
         // finished variants (a stopped file of that time shows what it has).
         if (doc.contains("pending")) {
             const json& pending = doc["pending"];
-            if (!pending.is_array() || pending.size() > 100000) throw fail("pending", "must be an array");
+            if (!pending.is_array()) throw fail("pending", "must be an array");
             for (size_t i = 0; i < pending.size(); ++i)
                 read.variants.push_back(variantAt(pending[i], "pending[" + std::to_string(i) + "]"));
         }
         if (read.variants.empty()) throw fail("variants", "is empty and nothing is pending");
+        // What the studio draws: a row per variant and a column per optimizer.
+        if (read.variants.size() > 1000) throw fail("pending", "makes a grid of more than 1000 variants");
+        if (doc.contains("planned") && integer(doc["planned"], "planned", 0, 1000) != (long long)read.variants.size())
+            throw fail("planned", "must be the number of variants listed and pending (" +
+                                      std::to_string(read.variants.size()) + ")");
+        if (doc.contains("pending")) {
+            const json& cancelled = field(doc, "cancelled", "cancelled");
+            if (!cancelled.is_boolean() || cancelled.get<bool>() != !doc["pending"].empty())
+                throw fail("cancelled", "must be true exactly when variants are pending");
+        }
+        try {
+            read.tune.validate();
+        } catch (const Error& e) {
+            throw Error(where + ": key \"tune\": " + e.what());
+        }
     }
     const TransferConfig& config = expected ? *expected : read;
     if (variants.size() > config.variants.size())

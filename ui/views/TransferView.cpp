@@ -330,24 +330,29 @@ bool TransferView::openFile(const QString& path, QString* error)
         return false;
     }
     const TransferConfig& c = r->config;
-    // The settings follow the file when the studio can compute its grid (a family's default grid, runs in range),
-    // so that Compute goes on from a stopped file of the same transfer (sameTransfer: the same seed and rate
-    // search as well); otherwise Compute starts the view's own transfer.
-    std::string family;
+    // The settings follow the file only when it is a transfer the view computes itself (Compute's config:
+    // a family's grid at 100 steps, seed 101, the default baselines and rate search), so that Compute goes on from
+    // a stopped file of it; any other file is shown, and Compute runs the view's own settings.
+    bool adopted = false;
     try {
-        family = transferFamilyOf(c.variants.front().problem);
-        if (transferGrid(family, c.variants.front().steps) != c.variants) family.clear();
+        const std::string family = transferFamilyOf(c.variants.front().problem);
+        TransferConfig own;
+        own.optimizers = c.optimizers;
+        own.runs = c.runs;
+        own.seed = 101;
+        own.variants = transferGrid(family, 100);
+        if (sameTransfer(c, own) && c.runs >= m_runs->minimum() && c.runs <= m_runs->maximum()) {
+            m_family->setCurrentText(QString::fromStdString(family));
+            m_runs->setValue(c.runs);
+            QStringList files;
+            for (const auto& f : c.optimizers) files << QString::fromStdString(f);
+            setOptimizers(files);
+            adopted = true;
+        }
     } catch (const Error&) {
-        family.clear();
     }
-    if (!family.empty() && c.runs >= m_runs->minimum() && c.runs <= m_runs->maximum()) {
-        m_family->setCurrentText(QString::fromStdString(family));
-        m_runs->setValue(c.runs);
-        QStringList files;
-        for (const auto& f : c.optimizers) files << QString::fromStdString(f);
-        setOptimizers(files);
-    }
-    m_stamps = fileStamps(c.optimizers);
+    m_opened = adopted ? r : nullptr;
+    m_openedPath = path;
     const QString name = QFileInfo(path).fileName();
     m_map->setResult(r, tr("%1: %2 runs per variant, seed %3%4")
                             .arg(name)
@@ -356,14 +361,16 @@ bool TransferView::openFile(const QString& path, QString* error)
                             .arg(r->cancelled ? tr(" (stopped)") : QString()));
     m_progress->setValue(int(std::lround(1000.0 * r->completedVariants / double(c.variants.size()))));
     m_status->setText(
-        r->cancelled ? tr("Opened %1: %2 of %3 variants (the run stopped before the rest). Click a cell to open that "
-                          "comparison in Compare.")
-                           .arg(name)
-                           .arg(r->completedVariants)
-                           .arg(c.variants.size())
-                     : tr("Opened %1: %2 variants. Click a cell to open that comparison in Compare.")
-                           .arg(name)
-                           .arg(r->completedVariants));
+        (r->cancelled ? tr("Opened %1: %2 of %3 variants (the run stopped before the rest).")
+                            .arg(name)
+                            .arg(r->completedVariants)
+                            .arg(c.variants.size())
+                      : tr("Opened %1: %2 variants.").arg(name).arg(r->completedVariants)) +
+        tr(" Click a cell to open that comparison in Compare.") +
+        (!adopted ? tr(" Its settings are not the view's (seed 101, 100 steps, the default rate search): Compute runs "
+                       "the view's own.")
+         : r->cancelled ? tr(" Compute goes on from variant %1.").arg(r->completedVariants + 1)
+                        : QString()));
     return true;
 }
 
@@ -408,9 +415,23 @@ void TransferView::compute()
     // Go on from a stopped run of the same transfer (its finished variants are what this run would compute).
     const QStringList stamps = fileStamps(c.optimizers);
     std::shared_ptr<const TransferResult> done; // shared with the map, which no one changes (results are const)
-    if (const auto& prev = m_map->sharedResult();
-        prev && prev->cancelled && prev->completedVariants > 0 && stamps == m_stamps && sameTransfer(prev->config, c))
+    QString fresh;                              // why an opened file is not continued
+    const auto& prev = m_map->sharedResult();
+    if (prev && prev == m_opened) {
+        // An opened file is continued as `l2l transfer --resume` would: re-read, each finished variant's problem
+        // resolved here (other data: refused).
+        if (prev->cancelled && prev->completedVariants > 0 && sameTransfer(prev->config, c)) {
+            try {
+                done = std::make_shared<const TransferResult>(resumeTransfer(m_openedPath.toStdString(), c));
+            } catch (const Error& e) {
+                fresh = QString::fromStdString(e.what());
+            }
+        }
+    } else if (prev && prev->cancelled && prev->completedVariants > 0 && stamps == m_stamps &&
+               sameTransfer(prev->config, c)) {
         done = prev;
+    }
+    m_opened = nullptr;
     m_stamps = stamps;
     if (done) {
         m_status->setText(tr("Continuing: %1 of %2 variants kept from the stopped run")
@@ -419,7 +440,8 @@ void TransferView::compute()
     } else {
         m_progress->setValue(0);
         m_map->setResult(nullptr, tr("Computing the first variant…"));
-        m_status->setText(tr("Starting: %1 variants of %2").arg(c.variants.size()).arg(QString::fromStdString(family)));
+        m_status->setText(tr("Starting: %1 variants of %2").arg(c.variants.size()).arg(QString::fromStdString(family)) +
+                          (fresh.isEmpty() ? QString() : tr(" (the opened file cannot be continued: %1)").arg(fresh)));
     }
     m_runner->request([c, done](Runner::Control& control) {
         auto r = std::make_shared<TransferResult>(computeTransfer(

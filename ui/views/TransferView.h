@@ -104,6 +104,9 @@ private:
     // The optimizer files' size and modification time when the shown result was started: a stopped result is
     // continued only while they are unchanged (and the settings are the same, sameTransfer).
     QStringList m_stamps;
+    // A file shown by openFile whose settings the view took: Compute continues it through resumeTransfer.
+    std::shared_ptr<const TransferResult> m_opened;
+    QString m_openedPath;
 };
 
 } // namespace l2l::ui
