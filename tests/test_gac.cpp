@@ -94,7 +94,11 @@ FdCheck fdCheck(const Vec<double>& analytic, const std::function<double(const Ve
         return err;
     };
     for (int k = 0; k < count && k < phi.size(); ++k) {
-        const Index i = count >= phi.size() ? Index(k) : Index(rng.below(std::uint64_t(phi.size())));
+        // A sample is stratified: one random entry in each of `count` equal stretches of phi, so that every block
+        // of the parameter vector longer than a stretch (a layer's weights, its gates' biases) has entries checked.
+        const Index i = count >= phi.size()
+                            ? Index(k)
+                            : std::min<Index>(phi.size() - 1, Index((k + rng.uniform()) * double(phi.size()) / count));
         const double err = check(Vec<double>::Unit(phi.size(), i), analytic(i));
         if (std::abs(analytic(i)) >= 1e-3 * scale) r.maxRelErr = std::max(r.maxRelErr, err / std::abs(analytic(i)));
         ++r.checked;
