@@ -1327,7 +1327,8 @@ def _readme_conv(inp):
 # --- transfer ----------------------------------------------------------------------------------------
 
 TRANSFER = {"quadratic": RES + "transfer-quadratic.json", "2d": RES + "transfer-2d.json",
-            "mnist": RES + "transfer-mnist.json", "neural-art": RES + "transfer-neural-art.json"}
+            "mnist": RES + "transfer-mnist.json", "neural-art": RES + "transfer-neural-art.json",
+            "convnet": RES + "transfer-convnet.json"}
 
 
 class TransferFile:
