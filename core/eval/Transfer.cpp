@@ -231,12 +231,13 @@ std::string transferJson(const TransferResult& r)
     j["cancelled"] = r.cancelled;
     // The whole grid, so a stopped file says what it lacks: how many variants were asked for, and which are not in it.
     j["planned"] = r.config.variants.size();
+    // A variant's fields, as in "variants" and "pending" (parseTransferFile's variantAt reads them).
+    const auto variantJson = [](const TransferVariant& v) {
+        return json{{"axis", v.axis}, {"label", v.label}, {"problem", v.problem}, {"steps", v.steps}};
+    };
     json pending = json::array();
     for (size_t i = size_t(std::max(r.completedVariants, 0)); i < r.config.variants.size(); ++i)
-        pending.push_back({{"axis", r.config.variants[i].axis},
-                           {"label", r.config.variants[i].label},
-                           {"problem", r.config.variants[i].problem},
-                           {"steps", r.config.variants[i].steps}});
+        pending.push_back(variantJson(r.config.variants[i]));
     j["pending"] = pending;
     json variants = json::array();
     for (int i = 0; i < r.completedVariants; ++i) {
@@ -252,12 +253,10 @@ std::string transferJson(const TransferResult& r)
                              {"pairs", c.pairs},
                              {"p", num(c.p)},
                              {"diverged", c.diverged}});
-        variants.push_back({{"axis", v.axis},
-                            {"label", v.label},
-                            {"problem", v.problem},
-                            {"canonical", r.canonicalProblems[size_t(i)]},
-                            {"steps", v.steps},
-                            {"cells", cells}});
+        json entry = variantJson(v);
+        entry["canonical"] = r.canonicalProblems[size_t(i)];
+        entry["cells"] = cells;
+        variants.push_back(std::move(entry));
     }
     j["variants"] = variants;
     return j.dump(2) + "\n";

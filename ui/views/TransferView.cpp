@@ -32,6 +32,18 @@ namespace {
 // The problem whose bundled optimizer a family starts with.
 std::string familyProblem(const std::string& family) { return family == "2d" ? "quadratic2d" : family; }
 
+// What Compute runs: the family's grid at 100 steps, evaluation seed 101, the default baselines and rate search.
+// Throws l2l::Error on an unknown family.
+TransferConfig viewConfig(const std::string& family, int runs, const std::vector<std::string>& files)
+{
+    TransferConfig c;
+    c.optimizers = files;
+    c.runs = runs;
+    c.seed = 101;
+    c.variants = transferGrid(family, 100);
+    return c;
+}
+
 QStringList fileStamps(const std::vector<std::string>& files)
 {
     QStringList out;
@@ -336,12 +348,8 @@ bool TransferView::openFile(const QString& path, QString* error)
     bool adopted = false;
     try {
         const std::string family = transferFamilyOf(c.variants.front().problem);
-        TransferConfig own;
-        own.optimizers = c.optimizers;
-        own.runs = c.runs;
-        own.seed = 101;
-        own.variants = transferGrid(family, 100);
-        if (sameTransfer(c, own) && c.runs >= m_runs->minimum() && c.runs <= m_runs->maximum()) {
+        if (sameTransfer(c, viewConfig(family, c.runs, c.optimizers)) && c.runs >= m_runs->minimum() &&
+            c.runs <= m_runs->maximum()) {
             m_family->setCurrentText(QString::fromStdString(family));
             m_runs->setValue(c.runs);
             QStringList files;
@@ -398,13 +406,12 @@ bool TransferView::exportCsv(const QString& path, QString* error) const
 void TransferView::compute()
 {
     if (isComputing() || !m_blocked.isEmpty()) return;
-    TransferConfig c;
-    for (const QString& f : optimizers()) c.optimizers.push_back(f.toStdString());
-    c.runs = m_runs->value();
-    c.seed = 101;
+    std::vector<std::string> files;
+    for (const QString& f : optimizers()) files.push_back(f.toStdString());
     const std::string family = m_family->currentText().toStdString();
+    TransferConfig c;
     try {
-        c.variants = transferGrid(family, 100);
+        c = viewConfig(family, m_runs->value(), files);
         for (const auto& f : c.optimizers) (void)loadOptimizer(f);
         c.validate();
     } catch (const Error& e) {

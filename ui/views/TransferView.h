@@ -70,7 +70,8 @@ public:
     QImage renderMap() const;
     bool exportCsv(const QString& path, QString* error) const;
     // Shows a transfer file (readTransfer): false with *error, the status saying why, and the shown map kept when
-    // it cannot be read. Its settings become the view's when they are a family's grid the view can compute.
+    // it cannot be read. Its settings become the view's only when it is a transfer Compute would run (a family's
+    // grid at 100 steps, seed 101, the default baselines and rate search); Compute then goes on from it.
     bool openFile(const QString& path, QString* error = nullptr);
 
 public slots:
