@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -278,9 +279,32 @@ private slots:
         t.runs = 4;
         const auto rule = UpdateRuleConfig::parse("sgd");
         std::vector<int> progress; // every step of the search is reported, in order, for progress and ETA
-        const auto result = tuneRate(*cls, rule, 50, t, 0, nullptr, [&](int step) { progress.push_back(step); });
+        const auto result = tuneRate(*cls, rule, 50, t, 0, nullptr, [&](int done, int total) {
+            QCOMPARE(total, 50);
+            progress.push_back(done);
+        });
         QCOMPARE(int(progress.size()), 51);
         for (int i = 0; i <= 50; ++i) QCOMPARE(progress[size_t(i)], i);
+        {
+            // Forced into waves of one instance each: progress counts all four waves and never goes back, and
+            // the full grid (no race) picks from the same numbers, since every run is computed alike.
+            TuneConfig waves = t;
+            waves.waveBytes = 1;
+            std::vector<int> done;
+            const auto inWaves = tuneRate(*cls, rule, 50, waves, 0, nullptr, [&](int d, int total) {
+                QCOMPARE(total, 4 * 50);
+                done.push_back(d);
+            });
+            QCOMPARE(int(done.size()), 4 * 51);
+            QVERIFY(std::is_sorted(done.begin(), done.end()));
+            QCOMPARE(done.front(), 0);
+            QCOMPARE(done.back(), 4 * 50);
+            QCOMPARE(inWaves.bestRate, result.bestRate);
+            for (size_t i = 0; i < result.rates.size(); ++i)
+                QVERIFY(inWaves.finalMeans[i] == result.finalMeans[i] ||
+                        (std::isnan(inWaves.finalMeans[i]) && std::isnan(result.finalMeans[i])));
+            QVERIFY(TuningCache::key("quadratic", rule, 50, waves) != TuningCache::key("quadratic", rule, 50, t));
+        }
         QCOMPARE(int(result.rates.size()), 7); // 1e-3 ... 1 at 2 per decade
         QVERIFY(std::abs(result.rates.back() - 1.0) < 1e-12);
         double best = INFINITY;

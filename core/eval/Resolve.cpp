@@ -49,7 +49,7 @@ RuleFactory makeLearnedRuleFactory(const LstmNet<float>& loaded, const std::stri
 TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& canonicalProblem, UpdateRuleConfig& rule,
                             int steps, const TuneConfig& tune, int threads, TuningCache* cache, const LogFn& log,
                             const std::atomic<bool>* cancel, const ShippedRates* shipped,
-                            const std::function<void(int step, double secondsLeft)>& onStep)
+                            const std::function<void(int done, int total, double secondsLeft)>& onStep)
 {
     const std::string key = TuningCache::key(canonicalProblem, rule, steps, tune);
     TuneResult tuned;
@@ -67,18 +67,23 @@ TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& c
         // A line about every two seconds with the share done and the time left: a search can take minutes.
         const auto start = std::chrono::steady_clock::now();
         auto last = start, lastStep = start;
-        const auto progress = [&](int step) {
+        const auto progress = [&](int done, int total) {
             const auto now = std::chrono::steady_clock::now();
             const double elapsed = std::chrono::duration<double>(now - start).count();
-            const double left = step > 0 ? elapsed * double(steps - step) / double(step) : -1;
-            if (onStep && (step >= steps || now - lastStep >= std::chrono::milliseconds(200))) {
+            const double left = done > 0 ? elapsed * double(total - done) / double(done) : -1;
+            if (onStep && (done >= total || now - lastStep >= std::chrono::milliseconds(200))) {
                 lastStep = now;
-                onStep(step, left);
+                onStep(done, total, left);
             }
-            if (step <= 0 || step >= steps || now - last < std::chrono::seconds(2)) return;
+            if (done <= 0 || done >= total || now - last < std::chrono::seconds(2)) return;
             last = now;
-            log("tuning " + rule.name + ": step " + std::to_string(step) + " of " + std::to_string(steps) + " (" +
-                std::to_string(100 * step / steps) + "%), about " + std::to_string(int(std::ceil(left))) + " s left");
+            // A search too big for memory runs its instances in waves, each from step 0.
+            const int waves = total / steps, wave = std::min(done / steps, waves - 1), step = done - wave * steps;
+            log("tuning " + rule.name + ": " +
+                (waves > 1 ? "wave " + std::to_string(wave + 1) + " of " + std::to_string(waves) + ", " : "") +
+                "step " + std::to_string(step) + " of " + std::to_string(steps) + " (" +
+                std::to_string(int(100.0 * done / total)) + "%), about " + std::to_string(int(std::ceil(left))) +
+                " s left");
         };
         tuned = tuneRate(cls, rule, steps, tune, threads, cancel, progress);
         if (cancel && cancel->load()) return tuned;
@@ -140,10 +145,10 @@ ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClas
                                 "a report uses)";
         }
         if (rule.tuned()) {
-            std::function<void(int, double)> onStep;
+            std::function<void(int, int, double)> onStep;
             if (onTune)
-                onStep = [&, name = rule.name, index = tunedIndex](int step, double left) {
-                    onTune(TuneProgress{name, index, tunedCount, step, config.steps, left});
+                onStep = [&, name = rule.name, index = tunedIndex](int done, int total, double left) {
+                    onTune(TuneProgress{name, index, tunedCount, done, total, left});
                 };
             ++tunedIndex;
             const TuneResult tuned =

@@ -17,7 +17,8 @@ namespace l2l {
 using LogFn = std::function<void(const std::string&)>;
 
 // Where a tuning search is, for a progress bar: optimizer `index` of `count` tuned ones, at `step` of `steps`
-// (every rate and instance advances together), with an estimate of the seconds left in this search (-1 unknown).
+// (every rate and instance advances together; a search run in waves counts every wave's steps, see tuneRate()),
+// with an estimate of the seconds left in this search (-1 unknown).
 struct TuneProgress {
     std::string optimizer;
     int index = 0, count = 0;
@@ -40,7 +41,7 @@ RuleFactory makeLearnedRuleFactory(const LstmNet<float>& net, const std::string&
 TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& canonicalProblem, UpdateRuleConfig& rule,
                             int steps, const TuneConfig& tune, int threads, TuningCache* cache, const LogFn& log,
                             const std::atomic<bool>* cancel, const ShippedRates* shipped = nullptr,
-                            const std::function<void(int step, double secondsLeft)>& onStep = {});
+                            const std::function<void(int done, int total, double secondsLeft)>& onStep = {});
 // The shipped rates to use for `problemSpec` as the user wrote it: none when it names its own data (or the table
 // does not apply to this build); the table's warning, if any, goes to `log`.
 const ShippedRates* shippedRatesFor(const std::string& problemSpec, bool useCache, const LogFn& log);

@@ -186,7 +186,10 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
         if (log) callbacks.log = [&](const std::string& line) { log("  " + line); };
         callbacks.onTune = [&](const TuneProgress& t) {
             report("tuning " + t.optimizer + " (rate search " + std::to_string(t.index + 1) + " of " +
-                       std::to_string(t.count) + "), step " + std::to_string(t.step) + " of " + std::to_string(t.steps),
+                       std::to_string(t.count) + "), " +
+                       (t.steps == v.steps // else in waves (Tuning.h): the share of the search
+                            ? "step " + std::to_string(t.step) + " of " + std::to_string(t.steps)
+                            : std::to_string(100 * t.step / std::max(1, t.steps)) + "%"),
                    0.8 * (t.index + double(t.step) / std::max(1, t.steps)) / std::max(1, t.count));
         };
         callbacks.onStep = [&](const EvalResult&, int step) {

@@ -80,7 +80,8 @@ std::vector<int> raceCheckpoints(const TuneConfig& tune, int steps)
 }
 
 TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps, const TuneConfig& tune,
-                    int threads, const std::atomic<bool>* cancel, const std::function<void(int step)>& onStep)
+                    int threads, const std::atomic<bool>* cancel,
+                    const std::function<void(int done, int total)>& onStep)
 {
     tune.validate();
     if (rule.learned()) throw Error("the learned optimizer '" + rule.label() + "' has no learning rate to tune");
@@ -93,7 +94,12 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
         r.lr = lr;
         rules.push_back([r] { return makeUpdateRule<float>(r); });
     }
-    const LaneConfig lanes = LaneConfig::of(tune.runs, steps, tune.seed, kTuneInstances, threads);
+    LaneConfig lanes = LaneConfig::of(tune.runs, steps, tune.seed, kTuneInstances, threads);
+    lanes.waveBytes = tune.waveBytes;
+    // Progress over all waves: each runs steps 0..steps again.
+    const int waveRuns = laneWaveRuns(cls, rules, lanes);
+    const int waves = (tune.runs + waveRuns - 1) / waveRuns;
+    int wave = 0, lastStep = -1;
     // Decisions are made between steps on complete steps of every run, so they do not depend on the threads.
     std::vector<char> retired(n, 0);
     out.droppedAt.assign(n, -1);
@@ -124,7 +130,9 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
                 out.droppedAt[running[k].second] = step;
             }
         }
-        if (onStep) onStep(step);
+        if (step <= lastStep) ++wave; // the next wave starts at step 0
+        lastStep = step;
+        if (onStep) onStep(wave * steps + step, waves * steps);
     };
     const auto curves = runLanes(cls, rules, lanes, cancel, after, &retired).curves;
     double best = std::numeric_limits<double>::infinity();
@@ -169,6 +177,7 @@ std::string TuningCache::key(const std::string& canonicalProblem, const UpdateRu
     out << canonicalProblem << " | " << rule.canonical(false) << " | steps=" << steps << " | grid=" << tune.minRate
         << ".." << tune.maxRate << "/" << tune.perDecade << " | runs=" << tune.runs << " | seed=" << tune.seed;
     if (tune.race) out << " | race"; // the full grid's keys are those written before races existed
+    if (tune.waveBytes) out << " | wave-bytes=" << tune.waveBytes; // waves change what a race keeps
     return out.str();
 }
 

@@ -25,6 +25,9 @@ struct TuneConfig {
     // least kRaceKeep) by mean loss goes on. About half the work of the full grid; whether it picks the grid's
     // rate is measured, not guaranteed (scripts/race_check.sh). Off: every rate runs to the end.
     bool race = false;
+    // Lanes alive at once (0 = kLaneWaveBytes); a search too big for it runs its instances in waves, and a race
+    // then decides again in each wave. Not a user setting: tests set it to force waves.
+    std::uint64_t waveBytes = 0;
     void validate() const; // throws l2l::Error naming the field and range (tuneSettings(), min <= max)
     std::vector<double> grid() const;
     bool operator==(const TuneConfig&) const = default; // every field changes which rate is picked
@@ -47,9 +50,12 @@ struct TuneResult {
 // Runs the search for one rule (its own lr ignored). Throws l2l::Error if every rate diverges.
 // A rate is disqualified by its first diverged run, and its other runs stop there (the result is the same as
 // running them to the end). With tune.race, the worse rates are also dropped at raceCheckpoints().
-// onStep(step) is called after every complete step of the search (all rates and runs in lock-step), for progress.
+// onStep(done, total) is called after every complete step of the search (all rates and runs in lock-step), for
+// progress: total = steps times the number of waves (see TuneConfig::waveBytes; one wave: done = the step), done
+// counts the earlier waves' steps too, so it never goes back, and ends at total.
 TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps, const TuneConfig& tune,
-                    int threads, const std::atomic<bool>* cancel, const std::function<void(int step)>& onStep = {});
+                    int threads, const std::atomic<bool>* cancel,
+                    const std::function<void(int done, int total)>& onStep = {});
 
 // $L2L_CACHE_DIR/tuning.json, else $XDG_CACHE_HOME/l2l-studio/tuning.json, else ~/.cache/l2l-studio/tuning.json.
 std::string defaultCachePath();
