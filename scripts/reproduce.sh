@@ -17,7 +17,9 @@
 # docs/results/reproduce-times.json, which RESULTS.md's run-time statement is generated from.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="$root/docs/results"
+# Every path given to l2l is relative to the project root, where the commands run, so the files written name
+# resources/... and docs/results/..., not this checkout's place: a clone elsewhere can go on from a stopped transfer.
+out="docs/results"
 l2l="$root/build/app/l2l"
 
 # name|rough cost on the project's 2-core machine with nothing tuned (estimates from the timings stated in
@@ -64,6 +66,8 @@ done
 partial=1
 if ((${#chosen[@]} == 0)); then chosen=("${names[@]}"); partial=0; fi
 [[ -x "$l2l" ]] || { echo "reproduce.sh: no l2l binary at $l2l (build with scripts/build.sh, or pass --l2l PATH)" >&2; exit 1; }
+l2l="$(cd "$(dirname "$l2l")" && pwd)/$(basename "$l2l")" # as given from the caller's directory
+cd "$root"
 mkdir -p "$out"
 
 L2L_CACHE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/l2l-reproduce-cache.XXXXXX")"
@@ -206,14 +210,14 @@ transfer() { # name, then l2l transfer arguments
   if ((${#resume[@]} == 0)); then record_time "transfer-$name" $((SECONDS - t0)) "$date" "$load"; fi
 }
 section_transfer() {
-  transfer quadratic --optimizers "$root/resources/optimizers/quadratic.json" "$out/quadratic-paper.json" \
+  transfer quadratic --optimizers "resources/optimizers/quadratic.json" "$out/quadratic-paper.json" \
     --family quadratic --runs 50
-  transfer 2d --optimizers "$root/resources/optimizers/2d.json" "$out/2d-previous.json" --family 2d --runs 50
-  transfer mnist --optimizers "$root/resources/optimizers/mnist.json" "$out/mnist-previous.json" \
+  transfer 2d --optimizers "resources/optimizers/2d.json" "$out/2d-previous.json" --family 2d --runs 50
+  transfer mnist --optimizers "resources/optimizers/mnist.json" "$out/mnist-previous.json" \
     "$out/mnist-first-order.json" --family mnist --runs 20
-  transfer neural-art --optimizers "$root/resources/optimizers/neural-art.json" --family neural-art --runs 10
+  transfer neural-art --optimizers "resources/optimizers/neural-art.json" --family neural-art --runs 10
   # the conv net with the convnet section's reduced rate search (3 instances, 1e-3..3): hours, not minutes
-  transfer convnet --optimizers "$root/resources/optimizers/convnet.json" --family convnet --runs 10 \
+  transfer convnet --optimizers "resources/optimizers/convnet.json" --family convnet --runs 10 \
     "${conv_tune[@]:0:6}"
 }
 
@@ -243,4 +247,4 @@ if ((keep_times)); then extra+=(times); fi # no new times: leave the run-time st
 for e in ${extra[@]+"${extra[@]}"}; do
   if ((${#allow[@]})); then allow=("${allow[0]},$e"); else allow=("--allow-missing=$e"); fi
 done
-python3 "$root/scripts/make_docs.py" ${allow[@]+"${allow[@]}"}
+python3 scripts/make_docs.py ${allow[@]+"${allow[@]}"}

@@ -409,7 +409,10 @@ private slots:
     {
         // A transfer stopped after its first variant goes on from its JSON and ends with the same file as a run
         // that was never stopped; a file of another transfer, or a corrupt one, is refused naming the field.
-        const QString lstm = qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json";
+        // A copy of the bundled optimizer, to be changed at the end.
+        const QString lstm = m_tmp.path() + "/resume-optimizer.json";
+        QFile::remove(lstm);
+        QVERIFY(QFile::copy(qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json", lstm));
         const QString full = m_tmp.path() + "/resume-full.json", part = m_tmp.path() + "/resume-part.json",
                       out = m_tmp.path() + "/resume-out.json";
         const QStringList args = {"transfer",
@@ -436,6 +439,8 @@ private slots:
         QCOMPARE(variants.size(), 3);
         QCOMPARE(doc["planned"].toInt(), 3);
         QCOMPARE(doc["pending"].toArray().size(), 0);
+        QCOMPARE(doc["optimizer_digests"].toArray().size(), 1);
+        QCOMPARE(doc["optimizer_digests"].toArray()[0].toString().size(), 16);
         const auto write = [&](const QString& path, const QJsonObject& o) {
             QFile w(path);
             QVERIFY(w.open(QIODevice::WriteOnly | QIODevice::Truncate));
@@ -500,6 +505,31 @@ private slots:
         write(part, old);
         const Run older = l2l(args + QStringList{"--resume", part});
         QVERIFY2(older.code != 0 && older.err.contains("tune.min_rate"), qPrintable(older.err));
+        // Digests: a file written before they were recorded goes on (nothing to check); a malformed one is
+        // refused; and once the optimizer file has changed (one byte more), its finished variants are refused.
+        QJsonObject undigested = stopped;
+        undigested["variants"] = QJsonArray{variants[0]};
+        undigested.remove("optimizer_digests");
+        write(part, undigested);
+        const Run noDigests = l2l(args + QStringList{"--resume", part, "--json", out});
+        QVERIFY2(noDigests.code == 0, qPrintable(noDigests.err));
+        QJsonObject badDigest = undigested;
+        badDigest["optimizer_digests"] = QJsonArray{"not-hex"};
+        write(part, badDigest);
+        const Run malformed = l2l(args + QStringList{"--resume", part});
+        QVERIFY2(malformed.code != 0 && malformed.err.contains("optimizer_digests"), qPrintable(malformed.err));
+        QJsonObject digested = undigested;
+        digested["optimizer_digests"] = doc["optimizer_digests"];
+        write(part, digested);
+        {
+            QFile changed(lstm);
+            QVERIFY(changed.open(QIODevice::Append));
+            changed.write("\n");
+        }
+        const Run edited = l2l(args + QStringList{"--resume", part});
+        QVERIFY2(edited.code != 0 && edited.err.contains("optimizer_digests") &&
+                     edited.err.contains("resume-optimizer.json") && edited.err.contains("changed"),
+                 qPrintable(edited.err));
         // Not JSON at all, and a missing file.
         QFile junk(part);
         QVERIFY(junk.open(QIODevice::WriteOnly | QIODevice::Truncate));

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <tuple>
 
@@ -139,6 +140,19 @@ TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,
     return c;
 }
 
+std::string optimizerFileDigest(const std::string& path)
+{
+    const std::string bytes = readFile(path, kMaxOptimizerFileBytes);
+    std::uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char c : bytes) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return hex;
+}
+
 TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log,
                                const std::function<void(const TransferProgress&)>& onProgress,
                                const std::function<void(const TransferResult&)>& onVariantDone,
@@ -147,6 +161,7 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
     config.validate();
     TransferResult result;
     result.config = config;
+    for (const auto& file : config.optimizers) result.optimizerDigests.push_back(optimizerFileDigest(file));
     const int n = int(config.variants.size());
     int first = 0;
     if (done) {
@@ -221,6 +236,7 @@ std::string transferJson(const TransferResult& r)
     j["format"] = "l2l-transfer";
     j["version"] = 1;
     j["optimizers"] = r.config.optimizers;
+    if (!r.optimizerDigests.empty()) j["optimizer_digests"] = r.optimizerDigests;
     j["baselines"] = r.config.baselines;
     j["runs"] = r.config.runs;
     j["seed"] = r.config.seed;
@@ -327,9 +343,22 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
     read.tune.perDecade = int(integer(field(tune, "per_decade", "tune.per_decade"), "tune.per_decade", 0, 1000));
     if (!field(tune, "race", "tune.race").is_boolean()) throw fail("tune.race", "must be true or false");
     read.tune.race = tune["race"].get<bool>();
+    std::vector<std::string> digests;
+    if (doc.contains("optimizer_digests")) { // files written before digests were recorded have none
+        digests = strings("optimizer_digests");
+        if (digests.size() != read.optimizers.size()) throw fail("optimizer_digests", "must have one per optimizer");
+        for (const auto& d : digests)
+            if (d.size() != 16 || d.find_first_not_of("0123456789abcdef") != std::string::npos)
+                throw fail("optimizer_digests", "must hold 16 lowercase hex digits each");
+    }
     if (expected) {
         const TransferConfig& c = *expected;
         if (read.optimizers != c.optimizers) throw fail("optimizers", "differs from this run's");
+        for (size_t k = 0; k < digests.size(); ++k)
+            if (const std::string now = optimizerFileDigest(c.optimizers[k]); now != digests[k])
+                throw fail("optimizer_digests", "says '" + c.optimizers[k] + "' had digest " + digests[k] +
+                                                    "; the file has changed since (" + now +
+                                                    "), so its finished variants measured another optimizer");
         if (read.baselines != c.baselines) throw fail("baselines", "differs from this run's");
         if (runs != c.runs) throw fail("runs", "differs from this run's (" + std::to_string(c.runs) + ")");
         if (read.seed != c.seed) throw fail("seed", "differs from this run's (" + std::to_string(c.seed) + ")");
@@ -392,6 +421,7 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
     if (completed != (long long)variants.size()) throw fail("completed", "must be the number of variants listed");
     TransferResult r;
     r.config = config;
+    r.optimizerDigests = digests;
     // A number in [lo, hi] (`range` says which in words) or null (not finite when written).
     const auto number = [&](const json& cell, const std::string& key, const std::string& name, double lo, double hi,
                             const std::string& range) {

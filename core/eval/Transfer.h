@@ -60,7 +60,14 @@ struct TransferResult {
     std::vector<std::vector<TransferCell>> cells; // [variant][optimizer]
     int completedVariants = 0;                    // < variants.size() if stopped
     bool cancelled = false;
+    // Per optimizer file, the digest of its bytes when the run started (optimizerFileDigest); empty in a file
+    // written before digests were recorded.
+    std::vector<std::string> optimizerDigests;
 };
+
+// 16 hex digits (64-bit FNV-1a) of a file's bytes: a resumed transfer refuses an optimizer file that has changed
+// since the stopped run, wherever the file now is. Throws l2l::Error naming a missing or unreadable file.
+std::string optimizerFileDigest(const std::string& path);
 
 struct TransferProgress {
     int variant = 0, variants = 0; // the variant under way (0-based) and their count
@@ -80,8 +87,9 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
                                const std::atomic<bool>* cancel = nullptr, const TransferResult* done = nullptr);
 
 // The finished variants of an earlier run of the same transfer, read from its JSON (transferJson) at `path`, to go
-// on from where it stopped. Every setting must be the config's: the optimizer files (as given), baselines, runs,
-// seed, the rate search, and each finished variant's axis, label, problem, steps and canonical problem; a file
+// on from where it stopped. Every setting must be the config's: the optimizer files (as given, and their bytes by
+// digest where the file records them), baselines, runs, seed, the rate search, and each finished variant's axis,
+// label, problem, steps and canonical problem; a file
 // from strangers is checked field by field. Throws l2l::Error naming the file and the field that differs or is
 // malformed.
 TransferResult resumeTransfer(const std::string& path, const TransferConfig& config);
