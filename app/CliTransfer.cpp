@@ -105,8 +105,8 @@ void addTransferCommand(CLI::App& app)
                     "write every cell as JSON ('-' = stdout); a file is rewritten after every finished variant, so "
                     "an interrupted run can be resumed from it");
     cmd->add_option("--resume", o->resume,
-                    "go on from the JSON of an interrupted run of the same transfer (same files, grid, runs, seed "
-                    "and rate search): its finished variants are kept, the others run");
+                    "go on from the JSON of an interrupted run of the same transfer (same files as given, unchanged "
+                    "since, grid, runs, seed and rate search): its finished variants are kept, the others run");
     cmd->add_option("--png", o->png, "write the heat map as PNG");
     cmd->add_option("--cache", o->cache, "tuned-rate cache file (default: " + defaultCachePath() + ")");
     cmd->add_flag("--no-cache", o->noCache, "ignore and do not update the tuned-rate cache");

@@ -6,6 +6,7 @@
 // several 256-column blocks; the optimizer file (round trip, bad values named), the settings, the PyTorch export's
 // refusal and the Inspect response curve.
 #include "ExpectError.h"
+#include "FdCheck.h"
 #include "GroupedQuadratic.h"
 #include "RandomNet.h"
 #include "base/Rng.h"
@@ -49,68 +50,6 @@ std::vector<int> netOf(const std::vector<NetSpan>& spans)
     std::vector<int> out;
     for (const NetSpan& s : spans) out.insert(out.end(), size_t(s.size), s.net);
     return out;
-}
-
-// Central differences of a window's meta-loss against the analytic dL/dphi, with a bound on the difference
-// derived from the arithmetic, entry by entry:
-//   D(h) = (L(phi + h e_i) - L(phi - h e_i)) / 2h = L' + c h^2 + O(h^4)  (truncation), so c h^2 ~ (D(2h) - D(h)) / 3;
-//   one evaluation of L in double is within rho = kappa eps S of exact, S = sum_j |f_j| of the window (= |L|: every
-//   f_j >= 0 here), eps = 2^-53 and kappa = 1000 (every f_j comes through K <= 8 LSTM steps, dot products of length
-//   <= 40, and the optimizee, of length <= 784 for the MLP: a first-order error growth of some hundreds of unit
-//   roundoffs, taken relative to S with a margin), so rounding moves D(h) by at most
-//   rho / h and D(2h) by rho / 2h, and the truncation estimate by (rho / h + rho / 2h) / 3 = rho / 2h;
-//   hence |D(h) - L'| <= |D(2h) - D(h)| / 3 + rho / 2h + rho / h (to first order in h^2: the check allows twice it).
-// The analytic gradient's own rounding (about kappa eps |dphi|) is far below that. A wrong backward pass (e.g. one
-// that forgot that the averaged rows feed every coordinate) misses by O(|dL/dphi_i|), orders of magnitude above.
-// The same bound holds along a unit direction d in place of e_i, against dphi . d: the `directions` random
-// directions cover the entries a sample leaves out (a wrong entry shows along every direction, weighted by its d_i).
-struct FdCheck {
-    double worstRatio = 0; // max |D(h) - analytic| / bound, over entries and directions
-    double maxRelErr = 0;  // max |D(h) - analytic| / |analytic| over entries with |analytic| >= 1e-3 max
-    double maxBound = 0;   // the largest bound relative to max |analytic|
-    int checked = 0, directions = 0;
-};
-
-FdCheck fdCheck(const Vec<double>& analytic, const std::function<double(const Vec<double>&)>& lossOf,
-                const Vec<double>& phi, int count, double h, int directions = 8)
-{
-    FdCheck r;
-    const double scale = std::max(analytic.cwiseAbs().maxCoeff(), 1e-300);
-    Rng rng(99);
-    // D(h) along d, and the error of `exact` against it relative to the derived bound
-    auto check = [&](const Vec<double>& d, double exact) {
-        auto diff = [&](double step, double& s) {
-            const double fp = lossOf(phi + step * d), fm = lossOf(phi - step * d);
-            s = std::max({s, std::abs(fp), std::abs(fm)});
-            return (fp - fm) / (2 * step);
-        };
-        double S = 0;
-        const double d1 = diff(h, S), d2 = diff(2 * h, S);
-        const double rho = 1000 * 0x1p-53 * S;
-        const double bound = 2 * (std::abs(d2 - d1) / 3 + 1.5 * rho / h);
-        const double err = std::abs(d1 - exact);
-        r.worstRatio = std::max(r.worstRatio, err / bound);
-        r.maxBound = std::max(r.maxBound, bound / scale);
-        return err;
-    };
-    for (int k = 0; k < count && k < phi.size(); ++k) {
-        // A sample is stratified: one random entry in each of `count` equal stretches of phi, so that every block
-        // of the parameter vector longer than a stretch (a layer's weights, its gates' biases) has entries checked.
-        const Index i = count >= phi.size()
-                            ? Index(k)
-                            : std::min<Index>(phi.size() - 1, Index((k + rng.uniform()) * double(phi.size()) / count));
-        const double err = check(Vec<double>::Unit(phi.size(), i), analytic(i));
-        if (std::abs(analytic(i)) >= 1e-3 * scale) r.maxRelErr = std::max(r.maxRelErr, err / std::abs(analytic(i)));
-        ++r.checked;
-    }
-    for (int k = 0; k < directions; ++k) {
-        Vec<double> d(phi.size());
-        for (Index i = 0; i < d.size(); ++i) d(i) = rng.normal();
-        d /= d.norm();
-        check(d, analytic.dot(d));
-        ++r.directions;
-    }
-    return r;
 }
 
 std::unique_ptr<Problem<double>> makeProblem(const QString& spec)
@@ -292,7 +231,7 @@ void TestGac::firstOrderMetaGradient()
         Unroller<double> u(&p, 1);
         return u.window(*prob, t, K, false, nullptr, &inputs);
     };
-    const FdCheck r = fdCheck(dphi, surrogate, net.params, entries, 1e-6);
+    const FdCheck r = fdCheck(dphi, sumLoss(surrogate), net.params, entries, 1e-6, 8, phiBlocks(net.arch, nets));
     qInfo("%s: GAC first-order meta-gradient vs surrogate FD over %d of %d entries and %d directions: worst error / "
           "bound %.3g, max rel "
           "err %.3g, largest bound / |dphi|inf %.3g",
@@ -333,7 +272,7 @@ void TestGac::secondOrderMetaGradient()
         Unroller<double> u(&p, 1);
         return u.window(*prob, t, K, false, nullptr);
     };
-    const FdCheck r = fdCheck(dphi, trueLoss, net.params, 100000, 1e-6);
+    const FdCheck r = fdCheck(dphi, sumLoss(trueLoss), net.params, 100000, 1e-6);
     const double differ = (dphi - dphiFirst).norm() / dphi.norm();
     qInfo("%s: GAC second-order meta-gradient vs true-loss FD over all %d entries: worst error / bound %.3g, max rel "
           "err %.3g; first order differs by %.3g",
