@@ -16,7 +16,7 @@
 # The seconds of each section, its start date, the load average then and `l2l --version` are merged into
 # docs/results/reproduce-times.json, which RESULTS.md's run-time statement is generated from.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="$(CDPATH='' cd -- "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Every path given to l2l is relative to the project root, where the commands run, so the files written name
 # resources/... and docs/results/..., not this checkout's place: a clone elsewhere can go on from a stopped transfer.
 out="docs/results"
@@ -66,8 +66,8 @@ done
 partial=1
 if ((${#chosen[@]} == 0)); then chosen=("${names[@]}"); partial=0; fi
 [[ -x "$l2l" ]] || { echo "reproduce.sh: no l2l binary at $l2l (build with scripts/build.sh, or pass --l2l PATH)" >&2; exit 1; }
-l2l="$(cd "$(dirname "$l2l")" && pwd)/$(basename "$l2l")" # as given from the caller's directory
-cd "$root"
+l2l="$(CDPATH='' cd -- "$(dirname "$l2l")" && pwd)/$(basename "$l2l")" # as given from the caller's directory
+CDPATH='' cd -- "$root"
 mkdir -p "$out"
 
 L2L_CACHE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/l2l-reproduce-cache.XXXXXX")"

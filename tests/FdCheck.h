@@ -51,6 +51,19 @@ struct FdCheck {
     int checked = 0, directions = 0;
 };
 
+// The derived bound can only be as sharp as the losses allow (a large truncation estimate, e.g. at a kink, makes it
+// wide): a check must also see errors of this much relative to max |dL/dphi| (the rows measure 5e-7 to 2e-5).
+constexpr double kFdSensitivity = 1e-4;
+
+// Both conditions of a passing check, in a Qt Test function.
+#define L2L_VERIFY_FD_CHECK(r)                                                                                         \
+    do {                                                                                                               \
+        QVERIFY2((r).worstRatio <= 1, qPrintable(QString("an entry misses its bound %1 times").arg((r).worstRatio)));  \
+        QVERIFY2(                                                                                                      \
+            (r).maxBound < kFdSensitivity,                                                                             \
+            qPrintable(QString("the bound is %1 of max |dL/dphi|: too wide to see a wrong entry").arg((r).maxBound))); \
+    } while (false)
+
 // The blocks of phi (LstmNet.h: W_in, b_in, then per layer Wx, Wh, b, then w_out, b_out), as [start, end), for
 // each of `nets` nets of `arch` in turn.
 inline std::vector<std::pair<Index, Index>> phiBlocks(const LstmArch& arch, int nets = 1)
@@ -73,8 +86,8 @@ inline std::vector<std::pair<Index, Index>> phiBlocks(const LstmArch& arch, int 
 }
 
 // Every entry when count >= phi.size(); else a sample: one random entry in each of `count` equal stretches of phi
-// (every block longer than a stretch, such as a layer's weights, has entries checked), then one random entry of each
-// of `blocks` shorter than a stretch (an output layer, a bias), which the stretches may miss.
+// (every block of at least two stretches, such as a layer's weights, has entries checked), then one random entry of
+// each of `blocks` shorter than that (an output layer, a bias), which the stretches may miss.
 inline FdCheck fdCheck(const Vec<double>& analytic, const FdLossFn& lossOf, const Vec<double>& phi, int count, double h,
                        int directions = 8, const std::vector<std::pair<Index, Index>>& blocks = {})
 {
@@ -106,7 +119,7 @@ inline FdCheck fdCheck(const Vec<double>& analytic, const FdLossFn& lossOf, cons
             sample.push_back(std::min<Index>(phi.size() - 1, Index((k + rng.uniform()) * double(phi.size()) / count)));
         const double stretch = double(phi.size()) / std::max(count, 1);
         for (const auto& [begin, end] : blocks)
-            if (double(end - begin) < stretch)
+            if (double(end - begin) < 2 * stretch) // a block shorter than two stretches can fall between picks
                 sample.push_back(std::min<Index>(end - 1, begin + Index(rng.uniform() * double(end - begin))));
     }
     for (const Index i : sample) {

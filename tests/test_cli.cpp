@@ -513,6 +513,12 @@ private slots:
         write(part, undigested);
         const Run noDigests = l2l(args + QStringList{"--resume", part, "--json", out});
         QVERIFY2(noDigests.code == 0, qPrintable(noDigests.err));
+        {
+            // ... and its result claims none: its first variant was never checked against the file.
+            QFile read(out);
+            QVERIFY(read.open(QIODevice::ReadOnly));
+            QVERIFY(!QJsonDocument::fromJson(read.readAll()).object().contains("optimizer_digests"));
+        }
         QJsonObject badDigest = undigested;
         badDigest["optimizer_digests"] = QJsonArray{"not-hex"};
         write(part, badDigest);
@@ -520,6 +526,19 @@ private slots:
         QVERIFY2(malformed.code != 0 && malformed.err.contains("optimizer_digests"), qPrintable(malformed.err));
         QJsonObject digested = undigested;
         digested["optimizer_digests"] = doc["optimizer_digests"];
+        write(part, digested);
+        // The same bytes under another name (a clone elsewhere) go on; without digests, another name is refused.
+        const QString moved = m_tmp.path() + "/resume-optimizer-moved.json";
+        QFile::remove(moved);
+        QVERIFY(QFile::copy(lstm, moved));
+        QStringList movedArgs = args;
+        movedArgs[movedArgs.indexOf(lstm)] = moved;
+        const Run elsewhere = l2l(movedArgs + QStringList{"--resume", part, "--json", out});
+        QVERIFY2(elsewhere.code == 0, qPrintable(elsewhere.err));
+        write(part, undigested);
+        const Run renamed = l2l(movedArgs + QStringList{"--resume", part});
+        QVERIFY2(renamed.code != 0 && renamed.err.contains("\"optimizers\"") && renamed.err.contains("no digests"),
+                 qPrintable(renamed.err));
         write(part, digested);
         {
             QFile changed(lstm);

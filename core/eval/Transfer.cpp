@@ -162,6 +162,8 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
     TransferResult result;
     result.config = config;
     for (const auto& file : config.optimizers) result.optimizerDigests.push_back(optimizerFileDigest(file));
+    // Finished variants from a file that recorded no digests were not checked against these files: claim none.
+    if (done && done->completedVariants > 0 && done->optimizerDigests.empty()) result.optimizerDigests.clear();
     const int n = int(config.variants.size());
     int first = 0;
     if (done) {
@@ -204,7 +206,7 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
                        std::to_string(t.count) + "), " +
                        (t.steps == v.steps // else in waves (Tuning.h): the share of the search
                             ? "step " + std::to_string(t.step) + " of " + std::to_string(t.steps)
-                            : std::to_string(100 * t.step / std::max(1, t.steps)) + "%"),
+                            : std::to_string(int(100.0 * t.step / std::max(1, t.steps))) + "%"),
                    0.8 * (t.index + double(t.step) / std::max(1, t.steps)) / std::max(1, t.count));
         };
         callbacks.onStep = [&](const EvalResult&, int step) {
@@ -353,12 +355,25 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
     }
     if (expected) {
         const TransferConfig& c = *expected;
-        if (read.optimizers != c.optimizers) throw fail("optimizers", "differs from this run's");
-        for (size_t k = 0; k < digests.size(); ++k)
+        // The same files: by name as given, or, where the file records digests, by their bytes wherever they are
+        // now (a clone elsewhere, a moved file).
+        if (read.optimizers.size() != c.optimizers.size())
+            throw fail("optimizers", "has " + std::to_string(read.optimizers.size()) + " files; this run has " +
+                                         std::to_string(c.optimizers.size()));
+        for (size_t k = 0; k < c.optimizers.size(); ++k) {
+            const bool sameName = read.optimizers[k] == c.optimizers[k];
+            if (!sameName && digests.empty())
+                throw fail("optimizers", "names '" + read.optimizers[k] + "' where this run has '" + c.optimizers[k] +
+                                             "', and the file records no digests to show they are the same file");
+            if (digests.empty()) continue;
             if (const std::string now = optimizerFileDigest(c.optimizers[k]); now != digests[k])
-                throw fail("optimizer_digests", "says '" + c.optimizers[k] + "' had digest " + digests[k] +
-                                                    "; the file has changed since (" + now +
-                                                    "), so its finished variants measured another optimizer");
+                throw fail(sameName ? "optimizer_digests" : "optimizers",
+                           sameName ? "says '" + c.optimizers[k] + "' had digest " + digests[k] +
+                                          "; the file has changed since (" + now +
+                                          "), so its finished variants measured another optimizer"
+                                    : "names '" + read.optimizers[k] + "' where this run has '" + c.optimizers[k] +
+                                          "', whose bytes differ from the recorded digest");
+        }
         if (read.baselines != c.baselines) throw fail("baselines", "differs from this run's");
         if (runs != c.runs) throw fail("runs", "differs from this run's (" + std::to_string(c.runs) + ")");
         if (read.seed != c.seed) throw fail("seed", "differs from this run's (" + std::to_string(c.seed) + ")");
