@@ -1,6 +1,7 @@
 #include "eval/Transfer.h"
 
 #include "base/AtomicFile.h"
+#include "base/BitHash.h"
 #include "base/JsonLimits.h"
 #include "base/Stats.h"
 #include "problems/Problem.h"
@@ -9,7 +10,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <tuple>
 
@@ -142,15 +142,9 @@ TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,
 
 std::string optimizerFileDigest(const std::string& path)
 {
-    const std::string bytes = readFile(path, kMaxOptimizerFileBytes);
-    std::uint64_t h = 14695981039346656037ULL;
-    for (const unsigned char c : bytes) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-    return hex;
+    BitHash h;
+    h.add(readFile(path, kMaxOptimizerFileBytes));
+    return h.hex();
 }
 
 TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log,
@@ -161,9 +155,9 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
     config.validate();
     TransferResult result;
     result.config = config;
-    for (const auto& file : config.optimizers) result.optimizerDigests.push_back(optimizerFileDigest(file));
     // Finished variants from a file that recorded no digests were not checked against these files: claim none.
-    if (done && done->completedVariants > 0 && done->optimizerDigests.empty()) result.optimizerDigests.clear();
+    if (!(done && done->completedVariants > 0 && done->optimizerDigests.empty()))
+        for (const auto& file : config.optimizers) result.optimizerDigests.push_back(optimizerFileDigest(file));
     const int n = int(config.variants.size());
     int first = 0;
     if (done) {
@@ -366,13 +360,14 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
                 throw fail("optimizers", "names '" + read.optimizers[k] + "' where this run has '" + c.optimizers[k] +
                                              "', and the file records no digests to show they are the same file");
             if (digests.empty()) continue;
-            if (const std::string now = optimizerFileDigest(c.optimizers[k]); now != digests[k])
-                throw fail(sameName ? "optimizer_digests" : "optimizers",
-                           sameName ? "says '" + c.optimizers[k] + "' had digest " + digests[k] +
-                                          "; the file has changed since (" + now +
-                                          "), so its finished variants measured another optimizer"
-                                    : "names '" + read.optimizers[k] + "' where this run has '" + c.optimizers[k] +
-                                          "', whose bytes differ from the recorded digest");
+            const std::string now = optimizerFileDigest(c.optimizers[k]);
+            if (now == digests[k]) continue;
+            if (sameName)
+                throw fail("optimizer_digests", "says '" + c.optimizers[k] + "' had digest " + digests[k] +
+                                                    "; the file has changed since (" + now +
+                                                    "), so its finished variants measured another optimizer");
+            throw fail("optimizers", "names '" + read.optimizers[k] + "' where this run has '" + c.optimizers[k] +
+                                         "', whose bytes differ from the recorded digest");
         }
         if (read.baselines != c.baselines) throw fail("baselines", "differs from this run's");
         if (runs != c.runs) throw fail("runs", "differs from this run's (" + std::to_string(c.runs) + ")");

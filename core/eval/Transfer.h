@@ -65,7 +65,7 @@ struct TransferResult {
     std::vector<std::string> optimizerDigests;
 };
 
-// 16 hex digits (64-bit FNV-1a) of a file's bytes: a resumed transfer refuses an optimizer file that has changed
+// 16 hex digits (BitHash, 64-bit FNV-1a) of a file's bytes: a resumed transfer refuses an optimizer file that has changed
 // since the stopped run, wherever the file now is. Throws l2l::Error naming a missing or unreadable file.
 std::string optimizerFileDigest(const std::string& path);
 
@@ -89,9 +89,8 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
 // The finished variants of an earlier run of the same transfer, read from its JSON (transferJson) at `path`, to go
 // on from where it stopped. Every setting must be the config's: the optimizer files (as given, and their bytes by
 // digest where the file records them), baselines, runs, seed, the rate search, and each finished variant's axis,
-// label, problem, steps and canonical problem; a file
-// from strangers is checked field by field. Throws l2l::Error naming the file and the field that differs or is
-// malformed.
+// label, problem, steps and canonical problem; a file from strangers is checked field by field. Throws l2l::Error
+// naming the file and the field that differs or is malformed.
 TransferResult resumeTransfer(const std::string& path, const TransferConfig& config);
 
 // A transfer file read to be shown (the studio's Transfer view opens what `l2l transfer --json` wrote): its settings,

@@ -4,6 +4,8 @@
 // whose every loss, point and weight is hashed bit for bit. Two builds agree on a hash only if they compute
 // exactly the same floats, so the committed hashes of the default build (resources/fingerprints/) let anyone
 // check that their machine re-makes the published numbers: `l2l fingerprint --check`.
+#include "base/BitHash.h"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -11,21 +13,6 @@
 #include <vector>
 
 namespace l2l {
-
-// FNV-1a (64-bit) over the IEEE-754 bits of the values added (every NaN hashed as one canonical NaN).
-class BitHash {
-public:
-    void add(double v);
-    void add(float v);
-    void add(std::int64_t v);
-    void add(const std::string& s);
-    std::uint64_t value() const { return m_h; }
-    std::string hex() const;
-
-private:
-    void bytes(const void* p, std::size_t n);
-    std::uint64_t m_h = 0xcbf29ce484222325ull;
-};
 
 struct FingerprintItem {
     std::string name;    // e.g. "eval-quadratic"
