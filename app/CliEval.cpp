@@ -54,9 +54,12 @@ EvalCallbacks progress(const EvalOptions& o)
     cb.log = [](const std::string& line) { std::cerr << "l2l: " << line << "\n"; };
     if (isatty(STDERR_FILENO)) {
         const int steps = o.config.steps;
-        cb.onStep = [steps](const EvalResult&, int step) {
-            if (step % std::max(1, steps / 50) == 0 || step == steps)
-                std::cerr << "\r  step " << step << "/" << steps << (step == steps ? "\n" : "") << std::flush;
+        cb.onStep = [steps](const EvalResult& r, int step) {
+            if (step % std::max(1, steps / 50) != 0 && step != steps) return;
+            std::cerr << "\r  ";
+            if (r.waves > 1) std::cerr << "wave " << r.wave + 1 << "/" << r.waves << ", "; // each from step 0
+            std::cerr << "step " << step << "/" << steps << (step == steps && r.wave + 1 == r.waves ? "\n" : "")
+                      << std::flush;
         };
     }
     return cb;

@@ -45,12 +45,16 @@ void addSelectCommand(CLI::App& app)
         checkOutputPath(*out, "--out");
         int lastPercent = -1;
         const bool tty = isatty(STDERR_FILENO) != 0;
-        const SelectResult r = selectOptimizer(*c, &interrupted(), [&](int step, int steps) {
-            const int percent = 100 * step / steps;
+        const SelectResult r = selectOptimizer(*c, &interrupted(), [&](int done, int total) {
+            const int percent = int(100LL * done / std::max(1, total));
             if (*quiet || percent == lastPercent || (!tty && percent % 10 != 0)) return; // a log gets a line per 10 %
             lastPercent = percent;
-            std::cerr << (tty ? "\r" : "") << "selecting: step " << step << "/" << steps << " (" << percent << "%)"
-                      << (tty ? "" : "\n") << std::flush;
+            std::cerr << (tty ? "\r" : "") << "selecting: ";
+            if (total == c->steps) // one wave
+                std::cerr << "step " << done << "/" << total << " (" << percent << "%)";
+            else // in waves (Lanes.h): the share of all of them
+                std::cerr << percent << "% (runs in " << total / c->steps << " waves)";
+            std::cerr << (tty ? "" : "\n") << std::flush;
         });
         if (!*quiet && tty) std::cerr << "\n";
         if (r.cancelled) throw Error("select: interrupted; nothing written");

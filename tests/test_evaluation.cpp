@@ -146,10 +146,18 @@ private slots:
         waves.waveBytes = 1; // one run at a time
         QCOMPARE(laneWaveRuns(*cls, rules, waves), 1);
         std::vector<int> wavesSeen;
-        const LaneRun split = runLanes(*cls, rules, waves, nullptr, [&](int step, const std::vector<Curves>&) {
-            if (step == 0) wavesSeen.push_back(step);
-        });
-        QCOMPARE(int(wavesSeen.size()), 5);
+        long long lastDone = -1;
+        const LaneRun split =
+            runLanes(*cls, rules, waves, nullptr, [&](const LaneStep& at, const std::vector<Curves>&) {
+                if (at.step == 0) wavesSeen.push_back(at.wave);
+                QCOMPARE(at.waves, 5);
+                QCOMPARE(at.total(), 5LL * 12);
+                QCOMPARE(at.done(),
+                         lastDone + (at.step == 0 && at.wave > 0 ? 0 : 1)); // step 12 of a wave = 0 of the next
+                lastDone = at.done();
+            });
+        QVERIFY((wavesSeen == std::vector<int>{0, 1, 2, 3, 4}));
+        QCOMPARE(lastDone, 5LL * 12);
         QCOMPARE(split.completed, 12);
         QCOMPARE(split.runsCompleted, 5);
         for (size_t i = 0; i < rules.size(); ++i) {
@@ -172,11 +180,10 @@ private slots:
         // A stop in the third wave: the first two are complete, the third ends at its last complete step, the
         // rest never ran.
         std::atomic<bool> cancel{false};
-        int wave = 0;
-        const LaneRun stopped = runLanes(*cls, rules, waves, &cancel, [&](int step, const std::vector<Curves>&) {
-            if (step == 0) ++wave;
-            if (wave == 3 && step == 6) cancel = true;
-        });
+        const LaneRun stopped =
+            runLanes(*cls, rules, waves, &cancel, [&](const LaneStep& at, const std::vector<Curves>&) {
+                if (at.wave == 2 && at.step == 6) cancel = true;
+            });
         QCOMPARE(stopped.runsCompleted, 2);
         QCOMPARE(stopped.completed, 6);
         for (size_t i = 1; i < rules.size(); ++i) {
@@ -521,6 +528,41 @@ private slots:
         QCOMPARE(r.completedSteps, 5);
         QCOMPARE(last, 5);
         QVERIFY(std::isnan(r.optimizers[0].curves.loss[0][6]));
+    }
+    // Runs that do not fit in memory at once go in waves: the snapshots say which wave, so the studio's bar and the
+    // CLI's line count over all of them; the result equals the one-wave evaluation bit for bit, and a stop inside
+    // a wave names that wave.
+    void evaluationInWavesReportsTheWave()
+    {
+        EvalConfig one = quick("quadratic", {"sgd:lr=0.01", "adam:lr=0.1"}, 3, 10);
+        EvalConfig waves = one;
+        waves.waveBytes = 1;                   // one run at a time
+        std::vector<std::pair<int, int>> seen; // (wave, step)
+        EvalCallbacks cb;
+        cb.onStep = [&](const EvalResult& partial, int step) {
+            QCOMPARE(partial.waves, 3);
+            seen.emplace_back(partial.wave, step);
+        };
+        const auto whole = evaluate(one);
+        QCOMPARE(whole.waves, 1);
+        const auto split = evaluate(waves, cb);
+        QVERIFY(!split.cancelled);
+        QCOMPARE(split.wave, 2);
+        QCOMPARE(split.waves, 3);
+        QCOMPARE(int(seen.size()), 3 * 11);
+        for (size_t i = 0; i < seen.size(); ++i) QCOMPARE(seen[i], std::make_pair(int(i / 11), int(i % 11)));
+        for (size_t i = 0; i < whole.optimizers.size(); ++i) {
+            QVERIFY(sameCurves(split.optimizers[i].curves.loss, whole.optimizers[i].curves.loss));
+            QCOMPARE(split.optimizers[i].finalMean, whole.optimizers[i].finalMean);
+        }
+        std::atomic<bool> cancel{false};
+        cb.onStep = [&](const EvalResult& partial, int step) {
+            if (partial.wave == 1 && step == 4) cancel = true;
+        };
+        const auto stopped = evaluate(waves, cb, &cancel);
+        QVERIFY(stopped.cancelled);
+        QCOMPARE(stopped.wave, 1);
+        QCOMPARE(stopped.completedSteps, 4);
     }
     // A stop that lands inside a step (set from another thread at arbitrary moments) discards that
     // step: the result is exactly the prefix of an uninterrupted run, nothing is written past it.

@@ -978,6 +978,35 @@ void TestStudio::transferViewOpensAFile()
              qPrintable(status->text()));
     view->stop();
     QVERIFY(computed.wait(120000));
+    // A stopped file whose optimizer files have moved since (another folder, the same bytes: its digests match)
+    // is continued once the files are given again at their new place, as `l2l transfer --resume` does.
+    {
+        QVERIFY(QDir(m_tmp.path()).mkpath("before") && QDir(m_tmp.path()).mkpath("after"));
+        QJsonArray files, digests;
+        QStringList movedTo;
+        for (int i = 0; i < doc["optimizers"].toArray().size(); ++i) {
+            // Any file that fits MNIST: the digests are of these copies.
+            const QString source = qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/mnist.json";
+            const QString before = m_tmp.filePath(QStringLiteral("before/%1.json").arg(i));
+            QVERIFY2(QFile::copy(source, before), qPrintable(source));
+            files.append(before);
+            digests.append(QString::fromStdString(optimizerFileDigest(before.toStdString())));
+            movedTo << m_tmp.filePath(QStringLiteral("after/%1.json").arg(i));
+        }
+        QJsonObject withDigests = doc;
+        withDigests["optimizers"] = files;
+        withDigests["optimizer_digests"] = digests;
+        QVERIFY2(view->openFile(writeFile("digests-transfer.json", QJsonDocument(withDigests).toJson()), &error),
+                 qPrintable(error));
+        QVERIFY2(status->text().contains(QStringLiteral("Compute goes on from variant 4")), qPrintable(status->text()));
+        for (int i = 0; i < files.size(); ++i) QVERIFY(QFile::rename(files[i].toString(), movedTo[i]));
+        view->setOptimizers(movedTo);
+        view->compute();
+        QVERIFY2(status->text().startsWith(QStringLiteral("Continuing: 3 of %1 variants").arg(all.size())),
+                 qPrintable(status->text()));
+        view->stop();
+        QVERIFY(computed.wait(120000));
+    }
     QVERIFY2(view->openFile(stopped, &error), qPrintable(error));
 
     // Bad files: a dialog names the file and the field, and the shown map stays.

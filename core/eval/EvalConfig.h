@@ -24,7 +24,8 @@ struct EvalConfig {
     TuneConfig tune;
     std::string cachePath; // tuned-rate cache file; empty = defaultCachePath()
     bool useCache = true;
-    void validate() const; // throws l2l::Error naming the field and range
+    std::uint64_t waveBytes = 0; // lanes alive at once stay under this (0: Lanes.h's kLaneWaveBytes); for tests
+    void validate() const;       // throws l2l::Error naming the field and range
 };
 
 // problem, runs, steps, seed, test_every, threads and the tuning search ("tune_runs", flag --tune-runs, ...).

@@ -4,6 +4,7 @@
 #include "base/Memory.h"
 #include "optimizers/LstmNet.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace l2l {
@@ -25,6 +26,7 @@ LaneConfig evaluationLanes(const EvalConfig& config)
         LaneConfig::of(config.runs, config.steps, config.seed, kEvalInstances, config.threads, config.memoryLimitMiB);
     lanes.testMetrics = config.testMetrics;
     lanes.testEvery = config.testMetrics ? config.testEvery : 0;
+    lanes.waveBytes = config.waveBytes;
     return lanes;
 }
 
@@ -66,8 +68,9 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
         " runs x " + std::to_string(config.steps) + " steps");
     auto lastCall = std::chrono::steady_clock::now();
     bool called = false;
-    auto afterStep = [&](int step, const std::vector<Curves>& curves) {
+    auto afterStep = [&](const LaneStep& at, const std::vector<Curves>& curves) {
         if (!callbacks.onStep) return;
+        const int step = at.step;
         const auto now = std::chrono::steady_clock::now();
         const bool stopping = cancel && cancel->load();
         if (called && step < config.steps && !stopping &&
@@ -78,16 +81,24 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
         for (size_t i = 0; i < curves.size(); ++i)
             summarizeOptimizer(result.optimizers[i], curves[i], step, result.testSteps);
         result.completedSteps = step;
+        result.wave = at.wave;
+        result.waves = at.waves;
         callbacks.onStep(result, step);
     };
     const LaneConfig lanes = evaluationLanes(config);
-    if (const int wave = laneWaveRuns(*cls, resolved.factories, lanes); wave < config.runs)
-        log("the runs' optimizer states would need more than " + formatBytes(kLaneWaveBytes) + " at once: runs go " +
-            std::to_string(wave) + " at a time (" + std::to_string((config.runs + wave - 1) / wave) +
+    const int waveRuns = laneWaveRuns(*cls, resolved.factories, lanes);
+    result.waves = (config.runs + waveRuns - 1) / waveRuns;
+    if (result.waves > 1)
+        log("the runs' optimizer states would need more than " +
+            formatBytes(lanes.waveBytes > 0 ? lanes.waveBytes : kLaneWaveBytes) + " at once: runs go " +
+            std::to_string(waveRuns) + " at a time (" + std::to_string(result.waves) +
             " waves; the curves start again at step 0 with each wave)");
     LaneRun run = runLanes(*cls, resolved.factories, lanes, cancel, afterStep);
     result.completedSteps = run.completed;
     result.cancelled = run.completed < config.steps || run.runsCompleted < config.runs;
+    // The wave that ran last: the one stopped inside, or the last complete one (a stop between waves).
+    const int inWave = run.completed < config.steps ? run.runsCompleted / waveRuns : run.runsCompleted / waveRuns - 1;
+    result.wave = std::clamp(inWave, 0, result.waves - 1);
     for (size_t i = 0; i < run.curves.size(); ++i) {
         summarizeOptimizer(result.optimizers[i], run.curves[i], run.completed, result.testSteps);
         result.optimizers[i].curves = std::move(run.curves[i]);

@@ -84,6 +84,7 @@ LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>&
     const int runs = config.runs, steps = config.steps, threads = config.threads, testEvery = config.testEvery;
     const std::uint64_t seed = config.seed, domain = config.stream;
     const int waveRuns = laneWaveRuns(cls, rules, config);
+    const int waves = (runs + waveRuns - 1) / waveRuns;
     struct Lane {
         std::unique_ptr<Problem<float>> problem;
         std::unique_ptr<UpdateRule<float>> rule;
@@ -162,7 +163,7 @@ LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>&
                     return false;
                 }
                 done = step;
-                if (afterStep) afterStep(step, curves);
+                if (afterStep) afterStep(LaneStep{step, first / waveRuns, waves, steps}, curves);
                 return !(cancel && cancel->load());
             });
         result.completed = std::max(done, 0);

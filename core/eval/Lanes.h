@@ -84,9 +84,21 @@ struct LaneRun {
     int runsCompleted = 0;      // runs done to the end (< runs if stopped)
 };
 
-// Called after every complete step with the curves so far. With several waves the steps start again from 0 in
-// each wave; the curves then hold the earlier waves' runs complete and the current wave's up to `step`.
-using AfterStep = std::function<void(int step, const std::vector<Curves>& curves)>;
+// Where a run of runLanes() is: `step` of `steps` in wave `wave` (0-based) of `waves`. With several waves the
+// steps start again from 0 in each wave; done() and total() count over all of them, for progress that never goes
+// back.
+struct LaneStep {
+    int step = 0;
+    int wave = 0;
+    int waves = 1;
+    int steps = 0;
+    long long done() const { return (long long)wave * steps + step; }
+    long long total() const { return (long long)waves * steps; }
+};
+
+// Called after every complete step with the curves so far; the curves hold the earlier waves' runs complete and
+// the current wave's up to at.step.
+using AfterStep = std::function<void(const LaneStep& at, const std::vector<Curves>& curves)>;
 
 // Runs every rule on config.runs instances. *cancel becoming true stops at the next step; an incomplete step
 // is discarded, so the curves end at LaneRun::completed and never mix two steps.

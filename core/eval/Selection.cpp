@@ -36,7 +36,8 @@ SelectResult selectOptimizer(const SelectConfig& config, const std::atomic<bool>
     const LaneConfig lanes =
         LaneConfig::of(config.runs, config.steps, config.seed, kSelectInstances, config.threads, config.memoryLimitMiB);
     AfterStep after;
-    if (onStep) after = [&](int step, const std::vector<Curves>&) { onStep(step, config.steps); };
+    if (onStep)
+        after = [&](const LaneStep& at, const std::vector<Curves>&) { onStep(int(at.done()), int(at.total())); };
     LaneRun run = runLanes(*cls, rules, lanes, cancel, after);
     if (run.completed < config.steps || run.runsCompleted < config.runs) {
         result.cancelled = true;

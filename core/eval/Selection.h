@@ -36,9 +36,10 @@ struct SelectResult {
 
 // Runs every candidate on config.runs selection instances (paired: run r is the same instance for all). A
 // candidate with a diverged run cannot be chosen. Throws l2l::Error if a file does not load or fit the problem, or
-// if every candidate diverged. onStep(step, steps) reports progress.
+// if every candidate diverged. onStep(done, total) reports progress over all waves of runs (Lanes.h LaneStep; with
+// one wave, the step and the steps).
 SelectResult selectOptimizer(const SelectConfig& config, const std::atomic<bool>* cancel = nullptr,
-                             const std::function<void(int step, int steps)>& onStep = {});
+                             const std::function<void(int done, int total)>& onStep = {});
 
 // The chosen candidate's file with its selection record added (its provenance otherwise as it was).
 OptimizerFile selectedFile(const SelectConfig& config, const SelectResult& result);

@@ -46,7 +46,8 @@ struct EvalResult {
     std::string canonicalProblem;
     bool hasTestSplit = false;
     std::vector<int> testSteps; // where the test curves were taken (empty without testEvery)
-    int completedSteps = 0;     // < steps if cancelled
+    int completedSteps = 0;     // < steps if cancelled; with the runs in waves, the step of the current wave
+    int wave = 0, waves = 1;    // the runs go in waves when they do not fit in memory at once (Lanes.h)
     bool cancelled = false;
     std::vector<OptimizerResult> optimizers;
 };

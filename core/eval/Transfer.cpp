@@ -203,9 +203,13 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
                             : std::to_string(int(100.0 * t.step / std::max(1, t.steps))) + "%"),
                    0.8 * (t.index + double(t.step) / std::max(1, t.steps)) / std::max(1, t.count));
         };
-        callbacks.onStep = [&](const EvalResult&, int step) {
-            report("evaluating, step " + std::to_string(step) + " of " + std::to_string(v.steps),
-                   0.8 + 0.2 * step / std::max(1, v.steps));
+        callbacks.onStep = [&](const EvalResult& partial, int step) {
+            const std::string wave = partial.waves > 1 ? "wave " + std::to_string(partial.wave + 1) + " of " +
+                                                             std::to_string(partial.waves) + ", "
+                                                       : "";
+            report("evaluating, " + wave + "step " + std::to_string(step) + " of " + std::to_string(v.steps),
+                   0.8 +
+                       0.2 * (double(partial.wave) * v.steps + step) / (double(partial.waves) * std::max(1, v.steps)));
         };
         callbacks.minStepInterval = 0.2;
         const EvalResult r = evaluate(e, callbacks, cancel);

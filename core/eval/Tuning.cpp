@@ -96,15 +96,12 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
     }
     LaneConfig lanes = LaneConfig::of(tune.runs, steps, tune.seed, kTuneInstances, threads);
     lanes.waveBytes = tune.waveBytes;
-    // Progress over all waves: each runs steps 0..steps again.
-    const int waveRuns = laneWaveRuns(cls, rules, lanes);
-    const int waves = (tune.runs + waveRuns - 1) / waveRuns;
-    int wave = 0, lastStep = -1;
     // Decisions are made between steps on complete steps of every run, so they do not depend on the threads.
     std::vector<char> retired(n, 0);
     out.droppedAt.assign(n, -1);
     const std::vector<int> checkpoints = raceCheckpoints(tune, steps);
-    const AfterStep after = [&](int step, const std::vector<Curves>& curves) {
+    const AfterStep after = [&](const LaneStep& at, const std::vector<Curves>& curves) {
+        const int step = at.step;
         for (size_t i = 0; i < n; ++i)
             for (const int at : curves[i].divergedAt)
                 if (at >= 0) retired[i] = 1; // a diverged run disqualifies its rate
@@ -130,9 +127,7 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
                 out.droppedAt[running[k].second] = step;
             }
         }
-        if (step <= lastStep) ++wave; // the next wave starts at step 0
-        lastStep = step;
-        if (onStep) onStep(wave * steps + step, waves * steps);
+        if (onStep) onStep(int(at.done()), int(at.total())); // over all waves
     };
     const auto curves = runLanes(cls, rules, lanes, cancel, after, &retired).curves;
     double best = std::numeric_limits<double>::infinity();

@@ -629,11 +629,16 @@ void MainWindow::onSnapshot(const EvalResult& partial)
         if (!m_pendingSnapshot) return; // the run ended in between: onFinished drew the result
         m_drewLive = true;
         m_compare->showResult(*m_pendingSnapshot);
-        const int done = m_pendingSnapshot->completedSteps, steps = m_pendingSnapshot->config.steps;
-        m_panel->setStatus(tr("Step %1 of %2").arg(done).arg(steps));
-        showJobDetail(tr("step %1 of %2").arg(done).arg(steps));
-        m_panel->setProgress(steps > 0 ? double(done) / steps : 0,
-                             tr("Evaluating: step %1 of %2").arg(done).arg(steps));
+        const EvalResult& r = *m_pendingSnapshot;
+        const int done = r.completedSteps, steps = r.config.steps;
+        // Runs too many for memory at once go in waves, each from step 0 (Lanes.h): the bar counts all of them.
+        const QString where = r.waves > 1
+                                  ? tr("wave %1 of %2, step %3 of %4").arg(r.wave + 1).arg(r.waves).arg(done).arg(steps)
+                                  : tr("step %1 of %2").arg(done).arg(steps);
+        m_panel->setStatus(where.left(1).toUpper() + where.mid(1));
+        showJobDetail(where);
+        m_panel->setProgress(steps > 0 ? (double(r.wave) * steps + done) / (double(r.waves) * steps) : 0,
+                             tr("Evaluating: %1").arg(where));
         m_pendingSnapshot.reset();
     });
 }

@@ -426,8 +426,9 @@ void TransferView::compute()
     const auto& prev = m_map->sharedResult();
     if (prev && prev == m_opened) {
         // An opened file is continued as `l2l transfer --resume` would: re-read, each finished variant's problem
-        // resolved here (other data: refused).
-        if (prev->cancelled && prev->completedVariants > 0 && sameTransfer(prev->config, c)) {
+        // resolved here (other data: refused), its optimizer files matched by digest where it records them (a
+        // file moved since is accepted, a changed one refused), and the refusal shown when it does not fit.
+        if (prev->cancelled && prev->completedVariants > 0) {
             try {
                 done = std::make_shared<const TransferResult>(resumeTransfer(m_openedPath.toStdString(), c));
             } catch (const Error& e) {

@@ -12,6 +12,8 @@ EvalResult withoutRunCurves(const EvalResult& r)
     out.hasTestSplit = r.hasTestSplit;
     out.testSteps = r.testSteps;
     out.completedSteps = r.completedSteps;
+    out.wave = r.wave;
+    out.waves = r.waves;
     out.cancelled = r.cancelled;
     for (const auto& opt : r.optimizers) {
         OptimizerResult o;
