@@ -9,6 +9,7 @@
 #include "optimizers/OptimizerFile.h"
 #include "plots/LossPlot.h"
 #include "plots/TransferMap.h"
+#include "problems/Problem.h"
 #include "views/CompareView.h"
 #include "views/ExperimentPanel.h"
 #include "views/InspectView.h"
@@ -994,6 +995,16 @@ void TestStudio::transferViewOpensAFile()
             movedTo << m_tmp.filePath(QStringLiteral("after/%1.json").arg(i));
         }
         QJsonObject withDigests = doc;
+        // Its finished variants' problems as this checkout resolves them (the committed file names the data folder
+        // of the checkout that computed it).
+        QJsonArray here = kept;
+        for (int i = 0; i < here.size(); ++i) {
+            QJsonObject v = here[i].toObject();
+            v["canonical"] =
+                QString::fromStdString(makeProblemClass<float>(v["problem"].toString().toStdString())->canonicalSpec());
+            here[i] = v;
+        }
+        withDigests["variants"] = here;
         withDigests["optimizers"] = files;
         withDigests["optimizer_digests"] = digests;
         QVERIFY2(view->openFile(writeFile("digests-transfer.json", QJsonDocument(withDigests).toJson()), &error),
