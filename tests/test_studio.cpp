@@ -962,12 +962,12 @@ void TestStudio::transferViewOpensAFile()
              qPrintable(error));
     QVERIFY2(status->text().contains(QStringLiteral("Compute runs the view's own")), qPrintable(status->text()));
     QCOMPARE(child<QSpinBox>(m_window.get(), "transferRuns")->value(), 5);
-    // A stopped file whose finished problems are not the problems here (other data) is not continued: Compute says
+    // A stopped file whose finished problems are not the problems here (another batch size) is not continued: Compute says
     // why and starts afresh (stopped at once here).
     QJsonObject elsewhere = doc;
     QJsonArray moved = kept;
     QJsonObject m0 = moved[0].toObject();
-    m0["canonical"] = m0["canonical"].toString() + QStringLiteral("/elsewhere");
+    m0["canonical"] = m0["canonical"].toString().replace(QStringLiteral("batch=128"), QStringLiteral("batch=64"));
     moved[0] = m0;
     elsewhere["variants"] = moved;
     QVERIFY2(view->openFile(writeFile("elsewhere-transfer.json", QJsonDocument(elsewhere).toJson()), &error),
@@ -995,13 +995,16 @@ void TestStudio::transferViewOpensAFile()
             movedTo << m_tmp.filePath(QStringLiteral("after/%1.json").arg(i));
         }
         QJsonObject withDigests = doc;
-        // Its finished variants' problems as this checkout resolves them (the committed file names the data folder
-        // of the checkout that computed it).
+        // Its finished variants were computed in another checkout: the same problems on the MNIST of its own data
+        // folder. They are the problems here (the variants name no data folder), so they are continued.
         QJsonArray here = kept;
         for (int i = 0; i < here.size(); ++i) {
             QJsonObject v = here[i].toObject();
-            v["canonical"] =
-                QString::fromStdString(makeProblemClass<float>(v["problem"].toString().toStdString())->canonicalSpec());
+            Spec canonical =
+                Spec::parse(makeProblemClass<float>(v["problem"].toString().toStdString())->canonicalSpec());
+            for (auto& [key, value] : canonical.options)
+                if (key == "data") value = "/another/checkout/data/mnist";
+            v["canonical"] = QString::fromStdString(canonical.str());
             here[i] = v;
         }
         withDigests["variants"] = here;

@@ -4,6 +4,7 @@
 #include "base/BitHash.h"
 #include "base/JsonLimits.h"
 #include "base/Stats.h"
+#include "eval/Tuning.h"
 #include "problems/Problem.h"
 
 #include <nlohmann/json.hpp>
@@ -282,6 +283,19 @@ std::string transferJson(const TransferResult& r)
 }
 
 namespace {
+// A variant whose problem names no data folder reads the data set at its default place, which is another folder in
+// another checkout (MNIST in the checkout's data/, fetched and checked against its MD5 by scripts/setup.sh): its
+// canonical spec then differs in the data path alone, and a stopped transfer goes on from it there. A problem that
+// names its data (data=...) must name the same folder.
+bool sameProblemElsewhere(const std::string& problem, const std::string& canonical, const std::string& here)
+{
+    try {
+        if (Spec::parse(problem).has("data")) return false;
+        return ShippedRates::withoutDataPath(canonical) == ShippedRates::withoutDataPath(here);
+    } catch (const Error&) {
+        return false; // not a spec: differs
+    }
+}
 
 // A transfer file at `path`, every field checked. With `expected` (resume), every setting must be its; without
 // (reading a file to show it), the settings and the grid (its variants, then "pending") are taken from the file,
@@ -463,8 +477,9 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
         std::string canonical = c.get<std::string>();
         if (expected) {
             const std::string here = makeProblemClass<float>(want.problem)->canonicalSpec();
-            if (canonical != here)
+            if (canonical != here && !sameProblemElsewhere(want.problem, canonical, here))
                 throw fail(at + ".canonical", "differs from the problem here ('" + here + "': other data?)");
+            canonical = here; // the finished variant's problem as this checkout names it
         }
         const json& cells = field(v, "cells", at + ".cells");
         if (!cells.is_array() || cells.size() != config.optimizers.size())
