@@ -397,6 +397,16 @@ private slots:
         QCOMPARE(one.droppedAt, two.droppedAt); // decisions are made between steps: the thread count is irrelevant
         QCOMPARE(one.bestRate, two.bestRate);
         QVERIFY(sameCurves({one.finalMeans}, {two.finalMeans}));
+        {
+            // In waves of one instance each (a search too big for memory), the race decides in the last wave on
+            // every run: the same drops, means and rate as in one wave.
+            TuneConfig waves = t;
+            waves.waveBytes = 1;
+            const auto split = tuneRate(*cls, rule, steps, waves, 2, nullptr);
+            QCOMPARE(split.droppedAt, one.droppedAt);
+            QCOMPARE(split.bestRate, one.bestRate);
+            QVERIFY(sameCurves({split.finalMeans}, {one.finalMeans}));
+        }
         std::vector<size_t> alive;
         for (size_t i = 0; i < ref.size(); ++i)
             if (!divergedBy(ref[i], 10)) alive.push_back(i);

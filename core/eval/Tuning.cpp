@@ -100,14 +100,18 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
     std::vector<char> retired(n, 0);
     out.droppedAt.assign(n, -1);
     const std::vector<int> checkpoints = raceCheckpoints(tune, steps);
+    // A search too big for memory runs its instances in waves (Lanes.h). Its decisions are all made in the last
+    // wave, where every run has reached the step at hand (the earlier waves' runs are complete): the same numbers,
+    // so the same decisions and rate, as in one wave. The earlier waves run every rate to the end.
     const AfterStep after = [&](const LaneStep& at, const std::vector<Curves>& curves) {
+        if (onStep) onStep(int(at.done()), int(at.total())); // over all waves
+        if (at.wave + 1 < at.waves) return;
         const int step = at.step;
         for (size_t i = 0; i < n; ++i)
-            for (const int at : curves[i].divergedAt)
-                if (at >= 0) retired[i] = 1; // a diverged run disqualifies its rate
+            for (const int d : curves[i].divergedAt)
+                if (d >= 0 && d <= step) retired[i] = 1; // a diverged run disqualifies its rate
         if (std::find(checkpoints.begin(), checkpoints.end(), step) != checkpoints.end()) {
-            // Mean loss now over the runs that have reached this step (every run, but for the later waves of a
-            // search too big for memory); the better half of the rates still running goes on.
+            // Mean loss now over the runs; the better half of the rates still running goes on.
             std::vector<std::pair<double, size_t>> running;
             for (size_t i = 0; i < n; ++i) {
                 if (retired[i]) continue;
@@ -127,7 +131,6 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
                 out.droppedAt[running[k].second] = step;
             }
         }
-        if (onStep) onStep(int(at.done()), int(at.total())); // over all waves
     };
     const auto curves = runLanes(cls, rules, lanes, cancel, after, &retired).curves;
     double best = std::numeric_limits<double>::infinity();

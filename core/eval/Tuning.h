@@ -25,8 +25,9 @@ struct TuneConfig {
     // least kRaceKeep) by mean loss goes on. About half the work of the full grid; whether it picks the grid's
     // rate is measured, not guaranteed (scripts/race_check.sh). Off: every rate runs to the end.
     bool race = false;
-    // Lanes alive at once (0 = kLaneWaveBytes); a search too big for it runs its instances in waves, and a race
-    // then decides again in each wave. Not a user setting: tests set it to force waves.
+    // Lanes alive at once (0 = kLaneWaveBytes); a search too big for it runs its instances in waves, the race
+    // deciding in the last one on all runs (the same rate as in one wave). Not a user setting: tests set it to force
+    // waves.
     std::uint64_t waveBytes = 0;
     void validate() const; // throws l2l::Error naming the field and range (tuneSettings(), min <= max)
     std::vector<double> grid() const;
