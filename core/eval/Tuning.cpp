@@ -175,7 +175,6 @@ std::string TuningCache::key(const std::string& canonicalProblem, const UpdateRu
     out << canonicalProblem << " | " << rule.canonical(false) << " | steps=" << steps << " | grid=" << tune.minRate
         << ".." << tune.maxRate << "/" << tune.perDecade << " | runs=" << tune.runs << " | seed=" << tune.seed;
     if (tune.race) out << " | race"; // the full grid's keys are those written before races existed
-    if (tune.waveBytes) out << " | wave-bytes=" << tune.waveBytes; // waves change what a race keeps
     return out.str();
 }
 
