@@ -4,7 +4,6 @@
 #include "base/Memory.h"
 #include "optimizers/LstmNet.h"
 
-#include <algorithm>
 #include <chrono>
 
 namespace l2l {
@@ -96,9 +95,7 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     LaneRun run = runLanes(*cls, resolved.factories, lanes, cancel, afterStep);
     result.completedSteps = run.completed;
     result.cancelled = run.completed < config.steps || run.runsCompleted < config.runs;
-    // The wave that ran last: the one stopped inside, or the last complete one (a stop between waves).
-    const int inWave = run.completed < config.steps ? run.runsCompleted / waveRuns : run.runsCompleted / waveRuns - 1;
-    result.wave = std::clamp(inWave, 0, result.waves - 1);
+    result.wave = run.wave;
     for (size_t i = 0; i < run.curves.size(); ++i) {
         summarizeOptimizer(result.optimizers[i], run.curves[i], run.completed, result.testSteps);
         result.optimizers[i].curves = std::move(run.curves[i]);

@@ -167,6 +167,8 @@ LaneRun runLanes(const ProblemClass<float>& cls, const std::vector<RuleFactory>&
                 return !(cancel && cancel->load());
             });
         result.completed = std::max(done, 0);
+        result.wave = first / waveRuns;
+        result.waves = waves;
         if (config.testMetrics && cls.hasTestSplit() && done == steps) {
             parallelFor(laneCount, threads, [&](int index) {
                 Curves& c = curves[size_t(index / count)];

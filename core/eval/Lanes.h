@@ -82,6 +82,7 @@ struct LaneRun {
     std::vector<Curves> curves; // one per rule
     int completed = 0;          // steps done by the last wave that ran (< steps if stopped)
     int runsCompleted = 0;      // runs done to the end (< runs if stopped)
+    int wave = 0, waves = 1;    // the wave that ran last (0-based), of how many
 };
 
 // Where a run of runLanes() is: `step` of `steps` in wave `wave` (0-based) of `waves`. With several waves the

@@ -48,6 +48,11 @@ struct EvalResult {
     std::vector<int> testSteps; // where the test curves were taken (empty without testEvery)
     int completedSteps = 0;     // < steps if cancelled; with the runs in waves, the step of the current wave
     int wave = 0, waves = 1;    // the runs go in waves when they do not fit in memory at once (Lanes.h)
+    // The share of the evaluation's steps done, over all waves (0..1).
+    double progress() const
+    {
+        return config.steps > 0 ? (double(wave) * config.steps + completedSteps) / (double(waves) * config.steps) : 0;
+    }
     bool cancelled = false;
     std::vector<OptimizerResult> optimizers;
 };

@@ -209,8 +209,7 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
                                                              std::to_string(partial.waves) + ", "
                                                        : "";
             report("evaluating, " + wave + "step " + std::to_string(step) + " of " + std::to_string(v.steps),
-                   0.8 +
-                       0.2 * (double(partial.wave) * v.steps + step) / (double(partial.waves) * std::max(1, v.steps)));
+                   0.8 + 0.2 * partial.progress());
         };
         callbacks.minStepInterval = 0.2;
         const EvalResult r = evaluate(e, callbacks, cancel);

@@ -637,8 +637,7 @@ void MainWindow::onSnapshot(const EvalResult& partial)
                                   : tr("step %1 of %2").arg(done).arg(steps);
         m_panel->setStatus(where.left(1).toUpper() + where.mid(1));
         showJobDetail(where);
-        m_panel->setProgress(steps > 0 ? (double(r.wave) * steps + done) / (double(r.waves) * steps) : 0,
-                             tr("Evaluating: %1").arg(where));
+        m_panel->setProgress(r.progress(), tr("Evaluating: %1").arg(where));
         m_pendingSnapshot.reset();
     });
 }
