@@ -2,16 +2,6 @@
 
 namespace l2l {
 
-namespace {
-// Rows i, f (0..2H) and o (3H..4H) hold tanh(z/2); turn them into sigm(z) = (1 + tanh(z/2)) / 2.
-template <typename T>
-void finishGates(MatRef<T> gates, Index H)
-{
-    gates.topRows(2 * H).array() = T(0.5) * gates.topRows(2 * H).array() + T(0.5);
-    gates.bottomRows(H).array() = T(0.5) * gates.bottomRows(H).array() + T(0.5);
-}
-} // namespace
-
 template <typename T>
 void tanhInto(const CMatRef<T>& in, MatRef<T> out)
 {
@@ -40,12 +30,28 @@ void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, 
     gates.colwise() = bHalf;
     gates.noalias() += wHalf * in;
     tanhInto<T>(gates, gates);
-    finishGates<T>(gates, H);
-    const auto i = gates.topRows(H).array(), f = gates.middleRows(H, H).array();
-    const auto g = gates.middleRows(2 * H, H).array(), o = gates.bottomRows(H).array();
-    c.array() = f * cPrev.array() + i * g;
+    // One pass per column over the H rows (Eigen's expressions on 20-row slices made three passes, each with a
+    // scalar tail), the same arithmetic per element: i, f, o = (1 + tanh(z/2)) / 2 = sigm(z), c = f c_prev + i g.
+    for (Index j = 0; j < gates.cols(); ++j) {
+        T* __restrict gi = gates.col(j).data();
+        T* __restrict gf = gi + H;
+        const T* __restrict gg = gi + 2 * H;
+        T* __restrict go = gi + 3 * H;
+        const T* cp = cPrev.col(j).data(); // may be c itself (updated in place)
+        T* cj = c.col(j).data();
+        for (Index r = 0; r < H; ++r) {
+            const T i = T(0.5) * gi[r] + T(0.5), f = T(0.5) * gf[r] + T(0.5);
+            gi[r] = i;
+            gf[r] = f;
+            go[r] = T(0.5) * go[r] + T(0.5);
+            // Written i g + f c_prev: with FMA contraction (GCC's default) the compiler fuses f c_prev into
+            // the add, as it did for Eigen's f * c_prev + i * g; the other order changes the last bit (the
+            // fingerprints of resources/fingerprints/ catch it).
+            cj[r] = i * gg[r] + f * cp[r];
+        }
+    }
     tanhInto<T>(c, h);
-    h.array() *= o;
+    h.array() *= gates.bottomRows(H).array();
 }
 
 template <typename T>
@@ -64,16 +70,34 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
                       VecRef<T> db, Mat<T>& dz)
 {
     const Index H = tc.rows();
-    const auto i = gates.topRows(H).array(), f = gates.middleRows(H, H).array();
-    const auto g = gates.middleRows(2 * H, H).array(), o = gates.bottomRows(H).array();
     dz.resize(4 * H, tc.cols());
-    // dc_total = dc_next + dh * o * (1 - tanh(c)^2)
-    dc.array() += dh.array() * o * (T(1) - tc.array().square());
-    dz.topRows(H) = dc.array() * g * i * (T(1) - i);                   // dz_i
-    dz.middleRows(H, H) = dc.array() * cPrev.array() * f * (T(1) - f); // dz_f
-    dz.middleRows(2 * H, H) = dc.array() * i * (T(1) - g.square());    // dz_g
-    dz.bottomRows(H) = dh.array() * tc.array() * o * (T(1) - o);       // dz_o
-    dc.array() *= f;                                                   // dL/dc_prev
+    // One pass per column over the H rows of every operand (Eigen's block expressions on 20-row slices made
+    // six passes, each with a scalar tail). Every element's arithmetic is the same expression as before:
+    //   dc_total = dc_next + dh * o * (1 - tanh(c)^2)
+    //   dz_i = dc_total g i (1 - i), dz_f = dc_total c_prev f (1 - f), dz_g = dc_total i (1 - g^2),
+    //   dz_o = dh tanh(c) o (1 - o), and dc becomes dL/dc_prev = dc_total f.
+    for (Index j = 0; j < tc.cols(); ++j) {
+        const T* __restrict gi = gates.col(j).data();
+        const T* __restrict gf = gi + H;
+        const T* __restrict gg = gi + 2 * H;
+        const T* __restrict go = gi + 3 * H;
+        const T* __restrict tcj = tc.col(j).data();
+        const T* __restrict dhj = dh.col(j).data();
+        const T* __restrict cp = cPrev.col(j).data();
+        T* __restrict dcj = dc.col(j).data();
+        T* __restrict zi = dz.col(j).data();
+        T* __restrict zf = zi + H;
+        T* __restrict zg = zi + 2 * H;
+        T* __restrict zo = zi + 3 * H;
+        for (Index r = 0; r < H; ++r) {
+            const T d = dcj[r] + dhj[r] * go[r] * (T(1) - tcj[r] * tcj[r]);
+            zi[r] = d * gg[r] * gi[r] * (T(1) - gi[r]);
+            zf[r] = d * cp[r] * gf[r] * (T(1) - gf[r]);
+            zg[r] = d * gi[r] * (T(1) - gg[r] * gg[r]);
+            zo[r] = dhj[r] * tcj[r] * go[r] * (T(1) - go[r]);
+            dcj[r] = d * gf[r];
+        }
+    }
     dW.noalias() += dz * in.transpose();
     db += dz.rowwise().sum();
     din.noalias() = w.transpose() * dz;
