@@ -13,6 +13,18 @@ void tanhInto(const CMatRef<T>& in, MatRef<T> out)
 }
 
 template <typename T>
+void timesOutputGate(const CMatRef<T>& tc, const CMatRef<T>& gates, MatRef<T> h)
+{
+    const Index H = h.rows();
+    for (Index j = 0; j < h.cols(); ++j) {
+        const T* t = tc.col(j).data(); // may be h itself
+        const T* __restrict o = gates.col(j).data() + 3 * H;
+        T* hj = h.col(j).data();
+        for (Index r = 0; r < H; ++r) hj[r] = t[r] * o[r];
+    }
+}
+
+template <typename T>
 void halveSigmoidRows(MatRef<T> w, VecRef<T> b)
 {
     const Index H = b.size() / 4;
@@ -51,7 +63,7 @@ void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, 
         }
     }
     tanhInto<T>(c, h);
-    h.array() *= gates.bottomRows(H).array();
+    timesOutputGate<T>(h, gates, h);
 }
 
 template <typename T>
@@ -109,6 +121,7 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
     template void lstmCellForwardPrescaled<T>(const CMatRef<T>&, const CVecRef<T>&, const CMatRef<T>&,                 \
                                               const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>);                     \
     template void halveSigmoidRows<T>(MatRef<T>, VecRef<T>);                                                           \
+    template void timesOutputGate<T>(const CMatRef<T>&, const CMatRef<T>&, MatRef<T>);                                 \
     template void tanhInto<T>(const CMatRef<T>&, MatRef<T>);                                                           \
     template void lstmCellBackward<T>(const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&, const CMatRef<T>&,      \
                                       const CMatRef<T>&, const CMatRef<T>&, MatRef<T>, MatRef<T>, MatRef<T>,           \

@@ -22,6 +22,11 @@ using CMatRef = Eigen::Ref<const Mat<T>>;
 template <typename T>
 void tanhInto(const CMatRef<T>& in, MatRef<T> out);
 
+// h = tc * o, elementwise, o the output-gate rows (the last H) of the activated gates (4H, B); h may be tc. One
+// pass per column (Eigen's expression on the 20-row slice left a scalar tail in every column).
+template <typename T>
+void timesOutputGate(const CMatRef<T>& tc, const CMatRef<T>& gates, MatRef<T> h);
+
 // Writes the activated gates (4H, B), c (H, B) and h (H, B). c may alias cPrev (updated in place).
 template <typename T>
 void lstmCellForward(const CMatRef<T>& w, const CVecRef<T>& b, const CMatRef<T>& in, const CMatRef<T>& cPrev,

@@ -303,7 +303,8 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
     auto recompute = [&](const LstmStepCache<T>& step, size_t L, Mat<T>& tc, Mat<T>& h) {
         tc.resize(H, cols);
         tanhInto<T>(step.c[L].middleCols(col, cols), tc);
-        h = (tc.array() * step.gates[L].middleCols(col, cols).bottomRows(H).array()).matrix();
+        h.resize(H, cols);
+        timesOutputGate<T>(tc, step.gates[L].middleCols(col, cols), h);
     };
     for (auto* v : {&s.hAfter, &s.hBefore, &s.tcAfter, &s.tcBefore}) v->resize(size_t(a.layers));
     if (s.hAfterOf != &cache)
