@@ -3,11 +3,13 @@
 namespace l2l {
 
 template <typename T>
+using Flat = Eigen::Array<T, Eigen::Dynamic, 1>;
+
+template <typename T>
 void tanhInto(const CMatRef<T>& in, MatRef<T> out)
 {
-    using Flat = Eigen::Array<T, Eigen::Dynamic, 1>;
     if (in.outerStride() == in.rows() && out.outerStride() == out.rows())
-        Eigen::Map<Flat>(out.data(), out.size()) = Eigen::Map<const Flat>(in.data(), in.size()).tanh();
+        Eigen::Map<Flat<T>>(out.data(), out.size()) = Eigen::Map<const Flat<T>>(in.data(), in.size()).tanh();
     else
         out = in.array().tanh();
 }
@@ -41,11 +43,13 @@ void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, 
     const Index H = c.rows();
     gates.colwise() = bHalf;
     gates.noalias() += wHalf * in;
-    tanhInto<T>(gates, gates);
-    // One pass per column over the H rows (Eigen's expressions on 20-row slices made three passes, each with a
-    // scalar tail), the same arithmetic per element: i, f, o = (1 + tanh(z/2)) / 2 = sigm(z), c = f c_prev + i g.
+    // One pass per column over its 4H rows while the column is in L1 (a whole-matrix tanh and then Eigen's
+    // expressions on 20-row slices made four passes over the gates), the same arithmetic per element:
+    // i, f, o = (1 + tanh(z/2)) / 2 = sigm(z), c = f c_prev + i g. A column of 4H = 80 floats is whole packets.
     for (Index j = 0; j < gates.cols(); ++j) {
         T* __restrict gi = gates.col(j).data();
+        Eigen::Map<Flat<T>> z(gi, 4 * H);
+        z = z.tanh();
         T* __restrict gf = gi + H;
         const T* __restrict gg = gi + 2 * H;
         T* __restrict go = gi + 3 * H;
@@ -62,6 +66,7 @@ void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, 
             cj[r] = i * gg[r] + f * cp[r];
         }
     }
+    // tanh(c) over the whole block as one flat array (a 20-row column would leave a scalar tail), then h = o tanh(c).
     tanhInto<T>(c, h);
     timesOutputGate<T>(h, gates, h);
 }
