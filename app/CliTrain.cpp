@@ -109,7 +109,8 @@ void addTrainCommand(CLI::App& app)
                     "continue from a checkpoint (its settings win; --epochs may extend it, which stretches a cosine "
                     "schedule to the new end; --threads may change it)");
     cmd->add_option("--init", o->init,
-                    "start from the weights of this optimizer file (fine-tuning); its architecture wins");
+                    "start from the weights of this optimizer file (fine-tuning); its architecture wins; they are "
+                    "validated before the first epoch and kept (best epoch 0) unless an epoch validates lower");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
     cmd->add_option("--rank-timeout", o->rankTimeout,
                     "under mpirun: end the job, naming the rank, when a rank has not reached a meta-update this many "

@@ -438,9 +438,10 @@ private slots:
     {
         // Stages of 20, 40 and 80 steps, patience 1. Every weight is at least 1e-3 in size and the rate 1e-12: an
         // Adam step (at most a few times the rate) is below half a float ulp of every weight, so the weights never
-        // change and no validation improves on the stage's best: stage 0 lasts two validations (epochs 1-10; the
-        // first sets its best); stage 1 starts with its best validated afresh, so it lasts one (epochs 11-15); then
-        // stage 2. Validation runs at the next stage's horizon; the episodes at the stage's own.
+        // change and no validation improves on the stage's best. The starting weights are validated before epoch 1
+        // (a fine-tune's start is a candidate), so stage 0 lasts one validation (epochs 1-5); stage 1 starts with
+        // its best validated afresh, so it lasts one too (epochs 6-10); then stage 2. Validation runs at the next
+        // stage's horizon; the episodes at the stage's own.
         MetaTrainConfig c = quadConfig(30);
         c.unroll = 10;
         c.curriculum = "20,40,80";
@@ -457,9 +458,9 @@ private slots:
         const auto& h = t.state().history;
         QCOMPARE(int(h.size()), 30);
         for (int e = 0; e < 30; ++e) {
-            QCOMPARE(h[size_t(e)].stage, e < 10 ? 0 : e < 15 ? 1 : 2);
+            QCOMPARE(h[size_t(e)].stage, e < 5 ? 0 : e < 10 ? 1 : 2);
             // The horizon reported after an epoch is the next epoch's: the stage changes after its validation.
-            QCOMPARE(horizons[size_t(e)], e < 9 ? 20 : e < 14 ? 40 : 80);
+            QCOMPARE(horizons[size_t(e)], e < 4 ? 20 : e < 9 ? 40 : 80);
         }
         MetaTrainConfig at40 = c;
         at40.curriculum.clear();
@@ -493,6 +494,44 @@ private slots:
         l2l::test::expectError([&] { bad.validate(); }, {"curriculum", "unroll"});
     }
 
+    void fineTuneKeepsItsStartWhenNoEpochBeatsIt()
+    {
+        // A fine-tune validates its starting weights before epoch 1: the kept optimizer is the best of the start
+        // and every validated epoch. From a trained optimizer with Adam's largest rate the epochs only do harm, so
+        // the start is kept (epoch 0) and written out unchanged; before, the best of the epochs was written.
+        MetaTrainer trained(quadConfig(300));
+        trained.run({}, nullptr);
+        const LstmNet<float> start = trained.state().best;
+        MetaTrainConfig c = quadConfig(20);
+        c.validateEvery = 10;
+        c.learningRate = 1;
+        MetaTrainer harm(c, start);
+        const double startLoss = harm.validate(start);
+        harm.run({}, nullptr);
+        double bestEpochLoss = std::numeric_limits<double>::infinity();
+        for (const MetaHistoryPoint& p : harm.state().history)
+            if (p.validationLoss < bestEpochLoss) bestEpochLoss = p.validationLoss;
+        qInfo("fine-tune at rate 1: start %.4g, best epoch's validation %.4g", startLoss, bestEpochLoss);
+        QCOMPARE(harm.state().bestValidation, std::min(startLoss, bestEpochLoss));
+        QVERIFY(startLoss < bestEpochLoss);
+        QCOMPARE(harm.state().bestEpoch, 0);
+        const OptimizerFile f = harm.bestOptimizer("test");
+        QVERIFY(f.net.params == start.params);
+        QCOMPARE(f.provenance.bestEpoch, 0);
+        QCOMPARE(f.provenance.validationLoss, startLoss);
+
+        // From untrained weights at the usual rate the epochs win: a later epoch is kept.
+        c.learningRate = 1e-3;
+        c.epochs = 100;
+        c.validateEvery = 50;
+        const LstmNet<float> untrained = LstmNet<float>::init(c.arch, 7);
+        MetaTrainer learn(c, untrained);
+        const double untrainedLoss = learn.validate(untrained);
+        learn.run({}, nullptr);
+        QVERIFY(learn.state().bestEpoch > 0);
+        QVERIFY(learn.state().bestValidation < untrainedLoss);
+        QVERIFY(learn.bestOptimizer("test").net.params != untrained.params);
+    }
     void secondDerivativesTrain()
     {
         MetaTrainConfig c = quadConfig(60);

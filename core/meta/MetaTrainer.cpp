@@ -53,6 +53,7 @@ MetaTrainer::MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial)
                     " on " + m_state.config.problem + " needs " + std::to_string(m_state.net.nets));
     m_state.net = initial;
     m_state.best = initial;
+    m_validateStart = true;
 }
 
 MetaTrainer::MetaTrainer(MetaTrainState state) : m_state(std::move(state)), m_exchange(&singleProcess())
@@ -414,6 +415,20 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
     const auto t0 = Clock::now();
     const int startEpoch = m_state.epoch;
     const int stages = std::max<int>(1, int(c.curriculumHorizons().size()));
+    // A fine-tune's starting weights are a candidate like any epoch's: validated before the first epoch (as
+    // "epoch 0"), so that a run whose epochs never beat them keeps them instead of writing weights worse than the
+    // file it started from.
+    if (m_validateStart && m_state.epoch == 0 && m_state.bestEpoch < 0 && c.epochs > 0 && !stopAgreed(cancel, 0)) {
+        bool aborted = false;
+        const double start = validate(m_state.net, cancel, &aborted);
+        if (aborted) return;
+        m_validateStart = false;
+        if (start < m_state.bestValidation) {
+            m_state.bestValidation = start;
+            m_state.bestEpoch = 0;
+            m_state.best = m_state.net;
+        }
+    }
     while (m_state.epoch < c.epochs && !stopAgreed(cancel, m_state.epoch)) {
         bool aborted = false;
         MetaHistoryPoint point;

@@ -70,6 +70,7 @@ public:
     // Starts from `initial` (e.g. a trained optimizer to fine-tune) instead of random weights; its
     // architecture replaces config.arch, and a several-net `initial` implies per-block groups. Throws
     // l2l::Error if its net count does not fit the problem class.
+    // Its validation before the first epoch is the best so far (best epoch 0) until an epoch validates lower.
     MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial);
     explicit MetaTrainer(MetaTrainState state); // resume
     // Trains until config.epochs are done or *cancel becomes true (checked before every optimizee step of
@@ -101,6 +102,7 @@ private:
     bool stopAgreed(const std::atomic<bool>* cancel, int epoch);
 
     MetaTrainState m_state;
+    bool m_validateStart = false; // a fine-tune: validate the starting weights before the first epoch
     MemberExchange* m_exchange;
     std::unique_ptr<ProblemClass<float>> m_class;
     // Kept from one episode to the next: their window caches (about 260 MB each on MNIST) are then allocated
