@@ -417,8 +417,8 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
     const int stages = std::max<int>(1, int(c.curriculumHorizons().size()));
     // A fine-tune's starting weights are a candidate like any epoch's: validated before the first epoch (as
     // "epoch 0"), so that a run whose epochs never beat them keeps them instead of writing weights worse than the
-    // file it started from.
-    if (m_validateStart && m_state.epoch == 0 && m_state.bestEpoch < 0 && c.epochs > 0 && !stopAgreed(cancel, 0)) {
+    // file it started from. (validate() itself stops at a Ctrl-C, agreed between ranks.)
+    if (m_validateStart) {
         bool aborted = false;
         const double start = validate(m_state.net, cancel, &aborted);
         if (aborted) return;
