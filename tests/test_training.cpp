@@ -520,6 +520,29 @@ private slots:
         QCOMPARE(f.provenance.bestEpoch, 0);
         QCOMPARE(f.provenance.validationLoss, startLoss);
 
+        // Stopped before the first epoch (here during the start's validation), checkpointed and resumed: the
+        // start is still validated and kept, exactly as in the uninterrupted run.
+        {
+            MetaTrainer stopped(c, start);
+            std::atomic<bool> stop{true};
+            stopped.run({}, &stop);
+            QCOMPARE(stopped.state().epoch, 0);
+            QVERIFY(stopped.state().validateStart);
+            const std::string path = (m_tmp.path() + "/fine-tune.checkpoint.json").toStdString();
+            saveCheckpoint(path, stopped.state());
+            MetaTrainer resumed(loadCheckpoint(path));
+            resumed.run({}, nullptr);
+            QCOMPARE(resumed.state().bestEpoch, 0);
+            QCOMPARE(resumed.state().bestValidation, harm.state().bestValidation);
+            QVERIFY(resumed.bestOptimizer("test").net.params == start.params);
+            QVERIFY(resumed.state().net.params == harm.state().net.params);
+            // A stranger's checkpoint claiming an unvalidated start after epoch 1 is refused, naming the key.
+            MetaTrainState late = harm.state();
+            late.validateStart = true;
+            saveCheckpoint(path, late);
+            l2l::test::expectError([&] { loadCheckpoint(path); }, {"validate_start", "fine-tune.checkpoint.json"});
+        }
+
         // From untrained weights at the usual rate the epochs win: a later epoch is kept.
         c.learningRate = 1e-3;
         c.epochs = 100;

@@ -53,7 +53,7 @@ MetaTrainer::MetaTrainer(MetaTrainConfig config, const LstmNet<float>& initial)
                     " on " + m_state.config.problem + " needs " + std::to_string(m_state.net.nets));
     m_state.net = initial;
     m_state.best = initial;
-    m_validateStart = true;
+    m_state.validateStart = true;
 }
 
 MetaTrainer::MetaTrainer(MetaTrainState state) : m_state(std::move(state)), m_exchange(&singleProcess())
@@ -368,7 +368,9 @@ double MetaTrainer::validate(const LstmNet<float>& net, const std::atomic<bool>*
     });
     *aborted = stopped.load();
     if (ex.size() > 1)
-        exchangeValidation(ex, means, aborted, "the validation after epoch " + std::to_string(m_state.epoch + 1));
+        exchangeValidation(ex, means, aborted,
+                           m_state.validateStart ? std::string("the validation of the starting weights (--init)")
+                                                 : "the validation after epoch " + std::to_string(m_state.epoch + 1));
     double total = 0;
     for (double m : means) total += m;
     return total / c.validationRuns;
@@ -418,11 +420,11 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
     // A fine-tune's starting weights are a candidate like any epoch's: validated before the first epoch (as
     // "epoch 0"), so that a run whose epochs never beat them keeps them instead of writing weights worse than the
     // file it started from. (validate() itself stops at a Ctrl-C, agreed between ranks.)
-    if (m_validateStart) {
+    if (m_state.validateStart) {
         bool aborted = false;
         const double start = validate(m_state.net, cancel, &aborted);
         if (aborted) return;
-        m_validateStart = false;
+        m_state.validateStart = false;
         if (start < m_state.bestValidation) {
             m_state.bestValidation = start;
             m_state.bestEpoch = 0;
@@ -571,6 +573,7 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
                           {"clipped_updates", s.clippedUpdates},
                           {"curriculum_stage", s.stage},
                           {"curriculum_stale", s.stageStale},
+                          {"validate_start", s.validateStart},
                           {"history", history}};
     writeFileAtomically(path, doc.dump() + "\n");
 }
@@ -632,6 +635,16 @@ MetaTrainState checkpointFromJson(const std::string& text, const std::string& pa
         const int stages = std::max<int>(1, int(s.config.curriculumHorizons().size()));
         s.stage = doc.contains("curriculum_stage") ? int(stateInteger(doc, "curriculum_stage", 0, stages - 1)) : 0;
         s.stageStale = doc.contains("curriculum_stale") ? int(stateInteger(doc, "curriculum_stale", 0, 1000000)) : 0;
+        // Absent before it was kept (a fine-tune then validated its start only if never stopped before epoch 1).
+        if (doc.contains("validate_start")) {
+            if (!doc["validate_start"].is_boolean())
+                throw Error("key \"validate_start\" must be true or false, got " +
+                            excerpt(doc["validate_start"].dump(), 40));
+            s.validateStart = doc["validate_start"].get<bool>();
+            if (s.validateStart && s.epoch != 0)
+                throw Error("key \"validate_start\" is true (starting weights not yet validated) at epoch " +
+                            std::to_string(s.epoch) + "; it can only be before the first epoch");
+        }
         s.config.validate();
     } catch (const nlohmann::json::exception& e) {
         throw Error(where + " is malformed: " + excerpt(e.what(), 200));

@@ -61,6 +61,9 @@ struct MetaTrainState {
     // and validation are those of the stage (validation horizons differ between stages).
     int stage = 0;
     int stageStale = 0;
+    // A fine-tune (--init) whose starting weights are still to be validated, before its first epoch; kept in the
+    // checkpoint so that a fine-tune stopped before then still validates them when resumed.
+    bool validateStart = false;
     std::vector<MetaHistoryPoint> history;
 };
 
@@ -102,7 +105,6 @@ private:
     bool stopAgreed(const std::atomic<bool>* cancel, int epoch);
 
     MetaTrainState m_state;
-    bool m_validateStart = false; // a fine-tune: validate the starting weights before the first epoch
     MemberExchange* m_exchange;
     std::unique_ptr<ProblemClass<float>> m_class;
     // Kept from one episode to the next: their window caches (about 260 MB each on MNIST) are then allocated
