@@ -201,6 +201,32 @@ private slots:
         const double testPoints = cls->hasTestSplit() ? double(testCurveSteps(12, 4).size() + 1) : 0.0;
         QCOMPARE(perRun, 3 * 2 * (13 * 8 + testPoints * sizeof(TestMetrics) + 64)); // the curves' bytes only
     }
+    void networkWorkspaceIsPerThread_data()
+    {
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("neural-art") << "neural-art";
+        QTest::newRow("convnet") << "convnet";
+    }
+    void networkWorkspaceIsPerThread()
+    {
+        // A neural-art or conv-net instance keeps its images and parameters; the network's feature maps are one
+        // per thread (perThread), so the full tuning grid (16 rates x 5 runs) fits one wave, where the race can
+        // drop rates for every run (it ran one run per wave when the maps were counted per instance). The
+        // threads' workspace is counted once per thread.
+        QFETCH(QString, problem);
+        auto cls = makeProblemClass<float>(problem.toStdString());
+        QVERIFY(cls->threadBytes() > 0);
+        QVERIFY(cls->threadBytes() > 10 * cls->instanceBytes()); // the maps outweigh what an instance keeps
+        TuneConfig tune;
+        const std::vector<RuleFactory> grid(
+            tune.grid().size(), [] { return makeUpdateRule<float>(UpdateRuleConfig::parse("nag:lr=0.1")); });
+        QCOMPARE(int(grid.size()), 16);
+        LaneConfig lanes = LaneConfig::of(tune.runs, 100, tune.seed, kTuneInstances, 1);
+        QCOMPARE(laneWaveRuns(*cls, grid, lanes), tune.runs);
+        LaneConfig two = lanes;
+        two.threads = 2;
+        QCOMPARE(estimateLaneBytes(*cls, grid, two) - estimateLaneBytes(*cls, grid, lanes), cls->threadBytes());
+    }
     void divergenceIsReported()
     {
         const auto r = evaluate(quick("quadratic", {"sgd:lr=1000", "adam:lr=0.1"}, 4, 30));

@@ -25,10 +25,11 @@ std::vector<int> testCurveSteps(int steps, int every)
 }
 
 namespace {
-// Bytes of the curves of every run (kept to the end, twice: the result and the watchers' copy) and of one run's
-// lanes (one per rule: instance, parameters, gradient and rule state).
+// Bytes of the curves of every run (kept to the end, twice: the result and the watchers' copy), of one run's
+// lanes (one per rule: instance, parameters, gradient and rule state) and of the threads' own workspace (a
+// network's feature maps, held once per thread whatever the number of lanes).
 struct LaneBytes {
-    std::uint64_t curves = 0, perRun = 0;
+    std::uint64_t curves = 0, perRun = 0, threads = 0;
 };
 LaneBytes laneBytes(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config)
 {
@@ -44,6 +45,9 @@ LaneBytes laneBytes(const ProblemClass<float>& cls, const std::vector<RuleFactor
                               mulBytes(std::uint64_t(cls.dim()), 2 * sizeof(float) + factory()->bytesPerCoordinate())));
         b.curves = addBytes(b.curves, mulBytes(runs, perRunCurves));
     }
+    const int lanes = int(std::min<std::uint64_t>(mulBytes(runs, rules.size()), 1u << 30));
+    b.threads =
+        mulBytes(std::uint64_t(std::max(1, effectiveThreads(config.threads, std::max(lanes, 1)))), cls.threadBytes());
     return b;
 }
 
@@ -52,7 +56,9 @@ int waveRunsOf(const LaneBytes& b, const LaneConfig& config)
     const int runs = std::max(config.runs, 1);
     const std::uint64_t cap = config.waveBytes > 0 ? config.waveBytes : kLaneWaveBytes;
     if (b.perRun == 0) return runs;
-    return int(std::clamp<std::uint64_t>(cap / b.perRun, 1, std::uint64_t(runs)));
+    // The lanes share the cap with the threads' workspace, which every wave needs the same.
+    const std::uint64_t forLanes = cap > b.threads ? cap - b.threads : 0;
+    return int(std::clamp<std::uint64_t>(forLanes / b.perRun, 1, std::uint64_t(runs)));
 }
 } // namespace
 
@@ -65,7 +71,7 @@ std::uint64_t estimateLaneBytes(const ProblemClass<float>& cls, const std::vecto
                                 const LaneConfig& config)
 {
     const LaneBytes b = laneBytes(cls, rules, config);
-    return addBytes(b.curves, mulBytes(std::uint64_t(waveRunsOf(b, config)), b.perRun));
+    return addBytes(addBytes(b.curves, b.threads), mulBytes(std::uint64_t(waveRunsOf(b, config)), b.perRun));
 }
 
 void checkLaneMemory(const ProblemClass<float>& cls, const std::vector<RuleFactory>& rules, const LaneConfig& config)

@@ -397,7 +397,10 @@ std::uint64_t estimateTrainingBytes(const MetaTrainConfig& c, const ProblemClass
     const std::uint64_t threads = std::uint64_t(std::max(1, effectiveThreads(c.threads, c.validationRuns)));
     const std::uint64_t validation =
         mulBytes(threads, addBytes(cls.instanceBytes(), mulBytes(n * sizeof(float), state)));
-    return addBytes(episode, validation);
+    // Workspace the problem keeps once per thread (a network's feature maps), for the episode's and the
+    // validation's threads alike.
+    const std::uint64_t workspace = mulBytes(std::max<std::uint64_t>(threads, cachesAlive), cls.threadBytes());
+    return addBytes(addBytes(episode, validation), workspace);
 }
 
 void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, const std::atomic<bool>* cancel)

@@ -73,15 +73,23 @@ public:
     bool hasTestSplit() const override { return true; }
     std::string canonicalSpec() const override;
     std::vector<ParamBlock> paramBlocks() const override { return m_shape.paramBlocks(); }
-    // Parameters, and per layer the batch's feature maps before and after pooling, their gradients and the
-    // unfolded (im2col) input of the convolution.
+    // Parameters (theta_0 and the evaluation's copies) and the batch's input images and labels (a test-split chunk
+    // is at most one example larger); the network's feature maps live per thread (threadBytes).
     std::uint64_t instanceBytes() const override
+    {
+        const std::uint64_t input = std::uint64_t(m_shape.gridHeight(0)) * std::uint64_t(m_shape.gridWidth(0)) *
+                                    std::uint64_t(m_shape.layerInChannels(0));
+        return 4096 + (8 * std::uint64_t(dim()) + std::uint64_t(m_batch + 1) * (input + 1)) * sizeof(T);
+    }
+    // Per layer the batch's feature maps before and after pooling, their gradients and the unfolded (im2col)
+    // input of the convolution: one network per thread (ConvNetProblem::net()).
+    std::uint64_t threadBytes() const override
     {
         std::uint64_t maps = 0;
         for (int l = 0; l <= m_shape.convLayers; ++l)
             maps += std::uint64_t(m_shape.gridHeight(l)) * std::uint64_t(m_shape.gridWidth(l)) *
                     std::uint64_t(m_shape.layerInChannels(l)) * std::uint64_t(m_shape.kernel * m_shape.kernel + 6);
-        return 4096 + (8 * std::uint64_t(dim()) + std::uint64_t(m_batch) * maps) * sizeof(T);
+        return 4096 + std::uint64_t(m_batch) * maps * sizeof(T);
     }
     const ConvNetShape& shape() const { return m_shape; }
     const ClassSubset& data() const { return *m_data; }

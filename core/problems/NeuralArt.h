@@ -81,12 +81,23 @@ public:
     std::unique_ptr<NeuralArtProblem<T>> sampleArt(std::uint64_t seed) const; // the same, with its image API
     Index dim() const override;
     std::string canonicalSpec() const override;
-    // The image, and per feature layer (channels doubling, at most 8x the first) the maps of the image and of
-    // the content and style targets, their gradients and the unfolded 3x3 input.
+    // The image and its copies (8 x 3 values per pixel), the content and style images, two pixel-sized scratch
+    // buffers, the content layer's features of the content image (at most 2 x channels per pixel) and the Gram
+    // matrices (channels doubling, at most 8x the first); the network's feature maps live per thread (threadBytes).
     std::uint64_t instanceBytes() const override
     {
         const std::uint64_t pixels = std::uint64_t(m_options.size) * std::uint64_t(m_options.size);
-        return 4096 + pixels * std::uint64_t(8 * 3 + m_options.depth * m_options.channels * 8 * 16) * sizeof(T);
+        const std::uint64_t widest = 8 * std::uint64_t(m_options.channels);
+        return 4096 + (pixels * (8 * 3 + 4 * 3 + 2 * std::uint64_t(m_options.channels)) +
+                       3 * std::uint64_t(m_options.depth) * widest * widest) *
+                          sizeof(T);
+    }
+    // Per feature layer the maps of the image, their gradients and the unfolded 3x3 input: one network per thread
+    // (NeuralArtProblem's net()).
+    std::uint64_t threadBytes() const override
+    {
+        const std::uint64_t pixels = std::uint64_t(m_options.size) * std::uint64_t(m_options.size);
+        return 4096 + pixels * std::uint64_t(m_options.depth * m_options.channels * 8 * 16) * sizeof(T);
     }
     const ArtOptions& options() const { return m_options; }
     static ProblemInfo info();

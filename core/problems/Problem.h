@@ -60,6 +60,9 @@ public:
     // About the bytes one instance holds (parameters, its data and workspace), for the memory budget; a little
     // over rather than under. Data shared by all instances (a data set) is not counted.
     virtual std::uint64_t instanceBytes() const { return 4096 + 8 * std::uint64_t(dim()) * sizeof(T); }
+    // About the bytes of workspace each thread evaluating instances holds once, whatever the number of instances
+    // (a network's feature maps kept per thread with base/Parallel.h's perThread); not part of instanceBytes().
+    virtual std::uint64_t threadBytes() const { return 0; }
 };
 
 // One entry of the problem catalogue (`l2l problems`, the studio's problem list).

@@ -101,6 +101,7 @@ public:
     {
         return m_inner->instanceBytes() + 3 * std::uint64_t(m_inner->dim()) * sizeof(T);
     }
+    std::uint64_t threadBytes() const override { return m_inner->threadBytes(); }
 
 private:
     std::unique_ptr<ProblemClass<T>> m_inner;
