@@ -81,24 +81,13 @@ public:
     std::unique_ptr<NeuralArtProblem<T>> sampleArt(std::uint64_t seed) const; // the same, with its image API
     Index dim() const override;
     std::string canonicalSpec() const override;
-    // The image and its copies (8 x 3 values per pixel), the content and style images, two pixel-sized scratch
-    // buffers, the content layer's features of the content image (at most 2 x channels per pixel) and the Gram
-    // matrices (channels doubling, at most 8x the first); the network's feature maps live per thread (threadBytes).
-    std::uint64_t instanceBytes() const override
-    {
-        const std::uint64_t pixels = std::uint64_t(m_options.size) * std::uint64_t(m_options.size);
-        const std::uint64_t widest = 8 * std::uint64_t(m_options.channels);
-        return 4096 + (pixels * (8 * 3 + 4 * 3 + 2 * std::uint64_t(m_options.channels)) +
-                       3 * std::uint64_t(m_options.depth) * widest * widest) *
-                          sizeof(T);
-    }
-    // Per feature layer the maps of the image, their gradients and the unfolded 3x3 input: one network per thread
-    // (NeuralArtProblem's net()).
-    std::uint64_t threadBytes() const override
-    {
-        const std::uint64_t pixels = std::uint64_t(m_options.size) * std::uint64_t(m_options.size);
-        return 4096 + pixels * std::uint64_t(m_options.depth * m_options.channels * 8 * 16) * sizeof(T);
-    }
+    // The image and its copies (8 x 3 values per pixel), the content and style images, two image-sized scratch
+    // buffers, the content features of the content image and the Gram matrices; the network's feature maps live
+    // per thread (threadBytes).
+    std::uint64_t instanceBytes() const override;
+    // The feature network's weights and per layer its input, the unfolded 3x3 input and their gradients, and the
+    // maps and their gradients: one network per thread (NeuralArtProblem's net()).
+    std::uint64_t threadBytes() const override;
     const ArtOptions& options() const { return m_options; }
     static ProblemInfo info();
 
