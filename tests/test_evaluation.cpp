@@ -216,7 +216,7 @@ private slots:
         QFETCH(QString, problem);
         auto cls = makeProblemClass<float>(problem.toStdString());
         QVERIFY(cls->threadBytes() > 0);
-        QVERIFY(cls->threadBytes() > 10 * cls->instanceBytes()); // the maps outweigh what an instance keeps
+        QVERIFY(cls->threadBytes() > 2 * cls->instanceBytes()); // the maps outweigh what an instance keeps
         TuneConfig tune;
         const std::vector<RuleFactory> grid(
             tune.grid().size(), [] { return makeUpdateRule<float>(UpdateRuleConfig::parse("nag:lr=0.1")); });
