@@ -20,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <malloc.h>
 #include <random>
 #include <thread>
 
@@ -226,6 +227,23 @@ private slots:
         LaneConfig two = lanes;
         two.threads = 2;
         QCOMPARE(estimateLaneBytes(*cls, grid, two) - estimateLaneBytes(*cls, grid, lanes), cls->threadBytes());
+        // The estimate against the heap: an instance sampled, stepped and tested on a fresh thread (whose
+        // network is made there) holds at most instanceBytes() + threadBytes(), and not less than half of it.
+        std::uint64_t held = 0;
+        std::thread([&] {
+            const auto before = mallinfo2();
+            auto instance = cls->sample(7);
+            const Vec<float> theta = instance->initialTheta();
+            Vec<float> grad(theta.size());
+            instance->valueAndGradient(theta, grad, 0);
+            (void)instance->testMetrics(theta);
+            const auto after = mallinfo2();
+            held = (after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd);
+        }).join();
+        const std::uint64_t estimate = cls->instanceBytes() + cls->threadBytes();
+        qInfo("heap %llu, estimate %llu", (unsigned long long)held, (unsigned long long)estimate);
+        QVERIFY2(held <= estimate && held >= estimate / 2,
+                 qPrintable(QString("heap %1 bytes, estimate %2").arg(held).arg(estimate)));
     }
     void divergenceIsReported()
     {
