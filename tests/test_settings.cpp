@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QCheckBox>
 #include <QFormLayout>
 #include <QLineEdit>
 #include <QTemporaryDir>
@@ -371,9 +372,19 @@ void TestSettings::everyEvalFieldRoundTripsThroughExperimentFilesAndTheForm()
             QVERIFY2(f.get(back) == f.get(c), f.key.c_str());
         }
     }
-    QCOMPARE(files, 5); // problem, runs, steps, seed, test_every
-    QCOMPARE(forms, 4);
+    QCOMPARE(files, 6); // problem, runs, steps, seed, test_every, tune_race
+    QCOMPARE(forms, 5); // runs, steps, seed, test_every, tune_race
     QVERIFY(w.findChild<QLineEdit*>("seedField"));
+    QVERIFY(qobject_cast<QCheckBox*>(rows.widget("tune_race")));
+    // Whether to race the tuning is settings version 3: an experiment written before it does not race, one that
+    // claims version 3 without the key is refused, naming it.
+    nlohmann::json old = nlohmann::json::parse(experimentToJson(Experiment{}));
+    QCOMPARE(old["settings_version"].get<int>(), 3);
+    old.erase("tune_race");
+    old["settings_version"] = 2;
+    QCOMPARE(experimentFromJson(old.dump(), "old.json").eval.tune.race, false);
+    old["settings_version"] = 3;
+    expectError([&] { experimentFromJson(old.dump(), "new.json"); }, {"new.json", "tune_race"});
     // An optimizer file whose layer count would wrap to 1 in a 32-bit int is refused, naming the key.
     OptimizerFile file;
     file.net = LstmNet<float>::init(LstmArch{}, 7);

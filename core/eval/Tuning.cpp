@@ -26,6 +26,8 @@ const SettingsTable<TuneConfig>& tuneSettings()
     using T = TuneConfig;
     static const SettingsTable<T> table = [] {
         SettingsTable<T> t{"tune", {}};
+        // The grid's settings are the command line's; whether to race is also a row of the studio's Compare form
+        // and a key of experiment files (settings version 3: older files do not race).
         const unsigned use = kInCli;
         t.fields.push_back(intSetting<T>(
             "tune_runs", "tune-runs", "Tuning runs", "instances per rate in the tuning search", 1, 1000,
@@ -46,7 +48,7 @@ const SettingsTable<TuneConfig>& tuneSettings()
             "tune_race", "tune-race", "Race the rates",
             "at a quarter and half of the steps keep only the better half of the rates (about half the work; the "
             "full grid when off)",
-            [](auto& c) -> auto& { return c.race; }, 1, use));
+            [](auto& c) -> auto& { return c.race; }, 3, kInFile | kInCli | kInForm));
         return t;
     }();
     return table;
