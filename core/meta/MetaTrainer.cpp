@@ -397,9 +397,9 @@ std::uint64_t estimateTrainingBytes(const MetaTrainConfig& c, const ProblemClass
     const std::uint64_t threads = std::uint64_t(std::max(1, effectiveThreads(c.threads, c.validationRuns)));
     const std::uint64_t validation =
         mulBytes(threads, addBytes(cls.instanceBytes(), mulBytes(n * sizeof(float), state)));
-    // Workspace the problem keeps once per thread (a network's feature maps), for the episode's and the
-    // validation's threads alike.
-    const std::uint64_t workspace = mulBytes(std::max<std::uint64_t>(threads, cachesAlive), cls.threadBytes());
+    // Workspace the problem keeps once per thread (a network's feature maps, alive until the thread ends): the
+    // episode's threads and the validation's, counted apart since they need not be the same threads.
+    const std::uint64_t workspace = mulBytes(addBytes(threads, cachesAlive), cls.threadBytes());
     return addBytes(addBytes(episode, validation), workspace);
 }
 
