@@ -46,8 +46,7 @@ LaneBytes laneBytes(const ProblemClass<float>& cls, const std::vector<RuleFactor
         b.curves = addBytes(b.curves, mulBytes(runs, perRunCurves));
     }
     const int lanes = int(std::min<std::uint64_t>(mulBytes(runs, rules.size()), 1u << 30));
-    b.threads =
-        mulBytes(std::uint64_t(std::max(1, effectiveThreads(config.threads, std::max(lanes, 1)))), cls.threadBytes());
+    b.threads = mulBytes(std::uint64_t(effectiveThreads(config.threads, lanes)), cls.threadBytes()); // at least 1
     return b;
 }
 

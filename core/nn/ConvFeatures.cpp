@@ -134,6 +134,17 @@ std::vector<ConvLayerShape> convFeatureShapes(int height, int width, int depth, 
     return shapes;
 }
 
+std::uint64_t convFeatureValues(const std::vector<ConvLayerShape>& shapes)
+{
+    std::uint64_t values = 0;
+    for (const auto& s : shapes) {
+        const std::uint64_t positions = std::uint64_t(s.height) * std::uint64_t(s.width);
+        values += 9 * std::uint64_t(s.in) * std::uint64_t(s.out) +                   // m_weights
+                  positions * (20 * std::uint64_t(s.in) + 2 * std::uint64_t(s.out)); // input, cols and grads; relu
+    }
+    return values;
+}
+
 double convFeatureFlops(const std::vector<ConvLayerShape>& shapes)
 {
     double flops = 0;

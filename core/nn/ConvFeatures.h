@@ -71,6 +71,9 @@ std::vector<ConvLayerShape> convFeatureShapes(int height, int width, int depth, 
 // Floating-point operations of one forward + input-gradient backward pass with Gram matrices at every
 // layer (conv 2*H*W*Cout*9*Cin each way, Gram 2*H*W*C^2 each way; ReLU, pooling and losses not counted).
 double convFeatureFlops(const std::vector<ConvLayerShape>& shapes);
+// Values a ConvFeatures of these shapes allocates (weights, and per layer a_l, its im2col and their gradients, r_l
+// and dL/dr_l; for memory estimates, kept beside the constructor).
+std::uint64_t convFeatureValues(const std::vector<ConvLayerShape>& shapes);
 
 template <typename T>
 class ConvFeatures {

@@ -76,6 +76,23 @@ Vec<T> ConvNet<T>::initialTheta(std::uint64_t seed, double initStd) const
     return theta;
 }
 
+std::uint64_t ConvNetShape::scratchValues(int batch) const
+{
+    // What resize() below allocates: per conv layer cols, z, xhat, a, pooled, dpooled and argmax; the dcols buffer
+    // of the largest layer after the first; the dense head (the per-chunk weight gradients are left out).
+    const std::uint64_t b = std::uint64_t(batch), c = std::uint64_t(channels);
+    std::uint64_t values = 0, dcols = 0;
+    for (int l = 0; l < convLayers; ++l) {
+        const std::uint64_t n = b * std::uint64_t(gridHeight(l)) * std::uint64_t(gridWidth(l));
+        const std::uint64_t pooled = b * std::uint64_t(gridHeight(l + 1)) * std::uint64_t(gridWidth(l + 1));
+        const std::uint64_t inputs = std::uint64_t(kernel) * std::uint64_t(kernel) * std::uint64_t(layerInChannels(l));
+        values += n * (inputs + 3 * c) + 3 * pooled * c;
+        if (l > 0) dcols = std::max(dcols, n * inputs);
+    }
+    return values + dcols +
+           b * (2 * std::uint64_t(flatFeatures()) + 3 * std::uint64_t(fcUnits) + 3 * std::uint64_t(classes));
+}
+
 template <typename T>
 void ConvNet<T>::resize(int batch)
 {

@@ -37,6 +37,8 @@ struct ConvNetShape {
     int flatFeatures() const { return channels * gridHeight(convLayers) * gridWidth(convLayers); } // F
     std::vector<ParamBlock> paramBlocks() const;
     Index paramCount() const;
+    // Values ConvNet::resize(batch) allocates as scratch (for memory estimates; kept beside resize()).
+    std::uint64_t scratchValues(int batch) const;
     bool operator==(const ConvNetShape&) const = default;
 };
 

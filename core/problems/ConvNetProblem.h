@@ -81,26 +81,12 @@ public:
                                     std::uint64_t(m_shape.layerInChannels(0));
         return 4096 + (8 * std::uint64_t(dim()) + std::uint64_t(m_batch + 1) * (input + 1)) * sizeof(T);
     }
-    // The network's scratch (ConvNet::resize), one network per thread (ConvNetProblem::net()), sized for a test
-    // chunk (a batch plus one): per conv layer the unfolded (im2col) input, the maps before and after the
-    // normalisation and ReLU, the pooled maps, their gradient and argmax; the unfolded input's gradient of the
-    // largest layer after the first; the dense head. An eighth over for the per-chunk weight gradients (measured
-    // one thread's share of l2l eval's peak on the default conv net: 135 MB, counted 150 MB).
+    // The network's scratch (ConvNetShape::scratchValues), one network per thread (ConvNetProblem::net()), sized
+    // for a test chunk (a batch plus one), an eighth over for the per-chunk weight gradients (measured one thread's
+    // share of l2l eval's peak on the default conv net: 135 MB, counted 150 MB).
     std::uint64_t threadBytes() const override
     {
-        const std::uint64_t b = std::uint64_t(m_batch) + 1, channels = std::uint64_t(m_shape.channels);
-        const std::uint64_t k2 = std::uint64_t(m_shape.kernel) * std::uint64_t(m_shape.kernel);
-        std::uint64_t values = 0, dcols = 0;
-        for (int l = 0; l < m_shape.convLayers; ++l) {
-            const std::uint64_t n = b * std::uint64_t(m_shape.gridHeight(l)) * std::uint64_t(m_shape.gridWidth(l));
-            const std::uint64_t pooled =
-                b * std::uint64_t(m_shape.gridHeight(l + 1)) * std::uint64_t(m_shape.gridWidth(l + 1));
-            const std::uint64_t inputs = k2 * std::uint64_t(m_shape.layerInChannels(l));
-            values += n * (inputs + 3 * channels) + 3 * pooled * channels;
-            if (l > 0) dcols = std::max(dcols, n * inputs);
-        }
-        values += dcols + b * (2 * std::uint64_t(m_shape.flatFeatures()) + 3 * std::uint64_t(m_shape.fcUnits) +
-                               3 * std::uint64_t(m_shape.classes));
+        const std::uint64_t values = m_shape.scratchValues(m_batch + 1);
         return 4096 + (values + values / 8) * sizeof(T);
     }
     const ConvNetShape& shape() const { return m_shape; }

@@ -296,14 +296,10 @@ std::uint64_t NeuralArtClass<T>::instanceBytes() const
 template <typename T>
 std::uint64_t NeuralArtClass<T>::threadBytes() const
 {
-    std::uint64_t values = 0;
-    for (const auto& s : convFeatureShapes(m_options.size, m_options.size, m_options.depth, m_options.channels)) {
-        const std::uint64_t positions = std::uint64_t(s.height) * std::uint64_t(s.width);
-        values += 9 * std::uint64_t(s.in) * std::uint64_t(s.out) +                   // weights
-                  positions * (20 * std::uint64_t(s.in) + 2 * std::uint64_t(s.out)); // a, cols, dcols, da; r, dr
-    }
+    const std::uint64_t values =
+        convFeatureValues(convFeatureShapes(m_options.size, m_options.size, m_options.depth, m_options.channels));
     // An eighth over for the temporaries of the passes (measured one thread's share of l2l eval's peak: 15.7 MB at
-    // 128x128 and 61.4 MB at 256x256 against 15.2 MB and 60.5 MB counted above).
+    // 128x128 and 61.4 MB at 256x256 against 15.2 MB and 60.5 MB counted by convFeatureValues).
     return 4096 + (values + values / 8) * sizeof(T);
 }
 
