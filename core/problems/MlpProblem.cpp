@@ -1,5 +1,6 @@
 #include "problems/MlpProblem.h"
 
+#include "base/Parallel.h"
 #include "base/Rng.h"
 #include "base/SeedStreams.h"
 
@@ -11,6 +12,13 @@ Index MlpShape::paramCount() const
 {
     Index n = 0;
     for (size_t l = 1; l < sizes.size(); ++l) n += Index(sizes[l]) * sizes[l - 1] + sizes[l];
+    return n;
+}
+
+Index MlpShape::unitsAbove() const
+{
+    Index n = 0;
+    for (size_t l = 1; l < sizes.size(); ++l) n += sizes[l];
     return n;
 }
 
@@ -31,28 +39,28 @@ std::vector<int> MlpProblem<T>::batchIndices(int step) const
 }
 
 template <typename T>
-void MlpProblem<T>::loadBatch(const ImageSet& set, const std::vector<int>& indices)
+void MlpProblem<T>::loadBatch(MlpScratch<T>& s, const ImageSet& set, const std::vector<int>& indices)
 {
     const int pixels = set.pixelCount();
     const Index b = Index(indices.size());
-    m_x.resize(pixels, b);
-    m_labels.resize(indices.size());
+    s.x.resize(pixels, b);
+    s.labels.resize(indices.size());
     for (Index j = 0; j < b; ++j) {
         const std::uint8_t* src = set.pixels.data() + size_t(indices[size_t(j)]) * size_t(pixels);
-        m_x.col(j) = Eigen::Map<const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, 1>>(src, pixels).template cast<T>() *
+        s.x.col(j) = Eigen::Map<const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, 1>>(src, pixels).template cast<T>() *
                      T(1.0 / 255.0);
-        m_labels[size_t(j)] = set.labels[size_t(indices[size_t(j)])];
+        s.labels[size_t(j)] = set.labels[size_t(indices[size_t(j)])];
     }
 }
 
 template <typename T>
-T MlpProblem<T>::forwardBackward(const CVecRef<T>& theta, T* gradOut, int* correct)
+T MlpProblem<T>::forwardBackward(const CVecRef<T>& theta, MlpScratch<T>& s, T* gradOut, int* correct)
 {
     const auto& sizes = m_shape.sizes;
     const size_t layers = sizes.size() - 1;
-    const Index b = m_x.cols();
-    m_act.resize(layers);
-    m_delta.resize(layers);
+    const Index b = s.x.cols();
+    s.act.resize(layers);
+    s.delta.resize(layers);
     // Forward: act[l] (sizes[l+1], B); hidden layers apply the activation, the last stays logits.
     Index off = 0;
     for (size_t l = 0; l < layers; ++l) {
@@ -60,12 +68,12 @@ T MlpProblem<T>::forwardBackward(const CVecRef<T>& theta, T* gradOut, int* corre
         Eigen::Map<const Mat<T>> w(theta.data() + off, out, in);
         Eigen::Map<const Vec<T>> bias(theta.data() + off + Index(out) * in, out);
         off += Index(out) * in + out;
-        m_act[l].resize(out, b);
-        linearForward<T>(w, bias, l == 0 ? m_x : m_act[l - 1], m_act[l]);
-        if (l + 1 < layers) activationForward<T>(m_shape.activation, m_act[l], m_act[l]);
+        s.act[l].resize(out, b);
+        linearForward<T>(w, bias, l == 0 ? s.x : s.act[l - 1], s.act[l]);
+        if (l + 1 < layers) activationForward<T>(m_shape.activation, s.act[l], s.act[l]);
     }
-    m_delta[layers - 1].resize(sizes[layers], b);
-    const T loss = softmaxCrossEntropy<T>(m_act[layers - 1], m_labels, m_delta[layers - 1], correct);
+    s.delta[layers - 1].resize(sizes[layers], b);
+    const T loss = softmaxCrossEntropy<T>(s.act[layers - 1], s.labels, s.delta[layers - 1], correct);
     if (!gradOut) return loss;
     // Backward, last layer first; delta[l] holds dL/d(pre-activation of layer l).
     for (size_t l = layers; l-- > 0;) {
@@ -74,9 +82,9 @@ T MlpProblem<T>::forwardBackward(const CVecRef<T>& theta, T* gradOut, int* corre
         Eigen::Map<const Mat<T>> w(theta.data() + off, out, in);
         Eigen::Map<Mat<T>> dw(gradOut + off, out, in);
         Eigen::Map<Vec<T>> db(gradOut + off + Index(out) * in, out);
-        Mat<T>* din = l > 0 ? &m_delta[l - 1] : nullptr;
-        linearBackward<T>(w, l == 0 ? m_x : m_act[l - 1], m_delta[l], dw, db, din);
-        if (din) activationBackward<T>(m_shape.activation, m_act[l - 1], *din);
+        Mat<T>* din = l > 0 ? &s.delta[l - 1] : nullptr;
+        linearBackward<T>(w, l == 0 ? s.x : s.act[l - 1], s.delta[l], dw, db, din);
+        if (din) activationBackward<T>(m_shape.activation, s.act[l - 1], *din);
     }
     return loss;
 }
@@ -84,8 +92,8 @@ T MlpProblem<T>::forwardBackward(const CVecRef<T>& theta, T* gradOut, int* corre
 template <typename T>
 T MlpProblem<T>::valueAndGradient(const CVecRef<T>& theta, VecRef<T> grad, int step)
 {
-    loadBatch(m_data->train, batchIndices(step));
-    return forwardBackward(theta, grad.data(), nullptr);
+    loadBatch(m_scratch, m_data->train, batchIndices(step));
+    return forwardBackward(theta, m_scratch, grad.data(), nullptr);
 }
 
 template <typename T>
@@ -94,15 +102,16 @@ void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, 
     // R{x} = d/dr x(theta + r v) at r = 0. Forward: z_l = W_l a_{l-1} + b_l, a_l = act(z_l) (hidden),
     // R{z_l} = V_l a_{l-1} + W_l R{a_{l-1}} + c_l, R{a_l} = act'(z_l) R{z_l}. The backward pass is
     // differentiated the same way; R{dW_l} = R{delta_l} a_{l-1}^T + delta_l R{a_{l-1}}^T is H v.
-    loadBatch(m_data->train, batchIndices(step));
+    MlpScratch<T>& s = m_scratch;
+    loadBatch(s, m_data->train, batchIndices(step));
     const auto& sizes = m_shape.sizes;
     const size_t layers = sizes.size() - 1;
-    const Index b = m_x.cols();
+    const Index b = s.x.cols();
     const Activation act = m_shape.activation;
-    m_act.resize(layers);
+    s.act.resize(layers);
     m_rz.resize(layers);
     m_ract.resize(layers);
-    m_delta.resize(layers);
+    s.delta.resize(layers);
     m_rdelta.resize(layers);
     Index off = 0;
     for (size_t l = 0; l < layers; ++l) {
@@ -111,26 +120,26 @@ void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, 
         Eigen::Map<const Vec<T>> bias(theta.data() + off + Index(outN) * in, outN);
         Eigen::Map<const Vec<T>> vb(v.data() + off + Index(outN) * in, outN);
         off += Index(outN) * in + outN;
-        const Mat<T>& below = l == 0 ? m_x : m_act[l - 1];
-        m_act[l].resize(outN, b);
-        linearForward<T>(w, bias, below, m_act[l]);
+        const Mat<T>& below = l == 0 ? s.x : s.act[l - 1];
+        s.act[l].resize(outN, b);
+        linearForward<T>(w, bias, below, s.act[l]);
         m_rz[l].resize(outN, b);
         linearForward<T>(vw, vb, below, m_rz[l]);
         if (l > 0) m_rz[l].noalias() += w * m_ract[l - 1];
         if (l + 1 < layers) {
-            activationForward<T>(act, m_act[l], m_act[l]);
+            activationForward<T>(act, s.act[l], s.act[l]);
             m_ract[l] = m_rz[l];
-            activationBackward<T>(act, m_act[l], m_ract[l]);
+            activationBackward<T>(act, s.act[l], m_ract[l]);
         }
     }
     // Softmax cross-entropy: delta = (p - y) / B, R{delta} = (p * (R{z} - p . R{z})) / B per column.
     const size_t last = layers - 1;
-    m_delta[last].resize(sizes[layers], b);
-    softmaxCrossEntropy<T>(m_act[last], m_labels, m_delta[last]);
+    s.delta[last].resize(sizes[layers], b);
+    softmaxCrossEntropy<T>(s.act[last], s.labels, s.delta[last]);
     Mat<T>& rd = m_rdelta[last];
-    rd = m_delta[last];
+    rd = s.delta[last];
     for (Index j = 0; j < b; ++j) {
-        rd(m_labels[size_t(j)], j) += T(1) / T(b);                                 // p / B
+        rd(s.labels[size_t(j)], j) += T(1) / T(b);                                 // p / B
         const T pr = (rd.col(j).array() * m_rz[last].col(j).array()).sum() * T(b); // p . R{z}
         rd.col(j) = (rd.col(j).array() * (m_rz[last].col(j).array() - pr)).matrix();
     }
@@ -140,29 +149,32 @@ void MlpProblem<T>::hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, 
         Eigen::Map<const Mat<T>> w(theta.data() + off, outN, in), vw(v.data() + off, outN, in);
         Eigen::Map<Mat<T>> hw(out.data() + off, outN, in);
         Eigen::Map<Vec<T>> hb(out.data() + off + Index(outN) * in, outN);
-        const Mat<T>& below = l == 0 ? m_x : m_act[l - 1];
+        const Mat<T>& below = l == 0 ? s.x : s.act[l - 1];
         hw.noalias() = m_rdelta[l] * below.transpose();
-        if (l > 0) hw.noalias() += m_delta[l] * m_ract[l - 1].transpose();
+        if (l > 0) hw.noalias() += s.delta[l] * m_ract[l - 1].transpose();
         hb = m_rdelta[l].rowwise().sum();
         if (l == 0) break;
         // delta_{l-1} = act'(z) (W^T delta_l); R{delta_{l-1}} = act'(z) (V^T delta_l + W^T R{delta_l})
         //                                                        + act''(z) R{z} (W^T delta_l)
-        m_delta[l - 1].noalias() = w.transpose() * m_delta[l];  // W^T delta_l
-        activationCurvature<T>(act, m_act[l - 1], m_rz[l - 1]); // act''(z) R{z} (R{z} no longer needed)
-        m_rz[l - 1].array() *= m_delta[l - 1].array();          // act''(z) R{z} (W^T delta_l)
-        m_rdelta[l - 1].noalias() = vw.transpose() * m_delta[l];
+        s.delta[l - 1].noalias() = w.transpose() * s.delta[l];  // W^T delta_l
+        activationCurvature<T>(act, s.act[l - 1], m_rz[l - 1]); // act''(z) R{z} (R{z} no longer needed)
+        m_rz[l - 1].array() *= s.delta[l - 1].array();          // act''(z) R{z} (W^T delta_l)
+        m_rdelta[l - 1].noalias() = vw.transpose() * s.delta[l];
         m_rdelta[l - 1].noalias() += w.transpose() * m_rdelta[l];
-        activationBackward<T>(act, m_act[l - 1], m_rdelta[l - 1]);
+        activationBackward<T>(act, s.act[l - 1], m_rdelta[l - 1]);
         m_rdelta[l - 1] += m_rz[l - 1];
-        activationBackward<T>(act, m_act[l - 1], m_delta[l - 1]); // delta_{l-1}
+        activationBackward<T>(act, s.act[l - 1], s.delta[l - 1]); // delta_{l-1}
     }
 }
 
 template <typename T>
 std::optional<TestMetrics> MlpProblem<T>::testMetrics(const CVecRef<T>& theta)
 {
+    // The chunks' scratch is the thread's: an instance keeps only its minibatch's, so a lane of many instances
+    // does not keep a chunk's activations per instance (threadBytes).
+    MlpScratch<T>& s = perThread<MlpScratch<T>>(0, [] { return std::make_unique<MlpScratch<T>>(); });
     const ImageSet& test = m_data->test;
-    const int chunk = 1000;
+    const int chunk = kMlpTestChunk;
     double lossSum = 0;
     long hits = 0;
     std::vector<int> idx;
@@ -170,9 +182,9 @@ std::optional<TestMetrics> MlpProblem<T>::testMetrics(const CVecRef<T>& theta)
         const int n = std::min(chunk, test.count() - start);
         idx.resize(size_t(n));
         for (int j = 0; j < n; ++j) idx[size_t(j)] = start + j;
-        loadBatch(test, idx);
+        loadBatch(s, test, idx);
         int correct = 0;
-        lossSum += double(forwardBackward(theta, nullptr, &correct)) * n;
+        lossSum += double(forwardBackward(theta, s, nullptr, &correct)) * n;
         hits += correct;
     }
     return TestMetrics{lossSum / test.count(), double(hits) / test.count()};

@@ -12,6 +12,26 @@ struct MlpShape {
     std::vector<int> sizes; // input, hidden..., classes
     Activation activation = Activation::Sigmoid;
     Index paramCount() const;
+    Index unitsAbove() const; // the units of every layer but the input (hidden..., classes)
+};
+
+// Examples per forward pass of the test split (testMetrics).
+inline constexpr int kMlpTestChunk = 1000;
+
+// The examples of one forward pass (pixels, B) and their labels, and per layer the activations and their
+// gradients: an instance keeps one for its minibatch; the test split's chunks use one per thread.
+template <typename T>
+struct MlpScratch {
+    Mat<T> x;
+    std::vector<Mat<T>> act, delta;
+    std::vector<std::uint8_t> labels;
+    // What one holds for `examples` examples of `shape`.
+    static std::uint64_t bytes(const MlpShape& shape, int examples)
+    {
+        return (std::uint64_t(shape.sizes.front()) + 2 * std::uint64_t(shape.unitsAbove())) * std::uint64_t(examples) *
+                   sizeof(T) +
+               std::uint64_t(examples);
+    }
 };
 
 template <typename T>
@@ -30,20 +50,17 @@ public:
     std::vector<int> batchIndices(int step) const;
 
 private:
-    // Forward over the examples already in m_x/m_labels, then (if grad) backward. Returns mean loss.
-    T forwardBackward(const CVecRef<T>& theta, T* gradOut, int* correct);
-    void loadBatch(const ImageSet& set, const std::vector<int>& indices);
+    // Forward over the examples already in s.x/s.labels, then (if grad) backward. Returns mean loss.
+    T forwardBackward(const CVecRef<T>& theta, MlpScratch<T>& s, T* gradOut, int* correct);
+    static void loadBatch(MlpScratch<T>& s, const ImageSet& set, const std::vector<int>& indices);
 
     std::shared_ptr<const Dataset> m_data;
     MlpShape m_shape;
     int m_batch;
     std::uint64_t m_seed;
     Vec<T> m_theta0;
-    // Scratch, sized for the current batch: input (pixels, B), per-layer activations and their gradients.
-    Mat<T> m_x;
-    std::vector<Mat<T>> m_act, m_delta;
+    MlpScratch<T> m_scratch;                    // the current minibatch's
     std::vector<Mat<T>> m_rz, m_ract, m_rdelta; // R{.} of pre-activations, activations, deltas (hessianVector)
-    std::vector<std::uint8_t> m_labels;
 };
 
 template <typename T>
@@ -55,13 +72,15 @@ public:
     Index dim() const override { return m_shape.paramCount(); }
     bool hasTestSplit() const override { return true; }
     std::string canonicalSpec() const override;
-    // Parameters, and per layer the batch's activations, deltas and their R{.} (hessianVector) copies.
+    // The initial parameters, the minibatch's scratch and the three R{.} copies of its activations
+    // (hessianVector, counted whether or not it is used).
     std::uint64_t instanceBytes() const override
     {
-        std::uint64_t units = 0;
-        for (int s : m_shape.sizes) units += std::uint64_t(s);
-        return 4096 + (8 * std::uint64_t(dim()) + 6 * std::uint64_t(m_batch) * units) * sizeof(T);
+        return 4096 + std::uint64_t(dim()) * sizeof(T) + MlpScratch<T>::bytes(m_shape, m_batch) +
+               3 * std::uint64_t(m_shape.unitsAbove()) * std::uint64_t(m_batch) * sizeof(T);
     }
+    // The test split's chunk scratch, one per thread (testMetrics).
+    std::uint64_t threadBytes() const override { return 4096 + MlpScratch<T>::bytes(m_shape, kMlpTestChunk); }
     const MlpShape& shape() const { return m_shape; }
     int batch() const { return m_batch; }
     static ProblemInfo info(const std::string& name);
