@@ -133,7 +133,13 @@ void addTrainCommand(CLI::App& app)
         std::unique_ptr<MetaTrainer> trainer;
         if (!o->resume.empty()) {
             MetaTrainState s = loadCheckpoint(o->resume);
-            if (cmd->count("--epochs")) s.config.epochs = o->config.epochs;
+            if (cmd->count("--epochs")) {
+                if (o->config.epochs <= s.epoch)
+                    throw Error("--epochs " + std::to_string(o->config.epochs) + ": the checkpoint '" + o->resume +
+                                "' has done " + std::to_string(s.epoch) +
+                                " epochs already; give more to extend the training (nothing was written)");
+                s.config.epochs = o->config.epochs;
+            }
             if (cmd->count("--threads")) s.config.threads = o->config.threads; // results do not depend on it
             trainer = std::make_unique<MetaTrainer>(std::move(s));
         } else if (!o->init.empty()) {
@@ -144,6 +150,7 @@ void addTrainCommand(CLI::App& app)
         const std::string checkpoint = o->checkpoint.empty() ? o->out + ".checkpoint.json" : o->checkpoint;
         checkOutputPath(o->out, "--out");
         checkOutputPath(checkpoint, "--checkpoint");
+        checkDistinctOutputs({{o->out, "--out"}, {checkpoint, "--checkpoint"}});
         // Under mpirun: this process runs its share of every meta-batch; rank 0 alone prints and writes files.
         Ranks ranks(o->rankTimeout);
         trainer->setExchange(&ranks.exchange());

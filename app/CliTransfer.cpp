@@ -5,6 +5,7 @@
 #include "eval/Transfer.h"
 #include "optimizers/OptimizerFile.h"
 #include "plots/TransferMap.h"
+#include "problems/Problem.h"
 
 #include <filesystem>
 #include <iomanip>
@@ -121,6 +122,15 @@ void addTransferCommand(CLI::App& app)
         if (!o->variants.empty() && !o->family.empty()) throw Error("transfer: give --family or --variants, not both");
         if (!o->variants.empty()) {
             for (const auto& spec : splitOn(o->variants, ';')) c.variants.push_back({"given", spec, spec, o->steps});
+            // Every spec is checked (and its data read) before the first variant runs, not when its turn comes.
+            for (size_t i = 0; i < c.variants.size(); ++i) {
+                try {
+                    (void)makeProblemClass<float>(c.variants[i].problem);
+                } catch (const Error& e) {
+                    throw Error("transfer: --variants: variant " + std::to_string(i + 1) + " of " +
+                                std::to_string(c.variants.size()) + " ('" + c.variants[i].problem + "'): " + e.what());
+                }
+            }
         } else {
             std::string family = o->family;
             if (family.empty()) {
@@ -136,6 +146,7 @@ void addTransferCommand(CLI::App& app)
         c.validate();
         if (!o->json.empty() && o->json != "-") checkOutputPath(o->json, "--json");
         if (!o->png.empty()) checkOutputPath(o->png, "--png");
+        checkDistinctOutputs({{o->json, "--json"}, {o->png, "--png"}});
         std::function<void(const std::string&)> log;
         if (!o->quiet) log = [](const std::string& line) { std::cerr << "l2l: " << line << "\n"; };
         TransferResult done;

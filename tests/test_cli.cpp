@@ -72,7 +72,7 @@ private slots:
             << QStringList{"eval", "--optimizers", "sgd,adamw"}
             << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam, lstm)";
         QTest::newRow("unknown option") << QStringList{"eval", "--problem", "quadratic:dimm=3"}
-                                        << "unknown option 'dimm' (valid options: dim, init_std)";
+                                        << "unknown option 'dimm' (valid options: dim, init_std, fscale, xscale)";
         QTest::newRow("out of range option")
             << QStringList{"eval", "--problem", "quadratic:dim=0"} << "option 'dim' must be in [1, 4000], got 0";
         QTest::newRow("runs") << QStringList{"eval", "--runs", "0"}
@@ -340,6 +340,22 @@ private slots:
         QVERIFY2(ev.out.contains("chosen by l2l select among 2 on 20 selection instances"), qPrintable(ev.out));
         const Run plain = l2l({"eval", "--optimizers", "adam:lr=0.1,lstm:" + good, "--runs", "3", "--steps", "20"});
         QVERIFY2(plain.out.contains("how it was selected is not recorded"), qPrintable(plain.out));
+        // A file chosen again carries this selection's record only (the earlier candidates' scores were measured
+        // on other runs).
+        const QString again = m_tmp.path() + "/sel-again.json";
+        QCOMPARE(l2l({"select", "--problem", "quadratic", "--candidates", chosen, poor, "--runs", "10", "--seed", "78",
+                      "--out", again, "-q"})
+                     .code,
+                 0);
+        QFile g(again);
+        QVERIFY(g.open(QIODevice::ReadOnly));
+        const QJsonObject sel2 =
+            QJsonDocument::fromJson(g.readAll()).object()["provenance"].toObject()["selection"].toObject();
+        QCOMPARE(sel2["seed"].toInt(), 78);
+        const QJsonArray cands = sel2["candidates"].toArray();
+        QCOMPARE(cands.size(), 2);
+        QCOMPARE(cands[0].toObject()["file"].toString(), QString("sel-chosen.json"));
+        QCOMPARE(cands[1].toObject()["file"].toString(), QString("sel-poor.json"));
         // A candidate that is not an optimizer file is refused by name, and nothing is written.
         const QString bad = m_tmp.path() + "/sel-bad.json", none = m_tmp.path() + "/sel-none.json";
         QFile b(bad);
@@ -401,6 +417,13 @@ private slots:
         QVERIFY2(badTune.code != 0 && badTune.err.contains("tune_min (--tune-min)"), qPrintable(badTune.err));
         const Run both = l2l({"transfer", "--optimizers", lstm, "--family", "mnist", "--variants", "quadratic"});
         QVERIFY2(both.err.contains("give --family or --variants, not both"), qPrintable(both.err));
+        // A bad spec among the variants is refused before the first variant runs (nothing tuned or printed).
+        const Run badSpec = l2l({"transfer", "--optimizers", lstm, "--variants", "quadratic:dim=3;nope", "--runs", "2",
+                                 "--steps", "5", "--no-cache"});
+        QCOMPARE(badSpec.code, 1);
+        QVERIFY2(badSpec.err.contains("variant 2 of 2 ('nope')") && badSpec.err.contains("unknown problem 'nope'"),
+                 qPrintable(badSpec.err));
+        QVERIFY2(!badSpec.err.contains("variant 1/2"), qPrintable(badSpec.err));
         const Run missing = l2l({"transfer", "--optimizers", m_tmp.path() + "/none.json", "--family", "quadratic"});
         QVERIFY(missing.code != 0);
         QVERIFY2(missing.err.contains("none.json"), qPrintable(missing.err));
@@ -682,6 +705,17 @@ private slots:
                                     << "/no/such/checkpoint.json";
         QTest::newRow("eval bad optimizer file") << QStringList{"eval", "--optimizers", "lstm:/no/such.json"}
                                                  << "optimizer file '/no/such.json' does not exist";
+        // Two outputs in one file: one would replace the other.
+        QTest::newRow("out is the checkpoint")
+            << QStringList{"train", "--out", out, "--checkpoint", out} << "--out and --checkpoint name the same file";
+        const QString table = m_tmp.path() + "/same-table.txt";
+        QTest::newRow("csv is json") << QStringList{"eval",    "--runs", "2",
+                                                    "--steps", "5",      "--csv",
+                                                    table,     "--json", m_tmp.path() + "/./same-table.txt"}
+                                     << "--json and --csv name the same file";
+        QTest::newRow("two on stdout") << QStringList{"eval",  "--runs", "2",          "--steps", "5",
+                                                      "--csv", "-",      "--markdown", "-"}
+                                       << "--csv and --markdown both write to standard output";
     }
     void trainBadInput()
     {
@@ -732,6 +766,19 @@ private slots:
                 .code,
             0);
         QCOMPARE(threadsIn(), 2);
+        // --epochs not beyond the epochs done is refused, and neither file is rewritten.
+        QFile o(out), c(ck);
+        QVERIFY(o.open(QIODevice::ReadOnly) && c.open(QIODevice::ReadOnly));
+        const QByteArray optimizerBefore = o.readAll(), checkpointBefore = c.readAll();
+        o.close();
+        c.close();
+        const Run done = l2l({"train", "--resume", ck, "--epochs", "25", "--out", out, "--checkpoint", ck, "-q"});
+        QCOMPARE(done.code, 1);
+        QVERIFY2(done.err.contains("--epochs 25") && done.err.contains("has done 30 epochs already") &&
+                     done.err.contains("thr.ck.json"),
+                 qPrintable(done.err));
+        QVERIFY(o.open(QIODevice::ReadOnly) && c.open(QIODevice::ReadOnly));
+        QVERIFY(o.readAll() == optimizerBefore && c.readAll() == checkpointBefore);
     }
     void tunePrintsGridAndCaches()
     {

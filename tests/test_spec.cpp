@@ -48,7 +48,7 @@ private slots:
             << "unknown problem 'nosuch' (valid problems: quadratic, mnist, fashion-mnist, neural-art, quadratic2d";
         QTest::newRow("unknown option")
             << "quadratic:dimension=3"
-            << "problem 'quadratic': unknown option 'dimension' (valid options: dim, init_std)";
+            << "problem 'quadratic': unknown option 'dimension' (valid options: dim, init_std, fscale, xscale)";
         QTest::newRow("dim too small") << "quadratic:dim=0"
                                        << "option 'dim' must be in [1, 4000], got 0";
         QTest::newRow("dim not int") << "quadratic:dim=3.5"
@@ -59,14 +59,17 @@ private slots:
                                     << "'x' is not an integer";
         QTest::newRow("hidden zero") << "mnist:hidden=20-0"
                                      << "sizes must be in [1, 4096], got 0";
+        QTest::newRow("hidden 0 is not none") << "mnist:hidden=0"
+                                              << "sizes must be in [1, 4096], got 0";
         QTest::newRow("batch range") << "mnist:batch=0"
                                      << "option 'batch' must be in [1, 10000]";
         QTest::newRow("missing data dir") << "mnist:data=/nonexistent/mnist"
                                           << "data directory '/nonexistent/mnist' does not exist";
         QTest::newRow("kappa") << "ill-conditioned:kappa=0.5"
                                << "option 'kappa' must be in [1, 1e+06], got 0.5";
-        QTest::newRow("2d unknown option") << "rosenbrock:kappa=3"
-                                           << "unknown option 'kappa' (valid options: x0, y0, start_noise)";
+        QTest::newRow("2d unknown option")
+            << "rosenbrock:kappa=3"
+            << "unknown option 'kappa' (valid options: x0, y0, start_noise, fscale, xscale)";
     }
     void factoryErrors()
     {

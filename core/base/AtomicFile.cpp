@@ -123,6 +123,27 @@ void checkOutputPath(const std::string& path, const std::string& what)
         throw Error(where + ": cannot write in '" + dir.string() + "' (" + std::strerror(errno) + ")");
 }
 
+void checkDistinctOutputs(const std::vector<std::pair<std::string, std::string>>& outputs)
+{
+    std::vector<std::pair<std::string, std::string>> seen; // {file as written, what}
+    for (const auto& [path, what] : outputs) {
+        if (path.empty()) continue;
+        std::string file = path;
+        if (path != "-") {
+            std::error_code ec;
+            const fs::path resolved = fs::weakly_canonical(resolveLinks(fs::path(path), path), ec);
+            if (!ec) file = resolved.string();
+        }
+        for (const auto& [other, otherWhat] : seen)
+            if (other == file)
+                throw Error(
+                    otherWhat + " and " + what +
+                    (path == "-" ? " both write to standard output ('-')" : " name the same file '" + path + "'") +
+                    ": one would replace the other; give each its own");
+        seen.emplace_back(file, what);
+    }
+}
+
 std::string readFile(const std::string& path, std::size_t maxBytes)
 {
     std::error_code ec;

@@ -1,6 +1,8 @@
 #pragma once
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace l2l {
 // Writes `contents` to `path` through a temporary file in the same directory and a rename, so a crash
@@ -12,6 +14,9 @@ void writeFileAtomically(const std::string& path, const std::string& contents);
 // not create the file: a directory, FIFO, device or socket, or a folder that cannot be written. For checks
 // before a long run, so that nothing (not even a checkpoint) is written beside an output that would fail.
 void checkOutputPath(const std::string& path, const std::string& what);
+// Throws l2l::Error naming both flags if two of `outputs` ({path, what}; empty paths skipped) are the same file
+// (after following links, as written) or both "-" (standard output), where one would silently replace the other.
+void checkDistinctOutputs(const std::vector<std::pair<std::string, std::string>>& outputs);
 // Reads a whole regular file of at most maxBytes; throws l2l::Error naming the file if it cannot be read, is
 // not a regular file (a device such as /dev/zero or a FIFO would be read without end) or is larger. The size
 // is checked before anything is read or allocated.

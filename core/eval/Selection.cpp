@@ -80,6 +80,7 @@ OptimizerFile selectedFile(const SelectConfig& config, const SelectResult& resul
 {
     OptimizerFile file = result.chosen;
     Selection& s = file.provenance.selection;
+    s = Selection{}; // a file chosen again: the record is this selection's, not the one it was chosen by before
     s.known = true;
     s.problem = result.canonicalProblem;
     s.criterion = config.criterion;

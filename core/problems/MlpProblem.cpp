@@ -194,7 +194,7 @@ namespace {
 std::vector<int> parseHidden(const std::string& text, const std::string& what)
 {
     std::vector<int> out;
-    if (text == "none" || text == "0") return out;
+    if (text == "none") return out;
     std::stringstream in(text);
     std::string item;
     while (std::getline(in, item, '-')) {

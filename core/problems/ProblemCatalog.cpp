@@ -52,6 +52,10 @@ std::unique_ptr<ProblemClass<T>> makeProblemClass(const std::string& text)
     const auto names = problemNames();
     if (std::find(names.begin(), names.end(), spec.name) == names.end())
         throw Error("unknown problem '" + spec.name + "' (valid problems: " + joinNames(names) + ")");
+    // Unknown keys are named against every option, the scaling ones (taken off before the class sees the spec)
+    // included.
+    for (const auto& info : problemCatalog())
+        if (info.name == spec.name) checkKeys(spec, info.options, "problem '" + spec.name + "'");
     const Scaling scaling = takeScaling(spec, "problem '" + spec.name + "'");
     return makeScaledClass<T>(makeUnscaledClass<T>(spec), scaling);
 }
