@@ -54,8 +54,8 @@ void begin(QCustomPlot* plot, const QString& text)
     plot->clearGraphs();
     plot->legend->setVisible(true);
     plot->legend->setFont(font(8));
-    plot->legend->setBrush(QColor(255, 255, 255, 230));
-    plot->legend->setBorderPen(QPen(QColor(160, 160, 160)));
+    plot->legend->setBrush(Qt::white);
+    plot->legend->setBorderPen(Qt::NoPen);
 }
 
 QCPGraph* line(QCustomPlot* plot, QCPAxis* x, QCPAxis* y, const QString& name, const QPen& pen,
@@ -162,8 +162,8 @@ void drawResponse(QCustomPlot* plot, const ResponseCurve& r, bool adamDefaultRat
     plot->yAxis->setRange(-uy, uy);
     useSymlogTicker(plot->xAxis, kGradientLinear, maxG);
     useSymlogTicker(plot->yAxis, kUpdateLinear, maxU);
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-    restylePlot(plot); // the theme and presentation scale; queues the replot
+    placeLegendOutside(plot, true); // under the axes: the curves fill the whole rect
+    restylePlot(plot);              // the theme and presentation scale; queues the replot
 }
 
 void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
@@ -201,7 +201,7 @@ void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
     line(plot, plot->xAxis, plot->yAxis2, QObject::tr("loss (right axis)"), QPen(QColor(150, 150, 150), 1.2), lossSteps,
          positiveOrGap(tr.loss));
     styleAxis(plot->xAxis, QObject::tr("step"));
-    styleAxis(plot->yAxis, QObject::tr("effective learning rate −u/g"));
+    styleAxis(plot->yAxis, QObject::tr("−u/g"));
     styleAxis(plot->yAxis2, QObject::tr("loss"));
     const double top = symlog(maxAbs, kRateLinear) * 1.08;
     plot->yAxis->setRange(-top, top);
@@ -214,14 +214,14 @@ void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
     if (found) plot->yAxis2->setRange(loss.lower / 1.5, loss.upper * 1.5);
     if (found && loss.upper < 100 * loss.lower) { // under two decades: plain numbers label the axis better
         auto plain = QSharedPointer<QCPAxisTicker>::create();
-        plain->setTickCount(6);
+        plain->setTickCount(4);
         plot->yAxis2->setTicker(plain);
         plot->yAxis2->setNumberFormat(QStringLiteral("g"));
         plot->yAxis2->setNumberPrecision(3);
     }
     plot->xAxis->setRange(0, std::max(1, tr.steps));
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
-    restylePlot(plot); // the theme and presentation scale; queues the replot
+    placeLegendOutside(plot, true); // under the axes: the curves fill the whole rect
+    restylePlot(plot);              // the theme and presentation scale; queues the replot
 }
 
 namespace {
@@ -274,15 +274,15 @@ void drawHidden(QCustomPlot* plot, const InspectTrace& tr, int trackedIndex)
     const QColor layerColours[] = {QColor(0x17, 0xbe, 0xcf), QColor(0x20, 0x20, 0x20), QColor(0xbc, 0xbd, 0x22),
                                    QColor(0x8c, 0x56, 0x4b)};
     for (size_t l = 0; l < tr.meanAbsH.size(); ++l)
-        line(plot, plot->xAxis, plot->yAxis, QObject::tr("layer %1, mean |h| over all coordinates").arg(l + 1),
-             QPen(layerColours[l % 4], 1.8), steps, QVector<double>(tr.meanAbsH[l].begin(), tr.meanAbsH[l].end()));
+        line(plot, plot->xAxis, plot->yAxis, QObject::tr("layer %1").arg(l + 1), QPen(layerColours[l % 4], 1.8), steps,
+             QVector<double>(tr.meanAbsH[l].begin(), tr.meanAbsH[l].end()));
     styleAxis(plot->xAxis, QObject::tr("step"));
-    styleAxis(plot->yAxis, QObject::tr("mean |h|"));
+    styleAxis(plot->yAxis, QObject::tr("mean |h| over coordinates"));
     plot->xAxis->setRange(0.5, std::max(1, tr.steps) + 0.5);
     plot->yAxis->rescale();
     plot->yAxis->setRangeLower(0);
     plot->yAxis->setRangeUpper(plot->yAxis->range().upper * 1.1 + 1e-6);
-    plot->axisRect(0)->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    placeLegendOutside(plot, true); // under the axes: the curves fill the whole rect
 
     QCPAxis* x = h.heatRect->axis(QCPAxis::atBottom);
     QCPAxis* y = h.heatRect->axis(QCPAxis::atLeft);

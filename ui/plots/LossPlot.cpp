@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace l2l::ui {
 
@@ -152,8 +153,9 @@ void cellOf(QCPLayoutGrid* grid, QCPLayoutElement* element, int& row, int& colum
 
 } // namespace
 
-bool placeLegendOutside(QCustomPlot* plot)
+bool placeLegendOutside(QCustomPlot* plot, bool belowOnly)
 {
+    if (belowOnly) plot->setProperty("l2lLegendBelowOnly", true);
     if (!plot->property("l2lLegendPlacer").toBool()) {
         plot->setProperty("l2lLegendPlacer", true);
         new LegendPlacer(plot);
@@ -162,18 +164,31 @@ bool placeLegendOutside(QCustomPlot* plot)
     QCPLayoutGrid* grid = plot->plotLayout();
     QCPAxisRect* rect = plot->axisRect();
     // Item sizes, whatever the legend's current wrapping.
-    int itemWidth = 0, itemHeight = 0;
+    std::vector<int> widths;
+    int itemWidth = 0;
     for (int i = 0; i < legend->itemCount(); ++i) {
         // A wrapped legend's grid may hold empty cells (items removed, or fewer than a full row): item() is null there.
         const QCPAbstractLegendItem* item = legend->item(i);
         if (!item) continue;
-        const QSize hint = item->minimumOuterSizeHint();
-        itemWidth = std::max(itemWidth, hint.width());
-        itemHeight = std::max(itemHeight, hint.height());
+        widths.push_back(item->minimumOuterSizeHint().width());
+        itemWidth = std::max(itemWidth, widths.back());
     }
     const int besideWidth = itemWidth + 12;
-    const bool beside = plot->width() - besideWidth >= std::max(400, plot->height());
-    const int wrap = beside ? 0 : std::max(1, (plot->width() - 20) / std::max(1, itemWidth + 8));
+    const bool beside =
+        !plot->property("l2lLegendBelowOnly").toBool() && plot->width() - besideWidth >= std::max(400, plot->height());
+    // Below: as many entries per row as fit, each column as wide as its widest entry (entry i in column i % wrap).
+    int wrap = 1;
+    for (int w = int(widths.size()); !beside && w > 1; --w) {
+        std::vector<int> columns(size_t(w), 0);
+        for (size_t i = 0; i < widths.size(); ++i) columns[i % size_t(w)] = std::max(columns[i % size_t(w)], widths[i]);
+        int total = 20;
+        for (int c : columns) total += c + 8;
+        if (total <= plot->width()) {
+            wrap = w;
+            break;
+        }
+    }
+    if (beside) wrap = 0;
     const QString spot = beside ? QStringLiteral("beside") : QStringLiteral("below:%1").arg(wrap);
     if (legend->layout() != rect->insetLayout() && plot->property("l2lLegendSpot").toString() == spot) return false;
     plot->setProperty("l2lLegendSpot", spot);

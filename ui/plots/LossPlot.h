@@ -39,7 +39,9 @@ void styleLossPlot(QCustomPlot* plot);
 // Puts the legend outside the axis rect, never over a curve: in a column of its own on the right, top-aligned,
 // when the plot is wide enough to spare it (the data keeps at least max(400 px, the plot's height)), else in a
 // row under the axis with the entries side by side. Follows the plot's size from then on. True if it moved.
-bool placeLegendOutside(QCustomPlot* plot);
+// `belowOnly`: always the row under the axis (a plot whose layout has more below, such as Inspect's heat map,
+// which a column beside the first axis rect would narrow); remembered for the later resizes.
+bool placeLegendOutside(QCustomPlot* plot, bool belowOnly = false);
 
 // The figure title used for saved plots: the problem spec, and "stopped at step k" when cancelled.
 QString defaultPlotTitle(const EvalResult& r);

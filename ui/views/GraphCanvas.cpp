@@ -26,6 +26,19 @@ QString sub(int n)
 
 QString num(double v) { return QString::number(v, 'g', 4); }
 
+// A number shown in a node: with fewer significant digits until it fits the width (4, then 3, 2, 1), elided
+// only if even one digit does not fit; anything that is not a number is elided.
+QString fitted(const QString& text, const QFontMetricsF& fm, double width)
+{
+    bool isNumber = false;
+    const double v = text.toDouble(&isNumber);
+    for (int digits = 3; isNumber && fm.horizontalAdvance(text) > width && digits >= 1; --digits) {
+        const QString shorter = QString::number(v, 'g', digits);
+        if (fm.horizontalAdvance(shorter) <= width || digits == 1) return fm.elidedText(shorter, Qt::ElideRight, width);
+    }
+    return fm.elidedText(text, Qt::ElideRight, width);
+}
+
 template <typename V>
 QString pair(const V& v)
 {
@@ -441,9 +454,9 @@ void GraphCanvas::paintEvent(QPaintEvent*)
                 QString v = in.value.section(';', 0, 0);
                 if (v.startsWith('(') && v.endsWith(')')) {
                     const QStringList xy = v.mid(1, v.size() - 2).split(QStringLiteral(", "));
-                    for (const QString& part : xy) label += "\n" + fm.elidedText(part, Qt::ElideRight, text.width());
+                    for (const QString& part : xy) label += "\n" + fitted(part, fm, text.width());
                 } else {
-                    label += "\n" + fm.elidedText(v, Qt::ElideRight, text.width());
+                    label += "\n" + fitted(v, fm, text.width());
                 }
             } else if (n.kind == NodeKind::Phi) {
                 label = tr("φ: %1 shared weights").arg(r.paramCount);
