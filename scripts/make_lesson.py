@@ -96,7 +96,7 @@ slides = [
           "Each point is one episode's meta-loss on a random 2-d quadratic; the thick line its running mean; purple:\n"
           "the loss on held-out functions; dashed: the tuned hand-designed optimizers there. Below, the learned path\n"
           "on one fixed function, redrawn as φ is trained by Adam (faint: earlier snapshots) — watch it overtake\n"
-          "Adam's. Gradient descent training a gradient-descent method. (Stop with Esc.)",
+          "Adam's: gradient descent training a gradient-descent method. (Stop with Esc.)",
           meta, "run"),
     slide("Results: random quadratics",
           "The learned optimizer against SGD, NAG, RMSprop and Adam, each at its tuned rate, on the same 20\n"

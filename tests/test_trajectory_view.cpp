@@ -210,13 +210,15 @@ void TestTrajectoryView::movedStartKeepsRatesUntilRetuned()
             if (p.tunedRate) r.push_back(p.rule.lr);
         return r;
     };
-    auto rateCell = [&](int row) { return child<QTableWidget>(m_view.get(), "trajectoryTable")->item(row, 1)->text(); };
+    auto rateItem = [&](int row) { return child<QTableWidget>(m_view.get(), "trajectoryTable")->item(row, 1); };
+    auto rateCell = [&](int row) { return rateItem(row)->text(); };
     const std::vector<double> atFunctionStart = rates();
     QVERIFY(!atFunctionStart.empty());
     m_view->setStartPoint(QPointF(1.5, -0.5));
     QVERIFY(waitComputed(*m_view));
     QCOMPARE(rates(), atFunctionStart);
-    QVERIFY2(rateCell(0).contains("function's start"), qPrintable(rateCell(0)));
+    QVERIFY2(rateCell(0).endsWith("(tuned)"), qPrintable(rateCell(0)));
+    QVERIFY2(rateItem(0)->toolTip().contains("function's own start"), qPrintable(rateItem(0)->toolTip()));
     QVERIFY(!m_view->tunesAtStart());
 
     QTest::mouseClick(child<QPushButton>(m_view.get(), "retuneButton"), Qt::LeftButton);
@@ -226,7 +228,7 @@ void TestTrajectoryView::movedStartKeepsRatesUntilRetuned()
     for (const auto& p : m_view->result()->paths)
         if (p.tunedRate) QVERIFY(p.tunedHere);
     QVERIFY(rates() != atFunctionStart); // rosenbrock from (1.5, -0.5) wants other rates than from (-1.2, 1)
-    QVERIFY2(rateCell(0).endsWith("(tuned)"), qPrintable(rateCell(0)));
+    QVERIFY2(rateCell(0).endsWith("(tuned here)"), qPrintable(rateCell(0)));
 
     m_view->setStartPoint(QPointF(-0.5, 1.5));
     QVERIFY(waitComputed(*m_view));

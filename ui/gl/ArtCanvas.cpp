@@ -238,8 +238,14 @@ void ArtCanvas::drawLabels(QPainter& painter) const
         QFont bold = painter.font();
         bold.setBold(true);
         painter.setFont(bold);
+        // The title in bold metrics (the plain ones under-measure it, so it was cut instead of elided); a narrow
+        // tile drops ", tuned" (the loss plot's legend keeps it) before eliding.
+        const QFontMetrics boldMetrics(bold);
+        QString title = t.title;
+        if (boldMetrics.horizontalAdvance(title) > r.width())
+            title.replace(QStringLiteral(", tuned)"), QStringLiteral(")"));
         painter.drawText(QRect(r.left(), r.bottom() + 3, r.width(), fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                         fm.elidedText(t.title, Qt::ElideRight, r.width()));
+                         boldMetrics.elidedText(title, Qt::ElideRight, r.width()));
         bold.setBold(false);
         painter.setFont(bold);
         painter.setPen(t.failed ? QColor(200, 40, 40) : palette().placeholderText().color());

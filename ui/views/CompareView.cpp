@@ -64,10 +64,11 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_table->setHorizontalHeaderLabels({tr("optimizer"), tr("learning rate"), tr("final loss (mean ± std)"),
                                         tr("median"), tr("diverged"), tr("test loss"), tr("test accuracy")});
     m_table->verticalHeader()->setVisible(false);
-    // Columns as wide as their contents (numbers stay on one line); a narrow window scrolls the table sideways.
+    // Columns as wide as their contents (numbers stay on one line); a narrow window scrolls the table sideways, a
+    // wide one leaves the spare width after the last column (stretched, a short column sat far from its header).
     m_table->setWordWrap(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setStretchLastSection(false);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setAlternatingRowColors(true);
 

@@ -94,11 +94,13 @@ struct Tour {
     }
 };
 
+void tourWatch(std::shared_ptr<Tour> t);
+
 // Every view again in a 1280 x 720 window (a projector's size), as computed above: "compare-1280x720.png", ...
 void tourSmallWindow(std::shared_ptr<Tour> t, int view)
 {
     if (view == MainWindow::kViewCount) {
-        t->done(true, t->files.join(QLatin1Char('\n')));
+        tourWatch(t); // last: it changes the panel's problem, which clears the comparison shown above
         return;
     }
     t->window.resize(1280, 720);
@@ -201,7 +203,12 @@ void tourTrajectories(std::shared_ptr<Tour> t)
 void tourWatch(std::shared_ptr<Tour> t)
 {
     MetaTrainView* view = t->window.metaTrainView();
-    view->setProblem(QStringLiteral("quadratic2d"));
+    // Through the panel, as a user would (the view trains on the panel's problem, and the screenshot shows both).
+    t->window.resize(1280, 800);
+    Experiment e = t->window.panel()->experiment();
+    e.eval.problem = "quadratic2d";
+    t->window.applyExperiment(e);
+    t->window.showView(MainWindow::MetaTrain);
     MetaTrainConfig config = view->config();
     config.epochs = 600;
     config.validateEvery = 50;
@@ -213,7 +220,7 @@ void tourWatch(std::shared_ptr<Tour> t)
         [view] { return !view->isTraining() && !view->watchPanel()->isComputing() && view->watchPanel()->reference(); },
         [t] {
             QTimer::singleShot(300, &t->window, [t] {
-                if (t->shoot("meta-train-2d")) tourTrajectories(t);
+                if (t->shoot("meta-train-2d")) t->done(true, t->files.join(QLatin1Char('\n')));
             });
         },
         180000, QObject::tr("meta-training on 2-d quadratics"), t->done);
@@ -232,7 +239,7 @@ void tourMetaTrain(std::shared_ptr<Tour> t)
         &t->window, [view] { return !view->isTraining(); },
         [t] {
             QTimer::singleShot(300, &t->window, [t] {
-                if (t->shoot("meta-train")) tourWatch(t);
+                if (t->shoot("meta-train")) tourTrajectories(t);
             });
         },
         180000, QObject::tr("meta-training"), t->done);

@@ -350,12 +350,16 @@ void TrajectoryView::updateTable()
         name->setIcon(QIcon(swatch));
         name->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
         m_table->setItem(row, ColOptimizer, name);
-        m_table->setItem(row, ColRate,
-                         p.rule.learned() ? cell(QFileInfo(QString::fromStdString(p.rule.path)).fileName())
-                                          : cell(number(p.rule.lr) + (!p.tunedRate  ? QString()
-                                                                      : p.tunedHere ? tr(" (tuned)")
-                                                                                    : tr(" (tuned at the "
-                                                                                         "function's start)"))));
+        // Short in the cell (the column is narrow in a lecture window); where the rate was tuned is in the tooltip
+        // and the status line.
+        QTableWidgetItem* rate = p.rule.learned() ? cell(QFileInfo(QString::fromStdString(p.rule.path)).fileName())
+                                                  : cell(number(p.rule.lr) + (!p.tunedRate  ? QString()
+                                                                              : p.tunedHere ? tr(" (tuned here)")
+                                                                                            : tr(" (tuned)")));
+        if (p.tunedRate)
+            rate->setToolTip(p.tunedHere ? tr("Tuned from this start (Re-tune here).")
+                                         : tr("Tuned from the function's own start."));
+        m_table->setItem(row, ColRate, rate);
         QString note = p.divergedAt >= 0 ? tr("diverged at step %1").arg(p.divergedAt) : QString();
         if (p.points.empty()) {
             for (int c : {ColX, ColY, ColLoss, ColGrad}) m_table->setItem(row, c, cell(QStringLiteral("–")));
