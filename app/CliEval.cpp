@@ -214,8 +214,8 @@ void addTuneCommand(CLI::App& app)
             if (interrupted()) return;
             std::cout << "\n" << rule.canonical(false) << (t.fromCache ? "  (cached)" : "") << "\n";
             for (size_t i = 0; i < t.rates.size(); ++i)
-                std::cout << "  lr " << std::left << std::setw(11) << fmt(t.rates[i], 3) << " mean final loss "
-                          << (std::isfinite(t.finalMeans[i]) ? fmt(t.finalMeans[i])
+                std::cout << "  lr " << std::left << std::setw(11) << fmt(t.rates[i], 3) << " "
+                          << (std::isfinite(t.finalMeans[i]) ? "mean final loss " + fmt(t.finalMeans[i])
                               : i < t.droppedAt.size() && t.droppedAt[i] >= 0
                                   ? "dropped by the race at step " + std::to_string(t.droppedAt[i])
                                   : std::string("diverged"))

@@ -58,8 +58,9 @@ void addSelectCommand(CLI::App& app)
         });
         if (!*quiet && tty) std::cerr << "\n";
         if (r.cancelled) throw Error("select: interrupted; nothing written");
-        std::cout << c->candidates.size() << " candidates on " << c->runs << " selection runs of " << r.canonicalProblem
-                  << " (seed " << c->seed << ", " << c->steps << " steps), criterion: "
+        std::cout << c->candidates.size() << (c->candidates.size() == 1 ? " candidate" : " candidates") << " on "
+                  << c->runs << " selection runs of " << r.canonicalProblem << " (seed " << c->seed << ", " << c->steps
+                  << " steps), criterion: "
                   << (c->criterion == "final" ? "mean final loss" : "mean loss over the steps") << "\n";
         for (size_t i = 0; i < c->candidates.size(); ++i)
             std::cout << (int(i) == r.best ? "* " : "  ") << std::left << std::setw(48) << c->candidates[i] << " "

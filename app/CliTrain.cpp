@@ -203,7 +203,7 @@ void addTrainCommand(CLI::App& app)
             throw;
         }
         if (!writer) return;
-        std::cout << (interrupted() ? "interrupted at epoch " : "trained ") << trainer->state().epoch << " epochs in "
+        std::cout << (interrupted() ? "interrupted after " : "trained ") << trainer->state().epoch << " epochs in "
                   << duration(trainer->state().elapsedSeconds) << "; best validation "
                   << fmt(best.provenance.validationLoss) << " at epoch " << best.provenance.bestEpoch
                   << "; peak memory " << int(peakMemoryMiB()) << " MiB"

@@ -44,6 +44,13 @@ int main(int argc, char** argv)
            },
            "print the man page (troff) and exit")
         ->group("");
+    // CLI11's own messages (a missing or unexpected flag, a value out of a flag's range) in the form of ours.
+    app.failure_message([](const CLI::App* top, const CLI::Error& e) {
+        const auto parsed = top->get_subcommands(); // the command being parsed, if any
+        const std::string help =
+            parsed.empty() ? std::string("l2l --help") : "l2l " + parsed.front()->get_name() + " --help";
+        return std::string("l2l: error: ") + e.what() + "\nRun '" + help + "' for more information.\n";
+    });
     std::string line = "l2l";
     for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
     l2l::cli::commandLine() = line;
