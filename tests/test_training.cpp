@@ -710,7 +710,11 @@ private slots:
         std::string huge = good;
         huge.replace(w, huge.find(',', w) - w, "1e39");
         writeText(path("huge.json"), huge);
-        expectLoadError(path("huge.json"), "weight 0 is not finite");
+        expectLoadError(path("huge.json"), "weight 0 (1e+39) is outside the float range");
+        std::string noWeights = good;
+        noWeights.replace(noWeights.find("\"weights\""), 9, "\"weightz\"");
+        writeText(path("no-weights.json"), noWeights);
+        expectLoadError(path("no-weights.json"), "missing key \"weights\"");
         writeText(path("other.json"), "{\"format\": \"something-else\"}");
         expectLoadError(path("other.json"), "is not an l2l optimizer");
         // A failed load leaves nothing half-done, and saving refuses NaN weights, keeping the old file.

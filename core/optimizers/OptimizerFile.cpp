@@ -15,6 +15,14 @@
 namespace l2l {
 
 namespace {
+
+// j[key], or an error naming the missing key (nlohmann's at() would say "[json.exception.out_of_range.403] ...").
+const nlohmann::json& member(const nlohmann::json& j, const char* key, const std::string& what)
+{
+    if (!j.is_object() || !j.contains(key))
+        throw Error((what.empty() ? std::string() : what + ": ") + "missing key \"" + key + "\"");
+    return j[key];
+}
 nlohmann::json weightsJson(const Vec<float>& params, Index offset, Index count)
 {
     nlohmann::json weights = nlohmann::json::array();
@@ -35,7 +43,8 @@ void readWeights(const nlohmann::json& w, const LstmArch& arch, const std::strin
             throw Error(what + "weight " + std::to_string(i) + " is not a number (" + w[i].dump() + ")");
         const double v = w[i].get<double>();
         if (!std::isfinite(v) || std::abs(v) > 3e38)
-            throw Error(what + "weight " + std::to_string(i) + " is not finite");
+            throw Error(what + "weight " + std::to_string(i) + " (" + excerpt(w[i].dump(), 40) +
+                        ") is outside the float range (|w| <= 3e38)");
         out[i] = float(v);
     }
 }
@@ -131,8 +140,8 @@ Selection readSelection(const nlohmann::json& j, const std::string& what)
     if (!j.contains("seed") || !j["seed"].is_number_unsigned())
         throw Error(what + ": key \"seed\" must be an unsigned integer");
     s.seed = j["seed"].get<std::uint64_t>();
-    s.runs = int(jsonIntegerIn(j.at("runs"), what + " runs", 1, 100000));
-    s.steps = int(jsonIntegerIn(j.at("steps"), what + " steps", 1, 10000000));
+    s.runs = int(jsonIntegerIn(member(j, "runs", what), what + " runs", 1, 100000));
+    s.steps = int(jsonIntegerIn(member(j, "steps", what), what + " steps", 1, 10000000));
     if (!j.contains("score") || !j["score"].is_number()) throw Error(what + ": key \"score\" must be a number");
     s.score = j["score"].get<double>();
     if (!j.contains("candidates") || !j["candidates"].is_array() || j["candidates"].size() > 10000)
@@ -219,7 +228,7 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
         throw Error(where + " has version " + std::to_string(version) + "; this build reads versions 1 and 2");
     OptimizerFile out;
     try {
-        const auto& a = doc.at("architecture");
+        const auto& a = member(doc, "architecture", "");
         if (a.value("type", "") != "coordinatewise-lstm")
             throw Error("architecture type '" + a.value("type", "") + "' is not supported (coordinatewise-lstm)");
         // Through the architecture's settings table: integers that fit, names that exist, every range checked
@@ -230,7 +239,7 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
         out.net.arch = arch;
         if (version == 1) { // one net, shared by every coordinate
             out.net.params.resize(arch.paramCount());
-            readWeights(doc.at("weights"), arch, "", out.net.params.data());
+            readWeights(member(doc, "weights", ""), arch, "", out.net.params.data());
         } else {
             readNets(doc, out.net);
         }
