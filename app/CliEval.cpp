@@ -3,6 +3,7 @@
 
 #include "base/AtomicFile.h"
 #include "base/Stats.h"
+#include "eval/Resolve.h"
 #include "io/EvalCsv.h"
 #include "io/ExperimentFile.h"
 #include "problems/Problem.h"
@@ -165,6 +166,15 @@ void addEvalCommand(CLI::App& app)
         if (!o->experiment.empty()) { // exactly the file's specs (a file name may contain commas)
             o->config.optimizers = loadExperiment(o->experiment).evalConfig().optimizers;
             o->config.validate();
+            // The file's problem and learned optimizers are checked here, so that a fault names the file.
+            try {
+                const auto cls = makeProblemClass<float>(o->config.problem);
+                for (const auto& spec : o->config.optimizers)
+                    if (const UpdateRuleConfig rule = UpdateRuleConfig::parse(spec); rule.learned())
+                        (void)makeRuleFactory(rule, o->config.problem);
+            } catch (const Error& e) {
+                throw Error("experiment file '" + o->experiment + "': " + e.what());
+            }
         }
         if (!o->plot.empty()) checkPlotPath(o->plot);
         for (const auto& [path, what] : {std::pair{o->json, "--json"}, {o->csv, "--csv"}, {o->markdown, "--markdown"}})

@@ -214,6 +214,24 @@ private slots:
         const Run bad = l2l({"eval", "--experiment", m_tmp.filePath("none.json")});
         QVERIFY(bad.code != 0 && !bad.crashed);
         QVERIFY2(bad.err.contains("none.json"), qPrintable(bad.err));
+        // A problem or learned optimizer the file names that cannot be made: the message names the file too.
+        for (const auto& [inFile, message] :
+             {std::pair<QString, QString>{
+                  R"("problem": "quadratic:dim=-1", "optimizers": [{"name": "sgd", "enabled": true, "lr": "0.01"}])",
+                  "option 'dim' must be in [1, 4000]"},
+              {R"("problem": "quadratic", "optimizers": [{"name": "lstm", "enabled": true, "path": "/no/such.json"}])",
+               "'/no/such.json' does not exist"}}) {
+            const QString broken = m_tmp.filePath("broken.l2l.json");
+            QFile b(broken);
+            QVERIFY(b.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            b.write(("{\"format\": \"l2l-experiment\", \"version\": 1, \"runs\": 2, \"steps\": 5, \"seed\": 1, " +
+                     inFile + "}")
+                        .toUtf8());
+            b.close();
+            const Run r = l2l({"eval", "--experiment", broken, "-q"});
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains("experiment file '" + broken + "'") && r.err.contains(message), qPrintable(r.err));
+        }
     }
     void markdownTableWithPairedColumns()
     {
