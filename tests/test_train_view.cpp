@@ -6,6 +6,8 @@
 #include "ExpectError.h"
 #include "GuiTest.h"
 #include "eval/MetaBaselines.h"
+#include "eval/Resolve.h"
+#include "eval/Tuning.h"
 #include "gl/LandscapeWidget.h"
 #include "optimizers/OptimizerFile.h"
 #include "views/InspectView.h"
@@ -448,8 +450,29 @@ void TestTrainView::inspectDrawsEveryFigure()
     QCOMPARE(plots[0]->objectName(), QString("responsePlot"));
     QVERIFY(plots[0]->graphCount() == 4);
     for (int i = 0; i < 4; ++i) QCOMPARE(plots[0]->graph(i)->dataCount(), 122);
-    QVERIFY(plots[0]->graph(1)->name().contains("default")); // Adam's rate was not given
-    QVERIFY(!plots[0]->graph(0)->name().contains("default"));
+    // Adam's rate was not given: the one a comparison would use if it is known without a search (shipped for this
+    // build, or cached), else the default; SGD's was given.
+    TuneResult known;
+    bool fromShipped = false;
+    const TuningCache cache(defaultCachePath());
+    const bool tuned =
+        knownTunedRate(makeProblemClass<float>("quadratic")->canonicalSpec(), UpdateRuleConfig::parse("adam"), 100,
+                       TuneConfig{}, &cache, shippedRatesFor("quadratic", true, {}), known, fromShipped);
+    const QString adamName = plots[0]->graph(1)->name();
+    QVERIFY2(adamName.contains(tuned ? QString("lr %1, tuned").arg(known.bestRate) : QString("lr 0.1, default")),
+             qPrintable(adamName));
+    QVERIFY2(plots[0]->graph(0)->name().endsWith("(lr 0.05)"), qPrintable(plots[0]->graph(0)->name()));
+    {
+        // A horizon nothing was tuned for (no search is run for Inspect): the default, said so.
+        InspectView other;
+        other.setInspection("quadratic", "lstm", 1, 37, std::numeric_limits<double>::quiet_NaN(),
+                            std::numeric_limits<double>::quiet_NaN());
+        QSignalSpy done(&other, &InspectView::computed);
+        other.refresh();
+        QVERIFY(done.wait(30000));
+        const QString sgdName = other.plots()[0]->graph(0)->name();
+        QVERIFY2(sgdName.contains("lr 0.01, default"), qPrintable(sgdName));
+    }
     QCOMPARE(plots[1]->objectName(), QString("effectiveLrPlot"));
     for (int i = 0; i < plots[1]->graphCount(); ++i) QVERIFY(plots[1]->graph(i)->dataCount() > 0);
     QCOMPARE(plots[2]->objectName(), QString("hiddenPlot"));

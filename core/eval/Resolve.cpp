@@ -46,6 +46,18 @@ RuleFactory makeLearnedRuleFactory(const LstmNet<float>& loaded, const std::stri
     return [net] { return std::unique_ptr<UpdateRule<float>>(std::make_unique<LstmRule<float>>(*net, 1)); };
 }
 
+bool knownTunedRate(const std::string& canonicalProblem, const UpdateRuleConfig& rule, int steps,
+                    const TuneConfig& tune, const TuningCache* cache, const ShippedRates* shipped, TuneResult& out,
+                    bool& fromShipped)
+{
+    fromShipped = false;
+    if (cache && cache->lookup(TuningCache::key(canonicalProblem, rule, steps, tune), out)) return true;
+    fromShipped =
+        shipped &&
+        shipped->lookup(TuningCache::key(ShippedRates::withoutDataPath(canonicalProblem), rule, steps, tune), out);
+    return fromShipped;
+}
+
 TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& canonicalProblem, UpdateRuleConfig& rule,
                             int steps, const TuneConfig& tune, int threads, TuningCache* cache, const LogFn& log,
                             const std::atomic<bool>* cancel, const ShippedRates* shipped,
@@ -53,11 +65,10 @@ TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& c
 {
     const std::string key = TuningCache::key(canonicalProblem, rule, steps, tune);
     TuneResult tuned;
-    if (cache && cache->lookup(key, tuned)) {
+    bool fromShipped = false;
+    if (knownTunedRate(canonicalProblem, rule, steps, tune, cache, shipped, tuned, fromShipped) && !fromShipped) {
         log("tuning " + rule.name + ": cached rate " + formatRate(tuned.bestRate));
-    } else if (shipped &&
-               shipped->lookup(TuningCache::key(ShippedRates::withoutDataPath(canonicalProblem), rule, steps, tune),
-                               tuned)) {
+    } else if (fromShipped) {
         log("tuning " + rule.name + ": shipped rate " + formatRate(tuned.bestRate) + " (tuned ahead by this build, " +
             shipped->path() + "; --no-cache tunes afresh)");
     } else {

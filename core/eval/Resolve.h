@@ -42,6 +42,11 @@ TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& c
                             int steps, const TuneConfig& tune, int threads, TuningCache* cache, const LogFn& log,
                             const std::atomic<bool>* cancel, const ShippedRates* shipped = nullptr,
                             const std::function<void(int done, int total, double secondsLeft)>& onStep = {});
+// A tuned rate known without a search: from `cache` (null = none), else from `shipped` (null = none). False if
+// neither holds it; `fromShipped` says which did.
+bool knownTunedRate(const std::string& canonicalProblem, const UpdateRuleConfig& rule, int steps,
+                    const TuneConfig& tune, const TuningCache* cache, const ShippedRates* shipped, TuneResult& out,
+                    bool& fromShipped);
 // The shipped rates to use for `problemSpec` as the user wrote it: none when it names its own data (or the table
 // does not apply to this build); the table's warning, if any, goes to `log`.
 const ShippedRates* shippedRatesFor(const std::string& problemSpec, bool useCache, const LogFn& log);

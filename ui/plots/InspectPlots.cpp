@@ -129,7 +129,7 @@ void drawPlaceholder(QCustomPlot* plot, const QString& message)
     restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
-void drawResponse(QCustomPlot* plot, const ResponseCurve& r, bool adamDefaultRate, bool sgdDefaultRate)
+void drawResponse(QCustomPlot* plot, const ResponseCurve& r, const QString& adamSource, const QString& sgdSource)
 {
     begin(plot, QObject::tr("Update u against the gradient g (symmetric log axes)"));
     QVector<double> x, first, warm, adam, sgd;
@@ -144,12 +144,13 @@ void drawResponse(QCustomPlot* plot, const ResponseCurve& r, bool adamDefaultRat
         for (double u : {r.lstmFirst[i], r.lstmWarm[i], r.adam[i], r.sgd[i]})
             if (std::isfinite(u)) maxU = std::max(maxU, std::abs(u));
     }
-    const QString defaultNote = QObject::tr(", default");
-    line(plot, plot->xAxis, plot->yAxis,
-         QObject::tr("SGD (lr %1%2)").arg(r.sgdRate).arg(sgdDefaultRate ? defaultNote : QString()),
+    const auto note = [](const QString& source) {
+        return source.isEmpty() ? QString() : QStringLiteral(", ") + source;
+    };
+    line(plot, plot->xAxis, plot->yAxis, QObject::tr("SGD (lr %1%2)").arg(r.sgdRate).arg(note(sgdSource)),
          QPen(optimizerColor(QStringLiteral("sgd")), 1.5), x, sgd);
     line(plot, plot->xAxis, plot->yAxis,
-         QObject::tr("Adam, first step (lr %1%2)").arg(r.adamRate).arg(adamDefaultRate ? defaultNote : QString()),
+         QObject::tr("Adam, first step (lr %1%2)").arg(r.adamRate).arg(note(adamSource)),
          QPen(optimizerColor(QStringLiteral("adam")), 1.5), x, adam);
     const QColor lstm = optimizerColor(QStringLiteral("lstm"));
     line(plot, plot->xAxis, plot->yAxis, QObject::tr("LSTM, first step"), QPen(lstm, 2), x, first);

@@ -14,7 +14,7 @@ double symlog(double v, double c);
 
 // Response curve on symlog axes (x: gradient g, y: update u): LSTM at the first step and warmed up, Adam's
 // first step and SGD. `defaultRates` says the reference rates are the defaults (shown in the legend).
-void drawResponse(QCustomPlot* plot, const ResponseCurve& r, bool adamDefaultRate, bool sgdDefaultRate);
+void drawResponse(QCustomPlot* plot, const ResponseCurve& r, const QString& adamSource, const QString& sgdSource);
 
 // Effective learning rate -u/g along the trajectory: median line and 10-90% band on a symlog axis (it takes
 // both signs: below 0 the LSTM moved uphill), SGD's rate for reference, and the loss on the right axis (log).

@@ -1,5 +1,6 @@
 #include "views/InspectView.h"
 
+#include "eval/Resolve.h"
 #include "optimizers/OptimizerFile.h"
 #include "optimizers/UpdateRule.h"
 #include "plots/InspectPlots.h"
@@ -141,8 +142,9 @@ InspectView::InspectView(QWidget* parent)
 }
 
 void InspectView::setInspection(const QString& problemSpec, const QString& lstmSpec, std::uint64_t seed, int steps,
-                                double adamRate, double sgdRate)
+                                double adamRate, double sgdRate, const TuneConfig& tune)
 {
+    m_tune = tune;
     m_problem = problemSpec;
     m_lstm = lstmSpec;
     m_seed = seed;
@@ -160,7 +162,8 @@ void InspectView::refresh()
     const std::string problem = m_problem.toStdString(), lstm = m_lstm.toStdString();
     const std::uint64_t seed = m_seed;
     const int steps = m_steps, warmup = m_warmup->value(), group = std::max(0, m_group->currentIndex());
-    const double adam = rateOr(m_adamRate, kInspectAdamRate), sgd = rateOr(m_sgdRate, kInspectSgdRate);
+    const double typedAdam = m_adamRate, typedSgd = m_sgdRate;
+    const TuneConfig tune = m_tune;
     m_status->setText(tr("Computing %1 on %2…").arg(m_lstm, m_problem));
     m_runner->request([=](Runner::Control& control) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -168,6 +171,23 @@ void InspectView::refresh()
         r->trace = inspectTrajectory(problem, lstm, seed, steps, control.abortFlag()); // validates every input
         const LstmNet<float> net = loadOptimizer(r->trace.optimizerPath).net;
         r->nets = net.nets;
+        // A rate not typed: the one Compare would use if it is known without a search, else the default.
+        const TuningCache cache(defaultCachePath());
+        const ShippedRates* shipped = shippedRatesFor(problem, true, {});
+        const auto rate = [&](const char* name, double typed, double fallback, QString& source) {
+            if (std::isfinite(typed) && typed > 0) return typed;
+            TuneResult known;
+            bool fromShipped = false;
+            if (knownTunedRate(r->trace.problem, UpdateRuleConfig::parse(name), steps, tune, &cache, shipped, known,
+                               fromShipped)) {
+                source = QStringLiteral("tuned");
+                return known.bestRate;
+            }
+            source = QStringLiteral("default");
+            return fallback;
+        };
+        const double adam = rate("adam", typedAdam, kInspectAdamRate, r->adamSource);
+        const double sgd = rate("sgd", typedSgd, kInspectSgdRate, r->sgdSource);
         r->response = lstmResponse(net, symmetricLogGradients(), warmup, adam, sgd, std::min(group, net.nets - 1));
         r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return QVariant::fromValue(std::shared_ptr<const Result>(r));
@@ -187,8 +207,7 @@ void InspectView::showResult(const Result& r)
     m_group->setVisible(r.nets > 1);
     m_groupLabel->setVisible(r.nets > 1);
     const InspectTrace& t = r.trace;
-    drawResponse(m_response, r.response, !(std::isfinite(m_adamRate) && m_adamRate > 0),
-                 !(std::isfinite(m_sgdRate) && m_sgdRate > 0));
+    drawResponse(m_response, r.response, r.adamSource, r.sgdSource);
     drawEffectiveLr(m_effectiveLr, t, r.response.sgdRate);
     const int previous = m_coordinate->currentIndex();
     {

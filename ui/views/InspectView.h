@@ -5,6 +5,7 @@
 // state (mean |h| per layer, and the top layer's units over the steps for one coordinate). Computed by the
 // view's Runner (latest request wins); this widget only draws.
 #include "eval/Inspect.h"
+#include "eval/Tuning.h"
 
 #include <QList>
 #include <QMetaType>
@@ -27,6 +28,9 @@ class Runner;
 struct InspectResult {
     int nets = 1; // of the optimizer: one response curve per net, chosen by the view's group box
     ResponseCurve response;
+    // Where the reference curves' rates come from: "" (typed in the panel), "tuned" (the rate a comparison on the
+    // panel's settings uses, from the tuned-rate cache or the shipped table) or "default" (neither is known).
+    QString adamSource, sgdSource;
     InspectTrace trace;
     double seconds = 0;
 };
@@ -43,10 +47,11 @@ public:
     explicit InspectView(QWidget* parent = nullptr);
 
     // What to inspect; takes effect at the next refresh(). lstmSpec: "lstm" (the optimizer bundled for
-    // problemSpec's family) or "lstm:FILE". adamRate / sgdRate: the reference curves' rates (NaN: the
-    // defaults kInspectAdamRate / kInspectSgdRate, marked "default" in the legend).
+    // problemSpec's family) or "lstm:FILE". adamRate / sgdRate: the reference curves' rates (NaN: the rate
+    // a comparison with `tune` would use if it is known without a search -- cached or shipped --, else the
+    // defaults kInspectAdamRate / kInspectSgdRate; the legend says which).
     void setInspection(const QString& problemSpec, const QString& lstmSpec, std::uint64_t seed, int steps,
-                       double adamRate, double sgdRate);
+                       double adamRate, double sgdRate, const TuneConfig& tune = {});
     bool isComputing() const;
     QList<QCustomPlot*> plots() const;
     // Long format, one row per point: series,x,value (response curves, then the per-step trace).
@@ -68,7 +73,8 @@ private:
     QString m_problem = QStringLiteral("quadratic"), m_lstm = QStringLiteral("lstm");
     std::uint64_t m_seed = 1;
     int m_steps = 100;
-    double m_adamRate, m_sgdRate; // NaN = default
+    double m_adamRate, m_sgdRate; // NaN = tuned if known, else default
+    TuneConfig m_tune;
     std::shared_ptr<const Result> m_result;
 
     QLabel* m_status;

@@ -373,7 +373,7 @@ void MainWindow::syncViews()
     m_metaTrain->setProblem(problem);
     m_art->setExperiment(problem, specs, e.eval.steps);
     m_inspect->setInspection(problem, m_panel->lstmSpec(), e.eval.seed, e.eval.steps, typedRate(e, "adam"),
-                             typedRate(e, "sgd"));
+                             typedRate(e, "sgd"), e.eval.tune);
     if (currentView() == Graph) syncGraph(); // a new LSTM file in the panel
     m_inspectStale = true;
     if (currentView() == Inspect) {
