@@ -179,8 +179,13 @@ void addEvalCommand(CLI::App& app)
         if (!o->plot.empty()) checkPlotPath(o->plot);
         for (const auto& [path, what] : {std::pair{o->json, "--json"}, {o->csv, "--csv"}, {o->markdown, "--markdown"}})
             if (!path.empty() && path != "-") checkOutputPath(path, what);
-        checkDistinctOutputs(
-            {{o->json, "--json"}, {o->csv, "--csv"}, {o->markdown, "--markdown"}, {o->plot, "--plot"}});
+        const std::string cache =
+            o->config.useCache ? (o->cache.empty() ? defaultCachePath() : o->cache) : std::string(); // written too
+        checkDistinctOutputs({{o->json, "--json"},
+                              {o->csv, "--csv"},
+                              {o->markdown, "--markdown"},
+                              {o->plot, "--plot"},
+                              {cache, "--cache"}});
         const EvalResult r = evaluate(o->config, progress(*o), &interrupted());
         if (r.optimizers.empty() || (r.cancelled && r.completedSteps == 0)) {
             std::cerr << "l2l: interrupted before any result\n";

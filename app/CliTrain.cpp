@@ -139,6 +139,9 @@ void addTrainCommand(CLI::App& app)
                                 "' has done " + std::to_string(s.epoch) +
                                 " epochs already; give more to extend the training (nothing was written)");
                 s.config.epochs = o->config.epochs;
+            } else if (s.epoch >= s.config.epochs) {
+                throw Error("the checkpoint '" + o->resume + "' has done all its " + std::to_string(s.config.epochs) +
+                            " epochs; give --epochs with more to extend the training (nothing was written)");
             }
             if (cmd->count("--threads")) s.config.threads = o->config.threads; // results do not depend on it
             trainer = std::make_unique<MetaTrainer>(std::move(s));

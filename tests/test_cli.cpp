@@ -731,6 +731,9 @@ private slots:
                                                     "--steps", "5",      "--csv",
                                                     table,     "--json", m_tmp.path() + "/./same-table.txt"}
                                      << "--json and --csv name the same file";
+        QTest::newRow("json is the cache")
+            << QStringList{"eval", "--runs", "2", "--steps", "5", "--json", table, "--cache", table}
+            << "--json and --cache name the same file";
         QTest::newRow("two on stdout") << QStringList{"eval",  "--runs", "2",          "--steps", "5",
                                                       "--csv", "-",      "--markdown", "-"}
                                        << "--csv and --markdown both write to standard output";
@@ -795,6 +798,10 @@ private slots:
         QVERIFY2(done.err.contains("--epochs 25") && done.err.contains("has done 30 epochs already") &&
                      done.err.contains("thr.ck.json"),
                  qPrintable(done.err));
+        // Without --epochs, a checkpoint that has done all its epochs is refused the same way.
+        const Run finished = l2l({"train", "--resume", ck, "--out", out, "--checkpoint", ck, "-q"});
+        QCOMPARE(finished.code, 1);
+        QVERIFY2(finished.err.contains("has done all its 30 epochs"), qPrintable(finished.err));
         QVERIFY(o.open(QIODevice::ReadOnly) && c.open(QIODevice::ReadOnly));
         QVERIFY(o.readAll() == optimizerBefore && c.readAll() == checkpointBefore);
     }

@@ -265,7 +265,7 @@ private slots:
 #else
         QFETCH(QString, problem);
         auto cls = makeProblemClass<float>(problem.toStdString());
-        std::uint64_t held = 0;
+        long long held = 0; // signed: a heap that shrank must not wrap to a huge number
         std::thread([&] {
             Vec<float> theta(cls->dim()), grad(cls->dim()); // the caller's, not the instance's
             const auto before = mallinfo2();
@@ -274,11 +274,14 @@ private slots:
             instance->valueAndGradient(theta, grad, 0);
             (void)instance->testMetrics(theta);
             const auto after = mallinfo2();
-            held = (after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd);
+            held = (long long)(after.uordblks + after.hblkhd) - (long long)(before.uordblks + before.hblkhd);
         }).join();
-        const std::uint64_t estimate = cls->instanceBytes() + cls->threadBytes();
-        qInfo("heap %llu, estimate %llu", (unsigned long long)held, (unsigned long long)estimate);
-        QVERIFY2(held <= estimate && held >= estimate / 2,
+        const long long estimate = (long long)(cls->instanceBytes() + cls->threadBytes());
+        // The estimate counts the buffers' contents; the allocator adds bookkeeping and alignment (glibc: a 16-byte
+        // header, Eigen: up to 64 bytes of alignment per block; these instances make fewer than 200 blocks).
+        const long long slack = 200 * (16 + 64);
+        qInfo("heap %lld, estimate %lld", held, estimate);
+        QVERIFY2(held <= estimate + slack && held >= estimate / 2,
                  qPrintable(QString("heap %1 bytes, estimate %2").arg(held).arg(estimate)));
 #endif
     }

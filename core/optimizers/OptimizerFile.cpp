@@ -43,7 +43,8 @@ void readWeights(const nlohmann::json& w, const LstmArch& arch, const std::strin
             throw Error(what + "weight " + std::to_string(i) + " is not a number (" + w[i].dump() + ")");
         const double v = w[i].get<double>();
         if (!std::isfinite(v) || std::abs(v) > 3e38)
-            throw Error(what + "weight " + std::to_string(i) + " (" + excerpt(w[i].dump(), 40) +
+            throw Error(what + "weight " + std::to_string(i) + " (" +
+                        (std::isfinite(v) ? excerpt(w[i].dump(), 40) : std::string("beyond a double's range")) +
                         ") is outside the float range (|w| <= 3e38)");
         out[i] = float(v);
     }

@@ -163,8 +163,7 @@ void drawResponse(QCustomPlot* plot, const ResponseCurve& r, const QString& adam
     plot->yAxis->setRange(-uy, uy);
     useSymlogTicker(plot->xAxis, kGradientLinear, maxG);
     useSymlogTicker(plot->yAxis, kUpdateLinear, maxU);
-    placeLegendOutside(plot, true); // under the axes: the curves fill the whole rect
-    restylePlot(plot);              // the theme and presentation scale; queues the replot
+    restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
 void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
@@ -221,8 +220,7 @@ void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
         plot->yAxis2->setNumberPrecision(3);
     }
     plot->xAxis->setRange(0, std::max(1, tr.steps));
-    placeLegendOutside(plot, true); // under the axes: the curves fill the whole rect
-    restylePlot(plot);              // the theme and presentation scale; queues the replot
+    restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
 namespace {
@@ -283,7 +281,6 @@ void drawHidden(QCustomPlot* plot, const InspectTrace& tr, int trackedIndex)
     plot->yAxis->rescale();
     plot->yAxis->setRangeLower(0);
     plot->yAxis->setRangeUpper(plot->yAxis->range().upper * 1.1 + 1e-6);
-    placeLegendOutside(plot, true); // under the axes: the curves fill the whole rect
 
     QCPAxis* x = h.heatRect->axis(QCPAxis::atBottom);
     QCPAxis* y = h.heatRect->axis(QCPAxis::atLeft);
@@ -298,7 +295,10 @@ void drawHidden(QCustomPlot* plot, const InspectTrace& tr, int trackedIndex)
     styleAxis(y, has ? QObject::tr("top-layer unit of θ[%1]").arg(tr.tracked[size_t(trackedIndex)]) : QString());
     x->setRange(0.5, std::max(1, tr.steps) + 0.5);
     y->setRange(0.5, double(top.rows()) + 0.5);
-    restylePlot(plot); // the theme and presentation scale; queues the replot
+    restylePlot(plot);              // the theme and presentation scale; queues the replot
+    placeLegendOutside(plot, true); // under the axes, measured in the restyled font: the curves fill the rect
+    placeLegendOutside(plot, true); // under the axes, measured in the restyled font: the curves fill the rect
+    placeLegendOutside(plot, true); // under the axes, measured in the restyled font: the curves fill the rect
 }
 
 } // namespace l2l::ui

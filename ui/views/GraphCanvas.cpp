@@ -32,11 +32,13 @@ QString fitted(const QString& text, const QFontMetricsF& fm, double width)
 {
     bool isNumber = false;
     const double v = text.toDouble(&isNumber);
-    for (int digits = 3; isNumber && fm.horizontalAdvance(text) > width && digits >= 1; --digits) {
+    QString best = text;
+    // Fewer digits only while that makes it narrower ('g' may switch to an exponent, which can be wider).
+    for (int digits = 3; isNumber && fm.horizontalAdvance(best) > width && digits >= 1; --digits) {
         const QString shorter = QString::number(v, 'g', digits);
-        if (fm.horizontalAdvance(shorter) <= width || digits == 1) return fm.elidedText(shorter, Qt::ElideRight, width);
+        if (fm.horizontalAdvance(shorter) < fm.horizontalAdvance(best)) best = shorter;
     }
-    return fm.elidedText(text, Qt::ElideRight, width);
+    return fm.elidedText(best, Qt::ElideRight, width);
 }
 
 template <typename V>

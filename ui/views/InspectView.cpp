@@ -38,8 +38,6 @@ QCustomPlot* newPlot(const QString& name, int minHeight)
     return plot;
 }
 
-double rateOr(double rate, double fallback) { return std::isfinite(rate) && rate > 0 ? rate : fallback; }
-
 } // namespace
 
 InspectView::InspectView(QWidget* parent)
