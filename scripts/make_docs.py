@@ -121,6 +121,7 @@ SECTION_OF = {
     RES + "mnist-first-order.json": None,
     RES + "mnist-second-order.json": None,
     RES + "mnist-previous.json": None,
+    RES + "mnist-previous-2.json": None,
     RES + "mnist-second-order-cosine.json": None,
     RES + "convnet-shared.json": None,
     RES + "convnet-sub.json": None,
@@ -525,6 +526,7 @@ F2D = [("quadratic2d:start_noise=1", RES + "2d-quadratic2d.json"), ("ill-conditi
        ("saddle", RES + "2d-saddle.json"), ("himmelblau", RES + "2d-himmelblau.json"),
        ("rosenbrock", RES + "2d-rosenbrock.json")]
 OPT_FILES = ["resources/optimizers/quadratic.json", "resources/optimizers/mnist.json", RES + "mnist-previous.json",
+             RES + "mnist-previous-2.json",
              RES + "mnist-second-order-cosine.json",
              RES + "mnist-first-order.json", RES + "mnist-second-order.json", "resources/optimizers/2d.json",
              "resources/optimizers/neural-art.json"]
@@ -541,9 +543,9 @@ BUNDLED_MNIST = "lstm:mnist.json"
 FIRST_ORDER = "lstm:mnist-first-order.json"
 SECOND_ORDER = "lstm:mnist-second-order.json"
 PREVIOUS_MNIST = "lstm:mnist-previous.json"
-COSINE_MNIST = "lstm:mnist-second-order-cosine.json"
+PREVIOUS2_MNIST = "lstm:mnist-previous-2.json"
 MNIST_NAMES = {BUNDLED_MNIST: "the LSTM", FIRST_ORDER: "the first-order LSTM", SECOND_ORDER: "the second-order file",
-               PREVIOUS_MNIST: "the previous bundled file", COSINE_MNIST: "the one before it"}
+               PREVIOUS_MNIST: "the previous bundled file", PREVIOUS2_MNIST: "the one before it"}
 
 
 # --- run time and protocol ---------------------------------------------------------------------------
@@ -847,7 +849,7 @@ def _u_summary(inp):
                versus(u100, BUNDLED_MNIST, "nag", names), versus(u100, BUNDLED_MNIST, "adam", names), u100.steps,
                versus(u200, BUNDLED_MNIST, "nag", names), versus(u200, BUNDLED_MNIST, "adam", names), u200.steps,
                loss(u100.opt(PREVIOUS_MNIST).final), loss(u200.opt(PREVIOUS_MNIST).final),
-               loss(u100.opt(COSINE_MNIST).final), loss(u200.opt(COSINE_MNIST).final), u100.steps, u200.steps,
+               loss(u100.opt(PREVIOUS2_MNIST).final), loss(u200.opt(PREVIOUS2_MNIST).final), u100.steps, u200.steps,
                "met" if ok else "not met"))
 
 

@@ -151,9 +151,9 @@ section_mnist() {
 # Issue 19's test of the bundled optimizer: 50 runs of an evaluation seed that no optimizer was trained or selected on
 # (the bundled one was chosen by l2l select on the selection stream), against the tuned baselines, paired, at the
 # training horizon and at twice it; the optimizer it replaced (docs/results/mnist-previous.json) and the one before
-# (docs/results/mnist-second-order-cosine.json) beside it.
+# (docs/results/mnist-previous-2.json) beside it.
 section_mnist_unseen() {
-  local older="lstm:$out/mnist-previous.json,lstm:$out/mnist-second-order-cosine.json"
+  local older="lstm:$out/mnist-previous.json,lstm:$out/mnist-previous-2.json"
   run mnist-unseen-100 --problem mnist --optimizers "nag,adam,lstm,$older" --runs 50 --steps 100 --seed 4242
   run mnist-unseen-200 --problem mnist --optimizers "nag,adam,lstm,$older" --runs 50 --steps 200 --seed 4242
 }

@@ -909,6 +909,12 @@ void TestStudio::transferViewOpensAFile()
     QFile f(committed);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+    // The committed file names its optimizer files relative to the source tree (scripts/reproduce.sh runs there);
+    // the copies below are computed on, so they name them where they are.
+    QJsonArray absolute;
+    for (const auto& file : doc["optimizers"].toArray())
+        absolute.append(QDir(qEnvironmentVariable("L2L_SOURCE_DIR")).absoluteFilePath(file.toString()));
+    doc["optimizers"] = absolute;
     const QJsonArray all = doc["variants"].toArray();
     QJsonArray kept, pending;
     for (int i = 0; i < all.size(); ++i) {
