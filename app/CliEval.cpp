@@ -179,8 +179,7 @@ void addEvalCommand(CLI::App& app)
         if (!o->plot.empty()) checkPlotPath(o->plot);
         for (const auto& [path, what] : {std::pair{o->json, "--json"}, {o->csv, "--csv"}, {o->markdown, "--markdown"}})
             if (!path.empty() && path != "-") checkOutputPath(path, what);
-        const std::string cache =
-            o->config.useCache ? (o->cache.empty() ? defaultCachePath() : o->cache) : std::string(); // written too
+        const std::string cache = o->config.useCache ? cachePathOr(o->cache) : std::string(); // written too
         checkDistinctOutputs({{o->json, "--json"},
                               {o->csv, "--csv"},
                               {o->markdown, "--markdown"},
@@ -213,7 +212,7 @@ void addTuneCommand(CLI::App& app)
         o->readSettings(o->config);
         prepare(*o);
         auto cls = makeProblemClass<float>(o->config.problem);
-        TuningCache cache(o->config.cachePath.empty() ? defaultCachePath() : o->config.cachePath);
+        TuningCache cache(cachePathOr(o->config.cachePath));
         if (!cache.warning().empty()) std::cerr << "l2l: warning: " << cache.warning() << "\n";
         std::cout << "problem " << cls->canonicalSpec() << ", " << o->config.steps << " steps, " << o->config.tune.runs
                   << " tuning runs (seed " << o->config.tune.seed << ")\n";

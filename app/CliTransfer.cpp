@@ -146,7 +146,7 @@ void addTransferCommand(CLI::App& app)
         c.validate();
         if (!o->json.empty() && o->json != "-") checkOutputPath(o->json, "--json");
         if (!o->png.empty()) checkOutputPath(o->png, "--png");
-        const std::string cache = c.useCache ? (o->cache.empty() ? defaultCachePath() : o->cache) : std::string();
+        const std::string cache = c.useCache ? cachePathOr(o->cache) : std::string();
         checkDistinctOutputs({{o->json, "--json"}, {o->png, "--png"}, {cache, "--cache"}}); // the cache is written too
         std::function<void(const std::string&)> log;
         if (!o->quiet) log = [](const std::string& line) { std::cerr << "l2l: " << line << "\n"; };

@@ -130,7 +130,7 @@ ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClas
     ResolvedOptimizers out;
     std::vector<UpdateRuleConfig> rules;
     for (const auto& text : config.optimizers) rules.push_back(UpdateRuleConfig::parse(text));
-    TuningCache cache(config.cachePath.empty() ? defaultCachePath() : config.cachePath);
+    TuningCache cache(cachePathOr(config.cachePath));
     if (!cache.warning().empty()) log("warning: " + cache.warning());
     const int tunedCount = int(std::count_if(rules.begin(), rules.end(), [](const auto& r) { return r.tuned(); }));
     const ShippedRates* shipped = tunedCount > 0 ? shippedRatesFor(config.problem, config.useCache, log) : nullptr;

@@ -167,6 +167,8 @@ std::string defaultCachePath()
     return (fs::path(home && *home ? home : ".") / ".cache" / "l2l-studio" / "tuning.json").string();
 }
 
+std::string cachePathOr(const std::string& path) { return path.empty() ? defaultCachePath() : path; }
+
 TuningCache::TuningCache(std::string path) : m_path(std::move(path)) { load(); }
 
 std::string TuningCache::key(const std::string& canonicalProblem, const UpdateRuleConfig& rule, int steps,

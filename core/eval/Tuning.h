@@ -60,6 +60,8 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
 
 // $L2L_CACHE_DIR/tuning.json, else $XDG_CACHE_HOME/l2l-studio/tuning.json, else ~/.cache/l2l-studio/tuning.json.
 std::string defaultCachePath();
+// `path` (a --cache flag, an EvalConfig's cachePath), or defaultCachePath() when it is empty.
+std::string cachePathOr(const std::string& path);
 
 // The tuned-rate cache. A missing file is empty; a corrupt one is reported through `warning` and
 // treated as empty (it is replaced on the next save, never half-written: saves go through a temp file + rename).
