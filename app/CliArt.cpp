@@ -1,6 +1,8 @@
 // `l2l art`: paint one image with one optimizer on the neural-art problem and write it as PNG.
 #include "CliCommon.h"
 
+#include "base/AtomicFile.h"
+
 #include "eval/ArtRun.h"
 #include "problems/NeuralArt.h"
 
@@ -24,9 +26,7 @@ void checkPngPath(const std::string& path)
 {
     if (std::filesystem::path(path).extension() != ".png")
         throw Error("--out '" + path + "': the file name must end in .png");
-    const auto dir = std::filesystem::path(path).parent_path();
-    if (!dir.empty() && !std::filesystem::is_directory(dir))
-        throw Error("--out '" + path + "': directory '" + dir.string() + "' does not exist");
+    checkOutputPath(path, "--out"); // a missing folder is created when the image is saved
 }
 
 void printProgress(const ArtRun& run, int steps)

@@ -33,22 +33,21 @@ void addBenchCommand(CLI::App& app)
     auto artSize = std::make_shared<int>(128);
     auto json = std::make_shared<std::string>();
     auto only = std::make_shared<std::vector<std::string>>();
-    cmd->add_option("--repeats", *repeats, "samples per median")->capture_default_str()->check(CLI::Range(1, 1000));
+    integerIn(cmd->add_option("--repeats", *repeats, "samples per median")->capture_default_str(), 1, 1000);
     cmd->add_option("--problem", *problem, "MLP problem spec to time")->capture_default_str();
-    cmd->add_option("--rule-dim", *dim, "parameters for the update-rule timing")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 100000000));
-    cmd->add_option("--threads", *threads, "threads for the multi-threaded LSTM timings")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 256));
-    cmd->add_option("--art-size", *artSize, "image side for the neural-art timing")
-        ->capture_default_str()
-        ->check(CLI::Range(16, 512));
-    cmd->add_option("--peak-gflops", *peak,
-                    "fp32 peak per core for the fraction-of-peak column; 0 = measured here by an FMA loop on this "
-                    "build's widest SIMD packet")
-        ->capture_default_str()
-        ->check(CLI::Range(0.0, 1e6));
+    integerIn(cmd->add_option("--rule-dim", *dim, "parameters for the update-rule timing")->capture_default_str(), 1,
+              100000000);
+    integerIn(
+        cmd->add_option("--threads", *threads, "threads for the multi-threaded LSTM timings")->capture_default_str(), 1,
+        256);
+    integerIn(cmd->add_option("--art-size", *artSize, "image side for the neural-art timing")->capture_default_str(),
+              16, 512);
+    numberIn(
+        cmd->add_option("--peak-gflops", *peak,
+                        "fp32 peak per core for the fraction-of-peak column; 0 = measured here by an FMA loop on this "
+                        "build's widest SIMD packet")
+            ->capture_default_str(),
+        0.0, 1e6);
     cmd->add_option("--only", *only,
                     "time only these groups (comma-separated): mlp (the MLP and the update rules), lstm (evaluation "
                     "steps and meta-training episodes), art, convnet; default all")

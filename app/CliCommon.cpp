@@ -137,6 +137,34 @@ std::string evalMarkdown(const EvalResult& r)
     return out.str();
 }
 
+namespace {
+CLI::Option* ranged(CLI::Option* option, SettingKind kind, double lo, double hi)
+{
+    const SettingInfo info{"value", "", kind, lo, hi, false, {}};
+    const std::string range = settingRange(info);
+    option->description(option->get_description() + " (" + range + ")");
+    option->type_name(settingTypeName(info));
+    option->check(CLI::Validator(
+        [info, range](std::string& text) -> std::string {
+            try {
+                parseSettingText(info, text, "value");
+                return "";
+            } catch (const Error&) {
+                return "must be " + range + ", got '" + text + "'";
+            }
+        },
+        "", "range"));
+    return option;
+}
+} // namespace
+
+CLI::Option* integerIn(CLI::Option* option, long long lo, long long hi)
+{
+    return ranged(option, SettingKind::Int, double(lo), double(hi));
+}
+
+CLI::Option* numberIn(CLI::Option* option, double lo, double hi) { return ranged(option, SettingKind::Real, lo, hi); }
+
 void writeOutput(const std::string& path, const std::string& contents)
 {
     if (path == "-") {
@@ -150,9 +178,7 @@ void checkPlotPath(const std::string& path)
 {
     const std::string ext = std::filesystem::path(path).extension().string();
     if (ext != ".png" && ext != ".pdf") throw Error("--plot '" + path + "': the file name must end in .png or .pdf");
-    const auto dir = std::filesystem::path(path).parent_path();
-    if (!dir.empty() && !std::filesystem::is_directory(dir))
-        throw Error("--plot '" + path + "': directory '" + dir.string() + "' does not exist");
+    checkOutputPath(path, "--plot"); // a missing folder is created when the plot is saved
 }
 
 void ensureGuiApplication()

@@ -76,6 +76,11 @@ std::function<std::vector<std::string>(S&)> addSettingOptions(CLI::App* cmd, con
     };
 }
 
+// A flag's accepted range, stated as the settings tables state it: in --help ("(an integer in [1, 10000])", instead
+// of CLI11's "INT:INT in [1 - 10000]") and in the error ("--runs: must be an integer in [1, 10000], got '0'").
+CLI::Option* integerIn(CLI::Option* option, long long lo, long long hi);
+CLI::Option* numberIn(CLI::Option* option, double lo, double hi);
+
 // The command line as typed (recorded in trained optimizer files).
 std::string& commandLine();
 

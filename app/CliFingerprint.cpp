@@ -23,9 +23,9 @@ void addFingerprintCommand(CLI::App& app)
     auto check = std::make_shared<bool>(false);
     auto expected = std::make_shared<std::string>();
     auto write = std::make_shared<std::string>();
-    cmd->add_option("--threads", *threads, "threads (0 = all cores; the hashes do not depend on it)")
-        ->capture_default_str()
-        ->check(CLI::Range(0, 256));
+    integerIn(cmd->add_option("--threads", *threads, "threads (0 = all cores; the hashes do not depend on it)")
+                  ->capture_default_str(),
+              0, 256);
     cmd->add_flag("--check", *check, "compare with the expected hashes; exit 1 on any difference");
     cmd->add_option("--expected", *expected,
                     "the expected-hash file for --check (default: resources/fingerprints/LEVEL.txt)");

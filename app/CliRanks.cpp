@@ -75,11 +75,9 @@ void addMpiBenchCommand(CLI::App& app)
     auto* cmd = app.add_subcommand("mpi-bench", "Time one meta-update's exchange between MPI ranks (run it under "
                                                 "mpirun; scripts/mpi_scaling.sh uses it).");
     cmd->group(""); // hidden: a measuring tool for the README's scaling model
-    cmd->add_option("--floats", o->floats, "floats per meta-gradient (the MNIST LSTM has 5141)")
-        ->check(CLI::Range(1, 1 << 26));
+    integerIn(cmd->add_option("--floats", o->floats, "floats per meta-gradient (the MNIST LSTM has 5141)"), 1, 1 << 26);
     cmd->add_option("--members", o->members, "meta-batch sizes to time")->delimiter(',');
-    cmd->add_option("--repeats", o->repeats, "exchanges timed per size (the median is printed)")
-        ->check(CLI::Range(10, 100000));
+    integerIn(cmd->add_option("--repeats", o->repeats, "exchanges timed per size (the median is printed)"), 10, 100000);
     cmd->callback([o] {
         mpi::MpiExchange ex(600);
         if (ex.rank() == 0)

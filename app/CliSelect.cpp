@@ -22,24 +22,22 @@ void addSelectCommand(CLI::App& app)
     cmd->add_option("--problem", c->problem, "problem class spec to compare the candidates on")->required();
     cmd->add_option("--candidates", c->candidates, "optimizer files to choose from")->required()->expected(1, -1);
     cmd->add_option("--out", *out, "where to write the chosen optimizer (with its selection record)")->required();
-    cmd->add_option("--runs", c->runs, "selection instances (paired: the same for every candidate)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 100000));
-    cmd->add_option("--steps", c->steps, "optimizer steps per run")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 10000000));
+    integerIn(cmd->add_option("--runs", c->runs, "selection instances (paired: the same for every candidate)")
+                  ->capture_default_str(),
+              1, 10000);
+    integerIn(cmd->add_option("--steps", c->steps, "optimizer steps per run")->capture_default_str(), 1, 100000);
     cmd->add_option("--seed", c->seed, "selection seed (its instances come from the selection stream)")
         ->capture_default_str();
     cmd->add_option("--criterion", c->criterion,
                     "final: the lowest mean final loss; mean: the lowest mean loss over the steps")
         ->capture_default_str()
         ->check(CLI::IsMember({"final", "mean"}));
-    cmd->add_option("--threads", c->threads, "threads (0 = all cores; results do not depend on it)")
-        ->capture_default_str()
-        ->check(CLI::Range(0, 256));
-    cmd->add_option("--memory-limit", c->memoryLimitMiB,
-                    "refuse a selection whose estimated memory exceeds this many MiB")
-        ->check(CLI::Range(0, 1 << 30));
+    integerIn(cmd->add_option("--threads", c->threads, "threads (0 = all cores; results do not depend on it)")
+                  ->capture_default_str(),
+              0, 256);
+    integerIn(cmd->add_option("--memory-limit", c->memoryLimitMiB,
+                              "refuse a selection whose estimated memory exceeds this many MiB"),
+              0, 1 << 30);
     cmd->add_flag("-q,--quiet", *quiet, "no progress on stderr");
     cmd->callback([=] {
         checkOutputPath(*out, "--out");

@@ -112,10 +112,11 @@ void addTrainCommand(CLI::App& app)
                     "start from the weights of this optimizer file (fine-tuning); its architecture wins; they are "
                     "validated before the first epoch and kept (best epoch 0) unless an epoch validates lower");
     cmd->add_flag("--quiet,-q", o->quiet, "no progress output");
-    cmd->add_option("--rank-timeout", o->rankTimeout,
-                    "under mpirun: end the job, naming the rank, when a rank has not reached a meta-update this many "
-                    "seconds after another did (0 = wait forever)")
-        ->check(CLI::Range(0.0, 1e7))
+    numberIn(cmd->add_option(
+                 "--rank-timeout", o->rankTimeout,
+                 "under mpirun: end the job, naming the rank, when a rank has not reached a meta-update this many "
+                 "seconds after another did (0 = wait forever)"),
+             0.0, 1e7)
         ->capture_default_str();
     cmd->add_flag(
         "--rnnprop", o->rnnprop,

@@ -88,18 +88,18 @@ void addTransferCommand(CLI::App& app)
                     "instead of a family's grid: problem specs separated by ';' (e.g. \"quadratic:dim=3;mnist\")");
     cmd->add_option("--baselines", o->baselines, "comma-separated hand-designed optimizers, rates tuned per variant")
         ->capture_default_str();
-    cmd->add_option("--steps", o->steps, "optimizer steps per run (the horizon variant uses twice this)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 100000));
-    cmd->add_option("--runs,-n", o->config.runs, "runs per variant (paired)")
-        ->capture_default_str()
-        ->check(CLI::Range(2, 10000));
+    integerIn(cmd->add_option("--steps", o->steps, "optimizer steps per run (the horizon variant uses twice this)")
+                  ->capture_default_str(),
+              1, 100000);
+    integerIn(cmd->add_option("--runs,-n", o->config.runs, "runs per variant (paired)")->capture_default_str(), 2,
+              10000);
     cmd->add_option("--seed,-s", o->config.seed, "evaluation seed")->capture_default_str();
-    cmd->add_option("--threads", o->config.threads, "threads (0 = all cores; results do not depend on it)")
-        ->capture_default_str()
-        ->check(CLI::Range(0, 256));
-    cmd->add_option("--memory-limit", o->config.memoryLimitMiB, "refuse a variant whose memory exceeds this many MiB")
-        ->check(CLI::Range(0, 1 << 30));
+    integerIn(cmd->add_option("--threads", o->config.threads, "threads (0 = all cores; results do not depend on it)")
+                  ->capture_default_str(),
+              0, 256);
+    integerIn(cmd->add_option("--memory-limit", o->config.memoryLimitMiB,
+                              "refuse a variant whose memory exceeds this many MiB"),
+              0, 1 << 30);
     // The rate search of every variant's baselines (the conv net's grid is only affordable with a smaller one).
     auto readTune = addSettingOptions(cmd, tuneSettings(), TuneConfig{});
     cmd->add_option("--json", o->json,

@@ -79,6 +79,12 @@ private slots:
                               << "eval: runs (--runs) must be an integer in [1, 10000], got 0";
         QTest::newRow("steps") << QStringList{"eval", "--steps", "-3"}
                                << "eval: steps (--steps) must be an integer in [1, 100000], got -3";
+        QTest::newRow("select runs") << QStringList{"select", "--problem", "quadratic",           "--candidates",
+                                                    "a.json", "--out",     "/tmp/l2l-never.json", "--runs",
+                                                    "0"}
+                                     << "--runs: must be an integer in [1, 10000], got '0'";
+        QTest::newRow("transfer steps") << QStringList{"transfer", "--optimizers", "lstm", "--steps", "1e3"}
+                                        << "--steps: must be an integer in [1, 100000], got '1e3'";
         QTest::newRow("bad lr") << QStringList{"eval", "--optimizers", "adam:lr=-0.1"}
                                 << "option 'lr' must be in (0, 10000]";
         QTest::newRow("missing data") << QStringList{"eval", "--problem", "mnist:data=/no/such/dir"}
@@ -117,7 +123,7 @@ private slots:
     }
     void artWritesPng()
     {
-        const QString out = m_tmp.path() + "/art.png";
+        const QString out = m_tmp.path() + "/new/folder/art.png"; // missing folders are created, as for eval's outputs
         const Run r = l2l({"art", "--size", "24", "--steps", "5", "--optimizer", "adam:lr=0.03", "--out", out});
         QVERIFY2(r.code == 0 && !r.crashed, qPrintable(r.err));
         QVERIFY2(r.out.contains("wrote " + out + ": 5 steps") && r.out.contains("adam (lr 0.03): loss"),
@@ -256,7 +262,7 @@ private slots:
     }
     void testCurvesInJsonAndPlot()
     {
-        const QString png = m_tmp.path() + "/tc.png";
+        const QString png = m_tmp.path() + "/plots/tc.png"; // a missing folder is created
         const Run r =
             l2l({"eval", "--problem", "mnist", "--optimizers", "sgd:lr=0.5,adam:lr=0.01", "--runs", "2", "--steps",
                  "20", "--test-every", "10", "--json", m_tmp.path() + "/tc.json", "--plot", png, "-q"});
@@ -269,7 +275,7 @@ private slots:
         QCOMPARE(curve.size(), 3);
         QVERIFY(curve[2].toDouble() < curve[0].toDouble());
         QVERIFY(QImage(png).width() >= 600);
-        const QImage test(m_tmp.path() + "/tc-test.png");
+        const QImage test(m_tmp.path() + "/plots/tc-test.png");
         QVERIFY2(!test.isNull(), qPrintable(r.out));
         QVERIFY(r.err.contains("tc-test.png")); // stdout stays clean for --json -
         const Run bad = l2l({"eval", "--problem", "mnist", "--test-every", "-3", "--runs", "1", "--steps", "2", "-q"});
@@ -310,6 +316,14 @@ private slots:
             for (int x = 0; x < img.width(); x += 3) colours.insert(img.pixel(x, y));
         QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
         QVERIFY(QFile::exists(json));
+        // A PDF, in a folder that does not exist yet: written whole, through a temporary file that does not stay.
+        const QString pdf = m_tmp.path() + "/pdf/out.pdf";
+        const Run p = l2l({"eval", "--optimizers", "sgd:lr=0.01", "--runs", "2", "--steps", "10", "--plot", pdf, "-q"});
+        QVERIFY2(p.code == 0, qPrintable(p.err));
+        QFile out(pdf);
+        QVERIFY(out.open(QIODevice::ReadOnly));
+        QVERIFY(out.readAll().startsWith("%PDF"));
+        QCOMPARE(QDir(m_tmp.path() + "/pdf").entryList(QDir::Files), QStringList{"out.pdf"});
     }
     void trainWritesAnOptimizerThatEvalUses()
     {

@@ -2,12 +2,17 @@
 
 #include "plots/Theme.h"
 
+#include "base/AtomicFile.h"
+
 #include <qcustomplot.h>
 
+#include <QBuffer>
+#include <QCoreApplication>
 #include <QFileInfo>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <vector>
 
@@ -345,11 +350,28 @@ void useTickerFor(QCustomPlot* plot)
 }
 
 namespace {
+// Through a temporary file and a rename, like every file the project writes: a failure keeps the old plot, and missing
+// folders are created (as for the run's other outputs).
 void savePlotFile(QCustomPlot& plot, const QString& path, int width, int height)
 {
     const QString ext = QFileInfo(path).suffix().toLower();
-    const bool ok = ext == QLatin1String("png") ? plot.savePng(path, width, height) : plot.savePdf(path, width, height);
-    if (!ok) throw Error("cannot write plot '" + path.toStdString() + "' (is the directory writable?)");
+    const std::string target = path.toStdString();
+    if (ext == QLatin1String("png")) {
+        QByteArray bytes;
+        QBuffer buffer(&bytes);
+        if (!buffer.open(QIODevice::WriteOnly) || !plot.toPixmap(width, height).save(&buffer, "PNG"))
+            throw Error("cannot encode plot '" + target + "' as PNG");
+        writeFileAtomically(target, bytes.toStdString());
+        return;
+    }
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (const fs::path dir = fs::path(target).parent_path(); !dir.empty()) fs::create_directories(dir, ec);
+    const std::string tmp = target + ".tmp" + std::to_string(QCoreApplication::applicationPid()) + ".pdf";
+    if (!plot.savePdf(QString::fromStdString(tmp), width, height) || (fs::rename(tmp, target, ec), ec)) {
+        fs::remove(tmp, ec);
+        throw Error("cannot write plot '" + target + "' (is the directory writable?)");
+    }
 }
 
 void checkPlotExtension(const QString& path)
