@@ -5,7 +5,9 @@
 // was. Runs on xcb under Xvfb (QOpenGLWidget crashes on offscreen).
 #include "GuiTest.h"
 #include "ResidentMemory.h"
+#include "base/Spec.h"
 #include "gl/ArtCanvas.h"
+#include "problems/NeuralArt.h"
 #include "views/ArtView.h"
 
 #include <qcustomplot.h>
@@ -16,8 +18,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QTimer>
 #include <QWheelEvent>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace l2l;
@@ -77,6 +81,8 @@ private slots:
     void stopKeepsTheImagesReached();
     void savedTileReadsBack();
     void badStyleFileIsReportedByName();
+    void panelImagesReachTheControls();
+    void tuningShowsProgress();
     void thousandStartStops();
 };
 
@@ -282,6 +288,60 @@ void TestArtView::badStyleFileIsReportedByName()
              qPrintable(failed.first().first().toString()));
     QTRY_VERIFY_WITH_TIMEOUT(!view.isRunning(), 30000);
     QCOMPARE(view.canvas()->tile(2).image, before); // the last good images stay on the canvas
+}
+
+// The images and size a panel spec names are set in the view's controls when they change there (a lesson slide);
+// the view's own choices stand until then. A fresh view shows the held-out photo in the training style.
+void TestArtView::panelImagesReachTheControls()
+{
+    ArtView view;
+    const auto spec = [&view] { return Spec::parse(view.problemSpec().toStdString()); };
+    QCOMPARE(spec().get("content", ""), std::string("chelsea"));
+    QCOMPARE(spec().get("style", ""), std::string("scream"));
+    view.setExperiment(QStringLiteral("neural-art:content=coffee,style=hubble,size=48"), {QStringLiteral("adam")}, 100);
+    QCOMPARE(spec().get("content", ""), std::string("coffee"));
+    QCOMPARE(spec().get("style", ""), std::string("hubble"));
+    QCOMPARE(spec().get("size", ""), std::string("48"));
+    view.setContent(QStringLiteral("rocket")); // the user's choice in the view
+    view.setExperiment(QStringLiteral("neural-art:content=coffee,style=hubble,size=48,beta=5"), {}, 100);
+    QCOMPARE(spec().get("content", ""), std::string("rocket")); // unchanged in the panel: the view's choice stands
+    QCOMPARE(spec().get("beta", ""), std::string("5"));         // the panel's other options are used
+    view.setExperiment(QStringLiteral("neural-art:content=test"), {}, 100);
+    QCOMPARE(spec().get("content", ""), std::string("chelsea")); // the held-out set's photo
+    view.setExperiment(QStringLiteral("neural-art:content=train"), {}, 100);
+    QCOMPARE(spec().get("content", ""), std::string(artContentSet("train").front()));
+    view.setExperiment(QStringLiteral("quadratic"), {}, 100); // names no image: the view keeps its own
+    QCOMPARE(spec().get("content", ""), std::string(artContentSet("train").front()));
+}
+
+// A rate left to tuning is searched before the first image: the search's progress is on the canvas and the status
+// line (not the "press Run" text), and the canvas is back to its hint after the run.
+void TestArtView::tuningShowsProgress()
+{
+    QTemporaryDir cacheDir;
+    qputenv("L2L_CACHE_DIR", cacheDir.path().toUtf8()); // an empty cache: the rate is searched here
+    ArtView view;
+    view.show();
+    view.setExperiment(QString(), {QStringLiteral("sgd")}, 100);
+    view.setImageSize(48);
+    view.setSteps(40); // a search of 16 rates x 5 instances x 40 steps: a few seconds, reported every 0.2 s
+    QSignalSpy finished(&view, &ArtView::finished);
+    QStringList seen;
+    QTimer poll;
+    connect(&poll, &QTimer::timeout, &view, [&] {
+        const QString text = view.canvas()->placeholder();
+        if (!text.isEmpty() && (seen.isEmpty() || seen.back() != text)) seen << text;
+    });
+    poll.start(5);
+    view.run();
+    QVERIFY(finished.wait(300000));
+    poll.stop();
+    QVERIFY2(std::any_of(seen.begin(), seen.end(),
+                         [](const QString& t) { return t.startsWith(QStringLiteral("Tuning sgd's rate (1 of 1): ")); }),
+             qPrintable(seen.join(QStringLiteral(" | "))));
+    QVERIFY(view.canvas()->placeholder().isEmpty());
+    QCOMPARE(view.lastSnapshot().step, 40);
+    QVERIFY(QFile::exists(cacheDir.filePath(QStringLiteral("tuning.json")))); // the rate was searched, not looked up
 }
 
 // Soak: 1000 runs started and stopped at once (half of them after a moment, so inside a step); each ends, the

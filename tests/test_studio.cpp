@@ -441,7 +441,10 @@ void TestStudio::savePlotFiles()
     QVERIFY(QFileInfo(pdf).size() > 1000);
     if (qEnvironmentVariableIsSet("L2L_KEEP_PLOT")) image.save(qEnvironmentVariable("L2L_KEEP_PLOT"));
 
-    for (const QString& bad : {dir.filePath("loss.svgz"), dir.filePath("missing/dir/loss.png")}) {
+    saveEvalPlot(result, dir.filePath("missing/dir/loss.png")); // missing folders are created
+    QCOMPARE(QImage(dir.filePath("missing/dir/loss.png")).size(), QSize(800, 500));
+    // A folder that cannot be made (a file is in its place): an error naming the plot, nothing left behind.
+    for (const QString& bad : {dir.filePath("loss.svgz"), png + "/under-a-file.png", pdf + "/under-a-file.pdf"}) {
         try {
             saveEvalPlot(result, bad);
             QFAIL(qPrintable("no error for " + bad));
@@ -449,6 +452,8 @@ void TestStudio::savePlotFiles()
             QVERIFY2(QString(e.what()).contains(bad), e.what());
         }
     }
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), (QStringList{"loss.pdf", "loss.png"}));
+    QCOMPARE(QImage(png).size(), QSize(800, 500)); // the old plot kept
 }
 
 QString TestStudio::writeFile(const QString& name, const QByteArray& bytes)

@@ -714,7 +714,7 @@ private slots:
         std::string noWeights = good;
         noWeights.replace(noWeights.find("\"weights\""), 9, "\"weightz\"");
         writeText(path("no-weights.json"), noWeights);
-        expectLoadError(path("no-weights.json"), "missing key \"weights\"");
+        expectLoadError(path("no-weights.json"), "key \"weights\" is missing");
         writeText(path("other.json"), "{\"format\": \"something-else\"}");
         expectLoadError(path("other.json"), "is not an l2l optimizer");
         // A failed load leaves nothing half-done, and saving refuses NaN weights, keeping the old file.

@@ -2,6 +2,7 @@
 
 #include "eval/Resolve.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -28,7 +29,7 @@ std::string ArtRule::label() const
 
 std::vector<ArtRule> resolveArtRules(const std::string& problemSpec, const std::vector<std::string>& optimizers,
                                      int steps, const std::function<void(const std::string&)>& log,
-                                     const std::atomic<bool>* cancel)
+                                     const std::atomic<bool>* cancel, const TuneProgressFn& onTune)
 {
     if (optimizers.empty()) throw Error("optimizers: give at least one (valid: " + joinNames(updateRuleNames()) + ")");
     std::vector<ArtRule> rules;
@@ -39,8 +40,14 @@ std::vector<ArtRule> resolveArtRules(const std::string& problemSpec, const std::
     const auto say = [&](const std::string& line) {
         if (log) log(line);
     };
+    const int searches =
+        int(std::count_if(rules.begin(), rules.end(), [](const ArtRule& r) { return r.config.tuned(); }));
+    int index = 0;
     for (ArtRule& rule : rules) {
         if (!rule.config.tuned()) continue;
+        const auto onStep = [&](int done, int total, double secondsLeft) {
+            if (onTune) onTune(TuneProgress{rule.config.name, index, searches, done, total, secondsLeft});
+        };
         if (!cls) {
             cls = artClass(problemSpec);
             cache = std::make_unique<TuningCache>(defaultCachePath());
@@ -48,7 +55,8 @@ std::vector<ArtRule> resolveArtRules(const std::string& problemSpec, const std::
             if (!cache->warning().empty()) say("warning: " + cache->warning());
         }
         resolveTunedRate(*cls, cls->canonicalSpec(), rule.config, steps, TuneConfig{}, 0, cache.get(), say, cancel,
-                         shipped);
+                         shipped, onStep);
+        ++index;
         if (cancel && cancel->load()) return rules;
         rule.tunedRate = true;
     }

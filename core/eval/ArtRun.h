@@ -2,6 +2,7 @@
 // Several optimizers on ONE neural-art instance, stepped together: what `l2l art` and the studio's Art
 // view run. Every optimizer starts from the same theta_0 of the same instance; the function is
 // deterministic, so the images differ only by the optimizers.
+#include "eval/Resolve.h"
 #include "optimizers/UpdateRule.h"
 #include "problems/NeuralArt.h"
 
@@ -25,10 +26,11 @@ struct ArtRule {
 
 // Parses `optimizers` ("adam", "adam:lr=0.1", "lstm", "lstm:FILE") and resolves every rate left to
 // tuning exactly as `l2l eval` does (the shared tuned-rate cache, else a search over `steps` steps on
-// the problem class). `log` gets progress lines. Throws l2l::Error naming a bad optimizer or problem.
+// the problem class). `log` gets progress lines, `onTune` the progress within each search (as evaluation's).
+// Throws l2l::Error naming a bad optimizer or problem.
 std::vector<ArtRule> resolveArtRules(const std::string& problemSpec, const std::vector<std::string>& optimizers,
                                      int steps, const std::function<void(const std::string&)>& log = {},
-                                     const std::atomic<bool>* cancel = nullptr);
+                                     const std::atomic<bool>* cancel = nullptr, const TuneProgressFn& onTune = {});
 
 class ArtRun {
 public:

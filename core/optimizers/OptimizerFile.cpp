@@ -20,7 +20,7 @@ namespace {
 const nlohmann::json& member(const nlohmann::json& j, const char* key, const std::string& what)
 {
     if (!j.is_object() || !j.contains(key))
-        throw Error((what.empty() ? std::string() : what + ": ") + "missing key \"" + key + "\"");
+        throw Error((what.empty() ? std::string() : what + ": ") + "key \"" + key + "\" is missing");
     return j[key];
 }
 nlohmann::json weightsJson(const Vec<float>& params, Index offset, Index count)

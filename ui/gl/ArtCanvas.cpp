@@ -281,10 +281,19 @@ void ArtCanvas::paintGL()
     }
     if (m_tiles.isEmpty()) {
         painter.setPen(palette().placeholderText().color());
-        painter.drawText(rect(), Qt::AlignCenter, tr("Choose a content and a style image and press Run."));
+        painter.drawText(rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap,
+                         m_placeholder.isEmpty() ? tr("Choose a content and a style image and press Run.")
+                                                 : m_placeholder);
         return;
     }
     drawLabels(painter);
+}
+
+void ArtCanvas::setPlaceholder(const QString& text)
+{
+    if (text == m_placeholder) return;
+    m_placeholder = text;
+    if (m_tiles.isEmpty()) update();
 }
 
 QImage ArtCanvas::renderCanvas() { return grabFramebuffer(); }

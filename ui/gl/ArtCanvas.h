@@ -43,6 +43,10 @@ public:
     int tileCount() const { return int(m_tiles.size()); }
     const ArtTile& tile(int index) const { return m_tiles.at(index); }
 
+    // The text shown while there are no tiles (empty: "Choose a content and a style image and press Run.").
+    void setPlaceholder(const QString& text);
+    QString placeholder() const { return m_placeholder; }
+
     int selectedTile() const { return m_selected; }
     void setSelectedTile(int index); // -1: none
 
@@ -102,6 +106,7 @@ private:
     QOpenGLVertexArrayObject m_vao;
     bool m_ready = false;
     QString m_log, m_vertexPath, m_fragmentPath;
+    QString m_placeholder;
 
     double m_zoom = 1;
     QPointF m_centre{0.5, 0.5};

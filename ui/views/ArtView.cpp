@@ -9,6 +9,7 @@
 #include "views/ElidedLabel.h"
 #include "views/FlowLayout.h"
 #include "views/SpinBox.h"
+#include "workers/EvalJob.h"
 #include "workers/Runner.h"
 
 #include <qcustomplot.h>
@@ -85,8 +86,15 @@ ArtView::ArtView(QWidget* parent) : QWidget(parent)
             [this](int index) { m_saveButton->setEnabled(index >= 0 && !m_canvas->tile(index).image.isNull()); });
     connect(m_canvas, &ArtCanvas::glError, this, [this](const QString& log) { showStatus(log, true); });
     m_runner = new Runner(QStringLiteral("l2l-art"), this);
-    connect(m_runner, &Runner::snapshot, this,
-            [this](const QVariant& v) { onSnapshot(v.value<ArtSnapshot>(), false); });
+    connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) {
+        if (v.canConvert<TuneProgress>()) { // the baselines' rates are searched before the first image
+            const QString text = tuneProgressText(v.value<TuneProgress>());
+            showStatus(text, false);
+            m_canvas->setPlaceholder(text);
+            return;
+        }
+        onSnapshot(v.value<ArtSnapshot>(), false);
+    });
     connect(m_runner, &Runner::logLine, this, [this](const QString& line) { showStatus(line, false); });
     connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
         onSnapshot(v.value<ArtSnapshot>(), true);
@@ -121,6 +129,9 @@ QWidget* ArtView::makeControls()
     addChoice(m_style, QStringLiteral("scream"));
     addChoice(m_style, QStringLiteral("hubble"));
     m_style->addItem(tr("Choose a file..."), QString::fromLatin1(kChooseFile));
+    // The held-out photo in the training style: what the bundled optimizer is reported on.
+    m_content->setCurrentIndex(0);
+    m_style->setCurrentIndex(0);
 
     for (QComboBox* combo : {m_content, m_style})
         connect(combo, &QComboBox::activated, this, [this, combo](int index) {
@@ -195,8 +206,36 @@ void ArtView::setSteps(int steps) { m_steps->setValue(steps); }
 
 int ArtView::steps() const { return m_steps->value(); }
 
+namespace {
+// The image and size options a neural-art spec names ("" for a key it does not name, or not a neural-art spec).
+QString artOption(const QString& problemSpec, const std::string& key)
+{
+    try {
+        const Spec spec = Spec::parse(problemSpec.toStdString());
+        if (spec.name == "neural-art" && spec.has(key)) return QString::fromStdString(spec.get(key, ""));
+    } catch (const Error&) {
+        // Not a spec: it names nothing.
+    }
+    return {};
+}
+} // namespace
+
 void ArtView::setExperiment(const QString& problemSpec, const QStringList& optimizers, int steps)
 {
+    const auto changed = [&](const std::string& key) {
+        const QString now = artOption(problemSpec, key);
+        return !now.isEmpty() && now != artOption(m_panelSpec, key) ? now : QString();
+    };
+    if (const QString content = changed("content"); !content.isEmpty()) {
+        const bool set = content == QLatin1String("test") || content == QLatin1String("train");
+        setContent(set ? QString::fromStdString(artContentSet(content.toStdString()).front()) : content);
+    }
+    if (const QString style = changed("style"); !style.isEmpty()) setStyle(style);
+    if (const QString size = changed("size"); !size.isEmpty()) {
+        bool ok = false;
+        const int side = size.toInt(&ok);
+        if (ok) setImageSize(side); // the spin box keeps it in range; a bad value is the problem's error at Run
+    }
     m_panelSpec = problemSpec;
     if (!optimizers.isEmpty()) m_optimizers = optimizers;
     Q_UNUSED(steps); // the art run keeps its own step count (the paper's 128 by default)
@@ -232,7 +271,10 @@ void ArtView::run()
     // The job owns every core object and sends copies (a run in progress is superseded: Runner).
     m_runner->request([spec, optimizers, steps](Runner::Control& control) {
         const auto status = [&control](const std::string& line) { control.log(QString::fromStdString(line)); };
-        ArtRun run(spec, 1, resolveArtRules(spec, optimizers, steps, status, control.abortFlag()));
+        const auto onTune = [&control](const TuneProgress& p) {
+            control.send(QVariant::fromValue(p), p.step >= p.steps);
+        };
+        ArtRun run(spec, 1, resolveArtRules(spec, optimizers, steps, status, control.abortFlag(), onTune));
         ArtSnapshot first = takeSnapshot(run, steps);
         first.content = toQImage(run.content());
         first.style = toQImage(run.style());
@@ -245,6 +287,7 @@ void ArtView::run()
     });
     m_runButton->setText(tr("Stop"));
     showStatus(tr("starting %1").arg(QString::fromStdString(spec)), false);
+    m_canvas->setPlaceholder(tr("Starting %1...").arg(QString::fromStdString(spec)));
     emit started();
 }
 
@@ -267,6 +310,7 @@ void ArtView::setStartBlocked(const QString& reason)
 
 void ArtView::endRun()
 {
+    m_canvas->setPlaceholder({});
     m_runButton->setText(tr("Run"));
     emit finished(m_stopRequested);
 }

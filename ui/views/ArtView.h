@@ -48,8 +48,10 @@ public:
     ~ArtView() override; // stops the run and waits for its thread
 
     // From the side panel: the optimizers to compare ("adam", "adam:lr=0.1", "lstm", "lstm:FILE"); when
-    // problemSpec is a neural-art spec, its weights and network options are used too (not its image
-    // choices, which are this view's). Takes effect on the next run.
+    // problemSpec is a neural-art spec, its weights and network options are used too, and the content, style and size
+    // it names are set in this view's controls when they change in the panel (a lesson slide, an opened file, the
+    // Options field): "content=test" is chelsea, "content=train" the first training photo. The view's own choices
+    // stand until then. Takes effect on the next run.
     void setExperiment(const QString& problemSpec, const QStringList& optimizers, int steps);
 
     // The spec this view runs: neural-art with its content, style and size.

@@ -645,12 +645,7 @@ void MainWindow::onSnapshot(const EvalResult& partial)
 void MainWindow::onTuneProgress(const TuneProgress& p)
 {
     const double share = p.steps > 0 ? double(p.step) / p.steps : 0;
-    QString text = tr("Tuning %1's rate (%2 of %3): %4%")
-                       .arg(QString::fromStdString(p.optimizer))
-                       .arg(p.index + 1)
-                       .arg(p.count)
-                       .arg(int(100 * share));
-    if (p.secondsLeft >= 0 && p.step < p.steps) text += tr(", about %1 s left").arg(int(std::ceil(p.secondsLeft)));
+    const QString text = tuneProgressText(p);
     // The whole tuning stage: the searches before this one are done.
     m_panel->setProgress(p.count > 0 ? (p.index + share) / p.count : share, text);
     m_panel->setStatus(tr("Tuning learning rates before the comparison (cached afterwards)."));

@@ -57,6 +57,8 @@ public:
     Job activeJob() const;
     bool isBusy() const { return activeJob() != Job::None; }
     static QString jobName(Job job); // "A comparison", "Meta-training", ...
+    // The running job's progress as the status bar shows it ("step 3 of 100", "epoch 2 of 50", "Tuning ...").
+    QString jobDetail() const { return m_jobDetail; }
     // Asked before the window closes while a job runs; true: stop it and quit. Default: a dialog.
     void setQuitConfirmation(std::function<bool(const QString& question)> ask) { m_confirmQuit = std::move(ask); }
     // The message of the last error shown (bad input, failed run, bad file); empty before any.

@@ -21,6 +21,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 namespace l2l::ui {
@@ -275,8 +276,35 @@ void runScreenshotTour(MainWindow& window, const QString& dir, const Done& done)
 
 namespace {
 
-// One slide of the lesson tour: once shown, wait for its figure (1.5 s of live drawing, or its computation to end),
-// shoot "lesson-NN", then Page Down.
+// Calls `then` when the slide's figure is worth a picture: its computation has ended, or it has drawn live (steps
+// or epochs, not the rate search before them) for 1.5 s; at least 1.5 s after the slide, at most 5 minutes.
+void whenFigureShown(MainWindow& w, std::function<void()> then)
+{
+    auto shown = std::make_shared<QElapsedTimer>(), drawing = std::make_shared<QElapsedTimer>();
+    shown->start();
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [&w, shown, drawing, poll, then] {
+        const QString detail = w.jobDetail();
+        const bool live =
+            w.isBusy() && (detail.startsWith(QLatin1String("step")) || detail.startsWith(QLatin1String("epoch")) ||
+                           detail.startsWith(QLatin1String("wave")));
+        if (live && !drawing->isValid()) drawing->start();
+        const bool ready =
+            shown->elapsed() >= 1500 &&
+            (!w.isBusy() || (drawing->isValid() && drawing->elapsed() >= 1500) || shown->elapsed() > 300000);
+        if (ready) {
+            *poll = nullptr; // breaks the cycle
+            then();
+        } else {
+            QTimer::singleShot(250, &w, [poll] {
+                if (*poll) (*poll)();
+            });
+        }
+    };
+    QTimer::singleShot(250, &w, [poll] { (*poll)(); });
+}
+
+// One slide of the lesson tour: once shown, wait for its figure (whenFigureShown), shoot "lesson-NN", then Page Down.
 void tourSlide(std::shared_ptr<Tour> t, int index)
 {
     MainWindow& w = t->window;
@@ -290,7 +318,7 @@ void tourSlide(std::shared_ptr<Tour> t, int index)
     *connection = QObject::connect(&w, &MainWindow::slideShown, &w, [t, index, connection](int shown) {
         if (shown != index) return;
         QObject::disconnect(*connection);
-        QTimer::singleShot(1500, &t->window, [t, index] {
+        whenFigureShown(t->window, [t, index] {
             if (t->shoot(QStringLiteral("lesson-%1").arg(index + 1, 2, 10, QLatin1Char('0')))) tourSlide(t, index + 1);
         });
     });

@@ -14,6 +14,9 @@ namespace l2l::ui {
 
 Runner::Job evalJob(const EvalConfig& config);
 
+// "Tuning adam's rate (2 of 4): 35%, about 12 s left": the progress line of a rate search (Compare, Art).
+QString tuneProgressText(const TuneProgress& p);
+
 // A copy of `r` without the per-run curves (statistics, summaries and test metrics only).
 EvalResult withoutRunCurves(const EvalResult& r);
 
