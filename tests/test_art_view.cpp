@@ -291,19 +291,21 @@ void TestArtView::badStyleFileIsReportedByName()
 }
 
 // The images and size a panel spec names are set in the view's controls when they change there (a lesson slide);
-// the view's own choices stand until then. A fresh view shows the held-out photo in the training style.
+// the view's own choices stand until then. A fresh view shows the default whose baseline rates ship.
 void TestArtView::panelImagesReachTheControls()
 {
     ArtView view;
     const auto spec = [&view] { return Spec::parse(view.problemSpec().toStdString()); };
-    QCOMPARE(spec().get("content", ""), std::string("chelsea"));
-    QCOMPARE(spec().get("style", ""), std::string("scream"));
-    view.setExperiment(QStringLiteral("neural-art:content=coffee,style=hubble,size=48"), {QStringLiteral("adam")}, 100);
     QCOMPARE(spec().get("content", ""), std::string("coffee"));
     QCOMPARE(spec().get("style", ""), std::string("hubble"));
+    QCOMPARE(spec().get("size", ""), std::string("128"));
+    view.setExperiment(QStringLiteral("neural-art:content=chelsea,style=scream,size=48"), {QStringLiteral("adam")},
+                       100);
+    QCOMPARE(spec().get("content", ""), std::string("chelsea"));
+    QCOMPARE(spec().get("style", ""), std::string("scream"));
     QCOMPARE(spec().get("size", ""), std::string("48"));
     view.setContent(QStringLiteral("rocket")); // the user's choice in the view
-    view.setExperiment(QStringLiteral("neural-art:content=coffee,style=hubble,size=48,beta=5"), {}, 100);
+    view.setExperiment(QStringLiteral("neural-art:content=chelsea,style=scream,size=48,beta=5"), {}, 100);
     QCOMPARE(spec().get("content", ""), std::string("rocket")); // unchanged in the panel: the view's choice stands
     QCOMPARE(spec().get("beta", ""), std::string("5"));         // the panel's other options are used
     view.setExperiment(QStringLiteral("neural-art:content=test"), {}, 100);

@@ -2,6 +2,7 @@
 // (the time to it is printed); lessons open through openFile and name a bad file; a slide made from the current
 // state saves and re-opens; the presentation scale and themes restyle the plots and keep slides applied.
 #include "GuiTest.h"
+#include "base/Spec.h"
 #include "eval/Tuning.h"
 #include "io/LessonFile.h"
 #include "views/ArtView.h"
@@ -103,6 +104,15 @@ void TestLecture::bundledLessonRunsWithPageDown()
         QCOMPARE(w.lessonBar()->slideTitle(), QString::fromStdString(s.title));
         if (s.experiment)
             QCOMPARE(QString(MainWindow::viewName(w.currentView())), QString::fromStdString(s.experiment->view));
+        if (s.experiment && s.experiment->view == "art") { // the slide's images, not the view's previous choice
+            const Spec art = Spec::parse(w.artView()->problemSpec().toStdString()),
+                       slide = Spec::parse(s.experiment->eval.problem);
+            for (const char* key : {"content", "style", "size"})
+                if (slide.has(key)) QCOMPARE(art.get(key, ""), slide.get(key, ""));
+        }
+        if (s.experiment && s.experiment->view != "compare") // the previous slide's run status is not this slide's
+            QVERIFY2(!l2l::test::child<QLabel>(&w, "statusLabel")->text().startsWith(QStringLiteral("Stopped")),
+                     qPrintable(l2l::test::child<QLabel>(&w, "statusLabel")->text()));
         // The slide's figure: what its view draws once it has something of this slide to show.
         qInfo("slide %d '%s' shown", i + 1, s.title.c_str());
         std::function<bool()> ready = [] { return true; };

@@ -238,6 +238,7 @@ void MainWindow::applySlide(int index, int generation)
     updateJobState(); // the previous job has ended: every view's start is free again before this slide acts
     const Slide& s = m_lesson->slides[size_t(index)];
     if (s.experiment) {
+        m_panel->setStatus(tr("Ready.")); // what the previous slide's run ended with belongs to that slide
         try {
             applyExperiment(*s.experiment);
         } catch (const Error& e) {
