@@ -125,6 +125,9 @@ SECTION_OF = {
     RES + "mnist-second-order-cosine.json": None,
     RES + "convnet-shared.json": None,
     RES + "convnet-sub.json": None,
+    RES + "convnet-previous.json": None,
+    RES + "neural-art-fine-tune.json": None,
+    RES + "neural-art-rnnprop.json": None,
     RES + "quadratic-paper.json": None,
     RES + "2d-previous.json": None,
     RES + "transfer-quadratic.json": "transfer",
@@ -530,7 +533,8 @@ OPT_FILES = ["resources/optimizers/quadratic.json", "resources/optimizers/mnist.
              RES + "mnist-second-order-cosine.json",
              RES + "mnist-first-order.json", RES + "mnist-second-order.json", "resources/optimizers/2d.json",
              "resources/optimizers/neural-art.json"]
-CONV_FILES = ["resources/optimizers/convnet.json", RES + "convnet-shared.json", RES + "convnet-sub.json"]
+CONV_FILES = ["resources/optimizers/convnet.json", RES + "convnet-previous.json", RES + "convnet-shared.json",
+              RES + "convnet-sub.json"]
 
 # The --problem each eval file must have been made with (scripts/reproduce.sh), so that no file is mislabelled.
 EXPECTED_PROBLEM = dict([(Q, "quadratic"), (M100, "mnist"), (M200, "mnist"), (U100, "mnist"), (U200, "mnist"),
@@ -875,17 +879,30 @@ def _readme_unseen(inp):
         "; ".join(parts), "yes" if unseen_verdict((u100, u200)) else "no")
 
 
-@region("mnist-selection-record", ["resources/optimizers/mnist.json"])
-def _selection_record(inp):
-    pv = inp.provenance("resources/optimizers/mnist.json")
-    sel = pv["selection"]
+def selection_table(inp, path):
+    sel = inp.provenance(path)["selection"]
     rows = ["| candidate | mean final loss at step %d on the %d selection runs (seed %d) |" % (sel["steps"], sel["runs"],
                                                                                                sel["seed"]),
             "|---|---|"]
     for c in sel["candidates"]:
         mark = "**" if c["score"] == sel["score"] else ""
-        rows.append("| %s%s%s | %s%s%s |" % (mark, c["file"], mark, mark, loss(c["score"]), mark))
+        rows.append("| %s%s%s | %s%s%s |" % (mark, c["file"], mark, mark, tab(c["score"], 4), mark))
     return "\n".join(rows)
+
+
+@region("mnist-selection-record", ["resources/optimizers/mnist.json"])
+def _selection_record(inp):
+    return selection_table(inp, "resources/optimizers/mnist.json")
+
+
+@region("art-selection-record", ["resources/optimizers/neural-art.json"])
+def _art_selection_record(inp):
+    return selection_table(inp, "resources/optimizers/neural-art.json")
+
+
+@region("convnet-selection-record", ["resources/optimizers/convnet.json"])
+def _convnet_selection_record(inp):
+    return selection_table(inp, "resources/optimizers/convnet.json")
 
 
 @region("mnist-second-order-summary", [M100, M200, RES + "mnist-second-order.json"])
@@ -1134,19 +1151,23 @@ SUB_NAMES = {CONV_LSTM: "the LSTM trained on all ten classes", CONV_SUB: "LSTM-s
 def _conv_training(inp):
     meta = {"resources/optimizers/convnet.json": ("`resources/optimizers/convnet.json` (bundled: `lstm` on any convnet)",
                                                   "two: conv kernels / the rest (the official code's split)"),
+            RES + "convnet-previous.json": ("`docs/results/convnet-previous.json` (bundled before it)", "two"),
             RES + "convnet-shared.json": ("`docs/results/convnet-shared.json`", "one, shared"),
             RES + "convnet-sub.json": ("`docs/results/convnet-sub.json` (\"LSTM-sub\")", "two")}
-    rows = ["| file | LSTMs | trained on | epochs | best validation (mean loss over %s steps) | at epoch |",
-            "|---|---|---|---|---|---|"]
-    horizons = set()
+    rows = ["| file | LSTMs | trained on | epochs | BPTT window, meta-loss | best validation loss | at epoch |",
+            "|---|---|---|---|---|---|---|"]
     for path in CONV_FILES:
         pv = inp.provenance(path)
-        horizons.add(pv["horizon"])
         problem = pv["problem"]
         trained = "classes %s only" % problem.split("classes=")[1] if "classes=" in problem else "all classes"
-        rows.append("| %s | %s | %s | %d | %s | %d |" % (meta[path][0], meta[path][1], trained, pv["epochs"],
-                                                        tab(pv["validation_loss"], 3), pv["best_epoch"]))
-    rows[0] = rows[0] % "/".join(str(x) for x in sorted(horizons))
+        if "--init" in pv["command"]:
+            trained += ", from the previous file's weights"
+        window = "%d of %d steps, %s" % (pv["unroll"], pv["horizon"],
+                                         "sum of log losses" if pv.get("meta_loss") == "log" else "sum of losses")
+        which = "at the last step" if pv.get("validate_on_final_loss") else "mean over the %d steps" % pv["horizon"]
+        rows.append("| %s | %s | %s | %d | %s | %s (%s) | %d |" % (
+            meta[path][0], meta[path][1], trained, pv["epochs"], window, tab(pv["validation_loss"], 3), which,
+            pv["best_epoch"]))
     return "\n".join(rows)
 
 
