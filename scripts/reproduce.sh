@@ -217,7 +217,7 @@ section_transfer() {
     "$out/mnist-first-order.json" --family mnist --runs 20
   transfer neural-art --optimizers "resources/optimizers/neural-art.json" --family neural-art --runs 10
   # the conv net with the convnet section's reduced rate search (3 instances, 1e-3..3): hours, not minutes
-  transfer convnet --optimizers "resources/optimizers/convnet.json" --family convnet --runs 10 \
+  transfer convnet --optimizers "resources/optimizers/convnet.json" "$out/convnet-previous.json" --family convnet --runs 10 \
     "${conv_tune[@]:0:6}"
 }
 
