@@ -117,7 +117,8 @@ void addArtCommand(CLI::App& app)
         const auto log = [quiet = o->quiet](const std::string& line) {
             if (!quiet) std::cerr << "l2l: " << line << "\n";
         };
-        const std::vector<ArtRule> rules = resolveArtRules(spec.str(), optimizers, o->steps, log, &interrupted());
+        const std::vector<ArtRule> rules = resolveArtRules(spec.str(), optimizers, o->steps, log, &interrupted(),
+                                                           o->quiet ? TuneProgressFn() : tuneProgressPrinter());
         if (interrupted()) return;
         ArtRun run(spec.str(), o->seed, rules);
         const bool tty = !o->quiet && isatty(STDERR_FILENO);

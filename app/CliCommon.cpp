@@ -19,6 +19,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 namespace l2l::cli {
@@ -135,6 +136,30 @@ std::string evalMarkdown(const EvalResult& r)
             << fmt(c.p, 2) << " |\n";
     }
     return out.str();
+}
+
+TuneProgressFn tuneProgressPrinter()
+{
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    auto lastQuarter = std::make_shared<int>(0);
+    return [tty, lastQuarter](const TuneProgress& p) {
+        const int percent = p.steps > 0 ? int(100LL * p.step / p.steps) : 0;
+        std::ostringstream line;
+        line << "tuning " << p.optimizer << " (" << p.index + 1 << " of " << p.count << "): " << percent << "%";
+        if (p.secondsLeft >= 0 && p.step < p.steps) line << ", about " << int(std::ceil(p.secondsLeft)) << " s left";
+        if (tty) {
+            std::cerr << "\r  " << line.str() << "\033[K" << (p.step >= p.steps ? "\r\033[K" : "") << std::flush;
+            return;
+        }
+        const int quarter = percent / 25;
+        if (p.step >= p.steps || quarter <= 0) {
+            *lastQuarter = 0; // the next search starts again
+            return;
+        }
+        if (quarter == *lastQuarter) return;
+        *lastQuarter = quarter;
+        std::cerr << "l2l: " << line.str() << "\n";
+    };
 }
 
 namespace {

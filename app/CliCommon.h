@@ -76,6 +76,10 @@ std::function<std::vector<std::string>(S&)> addSettingOptions(CLI::App* cmd, con
     };
 }
 
+// A rate search's progress on stderr (eval, tune, art): on a terminal one line redrawn in place ("  tuning adam
+// (2 of 4): 35%, about 12 s left") and cleared when the search ends; in a log, a line at each quarter.
+TuneProgressFn tuneProgressPrinter();
+
 // A flag's accepted range, stated as the settings tables state it: in --help ("(an integer in [1, 10000])", instead
 // of CLI11's "INT:INT in [1 - 10000]") and in the error ("--runs: must be an integer in [1, 10000], got '0'").
 CLI::Option* integerIn(CLI::Option* option, long long lo, long long hi);

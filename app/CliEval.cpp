@@ -53,6 +53,7 @@ EvalCallbacks progress(const EvalOptions& o)
     EvalCallbacks cb;
     if (o.quiet) return cb;
     cb.log = [](const std::string& line) { std::cerr << "l2l: " << line << "\n"; };
+    cb.onTune = tuneProgressPrinter();
     if (isatty(STDERR_FILENO)) {
         const int steps = o.config.steps;
         cb.onStep = [steps](const EvalResult& r, int step) {
@@ -216,15 +217,20 @@ void addTuneCommand(CLI::App& app)
         if (!cache.warning().empty()) std::cerr << "l2l: warning: " << cache.warning() << "\n";
         std::cout << "problem " << cls->canonicalSpec() << ", " << o->config.steps << " steps, " << o->config.tune.runs
                   << " tuning runs (seed " << o->config.tune.seed << ")\n";
-        for (const auto& text : o->config.optimizers) {
-            UpdateRuleConfig rule = UpdateRuleConfig::parse(text);
+        const TuneProgressFn onTune = o->quiet ? TuneProgressFn() : tuneProgressPrinter();
+        const int count = int(o->config.optimizers.size());
+        for (int index = 0; index < count; ++index) {
+            UpdateRuleConfig rule = UpdateRuleConfig::parse(o->config.optimizers[size_t(index)]);
+            const auto onStep = [&](int done, int total, double left) {
+                if (onTune) onTune(TuneProgress{rule.name, index, count, done, total, left});
+            };
             // The search itself (never the shipped table), with its progress on stderr unless --quiet.
             const auto log = [quiet = o->quiet](const std::string& line) {
                 if (!quiet) std::cerr << "l2l: " << line << "\n";
             };
             const TuneResult t =
                 resolveTunedRate(*cls, cls->canonicalSpec(), rule, o->config.steps, o->config.tune, o->config.threads,
-                                 o->config.useCache ? &cache : nullptr, log, &interrupted());
+                                 o->config.useCache ? &cache : nullptr, log, &interrupted(), nullptr, onStep);
             if (interrupted()) return;
             std::cout << "\n" << rule.canonical(false) << (t.fromCache ? "  (cached)" : "") << "\n";
             for (size_t i = 0; i < t.rates.size(); ++i)

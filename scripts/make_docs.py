@@ -1221,9 +1221,6 @@ def test_final(o):
 def convnet_checks(c10, c5, c2):
     claim(c10.opt(CONV_LSTM).final < c10.opt(CONV_SHARED).final,
           "two LSTMs end lower than one shared LSTM on the conv net (%s)" % c10.path)
-    claim(c10.best.display in BASELINES, "a tuned baseline ends lowest on all 10 classes (%s)" % c10.path)
-    claim(c10.leaders()[0] == CONV_LSTM, "the two LSTMs lead at the start on all 10 classes, so the baseline catches up "
-          "(%s)" % c10.path)
     for ev in (c5, c2):
         # Level: no significant paired difference where the file stores that pair; otherwise (the file pairs
         # each optimizer with its best only) LSTM-sub's mean final loss is not above the other's by over 10 %.
@@ -1238,16 +1235,23 @@ def _c10_summary(inp):
     c10, c5, c2 = inp.eval(C10), inp.eval(C5), inp.eval(C2)
     convnet_checks(c10, c5, c2)
     names = dict(CONV_NAMES)
-    sh, ad, two, b = c10.opt(CONV_SHARED), c10.opt("adam"), c10.opt(CONV_LSTM), c10.best
-    pr = c10.pair(CONV_LSTM, b.display)
+    sh, ad, two, bb = c10.opt(CONV_SHARED), c10.opt("adam"), c10.opt(CONV_LSTM), c10.best_baseline()
+    pr = c10.pair(CONV_LSTM, bb.display)
+    ahead = two.final < bb.final
+    end = ("They also **end lowest** at step %d: %s vs tuned %s's %s on the training minibatches (%s: %s)"
+           if ahead else "But **tuned %s catches up and ends lower** at step %d: %s vs %s on the training minibatches "
+           "(%s: %s)")
+    end = (end % (c10.steps, loss(two.final), h(bb.display), loss(bb.final), pair_text(c10, CONV_LSTM, bb.display, names),
+                  significance(pr)) if ahead else
+           end % (h(bb.display), c10.steps, loss(bb.final), loss(two.final),
+                  pair_text(c10, CONV_LSTM, bb.display, names), significance(pr)))
     return ("As in the paper, **one shared LSTM is not enough** for the conv net: it ends at %s (Adam %s; test accuracy "
             "%s vs Adam's %s). **Two LSTMs**, one per parameter group, end lower (%s) and have the lowest mean training "
-            "loss of all six %s; lowest test loss: %s. But **tuned %s catches up and ends lower** at step %d: %s vs %s "
-            "on the training minibatches (%s: %s), test loss %s vs %s, test accuracy %s vs %s."
+            "loss of all six %s; lowest test loss: %s. %s, test loss %s vs %s, test accuracy %s vs %s."
             % (loss(sh.final), loss(ad.final), pct(sh.test_acc), pct(ad.test_acc), loss(two.final),
-               lead_text(c10, CONV_LSTM), test_lead_text(c10, names), h(b.display), c10.steps, loss(b.final),
-               loss(two.final), pair_text(c10, CONV_LSTM, b.display, names), significance(pr), loss(test_final(b)),
-               loss(test_final(two)), pct(b.test_acc), pct(two.test_acc)))
+               lead_text(c10, CONV_LSTM), test_lead_text(c10, names), end, loss(test_final(two)) if ahead else
+               loss(test_final(bb)), loss(test_final(bb)) if ahead else loss(test_final(two)),
+               pct(two.test_acc) if ahead else pct(bb.test_acc), pct(bb.test_acc) if ahead else pct(two.test_acc)))
 
 
 @region("convnet-5-summary", [C10, C5, C2])
@@ -1308,23 +1312,34 @@ def _conv_conclusion(inp):
     convnet_checks(c10, c5, c2)
     pv = inp.provenance("resources/optimizers/convnet.json")
     names = dict(CONV_NAMES)
-    ps, tests = [], []
-    for ev, label in ((c10, "10 classes"), (c5, "5"), (c2, "2")):
+    rows = []
+    for ev, label in ((c10, "10 classes"), (c5, "5 classes"), (c2, "2 classes")):
         lstm_best = min([ev.opt(CONV_LSTM), ev.opt(CONV_SUB)] if ev is not c10 else [ev.opt(CONV_LSTM)],
                         key=lambda o: o.final)
         bb = ev.best_baseline()
         pr = ev.pair(lstm_best.display, bb.display)
-        claim(bb.final <= lstm_best.final or (pr is not None and pr["p"] >= 0.05),
-              "the best tuned baseline's final training loss is lower than the best LSTM's or not significantly "
-              "different (%s)" % ev.path)
-        claim(test_final(bb) < test_final(lstm_best),
-              "the best tuned baseline ends with a lower test loss than the best LSTM (%s)" % ev.path)
-        ps.append(pval(pr["p"]) if pr else "not stored")
-        tests.append("%s vs %s at %s" % (loss(test_final(bb)), loss(test_final(lstm_best)), label))
-    return ("What does not reproduce within our budget (%d epochs; the official code's default is 10,000) is the learned "
-            "optimizer staying ahead to the end: the best tuned baseline's final training loss is within noise of the "
-            "best LSTM's or lower (paired p = %s at 10, 5 and 2 classes) and its final test loss is lower in all three "
-            "settings (%s)." % (pv["epochs"], ", ".join(ps), ", ".join(tests)))
+        train = ("%s ahead of tuned %s (%s vs %s, p = %s)" if lstm_best.final < bb.final else
+                 "tuned %s ahead of %s (%s vs %s, p = %s)")
+        train = (train % (h(lstm_best.display, names), h(bb.display), loss(lstm_best.final), loss(bb.final),
+                          pval(pr["p"]) if pr else "not stored") if lstm_best.final < bb.final else
+                 train % (h(bb.display), h(lstm_best.display, names), loss(bb.final), loss(lstm_best.final),
+                          pval(pr["p"]) if pr else "not stored"))
+        test = "lower test loss: %s (%s vs %s)" % (
+            h(lstm_best.display, names) if test_final(lstm_best) < test_final(bb) else "tuned " + h(bb.display),
+            loss(min(test_final(lstm_best), test_final(bb))), loss(max(test_final(lstm_best), test_final(bb))))
+        rows.append((label, train, test, lstm_best.final < bb.final, pr is not None and pr["p"] < 0.05))
+    wins = [r for r in rows if r[3]]
+    sig = [r for r in rows if r[4]]
+    return ("At the last step (%d epochs of fine-tuning in the bundled file; the official code's default is 10,000), "
+            "the best LSTM ends below the best tuned baseline in %d of the 3 settings, %d of them with p < 0.05: %s. "
+            "%s"
+            % (pv["epochs"], len(wins), len(sig), "; ".join("%s: %s, %s" % r[:3] for r in rows),
+               "No difference at the last step is significant at 5 % on 10 runs: the paper's claim that the learned "
+               "optimizer stays ahead to the end is not reproduced here, nor contradicted." if not sig else
+               "Not every setting shows a significant lead: the claim holds only in part here.")
+            if not sig or len(sig) < 3 else
+            "At the last step the best LSTM ends below the best tuned baseline in all three settings with p < 0.05: %s."
+            % "; ".join("%s: %s, %s" % r[:3] for r in rows))
 
 
 @region("readme-convnet", [C10, C5, C2], inline=True)
@@ -1332,17 +1347,20 @@ def _readme_conv(inp):
     c10, c5, c2 = inp.eval(C10), inp.eval(C5), inp.eval(C2)
     convnet_checks(c10, c5, c2)
     names = dict(CONV_NAMES)
-    b = c10.best
+    b = c10.best_baseline()
     two, sh, ad = c10.opt(CONV_LSTM), c10.opt(CONV_SHARED), c10.opt("adam")
     pr = c10.pair(CONV_LSTM, b.display)
     tl = c10.test_leaders()
     two_test = [s for s, d in tl if d == CONV_LSTM]
+    end = ("and end below tuned %s (%s vs %s, p = %s)" % (h(b.display), loss(two.final), loss(b.final), pval(pr["p"]))
+           if two.final < b.final else
+           "but tuned %s ends lower (%s vs %s, p = %s)" % (h(b.display), loss(b.final), loss(two.final), pval(pr["p"])))
     return ("%d runs of %d steps: two LSTMs (one for the convolution kernels, one for the rest; bundled `convnet.json`) "
-            "have the lowest mean training loss %s and the lowest test loss at steps %s, but tuned %s ends lower (%s vs "
-            "%s, p = %s); one shared LSTM ends at %s (Adam %s), as the paper found. On a 5-class subset, LSTM-sub, "
+            "have the lowest mean training loss %s and the lowest test loss at steps %s, %s; one shared LSTM ends at %s "
+            "(Adam %s), as the paper found. On a 5-class subset, LSTM-sub, "
             "trained only on the other five classes, is level with the LSTM trained on all ten or ahead of it (%s vs %s; %s)"
             % (c10.runs, c10.steps, lead_text(c10, CONV_LSTM), ranges(two_test, [s for s, _ in tl]) or "none",
-               h(b.display), loss(b.final), loss(two.final), pval(pr["p"]), loss(sh.final), loss(ad.final),
+               end, loss(sh.final), loss(ad.final),
                loss(c5.opt(CONV_SUB).final), loss(c5.opt(CONV_LSTM).final),
                pair_text(c5, CONV_SUB, CONV_LSTM, SUB_NAMES)))
 

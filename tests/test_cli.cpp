@@ -325,6 +325,20 @@ private slots:
         QVERIFY(out.readAll().startsWith("%PDF"));
         QCOMPARE(QDir(m_tmp.path() + "/pdf").entryList(QDir::Files), QStringList{"out.pdf"});
     }
+    void tuningShowsProgress()
+    {
+        // A rate search of 16 rates x 5 runs x 200 MNIST steps (seconds): its progress, with the time left, in the log
+        // (stderr is not a terminal here: a line per quarter), between the search's first and last lines.
+        const Run r =
+            l2l({"eval", "--problem", "mnist", "--optimizers", "sgd", "--runs", "1", "--steps", "200", "--no-cache"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const int start = int(r.err.indexOf("l2l: tuning sgd: 16 rates")), end = int(r.err.indexOf("best rate"));
+        const int progress = int(r.err.indexOf(QRegularExpression("l2l: tuning sgd \\(1 of 1\\): [0-9]+%, about")));
+        QVERIFY2(start >= 0 && progress > start && end > progress, qPrintable(r.err));
+        const Run quiet = l2l(
+            {"eval", "--problem", "mnist", "--optimizers", "sgd", "--runs", "1", "--steps", "200", "--no-cache", "-q"});
+        QVERIFY2(quiet.code == 0 && !quiet.err.contains("tuning"), qPrintable(quiet.err));
+    }
     void trainWritesAnOptimizerThatEvalUses()
     {
         const QString out = m_tmp.path() + "/q.json";
