@@ -61,6 +61,8 @@ meta["view"] = "meta-train"
 meta["problem"] = "quadratic2d"  # 2-d: the learned path is watched on a fixed function while it trains
 meta["meta_train"] = {"epochs": 1500, "validate_every": 50}  # a few seconds of live training
 art = example("sec3.4-neural-art.json")
+# The Art view's default setting: a style and size new to the LSTM, whose baseline rates ship (the figure is at once).
+art["problem"] = "neural-art:size=128,content=coffee,style=hubble"
 graph = trajectories("quadratic2d", [0, 0], ["sgd", "adam", "lstm"])
 graph["view"] = "graph"
 
@@ -122,7 +124,8 @@ slides = [
     slide("Neural art",
           "The same idea on images: the optimizee is the image itself, the loss a content term plus a style\n"
           "term from a convolutional network's features (Gatys et al.). Each tile is one optimizer painting\n"
-          "the same content in the same style from the same start; the curves below are their losses.",
+          "the same content in the same style from the same start; the curves below are their losses. The\n"
+          "LSTM was trained on The Scream at 64 x 64: this style and size are new to it.",
           art, "run"),
     slide("Summary",
           "Hand-designed optimizers encode assumptions about the problem; a learned optimizer learns them\n"

@@ -293,7 +293,8 @@ void whenFigureShown(MainWindow& w, std::function<void()> then)
             shown->elapsed() >= 1500 &&
             (!w.isBusy() || (drawing->isValid() && drawing->elapsed() >= 1500) || shown->elapsed() > 300000);
         if (ready) {
-            *poll = nullptr; // breaks the cycle
+            // Breaks the cycle once this call has returned (clearing it here would destroy the running closure).
+            QTimer::singleShot(0, &w, [poll] { *poll = nullptr; });
             then();
         } else {
             QTimer::singleShot(250, &w, [poll] {
