@@ -221,9 +221,7 @@ void addTuneCommand(CLI::App& app)
         const int count = int(o->config.optimizers.size());
         for (int index = 0; index < count; ++index) {
             UpdateRuleConfig rule = UpdateRuleConfig::parse(o->config.optimizers[size_t(index)]);
-            const auto onStep = [&](int done, int total, double left) {
-                if (onTune) onTune(TuneProgress{rule.name, index, count, done, total, left});
-            };
+            const auto onStep = tuneStepReporter(onTune, rule.name, index, count);
             // The search itself (never the shipped table), with its progress on stderr unless --quiet.
             const auto log = [quiet = o->quiet](const std::string& line) {
                 if (!quiet) std::cerr << "l2l: " << line << "\n";

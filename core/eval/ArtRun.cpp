@@ -45,9 +45,7 @@ std::vector<ArtRule> resolveArtRules(const std::string& problemSpec, const std::
     int index = 0;
     for (ArtRule& rule : rules) {
         if (!rule.config.tuned()) continue;
-        const auto onStep = [&](int done, int total, double secondsLeft) {
-            if (onTune) onTune(TuneProgress{rule.config.name, index, searches, done, total, secondsLeft});
-        };
+        const auto onStep = tuneStepReporter(onTune, rule.config.name, index, searches);
         if (!cls) {
             cls = artClass(problemSpec);
             cache = std::make_unique<TuningCache>(defaultCachePath());

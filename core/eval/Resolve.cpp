@@ -156,11 +156,7 @@ ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClas
                                 "a report uses)";
         }
         if (rule.tuned()) {
-            std::function<void(int, int, double)> onStep;
-            if (onTune)
-                onStep = [&, name = rule.name, index = tunedIndex](int done, int total, double left) {
-                    onTune(TuneProgress{name, index, tunedCount, done, total, left});
-                };
+            const auto onStep = tuneStepReporter(onTune, rule.name, tunedIndex, tunedCount);
             ++tunedIndex;
             const TuneResult tuned =
                 resolveTunedRate(cls, cls.canonicalSpec(), rule, config.steps, config.tune, config.threads,

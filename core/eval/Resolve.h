@@ -26,6 +26,15 @@ struct TuneProgress {
     double secondsLeft = -1;
 };
 using TuneProgressFn = std::function<void(const TuneProgress&)>;
+// resolveTunedRate's onStep for search `index` of `count` (of optimizer `name`), reported to `onTune` (empty: none).
+inline std::function<void(int, int, double)> tuneStepReporter(const TuneProgressFn& onTune, std::string name, int index,
+                                                              int count)
+{
+    if (!onTune) return {};
+    return [onTune, name = std::move(name), index, count](int done, int total, double secondsLeft) {
+        onTune(TuneProgress{name, index, count, done, total, secondsLeft});
+    };
+}
 
 // Resolves `lstm` to the bundled optimizer of `problemSpec` (or its file) and loads it; hand-designed
 // rules must have their learning rate set.
