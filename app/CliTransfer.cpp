@@ -53,7 +53,11 @@ void printTransfer(const TransferResult& r)
     std::cout << "\nratio of mean final loss to the best tuned baseline's (below 1: ahead); runs won against it; "
                  "paired p\n"
               << r.config.runs << " runs per variant, seed " << r.config.seed << ", baselines "
-              << joinNames(r.config.baselines) << "\n\n";
+              << joinNames(r.config.baselines)
+              << (r.config.baselinesFrom.empty()
+                      ? std::string()
+                      : " (each variant's best in " + r.config.baselinesFrom + ", run again at its recorded rate)")
+              << "\n\n";
     std::cout << std::left << std::setw(20) << "axis" << std::setw(18) << "variant" << std::setw(16) << "best baseline";
     for (const auto& f : r.config.optimizers)
         std::cout << std::setw(30) << std::filesystem::path(f).filename().string();
@@ -108,6 +112,10 @@ void addTransferCommand(CLI::App& app)
     cmd->add_option("--resume", o->resume,
                     "go on from the JSON of an interrupted run of the same transfer (same files as given, unchanged "
                     "since, grid, runs, seed and rate search): its finished variants are kept, the others run");
+    cmd->add_option("--baselines-from", o->config.baselinesFrom,
+                    "search no rate: compare each variant with the best baseline of this finished transfer (JSON of "
+                    "the same grid, runs, seed, baselines and rate search) at its recorded rate, run again and "
+                    "checked to end within 1 % of it (to add an optimizer to a matrix whose searches took hours)");
     cmd->add_option("--png", o->png, "write the heat map as PNG");
     cmd->add_option("--cache", o->cache, "tuned-rate cache file (default: " + defaultCachePath() + ")");
     cmd->add_flag("--no-cache", o->noCache, "ignore and do not update the tuned-rate cache");
@@ -147,7 +155,9 @@ void addTransferCommand(CLI::App& app)
         if (!o->json.empty() && o->json != "-") checkOutputPath(o->json, "--json");
         if (!o->png.empty()) checkOutputPath(o->png, "--png");
         const std::string cache = c.useCache ? cachePathOr(o->cache) : std::string();
-        checkDistinctOutputs({{o->json, "--json"}, {o->png, "--png"}, {cache, "--cache"}}); // the cache is written too
+        // the cache is written too; the --baselines-from file is read again by --resume, so it is not replaced
+        checkDistinctOutputs(
+            {{o->json, "--json"}, {o->png, "--png"}, {cache, "--cache"}, {c.baselinesFrom, "--baselines-from"}});
         std::function<void(const std::string&)> log;
         if (!o->quiet) log = [](const std::string& line) { std::cerr << "l2l: " << line << "\n"; };
         TransferResult done;

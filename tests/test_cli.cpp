@@ -474,6 +474,100 @@ private slots:
         QVERIFY(missing.code != 0);
         QVERIFY2(missing.err.contains("none.json"), qPrintable(missing.err));
     }
+    void transferAddsOptimizersAtRecordedRates()
+    {
+        // --baselines-from: no rate searched; each variant's best baseline of a finished transfer, run again at its
+        // recorded rate, gives the same cells as the search did (same build: the same bits); a file whose baseline
+        // does not end where it says, or of another transfer, is refused naming it, and nothing is written.
+        const QString lstm = qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json";
+        const QString copy = m_tmp.path() + "/added-optimizer.json";
+        QFile::remove(copy);
+        QVERIFY(QFile::copy(lstm, copy));
+        const QString full = m_tmp.path() + "/searched.json", added = m_tmp.path() + "/added.json";
+        const QStringList common = {"--variants",  "quadratic:dim=3;quadratic:dim=5",
+                                    "--baselines", "sgd,adam",
+                                    "--runs",      "3",
+                                    "--steps",     "10",
+                                    "--tune-runs", "2",
+                                    "--no-cache",  "-q"};
+        const Run searched = l2l(QStringList{"transfer", "--optimizers", lstm, "--json", full} + common);
+        QVERIFY2(searched.code == 0, qPrintable(searched.err));
+        const QStringList addArgs =
+            QStringList{"transfer", "--optimizers", lstm, copy, "--baselines-from", full} + common;
+        const Run add = l2l(addArgs + QStringList{"--json", added});
+        QVERIFY2(add.code == 0, qPrintable(add.err));
+        QVERIFY2(add.out.contains("run again at its recorded rate"), qPrintable(add.out));
+        const auto readJson = [](const QString& path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
+        };
+        const QJsonObject was = readJson(full), now = readJson(added);
+        QCOMPARE(now["baselines_from"].toObject()["file"].toString(), full);
+        QCOMPARE(now["baselines_from"].toObject()["digest"].toString().size(), 16);
+        QCOMPARE(now["variants"].toArray().size(), 2);
+        for (int i = 0; i < 2; ++i) {
+            const QJsonArray before = was["variants"].toArray()[i].toObject()["cells"].toArray();
+            const QJsonArray after = now["variants"].toArray()[i].toObject()["cells"].toArray();
+            QCOMPARE(after.size(), 2);
+            QCOMPARE(after[0], before[0]); // the same optimizer: the same cell
+            QCOMPARE(after[1], before[0]); // its copy: the same again
+        }
+        // Stopped after one variant, it goes on only with the same --baselines-from, and ends with the same file.
+        QJsonObject stopped = now;
+        stopped["variants"] = QJsonArray{now["variants"].toArray()[0]};
+        stopped["completed"] = 1;
+        stopped["cancelled"] = true;
+        QJsonArray pending{QJsonObject{
+            {"axis", "given"}, {"label", "quadratic:dim=5"}, {"problem", "quadratic:dim=5"}, {"steps", 10}}};
+        stopped["pending"] = pending;
+        const QString part = m_tmp.path() + "/added-part.json", out = m_tmp.path() + "/added-out.json";
+        const auto write = [](const QString& path, const QJsonObject& o) {
+            QFile w(path);
+            return w.open(QIODevice::WriteOnly | QIODevice::Truncate) && w.write(QJsonDocument(o).toJson()) > 0;
+        };
+        QVERIFY(write(part, stopped));
+        const Run resumed = l2l(addArgs + QStringList{"--resume", part, "--json", out});
+        QVERIFY2(resumed.code == 0, qPrintable(resumed.err));
+        QCOMPARE(readJson(out), now);
+        const Run searching = l2l(QStringList{"transfer", "--optimizers", lstm, copy, "--resume", part} + common);
+        QVERIFY2(searching.code == 1 && searching.err.contains("added-part.json") &&
+                     searching.err.contains("baselines_from"),
+                 qPrintable(searching.err));
+        // A baseline that does not end where the file says: refused, naming the file and the variant.
+        QJsonObject tampered = was;
+        QJsonArray variants = tampered["variants"].toArray();
+        QJsonObject v1 = variants[1].toObject();
+        QJsonArray cells = v1["cells"].toArray();
+        QJsonObject cell = cells[0].toObject();
+        cell["baseline_final"] = 2 * cell["baseline_final"].toDouble();
+        cells[0] = cell;
+        v1["cells"] = cells;
+        variants[1] = v1;
+        tampered["variants"] = variants;
+        const QString bad = m_tmp.path() + "/searched-tampered.json", none = m_tmp.path() + "/added-none.json";
+        QVERIFY(write(bad, tampered));
+        QFile::remove(none);
+        const QStringList badArgs = QStringList{"transfer", "--optimizers", lstm, "--baselines-from", bad} + common;
+        const Run off = l2l(badArgs + QStringList{"--json", none});
+        QVERIFY2(off.code == 1 && off.err.contains("searched-tampered.json") &&
+                     off.err.contains("variant 'quadratic:dim=5'") && off.err.contains("more than 1 % apart"),
+                 qPrintable(off.err));
+        // (the first variant was finished and written before the second was refused; it is a stopped run)
+        QVERIFY(readJson(none)["cancelled"].toBool());
+        // Another transfer's file (other runs), an unfinished one, and the output on top of it.
+        QStringList otherRuns = badArgs;
+        otherRuns[otherRuns.indexOf(bad)] = full;
+        otherRuns[otherRuns.indexOf("3")] = "4";
+        const Run runs = l2l(otherRuns);
+        QVERIFY2(runs.code == 1 && runs.err.contains("searched.json") && runs.err.contains("\"runs\""),
+                 qPrintable(runs.err));
+        const QStringList fromPart = QStringList{"transfer", "--optimizers", lstm, "--baselines-from", part} + common;
+        const Run unfinished = l2l(fromPart);
+        QVERIFY2(unfinished.code == 1 && unfinished.err.contains("unfinished"), qPrintable(unfinished.err));
+        const Run same = l2l(fromPart + QStringList{"--json", part});
+        QVERIFY2(same.code == 1 && same.err.contains("name the same file"), qPrintable(same.err));
+        QCOMPARE(readJson(part), stopped);
+    }
     void transferResumesFromItsJson()
     {
         // A transfer stopped after its first variant goes on from its JSON and ends with the same file as a run

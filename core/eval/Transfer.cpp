@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <sstream>
 #include <tuple>
 
 namespace l2l {
@@ -107,7 +109,7 @@ void TransferConfig::validate() const
 bool sameTransfer(const TransferConfig& a, const TransferConfig& b)
 {
     return a.optimizers == b.optimizers && a.baselines == b.baselines && a.runs == b.runs && a.seed == b.seed &&
-           a.tune == b.tune && a.variants == b.variants;
+           a.tune == b.tune && a.variants == b.variants && a.baselinesFrom == b.baselinesFrom;
 }
 
 TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,
@@ -148,6 +150,64 @@ std::string optimizerFileDigest(const std::string& path)
     return h.hex();
 }
 
+namespace {
+std::string formatNumber(double v, int digits)
+{
+    std::ostringstream out;
+    out.precision(digits);
+    out << v;
+    return out.str();
+}
+
+std::string transferFileDigest(const std::string& path)
+{
+    BitHash h;
+    h.add(readFile(path, kMaxExperimentFileBytes));
+    return h.hex();
+}
+
+// The best baseline of every variant of the finished transfer at `path` (TransferConfig::baselinesFrom), which must
+// be a run of `config`'s grid, runs, seed, baselines and rate search.
+std::vector<TransferCell> recordedBaselines(const std::string& path, const TransferConfig& config)
+{
+    const TransferResult source = readTransfer(path);
+    const std::string where = "--baselines-from '" + path + "': ";
+    const TransferConfig& s = source.config;
+    if (source.cancelled) throw Error(where + "the transfer is unfinished (key \"pending\" is not empty)");
+    for (const auto& [same, key] : {std::pair<bool, const char*>{s.variants == config.variants, "variants"},
+                                    {s.runs == config.runs, "runs"},
+                                    {s.seed == config.seed, "seed"},
+                                    {s.baselines == config.baselines, "baselines"},
+                                    {s.tune == config.tune, "tune"}})
+        if (!same) throw Error(where + "key \"" + std::string(key) + "\" differs from this run's");
+    std::vector<TransferCell> recorded;
+    for (size_t i = 0; i < source.cells.size(); ++i) {
+        const TransferCell& c = source.cells[i].front();
+        for (const TransferCell& other : source.cells[i])
+            if (other.baseline != c.baseline || other.baselineRate != c.baselineRate)
+                throw Error(where + "variant '" + s.variants[i].label + "' names two best baselines");
+        if (c.baseline.empty() || !(c.baselineRate > 0) || !std::isfinite(c.baselineFinal))
+            throw Error(where + "variant '" + s.variants[i].label + "' has no baseline that finished");
+        recorded.push_back(c);
+    }
+    return recorded;
+}
+
+// The baseline spec of `config` named `name` ("nag", "nag:momentum=0.95"), at `rate` to the last bit.
+std::string baselineAtRate(const TransferConfig& config, const std::string& name, double rate)
+{
+    for (const auto& b : config.baselines) {
+        const UpdateRuleConfig rule = UpdateRuleConfig::parse(b);
+        if (rule.name != name) continue;
+        std::string spec = rule.canonical(false);
+        char text[40];
+        std::snprintf(text, sizeof text, "%.17g", rate);
+        return spec + (spec.find(':') == std::string::npos ? ":" : ",") + "lr=" + text;
+    }
+    throw Error("transfer: the recorded baseline '" + name + "' is not among this run's baselines");
+}
+} // namespace
+
 TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log,
                                const std::function<void(const TransferProgress&)>& onProgress,
                                const std::function<void(const TransferResult&)>& onVariantDone,
@@ -159,6 +219,11 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
     // Finished variants from a file that recorded no digests were not checked against these files: claim none.
     if (!(done && done->completedVariants > 0 && done->optimizerDigests.empty()))
         for (const auto& file : config.optimizers) result.optimizerDigests.push_back(optimizerFileDigest(file));
+    std::vector<TransferCell> recorded;
+    if (!config.baselinesFrom.empty()) {
+        recorded = recordedBaselines(config.baselinesFrom, config);
+        result.baselinesFromDigest = transferFileDigest(config.baselinesFrom);
+    }
     const int n = int(config.variants.size());
     int first = 0;
     if (done) {
@@ -184,7 +249,11 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
         e.problem = v.problem;
         e.optimizers.clear();
         for (const auto& file : config.optimizers) e.optimizers.push_back("lstm:path=" + file);
-        for (const auto& b : config.baselines) e.optimizers.push_back(b);
+        if (recorded.empty())
+            for (const auto& b : config.baselines) e.optimizers.push_back(b);
+        else
+            e.optimizers.push_back(
+                baselineAtRate(config, recorded[size_t(i)].baseline, recorded[size_t(i)].baselineRate));
         e.runs = config.runs;
         e.steps = v.steps;
         e.seed = config.seed;
@@ -216,9 +285,27 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
         if (r.cancelled) break;
         std::vector<const OptimizerResult*> baselines;
         for (size_t k = config.optimizers.size(); k < r.optimizers.size(); ++k) baselines.push_back(&r.optimizers[k]);
+        if (!recorded.empty()) {
+            // The recorded search's winner, run again: it must end where it ended there.
+            const TransferCell& was = recorded[size_t(i)];
+            const double now = baselines.front()->finalMean;
+            if (!(std::abs(now - was.baselineFinal) <= 0.01 * std::abs(was.baselineFinal)))
+                throw Error("--baselines-from '" + config.baselinesFrom + "': variant '" + v.label +
+                            "': " + was.baseline + " at the recorded rate " + formatNumber(was.baselineRate, 4) +
+                            " ends at a mean final loss of " + formatNumber(now, 6) + " here and " +
+                            formatNumber(was.baselineFinal, 6) +
+                            " in the file (more than 1 % apart): other data or code made that file, so its rates do "
+                            "not carry over; run the transfer without --baselines-from");
+            if (log)
+                log("  " + was.baseline + " at the recorded rate " + formatNumber(was.baselineRate, 4) +
+                    ": mean final loss " + formatNumber(now, 6) + " (the file: " + formatNumber(was.baselineFinal, 6) +
+                    ")");
+        }
         std::vector<TransferCell> row;
-        for (size_t k = 0; k < config.optimizers.size(); ++k)
+        for (size_t k = 0; k < config.optimizers.size(); ++k) {
             row.push_back(transferCell(r, r.optimizers[k], baselines));
+            if (!recorded.empty()) row.back().baselineRate = recorded[size_t(i)].baselineRate;
+        }
         result.cells.push_back(std::move(row));
         result.canonicalProblems.push_back(r.canonicalProblem);
         result.completedVariants = i + 1;
@@ -240,6 +327,8 @@ std::string transferJson(const TransferResult& r)
     j["baselines"] = r.config.baselines;
     j["runs"] = r.config.runs;
     j["seed"] = r.config.seed;
+    if (!r.config.baselinesFrom.empty())
+        j["baselines_from"] = {{"file", r.config.baselinesFrom}, {"digest", r.baselinesFromDigest}};
     j["tune"] = {{"runs", r.config.tune.runs},
                  {"seed", r.config.tune.seed},
                  {"min_rate", r.config.tune.minRate},
@@ -364,8 +453,27 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
             if (d.size() != 16 || d.find_first_not_of("0123456789abcdef") != std::string::npos)
                 throw fail("optimizer_digests", "must hold 16 lowercase hex digits each");
     }
+    std::string baselinesFromDigest;
+    if (doc.contains("baselines_from")) { // a run that re-ran another file's best baselines (--baselines-from)
+        const json& from = doc["baselines_from"];
+        for (const char* key : {"file", "digest"})
+            if (!field(from, key, std::string("baselines_from.") + key).is_string())
+                throw fail(std::string("baselines_from.") + key, "must be a string");
+        read.baselinesFrom = from["file"].get<std::string>();
+        baselinesFromDigest = from["digest"].get<std::string>();
+        if (read.baselinesFrom.empty()) throw fail("baselines_from.file", "must not be empty");
+        if (baselinesFromDigest.size() != 16 ||
+            baselinesFromDigest.find_first_not_of("0123456789abcdef") != std::string::npos)
+            throw fail("baselines_from.digest", "must hold 16 lowercase hex digits");
+    }
     if (expected) {
         const TransferConfig& c = *expected;
+        if (read.baselinesFrom != c.baselinesFrom)
+            throw fail("baselines_from", c.baselinesFrom.empty()
+                                             ? "is there, and this run searches every rate"
+                                             : "differs from this run's --baselines-from ('" + c.baselinesFrom + "')");
+        if (!c.baselinesFrom.empty() && transferFileDigest(c.baselinesFrom) != baselinesFromDigest)
+            throw fail("baselines_from.digest", "says '" + c.baselinesFrom + "' has changed since the stopped run");
         // The same files: by name as given, or, where the file records digests, by their bytes wherever they are
         // now (a clone elsewhere, a moved file).
         if (read.optimizers.size() != c.optimizers.size())
@@ -449,6 +557,7 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
     TransferResult r;
     r.config = config;
     r.optimizerDigests = digests;
+    r.baselinesFromDigest = baselinesFromDigest;
     // A number in [lo, hi] (`range` says which in words) or null (not finite when written).
     const auto number = [&](const json& cell, const std::string& key, const std::string& name, double lo, double hi,
                             const std::string& range) {

@@ -40,6 +40,11 @@ struct TransferConfig {
     TuneConfig tune;
     std::string cachePath;
     bool useCache = true;
+    // With the JSON of a finished transfer of the same grid, runs, seed, baselines and rate search, no rate is
+    // searched: each variant is compared with that file's best baseline at its recorded rate, run again on the same
+    // instances, and that run must end within 1 % of the file's mean final loss (else the file came from other data
+    // or code, and its rates do not carry over). It adds an optimizer to a matrix whose searches took hours.
+    std::string baselinesFrom;
     void validate() const; // throws l2l::Error naming the field
 };
 
@@ -63,6 +68,7 @@ struct TransferResult {
     // Per optimizer file, the digest of its bytes when the run started (optimizerFileDigest); empty in a file
     // written before digests were recorded.
     std::vector<std::string> optimizerDigests;
+    std::string baselinesFromDigest; // optimizerFileDigest of config.baselinesFrom when the run started
 };
 
 // 16 hex digits (BitHash, 64-bit FNV-1a) of a file's bytes: a resumed transfer refuses an optimizer file that has changed
@@ -99,7 +105,7 @@ TransferResult resumeTransfer(const std::string& path, const TransferConfig& con
 TransferResult readTransfer(const std::string& path);
 
 // Whether a run of `b` can go on from a stopped run of `a` (computeTransfer's `done`): the same optimizer files (as
-// given), baselines, runs, seed, rate search and grid. Threads, memory limit and cache do not change a cell.
+// given), baselines, runs, seed, rate search, grid and baselinesFrom. Threads, memory limit and cache do not change a cell.
 bool sameTransfer(const TransferConfig& a, const TransferConfig& b);
 
 // The cell of optimizer `learned` against the best (lowest mean final loss) of the baselines in `r`.
