@@ -135,6 +135,11 @@ SECTION_OF = {
     RES + "transfer-mnist.json": "transfer",
     RES + "transfer-neural-art.json": "transfer",
     RES + "transfer-convnet.json": "transfer",
+    # the conv net's full rate search, whose best baselines transfer-convnet.json re-ran (l2l transfer --baselines-from)
+    RES + "transfer-convnet-search.json": None,
+    # the unseen-runs test on seed 4242, before it moved to a fresh seed
+    RES + "mnist-unseen-4242-100.json": None,
+    RES + "mnist-unseen-4242-200.json": None,
     RES + "mpi-scaling.json": None,  # scripts/mpi_scaling.py (needs a quiet machine; not part of reproduce.sh)
 }
 
@@ -857,6 +862,20 @@ def _u_summary(inp):
                "met" if ok else "not met"))
 
 
+U4242 = (RES + "mnist-unseen-4242-100.json", RES + "mnist-unseen-4242-200.json")
+
+
+@region("mnist-unseen-4242", list(U4242) + [U100], inline=True)
+def _u_4242(inp):
+    o100, o200 = (inp.eval(p) for p in U4242)
+    claim(o100.seed != inp.eval(U100).seed, "the earlier unseen runs are another seed (%s)" % U4242[0])
+    names = dict(MNIST_NAMES)
+    return ("on %d runs of seed %d the same files gave step %d: %s, %s; step %d: %s, %s (test %s)" % (
+        o100.runs, o100.seed, o100.steps, versus(o100, BUNDLED_MNIST, "nag", names),
+        versus(o100, BUNDLED_MNIST, "adam", names), o200.steps, versus(o200, BUNDLED_MNIST, "nag", names),
+        versus(o200, BUNDLED_MNIST, "adam", names), "met" if unseen_verdict((o100, o200)) else "not met"))
+
+
 @region("mnist-unseen-vs-report", [U100, U200, M100, M200], inline=True)
 def _u_vs_report(inp):
     u100, u200, m100, m200 = inp.eval(U100), inp.eval(U200), inp.eval(M100), inp.eval(M200)
@@ -1394,6 +1413,9 @@ class TransferFile:
                 raise Failure("%s: \"completed\", \"planned\" and \"pending\" do not add up to its variants" % path)
         self.optimizers = [os.path.basename(o) for o in f["optimizers"]]
         self.runs, self.seed = f["runs"], f["seed"]
+        # l2l transfer --baselines-from: no rate searched, each variant's best baseline of that file re-run
+        self.baselines_from = Fields(path, doc["baselines_from"], "baselines_from")["file"] \
+            if "baselines_from" in doc else None
         self.variants = []
         for i, v in enumerate(f["variants"]):
             vf = Fields(path, v, "variants[%d]" % i)
@@ -1471,16 +1493,45 @@ def transfer_sentences(t):
     return "\n\n".join(out)
 
 
+# A family whose matrix re-ran another file's best baselines (l2l transfer --baselines-from): that file.
+TRANSFER_BASELINES_FROM = {"convnet": RES + "transfer-convnet-search.json"}
+
+
+def baselines_from_text(t, inp, source_path):
+    """How the baselines of a --baselines-from matrix were had, and how close their re-runs came to the search's."""
+    if t.baselines_from is None:
+        return ""
+    if source_path is None or os.path.normpath(t.baselines_from) != os.path.normpath(source_path):
+        raise Failure("%s: its baselines come from %s, which this script does not declare for it"
+                      % (t.path, t.baselines_from))
+    src = TransferFile(source_path, inp.json(source_path))
+    diffs = []
+    for (_, label, _, _, cells), (_, slabel, _, _, scells) in zip(t.variants, src.variants):
+        if label != slabel or cells[0]["baseline"] != scells[0]["baseline"]:
+            raise Failure("%s: variant %s does not match %s" % (t.path, label, source_path))
+        was = scells[0]["baseline_final"]
+        diffs.append(abs(cells[0]["baseline_final"] - was) / abs(was))
+    worst = max(diffs) if diffs else 0.0
+    return ("No rate was searched for this matrix: each variant's baseline is the best tuned baseline of the full "
+            "search in `%s` (the matrix of %s), run again at its recorded rate on the same runs (`l2l transfer "
+            "--baselines-from`); the re-runs' mean final losses are %s.\n\n"
+            % (source_path, join_and(["`%s`" % o for o in src.optimizers]),
+               "those recorded there, to the last digit" if worst == 0 else
+               "within %.2g %% of those recorded there" % (100 * worst)))
+
+
 def _transfer_regions():
     for fam, path in TRANSFER.items():
         def table(inp, path=path):
             return transfer_table(TransferFile(path, inp.json(path)))
 
-        def summary(inp, path=path):
+        source = TRANSFER_BASELINES_FROM.get(fam)
+
+        def summary(inp, path=path, source=source):
             t = TransferFile(path, inp.json(path))
-            stopped = ""
+            stopped = baselines_from_text(t, inp, source)
             if t.partial:
-                stopped = ("**Not finished: %d of the %d variants are measured so far** (the run goes on with "
+                stopped += ("**Not finished: %d of the %d variants are measured so far** (the run goes on with "
                            "`l2l transfer ... --resume` from this file); not yet measured: %s. The counts below are "
                            "of the measured variants.\n\n" % (len(t.variants), t.planned,
                                                                 join_and([pending_text(t, v) for v in t.pending])))
@@ -1488,7 +1539,7 @@ def _transfer_regions():
                     "to the best tuned baseline's, the runs (of those both finished) where it ended lower, and the "
                     "paired p.\n\n" % (t.runs, t.seed) + transfer_sentences(t))
         region("transfer-%s-table" % fam, [path])(table)
-        region("transfer-%s-summary" % fam, [path])(summary)
+        region("transfer-%s-summary" % fam, [path] + ([source] if source else []))(summary)
 
 
 _transfer_regions()
