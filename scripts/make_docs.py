@@ -1512,12 +1512,22 @@ def baselines_from_text(t, inp, source_path):
         was = scells[0]["baseline_final"]
         diffs.append(abs(cells[0]["baseline_final"] - was) / abs(was))
     worst = max(diffs) if diffs else 0.0
+    # An optimizer in both files: its cells here against the search's (the same runs: they should be its cells).
+    again = []
+    for k, name in enumerate(t.optimizers):
+        if name in src.optimizers:
+            j = src.optimizers.index(name)
+            same = all(cells[k].obj == scells[j].obj for (_, _, _, _, cells), (_, _, _, _, scells) in zip(t.variants,
+                                                                                                   src.variants))
+            again.append("`%s`'s cells here are %s" % (name, "the search's, every field to the last digit" if same
+                                                         else "not the search's (see the two files)"))
+    worst_text = ("those recorded there, to the last digit" if worst == 0 else
+                  "within %.2g %% of those recorded there" % (100 * worst))
     return ("No rate was searched for this matrix: each variant's baseline is the best tuned baseline of the full "
             "search in `%s` (the matrix of %s), run again at its recorded rate on the same runs (`l2l transfer "
-            "--baselines-from`); the re-runs' mean final losses are %s.\n\n"
-            % (source_path, join_and(["`%s`" % o for o in src.optimizers]),
-               "those recorded there, to the last digit" if worst == 0 else
-               "within %.2g %% of those recorded there" % (100 * worst)))
+            "--baselines-from`); the re-runs' mean final losses are %s%s.\n\n"
+            % (source_path, join_and(["`%s`" % o for o in src.optimizers]), worst_text,
+               "".join("; " + a for a in again)))
 
 
 def _transfer_regions():

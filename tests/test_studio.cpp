@@ -973,6 +973,16 @@ void TestStudio::transferViewOpensAFile()
              qPrintable(error));
     QVERIFY2(status->text().contains(QStringLiteral("Compute runs the view's own")), qPrintable(status->text()));
     QCOMPARE(child<QSpinBox>(m_window.get(), "transferRuns")->value(), 5);
+    // A file whose baselines were another file's best, run again at their recorded rates (l2l transfer
+    // --baselines-from), says so, and is not one the view computes.
+    QJsonObject rerun = doc;
+    rerun["baselines_from"] = QJsonObject{{"file", "searched-transfer.json"}, {"digest", "0123456789abcdef"}};
+    QVERIFY2(view->openFile(writeFile("rerun-transfer.json", QJsonDocument(rerun).toJson()), &error),
+             qPrintable(error));
+    QVERIFY2(status->text().contains(QStringLiteral("No rate was searched")) &&
+                 status->text().contains(QStringLiteral("searched-transfer.json")) &&
+                 status->text().contains(QStringLiteral("Compute runs the view's own")),
+             qPrintable(status->text()));
     // A stopped file whose finished problems are not the problems here (another batch size) is not continued: Compute says
     // why and starts afresh (stopped at once here).
     QJsonObject elsewhere = doc;

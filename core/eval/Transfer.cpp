@@ -143,14 +143,16 @@ TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,
     return c;
 }
 
-std::string optimizerFileDigest(const std::string& path)
+namespace {
+std::string fileDigest(const std::string& path, std::size_t maxBytes)
 {
     BitHash h;
-    h.add(readFile(path, kMaxOptimizerFileBytes));
+    h.add(readFile(path, maxBytes));
     return h.hex();
 }
 
-namespace {
+std::string transferFileDigest(const std::string& path) { return fileDigest(path, kMaxExperimentFileBytes); }
+
 std::string formatNumber(double v, int digits)
 {
     std::ostringstream out;
@@ -158,13 +160,11 @@ std::string formatNumber(double v, int digits)
     out << v;
     return out.str();
 }
+} // namespace
 
-std::string transferFileDigest(const std::string& path)
-{
-    BitHash h;
-    h.add(readFile(path, kMaxExperimentFileBytes));
-    return h.hex();
-}
+std::string optimizerFileDigest(const std::string& path) { return fileDigest(path, kMaxOptimizerFileBytes); }
+
+namespace {
 
 // The best baseline of every variant of the finished transfer at `path` (TransferConfig::baselinesFrom), which must
 // be a run of `config`'s grid, runs, seed, baselines and rate search.

@@ -374,6 +374,10 @@ bool TransferView::openFile(const QString& path, QString* error)
                             .arg(r->completedVariants)
                             .arg(c.variants.size())
                       : tr("Opened %1: %2 variants.").arg(name).arg(r->completedVariants)) +
+        (c.baselinesFrom.empty()
+             ? QString()
+             : tr(" No rate was searched: each variant's baseline is the best in %1, run again at its recorded rate.")
+                   .arg(QString::fromStdString(c.baselinesFrom))) +
         tr(" Click a cell to open that comparison in Compare.") +
         (!adopted ? tr(" Its settings are not the view's (seed 101, 100 steps, the default rate search): Compute runs "
                        "the view's own.")
