@@ -15,6 +15,10 @@
 # invocation share it (the MNIST selection runs reuse the MNIST section's tuned NAG rates).
 # The seconds of each section, its start date, the load average then and `l2l --version` are merged into
 # docs/results/reproduce-times.json, which RESULTS.md's run-time statement is generated from.
+#
+# The whole script is one brace group, read before any of it runs: editing this file while a run goes on (hours)
+# does not change, or cut, what that run does.
+{
 set -euo pipefail
 root="$(CDPATH='' cd -- "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Every path given to l2l is relative to the project root, where the commands run, so the files written name
@@ -256,3 +260,5 @@ for e in ${extra[@]+"${extra[@]}"}; do
   if ((${#allow[@]})); then allow=("${allow[0]},$e"); else allow=("--allow-missing=$e"); fi
 done
 python3 scripts/make_docs.py ${allow[@]+"${allow[@]}"}
+exit
+}
