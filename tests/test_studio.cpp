@@ -120,6 +120,7 @@ private slots:
     void trainedOptimizerIsUsedEverywhere();
     void transferViewFillsTheMapAndOpensACell();
     void transferViewOpensAFile();
+    void transferViewReusesBaselines();
 
 private:
     QString writeFile(const QString& name, const QByteArray& bytes);
@@ -883,6 +884,68 @@ void TestStudio::transferViewFillsTheMapAndOpensACell()
     QVERIFY2(status->text().startsWith(QStringLiteral("Starting")), qPrintable(status->text()));
     view->stop();
     QVERIFY(computed.wait(60000));
+}
+
+// "Reuse its baselines": a finished matrix opened (the committed 2-d one), Compute searches no rate and re-runs each
+// variant's best baseline at its recorded rate: on this build every cell is the file's. A stopped file cannot be
+// the source.
+void TestStudio::transferViewReusesBaselines()
+{
+    m_window->showView(MainWindow::Transfer);
+    TransferView* view = m_window->transferView();
+    const QString src = qEnvironmentVariable("L2L_SOURCE_DIR");
+    QFile f(src + "/docs/results/transfer-2d.json");
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+    QJsonArray absolute; // the committed file names its optimizers relative to the source tree
+    for (const auto& file : doc["optimizers"].toArray()) absolute.append(QDir(src).absoluteFilePath(file.toString()));
+    doc["optimizers"] = absolute;
+    const QString searched = writeFile("searched-2d-transfer.json", QJsonDocument(doc).toJson());
+    QString error;
+    QVERIFY2(view->openFile(searched, &error), qPrintable(error));
+    auto* reuse = child<QCheckBox>(m_window.get(), "transferReuseBaselines");
+    QVERIFY(reuse->isEnabled());
+    reuse->setChecked(true);
+    auto* status = child<QLabel>(m_window.get(), "transferStatus");
+    QSignalSpy computed(view, &TransferView::computed);
+    view->compute();
+    QVERIFY2(status->text().startsWith(QStringLiteral("Starting")) &&
+                 status->text().contains(QStringLiteral("no rate search: the baselines of searched-2d-transfer.json")),
+             qPrintable(status->text()));
+    QVERIFY(!reuse->isEnabled()); // while it computes
+    QVERIFY(computed.wait(120000));
+    const TransferResult* r = view->result();
+    QVERIFY(r && !r->cancelled);
+    QCOMPARE(r->config.baselinesFrom, searched.toStdString());
+    const TransferResult was = readTransfer(searched.toStdString());
+    QCOMPARE(r->completedVariants, was.completedVariants);
+    for (int v = 0; v < was.completedVariants; ++v)
+        for (size_t k = 0; k < was.config.optimizers.size(); ++k) {
+            const TransferCell &a = r->cells[size_t(v)][k], &b = was.cells[size_t(v)][k];
+            QCOMPARE(a.baseline, b.baseline);
+            QCOMPARE(a.baselineRate, b.baselineRate);
+            QCOMPARE(a.baselineFinal, b.baselineFinal);
+            QCOMPARE(a.learnedFinal, b.learnedFinal);
+            QCOMPARE(a.won, b.won);
+            QCOMPARE(a.p, b.p);
+        }
+    QVERIFY(reuse->isEnabled());
+    // A stopped copy is not a source: the box is cleared and disabled.
+    QJsonObject stopped = doc;
+    QJsonArray all = doc["variants"].toArray(), kept{all[0]}, pending;
+    for (int i = 1; i < all.size(); ++i) {
+        QJsonObject v = all[i].toObject();
+        v.remove("cells");
+        v.remove("canonical");
+        pending.append(v);
+    }
+    stopped["variants"] = kept;
+    stopped["pending"] = pending;
+    stopped["completed"] = 1;
+    stopped["cancelled"] = true;
+    QVERIFY2(view->openFile(writeFile("stopped-2d-transfer.json", QJsonDocument(stopped).toJson()), &error),
+             qPrintable(error));
+    QVERIFY(!reuse->isEnabled() && !reuse->isChecked());
 }
 
 // Open result… shows what l2l transfer wrote: the committed MNIST matrix, a stopped copy of it (its pending variants

@@ -6,6 +6,7 @@
 #include "plots/TransferMap.h"
 #include "workers/Runner.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QFileDialog>
@@ -162,6 +163,12 @@ TransferView::TransferView(QWidget* parent)
     m_stop = new QPushButton(tr("Stop"));
     m_stop->setObjectName(QStringLiteral("transferStop"));
     m_stop->setEnabled(false);
+    m_reuse = new QCheckBox(tr("Reuse its baselines"));
+    m_reuse->setObjectName(QStringLiteral("transferReuseBaselines"));
+    m_reuse->setEnabled(false);
+    m_reuse->setToolTip(tr("Search no rate: each variant's best baseline in the opened result (a finished transfer "
+                           "of these settings) is run again at its recorded rate, and must end within 1 % of it. "
+                           "Adds optimizers to a matrix without its hours of tuning (l2l transfer --baselines-from)"));
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("transferProgress"));
     m_progress->setRange(0, 1000);
@@ -183,6 +190,7 @@ TransferView::TransferView(QWidget* parent)
     row->addWidget(m_family);
     row->addWidget(new QLabel(tr("Runs")));
     row->addWidget(m_runs);
+    row->addWidget(m_reuse);
     row->addStretch(1);
     form->addLayout(row);
     auto* buttons = new QHBoxLayout;
@@ -310,6 +318,7 @@ void TransferView::setComputing(bool on)
     m_add->setEnabled(!on);
     m_remove->setEnabled(!on);
     m_open->setEnabled(!on);
+    m_reuse->setEnabled(!on && !m_baselinesSource.isEmpty());
     emit computingChanged(on);
 }
 
@@ -361,6 +370,9 @@ bool TransferView::openFile(const QString& path, QString* error)
     }
     m_opened = adopted ? r : nullptr;
     m_openedPath = path;
+    m_baselinesSource = adopted && !r->cancelled ? path : QString();
+    m_reuse->setEnabled(!m_baselinesSource.isEmpty());
+    if (m_baselinesSource.isEmpty()) m_reuse->setChecked(false);
     const QString name = QFileInfo(path).fileName();
     m_map->setResult(r, tr("%1: %2 runs per variant, seed %3%4")
                             .arg(name)
@@ -416,6 +428,7 @@ void TransferView::compute()
     TransferConfig c;
     try {
         c = viewConfig(family, m_runs->value(), files);
+        if (m_reuse->isChecked() && !m_baselinesSource.isEmpty()) c.baselinesFrom = m_baselinesSource.toStdString();
         for (const auto& f : c.optimizers) (void)loadOptimizer(f);
         c.validate();
     } catch (const Error& e) {
@@ -452,8 +465,12 @@ void TransferView::compute()
     } else {
         m_progress->setValue(0);
         m_map->setResult(nullptr, tr("Computing the first variant…"));
-        m_status->setText(tr("Starting: %1 variants of %2").arg(c.variants.size()).arg(QString::fromStdString(family)) +
-                          (fresh.isEmpty() ? QString() : tr(" (the opened file cannot be continued: %1)").arg(fresh)));
+        m_status->setText(
+            tr("Starting: %1 variants of %2").arg(c.variants.size()).arg(QString::fromStdString(family)) +
+            (c.baselinesFrom.empty()
+                 ? QString()
+                 : tr(", no rate search: the baselines of %1").arg(QFileInfo(m_baselinesSource).fileName())) +
+            (fresh.isEmpty() ? QString() : tr(" (the opened file cannot be continued: %1)").arg(fresh)));
     }
     m_runner->request([c, done](Runner::Control& control) {
         auto r = std::make_shared<TransferResult>(computeTransfer(

@@ -13,6 +13,7 @@
 
 #include <memory>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QListWidget;
@@ -98,6 +99,10 @@ private:
     QSpinBox* m_runs;
     QListWidget* m_files;
     QPushButton *m_add, *m_remove, *m_open, *m_compute, *m_stop;
+    // "Reuse its baselines": Compute searches no rate and re-runs each variant's best baseline of the opened,
+    // finished result at its recorded rate (TransferConfig::baselinesFrom = m_baselinesSource).
+    QCheckBox* m_reuse;
+    QString m_baselinesSource; // the opened result, when it is a finished transfer the view computes; else empty
     QProgressBar* m_progress;
     QLabel* m_status;
     TransferMapWidget* m_map;
