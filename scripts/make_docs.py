@@ -128,6 +128,7 @@ SECTION_OF = {
     RES + "convnet-previous.json": None,
     RES + "neural-art-fine-tune.json": None,
     RES + "neural-art-rnnprop.json": None,
+    RES + "neural-art-imitation.json": None,
     RES + "quadratic-paper.json": None,
     RES + "2d-previous.json": None,
     RES + "transfer-quadratic.json": "transfer",
