@@ -863,6 +863,12 @@ def _u_summary(inp):
                "met" if ok else "not met"))
 
 
+def horizons_vs_baselines(evs, names):
+    """'step 100: <vs NAG>, <vs Adam>; step 200: ...' for the bundled MNIST optimizer on each evaluation."""
+    return "; ".join("step %d: %s, %s" % (u.steps, versus(u, BUNDLED_MNIST, "nag", names),
+                                           versus(u, BUNDLED_MNIST, "adam", names)) for u in evs)
+
+
 U4242 = (RES + "mnist-unseen-4242-100.json", RES + "mnist-unseen-4242-200.json")
 
 
@@ -870,11 +876,9 @@ U4242 = (RES + "mnist-unseen-4242-100.json", RES + "mnist-unseen-4242-200.json")
 def _u_4242(inp):
     o100, o200 = (inp.eval(p) for p in U4242)
     claim(o100.seed != inp.eval(U100).seed, "the earlier unseen runs are another seed (%s)" % U4242[0])
-    names = dict(MNIST_NAMES)
-    return ("on %d runs of seed %d the same files gave step %d: %s, %s; step %d: %s, %s (test %s)" % (
-        o100.runs, o100.seed, o100.steps, versus(o100, BUNDLED_MNIST, "nag", names),
-        versus(o100, BUNDLED_MNIST, "adam", names), o200.steps, versus(o200, BUNDLED_MNIST, "nag", names),
-        versus(o200, BUNDLED_MNIST, "adam", names), "met" if unseen_verdict((o100, o200)) else "not met"))
+    return "on %d runs of seed %d the same files gave %s (test %s)" % (
+        o100.runs, o100.seed, horizons_vs_baselines((o100, o200), dict(MNIST_NAMES)),
+        "met" if unseen_verdict((o100, o200)) else "not met")
 
 
 @region("mnist-unseen-vs-report", [U100, U200, M100, M200], inline=True)
@@ -882,21 +886,16 @@ def _u_vs_report(inp):
     u100, u200, m100, m200 = inp.eval(U100), inp.eval(U200), inp.eval(M100), inp.eval(M200)
     claim(u100.seed == u200.seed and u100.seed not in (m100.seed, m200.seed),
           "the unseen runs use a seed the report does not (%s, %s)" % (U100, M100))
-    names = dict(MNIST_NAMES)
-    out = ["step %d: %s, %s" % (u.steps, versus(u, BUNDLED_MNIST, "nag", names), versus(u, BUNDLED_MNIST, "adam", names))
-           for u in (u100, u200)]
     return "on %d runs of seed %d (never used to train or select) the same comparison gives %s" % (
-        u100.runs, u100.seed, "; ".join(out))
+        u100.runs, u100.seed, horizons_vs_baselines((u100, u200), dict(MNIST_NAMES)))
 
 
 @region("readme-mnist-unseen", [U100, U200], inline=True)
 def _readme_unseen(inp):
     u100, u200 = inp.eval(U100), inp.eval(U200)
-    names = {BUNDLED_MNIST: "the LSTM"}
-    parts = ["step %d: %s, %s" % (u.steps, versus(u, BUNDLED_MNIST, "nag", names), versus(u, BUNDLED_MNIST, "adam", names))
-             for u in (u100, u200)]
     return "%s; below tuned NAG and Adam at both horizons with p < 0.05: %s" % (
-        "; ".join(parts), "yes" if unseen_verdict((u100, u200)) else "no")
+        horizons_vs_baselines((u100, u200), {BUNDLED_MNIST: "the LSTM"}),
+        "yes" if unseen_verdict((u100, u200)) else "no")
 
 
 def selection_table(inp, path):
@@ -1258,20 +1257,20 @@ def _c10_summary(inp):
     sh, ad, two, bb = c10.opt(CONV_SHARED), c10.opt("adam"), c10.opt(CONV_LSTM), c10.best_baseline()
     pr = c10.pair(CONV_LSTM, bb.display)
     ahead = two.final < bb.final
-    end = ("They also **end lowest** at step %d: %s vs tuned %s's %s on the training minibatches (%s: %s)"
-           if ahead else "But **tuned %s catches up and ends lower** at step %d: %s vs %s on the training minibatches "
-           "(%s: %s)")
-    end = (end % (c10.steps, loss(two.final), h(bb.display), loss(bb.final), pair_text(c10, CONV_LSTM, bb.display, names),
-                  significance(pr)) if ahead else
-           end % (h(bb.display), c10.steps, loss(bb.final), loss(two.final),
-                  pair_text(c10, CONV_LSTM, bb.display, names), significance(pr)))
+    pair = "%s: %s" % (pair_text(c10, CONV_LSTM, bb.display, names), significance(pr))
+    if ahead:
+        end = ("They also **end lowest** at step %d: %s vs tuned %s's %s on the training minibatches (%s)"
+               % (c10.steps, loss(two.final), h(bb.display), loss(bb.final), pair))
+    else:
+        end = ("But **tuned %s catches up and ends lower** at step %d: %s vs %s on the training minibatches (%s)"
+               % (h(bb.display), c10.steps, loss(bb.final), loss(two.final), pair))
+    first, second = (two, bb) if ahead else (bb, two)  # the one that ends lower first
     return ("As in the paper, **one shared LSTM is not enough** for the conv net: it ends at %s (Adam %s; test accuracy "
             "%s vs Adam's %s). **Two LSTMs**, one per parameter group, end lower (%s) and have the lowest mean training "
             "loss of all six %s; lowest test loss: %s. %s, test loss %s vs %s, test accuracy %s vs %s."
             % (loss(sh.final), loss(ad.final), pct(sh.test_acc), pct(ad.test_acc), loss(two.final),
-               lead_text(c10, CONV_LSTM), test_lead_text(c10, names), end, loss(test_final(two)) if ahead else
-               loss(test_final(bb)), loss(test_final(bb)) if ahead else loss(test_final(two)),
-               pct(two.test_acc) if ahead else pct(bb.test_acc), pct(bb.test_acc) if ahead else pct(two.test_acc)))
+               lead_text(c10, CONV_LSTM), test_lead_text(c10, names), end, loss(test_final(first)),
+               loss(test_final(second)), pct(first.test_acc), pct(second.test_acc)))
 
 
 @region("convnet-5-summary", [C10, C5, C2])
@@ -1338,28 +1337,33 @@ def _conv_conclusion(inp):
                         key=lambda o: o.final)
         bb = ev.best_baseline()
         pr = ev.pair(lstm_best.display, bb.display)
-        train = ("%s ahead of tuned %s (%s vs %s, p = %s)" if lstm_best.final < bb.final else
-                 "tuned %s ahead of %s (%s vs %s, p = %s)")
-        train = (train % (h(lstm_best.display, names), h(bb.display), loss(lstm_best.final), loss(bb.final),
-                          pval(pr["p"]) if pr else "not stored") if lstm_best.final < bb.final else
-                 train % (h(bb.display), h(lstm_best.display, names), loss(bb.final), loss(lstm_best.final),
-                          pval(pr["p"]) if pr else "not stored"))
+        p = pval(pr["p"]) if pr else "not stored"
+        ahead = lstm_best.final < bb.final
+        if ahead:
+            train = "%s ahead of tuned %s (%s vs %s, p = %s)" % (h(lstm_best.display, names), h(bb.display),
+                                                               loss(lstm_best.final), loss(bb.final), p)
+        else:
+            train = "tuned %s ahead of %s (%s vs %s, p = %s)" % (h(bb.display), h(lstm_best.display, names),
+                                                               loss(bb.final), loss(lstm_best.final), p)
         test = "lower test loss: %s (%s vs %s)" % (
             h(lstm_best.display, names) if test_final(lstm_best) < test_final(bb) else "tuned " + h(bb.display),
             loss(min(test_final(lstm_best), test_final(bb))), loss(max(test_final(lstm_best), test_final(bb))))
-        rows.append((label, train, test, lstm_best.final < bb.final, pr is not None and pr["p"] < 0.05))
-    wins = [r for r in rows if r[3]]
-    sig = [r for r in rows if r[4]]
+        significant = pr is not None and pr["p"] < 0.05
+        rows.append(("%s: %s, %s" % (label, train, test), ahead, significant))
+    detail = "; ".join(text for text, _, _ in rows)
+    sig_any = [r for r in rows if r[2]]
+    sig_wins = [r for r in rows if r[1] and r[2]]
+    if len(sig_wins) == 3:
+        return ("At the last step the best LSTM ends below the best tuned baseline in all three settings with "
+                "p < 0.05: %s." % detail)
+    # "of them": the settings the LSTM ends below the baseline with p < 0.05 (a significant lead of the baseline is
+    # not one of them).
     return ("At the last step (%d epochs of fine-tuning in the bundled file; the official code's default is 10,000), "
             "the best LSTM ends below the best tuned baseline in %d of the 3 settings, %d of them with p < 0.05: %s. "
-            "%s"
-            % (pv["epochs"], len(wins), len(sig), "; ".join("%s: %s, %s" % r[:3] for r in rows),
-               "No difference at the last step is significant at 5 % on 10 runs: the paper's claim that the learned "
-               "optimizer stays ahead to the end is not reproduced here, nor contradicted." if not sig else
-               "Not every setting shows a significant lead: the claim holds only in part here.")
-            if not sig or len(sig) < 3 else
-            "At the last step the best LSTM ends below the best tuned baseline in all three settings with p < 0.05: %s."
-            % "; ".join("%s: %s, %s" % r[:3] for r in rows))
+            "%s" % (pv["epochs"], len([r for r in rows if r[1]]), len(sig_wins), detail,
+                    "No difference at the last step is significant at 5 % on 10 runs: the paper's claim that the "
+                    "learned optimizer stays ahead to the end is not reproduced here, nor contradicted." if not sig_any
+                    else "Not every setting shows a significant lead: the claim holds only in part here."))
 
 
 @region("readme-convnet", [C10, C5, C2], inline=True)
