@@ -143,10 +143,10 @@ TuneProgressFn tuneProgressPrinter()
     const bool tty = isatty(STDERR_FILENO) != 0;
     auto lastQuarter = std::make_shared<int>(0);
     return [tty, lastQuarter](const TuneProgress& p) {
-        const int percent = p.steps > 0 ? int(100LL * p.step / p.steps) : 0;
+        const int percent = tunePercent(p), left = tuneSecondsLeft(p);
         std::ostringstream line;
         line << "tuning " << p.optimizer << " (" << p.index + 1 << " of " << p.count << "): " << percent << "%";
-        if (p.secondsLeft >= 0 && p.step < p.steps) line << ", about " << int(std::ceil(p.secondsLeft)) << " s left";
+        if (left >= 0) line << ", about " << left << " s left";
         if (tty) {
             std::cerr << "\r  " << line.str() << "\033[K" << (p.step >= p.steps ? "\r\033[K" : "") << std::flush;
             return;

@@ -8,6 +8,7 @@
 #include "optimizers/LstmNet.h"
 
 #include <atomic>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,6 +27,13 @@ struct TuneProgress {
     double secondsLeft = -1;
 };
 using TuneProgressFn = std::function<void(const TuneProgress&)>;
+// Of a search's progress as shown (the CLI's line, the studio's status): the whole percent done, and the whole
+// seconds left while it runs (-1: unknown, or done).
+inline int tunePercent(const TuneProgress& p) { return p.steps > 0 ? int(100LL * p.step / p.steps) : 0; }
+inline int tuneSecondsLeft(const TuneProgress& p)
+{
+    return p.secondsLeft >= 0 && p.step < p.steps ? int(std::ceil(p.secondsLeft)) : -1;
+}
 // resolveTunedRate's onStep for search `index` of `count` (of optimizer `name`), reported to `onTune` (empty: none).
 inline std::function<void(int, int, double)> tuneStepReporter(const TuneProgressFn& onTune, std::string name, int index,
                                                               int count)

@@ -302,10 +302,8 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
                     ")");
         }
         std::vector<TransferCell> row;
-        for (size_t k = 0; k < config.optimizers.size(); ++k) {
-            row.push_back(transferCell(r, r.optimizers[k], baselines));
-            if (!recorded.empty()) row.back().baselineRate = recorded[size_t(i)].baselineRate;
-        }
+        for (size_t k = 0; k < config.optimizers.size(); ++k)
+            row.push_back(transferCell(r, r.optimizers[k], baselines)); // (a recorded rate: parsed back exactly)
         result.cells.push_back(std::move(row));
         result.canonicalProblems.push_back(r.canonicalProblem);
         result.completedVariants = i + 1;

@@ -9,14 +9,13 @@ namespace l2l::ui {
 
 QString tuneProgressText(const TuneProgress& p)
 {
-    const double share = p.steps > 0 ? double(p.step) / p.steps : 0;
     QString text = QCoreApplication::translate("l2l", "Tuning %1's rate (%2 of %3): %4%")
                        .arg(QString::fromStdString(p.optimizer))
                        .arg(p.index + 1)
                        .arg(p.count)
-                       .arg(int(100 * share));
-    if (p.secondsLeft >= 0 && p.step < p.steps)
-        text += QCoreApplication::translate("l2l", ", about %1 s left").arg(int(std::ceil(p.secondsLeft)));
+                       .arg(tunePercent(p));
+    if (const int left = tuneSecondsLeft(p); left >= 0)
+        text += QCoreApplication::translate("l2l", ", about %1 s left").arg(left);
     return text;
 }
 
