@@ -4,10 +4,12 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -31,6 +33,48 @@ private slots:
         }
     }
 
+    // parallelForWorkers names the worker: i % workers, one thread per worker, no two threads with one worker, and
+    // each worker's indices in increasing order (per-worker scratch relies on all three).
+    void workersAreThreadsAndResidues()
+    {
+        for (int threads : {1, 2, 3, 7, 0}) {
+            const int n = 50, workers = effectiveThreads(threads, n);
+            std::vector<int> worker(size_t(n), -1);
+            std::vector<std::thread::id> who{size_t(n)};
+            std::vector<std::vector<int>> order{size_t(workers)};
+            std::mutex m;
+            parallelForWorkers(n, threads, [&](int i, int w) {
+                worker[size_t(i)] = w;
+                who[size_t(i)] = std::this_thread::get_id();
+                std::lock_guard lock(m);
+                order[size_t(w)].push_back(i);
+            });
+            for (int i = 0; i < n; ++i) {
+                QCOMPARE(worker[size_t(i)], i % workers);
+                QCOMPARE(who[size_t(i)], who[size_t(i % workers)]);
+            }
+            for (int w = 1; w < workers; ++w) QVERIFY(who[size_t(w)] != who[0]);
+            for (const auto& o : order) QVERIFY(std::is_sorted(o.begin(), o.end()));
+        }
+        // fewer indices than threads: only as many workers as indices
+        std::vector<int> seen;
+        std::mutex m;
+        parallelForWorkers(2, 7, [&](int, int w) {
+            std::lock_guard lock(m);
+            seen.push_back(w);
+        });
+        std::sort(seen.begin(), seen.end());
+        QCOMPARE(seen, (std::vector<int>{0, 1}));
+        bool threw = false;
+        try {
+            parallelForWorkers(10, 2, [](int i, int) {
+                if (i == 3) throw std::runtime_error("three");
+            });
+        } catch (const std::runtime_error& e) {
+            threw = std::string(e.what()) == "three";
+        }
+        QVERIFY(threw);
+    }
     void lockstepStepsInOrder()
     {
         const int lanes = 5, steps = 40;

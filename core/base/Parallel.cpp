@@ -149,9 +149,32 @@ void runLockstep(int lanes, int steps, int threads, const std::function<void(int
 
 void parallelFor(int n, int threads, const std::function<void(int)>& fn)
 {
+    parallelForWorkers(n, threads, [&](int i, int) { fn(i); });
+}
+
+void parallelForWorkers(int n, int threads, const std::function<void(int, int)>& fn)
+{
     if (n <= 0) return;
-    runLockstep(
-        n, 0, threads, [&](int lane, int) { fn(lane); }, [](int) { return true; });
+    threads = effectiveThreads(threads, n);
+    if (threads == 1) {
+        for (int i = 0; i < n; ++i) fn(i, 0);
+        return;
+    }
+    std::atomic<bool> stop{false};
+    std::exception_ptr error;
+    std::mutex errorMutex;
+    runOnThreads(threads, [&](int w) {
+        for (int i = w; i < n && !stop.load(std::memory_order_relaxed); i += threads) {
+            try {
+                fn(i, w);
+            } catch (...) {
+                std::lock_guard lock(errorMutex);
+                if (!error) error = std::current_exception();
+                stop = true;
+            }
+        }
+    });
+    if (error) std::rethrow_exception(error);
 }
 
 } // namespace l2l

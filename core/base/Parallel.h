@@ -32,4 +32,10 @@ void runLockstep(int lanes, int steps, int threads, const std::function<void(int
 // Runs fn(i) for i in [0, n) on `threads` threads (static partition i % threads).
 void parallelFor(int n, int threads, const std::function<void(int)>& fn);
 
+// The same, telling each call which worker runs it: worker w in [0, effectiveThreads(threads, n)) runs the i with
+// i % that count == w, in increasing order, so scratch kept per worker is never used by two threads at once (and
+// stays in that core's caches from one call to the next). The first exception thrown is rethrown after all workers
+// have stopped; the remaining i of every worker are skipped.
+void parallelForWorkers(int n, int threads, const std::function<void(int i, int worker)>& fn);
+
 } // namespace l2l

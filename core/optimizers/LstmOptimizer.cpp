@@ -105,15 +105,17 @@ void averageRowsPerNet(Mat<T>& m, int G, const std::vector<LstmColumnBlock>& blo
     for (const LstmColumnBlock& b : blocks) m.block(0, b.col, G, b.cols).colwise() = means.col(b.net);
 }
 
-// Runs body(index, block) over all blocks, on `threads` threads.
+// The worker threads forBlocks runs `blocks` on: one scratch each.
+size_t workersFor(const std::vector<LstmColumnBlock>& blocks, int threads)
+{
+    return blocks.empty() ? 0 : size_t(effectiveThreads(threads, int(blocks.size())));
+}
+
+// Runs body(index, block, worker) over all blocks on `threads` threads; worker < workersFor(blocks, threads).
 template <typename Fn>
 void forBlocks(const std::vector<LstmColumnBlock>& blocks, int threads, Fn&& body)
 {
-    const int n = int(blocks.size());
-    if (threads == 1 || n <= 1)
-        for (int b = 0; b < n; ++b) body(b, blocks[size_t(b)]);
-    else
-        parallelFor(n, threads, [&](int b) { body(b, blocks[size_t(b)]); });
+    parallelForWorkers(int(blocks.size()), threads, [&](int b, int w) { body(b, blocks[size_t(b)], size_t(w)); });
 }
 } // namespace
 
@@ -167,10 +169,9 @@ void LstmRunner<T>::reset(const std::vector<NetSpan>& spans)
 {
     m_n = spanTotal(spans);
     std::vector<LstmColumnBlock> blocks = columnBlocks(spans);
-    // One block's scratch per block when blocks run in parallel; on one thread they run one after another and share
-    // one (an evaluation's lanes each own a runner: 14 MB of scratch per MNIST lane otherwise, all of it faulted
-    // in during the first step). Every use writes the scratch before reading it, so results do not depend on this.
-    const size_t scratches = m_threads == 1 ? std::min<size_t>(1, blocks.size()) : blocks.size();
+    // One scratch per worker thread (one per block made a step walk through 14 MB of scratch on MNIST instead of a
+    // few hundred kB that stay in each core's cache). Every use writes it before reading it.
+    const size_t scratches = workersFor(blocks, m_threads);
     if (!sameBlocks(blocks, m_blocks) || m_scratch.size() != scratches || m_scratchArch != m_net->arch)
         allocateScratch(m_scratch, m_net->arch, scratches, true); // else kept: every window resets the runner
     m_scratchArch = m_net->arch;
@@ -252,8 +253,8 @@ void LstmRunner<T>::forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<
             m_bHalf[i] = m_net->b(l, k);
             halveSigmoidRows<T>(m_wHalf[i], m_bHalf[i]);
         }
-    forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock& block) {
-        forwardBlock(block, grad, state, update, cache, m_scratch[m_scratch.size() == 1 ? 0 : size_t(b)]);
+    forBlocks(m_blocks, m_threads, [&](int, const LstmColumnBlock& block, size_t worker) {
+        forwardBlock(block, grad, state, update, cache, m_scratch[worker]);
     });
     if (a.gac > 0) { // between steps: the next step's h_prev holds the means (LstmNet.h)
         std::vector<Mat<T>>& means = cache ? cache->hMean : m_hMean;
@@ -275,19 +276,21 @@ void LstmBackward<T>::reset(const std::vector<NetSpan>& spans)
     const LstmArch& a = m_net->arch;
     const Index n = spanTotal(spans);
     std::vector<LstmColumnBlock> blocks = columnBlocks(spans);
-    if (!sameBlocks(blocks, m_blocks) || m_scratch.size() != blocks.size() || m_scratchArch != a)
-        allocateScratch(m_scratch, a, blocks.size(), false);
+    const size_t workers = workersFor(blocks, m_threads);
+    if (!sameBlocks(blocks, m_blocks) || m_scratch.size() != workers || m_scratchArch != a)
+        allocateScratch(m_scratch, a, workers, false);
+    m_carry.resize(blocks.size());
+    for (auto& c : m_carry) c.hAfterOf = nullptr; // caches are reused across windows: nothing carried is valid now
     m_scratchArch = a;
     m_blocks = std::move(blocks);
     m_n = n;
     m_dh.assign(size_t(a.layers), Mat<T>::Zero(a.hidden, n));
     m_dc.assign(size_t(a.layers), Mat<T>::Zero(a.hidden, n));
     m_blockGrad.assign(m_blocks.size(), Vec<T>::Zero(a.paramCount()));
-    for (auto& s : m_scratch) s.hAfterOf = nullptr; // caches are reused across windows
 }
 
 template <typename T>
-void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepCache<T>& cache,
+void LstmBackward<T>::stepBlock(int block, LstmBlockScratch<T>& s, const CVecRef<T>& dU, const LstmStepCache<T>& cache,
                                 const LstmStepCache<T>* prev, const LstmState<T>& initial, Mat<T>* dx)
 {
     const Index col = m_blocks[size_t(block)].col, cols = m_blocks[size_t(block)].cols;
@@ -295,7 +298,7 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
     const LstmNet<T>& net = *m_net;
     const LstmArch& a = net.arch;
     const Index H = a.hidden;
-    LstmBlockScratch<T>& s = m_scratch[size_t(block)];
+    LstmBlockCarry<T>& carry = m_carry[size_t(block)];
     Vec<T>& g = m_blockGrad[size_t(block)];
     const T scale = T(a.outputScale);
     const auto du = dU.segment(col, cols);
@@ -306,25 +309,26 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
         h.resize(H, cols);
         timesOutputGate<T>(tc, step.gates[L].middleCols(col, cols), h);
     };
-    for (auto* v : {&s.hAfter, &s.hBefore, &s.tcAfter, &s.tcBefore}) v->resize(size_t(a.layers));
-    if (s.hAfterOf != &cache)
-        for (int l = 0; l < a.layers; ++l) recompute(cache, size_t(l), s.tcAfter[size_t(l)], s.hAfter[size_t(l)]);
+    for (auto* v : {&carry.hAfter, &carry.hBefore, &carry.tcAfter, &carry.tcBefore}) v->resize(size_t(a.layers));
+    if (carry.hAfterOf != &cache)
+        for (int l = 0; l < a.layers; ++l)
+            recompute(cache, size_t(l), carry.tcAfter[size_t(l)], carry.hAfter[size_t(l)]);
     // Output layer: u = scale (w_out^T h_top + b_out), or scale tanh(w_out^T h_top + b_out)
     const Index out = net.outOffset();
     if (a.output == OutputActivation::Tanh) {
         // The pre-activation recomputed as the forward pass did; dL/da = du * scale * (1 - tanh(a)^2).
-        s.out.noalias() = s.hAfter.back().transpose() * net.wOut(k);
+        s.out.noalias() = carry.hAfter.back().transpose() * net.wOut(k);
         s.out.array() += net.bOut(k);
         s.dOut.resize(cols);
         Eigen::Map<Mat<T>> row(s.out.data(), 1, cols);
         tanhInto<T>(row, Eigen::Map<Mat<T>>(s.dOut.data(), 1, cols));
         s.dOut = (du.array() * scale * (T(1) - s.dOut.array().square())).matrix();
-        g.segment(out, H).noalias() += s.hAfter.back() * s.dOut;
+        g.segment(out, H).noalias() += carry.hAfter.back() * s.dOut;
         g(out + H) += s.dOut.sum();
         s.dh = m_dh.back().middleCols(col, cols);
         s.dh.noalias() += net.wOut(k) * s.dOut.transpose();
     } else {
-        g.segment(out, H).noalias() += scale * (s.hAfter.back() * du);
+        g.segment(out, H).noalias() += scale * (carry.hAfter.back() * du);
         g(out + H) += scale * du.sum();
         s.dh = m_dh.back().middleCols(col, cols);
         s.dh.noalias() += (scale * net.wOut(k)) * du.transpose();
@@ -339,17 +343,17 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
         if (l == 0)
             in.topRows(o.in) = E > 0 ? cache.z.middleCols(col, cols) : cache.x.middleCols(col, cols);
         else
-            in.topRows(o.in) = s.hAfter[L - 1];
+            in.topRows(o.in) = carry.hAfter[L - 1];
         if (prev) {
-            recompute(*prev, L, s.tcBefore[L], s.hBefore[L]);
-            in.bottomRows(H) = s.hBefore[L];
+            recompute(*prev, L, carry.tcBefore[L], carry.hBefore[L]);
+            in.bottomRows(H) = carry.hBefore[L];
             if (a.gac > 0) in.bottomRows(H).topRows(a.gac).colwise() = prev->hMean[L].col(k); // what forward read
         } else { // the state the window started from: its GAC rows already hold the means
             in.bottomRows(H) = initial.h[L].middleCols(col, cols);
         }
         const auto cPrev = prev ? prev->c[L].middleCols(col, cols) : initial.c[L].middleCols(col, cols);
         s.din.resize(o.in + H, cols);
-        lstmCellBackward<T>(net.w(l, k), in, cPrev, cache.gates[L].middleCols(col, cols), s.tcAfter[L], s.dh,
+        lstmCellBackward<T>(net.w(l, k), in, cPrev, cache.gates[L].middleCols(col, cols), carry.tcAfter[L], s.dh,
                             m_dc[L].middleCols(col, cols), s.din, dW, db, s.dz);
         m_dh[L].middleCols(col, cols) = s.din.bottomRows(H); // dL/dh_prev, carried to step s-1
         if (l > 0) {
@@ -368,9 +372,9 @@ void LstmBackward<T>::stepBlock(int block, const CVecRef<T>& dU, const LstmStepC
             dx->middleCols(col, cols) = s.din.topRows(o.in);
         }
     }
-    std::swap(s.hAfter, s.hBefore); // step s-1 is next: its h and tanh(c) are what we just computed
-    std::swap(s.tcAfter, s.tcBefore);
-    s.hAfterOf = prev;
+    std::swap(carry.hAfter, carry.hBefore); // step s-1 is next: its h and tanh(c) are what we just computed
+    std::swap(carry.tcAfter, carry.tcBefore);
+    carry.hAfterOf = prev;
 }
 
 template <typename T>
@@ -383,7 +387,9 @@ void LstmBackward<T>::step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, 
     if (a.gac > 0)
         for (int l = 0; l < a.layers; ++l)
             averageRowsPerNet<T>(m_dh[size_t(l)], a.gac, m_blocks, m_net->nets, m_dhMean, m_gacSum);
-    forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock&) { stepBlock(b, dU, cache, prev, initial, dx); });
+    forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock&, size_t worker) {
+        stepBlock(b, m_scratch[worker], dU, cache, prev, initial, dx);
+    });
 }
 
 template <typename T>

@@ -47,7 +47,8 @@ struct LstmStepCache {
     void resize(const LstmArch& arch, Index n);
 };
 
-// Per-block work space, allocated once per problem size.
+// Work space of the thread running a block (one per worker thread, allocated once per problem size): every use
+// writes it before reading it, so which blocks share one does not change any result.
 template <typename T>
 struct LstmBlockScratch {
     std::vector<Mat<T>> in;    // per layer [x; h_prev] (in+H, block)
@@ -56,9 +57,13 @@ struct LstmBlockScratch {
     Mat<T> raw;                // (I, block) preprocessed inputs, with an input layer (else they go into in[0])
     Mat<T> dIn;                // (E, block) backward through the input layer
     Vec<T> out, dOut;          // (block) tanh output: its pre-activation and dL/d of it
-    // h = o * tanh(c) after the step being differentiated, per layer, and after the step before it, with
-    // their tanh(c). Backward walks steps in reverse, so the second pair becomes the first on the next
-    // call: each tanh(c) is computed once.
+};
+
+// What the backward pass carries from one step to the next for one block: h = o * tanh(c) after the step being
+// differentiated, per layer, and after the step before it, with their tanh(c). Backward walks steps in reverse,
+// so the second pair becomes the first on the next call: each tanh(c) is computed once.
+template <typename T>
+struct LstmBlockCarry {
     std::vector<Mat<T>> hAfter, hBefore, tcAfter, tcBefore;
     const void* hAfterOf = nullptr; // the cache hAfter belongs to
 };
@@ -84,12 +89,12 @@ private:
     int m_threads;
     Index m_n = -1;
     std::vector<LstmColumnBlock> m_blocks;
-    std::vector<LstmBlockScratch<T>> m_scratch;
-    LstmArch m_scratchArch;      // the architecture m_scratch was sized for
-    std::vector<Mat<T>> m_wHalf; // per net and layer (net * layers + layer): W with the sigmoid rows
-    std::vector<Vec<T>> m_bHalf; // halved (lstmCellForwardPrescaled)
-    std::vector<Mat<T>> m_hMean; // GAC means per layer when not caching
-    Mat<double> m_gacSum;        // GAC: their sums (work space)
+    std::vector<LstmBlockScratch<T>> m_scratch; // per worker thread
+    LstmArch m_scratchArch;                     // the architecture m_scratch was sized for
+    std::vector<Mat<T>> m_wHalf;                // per net and layer (net * layers + layer): W with the sigmoid rows
+    std::vector<Vec<T>> m_bHalf;                // halved (lstmCellForwardPrescaled)
+    std::vector<Mat<T>> m_hMean;                // GAC means per layer when not caching
+    Mat<double> m_gacSum;                       // GAC: their sums (work space)
 };
 
 // Gradients carried backwards in time (dL/dh and dL/dc per layer), and per-block weight gradients.
@@ -112,15 +117,16 @@ public:
     Vec<T> gradient() const;
 
 private:
-    void stepBlock(int block, const CVecRef<T>& dU, const LstmStepCache<T>& cache, const LstmStepCache<T>* prev,
-                   const LstmState<T>& initial, Mat<T>* dx);
+    void stepBlock(int block, LstmBlockScratch<T>& s, const CVecRef<T>& dU, const LstmStepCache<T>& cache,
+                   const LstmStepCache<T>* prev, const LstmState<T>& initial, Mat<T>* dx);
     const LstmNet<T>* m_net;
     int m_threads;
     Index m_n = 0;
     std::vector<LstmColumnBlock> m_blocks;
-    std::vector<Mat<T>> m_dh, m_dc;  // per layer (H, N)
-    std::vector<Vec<T>> m_blockGrad; // per block, the paramCount of one net (the block's)
-    std::vector<LstmBlockScratch<T>> m_scratch;
+    std::vector<Mat<T>> m_dh, m_dc;             // per layer (H, N)
+    std::vector<Vec<T>> m_blockGrad;            // per block, the paramCount of one net (the block's)
+    std::vector<LstmBlockScratch<T>> m_scratch; // per worker thread
+    std::vector<LstmBlockCarry<T>> m_carry;     // per block
     LstmArch m_scratchArch;
     Mat<T> m_dhMean;      // GAC: (G, nets)
     Mat<double> m_gacSum; // and their sums (work space)
