@@ -3,6 +3,7 @@
 // against finite differences of the surrogate (first order) and of the true loss (second order).
 #include "FdCheck.h"
 #include "GradCheck.h"
+#include "GroupedQuadratic.h"
 #include "LstmReference.h"
 #include "RandomNet.h"
 #include "base/Rng.h"
@@ -10,6 +11,8 @@
 #include "optimizers/LstmOptimizer.h"
 
 #include <QtTest>
+
+#include <cstring>
 
 using namespace l2l;
 
@@ -52,6 +55,7 @@ private slots:
     void batchedEqualsPerCoordinate();
     void firstOrderMetaGradient_data();
     void firstOrderMetaGradient();
+    void blockOrderEqualsStepOrder();
     void secondOrderMetaGradient_data();
     void secondOrderMetaGradient();
     void logMetaLossGradient_data();
@@ -381,6 +385,42 @@ void TestLstm::directionsCatchOneWrongEntry()
     const FdCheck wrong = fdCheck(g, loss, phi, 0, 1e-6);
     qInfo("worst error / bound: exact gradient %.3g, one entry 1 %% off %.3g", right.worstRatio, wrong.worstRatio);
     QVERIFY(wrong.worstRatio > 1);
+}
+
+void TestLstm::blockOrderEqualsStepOrder()
+{
+    // Unroller::window's first-order backward pass runs block by block (LstmBackward::windowByBlocks); with a trace
+    // it runs step by step over all blocks (LstmBackward::step). Both must give the same bits: in float, on spans
+    // that start at no multiple of the block size or of a SIMD packet (300, 1001), with one net and with two, with
+    // and without imitation, on 1 and 3 threads.
+    const l2l::test::GroupedQuadratic<float> problem(300, 701, 263, 11);
+    for (int nets : {1, 2})
+        for (bool imitate : {false, true})
+            for (int threads : {1, 3}) {
+                const LstmNet<float> net = randomNet(arch(Preprocess::LogSign), 5, nets).cast<float>();
+                auto run = [&](bool traced) {
+                    l2l::test::GroupedQuadratic<float> p = problem;
+                    EpisodeState<float> traj;
+                    traj.start(p, net.arch, imitate ? "adam:lr=0.01" : "");
+                    Unroller<float> u(&net, threads);
+                    if (imitate) u.setImitation(0.5);
+                    u.window(p, traj, 3, false, nullptr); // a state that is not zero
+                    WindowTrace<float> trace;
+                    if (traced) u.setTrace(&trace);
+                    Vec<float> dphi;
+                    u.window(p, traj, 7, false, &dphi);
+                    return dphi;
+                };
+                const Vec<float> byBlocks = run(false), bySteps = run(true);
+                QCOMPARE(byBlocks.size(), net.params.size());
+                QVERIFY(byBlocks.cwiseAbs().maxCoeff() > 0);
+                QVERIFY2(std::memcmp(byBlocks.data(), bySteps.data(), sizeof(float) * size_t(byBlocks.size())) == 0,
+                         qPrintable(QString("nets %1, imitation %2, threads %3: max difference %4")
+                                        .arg(nets)
+                                        .arg(imitate)
+                                        .arg(threads)
+                                        .arg(double((byBlocks - bySteps).cwiseAbs().maxCoeff()))));
+            }
 }
 
 QTEST_APPLESS_MAIN(TestLstm)

@@ -119,6 +119,15 @@ double Unroller<T>::window(Problem<T>& problem, EpisodeState<T>& traj, int K, bo
     Vec<T> phiBefore;
     // Backward. a = dL/dtheta_{s0+j+1} is the output gradient of step j.
     m_backward.reset(spans);
+    if (!secondOrder && !trace && arch.gac == 0) { // the same sums, block by block (LstmBackward::windowByBlocks)
+        if (!m_backward.windowByBlocks(K, m_grads, m_weights, imitating ? &m_residuals : nullptr, T(m_imitation),
+                                       m_cache, initial, m_cancel)) {
+            m_cancelled = true;
+            return sum;
+        }
+        *dphi = m_backward.gradient();
+        return sum;
+    }
     // The loss term of step j contributes w_j grad_j, w_j = dL/df (1 for the paper's sum).
     Vec<T> a = T(m_weights[size_t(K)]) * m_grads[size_t(K)];
     Mat<T> dx, dxdg(arch.inputSize(), n);

@@ -290,7 +290,7 @@ void LstmBackward<T>::reset(const std::vector<NetSpan>& spans)
 }
 
 template <typename T>
-void LstmBackward<T>::stepBlock(int block, LstmBlockScratch<T>& s, const CVecRef<T>& dU, const LstmStepCache<T>& cache,
+void LstmBackward<T>::stepBlock(int block, LstmBlockScratch<T>& s, const CVecRef<T>& du, const LstmStepCache<T>& cache,
                                 const LstmStepCache<T>* prev, const LstmState<T>& initial, Mat<T>* dx)
 {
     const Index col = m_blocks[size_t(block)].col, cols = m_blocks[size_t(block)].cols;
@@ -301,7 +301,6 @@ void LstmBackward<T>::stepBlock(int block, LstmBlockScratch<T>& s, const CVecRef
     LstmBlockCarry<T>& carry = m_carry[size_t(block)];
     Vec<T>& g = m_blockGrad[size_t(block)];
     const T scale = T(a.outputScale);
-    const auto du = dU.segment(col, cols);
     // tanh(c) and h of layer L after a cached step, recomputed exactly as the forward pass did: o * tanh(c).
     auto recompute = [&](const LstmStepCache<T>& step, size_t L, Mat<T>& tc, Mat<T>& h) {
         tc.resize(H, cols);
@@ -388,8 +387,50 @@ void LstmBackward<T>::step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, 
         for (int l = 0; l < a.layers; ++l)
             averageRowsPerNet<T>(m_dh[size_t(l)], a.gac, m_blocks, m_net->nets, m_dhMean, m_gacSum);
     forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock&, size_t worker) {
-        stepBlock(b, m_scratch[worker], dU, cache, prev, initial, dx);
+        const LstmColumnBlock& blk = m_blocks[size_t(b)];
+        stepBlock(b, m_scratch[worker], dU.segment(blk.col, blk.cols), cache, prev, initial, dx);
     });
+}
+
+template <typename T>
+bool LstmBackward<T>::windowByBlocks(int K, const std::vector<Vec<T>>& grads, const std::vector<double>& weights,
+                                     const std::vector<Vec<T>>* residuals, T lambda,
+                                     const std::vector<LstmStepCache<T>>& caches, const LstmState<T>& initial,
+                                     const std::atomic<bool>* cancel)
+{
+    if (m_net->arch.gac > 0) throw Error("internal: windowByBlocks without global averaging cells only");
+    std::atomic<bool> stopped{false};
+    // step() reads dL/du as a segment of a whole (aligned) vector, and Eigen's sum over it (the output bias's
+    // gradient) starts its packets at the first aligned element: the order of that sum depends on the segment's
+    // alignment. So the block's copies sit at the offset that gives their first element the alignment column
+    // blk.col has in an aligned vector, and every sum runs in the same order.
+    constexpr Index lanes = EIGEN_MAX_ALIGN_BYTES / Index(sizeof(T));
+    forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock& blk, size_t worker) {
+        LstmBlockScratch<T>& s = m_scratch[worker];
+        const Index offset = blk.col % lanes;
+        if (s.adjoint.size() < kLstmBlock + lanes) s.adjoint.resize(kLstmBlock + lanes);
+        if (residuals && s.du.size() < kLstmBlock + lanes) s.du.resize(kLstmBlock + lanes);
+        auto adjoint = s.adjoint.segment(offset, blk.cols);
+        auto du = s.du.segment(offset, residuals ? blk.cols : 0);
+        // The adjoint of Unroller::window on this block's columns: the same expressions on segments.
+        adjoint = T(weights[size_t(K)]) * grads[size_t(K)].segment(blk.col, blk.cols);
+        for (int j = K - 1; j >= 0; --j) {
+            if (cancel && cancel->load()) {
+                stopped = true;
+                return;
+            }
+            const LstmStepCache<T>* prev = j > 0 ? &caches[size_t(j) - 1] : nullptr;
+            if (residuals) {
+                du = adjoint + lambda * (*residuals)[size_t(j)].segment(blk.col, blk.cols);
+                stepBlock(b, s, du, caches[size_t(j)], prev, initial, nullptr);
+            } else {
+                stepBlock(b, s, adjoint, caches[size_t(j)], prev, initial, nullptr);
+            }
+            if (j == 0) break;
+            adjoint += T(weights[size_t(j)]) * grads[size_t(j)].segment(blk.col, blk.cols);
+        }
+    });
+    return !stopped.load();
 }
 
 template <typename T>

@@ -11,6 +11,7 @@
 #include "optimizers/UpdateRule.h"
 #include "problems/Problem.h"
 
+#include <atomic>
 #include <memory>
 
 namespace l2l {
@@ -57,6 +58,9 @@ struct LstmBlockScratch {
     Mat<T> raw;                // (I, block) preprocessed inputs, with an input layer (else they go into in[0])
     Mat<T> dIn;                // (E, block) backward through the input layer
     Vec<T> out, dOut;          // (block) tanh output: its pre-activation and dL/d of it
+    // windowByBlocks: dL/dtheta carried back and dL/du of the step, for the block's columns (at the offset that
+    // gives them the alignment the same columns have in a whole vector; see windowByBlocks).
+    Vec<T> adjoint, du;
 };
 
 // What the backward pass carries from one step to the next for one block: h = o * tanh(c) after the step being
@@ -113,11 +117,22 @@ public:
     // recurrent input is rebuilt from the cached means.
     void step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, const LstmStepCache<T>* prev,
               const LstmState<T>& initial, Mat<T>* dx);
+    // The backward pass of a whole first-order window of K steps (Unroller::window without second derivatives,
+    // global averaging cells or a trace), block by block: each block runs steps K-1..0 before the next block, so
+    // what it carries from step to step stays in its core's cache instead of going out to memory for all N
+    // coordinates at every step. dL/du_j = a_j (+ lambda r_j with imitation residuals r), a_K = w_K g_K and
+    // a_j = a_{j+1} + w_j g_j, with g_j = grads[j] and w_j = weights[j]: the same arithmetic per element, step
+    // and block as K calls of step(), so the same bits. caches[j] is step j's. Returns false if `cancel` was set
+    // (the gradient is then incomplete).
+    bool windowByBlocks(int K, const std::vector<Vec<T>>& grads, const std::vector<double>& weights,
+                        const std::vector<Vec<T>>* residuals, T lambda, const std::vector<LstmStepCache<T>>& caches,
+                        const LstmState<T>& initial, const std::atomic<bool>* cancel);
     // dL/dphi accumulated since reset(), summed over blocks in a fixed order (all nets, concatenated).
     Vec<T> gradient() const;
 
 private:
-    void stepBlock(int block, LstmBlockScratch<T>& s, const CVecRef<T>& dU, const LstmStepCache<T>& cache,
+    // du: dL/du of the block's columns.
+    void stepBlock(int block, LstmBlockScratch<T>& s, const CVecRef<T>& du, const LstmStepCache<T>& cache,
                    const LstmStepCache<T>* prev, const LstmState<T>& initial, Mat<T>* dx);
     const LstmNet<T>* m_net;
     int m_threads;
