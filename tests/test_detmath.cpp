@@ -3,10 +3,14 @@
 // and std::log over their whole float range: the Cephes algorithms promise a relative error within 2 float
 // ulps (range reduction exact to ~2^-33, polynomial error < 1 ulp, two roundings of the final sum).
 #include "base/DetMath.h"
+#include "nn/LstmCell.h"
 
 #include <QtTest>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 using namespace l2l;
@@ -17,6 +21,7 @@ private slots:
     void expWithinTwoUlps();
     void logWithinTwoUlps();
     void specialValues();
+    void eluMatchesTheExpression();
     void doublesUseTheLibrary();
     void doubleLogSinCosWithinTwoUlps();
     void powIntWithinItsRoundingBound();
@@ -89,6 +94,39 @@ void TestDetMath::specialValues()
     QCOMPARE(detLog(inf), inf);
     QVERIFY(std::isnan(detLog(-1.0f)));
     QVERIFY(std::isnan(detLog(nan)));
+}
+
+// eluInPlace (RNNprop's input layer) has a hand-vectorised float path that must give the bits of the Eigen
+// expression it replaced, (z > 0).select(z, z.unaryExpr(DetExp{}) - 1), for every float: every 61st float of the
+// whole range (both signs: 70 million), the boundaries of the exp's range, zeros, infinities and NaN, in columns
+// of 20 rows inside a taller matrix (two packets and a scalar tail per column, as in the optimizer).
+void TestDetMath::eluMatchesTheExpression()
+{
+    std::vector<float> xs;
+    for (std::uint64_t b = 0; b <= 0xffffffffu; b += 61) xs.push_back(std::bit_cast<float>(std::uint32_t(b)));
+    const float inf = std::numeric_limits<float>::infinity();
+    for (float x : {0.0f, -0.0f, -104.0f, std::nextafter(-104.0f, -inf), std::nextafter(-104.0f, 0.0f), -88.0f, -1e-30f,
+                    -std::numeric_limits<float>::denorm_min(), inf, -inf, std::numeric_limits<float>::quiet_NaN(),
+                    -std::numeric_limits<float>::quiet_NaN()})
+        xs.push_back(x);
+    const Index rows = 20, cols = Index(xs.size() + rows - 1) / rows;
+    Mat<float> tall = Mat<float>::Zero(rows + 7, cols);
+    for (size_t k = 0; k < xs.size(); ++k) tall(Index(k) % rows, Index(k) / rows) = xs[k];
+    const Mat<float> z = tall.topRows(rows);
+    const Mat<float> expected = (z.array() > 0.0f).select(z.array(), z.array().unaryExpr(DetExp{}) - 1.0f).matrix();
+    eluInPlace<float>(tall.topRows(rows));
+    Index differ = 0, first = -1;
+    for (Index j = 0; j < cols; ++j)
+        for (Index i = 0; i < rows; ++i)
+            if (std::bit_cast<std::uint32_t>(tall(i, j)) != std::bit_cast<std::uint32_t>(expected(i, j))) {
+                if (first < 0) first = j * rows + i;
+                ++differ;
+            }
+    if (first >= 0)
+        qWarning("elu(%.9g) = %.9g, expected %.9g", double(z(first % rows, first / rows)),
+                 double(tall(first % rows, first / rows)), double(expected(first % rows, first / rows)));
+    QCOMPARE(differ, Index(0));
+    QVERIFY(tall.bottomRows(7).isZero()); // rows outside the block untouched
 }
 
 void TestDetMath::doublesUseTheLibrary()

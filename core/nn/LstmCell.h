@@ -27,6 +27,12 @@ void tanhInto(const CMatRef<T>& in, MatRef<T> out);
 template <typename T>
 void timesOutputGate(const CMatRef<T>& tc, const CMatRef<T>& gates, MatRef<T> h);
 
+// z = ELU(z) = z if z > 0, else e^z - 1 (detExp), elementwise: RNNprop's input layer. The same bits as the Eigen
+// expression (z > 0).select(z, z.unaryExpr(DetExp{}) - 1), which has no packet path (a call of detExp per element,
+// with two libm calls in it); see LstmCell.cpp.
+template <typename T>
+void eluInPlace(MatRef<T> z);
+
 // Writes the activated gates (4H, B), c (H, B) and h (H, B). c may alias cPrev (updated in place).
 template <typename T>
 void lstmCellForward(const CMatRef<T>& w, const CVecRef<T>& b, const CMatRef<T>& in, const CMatRef<T>& cPrev,

@@ -201,7 +201,7 @@ void LstmRunner<T>::forwardBlock(const LstmColumnBlock& block, const CVecRef<T>&
         auto z = s.in[0].topLeftCorner(E, cols);
         z.noalias() = net.wIn(k) * x;
         z.colwise() += net.bIn(k);
-        z = (z.array() > T(0)).select(z.array(), z.array().unaryExpr(DetExp{}) - T(1)).matrix();
+        eluInPlace<T>(z);
         if (cache) streamColumns<T>(cache->z.middleCols(col, cols), z);
     }
     for (int l = 0; l < a.layers; ++l) {
