@@ -207,7 +207,32 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
         T* __restrict zf = zi + H;
         T* __restrict zg = zi + 2 * H;
         T* __restrict zo = zi + 3 * H;
-        for (Index r = 0; r < H; ++r) {
+        Index r = 0;
+#if defined(__FMA__) && defined(__AVX2__)
+        // GCC leaves the loop below scalar; in float, 8 and then 4 rows at a time with the operations GCC makes of
+        // it there (read from its code): 1 - t^2 and 1 - g^2 fused (fma(-t, t, 1)), d = fma(dh o, 1 - t^2, dc),
+        // every other product in the order written.
+        if constexpr (std::is_same_v<T, float>) {
+            const auto rows = [&](auto load, auto store, auto mul, auto sub, auto fmadd, auto fnmadd, auto one,
+                                  Index width) {
+                for (; r + width <= H; r += width) {
+                    const auto t = load(tcj + r), dhr = load(dhj + r), o = load(go + r), i = load(gi + r);
+                    const auto f = load(gf + r), g = load(gg + r);
+                    const auto d = fmadd(mul(dhr, o), fnmadd(t, t, one), load(dcj + r));
+                    store(zi + r, mul(mul(mul(d, g), i), sub(one, i)));
+                    store(zf + r, mul(mul(mul(d, load(cp + r)), f), sub(one, f)));
+                    store(zg + r, mul(mul(d, i), fnmadd(g, g, one)));
+                    store(zo + r, mul(mul(mul(dhr, t), o), sub(one, o)));
+                    store(dcj + r, mul(d, f));
+                }
+            };
+            rows([](const float* a) { return _mm256_loadu_ps(a); }, [](float* a, __m256 v) { _mm256_storeu_ps(a, v); },
+                 _mm256_mul_ps, _mm256_sub_ps, _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_set1_ps(1.0f), 8);
+            rows([](const float* a) { return _mm_loadu_ps(a); }, [](float* a, __m128 v) { _mm_storeu_ps(a, v); },
+                 _mm_mul_ps, _mm_sub_ps, _mm_fmadd_ps, _mm_fnmadd_ps, _mm_set1_ps(1.0f), 4);
+        }
+#endif
+        for (; r < H; ++r) {
             const T d = dcj[r] + dhj[r] * go[r] * (T(1) - tcj[r] * tcj[r]);
             zi[r] = d * gg[r] * gi[r] * (T(1) - gi[r]);
             zf[r] = d * cp[r] * gf[r] * (T(1) - gf[r]);
