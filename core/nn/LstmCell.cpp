@@ -110,6 +110,72 @@ void halveSigmoidRows(MatRef<T> w, VecRef<T> b)
     b.tail(H) *= T(0.5);
 }
 
+#if defined(__FMA__) && defined(__AVX2__)
+namespace {
+// 8 and 4 float lanes for the cell's elementwise loops below: each loop is one template, run with 8 and then 4
+// lanes before the scalar rows that are left.
+struct Lanes8 {
+    using V = __m256;
+    static constexpr Index width = 8;
+    static V load(const float* p) { return _mm256_loadu_ps(p); }
+    static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+    static V set(float x) { return _mm256_set1_ps(x); }
+    static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+    static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+    static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }   // a b + c, rounded once
+    static V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); } // c - a b, rounded once
+};
+struct Lanes4 {
+    using V = __m128;
+    static constexpr Index width = 4;
+    static V load(const float* p) { return _mm_loadu_ps(p); }
+    static void store(float* p, V v) { _mm_storeu_ps(p, v); }
+    static V set(float x) { return _mm_set1_ps(x); }
+    static V mul(V a, V b) { return _mm_mul_ps(a, b); }
+    static V sub(V a, V b) { return _mm_sub_ps(a, b); }
+    static V fmadd(V a, V b, V c) { return _mm_fmadd_ps(a, b, c); }
+    static V fnmadd(V a, V b, V c) { return _mm_fnmadd_ps(a, b, c); }
+};
+
+// The forward cell's rows from r on, L::width at a time (r advances past the last whole group). GCC leaves the
+// scalar loop of lstmCellForwardPrescaled scalar (c_prev may be c); these are the fused multiply-adds it makes of it
+// there: i = fma(0.5, z_i, 0.5) (f and o alike) and c = fma(i, g, f c_prev).
+template <typename L>
+void gateFinishRows(Index& r, Index H, float* gi, float* gf, const float* gg, float* go, const float* cp, float* cj)
+{
+    const auto half = L::set(0.5f);
+    for (; r + L::width <= H; r += L::width) {
+        const auto i = L::fmadd(half, L::load(gi + r), half), f = L::fmadd(half, L::load(gf + r), half);
+        L::store(gi + r, i);
+        L::store(gf + r, f);
+        L::store(go + r, L::fmadd(half, L::load(go + r), half));
+        L::store(cj + r, L::fmadd(i, L::load(gg + r), L::mul(f, L::load(cp + r))));
+    }
+}
+
+// The backward cell's elementwise rows from r on, the same way: the operations GCC makes of the scalar loop of
+// lstmCellBackward (read from its code): 1 - t^2 and 1 - g^2 fused (fma(-t, t, 1)), d = fma(dh o, 1 - t^2, dc),
+// every other product in the order written.
+template <typename L>
+void cellBackwardRows(Index& r, Index H, const float* gi, const float* gf, const float* gg, const float* go,
+                      const float* tc, const float* dh, const float* cp, float* dc, float* zi, float* zf, float* zg,
+                      float* zo)
+{
+    const auto one = L::set(1.0f);
+    for (; r + L::width <= H; r += L::width) {
+        const auto t = L::load(tc + r), dhr = L::load(dh + r), o = L::load(go + r), i = L::load(gi + r);
+        const auto f = L::load(gf + r), g = L::load(gg + r);
+        const auto d = L::fmadd(L::mul(dhr, o), L::fnmadd(t, t, one), L::load(dc + r));
+        L::store(zi + r, L::mul(L::mul(L::mul(d, g), i), L::sub(one, i)));
+        L::store(zf + r, L::mul(L::mul(L::mul(d, L::load(cp + r)), f), L::sub(one, f)));
+        L::store(zg + r, L::mul(L::mul(d, i), L::fnmadd(g, g, one)));
+        L::store(zo + r, L::mul(L::mul(L::mul(dhr, t), o), L::sub(one, o)));
+        L::store(dc + r, L::mul(d, f));
+    }
+}
+} // namespace
+#endif
+
 template <typename T>
 void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, const CMatRef<T>& in,
                               const CMatRef<T>& cPrev, MatRef<T> gates, MatRef<T> c, MatRef<T> h)
@@ -131,29 +197,10 @@ void lstmCellForwardPrescaled(const CMatRef<T>& wHalf, const CVecRef<T>& bHalf, 
         T* cj = c.col(j).data();
         Index r = 0;
 #if defined(__FMA__) && defined(__AVX2__)
-        // GCC leaves the loop below scalar (cp may be cj); in float, 8 and then 4 rows at a time with the fused
-        // multiply-adds GCC makes of it there: i = fma(0.5, z_i, 0.5) (f, o alike) and c = fma(i, g, f c_prev).
+        // In float, 8 and then 4 rows at a time with the arithmetic of the loop below (gateFinishRows).
         if constexpr (std::is_same_v<T, float>) {
-            const __m256 half = _mm256_set1_ps(0.5f);
-            for (; r + 8 <= H; r += 8) {
-                const __m256 i = _mm256_fmadd_ps(half, _mm256_loadu_ps(gi + r), half);
-                const __m256 f = _mm256_fmadd_ps(half, _mm256_loadu_ps(gf + r), half);
-                _mm256_storeu_ps(gi + r, i);
-                _mm256_storeu_ps(gf + r, f);
-                _mm256_storeu_ps(go + r, _mm256_fmadd_ps(half, _mm256_loadu_ps(go + r), half));
-                const __m256 fc = _mm256_mul_ps(f, _mm256_loadu_ps(cp + r));
-                _mm256_storeu_ps(cj + r, _mm256_fmadd_ps(i, _mm256_loadu_ps(gg + r), fc));
-            }
-            const __m128 half4 = _mm_set1_ps(0.5f);
-            for (; r + 4 <= H; r += 4) {
-                const __m128 i = _mm_fmadd_ps(half4, _mm_loadu_ps(gi + r), half4);
-                const __m128 f = _mm_fmadd_ps(half4, _mm_loadu_ps(gf + r), half4);
-                _mm_storeu_ps(gi + r, i);
-                _mm_storeu_ps(gf + r, f);
-                _mm_storeu_ps(go + r, _mm_fmadd_ps(half4, _mm_loadu_ps(go + r), half4));
-                const __m128 fc = _mm_mul_ps(f, _mm_loadu_ps(cp + r));
-                _mm_storeu_ps(cj + r, _mm_fmadd_ps(i, _mm_loadu_ps(gg + r), fc));
-            }
+            gateFinishRows<Lanes8>(r, H, gi, gf, gg, go, cp, cj);
+            gateFinishRows<Lanes4>(r, H, gi, gf, gg, go, cp, cj);
         }
 #endif
         for (; r < H; ++r) {
@@ -209,27 +256,10 @@ void lstmCellBackward(const CMatRef<T>& w, const CMatRef<T>& in, const CMatRef<T
         T* __restrict zo = zi + 3 * H;
         Index r = 0;
 #if defined(__FMA__) && defined(__AVX2__)
-        // GCC leaves the loop below scalar; in float, 8 and then 4 rows at a time with the operations GCC makes of
-        // it there (read from its code): 1 - t^2 and 1 - g^2 fused (fma(-t, t, 1)), d = fma(dh o, 1 - t^2, dc),
-        // every other product in the order written.
+        // In float, 8 and then 4 rows at a time with the arithmetic of the loop below (cellBackwardRows).
         if constexpr (std::is_same_v<T, float>) {
-            const auto rows = [&](auto load, auto store, auto mul, auto sub, auto fmadd, auto fnmadd, auto one,
-                                  Index width) {
-                for (; r + width <= H; r += width) {
-                    const auto t = load(tcj + r), dhr = load(dhj + r), o = load(go + r), i = load(gi + r);
-                    const auto f = load(gf + r), g = load(gg + r);
-                    const auto d = fmadd(mul(dhr, o), fnmadd(t, t, one), load(dcj + r));
-                    store(zi + r, mul(mul(mul(d, g), i), sub(one, i)));
-                    store(zf + r, mul(mul(mul(d, load(cp + r)), f), sub(one, f)));
-                    store(zg + r, mul(mul(d, i), fnmadd(g, g, one)));
-                    store(zo + r, mul(mul(mul(dhr, t), o), sub(one, o)));
-                    store(dcj + r, mul(d, f));
-                }
-            };
-            rows([](const float* a) { return _mm256_loadu_ps(a); }, [](float* a, __m256 v) { _mm256_storeu_ps(a, v); },
-                 _mm256_mul_ps, _mm256_sub_ps, _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_set1_ps(1.0f), 8);
-            rows([](const float* a) { return _mm_loadu_ps(a); }, [](float* a, __m128 v) { _mm_storeu_ps(a, v); },
-                 _mm_mul_ps, _mm_sub_ps, _mm_fmadd_ps, _mm_fnmadd_ps, _mm_set1_ps(1.0f), 4);
+            cellBackwardRows<Lanes8>(r, H, gi, gf, gg, go, tcj, dhj, cp, dcj, zi, zf, zg, zo);
+            cellBackwardRows<Lanes4>(r, H, gi, gf, gg, go, tcj, dhj, cp, dcj, zi, zf, zg, zo);
         }
 #endif
         for (; r < H; ++r) {

@@ -32,6 +32,10 @@ void timesOutputGate(const CMatRef<T>& tc, const CMatRef<T>& gates, MatRef<T> h)
 // with two libm calls in it); see LstmCell.cpp.
 template <typename T>
 void eluInPlace(MatRef<T> z);
+#if defined(__FMA__) && defined(__AVX2__)
+template <>
+void eluInPlace<float>(MatRef<float> z); // 8 lanes at a time, the same bits (LstmCell.cpp)
+#endif
 
 // Writes the activated gates (4H, B), c (H, B) and h (H, B). c may alias cPrev (updated in place).
 template <typename T>

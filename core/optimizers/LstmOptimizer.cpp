@@ -111,7 +111,8 @@ size_t workersFor(const std::vector<LstmColumnBlock>& blocks, int threads)
     return blocks.empty() ? 0 : size_t(effectiveThreads(threads, int(blocks.size())));
 }
 
-// Runs body(index, block, worker) over all blocks on `threads` threads; worker < workersFor(blocks, threads).
+// Runs body(index, block, worker) over all blocks on `threads` threads; worker < workersFor(blocks, threads) as long
+// as the hardware's thread count (threads = 0) has not changed since then (the callers index with at()).
 template <typename Fn>
 void forBlocks(const std::vector<LstmColumnBlock>& blocks, int threads, Fn&& body)
 {
@@ -254,7 +255,7 @@ void LstmRunner<T>::forward(const CVecRef<T>& grad, LstmState<T>& state, VecRef<
             halveSigmoidRows<T>(m_wHalf[i], m_bHalf[i]);
         }
     forBlocks(m_blocks, m_threads, [&](int, const LstmColumnBlock& block, size_t worker) {
-        forwardBlock(block, grad, state, update, cache, m_scratch[worker]);
+        forwardBlock(block, grad, state, update, cache, m_scratch.at(worker));
     });
     if (a.gac > 0) { // between steps: the next step's h_prev holds the means (LstmNet.h)
         std::vector<Mat<T>>& means = cache ? cache->hMean : m_hMean;
@@ -388,7 +389,7 @@ void LstmBackward<T>::step(const CVecRef<T>& dU, const LstmStepCache<T>& cache, 
             averageRowsPerNet<T>(m_dh[size_t(l)], a.gac, m_blocks, m_net->nets, m_dhMean, m_gacSum);
     forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock&, size_t worker) {
         const LstmColumnBlock& blk = m_blocks[size_t(b)];
-        stepBlock(b, m_scratch[worker], dU.segment(blk.col, blk.cols), cache, prev, initial, dx);
+        stepBlock(b, m_scratch.at(worker), dU.segment(blk.col, blk.cols), cache, prev, initial, dx);
     });
 }
 
@@ -406,12 +407,12 @@ bool LstmBackward<T>::windowByBlocks(int K, const std::vector<Vec<T>>& grads, co
     // blk.col has in an aligned vector, and every sum runs in the same order.
     constexpr Index lanes = EIGEN_MAX_ALIGN_BYTES / Index(sizeof(T));
     forBlocks(m_blocks, m_threads, [&](int b, const LstmColumnBlock& blk, size_t worker) {
-        LstmBlockScratch<T>& s = m_scratch[worker];
+        LstmBlockScratch<T>& s = m_scratch.at(worker);
         const Index offset = blk.col % lanes;
         if (s.adjoint.size() < kLstmBlock + lanes) s.adjoint.resize(kLstmBlock + lanes);
         if (residuals && s.du.size() < kLstmBlock + lanes) s.du.resize(kLstmBlock + lanes);
         auto adjoint = s.adjoint.segment(offset, blk.cols);
-        auto du = s.du.segment(offset, residuals ? blk.cols : 0);
+        auto du = s.du.segment(residuals ? offset : 0, residuals ? blk.cols : 0); // empty without imitation
         // The adjoint of Unroller::window on this block's columns: the same expressions on segments.
         adjoint = T(weights[size_t(K)]) * grads[size_t(K)].segment(blk.col, blk.cols);
         for (int j = K - 1; j >= 0; --j) {
