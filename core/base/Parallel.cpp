@@ -99,43 +99,54 @@ void runOnThreads(int threads, const std::function<void(int)>& body)
     }
     --depth;
 }
+
+// The first exception thrown by any thread, kept to be rethrown by the caller once all have stopped; setting it also
+// sets `stop`, which tells the others to skip what is left.
+struct FirstError {
+    std::atomic<bool> stop{false};
+    std::exception_ptr error;
+    std::mutex mutex;
+    // Runs f(); if it throws, keeps the exception (the first one only) and sets stop. Never throws.
+    template <typename F>
+    void guard(F&& f) noexcept
+    {
+        try {
+            f();
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!error) error = std::current_exception();
+            stop = true;
+        }
+    }
+    void rethrow()
+    {
+        if (error) std::rethrow_exception(error);
+    }
+};
 } // namespace
 
 void runLockstep(int lanes, int steps, int threads, const std::function<void(int, int)>& stepLane,
                  const std::function<bool(int)>& afterStep)
 {
     threads = effectiveThreads(threads, lanes);
-    std::atomic<bool> stop{false}; // set by an error or by afterStep: skip remaining lanes
-    bool done = false;             // written only in the barrier's completion, so all threads see it together
-    std::exception_ptr error;
-    std::mutex errorMutex;
+    FirstError failure; // its stop is also set by afterStep: skip the remaining lanes
+    bool done = false;  // written only in the barrier's completion, so all threads see it together
     int step = 0;
     auto completion = [&]() noexcept {
-        if (!stop.load()) {
-            try {
-                if (!afterStep(step)) stop = true;
-            } catch (...) {
-                std::lock_guard lock(errorMutex);
-                if (!error) error = std::current_exception();
-                stop = true;
-            }
-        }
+        if (!failure.stop.load())
+            failure.guard([&] {
+                if (!afterStep(step)) failure.stop = true;
+            });
         ++step;
-        if (step > steps || stop.load()) done = true;
+        if (step > steps || failure.stop.load()) done = true;
     };
     std::barrier sync(threads, completion);
     auto body = [&](int t) {
         while (!done) {
             const int s = step; // stable until the barrier completes
             for (int lane = t; lane < lanes; lane += threads) {
-                if (stop.load()) break;
-                try {
-                    stepLane(lane, s);
-                } catch (...) {
-                    std::lock_guard lock(errorMutex);
-                    if (!error) error = std::current_exception();
-                    stop = true;
-                }
+                if (failure.stop.load()) break;
+                failure.guard([&] { stepLane(lane, s); });
             }
             sync.arrive_and_wait();
         }
@@ -144,7 +155,7 @@ void runLockstep(int lanes, int steps, int threads, const std::function<void(int
         body(0);
     else
         runOnThreads(threads, body);
-    if (error) std::rethrow_exception(error);
+    failure.rethrow();
 }
 
 void parallelFor(int n, int threads, const std::function<void(int)>& fn)
@@ -160,21 +171,12 @@ void parallelForWorkers(int n, int threads, const std::function<void(int, int)>&
         for (int i = 0; i < n; ++i) fn(i, 0);
         return;
     }
-    std::atomic<bool> stop{false};
-    std::exception_ptr error;
-    std::mutex errorMutex;
+    FirstError failure;
     runOnThreads(threads, [&](int w) {
-        for (int i = w; i < n && !stop.load(std::memory_order_relaxed); i += threads) {
-            try {
-                fn(i, w);
-            } catch (...) {
-                std::lock_guard lock(errorMutex);
-                if (!error) error = std::current_exception();
-                stop = true;
-            }
-        }
+        for (int i = w; i < n && !failure.stop.load(std::memory_order_relaxed); i += threads)
+            failure.guard([&] { fn(i, w); });
     });
-    if (error) std::rethrow_exception(error);
+    failure.rethrow();
 }
 
 } // namespace l2l
