@@ -16,20 +16,28 @@
 
 namespace l2l {
 
+// detExp's constants, also used by the vectorised ELU of nn/LstmCell.cpp (which must give detExp's bits).
+namespace detexp {
+inline constexpr float kLog2e = 1.44269504088896341f, kC1 = 0.693359375f, kC2 = -2.12194440e-4f;
+inline constexpr float kHi = 88.72283935546875f, kLo = -104.0f;
+// The polynomial for e^r, highest power first (the last, 5.0000001201e-1, is 0.5 in float).
+inline constexpr float kPoly[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                                   4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+} // namespace detexp
+
 // e^x. Above 88.72 the result is +inf, below -104 it is 0 (between, subnormals as usual); NaN stays NaN.
 inline float detExp(float x)
 {
-    constexpr float kLog2e = 1.44269504088896341f, kC1 = 0.693359375f, kC2 = -2.12194440e-4f;
-    constexpr float kHi = 88.72283935546875f, kLo = -104.0f;
+    using namespace detexp;
     const float xc = std::fmin(std::fmax(x, kLo), kHi);
     const float n = std::floor(xc * kLog2e + 0.5f); // x = n ln 2 + r, |r| <= ln 2 / 2, n in [-150, 128]
     const float r = (xc - n * kC1) - n * kC2;       // ln 2 = kC1 + kC2 (kC2 < 0), split so that n * kC1 is exact
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
+    float p = kPoly[0];
+    p = p * r + kPoly[1];
+    p = p * r + kPoly[2];
+    p = p * r + kPoly[3];
+    p = p * r + kPoly[4];
+    p = p * r + kPoly[5];
     const float er = p * (r * r) + r + 1.0f; // e^r
     // 2^n as two powers of two in the normal range, so that n = 128 and subnormal results both work.
     const float n1 = std::floor(n * 0.5f), n2 = n - n1;

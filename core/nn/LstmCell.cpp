@@ -32,9 +32,9 @@ void eluInPlace(MatRef<T> z)
 
 #if defined(__FMA__) && defined(__AVX2__)
 namespace {
-constexpr float kEluLog2e = 1.44269504088896341f, kEluC1 = 0.693359375f, kEluMinusC2 = 2.12194440e-4f, kEluLo = -104.0f;
-constexpr float kEluP[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
-                            4.1665795894e-2f, 1.6666665459e-1f, 0.5f};
+// detExp's constants (base/DetMath.h); -kC2 is exact.
+constexpr float kEluLog2e = detexp::kLog2e, kEluC1 = detexp::kC1, kEluMinusC2 = -detexp::kC2, kEluLo = detexp::kLo;
+constexpr const float (&kEluP)[6] = detexp::kPoly;
 
 inline float eluOne(float x)
 {
