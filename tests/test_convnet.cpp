@@ -147,6 +147,47 @@ private slots:
             }
         QVERIFY2(worst < 1e-12, qPrintable(QString::number(worst)));
     }
+    void im2colMatchesDefinition()
+    {
+        // Every entry of im2col against its definition cols(y W + x, (c k + ky) k + kx) = in(c, y + ky - k/2,
+        // x + kx - k/2), 0 outside: kernels narrower and wider than the image (a column with no source pixel), one
+        // row or one column, into a slice of a taller matrix (the conv net writes one image of a chunk at a time).
+        // Only copies, so equality is exact; the entries start as NaN so that a skipped entry shows.
+        struct Case {
+            int h, w, k, cin;
+        };
+        for (const Case& t : {Case{6, 5, 3, 2}, Case{5, 7, 5, 1}, Case{3, 2, 5, 2}, Case{1, 4, 3, 1}, Case{4, 1, 7, 3},
+                              Case{2, 2, 1, 2}, Case{7, 7, 5, 16}, Case{1, 1, 3, 1}}) {
+            const int hw = t.h * t.w, k2 = t.k * t.k, half = t.k / 2;
+            const MatD x = randomMat(hw, t.cin, 40 + t.h);
+            MatD tall = MatD::Constant(3 * hw, k2 * t.cin, std::numeric_limits<double>::quiet_NaN());
+            im2col<double>(x, t.h, t.w, t.k, tall.middleRows(hw, hw));
+            QVERIFY(tall.topRows(hw).array().isNaN().all() && tall.bottomRows(hw).array().isNaN().all());
+            for (int c = 0; c < t.cin; ++c)
+                for (int ky = 0; ky < t.k; ++ky)
+                    for (int kx = 0; kx < t.k; ++kx)
+                        for (int y = 0; y < t.h; ++y)
+                            for (int xx = 0; xx < t.w; ++xx) {
+                                const int sy = y + ky - half, sx = xx + kx - half;
+                                const double want =
+                                    sy >= 0 && sy < t.h && sx >= 0 && sx < t.w ? x(sy * t.w + sx, c) : 0;
+                                const double got = tall(hw + y * t.w + xx, (c * t.k + ky) * t.k + kx);
+                                if (!(got == want))
+                                    QFAIL(qPrintable(
+                                        QString("%1x%2 kernel %3: channel %4 (%5, %6) at (%7, %8): %9, want %10")
+                                            .arg(t.h)
+                                            .arg(t.w)
+                                            .arg(t.k)
+                                            .arg(c)
+                                            .arg(ky)
+                                            .arg(kx)
+                                            .arg(y)
+                                            .arg(xx)
+                                            .arg(got)
+                                            .arg(want)));
+                            }
+        }
+    }
     void maxPoolGradient()
     {
         // Odd height and width: the last row and column pool 2 or 1 entries ('SAME' padding).

@@ -8,26 +8,33 @@ namespace l2l {
 template <typename T>
 void im2col(const Eigen::Ref<const Mat<T>>& in, int height, int width, int kernel, Eigen::Ref<Mat<T>> cols)
 {
-    // cols(y*W + x, c*k*k + ky*k + kx) = in(c, y + ky - k/2, x + kx - k/2), 0 outside.
-    const int half = kernel / 2;
+    // cols(y*W + x, c*k*k + ky*k + kx) = in(c, y + ky - k/2, x + kx - k/2), 0 outside. Within the rows y whose
+    // source row is inside the image, destination and source differ by the constant offset dy*W + dx, so those rows
+    // are one contiguous copy; it carries |dx| entries per row across the image's left or right edge, which are then
+    // set to 0. (A fill, a copy and a fill per row made three library calls per 14 or 28 values.) Only copies: the
+    // values are the same bits whichever way they are moved.
+    const int half = kernel / 2, hw = height * width;
     for (Index c = 0; c < in.cols(); ++c)
         for (int ky = 0; ky < kernel; ++ky)
             for (int kx = 0; kx < kernel; ++kx) {
                 const T* src = in.col(c).data();
                 T* dst = cols.col((c * kernel + ky) * kernel + kx).data();
                 const int dy = ky - half, dx = kx - half;
-                const int x0 = std::clamp(-dx, 0, width), x1 = std::clamp(width - dx, x0, width); // x + dx in [0, W)
-                for (int y = 0; y < height; ++y) {
-                    T* row = dst + y * width;
-                    const int sy = y + dy;
-                    if (sy < 0 || sy >= height) {
-                        std::fill(row, row + width, T(0));
-                        continue;
-                    }
-                    std::fill(row, row + x0, T(0));
-                    std::copy(src + sy * width + x0 + dx, src + sy * width + x1 + dx, row + x0);
-                    std::fill(row + x1, row + width, T(0));
+                const int y0 = std::clamp(-dy, 0, height), y1 = std::clamp(height - dy, y0, height); // y + dy in [0, H)
+                const int x0 = std::clamp(-dx, 0, width), x1 = std::clamp(width - dx, x0, width);    // x + dx in [0, W)
+                if (y0 == y1 || x0 == x1) { // no source pixel: the whole column is padding
+                    std::fill(dst, dst + hw, T(0));
+                    continue;
                 }
+                std::fill(dst, dst + y0 * width, T(0));
+                const int begin = y0 * width + x0, end = (y1 - 1) * width + x1, offset = dy * width + dx;
+                std::copy(src + begin + offset, src + end + offset, dst + begin);
+                for (int y = y0; y < y1; ++y) {
+                    T* row = dst + y * width;
+                    for (int x = 0; x < x0; ++x) row[x] = T(0);
+                    for (int x = x1; x < width; ++x) row[x] = T(0);
+                }
+                std::fill(dst + y1 * width, dst + hw, T(0));
             }
 }
 

@@ -78,18 +78,20 @@ Vec<T> ConvNet<T>::initialTheta(std::uint64_t seed, double initStd) const
 
 std::uint64_t ConvNetShape::scratchValues(int batch) const
 {
-    // What resize() below allocates: per conv layer cols, z, xhat, a, pooled, dpooled and argmax; the dcols buffer
-    // of the largest layer after the first; the dense head (the per-chunk weight gradients are left out).
+    // What resize() below allocates: per conv layer z, xhat, a, pooled, dpooled and argmax; the im2col of one chunk
+    // and its gradient (ConvNet's per-worker buffers: one worker's), sized for the largest layer; the dense head (the
+    // per-chunk weight gradients are left out).
     const std::uint64_t b = std::uint64_t(batch), c = std::uint64_t(channels);
-    std::uint64_t values = 0, dcols = 0;
+    const std::uint64_t chunk = std::uint64_t(std::min(batch, ConvNet<float>::kChunkImages));
+    std::uint64_t values = 0, cols = 0;
     for (int l = 0; l < convLayers; ++l) {
         const std::uint64_t n = b * std::uint64_t(gridHeight(l)) * std::uint64_t(gridWidth(l));
         const std::uint64_t pooled = b * std::uint64_t(gridHeight(l + 1)) * std::uint64_t(gridWidth(l + 1));
         const std::uint64_t inputs = std::uint64_t(kernel) * std::uint64_t(kernel) * std::uint64_t(layerInChannels(l));
-        values += n * (inputs + 3 * c) + 3 * pooled * c;
-        if (l > 0) dcols = std::max(dcols, n * inputs);
+        values += 3 * n * c + 3 * pooled * c;
+        cols = std::max(cols, chunk * std::uint64_t(gridHeight(l)) * std::uint64_t(gridWidth(l)) * inputs);
     }
-    return values + dcols +
+    return values + 2 * cols +
            b * (2 * std::uint64_t(flatFeatures()) + 3 * std::uint64_t(fcUnits) + 3 * std::uint64_t(classes));
 }
 
@@ -100,13 +102,12 @@ void ConvNet<T>::resize(int batch)
     m_batch = batch;
     const ConvNetShape& s = m_shape;
     const int k2 = s.kernel * s.kernel;
-    Index dcolsSize = 0;
+    m_chunkColsSize = 0;
     for (int l = 0; l < s.convLayers; ++l) {
         ConvScratch& c = m_conv[size_t(l)];
         const Index n = Index(batch) * s.gridHeight(l) * s.gridWidth(l);
         const Index pooled = Index(batch) * s.gridHeight(l + 1) * s.gridWidth(l + 1);
         const int inputs = k2 * s.layerInChannels(l);
-        c.cols.resize(n, inputs);
         c.z.resize(n, s.channels);
         c.xhat.resize(n, s.channels);
         c.a.resize(n, s.channels);
@@ -116,9 +117,11 @@ void ConvNet<T>::resize(int batch)
         c.argmax.resize(pooled, s.channels);
         c.dwChunk.assign(size_t(chunks()), Mat<T>(inputs, s.channels));
         c.dbChunk.assign(size_t(chunks()), Vec<T>(s.channels));
-        if (l > 0) dcolsSize = std::max(dcolsSize, n * inputs);
+        m_chunkColsSize =
+            std::max(m_chunkColsSize, Index(std::min(batch, kChunkImages)) * s.gridHeight(l) * s.gridWidth(l) * inputs);
     }
-    m_dcolsBuffer.resize(dcolsSize);
+    m_colsBuffer.clear(); // sized again for the workers of the next pass (ensureWorkers)
+    m_dcolsBuffer.clear();
     m_flat.resize(batch, s.flatFeatures());
     m_dflat.resize(batch, s.flatFeatures());
     m_fcZ.resize(batch, s.fcUnits);
@@ -131,6 +134,26 @@ void ConvNet<T>::resize(int batch)
 }
 
 template <typename T>
+void ConvNet<T>::ensureWorkers(size_t workers)
+{
+    if (m_colsBuffer.size() >= workers) return;
+    m_colsBuffer.resize(workers, Vec<T>(m_chunkColsSize));
+    m_dcolsBuffer.resize(workers, Vec<T>(m_chunkColsSize));
+}
+
+template <typename T>
+Eigen::Map<Mat<T>> ConvNet<T>::chunkCols(int l, int chunk, size_t worker, const Eigen::Ref<const Mat<T>>& input)
+{
+    const ConvNetShape& s = m_shape;
+    const int height = s.gridHeight(l), width = s.gridWidth(l), hw = height * width, k = s.kernel;
+    const int b0 = chunk * kChunkImages, b1 = std::min(m_batch, b0 + kChunkImages);
+    Eigen::Map<Mat<T>> cols(m_colsBuffer.at(worker).data(), Index(b1 - b0) * hw, Index(k) * k * s.layerInChannels(l));
+    for (int b = b0; b < b1; ++b)
+        im2col<T>(input.middleRows(Index(b) * hw, hw), height, width, k, cols.middleRows(Index(b - b0) * hw, hw));
+    return cols;
+}
+
+template <typename T>
 void ConvNet<T>::convForward(int l, const T* theta, const Eigen::Ref<const Mat<T>>& input)
 {
     const ConvNetShape& s = m_shape;
@@ -140,13 +163,12 @@ void ConvNet<T>::convForward(int l, const T* theta, const Eigen::Ref<const Mat<T
     Eigen::Map<const Mat<T>> w(theta + o.w, Index(k) * k * s.layerInChannels(l), s.channels);
     Eigen::Map<const Vec<T>> bias(theta + o.b, s.channels), gamma(theta + o.gamma, s.channels),
         beta(theta + o.beta, s.channels);
-    // z = conv(input) + b, chunk by chunk of images: (B*H*W x k*k*Cin) (k*k*Cin x C).
-    parallelFor(chunks(), m_threads, [&](int chunk) {
-        const int b0 = chunk * kChunkImages, b1 = std::min(m_batch, b0 + kChunkImages);
-        for (int b = b0; b < b1; ++b)
-            im2col<T>(input.middleRows(Index(b) * hw, hw), height, width, k, c.cols.middleRows(Index(b) * hw, hw));
-        const Index r0 = Index(b0) * hw, rows = Index(b1 - b0) * hw;
-        denseForward<T>(c.cols.middleRows(r0, rows), w, bias, c.z.middleRows(r0, rows));
+    // z = conv(input) + b, chunk by chunk of images: (B*H*W x k*k*Cin) (k*k*Cin x C). The product's sizes are those
+    // of a chunk whatever buffer holds it, so the sums are the same.
+    ensureWorkers(size_t(effectiveThreads(m_threads, chunks())));
+    parallelForWorkers(chunks(), m_threads, [&](int chunk, int worker) {
+        const auto cols = chunkCols(l, chunk, size_t(worker), input);
+        denseForward<T>(cols, w, bias, c.z.middleRows(Index(chunk) * kChunkImages * hw, cols.rows()));
     });
     // Per channel: batch norm over all B*H*W positions, ReLU, max-pool.
     parallelFor(s.channels, m_threads, [&](int ch) {
@@ -159,7 +181,7 @@ void ConvNet<T>::convForward(int l, const T* theta, const Eigen::Ref<const Mat<T
 }
 
 template <typename T>
-void ConvNet<T>::convBackward(int l, const T* theta, T* grad)
+void ConvNet<T>::convBackward(int l, const T* theta, T* grad, const Eigen::Ref<const Mat<T>>& input)
 {
     const ConvNetShape& s = m_shape;
     const int height = s.gridHeight(l), width = s.gridWidth(l), hw = height * width, k = s.kernel;
@@ -177,18 +199,20 @@ void ConvNet<T>::convBackward(int l, const T* theta, T* grad)
         batchNormBackward<T>(dz, c.xhat.middleCols(ch, 1), gamma.segment(ch, 1), c.invStd.segment(ch, 1),
                              dgamma.segment(ch, 1), dbeta.segment(ch, 1), dz);
     });
-    // Per chunk: its part of dL/dw and dL/db, and dL/d(input) through col2im (not needed for the image).
-    Eigen::Map<Mat<T>> dcols(m_dcolsBuffer.data(), l > 0 ? c.cols.rows() : 0, inputs);
-    parallelFor(chunks(), m_threads, [&](int chunk) {
+    // Per chunk: its part of dL/dw and dL/db, and dL/d(input) through col2im (not needed for the image). The chunk's
+    // im2col is made again (a copy: cheaper than keeping the whole batch's and reading it back from memory).
+    ensureWorkers(size_t(effectiveThreads(m_threads, chunks())));
+    parallelForWorkers(chunks(), m_threads, [&](int chunk, int worker) {
+        const auto cols = chunkCols(l, chunk, size_t(worker), input);
         const int b0 = chunk * kChunkImages, b1 = std::min(m_batch, b0 + kChunkImages);
-        const Index r0 = Index(b0) * hw, rows = Index(b1 - b0) * hw;
-        denseBackwardParams<T>(c.cols.middleRows(r0, rows), c.z.middleRows(r0, rows), c.dwChunk[size_t(chunk)],
-                               c.dbChunk[size_t(chunk)]);
+        const Index r0 = Index(b0) * hw, rows = cols.rows();
+        denseBackwardParams<T>(cols, c.z.middleRows(r0, rows), c.dwChunk[size_t(chunk)], c.dbChunk[size_t(chunk)]);
         if (l == 0) return;
-        denseBackwardInput<T>(c.z.middleRows(r0, rows), w, dcols.middleRows(r0, rows));
+        Eigen::Map<Mat<T>> dcols(m_dcolsBuffer.at(size_t(worker)).data(), rows, inputs);
+        denseBackwardInput<T>(c.z.middleRows(r0, rows), w, dcols);
         Mat<T>& dinput = m_conv[size_t(l - 1)].dpooled;
         for (int b = b0; b < b1; ++b)
-            col2im<T>(dcols.middleRows(Index(b) * hw, hw), height, width, k, dinput.middleRows(Index(b) * hw, hw));
+            col2im<T>(dcols.middleRows(Index(b - b0) * hw, hw), height, width, k, dinput.middleRows(Index(b) * hw, hw));
     });
     // The chunks' parts summed in chunk order, whatever the thread count.
     Eigen::Map<Mat<T>> dw(grad + o.w, inputs, s.channels);
@@ -259,7 +283,12 @@ T ConvNet<T>::lossAndGradient(const T* theta, const Eigen::Ref<const Mat<T>>& in
     for (int l = 1; l < s.convLayers; ++l) convForward(l, theta, m_conv[size_t(l - 1)].pooled);
     const T loss = headForwardBackward(theta, labels, grad, correct);
     if (grad)
-        for (int l = s.convLayers; l-- > 0;) convBackward(l, theta, grad);
+        for (int l = s.convLayers; l-- > 0;) {
+            if (l == 0)
+                convBackward(l, theta, grad, input);
+            else
+                convBackward(l, theta, grad, m_conv[size_t(l - 1)].pooled);
+        }
     return loss;
 }
 

@@ -68,7 +68,6 @@ public:
 
 private:
     struct ConvScratch {
-        Mat<T> cols; // im2col of the layer input (B*H*W x k*k*Cin)
         Mat<T> z;    // conv output (B*H*W x C); in backward dL/dz
         Mat<T> xhat; // normalised z
         Mat<T> a;    // ReLU(gamma xhat + beta); in backward dL/da
@@ -83,7 +82,10 @@ private:
     };
     void resize(int batch);
     void convForward(int l, const T* theta, const Eigen::Ref<const Mat<T>>& input);
-    void convBackward(int l, const T* theta, T* grad);
+    void convBackward(int l, const T* theta, T* grad, const Eigen::Ref<const Mat<T>>& input);
+    // The im2col of chunk `chunk` of layer l's input in worker `worker`'s buffer (chunk rows x k*k*Cin, contiguous).
+    Eigen::Map<Mat<T>> chunkCols(int l, int chunk, size_t worker, const Eigen::Ref<const Mat<T>>& input);
+    void ensureWorkers(size_t workers);
     T headForwardBackward(const T* theta, const std::vector<std::uint8_t>& labels, T* grad, int* correct);
     int chunks() const { return (m_batch + kChunkImages - 1) / kChunkImages; }
 
@@ -93,7 +95,11 @@ private:
     std::vector<Offsets> m_offsets; // conv layers, then fc1; out/w and out/b follow fc1/bn_beta
     Index m_outW = 0, m_outB = 0;
     std::vector<ConvScratch> m_conv;
-    Vec<T> m_dcolsBuffer; // dL/dcols of one layer at a time
+    // Per worker thread: the im2col of one chunk (the forward pass makes it, the backward pass makes it again) and its
+    // gradient dL/dcols, each sized for the largest layer. A chunk's columns stay in that core's caches between
+    // im2col and the product (whole-batch matrices of about 40 MB made both run from memory).
+    std::vector<Vec<T>> m_colsBuffer, m_dcolsBuffer;
+    Index m_chunkColsSize = 0;
     // Head, one row per example: flattened features, fc pre-activation, normalised, activation, logits.
     Mat<T> m_flat, m_dflat, m_fcZ, m_fcXhat, m_fcA, m_logits, m_logitsT, m_dlogitsT;
     Vec<T> m_fcInvStd;

@@ -82,8 +82,9 @@ public:
         return 4096 + (8 * std::uint64_t(dim()) + std::uint64_t(m_batch + 1) * (input + 1)) * sizeof(T);
     }
     // The network's scratch (ConvNetShape::scratchValues), one network per thread (ConvNetProblem::net()), sized
-    // for a test chunk (a batch plus one), an eighth over for the per-chunk weight gradients (measured one thread's
-    // share of l2l eval's peak on the default conv net: 135 MB, counted 150 MB).
+    // for a test chunk (a batch plus one), an eighth over for the per-chunk weight gradients (one thread's share of
+    // l2l eval's peak on the default conv net, the peak with --threads 2 less that with --threads 1: measured 38 MB,
+    // counted 40 MB).
     std::uint64_t threadBytes() const override
     {
         const std::uint64_t values = m_shape.scratchValues(m_batch + 1);
