@@ -11,8 +11,8 @@ void im2col(const Eigen::Ref<const Mat<T>>& in, int height, int width, int kerne
     // cols(y*W + x, c*k*k + ky*k + kx) = in(c, y + ky - k/2, x + kx - k/2), 0 outside. Within the rows y whose
     // source row is inside the image, destination and source differ by the constant offset dy*W + dx, so those rows
     // are one contiguous copy; it carries |dx| entries per row across the image's left or right edge, which are then
-    // set to 0. (A fill, a copy and a fill per row made three library calls per 14 or 28 values.) Only copies: the
-    // values are the same bits whichever way they are moved.
+    // set to 0 by loops GCC leaves inline (core/CMakeLists.txt). (A fill, a copy and a fill per row made three library
+    // calls per 14 or 28 values.) Only copies: the values are the same bits whichever way they are moved.
     const int half = kernel / 2, hw = height * width;
     for (Index c = 0; c < in.cols(); ++c)
         for (int ky = 0; ky < kernel; ++ky)
@@ -41,20 +41,23 @@ void im2col(const Eigen::Ref<const Mat<T>>& in, int height, int width, int kerne
 template <typename T>
 void col2im(const Eigen::Ref<const Mat<T>>& dcols, int height, int width, int kernel, Eigen::Ref<Mat<T>> din)
 {
+    // Every entry of din receives its terms in the order (c, ky, kx), as before; the rows are plain loops (an Eigen
+    // expression per row of 14 values spent more on its set-up than on the additions).
     const int half = kernel / 2;
     din.setZero();
-    for (Index c = 0; c < din.cols(); ++c)
+    for (Index c = 0; c < din.cols(); ++c) {
+        T* __restrict dst = din.col(c).data();
         for (int ky = 0; ky < kernel; ++ky)
             for (int kx = 0; kx < kernel; ++kx) {
-                const T* src = dcols.col((c * kernel + ky) * kernel + kx).data();
-                T* dst = din.col(c).data();
+                const T* __restrict src = dcols.col((c * kernel + ky) * kernel + kx).data();
                 const int dy = ky - half, dx = kx - half;
                 const int y0 = std::clamp(-dy, 0, height), y1 = std::clamp(height - dy, y0, height);
                 const int x0 = std::clamp(-dx, 0, width), x1 = std::clamp(width - dx, x0, width);
+                const int offset = dy * width + dx; // din index - dcols index
                 for (int y = y0; y < y1; ++y)
-                    Eigen::Map<Vec<T>>(dst + (y + dy) * width + dx + x0, x1 - x0) +=
-                        Eigen::Map<const Vec<T>>(src + y * width + x0, x1 - x0);
+                    for (int x = y * width + x0; x < y * width + x1; ++x) dst[x + offset] += src[x];
             }
+    }
 }
 
 template <typename T>
