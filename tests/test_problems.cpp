@@ -1,11 +1,16 @@
 // Every problem's hand-written gradient against central finite differences, in double precision.
 #include "ExpectError.h"
 #include "GradCheck.h"
+#include "nn/Mlp.h"
 #include "problems/Functions2d.h"
 #include "problems/MlpProblem.h"
 #include "problems/Quadratic.h"
 
 #include <QtTest>
+
+#include <bit>
+#include <cstring>
+#include <limits>
 
 using namespace l2l;
 using l2l::test::checkProblem;
@@ -27,6 +32,7 @@ private slots:
     void mlpHessianVector_data() { mlpGradient_data(); }
     void mlpHessianVector();
     void mlpMinibatchesArePaired();
+    void reluBackwardIsTheProductByTheMask();
     void mlpTestMetrics();
     void scaledGradient_data();
     void scaledGradient();
@@ -220,6 +226,36 @@ void TestProblems::mlpHessianVector()
     QVERIFY(fd.norm() > 0);
     QVERIFY(rel < 1e-7);
     QVERIFY(worst < 1e-7);
+}
+
+void TestProblems::reluBackwardIsTheProductByTheMask()
+{
+    // ReLU's backward multiplies d by exactly 1 or 0 where a > 0 or not: the bits of the expression
+    // d *= (a > 0).cast<T>() it replaced, including -0 (d < 0 cut), NaN (infinite or NaN d cut) and NaN a, on a
+    // block with an outer stride (a conv net's channel column is one, an MLP's layer a whole matrix) whose rows are
+    // not a multiple of the vector width.
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    const std::vector<float> values{0.0f, -0.0f, 1.5f, -2.25f, 1e-40f, -1e-40f, inf, -inf, nan, 3e38f, -7.0f};
+    const Index rows = 37, cols = 3;
+    Mat<float> a(rows + 2, cols), d(rows + 2, cols);
+    Index k = 0;
+    for (Index j = 0; j < cols; ++j)
+        for (Index i = 0; i < rows + 2; ++i, ++k) {
+            a(i, j) = values[size_t(k % Index(values.size()))];
+            d(i, j) = values[size_t((k / Index(values.size()) + 3 * k) % Index(values.size()))];
+        }
+    Mat<float> want = d;
+    want.topRows(rows).array() *= (a.topRows(rows).array() > 0.0f).cast<float>();
+    activationBackward<float>(Activation::Relu, a.topRows(rows), d.topRows(rows));
+    for (Index j = 0; j < cols; ++j)
+        for (Index i = 0; i < rows + 2; ++i)
+            QVERIFY2(std::bit_cast<std::uint32_t>(d(i, j)) == std::bit_cast<std::uint32_t>(want(i, j)),
+                     qPrintable(QString("(%1, %2): a %3, got bits %4, want %5")
+                                    .arg(i)
+                                    .arg(j)
+                                    .arg(double(a(i, j)))
+                                    .arg(std::bit_cast<std::uint32_t>(d(i, j)), 8, 16, QChar('0'))
+                                    .arg(std::bit_cast<std::uint32_t>(want(i, j)), 8, 16, QChar('0'))));
 }
 
 void TestProblems::mlpMinibatchesArePaired()

@@ -2,7 +2,9 @@
 
 #include "base/DetMath.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 namespace l2l {
 
@@ -60,6 +62,18 @@ void activationForward(Activation act, const Eigen::Ref<const Mat<T>>& z, Eigen:
     }
 }
 
+namespace {
+// 1 where a > 0, else 0 (NaN included), from the comparison's bits.
+inline float reluFactor(float a)
+{
+    return std::bit_cast<float>(-std::uint32_t(a > 0.0f) & std::bit_cast<std::uint32_t>(1.0f));
+}
+inline double reluFactor(double a)
+{
+    return std::bit_cast<double>(-std::uint64_t(a > 0.0) & std::bit_cast<std::uint64_t>(1.0));
+}
+} // namespace
+
 template <typename T>
 void activationBackward(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen::Ref<Mat<T>> d)
 {
@@ -68,7 +82,16 @@ void activationBackward(Activation act, const Eigen::Ref<const Mat<T>>& a, Eigen
         d.array() *= a.array() * (T(1) - a.array());
         break;
     case Activation::Relu:
-        d.array() *= (a.array() > T(0)).template cast<T>();
+        // d times exactly 1 or 0 (so -0 where d < 0 is cut, NaN where d is infinite or NaN), as the expression
+        // d *= (a > 0).cast<T>() it replaces, in a loop GCC vectorises (Eigen has no packet cast from bool: that
+        // expression ran one element at a time, 1.1 ms of the conv net's 35 ms step). The factor is made from the
+        // comparison's bits (reluFactor) because GCC turns "d * (a > 0 ? 1 : 0)" into a branch and a store for the
+        // products by 0 only, which it cannot vectorise.
+        for (Index j = 0; j < d.cols(); ++j) {
+            T* dj = d.col(j).data();
+            const T* aj = a.col(j).data();
+            for (Index i = 0; i < d.rows(); ++i) dj[i] *= reluFactor(aj[i]);
+        }
         break;
     case Activation::Tanh:
         d.array() *= T(1) - a.array().square();
