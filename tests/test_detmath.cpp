@@ -23,6 +23,7 @@ private slots:
     void specialValues();
     void eluMatchesTheExpression();
     void doublesUseTheLibrary();
+    void sqrtPacketsAreExact();
     void doubleLogSinCosWithinTwoUlps();
     void powIntWithinItsRoundingBound();
     void pow10GridIsRounded();
@@ -154,6 +155,38 @@ void TestDetMath::doublesUseTheLibrary()
     // The double overloads (finite-difference checks) are the library's, exactly.
     QCOMPARE(detExp(0.3), std::exp(0.3));
     QCOMPARE(detLog(0.3), std::log(0.3));
+}
+
+// DetSqrt on Eigen's packets (sqrtps, sqrtpd) gives std::sqrt's bits, so Adam's and RMSprop's vectorised steps
+// compute what their element-by-element evaluation did: across every float exponent and some mantissas,
+// subnormals, zeros, negatives (NaN), infinities, and in an expression shaped like the steps' (lr g / (sqrt(v) +
+// eps)), over a length that leaves a scalar tail after the packets.
+void TestDetMath::sqrtPacketsAreExact()
+{
+    std::vector<float> values;
+    for (std::uint32_t e = 0; e < 256; ++e)
+        for (std::uint32_t m : {0u, 1u, 0x2aaaaau, 0x400000u, 0x7fffffu})
+            for (std::uint32_t sign : {0u, 0x80000000u}) values.push_back(std::bit_cast<float>(sign | e << 23 | m));
+    values.push_back(std::numeric_limits<float>::quiet_NaN());
+    const Index n = Index(values.size());
+    QVERIFY(n % 8 != 0);
+    const Eigen::Map<const Eigen::ArrayXf> v(values.data(), n);
+    const Eigen::ArrayXf packets = v.unaryExpr(DetSqrt{});
+    const Eigen::ArrayXf g = Eigen::ArrayXf::LinSpaced(n, -3.0f, 5.0f),
+                         step = 0.01f * g / (v.abs().unaryExpr(DetSqrt{}) + 1e-8f);
+    for (Index i = 0; i < n; ++i) {
+        const float want = std::sqrt(values[size_t(i)]);
+        QVERIFY2(
+            std::bit_cast<std::uint32_t>(packets(i)) == std::bit_cast<std::uint32_t>(want) ||
+                (std::isnan(packets(i)) && std::isnan(want)),
+            qPrintable(
+                QString("sqrt of bits %1").arg(std::bit_cast<std::uint32_t>(values[size_t(i)]), 8, 16, QChar('0'))));
+        const float one = 0.01f * g(i) / (std::sqrt(std::fabs(values[size_t(i)])) + 1e-8f);
+        QVERIFY(std::bit_cast<std::uint32_t>(step(i)) == std::bit_cast<std::uint32_t>(one) ||
+                (std::isnan(step(i)) && std::isnan(one)));
+    }
+    const Eigen::ArrayXd d = Eigen::ArrayXd::LinSpaced(37, 0.0, 1e5), dp = d.unaryExpr(DetSqrt{});
+    for (Index i = 0; i < d.size(); ++i) QCOMPARE(dp(i), std::sqrt(d(i)));
 }
 
 // detLogD, detSin, detCos (random normals, schedules, 2-d functions) against glibc's double functions, which

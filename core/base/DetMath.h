@@ -7,12 +7,17 @@
 // range reduction and a minimax polynomial, relative error below 2 float ulps on the ranges used (tested
 // against double-precision std::exp/std::log in test_detmath). The double overloads use std:: (finite-difference
 // checks and the double-precision 2-d trajectories, whose bits therefore follow glibc's version).
+#include <Eigen/Core>
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 namespace l2l {
 
@@ -221,13 +226,38 @@ struct DetLog {
     }
 };
 // The exact (IEEE) square root. Eigen's own float .sqrt() on AVX packets is an rsqrt approximation plus a
-// Newton step (EIGEN_FAST_MATH), and rsqrtps gives different bits on Intel, AMD and emulators.
+// Newton step (EIGEN_FAST_MATH), and rsqrtps gives different bits on Intel, AMD and emulators. On Eigen's packets it
+// is sqrtps / sqrtpd, which are exact too, so an expression using it is vectorised (Adam's and RMSprop's steps) and
+// gives the bits of the element-by-element evaluation (functor_traits below).
 struct DetSqrt {
     template <typename T>
     T operator()(T x) const
     {
         return std::sqrt(x);
     }
+#if defined(__SSE2__)
+    __m128 packetOp(__m128 x) const { return _mm_sqrt_ps(x); }
+    __m128d packetOp(__m128d x) const { return _mm_sqrt_pd(x); }
+#endif
+#if defined(__AVX__)
+    __m256 packetOp(__m256 x) const { return _mm256_sqrt_ps(x); }
+    __m256d packetOp(__m256d x) const { return _mm256_sqrt_pd(x); }
+#endif
+#if defined(__AVX512F__)
+    __m512 packetOp(__m512 x) const { return _mm512_sqrt_ps(x); }
+    __m512d packetOp(__m512d x) const { return _mm512_sqrt_pd(x); }
+#endif
 };
 
 } // namespace l2l
+
+namespace Eigen::internal {
+template <>
+struct functor_traits<l2l::DetSqrt> {
+#if defined(__SSE2__)
+    enum {Cost = 5 * NumTraits<float>::MulCost, PacketAccess = true};
+#else
+    enum { Cost = 5 * NumTraits<float>::MulCost, PacketAccess = false };
+#endif
+};
+} // namespace Eigen::internal
