@@ -255,9 +255,10 @@ namespace Eigen::internal {
 template <>
 struct functor_traits<l2l::DetSqrt> {
 #if defined(__SSE2__)
-    enum {Cost = 5 * NumTraits<float>::MulCost, PacketAccess = true};
+    static constexpr bool kPackets = true; // the packetOp overloads above cover every packet type of the build
 #else
-    enum { Cost = 5 * NumTraits<float>::MulCost, PacketAccess = false };
+    static constexpr bool kPackets = false;
 #endif
+    enum { Cost = 5 * NumTraits<float>::MulCost, PacketAccess = kPackets };
 };
 } // namespace Eigen::internal

@@ -120,8 +120,6 @@ void ConvNet<T>::resize(int batch)
         m_chunkColsSize =
             std::max(m_chunkColsSize, Index(std::min(batch, kChunkImages)) * s.gridHeight(l) * s.gridWidth(l) * inputs);
     }
-    m_colsBuffer.clear(); // sized again for the workers of the next pass (ensureWorkers)
-    m_dcolsBuffer.clear();
     m_flat.resize(batch, s.flatFeatures());
     m_dflat.resize(batch, s.flatFeatures());
     m_fcZ.resize(batch, s.fcUnits);
@@ -136,9 +134,12 @@ void ConvNet<T>::resize(int batch)
 template <typename T>
 void ConvNet<T>::ensureWorkers(size_t workers)
 {
-    if (m_colsBuffer.size() >= workers) return;
-    m_colsBuffer.resize(workers, Vec<T>(m_chunkColsSize));
-    m_dcolsBuffer.resize(workers, Vec<T>(m_chunkColsSize));
+    if (m_colsBuffer.size() < workers) {
+        m_colsBuffer.resize(workers);
+        m_dcolsBuffer.resize(workers);
+    }
+    for (auto* buffers : {&m_colsBuffer, &m_dcolsBuffer})
+        for (Vec<T>& b : *buffers) b.resize(m_chunkColsSize); // kept when the size is the same (a test chunk's batch)
 }
 
 template <typename T>
