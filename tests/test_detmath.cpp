@@ -171,6 +171,8 @@ void TestDetMath::sqrtPacketsAreExact()
     const Index n = Index(values.size());
     QVERIFY(n % 8 != 0);
     const Eigen::Map<const Eigen::ArrayXf> v(values.data(), n);
+    using SqrtExpr = decltype(v.unaryExpr(DetSqrt{}));
+    static_assert(Eigen::internal::evaluator<SqrtExpr>::Flags & Eigen::PacketAccessBit, "DetSqrt runs on packets");
     const Eigen::ArrayXf packets = v.unaryExpr(DetSqrt{});
     const Eigen::ArrayXf g = Eigen::ArrayXf::LinSpaced(n, -3.0f, 5.0f),
                          step = 0.01f * g / (v.abs().unaryExpr(DetSqrt{}) + 1e-8f);

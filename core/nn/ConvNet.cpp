@@ -79,19 +79,21 @@ Vec<T> ConvNet<T>::initialTheta(std::uint64_t seed, double initStd) const
 std::uint64_t ConvNetShape::scratchValues(int batch) const
 {
     // What resize() below allocates: per conv layer z, xhat, a, pooled, dpooled and argmax; the im2col of one chunk
-    // and its gradient (ConvNet's per-worker buffers: one worker's), sized for the largest layer; the dense head (the
-    // per-chunk weight gradients are left out).
+    // and its gradient (ConvNet's per-worker buffers: one worker's; a net running on more threads has one per thread),
+    // sized for the largest layer; the dense head (the per-chunk weight gradients are left out).
     const std::uint64_t b = std::uint64_t(batch), c = std::uint64_t(channels);
     const std::uint64_t chunk = std::uint64_t(std::min(batch, ConvNet<float>::kChunkImages));
-    std::uint64_t values = 0, cols = 0;
+    std::uint64_t values = 0, cols = 0, dcols = 0;
     for (int l = 0; l < convLayers; ++l) {
         const std::uint64_t n = b * std::uint64_t(gridHeight(l)) * std::uint64_t(gridWidth(l));
         const std::uint64_t pooled = b * std::uint64_t(gridHeight(l + 1)) * std::uint64_t(gridWidth(l + 1));
         const std::uint64_t inputs = std::uint64_t(kernel) * std::uint64_t(kernel) * std::uint64_t(layerInChannels(l));
         values += 3 * n * c + 3 * pooled * c;
-        cols = std::max(cols, chunk * std::uint64_t(gridHeight(l)) * std::uint64_t(gridWidth(l)) * inputs);
+        const std::uint64_t chunkCols = chunk * std::uint64_t(gridHeight(l)) * std::uint64_t(gridWidth(l)) * inputs;
+        cols = std::max(cols, chunkCols);
+        if (l > 0) dcols = std::max(dcols, chunkCols);
     }
-    return values + 2 * cols +
+    return values + cols + dcols +
            b * (2 * std::uint64_t(flatFeatures()) + 3 * std::uint64_t(fcUnits) + 3 * std::uint64_t(classes));
 }
 
@@ -102,7 +104,7 @@ void ConvNet<T>::resize(int batch)
     m_batch = batch;
     const ConvNetShape& s = m_shape;
     const int k2 = s.kernel * s.kernel;
-    m_chunkColsSize = 0;
+    m_chunkColsSize = m_chunkDcolsSize = 0;
     for (int l = 0; l < s.convLayers; ++l) {
         ConvScratch& c = m_conv[size_t(l)];
         const Index n = Index(batch) * s.gridHeight(l) * s.gridWidth(l);
@@ -117,8 +119,9 @@ void ConvNet<T>::resize(int batch)
         c.argmax.resize(pooled, s.channels);
         c.dwChunk.assign(size_t(chunks()), Mat<T>(inputs, s.channels));
         c.dbChunk.assign(size_t(chunks()), Vec<T>(s.channels));
-        m_chunkColsSize =
-            std::max(m_chunkColsSize, Index(std::min(batch, kChunkImages)) * s.gridHeight(l) * s.gridWidth(l) * inputs);
+        const Index chunkCols = Index(std::min(batch, kChunkImages)) * s.gridHeight(l) * s.gridWidth(l) * inputs;
+        m_chunkColsSize = std::max(m_chunkColsSize, chunkCols);
+        if (l > 0) m_chunkDcolsSize = std::max(m_chunkDcolsSize, chunkCols); // the image needs no gradient
     }
     m_flat.resize(batch, s.flatFeatures());
     m_dflat.resize(batch, s.flatFeatures());
@@ -138,8 +141,10 @@ void ConvNet<T>::ensureWorkers(size_t workers)
         m_colsBuffer.resize(workers);
         m_dcolsBuffer.resize(workers);
     }
-    for (auto* buffers : {&m_colsBuffer, &m_dcolsBuffer})
-        for (Vec<T>& b : *buffers) b.resize(m_chunkColsSize); // kept when the size is the same (a test chunk's batch)
+    for (size_t w = 0; w < workers; ++w) { // kept when the size is the same (a test chunk's batch)
+        m_colsBuffer[w].resize(m_chunkColsSize);
+        m_dcolsBuffer[w].resize(m_chunkDcolsSize);
+    }
 }
 
 template <typename T>
@@ -165,7 +170,11 @@ void ConvNet<T>::convForward(int l, const T* theta, const Eigen::Ref<const Mat<T
     Eigen::Map<const Vec<T>> bias(theta + o.b, s.channels), gamma(theta + o.gamma, s.channels),
         beta(theta + o.beta, s.channels);
     // z = conv(input) + b, chunk by chunk of images: (B*H*W x k*k*Cin) (k*k*Cin x C). The product's sizes are those
-    // of a chunk whatever buffer holds it, so the sums are the same.
+    // of a chunk whatever buffer holds it, and Eigen's matrix products order their sums by the sizes only, so the sums
+    // are those of the whole-batch matrix this buffer replaced. (With channels = 1 the product is a matrix-vector one,
+    // whose column blocking also looks at the stride: 16 columns below 32000 bytes, else 4, and only where
+    // k*k*Cin >= 128. The spec's limits keep both strides on the same side: a chunk of 8 CIFAR images is 8192 rows,
+    // and smaller batches are one chunk, the same stride as before.)
     ensureWorkers(size_t(effectiveThreads(m_threads, chunks())));
     parallelForWorkers(chunks(), m_threads, [&](int chunk, int worker) {
         const auto cols = chunkCols(l, chunk, size_t(worker), input);

@@ -96,10 +96,10 @@ private:
     Index m_outW = 0, m_outB = 0;
     std::vector<ConvScratch> m_conv;
     // Per worker thread: the im2col of one chunk (the forward pass makes it, the backward pass makes it again) and its
-    // gradient dL/dcols, each sized for the largest layer. A chunk's columns stay in that core's caches between
+    // gradient dL/dcols, sized for the largest layer (dcols: the largest after the first). A chunk's columns stay in that core's caches between
     // im2col and the product (whole-batch matrices of about 40 MB made both run from memory).
     std::vector<Vec<T>> m_colsBuffer, m_dcolsBuffer;
-    Index m_chunkColsSize = 0;
+    Index m_chunkColsSize = 0, m_chunkDcolsSize = 0;
     // Head, one row per example: flattened features, fc pre-activation, normalised, activation, logits.
     Mat<T> m_flat, m_dflat, m_fcZ, m_fcXhat, m_fcA, m_logits, m_logitsT, m_dlogitsT;
     Vec<T> m_fcInvStd;

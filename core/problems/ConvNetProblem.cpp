@@ -155,11 +155,9 @@ ConvNetClass<T>::ConvNetClass(const Spec& spec)
     m_shape.width = train.cols;
     m_shape.inChannels = train.channels;
     m_shape.classes = int(classes.size());
-    // The im2col matrices and their gradient dominate the memory: refuse what cannot fit.
-    double bytes = 0;
-    for (int l = 0; l < m_shape.convLayers; ++l)
-        bytes += 2.0 * sizeof(T) * m_batch * m_shape.gridHeight(l) * m_shape.gridWidth(l) * m_shape.kernel *
-                 m_shape.kernel * m_shape.layerInChannels(l);
+    // One net's scratch (feature maps of the whole batch, a test chunk being one example larger, and a chunk's im2col):
+    // refuse what cannot fit.
+    const double bytes = double(sizeof(T)) * double(m_shape.scratchValues(m_batch + 1));
     if (bytes > 4.0 * (1 << 30))
         throw Error(what + ": batch=" + std::to_string(m_batch) + ", kernel=" + std::to_string(m_shape.kernel) +
                     " and channels=" + std::to_string(m_shape.channels) + " on " + std::to_string(train.rows) + "x" +

@@ -49,7 +49,7 @@ public:
     const std::vector<std::uint8_t>& batchLabels() const { return m_labels; }
 
 private:
-    // The net (its activations are ~100 MB at batch 128) belongs to the calling thread, not to the
+    // The net (its scratch is about 40 MB at batch 128: ConvNetShape::scratchValues) belongs to the calling thread, not to the
     // instance: an evaluation holds one instance per optimizer and run (60 or more), but a thread runs one
     // of them at a time and lossAndGradient() keeps nothing between calls. One net per thread and shape.
     ConvNet<T>& net() const;
