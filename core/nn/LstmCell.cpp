@@ -1,6 +1,7 @@
 #include "nn/LstmCell.h"
 
 #include "base/DetMath.h"
+#include "nn/DetExpLanes.h"
 
 #include <bit>
 #include <cmath>
@@ -32,47 +33,25 @@ void eluInPlace(MatRef<T> z)
 
 #if defined(__FMA__) && defined(__AVX2__)
 namespace {
-// detExp's constants (base/DetMath.h); -kC2 is exact.
-constexpr float kEluLog2e = detexp::kLog2e, kEluC1 = detexp::kC1, kEluMinusC2 = -detexp::kC2, kEluLo = detexp::kLo;
-constexpr const float (&kEluP)[6] = detexp::kPoly;
-
 inline float eluOne(float x)
 {
-    const auto pow2 = [](float k) { return std::bit_cast<float>(std::uint32_t(std::int32_t(k) + 127) << 23); };
-    const float n = std::floor(std::fma(x, kEluLog2e, 0.5f));
-    const float r = std::fma(n, kEluMinusC2, std::fma(-n, kEluC1, x));
-    float p = kEluP[0];
-    for (int k = 1; k < 6; ++k) p = std::fma(p, r, kEluP[k]);
-    const float er = std::fma(p, r * r, r) + 1.0f;
-    const float n1 = std::floor(n * 0.5f), n2 = n - n1;
     if (x > 0.0f) return x;
     if (x != x) return x - 1.0f;
-    return x < kEluLo ? -1.0f : std::fma(er * pow2(n1), pow2(n2), -1.0f);
+    return x < detexp::kLo ? -1.0f : detexp::expPlusOne(x, -1.0f);
 }
 
 inline __m256 eluPacket(__m256 x)
 {
-    const auto pow2 = [](__m256 k) {
-        return _mm256_castsi256_ps(
-            _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(k), _mm256_set1_epi32(127)), 23));
-    };
-    const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
-    const __m256 n = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(kEluLog2e), half));
-    const __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(kEluMinusC2), _mm256_fnmadd_ps(n, _mm256_set1_ps(kEluC1), x));
-    __m256 p = _mm256_set1_ps(kEluP[0]);
-    for (int k = 1; k < 6; ++k) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kEluP[k]));
-    const __m256 er = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), one);
-    const __m256 n1 = _mm256_floor_ps(_mm256_mul_ps(n, half)), n2 = _mm256_sub_ps(n, n1);
-    const __m256 em1 = _mm256_fmadd_ps(_mm256_mul_ps(er, pow2(n1)), pow2(n2), _mm256_set1_ps(-1.0f));
-    __m256 y = _mm256_blendv_ps(em1, _mm256_set1_ps(-1.0f), _mm256_cmp_ps(x, _mm256_set1_ps(kEluLo), _CMP_LT_OQ));
-    y = _mm256_blendv_ps(y, _mm256_sub_ps(x, one), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    const __m256 em1 = detexp::expPlus8(x, _mm256_set1_ps(-1.0f));
+    __m256 y = _mm256_blendv_ps(em1, _mm256_set1_ps(-1.0f), _mm256_cmp_ps(x, _mm256_set1_ps(detexp::kLo), _CMP_LT_OQ));
+    y = _mm256_blendv_ps(y, _mm256_sub_ps(x, _mm256_set1_ps(1.0f)), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
     return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
 }
 } // namespace
 
 // In float with AVX2 and FMA in the build: the operations GCC makes of the expression above (read from its code:
-// detExp of base/DetMath.h with the multiply-adds it fuses, and the final - 1 fused into the last product), written
-// out with explicit fused multiply-adds, 8 lanes at a time and the same per element in the tail: the same bits.
+// detExp of base/DetMath.h with the multiply-adds it fuses, and the final - 1 fused into the last product; the shared
+// part is nn/DetExpLanes.h), 8 lanes at a time and the same per element in the tail: the same bits.
 // Where z <= 0, fmin and fmax leave z as it is (z >= -104 there; below, the result is -1; NaN gives NaN - 1); the
 // lanes outside [-104, 0] compute values that are not used (no trap: exceptions are masked). test_detmath compares
 // the two on floats across the whole range.

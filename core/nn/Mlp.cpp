@@ -1,10 +1,12 @@
 #include "nn/Mlp.h"
 
 #include "base/DetMath.h"
+#include "nn/DetExpLanes.h"
 
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 namespace l2l {
 
@@ -46,11 +48,49 @@ void linearBackward(const Eigen::Ref<const Mat<T>>& w, const Eigen::Ref<const Ma
     if (din) din->noalias() = w.transpose() * dout;
 }
 
+#if defined(__FMA__) && defined(__AVX2__)
+namespace {
+// The sigmoid of activationForward in float as GCC compiles its expression 1 / (1 + detExp(-z)) (read from its code):
+// where -z is in [kLo, kHi], 1 / fma(er 2^n1, 2^n2, 1) (the 1 + fused into exp's last product: nn/DetExpLanes.h);
+// 0 where -z > kHi (e^-z is inf), 1 where -z < kLo (e^-z is 0), and 1 / (1 - z) where z is NaN (GCC writes
+// 1 + (-z) as 1 - z, which keeps the NaN's sign). test_detmath compares it with the expression across the floats.
+inline float sigmoidOne(float z)
+{
+    if (z != z) return 1.0f / (1.0f - z);
+    if (-detexp::kHi > z) return 0.0f;
+    if (z > -detexp::kLo) return 1.0f;
+    return 1.0f / detexp::expPlusOne(-z, 1.0f);
+}
+
+inline __m256 sigmoid8(__m256 z)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 x = _mm256_xor_ps(z, _mm256_set1_ps(-0.0f));
+    __m256 y = _mm256_div_ps(one, detexp::expPlus8(x, one));
+    y = _mm256_blendv_ps(y, _mm256_setzero_ps(), _mm256_cmp_ps(z, _mm256_set1_ps(-detexp::kHi), _CMP_LT_OQ));
+    y = _mm256_blendv_ps(y, one, _mm256_cmp_ps(z, _mm256_set1_ps(-detexp::kLo), _CMP_GT_OQ));
+    return _mm256_blendv_ps(y, _mm256_div_ps(one, _mm256_sub_ps(one, z)), _mm256_cmp_ps(z, z, _CMP_UNORD_Q));
+}
+} // namespace
+#endif
+
 template <typename T>
 void activationForward(Activation act, const Eigen::Ref<const Mat<T>>& z, Eigen::Ref<Mat<T>> a)
 {
     switch (act) {
     case Activation::Sigmoid:
+#if defined(__FMA__) && defined(__AVX2__)
+        if constexpr (std::is_same_v<T, float>) { // 8 lanes at a time (sigmoid8); a may be z
+            for (Index j = 0; j < z.cols(); ++j) {
+                const float* zj = z.col(j).data();
+                float* aj = a.col(j).data();
+                Index i = 0;
+                for (; i + 8 <= z.rows(); i += 8) _mm256_storeu_ps(aj + i, sigmoid8(_mm256_loadu_ps(zj + i)));
+                for (; i < z.rows(); ++i) aj[i] = sigmoidOne(zj[i]);
+            }
+            break;
+        }
+#endif
         a = (T(1) + (-z.array()).unaryExpr(DetExp{})).inverse();
         break;
     case Activation::Relu:
