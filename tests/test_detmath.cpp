@@ -45,6 +45,46 @@ std::vector<float> inEveryRow(const std::vector<float>& special)
         for (size_t k = 0; k < 21; ++k) out.push_back(k < special.size() ? special[k] : 0.5f);
     return out;
 }
+
+// Applies `inPlace` to 20-row blocks (inside a taller matrix, two packets and a scalar tail per column) holding every
+// 61st float of the whole range (both signs: 70 million) and then, in every row, zeros, infinities and NaN of both
+// signs and the given boundary values, and compares with `expression` of the same values bit for bit. Counts the
+// floats compared and those that differ (the first is reported).
+template <typename InPlace, typename Expression>
+void compareOverFloats(const char* name, const std::vector<float>& boundaries, InPlace inPlace, Expression expression,
+                       Index& checked, Index& differ)
+{
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> special{0.0f, -0.0f, inf, -inf, nan, -nan};
+    special.insert(special.end(), boundaries.begin(), boundaries.end());
+    const Index rows = 20, chunk = Index(1) << 20; // chunks of a few tens of MB, not gigabytes
+    std::uint64_t next = 0;
+    bool specialsDone = false;
+    while (!specialsDone) {
+        std::vector<float> xs;
+        for (; next <= 0xffffffffu && Index(xs.size()) < chunk; next += 61)
+            xs.push_back(std::bit_cast<float>(std::uint32_t(next)));
+        if (next > 0xffffffffu) {
+            const std::vector<float> everyRow = inEveryRow(special);
+            xs.insert(xs.end(), everyRow.begin(), everyRow.end());
+            specialsDone = true;
+        }
+        const Index cols = Index(xs.size() + rows - 1) / rows;
+        Mat<float> tall = Mat<float>::Zero(rows + 7, cols);
+        for (size_t k = 0; k < xs.size(); ++k) tall(Index(k) % rows, Index(k) / rows) = xs[k];
+        const Mat<float> z = tall.topRows(rows);
+        const Mat<float> expected = expression(z);
+        inPlace(tall.topRows(rows));
+        for (Index j = 0; j < cols; ++j)
+            for (Index i = 0; i < rows; ++i)
+                if (std::bit_cast<std::uint32_t>(tall(i, j)) != std::bit_cast<std::uint32_t>(expected(i, j)) &&
+                    differ++ == 0)
+                    qWarning("%s(%.9g) = %.9g, expected %.9g", name, double(z(i, j)), double(tall(i, j)),
+                             double(expected(i, j)));
+        QVERIFY(tall.bottomRows(7).isZero()); // rows outside the block untouched
+        checked += Index(xs.size());
+    }
+}
 // One unit in the last place of a float of magnitude |v| (normal range).
 double ulpOf(double v)
 {
@@ -119,48 +159,19 @@ void TestDetMath::specialValues()
 void TestDetMath::eluMatchesTheExpression()
 {
     const float inf = std::numeric_limits<float>::infinity();
-    const std::vector<float> special{0.0f,
-                                     -0.0f,
-                                     -104.0f,
-                                     std::nextafter(-104.0f, -inf),
-                                     std::nextafter(-104.0f, 0.0f),
-                                     -88.0f,
-                                     -1e-30f,
-                                     -std::numeric_limits<float>::denorm_min(),
-                                     inf,
-                                     -inf,
-                                     std::numeric_limits<float>::quiet_NaN(),
-                                     -std::numeric_limits<float>::quiet_NaN()};
-    // In chunks of 2^20 values (a few tens of MB at a time, not gigabytes).
-    const Index rows = 20, chunk = Index(1) << 20;
-    std::uint64_t next = 0;
+    const std::vector<float> boundaries{-104.0f,
+                                        std::nextafter(-104.0f, -inf),
+                                        std::nextafter(-104.0f, 0.0f),
+                                        -88.0f,
+                                        -1e-30f,
+                                        -std::numeric_limits<float>::denorm_min()};
     Index differ = 0, checked = 0;
-    bool specialsDone = false;
-    while (!specialsDone) {
-        std::vector<float> xs;
-        for (; next <= 0xffffffffu && Index(xs.size()) < chunk; next += 61)
-            xs.push_back(std::bit_cast<float>(std::uint32_t(next)));
-        if (next > 0xffffffffu) {
-            const std::vector<float> everyRow = inEveryRow(special);
-            xs.insert(xs.end(), everyRow.begin(), everyRow.end());
-            specialsDone = true;
-        }
-        const Index cols = Index(xs.size() + rows - 1) / rows;
-        Mat<float> tall = Mat<float>::Zero(rows + 7, cols);
-        for (size_t k = 0; k < xs.size(); ++k) tall(Index(k) % rows, Index(k) / rows) = xs[k];
-        const Mat<float> z = tall.topRows(rows);
-        const Mat<float> expected = (z.array() > 0.0f).select(z.array(), z.array().unaryExpr(DetExp{}) - 1.0f).matrix();
-        eluInPlace<float>(tall.topRows(rows));
-        for (Index j = 0; j < cols; ++j)
-            for (Index i = 0; i < rows; ++i)
-                if (std::bit_cast<std::uint32_t>(tall(i, j)) != std::bit_cast<std::uint32_t>(expected(i, j))) {
-                    if (differ++ == 0)
-                        qWarning("elu(%.9g) = %.9g, expected %.9g", double(z(i, j)), double(tall(i, j)),
-                                 double(expected(i, j)));
-                }
-        QVERIFY(tall.bottomRows(7).isZero()); // rows outside the block untouched
-        checked += Index(xs.size());
-    }
+    compareOverFloats(
+        "elu", boundaries, [](MatRef<float> z) { eluInPlace<float>(z); },
+        [](const Mat<float>& z) -> Mat<float> {
+            return (z.array() > 0.0f).select(z.array(), z.array().unaryExpr(DetExp{}) - 1.0f).matrix();
+        },
+        checked, differ);
     qInfo("%lld floats compared", static_cast<long long>(checked));
     QCOMPARE(differ, Index(0));
     QVERIFY(checked > 70000000);
@@ -173,49 +184,19 @@ void TestDetMath::eluMatchesTheExpression()
 void TestDetMath::sigmoidMatchesTheExpression()
 {
     const float inf = std::numeric_limits<float>::infinity(), hi = 88.72283935546875f;
-    const std::vector<float> special{0.0f,
-                                     -0.0f,
-                                     104.0f,
-                                     std::nextafter(104.0f, inf),
-                                     std::nextafter(104.0f, 0.0f),
-                                     -hi,
-                                     std::nextafter(-hi, -inf),
-                                     std::nextafter(-hi, 0.0f),
-                                     1e-30f,
-                                     -1e-30f,
-                                     inf,
-                                     -inf,
-                                     std::numeric_limits<float>::quiet_NaN(),
-                                     -std::numeric_limits<float>::quiet_NaN()};
-    const Index rows = 20, chunk = Index(1) << 20;
-    std::uint64_t next = 0;
+    const std::vector<float> boundaries{104.0f,
+                                        std::nextafter(104.0f, inf),
+                                        std::nextafter(104.0f, 0.0f),
+                                        -hi,
+                                        std::nextafter(-hi, -inf),
+                                        std::nextafter(-hi, 0.0f),
+                                        1e-30f,
+                                        -1e-30f};
     Index differ = 0, checked = 0;
-    bool specialsDone = false;
-    while (!specialsDone) {
-        std::vector<float> xs;
-        for (; next <= 0xffffffffu && Index(xs.size()) < chunk; next += 61)
-            xs.push_back(std::bit_cast<float>(std::uint32_t(next)));
-        if (next > 0xffffffffu) {
-            const std::vector<float> everyRow = inEveryRow(special);
-            xs.insert(xs.end(), everyRow.begin(), everyRow.end());
-            specialsDone = true;
-        }
-        const Index cols = Index(xs.size() + rows - 1) / rows;
-        Mat<float> tall = Mat<float>::Zero(rows + 7, cols);
-        for (size_t k = 0; k < xs.size(); ++k) tall(Index(k) % rows, Index(k) / rows) = xs[k];
-        const Mat<float> z = tall.topRows(rows);
-        const Mat<float> expected = (1.0f + (-z.array()).unaryExpr(DetExp{})).inverse().matrix();
-        activationForward<float>(Activation::Sigmoid, tall.topRows(rows), tall.topRows(rows));
-        for (Index j = 0; j < cols; ++j)
-            for (Index i = 0; i < rows; ++i)
-                if (std::bit_cast<std::uint32_t>(tall(i, j)) != std::bit_cast<std::uint32_t>(expected(i, j))) {
-                    if (differ++ == 0)
-                        qWarning("sigmoid(%.9g) = %.9g, expected %.9g", double(z(i, j)), double(tall(i, j)),
-                                 double(expected(i, j)));
-                }
-        QVERIFY(tall.bottomRows(7).isZero()); // rows outside the block untouched
-        checked += Index(xs.size());
-    }
+    compareOverFloats(
+        "sigmoid", boundaries, [](MatRef<float> z) { activationForward<float>(Activation::Sigmoid, z, z); },
+        [](const Mat<float>& z) -> Mat<float> { return (1.0f + (-z.array()).unaryExpr(DetExp{})).inverse().matrix(); },
+        checked, differ);
     qInfo("%lld floats compared", static_cast<long long>(checked));
     QCOMPARE(differ, Index(0));
 }
