@@ -53,10 +53,20 @@ inline float detExp(float x)
     return x < kLo ? 0.0f : y;
 }
 
+// detLog's constants, also used by the vectorised log-sign preprocessing of optimizers/LstmNet.cpp (which must give
+// detLog's bits).
+namespace detlog {
+inline constexpr float kSqrtHalf = 0.707106781186547524f, kC1 = 0.693359375f, kC2 = -2.12194440e-4f;
+// The polynomial for log(1 + m), highest power first.
+inline constexpr float kPoly[9] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
+                                   -1.2420140846e-1f, 1.4249322787e-1f,  -1.6668057665e-1f,
+                                   2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
+} // namespace detlog
+
 // Natural log. x = 0 gives -inf, x < 0 NaN, +inf stays +inf; subnormal x are scaled up first.
 inline float detLog(float x)
 {
-    constexpr float kSqrtHalf = 0.707106781186547524f, kC1 = 0.693359375f, kC2 = -2.12194440e-4f;
+    using namespace detlog;
     const bool tiny = x < std::numeric_limits<float>::min();
     const float xs = tiny ? x * 8388608.0f : x; // * 2^23
     const std::uint32_t bits = std::bit_cast<std::uint32_t>(xs);
@@ -69,15 +79,8 @@ inline float detLog(float x)
         m = m - 1.0f;
     }
     const float z = m * m;
-    float p = 7.0376836292e-2f;
-    p = p * m - 1.1514610310e-1f;
-    p = p * m + 1.1676998740e-1f;
-    p = p * m - 1.2420140846e-1f;
-    p = p * m + 1.4249322787e-1f;
-    p = p * m - 1.6668057665e-1f;
-    p = p * m + 2.0000714765e-1f;
-    p = p * m - 2.4999993993e-1f;
-    p = p * m + 3.3333331174e-1f;
+    float p = kPoly[0]; // p m + c for a negative c is p m - |c|: the same rounding
+    for (int i = 1; i < 9; ++i) p = p * m + kPoly[i];
     float y = p * m * z;
     y += kC2 * e;
     y -= 0.5f * z;

@@ -108,10 +108,19 @@ namespace {
 struct LogSignConstants {
     float p, threshold, ep;
 };
-constexpr float kLogSqrtHalf = 0.707106781186547524f, kLogC1 = 0.693359375f, kLogC2 = -2.12194440e-4f;
-constexpr float kLogPoly[9] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
-                               -1.2420140846e-1f, 1.4249322787e-1f,  -1.6668057665e-1f,
-                               2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
+using detlog::kPoly, detlog::kSqrtHalf; // detLog's constants (base/DetMath.h)
+
+// Writes 8 columns of both rows of x from column k (x's columns are apart: the first rows of [x; h]).
+inline void storeTwoRows(MatRef<float>& x, Index k, __m256 row0, __m256 row1)
+{
+    alignas(32) float r0[8], r1[8];
+    _mm256_store_ps(r0, row0);
+    _mm256_store_ps(r1, row1);
+    for (int l = 0; l < 8; ++l) {
+        x(0, k + l) = r0[l];
+        x(1, k + l) = r1[l];
+    }
+}
 
 inline void logSignOne(float g, const LogSignConstants& k, float& row0, float& row1)
 {
@@ -129,19 +138,19 @@ inline void logSignOne(float g, const LogSignConstants& k, float& row0, float& r
     const std::uint32_t bits = std::bit_cast<std::uint32_t>(a);
     float e = float(std::int32_t(bits >> 23) - 126);
     float m = std::bit_cast<float>((bits & 0x007fffffu) | 0x3f000000u);
-    if (m < kLogSqrtHalf) {
+    if (m < kSqrtHalf) {
         e -= 1.0f;
         m = m + m - 1.0f; // 2m is exact: one rounding either way
     } else {
         m = m - 1.0f;
     }
     const float z = m * m;
-    float p = kLogPoly[0];
-    for (int i = 1; i < 9; ++i) p = std::fma(p, m, kLogPoly[i]);
+    float p = kPoly[0];
+    for (int i = 1; i < 9; ++i) p = std::fma(p, m, kPoly[i]);
     float y = p * m * z;
-    y = std::fma(e, kLogC2, y);
+    y = std::fma(e, detlog::kC2, y);
     y = std::fma(-z, 0.5f, y);
-    row0 = std::fma(e, kLogC1, m + y) / k.p;
+    row0 = std::fma(e, detlog::kC1, m + y) / k.p;
 }
 
 // The same on 8 gradients.
@@ -153,16 +162,16 @@ inline void logSign8(__m256 g, const LogSignConstants& k, __m256& row0, __m256& 
     __m256 e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126)));
     __m256 m = _mm256_castsi256_ps(
         _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f000000)));
-    const __m256 low = _mm256_cmp_ps(m, _mm256_set1_ps(kLogSqrtHalf), _CMP_LT_OQ);
+    const __m256 low = _mm256_cmp_ps(m, _mm256_set1_ps(kSqrtHalf), _CMP_LT_OQ);
     e = _mm256_blendv_ps(e, _mm256_sub_ps(e, one), low);
     m = _mm256_blendv_ps(_mm256_sub_ps(m, one), _mm256_sub_ps(_mm256_add_ps(m, m), one), low);
     const __m256 z = _mm256_mul_ps(m, m);
-    __m256 p = _mm256_set1_ps(kLogPoly[0]);
-    for (int i = 1; i < 9; ++i) p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(kLogPoly[i]));
+    __m256 p = _mm256_set1_ps(kPoly[0]);
+    for (int i = 1; i < 9; ++i) p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(kPoly[i]));
     __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, m), z);
-    y = _mm256_fmadd_ps(e, _mm256_set1_ps(kLogC2), y);
+    y = _mm256_fmadd_ps(e, _mm256_set1_ps(detlog::kC2), y);
     y = _mm256_fnmadd_ps(z, _mm256_set1_ps(0.5f), y);
-    __m256 log = _mm256_fmadd_ps(e, _mm256_set1_ps(kLogC1), _mm256_add_ps(m, y));
+    __m256 log = _mm256_fmadd_ps(e, _mm256_set1_ps(detlog::kC1), _mm256_add_ps(m, y));
     log =
         _mm256_blendv_ps(log, a, _mm256_cmp_ps(a, _mm256_set1_ps(std::numeric_limits<float>::infinity()), _CMP_EQ_OQ));
     row0 = _mm256_blendv_ps(_mm256_set1_ps(-1.0f), _mm256_div_ps(log, _mm256_set1_ps(k.p)), big);
@@ -186,16 +195,10 @@ void preprocessGradient(const LstmArch& arch, const CVecRef<T>& g, MatRef<T> x)
         const LogSignConstants k{p, threshold, ep};
         const Index n = g.size();
         Index i = 0;
-        alignas(32) float r0[8], r1[8];
         for (; i + 8 <= n; i += 8) {
             __m256 v0, v1;
             logSign8(_mm256_loadu_ps(g.data() + i), k, v0, v1);
-            _mm256_store_ps(r0, v0);
-            _mm256_store_ps(r1, v1);
-            for (int l = 0; l < 8; ++l) {
-                x(0, i + l) = r0[l];
-                x(1, i + l) = r1[l];
-            }
+            storeTwoRows(x, i, v0, v1);
         }
         for (; i < n; ++i) logSignOne(g(i), k, x(0, i), x(1, i));
         return;
@@ -222,7 +225,6 @@ void rnnpropInputs(const CVecRef<T>& g, VecRef<T> m, VecRef<T> v, int t, MatRef<
         const __m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2), vo1 = _mm256_set1_ps(T(1) - b1),
                      vo2 = _mm256_set1_ps(T(1) - b2), vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2),
                      veps = _mm256_set1_ps(eps);
-        alignas(32) float r0[8], r1[8];
         for (; k + 8 <= g.size(); k += 8) {
             const __m256 gk = _mm256_loadu_ps(g.data() + k);
             const __m256 mk = _mm256_fmadd_ps(_mm256_loadu_ps(m.data() + k), vb1, _mm256_mul_ps(gk, vo1));
@@ -231,12 +233,7 @@ void rnnpropInputs(const CVecRef<T>& g, VecRef<T> m, VecRef<T> v, int t, MatRef<
             _mm256_storeu_ps(m.data() + k, mk);
             _mm256_storeu_ps(v.data() + k, vk);
             const __m256 s = _mm256_add_ps(_mm256_sqrt_ps(_mm256_mul_ps(vk, vc2)), veps);
-            _mm256_store_ps(r0, _mm256_div_ps(gk, s));
-            _mm256_store_ps(r1, _mm256_div_ps(_mm256_mul_ps(mk, vc1), s));
-            for (int l = 0; l < 8; ++l) {
-                x(0, k + l) = r0[l];
-                x(1, k + l) = r1[l];
-            }
+            storeTwoRows(x, k, _mm256_div_ps(gk, s), _mm256_div_ps(_mm256_mul_ps(mk, vc1), s));
         }
         for (; k < g.size(); ++k) { // the tail with the same operations written out
             const float gk = g(k);
