@@ -87,8 +87,8 @@ void addArtCommand(CLI::App& app)
     cmd->add_option("--steps,-t", o->steps, "optimization steps, 1-100000")->capture_default_str();
     cmd->add_option("--size", o->size, "image side in pixels, 16-512")->capture_default_str();
     cmd->add_option("--out", o->out, "PNG file to write (atomically)")->required();
-    cmd->add_option("--seed,-s", o->seed, "instance seed (the crop when --content is train or test)")
-        ->capture_default_str();
+    seedIn(cmd->add_option("--seed,-s", o->seed, "instance seed (the crop when --content is train or test)")
+               ->capture_default_str());
     // Problem and optimizer options passed through when given (their ranges are checked by the spec).
     auto extras = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
     for (const char* key : {"alpha", "beta", "gamma", "depth"}) {
@@ -105,15 +105,32 @@ void addArtCommand(CLI::App& app)
         if (o->steps < 1 || o->steps > 100000)
             throw Error("steps must be in [1, 100000], got " + std::to_string(o->steps));
         checkPngPath(o->out);
-        Spec spec{"neural-art", {{"size", std::to_string(o->size)}, {"content", o->content}, {"style", o->style}}};
-        spec.options.insert(spec.options.end(), extras->begin(), extras->end());
+        // The values go into a problem spec (name:key=value,...), where a ',' would start another option:
+        // "--style scream,beta=0" must not set beta.
+        std::vector<std::pair<std::string, std::string>> given{{"content", o->content}, {"style", o->style}};
+        given.insert(given.end(), extras->begin(), extras->end());
+        for (const auto& [key, value] : given)
+            if (value.find(',') != std::string::npos)
+                throw Error("--" + key + " '" + value +
+                            "': a ',' cannot be part of a value here (each option has its own flag; a file whose "
+                            "name has a ',' must be renamed or linked under another name)");
+        Spec spec{"neural-art", {{"size", std::to_string(o->size)}}};
+        spec.options.insert(spec.options.end(), given.begin(), given.end());
         std::vector<std::string> optimizers = splitOptimizerList(o->optimizer);
         if (optimizers.empty()) throw Error("--optimizer: no optimizer given");
         if (!lr->empty()) {
             if (optimizers.size() > 1)
                 throw Error("--lr applies to one optimizer; give rates in the list (adam:lr=0.1)");
+            if (lr->find(',') != std::string::npos) throw Error("--lr '" + *lr + "': not a number");
+            if (!UpdateRuleConfig::parse(optimizers[0]).tuned())
+                throw Error("--lr " + *lr + " and --optimizer '" + optimizers[0] +
+                            "' both set the rate (or the optimizer takes none); give it once");
             optimizers[0] += (optimizers[0].find(':') == std::string::npos ? ":lr=" : ",lr=") + *lr;
         }
+        std::vector<std::pair<std::string, std::string>> inputs = optimizerFileInputs(optimizers, "--optimizer");
+        inputs.emplace_back(o->content, "read as the content image (--content)");
+        inputs.emplace_back(o->style, "read as the style image (--style)");
+        checkOutputsSpareInputs({{o->out, "--out"}}, inputs);
         const auto log = [quiet = o->quiet](const std::string& line) {
             if (!quiet) std::cerr << "l2l: " << line << "\n";
         };

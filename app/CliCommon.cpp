@@ -48,6 +48,20 @@ void installInterruptHandler(const std::string& command)
     });
 }
 
+std::vector<std::pair<std::string, std::string>> optimizerFileInputs(const std::vector<std::string>& specs,
+                                                                     const std::string& what)
+{
+    std::vector<std::pair<std::string, std::string>> files;
+    for (const auto& spec : specs) {
+        try {
+            if (const UpdateRuleConfig rule = UpdateRuleConfig::parse(spec); rule.learned() && !rule.path.empty())
+                files.emplace_back(rule.path, "read as the optimizer file of " + what);
+        } catch (const Error&) {
+        }
+    }
+    return files;
+}
+
 std::vector<std::string> splitOptimizerList(const std::string& text)
 {
     std::vector<std::string> out;
@@ -189,6 +203,8 @@ CLI::Option* integerIn(CLI::Option* option, long long lo, long long hi)
 }
 
 CLI::Option* numberIn(CLI::Option* option, double lo, double hi) { return ranged(option, SettingKind::Real, lo, hi); }
+
+CLI::Option* seedIn(CLI::Option* option) { return ranged(option, SettingKind::UInt, 0, 18446744073709551615.0); }
 
 void writeOutput(const std::string& path, const std::string& contents)
 {

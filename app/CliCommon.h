@@ -84,6 +84,8 @@ TuneProgressFn tuneProgressPrinter();
 // of CLI11's "INT:INT in [1 - 10000]") and in the error ("--runs: must be an integer in [1, 10000], got '0'").
 CLI::Option* integerIn(CLI::Option* option, long long lo, long long hi);
 CLI::Option* numberIn(CLI::Option* option, double lo, double hi);
+// A seed: an integer in [0, 2^64 - 1], refused (not wrapped or clamped) outside it, as the settings tables do.
+CLI::Option* seedIn(CLI::Option* option);
 
 // The command line as typed (recorded in trained optimizer files).
 std::string& commandLine();
@@ -91,6 +93,12 @@ std::string& commandLine();
 // "sgd,adam:lr=0.1,beta1=0.8,nag" -> {"sgd", "adam:lr=0.1,beta1=0.8", "nag"}: a piece with '=' but no
 // ':' continues the previous optimizer's options.
 std::vector<std::string> splitOptimizerList(const std::string& text);
+
+// The optimizer files that a list of optimizer specs reads ("lstm:PATH"), each as {PATH, "the optimizer file of
+// WHAT"}: the inputs an output must not replace (checkOutputsSpareInputs). Specs that do not parse are left out
+// (they are refused elsewhere, with their own message).
+std::vector<std::pair<std::string, std::string>> optimizerFileInputs(const std::vector<std::string>& specs,
+                                                                     const std::string& what);
 
 // Number formatting for tables: 4 significant digits, "-" for NaN.
 std::string fmt(double v, int precision = 4);

@@ -25,6 +25,7 @@ struct EvalOptions {
     std::string csv, json, plot, cache, markdown, experiment;
     bool noCache = false, quiet = false;
     std::function<std::vector<std::string>(EvalConfig&)> readSettings; // the table's flags (eval/EvalConfig.cpp)
+    CLI::App* cmd = nullptr;
 };
 
 // The settings flags come from the table (eval/EvalConfig.cpp); `except`: settings the command does not take.
@@ -82,8 +83,11 @@ void printPaired(const EvalResult& r)
         }
         std::cout << "  " << best->displayName() << " lower than " << o.displayName() << " in "
                   << c.winFraction * c.pairs << "/" << c.pairs << " runs (" << fmt(100 * c.winFraction, 3)
-                  << "%), mean difference " << fmt(c.meanDiff) << ", paired t = " << fmt(c.t, 3)
-                  << ", p = " << fmt(c.p, 2) << "\n";
+                  << "%), mean difference " << fmt(c.meanDiff);
+        if (std::isnan(c.t))
+            std::cout << ", the same in every run (no spread: no t-test)\n";
+        else
+            std::cout << ", paired t = " << fmt(c.t, 3) << ", p = " << fmt(c.p, 2) << "\n";
     }
 }
 
@@ -143,6 +147,7 @@ void addEvalCommand(CLI::App& app)
     auto* cmd =
         app.add_subcommand("eval", "Compare optimizers on the same sampled instances (paired), with tuned rates.");
     addCommonOptions(cmd, *o, {});
+    o->cmd = cmd;
     cmd->add_option("--csv", o->csv, "write per-step mean/std/median to FILE (- for stdout)");
     cmd->add_option("--json", o->json, "write the results as JSON to FILE (- for stdout)");
     cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
@@ -154,7 +159,14 @@ void addEvalCommand(CLI::App& app)
     cmd->callback([o] {
         const std::vector<std::string> given = o->readSettings(o->config);
         const bool testEveryGiven = settingListed(given, "test_every"); // wins over an experiment file's
-        if (!o->experiment.empty()) { // the file wins over --problem/--optimizers/--runs/--steps/--seed
+        if (!o->experiment.empty()) { // the file sets problem, optimizers, runs, steps and seed
+            std::vector<std::string> clash;
+            for (const char* key : {"problem", "runs", "steps", "seed"})
+                if (settingListed(given, key)) clash.push_back("--" + std::string(key));
+            if (o->cmd->count("--optimizers")) clash.push_back("--optimizers");
+            if (!clash.empty())
+                throw Error(joinNames(clash) + (clash.size() > 1 ? " are" : " is") + " set by the experiment file '" +
+                            o->experiment + "': edit the file (or leave out --experiment) instead");
             const EvalConfig e = loadExperiment(o->experiment).evalConfig();
             o->config.problem = e.problem;
             o->config.runs = e.runs;
@@ -181,11 +193,15 @@ void addEvalCommand(CLI::App& app)
         for (const auto& [path, what] : {std::pair{o->json, "--json"}, {o->csv, "--csv"}, {o->markdown, "--markdown"}})
             if (!path.empty() && path != "-") checkOutputPath(path, what);
         const std::string cache = o->config.useCache ? cachePathOr(o->cache) : std::string(); // written too
-        checkDistinctOutputs({{o->json, "--json"},
-                              {o->csv, "--csv"},
-                              {o->markdown, "--markdown"},
-                              {o->plot, "--plot"},
-                              {cache, "--cache"}});
+        const std::vector<std::pair<std::string, std::string>> outputs{{o->json, "--json"},
+                                                                       {o->csv, "--csv"},
+                                                                       {o->markdown, "--markdown"},
+                                                                       {o->plot, "--plot"},
+                                                                       {cache, "--cache"}};
+        checkDistinctOutputs(outputs);
+        auto inputs = optimizerFileInputs(o->config.optimizers, "--optimizers");
+        inputs.emplace_back(o->experiment, "read as the experiment file (--experiment)");
+        checkOutputsSpareInputs(outputs, inputs);
         const EvalResult r = evaluate(o->config, progress(*o), &interrupted());
         if (r.optimizers.empty() || (r.cancelled && r.completedSteps == 0)) {
             std::cerr << "l2l: interrupted before any result\n";

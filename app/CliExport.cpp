@@ -41,6 +41,7 @@ void addExportCommand(CLI::App& app)
             return;
         }
         checkOutputPath(*out, "--out");
+        checkOutputsSpareInputs({{*out, "--out"}}, {{*torch, "read as the optimizer to export (--torch)"}});
         exportTorchModule(*torch, *out);
         const std::filesystem::path path(*out);
         std::cout << "wrote " << *out << ": class L2LOptimizer, from " << *torch << "\n";

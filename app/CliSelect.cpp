@@ -26,8 +26,8 @@ void addSelectCommand(CLI::App& app)
                   ->capture_default_str(),
               1, 10000);
     integerIn(cmd->add_option("--steps", c->steps, "optimizer steps per run")->capture_default_str(), 1, 100000);
-    cmd->add_option("--seed", c->seed, "selection seed (its instances come from the selection stream)")
-        ->capture_default_str();
+    seedIn(cmd->add_option("--seed", c->seed, "selection seed (its instances come from the selection stream)")
+               ->capture_default_str());
     cmd->add_option("--criterion", c->criterion,
                     "final: the lowest mean final loss; mean: the lowest mean loss over the steps")
         ->capture_default_str()
@@ -41,6 +41,9 @@ void addSelectCommand(CLI::App& app)
     cmd->add_flag("-q,--quiet", *quiet, "no progress on stderr");
     cmd->callback([=] {
         checkOutputPath(*out, "--out");
+        std::vector<std::pair<std::string, std::string>> inputs;
+        for (const auto& f : c->candidates) inputs.emplace_back(f, "read as a candidate (--candidates)");
+        checkOutputsSpareInputs({{*out, "--out"}}, inputs);
         int lastPercent = -1;
         const bool tty = isatty(STDERR_FILENO) != 0;
         const SelectResult r = selectOptimizer(*c, &interrupted(), [&](int done, int total) {

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -197,16 +198,26 @@ void addTrainCommand(CLI::App& app)
                 &interrupted());
             if (tty) std::cerr << "\n";
             best = trainer->bestOptimizer(commandLine());
-            if (writer) {
-                saveCheckpoint(checkpoint, trainer->state());
-                saveOptimizer(o->out, best);
-            }
+            if (writer) saveCheckpoint(checkpoint, trainer->state());
         } catch (const std::exception& e) {
             // One rank's error (a full disk on rank 0, memory on another) must end them all, not leave them waiting.
             if (ranks.size() > 1) ranks.abort(std::string("error: ") + e.what());
             throw;
         }
         if (!writer) return;
+        // Only a validated optimizer goes to --out: before the first validation (a Ctrl-C) or when every
+        // validation diverged there is none, and a good file already at --out must not be replaced by it.
+        if (trainer->state().bestEpoch < 0) {
+            const std::string kept = std::filesystem::exists(o->out) ? "'" + o->out + "' is left as it was"
+                                                                     : "'" + o->out + "' is not written";
+            if (interrupted())
+                throw Error("interrupted after " + std::to_string(trainer->state().epoch) +
+                            " epochs, before any validation: no optimizer to keep (" + kept + "); the checkpoint '" +
+                            checkpoint + "' resumes it (--resume)");
+            throw Error("no validation was finite (every validation run diverged): no optimizer to keep (" + kept +
+                        "); the checkpoint '" + checkpoint + "' has the state");
+        }
+        saveOptimizer(o->out, best);
         std::cout << (interrupted() ? "interrupted after " : "trained ") << trainer->state().epoch << " epochs in "
                   << duration(trainer->state().elapsedSeconds) << "; best validation "
                   << fmt(best.provenance.validationLoss) << " at epoch " << best.provenance.bestEpoch

@@ -97,7 +97,7 @@ void addTransferCommand(CLI::App& app)
               1, 100000);
     integerIn(cmd->add_option("--runs,-n", o->config.runs, "runs per variant (paired)")->capture_default_str(), 2,
               10000);
-    cmd->add_option("--seed,-s", o->config.seed, "evaluation seed")->capture_default_str();
+    seedIn(cmd->add_option("--seed,-s", o->config.seed, "evaluation seed")->capture_default_str());
     integerIn(cmd->add_option("--threads", o->config.threads, "threads (0 = all cores; results do not depend on it)")
                   ->capture_default_str(),
               0, 256);
@@ -158,6 +158,10 @@ void addTransferCommand(CLI::App& app)
         // the cache is written too; the --baselines-from file is read again by --resume, so it is not replaced
         checkDistinctOutputs(
             {{o->json, "--json"}, {o->png, "--png"}, {cache, "--cache"}, {c.baselinesFrom, "--baselines-from"}});
+        // (--resume may name the --json file: the run goes on in it)
+        std::vector<std::pair<std::string, std::string>> inputs;
+        for (const auto& f : c.optimizers) inputs.emplace_back(f, "read as an optimizer file of --optimizers");
+        checkOutputsSpareInputs({{o->json, "--json"}, {o->png, "--png"}, {cache, "--cache"}}, inputs);
         std::function<void(const std::string&)> log;
         if (!o->quiet) log = [](const std::string& line) { std::cerr << "l2l: " << line << "\n"; };
         TransferResult done;
@@ -172,7 +176,7 @@ void addTransferCommand(CLI::App& app)
             };
         const TransferResult r =
             computeTransfer(c, log, {}, onVariantDone, &interrupted(), o->resume.empty() ? nullptr : &done);
-        printTransfer(r);
+        if (o->json != "-") printTransfer(r); // standard output is the JSON's alone
         if (!o->json.empty()) writeOutput(o->json, transferJson(r));
         if (!o->png.empty()) {
             ensureGuiApplication();

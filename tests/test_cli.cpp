@@ -1,5 +1,6 @@
 // The `l2l` command line as a user meets it: help, tables and files, and every bad-input case giving
 // a clear message and a non-zero exit, never a crash.
+#include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QJsonArray>
@@ -33,6 +34,19 @@ Run l2l(const QStringList& args, int timeoutMs = 300000)
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+QByteArray bytesOf(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void writeBytes(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(bytes);
 }
 } // namespace
 
@@ -950,6 +964,186 @@ private slots:
         QVERIFY2(race.out.contains("dropped by the race at step 5"), qPrintable(race.out));
         QVERIFY2(race.out.contains("dropped by the race at step 10"), qPrintable(race.out));
         QVERIFY2(race.err.contains("raced"), qPrintable(race.err));
+    }
+    void outputsNeverReplaceInputs()
+    {
+        // An output named like a file the command reads is refused before anything runs, the input intact.
+        const QString dir = m_tmp.path() + "/same", opt = dir + "/o.json", exp = dir + "/e.json";
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(QFile::copy(qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json", opt));
+        const QByteArray before = bytesOf(opt);
+        const QList<QStringList> cases{
+            {"eval", "-q", "--runs", "2", "--steps", "3", "--optimizers", "lstm:" + opt, "--json", opt},
+            {"eval", "-q", "--runs", "2", "--steps", "3", "--optimizers", "sgd:lr=0.1,lstm:" + opt, "--csv",
+             dir + "/../same/o.json"},
+            {"export", "--torch", opt, "--out", opt},
+            {"select", "-q", "--problem", "quadratic", "--candidates", opt, "--runs", "2", "--steps", "3", "--out",
+             opt},
+            {"transfer", "-q", "--optimizers", opt, "--runs", "2", "--steps", "3", "--variants", "quadratic:dim=2",
+             "--json", opt},
+            {"art", "-q", "--size", "16", "--steps", "1", "--optimizer", "lstm:" + dir + "/o.png", "--out",
+             dir + "/o.png"}};
+        QVERIFY(QFile::copy(opt, dir + "/o.png")); // an optimizer file named like art's output
+        for (const QStringList& args : cases) {
+            const Run r = l2l(args);
+            QVERIFY2(!r.crashed && r.code == 1, qPrintable(args.join(' ') + ": " + r.err));
+            QVERIFY2(r.err.contains("which writing there would replace"), qPrintable(r.err));
+            QCOMPARE(bytesOf(opt), before);
+        }
+        QCOMPARE(bytesOf(dir + "/o.png"), before);
+        // An experiment file is an input too.
+        const Run save =
+            l2l({"eval", "-q", "--runs", "2", "--steps", "3", "--optimizers", "sgd:lr=0.1", "--json", dir + "/r.json"});
+        QCOMPARE(save.code, 0);
+        writeBytes(exp, QByteArray(R"({"format": "l2l-experiment", "version": 1, "problem": "quadratic", "runs": 2,
+            "steps": 3, "seed": 1, "optimizers": [{"name": "lstm", "path": "o.json"}]})"));
+        const QByteArray expBefore = bytesOf(exp);
+        const Run r = l2l({"eval", "-q", "--experiment", exp, "--csv", exp});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("read as the experiment file"), qPrintable(r.err));
+        QCOMPARE(bytesOf(exp), expBefore);
+    }
+    void experimentFilesAreReadAsWritten()
+    {
+        // A relative optimizer file in an experiment is the one beside the experiment, from any working directory.
+        const QString dir = m_tmp.path() + "/rel";
+        QVERIFY(QDir().mkpath(dir + "/exp"));
+        QVERIFY(QFile::copy(qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json",
+                            dir + "/exp/rel.json"));
+        writeBytes(dir + "/exp/e.json",
+                   QByteArray(R"({"format": "l2l-experiment", "version": 1, "problem": "quadratic", "runs": 2,
+            "steps": 3, "seed": 1, "optimizers": [{"name": "lstm", "path": "rel.json"}]})"));
+        QProcess p;
+        p.setWorkingDirectory(dir); // no rel.json here
+        p.start(qEnvironmentVariable("L2L_BIN_DIR") + "/app/l2l", {"eval", "-q", "--experiment", "exp/e.json"});
+        QVERIFY(p.waitForFinished(60000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).contains(dir + "/exp/rel.json"));
+        // The file's settings are not silently overridden by flags: the combination is refused.
+        const Run both = l2l({"eval", "-q", "--experiment", dir + "/exp/e.json", "--runs", "5", "--seed", "7"});
+        QCOMPARE(both.code, 1);
+        QVERIFY2(both.err.contains("--runs, --seed are set by the experiment file"), qPrintable(both.err));
+        const Run opt = l2l({"eval", "-q", "--experiment", dir + "/exp/e.json", "--optimizers", "sgd"});
+        QCOMPARE(opt.code, 1);
+        QVERIFY2(opt.err.contains("--optimizers is set by the experiment file"), qPrintable(opt.err));
+    }
+    void trainWritesOnlyAValidatedOptimizer()
+    {
+        const QString dir = m_tmp.path() + "/validated", out = dir + "/good.json";
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(QFile::copy(qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json", out));
+        const QByteArray before = bytesOf(out);
+        // Ctrl-C before the first validation: nothing validated, the good file at --out stays.
+        QProcess p;
+        p.start(
+            qEnvironmentVariable("L2L_BIN_DIR") + "/app/l2l",
+            {"train", "--problem", "quadratic", "--epochs", "10000000", "--validate-every", "10000000", "--out", out});
+        QVERIFY(p.waitForStarted());
+        p.setReadChannel(QProcess::StandardError); // what waitForReadyRead waits for
+        QByteArray err;
+        do // what arrived while starting is already buffered: read before waiting
+            err += p.readAllStandardError();
+        while (!err.contains("training") && p.waitForReadyRead(60000));
+        QVERIFY2(err.contains("training"), err.constData()); // the handler is in place before this line
+        QTest::qWait(300);
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 130);
+        err += p.readAllStandardError();
+        QVERIFY2(err.contains("before any validation") && err.contains("is left as it was"), err.constData());
+        QCOMPARE(bytesOf(out), before);
+        QVERIFY(QFile::exists(out + ".checkpoint.json")); // which resumes it
+        // Weights whose every validation diverges: exit 1 and no optimizer written.
+        QJsonObject doc = QJsonDocument::fromJson(before).object();
+        QJsonArray huge;
+        for (const auto& w : doc["weights"].toArray()) {
+            (void)w;
+            huge.append(3e38);
+        }
+        QVERIFY(!huge.isEmpty());
+        doc["weights"] = huge;
+        writeBytes(dir + "/huge.json", QJsonDocument(doc).toJson());
+        const Run r = l2l({"train", "-q", "--problem", "quadratic", "--epochs", "2", "--init", dir + "/huge.json",
+                           "--out", dir + "/never.json"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("no validation was finite"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(dir + "/never.json"));
+    }
+    void damagedTuningCacheKeepsWhatItCan()
+    {
+        const QString dir = m_tmp.path() + "/cache", cache = dir + "/c.json";
+        QVERIFY(QDir().mkpath(dir));
+        QCOMPARE(
+            l2l({"tune", "-q", "--optimizers", "sgd,adam", "--steps", "7", "--tune-runs", "2", "--cache", cache}).code,
+            0);
+        QJsonObject doc = QJsonDocument::fromJson(bytesOf(cache)).object();
+        QJsonObject entries = doc["entries"].toObject();
+        QCOMPARE(entries.size(), 2);
+        entries["junk"] = QJsonObject{};
+        doc["entries"] = entries;
+        writeBytes(cache, QJsonDocument(doc).toJson());
+        const QByteArray damaged = bytesOf(cache);
+        // The readable entries are still used; the bad one is named.
+        const Run r = l2l(
+            {"eval", "--optimizers", "sgd,adam", "--steps", "7", "--tune-runs", "2", "--runs", "2", "--cache", cache});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.contains("1 of 3 entries cannot be used") && r.err.contains("entry 'junk'"), qPrintable(r.err));
+        QCOMPARE(r.err.count("cached rate"), 2);
+        QCOMPARE(bytesOf(cache), damaged); // nothing tuned, nothing written
+        // A new tuning writes the cache again, after copying the damaged file aside.
+        const Run more = l2l({"eval", "-q", "--optimizers", "rmsprop", "--steps", "7", "--tune-runs", "2", "--runs",
+                              "2", "--cache", cache});
+        QCOMPARE(more.code, 0);
+        QCOMPARE(bytesOf(cache + ".unreadable"), damaged);
+        QCOMPARE(QJsonDocument::fromJson(bytesOf(cache)).object()["entries"].toObject().size(), 3);
+        // An entry whose best rate is not its grid's best is not used as "tuned".
+        doc = QJsonDocument::fromJson(bytesOf(cache)).object();
+        entries = doc["entries"].toObject();
+        for (const QString& key : entries.keys())
+            if (key.contains("| sgd |")) {
+                QJsonObject e = entries[key].toObject();
+                e["best_rate"] = 7.77;
+                entries[key] = e;
+            }
+        doc["entries"] = entries;
+        writeBytes(cache, QJsonDocument(doc).toJson());
+        const Run off =
+            l2l({"eval", "--optimizers", "sgd", "--steps", "7", "--tune-runs", "2", "--runs", "2", "--cache", cache});
+        QCOMPARE(off.code, 0);
+        QVERIFY2(off.err.contains("is not the grid's best rate"), qPrintable(off.err));
+        QVERIFY2(!off.err.contains("cached rate") && !off.out.contains("7.77"), qPrintable(off.err + off.out));
+        QCOMPARE(bytesOf(cache + ".unreadable.1").isEmpty(), false); // the second damaged file kept as well
+    }
+    void seedsAndSpecValuesAreCheckedEverywhere()
+    {
+        const QString out = m_tmp.path() + "/never.png",
+                      opt = qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json";
+        const QList<QStringList> seeds{
+            {"select", "--problem", "quadratic", "--candidates", opt, "--out", m_tmp.path() + "/never.json"},
+            {"transfer", "--optimizers", opt, "--variants", "quadratic:dim=2"},
+            {"art", "--size", "16", "--steps", "1", "--out", out}};
+        for (const QStringList& base : seeds)
+            for (const QString seed : {"-1", "18446744073709551616", "-18446744073709551615"}) {
+                const Run r = l2l(QStringList(base) << "--seed" << seed);
+                QVERIFY2(!r.crashed && r.code == 1, qPrintable(base.first() + " " + seed + ": " + r.err));
+                QVERIFY2(r.err.contains("must be an integer in [0, 2^64 - 1]"), qPrintable(r.err));
+            }
+        // A ',' would start another option of the problem spec: refused, not read as beta=0.
+        const Run style = l2l({"art", "--size", "16", "--steps", "1", "--style", "scream,beta=0", "--out", out});
+        QCOMPARE(style.code, 1);
+        QVERIFY2(style.err.contains("--style 'scream,beta=0': a ',' cannot be part of a value"), qPrintable(style.err));
+        const Run twice =
+            l2l({"art", "--size", "16", "--steps", "1", "--optimizer", "adam:lr=0.1", "--lr", "0.5", "--out", out});
+        QCOMPARE(twice.code, 1);
+        QVERIFY2(twice.err.contains("both set the rate"), qPrintable(twice.err));
+        QVERIFY(!QFile::exists(out));
+        // transfer --json - leaves standard output to the JSON alone.
+        const Run json = l2l({"transfer", "-q", "--optimizers", opt, "--runs", "2", "--steps", "2", "--variants",
+                              "quadratic:dim=2", "--json", "-"});
+        QCOMPARE(json.code, 0);
+        QJsonParseError error;
+        QJsonDocument::fromJson(json.out.toUtf8(), &error);
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(json.out.left(300)));
     }
 };
 

@@ -775,6 +775,14 @@ private slots:
         QCOMPARE(one.pairs, 1);
         QVERIFY(std::isnan(one.t) && std::isnan(one.p));
         QCOMPARE(pairedCompare({NAN}, {1}).pairs, 0);
+        // Every pair differing by the same amount (identical runs) has no spread: t and p undefined, not p = 0.
+        const auto shifted = pairedCompare({1, 2, 3}, {1.5, 2.5, 3.5}), equal = pairedCompare({4, 4}, {4, 4});
+        QCOMPARE(shifted.pairs, 3);
+        QCOMPARE(shifted.meanDiff, -0.5);
+        QCOMPARE(shifted.winFraction, 1.0);
+        QVERIFY(std::isnan(shifted.t) && std::isnan(shifted.p));
+        QCOMPARE(equal.pairs, 2);
+        QVERIFY(std::isnan(equal.t) && std::isnan(equal.p));
     }
     // The three stages alone: resolve without running, summarise synthetic curves.
     void resolveAloneFindsFilesAndKeepsGivenRates()

@@ -144,6 +144,23 @@ void checkDistinctOutputs(const std::vector<std::pair<std::string, std::string>>
     }
 }
 
+void checkOutputsSpareInputs(const std::vector<std::pair<std::string, std::string>>& outputs,
+                             const std::vector<std::pair<std::string, std::string>>& inputs)
+{
+    for (const auto& [path, what] : outputs) {
+        if (path.empty() || path == "-") continue;
+        std::error_code ec;
+        if (!fs::exists(path, ec)) continue;
+        for (const auto& [input, inputWhat] : inputs) {
+            if (input.empty() || input == "-") continue;
+            std::error_code ec2;
+            if (fs::equivalent(path, input, ec2) && !ec2)
+                throw Error(what + " '" + path + "' is " + inputWhat + (input != path ? " ('" + input + "')" : "") +
+                            ", which writing there would replace: give the output another file");
+        }
+    }
+}
+
 std::string readFile(const std::string& path, std::size_t maxBytes)
 {
     std::error_code ec;

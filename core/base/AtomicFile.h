@@ -17,6 +17,12 @@ void checkOutputPath(const std::string& path, const std::string& what);
 // Throws l2l::Error naming both flags if two of `outputs` ({path, what}; empty paths skipped) are the same file
 // (after following links, as written) or both "-" (standard output), where one would silently replace the other.
 void checkDistinctOutputs(const std::vector<std::pair<std::string, std::string>>& outputs);
+// Throws l2l::Error naming both if one of `outputs` ({path, what}; empty paths and "-" skipped) is the same file as
+// one of `inputs` ({path, what}: a file the command reads, e.g. "read as the optimizer file of --optimizers"), which the
+// output would replace (eval --json o.json on the optimizer it evaluates). Compared by file identity (after links
+// and hard links); an output that does not exist yet cannot be an input.
+void checkOutputsSpareInputs(const std::vector<std::pair<std::string, std::string>>& outputs,
+                             const std::vector<std::pair<std::string, std::string>>& inputs);
 // Reads a whole regular file of at most maxBytes; throws l2l::Error naming the file if it cannot be read, is
 // not a regular file (a device such as /dev/zero or a FIFO would be read without end) or is larger. The size
 // is checked before anything is read or allocated.

@@ -74,8 +74,10 @@ PairedComparison pairedCompare(const std::vector<double>& a, const std::vector<d
     double ss = 0;
     for (double x : d) ss += (x - r.meanDiff) * (x - r.meanDiff);
     const double sd = std::sqrt(ss / double(d.size() - 1));
-    r.t = sd > 0 ? r.meanDiff / (sd / std::sqrt(double(d.size())))
-                 : (r.meanDiff == 0 ? 0 : std::copysign(INFINITY, r.meanDiff));
+    // Every pair differing by the same amount (identical runs: a deterministic problem without start noise) leaves
+    // no spread to test against: t and p are undefined, not 0 and "infinitely significant".
+    if (!(sd > 0)) return r;
+    r.t = r.meanDiff / (sd / std::sqrt(double(d.size())));
     r.p = studentTwoSidedP(r.t, double(d.size() - 1));
     return r;
 }

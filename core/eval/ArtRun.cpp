@@ -102,7 +102,16 @@ void ArtRun::step()
         const double f = m_problem->valueAndGradient(lane.theta, lane.grad, m_steps);
         if (!std::isfinite(f) || f > lane.limit || !lane.grad.allFinite()) {
             std::ostringstream why;
-            why << "diverged at step " << m_steps << " (loss " << f << ")";
+            why << "diverged at step " << m_steps << " (";
+            if (std::isnan(f))
+                why << "the loss is not a number";
+            else if (!std::isfinite(f))
+                why << "the loss overflowed";
+            else if (f > lane.limit)
+                why << "loss " << f << ", above " << lane.limit;
+            else
+                why << "loss " << f << ", the gradient is not finite";
+            why << ")";
             lane.problem = why.str();
             continue;
         }

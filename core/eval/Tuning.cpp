@@ -183,24 +183,66 @@ std::string TuningCache::key(const std::string& canonicalProblem, const UpdateRu
 }
 
 namespace {
-// The "entries" object of a tuning cache or a shipped table.
-std::map<std::string, TuneResult> readTuneEntries(const nlohmann::json& doc)
+// One entry of a tuning cache or a shipped table; throws l2l::Error saying what is wrong with it.
+TuneResult readTuneEntry(const nlohmann::json& e)
 {
+    if (!e.is_object()) throw Error("not an object");
+    const auto number = [&](const nlohmann::json& v, const char* field) {
+        if (!v.is_number()) throw Error(std::string("'") + field + "' holds a non-number");
+        return v.get<double>();
+    };
+    const auto array = [&](const char* field) -> const nlohmann::json& {
+        if (!e.contains(field)) throw Error(std::string("no '") + field + "'");
+        if (!e.at(field).is_array()) throw Error(std::string("'") + field + "' is not an array");
+        return e.at(field);
+    };
+    TuneResult r;
+    if (!e.contains("best_rate")) throw Error("no 'best_rate'");
+    r.bestRate = number(e.at("best_rate"), "best_rate");
+    for (const auto& v : array("rates")) r.rates.push_back(number(v, "rates"));
+    for (const auto& v : array("final_means"))
+        r.finalMeans.push_back(v.is_null() ? std::nan("") : number(v, "final_means"));
+    r.droppedAt.assign(r.rates.size(), -1);
+    if (e.contains("dropped_at")) {
+        r.droppedAt.clear();
+        for (const auto& v : array("dropped_at")) {
+            if (!v.is_number_integer() || v.get<long long>() < -1 || v.get<long long>() > 100000)
+                throw Error("'dropped_at' holds " + excerpt(v.dump(), 40) + ", not a step or -1");
+            r.droppedAt.push_back(v.get<int>());
+        }
+    }
+    if (r.rates.empty() || r.rates.size() != r.finalMeans.size() || r.droppedAt.size() != r.rates.size())
+        throw Error("'rates', 'final_means' and 'dropped_at' differ in length");
+    for (const double rate : r.rates)
+        if (!(rate > 0 && rate <= 1e4)) throw Error("a rate outside (0, 10000]");
+    // The search keeps the first rate of the lowest finite mean final loss (tuneLearningRate): the entry must say
+    // the same, or its best_rate is not what its own grid found.
+    size_t best = r.rates.size();
+    for (size_t i = 0; i < r.rates.size(); ++i)
+        if (std::isfinite(r.finalMeans[i]) && (best == r.rates.size() || r.finalMeans[i] < r.finalMeans[best]))
+            best = i;
+    if (best == r.rates.size()) throw Error("no rate with a finite mean final loss");
+    if (r.bestRate != r.rates[best])
+        throw Error("'best_rate' " + exactNumber(r.bestRate) + " is not the grid's best rate " +
+                    exactNumber(r.rates[best]));
+    r.fromCache = true;
+    return r;
+}
+
+// The "entries" object of a tuning cache or a shipped table. With `rejected`, an entry that cannot be used is left
+// out and described there (the others are kept); without it, it makes the whole table unreadable.
+std::map<std::string, TuneResult> readTuneEntries(const nlohmann::json& doc, std::vector<std::string>* rejected)
+{
+    if (!doc.contains("entries") || !doc.at("entries").is_object()) throw Error("no object 'entries'");
     std::map<std::string, TuneResult> entries;
     for (const auto& [key, e] : doc.at("entries").items()) {
-        TuneResult r;
-        r.bestRate = e.at("best_rate").get<double>();
-        r.rates = e.at("rates").get<std::vector<double>>();
-        for (const auto& v : e.at("final_means")) r.finalMeans.push_back(v.is_null() ? std::nan("") : v.get<double>());
-        r.droppedAt.assign(r.rates.size(), -1);
-        if (e.contains("dropped_at")) r.droppedAt = e.at("dropped_at").get<std::vector<int>>();
-        for (const int at : r.droppedAt)
-            if (at < -1) throw Error("entry '" + key.substr(0, 200) + "' has a negative dropped_at");
-        if (!(r.bestRate > 0 && r.bestRate <= 1e4) || r.rates.size() != r.finalMeans.size() ||
-            r.droppedAt.size() != r.rates.size())
-            throw Error("entry '" + key.substr(0, 200) + "' is inconsistent");
-        r.fromCache = true;
-        entries[key] = r;
+        try {
+            entries[key] = readTuneEntry(e);
+        } catch (const Error& error) {
+            const std::string why = "entry '" + excerpt(key, 120) + "': " + error.what();
+            if (!rejected) throw Error(why);
+            rejected->push_back(why);
+        }
     }
     return entries;
 }
@@ -209,17 +251,40 @@ std::map<std::string, TuneResult> readTuneEntries(const nlohmann::json& doc)
 void TuningCache::load()
 {
     m_entries.clear();
+    m_damaged = false;
     if (!std::filesystem::exists(m_path)) return; // no cache yet
     try {
         const nlohmann::json doc =
             parseJsonLimited(readFile(m_path, kMaxTuningCacheBytes), "tuning cache '" + m_path + "'");
         if (jsonFormatVersion(doc, "it", "l2l-tuning-cache", "an l2l tuning cache") != 1)
             throw Error("not an l2l tuning cache of version 1");
-        m_entries = readTuneEntries(doc);
+        std::vector<std::string> rejected;
+        m_entries = readTuneEntries(doc, &rejected);
+        if (!rejected.empty()) {
+            m_damaged = true;
+            m_warning = "tuning cache '" + m_path + "': " + std::to_string(rejected.size()) + " of " +
+                        std::to_string(rejected.size() + m_entries.size()) +
+                        " entries cannot be used and are ignored (" + rejected.front() +
+                        (rejected.size() > 1 ? "; ..." : "") + "); the file is copied to '" + m_path +
+                        ".unreadable' before it is next written";
+        }
     } catch (const std::exception& e) {
         m_entries.clear();
-        m_warning = "tuning cache '" + m_path + "' is unreadable (" + e.what() + "); it will be rebuilt";
+        m_damaged = true;
+        m_warning = "tuning cache '" + m_path + "' is unreadable (" + e.what() + "); it is copied to '" + m_path +
+                    ".unreadable' and a new cache is started when a rate is next tuned";
     }
+}
+
+// A cache with unreadable parts is copied aside before it is rewritten (it may hold hours of searches that a
+// person can mend); an older copy is kept too (.unreadable.1, .2, ...). False if the copy could not be made.
+bool TuningCache::keepDamagedCopy() const
+{
+    namespace fs = std::filesystem;
+    std::string copy = m_path + ".unreadable";
+    std::error_code ec;
+    for (int i = 1; fs::exists(copy, ec) && i < 1000; ++i) copy = m_path + ".unreadable." + std::to_string(i);
+    return !fs::exists(copy, ec) && fs::copy_file(m_path, copy, ec) && !ec;
 }
 
 bool TuningCache::lookup(const std::string& key, TuneResult& out) const
@@ -236,6 +301,7 @@ void TuningCache::store(const std::string& key, const TuneResult& result)
     const auto mine = m_entries;
     load();
     m_warning.clear();
+    if (m_damaged && !keepDamagedCopy()) return; // the file stays as it is; this run still uses the rate
     for (const auto& [k, v] : mine) m_entries.emplace(k, v);
     m_entries[key] = result;
     nlohmann::json entries = nlohmann::json::object();
@@ -274,7 +340,7 @@ ShippedRates::ShippedRates(std::string path) : m_path(std::move(path))
         const auto& build = doc.at("build");
         if (!build.is_string()) throw Error("its field 'build' is not a string");
         m_build = build.get<std::string>();
-        m_entries = readTuneEntries(doc);
+        m_entries = readTuneEntries(doc, nullptr);
         m_applies = m_build == buildInfo();
     } catch (const std::exception& e) {
         m_entries.clear();

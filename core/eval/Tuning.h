@@ -77,7 +77,9 @@ public:
 
 private:
     void load();
+    bool keepDamagedCopy() const;
     std::string m_path, m_warning;
+    bool m_damaged = false; // the file on disk has parts load() could not read
     std::map<std::string, TuneResult> m_entries;
 };
 

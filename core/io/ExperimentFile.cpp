@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include <algorithm>
 #include <cmath>
 
@@ -135,6 +137,12 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
         e.optimizers.clear();
         for (const auto& j : doc.at("optimizers")) {
             OptimizerChoice o{j.at("name").get<std::string>(), j.value("enabled", true), "", j.value("path", "")};
+            // A relative optimizer file is beside the experiment file, wherever the reader runs; made absolute,
+            // so that the experiment saved again elsewhere still names it.
+            if (!o.path.empty() && std::filesystem::path(o.path).is_relative())
+                o.path = std::filesystem::absolute(std::filesystem::path(path).parent_path() / o.path)
+                             .lexically_normal()
+                             .string();
             const std::string rate = j.value("lr", "tuned");
             o.rate = rate == "tuned" ? "" : rate;
             e.optimizers.push_back(o);
