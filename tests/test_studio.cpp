@@ -115,6 +115,8 @@ private slots:
     void droppedOptimizerBecomesLstm();
     void settingsRestoredOnStart();
     void exportEveryView();
+    void hoverCursorStaysOffFigures();
+    void wheelChangesOnlyAFocusedField();
     void stepActionAdvancesTrajectory();
     void screenshotTourWritesEveryView();
     void trainedOptimizerIsUsedEverywhere();
@@ -688,6 +690,53 @@ void TestStudio::exportEveryView()
     QVERIFY(!m_window->exportPlotTo(m_tmp.filePath("plot.gif")));
     QTRY_COMPARE_WITH_TIMEOUT(closer.texts.size(), 1, 10000);
     QVERIFY(closer.texts.first().contains(".png or .pdf"));
+}
+
+// The dashed hover line follows the pointer on screen, goes when it leaves the plot, and is never in a saved figure.
+void TestStudio::hoverCursorStaysOffFigures()
+{
+    setSmallRun(2, 20);
+    runAndWait();
+    m_window->showView(MainWindow::Compare);
+    CompareView* view = m_window->compareView();
+    QCustomPlot* plot = view->plot();
+    const QString clean = m_tmp.filePath("clean.png"), hovered = m_tmp.filePath("hovered.png");
+    QVERIFY2(m_window->exportPlotTo(clean), qPrintable(m_window->lastError()));
+    const QPoint inside = plot->axisRect()->rect().center();
+    QMouseEvent move(QEvent::MouseMove, QPointF(inside), QPointF(plot->mapToGlobal(inside)), Qt::NoButton, Qt::NoButton,
+                     Qt::NoModifier);
+    QCoreApplication::sendEvent(plot, &move);
+    QVERIFY(view->cursorShown());
+    QVERIFY2(m_window->exportPlotTo(hovered), qPrintable(m_window->lastError()));
+    QVERIFY(view->cursorShown()); // back on screen after the export
+    QCOMPARE(QImage(hovered), QImage(clean));
+    QEvent leave(QEvent::Leave);
+    QCoreApplication::sendEvent(plot, &leave);
+    QVERIFY(!view->cursorShown());
+}
+
+// Scrolling the panel over a spin box must not change it; once the box has the focus the wheel steps it.
+void TestStudio::wheelChangesOnlyAFocusedField()
+{
+    auto* steps = child<QSpinBox>(m_window.get(), "stepsField");
+    m_window->activateWindow();
+    QWidget* other = child<QLineEdit>(m_window.get(), "seedField");
+    other->setFocus();
+    QTRY_VERIFY(other->hasFocus());
+    const int before = steps->value();
+    const QPoint at = steps->rect().center();
+    auto wheel = [&] {
+        QWheelEvent event(QPointF(at), QPointF(steps->mapToGlobal(at)), QPoint(), QPoint(0, 120), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QCoreApplication::sendEvent(steps, &event);
+    };
+    wheel();
+    QCOMPARE(steps->value(), before);
+    steps->setFocus();
+    QTRY_VERIFY(steps->hasFocus());
+    wheel();
+    QVERIFY(steps->value() != before);
+    steps->setValue(before);
 }
 
 void TestStudio::stepActionAdvancesTrajectory()

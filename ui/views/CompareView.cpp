@@ -56,6 +56,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
             showReadout(e);
     });
     m_plot->setMouseTracking(true);
+    m_plot->installEventFilter(this); // the hover cursor goes when the pointer leaves the plot
     connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_userView = true; });
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, &CompareView::resetView);
 
@@ -184,21 +185,37 @@ QString CompareView::readoutAt(int step) const
     return lines.join(QLatin1Char('\n'));
 }
 
+void CompareView::hideReadout()
+{
+    QToolTip::hideText();
+    if (m_cursor && m_plot->hasItem(m_cursor) && m_cursor->visible()) {
+        m_cursor->setVisible(false);
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
+bool CompareView::cursorShown() const { return m_cursor && m_plot->hasItem(m_cursor) && m_cursor->visible(); }
+
+bool CompareView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_plot && event->type() == QEvent::Leave) hideReadout();
+    return QWidget::eventFilter(watched, event);
+}
+
 void CompareView::showReadout(QMouseEvent* event)
 {
     if (m_result.optimizers.empty()) return;
     const int step = int(std::lround(m_plot->xAxis->pixelToCoord(event->position().x())));
     if (step < 0 || step > m_result.completedSteps ||
         !m_plot->axisRect()->rect().contains(event->position().toPoint())) {
-        QToolTip::hideText();
-        if (m_cursor) m_cursor->setVisible(false);
-        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        hideReadout();
         return;
     }
     if (!m_cursor || !m_plot->hasItem(m_cursor)) {
         m_cursor = new QCPItemStraightLine(m_plot);
         m_cursor->setPen(QPen(QColor(0, 0, 0, 90), 1, Qt::DashLine));
         m_cursor->setSelectable(false);
+        m_cursor->setProperty("l2lTransient", true); // never in an exported figure (MainWindowFiles.cpp)
     }
     m_cursor->setVisible(true);
     m_cursor->point1->setCoords(step, 1);

@@ -42,10 +42,17 @@ public:
     // Draws again what is shown (the theme or presentation scale changed: colours, swatches).
     void refreshStyle();
 
+    // Whether the hover cursor (the dashed line at the step under the pointer) is shown.
+    bool cursorShown() const;
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void fillTable(const EvalResult& r);
     void redraw();
     void showReadout(QMouseEvent* event);
+    void hideReadout();
 
     QCustomPlot* m_plot;
     QTableWidget* m_table;

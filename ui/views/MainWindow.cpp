@@ -1,5 +1,7 @@
 #include "views/MainWindow.h"
 
+#include "views/WheelGuard.h"
+
 #include "views/ArtView.h"
 #include "views/CompareView.h"
 #include "views/ElidedLabel.h"
@@ -57,6 +59,11 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent)
     setWindowTitle(tr("L2L Studio"));
     setObjectName(QStringLiteral("mainWindow"));
     setAcceptDrops(true);
+    // Once per application: wheel over an unfocused spin or combo box scrolls the form instead (WheelGuard.h).
+    if (qApp && !qApp->property("l2lWheelGuard").toBool()) {
+        qApp->installEventFilter(new WheelGuard(qApp));
+        qApp->setProperty("l2lWheelGuard", true);
+    }
     createViews();
     createPanel();
     m_baseFont = QApplication::font();

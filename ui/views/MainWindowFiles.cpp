@@ -41,9 +41,34 @@ namespace {
 
 QString suffixOf(const QString& path) { return QFileInfo(path).suffix().toLower(); }
 
+// Hides the plots' on-screen aids (the hover cursor: items with the property "l2lTransient") while a figure is
+// rendered, and shows them again after: a saved figure holds data only.
+class TransientItemsHidden {
+public:
+    explicit TransientItemsHidden(const QList<QCustomPlot*>& plots)
+    {
+        for (QCustomPlot* plot : plots)
+            for (int i = 0; i < plot->itemCount(); ++i)
+                if (QCPAbstractItem* item = plot->item(i); item->property("l2lTransient").toBool() && item->visible()) {
+                    item->setVisible(false);
+                    m_hidden.append(item);
+                }
+    }
+    ~TransientItemsHidden()
+    {
+        for (QCPAbstractItem* item : m_hidden) item->setVisible(true);
+    }
+    TransientItemsHidden(const TransientItemsHidden&) = delete;
+    TransientItemsHidden& operator=(const TransientItemsHidden&) = delete;
+
+private:
+    QList<QCPAbstractItem*> m_hidden;
+};
+
 // Several plots in one file: PNG stacks them vertically, PDF gives each a page (vector graphics).
 bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* error)
 {
+    const TransientItemsHidden hidden(plots);
     const int width = 900, height = 420;
     if (suffixOf(path) == QLatin1String("pdf")) {
         QPdfWriter pdf(path);
