@@ -167,7 +167,15 @@ void addEvalCommand(CLI::App& app)
             if (!clash.empty())
                 throw Error(joinNames(clash) + (clash.size() > 1 ? " are" : " is") + " set by the experiment file '" +
                             o->experiment + "': edit the file (or leave out --experiment) instead");
-            const EvalConfig e = loadExperiment(o->experiment).evalConfig();
+            const EvalConfig e = [&] {
+                try {
+                    return loadExperiment(o->experiment).evalConfig();
+                } catch (const Error& error) { // a fault found after reading ("no optimizer is enabled") names it too
+                    const std::string what = error.what();
+                    if (what.find("'" + o->experiment + "'") != std::string::npos) throw;
+                    throw Error("experiment file '" + o->experiment + "': " + what);
+                }
+            }();
             o->config.problem = e.problem;
             o->config.runs = e.runs;
             o->config.steps = e.steps;

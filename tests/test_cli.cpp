@@ -1026,6 +1026,13 @@ private slots:
         const Run opt = l2l({"eval", "-q", "--experiment", dir + "/exp/e.json", "--optimizers", "sgd"});
         QCOMPARE(opt.code, 1);
         QVERIFY2(opt.err.contains("--optimizers is set by the experiment file"), qPrintable(opt.err));
+        // A fault found after reading still names the file.
+        writeBytes(dir + "/none.json", QByteArray(R"({"format": "l2l-experiment", "version": 1, "problem": "quadratic",
+            "runs": 2, "steps": 3, "seed": 1, "optimizers": [{"name": "sgd", "enabled": false}]})"));
+        const Run none = l2l({"eval", "-q", "--experiment", dir + "/none.json"});
+        QCOMPARE(none.code, 1);
+        QVERIFY2(none.err.contains("experiment file '" + dir + "/none.json': experiment: no optimizer is enabled"),
+                 qPrintable(none.err));
     }
     void trainWritesOnlyAValidatedOptimizer()
     {

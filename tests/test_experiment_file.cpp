@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -237,6 +238,25 @@ void TestExperimentFile::badFilesAreRejected_data()
     QTest::newRow("meta_loss") << QString(good).replace("\"log\"", "\"mean\"")
                                << "meta_train: key \"meta_loss\" must be one of sum, log, got \"mean\"";
     QTest::newRow("missing steps") << QString(good).replace("\"steps\": 150,", "") << "steps";
+    // Wrong types name the key and the entry, not the JSON library's type error.
+    QTest::newRow("lr true") << QString(good).replace("\"0.1\"", "true")
+                             << "optimizers[0] (sgd): key \"lr\" must be \"tuned\" or a rate, got true";
+    QTest::newRow("lr huge") << QString(good).replace("\"0.1\"", "1e30") << "learning rate of sgd";
+    QTest::newRow("enabled text") << QString(good).replace("\"enabled\": false", "\"enabled\": \"no\"")
+                                  << "optimizers[1] (nag): key \"enabled\" must be true or false, got \"no\"";
+    QTest::newRow("name number") << QString(good).replace("\"name\": \"adam\"", "\"name\": 3")
+                                 << "optimizers[2]: key \"name\" must be a string, got 3";
+    QTest::newRow("optimizers number") << QString(good).replace(QRegularExpression(R"("optimizers": \[[^\]]*\])"),
+                                                                R"("optimizers": 5)")
+                                       << "key \"optimizers\" must be an array";
+    QTest::newRow("start three") << QString(good).replace("-2.5,", "-2.5, 1,")
+                                 << "trajectories.start must be two numbers [x, y]";
+    QTest::newRow("start text") << QString(good).replace("-2.5", "\"a\"")
+                                << "trajectories.start must be two numbers [x, y], got [\"a\"";
+    QTest::newRow("view unknown") << QString(good).replace("\"view\": \"trajectories\"", "\"view\": \"nowhere\"")
+                                  << "key \"view\" must be one of compare, meta-train";
+    QTest::newRow("view number") << QString(good).replace("\"view\": \"trajectories\"", "\"view\": 5")
+                                 << "key \"view\" must be a string, got 5";
 }
 
 void TestExperimentFile::badFilesAreRejected()

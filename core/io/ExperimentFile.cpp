@@ -71,8 +71,15 @@ EvalConfig Experiment::evalConfig() const
     c.optimizers.clear();
     for (const auto& o : optimizers)
         if (o.enabled) c.optimizers.push_back(o.spec());
-    if (c.optimizers.empty()) throw Error("experiment: no optimizer is enabled");
+    if (c.optimizers.empty()) throw Error("experiment: no optimizer is enabled (every entry of \"optimizers\" is off)");
     return c;
+}
+
+const std::vector<std::string>& experimentViews()
+{
+    static const std::vector<std::string> views{"compare", "meta-train", "trajectories", "inspect",
+                                                "art",     "transfer",   "graph"};
+    return views;
 }
 
 void Experiment::validate() const
@@ -90,6 +97,9 @@ void Experiment::validate() const
     for (double v : trajectoryStart)
         if (!std::isfinite(v) || std::abs(v) > 1000)
             throw Error("experiment: trajectory start coordinates must be finite and in [-1000, 1000]");
+    if (std::find(experimentViews().begin(), experimentViews().end(), view) == experimentViews().end())
+        throw Error("experiment: key \"view\" must be one of " + joinNames(experimentViews()) + ", got '" +
+                    excerpt(view, 40) + "'");
     MetaTrainConfig m = metaTrain;
     m.problem = eval.problem;
     m.validate();
@@ -135,23 +145,67 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
         settingsFromJson(evalSettings(), doc, e.eval, 1, "experiment",
                          {"format", "version", "optimizers", "trajectories", "meta_train", "view", "title", "results"});
         e.optimizers.clear();
-        for (const auto& j : doc.at("optimizers")) {
-            OptimizerChoice o{j.at("name").get<std::string>(), j.value("enabled", true), "", j.value("path", "")};
+        if (!doc.contains("optimizers") || !doc["optimizers"].is_array())
+            throw Error("experiment: key \"optimizers\" must be an array of {\"name\": ...} objects");
+        const nlohmann::json& list = doc["optimizers"];
+        for (size_t i = 0; i < list.size(); ++i) {
+            const nlohmann::json& j = list[i];
+            const std::string at = "experiment: optimizers[" + std::to_string(i) + "]";
+            if (!j.is_object()) throw Error(at + " must be an object, got " + excerpt(j.dump(), 40));
+            const auto text = [&](const char* key, const std::string& fallback) {
+                if (!j.contains(key)) return fallback;
+                if (!j[key].is_string())
+                    throw Error(at + ": key \"" + key + "\" must be a string, got " + excerpt(j[key].dump(), 40));
+                return j[key].get<std::string>();
+            };
+            if (!j.contains("name")) throw Error(at + " has no \"name\"");
+            OptimizerChoice o{text("name", ""), true, "", text("path", "")};
+            if (j.contains("enabled")) {
+                if (!j["enabled"].is_boolean())
+                    throw Error(at + " (" + o.name + "): key \"enabled\" must be true or false, got " +
+                                excerpt(j["enabled"].dump(), 40));
+                o.enabled = j["enabled"].get<bool>();
+            }
+            // The rate is text ("tuned" or a number as written); a number is taken as the number it is.
+            std::string rate = "tuned";
+            if (j.contains("lr") && j["lr"].is_number())
+                rate = exactNumber(j["lr"].get<double>());
+            else if (j.contains("lr") && !j["lr"].is_string())
+                throw Error(at + " (" + o.name + "): key \"lr\" must be \"tuned\" or a rate, got " +
+                            excerpt(j["lr"].dump(), 40));
+            else
+                rate = text("lr", "tuned");
+            o.rate = rate == "tuned" ? "" : rate;
             // A relative optimizer file is beside the experiment file, wherever the reader runs; made absolute,
             // so that the experiment saved again elsewhere still names it.
             if (!o.path.empty() && std::filesystem::path(o.path).is_relative())
                 o.path = std::filesystem::absolute(std::filesystem::path(path).parent_path() / o.path)
                              .lexically_normal()
                              .string();
-            const std::string rate = j.value("lr", "tuned");
-            o.rate = rate == "tuned" ? "" : rate;
             e.optimizers.push_back(o);
         }
         if (doc.contains("trajectories")) {
-            e.trajectoryFunction = doc["trajectories"].value("function", e.trajectoryFunction);
-            e.trajectoryStart = doc["trajectories"].value("start", e.trajectoryStart);
+            const nlohmann::json& t = doc["trajectories"];
+            if (!t.is_object()) throw Error("experiment: key \"trajectories\" must be an object");
+            if (t.contains("function")) {
+                if (!t["function"].is_string())
+                    throw Error("experiment: trajectories.function must be a string, got " +
+                                excerpt(t["function"].dump(), 40));
+                e.trajectoryFunction = t["function"].get<std::string>();
+            }
+            if (t.contains("start")) {
+                const nlohmann::json& start = t["start"];
+                if (!start.is_array() || start.size() != 2 || !start[0].is_number() || !start[1].is_number())
+                    throw Error("experiment: trajectories.start must be two numbers [x, y], got " +
+                                excerpt(start.dump(), 40));
+                e.trajectoryStart = {start[0].get<double>(), start[1].get<double>()};
+            }
         }
         if (doc.contains("meta_train")) e.metaTrain = metaTrainFrom(doc["meta_train"], e.metaTrain);
+        for (const char* key : {"view", "title"})
+            if (doc.contains(key) && !doc[key].is_string())
+                throw Error(std::string("experiment: key \"") + key + "\" must be a string, got " +
+                            excerpt(doc[key].dump(), 40));
         e.view = doc.value("view", e.view);
         e.title = doc.value("title", e.title);
         if (e.title.size() > 200) throw Error("experiment: title is longer than 200 characters");

@@ -43,7 +43,7 @@ struct Experiment {
     std::string trajectoryFunction = "rosenbrock"; // the 2-d function of the Trajectories view
     std::array<double, 2> trajectoryStart{-1.2, 1.0};
     MetaTrainConfig metaTrain;
-    std::string view = "compare";
+    std::string view = "compare"; // one of experimentViews()
     std::string title; // optional: what the experiment shows, e.g. "Paper Fig. 4: MNIST" (File > Examples lists it)
     // Optional: the comparison's statistics (no per-run curves), made with eval's problem, runs, steps and seed.
     std::optional<EvalResult> results;
@@ -56,6 +56,9 @@ struct Experiment {
 
 std::string experimentToJson(const Experiment& e);
 Experiment experimentFromJson(const std::string& text, const std::string& pathForMessages);
+// The studio's views, in its order, as an experiment file names them ("compare", "meta-train", ...).
+const std::vector<std::string>& experimentViews();
+
 void saveExperiment(const std::string& path, const Experiment& e);
 Experiment loadExperiment(const std::string& path);
 

@@ -460,8 +460,7 @@ bool MainWindow::resultFitsPanel() const
 
 const char* MainWindow::viewName(View view)
 {
-    static const char* const names[] = {"compare", "meta-train", "trajectories", "inspect", "art", "transfer", "graph"};
-    return names[int(view)];
+    return experimentViews().at(size_t(view)).c_str(); // the names experiment files use
 }
 
 void MainWindow::showView(View view) { m_views->setCurrentIndex(int(view)); }
