@@ -68,7 +68,8 @@ std::vector<std::string> splitOptimizerList(const std::string& text)
     std::stringstream in(text);
     std::string piece;
     while (std::getline(in, piece, ',')) {
-        if (piece.empty()) continue;
+        if (piece.empty())
+            throw Error("optimizer list '" + excerpt(text, 80) + "' has an empty item (two commas, or one at an end)");
         if (!out.empty() && piece.find('=') != std::string::npos && piece.find(':') == std::string::npos)
             out.back() += "," + piece;
         else

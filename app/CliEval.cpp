@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -44,6 +45,19 @@ void addCommonOptions(CLI::App* cmd, EvalOptions& o, const std::vector<std::stri
 void prepare(EvalOptions& o)
 {
     o.config.optimizers = splitOptimizerList(o.optimizers);
+    // The same optimizer twice would be compared with itself (same runs, same numbers): on the command line a slip.
+    std::vector<std::string> seen;
+    for (const auto& spec : o.config.optimizers) {
+        std::string canonical;
+        try {
+            canonical = UpdateRuleConfig::parse(spec).canonical(true);
+        } catch (const Error&) {
+            continue; // refused where it is resolved, with its own message
+        }
+        if (std::find(seen.begin(), seen.end(), canonical) != seen.end())
+            throw Error("optimizers: '" + spec + "' is given twice (the same optimizer and settings)");
+        seen.push_back(canonical);
+    }
     o.config.cachePath = o.cache;
     o.config.useCache = !o.noCache;
     o.config.validate();
@@ -136,7 +150,9 @@ void printTable(const EvalResult& r)
     for (const auto& o : r.optimizers)
         if (o.divergedRuns > 0)
             std::cout << "note: " << o.displayName() << " diverged (loss overflowed) in " << o.divergedRuns
-                      << " run(s); statistics are over the remaining runs\n";
+                      << (o.divergedRuns == int(o.curves.loss.size())
+                              ? " run(s): every run, so it has no statistics\n"
+                              : " run(s); statistics are over the remaining runs\n");
 }
 
 } // namespace

@@ -85,6 +85,10 @@ private slots:
         QTest::newRow("unknown optimizer")
             << QStringList{"eval", "--optimizers", "sgd,adamw"}
             << "unknown optimizer 'adamw' (valid optimizers: sgd, nag, rmsprop, adam, lstm)";
+        QTest::newRow("optimizer twice") << QStringList{"eval", "--optimizers", "adam,sgd,adam"}
+                                         << "optimizers: 'adam' is given twice";
+        QTest::newRow("empty optimizer") << QStringList{"eval", "--optimizers", "adam,,sgd"}
+                                         << "optimizer list 'adam,,sgd' has an empty item";
         QTest::newRow("unknown option") << QStringList{"eval", "--problem", "quadratic:dimm=3"}
                                         << "unknown option 'dimm' (valid options: dim, init_std, fscale, xscale)";
         QTest::newRow("out of range option")
