@@ -117,6 +117,7 @@ private slots:
     void exportEveryView();
     void hoverCursorStaysOffFigures();
     void wheelChangesOnlyAFocusedField();
+    void badRateWaitsForRun();
     void stepActionAdvancesTrajectory();
     void screenshotTourWritesEveryView();
     void trainedOptimizerIsUsedEverywhere();
@@ -737,6 +738,27 @@ void TestStudio::wheelChangesOnlyAFocusedField()
     wheel();
     QVERIFY(steps->value() != before);
     steps->setValue(before);
+}
+
+// A bad rate typed in the panel is marked in the field; no dialog interrupts the typing (each view it would reach
+// keeps what it had); Run then names the fault in a dialog.
+void TestStudio::badRateWaitsForRun()
+{
+    for (auto view : {MainWindow::Compare, MainWindow::Trajectories, MainWindow::Inspect}) {
+        m_window->showView(view);
+        auto* rate = child<QLineEdit>(m_window.get(), "rate_sgd");
+        DialogCloser closer;
+        rate->setText(QStringLiteral("abc"));
+        emit rate->editingFinished();
+        QTest::qWait(400);
+        QVERIFY2(closer.texts.isEmpty(), qPrintable(closer.texts.join(" | ")));
+        rate->setText(QStringLiteral("-1"));
+        emit rate->editingFinished();
+        QTest::qWait(400);
+        QVERIFY2(closer.texts.isEmpty(), qPrintable(closer.texts.join(" | ")));
+        rate->clear();
+        emit rate->editingFinished();
+    }
 }
 
 void TestStudio::stepActionAdvancesTrajectory()

@@ -373,6 +373,13 @@ void MainWindow::syncViews()
     if (!isRunning() && dropStaleResult()) {
         m_compare->showPlaceholder(tr("%1: press Run (Ctrl+R) to compare the checked optimizers").arg(problem));
     }
+    // A setting that is not valid yet (a rate being typed) is marked in the panel and named by Run; the views keep
+    // what they had rather than each raising a dialog while the user types.
+    try {
+        e.validate();
+    } catch (const Error&) {
+        return;
+    }
     QStringList specs;
     for (const auto& o : e.optimizers)
         if (o.enabled) specs << QString::fromStdString(o.spec()); // lstm: the panel's chosen source
