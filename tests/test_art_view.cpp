@@ -14,6 +14,7 @@
 
 #include <QApplication>
 #include <QFile>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -252,6 +253,9 @@ void TestArtView::savedTileReadsBack()
 {
     ArtView view;
     QVERIFY(paintThreeSteps(view));
+    // After the run the last optimizer's tile is selected, so Save image... works without a click first.
+    QCOMPARE(view.canvas()->selectedTile(), view.canvas()->tileCount() - 1);
+    QVERIFY(view.findChild<QPushButton*>(QStringLiteral("artSave"))->isEnabled());
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("adam.png"));
     QString error;

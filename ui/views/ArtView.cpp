@@ -148,7 +148,8 @@ QWidget* ArtView::makeControls()
     connect(m_runButton, &QPushButton::clicked, this, [this] { isRunning() ? stop() : run(); });
     m_saveButton = new QPushButton(tr("Save image..."));
     m_saveButton->setObjectName(QStringLiteral("artSave"));
-    m_saveButton->setToolTip(tr("Save the selected image (click one first) as PNG"));
+    m_saveButton->setToolTip(tr("Save the selected image as PNG (click a tile to choose; after a run, the last "
+                                "optimizer's is selected)"));
     m_saveButton->setEnabled(false);
     connect(m_saveButton, &QPushButton::clicked, this, &ArtView::saveSelected);
 
@@ -312,6 +313,13 @@ void ArtView::setStartBlocked(const QString& reason)
 void ArtView::endRun()
 {
     m_canvas->setPlaceholder({});
+    // Save image... works at once: with no tile chosen, the last optimizer's (the learned one when it runs) is.
+    if (m_canvas->selectedTile() < 0)
+        for (int i = m_canvas->tileCount() - 1; i >= 0; --i)
+            if (!m_canvas->tile(i).image.isNull() && !m_canvas->tile(i).failed) {
+                m_canvas->setSelectedTile(i);
+                break;
+            }
     m_runButton->setText(tr("Run"));
     emit finished(m_stopRequested);
 }
