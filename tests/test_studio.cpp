@@ -564,9 +564,16 @@ void TestStudio::badFilesGiveDialog_data()
     QByteArray shortOptimizer = optimizer;
     shortOptimizer.replace("\"hidden\": 20", "\"hidden\": 21");
     QTest::newRow("empty") << "empty.json" << QByteArray() << "empty";
+    // Not JSON: the parser's line and column, as the command line gives them.
     QTest::newRow("truncated experiment")
-        << "cut.json" << QByteArray(R"({"format": "l2l-experiment", "version": 1, "pro)") << "not JSON";
-    QTest::newRow("truncated optimizer") << "cut-opt.json" << optimizer.left(optimizer.size() / 2) << "not JSON";
+        << "cut.json" << QByteArray(R"({"format": "l2l-experiment", "version": 1, "pro)")
+        << "is not valid JSON ([json.exception.parse_error.101] parse error at line 1";
+    QTest::newRow("truncated optimizer") << "cut-opt.json" << optimizer.left(optimizer.size() / 2)
+                                         << "is not valid JSON ([json.exception.parse_error.101] parse error at line";
+    QByteArray literalNan = optimizer;
+    literalNan.replace(firstNumber, comma - firstNumber, "NaN"); // as some writers print a NaN
+    QTest::newRow("literal NaN") << "literal-nan.json" << literalNan << "last read: '\"weights\": [N";
+    QTest::newRow("no format") << "plain.json" << QByteArray(R"({"runs": 3})") << "it has no \"format\" field";
     QTest::newRow("infinite weight") << "nan.json" << nanOptimizer << "weight 0 is not a number";
     QTest::newRow("wrong shapes") << "shape.json" << shortOptimizer << "weights, but a";
     QTest::newRow("checkpoint") << "ckpt.json" << QByteArray(R"({"format": "l2l-train-checkpoint", "version": 1})")

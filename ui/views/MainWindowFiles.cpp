@@ -176,9 +176,10 @@ bool MainWindow::openFile(const QString& path)
             m_panel->appendLog(tr("LSTM optimizer from %1 (trained on %2)")
                                    .arg(path, QString::fromStdString(file.provenance.training.problem)));
         } else if (format.empty()) {
-            throw Error("'" + path.toStdString() + "' is not an l2l file: " +
-                        (text.empty() ? std::string("it is empty")
-                                      : "it is not JSON with a \"format\" field (truncated, or another kind of file)"));
+            if (text.empty()) throw Error("'" + path.toStdString() + "' is not an l2l file: it is empty");
+            // Not JSON (truncated, a NaN written as a number, another kind of file): the parser's line and column.
+            (void)parseJsonLimited(text, "'" + path.toStdString() + "'");
+            throw Error("'" + path.toStdString() + "' is not an l2l file: it has no \"format\" field");
         } else {
             throw Error("'" + path.toStdString() + "' is a \"" + format +
                         "\" file; the studio opens experiments (l2l-experiment), lessons (l2l-lesson) and optimizers "
