@@ -24,8 +24,7 @@ struct ArtCliOptions {
 
 void checkPngPath(const std::string& path)
 {
-    if (std::filesystem::path(path).extension() != ".png")
-        throw Error("--out '" + path + "': the file name must end in .png");
+    if (lowerExtension(path) != ".png") throw Error("--out '" + path + "': the file name must end in .png");
     checkOutputPath(path, "--out"); // a missing folder is created when the image is saved
 }
 
@@ -147,7 +146,7 @@ void addArtCommand(CLI::App& app)
         const bool strip = run.optimizerCount() > 1;
         saveArtImagePng(strip ? sideBySide(run) : run.image(0), o->out);
         std::cout << "wrote " << o->out << (strip ? " (content, style, then the optimizers left to right)" : "") << ": "
-                  << run.stepsDone() << " steps" << (interrupted() ? " (interrupted)" : "") << "\n";
+                  << countOf(run.stepsDone(), "step") << (interrupted() ? " (interrupted)" : "") << "\n";
         std::string stopped;
         for (int i = 0; i < run.optimizerCount(); ++i) {
             const ArtLoss parts = run.lossParts(i);

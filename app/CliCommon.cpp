@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -216,9 +217,16 @@ void writeOutput(const std::string& path, const std::string& contents)
     writeFileAtomically(path, contents);
 }
 
+std::string lowerExtension(const std::string& path)
+{
+    std::string ext = std::filesystem::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return ext;
+}
+
 void checkPlotPath(const std::string& path)
 {
-    const std::string ext = std::filesystem::path(path).extension().string();
+    const std::string ext = lowerExtension(path);
     if (ext != ".png" && ext != ".pdf") throw Error("--plot '" + path + "': the file name must end in .png or .pdf");
     checkOutputPath(path, "--plot"); // a missing folder is created when the plot is saved
 }

@@ -108,6 +108,8 @@ std::string evalJson(const EvalResult& r);
 std::string evalMarkdown(const EvalResult& r); // a results table with the paired comparison
 void writeOutput(const std::string& path, const std::string& contents);
 void checkPlotPath(const std::string& path); // throws before a long run if the plot cannot be written
+// A file name's extension in lower case (".png" for "a.PNG"), as the writers read it.
+std::string lowerExtension(const std::string& path);
 void savePlot(const EvalResult& r, const std::string& path);
 // A QApplication on the offscreen platform (unless QT_QPA_PLATFORM is set), for drawing figures headless.
 void ensureGuiApplication();

@@ -116,7 +116,8 @@ void printTable(const EvalResult& r)
     std::cout << std::left << std::setw(int(width)) << "optimizer" << std::setw(11) << "lr" << std::setw(8) << "rate"
               << std::setw(12) << "final mean" << std::setw(12) << "final std" << std::setw(12) << "median"
               << std::setw(10) << "diverged";
-    if (r.hasTestSplit)
+    const bool testColumns = r.hasTestSplit && r.config.testMetrics; // not with --no-test
+    if (testColumns)
         std::cout << std::setw(11) << "test loss"
                   << "test acc";
     std::cout << "\n";
@@ -133,7 +134,7 @@ void printTable(const EvalResult& r)
             std::cout << std::setw(12) << fmt(o.finalMean) << std::setw(12) << fmt(o.finalStd) << std::setw(12)
                       << fmt(o.finalMedian);
         std::cout << std::setw(10) << (std::to_string(o.divergedRuns) + "/" + std::to_string(o.curves.loss.size()));
-        if (r.hasTestSplit)
+        if (testColumns)
             std::cout << std::setw(11) << fmt(o.testLossMean.value_or(NAN))
                       << (o.testAccuracyMean ? fmt(100 * *o.testAccuracyMean, 4) + "%" : "-");
         std::cout << "\n";

@@ -211,15 +211,15 @@ void addTrainCommand(CLI::App& app)
             const std::string kept = std::filesystem::exists(o->out) ? "'" + o->out + "' is left as it was"
                                                                      : "'" + o->out + "' is not written";
             if (interrupted())
-                throw Error("interrupted after " + std::to_string(trainer->state().epoch) +
-                            " epochs, before any validation: no optimizer to keep (" + kept + "); the checkpoint '" +
+                throw Error("interrupted after " + countOf(trainer->state().epoch, "epoch") +
+                            ", before any validation: no optimizer to keep (" + kept + "); the checkpoint '" +
                             checkpoint + "' resumes it (--resume)");
             throw Error("no validation was finite (every validation run diverged): no optimizer to keep (" + kept +
                         "); the checkpoint '" + checkpoint + "' has the state");
         }
         saveOptimizer(o->out, best);
-        std::cout << (interrupted() ? "interrupted after " : "trained ") << trainer->state().epoch << " epochs in "
-                  << duration(trainer->state().elapsedSeconds) << "; best validation "
+        std::cout << (interrupted() ? "interrupted after " : "trained ") << countOf(trainer->state().epoch, "epoch")
+                  << " in " << duration(trainer->state().elapsedSeconds) << "; best validation "
                   << fmt(best.provenance.validationLoss) << " at epoch " << best.provenance.bestEpoch
                   << "; peak memory " << int(peakMemoryMiB()) << " MiB"
                   << (cfg.clipNorm > 0

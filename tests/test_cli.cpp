@@ -1156,6 +1156,22 @@ private slots:
         QJsonDocument::fromJson(json.out.toUtf8(), &error);
         QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(json.out.left(300)));
     }
+    void upperCaseExtensionsAndNoTestColumns()
+    {
+        // .PNG is a PNG (the writers read the extension without case); --no-test shows no test columns.
+        const QString plot = m_tmp.path() + "/upper.PNG", art = m_tmp.path() + "/art.PNG";
+        const Run r = l2l({"eval", "-q", "--optimizers", "sgd:lr=0.1", "--runs", "2", "--steps", "3", "--plot", plot});
+        QVERIFY2(r.code == 0 && QImage(plot).width() > 100, qPrintable(r.err));
+        const Run a = l2l({"art", "-q", "--size", "16", "--steps", "1", "--optimizer", "adam:lr=0.1", "--out", art});
+        QVERIFY2(a.code == 0 && QImage(art).width() >= 16, qPrintable(a.err));
+        QVERIFY2(a.out.contains(": 1 step\n"), qPrintable(a.out));
+        const Run withTest =
+            l2l({"eval", "-q", "--problem", "mnist", "--optimizers", "adam:lr=0.01", "--runs", "2", "--steps", "2"});
+        QVERIFY2(withTest.code == 0 && withTest.out.contains("test loss"), qPrintable(withTest.err));
+        const Run noTest = l2l({"eval", "-q", "--problem", "mnist", "--optimizers", "adam:lr=0.01", "--runs", "2",
+                                "--steps", "2", "--no-test"});
+        QVERIFY2(noTest.code == 0 && !noTest.out.contains("test loss"), qPrintable(noTest.out));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)

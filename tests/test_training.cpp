@@ -9,6 +9,7 @@
 #include "optimizers/AdamState.h"
 #include "optimizers/OptimizerFile.h"
 
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -280,6 +281,19 @@ private slots:
                   QByteArray(text).replace("\"clip_norm\":0.001", "\"clip_norm\":-5").toStdString());
         l2l::test::expectError([&] { loadCheckpoint(path("bad2.ck.json").toStdString()); },
                                {path("bad2.ck.json"), "clip", "-5"});
+        // A negative second moment (a NaN step) and a best validation without a best epoch are refused too.
+        QByteArray negative = text;
+        const int v = negative.indexOf("\"adam_v\":[") + int(qstrlen("\"adam_v\":["));
+        negative.replace(v, negative.indexOf(',', v) - v, "-1");
+        writeText(path("bad3.ck.json"), negative.toStdString());
+        l2l::test::expectError([&] { loadCheckpoint(path("bad3.ck.json").toStdString()); },
+                               {path("bad3.ck.json"), "adam_v", "entry 0 is -1", "never negative"});
+        QVERIFY(std::isfinite(s.bestValidation) && s.bestEpoch > 0);
+        writeText(path("bad4.ck.json"), QString::fromUtf8(text)
+                                            .replace(QRegularExpression(R"("best_epoch":\d+)"), R"("best_epoch":-1)")
+                                            .toStdString());
+        l2l::test::expectError([&] { loadCheckpoint(path("bad4.ck.json").toStdString()); },
+                               {path("bad4.ck.json"), "best_validation", "must be null"});
         saveOptimizer(path("clip.json").toStdString(), tight.bestOptimizer("l2l train --clip 0.001"));
         QCOMPARE(loadOptimizer(path("clip.json").toStdString()).provenance.training.clipNorm, 1e-3);
     }

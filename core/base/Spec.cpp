@@ -65,6 +65,11 @@ std::string Spec::get(const std::string& key, const std::string& fallback) const
     return fallback;
 }
 
+std::string countOf(long long n, const std::string& noun)
+{
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 std::string joinNames(const std::vector<std::string>& names, const std::string& sep)
 {
     std::string out;

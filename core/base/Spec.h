@@ -48,4 +48,7 @@ std::string exactNumber(double v);
 
 std::string joinNames(const std::vector<std::string>& names, const std::string& sep = ", ");
 
+// "1 run", "3 runs": a count and its noun, plural (noun + "s") unless the count is 1.
+std::string countOf(long long n, const std::string& noun);
+
 } // namespace l2l

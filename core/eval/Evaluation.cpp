@@ -63,8 +63,8 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
         return result;
     }
 
-    log("evaluating " + std::to_string(result.optimizers.size()) + " optimizers x " + std::to_string(config.runs) +
-        " runs x " + std::to_string(config.steps) + " steps");
+    log("evaluating " + countOf(long(result.optimizers.size()), "optimizer") + " x " + countOf(config.runs, "run") +
+        " x " + countOf(config.steps, "step"));
     auto lastCall = std::chrono::steady_clock::now();
     bool called = false;
     auto afterStep = [&](const LaneStep& at, const std::vector<Curves>& curves) {

@@ -611,10 +611,18 @@ MetaTrainState checkpointFromJson(const std::string& text, const std::string& pa
         s.best = {s.net.arch, vecFrom(doc.at("best_weights"), n, "best_weights"), s.net.nets};
         s.adam.m = vecFrom(doc.at("adam_m"), n, "adam_m");
         s.adam.v = vecFrom(doc.at("adam_v"), n, "adam_v");
+        for (Index i = 0; i < n; ++i) // a mean of squares: a negative one would make a step's sqrt NaN
+            if (!(s.adam.v[i] >= 0))
+                throw Error("key \"adam_v\": entry " + std::to_string(i) + " is " + exactNumber(double(s.adam.v[i])) +
+                            ", but Adam's second moments are never negative");
         s.adam.t = long(stateInteger(doc, "adam_t", 0, 1000000000000LL));
         s.epoch = int(stateInteger(doc, "epoch", 0, s.config.epochs));
         s.bestValidation = doc.at("best_validation").is_number() ? doc["best_validation"].get<double>() : INFINITY;
         s.bestEpoch = int(stateInteger(doc, "best_epoch", -1, s.epoch));
+        // No best epoch, no best validation (a curriculum stage may leave a best epoch with none: null).
+        if (s.bestEpoch < 0 && std::isfinite(s.bestValidation))
+            throw Error("key \"best_validation\" is " + excerpt(doc["best_validation"].dump(), 40) +
+                        " but key \"best_epoch\" is -1 (no epoch validated): it must be null");
         s.elapsedSeconds = doc.at("elapsed_seconds").get<double>();
         if (!(s.elapsedSeconds >= 0 && s.elapsedSeconds < 1e10))
             throw Error("key \"elapsed_seconds\" must be a number of seconds >= 0, got " +
