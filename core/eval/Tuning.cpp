@@ -81,6 +81,18 @@ std::vector<int> raceCheckpoints(const TuneConfig& tune, int steps)
     return at;
 }
 
+namespace {
+// The rate a search keeps: the first of the lowest finite mean final loss (a NaN mean: a diverged or dropped
+// rate). finalMeans.size() when there is none. Also what a cached entry's best_rate must be (readTuneEntry).
+size_t bestRateIndex(const std::vector<double>& finalMeans)
+{
+    size_t best = finalMeans.size();
+    for (size_t i = 0; i < finalMeans.size(); ++i)
+        if (std::isfinite(finalMeans[i]) && (best == finalMeans.size() || finalMeans[i] < finalMeans[best])) best = i;
+    return best;
+}
+} // namespace
+
 TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule, int steps, const TuneConfig& tune,
                     int threads, const std::atomic<bool>* cancel,
                     const std::function<void(int done, int total)>& onStep)
@@ -135,7 +147,6 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
         }
     };
     const auto curves = runLanes(cls, rules, lanes, cancel, after, &retired).curves;
-    double best = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < n; ++i) {
         // Mean final loss over the tuning runs; a rate with any diverged run is disqualified.
         double sum = 0;
@@ -146,13 +157,11 @@ TuneResult tuneRate(const ProblemClass<float>& cls, const UpdateRuleConfig& rule
         }
         const double mean = ok ? sum / double(curves[i].loss.size()) : std::numeric_limits<double>::quiet_NaN();
         out.finalMeans.push_back(mean);
-        if (ok && mean < best) {
-            best = mean;
-            out.bestRate = out.rates[i];
-        }
     }
+    const size_t best = bestRateIndex(out.finalMeans);
+    if (best < n) out.bestRate = out.rates[best];
     if (cancel && cancel->load()) return out;
-    if (!std::isfinite(best))
+    if (best == n)
         throw Error("tuning " + rule.name + ": every learning rate in the grid diverged on " + cls.canonicalSpec());
     return out;
 }
@@ -215,12 +224,8 @@ TuneResult readTuneEntry(const nlohmann::json& e)
         throw Error("'rates', 'final_means' and 'dropped_at' differ in length");
     for (const double rate : r.rates)
         if (!(rate > 0 && rate <= 1e4)) throw Error("a rate outside (0, 10000]");
-    // The search keeps the first rate of the lowest finite mean final loss (tuneLearningRate): the entry must say
-    // the same, or its best_rate is not what its own grid found.
-    size_t best = r.rates.size();
-    for (size_t i = 0; i < r.rates.size(); ++i)
-        if (std::isfinite(r.finalMeans[i]) && (best == r.rates.size() || r.finalMeans[i] < r.finalMeans[best]))
-            best = i;
+    // The entry's best_rate must be what its own grid gives the search's rule, or it was not found by a search.
+    const size_t best = bestRateIndex(r.finalMeans);
     if (best == r.rates.size()) throw Error("no rate with a finite mean final loss");
     if (r.bestRate != r.rates[best])
         throw Error("'best_rate' " + exactNumber(r.bestRate) + " is not the grid's best rate " +

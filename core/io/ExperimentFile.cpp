@@ -45,6 +45,16 @@ void checkRate(const OptimizerChoice& o)
         throw Error("learning rate of " + o.name + " must be in (0, 10000] or \"tuned\", got '" + o.rate + "'");
 }
 
+// The string at `key` of the object `j`, or `fallback` where there is none; `where` names the object in the message
+// ("experiment: optimizers[2]").
+std::string textOr(const nlohmann::json& j, const char* key, const std::string& fallback, const std::string& where)
+{
+    if (!j.contains(key)) return fallback;
+    if (!j[key].is_string())
+        throw Error(where + ": key \"" + key + "\" must be a string, got " + excerpt(j[key].dump(), 40));
+    return j[key].get<std::string>();
+}
+
 } // namespace
 
 std::string OptimizerChoice::spec() const
@@ -152,14 +162,8 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
             const nlohmann::json& j = list[i];
             const std::string at = "experiment: optimizers[" + std::to_string(i) + "]";
             if (!j.is_object()) throw Error(at + " must be an object, got " + excerpt(j.dump(), 40));
-            const auto text = [&](const char* key, const std::string& fallback) {
-                if (!j.contains(key)) return fallback;
-                if (!j[key].is_string())
-                    throw Error(at + ": key \"" + key + "\" must be a string, got " + excerpt(j[key].dump(), 40));
-                return j[key].get<std::string>();
-            };
             if (!j.contains("name")) throw Error(at + " has no \"name\"");
-            OptimizerChoice o{text("name", ""), true, "", text("path", "")};
+            OptimizerChoice o{textOr(j, "name", "", at), true, "", textOr(j, "path", "", at)};
             if (j.contains("enabled")) {
                 if (!j["enabled"].is_boolean())
                     throw Error(at + " (" + o.name + "): key \"enabled\" must be true or false, got " +
@@ -168,13 +172,15 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
             }
             // The rate is text ("tuned" or a number as written); a number is taken as the number it is.
             std::string rate = "tuned";
-            if (j.contains("lr") && j["lr"].is_number())
-                rate = exactNumber(j["lr"].get<double>());
-            else if (j.contains("lr") && !j["lr"].is_string())
-                throw Error(at + " (" + o.name + "): key \"lr\" must be \"tuned\" or a rate, got " +
-                            excerpt(j["lr"].dump(), 40));
-            else
-                rate = text("lr", "tuned");
+            if (j.contains("lr")) {
+                if (j["lr"].is_number())
+                    rate = exactNumber(j["lr"].get<double>());
+                else if (j["lr"].is_string())
+                    rate = j["lr"].get<std::string>();
+                else
+                    throw Error(at + " (" + o.name + "): key \"lr\" must be \"tuned\" or a rate, got " +
+                                excerpt(j["lr"].dump(), 40));
+            }
             o.rate = rate == "tuned" ? "" : rate;
             // A relative optimizer file is beside the experiment file, wherever the reader runs; made absolute,
             // so that the experiment saved again elsewhere still names it.
@@ -187,12 +193,7 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
         if (doc.contains("trajectories")) {
             const nlohmann::json& t = doc["trajectories"];
             if (!t.is_object()) throw Error("experiment: key \"trajectories\" must be an object");
-            if (t.contains("function")) {
-                if (!t["function"].is_string())
-                    throw Error("experiment: trajectories.function must be a string, got " +
-                                excerpt(t["function"].dump(), 40));
-                e.trajectoryFunction = t["function"].get<std::string>();
-            }
+            e.trajectoryFunction = textOr(t, "function", e.trajectoryFunction, "experiment: trajectories");
             if (t.contains("start")) {
                 const nlohmann::json& start = t["start"];
                 if (!start.is_array() || start.size() != 2 || !start[0].is_number() || !start[1].is_number())
@@ -202,12 +203,8 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
             }
         }
         if (doc.contains("meta_train")) e.metaTrain = metaTrainFrom(doc["meta_train"], e.metaTrain);
-        for (const char* key : {"view", "title"})
-            if (doc.contains(key) && !doc[key].is_string())
-                throw Error(std::string("experiment: key \"") + key + "\" must be a string, got " +
-                            excerpt(doc[key].dump(), 40));
-        e.view = doc.value("view", e.view);
-        e.title = doc.value("title", e.title);
+        e.view = textOr(doc, "view", e.view, "experiment");
+        e.title = textOr(doc, "title", e.title, "experiment");
         if (e.title.size() > 200) throw Error("experiment: title is longer than 200 characters");
         if (doc.contains("results")) e.results = evalStatsFromJson(doc["results"], where, "results");
     } catch (const nlohmann::json::exception& ex) {

@@ -188,7 +188,7 @@ QString CompareView::readoutAt(int step) const
 void CompareView::hideReadout()
 {
     QToolTip::hideText();
-    if (m_cursor && m_plot->hasItem(m_cursor) && m_cursor->visible()) {
+    if (cursorShown()) {
         m_cursor->setVisible(false);
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     }
