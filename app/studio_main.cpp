@@ -37,9 +37,11 @@ void describeApplication()
 struct StudioOptions {
     const QCommandLineOption tour{
         QStringLiteral("screenshot-tour"),
-        QStringLiteral("Run the default demo of every view, save one PNG per view into DIR and exit. The window is "
-                       "1280x800 (NAME.png) and 1280x720 (NAME-1280x720.png) whatever the screen, times the scale "
-                       "factor (QT_SCALE_FACTOR)."),
+        QStringLiteral(
+            "Run the default demo of every view, save one PNG per view into DIR and exit. The window is "
+            "1280x800 (NAME.png), 1280x720 (NAME-1280x720.png) and 1024x640 (NAME-1024x640.png) whatever the "
+            "screen, times the scale "
+            "factor (QT_SCALE_FACTOR)."),
         QStringLiteral("DIR")};
     const QCommandLineOption lessonTour{
         QStringLiteral("lesson-tour"),

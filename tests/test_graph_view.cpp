@@ -16,6 +16,8 @@
 #include <QFile>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -134,6 +136,20 @@ void TestGraphView::hoverShowsTheNode()
                          qPrintable(QString("K %1: nodes %2 and %3").arg(K).arg(a).arg(b)));
         }
     }
+    // In a view narrower than the longest window needs, every node keeps room for a signed four-digit number
+    // ("-0.833") and the canvas scrolls sideways (it squeezed nodes to single glyphs at 1024 pixels).
+    view.resize(700, 600);
+    view.setWindow(20);
+    QVERIFY(waitComputed(view));
+    QTRY_COMPARE(canvas->window(), 20);
+    QTRY_VERIFY(canvas->width() >= canvas->minimumSizeHint().width()); // the scroll area's next layout
+    const double digits = canvas->fontMetrics().horizontalAdvance(QStringLiteral("-0.833"));
+    for (const auto& n : canvas->nodes())
+        if (n.kind != GraphCanvas::NodeKind::Update) // drawn at 0.9 of a node's width, with a 2-line g
+            QVERIFY2(n.rect.width() >= digits, qPrintable(QString("%1 < %2").arg(n.rect.width()).arg(digits)));
+    auto* scroll = child<QScrollArea>(&view, "graphScroll");
+    QVERIFY(canvas->width() > scroll->viewport()->width());
+    QVERIFY(scroll->horizontalScrollBar()->isVisible());
 }
 
 void TestGraphView::stepsForwardThenBackward()

@@ -8,6 +8,8 @@
 #include "io/ExperimentFile.h"
 #include "optimizers/OptimizerFile.h"
 #include "plots/LossPlot.h"
+#include "plots/Theme.h"
+#include "plots/Tickers.h"
 #include "plots/TransferMap.h"
 #include "problems/Problem.h"
 #include "views/CompareView.h"
@@ -108,6 +110,7 @@ private slots:
     void badRateIsRejectedInGui();
     void grabIsNotBlank();
     void savePlotFiles();
+    void tickLabelsNeverCollide();
     void experimentRoundTrip();
     void experimentReproducesNumbers();
     void badFilesGiveDialog_data();
@@ -373,8 +376,19 @@ void TestStudio::unknownOptionShowsDialog()
     const QString placeholder = m_window->compareView()->placeholder();
     QVERIFY2(placeholder.contains("failed") && placeholder.contains("colour"), qPrintable(placeholder));
     QVERIFY(child<QPushButton>(m_window.get(), "runButton")->isEnabled());
-    // A failure under unchanged settings keeps the figure that belongs to them.
+    // The title is broken into lines that fit the plot, never cut off at its edges.
+    auto* title = qobject_cast<QCPTextElement*>(plot->plotLayout()->elementAt(0));
+    QVERIFY(title);
+    QCOMPARE(fullText(title), placeholder);
+    const QFontMetrics metrics(title->font());
+    for (const QString& line : title->text().split('\n'))
+        if (line.contains(' ')) QVERIFY2(metrics.horizontalAdvance(line) <= plot->width(), qPrintable(line));
+    // Mending the settings clears the failure's message (it named the option just removed).
     setText(m_window.get(), "optionsEdit", "");
+    QTest::keyClick(child<QLineEdit>(m_window.get(), "optionsEdit"), Qt::Key_Return);
+    QVERIFY2(!m_window->compareView()->placeholder().contains("colour"),
+             qPrintable(m_window->compareView()->placeholder()));
+    // A failure under unchanged settings keeps the figure that belongs to them.
     QTest::mouseClick(child<QPushButton>(m_window.get(), "runButton"), Qt::LeftButton);
     QVERIFY(first.wait(60000));
     QCOMPARE(plot->graphCount(), graphs);
@@ -426,6 +440,51 @@ void TestStudio::grabIsNotBlank()
     QVERIFY2(colours.size() > 20, qPrintable(QString("only %1 colours in the plot").arg(colours.size())));
     const QString path = QDir::temp().filePath("l2l-test-studio.png");
     QVERIFY(image.save(path));
+}
+
+// The loss axis's labels (plain numbers under two decades, powers of ten over more) and Inspect's symmetric-log
+// axes, from a 110-pixel plot to a 900-pixel one: at least three labels, and no two closer than a line of their font
+// (the Art plot stacked "7 6 5 4 3" at its top; Inspect's rate axis ran "10¹ 10⁰ 10⁻¹ ..." together).
+void TestStudio::tickLabelsNeverCollide()
+{
+    const std::pair<double, double> ranges[] = {{0.51, 7.5}, {0.13, 6}, {0.9, 1.3}, {1e-4, 30}, {0.02, 0.9}};
+    for (int height : {110, 160, 300, 900})
+        for (const auto& [lo, hi] : ranges)
+            for (bool symlogAxis : {false, true}) {
+                QCustomPlot plot;
+                plot.resize(500, height);
+                styleLossPlot(&plot);
+                QCPAxis* axis = plot.yAxis;
+                if (symlogAxis) { // Inspect's effective-rate axis: -u/g from -hi to hi, linear below 1e-3
+                    axis->setScaleType(QCPAxis::stLinear);
+                    const double top = std::log10(1 + hi / 1e-3) * 1.08;
+                    axis->setRange(-top, top);
+                    axis->setTicker(symlogTicker(axis, 1e-3, hi));
+                } else {
+                    axis->setRange(lo, hi);
+                    useTickerFor(&plot);
+                }
+                plot.replot(); // lays the axis rect out
+                plot.replot(); // ticks measured against that layout
+                const QString where = QString("%1 px, %2 axis over [%3, %4]")
+                                          .arg(height)
+                                          .arg(symlogAxis ? "symlog" : "log")
+                                          .arg(lo)
+                                          .arg(hi);
+                const QVector<double> ticks = axis->tickVector();
+                QVERIFY2(ticks.size() >= 3 || height < 150,
+                         qPrintable(where + QString(": %1 labels").arg(ticks.size())));
+                QVERIFY2(ticks.size() >= 2, qPrintable(where));
+                const double line = QFontMetrics(axis->tickLabelFont()).height();
+                for (int i = 1; i < ticks.size(); ++i) {
+                    const double gap = std::abs(axis->coordToPixel(ticks[i]) - axis->coordToPixel(ticks[i - 1]));
+                    QVERIFY2(gap >= line, qPrintable(where + QString(": labels '%1' and '%2' %3 px apart, a line is %4")
+                                                                 .arg(axis->tickVectorLabels()[i - 1])
+                                                                 .arg(axis->tickVectorLabels()[i])
+                                                                 .arg(gap)
+                                                                 .arg(line)));
+                }
+            }
 }
 
 void TestStudio::savePlotFiles()
@@ -795,10 +854,11 @@ void TestStudio::screenshotTourWritesEveryView()
     QTRY_VERIFY_WITH_TIMEOUT(done, 300000);
     QVERIFY2(ok, qPrintable(message));
     for (const char* view : {"compare", "meta-train", "trajectories", "inspect", "art", "transfer", "graph"})
-        for (const QString& name : {QString(view), QString(view) + "-1280x720"}) {
+        for (const QString& name : {QString(view), QString(view) + "-1280x720", QString(view) + "-1024x640"}) {
             const QImage image(QDir(dir).filePath(name + ".png"));
             QVERIFY2(image.width() >= 1000 && image.height() >= 600, qPrintable(name));
             if (name.endsWith("1280x720")) QCOMPARE(image.size(), QSize(1280, 720));
+            if (name.endsWith("1024x640")) QCOMPARE(image.size(), QSize(1024, 640));
             std::set<QRgb> colours;
             for (int y = 0; y < image.height(); y += 4)
                 for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));

@@ -459,8 +459,9 @@ void TestTrainView::inspectDrawsEveryFigure()
         knownTunedRate(makeProblemClass<float>("quadratic")->canonicalSpec(), UpdateRuleConfig::parse("adam"), 100,
                        TuneConfig{}, &cache, shippedRatesFor("quadratic", true, {}), known, fromShipped);
     const QString adamName = plots[0]->graph(1)->name();
-    QVERIFY2(adamName.contains(tuned ? QString("lr %1, tuned").arg(known.bestRate) : QString("lr 0.1, default")),
-             qPrintable(adamName));
+    QVERIFY2(
+        adamName.contains(tuned ? QString("lr %1, tuned").arg(known.bestRate, 0, 'g', 3) : QString("lr 0.1, default")),
+        qPrintable(adamName));
     QVERIFY2(plots[0]->graph(0)->name().endsWith("(lr 0.05)"), qPrintable(plots[0]->graph(0)->name()));
     {
         // A horizon nothing was tuned for (no search is run for Inspect): the default, said so.
@@ -519,7 +520,7 @@ void TestTrainView::inspectOneNetPerGroup()
     QCOMPARE(group->count(), 2);
     QCOMPARE(group->currentIndex(), 0);
     QCPGraph* lstm = v.plots()[0]->graph(2); // SGD, Adam, then the LSTM's first step
-    QVERIFY(lstm->name().startsWith("LSTM, first step"));
+    QVERIFY(lstm->name().startsWith("LSTM, step 1"));
     QVector<double> first;
     for (auto it = lstm->data()->constBegin(); it != lstm->data()->constEnd(); ++it) first << it->value;
     group->setCurrentIndex(1);

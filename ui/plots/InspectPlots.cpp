@@ -2,6 +2,7 @@
 
 #include "plots/LossPlot.h"
 #include "plots/Theme.h"
+#include "plots/Tickers.h"
 
 #include <qcustomplot.h>
 
@@ -50,7 +51,7 @@ void begin(QCustomPlot* plot, const QString& text)
 {
     plot->setBackground(Qt::white);
     plot->setAntialiasedElements(QCP::aeAll);
-    title(plot)->setText(text);
+    setFittedText(title(plot), text);
     plot->clearGraphs();
     plot->legend->setVisible(true);
     plot->legend->setFont(font(8));
@@ -68,28 +69,10 @@ QCPGraph* line(QCustomPlot* plot, QCPAxis* x, QCPAxis* y, const QString& name, c
     return g;
 }
 
-QString superscript(int n)
-{
-    static const QString digits = QStringLiteral("⁰¹²³⁴⁵⁶⁷⁸⁹");
-    QString s = n < 0 ? QStringLiteral("⁻") : QString();
-    for (QChar c : QString::number(std::abs(n))) s += digits[c.digitValue()];
-    return s;
-}
-
-// Ticks of a symlog axis at 0 and +-10^k, every `step` decades so that the labels do not collide.
+// Ticks of a symlog axis at 0 and +-10^k, as densely as their labels fit (plots/Tickers).
 void useSymlogTicker(QCPAxis* axis, double c, double maxAbs)
 {
-    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-    const int lo = int(std::ceil(std::log10(c))), hi = int(std::floor(std::log10(maxAbs)));
-    const int step = std::max(1, (hi - lo + 1 + 4) / 5);
-    ticker->addTick(0, QStringLiteral("0"));
-    for (int k = hi; k >= lo; k -= step) {
-        if (std::pow(10.0, k) < 5 * c) break; // its label would collide with the "0" label
-        const QString label = QStringLiteral("10") + superscript(k);
-        ticker->addTick(symlog(std::pow(10.0, k), c), label);
-        ticker->addTick(symlog(-std::pow(10.0, k), c), QStringLiteral("−") + label);
-    }
-    axis->setTicker(ticker);
+    axis->setTicker(symlogTicker(axis, c, maxAbs));
     axis->setSubTicks(false);
 }
 
@@ -147,14 +130,14 @@ void drawResponse(QCustomPlot* plot, const ResponseCurve& r, const QString& adam
     const auto note = [](const QString& source) {
         return source.isEmpty() ? QString() : QStringLiteral(", ") + source;
     };
-    line(plot, plot->xAxis, plot->yAxis, QObject::tr("SGD (lr %1%2)").arg(r.sgdRate).arg(note(sgdSource)),
+    line(plot, plot->xAxis, plot->yAxis, QObject::tr("SGD (lr %1%2)").arg(r.sgdRate, 0, 'g', 3).arg(note(sgdSource)),
          QPen(optimizerColor(QStringLiteral("sgd")), 1.5), x, sgd);
     line(plot, plot->xAxis, plot->yAxis,
-         QObject::tr("Adam, first step (lr %1%2)").arg(r.adamRate).arg(note(adamSource)),
+         QObject::tr("Adam, step 1 (lr %1%2)").arg(r.adamRate, 0, 'g', 3).arg(note(adamSource)),
          QPen(optimizerColor(QStringLiteral("adam")), 1.5), x, adam);
     const QColor lstm = optimizerColor(QStringLiteral("lstm"));
-    line(plot, plot->xAxis, plot->yAxis, QObject::tr("LSTM, first step"), QPen(lstm, 2), x, first);
-    line(plot, plot->xAxis, plot->yAxis, QObject::tr("LSTM after %1 steps of the same g").arg(r.warmupSteps),
+    line(plot, plot->xAxis, plot->yAxis, QObject::tr("LSTM, step 1"), QPen(lstm, 2), x, first);
+    line(plot, plot->xAxis, plot->yAxis, QObject::tr("LSTM after %1 equal g").arg(r.warmupSteps),
          QPen(lstm, 2, Qt::DashLine), x, warm);
     styleAxis(plot->xAxis, QObject::tr("gradient g"));
     styleAxis(plot->yAxis, QObject::tr("update u  (θ ← θ + u)"));
@@ -163,7 +146,8 @@ void drawResponse(QCustomPlot* plot, const ResponseCurve& r, const QString& adam
     plot->yAxis->setRange(-uy, uy);
     useSymlogTicker(plot->xAxis, kGradientLinear, maxG);
     useSymlogTicker(plot->yAxis, kUpdateLinear, maxU);
-    restylePlot(plot); // the theme and presentation scale; queues the replot
+    restylePlot(plot);              // the theme and presentation scale; queues the replot
+    placeLegendOutside(plot, true); // under the axes, measured in the restyled font: the curves fill the rect
 }
 
 void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
@@ -195,7 +179,7 @@ void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
     line(plot, plot->xAxis, plot->yAxis, QObject::tr("LSTM, median over coordinates"), QPen(lstm, 2), steps,
          symlogOrGap(tr.lrMedian, kRateLinear));
     const double sgd = symlog(sgdRate, kRateLinear);
-    line(plot, plot->xAxis, plot->yAxis, QObject::tr("SGD's rate (%1)").arg(sgdRate),
+    line(plot, plot->xAxis, plot->yAxis, QObject::tr("SGD's rate (%1)").arg(sgdRate, 0, 'g', 3),
          QPen(optimizerColor(QStringLiteral("sgd")), 1.2, Qt::DashLine), {0.0, double(std::max(1, tr.steps))},
          {sgd, sgd});
     line(plot, plot->xAxis, plot->yAxis2, QObject::tr("loss (right axis)"), QPen(QColor(150, 150, 150), 1.2), lossSteps,
@@ -213,14 +197,13 @@ void drawEffectiveLr(QCustomPlot* plot, const InspectTrace& tr, double sgdRate)
     const QCPRange loss = plot->graph(plot->graphCount() - 1)->getValueRange(found, QCP::sdPositive);
     if (found) plot->yAxis2->setRange(loss.lower / 1.5, loss.upper * 1.5);
     if (found && loss.upper < 100 * loss.lower) { // under two decades: plain numbers label the axis better
-        auto plain = QSharedPointer<QCPAxisTicker>::create();
-        plain->setTickCount(4);
-        plot->yAxis2->setTicker(plain);
+        plot->yAxis2->setTicker(plainLogTicker(plot->yAxis2));
         plot->yAxis2->setNumberFormat(QStringLiteral("g"));
         plot->yAxis2->setNumberPrecision(3);
     }
     plot->xAxis->setRange(0, std::max(1, tr.steps));
-    restylePlot(plot); // the theme and presentation scale; queues the replot
+    restylePlot(plot);              // the theme and presentation scale; queues the replot
+    placeLegendOutside(plot, true); // under the axes, measured in the restyled font: the curves fill the rect
 }
 
 namespace {
@@ -296,8 +279,6 @@ void drawHidden(QCustomPlot* plot, const InspectTrace& tr, int trackedIndex)
     x->setRange(0.5, std::max(1, tr.steps) + 0.5);
     y->setRange(0.5, double(top.rows()) + 0.5);
     restylePlot(plot);              // the theme and presentation scale; queues the replot
-    placeLegendOutside(plot, true); // under the axes, measured in the restyled font: the curves fill the rect
-    placeLegendOutside(plot, true); // under the axes, measured in the restyled font: the curves fill the rect
     placeLegendOutside(plot, true); // under the axes, measured in the restyled font: the curves fill the rect
 }
 

@@ -1,6 +1,7 @@
 #include "plots/LossPlot.h"
 
 #include "plots/Theme.h"
+#include "plots/Tickers.h"
 
 #include "base/AtomicFile.h"
 
@@ -82,7 +83,7 @@ void setTitle(QCustomPlot* plot, const QString& title)
         existing = new QCPTextElement(plot, title, plotFont(11, true));
         layout->addElement(0, 0, existing);
     }
-    existing->setText(title);
+    setFittedText(existing, title);
 }
 
 QCPGraph* addGraph(QCustomPlot* plot, const QString& name, const QVector<double>& keys, const QVector<double>& values,
@@ -341,8 +342,7 @@ void useTickerFor(QCustomPlot* plot)
         log->setSubTickCount(8);
         ticker = log;
     } else {
-        ticker = QSharedPointer<QCPAxisTicker>::create();
-        ticker->setTickCount(8);
+        ticker = plainLogTicker(plot->yAxis); // 1-2-5 and the like, as densely as the labels fit
     }
     for (QCPAxis* axis : {plot->yAxis, plot->yAxis2}) axis->setTicker(ticker);
     plot->yAxis->setNumberFormat(wide ? QStringLiteral("eb") : QStringLiteral("g"));

@@ -197,6 +197,7 @@ void restylePlot(QCustomPlot* plot)
             if (auto* text = qobject_cast<QCPTextElement*>(child)) {
                 text->setFont(scaledFont(text, "l2lFontPt", text->font()));
                 text->setTextColor(fg);
+                if (text->property("l2lFullText").isValid()) setFittedText(text, fullText(text)); // the new font
             } else if (qobject_cast<QCPLayoutGrid*>(child) && child != plot->legend) {
                 elements.push_back(child);
             }
@@ -233,6 +234,67 @@ void restylePlot(QCustomPlot* plot)
         g->setPen(pen);
     }
     plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+namespace {
+
+// Fits a plot's titles again when the plot is resized (installed once per plot by setFittedText).
+class TitleFitter : public QObject {
+public:
+    explicit TitleFitter(QCustomPlot* plot) : QObject(plot), m_plot(plot) { plot->installEventFilter(this); }
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (watched == m_plot && event->type() == QEvent::Resize) {
+            bool changed = false;
+            for (QCPTextElement* text : m_plot->findChildren<QCPTextElement*>())
+                if (text->property("l2lFullText").isValid()) {
+                    const QString before = text->text();
+                    setFittedText(text, fullText(text));
+                    changed = changed || text->text() != before;
+                }
+            if (changed) m_plot->replot(QCustomPlot::rpQueuedReplot);
+        }
+        return false;
+    }
+
+private:
+    QCustomPlot* m_plot;
+};
+
+} // namespace
+
+void setFittedText(QCPTextElement* element, const QString& text)
+{
+    element->setProperty("l2lFullText", text);
+    QCustomPlot* plot = element->parentPlot();
+    if (!plot->property("l2lTitleFitter").toBool()) {
+        plot->setProperty("l2lTitleFitter", true);
+        new TitleFitter(plot);
+    }
+    // Greedy: as many words on a line as fit; a word wider than the plot gets a line of its own.
+    const QFontMetrics metrics(element->font());
+    const int width = std::max(40, plot->width() - 16);
+    QStringList lines;
+    for (const QString& paragraph : text.split(QLatin1Char('\n'))) {
+        QString line;
+        for (const QString& word : paragraph.split(QLatin1Char(' '))) {
+            const QString longer = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+            if (!line.isEmpty() && metrics.horizontalAdvance(longer) > width) {
+                lines << line;
+                line = word;
+            } else {
+                line = longer;
+            }
+        }
+        lines << line;
+    }
+    element->setText(lines.join(QLatin1Char('\n')));
+}
+
+QString fullText(const QCPTextElement* element)
+{
+    const QVariant full = element->property("l2lFullText");
+    return full.isValid() ? full.toString() : element->text();
 }
 
 } // namespace l2l::ui

@@ -9,6 +9,7 @@
 #include <QString>
 
 class QCustomPlot;
+class QCPTextElement;
 
 namespace l2l::ui {
 
@@ -43,5 +44,11 @@ public:
 // the first time it is seen, so restyling is idempotent. The plotting functions call it last; the window calls
 // it on every plot when the theme or scale changes. Queues a replot.
 void restylePlot(QCustomPlot* plot);
+
+// Sets a plot's text element (a title) to `text`, broken into lines at spaces wherever a line would be wider than
+// the plot (QCPTextElement neither wraps nor elides: a long title was cut off at both ends). The text is fitted
+// again when the plot is resized and when restylePlot changes its font. fullText() gives the text as set.
+void setFittedText(QCPTextElement* element, const QString& text);
+QString fullText(const QCPTextElement* element);
 
 } // namespace l2l::ui

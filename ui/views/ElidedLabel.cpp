@@ -52,4 +52,33 @@ bool ElidedLabel::event(QEvent* event)
     return QLabel::event(event);
 }
 
+WrappedLabel::WrappedLabel(const QString& text, QWidget* parent) : QLabel(text, parent)
+{
+    setWordWrap(true);
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);
+}
+
+QSize WrappedLabel::sizeHint() const
+{
+    const QSize hint = QLabel::sizeHint();
+    const int needed = width() > 0 ? heightForWidth(width()) : -1;
+    return needed > 0 ? QSize(hint.width(), needed) : hint;
+}
+
+void WrappedLabel::resizeEvent(QResizeEvent* event)
+{
+    QLabel::resizeEvent(event);
+    const int needed = heightForWidth(width());
+    if (needed > 0 && needed != minimumHeight()) setMinimumHeight(needed); // the layout runs again if it changed
+}
+
+void WrappedLabel::changeEvent(QEvent* event)
+{
+    QLabel::changeEvent(event);
+    if (event->type() == QEvent::FontChange) {
+        const int needed = heightForWidth(width());
+        if (needed > 0) setMinimumHeight(needed);
+    }
+}
+
 } // namespace l2l::ui

@@ -19,4 +19,18 @@ protected:
     bool event(QEvent* event) override; // tooltip: the whole text when it is elided
 };
 
+// A word-wrapped label whose minimum height is what its text needs at its current width. A plain wrapped QLabel
+// reports one width's height to layouts that do not ask heightForWidth (a QSplitter's pane, a scroll area's page),
+// so in a narrow window the text was drawn over the widget above it instead of making the page scroll.
+class WrappedLabel : public QLabel {
+    Q_OBJECT
+public:
+    explicit WrappedLabel(const QString& text = {}, QWidget* parent = nullptr);
+    QSize sizeHint() const override; // the height at its current width (QLabel's guesses another width)
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override; // a new font
+};
+
 } // namespace l2l::ui

@@ -87,6 +87,7 @@ void GraphCanvas::setResult(const GraphResult& result)
     m_stage = 0;
     m_hover.reset();
     layoutNodes();
+    updateGeometry(); // its minimum width follows the window's length
     update();
 }
 
@@ -122,10 +123,14 @@ QString GraphCanvas::stageText() const
     return tr("Backward: ∂L/∂θ%1 and the share of ∂L/∂φ from step %2").arg(sub(t0 + r)).arg(t0 + r);
 }
 
+// At least about 6.5 em per step of the window, so that a node keeps room for a signed number of four digits
+// (rectOf: a node is 0.46 of its column); a long window scrolls sideways in the view instead of squeezing the nodes
+// to single glyphs.
 QSize GraphCanvas::minimumSizeHint() const
 {
     const int em = fontMetrics().height();
-    return {em * 28, em * 26};
+    const int K = std::max(window(), 1);
+    return {std::max(em * 28, int(std::ceil(em * (1.6 + 6.5 * (K + 1.9))))), em * 26};
 }
 
 QSize GraphCanvas::sizeHint() const

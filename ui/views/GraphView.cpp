@@ -8,6 +8,8 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QStyle>
 #include <QVBoxLayout>
 
@@ -90,7 +92,7 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent), m_runner(new Runner(QSt
     });
 
     auto* controls = new QHBoxLayout;
-    auto* windowLabel = new QLabel(tr("Window K"));
+    auto* windowLabel = new QLabel(tr("Window K (1–20)")); // the spin box's range: typing 99 stops at 9
     windowLabel->setBuddy(m_windowSpin);
     auto* offsetLabel = new QLabel(tr("Start after"));
     offsetLabel->setBuddy(m_offsetSpin);
@@ -127,7 +129,14 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent), m_runner(new Runner(QSt
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(m_stageLabel);
-    layout->addWidget(m_canvas, 1);
+    // A long window (K up to 20) is wider than a small screen: it scrolls sideways, each node keeping readable text.
+    auto* scroll = new QScrollArea;
+    scroll->setObjectName(QStringLiteral("graphScroll"));
+    scroll->setWidget(m_canvas);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setMinimumHeight(m_canvas->minimumSizeHint().height() + scroll->horizontalScrollBar()->sizeHint().height());
+    layout->addWidget(scroll, 1);
     layout->addWidget(m_detail);
     layout->addWidget(m_status);
     updateUi();

@@ -5,6 +5,7 @@
 #include "optimizers/UpdateRule.h"
 #include "plots/InspectPlots.h"
 #include "plots/SaveText.h"
+#include "views/ElidedLabel.h"
 #include "workers/Runner.h"
 
 #include <qcustomplot.h>
@@ -54,8 +55,9 @@ InspectView::InspectView(QWidget* parent)
         for (QCustomPlot* p : {m_response, m_effectiveLr, m_hidden}) drawPlaceholder(p, tr("Nothing to show"));
         emit failed(message);
     });
-    m_response = newPlot(QStringLiteral("responsePlot"), 220);
-    m_effectiveLr = newPlot(QStringLiteral("effectiveLrPlot"), 200);
+    // Title, axes and the legend under them take about 130 px; the data keeps at least about as much.
+    m_response = newPlot(QStringLiteral("responsePlot"), 250);
+    m_effectiveLr = newPlot(QStringLiteral("effectiveLrPlot"), 230);
     m_hidden = newPlot(QStringLiteral("hiddenPlot"), 300);
 
     m_status = new QLabel;
@@ -102,9 +104,8 @@ InspectView::InspectView(QWidget* parent)
         auto* column = new QVBoxLayout(box);
         column->setContentsMargins(0, 0, 0, 0);
         column->setSpacing(2);
-        auto* caption = new QLabel(text);
+        auto* caption = new WrappedLabel(text); // never over the plot: a narrow window scrolls instead
         caption->setObjectName(QStringLiteral("caption_") + plot->objectName());
-        caption->setWordWrap(true);
         caption->setTextFormat(Qt::PlainText);
         caption->setForegroundRole(QPalette::PlaceholderText);
         plot->setWhatsThis(text);

@@ -370,7 +370,9 @@ void MainWindow::syncViews()
     const Experiment e = m_panel->experiment();
     const QString problem = QString::fromStdString(e.eval.problem);
     // Results belong to the settings that made them: a change of problem, runs, steps or seed clears the figure.
-    if (!isRunning() && dropStaleResult()) {
+    // So does a failed run's message: the settings it named may be the ones just mended.
+    if (!isRunning() && (dropStaleResult() || m_showsFailure)) {
+        m_showsFailure = false;
         m_compare->showPlaceholder(tr("%1: press Run (Ctrl+R) to compare the checked optimizers").arg(problem));
     }
     // A setting that is not valid yet (a rate being typed) is marked in the panel and named by Run; the views keep
@@ -627,8 +629,10 @@ void MainWindow::stepTrajectory()
 void MainWindow::setRunning(bool running)
 {
     m_panel->setRunning(running);
-    if (running) // the previous figure belongs to the previous run: say what is happening until this one draws
+    if (running) { // the previous figure belongs to the previous run: say what is happening until this one draws
+        m_showsFailure = false;
         m_compare->showPlaceholder(tr("%1: starting…").arg(m_runProblem));
+    }
     m_jobDetail = running ? tr("starting") : QString();
     updateJobState();
 }
@@ -701,6 +705,7 @@ void MainWindow::onFailed(const QString& message)
     setRunning(false);
     // The previous figure, if it still belongs to the settings on screen; never half of the failed run.
     dropStaleResult();
+    m_showsFailure = !m_lastFinished;
     if (m_lastFinished)
         m_compare->showResult(*m_lastFinished);
     else

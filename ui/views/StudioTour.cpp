@@ -22,6 +22,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <memory>
 
 namespace l2l::ui {
@@ -97,18 +98,26 @@ struct Tour {
 
 void tourWatch(std::shared_ptr<Tour> t);
 
-// Every view again in a 1280 x 720 window (a projector's size), as computed above: "compare-1280x720.png", ...
-void tourSmallWindow(std::shared_ptr<Tour> t, int view)
+// Every view again in smaller windows, as computed above: 1280 x 720 (a projector's size), then 1024 x 640 (the
+// smallest supported size): "compare-1280x720.png", ..., "compare-1024x640.png", ...
+void tourSmallWindow(std::shared_ptr<Tour> t, int pass, int view)
 {
+    static const QSize kSizes[] = {QSize(1280, 720), QSize(1024, 640)};
     if (view == MainWindow::kViewCount) {
+        view = 0;
+        ++pass;
+    }
+    if (pass == int(std::size(kSizes))) {
         tourWatch(t); // last: it changes the panel's problem, which clears the comparison shown above
         return;
     }
-    t->window.resize(1280, 720);
+    const QSize size = kSizes[pass];
+    t->window.resize(size);
     t->window.showView(MainWindow::View(view));
-    QTimer::singleShot(400, &t->window, [t, view] {
-        if (t->shoot(QString::fromLatin1(MainWindow::viewName(MainWindow::View(view))) + QStringLiteral("-1280x720")))
-            tourSmallWindow(t, view + 1);
+    QTimer::singleShot(400, &t->window, [t, pass, view, size] {
+        if (t->shoot(QString::fromLatin1(MainWindow::viewName(MainWindow::View(view))) +
+                     QStringLiteral("-%1x%2").arg(size.width()).arg(size.height())))
+            tourSmallWindow(t, pass, view + 1);
     });
 }
 
@@ -122,7 +131,7 @@ void tourGraph(std::shared_ptr<Tour> t)
         [t, view] {
             view->canvas()->setStage(view->canvas()->window() + 3);
             QTimer::singleShot(300, &t->window, [t] {
-                if (t->shoot("graph")) tourSmallWindow(t, 0);
+                if (t->shoot("graph")) tourSmallWindow(t, 0, 0);
             });
         },
         60000, QObject::tr("the Graph view"), t->done);
