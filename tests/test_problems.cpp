@@ -164,6 +164,25 @@ void TestProblems::functions2dMinimaAreZero()
         const double v = p->valueAndGradient(theta, g, 0);
         QVERIFY2(std::abs(v) < 1e-12 && g.norm() < 1e-9, name.c_str());
     }
+    // globalMinima(), which the landscape marks: value 0 there and nowhere lower nearby (every 2-d function, the
+    // random quadratics at several seeds). The values are of order 1 near the minima and computed in double with a
+    // few dozen operations, so "0" is 1e-12 here; neighbours 1e-3 away are higher by the curvature, at least 1e-7.
+    for (const auto& info : Function2dClass<double>::infos())
+        for (std::uint64_t seed : {1, 2, 3, 4, 5}) {
+            auto cls = std::dynamic_pointer_cast<Function2dClass<double>>(
+                std::shared_ptr<ProblemClass<double>>(makeProblemClass<double>(info.name)));
+            QVERIFY(cls);
+            const auto f = cls->sample2d(seed);
+            const auto minima = f->globalMinima();
+            QVERIFY2(!minima.empty(), info.name.c_str());
+            for (const auto& [x, y] : minima) {
+                const QString where =
+                    QString("%1 (seed %2) at (%3, %4)").arg(info.name.c_str()).arg(seed).arg(x).arg(y);
+                QVERIFY2(std::abs(f->value(x, y)) < 1e-12, qPrintable(where + QString(": %1").arg(f->value(x, y))));
+                for (const auto& [dx, dy] : {std::pair{1e-3, 0.0}, {-1e-3, 0.0}, {0.0, 1e-3}, {0.0, -1e-3}})
+                    QVERIFY2(f->value(x + dx, y + dy) > f->value(x, y), qPrintable(where));
+            }
+        }
 }
 
 void TestProblems::mlpGradient_data()

@@ -57,6 +57,7 @@ private slots:
     void shaderDrawsTheFunction();
     void dragMovesStartAndPaths();
     void legendKeepsOffTheStartAndCollapses();
+    void axesMinimaAndHoverReadout();
     void movedStartKeepsRatesUntilRetuned();
     void scrubShowsTheStep();
     void playAdvances();
@@ -198,6 +199,50 @@ void TestTrajectoryView::legendKeepsOffTheStartAndCollapses()
     QTest::mouseClick(land, Qt::LeftButton, {}, land->legendRect().center().toPoint());
     QVERIFY(!land->legendCollapsed());
     QCOMPARE(starts.count(), 0);
+}
+
+// Where a point is, without clicking it: ticks along two edges at round values and about 90 px apart, a star at the
+// global minimum (Rosenbrock's (1, 1); test_problems checks every function's list), and under the pointer x, y and f, which leaves with the
+// pointer and is never in an image for a file.
+void TestTrajectoryView::axesMinimaAndHoverReadout()
+{
+    LandscapeWidget* land = m_view->landscape();
+    QTest::qWait(200); // the status under the table takes its lines: the landscape's final size
+    for (const auto& ticks : {land->xTicks(), land->yTicks()}) {
+        QVERIFY(ticks.size() >= 3);
+        const double step = ticks[1] - ticks[0];
+        const double mantissa = step / std::pow(10.0, std::floor(std::log10(step)));
+        QVERIFY2(std::abs(mantissa - 1) < 1e-9 || std::abs(mantissa - 2) < 1e-9 || std::abs(mantissa - 5) < 1e-9,
+                 qPrintable(QString::number(step)));
+        const double pixels = land->toPixel({ticks[1], ticks[1]}).x() - land->toPixel({ticks[0], ticks[0]}).x();
+        QVERIFY2(pixels >= 45 && pixels <= 230, qPrintable(QString::number(pixels)));
+    }
+    QVERIFY(std::find(land->xTicks().begin(), land->xTicks().end(), 0.0) != land->xTicks().end()); // "0", not "-0"
+    // The star's white centre, over the landscape's colours (no path comes near (1, 1) from the default start).
+    const QImage plain = land->renderLandscape();
+    land->setOverlayVisible(false);
+    const QImage bare = land->renderLandscape();
+    land->setOverlayVisible(true);
+    const QPoint minimum = land->toPixel({1.0, 1.0});
+    QCOMPARE(QColor(plain.pixel(minimum)).lightness(), 255);
+    QVERIFY(QColor(bare.pixel(minimum)).lightness() < 250);
+
+    QVERIFY(land->hoverText().isEmpty());
+    const QPoint at = land->toPixel({-0.5, 2.0});
+    QTest::mouseMove(land, at);
+    QTRY_VERIFY(!land->hoverText().isEmpty());
+    const QPointF w = land->toWorld(at);
+    const double f = (1 - w.x()) * (1 - w.x()) + 100 * (w.y() - w.x() * w.x()) * (w.y() - w.x() * w.x());
+    QCOMPARE(land->hoverText(),
+             QString("x %1  y %2  f %3")
+                 .arg(QString::number(w.x(), 'g', 4), QString::number(w.y(), 'g', 4), QString::number(f, 'g', 4)));
+    const QImage onScreen = land->grabFramebuffer(); // what the user sees: the read-out drawn
+    QVERIFY(onScreen != plain);
+    QCOMPARE(land->renderLandscape(), plain); // an image for a file: without it
+    QEvent leave(QEvent::Leave);
+    QApplication::sendEvent(land, &leave);
+    QVERIFY(land->hoverText().isEmpty());
+    QCOMPARE(land->grabFramebuffer(), plain);
 }
 
 // Moving the start keeps the rates tuned at the function's own start; Re-tune here tunes from the moved start,

@@ -116,6 +116,35 @@ double Function2d<T>::value(double x, double y) const
 }
 
 template <typename T>
+std::vector<std::array<double, 2>> Function2d<T>::globalMinima() const
+{
+    switch (m_kind) {
+    case Function2dKind::Quadratic: { // W theta = y, by Cramer's rule
+        const double det = m_quad[0] * m_quad[3] - m_quad[1] * m_quad[2];
+        const double scale = std::abs(m_quad[0] * m_quad[3]) + std::abs(m_quad[1] * m_quad[2]);
+        if (!(std::abs(det) > 1e-12 * scale)) return {};
+        return {{(m_quad[3] * m_quad[4] - m_quad[1] * m_quad[5]) / det,
+                 (m_quad[0] * m_quad[5] - m_quad[2] * m_quad[4]) / det}};
+    }
+    case Function2dKind::IllConditioned:
+    case Function2dKind::Rastrigin:
+        return {{0.0, 0.0}};
+    case Function2dKind::Rosenbrock:
+        return {{1.0, 1.0}};
+    case Function2dKind::Saddle:
+        return {{0.0, 1.0}, {0.0, -1.0}};
+    case Function2dKind::Himmelblau: // Newton's method from near each, to double precision
+        return {{3.0, 2.0},
+                {-2.805118086952745, 3.131312518250573},
+                {-3.779310253377747, -3.283185991286169},
+                {3.5844283403304917, -1.8481265269644034}};
+    case Function2dKind::Beale:
+        return {{3.0, 0.5}};
+    }
+    return {};
+}
+
+template <typename T>
 std::array<double, 2> Function2d<T>::gradient(double x, double y) const
 {
     switch (m_kind) {

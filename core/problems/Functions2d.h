@@ -30,6 +30,9 @@ public:
     bool hasHessianVector() const override { return true; }
     void hessianVector(const CVecRef<T>& theta, const CVecRef<T>& v, VecRef<T> out, int step) override;
     Bounds2d bounds() const { return m_bounds; }
+    // Where the function takes its least value, 0 (every minimum of that value: Himmelblau's four, the saddle's two);
+    // empty for a quadratic whose W is singular (a line of minima, or none of value 0).
+    std::vector<std::array<double, 2>> globalMinima() const;
     Function2dKind kind() const { return m_kind; }
     // The parameters a landscape shader needs to evaluate the function itself.
     const std::array<double, 6>& quad() const { return m_quad; }

@@ -41,11 +41,147 @@ QPen halo(double width) { return QPen(QColor(255, 255, 255, 170), width, Qt::Sol
 
 void LandscapeWidget::drawOverlay(QPainter& painter)
 {
+    drawAxes(painter);
+    drawMinima(painter);
     drawTrails(painter);
     for (const auto& path : m_paths) drawPath(painter, path);
     drawStart(painter);
     for (const auto& path : m_paths) drawCurrent(painter, path);
     drawLegend(painter);
+    if (!m_rendering) drawHover(painter);
+}
+
+namespace {
+
+// Tick values for a visible interval [lo, hi] shown over `pixels`: multiples of 1, 2 or 5 x 10^k, about 90 px apart.
+std::vector<double> ticksFor(double lo, double hi, double pixels)
+{
+    std::vector<double> ticks;
+    if (!(hi > lo) || !(pixels > 0) || !std::isfinite(hi - lo)) return ticks;
+    const double rough = (hi - lo) / std::max(1.0, pixels / 90.0);
+    const double decade = std::pow(10.0, std::floor(std::log10(rough)));
+    double step = decade;
+    for (double m : {1.0, 2.0, 5.0, 10.0})
+        if (m * decade >= rough) {
+            step = m * decade;
+            break;
+        }
+    for (double k = std::ceil(lo / step); k * step <= hi && ticks.size() < 100; k += 1)
+        ticks.push_back(std::abs(k) < 0.5 ? 0.0 : k * step); // no "-0"
+    return ticks;
+}
+
+QString tickLabel(double v) { return QString::number(v, 'g', 4); }
+
+} // namespace
+
+std::vector<double> LandscapeWidget::xTicks() const
+{
+    const QRectF v = viewRect();
+    return ticksFor(v.left(), v.right(), width());
+}
+
+std::vector<double> LandscapeWidget::yTicks() const
+{
+    const QRectF v = viewRect();
+    return ticksFor(v.top(), v.bottom(), height());
+}
+
+// Short ticks inward from the bottom and left edges, each with its value on a translucent plate: where a point is,
+// without clicking it (which would move the start).
+void LandscapeWidget::drawAxes(QPainter& painter) const
+{
+    if (!m_fn) return;
+    const QFontMetrics metrics(font());
+    const double tick = scaled(6), pad = 2;
+    const QColor plate(255, 255, 255, 170), ink(40, 40, 40);
+    auto label = [&](const QPointF& anchor, const QString& text, Qt::Alignment align) {
+        QRectF box(0, 0, metrics.horizontalAdvance(text) + 2 * pad, metrics.height());
+        if (align & Qt::AlignHCenter) box.moveCenter(QPointF(anchor.x(), 0));
+        if (align & Qt::AlignLeft) box.moveLeft(anchor.x());
+        if (align & Qt::AlignVCenter)
+            box.moveTop(anchor.y() - box.height() / 2);
+        else
+            box.moveBottom(anchor.y());
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(plate);
+        painter.drawRoundedRect(box, 2, 2);
+        painter.setPen(ink);
+        painter.drawText(box, Qt::AlignCenter, text);
+    };
+    painter.setPen(QPen(ink, scaled(1.2)));
+    for (double x : xTicks()) {
+        const double px = toPixelF({x, 0}).x();
+        if (px < metrics.horizontalAdvance(QStringLiteral("-0.00")) || px > width() - 20) continue;
+        painter.setPen(QPen(ink, scaled(1.2)));
+        painter.drawLine(QPointF(px, height()), QPointF(px, height() - tick));
+        label(QPointF(px, height() - tick - 1), tickLabel(x), Qt::AlignHCenter | Qt::AlignBottom);
+    }
+    for (double y : yTicks()) {
+        const double py = toPixelF({0, y}).y();
+        if (py < metrics.height() || py > height() - 2 * metrics.height()) continue; // clear of the x labels
+        painter.setPen(QPen(ink, scaled(1.2)));
+        painter.drawLine(QPointF(0, py), QPointF(tick, py));
+        label(QPointF(tick + 1, py), tickLabel(y), Qt::AlignLeft | Qt::AlignVCenter);
+    }
+}
+
+// A white five-pointed star with a dark rim at every global minimum in view.
+void LandscapeWidget::drawMinima(QPainter& painter) const
+{
+    if (!m_fn) return;
+    const double outer = scaled(8), inner = outer * 0.45;
+    for (const auto& [x, y] : m_fn->globalMinima()) {
+        const QPointF c = toPixelF({x, y});
+        if (!rect().adjusted(-20, -20, 20, 20).contains(c.toPoint())) continue;
+        QPainterPath star;
+        for (int i = 0; i < 10; ++i) {
+            const double r = i % 2 ? inner : outer, a = -M_PI / 2 + i * M_PI / 5;
+            const QPointF p = c + QPointF(r * std::cos(a), r * std::sin(a));
+            if (i == 0)
+                star.moveTo(p);
+            else
+                star.lineTo(p);
+        }
+        star.closeSubpath();
+        painter.setPen(QPen(QColor(30, 30, 30), scaled(1.3)));
+        painter.setBrush(Qt::white);
+        painter.drawPath(star);
+    }
+}
+
+QString LandscapeWidget::hoverText() const
+{
+    if (!m_hover || !m_fn) return {};
+    const QPointF w = toWorld(*m_hover);
+    return tr("x %1  y %2  f %3")
+        .arg(QString::number(w.x(), 'g', 4), QString::number(w.y(), 'g', 4),
+             QString::number(m_fn->value(w.x(), w.y()), 'g', 4));
+}
+
+// The read-out in the top corner away from the legend (the bottom edge holds the x ticks).
+void LandscapeWidget::drawHover(QPainter& painter) const
+{
+    const QString text = hoverText();
+    if (text.isEmpty()) return;
+    const QFontMetrics metrics(font());
+    const QSizeF size(metrics.horizontalAdvance(text) + 12, metrics.height() + 6);
+    const double margin = 8;
+    QRectF box(QPointF(width() - margin - size.width(), margin), size);
+    if (box.intersects(legendRect())) box.moveLeft(margin);
+    if (box.intersects(legendRect())) box.moveTop(height() - 3 * metrics.height() - size.height());
+    painter.setPen(QPen(QColor(120, 120, 120, 160), 1));
+    painter.setBrush(QColor(255, 255, 255, 225));
+    painter.drawRoundedRect(box, 4, 4);
+    painter.setPen(Qt::black);
+    painter.drawText(box, Qt::AlignCenter, text);
+}
+
+void LandscapeWidget::leaveEvent(QEvent* e)
+{
+    m_hover.reset();
+    update();
+    QOpenGLWidget::leaveEvent(e);
 }
 
 void LandscapeWidget::setTrails(std::vector<TrajectoryPath> trails)
@@ -256,6 +392,8 @@ void LandscapeWidget::mousePressEvent(QMouseEvent* e)
 
 void LandscapeWidget::mouseMoveEvent(QMouseEvent* e)
 {
+    m_hover = e->position().toPoint();
+    if (m_drag == Drag::None) update(); // the read-out follows; a drag repaints anyway
     if (m_drag == Drag::Start) {
         setStartFromMouse(e->position().toPoint());
     } else if (m_drag == Drag::Pan) {

@@ -24,6 +24,7 @@ LandscapeWidget::LandscapeWidget(QWidget* parent)
     setMinimumSize(240, 200);
     setCursor(Qt::CrossCursor);
     setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(true); // the (x, y, f) read-out follows the pointer
     setAccessibleName(tr("2-d function and optimizer paths"));
     setAccessibleDescription(tr("Arrow keys move the start point (with Shift: five times farther); + and - zoom; "
                                 "Home fits the view"));
@@ -104,7 +105,13 @@ void LandscapeWidget::paintGL()
     if (m_overlay) drawOverlay(painter);
 }
 
-QImage LandscapeWidget::renderLandscape() { return grabFramebuffer(); }
+QImage LandscapeWidget::renderLandscape()
+{
+    m_rendering = true; // the hover read-out belongs on screen, not in a saved figure
+    QImage image = grabFramebuffer();
+    m_rendering = false;
+    return image;
+}
 
 // The colour map spans log(f + c) over the values in view, c = max(fmin, 1e-5 fmax): five decades
 // below the top when the minimum is in view, nearly linear when the values in view vary little.

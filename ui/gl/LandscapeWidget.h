@@ -1,7 +1,9 @@
 #pragma once
 // The loss landscape of a 2-d function, drawn by a fragment shader (shaders/landscape.frag) that
 // evaluates the function at every pixel, with the optimizers' paths, their points at the current step,
-// the descent direction -grad f there, and the start point drawn on top with QPainter.
+// the descent direction -grad f there, and the start point drawn on top with QPainter; ticks with world coordinates
+// along the left and bottom edges, the function's global minima as white stars, and under the pointer a read-out of
+// (x, y, f) (never in renderLandscape's image).
 // Mouse: left click or drag sets the start point; the wheel zooms about the cursor; right or middle
 // drag pans; a double click resets the view to the function's box. The view is isotropic (one world
 // unit is the same number of pixels in x and y).
@@ -13,6 +15,7 @@
 #include <QPointF>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QOpenGLShaderProgram;
@@ -52,6 +55,11 @@ public:
     // World point at the centre of a widget pixel, and the pixel holding a world point.
     QPointF toWorld(QPoint pixel) const;
     QPoint toPixel(QPointF world) const;
+    // The read-out under the pointer ("x 0.512  y 1.23  f 3.45"); empty when the pointer is not over the landscape.
+    QString hoverText() const;
+    // The tick values drawn along the bottom (x) and left (y) edges: 1, 2 or 5 x 10^k apart, about 90 px.
+    std::vector<double> xTicks() const;
+    std::vector<double> yTicks() const;
 
     bool isShaderReady() const { return m_ready; }
     QString shaderLog() const { return m_log; }
@@ -73,6 +81,7 @@ protected:
     void mouseDoubleClickEvent(QMouseEvent* e) override;
     void wheelEvent(QWheelEvent* e) override;
     void keyPressEvent(QKeyEvent* e) override; // arrows move the start point, +/- zoom, Home fits
+    void leaveEvent(QEvent* e) override;       // the read-out goes with the pointer
 
 private:
     bool buildProgram();
@@ -86,6 +95,9 @@ private:
     void drawCurrent(QPainter& painter, const TrajectoryPath& path) const;
     void drawStart(QPainter& painter) const;
     void drawLegend(QPainter& painter) const;
+    void drawAxes(QPainter& painter) const;
+    void drawMinima(QPainter& painter) const;
+    void drawHover(QPainter& painter) const;
     QStringList legendLines() const; // one per path, then the arrows' meaning
     void setStartFromMouse(QPoint pixel);
 
@@ -116,6 +128,8 @@ private:
     enum class Drag { None, Start, Pan } m_drag = Drag::None;
     QPoint m_panFrom;
     QPointF m_panCenter;
+    std::optional<QPoint> m_hover; // the pointer, while over the widget and not dragging
+    bool m_rendering = false;      // renderLandscape: an image for a file, without the read-out
 };
 
 } // namespace l2l::ui
