@@ -3,7 +3,8 @@
 
 Each slide is a short text beside a live figure: an experiment (the experiment file's JSON, built here from the
 bundled examples in resources/examples) and what to do once it is shown (run the view's job, play the
-trajectories). The texts state the method; they quote no measured number (the live figure shows those).
+trajectories). The texts state the method; they quote no measured number (the live figure shows those). The strip
+shows plain text: indices are Unicode subscripts (θₜ₊₁), never TeX (θ_{t+1} appeared raw on the slide).
 Run after changing an example or the experiment format:  python3 scripts/make_lesson.py
 """
 import copy
@@ -78,21 +79,21 @@ slides = [
           "gets its own effective rate. Each rate was tuned for this function; none is best everywhere.",
           trajectories("ill-conditioned", [-2.5, 1.5], ["sgd", "nag", "adam"]), "play"),
     slide("An optimizer is a function",
-          "Every rule above maps a gradient history to an update: θ_{t+1} = θ_t + g_t(∇f(θ_0), …, ∇f(θ_t)).\n"
+          "Every rule above maps a gradient history to an update: θₜ₊₁ = θₜ + gₜ(∇f(θ₀), …, ∇f(θₜ)).\n"
           "SGD's map is a straight line through the origin; Adam's bends to a step of nearly fixed size.\n"
           "The paper's idea: make g a neural network m with parameters φ, and learn φ.",
           example("fig4-quadratic.json", view="inspect")),
     slide("The coordinatewise LSTM",
           "m is a two-layer LSTM (20 units each) applied to every coordinate separately, with shared weights and\n"
-          "its own hidden state per coordinate: [g_t, h_{t+1}] = m(∇_t, h_t, φ). Small, and it works for any number\n"
+          "its own hidden state per coordinate: [gₜ, hₜ₊₁] = m(∇ₜ, hₜ, φ). Small, and it works for any number\n"
           "of parameters. Its input is the gradient, preprocessed (log-magnitude and sign) so scales do not matter.\n"
           "Inspect shows what it learned: its update against the incoming gradient, and its effective rate.",
           example("fig4-quadratic.json", view="inspect")),
     slide("The graph and the meta-loss",
-          "Train φ so that the optimizee ends low: L(φ) = E_f [ Σ_t w_t f(θ_t) ], the losses along the whole\n"
+          "Train φ so that the optimizee ends low: L(φ) = E[Σₜ wₜ f(θₜ)] over functions f, the losses along the whole\n"
           "trajectory. The graph is the paper's Fig. 2 with a live run on a 2-d quadratic: forward, m turns each\n"
           "gradient into an update; then ∂L/∂φ flows back through the unrolled steps (red), truncated to a window.\n"
-          "Dashed: ∂∇_t/∂θ_t, dropped by first-order training as in the paper (Second order follows it). F10 steps.",
+          "Dashed: ∂∇ₜ/∂θₜ, dropped by first-order training as in the paper (Second order follows it). F10 steps.",
           graph, "play"),
     slide("Meta-training, live",
           "Each point is one episode's meta-loss on a random 2-d quadratic; the thick line its running mean; purple:\n"

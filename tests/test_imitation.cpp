@@ -227,6 +227,7 @@ void TestImitation::settingsAreChecked()
     QVERIFY(refused("adam", "learning rate"));
     QVERIFY(refused("lstm", "hand-designed"));
     QVERIFY(refused("lbfgs:lr=1", "lbfgs"));
+    QVERIFY(refused("foo", "(sgd, nag, rmsprop or adam")); // the rules it takes, not every optimizer (lstm is refused)
     QVERIFY(refused("adam:lr=-1", "lr"));
     // The schedule: constant without imitation epochs, else falling linearly to 0.
     c.imitationWeight = 4;

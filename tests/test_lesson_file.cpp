@@ -35,6 +35,10 @@ void TestLessonFile::bundledLessonLoadsAndRoundTrips()
     for (const Slide& s : lesson.slides) {
         QVERIFY(!s.title.empty());
         QVERIFY(!s.text.empty());
+        // The strip shows plain text: TeX indices would appear raw ("θ_{t+1}" did, on slide 3).
+        for (const char* tex : {"_{", "^{", "\\", "$"})
+            QVERIFY2(s.text.find(tex) == std::string::npos && s.title.find(tex) == std::string::npos,
+                     (s.title + ": " + tex).c_str());
         withFigure += s.experiment.has_value();
         running += s.action != SlideAction::None;
     }

@@ -638,6 +638,12 @@ void TestStudio::badFilesGiveDialog_data()
     QTest::newRow("checkpoint") << "ckpt.json" << QByteArray(R"({"format": "l2l-train-checkpoint", "version": 1})")
                                 << "l2l-train-checkpoint";
     QTest::newRow("image") << "picture.png" << QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16) << "picture.png";
+    // An experiment naming an LSTM file that is not there: refused whole, naming both files.
+    QTest::newRow("missing lstm file")
+        << "nolstm.json"
+        << QByteArray::fromStdString(readFile(resourceDir() + "/examples/fig4-quadratic.json"))
+               .replace("\"path\": \"\"", "\"path\": \"/nonexistent/opt.json\"")
+        << "nolstm.json': optimizers[4] (lstm): optimizer file '/nonexistent/opt.json' does not exist";
     QTest::newRow("bad experiment field")
         << "badexp.json"
         << QByteArray::fromStdString(experimentToJson(Experiment{})).replace("\"runs\": 20", "\"runs\": -4") << "runs";

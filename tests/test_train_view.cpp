@@ -98,6 +98,7 @@ void TestTrainView::shortRunFinishesSavesAndUses()
     QSignalSpy progressed(&v, &MetaTrainView::progressed), state(&v, &MetaTrainView::trainingStateChanged);
     click(&v, "trainStart");
     QVERIFY(v.isTraining());
+    QVERIFY(v.plot()->xAxis->range().upper >= 60); // from the start, the run's whole extent (it was 0-10)
     QVERIFY(finished.wait(60000));
     QCOMPARE(failed.count(), 0);
     QVERIFY(!v.isTraining());
@@ -107,6 +108,15 @@ void TestTrainView::shortRunFinishesSavesAndUses()
     QCOMPARE(child<QLabel>(&v, "trainEpochLabel")->text(), QString("epoch 60 / 60"));
     QCOMPARE(v.plot()->graph(0)->dataCount(), 60); // meta-loss per epoch
     QCOMPARE(v.plot()->graph(2)->dataCount(), 6);  // validations
+    // Every validation marker, the best one's star on the last epoch included, lies whole inside the axes.
+    v.plot()->replot();
+    const QRect axes = v.plot()->axisRect()->rect();
+    for (int g : {2, 3})
+        for (auto it = v.plot()->graph(g)->data()->begin(); it != v.plot()->graph(g)->data()->end(); ++it) {
+            const double x = v.plot()->xAxis->coordToPixel(it->key);
+            const double r = v.plot()->graph(g)->scatterStyle().size() / 2;
+            QVERIFY2(x + r <= axes.right() && x - r >= axes.left(), qPrintable(QString("epoch %1").arg(it->key)));
+        }
     QVERIFY(child<QPushButton>(&v, "trainStart")->isEnabled());
 
     QVERIFY(v.bestOptimizer().has_value());

@@ -179,14 +179,19 @@ void MetaTrainConfig::validate() const
         throw Error("train: second derivatives (--second-derivatives) are not supported with rnnprop preprocessing "
                     "(its inputs depend on the history of the gradients)");
     if (!imitate.empty()) {
+        // The name first: the rule parser's own message lists every optimizer, lstm included, which is refused here.
+        std::string name;
         UpdateRuleConfig rule;
         try {
-            rule = UpdateRuleConfig::parse(imitate);
+            name = Spec::parse(imitate).name;
+            if (name == "sgd" || name == "nag" || name == "rmsprop" || name == "adam")
+                rule = UpdateRuleConfig::parse(imitate);
         } catch (const Error& e) {
             throw Error(std::string("train: imitate (--imitate): ") + e.what());
         }
-        if (rule.learned())
-            throw Error("train: imitate (--imitate) names a hand-designed rule (sgd, nag, rmsprop, adam), got '" +
+        if (rule.name != name || rule.learned())
+            throw Error("train: imitate (--imitate) names a hand-designed rule with its rate (sgd, nag, rmsprop or "
+                        "adam, e.g. adam:lr=0.01), got '" +
                         imitate + "'");
         if (rule.tuned())
             throw Error("train: imitate (--imitate) needs the rule's learning rate, e.g. " + rule.name +

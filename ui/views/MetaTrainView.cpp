@@ -310,6 +310,7 @@ void MetaTrainView::resetPlot(int epochs)
     m_windowSum = 0;
     m_windowCount = 0;
     m_window = std::clamp(epochs / 100, 5, 200);
+    m_plotEpochs = epochs;
     m_userView = false;
     plotEvalResult(m_plot, EvalResult{}, QString()); // the house style of every loss plot
     m_plot->legend->setVisible(true);
@@ -450,10 +451,17 @@ void MetaTrainView::showProgress(const MetaProgress& p)
 }
 
 // x: the epochs done so far (a live curve grows to the right; the total may be far away), y: the data.
+// x: every epoch of the run from the start (an empty plot spans the Epochs set, not 0-10; the curve grows across),
+// and a margin, so that a marker on the last epoch (the best validation's star) is not cut by the frame.
 void MetaTrainView::fitView()
 {
     const int done = m_history.empty() ? 0 : m_history.back().epoch;
-    fitLossPlotView(m_plot, std::max(10, int(std::ceil(done * 1.03))));
+    const int span = std::max({10, done, m_plotEpochs});
+    fitLossPlotView(m_plot, span);
+    // The margin in pixels: the star's radius and a little, at any width and presentation scale.
+    const double radius = m_plot->graphCount() > 3 ? m_plot->graph(3)->scatterStyle().size() / 2 + 3 : 10;
+    const double width = std::max(100, m_plot->axisRect()->width());
+    m_plot->xAxis->setRange(0, span / (1 - std::min(0.2, radius / width)));
 }
 
 bool MetaTrainView::saveBest(const QString& path, QString* error)

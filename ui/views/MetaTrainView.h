@@ -92,6 +92,7 @@ private:
     QString m_blocked;                           // why Start is disabled (another job runs), empty when it is not
     std::unique_ptr<QTemporaryDir> m_sessionDir; // fallback when the app data directory is not writable
     bool m_userView = false;
+    int m_plotEpochs = 0; // the run's epochs: the plot's x extent
 
     QLabel* m_problemLabel;
     SettingsForm m_settings; // the rows of metaTrainSettings() marked for the form
