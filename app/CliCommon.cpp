@@ -151,6 +151,8 @@ std::string evalMarkdown(const EvalResult& r)
         out << " " << int(std::lround(c.winFraction * c.pairs)) << "/" << c.pairs << " | " << fmt(c.t, 3) << " | "
             << fmt(c.p, 2) << " |\n";
     }
+    if (r.cancelled) // never to be taken for a finished run
+        out << "\n*Interrupted at step " << T << " of " << r.config.steps << ": partial results.*\n";
     return out.str();
 }
 

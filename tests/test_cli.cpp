@@ -572,6 +572,28 @@ private slots:
                  qPrintable(off.err));
         // (the first variant was finished and written before the second was refused; it is a stopped run)
         QVERIFY(readJson(none)["cancelled"].toBool());
+        // A recorded rate the rule refuses (1e300): refused before any variant runs, naming the file and the key.
+        QJsonObject huge = was;
+        QJsonArray hv = huge["variants"].toArray();
+        QJsonObject h0 = hv[0].toObject();
+        QJsonArray hc = h0["cells"].toArray();
+        for (int k = 0; k < hc.size(); ++k) {
+            QJsonObject c = hc[k].toObject();
+            c["baseline_rate"] = 1e300;
+            hc[k] = c;
+        }
+        h0["cells"] = hc;
+        hv[0] = h0;
+        huge["variants"] = hv;
+        const QString hugeFile = m_tmp.path() + "/searched-huge-rate.json";
+        QVERIFY(write(hugeFile, huge));
+        QFile::remove(none);
+        const Run rate = l2l(QStringList{"transfer", "--optimizers", lstm, "--baselines-from", hugeFile} + common +
+                             QStringList{"--json", none});
+        QVERIFY2(rate.code == 1 && rate.err.contains("searched-huge-rate.json") && rate.err.contains("baseline_rate") &&
+                     rate.err.contains("(0, 10000]"),
+                 qPrintable(rate.err));
+        QVERIFY(!QFile::exists(none));
         // Another transfer's file (other runs), an unfinished one, and the output on top of it.
         QStringList otherRuns = badArgs;
         otherRuns[otherRuns.indexOf(bad)] = full;
@@ -1037,6 +1059,40 @@ private slots:
         QCOMPARE(none.code, 1);
         QVERIFY2(none.err.contains("experiment file '" + dir + "/none.json': experiment: no optimizer is enabled"),
                  qPrintable(none.err));
+    }
+    void interruptedEvalMarksItsOutputs()
+    {
+        // Ctrl-C during eval writes what it has, and every output says so: the JSON "cancelled", the CSV a first
+        // comment line, the Markdown a closing line (the partial CSV looked exactly like a finished run's).
+        const QString dir = m_tmp.path() + "/interrupted";
+        QVERIFY(QDir().mkpath(dir));
+        QProcess p;
+        p.start(qEnvironmentVariable("L2L_BIN_DIR") + "/app/l2l",
+                {"eval", "--problem", "mnist", "--optimizers", "sgd:lr=0.01", "--runs", "2", "--steps", "100000",
+                 "--threads", "1", "--csv", dir + "/e.csv", "--markdown", dir + "/e.md", "--json", dir + "/e.json"});
+        QVERIFY(p.waitForStarted());
+        p.setReadChannel(QProcess::StandardError);
+        QByteArray err;
+        do err += p.readAllStandardError();
+        while (!err.contains("evaluating") && p.waitForReadyRead(60000));
+        QVERIFY2(err.contains("evaluating"), err.constData());
+        QTest::qWait(1000); // some steps done, even on a loaded machine (the whole run would take minutes)
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 130);
+        const QList<QByteArray> csv = bytesOf(dir + "/e.csv").split('\n');
+        QVERIFY2(csv.size() > 2 && csv[0].startsWith("# interrupted at step ") &&
+                     csv[0].endsWith(" of 100000: partial results"),
+                 csv.value(0).constData());
+        QCOMPARE(csv[1], QByteArray("optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted"));
+        QVERIFY(bytesOf(dir + "/e.md").trimmed().endsWith("of 100000: partial results.*"));
+        QVERIFY(QJsonDocument::fromJson(bytesOf(dir + "/e.json")).object()["cancelled"].toBool());
+        // A finished run's CSV has no such line.
+        const Run done = l2l({"eval", "-q", "--problem", "quadratic", "--optimizers", "sgd:lr=0.01", "--runs", "2",
+                              "--steps", "5", "--csv", dir + "/f.csv", "--markdown", dir + "/f.md"});
+        QVERIFY2(done.code == 0, qPrintable(done.err));
+        QVERIFY(bytesOf(dir + "/f.csv").startsWith("optimizer,"));
+        QVERIFY(!bytesOf(dir + "/f.md").contains("partial"));
     }
     void trainWritesOnlyAValidatedOptimizer()
     {

@@ -391,6 +391,11 @@ void TestSettings::everyEvalFieldRoundTripsThroughExperimentFilesAndTheForm()
     nlohmann::json o = nlohmann::json::parse(optimizerToJson(file));
     o["architecture"]["layers"] = 4294967297ULL;
     expectError([&] { optimizerFromJson(o.dump(), "o.json"); }, {"o.json", "layers", "[1, 4]"});
+    // So is an unknown top-level key (a misspelt "provenence" was dropped without a word), naming it.
+    nlohmann::json misspelt = nlohmann::json::parse(optimizerToJson(file));
+    misspelt["provenence"] = misspelt["provenance"];
+    expectError([&] { optimizerFromJson(misspelt.dump(), "p.json"); }, {"p.json", "unknown key \"provenence\""});
+    QVERIFY(optimizerFromJson(optimizerToJson(file), "ok.json").net.params == file.net.params); // its own keys
     // A stranger's experiment with a seed of -1 or 2^64 is refused, naming the key.
     nlohmann::json j = nlohmann::json::parse(experimentToJson(Experiment{}));
     j["seed"] = -1;

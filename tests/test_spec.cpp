@@ -57,6 +57,14 @@ private slots:
                                         << "option 'activation' must be one of sigmoid, relu, tanh, got 'gelu'";
         QTest::newRow("bad hidden") << "mnist:hidden=20-x"
                                     << "'x' is not an integer";
+        QTest::newRow("hidden trailing dash") << "mnist:hidden=20-" // was read as 20
+                                              << "joined by '-' (e.g. 20-20) or 'none', got '20-'";
+        QTest::newRow("hidden double dash") << "mnist:hidden=20--20"
+                                            << "joined by '-' (e.g. 20-20) or 'none', got '20--20'";
+        QTest::newRow("hex") << "quadratic:init_std=0x1p-3" // was read as 0.125
+                             << "'0x1p-3' is not a decimal number";
+        QTest::newRow("underflow") << "quadratic:init_std=1e-400"
+                                   << "'1e-400' is too close to 0 for a double";
         QTest::newRow("hidden zero") << "mnist:hidden=20-0"
                                      << "sizes must be in [1, 4096], got 0";
         QTest::newRow("hidden 0 is not none") << "mnist:hidden=0"

@@ -179,9 +179,13 @@ private slots:
         QTest::newRow("zero lr") << "adam:lr=0"
                                  << "option 'lr' must be in (0, 10000]";
         QTest::newRow("not a number") << "adam:lr=fast"
-                                      << "'fast' is not a finite number";
+                                      << "'fast' is not a decimal number";
         QTest::newRow("nan") << "adam:lr=nan"
-                             << "is not a finite number";
+                             << "'nan' is not a decimal number";
+        QTest::newRow("hex") << "adam:lr=0x10" // strtod reads 16
+                             << "'0x10' is not a decimal number";
+        QTest::newRow("overflow") << "adam:lr=1e999"
+                                  << "'1e999' is not a finite number";
         QTest::newRow("beta out of range") << "adam:beta1=1"
                                            << "option 'beta1' must be in [0, 0.999999]";
     }

@@ -96,9 +96,13 @@ double parseDouble(const std::string& text, const std::string& field)
     const std::string t = trim(text);
     char* end = nullptr;
     errno = 0;
-    const double v = std::strtod(t.c_str(), &end);
-    if (t.empty() || end != t.c_str() + t.size() || errno == ERANGE || !std::isfinite(v))
-        throw Error(field + ": '" + text + "' is not a finite number");
+    // Decimal only: strtod would also read hexadecimal ("0x10" as 16, "0x1p-3") and "inf"/"nan".
+    const bool decimal = !t.empty() && t.find_first_not_of("0123456789+-.eE") == std::string::npos;
+    const double v = decimal ? std::strtod(t.c_str(), &end) : 0.0;
+    if (!decimal || end != t.c_str() + t.size()) throw Error(field + ": '" + text + "' is not a decimal number");
+    if (errno == ERANGE && std::abs(v) < 1) // underflow: finite, but not representable
+        throw Error(field + ": '" + text + "' is too close to 0 for a double (magnitudes below about 1e-308)");
+    if (errno == ERANGE || !std::isfinite(v)) throw Error(field + ": '" + text + "' is not a finite number");
     return v;
 }
 

@@ -166,6 +166,19 @@ std::string optimizerFileDigest(const std::string& path) { return fileDigest(pat
 
 namespace {
 
+// The baseline spec of `config` named `name` ("nag", "nag:momentum=0.95"), at `rate` to the last bit.
+std::string baselineAtRate(const TransferConfig& config, const std::string& name, double rate)
+{
+    for (const auto& b : config.baselines) {
+        const UpdateRuleConfig rule = UpdateRuleConfig::parse(b);
+        if (rule.name != name) continue;
+        std::string spec = rule.canonical(false);
+        char text[40];
+        std::snprintf(text, sizeof text, "%.17g", rate);
+        return spec + (spec.find(':') == std::string::npos ? ":" : ",") + "lr=" + text;
+    }
+    throw Error("transfer: the recorded baseline '" + name + "' is not among this run's baselines");
+}
 // The best baseline of every variant of the finished transfer at `path` (TransferConfig::baselinesFrom), which must
 // be a run of `config`'s grid, runs, seed, baselines and rate search.
 std::vector<TransferCell> recordedBaselines(const std::string& path, const TransferConfig& config)
@@ -188,24 +201,16 @@ std::vector<TransferCell> recordedBaselines(const std::string& path, const Trans
                 throw Error(where + "variant '" + s.variants[i].label + "' names two best baselines");
         if (c.baseline.empty() || !(c.baselineRate > 0) || !std::isfinite(c.baselineFinal))
             throw Error(where + "variant '" + s.variants[i].label + "' has no baseline that finished");
+        try { // the recorded rate must be one the rule takes (a stranger's file may say 1e300)
+            (void)UpdateRuleConfig::parse(baselineAtRate(config, c.baseline, c.baselineRate));
+        } catch (const Error& e) {
+            throw Error(where + "variant '" + s.variants[i].label + "': key \"baseline_rate\": " + e.what());
+        }
         recorded.push_back(c);
     }
     return recorded;
 }
 
-// The baseline spec of `config` named `name` ("nag", "nag:momentum=0.95"), at `rate` to the last bit.
-std::string baselineAtRate(const TransferConfig& config, const std::string& name, double rate)
-{
-    for (const auto& b : config.baselines) {
-        const UpdateRuleConfig rule = UpdateRuleConfig::parse(b);
-        if (rule.name != name) continue;
-        std::string spec = rule.canonical(false);
-        char text[40];
-        std::snprintf(text, sizeof text, "%.17g", rate);
-        return spec + (spec.find(':') == std::string::npos ? ":" : ",") + "lr=" + text;
-    }
-    throw Error("transfer: the recorded baseline '" + name + "' is not among this run's baselines");
-}
 } // namespace
 
 TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log,

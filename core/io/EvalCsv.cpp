@@ -27,6 +27,8 @@ std::string text(const std::string& t)
 std::string evalCsv(const EvalResult& r)
 {
     std::ostringstream out;
+    if (r.cancelled)
+        out << "# interrupted at step " << r.completedSteps << " of " << r.config.steps << ": partial results\n";
     out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted\n";
     for (const auto& o : r.optimizers)
         for (size_t t = 0; t < o.stats.mean.size() && int(t) <= r.completedSteps; ++t)

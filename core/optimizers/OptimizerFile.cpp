@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -229,6 +230,15 @@ OptimizerFile optimizerFromJson(const std::string& text, const std::string& path
         throw Error(where + " has version " + std::to_string(version) + "; this build reads versions 1 and 2");
     OptimizerFile out;
     try {
+        // Every key is one this build reads (a misspelt "provenence" would otherwise be dropped without a word).
+        const std::vector<std::string> keys =
+            version == 1
+                ? std::vector<std::string>{"format", "version", "architecture", "weights", "provenance"}
+                : std::vector<std::string>{"format", "version", "architecture", "groups", "nets", "provenance"};
+        for (const auto& item : doc.items())
+            if (std::find(keys.begin(), keys.end(), item.key()) == keys.end())
+                throw Error("unknown key \"" + excerpt(item.key(), 60) + "\" (a version " + std::to_string(version) +
+                            " optimizer file has " + joinNames(keys) + ")");
         const auto& a = member(doc, "architecture", "");
         if (a.value("type", "") != "coordinatewise-lstm")
             throw Error("architecture type '" + a.value("type", "") + "' is not supported (coordinatewise-lstm)");

@@ -204,6 +204,12 @@ std::vector<int> parseHidden(const std::string& text, const std::string& what)
 {
     std::vector<int> out;
     if (text == "none") return out;
+    const std::string form =
+        what + ": option 'hidden' must list 1 to 8 layer sizes joined by '-' (e.g. 20-20) or 'none', got '" + text +
+        "'";
+    // Every size present: getline below would read "20-" as 20 alone.
+    if (text.empty() || text.front() == '-' || text.back() == '-' || text.find("--") != std::string::npos)
+        throw Error(form);
     std::stringstream in(text);
     std::string item;
     while (std::getline(in, item, '-')) {
@@ -212,8 +218,7 @@ std::vector<int> parseHidden(const std::string& text, const std::string& what)
             throw Error(what + ": option 'hidden' sizes must be in [1, 4096], got " + std::to_string(v));
         out.push_back(int(v));
     }
-    if (out.empty() || out.size() > 8)
-        throw Error(what + ": option 'hidden' must list 1 to 8 layer sizes joined by '-' (e.g. 20-20) or 'none'");
+    if (out.empty() || out.size() > 8) throw Error(form);
     return out;
 }
 } // namespace
