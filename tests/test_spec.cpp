@@ -19,6 +19,12 @@ private slots:
         QCOMPARE(QString::fromStdString(s.get("activation", "")), QString("relu"));
         QCOMPARE(QString::fromStdString(s.str()), QString("mnist:hidden=20-20,activation=relu"));
         QCOMPARE(QString::fromStdString(Spec::parse("quadratic").str()), QString("quadratic"));
+        // A value with a ',' cannot be written: it would read back as another option (art's "--style scream,beta=0"
+        // set the style weight to 0).
+        Spec built{"neural-art", {{"style", "scream,beta=0"}}};
+        l2l::test::expectError([&] { (void)built.str(); }, {"option 'style' of 'neural-art'", "contains a ','"});
+        built.options[0].second = "a=b:c.png"; // '=' and ':' read back as written
+        QCOMPARE(QString::fromStdString(Spec::parse(built.str()).get("style", "")), QString("a=b:c.png"));
     }
     void parseErrors_data()
     {

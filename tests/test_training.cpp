@@ -9,6 +9,8 @@
 #include "optimizers/AdamState.h"
 #include "optimizers/OptimizerFile.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -728,7 +730,11 @@ private slots:
         std::string noWeights = good;
         noWeights.replace(noWeights.find("\"weights\""), 9, "\"weightz\"");
         writeText(path("no-weights.json"), noWeights);
-        expectLoadError(path("no-weights.json"), "key \"weights\" is missing");
+        expectLoadError(path("no-weights.json"), "unknown key \"weightz\""); // misspelt: named as such
+        QJsonObject withoutWeights = QJsonDocument::fromJson(QByteArray::fromStdString(good)).object();
+        withoutWeights.remove("weights");
+        writeText(path("missing-weights.json"), QJsonDocument(withoutWeights).toJson().toStdString());
+        expectLoadError(path("missing-weights.json"), "key \"weights\" is missing");
         writeText(path("other.json"), "{\"format\": \"something-else\"}");
         expectLoadError(path("other.json"), "is not an l2l optimizer");
         // A failed load leaves nothing half-done, and saving refuses NaN weights, keeping the old file.

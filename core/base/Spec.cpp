@@ -46,8 +46,13 @@ Spec Spec::parse(const std::string& text)
 std::string Spec::str() const
 {
     std::string out = name;
-    for (size_t i = 0; i < options.size(); ++i)
+    for (size_t i = 0; i < options.size(); ++i) {
+        // A ',' would split the value into another option when read back ("style=scream,beta=0" set beta).
+        if (options[i].second.find(',') != std::string::npos)
+            throw Error("option '" + options[i].first + "' of '" + name + "': the value '" + options[i].second +
+                        "' contains a ',', which the NAME:key=value,... form cannot hold (rename the file?)");
         out += (i == 0 ? ":" : ",") + options[i].first + "=" + options[i].second;
+    }
     return out;
 }
 
