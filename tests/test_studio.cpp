@@ -1095,14 +1095,26 @@ void TestStudio::transferViewOpensAFile()
 {
     m_window->showView(MainWindow::Transfer);
     TransferView* view = m_window->transferView();
-    const QString committed = qEnvironmentVariable("L2L_SOURCE_DIR") + "/docs/results/transfer-mnist.json";
     QString error;
+    // Every committed transfer opens (transfer-quadratic.json, from before the rate grid was recorded, did not).
+    const QDir results(qEnvironmentVariable("L2L_SOURCE_DIR") + "/docs/results");
+    const QStringList transfers = results.entryList({"transfer-*.json"});
+    QVERIFY(transfers.size() >= 5);
+    for (const QString& name : transfers) QVERIFY2(view->openFile(results.filePath(name), &error), qPrintable(error));
+    const QString committed = qEnvironmentVariable("L2L_SOURCE_DIR") + "/docs/results/transfer-mnist.json";
     QVERIFY2(view->openFile(committed, &error), qPrintable(error));
     const TransferResult* r = view->result();
     QVERIFY(r && !r->cancelled);
     QCOMPARE(r->completedVariants, int(transferGrid("mnist", 100).size()));
     QCOMPARE(r->config.variants, transferGrid("mnist", 100));
     QCOMPARE(r->config.seed, std::uint64_t(101));
+    // Its optimizer files are named from the source tree (where reproduce.sh runs), not from here: found upward from
+    // the file, so that a cell opens from any working directory.
+    QVERIFY(!QFileInfo::exists("resources/optimizers/mnist.json")); // this test runs elsewhere
+    for (const auto& file : r->config.optimizers)
+        QVERIFY2(QFileInfo(QString::fromStdString(file)).isAbsolute() &&
+                     QFileInfo::exists(QString::fromStdString(file)),
+                 file.c_str());
     auto* status = child<QLabel>(m_window.get(), "transferStatus");
     QVERIFY2(
         status->text().startsWith(QStringLiteral("Opened transfer-mnist.json: %1 variants").arg(r->completedVariants)),

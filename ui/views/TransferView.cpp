@@ -9,6 +9,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -230,6 +231,13 @@ TransferView::TransferView(QWidget* parent)
         const TransferResult* r = m_map->result();
         if (!r) return;
         const TransferVariant& var = r->config.variants[size_t(v)];
+        const QString file = QString::fromStdString(r->config.optimizers[size_t(c)]);
+        if (!QFileInfo::exists(file)) { // said at once, not after the baselines' rate searches
+            const QString message = tr("cannot open this cell: the optimizer file '%1' does not exist").arg(file);
+            m_status->setText(message);
+            emit failed(message);
+            return;
+        }
         emit openComparison(QString::fromStdString(var.problem), var.steps, r->config.runs, r->config.seed,
                             QString::fromStdString(r->config.optimizers[size_t(c)]));
     });
@@ -341,7 +349,21 @@ bool TransferView::openFile(const QString& path, QString* error)
     }
     std::shared_ptr<const TransferResult> r;
     try {
-        r = std::make_shared<const TransferResult>(readTransfer(path.toStdString()));
+        TransferResult read = readTransfer(path.toStdString());
+        // Optimizer files named relative to where l2l transfer ran (scripts/reproduce.sh runs in the source tree:
+        // "resources/optimizers/mnist.json"): found from here, else beside the file or in its nearest folder above
+        // that holds them, and kept absolute, so that a cell opens whatever the studio's working directory.
+        for (std::string& file : read.config.optimizers) {
+            const QString name = QString::fromStdString(file);
+            if (QFileInfo(name).isAbsolute()) continue;
+            QString found = QFileInfo::exists(name) ? QFileInfo(name).absoluteFilePath() : QString();
+            for (QDir dir = QFileInfo(path).absoluteDir(); found.isEmpty(); dir.cdUp()) {
+                if (QFileInfo::exists(dir.filePath(name))) found = QDir::cleanPath(dir.filePath(name));
+                if (dir.isRoot()) break;
+            }
+            if (!found.isEmpty()) file = found.toStdString();
+        }
+        r = std::make_shared<const TransferResult>(std::move(read));
     } catch (const Error& e) {
         // The shown map and settings stay as they were.
         const QString message = QString::fromStdString(e.what());
