@@ -376,6 +376,9 @@ void TestStudio::unknownOptionShowsDialog()
     const QString placeholder = m_window->compareView()->placeholder();
     QVERIFY2(placeholder.contains("failed") && placeholder.contains("colour"), qPrintable(placeholder));
     QVERIFY(child<QPushButton>(m_window.get(), "runButton")->isEnabled());
+    // The field losing focus (or Return) with the same text keeps the failure's message: it is about these settings.
+    QTest::keyClick(child<QLineEdit>(m_window.get(), "optionsEdit"), Qt::Key_Return);
+    QCOMPARE(m_window->compareView()->placeholder(), placeholder);
     // The title is broken into lines that fit the plot, never cut off at its edges.
     auto* title = qobject_cast<QCPTextElement*>(plot->plotLayout()->elementAt(0));
     QVERIFY(title);
@@ -388,6 +391,9 @@ void TestStudio::unknownOptionShowsDialog()
     QTest::keyClick(child<QLineEdit>(m_window.get(), "optionsEdit"), Qt::Key_Return);
     QVERIFY2(!m_window->compareView()->placeholder().contains("colour"),
              qPrintable(m_window->compareView()->placeholder()));
+    QVERIFY2(m_window->compareView()->placeholder().startsWith("quadratic: press Run"),
+             qPrintable(m_window->compareView()->placeholder()));
+    QVERIFY(!child<QLabel>(m_window.get(), "statusLabel")->text().contains("Failed")); // the side panel's line too
     // A failure under unchanged settings keeps the figure that belongs to them.
     QTest::mouseClick(child<QPushButton>(m_window.get(), "runButton"), Qt::LeftButton);
     QVERIFY(first.wait(60000));

@@ -2,6 +2,8 @@
 
 #include "views/WheelGuard.h"
 
+#include "io/ExperimentFile.h"
+
 #include "views/ArtView.h"
 #include "views/CompareView.h"
 #include "views/ElidedLabel.h"
@@ -370,10 +372,17 @@ void MainWindow::syncViews()
     const Experiment e = m_panel->experiment();
     const QString problem = QString::fromStdString(e.eval.problem);
     // Results belong to the settings that made them: a change of problem, runs, steps or seed clears the figure.
-    // So does a failed run's message: the settings it named may be the ones just mended.
-    if (!isRunning() && (dropStaleResult() || m_showsFailure)) {
-        m_showsFailure = false;
-        m_compare->showPlaceholder(tr("%1: press Run (Ctrl+R) to compare the checked optimizers").arg(problem));
+    // A failed run's message stays while the settings are the ones it failed on; with no figure, the title follows
+    // the settings (it kept "quadratic:colour=blue" after the option was removed).
+    if (!isRunning()) {
+        const bool dropped = dropStaleResult();
+        if (!m_failedSettings.empty() && experimentToJson(e) != m_failedSettings) {
+            m_failedSettings.clear(); // the side panel's "Failed: ..." goes with the title's message
+            m_showsFailure = false;
+            m_panel->setStatus(tr("Ready."));
+        }
+        if (dropped || (!m_lastFinished && !m_showsFailure))
+            m_compare->showPlaceholder(tr("%1: press Run (Ctrl+R) to compare the checked optimizers").arg(problem));
     }
     // A setting that is not valid yet (a rate being typed) is marked in the panel and named by Run; the views keep
     // what they had rather than each raising a dialog while the user types.
@@ -631,6 +640,7 @@ void MainWindow::setRunning(bool running)
     m_panel->setRunning(running);
     if (running) { // the previous figure belongs to the previous run: say what is happening until this one draws
         m_showsFailure = false;
+        m_failedSettings.clear();
         m_compare->showPlaceholder(tr("%1: starting…").arg(m_runProblem));
     }
     m_jobDetail = running ? tr("starting") : QString();
@@ -706,6 +716,7 @@ void MainWindow::onFailed(const QString& message)
     // The previous figure, if it still belongs to the settings on screen; never half of the failed run.
     dropStaleResult();
     m_showsFailure = !m_lastFinished;
+    m_failedSettings = experimentToJson(m_panel->experiment());
     if (m_lastFinished)
         m_compare->showResult(*m_lastFinished);
     else
