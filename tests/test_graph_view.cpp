@@ -150,6 +150,23 @@ void TestGraphView::hoverShowsTheNode()
     auto* scroll = child<QScrollArea>(&view, "graphScroll");
     QVERIFY(canvas->width() > scroll->viewport()->width());
     QVERIFY(scroll->horizontalScrollBar()->isVisible());
+    // Stepping keeps the lit step in view: forward to step 12, then back through the meta-gradient to step 3.
+    const auto focusInView = [&] {
+        for (const auto& n : canvas->nodes())
+            if (n.kind == GraphCanvas::NodeKind::Theta && n.step == canvas->focusStep()) {
+                const QPoint left = canvas->mapTo(scroll->viewport(), n.rect.topLeft().toPoint());
+                const QPoint right = canvas->mapTo(scroll->viewport(), n.rect.bottomRight().toPoint());
+                return scroll->viewport()->rect().contains(left) && scroll->viewport()->rect().contains(right);
+            }
+        return false;
+    };
+    for (int stage : {12, 20, 21 + 17})
+        for (int s = canvas->stage(); s < stage; ++s) {
+            child<QPushButton>(&view, "graphStep")->click();
+            QVERIFY2(focusInView(),
+                     qPrintable(QString("stage %1, step %2").arg(canvas->stage()).arg(canvas->focusStep())));
+        }
+    QCOMPARE(canvas->stage(), 21 + 17); // it did step: backward, at step 3
 }
 
 void TestGraphView::stepsForwardThenBackward()

@@ -218,6 +218,12 @@ void TestTrajectoryView::axesMinimaAndHoverReadout()
         QVERIFY2(pixels >= 45 && pixels <= 230, qPrintable(QString::number(pixels)));
     }
     QVERIFY(std::find(land->xTicks().begin(), land->xTicks().end(), 0.0) != land->xTicks().end()); // "0", not "-0"
+    // The legend keeps off the tick labels along the left and bottom edges.
+    const QSizeF strips = land->tickStrips();
+    QVERIFY(strips.width() > 10 && strips.height() > 10);
+    QVERIFY(!land->legendRect().intersects(QRectF(0, 0, strips.width(), land->height())));
+    QVERIFY(
+        !land->legendRect().intersects(QRectF(0, land->height() - strips.height(), land->width(), strips.height())));
     // The star's white centre, over the landscape's colours (no path comes near (1, 1) from the default start).
     const QImage plain = land->renderLandscape();
     land->setOverlayVisible(false);

@@ -47,18 +47,19 @@ void LandscapeWidget::drawOverlay(QPainter& painter)
     for (const auto& path : m_paths) drawPath(painter, path);
     drawStart(painter);
     for (const auto& path : m_paths) drawCurrent(painter, path);
-    drawLegend(painter);
+    if (!(m_rendering && m_legendCollapsed)) drawLegend(painter); // a collapsed legend's tab is a control, not data
     if (!m_rendering) drawHover(painter);
 }
 
 namespace {
 
-// Tick values for a visible interval [lo, hi] shown over `pixels`: multiples of 1, 2 or 5 x 10^k, about 90 px apart.
-std::vector<double> ticksFor(double lo, double hi, double pixels)
+// Tick values for a visible interval [lo, hi] shown over `pixels`: multiples of 1, 2 or 5 x 10^k, about `spacing`
+// px apart (x: 90, room for the labels side by side; y: 55, labels one line high).
+std::vector<double> ticksFor(double lo, double hi, double pixels, double spacing)
 {
     std::vector<double> ticks;
     if (!(hi > lo) || !(pixels > 0) || !std::isfinite(hi - lo)) return ticks;
-    const double rough = (hi - lo) / std::max(1.0, pixels / 90.0);
+    const double rough = (hi - lo) / std::max(1.0, pixels / spacing);
     const double decade = std::pow(10.0, std::floor(std::log10(rough)));
     double step = decade;
     for (double m : {1.0, 2.0, 5.0, 10.0})
@@ -78,13 +79,22 @@ QString tickLabel(double v) { return QString::number(v, 'g', 4); }
 std::vector<double> LandscapeWidget::xTicks() const
 {
     const QRectF v = viewRect();
-    return ticksFor(v.left(), v.right(), width());
+    return ticksFor(v.left(), v.right(), width(), 90);
 }
 
 std::vector<double> LandscapeWidget::yTicks() const
 {
     const QRectF v = viewRect();
-    return ticksFor(v.top(), v.bottom(), height());
+    return ticksFor(v.top(), v.bottom(), height(), 55);
+}
+
+QSizeF LandscapeWidget::tickStrips() const
+{
+    if (!m_fn) return {0, 0};
+    const QFontMetrics metrics(font());
+    int widest = 0;
+    for (double y : yTicks()) widest = std::max(widest, metrics.horizontalAdvance(tickLabel(y)));
+    return {scaled(6) + 1 + widest + 4 + 4, scaled(6) + 1 + metrics.height() + 4};
 }
 
 // Short ticks inward from the bottom and left edges, each with its value on a translucent plate: where a point is,
@@ -119,7 +129,8 @@ void LandscapeWidget::drawAxes(QPainter& painter) const
     }
     for (double y : yTicks()) {
         const double py = toPixelF({0, y}).y();
-        if (py < metrics.height() || py > height() - 2 * metrics.height()) continue; // clear of the x labels
+        if (py < metrics.height() / 2.0 + 1 || py > height() - tickStrips().height() - metrics.height() / 2.0)
+            continue; // whole, and clear of the x labels
         painter.setPen(QPen(ink, scaled(1.2)));
         painter.drawLine(QPointF(0, py), QPointF(tick, py));
         label(QPointF(tick + 1, py), tickLabel(y), Qt::AlignLeft | Qt::AlignVCenter);
@@ -168,8 +179,8 @@ void LandscapeWidget::drawHover(QPainter& painter) const
     const QSizeF size(metrics.horizontalAdvance(text) + 12, metrics.height() + 6);
     const double margin = 8;
     QRectF box(QPointF(width() - margin - size.width(), margin), size);
-    if (box.intersects(legendRect())) box.moveLeft(margin);
-    if (box.intersects(legendRect())) box.moveTop(height() - 3 * metrics.height() - size.height());
+    if (box.intersects(legendRect())) box.moveLeft(margin + tickStrips().width()); // clear of the y labels
+    if (box.intersects(legendRect())) box.moveTop(height() - margin - tickStrips().height() - size.height());
     painter.setPen(QPen(QColor(120, 120, 120, 160), 1));
     painter.setBrush(QColor(255, 255, 255, 225));
     painter.drawRoundedRect(box, 4, 4);
@@ -307,11 +318,12 @@ QRectF LandscapeWidget::legendRect() const
         for (const QString& line : lines) textWidth = std::max(textWidth, metrics.horizontalAdvance(line));
         size = QSizeF(textWidth + 40, row * lines.size() + 8);
     }
-    const double margin = 8;
+    // Inside the tick labels along the left and bottom edges, which it would otherwise cover.
+    const double margin = 8, left = margin + tickStrips().width(), bottom = margin + tickStrips().height();
     const QRectF corners[] = {
-        QRectF(QPointF(margin, margin), size), QRectF(QPointF(width() - margin - size.width(), margin), size),
-        QRectF(QPointF(margin, height() - margin - size.height()), size),
-        QRectF(QPointF(width() - margin - size.width(), height() - margin - size.height()), size)};
+        QRectF(QPointF(left, margin), size), QRectF(QPointF(width() - margin - size.width(), margin), size),
+        QRectF(QPointF(left, height() - bottom - size.height()), size),
+        QRectF(QPointF(width() - margin - size.width(), height() - bottom - size.height()), size)};
     // What the legend would hide there: every path point (a step) and, above all, the start marker.
     int best = 0;
     long long fewest = -1;

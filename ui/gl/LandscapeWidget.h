@@ -60,6 +60,8 @@ public:
     // The tick values drawn along the bottom (x) and left (y) edges: 1, 2 or 5 x 10^k apart, about 90 px.
     std::vector<double> xTicks() const;
     std::vector<double> yTicks() const;
+    // The strips along the left edge (y labels) and the bottom edge (x labels) that the legend and read-out keep off.
+    QSizeF tickStrips() const;
 
     bool isShaderReady() const { return m_ready; }
     QString shaderLog() const { return m_log; }

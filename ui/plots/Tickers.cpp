@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 namespace l2l::ui {
@@ -54,13 +55,46 @@ QVector<QString> labelsOf(const QVector<double>& ticks, const QLocale& locale, Q
     return labels;
 }
 
-class PlainLogTicker : public QCPAxisTicker {
+// The tickers here remember the axis length they were generated for; after a replot whose layout changed that
+// length (the first replot after a resize measures the old layout), the plot is replotted once more.
+class MeasuringTicker : public QCPAxisTicker {
 public:
-    explicit PlainLogTicker(QCPAxis* axis) : m_axis(axis) {}
+    explicit MeasuringTicker(QCPAxis* axis) : m_axis(axis) {}
+    double measured() const { return m_measured; }
+    QCPAxis* axis() const { return m_axis; }
+
+protected:
+    void measure() { m_measured = axisPixels(m_axis); }
+    QCPAxis* m_axis; // the ticker belongs to the axis (or to the plot's other axis on the same range)
+
+private:
+    double m_measured = 0;
+};
+
+void followLayout(QCustomPlot* plot)
+{
+    if (plot->property("l2lTickersFollow").toBool()) return;
+    plot->setProperty("l2lTickersFollow", true);
+    auto retries = std::make_shared<int>(0);
+    QObject::connect(plot, &QCustomPlot::afterReplot, plot, [plot, retries] {
+        bool stale = false;
+        for (QCPAxisRect* rect : plot->axisRects())
+            for (QCPAxis* axis : rect->axes())
+                if (auto* t = dynamic_cast<MeasuringTicker*>(axis->ticker().data()); t && t->axis() == axis)
+                    stale = stale || std::abs(axisPixels(axis) - t->measured()) > 2;
+        *retries = stale ? *retries + 1 : 0;
+        if (stale && *retries <= 3) plot->replot(QCustomPlot::rpQueuedReplot);
+    });
+}
+
+class PlainLogTicker : public MeasuringTicker {
+public:
+    explicit PlainLogTicker(QCPAxis* axis) : MeasuringTicker(axis) {}
 
     void generate(const QCPRange& range, const QLocale& locale, QChar format, int precision, QVector<double>& ticks,
                   QVector<double>* subTicks, QVector<QString>* tickLabels) override
     {
+        measure();
         ticks.clear();
         if (subTicks) subTicks->clear();
         if (tickLabels) tickLabels->clear();
@@ -94,9 +128,6 @@ public:
             for (double v : candidates(kMantissas.front()))
                 if (!ticks.contains(v)) subTicks->push_back(v);
     }
-
-private:
-    QCPAxis* m_axis; // the ticker belongs to the axis (or to the plot's other axis on the same range)
 };
 
 QString superscript(int n)
@@ -107,13 +138,14 @@ QString superscript(int n)
     return s;
 }
 
-class SymlogTicker : public QCPAxisTicker {
+class SymlogTicker : public MeasuringTicker {
 public:
-    SymlogTicker(QCPAxis* axis, double c, double maxAbs) : m_axis(axis), m_c(c), m_maxAbs(maxAbs) {}
+    SymlogTicker(QCPAxis* axis, double c, double maxAbs) : MeasuringTicker(axis), m_c(c), m_maxAbs(maxAbs) {}
 
     void generate(const QCPRange& range, const QLocale&, QChar, int, QVector<double>& ticks, QVector<double>* subTicks,
                   QVector<QString>* tickLabels) override
     {
+        measure();
         const int lo = int(std::ceil(std::log10(m_c))), hi = int(std::floor(std::log10(m_maxAbs)));
         QVector<QString> labels;
         for (int step = 1; step <= std::max(1, hi - lo + 1); ++step) {
@@ -141,16 +173,20 @@ public:
     }
 
 private:
-    QCPAxis* m_axis;
     double m_c, m_maxAbs;
 };
 
 } // namespace
 
-QSharedPointer<QCPAxisTicker> plainLogTicker(QCPAxis* axis) { return QSharedPointer<PlainLogTicker>::create(axis); }
+QSharedPointer<QCPAxisTicker> plainLogTicker(QCPAxis* axis)
+{
+    followLayout(axis->parentPlot());
+    return QSharedPointer<PlainLogTicker>::create(axis);
+}
 
 QSharedPointer<QCPAxisTicker> symlogTicker(QCPAxis* axis, double c, double maxAbs)
 {
+    followLayout(axis->parentPlot());
     return QSharedPointer<SymlogTicker>::create(axis, c, maxAbs);
 }
 

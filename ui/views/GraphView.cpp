@@ -130,7 +130,7 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent), m_runner(new Runner(QSt
     layout->addLayout(controls);
     layout->addWidget(m_stageLabel);
     // A long window (K up to 20) is wider than a small screen: it scrolls sideways, each node keeping readable text.
-    auto* scroll = new QScrollArea;
+    auto* scroll = m_scroll = new QScrollArea;
     scroll->setObjectName(QStringLiteral("graphScroll"));
     scroll->setWidget(m_canvas);
     scroll->setWidgetResizable(true);
@@ -253,6 +253,12 @@ void GraphView::pause()
 void GraphView::updateUi()
 {
     const bool ready = m_result.has_value();
+    // The step being lit (forward) or reached back to (backward) stays in view, with its neighbours.
+    if (ready && m_scroll)
+        for (const GraphCanvas::Node& n : m_canvas->nodes())
+            if (n.kind == GraphCanvas::NodeKind::Theta && n.step == m_canvas->focusStep())
+                m_scroll->ensureVisible(int(n.rect.center().x()), int(n.rect.center().y()), int(n.rect.width() * 2.5),
+                                        int(n.rect.height()));
     m_stepButton->setEnabled(ready);
     m_backButton->setEnabled(ready && m_canvas->stage() > 0);
     m_playButton->setEnabled(ready);

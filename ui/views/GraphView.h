@@ -19,6 +19,7 @@ Q_DECLARE_METATYPE(l2l::GraphResult)
 class QCheckBox;
 class QLabel;
 class QPushButton;
+class QScrollArea;
 class QSpinBox;
 
 namespace l2l::ui {
@@ -64,6 +65,7 @@ private:
     void updateUi();
     GraphCanvas* m_canvas = nullptr;
     QSpinBox* m_windowSpin = nullptr;
+    QScrollArea* m_scroll = nullptr; // around the canvas: a long window scrolls sideways, following the step
     QSpinBox* m_offsetSpin = nullptr;
     QCheckBox* m_secondOrder = nullptr;
     QPushButton* m_backButton = nullptr;

@@ -56,8 +56,8 @@ InspectView::InspectView(QWidget* parent)
         emit failed(message);
     });
     // Title, axes and the legend under them take about 130 px; the data keeps at least about as much.
-    m_response = newPlot(QStringLiteral("responsePlot"), 250);
-    m_effectiveLr = newPlot(QStringLiteral("effectiveLrPlot"), 230);
+    m_response = newPlot(QStringLiteral("responsePlot"), 280);
+    m_effectiveLr = newPlot(QStringLiteral("effectiveLrPlot"), 270);
     m_hidden = newPlot(QStringLiteral("hiddenPlot"), 300);
 
     m_status = new QLabel;
@@ -73,7 +73,9 @@ InspectView::InspectView(QWidget* parent)
     m_coordinate = new QComboBox;
     m_coordinate->setObjectName(QStringLiteral("hiddenCoordinate"));
     m_coordinate->setAccessibleName(tr("Coordinate of the hidden-state heat map"));
-    m_coordinate->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // Not as wide as its longest entry (MNIST's coordinate names made the view scroll sideways at 1024 px).
+    m_coordinate->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_coordinate->setMinimumContentsLength(12);
     m_coordinate->setToolTip(tr("The coordinate whose top-layer hidden state the heat map shows "
                                 "(the coordinates of largest |g| at step 0)"));
     connect(m_coordinate, &QComboBox::currentIndexChanged, this, &InspectView::drawHeatMap);
