@@ -355,7 +355,24 @@ void TestRunState::keyboardReachesEverything()
     auto* ring = child<FocusRing>(m_window.get(), "focusRing");
     QTRY_VERIFY(ring->isVisible() && ring->target() == rate);
     QVERIFY(ring->geometry().contains(QRect(rate->mapTo(m_window.get(), QPoint(0, 0)), rate->size())));
-
+    // A view whose scope hides or disables panel groups moves the focused field without a Move event of its own
+    // (or takes the focus elsewhere): the frame is where its target is now, in every view (it was left behind).
+    child<QLineEdit>(m_window.get(), "optionsEdit")->setFocus(Qt::TabFocusReason);
+    QTRY_VERIFY(ring->target() == child<QLineEdit>(m_window.get(), "optionsEdit"));
+    for (int v = 0; v < MainWindow::kViewCount; ++v) {
+        m_window->showView(MainWindow::View(v));
+        QTest::qWait(20);
+        QWidget* target = ring->target();
+        if (!target || !ring->isVisible()) continue;
+        const QRect framed(target->mapTo(m_window.get(), QPoint(0, 0)), target->size());
+        QVERIFY2(ring->geometry().adjusted(3, 3, -3, -3) == framed,
+                 qPrintable(QString("%1: %2 framed at %3,%4, is at %5,%6")
+                                .arg(MainWindow::viewName(MainWindow::View(v)), target->objectName())
+                                .arg(ring->x() + 3)
+                                .arg(ring->y() + 3)
+                                .arg(framed.x())
+                                .arg(framed.y())));
+    }
     m_window->showView(MainWindow::Trajectories);
     auto* landscape = m_window->trajectoryView()->findChild<LandscapeWidget*>();
     QVERIFY(landscape);

@@ -22,19 +22,26 @@ FocusRing::FocusRing(QWidget* window) : QWidget(window)
 
 void FocusRing::follow(QWidget* widget)
 {
-    if (m_target) m_target->removeEventFilter(this);
+    for (const QPointer<QWidget>& w : m_watched)
+        if (w) w->removeEventFilter(this);
+    m_watched.clear();
     m_target = widget && widget != parentWidget() && parentWidget()->isAncestorOf(widget) ? widget : nullptr;
     if (!m_target) {
         hide();
         return;
     }
-    m_target->installEventFilter(this);
+    // The target and every ancestor below the window: a layout that moves a parent (a group shown or hidden above,
+    // a dock resized, a page scrolled) moves the target without a Move event of its own, and left the frame behind.
+    for (QWidget* w = m_target; w && w != parentWidget(); w = w->parentWidget()) {
+        w->installEventFilter(this);
+        m_watched.push_back(w);
+    }
     place();
 }
 
 void FocusRing::place()
 {
-    if (!m_target || !m_target->isVisible()) {
+    if (!m_target || !m_target->isVisible() || !m_target->isVisibleTo(parentWidget())) {
         hide();
         return;
     }
@@ -50,7 +57,9 @@ void FocusRing::place()
 
 bool FocusRing::eventFilter(QObject* watched, QEvent* event)
 {
-    if (watched == m_target) switch (event->type()) {
+    if (m_target && watched->isWidgetType() &&
+        (watched == m_target || static_cast<QWidget*>(watched)->isAncestorOf(m_target)))
+        switch (event->type()) {
         case QEvent::Move:
         case QEvent::Resize:
         case QEvent::Show:
