@@ -120,6 +120,7 @@ private slots:
     void exportEveryView();
     void hoverCursorStaysOffFigures();
     void wheelChangesOnlyAFocusedField();
+    void exportShortcutWorksInFields();
     void badRateWaitsForRun();
     void stepActionAdvancesTrajectory();
     void screenshotTourWritesEveryView();
@@ -876,6 +877,25 @@ void TestStudio::screenshotTourWritesEveryView()
                 for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
             QVERIFY2(colours.size() > 100, qPrintable(QString("%1: only %2 colours").arg(name).arg(colours.size())));
         }
+}
+
+// Ctrl+E exports with the cursor in a text field (the field took it as "end of line"), and the field is unchanged.
+void TestStudio::exportShortcutWorksInFields()
+{
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    auto* exportPlot = child<QAction>(m_window.get(), "exportPlotAction");
+    QObject::disconnect(exportPlot, &QAction::triggered, nullptr, nullptr); // no file dialog here
+    QSignalSpy triggered(exportPlot, &QAction::triggered);
+    auto* options = child<QLineEdit>(m_window.get(), "optionsEdit");
+    options->setFocus();
+    QTRY_VERIFY(options->hasFocus());
+    options->setText("dim=5");
+    options->setCursorPosition(0);
+    QTest::keyClick(options, Qt::Key_E, Qt::ControlModifier);
+    QCOMPARE(triggered.count(), 1);
+    QCOMPARE(options->cursorPosition(), 0); // not moved to the end
+    QCOMPARE(options->text(), QString("dim=5"));
 }
 
 // Meta-train, then "Use": the panel's LSTM, the trajectories and Inspect switch to the new file at once.

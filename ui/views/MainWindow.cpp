@@ -66,6 +66,8 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent)
         qApp->installEventFilter(new WheelGuard(qApp));
         qApp->setProperty("l2lWheelGuard", true);
     }
+    // Keys the focused widget would take from the window: Ctrl+E in a field, Page Down/Up in a lesson (eventFilter).
+    if (qApp) qApp->installEventFilter(this);
     createViews();
     createPanel();
     m_baseFont = QApplication::font();

@@ -23,6 +23,7 @@
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QKeyEvent>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QOpenGLWidget>
@@ -90,11 +91,7 @@ void MainWindow::setLessonOpen(bool open)
 {
     for (QAction* a : {m_nextSlideAction, m_previousSlideAction, m_endLessonAction, m_saveLessonAction})
         a->setEnabled(open);
-    m_lessonBar->setVisible(open);
-    if (open)
-        qApp->installEventFilter(this); // Page keys, whatever has the focus
-    else
-        qApp->removeEventFilter(this);
+    m_lessonBar->setVisible(open); // Page keys, whatever has the focus, while m_lesson is set (eventFilter)
 }
 
 void MainWindow::fillLectureMenu(QMenu* lecture, QMenu* view)
@@ -168,6 +165,19 @@ bool MainWindow::openLesson(const QString& path)
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
+    // Ctrl+E and Ctrl+Shift+E export whatever has the focus: a line edit takes Ctrl+E as "end of line" (the X11
+    // emacs binding; it claims the key before shortcuts see it), so the export did not happen and what was typed
+    // next went into the field. Its key press is the window's action instead.
+    if (event->type() == QEvent::KeyPress && m_exportPlotAction && qobject_cast<QLineEdit*>(watched) &&
+        static_cast<QWidget*>(watched)->window() == this) {
+        const QKeySequence pressed(static_cast<QKeyEvent*>(event)->keyCombination());
+        for (QAction* a : {m_exportPlotAction, m_exportCsvAction})
+            if (pressed == a->shortcut() && a->isEnabled()) {
+                a->trigger();
+                event->accept();
+                return true;
+            }
+    }
     if (m_lesson && (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress)) {
         auto* key = static_cast<QKeyEvent*>(event);
         auto* widget = qobject_cast<QWidget*>(watched);
