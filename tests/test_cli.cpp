@@ -1060,6 +1060,17 @@ private slots:
         QVERIFY2(none.err.contains("experiment file '" + dir + "/none.json': experiment: no optimizer is enabled"),
                  qPrintable(none.err));
     }
+    void tunedRateOnTheGridsEdgeIsNoted()
+    {
+        // Gradients scaled by 1e-4: SGD's best rate is the grid's largest, which the log says (a baseline may be
+        // under-tuned there); Adam's, inside the grid, gets no note.
+        const Run r = l2l({"eval", "--problem", "quadratic:fscale=0.0001", "--optimizers", "sgd,adam", "--runs", "2",
+                           "--steps", "5", "--tune-runs", "2", "--no-cache"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("note: sgd's tuned rate 10 is the largest of the grid (0.0001 to 10)"),
+                 qPrintable(r.err));
+        QVERIFY2(!r.err.contains("note: adam"), qPrintable(r.err));
+    }
     void interruptedEvalMarksItsOutputs()
     {
         // Ctrl-C during eval writes what it has, and every output says so: the JSON "cancelled", the CSV a first

@@ -107,6 +107,16 @@ TuneResult resolveTunedRate(const ProblemClass<float>& cls, const std::string& c
             }
         }
     }
+    // A rate on the grid's edge may not be the best: the search could not look beyond it. Said, not hidden.
+    if (const std::vector<double> grid = tune.grid(); !grid.empty() && tuned.bestRate > 0) {
+        const bool top = tuned.bestRate >= grid.back() * (1 - 1e-9),
+                   bottom = tuned.bestRate <= grid.front() * (1 + 1e-9);
+        if (top || bottom)
+            log("note: " + rule.name + "'s tuned rate " + formatRate(tuned.bestRate) + " is the " +
+                (top ? "largest" : "smallest") + " of the grid (" + formatRate(grid.front()) + " to " +
+                formatRate(grid.back()) + "): a better rate may lie beyond it, so " + rule.name +
+                " may be under-tuned here");
+    }
     rule.lr = tuned.bestRate;
     return tuned;
 }
