@@ -2,6 +2,7 @@
 
 #include "views/WheelGuard.h"
 
+#include "base/Spec.h"
 #include "io/ExperimentFile.h"
 
 #include "views/ArtView.h"
@@ -582,11 +583,11 @@ void MainWindow::runExperiment()
     m_runProblem = QString::fromStdString(config.problem);
     m_drewLive = false;
     m_clock.start();
-    const QString what = tr("%1: %2 optimizers × %3 runs × %4 steps, seed %5")
-                             .arg(QString::fromStdString(config.problem))
-                             .arg(config.optimizers.size())
-                             .arg(config.runs)
-                             .arg(config.steps)
+    const QString what = tr("%1: %2 × %3 × %4, seed %5") // "1 optimizer × 20 runs × 100 steps"
+                             .arg(QString::fromStdString(config.problem),
+                                  QString::fromStdString(countOf(long(config.optimizers.size()), "optimizer")),
+                                  QString::fromStdString(countOf(config.runs, "run")),
+                                  QString::fromStdString(countOf(config.steps, "step")))
                              .arg(config.seed);
     m_panel->appendLog(tr("run %1").arg(what));
     m_panel->setStatus(tr("Running %1…").arg(what));

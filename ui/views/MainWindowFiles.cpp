@@ -9,6 +9,7 @@
 
 #include "base/AtomicFile.h"
 #include "base/Resources.h"
+#include "base/Spec.h"
 #include "gl/ArtCanvas.h"
 #include "gl/LandscapeWidget.h"
 #include "optimizers/OptimizerFile.h"
@@ -261,11 +262,11 @@ void MainWindow::fillRecentMenu()
 bool MainWindow::saveExperimentTo(const QString& path)
 {
     Experiment e = experiment(true); // with the comparison's results when they belong to these settings
-    QString what = e.results ? tr("Saved %1 with the results of %2 optimizers × %3 runs")
-                                   .arg(path)
-                                   .arg(e.results->optimizers.size())
-                                   .arg(e.results->config.runs)
-                             : tr("Saved %1 (settings only: no comparison of these settings has run)").arg(path);
+    QString what =
+        e.results ? tr("Saved %1 with the results of %2 × %3")
+                        .arg(path, QString::fromStdString(countOf(long(e.results->optimizers.size()), "optimizer")),
+                             QString::fromStdString(countOf(e.results->config.runs, "run")))
+                  : tr("Saved %1 (settings only: no comparison of these settings has run)").arg(path);
     if (e.results && experimentToJson(e).size() > kMaxExperimentFileBytes) {
         e.results.reset(); // a file the studio could not read back: keep the settings, say so
         what = tr("Saved %1 without its results: with them it would exceed the %2 MiB an experiment file may have")

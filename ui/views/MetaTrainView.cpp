@@ -246,7 +246,7 @@ void MetaTrainView::start()
     }
     m_best.reset();
     m_sessionPath.clear();
-    resetPlot(c.epochs);
+    resetPlot(c.epochs, QString::fromStdString(c.problem));
     m_etaLabel->setText(tr("starting…"));
     if (WatchPanel::watches(m_problem)) {
         m_watch->begin(c);
@@ -302,7 +302,7 @@ void MetaTrainView::updateButtons()
 
 // The running mean is over the last m_window epochs: about 1/100 of the run, so it smooths the
 // per-episode noise (every epoch is a fresh random optimizee) without hiding the trend.
-void MetaTrainView::resetPlot(int epochs)
+void MetaTrainView::resetPlot(int epochs, const QString& problem)
 {
     m_history.clear();
     m_stageStarts = {0};
@@ -312,7 +312,9 @@ void MetaTrainView::resetPlot(int epochs)
     m_window = std::clamp(epochs / 100, 5, 200);
     m_plotEpochs = epochs;
     m_userView = false;
-    plotEvalResult(m_plot, EvalResult{}, QString()); // the house style of every loss plot
+    // The house style of every loss plot; the title names the run's problem, which stays with its curves when the
+    // panel's problem changes afterwards.
+    plotEvalResult(m_plot, EvalResult{}, problem.isEmpty() ? QString() : tr("Meta-training on %1").arg(problem));
     m_plot->legend->setVisible(true);
     m_plot->xAxis->setLabel(tr("epoch"));
     m_plot->yAxis->setLabel(tr("loss (mean over the horizon)"));

@@ -69,7 +69,7 @@ signals:
 
 private:
     QWidget* buildSettings();
-    void resetPlot(int epochs);
+    void resetPlot(int epochs, const QString& problem = {}); // problem: the title (the run's problem)
     void onSnapshot(const TrainSnapshot& s);
     void drawBaselineLevels(); // the watch panel's validation levels as dashed lines on the curve
     void setLevelData();       // their data: one level per curriculum stage, from the epoch the stage began

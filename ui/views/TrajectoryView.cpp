@@ -1,5 +1,6 @@
 #include "views/TrajectoryView.h"
 
+#include "base/Spec.h"
 #include "gl/LandscapeWidget.h"
 #include "plots/LossPlot.h"
 #include "plots/SaveText.h"
@@ -249,10 +250,10 @@ void TrajectoryView::onComputed(TrajectoryResult result, qint64 ms)
                           : m_result->config.tuneAtStart ? tr(" Tuned rates: from this start.")
                                                          : tr(" Tuned rates: from the function's own start "
                                                               "(Re-tune here tunes them from this point).");
-    showStatus(tr("%1: %2 optimizers × %3 steps in %4 ms. Click or drag on the landscape to move the start.%5")
-                   .arg(QString::fromStdString(m_result->config.problem))
-                   .arg(m_result->paths.size())
-                   .arg(m_result->config.steps)
+    showStatus(tr("%1: %2 × %3 in %4 ms. Click or drag on the landscape to move the start.%5")
+                   .arg(QString::fromStdString(m_result->config.problem),
+                        QString::fromStdString(countOf(long(m_result->paths.size()), "optimizer")),
+                        QString::fromStdString(countOf(m_result->config.steps, "step")))
                    .arg(ms)
                    .arg(rates),
                false);
