@@ -43,6 +43,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScopeGuard>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -121,6 +122,7 @@ private slots:
     void hoverCursorStaysOffFigures();
     void wheelChangesOnlyAFocusedField();
     void exportShortcutWorksInFields();
+    void panelWidensForAFileRow();
     void badRateWaitsForRun();
     void stepActionAdvancesTrajectory();
     void screenshotTourWritesEveryView();
@@ -896,6 +898,21 @@ void TestStudio::exportShortcutWorksInFields()
     QCOMPARE(triggered.count(), 1);
     QCOMPARE(options->cursorPosition(), 0); // not moved to the end
     QCOMPARE(options->text(), QString("dim=5"));
+}
+
+// The LSTM from a file adds a browse button to its row: the side panel's scroll area widens with it instead of
+// cutting the row's right edge off (it never scrolls sideways).
+void TestStudio::panelWidensForAFileRow()
+{
+    m_window->resize(1024, 640);
+    QTest::qWait(50);
+    m_window->panel()->setOptimizerFile(QString::fromStdString(resourceDir() + "/optimizers/quadratic.json"));
+    auto* scroll = child<QScrollArea>(m_window.get(), "experimentScroll");
+    QTRY_VERIFY(scroll->minimumWidth() >= m_window->panel()->minimumSizeHint().width());
+    QTRY_VERIFY2(
+        m_window->panel()->width() >= m_window->panel()->minimumSizeHint().width(),
+        qPrintable(
+            QString("%1 < %2").arg(m_window->panel()->width()).arg(m_window->panel()->minimumSizeHint().width())));
 }
 
 // Meta-train, then "Use": the panel's LSTM, the trajectories and Inspect switch to the new file at once.

@@ -185,6 +185,7 @@ void MainWindow::createPanel()
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setMinimumWidth(m_panel->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+    m_panelScroll = scroll; // its minimum width follows the panel's (eventFilter: a file row adds a button)
     dock->setWidget(scroll);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     resizeDocks({dock}, {350}, Qt::Horizontal);

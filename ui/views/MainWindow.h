@@ -19,6 +19,7 @@
 
 class QAction;
 class QLabel;
+class QScrollArea;
 class QMenu;
 class QSettings;
 class QTabWidget;
@@ -206,8 +207,9 @@ private:
                                                  // final result arrives first (no double replot at the end)
     QStringList m_recent;
     QMenu* m_recentMenu = nullptr;
-    QString m_experimentPath;     // the file Save writes to (empty: ask)
-    bool m_drewLive = false;      // the running experiment has replaced the plot
+    QString m_experimentPath;             // the file Save writes to (empty: ask)
+    bool m_drewLive = false;              // the running experiment has replaced the plot
+    QScrollArea* m_panelScroll = nullptr; // around the side panel
     bool m_showsFailure = false;  // the Compare plot's title is a failed run's message (a settings change clears it)
     std::string m_failedSettings; // the panel's experiment (as JSON) when the last run failed; empty after a change
     bool m_inspectStale = true;   // recompute Inspect when it is shown

@@ -27,6 +27,8 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QOpenGLWidget>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalBlocker>
 #include <QStatusBar>
@@ -165,6 +167,12 @@ bool MainWindow::openLesson(const QString& path)
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
+    // The side panel's minimum width grows with its content (lstm from a file adds a browse button): the dock's
+    // scroll area, which never scrolls sideways, follows, instead of cutting the right edge off.
+    if (event->type() == QEvent::LayoutRequest && watched == m_panel && m_panelScroll) {
+        const int needed = m_panel->minimumSizeHint().width() + m_panelScroll->verticalScrollBar()->sizeHint().width();
+        if (needed != m_panelScroll->minimumWidth()) m_panelScroll->setMinimumWidth(needed);
+    }
     // Ctrl+E and Ctrl+Shift+E export whatever has the focus: a line edit takes Ctrl+E as "end of line" (the X11
     // emacs binding; it claims the key before shortcuts see it), so the export did not happen and what was typed
     // next went into the field. Its key press is the window's action instead.
