@@ -754,12 +754,19 @@ void TestStudio::exportEveryView()
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->trajectoryView()->isComputing() && m_window->trajectoryView()->result(), 60000);
     for (auto view : {MainWindow::Compare, MainWindow::MetaTrain, MainWindow::Trajectories, MainWindow::Inspect}) {
         m_window->showView(view);
+        QTest::qWait(50);
         const QString base = m_tmp.filePath(MainWindow::viewName(view));
+        // Plots are laid out at the export's size while they are drawn, then given back their place on screen.
+        std::vector<QSize> sizes;
+        for (QCustomPlot* p : m_window->inspectView()->plots()) sizes.push_back(p->size());
         QVERIFY2(m_window->exportPlotTo(base + ".png"), qPrintable(m_window->lastError()));
+        for (size_t i = 0; i < sizes.size(); ++i) QCOMPARE(m_window->inspectView()->plots()[int(i)]->size(), sizes[i]);
         QVERIFY2(m_window->exportPlotTo(base + ".pdf"), qPrintable(m_window->lastError()));
         QVERIFY(m_window->exportCsvTo(base + ".csv") || view == MainWindow::MetaTrain); // nothing trained yet
         const QImage png(base + ".png");
         QVERIFY2(png.width() > 300 && png.height() > 200, qPrintable(base));
+        if (const QString shots = qEnvironmentVariable("L2L_SHOT_DIR"); !shots.isEmpty()) // to look at
+            QFile::copy(base + ".png", shots + "/export-" + MainWindow::viewName(view) + ".png");
         QVERIFY(QFileInfo(base + ".pdf").size() > 1000);
         QVERIFY(QFile(base + ".pdf").open(QIODevice::ReadOnly));
     }

@@ -67,10 +67,36 @@ private:
 };
 
 // Several plots in one file: PNG stacks them vertically, PDF gives each a page (vector graphics).
+// A plot laid out for the export's size while it is drawn: its title lines, legend rows and tick labels are fitted
+// to the widget's size and to the axis lengths of the last layout, so the widget takes the export's size and is laid
+// out there once (a first, discarded render) before the one written. Restored afterwards.
+class ExportSized {
+public:
+    ExportSized(const QList<QCustomPlot*>& plots, int width, int height)
+    {
+        for (QCustomPlot* p : plots) {
+            m_sizes.push_back({p, p->size()});
+            p->resize(width, height);
+            (void)p->toPixmap(width, height);
+        }
+    }
+    ~ExportSized()
+    {
+        for (const auto& [p, size] : m_sizes) {
+            p->resize(size);
+            p->replot(QCustomPlot::rpQueuedReplot);
+        }
+    }
+
+private:
+    std::vector<std::pair<QCustomPlot*, QSize>> m_sizes;
+};
+
 bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* error)
 {
     const TransientItemsHidden hidden(plots);
     const int width = 900, height = 420;
+    const ExportSized sized(plots, width, height);
     if (suffixOf(path) == QLatin1String("pdf")) {
         QPdfWriter pdf(path);
         pdf.setPageSize(QPageSize(QSizeF(width, height), QPageSize::Point));
