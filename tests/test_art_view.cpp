@@ -14,12 +14,14 @@
 
 #include <QApplication>
 #include <QFile>
+#include <QHelpEvent>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 #include <QTimer>
+#include <QToolTip>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -256,6 +258,12 @@ void TestArtView::savedTileReadsBack()
     // After the run the last optimizer's tile is selected, so Save image... works without a click first.
     QCOMPARE(view.canvas()->selectedTile(), view.canvas()->tileCount() - 1);
     QVERIFY(view.findChild<QPushButton*>(QStringLiteral("artSave"))->isEnabled());
+    // A caption may be elided: the tooltip over it gives it whole.
+    ArtCanvas* canvas = view.canvas();
+    const QPoint caption = canvas->tileRect(2).bottomLeft() + QPoint(4, 8);
+    QHelpEvent help(QEvent::ToolTip, caption, canvas->mapToGlobal(caption));
+    QApplication::sendEvent(canvas, &help);
+    QTRY_VERIFY2(QToolTip::text().startsWith(canvas->tile(2).title), qPrintable(QToolTip::text()));
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("adam.png"));
     QString error;

@@ -3,12 +3,14 @@
 #include "gl/GlProgram.h"
 
 #include <QContextMenuEvent>
+#include <QHelpEvent>
 #include <QMenu>
 #include <QMouseEvent>
 #include <QOpenGLPixelTransferOptions>
 #include <QOpenGLShaderProgram>
 #include <QOpenGLTexture>
 #include <QPainter>
+#include <QToolTip>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -352,6 +354,23 @@ void ArtCanvas::contextMenuEvent(QContextMenuEvent* e)
         emit saveRequested(index);
     else if (chosen == reset)
         resetView();
+}
+
+bool ArtCanvas::event(QEvent* e)
+{
+    if (e->type() == QEvent::ToolTip) {
+        auto* help = static_cast<QHelpEvent*>(e);
+        const Layout l = layout();
+        for (int i = 0; i < m_tiles.size(); ++i)
+            if (tileRect(i).adjusted(0, 0, 0, l.label).contains(help->pos())) {
+                QToolTip::showText(help->globalPos(), m_tiles[i].title + QLatin1Char('\n') + m_tiles[i].detail, this);
+                return true;
+            }
+        QToolTip::hideText();
+        e->ignore();
+        return true;
+    }
+    return QOpenGLWidget::event(e);
 }
 
 } // namespace l2l::ui

@@ -83,6 +83,7 @@ protected:
     void mouseDoubleClickEvent(QMouseEvent* e) override;
     void wheelEvent(QWheelEvent* e) override;
     void contextMenuEvent(QContextMenuEvent* e) override;
+    bool event(QEvent* e) override; // tooltip over a tile or its caption: the caption in full (it may be elided)
 
 private:
     struct Layout {

@@ -463,6 +463,14 @@ void MainWindow::updatePanelScope()
         break;
     }
     m_panel->setScope(s);
+    // Run starts the current view's job (runExperiment): its tip says which.
+    QString tip = tr("Run the comparison: tune missing rates, then every optimizer on the same instances");
+    if (currentView() == MetaTrain) tip = tr("Start meta-training with the view's settings (or resume a paused run)");
+    if (currentView() == Art) tip = tr("Stylise the content image with every checked optimizer");
+    if (currentView() == Transfer) tip = tr("Compute the transfer map of the chosen optimizer files");
+    m_runAction->setStatusTip(tip);
+    m_runAction->setToolTip(tip + QStringLiteral(" (") + m_runAction->shortcut().toString(QKeySequence::NativeText) +
+                            ')');
 }
 
 bool MainWindow::dropStaleResult()
