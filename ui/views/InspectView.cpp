@@ -1,6 +1,7 @@
 #include "views/InspectView.h"
 
 #include "eval/Resolve.h"
+#include "eval/Tuning.h"
 #include "optimizers/OptimizerFile.h"
 #include "optimizers/UpdateRule.h"
 #include "plots/InspectPlots.h"
@@ -109,7 +110,10 @@ InspectView::InspectView(QWidget* parent)
         auto* caption = new WrappedLabel(text); // never over the plot: a narrow window scrolls instead
         caption->setObjectName(QStringLiteral("caption_") + plot->objectName());
         caption->setTextFormat(Qt::PlainText);
-        caption->setForegroundRole(QPalette::PlaceholderText);
+        // The window's text colour, in italics (the placeholder grey was hard to read on a projector).
+        QFont italic = caption->font();
+        italic.setItalic(true);
+        caption->setFont(italic);
         plot->setWhatsThis(text);
         column->addWidget(plot, 1);
         column->addWidget(caption);
@@ -218,12 +222,13 @@ void InspectView::showResult(const Result& r)
         m_coordinate->setCurrentIndex(previous >= 0 && previous < m_coordinate->count() ? previous : 0);
     }
     drawHeatMap();
-    QString status =
-        tr("%1 on %2 (run 0 of seed %3): %4 coordinates, %5 steps")
-            .arg(QFileInfo(QString::fromStdString(t.optimizerPath)).fileName(), QString::fromStdString(t.problem))
-            .arg(t.seed)
-            .arg(t.dim)
-            .arg(t.completedSteps);
+    QString status = tr("%1 on %2 (run 0 of seed %3): %4 coordinates, %5 steps")
+                         .arg(QFileInfo(QString::fromStdString(t.optimizerPath)).fileName(),
+                              // without the data folder's path, which broke the line at a '/' ("data=/work/.../ mnist")
+                              QString::fromStdString(ShippedRates::withoutDataPath(t.problem)))
+                         .arg(t.seed)
+                         .arg(t.dim)
+                         .arg(t.completedSteps);
     if (t.diverged) status += tr(", diverged");
     if (t.cancelled) status += tr(", stopped");
     status += tr("; loss %1 → %2; computed in %3 s")

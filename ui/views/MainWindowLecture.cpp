@@ -264,6 +264,11 @@ void MainWindow::applySlide(int index, int generation)
             return;
         }
     }
+    // Each slide shows its view from the top (a view scrolled on an earlier slide hid its header controls).
+    for (QScrollArea* area : findChildren<QScrollArea*>(QStringLiteral("viewScroll"))) {
+        area->verticalScrollBar()->setValue(0);
+        area->horizontalScrollBar()->setValue(0);
+    }
     if (s.step >= 0) { // once the paths from this slide's settings are computed
         auto connection = std::make_shared<QMetaObject::Connection>();
         *connection = connect(m_trajectories, &TrajectoryView::computed, this, [this, connection, step = s.step] {

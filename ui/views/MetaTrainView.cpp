@@ -330,7 +330,10 @@ void MetaTrainView::resetPlot(int epochs, const QString& problem)
     valid->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, kValidationColor, Qt::white, 6));
     QCPGraph* best = add(tr("best validation"), QPen(Qt::NoPen));
     best->setLineStyle(QCPGraph::lsNone);
-    best->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, kValidationColor, 14));
+    // Large and heavy enough to pick out among the validation markers.
+    QCPScatterStyle star(QCPScatterStyle::ssStar, kValidationColor, 20);
+    star.setPen(QPen(kValidationColor, 2.5));
+    best->setScatterStyle(star);
     m_progress->setRange(0, epochs);
     m_progress->setValue(0);
     m_epochLabel->setText(tr("epoch 0 / %1").arg(epochs));
