@@ -180,19 +180,23 @@ void MetaTrainConfig::validate() const
                     "(its inputs depend on the history of the gradients)");
     if (!imitate.empty()) {
         // The name first: the rule parser's own message lists every optimizer, lstm included, which is refused here.
+        std::vector<std::string> handDesigned = updateRuleNames(); // the catalogue's rules but the learned one
+        handDesigned.erase(std::remove(handDesigned.begin(), handDesigned.end(), "lstm"), handDesigned.end());
         std::string name;
         UpdateRuleConfig rule;
         try {
             name = Spec::parse(imitate).name;
-            if (name == "sgd" || name == "nag" || name == "rmsprop" || name == "adam")
+            if (std::find(handDesigned.begin(), handDesigned.end(), name) != handDesigned.end())
                 rule = UpdateRuleConfig::parse(imitate);
         } catch (const Error& e) {
             throw Error(std::string("train: imitate (--imitate): ") + e.what());
         }
-        if (rule.name != name || rule.learned())
-            throw Error("train: imitate (--imitate) names a hand-designed rule with its rate (sgd, nag, rmsprop or "
-                        "adam, e.g. adam:lr=0.01), got '" +
-                        imitate + "'");
+        if (rule.name != name || rule.learned()) {
+            const std::string last = handDesigned.back();
+            handDesigned.pop_back();
+            throw Error("train: imitate (--imitate) names a hand-designed rule with its rate (" +
+                        joinNames(handDesigned) + " or " + last + ", e.g. adam:lr=0.01), got '" + imitate + "'");
+        }
         if (rule.tuned())
             throw Error("train: imitate (--imitate) needs the rule's learning rate, e.g. " + rule.name +
                         ":lr=0.01 (`l2l tune` finds one), got '" + imitate + "'");

@@ -119,7 +119,6 @@ void LandscapeWidget::drawAxes(QPainter& painter) const
         painter.setPen(ink);
         painter.drawText(box, Qt::AlignCenter, text);
     };
-    painter.setPen(QPen(ink, scaled(1.2)));
     for (double x : xTicks()) {
         const double px = toPixelF({x, 0}).x();
         if (px < metrics.horizontalAdvance(QStringLiteral("-0.00")) || px > width() - 20) continue;
@@ -127,9 +126,10 @@ void LandscapeWidget::drawAxes(QPainter& painter) const
         painter.drawLine(QPointF(px, height()), QPointF(px, height() - tick));
         label(QPointF(px, height() - tick - 1), tickLabel(x), Qt::AlignHCenter | Qt::AlignBottom);
     }
+    const double bottomStrip = tickStrips().height();
     for (double y : yTicks()) {
         const double py = toPixelF({0, y}).y();
-        if (py < metrics.height() / 2.0 + 1 || py > height() - tickStrips().height() - metrics.height() / 2.0)
+        if (py < metrics.height() / 2.0 + 1 || py > height() - bottomStrip - metrics.height() / 2.0)
             continue; // whole, and clear of the x labels
         painter.setPen(QPen(ink, scaled(1.2)));
         painter.drawLine(QPointF(0, py), QPointF(tick, py));
@@ -178,9 +178,11 @@ void LandscapeWidget::drawHover(QPainter& painter) const
     const QFontMetrics metrics(font());
     const QSizeF size(metrics.horizontalAdvance(text) + 12, metrics.height() + 6);
     const double margin = 8;
+    const QRectF legend = legendRect(); // (it weighs every path point: once)
+    const QSizeF strips = tickStrips();
     QRectF box(QPointF(width() - margin - size.width(), margin), size);
-    if (box.intersects(legendRect())) box.moveLeft(margin + tickStrips().width()); // clear of the y labels
-    if (box.intersects(legendRect())) box.moveTop(height() - margin - tickStrips().height() - size.height());
+    if (box.intersects(legend)) box.moveLeft(margin + strips.width()); // clear of the y labels
+    if (box.intersects(legend)) box.moveTop(height() - margin - strips.height() - size.height());
     painter.setPen(QPen(QColor(120, 120, 120, 160), 1));
     painter.setBrush(QColor(255, 255, 255, 225));
     painter.drawRoundedRect(box, 4, 4);
@@ -319,7 +321,8 @@ QRectF LandscapeWidget::legendRect() const
         size = QSizeF(textWidth + 40, row * lines.size() + 8);
     }
     // Inside the tick labels along the left and bottom edges, which it would otherwise cover.
-    const double margin = 8, left = margin + tickStrips().width(), bottom = margin + tickStrips().height();
+    const QSizeF strips = tickStrips();
+    const double margin = 8, left = margin + strips.width(), bottom = margin + strips.height();
     const QRectF corners[] = {
         QRectF(QPointF(left, margin), size), QRectF(QPointF(width() - margin - size.width(), margin), size),
         QRectF(QPointF(left, height() - bottom - size.height()), size),

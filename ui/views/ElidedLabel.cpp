@@ -65,20 +65,22 @@ QSize WrappedLabel::sizeHint() const
     return needed > 0 ? QSize(hint.width(), needed) : hint;
 }
 
+void WrappedLabel::fitHeight()
+{
+    const int needed = heightForWidth(width());
+    if (needed > 0 && needed != minimumHeight()) setMinimumHeight(needed); // the layout runs again if it changed
+}
+
 void WrappedLabel::resizeEvent(QResizeEvent* event)
 {
     QLabel::resizeEvent(event);
-    const int needed = heightForWidth(width());
-    if (needed > 0 && needed != minimumHeight()) setMinimumHeight(needed); // the layout runs again if it changed
+    fitHeight();
 }
 
 void WrappedLabel::changeEvent(QEvent* event)
 {
     QLabel::changeEvent(event);
-    if (event->type() == QEvent::FontChange) {
-        const int needed = heightForWidth(width());
-        if (needed > 0) setMinimumHeight(needed);
-    }
+    if (event->type() == QEvent::FontChange) fitHeight();
 }
 
 } // namespace l2l::ui

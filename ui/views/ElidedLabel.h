@@ -31,6 +31,9 @@ public:
 protected:
     void resizeEvent(QResizeEvent* event) override;
     void changeEvent(QEvent* event) override; // a new font
+
+private:
+    void fitHeight(); // the minimum height: the text's at the current width
 };
 
 } // namespace l2l::ui

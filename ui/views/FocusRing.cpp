@@ -57,9 +57,7 @@ void FocusRing::place()
 
 bool FocusRing::eventFilter(QObject* watched, QEvent* event)
 {
-    if (m_target && watched->isWidgetType() &&
-        (watched == m_target || static_cast<QWidget*>(watched)->isAncestorOf(m_target)))
-        switch (event->type()) {
+    if (m_target) switch (event->type()) { // watched: the target or an ancestor (follow installs no other)
         case QEvent::Move:
         case QEvent::Resize:
         case QEvent::Show:

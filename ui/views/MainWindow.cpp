@@ -54,6 +54,12 @@ double typedRate(const Experiment& e, const std::string& name)
     return std::nan("");
 }
 
+// An action's tooltip: what it does, and its key ("Run the comparison… (Ctrl+R)").
+QString withShortcut(const QString& tip, const QKeySequence& key)
+{
+    return key.isEmpty() ? tip : tip + QStringLiteral(" (") + key.toString(QKeySequence::NativeText) + ')';
+}
+
 } // namespace
 
 MainWindow::MainWindow(QSettings* settings, QWidget* parent)
@@ -199,7 +205,7 @@ void MainWindow::createActions()
         a->setObjectName(name);
         if (icon != QStyle::SP_CustomBase) a->setIcon(style()->standardIcon(icon));
         if (!key.isEmpty()) a->setShortcut(key);
-        a->setToolTip(key.isEmpty() ? tip : tip + QStringLiteral(" (") + key.toString(QKeySequence::NativeText) + ')');
+        a->setToolTip(withShortcut(tip, key));
         a->setStatusTip(tip);
         return a;
     };
@@ -382,10 +388,10 @@ void MainWindow::syncViews()
         const bool dropped = dropStaleResult();
         if (!m_failedSettings.empty() && experimentToJson(e) != m_failedSettings) {
             m_failedSettings.clear(); // the side panel's "Failed: ..." goes with the title's message
-            m_showsFailure = false;
             m_panel->setStatus(tr("Ready."));
         }
-        if (dropped || (!m_lastFinished && !m_showsFailure))
+        // With no figure, a failure's settings still set mean the title is that failure's message.
+        if (dropped || (!m_lastFinished && m_failedSettings.empty()))
             m_compare->showPlaceholder(tr("%1: press Run (Ctrl+R) to compare the checked optimizers").arg(problem));
     }
     // A setting that is not valid yet (a rate being typed) is marked in the panel and named by Run; the views keep
@@ -469,8 +475,7 @@ void MainWindow::updatePanelScope()
     if (currentView() == Art) tip = tr("Stylise the content image with every checked optimizer");
     if (currentView() == Transfer) tip = tr("Compute the transfer map of the chosen optimizer files");
     m_runAction->setStatusTip(tip);
-    m_runAction->setToolTip(tip + QStringLiteral(" (") + m_runAction->shortcut().toString(QKeySequence::NativeText) +
-                            ')');
+    m_runAction->setToolTip(withShortcut(tip, m_runAction->shortcut()));
 }
 
 bool MainWindow::dropStaleResult()
@@ -651,7 +656,6 @@ void MainWindow::setRunning(bool running)
 {
     m_panel->setRunning(running);
     if (running) { // the previous figure belongs to the previous run: say what is happening until this one draws
-        m_showsFailure = false;
         m_failedSettings.clear();
         m_compare->showPlaceholder(tr("%1: starting…").arg(m_runProblem));
     }
@@ -727,7 +731,6 @@ void MainWindow::onFailed(const QString& message)
     setRunning(false);
     // The previous figure, if it still belongs to the settings on screen; never half of the failed run.
     dropStaleResult();
-    m_showsFailure = !m_lastFinished;
     m_failedSettings = experimentToJson(m_panel->experiment());
     if (m_lastFinished)
         m_compare->showResult(*m_lastFinished);

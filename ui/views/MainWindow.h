@@ -210,9 +210,10 @@ private:
     QString m_experimentPath;             // the file Save writes to (empty: ask)
     bool m_drewLive = false;              // the running experiment has replaced the plot
     QScrollArea* m_panelScroll = nullptr; // around the side panel
-    bool m_showsFailure = false;  // the Compare plot's title is a failed run's message (a settings change clears it)
-    std::string m_failedSettings; // the panel's experiment (as JSON) when the last run failed; empty after a change
-    bool m_inspectStale = true;   // recompute Inspect when it is shown
+    // The panel's experiment (as JSON) when the last run failed; empty after a change of settings or a new run.
+    // Set while there is no figure: the Compare plot's title is that failure's message.
+    std::string m_failedSettings;
+    bool m_inspectStale = true; // recompute Inspect when it is shown
     bool m_errorDialogs = true;
     QString m_lastError;
 
