@@ -4,6 +4,7 @@
 #include "base/AtomicFile.h"
 #include "eval/Selection.h"
 
+#include <chrono>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -46,9 +47,13 @@ void addSelectCommand(CLI::App& app)
         checkOutputsSpareInputs({{*out, "--out"}}, inputs);
         int lastPercent = -1;
         const bool tty = isatty(STDERR_FILENO) != 0;
+        const auto started = std::chrono::steady_clock::now();
         const SelectResult r = selectOptimizer(*c, &interrupted(), [&](int done, int total) {
             const int percent = int(100LL * done / std::max(1, total));
-            if (*quiet || percent == lastPercent || (!tty && percent % 10 != 0)) return; // a log gets a line per 10 %
+            if (*quiet || percent == lastPercent) return;
+            // A log gets a line per 10 %, and none while the run is younger than a second (a quick one prints none).
+            if (!tty && (percent % 10 != 0 || std::chrono::steady_clock::now() - started < std::chrono::seconds(1)))
+                return;
             lastPercent = percent;
             std::cerr << (tty ? "\r" : "") << "selecting: ";
             if (total == c->steps) // one wave

@@ -138,6 +138,12 @@ void TestLayout::everyViewFitsEverySize()
                                         .arg(w.minimumSizeHint().height())));
         const QStringList bad = outsideTheirParent(&w);
         QVERIFY2(bad.isEmpty(), qPrintable(where + ": " + bad.join("; ")));
+        if (MainWindow::View(v) == MainWindow::MetaTrain) // its buttons and progress in sight without scrolling
+            for (const char* name : {"trainStart", "trainStop", "trainProgress", "trainBestLabel"}) {
+                const auto* c = w.findChild<QWidget*>(name);
+                QVERIFY2(c && c->visibleRegion().boundingRect() == c->rect(),
+                         qPrintable(where + ": " + name + " is not wholly in sight"));
+            }
     }
     // The Compare table keeps its numbers on one line.
     QVERIFY(!w.compareView()->table()->wordWrap());

@@ -83,15 +83,22 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
     });
     auto* layout = new QHBoxLayout(this);
     // The form scrolls when the window is shorter than its rows (every training setting has one), so that it
-    // never sets the window's minimum height.
+    // never sets the window's minimum height. The buttons and the progress stay above it, in sight at any height.
     auto* settingsScroll = new QScrollArea;
     settingsScroll->setObjectName(QStringLiteral("trainSettingsScroll"));
     settingsScroll->setWidget(buildSettings());
     settingsScroll->setWidgetResizable(true);
     settingsScroll->setFrameShape(QFrame::NoFrame);
     settingsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    settingsScroll->setFixedWidth(270 + settingsScroll->verticalScrollBar()->sizeHint().width() + 4);
-    layout->addWidget(settingsScroll);
+    const int columnWidth = 270 + settingsScroll->verticalScrollBar()->sizeHint().width() + 4;
+    auto* column = new QWidget;
+    column->setObjectName(QStringLiteral("trainColumn"));
+    column->setFixedWidth(columnWidth);
+    auto* columnLayout = new QVBoxLayout(column);
+    columnLayout->setContentsMargins(0, 0, 0, 0);
+    columnLayout->addWidget(buildControls());
+    columnLayout->addWidget(settingsScroll, 1);
+    layout->addWidget(column);
     // The curve, and beside it (2-d function classes only) the learned path on a fixed function of the class.
     m_watch = new WatchPanel;
     m_watch->setVisible(WatchPanel::watches(m_problem));
@@ -136,18 +143,11 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
 
 MetaTrainView::~MetaTrainView() = default;
 
-QWidget* MetaTrainView::buildSettings()
+QWidget* MetaTrainView::buildControls()
 {
-    const MetaTrainConfig d;
     auto* box = new QGroupBox(tr("Meta-training"));
-    box->setFixedWidth(270);
-    auto* form = new QFormLayout(box);
-    m_problemLabel = new QLabel(m_problem);
-    m_problemLabel->setWordWrap(true);
-    m_problemLabel->setToolTip(tr("The problem class chosen in the side panel"));
-    form->addRow(tr("Problem"), m_problemLabel);
-    m_settings.build(form, metaTrainSettings(), d, QStringLiteral("train"));
-
+    box->setObjectName(QStringLiteral("trainControls"));
+    auto* layout = new QVBoxLayout(box);
     m_start = button("trainStart", tr("Start"), tr("Meta-train a new LSTM optimizer on the problem class"));
     m_pause = button("trainPause", tr("Pause"), tr("Pause after the optimizee step in progress"));
     m_resume = button("trainResume", tr("Resume"), tr("Continue exactly where it paused"));
@@ -164,9 +164,34 @@ QWidget* MetaTrainView::buildSettings()
     auto* row1 = new QHBoxLayout;
     for (QPushButton* b : {m_start, m_pause, m_resume, m_stop}) row1->addWidget(b);
     row1->setSpacing(4);
-    form->addRow(row1);
-    form->addRow(m_save);
-    form->addRow(m_use);
+    layout->addLayout(row1);
+    layout->addWidget(m_save);
+    layout->addWidget(m_use);
+    m_progress = new QProgressBar;
+    m_progress->setObjectName(QStringLiteral("trainProgress"));
+    m_epochLabel = new ElidedLabel;
+    m_epochLabel->setObjectName(QStringLiteral("trainEpochLabel"));
+    m_etaLabel = new ElidedLabel;
+    m_etaLabel->setObjectName(QStringLiteral("trainEtaLabel"));
+    m_bestLabel = new ElidedLabel(tr("best validation: –"));
+    m_bestLabel->setObjectName(QStringLiteral("trainBestLabel"));
+    for (QWidget* w : std::initializer_list<QWidget*>{m_progress, m_epochLabel, m_etaLabel, m_bestLabel})
+        layout->addWidget(w);
+    return box;
+}
+
+QWidget* MetaTrainView::buildSettings()
+{
+    const MetaTrainConfig d;
+    auto* box = new QGroupBox(tr("Settings"));
+    box->setFixedWidth(270);
+    auto* form = new QFormLayout(box);
+    m_problemLabel = new QLabel(m_problem);
+    m_problemLabel->setWordWrap(true);
+    m_problemLabel->setToolTip(tr("The problem class chosen in the side panel"));
+    form->addRow(tr("Problem"), m_problemLabel);
+    m_settings.build(form, metaTrainSettings(), d, QStringLiteral("train"));
+
     m_watchEvery = spinBox(QStringLiteral("trainWatchEvery"), 1, 100000, 25,
                            tr("On a 2-d function class: how often the learned path beside the curve is redrawn from "
                               "the weights being trained"));
@@ -176,20 +201,6 @@ QWidget* MetaTrainView::buildSettings()
     form->addRow(m_watchEveryLabel, m_watchEvery);
     m_watchEvery->setVisible(WatchPanel::watches(m_problem));
     m_watchEveryLabel->setVisible(m_watchEvery->isVisibleTo(box));
-
-    m_progress = new QProgressBar;
-    m_progress->setObjectName(QStringLiteral("trainProgress"));
-    m_epochLabel = new ElidedLabel;
-    m_epochLabel->setObjectName(QStringLiteral("trainEpochLabel"));
-    m_etaLabel = new ElidedLabel;
-    m_etaLabel->setObjectName(QStringLiteral("trainEtaLabel"));
-    m_bestLabel = new QLabel(tr("best validation: –"));
-    m_bestLabel->setObjectName(QStringLiteral("trainBestLabel"));
-    m_bestLabel->setWordWrap(true);
-    form->addRow(m_progress);
-    form->addRow(m_epochLabel);
-    form->addRow(m_etaLabel);
-    form->addRow(m_bestLabel);
     return box;
 }
 

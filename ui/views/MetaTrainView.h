@@ -68,6 +68,7 @@ signals:
     void optimizerReady(const QString& path);
 
 private:
+    QWidget* buildControls(); // Start … Stop, Save, Use, and the progress: above the scrolling form
     QWidget* buildSettings();
     void resetPlot(int epochs, const QString& problem = {}); // problem: the title (the run's problem)
     void onSnapshot(const TrainSnapshot& s);

@@ -174,7 +174,7 @@ TransferView::TransferView(QWidget* parent)
     m_progress->setObjectName(QStringLiteral("transferProgress"));
     m_progress->setRange(0, 1000);
     m_progress->setValue(0);
-    m_progress->setTextVisible(false);
+    m_progress->setFormat(tr("%p % of the grid")); // "0 % …" before a run: a bar, not an empty text field
     m_status = new QLabel(tr("Not computed yet."));
     m_status->setObjectName(QStringLiteral("transferStatus"));
     m_status->setWordWrap(true);
