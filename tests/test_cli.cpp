@@ -654,6 +654,7 @@ private slots:
         stopped["variants"] = QJsonArray{variants[0]};
         stopped["completed"] = 1;
         stopped["cancelled"] = true;
+        stopped["pending"] = QJsonArray{variants[1], variants[2]}; // (their axis, label, problem and steps are read)
         write(part, stopped);
         const Run resumed = l2l(args + QStringList{"--resume", part, "--json", out});
         QVERIFY2(resumed.code == 0, qPrintable(resumed.err));
@@ -701,6 +702,25 @@ private slots:
         QVERIFY(bad.code != 0 && !bad.crashed);
         QVERIFY2(bad.err.contains("resume-part.json") && bad.err.contains("variants[0].cells[0].won"),
                  qPrintable(bad.err));
+        // A pending list that is not the rest of this run's grid, and a recorded rate the baseline refuses.
+        QJsonObject strayPending = stopped;
+        strayPending["variants"] = QJsonArray{variants[0]};
+        strayPending["pending"] = QJsonArray{99999};
+        write(part, strayPending);
+        const Run stray = l2l(args + QStringList{"--resume", part});
+        QVERIFY2(stray.code == 1 && stray.err.contains("resume-part.json") && stray.err.contains("\"pending\""),
+                 qPrintable(stray.err));
+        QJsonObject hugeRate = stopped;
+        QJsonObject h0 = variants[0].toObject();
+        QJsonObject hCell = h0["cells"].toArray()[0].toObject();
+        hCell["baseline_rate"] = 1e300;
+        h0["cells"] = QJsonArray{hCell};
+        hugeRate["variants"] = QJsonArray{h0};
+        write(part, hugeRate);
+        const Run huge = l2l(args + QStringList{"--resume", part});
+        QVERIFY2(huge.code == 1 && huge.err.contains("variants[0].cells[0].baseline_rate") &&
+                     huge.err.contains("(0, 10000]"),
+                 qPrintable(huge.err));
         // A file written before the rate grid was recorded cannot say it was the same search.
         QJsonObject old = doc;
         QJsonObject tune = old["tune"].toObject();

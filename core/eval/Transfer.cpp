@@ -201,11 +201,7 @@ std::vector<TransferCell> recordedBaselines(const std::string& path, const Trans
                 throw Error(where + "variant '" + s.variants[i].label + "' names two best baselines");
         if (c.baseline.empty() || !(c.baselineRate > 0) || !std::isfinite(c.baselineFinal))
             throw Error(where + "variant '" + s.variants[i].label + "' has no baseline that finished");
-        try { // the recorded rate must be one the rule takes (a stranger's file may say 1e300)
-            (void)UpdateRuleConfig::parse(baselineAtRate(config, c.baseline, c.baselineRate));
-        } catch (const Error& e) {
-            throw Error(where + "variant '" + s.variants[i].label + "': key \"baseline_rate\": " + e.what());
-        }
+        // (the recorded rate is one the rule takes: readTransfer checks every cell's)
         recorded.push_back(c);
     }
     return recorded;
@@ -554,6 +550,16 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
     if (variants.size() > config.variants.size())
         throw fail("variants",
                    "has more entries than this run's grid (" + std::to_string(config.variants.size()) + ")");
+    if (expected && doc.contains("pending")) { // a stopped run's rest of the grid: this run's rest
+        const json& pending = doc["pending"];
+        if (!pending.is_array() || pending.size() != config.variants.size() - variants.size())
+            throw fail("pending", "must list the " + std::to_string(config.variants.size() - variants.size()) +
+                                      " variants of this run's grid after the finished ones");
+        for (size_t i = 0; i < pending.size(); ++i)
+            if (!(variantAt(pending[i], "pending[" + std::to_string(i) + "]") == config.variants[variants.size() + i]))
+                throw fail("pending[" + std::to_string(i) + "]",
+                           "differs from this run's grid ('" + config.variants[variants.size() + i].label + "')");
+    }
     const long long completed =
         integer(field(doc, "completed", "completed"), "completed", 0, (long long)variants.size());
     if (completed != (long long)variants.size()) throw fail("completed", "must be the number of variants listed");
@@ -612,6 +618,13 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
                                                             b.get<std::string>()) == config.baselines.end()))
                 throw fail(ck + "baseline", "must name one of this run's baselines");
             x.baseline = b.get<std::string>();
+            if (!x.baseline.empty() && std::isfinite(x.baselineRate)) { // a stranger's file may say 1e300
+                try {
+                    (void)UpdateRuleConfig::parse(baselineAtRate(config, x.baseline, x.baselineRate));
+                } catch (const Error& e) {
+                    throw fail(ck + "baseline_rate", "is not a rate " + x.baseline + " takes: " + e.what());
+                }
+            }
             x.won = int(integer(field(cell, "won", ck + "won"), ck + "won", 0, config.runs));
             x.pairs = int(integer(field(cell, "pairs", ck + "pairs"), ck + "pairs", 0, config.runs));
             x.diverged = int(integer(field(cell, "diverged", ck + "diverged"), ck + "diverged", 0, config.runs));
