@@ -136,21 +136,6 @@ void styleLossPlot(QCustomPlot* plot)
 
 namespace {
 
-// Re-places a plot's legend when the plot is resized (installed once per plot by placeLegendOutside).
-class LegendPlacer : public QObject {
-public:
-    explicit LegendPlacer(QCustomPlot* plot) : QObject(plot), m_plot(plot) { plot->installEventFilter(this); }
-    bool eventFilter(QObject* watched, QEvent* event) override
-    {
-        if (watched == m_plot && event->type() == QEvent::Resize && placeLegendOutside(m_plot))
-            m_plot->replot(QCustomPlot::rpQueuedReplot);
-        return false;
-    }
-
-private:
-    QCustomPlot* m_plot;
-};
-
 void cellOf(QCPLayoutGrid* grid, QCPLayoutElement* element, int& row, int& column)
 {
     for (int i = 0; i < grid->elementCount(); ++i)
@@ -162,10 +147,7 @@ void cellOf(QCPLayoutGrid* grid, QCPLayoutElement* element, int& row, int& colum
 bool placeLegendOutside(QCustomPlot* plot, bool belowOnly)
 {
     if (belowOnly) plot->setProperty("l2lLegendBelowOnly", true);
-    if (!plot->property("l2lLegendPlacer").toBool()) {
-        plot->setProperty("l2lLegendPlacer", true);
-        new LegendPlacer(plot);
-    }
+    onPlotResize(plot, "l2lLegendPlacer", [plot] { return placeLegendOutside(plot); });
     QCPLegend* legend = plot->legend;
     QCPLayoutGrid* grid = plot->plotLayout();
     QCPAxisRect* rect = plot->axisRect();

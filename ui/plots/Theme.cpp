@@ -238,39 +238,48 @@ void restylePlot(QCustomPlot* plot)
 
 namespace {
 
-// Fits a plot's titles again when the plot is resized (installed once per plot by setFittedText).
-class TitleFitter : public QObject {
+// Calls a function after each resize of a plot, and replots when it says something changed (see onPlotResize).
+class ResizeHook : public QObject {
 public:
-    explicit TitleFitter(QCustomPlot* plot) : QObject(plot), m_plot(plot) { plot->installEventFilter(this); }
+    ResizeHook(QCustomPlot* plot, std::function<bool()> refit) : QObject(plot), m_plot(plot), m_refit(std::move(refit))
+    {
+        plot->installEventFilter(this);
+    }
     bool eventFilter(QObject* watched, QEvent* event) override
     {
-        if (watched == m_plot && event->type() == QEvent::Resize) {
-            bool changed = false;
-            for (QCPTextElement* text : m_plot->findChildren<QCPTextElement*>())
-                if (text->property("l2lFullText").isValid()) {
-                    const QString before = text->text();
-                    setFittedText(text, fullText(text));
-                    changed = changed || text->text() != before;
-                }
-            if (changed) m_plot->replot(QCustomPlot::rpQueuedReplot);
-        }
+        if (watched == m_plot && event->type() == QEvent::Resize && m_refit())
+            m_plot->replot(QCustomPlot::rpQueuedReplot);
         return false;
     }
 
 private:
     QCustomPlot* m_plot;
+    std::function<bool()> m_refit;
 };
 
 } // namespace
+
+void onPlotResize(QCustomPlot* plot, const char* key, std::function<bool()> refit)
+{
+    if (plot->property(key).toBool()) return;
+    plot->setProperty(key, true);
+    new ResizeHook(plot, std::move(refit));
+}
 
 void setFittedText(QCPTextElement* element, const QString& text)
 {
     element->setProperty("l2lFullText", text);
     QCustomPlot* plot = element->parentPlot();
-    if (!plot->property("l2lTitleFitter").toBool()) {
-        plot->setProperty("l2lTitleFitter", true);
-        new TitleFitter(plot);
-    }
+    onPlotResize(plot, "l2lTitleFitter", [plot] { // the titles fitted again to the new width
+        bool changed = false;
+        for (QCPTextElement* text : plot->findChildren<QCPTextElement*>())
+            if (text->property("l2lFullText").isValid()) {
+                const QString before = text->text();
+                setFittedText(text, fullText(text));
+                changed = changed || text->text() != before;
+            }
+        return changed;
+    });
     // Greedy: as many words on a line as fit; a word wider than the plot gets a line of its own.
     const QFontMetrics metrics(element->font());
     const int width = std::max(40, plot->width() - 16);

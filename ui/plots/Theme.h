@@ -3,6 +3,8 @@
 // multiplies every font, line width and marker (plots, tables, the OpenGL overlays), plus bold optimizer paths.
 // One process-wide state, set by the window's View > Presentation menu; plots read it when they are styled,
 // and restylePlot() brings an existing plot to the current state.
+#include <functional>
+
 #include <QColor>
 #include <QFont>
 #include <QPalette>
@@ -44,6 +46,10 @@ public:
 // the first time it is seen, so restyling is idempotent. The plotting functions call it last; the window calls
 // it on every plot when the theme or scale changes. Queues a replot.
 void restylePlot(QCustomPlot* plot);
+
+// Calls `refit` after each resize of `plot`, and replots when it returns true. Installed once per `key` (a property
+// of the plot): later calls with the same key do nothing.
+void onPlotResize(QCustomPlot* plot, const char* key, std::function<bool()> refit);
 
 // Sets a plot's text element (a title) to `text`, broken into lines at spaces wherever a line would be wider than
 // the plot (QCPTextElement neither wraps nor elides: a long title was cut off at both ends). The text is fitted
