@@ -164,9 +164,9 @@ QRectF GraphCanvas::rectOf(NodeKind kind, int step) const
         return box(x + col / 2, yM, nodeW, nodeH);
     case NodeKind::MetaLoss:
         return box(margin + col * (K + 1.35), yF, std::min(col * 0.9, em * 10.0), nodeH);
-    case NodeKind::Phi: {
-        const double left = margin + col * 0.35, right = margin + col * (K - 0.15);
-        return box((left + right) / 2, yPhi, std::max(nodeW, std::min(right - left, em * 22.0)), em * 2.0);
+    case NodeKind::Phi: { // a bar under every LSTM step: the weights all of them share
+        const double left = margin + col * 0.85 - nodeW / 2, right = margin + col * (K - 0.15) + nodeW / 2;
+        return box((left + right) / 2, yPhi, std::max(right - left, em * 14.0), em * 2.0);
     }
     }
     return {};
@@ -373,6 +373,10 @@ void GraphCanvas::paintEvent(QPaintEvent*)
         };
         pa = clip(ra, full.p1(), full.p2());
         pb = clip(rb, full.p2(), full.p1());
+        if (a == NodeKind::Phi) { // straight up from the bar into the step
+            pa = QPointF(rb.center().x(), ra.top());
+            pb = QPointF(rb.center().x(), rb.bottom());
+        }
         const bool lit = edgeShown(b, sb);
         const bool backLit = edgeBackwardLit(a, sa, b, sb);
         QColor c = backLit ? back : lit ? fg : faint;
@@ -452,8 +456,16 @@ void GraphCanvas::paintEvent(QPaintEvent*)
                 for (Index u = 0; u < h.rows(); ++u)
                     p.fillRect(QRectF(strip.left() + cw * double(u), strip.top() + ch * c, cw + 0.5, ch - 1),
                                heat(double(h(u, c)), pal.color(QPalette::Base)));
-            p.drawText(n.rect.adjusted(3, 1, -3, -n.rect.height() * 0.5), Qt::AlignCenter,
-                       in.name + "  h" + sub(t0 + n.step + 1));
+            // "m₁₂  h₁₃", closer where the node is narrow (a long window), else "m₁₂" alone.
+            const QRectF top = n.rect.adjusted(3, 1, -3, -n.rect.height() * 0.5);
+            QString label = in.name;
+            for (const char* gap : {"  h", " h"})
+                if (const QString pair = in.name + gap + sub(t0 + n.step + 1);
+                    fm.horizontalAdvance(pair) <= top.width()) {
+                    label = pair;
+                    break;
+                }
+            p.drawText(top, Qt::AlignCenter, label);
         } else {
             QString label = in.name;
             if (on && n.kind != NodeKind::Phi && n.kind != NodeKind::Lstm) {
@@ -466,9 +478,22 @@ void GraphCanvas::paintEvent(QPaintEvent*)
                     label += "\n" + fitted(v, fm, text.width());
                 }
             } else if (n.kind == NodeKind::Phi) {
+                // Centred in the part of the bar in sight (a long window scrolls sideways; GraphView repaints the
+                // canvas when it scrolls), with the whole meta-gradient's size once the backward pass is done.
+                const QRectF seen = text.intersected(QRectF(visibleRegion().boundingRect()));
+                if (!seen.isEmpty()) text = seen;
                 label = tr("φ: %1 shared weights").arg(r.paramCount);
+                if (backward() && focusStep() == 0) {
+                    const QString d = "   |∂L/∂φ| " + num(double(r.dphi.norm()));
+                    const double lw0 = fm.horizontalAdvance(label), dw = fm.horizontalAdvance(d);
+                    const double x0 = text.center().x() - (lw0 + dw) / 2;
+                    p.drawText(QRectF(x0, text.top(), lw0 + 1, text.height()), Qt::AlignVCenter, label);
+                    p.setPen(back);
+                    p.drawText(QRectF(x0 + lw0, text.top(), dw + 1, text.height()), Qt::AlignVCenter, d);
+                    label.clear();
+                }
             }
-            p.drawText(text, Qt::AlignCenter, label);
+            if (!label.isEmpty()) p.drawText(text, Qt::AlignCenter, label);
         }
         // Backward values below the node.
         if (backward()) {
@@ -480,8 +505,6 @@ void GraphCanvas::paintEvent(QPaintEvent*)
                                         QString::number(double(t.adjoints[size_t(n.step)](1)), 'g', 3));
             else if (n.kind == NodeKind::Lstm && n.step >= rr && !t.dphiSteps.empty())
                 d = "|∂L/∂φ| " + num(double(t.dphiSteps[size_t(n.step)].norm()));
-            else if (n.kind == NodeKind::Phi && rr == 0)
-                d = "|∂L/∂φ| " + num(double(r.dphi.norm()));
             if (!d.isEmpty()) {
                 p.setPen(back);
                 // Under the node, as wide as the gap to the next column allows; on two lines if it needs them.

@@ -136,6 +136,9 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent), m_runner(new Runner(QSt
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setMinimumHeight(m_canvas->minimumSizeHint().height() + scroll->horizontalScrollBar()->sizeHint().height());
+    // φ's label follows the part of its bar in sight: the whole canvas is drawn again on a scroll (Qt would move
+    // the old pixels and paint only the uncovered strip).
+    connect(scroll->horizontalScrollBar(), &QScrollBar::valueChanged, m_canvas, qOverload<>(&QWidget::update));
     layout->addWidget(scroll, 1);
     layout->addWidget(m_detail);
     layout->addWidget(m_status);
