@@ -41,6 +41,33 @@ float f(vec2 p)
     return t1 * t1 + t2 * t2 + t3 * t3; // beale
 }
 
+// The gradient of f, for iso-lines of even width (a screen-space fwidth of the level is taken per 2x2 block of
+// pixels, which drew rastrigin's ripples as crosses and dots).
+vec2 gradf(vec2 p)
+{
+    float x = p.x, y = p.y;
+    if (u_kind == 0) {
+        float r0 = u_quad[0] * x + u_quad[1] * y - u_quad[4];
+        float r1 = u_quad[2] * x + u_quad[3] * y - u_quad[5];
+        return 2.0 * (r0 * vec2(u_quad[0], u_quad[1]) + r1 * vec2(u_quad[2], u_quad[3]));
+    }
+    if (u_kind == 1) {
+        float c = cos(PI / 6.0), s = sin(PI / 6.0);
+        float u = c * x + s * y, v = -s * x + c * y;
+        return u * vec2(c, s) + u_kappa * v * vec2(-s, c);
+    }
+    if (u_kind == 2) return vec2(-2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x));
+    if (u_kind == 3) return vec2(2.0 * x, y * y * y - y);
+    if (u_kind == 4) {
+        float a = x * x + y - 11.0, b = x + y * y - 7.0;
+        return vec2(4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b);
+    }
+    if (u_kind == 5) return vec2(2.0 * x + 20.0 * PI * sin(2.0 * PI * x), 2.0 * y + 20.0 * PI * sin(2.0 * PI * y));
+    float t1 = 1.5 - x + x * y, t2 = 2.25 - x + x * y * y, t3 = 2.625 - x + x * y * y * y;
+    return 2.0 * vec2(t1 * (y - 1.0) + t2 * (y * y - 1.0) + t3 * (y * y * y - 1.0),
+                      x * (t1 + 2.0 * t2 * y + 3.0 * t3 * y * y));
+}
+
 // Viridis (matplotlib), as a degree-6 polynomial fit (Matt Zucconi's approximation, max error ~0.01).
 vec3 viridis(float t)
 {
@@ -57,15 +84,19 @@ vec3 viridis(float t)
 void main()
 {
     vec2 p = mix(u_view.xz, u_view.yw, v_uv);
-    float q = log(max(f(p), 0.0) + u_offset);
+    float fp = max(f(p), 0.0);
+    float q = log(fp + u_offset);
     float s = (q - u_range.x) / max(u_range.y - u_range.x, 1e-12);
     // Lightened so that the optimizers' saturated path colours stand out on top.
     vec3 colour = mix(viridis(clamp(s, 0.0, 1.0)), vec3(1.0), 0.3);
 
     // Iso-lines where s * levels crosses an integer, about one pixel wide whatever the zoom: the
-    // distance to the nearest level is measured in pixels through the screen-space derivative.
+    // distance to the nearest level is measured in pixels through the level's gradient, d level / d p =
+    // levels / (range) * grad f / (f + c), times the world size of a pixel (p is linear on the screen).
     float level = s * u_levels;
-    float perPixel = fwidth(level);
+    vec2 pixel = vec2(length(dFdx(p)), length(dFdy(p)));
+    vec2 dLevel = u_levels / max(u_range.y - u_range.x, 1e-12) * gradf(p) / (fp + u_offset);
+    float perPixel = length(dLevel * pixel);
     float distance = abs(fract(level + 0.5) - 0.5) / max(perPixel, 1e-6);
     float line = 1.0 - smoothstep(0.5, 1.5, distance);
     // Where levels crowd closer than ~3 pixels (steep walls, rastrigin's ripples) the lines fade out

@@ -66,6 +66,7 @@ private slots:
     void badOptimizerFileKeepsPaths();
     void exportCsvWritesEveryPoint();
     void brokenShaderIsReported();
+    void shaderGradientMatchesDifferences();
     void screenshot();
     void thousandRestarts();
 
@@ -437,6 +438,66 @@ void TestTrajectoryView::brokenShaderIsReported()
     qInfo("log: %s", qPrintable(land.shaderLog().left(160).replace('\n', ' ')));
     land.setFunction(*m_view->result());
     QVERIFY(!land.renderLandscape().isNull()); // draws nothing of the landscape, no crash
+}
+
+// The shader's hand-written gradf (the iso-lines' width comes from it) against central differences of its own f,
+// taken in the shader in float32, at every pixel of every function's box. A probe shader is landscape.frag with
+// another main: green where they agree, red where not. Fourth-order differences (exact on the quartics, the
+// truncation h^4 |f^(5)| / 30 below 1e-4 on rastrigin and beale's boxes) with h = 1e-3 max(1, |p|); the
+// tolerance is the float32 rounding of the differences, 64 eps (|f| + 1) / h, plus 1 % of |grad| + 1 for the
+// rounding inside f's terms (rastrigin's cancel to 0 at its minimum).
+void TestTrajectoryView::shaderGradientMatchesDifferences()
+{
+    QFile shader(QStringLiteral(":/shaders/landscape.frag"));
+    QVERIFY(shader.open(QIODevice::ReadOnly));
+    QString source = QString::fromUtf8(shader.readAll());
+    QVERIFY(source.contains("void main()") && source.contains("vec2 gradf(vec2 p)"));
+    source.replace(QStringLiteral("void main()"), QStringLiteral("void landscapeMain()"));
+    source += QStringLiteral(R"(
+void main()
+{
+    vec2 p = mix(u_view.xz, u_view.yw, v_uv);
+    vec2 g = gradf(p);
+    float h = 1e-3 * max(1.0, length(p));
+    vec2 ex = vec2(h, 0.0), ey = vec2(0.0, h);
+    vec2 fd = vec2(8.0 * (f(p + ex) - f(p - ex)) - (f(p + 2.0 * ex) - f(p - 2.0 * ex)),
+                   8.0 * (f(p + ey) - f(p - ey)) - (f(p + 2.0 * ey) - f(p - 2.0 * ey))) / (12.0 * h);
+    float tol = 1e-2 * (length(g) + 1.0) + 64.0 * 1.2e-7 * (abs(f(p)) + 1.0) / h;
+    fragColor = length(fd - g) <= tol ? vec4(0.0, 1.0, 0.0, 1.0) : vec4(1.0, 0.0, 0.0, 1.0);
+}
+)");
+    QTemporaryDir dir;
+    QFile probe(dir.filePath("probe.frag"));
+    QVERIFY(probe.open(QIODevice::WriteOnly));
+    probe.write(source.toUtf8());
+    probe.close();
+    LandscapeWidget land;
+    land.setShaderFiles(QStringLiteral(":/shaders/landscape.vert"), probe.fileName());
+    land.setOverlayVisible(false);
+    land.resize(240, 200);
+    land.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&land));
+    for (const char* spec :
+         {"rosenbrock", "himmelblau", "rastrigin", "saddle", "beale", "ill-conditioned", "quadratic2d"}) {
+        m_view->setFunctionSpec(spec);
+        QVERIFY(waitComputed(*m_view));
+        land.setFunction(*m_view->result());
+        land.resetView();
+        const QImage image = land.renderLandscape();
+        QVERIFY2(land.isShaderReady(), qPrintable(land.shaderLog()));
+        // Off the tick strips (the overlay's labels are drawn there even without paths).
+        const QSizeF strips = land.tickStrips();
+        int checked = 0, wrong = 0;
+        for (int y = 0; y < image.height() - int(strips.height()) - 1; ++y)
+            for (int x = int(strips.width()) + 1; x < image.width(); ++x) {
+                const QRgb c = image.pixel(x, y);
+                ++checked;
+                if (qRed(c) > 128 || qGreen(c) < 128) ++wrong;
+            }
+        qInfo("%s: %d of %d pixels disagree", spec, wrong, checked);
+        QVERIFY(checked > 20000);
+        QVERIFY2(wrong == 0, spec);
+    }
 }
 
 // Every 2-d function draws a varied landscape with its paths; with L2L_SCREENSHOT_DIR set, the view
