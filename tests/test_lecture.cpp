@@ -42,6 +42,7 @@ private slots:
     void slideFromStateSavesAndReopens();
     void presentationRestylesPlots();
     void explanationsAreThere();
+    void longSlideTextKeepsTheWindow();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -251,6 +252,26 @@ void TestLecture::explanationsAreThere()
     auto* text = l2l::test::child<QTextBrowser>(&w, "paperSummaryText");
     QVERIFY(text->toPlainText().contains("coordinatewise"));
     QVERIFY(text->toHtml().contains("arxiv.org/abs/1606.04474"));
+}
+
+// A slide's text never widens the window or pushes the figure off it: a 3000-character word wraps (a QLabel breaks
+// only at spaces: the window grew to 23392 px and went black) and a 40-line text scrolls inside the strip.
+void TestLecture::longSlideTextKeepsTheWindow()
+{
+    MainWindow& w = *m_window;
+    const QSize before = w.size();
+    QString lines;
+    for (int i = 0; i < 40; ++i) lines += QStringLiteral("Line %1: word word word word word word word word\n").arg(i);
+    for (const QString& text : {QString(3000, QLatin1Char('x')), lines}) {
+        w.lessonBar()->showSlide(0, 2, QStringLiteral("lesson"), QString(200, QLatin1Char('T')), text);
+        w.lessonBar()->show();
+        QTest::qWait(100);
+        QCOMPARE(w.size(), before);
+        QVERIFY2(w.lessonBar()->height() < before.height() / 3,
+                 qPrintable(QStringLiteral("the strip is %1 px tall").arg(w.lessonBar()->height())));
+        QCOMPARE(w.lessonBar()->slideText(), text); // as given, without the added break opportunities
+        QVERIFY(w.lessonBar()->width() <= before.width());
+    }
 }
 
 QTEST_MAIN(TestLecture)

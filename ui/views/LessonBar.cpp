@@ -1,12 +1,41 @@
 #include "views/LessonBar.h"
 
+#include "views/ElidedLabel.h"
+
 #include <QApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QResizeEvent>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QVBoxLayout>
 
 namespace l2l::ui {
+
+namespace {
+
+// Lines of slide text in sight at once; a longer text scrolls inside the strip instead of pushing the figure down.
+constexpr int kTextLines = 5;
+
+// `text` with a break opportunity (a zero-width space) every 24 characters of any longer run without a space: a
+// hash or a long path in a slide wraps instead of widening the window (a QLabel wraps only at spaces).
+QString breakable(const QString& text)
+{
+    QString out;
+    int run = 0;
+    for (const QChar c : text) {
+        run = c.isSpace() ? 0 : run + 1;
+        if (run > 24) {
+            out += QChar(0x200B);
+            run = 1;
+        }
+        out += c;
+    }
+    return out;
+}
+
+} // namespace
 
 LessonBar::LessonBar(QWidget* parent) : QFrame(parent)
 {
@@ -16,15 +45,21 @@ LessonBar::LessonBar(QWidget* parent) : QFrame(parent)
     setBackgroundRole(QPalette::Base);
     m_counter = new QLabel;
     m_counter->setObjectName(QStringLiteral("slideCounter"));
-    m_title = new QLabel;
+    m_title = new WrappedLabel;
     m_title->setObjectName(QStringLiteral("slideTitle"));
-    m_title->setWordWrap(true);
     m_title->setTextFormat(Qt::PlainText);
-    m_text = new QLabel;
+    m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Minimum); // its width is the strip's, never more
+    m_text = new WrappedLabel;
     m_text->setObjectName(QStringLiteral("slideText"));
     m_text->setTextFormat(Qt::PlainText);
-    m_text->setWordWrap(true);
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_textScroll = new QScrollArea;
+    m_textScroll->setObjectName(QStringLiteral("slideTextScroll"));
+    m_textScroll->setWidget(m_text);
+    m_textScroll->setWidgetResizable(true);
+    m_textScroll->setFrameShape(QFrame::NoFrame);
+    m_textScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_textScroll->viewport()->setAutoFillBackground(false);
     m_previous = new QPushButton(tr("◀ Previous"));
     m_previous->setObjectName(QStringLiteral("previousSlide"));
     m_previous->setToolTip(tr("The previous slide (Page Up)"));
@@ -48,8 +83,24 @@ LessonBar::LessonBar(QWidget* parent) : QFrame(parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(10, 6, 10, 8);
     layout->addLayout(head);
-    layout->addWidget(m_text);
+    layout->addWidget(m_textScroll);
     applyScale();
+}
+
+void LessonBar::fitText()
+{
+    // As tall as the text at the strip's width, at most kTextLines lines (then it scrolls).
+    const int width = m_textScroll->viewport()->width() > 0 ? m_textScroll->viewport()->width() : this->width();
+    const int needed = m_text->heightForWidth(width);
+    const int cap = m_text->fontMetrics().lineSpacing() * kTextLines + 4;
+    const int height = std::min(needed > 0 ? needed : m_text->sizeHint().height(), cap);
+    if (m_textScroll->height() != height) m_textScroll->setFixedHeight(height);
+}
+
+void LessonBar::resizeEvent(QResizeEvent* event)
+{
+    QFrame::resizeEvent(event);
+    fitText();
 }
 
 void LessonBar::applyScale()
@@ -61,20 +112,25 @@ void LessonBar::applyScale()
     QFont body = QApplication::font();
     body.setPointSizeF(body.pointSizeF() * 1.1);
     m_text->setFont(body);
+    fitText();
 }
 
 void LessonBar::showSlide(int index, int count, const QString& lessonTitle, const QString& title, const QString& text)
 {
     m_counter->setText(tr("%1 / %2").arg(index + 1).arg(count));
     m_counter->setToolTip(lessonTitle);
-    m_title->setText(title);
-    m_text->setText(text);
-    m_text->setVisible(!text.isEmpty());
+    m_titleText = title;
+    m_slideText = text;
+    m_title->setText(breakable(title));
+    m_text->setText(breakable(text));
+    m_textScroll->setVisible(!text.isEmpty());
+    m_textScroll->verticalScrollBar()->setValue(0);
+    fitText();
     m_previous->setEnabled(index > 0);
     m_next->setEnabled(index + 1 < count);
 }
 
-QString LessonBar::slideTitle() const { return m_title->text(); }
-QString LessonBar::slideText() const { return m_text->text(); }
+QString LessonBar::slideTitle() const { return m_titleText; }
+QString LessonBar::slideText() const { return m_slideText; }
 
 } // namespace l2l::ui

@@ -5,6 +5,7 @@
 
 class QLabel;
 class QPushButton;
+class QScrollArea;
 
 namespace l2l::ui {
 
@@ -22,10 +23,16 @@ signals:
     void nextRequested();
     void endRequested();
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    void fitText(); // the text's height at the strip's width, capped (a longer text scrolls)
     QLabel* m_counter = nullptr;
     QLabel* m_title = nullptr;
     QLabel* m_text = nullptr;
+    QScrollArea* m_textScroll = nullptr;
+    QString m_titleText, m_slideText; // as given (the labels' texts have break opportunities added)
     QPushButton* m_previous = nullptr;
     QPushButton* m_next = nullptr;
 };
