@@ -26,6 +26,7 @@ private slots:
     void badFilesAreRejected_data();
     void badFilesAreRejected();
     void failedSaveKeepsOldFile();
+    void optimizerBesideIsWrittenRelative();
     void formatOfFiles();
     void resultsRoundTrip();
     void badResultsAreRejected_data();
@@ -228,6 +229,10 @@ void TestExperimentFile::badFilesAreRejected_data()
                             << "key \"runs\" must be an integer in [1, 10000], got 0";
     QTest::newRow("runs text") << QString(good).replace("\"runs\": 7", "\"runs\": \"many\"")
                                << "key \"runs\" must be an integer, got \"many\"";
+    QTest::newRow("unknown problem") << QString(good).replace("mnist:hidden=40", "nosuchproblem:hidden=40")
+                                     << "key \"problem\": unknown problem 'nosuchproblem' (valid problems: ";
+    QTest::newRow("unknown problem key") << QString(good).replace("hidden=40", "colour=blue")
+                                         << "unknown option 'colour'";
     QTest::newRow("not 2-d") << QString(good).replace("himmelblau:x0=1", "mnist") << "not a 2-d function";
     QTest::newRow("start NaN") << QString(good).replace("-2.5", "NaN") << "not valid JSON";
     QTest::newRow("unroll > horizon") << QString(good).replace("\"unroll\": 10", "\"unroll\": 1000") << "unroll";
@@ -278,6 +283,24 @@ void TestExperimentFile::failedSaveKeepsOldFile()
     expectError([&] { saveExperiment(path, bad); }, {"runs"});
     QCOMPARE(readFile(path), before);
     expectError([&] { loadExperiment(m_tmp.filePath("missing.json").toStdString()); }, {"missing.json"});
+}
+
+// An optimizer file in the experiment's folder (or below) is written relative to it, so that the two can be moved
+// or shared together; one elsewhere keeps its path. The reader resolves a relative one from its own folder.
+void TestExperimentFile::optimizerBesideIsWrittenRelative()
+{
+    QDir(m_tmp.path()).mkpath("share/opt");
+    Experiment e = sample();
+    e.optimizers = {{"lstm", true, "", m_tmp.filePath("share/opt/mine.json").toStdString()},
+                    {"lstm", false, "", "/some/where/else.json"}};
+    const std::string path = m_tmp.filePath("share/exp.json").toStdString();
+    saveExperiment(path, e);
+    const nlohmann::json doc = nlohmann::json::parse(readFile(path));
+    QCOMPARE(doc["optimizers"][0]["path"].get<std::string>(), std::string("opt/mine.json"));
+    QCOMPARE(doc["optimizers"][1]["path"].get<std::string>(), std::string("/some/where/else.json"));
+    QVERIFY(QDir(m_tmp.path()).rename("share", "moved"));
+    const Experiment back = loadExperiment(m_tmp.filePath("moved/exp.json").toStdString());
+    QCOMPARE(QString::fromStdString(back.optimizers[0].path), QDir::cleanPath(m_tmp.filePath("moved/opt/mine.json")));
 }
 
 void TestExperimentFile::formatOfFiles()

@@ -29,6 +29,15 @@
 using namespace l2l;
 using namespace l2l::ui;
 
+namespace {
+bool writeText(const QString& path, const std::string& text)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
+           f.write(text.data(), qint64(text.size())) == qint64(text.size());
+}
+} // namespace
+
 class TestLecture : public QObject {
     Q_OBJECT
 public:
@@ -181,6 +190,30 @@ void TestLecture::badLessonIsNamed()
              qPrintable(m_window->lastError()));
     QVERIFY(!m_window->hasLesson());
     QVERIFY(!m_window->lessonBar()->isVisible());
+    // Every slide is checked when the lesson opens, not when the lecturer reaches it: an unknown problem and a
+    // missing optimizer file on slide 2 refuse the lesson, naming the file, the slide and the key.
+    Lesson lesson;
+    lesson.title = "checked";
+    lesson.slides.resize(2);
+    lesson.slides[0].title = "fine";
+    lesson.slides[1].title = "broken";
+    lesson.slides[1].experiment = Experiment{};
+    lesson.slides[1].experiment->eval.problem = "nosuchproblem";
+    const QString badProblem = m_tmp.filePath("bad-problem.l2l.json");
+    QVERIFY(writeText(badProblem, lessonToJson(lesson)));
+    QVERIFY(!m_window->openFile(badProblem));
+    QVERIFY2(m_window->lastError().contains(badProblem) && m_window->lastError().contains("slide 2 (\"broken\")") &&
+                 m_window->lastError().contains("unknown problem 'nosuchproblem' (valid problems: "),
+             qPrintable(m_window->lastError()));
+    lesson.slides[1].experiment->eval.problem = "quadratic";
+    lesson.slides[1].experiment->optimizers = {{"lstm", true, "", m_tmp.filePath("gone.json").toStdString()}};
+    const QString missing = m_tmp.filePath("missing-optimizer.l2l.json");
+    QVERIFY(writeText(missing, lessonToJson(lesson)));
+    QVERIFY(!m_window->openFile(missing));
+    QVERIFY2(m_window->lastError().contains(missing) && m_window->lastError().contains("slide 2 (\"broken\")") &&
+                 m_window->lastError().contains("gone.json"),
+             qPrintable(m_window->lastError()));
+    QVERIFY(!m_window->hasLesson());
 }
 
 void TestLecture::slideFromStateSavesAndReopens()

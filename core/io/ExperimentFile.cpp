@@ -6,6 +6,7 @@
 #include "base/Spec.h"
 #include "io/EvalResultJson.h"
 #include "problems/Functions2d.h"
+#include "problems/Problem.h"
 
 #include <nlohmann/json.hpp>
 
@@ -94,7 +95,11 @@ const std::vector<std::string>& experimentViews()
 
 void Experiment::validate() const
 {
-    Spec::parse(eval.problem);
+    try {
+        checkProblemSpec(eval.problem);
+    } catch (const Error& e) {
+        throw Error(std::string("experiment: key \"problem\": ") + e.what());
+    }
     checkSettings(evalSettings(), eval, "experiment");
     const auto names = updateRuleNames();
     for (const auto& o : optimizers) {
@@ -120,13 +125,30 @@ void Experiment::validate() const
                     " steps, seed " + std::to_string(results->config.seed) + ", not the experiment's settings");
 }
 
-std::string experimentToJson(const Experiment& e)
+namespace {
+// `path` relative to `dir` when it lies in `dir` or below, else unchanged.
+std::string pathFrom(const std::string& path, const std::string& dir)
+{
+    namespace fs = std::filesystem;
+    if (dir.empty() || path.empty()) return path;
+    std::error_code error;
+    const fs::path base = fs::absolute(fs::path(dir), error).lexically_normal();
+    if (error) return path;
+    const fs::path file = fs::absolute(fs::path(path), error).lexically_normal();
+    if (error) return path;
+    const fs::path relative = file.lexically_relative(base);
+    if (relative.empty() || *relative.begin() == "..") return path;
+    return relative.generic_string();
+}
+} // namespace
+
+std::string experimentToJson(const Experiment& e, const std::string& dir)
 {
     nlohmann::json optimizers = nlohmann::json::array();
     for (const auto& o : e.optimizers) {
         nlohmann::json j = {{"name", o.name}, {"enabled", o.enabled}};
         if (o.name == "lstm")
-            j["path"] = o.path;
+            j["path"] = pathFrom(o.path, dir);
         else
             j["lr"] = o.rate.empty() ? std::string("tuned") : o.rate;
         optimizers.push_back(j);
@@ -224,7 +246,7 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
 void saveExperiment(const std::string& path, const Experiment& e)
 {
     e.validate();
-    writeFileAtomically(path, experimentToJson(e));
+    writeFileAtomically(path, experimentToJson(e, std::filesystem::absolute(path).parent_path().string()));
 }
 
 Experiment loadExperiment(const std::string& path)

@@ -54,7 +54,9 @@ struct Experiment {
     static std::vector<OptimizerChoice> defaultChoices(); // the four baselines tuned + the bundled lstm
 };
 
-std::string experimentToJson(const Experiment& e);
+// `dir`: the folder of the file being written. An optimizer file in it or below is named relative to it (the two
+// move and are shared together; the reader resolves it from its own folder); any other keeps its path as is.
+std::string experimentToJson(const Experiment& e, const std::string& dir = {});
 Experiment experimentFromJson(const std::string& text, const std::string& pathForMessages);
 // The studio's views, in its order, as an experiment file names them ("compare", "meta-train", ...).
 const std::vector<std::string>& experimentViews();

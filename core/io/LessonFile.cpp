@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 namespace l2l {
 
 namespace {
@@ -66,12 +68,12 @@ void Lesson::validate() const
     }
 }
 
-std::string lessonToJson(const Lesson& lesson)
+std::string lessonToJson(const Lesson& lesson, const std::string& dir)
 {
     nlohmann::json slides = nlohmann::json::array();
     for (const Slide& s : lesson.slides) {
         nlohmann::json j = {{"title", s.title}, {"text", s.text}};
-        if (s.experiment) j["experiment"] = nlohmann::json::parse(experimentToJson(*s.experiment));
+        if (s.experiment) j["experiment"] = nlohmann::json::parse(experimentToJson(*s.experiment, dir));
         if (s.action != SlideAction::None) j["action"] = slideActionName(s.action);
         if (s.step >= 0) j["step"] = s.step;
         slides.push_back(j);
@@ -144,7 +146,7 @@ Lesson lessonFromJson(const std::string& text, const std::string& path)
 void saveLesson(const std::string& path, const Lesson& lesson)
 {
     lesson.validate();
-    writeFileAtomically(path, lessonToJson(lesson));
+    writeFileAtomically(path, lessonToJson(lesson, std::filesystem::absolute(path).parent_path().string()));
 }
 
 Lesson loadLesson(const std::string& path) { return lessonFromJson(readFile(path, kMaxExperimentFileBytes), path); }

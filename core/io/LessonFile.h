@@ -37,7 +37,7 @@ struct Lesson {
     void validate() const;     // throws l2l::Error naming the slide and the field
 };
 
-std::string lessonToJson(const Lesson& lesson);
+std::string lessonToJson(const Lesson& lesson, const std::string& dir = {}); // dir: as for experimentToJson
 Lesson lessonFromJson(const std::string& text, const std::string& pathForMessages);
 void saveLesson(const std::string& path, const Lesson& lesson); // validates first; atomic
 Lesson loadLesson(const std::string& path);

@@ -75,6 +75,10 @@ struct ProblemInfo {
 
 const std::vector<ProblemInfo>& problemCatalog();
 std::vector<std::string> problemNames();
+// The spec's name is a problem and each of its keys one of that problem's options (values and data files are
+// checked when the class is built). Cheap: for files that name problems (experiments, lessons), on opening.
+// Throws l2l::Error naming the unknown problem (listing the valid ones) or key.
+Spec checkProblemSpec(const std::string& spec);
 
 // Parses and validates a spec ("mnist:hidden=40") and builds its class. Throws l2l::Error naming
 // the unknown problem (listing valid ones), the bad option, or the missing/corrupt data file.

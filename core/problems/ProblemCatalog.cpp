@@ -45,8 +45,7 @@ std::unique_ptr<ProblemClass<T>> makeUnscaledClass(const Spec& spec)
 }
 } // namespace
 
-template <typename T>
-std::unique_ptr<ProblemClass<T>> makeProblemClass(const std::string& text)
+Spec checkProblemSpec(const std::string& text)
 {
     Spec spec = Spec::parse(text);
     const auto names = problemNames();
@@ -56,6 +55,13 @@ std::unique_ptr<ProblemClass<T>> makeProblemClass(const std::string& text)
     // included.
     for (const auto& info : problemCatalog())
         if (info.name == spec.name) checkKeys(spec, info.options, "problem '" + spec.name + "'");
+    return spec;
+}
+
+template <typename T>
+std::unique_ptr<ProblemClass<T>> makeProblemClass(const std::string& text)
+{
+    Spec spec = checkProblemSpec(text);
     const Scaling scaling = takeScaling(spec, "problem '" + spec.name + "'");
     return makeScaledClass<T>(makeUnscaledClass<T>(spec), scaling);
 }

@@ -181,6 +181,21 @@ void MainWindow::applyExperiment(const Experiment& e)
     }
 }
 
+void MainWindow::checkOptimizerFiles(const Experiment& e, const std::string& where)
+{
+    // The learned optimizers it names are read now: a missing or broken one refuses the whole file, naming both
+    // files, before anything changes (it surfaced later as a grey landscape and a message without the file's name).
+    for (size_t i = 0; i < e.optimizers.size(); ++i) {
+        const OptimizerChoice& o = e.optimizers[i];
+        if (!o.enabled || o.name != "lstm" || o.path.empty()) continue;
+        try {
+            (void)loadOptimizer(o.path);
+        } catch (const Error& error) {
+            throw Error(where + ": optimizers[" + std::to_string(i) + "] (lstm): " + error.what());
+        }
+    }
+}
+
 bool MainWindow::openFile(const QString& path)
 {
     try {
@@ -188,19 +203,7 @@ bool MainWindow::openFile(const QString& path)
         const std::string format = fileFormatOf(text);
         if (format == "l2l-experiment") {
             const Experiment e = experimentFromJson(text, path.toStdString());
-            // The learned optimizers it names are read now: a missing or broken one refuses the whole file, naming
-            // both files, before anything changes (it surfaced later as a grey landscape and a message without the
-            // experiment's name).
-            for (size_t i = 0; i < e.optimizers.size(); ++i) {
-                const OptimizerChoice& o = e.optimizers[i];
-                if (!o.enabled || o.name != "lstm" || o.path.empty()) continue;
-                try {
-                    (void)loadOptimizer(o.path);
-                } catch (const Error& error) {
-                    throw Error("experiment file '" + path.toStdString() + "': optimizers[" + std::to_string(i) +
-                                "] (lstm): " + error.what());
-                }
-            }
+            checkOptimizerFiles(e, "experiment file '" + path.toStdString() + "'");
             applyExperiment(e);
             m_experimentPath = path;
             setWindowTitle(

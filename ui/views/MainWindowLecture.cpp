@@ -154,6 +154,12 @@ bool MainWindow::openLesson(const QString& path)
 {
     try {
         Lesson lesson = loadLesson(path.toStdString());
+        // Every slide's optimizer files are read now, not in front of the class when its slide comes up.
+        for (size_t i = 0; i < lesson.slides.size(); ++i)
+            if (lesson.slides[i].experiment)
+                checkOptimizerFiles(*lesson.slides[i].experiment, "lesson file '" + path.toStdString() + "': slide " +
+                                                                      std::to_string(i + 1) + " (\"" +
+                                                                      lesson.slides[i].title + "\")");
         m_lesson = std::move(lesson);
     } catch (const Error& e) {
         showError(tr("Cannot open the lesson: %1").arg(QString::fromStdString(e.what())));
@@ -260,7 +266,13 @@ void MainWindow::applySlide(int index, int generation)
         try {
             applyExperiment(*s.experiment);
         } catch (const Error& e) {
-            showError(tr("Slide %1 cannot be shown: %2").arg(index + 1).arg(QString::fromStdString(e.what())));
+            const QString message =
+                tr("Slide %1 cannot be shown: %2").arg(index + 1).arg(QString::fromStdString(e.what()));
+            // No figure of an earlier slide under this slide's title.
+            m_compare->showPlaceholder(tr("Slide %1 cannot be shown (the message says why)").arg(index + 1));
+            showView(Compare);
+            m_panel->setStatus(message);
+            showError(message);
             return;
         }
     }
