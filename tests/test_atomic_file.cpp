@@ -103,6 +103,17 @@ void TestAtomicFile::removesStaleTemporaries()
 void TestAtomicFile::checkOutputPathRefusesBeforeRuns()
 {
     checkOutputPath(path("new/deeper/out.json"), "--out"); // creatable: fine
+    {
+        // Relative, in a missing folder: the same rule however it is spelt ("nd/a.json" said "'nd' is not a
+        // directory" while "./nd/a.json" was created).
+        const fs::path before = fs::current_path();
+        fs::current_path(m_tmp.path().toStdString());
+        for (const char* relative : {"nd/a.json", "./nd/a.json", "nd/deeper/a.json"})
+            checkOutputPath(relative, "--out");
+        writeFileAtomically("nd/a.json", "x");
+        QCOMPARE(readFile("nd/a.json"), std::string("x"));
+        fs::current_path(before);
+    }
     const std::string fifo = path("pipe2");
     QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
     expectError([&] { checkOutputPath(fifo, "--json"); }, {"--json", QString::fromStdString(fifo), "a FIFO"});

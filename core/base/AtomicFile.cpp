@@ -115,9 +115,10 @@ void checkOutputPath(const std::string& path, const std::string& what)
     if (const std::string kind = nonRegularKind(target); !kind.empty())
         throw Error(where + ": is " + kind + ", not a regular file");
     // The nearest existing folder must be a writable directory (missing ones are created when saving).
+    // ("nd/a.json" with no folder nd: the current one, as for "./nd/a.json", not "'nd' is not a directory").
     fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    while (!dir.empty() && !fs::exists(dir, ec) && dir.has_parent_path() && dir != dir.parent_path())
-        dir = dir.parent_path();
+    while (!fs::exists(dir, ec) && dir != fs::path("."))
+        dir = dir.has_parent_path() && dir != dir.parent_path() ? dir.parent_path() : fs::path(".");
     if (!fs::is_directory(dir, ec)) throw Error(where + ": '" + dir.string() + "' is not a directory");
     if (::access(dir.c_str(), W_OK) != 0)
         throw Error(where + ": cannot write in '" + dir.string() + "' (" + std::strerror(errno) + ")");
