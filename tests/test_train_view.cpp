@@ -153,6 +153,15 @@ void TestTrainView::shortRunFinishesSavesAndUses()
     QVERIFY(plain[2].isEmpty());
     QVERIFY(validated[3].isEmpty());         // no meta-batch, no noise
     QCOMPARE(validated[4], QByteArray("0")); // no curriculum: stage 0
+
+    // Another problem in the panel: the curves stay the run's, and the title says they are the last run's.
+    const auto title = [&] { return qobject_cast<QCPTextElement*>(v.plot()->plotLayout()->elementAt(0))->text(); };
+    QCOMPARE(title(), QString("Meta-training on quadratic"));
+    v.setProblem("quadratic2d");
+    QVERIFY2(title().contains("Meta-training on quadratic (the last run; Start trains on quadratic2d)"),
+             qPrintable(title()));
+    v.setProblem("quadratic");
+    QCOMPARE(title(), QString("Meta-training on quadratic"));
 }
 
 void TestTrainView::pauseHoldsResumeContinuesStopFinishes()

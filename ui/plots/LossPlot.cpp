@@ -66,8 +66,23 @@ void styleAxis(QCPAxis* axis, const QString& label)
     axis->grid()->setZeroLinePen(Qt::NoPen);
 }
 
-// The title is an optional first row of the plot layout.
-void setTitle(QCustomPlot* plot, const QString& title)
+QCPGraph* addGraph(QCustomPlot* plot, const QString& name, const QVector<double>& keys, const QVector<double>& values,
+                   const QPen& pen)
+{
+    QCPGraph* graph = plot->addGraph();
+    graph->setName(name);
+    graph->setPen(pen);
+    graph->setData(keys, values, true);
+    return graph;
+}
+
+// Colours for names the studio has no fixed colour for, picked by a stable hash of the name.
+const QColor kPalette[] = {QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2),
+                           QColor(0x17, 0xbe, 0xcf), QColor(0xbc, 0xbd, 0x22), QColor(0x7f, 0x7f, 0x7f)};
+
+} // namespace
+
+void setPlotTitle(QCustomPlot* plot, const QString& title)
 {
     QCPLayoutGrid* layout = plot->plotLayout();
     auto* existing = qobject_cast<QCPTextElement*>(layout->elementCount() > 0 ? layout->elementAt(0) : nullptr);
@@ -85,22 +100,6 @@ void setTitle(QCustomPlot* plot, const QString& title)
     }
     setFittedText(existing, title);
 }
-
-QCPGraph* addGraph(QCustomPlot* plot, const QString& name, const QVector<double>& keys, const QVector<double>& values,
-                   const QPen& pen)
-{
-    QCPGraph* graph = plot->addGraph();
-    graph->setName(name);
-    graph->setPen(pen);
-    graph->setData(keys, values, true);
-    return graph;
-}
-
-// Colours for names the studio has no fixed colour for, picked by a stable hash of the name.
-const QColor kPalette[] = {QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2),
-                           QColor(0x17, 0xbe, 0xcf), QColor(0xbc, 0xbd, 0x22), QColor(0x7f, 0x7f, 0x7f)};
-
-} // namespace
 
 // White paper-figure look: log loss axis, full frame, legend outside the data (placeLegendOutside).
 void styleLossPlot(QCustomPlot* plot)
@@ -261,7 +260,7 @@ QString defaultPlotTitle(const EvalResult& r)
 void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title)
 {
     styleLossPlot(plot);
-    setTitle(plot, title);
+    setPlotTitle(plot, title);
     plot->clearGraphs();
     plot->yAxis->setLabel(QStringLiteral("loss (mean over %1 runs)").arg(r.config.runs));
     std::vector<BandData> data;
@@ -377,7 +376,7 @@ void saveEvalPlot(const EvalResult& r, const QString& path, int width, int heigh
 void plotTestCurves(QCustomPlot* plot, const EvalResult& r, const QString& title)
 {
     styleLossPlot(plot);
-    setTitle(plot, title);
+    setPlotTitle(plot, title);
     plot->clearGraphs();
     plot->yAxis->setLabel(QStringLiteral("test-split loss (mean over %1 runs)").arg(r.config.runs));
     for (size_t i = 0; i < r.optimizers.size(); ++i) {

@@ -43,6 +43,8 @@ void styleLossPlot(QCustomPlot* plot);
 // which a column beside the first axis rect would narrow); remembered for the later resizes.
 bool placeLegendOutside(QCustomPlot* plot, bool belowOnly = false);
 
+// The title, an optional first row of the plot layout (empty: none), fitted to the plot's width.
+void setPlotTitle(QCustomPlot* plot, const QString& title);
 // The figure title used for saved plots: the problem spec, and "stopped at step k" when cancelled.
 QString defaultPlotTitle(const EvalResult& r);
 

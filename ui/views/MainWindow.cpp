@@ -321,6 +321,10 @@ void MainWindow::connectViews()
         statusBar()->showMessage(tr("The trained optimizer is now the LSTM in Compare, Trajectories and Inspect"),
                                  8000);
     });
+    connect(m_metaTrain, &MetaTrainView::optimizerSaved, this, [this](const QString& path) {
+        m_panel->appendLog(tr("saved the best optimizer to %1").arg(path));
+        statusBar()->showMessage(tr("Saved %1").arg(path), 8000);
+    });
     connect(m_metaTrain, &MetaTrainView::failed, this, &MainWindow::showError);
     connect(m_metaTrain, &MetaTrainView::trainingStateChanged, this, [this](bool training, bool paused) {
         m_jobDetail = training && paused ? tr("paused") : QString();

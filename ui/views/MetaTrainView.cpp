@@ -209,6 +209,13 @@ void MetaTrainView::setProblem(const QString& problemSpec)
     if (isTraining()) return; // the run in progress keeps its problem
     m_problem = problemSpec;
     m_problemLabel->setText(problemSpec);
+    if (!m_runProblem.isEmpty()) { // the curves stay the last run's; the title says so once the form says otherwise
+        setPlotTitle(m_plot,
+                     problemSpec == m_runProblem
+                         ? tr("Meta-training on %1").arg(m_runProblem)
+                         : tr("Meta-training on %1 (the last run; Start trains on %2)").arg(m_runProblem, problemSpec));
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+    }
     const bool watch = WatchPanel::watches(problemSpec);
     m_watch->setVisible(watch);
     m_watchEvery->setVisible(watch);
@@ -257,7 +264,8 @@ void MetaTrainView::start()
     }
     m_best.reset();
     m_sessionPath.clear();
-    resetPlot(c.epochs, QString::fromStdString(c.problem));
+    m_runProblem = QString::fromStdString(c.problem);
+    resetPlot(c.epochs, m_runProblem);
     m_etaLabel->setText(tr("starting…"));
     if (WatchPanel::watches(m_problem)) {
         m_watch->begin(c);
@@ -501,7 +509,11 @@ void MetaTrainView::saveBestWithDialog()
                                      tr("Optimizer files (*.json)"));
     if (path.isEmpty()) return;
     QString error;
-    if (!saveBest(path, &error)) QMessageBox::warning(this, tr("Save best optimizer"), error);
+    if (!saveBest(path, &error)) {
+        QMessageBox::warning(this, tr("Save best optimizer"), error);
+        return;
+    }
+    emit optimizerSaved(path);
 }
 
 // Optimizers handed to the other views are kept in the application's data directory (so that an

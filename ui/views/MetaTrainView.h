@@ -66,6 +66,7 @@ signals:
     void finished();
     void failed(const QString& message);
     void optimizerReady(const QString& path);
+    void optimizerSaved(const QString& path); // Save best… wrote it
 
 private:
     QWidget* buildControls(); // Start … Stop, Save, Use, and the progress: above the scrolling form
@@ -83,6 +84,7 @@ private:
     TrainSession* m_runner;
     MetaTrainConfig m_base; // fields without a widget (architecture, threads, ...) survive setConfig/config
     QString m_problem = QStringLiteral("quadratic");
+    QString m_runProblem; // the problem of the run whose curves are drawn (empty before the first)
     std::optional<OptimizerFile> m_best;
     std::vector<MetaHistoryPoint> m_history; // what has been drawn
     std::vector<int> m_stageStarts;          // the epoch each curriculum stage reached so far began at
