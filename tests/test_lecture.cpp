@@ -235,6 +235,12 @@ void TestLecture::slideFromStateSavesAndReopens()
     QCOMPARE(back.slides[0].experiment->trajectoryFunction, std::string("himmelblau"));
     QVERIFY(back.slides[0].action == SlideAction::Play);
     QVERIFY(back.slides[1].action == SlideAction::Run);
+    // A title over the limit (in characters: 250 θ are 500 bytes) is cut to it, shown as it is saved.
+    w.addSlideFromState(QString(250, QChar(0x03B8)), QStringLiteral("long"));
+    QCOMPARE(w.lessonBar()->slideTitle(), QString(kMaxSlideTitle, QChar(0x03B8)));
+    const QString longer = m_tmp.filePath("longer.l2l.json");
+    QVERIFY2(w.saveLessonTo(longer), qPrintable(w.lastError()));
+    QCOMPARE(QString::fromStdString(loadLesson(longer.toStdString()).slides[2].title), w.lessonBar()->slideTitle());
     w.endLesson();
     QVERIFY(w.openFile(path)); // a lesson opens like any l2l file
     QTRY_COMPARE_WITH_TIMEOUT(w.currentView(), MainWindow::Trajectories, 5000);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace l2l {
@@ -13,7 +14,14 @@ namespace {
 
 constexpr const char* kFormat = "l2l-lesson";
 constexpr int kVersion = 1;
-constexpr size_t kMaxSlides = 200, kMaxTitle = 200, kMaxText = 4000;
+constexpr size_t kMaxSlides = 200, kMaxTitle = kMaxSlideTitle, kMaxText = kMaxSlideText;
+
+// Characters (code points) of UTF-8 text: the limits are in characters, and "θ" is two bytes.
+size_t characters(const std::string& utf8)
+{
+    return size_t(
+        std::count_if(utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
 
 std::string slideName(size_t i, const std::string& title)
 {
@@ -29,7 +37,7 @@ std::string textField(const nlohmann::json& j, const char* key, size_t maxLength
     }
     if (!j[key].is_string()) throw Error(where + ": \"" + key + "\" must be a string");
     std::string s = j[key].get<std::string>();
-    if (s.size() > maxLength)
+    if (characters(s) > maxLength)
         throw Error(where + ": \"" + key + "\" is longer than " + std::to_string(maxLength) + " characters");
     return s;
 }
@@ -53,12 +61,12 @@ void Lesson::validate() const
 {
     if (slides.empty()) throw Error("lesson: it has no slides");
     if (slides.size() > kMaxSlides) throw Error("lesson: more than " + std::to_string(kMaxSlides) + " slides");
-    if (title.size() > kMaxTitle) throw Error("lesson: title is longer than 200 characters");
+    if (characters(title) > kMaxTitle) throw Error("lesson: title is longer than 200 characters");
     for (size_t i = 0; i < slides.size(); ++i) {
         const Slide& s = slides[i];
         const std::string where = "lesson: " + slideName(i, s.title);
-        if (s.title.size() > kMaxTitle) throw Error(where + ": title is longer than 200 characters");
-        if (s.text.size() > kMaxText) throw Error(where + ": text is longer than 4000 characters");
+        if (characters(s.title) > kMaxTitle) throw Error(where + ": title is longer than 200 characters");
+        if (characters(s.text) > kMaxText) throw Error(where + ": text is longer than 4000 characters");
         if (s.step < -1 || s.step > 100000) throw Error(where + ": step must be in [0, 100000] (or absent)");
         try {
             if (s.experiment) s.experiment->validate();

@@ -23,9 +23,12 @@ namespace l2l {
 // job (a comparison, meta-training, neural art), or "play" the trajectories.
 enum class SlideAction { None, Run, Play };
 
+// Limits of a lesson file, in characters (code points, not bytes).
+constexpr int kMaxSlideTitle = 200, kMaxSlideText = 4000;
+
 struct Slide {
-    std::string title;                    // at most 200 characters
-    std::string text;                     // plain text, lines separated by \n; at most 4000 characters
+    std::string title;                    // at most kMaxSlideTitle characters (also the lesson's title)
+    std::string text;                     // plain text, lines separated by \n; at most kMaxSlideText characters
     std::optional<Experiment> experiment; // none: keep what is on screen
     SlideAction action = SlideAction::None;
     int step = -1; // Trajectories: the step to show (-1: leave it)

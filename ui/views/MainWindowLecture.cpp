@@ -109,13 +109,17 @@ void MainWindow::fillLectureMenu(QMenu* lecture, QMenu* view)
     lecture->addActions({m_nextSlideAction, m_previousSlideAction});
     lecture->addSeparator();
     lecture->addAction(tr("&Add Current State as Slide…"), this, [this] {
+        // The title's field stops at the file's limit while typing (a longer one was cut without a word on saving).
+        QInputDialog titleDialog(this);
+        titleDialog.setWindowTitle(tr("New slide"));
+        titleDialog.setLabelText(tr("Slide title (at most %1 characters):").arg(kMaxSlideTitle));
+        titleDialog.setTextValue(m_views->tabText(m_views->currentIndex()));
+        if (auto* field = titleDialog.findChild<QLineEdit*>()) field->setMaxLength(kMaxSlideTitle);
+        if (titleDialog.exec() != QDialog::Accepted) return;
         bool ok = false;
-        const QString title = QInputDialog::getText(this, tr("New slide"), tr("Slide title:"), QLineEdit::Normal,
-                                                    m_views->tabText(m_views->currentIndex()), &ok);
-        if (!ok) return;
-        const QString text =
-            QInputDialog::getMultiLineText(this, tr("New slide"), tr("Text (a few lines):"), QString(), &ok);
-        if (ok) addSlideFromState(title, text);
+        const QString text = QInputDialog::getMultiLineText(
+            this, tr("New slide"), tr("Text (a few lines, at most %1 characters):").arg(kMaxSlideText), QString(), &ok);
+        if (ok) addSlideFromState(titleDialog.textValue(), text);
     });
     lecture->addActions({m_saveLessonAction, m_endLessonAction});
 
@@ -322,16 +326,28 @@ void MainWindow::addSlideFromState(const QString& title, const QString& text)
         setLessonOpen(true);
     }
     Slide s;
-    s.title = title.left(200).toStdString();
-    s.text = text.left(4000).toStdString();
+    // Within the file's limits (counted in characters: a surrogate pair is one), and said when it is cut.
+    const auto cut = [](const QString& t, int limit) {
+        const QList<uint> points = t.toUcs4();
+        return points.size() <= limit ? t : QString::fromUcs4(points.constData(), limit);
+    };
+    const QString keptTitle = cut(title, kMaxSlideTitle), keptText = cut(text, kMaxSlideText);
+    s.title = keptTitle.toStdString();
+    s.text = keptText.toStdString();
     s.experiment = experiment();
     s.action = currentView() == Trajectories ? SlideAction::Play
                : currentView() == Inspect    ? SlideAction::None
                                              : SlideAction::Run;
     m_lesson->slides.push_back(s);
     m_slide = slideCount() - 1;
-    m_lessonBar->showSlide(m_slide, slideCount(), QString::fromStdString(m_lesson->title), title, text);
-    statusBar()->showMessage(tr("Slide %1 added; Lecture > Save Lesson As… writes the lesson").arg(slideCount()), 8000);
+    m_lessonBar->showSlide(m_slide, slideCount(), QString::fromStdString(m_lesson->title), keptTitle, keptText);
+    const QString shortened = keptTitle != title || keptText != text
+                                  ? tr(" (its title or text cut to %1 or %2 characters, the file's limits)")
+                                        .arg(kMaxSlideTitle)
+                                        .arg(kMaxSlideText)
+                                  : QString();
+    statusBar()->showMessage(
+        tr("Slide %1 added%2; Lecture > Save Lesson As… writes the lesson").arg(slideCount()).arg(shortened), 8000);
 }
 
 bool MainWindow::saveLessonTo(const QString& path)
