@@ -132,7 +132,7 @@ slides = [
           "Hand-designed optimizers encode assumptions about the problem; a learned optimizer learns them\n"
           "from a class of problems. It can beat tuned baselines on that class, and transfers part of the way.\n"
           "Paper: Andrychowicz et al., Learning to learn by gradient descent by gradient descent, NIPS 2016.\n"
-          "Everything shown here runs again with File → Examples and `l2l` on the command line."),
+          "Everything shown here runs again with File → Examples and with the l2l command line."),
 ]
 
 lesson = {"format": "l2l-lesson", "version": 1, "title": "Learning to learn by gradient descent by gradient descent",

@@ -240,12 +240,13 @@ void ArtCanvas::drawLabels(QPainter& painter) const
         QFont bold = painter.font();
         bold.setBold(true);
         painter.setFont(bold);
-        // The title in bold metrics (the plain ones under-measure it, so it was cut instead of elided); a narrow
-        // tile drops ", tuned" (the loss plot's legend keeps it) before eliding.
-        const QFontMetrics boldMetrics(bold);
+        // Measured as the painter draws it (bold, on this device: other metrics under-measured it, and the title
+        // was cut instead of elided); a narrow tile drops "lr " before eliding, never ", tuned" (without it a
+        // tuned rate read as one set by hand).
+        const QFontMetrics boldMetrics = painter.fontMetrics();
         QString title = t.title;
         if (boldMetrics.horizontalAdvance(title) > r.width())
-            title.replace(QStringLiteral(", tuned)"), QStringLiteral(")"));
+            title.replace(QStringLiteral("(lr "), QStringLiteral("("));
         painter.drawText(QRect(r.left(), r.bottom() + 3, r.width(), fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                          boldMetrics.elidedText(title, Qt::ElideRight, r.width()));
         bold.setBold(false);
