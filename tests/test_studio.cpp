@@ -526,6 +526,22 @@ void TestStudio::savePlotFiles()
     }
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files), (QStringList{"loss.pdf", "loss.png"}));
     QCOMPARE(QImage(png).size(), QSize(800, 500)); // the old plot kept
+
+    // A figure for a file gets no resize: its legend is placed for its entries, not while it was still empty (a long
+    // entry, "(4/4 diverged, not in the mean)", stood beside a plot squeezed to 40 % of the width).
+    config.optimizers = {"sgd:lr=0.01", "adam:lr=0.1", "nag:lr=50"};
+    const EvalResult diverging = evaluate(config);
+    QVERIFY(diverging.optimizers[2].divergedRuns > 0);
+    QCustomPlot plot;
+    plot.resize(800, 500);
+    plotEvalResult(&plot, diverging, QStringLiteral("title"));
+    (void)plot.toPixmap(800, 500); // lays it out
+    QVERIFY2(plot.legend->outerRect().top() >= plot.axisRect()->outerRect().bottom(),
+             qPrintable(QStringLiteral("legend at %1,%2; axes end at %3")
+                            .arg(plot.legend->outerRect().left())
+                            .arg(plot.legend->outerRect().top())
+                            .arg(plot.axisRect()->outerRect().bottom())));
+    QVERIFY(plot.axisRect()->outerRect().width() > 600);
 }
 
 QString TestStudio::writeFile(const QString& name, const QByteArray& bytes)

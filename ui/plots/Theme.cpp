@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace l2l::ui {
@@ -166,6 +168,53 @@ QFont scaledFont(QObject* o, const char* key, QFont f)
 
 } // namespace
 
+namespace {
+
+// A plot's refitting functions (onPlotResize), run after each resize and by restylePlot; one object per plot, found
+// by its name.
+class ResizeHooks : public QObject {
+public:
+    explicit ResizeHooks(QCustomPlot* plot) : QObject(plot), m_plot(plot)
+    {
+        setObjectName(QStringLiteral("l2lResizeHooks"));
+        plot->installEventFilter(this);
+    }
+    static ResizeHooks* of(QCustomPlot* plot)
+    {
+        return static_cast<ResizeHooks*>(
+            plot->findChild<QObject*>(QStringLiteral("l2lResizeHooks"), Qt::FindDirectChildrenOnly));
+    }
+    void add(const char* key, std::function<bool()> refit)
+    {
+        if (std::none_of(m_hooks.begin(), m_hooks.end(), [&](const auto& h) { return h.first == key; }))
+            m_hooks.emplace_back(key, std::move(refit));
+    }
+    bool run() // true when something changed
+    {
+        bool changed = false;
+        for (auto& [key, refit] : m_hooks) changed = refit() || changed;
+        return changed;
+    }
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (watched == m_plot && event->type() == QEvent::Resize && run()) m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return false;
+    }
+
+private:
+    QCustomPlot* m_plot;
+    std::vector<std::pair<std::string, std::function<bool()>>> m_hooks;
+};
+
+} // namespace
+
+void onPlotResize(QCustomPlot* plot, const char* key, std::function<bool()> refit)
+{
+    ResizeHooks* hooks = ResizeHooks::of(plot);
+    if (!hooks) hooks = new ResizeHooks(plot);
+    hooks->add(key, std::move(refit));
+}
+
 void restylePlot(QCustomPlot* plot)
 {
     const QColor fg = Theme::plotForeground();
@@ -196,8 +245,7 @@ void restylePlot(QCustomPlot* plot)
             if (!child) continue;
             if (auto* text = qobject_cast<QCPTextElement*>(child)) {
                 text->setFont(scaledFont(text, "l2lFontPt", text->font()));
-                text->setTextColor(fg);
-                if (text->property("l2lFullText").isValid()) setFittedText(text, fullText(text)); // the new font
+                text->setTextColor(fg); // (fitted to the new font by the resize hooks below)
             } else if (qobject_cast<QCPLayoutGrid*>(child) && child != plot->legend) {
                 elements.push_back(child);
             }
@@ -233,37 +281,10 @@ void restylePlot(QCustomPlot* plot)
         pen.setColor(QColor(c.red(), c.green(), c.blue(), pen.color().alpha()));
         g->setPen(pen);
     }
+    // The titles and the legend fitted again: the fonts changed, or entries came since they were placed (a plot
+    // drawn off-screen for a file gets no resize, and its legend was placed while it was empty).
+    if (ResizeHooks* hooks = ResizeHooks::of(plot)) hooks->run();
     plot->replot(QCustomPlot::rpQueuedReplot);
-}
-
-namespace {
-
-// Calls a function after each resize of a plot, and replots when it says something changed (see onPlotResize).
-class ResizeHook : public QObject {
-public:
-    ResizeHook(QCustomPlot* plot, std::function<bool()> refit) : QObject(plot), m_plot(plot), m_refit(std::move(refit))
-    {
-        plot->installEventFilter(this);
-    }
-    bool eventFilter(QObject* watched, QEvent* event) override
-    {
-        if (watched == m_plot && event->type() == QEvent::Resize && m_refit())
-            m_plot->replot(QCustomPlot::rpQueuedReplot);
-        return false;
-    }
-
-private:
-    QCustomPlot* m_plot;
-    std::function<bool()> m_refit;
-};
-
-} // namespace
-
-void onPlotResize(QCustomPlot* plot, const char* key, std::function<bool()> refit)
-{
-    if (plot->property(key).toBool()) return;
-    plot->setProperty(key, true);
-    new ResizeHook(plot, std::move(refit));
 }
 
 void setFittedText(QCPTextElement* element, const QString& text)

@@ -47,8 +47,8 @@ public:
 // it on every plot when the theme or scale changes. Queues a replot.
 void restylePlot(QCustomPlot* plot);
 
-// Calls `refit` after each resize of `plot`, and replots when it returns true. Installed once per `key` (a property
-// of the plot): later calls with the same key do nothing.
+// Calls `refit` after each resize of `plot` and at each restylePlot, and replots when it returns true. Installed once
+// per `key`: later calls with the same key do nothing.
 void onPlotResize(QCustomPlot* plot, const char* key, std::function<bool()> refit);
 
 // Sets a plot's text element (a title) to `text`, broken into lines at spaces wherever a line would be wider than
