@@ -651,9 +651,9 @@ void TestStudio::badFilesGiveDialog_data()
     // Not JSON: the parser's line and column, as the command line gives them.
     QTest::newRow("truncated experiment")
         << "cut.json" << QByteArray(R"({"format": "l2l-experiment", "version": 1, "pro)")
-        << "is not valid JSON ([json.exception.parse_error.101] parse error at line 1";
+        << "is not valid JSON (parse error at line 1";
     QTest::newRow("truncated optimizer") << "cut-opt.json" << optimizer.left(optimizer.size() / 2)
-                                         << "is not valid JSON ([json.exception.parse_error.101] parse error at line";
+                                         << "is not valid JSON (parse error at line";
     QByteArray literalNan = optimizer;
     literalNan.replace(firstNumber, comma - firstNumber, "NaN"); // as some writers print a NaN
     QTest::newRow("literal NaN") << "literal-nan.json" << literalNan << "last read: '\"weights\": [N";

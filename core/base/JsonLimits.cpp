@@ -33,7 +33,11 @@ nlohmann::json parseJsonLimited(const std::string& text, const std::string& wher
     try {
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) { // a syntax error, or a number too large for a double
-        throw Error(where + " is not valid JSON (" + excerpt(e.what(), 160) + ")" +
+        // Without the library's tag ("[json.exception.parse_error.101] "): "parse error at line 3, column 8: ...".
+        std::string why = e.what();
+        if (const size_t tag = why.find("] "); why.rfind("[json.exception.", 0) == 0 && tag != std::string::npos)
+            why.erase(0, tag + 2);
+        throw Error(where + " is not valid JSON (" + excerpt(why, 160) + ")" +
                     (text.empty() ? " - the file is empty" : ""));
     }
 }
