@@ -198,21 +198,19 @@ void TestLecture::badLessonIsNamed()
     lesson.slides[0].title = "fine";
     lesson.slides[1].title = "broken";
     lesson.slides[1].experiment = Experiment{};
+    const auto refused = [&](const QString& name, const QString& fault) {
+        const QString path = m_tmp.filePath(name);
+        QVERIFY(writeText(path, lessonToJson(lesson)));
+        QVERIFY(!m_window->openFile(path));
+        const QString error = m_window->lastError();
+        QVERIFY2(error.contains(path) && error.contains("slide 2 (\"broken\")") && error.contains(fault),
+                 qPrintable(error));
+    };
     lesson.slides[1].experiment->eval.problem = "nosuchproblem";
-    const QString badProblem = m_tmp.filePath("bad-problem.l2l.json");
-    QVERIFY(writeText(badProblem, lessonToJson(lesson)));
-    QVERIFY(!m_window->openFile(badProblem));
-    QVERIFY2(m_window->lastError().contains(badProblem) && m_window->lastError().contains("slide 2 (\"broken\")") &&
-                 m_window->lastError().contains("unknown problem 'nosuchproblem' (valid problems: "),
-             qPrintable(m_window->lastError()));
+    refused("bad-problem.l2l.json", "unknown problem 'nosuchproblem' (valid problems: ");
     lesson.slides[1].experiment->eval.problem = "quadratic";
     lesson.slides[1].experiment->optimizers = {{"lstm", true, "", m_tmp.filePath("gone.json").toStdString()}};
-    const QString missing = m_tmp.filePath("missing-optimizer.l2l.json");
-    QVERIFY(writeText(missing, lessonToJson(lesson)));
-    QVERIFY(!m_window->openFile(missing));
-    QVERIFY2(m_window->lastError().contains(missing) && m_window->lastError().contains("slide 2 (\"broken\")") &&
-                 m_window->lastError().contains("gone.json"),
-             qPrintable(m_window->lastError()));
+    refused("missing-optimizer.l2l.json", "gone.json");
     QVERIFY(!m_window->hasLesson());
 }
 
