@@ -166,10 +166,6 @@ QFont scaledFont(QObject* o, const char* key, QFont f)
     return f;
 }
 
-} // namespace
-
-namespace {
-
 // A plot's refitting functions (onPlotResize), run after each resize and by restylePlot; one object per plot, found
 // by its name.
 class ResizeHooks : public QObject {
