@@ -18,6 +18,7 @@
 
 class QCPGraph;
 class QCustomPlot;
+class QTimer;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -84,7 +85,8 @@ private:
     TrainSession* m_runner;
     MetaTrainConfig m_base; // fields without a widget (architecture, threads, ...) survive setConfig/config
     QString m_problem = QStringLiteral("quadratic");
-    QString m_runProblem; // the problem of the run whose curves are drawn (empty before the first)
+    QTimer* m_replotTimer = nullptr; // the curve's replots during a run, at most every 100 ms
+    QString m_runProblem;            // the problem of the run whose curves are drawn (empty before the first)
     std::optional<OptimizerFile> m_best;
     std::vector<MetaHistoryPoint> m_history; // what has been drawn
     std::vector<int> m_stageStarts;          // the epoch each curriculum stage reached so far began at
