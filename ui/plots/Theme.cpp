@@ -299,7 +299,12 @@ void setFittedText(QCPTextElement* element, const QString& text)
     });
     // Greedy: as many words on a line as fit; a word wider than the plot gets a line of its own.
     const QFontMetrics metrics(element->font());
-    const int width = std::max(40, plot->width() - 16);
+    // The title's row is as wide as the plot, less a legend column beside the axes (placeLegendOutside's "beside":
+    // the title sits over the axes' column only, and a line fitted to the whole width was cut at both ends there).
+    int width = plot->width() - 16;
+    if (plot->property("l2lLegendSpot").toString() == QLatin1String("beside") && plot->legend)
+        width -= plot->legend->minimumOuterSizeHint().width() + 12;
+    width = std::max(40, width);
     QStringList lines;
     for (const QString& paragraph : text.split(QLatin1Char('\n'))) {
         QString line;

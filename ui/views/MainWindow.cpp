@@ -26,6 +26,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QStatusBar>
@@ -90,7 +91,11 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent)
                                      QMessageBox::Cancel) == QMessageBox::Yes;
     };
     new FocusRing(this);
-    resize(1280, 800);
+    // 1280x800, or the screen's available area where that is smaller (a 1024x640 screen had the status bar and the
+    // views' right edges off-screen).
+    const QRect screen = QGuiApplication::primaryScreen() ? QGuiApplication::primaryScreen()->availableGeometry()
+                                                          : QRect(0, 0, 1280, 800);
+    resize(std::min(1280, screen.width()), std::min(800, screen.height()));
     restoreSettings();
     syncViews();
     updatePanelScope();

@@ -220,10 +220,8 @@ void MetaTrainView::setProblem(const QString& problemSpec)
     m_problem = problemSpec;
     m_problemLabel->setText(problemSpec);
     if (!m_runProblem.isEmpty()) { // the curves stay the last run's; the title says so once the form says otherwise
-        setPlotTitle(m_plot,
-                     problemSpec == m_runProblem
-                         ? tr("Meta-training on %1").arg(m_runProblem)
-                         : tr("Meta-training on %1 (the last run; Start trains on %2)").arg(m_runProblem, problemSpec));
+        setPlotTitle(m_plot, problemSpec == m_runProblem ? tr("Meta-training on %1").arg(m_runProblem)
+                                                         : tr("Meta-training on %1 (last run)").arg(m_runProblem));
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     }
     const bool watch = WatchPanel::watches(problemSpec);
