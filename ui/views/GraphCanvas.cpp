@@ -456,16 +456,23 @@ void GraphCanvas::paintEvent(QPaintEvent*)
                 for (Index u = 0; u < h.rows(); ++u)
                     p.fillRect(QRectF(strip.left() + cw * double(u), strip.top() + ch * c, cw + 0.5, ch - 1),
                                heat(double(h(u, c)), pal.color(QPalette::Base)));
-            // "m₁₂  h₁₃", closer where the node is narrow (a long window), else "m₁₂" alone.
+            // "m₁₂  h₁₃" in every node: closer, then in a smaller font where the node is narrow (a long window;
+            // dropping h on some nodes only read as two kinds of node).
             const QRectF top = n.rect.adjusted(3, 1, -3, -n.rect.height() * 0.5);
-            QString label = in.name;
-            for (const char* gap : {"  h", " h"})
-                if (const QString pair = in.name + gap + sub(t0 + n.step + 1);
-                    fm.horizontalAdvance(pair) <= top.width()) {
+            const QFont normal = p.font();
+            QString label = in.name + " h" + sub(t0 + n.step + 1);
+            for (const double scale : {1.0, 0.85, 0.72}) {
+                QFont f = normal;
+                f.setPointSizeF(normal.pointSizeF() * scale);
+                p.setFont(f);
+                const QString pair = in.name + (scale == 1.0 ? "  h" : " h") + sub(t0 + n.step + 1);
+                if (p.fontMetrics().horizontalAdvance(pair) <= top.width()) {
                     label = pair;
                     break;
                 }
+            }
             p.drawText(top, Qt::AlignCenter, label);
+            p.setFont(normal);
         } else {
             QString label = in.name;
             if (on && n.kind != NodeKind::Phi && n.kind != NodeKind::Lstm) {
