@@ -224,6 +224,19 @@ void ArtCanvas::drawLabels(QPainter& painter) const
 {
     const QFontMetrics fm = painter.fontMetrics();
     const bool split = layout().splitDetail;
+    // Titles are measured as the painter draws them (bold, on this device: other metrics under-measured them, and a
+    // title was cut instead of elided). Where one does not fit, every tile drops "lr " (one form on every tile),
+    // never ", tuned" (without it a tuned rate read as one set by hand), then elides.
+    QFont bold = painter.font();
+    bold.setBold(true);
+    painter.setFont(bold);
+    const QFontMetrics boldMetrics = painter.fontMetrics();
+    bool shortRates = false;
+    for (int i = 0; i < m_tiles.size(); ++i)
+        shortRates = shortRates || boldMetrics.horizontalAdvance(m_tiles[i].title) > tileRect(i).width();
+    QFont plain = bold;
+    plain.setBold(false);
+    painter.setFont(plain);
     for (int i = 0; i < m_tiles.size(); ++i) {
         const ArtTile& t = m_tiles[i];
         const QRect r = tileRect(i);
@@ -237,20 +250,12 @@ void ArtCanvas::drawLabels(QPainter& painter) const
             painter.drawRect(r.adjusted(-2, -2, 1, 1));
         }
         painter.setPen(palette().windowText().color());
-        QFont bold = painter.font();
-        bold.setBold(true);
         painter.setFont(bold);
-        // Measured as the painter draws it (bold, on this device: other metrics under-measured it, and the title
-        // was cut instead of elided); a narrow tile drops "lr " before eliding, never ", tuned" (without it a
-        // tuned rate read as one set by hand).
-        const QFontMetrics boldMetrics = painter.fontMetrics();
         QString title = t.title;
-        if (boldMetrics.horizontalAdvance(title) > r.width())
-            title.replace(QStringLiteral("(lr "), QStringLiteral("("));
+        if (shortRates) title.replace(QStringLiteral("(lr "), QStringLiteral("("));
         painter.drawText(QRect(r.left(), r.bottom() + 3, r.width(), fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                          boldMetrics.elidedText(title, Qt::ElideRight, r.width()));
-        bold.setBold(false);
-        painter.setFont(bold);
+        painter.setFont(plain);
         painter.setPen(t.failed ? QColor(200, 40, 40) : palette().placeholderText().color());
         const QStringList lines = split ? t.detail.split(QStringLiteral(" · ")) : QStringList{t.detail};
         for (int k = 0; k < lines.size() && k < (split ? 2 : 1); ++k) {
