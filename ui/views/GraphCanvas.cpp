@@ -514,16 +514,29 @@ void GraphCanvas::paintEvent(QPaintEvent*)
                 d = "|∂L/∂φ| " + num(double(t.dphiSteps[size_t(n.step)].norm()));
             if (!d.isEmpty()) {
                 p.setPen(back);
-                // Under the node, as wide as the gap to the next column allows; on two lines if it needs them.
+                // Under the node, as wide as the gap to the next column allows; on two lines if it needs them, and
+                // in a smaller font where even those are wider (drawn into the box, "(-69.8, -1.29)" lost its
+                // brackets at K = 20).
                 const double w = n.rect.width() * 1.7;
                 QString shown = d;
                 if (fm.horizontalAdvance(d) > w && d.contains(' '))
                     shown = d.section(' ', 0, 0) + "\n" + d.section(' ', 1);
+                const QFont normal = p.font();
+                for (const double scale : {0.85, 0.72}) {
+                    double widest = 0;
+                    for (const QString& line : shown.split('\n'))
+                        widest = std::max(widest, double(p.fontMetrics().horizontalAdvance(line)));
+                    if (widest <= w) break;
+                    QFont f = normal;
+                    f.setPointSizeF(normal.pointSizeF() * scale);
+                    p.setFont(f);
+                }
                 const QRectF below(n.rect.center().x() - w / 2, n.rect.bottom() + 1, w, fm.height() * 2.2);
                 QColor plate = pal.color(QPalette::Base);
                 plate.setAlpha(215); // edges pass behind the numbers, not through them
                 p.fillRect(p.boundingRect(below, Qt::AlignHCenter | Qt::AlignTop, shown).adjusted(-2, 0, 2, 0), plate);
                 p.drawText(below, Qt::AlignHCenter | Qt::AlignTop, shown);
+                p.setFont(normal);
             }
         }
     }
