@@ -5,6 +5,7 @@
 #include "base/AtomicFile.h"
 #include "base/Spec.h"
 #include "io/EvalResultJson.h"
+#include "optimizers/OptimizerFile.h"
 #include "problems/Functions2d.h"
 #include "problems/Problem.h"
 
@@ -241,6 +242,19 @@ Experiment experimentFromJson(const std::string& text, const std::string& path)
         throw Error(where + ": " + ex.what());
     }
     return e;
+}
+
+void checkOptimizerFiles(const Experiment& e, const std::string& where)
+{
+    for (size_t i = 0; i < e.optimizers.size(); ++i) {
+        const OptimizerChoice& o = e.optimizers[i];
+        if (!o.enabled || o.name != "lstm" || o.path.empty()) continue;
+        try {
+            (void)loadOptimizer(o.path);
+        } catch (const Error& error) {
+            throw Error(where + ": optimizers[" + std::to_string(i) + "] (lstm): " + error.what());
+        }
+    }
 }
 
 void saveExperiment(const std::string& path, const Experiment& e)

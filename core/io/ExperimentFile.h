@@ -61,6 +61,10 @@ Experiment experimentFromJson(const std::string& text, const std::string& pathFo
 // The studio's views, in its order, as an experiment file names them ("compare", "meta-train", ...).
 const std::vector<std::string>& experimentViews();
 
+// Reads every enabled LSTM's optimizer file of `e` (a missing or broken one is named on opening, not when it runs);
+// throws l2l::Error naming `where`, the entry and the file.
+void checkOptimizerFiles(const Experiment& e, const std::string& where);
+
 void saveExperiment(const std::string& path, const Experiment& e);
 Experiment loadExperiment(const std::string& path);
 

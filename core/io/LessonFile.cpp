@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kFormat = "l2l-lesson";
 constexpr int kVersion = 1;
-constexpr size_t kMaxSlides = 200, kMaxTitle = kMaxSlideTitle, kMaxText = kMaxSlideText;
+constexpr size_t kMaxSlides = 200;
 
 // Characters (code points) of UTF-8 text: the limits are in characters, and "θ" is two bytes.
 size_t characters(const std::string& utf8)
@@ -61,12 +61,15 @@ void Lesson::validate() const
 {
     if (slides.empty()) throw Error("lesson: it has no slides");
     if (slides.size() > kMaxSlides) throw Error("lesson: more than " + std::to_string(kMaxSlides) + " slides");
-    if (characters(title) > kMaxTitle) throw Error("lesson: title is longer than 200 characters");
+    if (characters(title) > size_t(kMaxSlideTitle))
+        throw Error("lesson: title is longer than " + std::to_string(kMaxSlideTitle) + " characters");
     for (size_t i = 0; i < slides.size(); ++i) {
         const Slide& s = slides[i];
         const std::string where = "lesson: " + slideName(i, s.title);
-        if (characters(s.title) > kMaxTitle) throw Error(where + ": title is longer than 200 characters");
-        if (characters(s.text) > kMaxText) throw Error(where + ": text is longer than 4000 characters");
+        if (characters(s.title) > size_t(kMaxSlideTitle))
+            throw Error(where + ": title is longer than " + std::to_string(kMaxSlideTitle) + " characters");
+        if (characters(s.text) > size_t(kMaxSlideText))
+            throw Error(where + ": text is longer than " + std::to_string(kMaxSlideText) + " characters");
         if (s.step < -1 || s.step > 100000) throw Error(where + ": step must be in [0, 100000] (or absent)");
         try {
             if (s.experiment) s.experiment->validate();
@@ -101,7 +104,7 @@ Lesson lessonFromJson(const std::string& text, const std::string& path)
         if (key != "format" && key != "version" && key != "title" && key != "slides")
             throw Error(where + ": unknown key \"" + key + "\" (known: format, version, title, slides)");
     Lesson lesson;
-    lesson.title = textField(doc, "title", kMaxTitle, where, false);
+    lesson.title = textField(doc, "title", size_t(kMaxSlideTitle), where, false);
     if (!doc.contains("slides") || !doc["slides"].is_array()) throw Error(where + ": \"slides\" must be an array");
     const auto& slides = doc["slides"];
     if (slides.empty()) throw Error(where + ": \"slides\" is empty");
@@ -111,12 +114,12 @@ Lesson lessonFromJson(const std::string& text, const std::string& path)
         std::string at = where + ": " + slideName(i, "");
         if (!j.is_object()) throw Error(at + " must be an object");
         Slide s;
-        s.title = textField(j, "title", kMaxTitle, at, true);
+        s.title = textField(j, "title", size_t(kMaxSlideTitle), at, true);
         at = where + ": " + slideName(i, s.title);
         for (const auto& [key, value] : j.items())
             if (key != "title" && key != "text" && key != "experiment" && key != "action" && key != "step")
                 throw Error(at + ": unknown key \"" + key + "\" (known: title, text, experiment, action, step)");
-        s.text = textField(j, "text", kMaxText, at, false);
+        s.text = textField(j, "text", size_t(kMaxSlideText), at, false);
         if (j.contains("action")) {
             const std::string a = textField(j, "action", 16, at, true);
             if (a == "run")
@@ -158,5 +161,13 @@ void saveLesson(const std::string& path, const Lesson& lesson)
 }
 
 Lesson loadLesson(const std::string& path) { return lessonFromJson(readFile(path, kMaxExperimentFileBytes), path); }
+
+void checkLessonOptimizerFiles(const Lesson& lesson, const std::string& path)
+{
+    for (size_t i = 0; i < lesson.slides.size(); ++i)
+        if (lesson.slides[i].experiment)
+            checkOptimizerFiles(*lesson.slides[i].experiment,
+                                "lesson file '" + path + "': " + slideName(i, lesson.slides[i].title));
+}
 
 } // namespace l2l

@@ -44,6 +44,9 @@ std::string lessonToJson(const Lesson& lesson, const std::string& dir = {}); // 
 Lesson lessonFromJson(const std::string& text, const std::string& pathForMessages);
 void saveLesson(const std::string& path, const Lesson& lesson); // validates first; atomic
 Lesson loadLesson(const std::string& path);
+// Every slide's optimizer files (checkOptimizerFiles), read when the lesson opens rather than in front of the class
+// when its slide comes up; throws l2l::Error naming the lesson file `path`, the slide and the entry.
+void checkLessonOptimizerFiles(const Lesson& lesson, const std::string& path);
 
 const char* slideActionName(SlideAction a); // "none", "run", "play"
 

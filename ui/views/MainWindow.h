@@ -87,8 +87,6 @@ public:
     // Applies `e` to every view (its results, if any, shown in Compare as a finished run); throws l2l::Error and
     // changes nothing if it cannot be shown.
     void applyExperiment(const Experiment& e);
-    // Reads every enabled LSTM's optimizer file of `e`; throws l2l::Error naming `where`, the entry and the file.
-    static void checkOptimizerFiles(const Experiment& e, const std::string& where);
 
     // File operations without dialogs (the menu actions ask for the path, then call these). They return
     // false after showing an error that names the file and the problem; nothing is half-done.

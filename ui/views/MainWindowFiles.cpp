@@ -181,21 +181,6 @@ void MainWindow::applyExperiment(const Experiment& e)
     }
 }
 
-void MainWindow::checkOptimizerFiles(const Experiment& e, const std::string& where)
-{
-    // The learned optimizers it names are read now: a missing or broken one refuses the whole file, naming both
-    // files, before anything changes (it surfaced later as a grey landscape and a message without the file's name).
-    for (size_t i = 0; i < e.optimizers.size(); ++i) {
-        const OptimizerChoice& o = e.optimizers[i];
-        if (!o.enabled || o.name != "lstm" || o.path.empty()) continue;
-        try {
-            (void)loadOptimizer(o.path);
-        } catch (const Error& error) {
-            throw Error(where + ": optimizers[" + std::to_string(i) + "] (lstm): " + error.what());
-        }
-    }
-}
-
 bool MainWindow::openFile(const QString& path)
 {
     try {

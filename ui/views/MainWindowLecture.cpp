@@ -158,12 +158,7 @@ bool MainWindow::openLesson(const QString& path)
 {
     try {
         Lesson lesson = loadLesson(path.toStdString());
-        // Every slide's optimizer files are read now, not in front of the class when its slide comes up.
-        for (size_t i = 0; i < lesson.slides.size(); ++i)
-            if (lesson.slides[i].experiment)
-                checkOptimizerFiles(*lesson.slides[i].experiment, "lesson file '" + path.toStdString() + "': slide " +
-                                                                      std::to_string(i + 1) + " (\"" +
-                                                                      lesson.slides[i].title + "\")");
+        checkLessonOptimizerFiles(lesson, path.toStdString());
         m_lesson = std::move(lesson);
     } catch (const Error& e) {
         showError(tr("Cannot open the lesson: %1").arg(QString::fromStdString(e.what())));
@@ -329,7 +324,8 @@ void MainWindow::addSlideFromState(const QString& title, const QString& text)
     // Within the file's limits (counted in characters: a surrogate pair is one), and said when it is cut.
     const auto cut = [](const QString& t, int limit) {
         const QList<uint> points = t.toUcs4();
-        return points.size() <= limit ? t : QString::fromUcs4(points.constData(), limit);
+        return points.size() <= limit ? t
+                                      : QString::fromUcs4(reinterpret_cast<const char32_t*>(points.constData()), limit);
     };
     const QString keptTitle = cut(title, kMaxSlideTitle), keptText = cut(text, kMaxSlideText);
     s.title = keptTitle.toStdString();

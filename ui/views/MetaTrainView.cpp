@@ -220,8 +220,7 @@ void MetaTrainView::setProblem(const QString& problemSpec)
     m_problem = problemSpec;
     m_problemLabel->setText(problemSpec);
     if (!m_runProblem.isEmpty()) { // the curves stay the last run's; the title says so once the form says otherwise
-        setPlotTitle(m_plot, problemSpec == m_runProblem ? tr("Meta-training on %1").arg(m_runProblem)
-                                                         : tr("Meta-training on %1 (last run)").arg(m_runProblem));
+        setPlotTitle(m_plot, plotTitle());
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     }
     const bool watch = WatchPanel::watches(problemSpec);
@@ -273,7 +272,7 @@ void MetaTrainView::start()
     m_best.reset();
     m_sessionPath.clear();
     m_runProblem = QString::fromStdString(c.problem);
-    resetPlot(c.epochs, m_runProblem);
+    resetPlot(c.epochs);
     m_etaLabel->setText(tr("starting…"));
     if (WatchPanel::watches(m_problem)) {
         m_watch->begin(c);
@@ -329,7 +328,14 @@ void MetaTrainView::updateButtons()
 
 // The running mean is over the last m_window epochs: about 1/100 of the run, so it smooths the
 // per-episode noise (every epoch is a fresh random optimizee) without hiding the trend.
-void MetaTrainView::resetPlot(int epochs, const QString& problem)
+QString MetaTrainView::plotTitle() const
+{
+    if (m_runProblem.isEmpty()) return {};
+    return m_problem == m_runProblem ? tr("Meta-training on %1").arg(m_runProblem)
+                                     : tr("Meta-training on %1 (last run)").arg(m_runProblem);
+}
+
+void MetaTrainView::resetPlot(int epochs)
 {
     m_history.clear();
     m_stageStarts = {0};
@@ -341,7 +347,7 @@ void MetaTrainView::resetPlot(int epochs, const QString& problem)
     m_userView = false;
     // The house style of every loss plot; the title names the run's problem, which stays with its curves when the
     // panel's problem changes afterwards.
-    plotEvalResult(m_plot, EvalResult{}, problem.isEmpty() ? QString() : tr("Meta-training on %1").arg(problem));
+    plotEvalResult(m_plot, EvalResult{}, plotTitle());
     m_plot->legend->setVisible(true);
     m_plot->xAxis->setLabel(tr("epoch"));
     m_plot->yAxis->setLabel(tr("loss (mean over the horizon)"));

@@ -72,7 +72,8 @@ signals:
 private:
     QWidget* buildControls(); // Start … Stop, Save, Use, and the progress: above the scrolling form
     QWidget* buildSettings();
-    void resetPlot(int epochs, const QString& problem = {}); // problem: the title (the run's problem)
+    void resetPlot(int epochs);
+    QString plotTitle() const; // "Meta-training on X" for the run drawn, "(last run)" once the form has another
     void onSnapshot(const TrainSnapshot& s);
     void drawBaselineLevels(); // the watch panel's validation levels as dashed lines on the curve
     void setLevelData();       // their data: one level per curriculum stage, from the epoch the stage began
