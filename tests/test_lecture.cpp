@@ -19,6 +19,8 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QLabel>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -281,6 +283,20 @@ void TestLecture::explanationsAreThere()
         QVERIFY(caption->isVisible());
         QVERIFY(!l2l::test::child<QCustomPlot>(&w, plot)->whatsThis().isEmpty());
     }
+    // A lesson hides them (its slide's text speaks): on a 1280x720 projector the lower plot then fits without
+    // scrolling (it was pushed 240 px below the view). Ending the lesson brings them back.
+    w.addSlideFromState(QStringLiteral("What the LSTM learned"),
+                        QStringLiteral("Three lines of text, as the bundled lesson's slides have.\nTwo\nThree"));
+    QTest::qWait(200);
+    QScrollArea* area = nullptr;
+    for (QWidget* p = w.inspectView(); p && !area; p = p->parentWidget()) area = qobject_cast<QScrollArea*>(p);
+    QVERIFY(area);
+    QCOMPARE(area->verticalScrollBar()->maximum(), 0);
+    for (const char* plot : {"responsePlot", "effectiveLrPlot", "hiddenPlot"})
+        QVERIFY(!l2l::test::child<QLabel>(&w, QStringLiteral("caption_") + plot)->isVisible());
+    w.endLesson();
+    for (const char* plot : {"responsePlot", "effectiveLrPlot", "hiddenPlot"})
+        QVERIFY(l2l::test::child<QLabel>(&w, QStringLiteral("caption_") + plot)->isVisible());
     QStringList missing;
     for (QWidget* c : w.findChildren<QWidget*>())
         if (!c->toolTip().isEmpty() && c->whatsThis().isEmpty()) missing << c->objectName();

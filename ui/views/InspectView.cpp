@@ -57,8 +57,8 @@ InspectView::InspectView(QWidget* parent)
         emit failed(message);
     });
     // Title, axes and the legend under them take about 130 px; the data keeps at least about as much.
-    m_response = newPlot(QStringLiteral("responsePlot"), 280);
-    m_effectiveLr = newPlot(QStringLiteral("effectiveLrPlot"), 270);
+    m_response = newPlot(QStringLiteral("responsePlot"), 240);
+    m_effectiveLr = newPlot(QStringLiteral("effectiveLrPlot"), 230);
     m_hidden = newPlot(QStringLiteral("hiddenPlot"), 300);
 
     m_status = new QLabel;
@@ -102,7 +102,7 @@ InspectView::InspectView(QWidget* parent)
     controls->addWidget(m_coordinate);
 
     // Under each plot, what to look for in it (also its What's This help).
-    auto captioned = [](QCustomPlot* plot, const QString& text) {
+    auto captioned = [this](QCustomPlot* plot, const QString& text) {
         auto* box = new QWidget;
         auto* column = new QVBoxLayout(box);
         column->setContentsMargins(0, 0, 0, 0);
@@ -117,6 +117,7 @@ InspectView::InspectView(QWidget* parent)
         plot->setWhatsThis(text);
         column->addWidget(plot, 1);
         column->addWidget(caption);
+        m_captions << caption;
         return box;
     };
     auto* left = new QSplitter(Qt::Vertical);
@@ -156,6 +157,11 @@ void InspectView::setInspection(const QString& problemSpec, const QString& lstmS
     m_steps = steps;
     m_adamRate = adamRate;
     m_sgdRate = sgdRate;
+}
+
+void InspectView::setCaptionsVisible(bool visible)
+{
+    for (QWidget* caption : m_captions) caption->setVisible(visible);
 }
 
 bool InspectView::isComputing() const { return m_runner->isBusy(); }

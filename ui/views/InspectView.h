@@ -56,6 +56,9 @@ public:
     QList<QCustomPlot*> plots() const;
     // Long format, one row per point: series,x,value (response curves, then the per-step trace).
     bool exportCsv(const QString& path, QString* error) const;
+    // The "What to look for" captions under the plots. A lesson hides them: its slide's text speaks, and on a
+    // 1280x720 projector the captions pushed the lower plot out of the view.
+    void setCaptionsVisible(bool visible);
 
 public slots:
     void refresh(); // computes in the background, then draws and emits computed() (or failed())
@@ -83,6 +86,7 @@ private:
     QComboBox* m_group; // the net whose response curve is drawn (optimizers with one net per group)
     QLabel* m_groupLabel;
     QCustomPlot *m_response, *m_effectiveLr, *m_hidden;
+    QList<QWidget*> m_captions;
 };
 
 } // namespace l2l::ui

@@ -119,6 +119,7 @@ void LessonBar::showSlide(int index, int count, const QString& lessonTitle, cons
 {
     m_counter->setText(tr("%1 / %2").arg(index + 1).arg(count));
     m_counter->setToolTip(lessonTitle);
+    m_counter->setWhatsThis(tr("Slide %1 of %2 of the lesson \"%3\"").arg(index + 1).arg(count).arg(lessonTitle));
     m_titleText = title;
     m_slideText = text;
     m_title->setText(breakable(title));

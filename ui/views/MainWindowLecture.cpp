@@ -7,6 +7,7 @@
 #include "views/CompareView.h"
 #include "views/ExperimentPanel.h"
 #include "views/GraphView.h"
+#include "views/InspectView.h"
 #include "views/LessonBar.h"
 #include "views/TrajectoryView.h"
 
@@ -94,6 +95,7 @@ void MainWindow::setLessonOpen(bool open)
     for (QAction* a : {m_nextSlideAction, m_previousSlideAction, m_endLessonAction, m_saveLessonAction})
         a->setEnabled(open);
     m_lessonBar->setVisible(open); // Page keys, whatever has the focus, while m_lesson is set (eventFilter)
+    m_inspect->setCaptionsVisible(!open);
 }
 
 void MainWindow::fillLectureMenu(QMenu* lecture, QMenu* view)
