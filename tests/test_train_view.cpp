@@ -80,6 +80,8 @@ private slots:
     void badSettingsFailBeforeRunning();
     void configRoundTrip();
     void stopLatencyOnMnist();
+    void stopInTheFirstEpochSavesNothing();
+    void hugeEpochCountKeepsTheCurveReadable();
     void watchShowsItLearning();
     void levelsFollowTheCurriculum();
     void inspectDrawsEveryFigure();
@@ -324,6 +326,57 @@ void TestTrainView::stopLatencyOnMnist()
           static_cast<long long>(1600), stopMs);
     QVERIFY2(pauseMs < 1000, qPrintable(QString::number(pauseMs)));
     QVERIFY2(stopMs < 1000, qPrintable(QString::number(stopMs)));
+}
+
+// An epoch that lasts (MNIST, meta-batch 4: several seconds) shows how far it has got; a stop inside the first one
+// leaves nothing to save (Save best... wrote the random initial weights as "epochs": 0) and states the time it ran
+// (it said "stopped after 0.0s" after 55 s).
+void TestTrainView::stopInTheFirstEpochSavesNothing()
+{
+    MetaTrainView v;
+    v.setProblem("mnist");
+    setSettings(v, 5, 1);
+    child<QSpinBox>(&v, "trainMetaBatch")->setValue(4);
+    QSignalSpy finished(&v, &MetaTrainView::finished);
+    QElapsedTimer clock;
+    clock.start();
+    v.start();
+    auto* eta = child<QLabel>(&v, "trainEtaLabel");
+    QTRY_VERIFY_WITH_TIMEOUT(eta->text().contains("epoch 1: "), 10000);
+    QVERIFY2(eta->text().contains("% done"), qPrintable(eta->text()));
+    QTRY_VERIFY_WITH_TIMEOUT(clock.elapsed() > 2000, 5000);
+    QVERIFY(v.isTraining());
+    QVERIFY(!child<QPushButton>(&v, "trainSave")->isEnabled());
+    v.stop();
+    QVERIFY(finished.wait(10000));
+    QVERIFY(!child<QPushButton>(&v, "trainSave")->isEnabled());
+    QVERIFY(!child<QPushButton>(&v, "trainUse")->isEnabled());
+    QString error;
+    QVERIFY(!v.saveBest(QDir::temp().filePath("l2l-untrained.json"), &error));
+    QVERIFY(!QFile::exists(QDir::temp().filePath("l2l-untrained.json")));
+    // "stopped after 2.0s" or more, not 0.0s.
+    const QString text = eta->text();
+    QVERIFY2(text.startsWith("stopped after "), qPrintable(text));
+    const double seconds = text.mid(14).chopped(1).toDouble();
+    QVERIFY2(seconds >= 1.9, qPrintable(text));
+}
+
+// Epochs 9999999: the x axis spanned all of them, so the curve was a vertical line at 0, running and stopped.
+void TestTrainView::hugeEpochCountKeepsTheCurveReadable()
+{
+    MetaTrainView v;
+    v.setProblem("quadratic");
+    setSettings(v, 9999999, 100, 20, 20);
+    QSignalSpy finished(&v, &MetaTrainView::finished);
+    v.start();
+    auto* plot = child<QCustomPlot>(&v, "trainPlot");
+    QTRY_VERIFY_WITH_TIMEOUT(plot->graph(0)->dataCount() >= 300, 30000);
+    QVERIFY2(plot->xAxis->range().upper < 20000, qPrintable(QString::number(plot->xAxis->range().upper)));
+    v.stop();
+    QVERIFY(finished.wait(10000));
+    const double done = plot->graph(0)->dataMainKey(plot->graph(0)->dataCount() - 1);
+    QVERIFY2(plot->xAxis->range().upper >= done && plot->xAxis->range().upper < 1.3 * done,
+             qPrintable(QStringLiteral("%1 epochs, x to %2").arg(done).arg(plot->xAxis->range().upper)));
 }
 
 // Lecture issue item 2: meta-training on 2-d quadratics draws the learned path on a fixed function every N epochs

@@ -241,6 +241,7 @@ double MetaTrainer::episode(const std::atomic<bool>* cancel, bool* aborted, doub
             if (m.cancelled) return;
             m.steps += k;
             m.windowOk = m.dphi.allFinite() && m.lossFinite;
+            if (m_work) m_work->done.fetch_add(3L * k, std::memory_order_relaxed);
         });
         // With ranks: every member's results to every rank, and whether any rank was asked to stop.
         const bool stopAll =
@@ -363,6 +364,7 @@ double MetaTrainer::validate(const LstmNet<float>& net, const std::atomic<bool>*
         unroller.setCancel(cancel);
         const double sum = unroller.window(*problem, traj, horizon, false, nullptr);
         if (unroller.cancelled()) stopped = true;
+        if (m_work) m_work->done.fetch_add(horizon, std::memory_order_relaxed);
         const double value = c.validateOnFinalLoss ? traj.loss : sum / horizon;
         means[size_t(run)] = std::isfinite(value) ? value : std::numeric_limits<double>::infinity();
     });
@@ -442,9 +444,15 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
         const Vec<float> params = m_state.net.params;
         const AdamState<float> adam = m_state.adam;
         const int skipped = m_state.skippedUpdates, clipped = m_state.clippedUpdates;
-        point.metaLoss = episode(cancel, &aborted, &point.gradientNoise, &point.imitation);
         const int epoch = m_state.epoch + 1;
         const bool validating = epoch % c.validateEvery == 0 || epoch == c.epochs;
+        if (m_work) {
+            const long members = shareOf(c.metaBatch, m_exchange->rank(), m_exchange->size()).size();
+            const long runs = shareOf(c.validationRuns, m_exchange->rank(), m_exchange->size()).size();
+            m_work->done = 0;
+            m_work->total = 3L * trainingHorizon() * members + (validating ? long(validationHorizon()) * runs : 0L);
+        }
+        point.metaLoss = episode(cancel, &aborted, &point.gradientNoise, &point.imitation);
         if (!aborted && validating) point.validationLoss = validate(m_state.net, cancel, &aborted);
         // Curriculum: after `patience` validations without improvement the stage's best weights go on to the next
         // stage, validated afresh at its validation horizon (losses over different horizons do not compare).
@@ -503,6 +511,8 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
             progress(p);
         }
     }
+    // With the time of an epoch cut short by a stop (a stop inside the first epoch said "stopped after 0.0 s").
+    m_state.elapsedSeconds = before + std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 OptimizerFile MetaTrainer::bestOptimizer(const std::string& command) const

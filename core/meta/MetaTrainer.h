@@ -9,6 +9,7 @@
 #include "optimizers/MetaTrainConfig.h"
 #include "optimizers/OptimizerFile.h"
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <limits>
@@ -67,6 +68,18 @@ struct MetaTrainState {
     std::vector<MetaHistoryPoint> history;
 };
 
+// How far the epoch under way has got, for a progress display on another thread (an MNIST epoch with a meta-batch
+// of 1000 takes minutes). Units: optimizee steps, three for a training step (forward and backward) and one for a
+// validation step; `total` is set when an epoch starts, `done` counts up from 0.
+struct EpochWork {
+    std::atomic<long> done{0}, total{0};
+    double fraction() const
+    {
+        const long t = total.load(std::memory_order_relaxed);
+        return t > 0 ? std::min(1.0, double(done.load(std::memory_order_relaxed)) / double(t)) : 0.0;
+    }
+};
+
 class MetaTrainer {
 public:
     explicit MetaTrainer(const MetaTrainConfig& config);
@@ -93,6 +106,8 @@ public:
     const MemberExchange& exchange() const { return *m_exchange; }
     // The best optimizer so far (the current one if never validated), with its provenance.
     OptimizerFile bestOptimizer(const std::string& command) const;
+    // Where run() reports the epoch's progress (null: nowhere, the default). Not owned.
+    void setEpochWork(EpochWork* work) { m_work = work; }
 
 private:
     // One epoch: config.metaBatch fresh optimizees through the horizon, one Adam step per window on the mean of
@@ -106,6 +121,7 @@ private:
 
     MetaTrainState m_state;
     MemberExchange* m_exchange;
+    EpochWork* m_work = nullptr;
     std::unique_ptr<ProblemClass<float>> m_class;
     // Kept from one episode to the next: their window caches (about 260 MB each on MNIST) are then allocated
     // once, not paged in afresh every episode. They hold no state between windows.

@@ -123,6 +123,14 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
     connect(m_watch, &WatchPanel::referenceReady, this, &MetaTrainView::drawBaselineLevels);
     resetPlot(m_base.epochs);
 
+    m_epochTimer = new QTimer(this);
+    m_epochTimer->setInterval(500);
+    connect(m_epochTimer, &QTimer::timeout, this, [this] {
+        if (m_runner->state() != TrainSession::State::Running || m_sinceEpoch.elapsed() < 1000) return;
+        const int percent = int(100 * m_runner->epochFraction());
+        m_etaLabel->setText((m_etaText.isEmpty() ? QString() : m_etaText + tr(" · ")) +
+                            tr("epoch %1: %2 % done").arg(m_shownEpoch + 1).arg(percent));
+    });
     connect(m_runner, &TrainSession::snapshot, this, &MetaTrainView::onSnapshot);
     connect(m_runner, &TrainSession::bestChanged, this, [this](const OptimizerFile& best) {
         m_best = best;
@@ -130,12 +138,14 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
     });
     connect(m_runner, &TrainSession::paused, this, [this](const MetaProgress& p) {
         showProgress(p);
+        m_epochTimer->stop();
         m_etaLabel->setText(tr("paused; elapsed %1").arg(duration(p.elapsedSeconds)));
         updateButtons();
         emit trainingStateChanged(true, true);
     });
     connect(m_runner, &TrainSession::finished, this, [this](const MetaProgress& p) {
         showProgress(p);
+        m_epochTimer->stop();
         m_etaLabel->setText(p.epoch < p.epochs ? tr("stopped after %1").arg(duration(p.elapsedSeconds))
                                                : tr("done in %1").arg(duration(p.elapsedSeconds)));
         updateButtons();
@@ -143,6 +153,7 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
         emit finished();
     });
     connect(m_runner, &TrainSession::failed, this, [this](const QString& message) {
+        m_epochTimer->stop();
         m_etaLabel->setText(tr("failed"));
         updateButtons();
         emit trainingStateChanged(false, false);
@@ -274,6 +285,10 @@ void MetaTrainView::start()
     m_runProblem = QString::fromStdString(c.problem);
     resetPlot(c.epochs);
     m_etaLabel->setText(tr("starting…"));
+    m_etaText.clear();
+    m_shownEpoch = 0;
+    m_sinceEpoch.start();
+    m_epochTimer->start();
     if (WatchPanel::watches(m_problem)) {
         m_watch->begin(c);
         m_runner->setWatch(WatchPanel::watchedFunction(c), m_watchEvery->value());
@@ -298,6 +313,8 @@ void MetaTrainView::resume()
 {
     if (!isPaused()) return;
     m_runner->resume();
+    m_sinceEpoch.start();
+    m_epochTimer->start();
     updateButtons();
     emit trainingStateChanged(true, false);
 }
@@ -477,7 +494,12 @@ void MetaTrainView::showProgress(const MetaProgress& p)
                                 "meta-batch brings it down). With imitation: the term \u03bb/2 |u \u2212 a|\u00b2 per "
                                 "step, on the scale of the meta-loss (mean f per step); when it dwarfs the "
                                 "meta-loss, the optimizer mostly copies the teacher."));
-    m_etaLabel->setText(tr("elapsed %1 · ETA %2").arg(duration(p.elapsedSeconds), duration(p.etaSeconds)));
+    m_etaText = tr("elapsed %1 · ETA %2").arg(duration(p.elapsedSeconds), duration(p.etaSeconds));
+    m_etaLabel->setText(m_etaText);
+    if (p.epoch != m_shownEpoch) {
+        m_shownEpoch = p.epoch;
+        m_sinceEpoch.start();
+    }
     if (p.bestEpoch >= 0 && std::isfinite(p.bestValidation)) {
         m_bestLabel->setText(tr("best validation: %1 (epoch %2)").arg(number(p.bestValidation)).arg(p.bestEpoch));
         QCPGraph* best = m_plot->graph(GraphBest);
@@ -491,13 +513,29 @@ void MetaTrainView::showProgress(const MetaProgress& p)
     if (!m_replotTimer->isActive()) m_replotTimer->start();
 }
 
-// x: the epochs done so far (a live curve grows to the right; the total may be far away), y: the data.
 // x: every epoch of the run from the start (an empty plot spans the Epochs set, not 0-10; the curve grows across),
-// and a margin, so that a marker on the last epoch (the best validation's star) is not cut by the frame.
+// and a margin, so that a marker on the last epoch (the best validation's star) is not cut by the frame. A total
+// more than ten times ahead of what is done (and of 1000) would squeeze the curve into a vertical line at 0 (Epochs
+// 9999999): x then spans twice the epochs done, rounded up to 1, 2 or 5 times a power of ten, so the axis jumps
+// now and then instead of at every snapshot. A run stopped early spans the epochs it did.
+// y: the data.
 void MetaTrainView::fitView()
 {
     const int done = m_history.empty() ? 0 : m_history.back().epoch;
-    const int span = std::max({10, done, m_plotEpochs});
+    int span = m_plotEpochs;
+    if (!isTraining() && done > 0 && done < m_plotEpochs) {
+        span = done;
+    } else if (double(m_plotEpochs) > 10.0 * std::max(done, 1000)) {
+        const double target = 2.0 * std::max(done, 50);
+        double nice = std::pow(10.0, std::floor(std::log10(target)));
+        for (double step : {1.0, 2.0, 5.0, 10.0})
+            if (step * nice >= target) {
+                nice *= step;
+                break;
+            }
+        span = int(std::min<double>(nice, m_plotEpochs));
+    }
+    span = std::max({10, done, span});
     fitLossPlotView(m_plot, span);
     // The margin in pixels: the star's radius and a little, at any width and presentation scale.
     const double radius = m_plot->graphCount() > 3 ? m_plot->graph(3)->scatterStyle().size() / 2 + 3 : 10;

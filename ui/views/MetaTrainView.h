@@ -8,6 +8,7 @@
 #include "views/SettingsForm.h"
 #include "workers/TrainJob.h" // the metatypes of the signals below
 
+#include <QElapsedTimer>
 #include <QString>
 #include <QTemporaryDir>
 #include <QWidget>
@@ -87,7 +88,13 @@ private:
     MetaTrainConfig m_base; // fields without a widget (architecture, threads, ...) survive setConfig/config
     QString m_problem = QStringLiteral("quadratic");
     QTimer* m_replotTimer = nullptr; // the curve's replots during a run, at most every 100 ms
-    QString m_runProblem;            // the problem of the run whose curves are drawn (empty before the first)
+    // While an epoch lasts over a second (MNIST with a large meta-batch: minutes), how far it has got, twice a
+    // second, after the last progress's text.
+    QTimer* m_epochTimer = nullptr;
+    QElapsedTimer m_sinceEpoch; // since the epoch counter last moved
+    int m_shownEpoch = -1;
+    QString m_etaText;    // the ETA label's text from the last progress
+    QString m_runProblem; // the problem of the run whose curves are drawn (empty before the first)
     std::optional<OptimizerFile> m_best;
     std::vector<MetaHistoryPoint> m_history; // what has been drawn
     std::vector<int> m_stageStarts;          // the epoch each curriculum stage reached so far began at

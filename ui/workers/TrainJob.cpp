@@ -117,6 +117,7 @@ void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
             t->sent = 0;
         }
         MetaTrainer& trainer = *t->trainer;
+        trainer.setEpochWork(&t->work);
         const auto command = [&] { return trainCommand(trainer.state().config); };
         int lastBest = trainer.state().bestEpoch;
         auto take = [&](const MetaProgress& p) {
@@ -170,7 +171,8 @@ void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
         last.newPoints.clear();
         last.paths.clear();
         last.pathEpochs.clear();
-        last.best = trainer.bestOptimizer(command());
+        // Nothing to save before an epoch is done (a stop inside the first one offered the random initial weights).
+        if (trainer.state().epoch > 0) last.best = trainer.bestOptimizer(command());
         return QVariant::fromValue(last);
     });
 }

@@ -53,6 +53,8 @@ public:
     void resume(); // Paused only
     void stop();   // Running or Paused: finished() follows
     State state() const { return m_state; }
+    // How far the epoch under way has got (0..1, for a progress display while Running; see EpochWork).
+    double epochFraction() const { return m_trainer->work.fraction(); }
 
 signals:
     void snapshot(const l2l::ui::TrainSnapshot& snapshot);
@@ -65,6 +67,7 @@ private:
     struct Trainer { // what the job works on
         std::unique_ptr<MetaTrainer> trainer;
         size_t sent = 0; // history points already sent
+        EpochWork work;  // written by the job's threads, read by the GUI's
     };
     void runJob(const std::optional<MetaTrainConfig>& config);
     void end(const MetaProgress& progress);
