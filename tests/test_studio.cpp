@@ -127,6 +127,7 @@ private slots:
     void stepActionAdvancesTrajectory();
     void screenshotTourWritesEveryView();
     void trainedOptimizerIsUsedEverywhere();
+    void playPausesMetaTraining();
     void transferViewFillsTheMapAndOpensACell();
     void transferViewOpensAFile();
     void transferViewReusesBaselines();
@@ -218,6 +219,13 @@ void TestStudio::runDrawsCurvesAndTable()
     QVERIFY(table->item(3, 1)->text().endsWith("(tuned)"));
     QVERIFY(table->item(0, 2)->text().contains(QString::fromUtf8("±")));
     QCOMPARE(table->item(0, 4)->text(), QString("0/5"));
+    // Tab leaves the table (it went from cell to cell and wrapped: a keyboard user could not get out).
+    m_window->showView(MainWindow::Compare);
+    m_window->activateWindow();
+    table->setFocus();
+    QTRY_VERIFY(table->hasFocus());
+    QTest::keyClick(table, Qt::Key_Tab);
+    QTRY_VERIFY(!table->hasFocus());
 }
 
 void TestStudio::compareRunsNeuralArt()
@@ -962,6 +970,32 @@ void TestStudio::trainedOptimizerIsUsedEverywhere()
     QVERIFY2(found, "the trajectories do not use the trained optimizer");
     const EvalConfig eval = m_window->panel()->config();
     QCOMPARE(QString::fromStdString(eval.optimizers.back()), "lstm:" + path);
+}
+
+// In Meta-train, Play / Pause (F5) pauses and resumes the training and Step (F10) is off; both jumped to
+// Trajectories and started its animation while the training went on.
+void TestStudio::playPausesMetaTraining()
+{
+    m_window->showView(MainWindow::MetaTrain);
+    MetaTrainView* train = m_window->metaTrainView();
+    MetaTrainConfig config = train->config();
+    config.epochs = 1000000;
+    config.validateEvery = 1000;
+    train->setConfig(config);
+    train->start();
+    QVERIFY(train->isTraining());
+    auto* play = child<QAction>(m_window.get(), "playAction");
+    QVERIFY(!child<QAction>(m_window.get(), "stepAction")->isEnabled());
+    play->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(train->isPaused(), 10000);
+    QCOMPARE(m_window->currentView(), MainWindow::MetaTrain);
+    play->trigger();
+    QTRY_VERIFY(!train->isPaused());
+    QVERIFY(train->isTraining());
+    train->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!train->isTraining(), 10000);
+    m_window->showView(MainWindow::Compare);
+    QVERIFY(child<QAction>(m_window.get(), "stepAction")->isEnabled());
 }
 
 // The Transfer view: Compute fills the heat map variant by variant with progress; a click on a cell opens that

@@ -62,6 +62,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
 
     m_table = new QTableWidget(0, ColCount);
     m_table->setObjectName(QStringLiteral("summaryTable"));
+    m_table->setTabKeyNavigation(false); // Tab leaves the table (arrows move between cells): it trapped the focus
     m_table->setHorizontalHeaderLabels({tr("optimizer"), tr("learning rate"), tr("final loss (mean ± std)"),
                                         tr("median"), tr("diverged"), tr("test loss"), tr("test accuracy")});
     m_table->verticalHeader()->setVisible(false);

@@ -110,6 +110,7 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent)
     m_log = new QPlainTextEdit;
     m_log->setObjectName(QStringLiteral("logView"));
     m_log->setReadOnly(true);
+    m_log->setTabChangesFocus(true);
     m_log->setMaximumBlockCount(2000);
     m_log->setLineWrapMode(QPlainTextEdit::WidgetWidth);
     QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);

@@ -245,6 +245,13 @@ void MainWindow::createActions()
             m_graph->togglePlay();
             return;
         }
+        if (currentView() == MetaTrain) { // pauses or resumes the training (it jumped to Trajectories)
+            if (m_metaTrain->isPaused())
+                m_metaTrain->resume();
+            else if (m_metaTrain->isTraining())
+                m_metaTrain->pause();
+            return;
+        }
         showView(Trajectories);
         m_trajectories->togglePlay();
     });
@@ -381,6 +388,12 @@ void MainWindow::connectViews()
             m_inspect->refresh();
         }
         if (index == Graph) syncGraph();
+        // Step has nothing to step in Meta-train (Play / Pause pauses the training there).
+        m_stepAction->setEnabled(index != MetaTrain);
+        const QString tip =
+            index == MetaTrain ? tr("Pause or resume the meta-training") : tr("Play or pause the trajectories");
+        m_playAction->setStatusTip(tip);
+        m_playAction->setToolTip(withShortcut(tip, m_playAction->shortcut()));
     });
 }
 

@@ -154,6 +154,7 @@ void TrajectoryView::makeTable()
 {
     m_table = new QTableWidget(0, ColCount);
     m_table->setObjectName(QStringLiteral("trajectoryTable"));
+    m_table->setTabKeyNavigation(false); // Tab leaves the table (arrows move between cells): it trapped the focus
     m_table->setHorizontalHeaderLabels(
         {tr("optimizer"), tr("learning rate"), tr("x"), tr("y"), tr("loss"), tr("|grad f|"), tr("note")});
     m_table->verticalHeader()->setVisible(false);
