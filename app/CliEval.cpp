@@ -82,12 +82,14 @@ EvalCallbacks progress(const EvalOptions& o)
     return cb;
 }
 
-// Paired comparison of every optimizer with the one of lowest mean final loss.
+// Paired comparison of every optimizer with the best (bestByFinalMean: fewest diverged runs, then lowest mean).
 void printPaired(const EvalResult& r)
 {
     const OptimizerResult* best = bestByFinalMean(r);
     if (!best || r.optimizers.size() < 2 || r.config.runs < 2) return;
-    std::cout << "\npaired with the best mean, " << best->displayName() << " (same runs; final loss):\n";
+    std::cout << "\npaired with the best, " << best->displayName()
+              << (best->divergedRuns > 0 ? " (of the fewest diverged runs, the lowest mean" : " (the lowest mean")
+              << "; same runs; final loss):\n";
     for (const auto& o : r.optimizers) {
         if (&o == best) continue;
         const PairedComparison c = pairedCompare(finalLosses(r, *best), finalLosses(r, o));
@@ -96,8 +98,11 @@ void printPaired(const EvalResult& r)
             continue;
         }
         std::cout << "  " << best->displayName() << " lower than " << o.displayName() << " in "
-                  << c.winFraction * c.pairs << "/" << c.pairs << " runs (" << fmt(100 * c.winFraction, 3)
-                  << "%), mean difference " << fmt(c.meanDiff);
+                  << c.winFraction * c.pairs << "/" << c.pairs << " runs (" << fmt(100 * c.winFraction, 3) << "%)";
+        if (c.pairs < r.config.runs) // the runs where either diverged are not in the pairs: say whose
+            std::cout << " where both finished (" << o.displayName() << " diverged in " << o.divergedRuns << " of "
+                      << r.config.runs << ", " << best->displayName() << " in " << best->divergedRuns << ")";
+        std::cout << ", mean difference " << fmt(c.meanDiff);
         if (std::isnan(c.t))
             std::cout << ", the same in every run (no spread: no t-test)\n";
         else

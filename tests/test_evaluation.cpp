@@ -887,6 +887,11 @@ private slots:
         const TransferCell none = transferCell(r, r.optimizers[0], {&r.optimizers[4]});
         QVERIFY(std::isnan(none.ratio));
         QVERIFY(none.baseline.empty());
+        // The comparison's best (the CLI's pairs, the studio's bold row) follows the same rule: sgd's mean of 0.1 is
+        // over its three survivors, so the best is lstm, the lowest mean of those that finished every run.
+        QCOMPARE(bestByFinalMean(r), &r.optimizers[0]);
+        r.optimizers[1] = result("sgd", {0.1, 0.1, 0.1, 0.1}, {-1, -1, -1, -1});
+        QCOMPARE(bestByFinalMean(r), &r.optimizers[1]);
     }
 
     // Every family's grid names problems that build, and the horizon variant doubles the steps.

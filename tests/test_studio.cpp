@@ -219,6 +219,9 @@ void TestStudio::runDrawsCurvesAndTable()
     QVERIFY(table->item(3, 1)->text().endsWith("(tuned)"));
     QVERIFY(table->item(0, 2)->text().contains(QString::fromUtf8("±")));
     QCOMPARE(table->item(0, 4)->text(), QString("0/5"));
+    int bold = 0; // the best (bestByFinalMean), and only it
+    for (int r = 0; r < table->rowCount(); ++r) bold += table->item(r, 2)->font().bold();
+    QCOMPARE(bold, 1);
     // Tab leaves the table (it went from cell to cell and wrapped: a keyboard user could not get out).
     m_window->showView(MainWindow::Compare);
     m_window->activateWindow();

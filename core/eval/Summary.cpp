@@ -66,7 +66,9 @@ const OptimizerResult* bestByFinalMean(const EvalResult& r)
 {
     const OptimizerResult* best = nullptr;
     for (const auto& o : r.optimizers)
-        if (std::isfinite(o.finalMean) && (!best || o.finalMean < best->finalMean)) best = &o;
+        if (std::isfinite(o.finalMean) && (!best || o.divergedRuns < best->divergedRuns ||
+                                           (o.divergedRuns == best->divergedRuns && o.finalMean < best->finalMean)))
+            best = &o;
     return best;
 }
 

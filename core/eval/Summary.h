@@ -57,7 +57,9 @@ struct EvalResult {
     std::vector<OptimizerResult> optimizers;
 };
 
-// The optimizer of lowest mean final loss (null if none finished), and one optimizer's final loss per
+// The best optimizer (null if none finished): of those that diverged in the fewest runs, the one of lowest mean
+// final loss. A mean is over the runs that finished, so one that diverged in 20 of 50 runs was named the best by
+// the mean of its 30 survivors, ahead of optimizers that finished every run. And one optimizer's final loss per
 // run (NaN where it diverged): what the paired comparisons are made of.
 const OptimizerResult* bestByFinalMean(const EvalResult& r);
 std::vector<double> finalLosses(const EvalResult& r, const OptimizerResult& o);

@@ -1,5 +1,6 @@
 #include "views/CompareView.h"
 
+#include "eval/Summary.h"
 #include "io/EvalCsv.h"
 
 #include "plots/LossPlot.h"
@@ -48,6 +49,10 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_plot = new QCustomPlot;
     m_plot->setObjectName(QStringLiteral("lossPlot"));
     m_plot->setMinimumHeight(250);
+    m_plot->setWhatsThis(tr("Each line is an optimizer's mean loss over the runs that did not diverge (the legend "
+                            "says how many did); the shaded band is ± one standard deviation, its lower edge at most "
+                            "a decade below the mean (where mean − std is lower or negative: the log axis cannot show "
+                            "zero). Every optimizer runs on the same instances, starts and minibatches."));
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
         if (e->buttons() != Qt::NoButton)
@@ -242,6 +247,7 @@ void CompareView::fillTable(const EvalResult& r)
     m_table->setRowCount(int(r.optimizers.size()));
     m_table->horizontalHeaderItem(ColFinal)->setText(
         r.cancelled ? tr("loss at step %1 (mean ± std)").arg(r.completedSteps) : tr("final loss (mean ± std)"));
+    const OptimizerResult* best = bestByFinalMean(r); // in bold: fewest diverged runs, then lowest mean
     for (int row = 0; row < int(r.optimizers.size()); ++row) {
         const OptimizerResult& o = r.optimizers[size_t(row)];
         const QString name = QString::fromStdString(o.config.name);
@@ -251,7 +257,17 @@ void CompareView::fillTable(const EvalResult& r)
         const QString rate =
             o.config.learned() ? tr("learned") : number(o.config.lr) + (o.tunedRate ? tr(" (tuned)") : tr(" (given)"));
         m_table->setItem(row, ColRate, item(rate));
-        m_table->setItem(row, ColFinal, item(number(o.finalMean) + QStringLiteral(" ± ") + number(o.finalStd)));
+        // A mean over the runs that finished says so: 11 diverged of 20, its mean is over the 9 others.
+        const int finished = r.config.runs - o.divergedRuns;
+        auto* final = item(number(o.finalMean) + QStringLiteral(" ± ") + number(o.finalStd) +
+                           (o.divergedRuns > 0 && finished > 0 ? tr(" (over %1 runs)").arg(finished) : QString()));
+        if (&o == best) {
+            QFont bold = final->font();
+            bold.setBold(true);
+            final->setFont(bold);
+            final->setToolTip(tr("The best: of the optimizers that diverged in the fewest runs, the lowest mean"));
+        }
+        m_table->setItem(row, ColFinal, final);
         m_table->setItem(row, ColMedian, item(number(o.finalMedian)));
         m_table->setItem(row, ColDiverged, item(QStringLiteral("%1/%2").arg(o.divergedRuns).arg(r.config.runs)));
         m_table->setItem(row, ColTestLoss, item(o.testLossMean ? number(*o.testLossMean) : QStringLiteral("–")));
