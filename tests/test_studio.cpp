@@ -123,6 +123,7 @@ private slots:
     void wheelChangesOnlyAFocusedField();
     void exportShortcutWorksInFields();
     void panelWidensForAFileRow();
+    void longStatusKeepsThePanelWidth();
     void badRateWaitsForRun();
     void stepActionAdvancesTrajectory();
     void screenshotTourWritesEveryView();
@@ -932,6 +933,20 @@ void TestStudio::exportShortcutWorksInFields()
     QCOMPARE(triggered.count(), 1);
     QCOMPARE(options->cursorPosition(), 0); // not moved to the end
     QCOMPARE(options->text(), QString("dim=5"));
+}
+
+// A status with a long spec wraps in the panel: the memory message (mnist's full spec, 60 characters without a
+// space) widened it from about 340 to 445 px for good, cutting the Transfer map's third column off.
+void TestStudio::longStatusKeepsThePanelWidth()
+{
+    const int before = m_window->panel()->minimumSizeHint().width();
+    m_window->panel()->setStatus(
+        QStringLiteral("this run needs about 75 GiB (5 optimizer(s) x 10000 runs x 100000 steps "
+                       "on mnist:hidden=20,activation=sigmoid,batch=128,init_std=0.01,"
+                       "data=mnist,fscale=1,xscale=1), more than the 20 GiB available"));
+    QTest::qWait(50);
+    QCOMPARE(m_window->panel()->minimumSizeHint().width(), before);
+    m_window->panel()->setStatus(tr("Ready."));
 }
 
 // The LSTM from a file adds a browse button to its row: the side panel's scroll area widens with it instead of

@@ -55,9 +55,13 @@ void checkMemoryBudget(std::uint64_t estimate, int limitMiB, const std::string& 
 {
     const std::uint64_t limit = limitMiB > 0 ? std::uint64_t(limitMiB) << 20 : availableMemoryBytes();
     if (limit == 0 || estimate <= limit) return;
-    throw Error(what + " needs about " + formatBytes(estimate) + " (" + detail + "), more than the " +
-                formatBytes(limit) + (limitMiB > 0 ? " allowed by --memory-limit" : " of memory available now") + "; " +
-                advice + ", or raise the limit with --memory-limit MiB");
+    // Without a limit given (always in the studio, which has no such setting) the advice is what to change; the
+    // command line's option is named last, as what it is.
+    throw Error(
+        what + " needs about " + formatBytes(estimate) + " (" + detail + "), more than the " + formatBytes(limit) +
+        (limitMiB > 0
+             ? " allowed by --memory-limit; " + advice + ", or raise the limit"
+             : " of memory available now; " + advice + " (the command line's --memory-limit MiB sets another limit)"));
 }
 
 void adviseHugePages(void* data, std::size_t bytes)

@@ -83,4 +83,19 @@ void WrappedLabel::changeEvent(QEvent* event)
     if (event->type() == QEvent::FontChange) fitHeight();
 }
 
+QString breakableText(const QString& text)
+{
+    QString out;
+    int run = 0;
+    for (const QChar ch : text) {
+        run = ch.isSpace() ? 0 : run + 1;
+        if (run > 24) {
+            out += QChar(0x200B);
+            run = 1;
+        }
+        out += ch;
+    }
+    return out;
+}
+
 } // namespace l2l::ui

@@ -36,4 +36,9 @@ private:
     void fitHeight(); // the minimum height: the text's at the current width
 };
 
+// `text` with a break opportunity (a zero-width space) every 24 characters of any longer run without a space, for
+// a word-wrapped QLabel (it wraps only at spaces): a hash, a long path or a problem spec in a slide or a status
+// wraps instead of widening the window (a slide's 3000-character word made it 23392 px wide).
+QString breakableText(const QString& text);
+
 } // namespace l2l::ui

@@ -1,5 +1,7 @@
 #include "views/ExperimentPanel.h"
 
+#include "views/ElidedLabel.h"
+
 #include "optimizers/OptimizerFile.h"
 #include "views/SpinBox.h"
 
@@ -511,7 +513,8 @@ void ExperimentPanel::setProgress(double share, const QString& text)
     m_progress->setValue(int(std::lround(1000 * std::clamp(share, 0.0, 1.0))));
 }
 
-void ExperimentPanel::setStatus(const QString& text) { m_status->setText(text); }
+// A long spec or path in a message wraps: unbroken, it widened the panel for good (it never narrows again).
+void ExperimentPanel::setStatus(const QString& text) { m_status->setText(breakableText(text)); }
 
 void ExperimentPanel::appendLog(const QString& line)
 {

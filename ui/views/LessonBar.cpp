@@ -18,23 +18,6 @@ namespace {
 // Lines of slide text in sight at once; a longer text scrolls inside the strip instead of pushing the figure down.
 constexpr int kTextLines = 5;
 
-// `text` with a break opportunity (a zero-width space) every 24 characters of any longer run without a space: a
-// hash or a long path in a slide wraps instead of widening the window (a QLabel wraps only at spaces).
-QString breakable(const QString& text)
-{
-    QString out;
-    int run = 0;
-    for (const QChar c : text) {
-        run = c.isSpace() ? 0 : run + 1;
-        if (run > 24) {
-            out += QChar(0x200B);
-            run = 1;
-        }
-        out += c;
-    }
-    return out;
-}
-
 } // namespace
 
 LessonBar::LessonBar(QWidget* parent) : QFrame(parent)
@@ -122,8 +105,8 @@ void LessonBar::showSlide(int index, int count, const QString& lessonTitle, cons
     m_counter->setWhatsThis(tr("Slide %1 of %2 of the lesson \"%3\"").arg(index + 1).arg(count).arg(lessonTitle));
     m_titleText = title;
     m_slideText = text;
-    m_title->setText(breakable(title));
-    m_text->setText(breakable(text));
+    m_title->setText(breakableText(title));
+    m_text->setText(breakableText(text));
     m_textScroll->setVisible(!text.isEmpty());
     m_textScroll->verticalScrollBar()->setValue(0);
     fitText();
