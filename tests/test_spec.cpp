@@ -91,6 +91,44 @@ private slots:
         QFETCH(QString, message);
         l2l::test::expectError([&] { makeProblemClass<float>(spec.toStdString()); }, {message});
     }
+    // checkValues reads a number option's range from its help ("in [lo, hi]"): those ranges must be the factory's.
+    // A value just outside is refused by both (with the same words), the bounds and the default by neither check.
+    void rangesInTheHelpAreTheFactorys()
+    {
+        int ranged = 0;
+        for (const auto& info : problemCatalog())
+            for (const auto& o : info.options) {
+                const std::string& help = o.help;
+                const size_t open = help.rfind("in [");
+                if (open == std::string::npos || help.back() != ']') continue;
+                const std::string range = help.substr(open + 4, help.size() - open - 5);
+                const size_t comma = range.find(", ");
+                if (comma == std::string::npos) continue;
+                double lo = 0, hi = 0;
+                try {
+                    lo = parseDouble(range.substr(0, comma), "");
+                    hi = parseDouble(range.substr(comma + 2), "");
+                } catch (const Error&) {
+                    continue;
+                }
+                ++ranged;
+                const std::string spec = info.name + ":" + o.key + "=";
+                checkProblemSpec(spec + exactNumber(lo));
+                checkProblemSpec(spec + exactNumber(hi));
+                if (o.defaultValue.find_first_not_of("0123456789+-.e") == std::string::npos)
+                    checkProblemSpec(spec + o.defaultValue);
+                const std::string above = spec + exactNumber(hi + std::max(1.0, std::abs(hi)));
+                l2l::test::expectError([&] { checkProblemSpec(above); },
+                                       {QString::fromStdString("option '" + o.key + "' must be in [")});
+                l2l::test::expectError([&] { makeProblemClass<float>(above); },
+                                       {QString::fromStdString("option '" + o.key + "'")});
+            }
+        QVERIFY(ranged >= 30);
+        l2l::test::expectError([] { checkProblemSpec("quadratic:init_std=nan"); },
+                               {"option 'init_std'", "'nan' is not a decimal number"});
+        l2l::test::expectError([] { checkProblemSpec("quadratic:dim=3.5"); }, {"'3.5' is not an integer"});
+        checkProblemSpec("mnist:hidden=20-20,activation=relu"); // no range: left to the factory
+    }
     void catalogueDrivesTheFactory()
     {
         // Every catalogued problem builds with its defaults, and its canonical spec builds the same class.

@@ -124,6 +124,7 @@ private slots:
     void exportShortcutWorksInFields();
     void panelWidensForAFileRow();
     void longStatusKeepsThePanelWidth();
+    void optionsFollowTheProblem();
     void badRateWaitsForRun();
     void stepActionAdvancesTrajectory();
     void screenshotTourWritesEveryView();
@@ -933,6 +934,28 @@ void TestStudio::exportShortcutWorksInFields()
     QCOMPARE(triggered.count(), 1);
     QCOMPARE(options->cursorPosition(), 0); // not moved to the end
     QCOMPARE(options->text(), QString("dim=5"));
+}
+
+// Another problem keeps only the options it has (mnist kept quadratic's 'dim' and showed it as an error), and a
+// number option's value is checked as it is typed (init_std=nan was found only at Run).
+void TestStudio::optionsFollowTheProblem()
+{
+    auto* combo = child<QComboBox>(m_window.get(), "problemCombo");
+    auto* options = child<QLineEdit>(m_window.get(), "optionsEdit");
+    auto* error = child<QLabel>(m_window.get(), "optionsError");
+    combo->setCurrentIndex(combo->findData(QString("quadratic")));
+    options->setText("dim=5,fscale=2");
+    combo->setCurrentIndex(combo->findData(QString("mnist")));
+    QCOMPARE(options->text(), QString("fscale=2"));
+    QVERIFY(error->isHidden());
+    options->setText("init_std=nan");
+    QVERIFY(!error->isHidden());
+    QVERIFY2(error->text().contains("'nan' is not a decimal number"), qPrintable(error->text()));
+    options->setText("batch=0");
+    QVERIFY2(error->text().contains("option 'batch' must be in [1, 10000]"), qPrintable(error->text()));
+    options->clear();
+    QVERIFY(error->isHidden());
+    combo->setCurrentIndex(combo->findData(QString("quadratic")));
 }
 
 // A status with a long spec wraps in the panel: the memory message (mnist's full spec, 60 characters without a

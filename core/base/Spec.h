@@ -31,6 +31,12 @@ struct Spec {
 // Rejects keys not in `allowed`; the message lists the valid ones. `what` names the owner ("problem 'mnist'").
 void checkKeys(const Spec& spec, const std::vector<OptionInfo>& allowed, const std::string& what);
 
+// Checks the values of the options whose help ends with their range, "in [lo, hi]" or "integer in [lo, hi]" (the
+// catalog's words for a number option), as intOption / doubleOption will when the owner is built, with their
+// messages: a bad value is named before anything is built (the studio's panel, a file being opened). Other values
+// (names, paths, layer lists) are left to the owner.
+void checkValues(const Spec& spec, const std::vector<OptionInfo>& allowed, const std::string& what);
+
 // Typed option readers: throw l2l::Error naming owner, key, allowed range and the bad value.
 long long intOption(const Spec& spec, const std::string& key, long long fallback, long long lo, long long hi,
                     const std::string& what);

@@ -75,8 +75,9 @@ struct ProblemInfo {
 
 const std::vector<ProblemInfo>& problemCatalog();
 std::vector<std::string> problemNames();
-// The spec's name is a problem and each of its keys one of that problem's options (values and data files are
-// checked when the class is built). Cheap: for files that name problems (experiments, lessons), on opening.
+// The spec's name is a problem, each of its keys one of that problem's options and each number option's value in
+// its range (checkValues; other values and data files are checked when the class is built). Cheap: for files that
+// name problems (experiments, lessons), on opening, and the studio's options field as it is typed.
 // Throws l2l::Error naming the unknown problem (listing the valid ones) or key.
 Spec checkProblemSpec(const std::string& spec);
 

@@ -54,7 +54,10 @@ Spec checkProblemSpec(const std::string& text)
     // Unknown keys are named against every option, the scaling ones (taken off before the class sees the spec)
     // included.
     for (const auto& info : problemCatalog())
-        if (info.name == spec.name) checkKeys(spec, info.options, "problem '" + spec.name + "'");
+        if (info.name == spec.name) {
+            checkKeys(spec, info.options, "problem '" + spec.name + "'");
+            checkValues(spec, info.options, "problem '" + spec.name + "'");
+        }
     return spec;
 }
 

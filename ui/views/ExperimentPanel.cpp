@@ -165,9 +165,7 @@ QString ExperimentPanel::optionsProblem() const
     if (options.isEmpty()) return {};
     const std::string name = m_problem->currentData().toString().toStdString();
     try {
-        const Spec spec = Spec::parse(name + ":" + options.toStdString());
-        for (const auto& info : problemCatalog())
-            if (info.name == name) checkKeys(spec, info.options, "problem '" + name + "'");
+        checkProblemSpec(name + ":" + options.toStdString());
     } catch (const Error& e) {
         return QString::fromStdString(e.what());
     }
@@ -187,6 +185,23 @@ void ExperimentPanel::checkOptionsAsTyped()
 void ExperimentPanel::updateOptionHints()
 {
     const auto& info = problemCatalog().at(size_t(std::max(0, m_problem->currentIndex())));
+    // Options the new problem does not have go, the others stay (mnist kept quadratic's 'dim=10' and showed it as
+    // an error); a text that does not parse stays for the user to mend.
+    try {
+        Spec spec = Spec::parse(info.name + ":" + m_options->text().trimmed().toStdString());
+        const auto known = [&](const auto& option) {
+            return std::any_of(info.options.begin(), info.options.end(),
+                               [&](const OptionInfo& o) { return o.key == option.first; });
+        };
+        const auto kept = std::stable_partition(spec.options.begin(), spec.options.end(), known);
+        if (kept != spec.options.end()) {
+            spec.options.erase(kept, spec.options.end());
+            const std::string text = spec.str();
+            const auto colon = text.find(':');
+            m_options->setText(colon == std::string::npos ? QString() : QString::fromStdString(text.substr(colon + 1)));
+        }
+    } catch (const Error&) {
+    }
     m_problem->setToolTip(QString::fromStdString(info.summary));
     m_options->setPlaceholderText(optionDefaults(info.options));
     m_options->setToolTip(tr("key=value,key=value (empty = the defaults shown)\n") + optionHelp(info.options));
