@@ -25,6 +25,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -139,7 +140,17 @@ void TestTrainView::shortRunFinishesSavesAndUses()
     QCOMPARE(ready.count(), 1);
     const QString used = ready.first().at(0).toString();
     QCOMPARE(v.sessionOptimizerPath(), used);
+    QCOMPARE(used, path); // the file saved with these weights: legends and exports name it, not a session copy
     QCOMPARE(loadOptimizer(used.toStdString()).net.params, f.net.params);
+    // Without it, a session copy with a short name, made once.
+    QVERIFY(QFile::remove(path));
+    click(&v, "trainUse");
+    const QString copy = ready.last().at(0).toString();
+    QVERIFY2(QRegularExpression("/quadratic-epoch[0-9]+(-[0-9]+)?\\.json$").match(copy).hasMatch(), qPrintable(copy));
+    QCOMPARE(loadOptimizer(copy.toStdString()).net.params, f.net.params);
+    click(&v, "trainUse");
+    QCOMPARE(ready.last().at(0).toString(), copy);
+    QFile::remove(copy);
 
     QVERIFY(v.exportCsv(dir.filePath("train.csv"), &error));
     QFile csv(dir.filePath("train.csv"));

@@ -12,7 +12,6 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
-#include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -282,6 +281,7 @@ void MetaTrainView::start()
     }
     m_best.reset();
     m_sessionPath.clear();
+    m_savedPath.clear();
     m_runProblem = QString::fromStdString(c.problem);
     resetPlot(c.epochs);
     m_etaLabel->setText(tr("starting…"));
@@ -548,6 +548,8 @@ bool MetaTrainView::saveBest(const QString& path, QString* error)
     try {
         if (!m_best) throw Error("no trained optimizer yet: start meta-training first");
         saveOptimizer(path.toStdString(), *m_best); // temp file + rename: the old file survives a failure
+        m_savedPath = path;
+        m_savedEpoch = m_best->provenance.bestEpoch;
         return true;
     } catch (const std::exception& e) {
         if (error) *error = QString::fromStdString(e.what());
@@ -591,12 +593,19 @@ void MetaTrainView::useBest()
         emit failed(tr("no trained optimizer yet: start meta-training first"));
         return;
     }
+    // The file the user saved these weights to, if still there: the legends and exports then name it (they named
+    // the session copy, 'quadratic-epoch1350-20261205-203044-265.json').
+    if (!m_savedPath.isEmpty() && m_savedEpoch == m_best->provenance.bestEpoch && QFileInfo::exists(m_savedPath)) {
+        m_sessionPath = m_savedPath;
+        emit optimizerReady(m_savedPath);
+        return;
+    }
     const QString dir = sessionDirectory();
     const QString family = QString::fromStdString(Spec::parse(m_best->provenance.training.problem).name);
-    const QString path = QStringLiteral("%1/%2-epoch%3-%4.json")
-                             .arg(dir, family)
-                             .arg(m_best->provenance.bestEpoch)
-                             .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")));
+    // A short name ('quadratic-epoch1350.json'), numbered when an earlier session left one of that name.
+    const QString stem = QStringLiteral("%1/%2-epoch%3").arg(dir, family).arg(m_best->provenance.bestEpoch);
+    QString path = stem + QStringLiteral(".json");
+    for (int n = 2; QFileInfo::exists(path); ++n) path = stem + QStringLiteral("-%1.json").arg(n);
     QString error;
     if (dir.isEmpty() || !saveBest(path, &error)) {
         emit failed(tr("cannot save the optimizer for this session: %1")

@@ -102,6 +102,8 @@ private:
     double m_windowSum = 0;                  // sum of the finite meta-losses in the running-mean window
     int m_windowCount = 0, m_window = 25;
     QString m_sessionPath;
+    QString m_savedPath; // where saveBest last wrote this run's best, that of epoch m_savedEpoch
+    int m_savedEpoch = -1;
     QString m_blocked;                           // why Start is disabled (another job runs), empty when it is not
     std::unique_ptr<QTemporaryDir> m_sessionDir; // fallback when the app data directory is not writable
     bool m_userView = false;
