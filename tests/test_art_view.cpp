@@ -340,6 +340,7 @@ void TestArtView::tuningShowsProgress()
     view.setImageSize(48);
     view.setSteps(40); // a search of 16 rates x 5 instances x 40 steps: a few seconds, reported every 0.2 s
     QSignalSpy finished(&view, &ArtView::finished);
+    QSignalSpy logged(&view, &ArtView::logged); // to the studio's log (Art's tuning was never logged)
     QStringList seen;
     QTimer poll;
     connect(&poll, &QTimer::timeout, &view, [&] {
@@ -356,6 +357,16 @@ void TestArtView::tuningShowsProgress()
     QVERIFY(view.canvas()->placeholder().isEmpty());
     QCOMPARE(view.lastSnapshot().step, 40);
     QVERIFY(QFile::exists(cacheDir.filePath(QStringLiteral("tuning.json")))); // the rate was searched, not looked up
+    QStringList lines;
+    for (const auto& args : logged) lines << args.at(0).toString();
+    QVERIFY2(!lines.filter(QStringLiteral("tuning sgd: best rate ")).isEmpty(), qPrintable(lines.join(" | ")));
+    // The bundled LSTM is named by its file (neural-art.json), whatever the panel's problem (it said only "lstm").
+    view.setExperiment(QStringLiteral("mnist"), {QStringLiteral("lstm")}, 100);
+    view.setImageSize(16);
+    view.setSteps(2);
+    view.run();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(view.lastSnapshot().labels, QStringList{QStringLiteral("lstm:neural-art.json")});
 }
 
 // Soak: 1000 runs started and stopped at once (half of them after a moment, so inside a step); each ends, the

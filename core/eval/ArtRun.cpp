@@ -1,6 +1,7 @@
 #include "eval/ArtRun.h"
 
 #include "eval/Resolve.h"
+#include "optimizers/OptimizerFile.h"
 
 #include <algorithm>
 #include <cmath>
@@ -33,7 +34,13 @@ std::vector<ArtRule> resolveArtRules(const std::string& problemSpec, const std::
 {
     if (optimizers.empty()) throw Error("optimizers: give at least one (valid: " + joinNames(updateRuleNames()) + ")");
     std::vector<ArtRule> rules;
-    for (const std::string& text : optimizers) rules.emplace_back(UpdateRuleConfig::parse(text));
+    for (const std::string& text : optimizers) {
+        rules.emplace_back(UpdateRuleConfig::parse(text));
+        // The bundled file, named (as Compare resolves it): the studio's tile and legend said only "lstm" while the
+        // panel showed another family's file.
+        UpdateRuleConfig& c = rules.back().config;
+        if (c.learned() && c.path.empty()) c.path = bundledOptimizerPath(problemSpec);
+    }
     std::unique_ptr<NeuralArtClass<float>> cls; // loaded only if a rate has to be tuned
     std::unique_ptr<TuningCache> cache;
     const ShippedRates* shipped = nullptr;

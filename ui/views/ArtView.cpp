@@ -95,7 +95,11 @@ ArtView::ArtView(QWidget* parent) : QWidget(parent)
         }
         onSnapshot(v.value<ArtSnapshot>(), false);
     });
-    connect(m_runner, &Runner::logLine, this, [this](const QString& line) { showStatus(line, false); });
+    connect(m_runner, &Runner::logLine, this, [this](const QString& line) {
+        showStatus(line, false);
+        if (line.startsWith(QStringLiteral("note: "))) m_notes << line.mid(6);
+        emit logged(line);
+    });
     connect(m_runner, &Runner::finished, this, [this](const QVariant& v, bool) {
         onSnapshot(v.value<ArtSnapshot>(), true);
         endRun();
@@ -270,6 +274,7 @@ void ArtView::run()
     for (const QString& o : m_optimizers) optimizers.push_back(o.toStdString());
     const int steps = m_steps->value();
     m_stopRequested = false;
+    m_notes.clear();
     // The job owns every core object and sends copies (a run in progress is superseded: Runner).
     m_runner->request([spec, optimizers, steps](Runner::Control& control) {
         const auto status = [&control](const std::string& line) { control.log(QString::fromStdString(line)); };
@@ -356,9 +361,12 @@ void ArtView::onSnapshot(const ArtSnapshot& s, bool last)
             if (!s.loss[size_t(i)].empty())
                 parts << QStringLiteral("%1 %2").arg(s.labels[i].section(' ', 0, 0),
                                                      lossText(s.loss[size_t(i)].back()));
-        showStatus((s.step < s.steps ? tr("stopped at step %1: ").arg(s.step) : tr("done, %1 steps: ").arg(s.step)) +
-                       parts.join(QStringLiteral(", ")),
-                   false);
+        // A rate tuned on the grid's edge is said here too, not only in the log (the CLI and Compare say it).
+        showStatus(
+            (s.step < s.steps ? tr("stopped at step %1: ").arg(s.step) : tr("done, %1 steps: ").arg(s.step)) +
+                parts.join(QStringLiteral(", ")) +
+                (m_notes.isEmpty() ? QString() : QStringLiteral(" · note: ") + m_notes.join(QStringLiteral("; "))),
+            false);
     } else {
         showStatus(tr("step %1 / %2").arg(s.step).arg(s.steps), false);
     }

@@ -82,6 +82,7 @@ signals:
     void snapshotShown(int step);
     void finished(bool stopped); // the run ended (all steps done, or stopped)
     void failed(const QString& message);
+    void logged(const QString& line); // what the run says (tuning, notes): for the studio's log
 
 private:
     QWidget* makeControls();
@@ -106,6 +107,7 @@ private:
     Runner* m_runner = nullptr;
     ArtSnapshot m_last;
     bool m_stopRequested = false;
+    QStringList m_notes; // this run's notes (a rate tuned on the grid's edge), repeated in the final status
     QString m_blocked;
 };
 

@@ -350,6 +350,7 @@ void MainWindow::connectViews()
     });
     connect(m_art, &ArtView::snapshotShown, this,
             [this](int step) { showJobDetail(tr("step %1 of %2").arg(step).arg(m_art->steps())); });
+    connect(m_art, &ArtView::logged, m_panel, [this](const QString& line) { m_panel->appendLog(tr("art: ") + line); });
     connect(m_art, &ArtView::finished, this, &MainWindow::updateJobState);
     connect(m_art, &ArtView::failed, this, &MainWindow::updateJobState);
     connect(m_transfer, &TransferView::computingChanged, this, [this] {
