@@ -928,6 +928,20 @@ private slots:
         QCOMPARE(lines[0], QString("optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted"));
         QCOMPARE(lines[1], QString("\"lstm:my,optimizer.json\",learned,0,-0.5,0.25,-0.5,3"));
         QVERIFY2(lines[2].endsWith(",1,,0,1,0"), qPrintable(lines[2]));
+        // With a test split: its loss and accuracy where they were measured (test curve), the end's otherwise.
+        r.optimizers[0].testLossMean = 0.75;
+        r.optimizers[0].testAccuracyMean = 0.5;
+        const QStringList end = QString::fromStdString(evalCsv(r)).trimmed().split('\n');
+        QCOMPARE(end[0], QString("optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted,"
+                                 "test_loss_mean,test_accuracy_mean"));
+        QVERIFY2(end[1].endsWith(",3,,"), qPrintable(end[1])); // not measured at step 0
+        QVERIFY2(end[2].endsWith(",0,0.75,0.5"), qPrintable(end[2]));
+        r.testSteps = {0, 1};
+        r.optimizers[0].testLossCurve = {2.5, 0.25};
+        r.optimizers[0].testAccuracyCurve = {0.125, 0.875};
+        const QStringList curve = QString::fromStdString(evalCsv(r)).trimmed().split('\n');
+        QVERIFY2(curve[1].endsWith(",3,2.5,0.125"), qPrintable(curve[1]));
+        QVERIFY2(curve[2].endsWith(",0,0.25,0.875"), qPrintable(curve[2]));
     }
     void badConfig()
     {

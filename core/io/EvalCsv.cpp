@@ -1,5 +1,6 @@
 #include "io/EvalCsv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -29,12 +30,34 @@ std::string evalCsv(const EvalResult& r)
     std::ostringstream out;
     if (r.cancelled)
         out << "# interrupted at step " << r.completedSteps << " of " << r.config.steps << ": partial results\n";
-    out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted\n";
+    // With a test split, two more columns: the test loss and accuracy (means over the runs alive) at the steps they
+    // were measured (every --test-every steps, and at the end), empty at the others. They were left out, although
+    // the studio's plot and table showed them.
+    const bool test = std::any_of(r.optimizers.begin(), r.optimizers.end(), [](const OptimizerResult& o) {
+        return !o.testLossCurve.empty() || o.testLossMean.has_value();
+    });
+    out << "optimizer,learning_rate,step,loss_mean,loss_std,loss_median,runs_counted"
+        << (test ? ",test_loss_mean,test_accuracy_mean" : "") << "\n";
     for (const auto& o : r.optimizers)
-        for (size_t t = 0; t < o.stats.mean.size() && int(t) <= r.completedSteps; ++t)
+        for (size_t t = 0; t < o.stats.mean.size() && int(t) <= r.completedSteps; ++t) {
             out << text(o.displayName()) << "," << (o.config.learned() ? std::string("learned") : field(o.config.lr))
                 << "," << t << "," << field(o.stats.mean[t]) << "," << field(o.stats.std[t]) << ","
-                << field(o.stats.median[t]) << "," << o.stats.alive[t] << "\n";
+                << field(o.stats.median[t]) << "," << o.stats.alive[t];
+            if (test) {
+                double loss = NAN, accuracy = NAN;
+                for (size_t k = 0; k < r.testSteps.size() && k < o.testLossCurve.size(); ++k)
+                    if (r.testSteps[k] == int(t)) {
+                        loss = o.testLossCurve[k];
+                        accuracy = k < o.testAccuracyCurve.size() ? o.testAccuracyCurve[k] : NAN;
+                    }
+                if (int(t) == r.completedSteps && std::isnan(loss)) { // measured at the end only
+                    loss = o.testLossMean.value_or(NAN);
+                    accuracy = o.testAccuracyMean.value_or(NAN);
+                }
+                out << "," << field(loss) << "," << field(accuracy);
+            }
+            out << "\n";
+        }
     return out.str();
 }
 
