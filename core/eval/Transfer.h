@@ -34,7 +34,10 @@ struct TransferConfig {
     std::vector<TransferVariant> variants;                                  // the grid (see transferGrid)
     std::vector<std::string> baselines = {"sgd", "nag", "rmsprop", "adam"}; // rates tuned per variant
     int runs = 20;
-    std::uint64_t seed = 1; // evaluation seed of every variant
+    // Evaluation seed of every variant: by default 101, which no bundled optimizer was selected on, as in
+    // docs/results and the studio's Transfer view (the command line's default was 1, so the same settings gave
+    // another map there).
+    std::uint64_t seed = 101;
     int threads = 0;
     int memoryLimitMiB = 0;
     TuneConfig tune;
