@@ -1127,6 +1127,11 @@ void TestStudio::transferViewFillsTheMapAndOpensACell()
     stopAfterAVariant();
     const int kept = view->result()->completedVariants;
     QVERIFY2(kept >= 1 && kept < n, qPrintable(QString::number(kept)));
+    { // the bar counts the variants kept, not the work done (it said 52 % with 6 of 13 kept)
+        auto* bar = child<QProgressBar>(m_window.get(), "transferProgress");
+        QCOMPARE(bar->value(), 1000 * kept / n);
+        QCOMPARE(bar->text(), QStringLiteral("%1 of %2 variants kept").arg(kept).arg(n));
+    }
     { // the stopped result's JSON says what it lacks
         const QJsonObject j =
             QJsonDocument::fromJson(QByteArray::fromStdString(transferJson(*view->result()))).object();

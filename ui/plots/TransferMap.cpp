@@ -136,7 +136,9 @@ void paintTransferMap(QPainter& p, const QRect& area, const TransferResult& r, c
             p.setFont(small);
             const QString detail = cell.baseline.empty()
                                        ? QStringLiteral("every baseline diverged")
-                                       : QStringLiteral("won %1/%2, %3, vs %4")
+                                       // p is the paired test of the mean difference, which the ratio's colour
+                                       // shows; "won 134/200, p=0.0088" read as p for the runs won.
+                                       : QStringLiteral("vs %4: lower in %1/%2, mean %3")
                                              .arg(cell.won)
                                              .arg(cell.pairs)
                                              .arg(pText(cell.p), QString::fromStdString(cell.baseline));

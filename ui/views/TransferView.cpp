@@ -263,7 +263,12 @@ TransferView::TransferView(QWidget* parent)
                                      .arg(res.config.runs)
                                      .arg(res.config.seed)
                                      .arg(res.cancelled ? tr(" (stopped)") : QString()));
-            m_progress->setValue(res.cancelled ? m_progress->value() : 1000);
+            // A stop drops the variant under way: the bar counts the variants kept (it stayed at the work done,
+            // '52 % of the grid' with 6 of 13 variants kept).
+            const int variants = std::max<int>(1, int(res.config.variants.size()));
+            m_progress->setValue(res.cancelled ? 1000 * res.completedVariants / variants : 1000);
+            m_progress->setFormat(res.cancelled ? tr("%1 of %2 variants kept").arg(res.completedVariants).arg(variants)
+                                                : tr("%p % of the grid"));
             m_status->setText(
                 res.cancelled || aborted
                     ? tr("Stopped after %1 of %2 variants.%3")
@@ -479,6 +484,7 @@ void TransferView::compute()
     }
     m_opened = nullptr;
     m_stamps = stamps;
+    m_progress->setFormat(tr("%p % of the grid"));
     if (done) {
         m_status->setText(tr("Continuing: %1 of %2 variants kept from the stopped run")
                               .arg(done->completedVariants)
