@@ -833,7 +833,8 @@ void TestStudio::hoverCursorStaysOffFigures()
     QVERIFY(!view->cursorShown());
 }
 
-// Scrolling the panel over a spin box must not change it; once the box has the focus the wheel steps it.
+// Scrolling the panel over a spin box must not change it; once the box has the focus the wheel steps it. A combo
+// box never changes under the wheel.
 void TestStudio::wheelChangesOnlyAFocusedField()
 {
     auto* steps = child<QSpinBox>(m_window.get(), "stepsField");
@@ -855,6 +856,18 @@ void TestStudio::wheelChangesOnlyAFocusedField()
     wheel();
     QVERIFY(steps->value() != before);
     steps->setValue(before);
+    // A combo box never: focused, the problem combo keeps its choice under the wheel.
+    auto* combo = child<QComboBox>(m_window.get(), "problemCombo");
+    const int index = combo->currentIndex();
+    combo->setFocus();
+    QTRY_VERIFY(combo->hasFocus());
+    for (int delta : {120, -120, -120}) {
+        const QPoint c = combo->rect().center();
+        QWheelEvent event(QPointF(c), QPointF(combo->mapToGlobal(c)), QPoint(), QPoint(0, delta), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QCoreApplication::sendEvent(combo, &event);
+        QCOMPARE(combo->currentIndex(), index);
+    }
 }
 
 // A bad rate typed in the panel is marked in the field; no dialog interrupts the typing (each view it would reach

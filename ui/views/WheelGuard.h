@@ -1,7 +1,8 @@
 #pragma once
-// Scrolling a form with the mouse wheel must not change the field that passes under the pointer: a spin box or
-// combo box takes the wheel only once it has the focus (a click or Tab); otherwise the wheel goes on to the widgets
-// around it (the scroll area of the settings column scrolls). Installed on the application by the main window.
+// Scrolling a form with the mouse wheel must not change the field that passes under the pointer: a spin box takes
+// the wheel only once it has the focus (a click or Tab), a combo box never; otherwise the wheel goes on to the
+// widgets around it (the scroll area of the settings column scrolls). Installed on the application by the main
+// window.
 #include <QObject>
 
 namespace l2l::ui {
