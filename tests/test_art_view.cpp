@@ -116,6 +116,11 @@ void TestArtView::canvasDrawsEveryTileWhereTheLayoutSays()
     const QImage after = canvas.renderCanvas();
     QVERIFY(near(after.pixel(canvas.tileRect(1).center() * dpr), QColor(250, 250, 20)));
     QVERIFY(near(after.pixel(canvas.tileRect(0).center() * dpr), colours[0]));
+    // The selection frame is the screen's: a saved figure is the same with a tile selected or none.
+    canvas.setSelectedTile(1);
+    const QImage selected = canvas.renderCanvas();
+    canvas.setSelectedTile(-1);
+    QCOMPARE(selected, canvas.renderCanvas());
 }
 
 // Small tiles: the detail takes two lines rather than being cut; captions never reach the next row of tiles.

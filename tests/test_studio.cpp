@@ -794,6 +794,13 @@ void TestStudio::exportEveryView()
         QVERIFY(m_window->exportCsvTo(base + ".csv") || view == MainWindow::MetaTrain); // nothing trained yet
         const QImage png(base + ".png");
         QVERIFY2(png.width() > 300 && png.height() > 200, qPrintable(base));
+        if (view == MainWindow::Compare || view == MainWindow::MetaTrain) // twice the layout's 900 x 420 pixels
+            QCOMPARE(png.size(), QSize(1800, 840));
+        if (view == MainWindow::Trajectories) { // under a strip that names the function and the step
+            const QImage landscape = m_window->trajectoryView()->landscape()->renderLandscape();
+            QCOMPARE(png.width(), landscape.width());
+            QVERIFY(png.height() > landscape.height());
+        }
         if (const QString shots = qEnvironmentVariable("L2L_SHOT_DIR"); !shots.isEmpty()) // to look at
             QFile::copy(base + ".png", shots + "/export-" + MainWindow::viewName(view) + ".png");
         QVERIFY(QFileInfo(base + ".pdf").size() > 1000);

@@ -245,7 +245,7 @@ void ArtCanvas::drawLabels(QPainter& painter) const
             painter.drawRect(r.adjusted(0, 0, -1, -1));
             painter.drawText(r, Qt::AlignCenter, tr("waiting"));
         }
-        if (i == m_selected || t.failed) {
+        if ((i == m_selected && !m_rendering) || t.failed) { // the selection is the screen's, not the figure's
             painter.setPen(QPen(t.failed ? QColor(200, 40, 40) : palette().highlight().color(), 3));
             painter.drawRect(r.adjusted(-2, -2, 1, 1));
         }
@@ -304,7 +304,13 @@ void ArtCanvas::setPlaceholder(const QString& text)
     if (m_tiles.isEmpty()) update();
 }
 
-QImage ArtCanvas::renderCanvas() { return grabFramebuffer(); }
+QImage ArtCanvas::renderCanvas()
+{
+    m_rendering = true;
+    QImage image = grabFramebuffer();
+    m_rendering = false;
+    return image;
+}
 
 void ArtCanvas::mousePressEvent(QMouseEvent* e)
 {

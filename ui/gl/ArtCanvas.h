@@ -102,6 +102,7 @@ private:
     std::vector<std::unique_ptr<QOpenGLTexture>> m_textures; // GUI thread, this widget's context
     std::vector<bool> m_dirty;
     int m_selected = -1;
+    bool m_rendering = false; // renderCanvas: an image for a file, without the selection frame
 
     std::unique_ptr<QOpenGLShaderProgram> m_program;
     QOpenGLVertexArrayObject m_vao;

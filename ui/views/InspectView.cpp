@@ -164,6 +164,8 @@ void InspectView::setCaptionsVisible(bool visible)
     for (QWidget* caption : m_captions) caption->setVisible(visible);
 }
 
+QString InspectView::summary() const { return m_status->text(); }
+
 bool InspectView::isComputing() const { return m_runner->isBusy(); }
 
 QList<QCustomPlot*> InspectView::plots() const { return {m_response, m_effectiveLr, m_hidden}; }

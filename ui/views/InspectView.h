@@ -53,6 +53,7 @@ public:
     void setInspection(const QString& problemSpec, const QString& lstmSpec, std::uint64_t seed, int steps,
                        double adamRate, double sgdRate, const TuneConfig& tune = {});
     bool isComputing() const;
+    QString summary() const; // what is inspected: the optimizer, the problem, the run (the line above the plots)
     QList<QCustomPlot*> plots() const;
     // Long format, one row per point: series,x,value (response curves, then the per-step trace).
     bool exportCsv(const QString& path, QString* error) const;

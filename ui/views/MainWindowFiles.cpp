@@ -22,11 +22,15 @@
 
 #include <qcustomplot.h>
 
+#include <cmath>
+
+#include <QApplication>
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QMenu>
 #include <QMimeData>
 #include <QPainter>
@@ -92,13 +96,38 @@ private:
     std::vector<std::pair<QCustomPlot*, QSize>> m_sizes;
 };
 
-bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* error)
+// `image` under a strip with `title` (what the figure shows: the function and step of a landscape, the problem of
+// the neural-art tiles, the optimizer and problem inspected). `scale`: the image's pixels per layout pixel (a
+// grab's device pixel ratio, 2 for the plots' PNG), which the title's size follows. The result has ratio 1.
+QImage titled(QImage image, const QString& title, qreal scale)
+{
+    image.setDevicePixelRatio(1);
+    QFont font = QApplication::font();
+    font.setBold(true);
+    font.setPixelSize(std::max(1, int(std::lround(QFontMetricsF(font).height() * scale / 1.2))));
+    const int strip = int(std::ceil(QFontMetricsF(font).height() * 1.6));
+    QImage out(image.width(), image.height() + strip, QImage::Format_ARGB32);
+    out.fill(Qt::white);
+    QPainter painter(&out);
+    painter.drawImage(QPoint(0, strip), image);
+    painter.setFont(font);
+    painter.setPen(Qt::black);
+    const QRect box(int(8 * scale), 0, image.width() - int(16 * scale), strip);
+    painter.drawText(box, Qt::AlignLeft | Qt::AlignVCenter,
+                     QFontMetrics(font).elidedText(title, Qt::ElideRight, box.width()));
+    painter.end();
+    return out;
+}
+
+// header: what the plots are of (Inspect's optimizer and problem), above the PNG and as the PDF's title.
+bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* error, const QString& header = {})
 {
     const TransientItemsHidden hidden(plots);
     const int width = 900, height = 420;
     const ExportSized sized(plots, width, height);
     if (suffixOf(path) == QLatin1String("pdf")) {
         QPdfWriter pdf(path);
+        pdf.setTitle(header);
         pdf.setPageSize(QPageSize(QSizeF(width, height), QPageSize::Point));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
         pdf.setResolution(72);
@@ -114,11 +143,16 @@ bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* e
         painter.end();
         return true;
     }
-    QImage sheet(width, height * int(plots.size()), QImage::Format_ARGB32);
+    // PNG at twice the pixels of the layout (1800 x 840 per plot): sharp in print and on a high-density screen,
+    // the same figure as the PDF's.
+    constexpr int scale = 2;
+    QImage sheet(scale * width, scale * height * int(plots.size()), QImage::Format_ARGB32);
     sheet.fill(Qt::white);
     QPainter painter(&sheet);
-    for (int i = 0; i < plots.size(); ++i) painter.drawPixmap(0, i * height, plots[i]->toPixmap(width, height));
+    for (int i = 0; i < plots.size(); ++i)
+        painter.drawPixmap(0, i * scale * height, plots[i]->toPixmap(width, height, scale));
     painter.end();
+    if (!header.isEmpty()) sheet = titled(sheet, header, scale);
     if (!sheet.save(path, "PNG")) {
         *error = QObject::tr("cannot write '%1'").arg(path);
         return false;
@@ -318,14 +352,22 @@ bool MainWindow::exportPlotTo(const QString& path)
         ok = savePlots({m_metaTrain->plot()}, path, &error);
         break;
     case Inspect:
-        ok = savePlots(m_inspect->plots(), path, &error);
+        ok = savePlots(m_inspect->plots(), path, &error, m_inspect->summary());
         break;
-    case Trajectories:
-        ok = saveImage(m_trajectories->landscape()->renderLandscape(), path, &error);
+    case Trajectories: {
+        const QImage landscape = m_trajectories->landscape()->renderLandscape();
+        const QString title = tr("%1 · step %2 of %3")
+                                  .arg(m_trajectories->functionSpec())
+                                  .arg(m_trajectories->currentStep())
+                                  .arg(m_trajectories->stepCount());
+        ok = saveImage(titled(landscape, title, landscape.devicePixelRatio()), path, &error);
         break;
-    case Art:
-        ok = saveImage(m_art->canvas()->renderCanvas(), path, &error);
+    }
+    case Art: {
+        const QImage canvas = m_art->canvas()->renderCanvas();
+        ok = saveImage(titled(canvas, m_art->problemSpec(), canvas.devicePixelRatio()), path, &error);
         break;
+    }
     case Graph:
         ok = saveImage(m_graph->canvas()->grab().toImage(), path, &error);
         break;
