@@ -1047,6 +1047,7 @@ void TestStudio::playPausesMetaTraining()
     QVERIFY(train->isTraining());
     auto* play = child<QAction>(m_window.get(), "playAction");
     QVERIFY(!child<QAction>(m_window.get(), "stepAction")->isEnabled());
+    QVERIFY(!child<QCheckBox>(m_window.get(), "tuneRaceField")->isEnabled()); // Meta-train does not tune
     play->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(train->isPaused(), 10000);
     QCOMPARE(m_window->currentView(), MainWindow::MetaTrain);
@@ -1057,6 +1058,7 @@ void TestStudio::playPausesMetaTraining()
     QTRY_VERIFY_WITH_TIMEOUT(!train->isTraining(), 10000);
     m_window->showView(MainWindow::Compare);
     QVERIFY(child<QAction>(m_window.get(), "stepAction")->isEnabled());
+    QVERIFY(child<QCheckBox>(m_window.get(), "tuneRaceField")->isEnabled());
 }
 
 // The Transfer view: Compute fills the heat map variant by variant with progress; a click on a cell opens that

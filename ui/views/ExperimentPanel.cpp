@@ -503,6 +503,7 @@ void ExperimentPanel::setScope(const Scope& scope)
         {"runs", scope.runs}, {"steps", scope.steps}, {"seed", scope.seed}, {"test_every", scope.runs}};
     for (const auto& [key, used] : rows)
         if (QWidget* w = m_runSettings.widget(key)) w->setEnabled(used);
+    if (QWidget* w = m_runSettings.widget("tune_race")) w->setEnabled(scope.race);
 }
 
 void ExperimentPanel::setRunBlocked(const QString& reason)

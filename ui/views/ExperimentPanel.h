@@ -51,10 +51,12 @@ public:
     struct Scope {
         bool problem = true, optimizers = true, runs = true, steps = true, seed = true;
         QString note;
+        bool race = true; // the rate search's Race the rates (Compare and Inspect tune with the panel's search)
     };
     void setScope(const Scope& scope);
-    // Why the Options field's text cannot be used (malformed, an unknown key), empty when it can; shown under the
-    // field as the user types. Values and ranges are checked on Run by the problem itself.
+    // Why the Options field's text cannot be used (malformed, an unknown key, a number out of its range:
+    // checkProblemSpec), empty when it can; shown under the field as the user types. Other values (a data folder,
+    // a layer list) are checked on Run by the problem itself.
     QString optionsProblem() const;
     // Another job of the window is running: Run is disabled with `reason` as its tooltip (empty: enabled).
     void setRunBlocked(const QString& reason);

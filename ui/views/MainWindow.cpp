@@ -491,6 +491,7 @@ void MainWindow::updatePanelScope()
                 "view's function and start; the window is set in the view.")};
         break;
     }
+    s.race = currentView() == Compare || currentView() == Inspect; // the views that tune with the panel's search
     m_panel->setScope(s);
     // Run starts the current view's job (runExperiment): its tip says which.
     QString tip = tr("Run the comparison: tune missing rates, then every optimizer on the same instances");

@@ -456,7 +456,10 @@ void MainWindow::exportPlotDialog()
     const QString name = QString::fromLatin1(viewName(currentView()));
     const QString path = QFileDialog::getSaveFileName(this, tr("Export plot"), dialogDir() + "/" + name + ".png",
                                                       tr("PNG image (*.png);;PDF document (*.pdf)"));
-    if (!path.isEmpty()) exportPlotTo(path);
+    if (path.isEmpty()) return;
+    // The next dialog opens here (exports always opened in the home folder).
+    if (m_settings) m_settings->setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
+    exportPlotTo(path);
 }
 
 void MainWindow::exportCsvDialog()
@@ -464,7 +467,9 @@ void MainWindow::exportCsvDialog()
     const QString name = QString::fromLatin1(viewName(currentView()));
     const QString path = QFileDialog::getSaveFileName(this, tr("Export data"), dialogDir() + "/" + name + ".csv",
                                                       tr("CSV files (*.csv)"));
-    if (!path.isEmpty()) exportCsvTo(path);
+    if (path.isEmpty()) return;
+    if (m_settings) m_settings->setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
+    exportCsvTo(path);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
