@@ -433,6 +433,17 @@ void TestTrainView::watchShowsItLearning()
         QCOMPARE(g->data()->begin()->value, levels[i].level);
     }
     QCOMPARE(v.plot()->graphCount(), 4 + lines);
+    { // The y axis follows the curves: a level more than two decades above them stays off it (NAG's at 5.9e7).
+        double curveHi = 0;
+        for (int g = 0; g < 4; ++g) {
+            bool found = false;
+            const QCPRange r = v.plot()->graph(g)->getValueRange(found, QCP::sdPositive);
+            if (found) curveHi = std::max(curveHi, r.upper);
+        }
+        QVERIFY(curveHi > 0);
+        QVERIFY2(v.plot()->yAxis->range().upper <= 1.5 * 100 * curveHi * (1 + 1e-9),
+                 qPrintable(QStringLiteral("%1 vs curve %2").arg(v.plot()->yAxis->range().upper).arg(curveHi)));
+    }
     // When the learned path first beats Adam's mean loss on the function.
     double adam = 0;
     for (const auto& p : ref.paths.paths)
