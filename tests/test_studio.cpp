@@ -12,6 +12,7 @@
 #include "plots/Tickers.h"
 #include "plots/TransferMap.h"
 #include "problems/Problem.h"
+#include "views/ArtView.h"
 #include "views/CompareView.h"
 #include "views/ExperimentPanel.h"
 #include "views/InspectView.h"
@@ -757,6 +758,9 @@ void TestStudio::settingsRestoredOnStart()
         combo->setCurrentIndex(combo->findData(QString("rosenbrock")));
         child<QSpinBox>(&first, "stepsField")->setValue(77);
         child<QLineEdit>(&first, "seedField")->setText("4242");
+        first.artView()->setImageSize(32);
+        first.artView()->setSteps(33);
+        first.artView()->setContent(QStringLiteral("coffee"));
         first.showView(MainWindow::Inspect);
         first.resize(1100, 700);
         first.close();
@@ -768,6 +772,10 @@ void TestStudio::settingsRestoredOnStart()
     QCOMPARE(child<QSpinBox>(&second, "stepsField")->value(), 77);
     QCOMPARE(child<QLineEdit>(&second, "seedField")->text(), QString("4242"));
     QCOMPARE(second.currentView(), MainWindow::Inspect);
+    // The Art view's own settings too (they came back as 128 and 128).
+    QCOMPARE(second.artView()->steps(), 33);
+    const QString art = second.artView()->problemSpec();
+    QVERIFY2(art.contains("size=32") && art.contains("content=coffee"), qPrintable(art));
     // Geometry is restored up to what the window system adjusts (a few pixels of frame under Xvfb).
     QVERIFY2(std::abs(second.width() - 1100) <= 12 && std::abs(second.height() - 700) <= 12,
              qPrintable(QString("%1x%2").arg(second.width()).arg(second.height())));

@@ -503,6 +503,18 @@ void MainWindow::restoreSettings()
     Theme::setBoldPaths(m_settings->value(QStringLiteral("presentation/boldPaths"), false).toBool());
     showPresentationState();
     if (Theme::kind() != Theme::Light || Theme::scale() != 1.0 || Theme::boldPaths()) applyPresentation();
+    // The Art view's own settings (size, steps, content, style; an experiment file does not hold them).
+    if (const QString art = m_settings->value(QStringLiteral("art/spec")).toString(); !art.isEmpty()) {
+        try {
+            const Spec spec = Spec::parse(art.toStdString());
+            if (spec.has("size")) m_art->setImageSize(int(parseInt(spec.get("size", ""), "art/spec size")));
+            if (spec.has("content")) m_art->setContent(QString::fromStdString(spec.get("content", "")));
+            if (spec.has("style")) m_art->setStyle(QString::fromStdString(spec.get("style", "")));
+            m_art->setSteps(m_settings->value(QStringLiteral("art/steps"), m_art->steps()).toInt());
+        } catch (const Error& e) {
+            m_panel->appendLog(tr("last Art settings not restored: %1").arg(QString::fromStdString(e.what())));
+        }
+    }
     const QString json = m_settings->value(QStringLiteral("experiment")).toString();
     if (json.isEmpty()) return;
     try {
@@ -518,6 +530,8 @@ void MainWindow::saveSettings() const
     m_settings->setValue(QStringLiteral("geometry"), saveGeometry());
     m_settings->setValue(QStringLiteral("windowState"), saveState());
     m_settings->setValue(QStringLiteral("experiment"), QString::fromStdString(experimentToJson(experiment())));
+    m_settings->setValue(QStringLiteral("art/spec"), m_art->problemSpec());
+    m_settings->setValue(QStringLiteral("art/steps"), m_art->steps());
     m_settings->sync();
 }
 
