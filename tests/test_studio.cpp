@@ -508,6 +508,21 @@ void TestStudio::tickLabelsNeverCollide()
                                                                  .arg(line)));
                 }
             }
+    // A zoom (wheel or drag: the range changes without useTickerFor) picks the ticker for the new range: zoomed from
+    // five decades into one, the powers-of-ten labels showed "10⁰" twice.
+    QCustomPlot plot;
+    plot.resize(500, 300);
+    styleLossPlot(&plot);
+    plot.yAxis->setRange(1e-3, 1e2);
+    useTickerFor(&plot);
+    plot.yAxis->setRange(0.7, 3.2); // as QCustomPlot's own zoom does
+    plot.replot();
+    plot.replot();
+    const QVector<QString> labels = plot.yAxis->tickVectorLabels();
+    QVERIFY(labels.size() >= 3);
+    for (int i = 1; i < labels.size(); ++i)
+        QVERIFY2(!labels.mid(0, i).contains(labels[i]),
+                 qPrintable(QStringList(labels.begin(), labels.end()).join(" ")));
 }
 
 void TestStudio::savePlotFiles()

@@ -126,6 +126,15 @@ void styleLossPlot(QCustomPlot* plot)
                      qOverload<const QCPRange&>(&QCPAxis::setRange), Qt::UniqueConnection);
     QObject::connect(plot->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot->yAxis2,
                      qOverload<const QCPRange&>(&QCPAxis::setRange), Qt::UniqueConnection);
+    // A zoom or drag changes the range without a fit: the ticker follows it (powers of ten over two decades, plain
+    // numbers under; zoomed into one decade, the powers-of-ten labels read "10⁰" twice). Once per plot.
+    if (!plot->property("l2lTickerFollowsRange").toBool()) {
+        plot->setProperty("l2lTickerFollowsRange", true);
+        QObject::connect(plot->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot,
+                         [plot](const QCPRange&) { // not on an axis made linear with a ticker of its own (Inspect)
+                             if (plot->yAxis->scaleType() == QCPAxis::stLogarithmic) useTickerFor(plot);
+                         });
+    }
     plot->legend->setVisible(true);
     plot->legend->setFont(plotFont(9));
     plot->legend->setBrush(Qt::white);
