@@ -57,8 +57,8 @@ InspectView::InspectView(QWidget* parent)
         emit failed(message);
     });
     // Title, axes and the legend under them take about 130 px; the data keeps at least about as much.
-    m_response = newPlot(QStringLiteral("responsePlot"), 240);
-    m_effectiveLr = newPlot(QStringLiteral("effectiveLrPlot"), 230);
+    m_response = newPlot(QStringLiteral("responsePlot"), 280);
+    m_effectiveLr = newPlot(QStringLiteral("effectiveLrPlot"), 270);
     m_hidden = newPlot(QStringLiteral("hiddenPlot"), 300);
 
     m_status = new QLabel;
@@ -162,6 +162,10 @@ void InspectView::setInspection(const QString& problemSpec, const QString& lstmS
 void InspectView::setCaptionsVisible(bool visible)
 {
     for (QWidget* caption : m_captions) caption->setVisible(visible);
+    // Without them (a lesson) the two left plots may also be shorter, so that at 1280x720 both fit the view; with
+    // them, a small window scrolls rather than squeeze the response plot's curves under its four-row legend.
+    m_response->setMinimumHeight(visible ? 280 : 240);
+    m_effectiveLr->setMinimumHeight(visible ? 270 : 230);
 }
 
 QString InspectView::summary() const { return m_status->text(); }

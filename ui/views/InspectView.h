@@ -57,8 +57,8 @@ public:
     QList<QCustomPlot*> plots() const;
     // Long format, one row per point: series,x,value (response curves, then the per-step trace).
     bool exportCsv(const QString& path, QString* error) const;
-    // The "What to look for" captions under the plots. A lesson hides them: its slide's text speaks, and on a
-    // 1280x720 projector the captions pushed the lower plot out of the view.
+    // The "What to look for" captions under the plots. A lesson hides them (and lets the plots be shorter): its
+    // slide's text speaks, and on a 1280x720 projector the captions pushed the lower plot out of the view.
     void setCaptionsVisible(bool visible);
 
 public slots:
