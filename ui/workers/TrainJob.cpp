@@ -171,8 +171,9 @@ void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
         last.newPoints.clear();
         last.paths.clear();
         last.pathEpochs.clear();
-        // Nothing to save before an epoch is done (a stop inside the first one offered the random initial weights).
-        if (trainer.state().epoch > 0) last.best = trainer.bestOptimizer(command());
+        // Only validated weights, as `l2l train` writes to --out: a stop before the first validation leaves nothing to
+        // save (a stop inside the first epoch offered the random initial weights as "epochs": 0).
+        if (trainer.state().bestEpoch >= 0) last.best = trainer.bestOptimizer(command());
         return QVariant::fromValue(last);
     });
 }
