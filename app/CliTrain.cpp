@@ -10,12 +10,16 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 namespace l2l::cli {
 
@@ -56,6 +60,13 @@ std::string duration(double seconds)
     return s.str();
 }
 
+// The progress bar's text (on a terminal), for EpochTicker to redraw with the epoch under way.
+std::string& lastBar()
+{
+    static std::string bar;
+    return bar;
+}
+
 void printProgress(const MetaProgress& p, bool tty)
 {
     if (!std::isnan(p.validationLoss)) {
@@ -89,10 +100,76 @@ void printProgress(const MetaProgress& p, bool tty)
         return;
     }
     const int width = 30, filled = int(double(width) * p.epoch / p.epochs);
-    std::cerr << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), ' ') << "] "
-              << p.epoch << "/" << p.epochs << "  meta-loss " << fmt(p.metaLoss) << "  best " << fmt(p.bestValidation)
-              << "  ETA " << duration(p.etaSeconds) << "\033[K" << std::flush;
+    std::ostringstream bar;
+    bar << "[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), ' ') << "] " << p.epoch << "/"
+        << p.epochs << "  meta-loss " << fmt(p.metaLoss) << "  best " << fmt(p.bestValidation) << "  ETA "
+        << duration(p.etaSeconds);
+    lastBar() = bar.str();
+    std::cerr << "\r" << lastBar() << "\033[K" << std::flush;
 }
+
+// While an epoch lasts (MNIST with a meta-batch of 1000 takes minutes; nothing moved until it ended), how far it has
+// got, from the trainer's EpochWork: on a terminal after the bar every second, in a log a line every 30 s. It and the
+// epoch callback print under one mutex.
+class EpochTicker {
+public:
+    EpochTicker(const EpochWork& work, int epoch, bool tty) : m_work(work), m_epoch(epoch), m_tty(tty)
+    {
+        m_thread = std::thread([this] { loop(); });
+    }
+    ~EpochTicker()
+    {
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_all();
+        m_thread.join();
+    }
+    EpochTicker(const EpochTicker&) = delete;
+    EpochTicker& operator=(const EpochTicker&) = delete;
+    std::mutex& mutex() { return m_mutex; }
+    void epochEnded(int epoch) // under mutex()
+    {
+        m_epoch = epoch + 1;
+        m_since = Clock::now();
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    void loop()
+    {
+        // L2L_TEST_EPOCH_TICK=1 (tests/test_cli.cpp): from the epoch's start, every 0.1 s, so that a short epoch on a
+        // fast machine still shows it.
+        const bool test = std::getenv("L2L_TEST_EPOCH_TICK") != nullptr;
+        const auto every = test ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1000);
+        const auto after = test ? std::chrono::milliseconds(0) : std::chrono::milliseconds(2000);
+        std::unique_lock<std::mutex> lock(m_mutex);
+        Clock::time_point lastLine = Clock::now();
+        while (!m_stop) {
+            m_wake.wait_for(lock, every);
+            const auto now = Clock::now();
+            if (m_stop || now - m_since < after) continue;
+            const int percent = int(100 * m_work.fraction());
+            if (m_tty) {
+                std::cerr << "\r" << lastBar() << (lastBar().empty() ? "" : "  ") << "epoch " << m_epoch << ": "
+                          << percent << " % done\033[K" << std::flush;
+            } else if (now - lastLine >= std::chrono::seconds(30)) {
+                lastLine = now;
+                std::cerr << "epoch " << m_epoch << " under way: " << percent << " % done\n";
+            }
+        }
+    }
+
+    const EpochWork& m_work;
+    int m_epoch;
+    const bool m_tty;
+    Clock::time_point m_since = Clock::now();
+    bool m_stop = false;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::thread m_thread;
+};
 
 } // namespace
 
@@ -183,10 +260,18 @@ void addTrainCommand(CLI::App& app)
                       << (cfg.clipNorm > 0 ? ", clip " + fmt(cfg.clipNorm) : std::string()) << "\n";
         int lastBest = trainer->state().bestEpoch;
         OptimizerFile best;
+        EpochWork work;
+        trainer->setEpochWork(&work);
+        std::optional<EpochTicker> ticker;
+        if (!o->quiet) ticker.emplace(work, trainer->state().epoch + 1, tty);
         try {
             trainer->run(
                 [&](const MetaProgress& p) {
-                    if (!o->quiet) printProgress(p, tty);
+                    if (ticker) {
+                        const std::lock_guard<std::mutex> lock(ticker->mutex());
+                        printProgress(p, tty);
+                        ticker->epochEnded(p.epoch);
+                    }
                     if (writer && (p.epoch % trainer->state().config.validateEvery == 0 || p.epoch == p.epochs))
                         saveCheckpoint(checkpoint, trainer->state());
                     if (writer && p.bestEpoch != lastBest) { // keep the best on disk as soon as it exists
@@ -196,6 +281,7 @@ void addTrainCommand(CLI::App& app)
                     testRankFailure(ranks, p.epoch);
                 },
                 &interrupted());
+            ticker.reset();
             if (tty) std::cerr << "\n";
             best = trainer->bestOptimizer(commandLine());
             if (writer) saveCheckpoint(checkpoint, trainer->state());

@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -1127,6 +1128,26 @@ private slots:
         QVERIFY2(done.code == 0, qPrintable(done.err));
         QVERIFY(bytesOf(dir + "/f.csv").startsWith("optimizer,"));
         QVERIFY(!bytesOf(dir + "/f.md").contains("partial"));
+    }
+    // On a terminal, an epoch that lasts shows how far it has got after the bar ("epoch 1: 34 % done"; an MNIST
+    // epoch with a large meta-batch showed nothing for minutes). A terminal from script(1) (util-linux, essential in
+    // Debian).
+    void trainShowsProgressInsideAnEpoch()
+    {
+        const QString out = m_tmp.path() + "/inside.json";
+        const QString command = QStringLiteral("'%1/app/l2l' train --problem mnist --epochs 1 --meta-batch 4 "
+                                               "--validation-runs 2 --out '%2'")
+                                    .arg(qEnvironmentVariable("L2L_BIN_DIR"), out);
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("L2L_TEST_EPOCH_TICK"), QStringLiteral("1")); // every 0.1 s from the start
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral("script"), {QStringLiteral("-qec"), command, QStringLiteral("/dev/null")});
+        QVERIFY(p.waitForFinished(300000));
+        const QString text = QString::fromUtf8(p.readAllStandardOutput());
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(QRegularExpression(QStringLiteral("epoch 1: [0-9]+ % done")).match(text).hasMatch(), qPrintable(text));
+        QVERIFY(QFile::exists(out));
     }
     void trainWritesOnlyAValidatedOptimizer()
     {
