@@ -290,6 +290,10 @@ void TestTrainView::configRoundTrip()
     QVERIFY(back.groups == ParamGroups::PerBlock);
     QVERIFY(back.lrSchedule == LrSchedule::Cosine);
     QCOMPARE(back.clipNorm, 50.0);
+    // Before a run the empty plot and the counter follow the Epochs set (they said 1000, the default, after an
+    // experiment with 4000 was opened).
+    QCOMPARE(child<QLabel>(&v, "trainEpochLabel")->text(), QString("epoch 0 / 1234"));
+    QVERIFY(v.plot()->xAxis->range().upper >= 1234);
     // The command recorded in a studio-trained optimizer file repeats them.
     const QString command = QString::fromStdString(l2l::ui::trainCommand(back));
     QVERIFY2(command.contains(" --lr-schedule cosine") && command.contains(" --clip 50"), qPrintable(command));

@@ -15,6 +15,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -211,6 +212,12 @@ QWidget* MetaTrainView::buildSettings()
     m_problemLabel->setToolTip(tr("The problem class chosen in the side panel"));
     form->addRow(tr("Problem"), m_problemLabel);
     m_settings.build(form, metaTrainSettings(), d, QStringLiteral("train"));
+    // Before a run, the empty plot and the counter follow the Epochs set (an opened experiment's 4000 showed
+    // "epoch 0 / 1000" on a 0-1000 axis).
+    if (auto* epochs = qobject_cast<QSpinBox*>(m_settings.widget("epochs")))
+        connect(epochs, &QSpinBox::valueChanged, this, [this](int value) {
+            if (!isTraining() && m_history.empty() && m_runProblem.isEmpty()) resetPlot(value);
+        });
 
     m_watchEvery = spinBox(QStringLiteral("trainWatchEvery"), 1, 100000, 25,
                            tr("On a 2-d function class: how often the learned path beside the curve is redrawn from "
@@ -368,6 +375,16 @@ void MetaTrainView::resetPlot(int epochs)
     m_plot->legend->setVisible(true);
     m_plot->xAxis->setLabel(tr("epoch"));
     m_plot->yAxis->setLabel(tr("loss (mean over the horizon)"));
+    // A short plot (1024x640 beside the learned path) has room for "loss" only: the long label was cut at both ends.
+    onPlotResize(m_plot, "l2lTrainLossLabel", [plot = m_plot, this] {
+        const QString full = tr("loss (mean over the horizon)"), brief = tr("loss");
+        const bool fits =
+            QFontMetrics(plot->yAxis->labelFont()).horizontalAdvance(full) <= plot->axisRect()->height() + 20;
+        const QString want = fits ? full : brief;
+        if (plot->yAxis->label() == want) return false;
+        plot->yAxis->setLabel(want);
+        return true;
+    });
     auto add = [this](const QString& name, const QPen& pen) {
         QCPGraph* g = m_plot->addGraph();
         g->setName(name);
