@@ -98,19 +98,9 @@ private slots:
         int ranged = 0;
         for (const auto& info : problemCatalog())
             for (const auto& o : info.options) {
-                const std::string& help = o.help;
-                const size_t open = help.rfind("in [");
-                if (open == std::string::npos || help.back() != ']') continue;
-                const std::string range = help.substr(open + 4, help.size() - open - 5);
-                const size_t comma = range.find(", ");
-                if (comma == std::string::npos) continue;
-                double lo = 0, hi = 0;
-                try {
-                    lo = parseDouble(range.substr(0, comma), "");
-                    hi = parseDouble(range.substr(comma + 2), "");
-                } catch (const Error&) {
-                    continue;
-                }
+                const std::optional<NumberRange> range = statedRange(o);
+                if (!range) continue;
+                const double lo = range->lo, hi = range->hi;
                 ++ranged;
                 const std::string spec = info.name + ":" + o.key + "=";
                 checkProblemSpec(spec + exactNumber(lo));

@@ -96,28 +96,35 @@ void checkKeys(const Spec& spec, const std::vector<OptionInfo>& allowed, const s
     }
 }
 
+std::optional<NumberRange> statedRange(const OptionInfo& option)
+{
+    const std::string& help = option.help;
+    const size_t open = help.rfind("in [");
+    if (open == std::string::npos || help.empty() || help.back() != ']') return std::nullopt;
+    const std::string range = help.substr(open + 4, help.size() - open - 5);
+    const size_t comma = range.find(", ");
+    if (comma == std::string::npos) return std::nullopt;
+    NumberRange r;
+    try {
+        r.lo = parseDouble(range.substr(0, comma), "");
+        r.hi = parseDouble(range.substr(comma + 2), "");
+    } catch (const Error&) {
+        return std::nullopt; // not a numeric range
+    }
+    r.integer = open >= 8 && help.compare(open - 8, 8, "integer ") == 0;
+    return r;
+}
+
 void checkValues(const Spec& spec, const std::vector<OptionInfo>& allowed, const std::string& what)
 {
     for (const auto& info : allowed) {
         if (!spec.has(info.key)) continue;
-        const std::string& help = info.help;
-        const size_t open = help.rfind("in [");
-        if (open == std::string::npos || help.empty() || help.back() != ']') continue;
-        const std::string range = help.substr(open + 4, help.size() - open - 5);
-        const size_t comma = range.find(", ");
-        if (comma == std::string::npos) continue;
-        double lo = 0, hi = 0;
-        try {
-            lo = parseDouble(range.substr(0, comma), "");
-            hi = parseDouble(range.substr(comma + 2), "");
-        } catch (const Error&) {
-            continue; // not a numeric range ("classes in [0, 9]" is written otherwise)
-        }
-        const bool integer = open >= 8 && help.compare(open - 8, 8, "integer ") == 0;
-        if (integer)
-            intOption(spec, info.key, 0, static_cast<long long>(lo), static_cast<long long>(hi), what);
+        const std::optional<NumberRange> r = statedRange(info);
+        if (!r) continue;
+        if (r->integer)
+            intOption(spec, info.key, 0, static_cast<long long>(r->lo), static_cast<long long>(r->hi), what);
         else
-            doubleOption(spec, info.key, 0, lo, hi, what);
+            doubleOption(spec, info.key, 0, r->lo, r->hi, what);
     }
 }
 

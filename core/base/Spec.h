@@ -2,6 +2,7 @@
 // The one textual form shared by the CLI, saved files and the studio:
 //   NAME  or  NAME:key=value,key=value
 // e.g. "mnist:hidden=20-20,activation=relu", "quadratic:dim=50", "adam:lr=0.01".
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,13 @@ struct Spec {
 
 // Rejects keys not in `allowed`; the message lists the valid ones. `what` names the owner ("problem 'mnist'").
 void checkKeys(const Spec& spec, const std::vector<OptionInfo>& allowed, const std::string& what);
+
+// The range a number option's help states at its end ("in [lo, hi]", "integer in [lo, hi]"), if it states one.
+struct NumberRange {
+    double lo = 0, hi = 0;
+    bool integer = false;
+};
+std::optional<NumberRange> statedRange(const OptionInfo& option);
 
 // Checks the values of the options whose help ends with their range, "in [lo, hi]" or "integer in [lo, hi]" (the
 // catalog's words for a number option), as intOption / doubleOption will when the owner is built, with their
