@@ -87,9 +87,14 @@ void printPaired(const EvalResult& r)
 {
     const OptimizerResult* best = bestByFinalMean(r);
     if (!best || r.optimizers.size() < 2 || r.config.runs < 2) return;
+    // When some diverged, a lower mean over the runs that finished may sit in another row: say why it is not the best.
+    const bool anyDiverged = std::any_of(r.optimizers.begin(), r.optimizers.end(),
+                                         [](const OptimizerResult& o) { return o.divergedRuns > 0; });
     std::cout << "\npaired with the best, " << best->displayName()
-              << (best->divergedRuns > 0 ? " (of the fewest diverged runs, the lowest mean" : " (the lowest mean")
-              << "; same runs; final loss):\n";
+              << (anyDiverged ? " (the lowest mean of those that diverged in the fewest runs, " +
+                                    std::to_string(best->divergedRuns) + ")"
+                              : std::string(" (the lowest mean)"))
+              << " (same runs; final loss):\n";
     for (const auto& o : r.optimizers) {
         if (&o == best) continue;
         const PairedComparison c = pairedCompare(finalLosses(r, *best), finalLosses(r, o));

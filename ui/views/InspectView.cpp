@@ -164,8 +164,8 @@ void InspectView::setCaptionsVisible(bool visible)
     for (QWidget* caption : m_captions) caption->setVisible(visible);
     // Without them (a lesson) the two left plots may also be shorter, so that at 1280x720 both fit the view; with
     // them, a small window scrolls rather than squeeze the response plot's curves under its four-row legend.
-    m_response->setMinimumHeight(visible ? 280 : 240);
-    m_effectiveLr->setMinimumHeight(visible ? 270 : 230);
+    m_response->setMinimumHeight(visible ? 280 : 225);
+    m_effectiveLr->setMinimumHeight(visible ? 270 : 215);
 }
 
 QString InspectView::summary() const { return m_status->text(); }

@@ -128,8 +128,14 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
     connect(m_epochTimer, &QTimer::timeout, this, [this] {
         if (m_runner->state() != TrainSession::State::Running || m_sinceEpoch.elapsed() < 1000) return;
         const int percent = int(100 * m_runner->epochFraction());
-        m_etaLabel->setText((m_etaText.isEmpty() ? QString() : m_etaText + tr(" · ")) +
-                            tr("epoch %1: %2 % done").arg(m_shownEpoch + 1).arg(percent));
+        // The elapsed time and the ETA count on from the last epoch's (they stood still for a long epoch).
+        const double since = m_sinceEpoch.elapsed() / 1000.0;
+        const QString times =
+            m_shownEpoch > 0 ? tr("elapsed %1 · ETA %2 · ")
+                                   .arg(duration(m_lastElapsed + since),
+                                        duration(std::isfinite(m_lastEta) ? std::max(0.0, m_lastEta - since) : NAN))
+                             : tr("elapsed %1 · ").arg(duration(since));
+        m_etaLabel->setText(times + tr("epoch %1: %2 % done").arg(m_shownEpoch + 1).arg(percent));
     });
     connect(m_runner, &TrainSession::snapshot, this, &MetaTrainView::onSnapshot);
     connect(m_runner, &TrainSession::bestChanged, this, [this](const OptimizerFile& best) {
@@ -292,7 +298,6 @@ void MetaTrainView::start()
     m_runProblem = QString::fromStdString(c.problem);
     resetPlot(c.epochs);
     m_etaLabel->setText(tr("starting…"));
-    m_etaText.clear();
     m_shownEpoch = 0;
     m_sinceEpoch.start();
     m_epochTimer->start();
@@ -511,8 +516,9 @@ void MetaTrainView::showProgress(const MetaProgress& p)
                                 "meta-batch brings it down). With imitation: the term \u03bb/2 |u \u2212 a|\u00b2 per "
                                 "step, on the scale of the meta-loss (mean f per step); when it dwarfs the "
                                 "meta-loss, the optimizer mostly copies the teacher."));
-    m_etaText = tr("elapsed %1 · ETA %2").arg(duration(p.elapsedSeconds), duration(p.etaSeconds));
-    m_etaLabel->setText(m_etaText);
+    m_lastElapsed = p.elapsedSeconds;
+    m_lastEta = p.etaSeconds;
+    m_etaLabel->setText(tr("elapsed %1 · ETA %2").arg(duration(p.elapsedSeconds), duration(p.etaSeconds)));
     if (p.epoch != m_shownEpoch) {
         m_shownEpoch = p.epoch;
         m_sinceEpoch.start();

@@ -93,8 +93,8 @@ private:
     QTimer* m_epochTimer = nullptr;
     QElapsedTimer m_sinceEpoch; // since the epoch counter last moved
     int m_shownEpoch = -1;
-    QString m_etaText;    // the ETA label's text from the last progress
-    QString m_runProblem; // the problem of the run whose curves are drawn (empty before the first)
+    double m_lastElapsed = 0, m_lastEta = 0; // the last progress's, counted on from m_sinceEpoch
+    QString m_runProblem;                    // the problem of the run whose curves are drawn (empty before the first)
     std::optional<OptimizerFile> m_best;
     std::vector<MetaHistoryPoint> m_history; // what has been drawn
     std::vector<int> m_stageStarts;          // the epoch each curriculum stage reached so far began at
