@@ -297,21 +297,31 @@ void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title
     restylePlot(plot); // the theme and presentation scale; queues the replot
 }
 
-void fitLossPlotView(QCustomPlot* plot, int steps)
+bool positiveValueRange(QCustomPlot* plot, const QList<QCPGraph*>& graphs, QCPRange* range)
+{
+    double lo = std::numeric_limits<double>::infinity(), hi = 0;
+    const int count = graphs.isEmpty() ? plot->graphCount() : int(graphs.size());
+    for (int g = 0; g < count; ++g) {
+        bool found = false;
+        const QCPRange r = (graphs.isEmpty() ? plot->graph(g) : graphs[g])->getValueRange(found, QCP::sdPositive);
+        if (!found) continue;
+        lo = std::min(lo, r.lower);
+        hi = std::max(hi, r.upper);
+    }
+    if (!(hi > 0) || !std::isfinite(lo)) return false;
+    *range = QCPRange(lo, hi);
+    return true;
+}
+
+void fitLossPlotView(QCustomPlot* plot, int steps, const QList<QCPGraph*>& graphs)
 {
     plot->xAxis->setRange(0, std::max(1, steps));
-    double lo = std::numeric_limits<double>::infinity(), hi = 0;
-    for (int g = 0; g < plot->graphCount(); ++g) {
-        bool found = false;
-        const QCPRange range = plot->graph(g)->getValueRange(found, QCP::sdPositive);
-        if (!found) continue;
-        lo = std::min(lo, range.lower);
-        hi = std::max(hi, range.upper);
-    }
-    if (!(hi > 0) || !std::isfinite(lo)) {
+    QCPRange drawn;
+    if (!positiveValueRange(plot, graphs, &drawn)) {
         plot->yAxis->setRange(1e-3, 1e1); // nothing drawn yet
         return;
     }
+    double lo = drawn.lower, hi = drawn.upper;
     if (hi <= lo * 1.01) { // a flat curve: show one decade around it
         lo /= 3.2;
         hi *= 3.2;

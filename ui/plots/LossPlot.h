@@ -5,9 +5,12 @@
 #include "eval/Summary.h"
 
 #include <QColor>
+#include <QList>
 #include <QString>
 
 class QCustomPlot;
+class QCPGraph;
+class QCPRange;
 
 namespace l2l::ui {
 
@@ -30,8 +33,10 @@ QString optimizerLabel(const OptimizerResult& r, int runs);
 // Fits the view (fitLossPlotView) and queues a replot.
 void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title = {});
 
-// x = [0, steps]; y = the decades spanned by the drawn data, with a small margin.
-void fitLossPlotView(QCustomPlot* plot, int steps);
+// The range of the positive values drawn by `graphs` (every graph of the plot if empty); false if there are none.
+bool positiveValueRange(QCustomPlot* plot, const QList<QCPGraph*>& graphs, QCPRange* range);
+// x = [0, steps]; y = the decades spanned by the data `graphs` draw (every graph's if empty), with a small margin.
+void fitLossPlotView(QCustomPlot* plot, int steps, const QList<QCPGraph*>& graphs = {});
 // Log-scale ticks labelled 10^n over wide ranges, plain numbers over ranges under two decades.
 void useTickerFor(QCustomPlot* plot);
 // White paper-figure look: log loss axis, full frame, the legend outside the data (placeLegendOutside).

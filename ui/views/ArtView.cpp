@@ -247,6 +247,15 @@ void ArtView::setExperiment(const QString& problemSpec, const QStringList& optim
     Q_UNUSED(steps); // the art run keeps its own step count (the paper's 128 by default)
 }
 
+void ArtView::setImageSpec(const QString& problemSpec)
+{
+    if (const QString content = artOption(problemSpec, "content"); !content.isEmpty()) setContent(content);
+    if (const QString style = artOption(problemSpec, "style"); !style.isEmpty()) setStyle(style);
+    bool ok = false;
+    const int side = artOption(problemSpec, "size").toInt(&ok);
+    if (ok) setImageSize(side); // the spin box keeps it in range
+}
+
 QString ArtView::problemSpec() const
 {
     // The panel's neural-art options (weights, network) with this view's images and size.

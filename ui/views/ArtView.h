@@ -56,6 +56,8 @@ public:
 
     // The spec this view runs: neural-art with its content, style and size.
     QString problemSpec() const;
+    // The images and size a neural-art spec names (problemSpec()'s, say), each key it has; the others stay.
+    void setImageSpec(const QString& problemSpec);
     void setContent(const QString& nameOrPath); // a bundled name (chelsea, ...) or a file
     void setStyle(const QString& nameOrPath);
     void setImageSize(int size);

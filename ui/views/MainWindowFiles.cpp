@@ -504,17 +504,8 @@ void MainWindow::restoreSettings()
     showPresentationState();
     if (Theme::kind() != Theme::Light || Theme::scale() != 1.0 || Theme::boldPaths()) applyPresentation();
     // The Art view's own settings (size, steps, content, style; an experiment file does not hold them).
-    if (const QString art = m_settings->value(QStringLiteral("art/spec")).toString(); !art.isEmpty()) {
-        try {
-            const Spec spec = Spec::parse(art.toStdString());
-            if (spec.has("size")) m_art->setImageSize(int(parseInt(spec.get("size", ""), "art/spec size")));
-            if (spec.has("content")) m_art->setContent(QString::fromStdString(spec.get("content", "")));
-            if (spec.has("style")) m_art->setStyle(QString::fromStdString(spec.get("style", "")));
-            m_art->setSteps(m_settings->value(QStringLiteral("art/steps"), m_art->steps()).toInt());
-        } catch (const Error& e) {
-            m_panel->appendLog(tr("last Art settings not restored: %1").arg(QString::fromStdString(e.what())));
-        }
-    }
+    m_art->setImageSpec(m_settings->value(QStringLiteral("art/spec")).toString());
+    m_art->setSteps(m_settings->value(QStringLiteral("art/steps"), m_art->steps()).toInt());
     const QString json = m_settings->value(QStringLiteral("experiment")).toString();
     if (json.isEmpty()) return;
     try {

@@ -559,35 +559,21 @@ void MetaTrainView::fitView()
         span = int(std::min<double>(nice, m_plotEpochs));
     }
     span = std::max({10, done, span});
-    fitLossPlotView(m_plot, span);
     // y: the run's curves, and a baseline's level only within two decades of them: NAG's level at 5.9e7 on the
     // 2-d class squashed the curve (about 0.1) into the bottom of the plot. The watch panel's caption gives every
-    // level.
-    double lo = std::numeric_limits<double>::infinity(), hi = 0;
-    for (int g : {GraphMetaLoss, GraphRunningMean, GraphValidation, GraphBest}) {
-        bool found = false;
-        const QCPRange r = m_plot->graph(g)->getValueRange(found, QCP::sdPositive);
-        if (!found) continue;
-        lo = std::min(lo, r.lower);
-        hi = std::max(hi, r.upper);
+    // level. Before the curves have data, every graph.
+    QList<QCPGraph*> shown;
+    for (int g : {GraphMetaLoss, GraphRunningMean, GraphValidation, GraphBest}) shown << m_plot->graph(g);
+    QCPRange curve, level;
+    if (positiveValueRange(m_plot, shown, &curve)) {
+        for (QCPGraph* g : m_levelGraphs)
+            if (positiveValueRange(m_plot, {g}, &level) && level.upper <= 100 * curve.upper &&
+                level.lower >= curve.lower / 100)
+                shown << g;
+    } else {
+        shown.clear();
     }
-    if (hi > 0 && std::isfinite(lo)) {
-        const double curveLo = lo, curveHi = hi;
-        for (QCPGraph* g : m_levelGraphs) {
-            bool found = false;
-            const QCPRange r = g->getValueRange(found, QCP::sdPositive);
-            if (found && r.upper <= 100 * curveHi && r.lower >= curveLo / 100) {
-                lo = std::min(lo, r.lower);
-                hi = std::max(hi, r.upper);
-            }
-        }
-        if (hi <= lo * 1.01) { // a flat curve: one decade around it, as fitLossPlotView
-            lo /= 3.2;
-            hi *= 3.2;
-        }
-        m_plot->yAxis->setRange(lo / 1.5, hi * 1.5);
-        useTickerFor(m_plot);
-    }
+    fitLossPlotView(m_plot, span, shown);
     // The margin in pixels: the star's radius and a little, at any width and presentation scale.
     const double radius = m_plot->graphCount() > 3 ? m_plot->graph(3)->scatterStyle().size() / 2 + 3 : 10;
     const double width = std::max(100, m_plot->axisRect()->width());
