@@ -163,9 +163,16 @@ void TestRunState::transferMapIsTheJob()
     m_window->runExperiment();
     QVERIFY(!m_window->isRunning());
     QVERIFY2(m_window->lastError().contains("A transfer map is running"), qPrintable(m_window->lastError()));
-    QTest::keyClick(m_window.get(), Qt::Key_Escape);
+    // The side panel says so, and its Stop stops the map (it was disabled: only Esc and the toolbar stopped it).
+    auto* status = child<QLabel>(m_window.get(), "statusLabel");
+    QVERIFY2(status->text().startsWith("A transfer map is running"), qPrintable(status->text()));
+    auto* stop = child<QPushButton>(m_window.get(), "stopButton");
+    QVERIFY(stop->isEnabled());
+    QTest::mouseClick(stop, Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isBusy(), l2l::test::msLimit(30000));
     QVERIFY(action("runAction")->isEnabled());
+    QVERIFY(!stop->isEnabled());
+    QCOMPARE(status->text(), QString("Ready.")); // the comparison's status again
 }
 
 // Run starts the current view's job; while a comparison runs, Meta-train's Start is refused.

@@ -157,7 +157,9 @@ QWidget* ArtView::makeControls()
     m_saveButton->setEnabled(false);
     connect(m_saveButton, &QPushButton::clicked, this, &ArtView::saveSelected);
 
-    m_status = new ElidedLabel;
+    // Wrapped: the final status names every optimizer's loss and then the notes of the rate search (a rate on the
+    // grid's edge), which an elided line cut off.
+    m_status = new WrappedLabel;
     m_status->setObjectName(QStringLiteral("artStatus"));
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
@@ -167,7 +169,7 @@ QWidget* ArtView::makeControls()
     row->addWidget(labelled(tr("Ste&ps"), m_steps));
     row->addWidget(m_runButton);
     row->addWidget(m_saveButton);
-    // The status has a line of its own under the controls: a long one is elided, never widening the window.
+    // The status has a line of its own under the controls: a long one wraps, never widening the window.
     auto* box = new QWidget;
     auto* column = new QVBoxLayout(box);
     column->setContentsMargins(0, 0, 0, 0);
@@ -405,8 +407,7 @@ void ArtView::onRunFailed(const QString& message)
 
 void ArtView::showStatus(const QString& text, bool error)
 {
-    m_status->setText(text);
-    m_status->setToolTip(text);
+    m_status->setText(breakableText(text));
     m_status->setStyleSheet(error ? QStringLiteral("color: #c02020") : QString());
 }
 

@@ -336,7 +336,8 @@ void ExperimentPanel::updateLstmSource()
         lstm->field->clear();
         QString bundled;
         try {
-            bundled = QFileInfo(QString::fromStdString(bundledOptimizerPath(problemSpec().toStdString()))).fileName();
+            const QString problem = m_bundledFor.isEmpty() ? problemSpec() : m_bundledFor;
+            bundled = QFileInfo(QString::fromStdString(bundledOptimizerPath(problem.toStdString()))).fileName();
         } catch (const Error&) {
             bundled = tr("none for this problem");
         }
@@ -489,7 +490,7 @@ void ExperimentPanel::setRunning(bool running)
 {
     m_running = running;
     m_run->setEnabled(!running && m_blocked.isEmpty());
-    m_stop->setEnabled(running);
+    m_stop->setEnabled(running || !m_blocked.isEmpty());
     if (!running) m_progress->setVisible(false);
 }
 
@@ -504,12 +505,20 @@ void ExperimentPanel::setScope(const Scope& scope)
     for (const auto& [key, used] : rows)
         if (QWidget* w = m_runSettings.widget(key)) w->setEnabled(used);
     if (QWidget* w = m_runSettings.widget("tune_race")) w->setEnabled(scope.race);
+    m_bundledFor = scope.bundledFor;
+    updateLstmSource();
 }
 
 void ExperimentPanel::setRunBlocked(const QString& reason)
 {
+    // Another view's job (art, meta-training, a transfer map) runs: its Stop is here too, and the status says so
+    // instead of the last comparison's outcome, which comes back when it ends.
+    if (m_blocked.isEmpty() && !reason.isEmpty()) m_ownStatus = m_status->text();
+    if (!m_blocked.isEmpty() && reason.isEmpty()) m_status->setText(m_ownStatus);
+    if (!reason.isEmpty()) m_status->setText(breakableText(reason + QLatin1Char('.')));
     m_blocked = reason;
     m_run->setEnabled(!m_running && reason.isEmpty());
+    m_stop->setEnabled(m_running || !reason.isEmpty());
     m_run->setToolTip(
         reason.isEmpty()
             ? tr("Tune the missing learning rates, then run every optimizer on the same instances (Ctrl+R)")
@@ -530,7 +539,13 @@ void ExperimentPanel::setProgress(double share, const QString& text)
 }
 
 // A long spec or path in a message wraps: unbroken, it widened the panel for good (it never narrows again).
-void ExperimentPanel::setStatus(const QString& text) { m_status->setText(breakableText(text)); }
+void ExperimentPanel::setStatus(const QString& text)
+{
+    if (m_blocked.isEmpty())
+        m_status->setText(breakableText(text));
+    else
+        m_ownStatus = breakableText(text); // shown when the other job ends
+}
 
 void ExperimentPanel::appendLog(const QString& line)
 {

@@ -52,13 +52,17 @@ public:
         bool problem = true, optimizers = true, runs = true, steps = true, seed = true;
         QString note;
         bool race = true; // the rate search's Race the rates (Compare and Inspect tune with the panel's search)
+        // The problem whose bundled LSTM the view runs when the LSTM row says "bundled" (Art: neural art; the 2-d
+        // views: their function); empty: the panel's problem. The row's placeholder names that file.
+        QString bundledFor;
     };
     void setScope(const Scope& scope);
     // Why the Options field's text cannot be used (malformed, an unknown key, a number out of its range:
     // checkProblemSpec), empty when it can; shown under the field as the user types. Other values (a data folder,
     // a layer list) are checked on Run by the problem itself.
     QString optionsProblem() const;
-    // Another job of the window is running: Run is disabled with `reason` as its tooltip (empty: enabled).
+    // Another job of the window is running: Run is disabled with `reason` as its tooltip and status, and Stop
+    // stops that job (empty: Run enabled, the comparison's status back).
     void setRunBlocked(const QString& reason);
     void setStatus(const QString& text);
     // The bar under the status while a run is under way (hidden when it ends): share in [0, 1], with `text` on it;
@@ -104,11 +108,13 @@ private:
     QComboBox* m_lstmSource = nullptr;
     QToolButton* m_browse = nullptr;
     QString m_sessionPath, m_filePath;
+    QString m_bundledFor;       // Scope::bundledFor of the current view
     SettingsForm m_runSettings; // runs, steps, seed, test split
     EvalConfig m_lastEval;      // what the form does not show (threads, tuning), as last set
     QPushButton *m_run, *m_stop;
     bool m_running = false;
     QString m_blocked;
+    QString m_ownStatus; // the comparison's status while another job's is shown
     QLabel* m_status;
     QProgressBar* m_progress;
     QPlainTextEdit* m_log;

@@ -492,6 +492,8 @@ void MainWindow::updatePanelScope()
         break;
     }
     s.race = currentView() == Compare || currentView() == Inspect; // the views that tune with the panel's search
+    if (currentView() == Art) s.bundledFor = QStringLiteral("neural-art");
+    if (currentView() == Trajectories || currentView() == Graph) s.bundledFor = m_trajectories->functionSpec();
     m_panel->setScope(s);
     // Run starts the current view's job (runExperiment): its tip says which.
     QString tip = tr("Run the comparison: tune missing rates, then every optimizer on the same instances");
