@@ -94,17 +94,9 @@ nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : 
 
 std::string evalJson(const EvalResult& r)
 {
-    nlohmann::json doc = evalStatsToJson(r); // the statistics, as an experiment file keeps them
+    // The statistics, as an experiment file keeps them, with each optimizer's pair with the best (paired_vs_best).
+    nlohmann::json doc = evalStatsToJson(r);
     nlohmann::json& opts = doc["optimizers"];
-    // Paired comparison of each optimizer with the one of lowest mean final loss.
-    const OptimizerResult* best = bestByFinalMean(r);
-    for (size_t i = 0; best && i < r.optimizers.size(); ++i) {
-        if (&r.optimizers[i] == best) continue;
-        const PairedComparison c = pairedCompare(finalLosses(r, *best), finalLosses(r, r.optimizers[i]));
-        opts[i]["paired_vs_best"] = {
-            {"best", best->displayName()},           {"pairs", c.pairs}, {"best_wins_fraction", c.winFraction},
-            {"mean_difference", number(c.meanDiff)}, {"t", number(c.t)}, {"p", number(c.p)}};
-    }
     // And with every other optimizer (a report may need a pair that does not involve the best): this one's final
     // losses minus the other's, on the same runs.
     for (size_t i = 0; i < r.optimizers.size(); ++i) {
@@ -147,7 +139,7 @@ std::string evalMarkdown(const EvalResult& r)
             out << " - | - | - |\n";
             continue;
         }
-        const PairedComparison c = pairedCompare(finalLosses(r, *best), finalLosses(r, o));
+        const PairedComparison c = o.vsBest.value_or(PairedComparison{});
         out << " " << int(std::lround(c.winFraction * c.pairs)) << "/" << c.pairs << " | " << fmt(c.t, 3) << " | "
             << fmt(c.p, 2) << " |\n";
     }

@@ -97,7 +97,7 @@ void printPaired(const EvalResult& r)
               << " (same runs; final loss):\n";
     for (const auto& o : r.optimizers) {
         if (&o == best) continue;
-        const PairedComparison c = pairedCompare(finalLosses(r, *best), finalLosses(r, o));
+        const PairedComparison c = o.vsBest.value_or(PairedComparison{});
         if (c.pairs < 2) {
             std::cout << "  " << o.displayName() << ": fewer than 2 runs where both finished, no paired comparison\n";
             continue;

@@ -344,6 +344,15 @@ void TestExperimentFile::resultsRoundTrip()
         QCOMPARE(y.divergedRuns, x.divergedRuns);
         QCOMPARE(y.tuneRates, x.tuneRates);
         QVERIFY(same(y.tuneFinalMeans, x.tuneFinalMeans));
+        // The pair with the best (all but the best have one; nag diverged in every run: no pairs, t and p null).
+        QCOMPARE(y.vsBest.has_value(), x.vsBest.has_value());
+        QCOMPARE(x.vsBest.has_value(), &x != bestByFinalMean(a));
+        if (x.vsBest) {
+            QCOMPARE(y.vsBest->pairs, x.vsBest->pairs);
+            QCOMPARE(x.vsBest->pairs, x.divergedRuns > 0 ? 0 : 3);
+            QVERIFY(same({y.vsBest->winFraction, y.vsBest->meanDiff, y.vsBest->t, y.vsBest->p},
+                         {x.vsBest->winFraction, x.vsBest->meanDiff, x.vsBest->t, x.vsBest->p}));
+        }
         for (double v : x.stats.mean) sawNaN = sawNaN || std::isnan(v);
     }
     QVERIFY(sawNaN);                                       // the diverged optimizer's statistics went through null
@@ -391,6 +400,16 @@ void TestExperimentFile::badResultsAreRejected_data()
     QTest::newRow("grid mismatch") << "optimizers/1/tuning_grid/rates"
                                    << "[0.1]"
                                    << "results.optimizers[1].tuning_grid.final_loss_means";
+    // nag (optimizer 2) diverged in every run: never the best, so it has a pair with the best.
+    QTest::newRow("pair with another best") << "optimizers/2/paired_vs_best/best"
+                                            << "\"nag\""
+                                            << "results.optimizers[2].paired_vs_best.best names 'nag', but the best";
+    QTest::newRow("pair p > 1") << "optimizers/2/paired_vs_best/p"
+                                << "1.5"
+                                << "results.optimizers[2].paired_vs_best.p must be in [0, 1] or null";
+    QTest::newRow("pair count > runs") << "optimizers/2/paired_vs_best/pairs"
+                                       << "4"
+                                       << "results.optimizers[2].paired_vs_best.pairs must be an integer in [0, 3]";
     QTest::newRow("no optimizers") << "optimizers"
                                    << "[]"
                                    << "results.optimizers is empty";

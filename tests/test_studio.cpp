@@ -234,6 +234,22 @@ void TestStudio::runDrawsCurvesAndTable()
     int bold = 0; // the best (bestByFinalMean), and only it
     for (int r = 0; r < table->rowCount(); ++r) bold += table->item(r, 2)->font().bold();
     QCOMPARE(bold, 1);
+    // Each of the others is paired with it run by run, as `l2l eval` prints: "best lower in 4/5 · p 0.031".
+    const EvalResult& shown = m_window->compareView()->result();
+    QCOMPARE(table->horizontalHeaderItem(5)->text(), QString("paired with the best"));
+    for (int r = 0; r < table->rowCount(); ++r) {
+        const QString cell = table->item(r, 5)->text();
+        if (table->item(r, 2)->font().bold()) {
+            QCOMPARE(cell, QString("(the best)"));
+            continue;
+        }
+        const auto& o = shown.optimizers[size_t(r)];
+        QVERIFY(o.vsBest.has_value());
+        QCOMPARE(o.vsBest->pairs, 5);
+        QVERIFY2(cell.startsWith(QString("best lower in %1/5 · p ").arg(std::lround(o.vsBest->winFraction * 5))),
+                 qPrintable(cell));
+        QVERIFY2(table->item(r, 5)->toolTip().contains("paired t-test"), qPrintable(table->item(r, 5)->toolTip()));
+    }
     // Tab leaves the table (it went from cell to cell and wrapped: a keyboard user could not get out).
     m_window->showView(MainWindow::Compare);
     m_window->activateWindow();

@@ -82,6 +82,7 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
         result.completedSteps = step;
         result.wave = at.wave;
         result.waves = at.waves;
+        pairWithBest(result, curves);
         callbacks.onStep(result, step);
     };
     const LaneConfig lanes = evaluationLanes(config);
@@ -96,10 +97,10 @@ EvalResult evaluate(const EvalConfig& config, const EvalCallbacks& callbacks, co
     result.completedSteps = run.completed;
     result.cancelled = run.completed < config.steps || run.runsCompleted < config.runs;
     result.wave = run.wave;
-    for (size_t i = 0; i < run.curves.size(); ++i) {
+    for (size_t i = 0; i < run.curves.size(); ++i)
         summarizeOptimizer(result.optimizers[i], run.curves[i], run.completed, result.testSteps);
-        result.optimizers[i].curves = std::move(run.curves[i]);
-    }
+    pairWithBest(result, run.curves);
+    for (size_t i = 0; i < run.curves.size(); ++i) result.optimizers[i].curves = std::move(run.curves[i]);
     return result;
 }
 

@@ -72,11 +72,30 @@ const OptimizerResult* bestByFinalMean(const EvalResult& r)
     return best;
 }
 
-std::vector<double> finalLosses(const EvalResult& r, const OptimizerResult& o)
+namespace {
+std::vector<double> lossesAt(const Curves& c, int step)
 {
     std::vector<double> v;
-    for (const auto& run : o.curves.loss) v.push_back(run[size_t(r.completedSteps)]);
+    for (const auto& run : c.loss) v.push_back(run[size_t(step)]);
     return v;
+}
+} // namespace
+
+std::vector<double> finalLosses(const EvalResult& r, const OptimizerResult& o)
+{
+    return lossesAt(o.curves, r.completedSteps);
+}
+
+void pairWithBest(EvalResult& r, const std::vector<Curves>& curves)
+{
+    const OptimizerResult* best = bestByFinalMean(r);
+    const size_t b = best ? size_t(best - r.optimizers.data()) : 0;
+    for (size_t i = 0; i < r.optimizers.size(); ++i) {
+        OptimizerResult& o = r.optimizers[i];
+        o.vsBest.reset();
+        if (best && i != b && i < curves.size() && b < curves.size())
+            o.vsBest = pairedCompare(lossesAt(curves[b], r.completedSteps), lossesAt(curves[i], r.completedSteps));
+    }
 }
 
 void summarizeOptimizer(OptimizerResult& r, const Curves& curves, int completed, const std::vector<int>& testSteps)

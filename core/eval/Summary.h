@@ -1,6 +1,7 @@
 #pragma once
 // The "summarise" stage of an evaluation (resolve -> run -> summarise, see Evaluation.h): statistics of the
 // loss curves over the runs, per optimizer, and the results of a whole evaluation.
+#include "base/Stats.h"
 #include "eval/EvalConfig.h"
 #include "eval/Lanes.h"
 #include "optimizers/UpdateRule.h"
@@ -37,6 +38,9 @@ struct OptimizerResult {
     std::optional<double> testLossMean, testAccuracyMean;
     // With a test curve: means over the runs alive at each EvalResult::testSteps entry (NaN if none).
     std::vector<double> testLossCurve, testAccuracyCurve;
+    // The paired comparison with the best (bestByFinalMean), best's final losses against this one's, run by run on
+    // the same instances: set by pairWithBest for every optimizer but the best, kept by a result read back from JSON.
+    std::optional<PairedComparison> vsBest;
     // "adam" when the rate was tuned, "adam:lr=0.01" when given, "lstm:file.json" for a learned one.
     std::string displayName() const { return tunedRate ? config.name : config.label(); }
 };
@@ -63,6 +67,9 @@ struct EvalResult {
 // run (NaN where it diverged): what the paired comparisons are made of.
 const OptimizerResult* bestByFinalMean(const EvalResult& r);
 std::vector<double> finalLosses(const EvalResult& r, const OptimizerResult& o);
+// Sets every optimizer's vsBest from the runs' final losses at r.completedSteps; `curves[i]` are optimizer i's
+// (a result's own curves may have been moved out or dropped: the studio keeps statistics only).
+void pairWithBest(EvalResult& r, const std::vector<Curves>& curves);
 
 // Statistics of `curves` up to step `completed` into r (the curves themselves are not copied). testSteps: where
 // the test curves were taken (EvalResult::testSteps).

@@ -132,6 +132,7 @@ nlohmann::json evalStatsToJson(const EvalResult& r)
                             {"seed", r.config.tune.seed}}}};
     if (!r.testSteps.empty()) doc["test_steps"] = r.testSteps;
     nlohmann::json opts = nlohmann::json::array();
+    const OptimizerResult* best = bestByFinalMean(r);
     for (const auto& o : r.optimizers) {
         nlohmann::json j = {{"name", o.config.name},
                             {"spec", o.config.canonical(true)},
@@ -153,6 +154,12 @@ nlohmann::json evalStatsToJson(const EvalResult& r)
         if (!r.testSteps.empty()) {
             j["test_loss_curve"] = numbers(o.testLossCurve);
             j["test_accuracy_curve"] = numbers(o.testAccuracyCurve);
+        }
+        if (o.vsBest && best) {
+            const PairedComparison& c = *o.vsBest;
+            j["paired_vs_best"] = {
+                {"best", best->displayName()},           {"pairs", c.pairs}, {"best_wins_fraction", c.winFraction},
+                {"mean_difference", number(c.meanDiff)}, {"t", number(c.t)}, {"p", number(c.p)}};
         }
         opts.push_back(j);
     }
@@ -194,6 +201,7 @@ EvalResult evalStatsFromJson(const nlohmann::json& doc, const std::string& where
     const auto& list = d.array("optimizers", 64);
     if (list.empty()) d.fail(d.key("optimizers"), "is empty");
     r.config.optimizers.clear();
+    std::vector<std::pair<size_t, std::string>> pairedBest; // optimizer index, the best its pair names
     for (size_t i = 0; i < list.size(); ++i) {
         const Reader o(list[i], where, d.key("optimizers") + "[" + std::to_string(i) + "]");
         OptimizerResult x;
@@ -238,8 +246,30 @@ EvalResult evalStatsFromJson(const nlohmann::json& doc, const std::string& where
             if (x.testLossCurve.size() != r.testSteps.size() || x.testAccuracyCurve.size() != r.testSteps.size())
                 o.fail(o.key("test_loss_curve"), "must have one entry per test_steps entry");
         }
+        if (o.has("paired_vs_best")) { // checked against the best of these statistics below
+            const Reader c(o.at("paired_vs_best"), where, o.key("paired_vs_best"));
+            PairedComparison pc;
+            pc.pairs = int(c.integer("pairs", 0, r.config.runs));
+            pc.winFraction = c.num("best_wins_fraction", false);
+            if (pc.winFraction < 0 || pc.winFraction > 1) c.fail(c.key("best_wins_fraction"), "must be in [0, 1]");
+            pc.meanDiff = c.num("mean_difference");
+            pc.t = c.num("t");
+            pc.p = c.num("p");
+            if (pc.p < 0 || pc.p > 1) c.fail(c.key("p"), "must be in [0, 1] or null");
+            x.vsBest = pc;
+            pairedBest.push_back({i, c.text("best")});
+        }
         r.config.optimizers.push_back(x.config.canonical(true));
         r.optimizers.push_back(std::move(x));
+    }
+    // A pair names the best it was made with: it must be the best of these statistics, never another optimizer.
+    const OptimizerResult* best = bestByFinalMean(r);
+    for (const auto& [i, name] : pairedBest) {
+        const std::string k = d.key("optimizers") + "[" + std::to_string(i) + "].paired_vs_best.best";
+        if (!best || &r.optimizers[i] == best)
+            d.fail(k, "is a pair with the best, but this optimizer is the best of these statistics");
+        if (name != best->displayName())
+            d.fail(k, "names '" + name + "', but the best of these statistics is '" + best->displayName() + "'");
     }
     return r;
 }

@@ -10,10 +10,12 @@
 //                    "final_loss_mean": ..., "final_loss_std": ..., "final_loss_median": ..., "diverged_runs": 0,
 //                    "tuning_grid": {"rates": [...], "final_loss_means": [...]},            // tuned rates only
 //                    "test_loss_mean": ..., "test_accuracy_mean": ...,                      // with a test split
-//                    "test_loss_curve": [...], "test_accuracy_curve": [...]}]}             // with test_steps
+//                    "test_loss_curve": [...], "test_accuracy_curve": [...],               // with test_steps
+//                    "paired_vs_best": {"best": "lstm", "pairs": 20, "best_wins_fraction": 0.85,
+//                                       "mean_difference": ..., "t": ..., "p": ...}}]}   // all but the best
 //
-// Undefined statistics (NaN) are null. Per-run curves are not part of it: a result read back has statistics
-// only, like the studio's (enough for the plot and the table, not for new paired tests).
+// Undefined statistics (NaN) are null. Per-run curves are not part of it: a result read back has statistics and
+// the pairs with the best only, like the studio's (enough for the plot and the table, not for new paired tests).
 #include "eval/Summary.h"
 
 #include <nlohmann/json.hpp>

@@ -23,7 +23,17 @@ namespace l2l::ui {
 
 namespace {
 
-enum Column { ColOptimizer, ColRate, ColFinal, ColMedian, ColDiverged, ColTestLoss, ColTestAccuracy, ColCount };
+enum Column {
+    ColOptimizer,
+    ColRate,
+    ColFinal,
+    ColMedian,
+    ColDiverged,
+    ColPaired,
+    ColTestLoss,
+    ColTestAccuracy,
+    ColCount
+};
 
 QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 3) : QStringLiteral("–"); }
 
@@ -33,6 +43,40 @@ QTableWidgetItem* item(const QString& text, Qt::Alignment align = Qt::AlignRight
     it->setTextAlignment(align);
     it->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
     return it;
+}
+
+// The cell of `o`'s pair with the best: "best lower in 17/20 · p 0.0012", with the whole statement as its tooltip.
+QTableWidgetItem* pairedItem(const OptimizerResult& o, const OptimizerResult* best)
+{
+    if (!best) return item(QStringLiteral("–"));
+    if (&o == best) return item(QObject::tr("(the best)"));
+    if (!o.vsBest) { // a result saved before the pairs were kept
+        auto* cell = item(QStringLiteral("–"));
+        cell->setToolTip(QObject::tr("Not in this saved result: Run computes it"));
+        return cell;
+    }
+    const PairedComparison& c = *o.vsBest;
+    const QString bestName = QString::fromStdString(best->displayName());
+    const QString name = QString::fromStdString(o.displayName());
+    if (c.pairs < 2) {
+        auto* cell = item(QObject::tr("too few runs"));
+        cell->setToolTip(
+            QObject::tr("Fewer than 2 runs where both %1 and %2 finished: no paired comparison").arg(bestName, name));
+        return cell;
+    }
+    const int wins = int(std::lround(c.winFraction * c.pairs));
+    const QString p =
+        std::isnan(c.p) ? QObject::tr("no spread") : QObject::tr("p %1").arg(QString::number(c.p, 'g', 2));
+    auto* cell = item(QObject::tr("best lower in %1/%2 · %3").arg(wins).arg(c.pairs).arg(p));
+    QString tip = QObject::tr("%1 ended lower than %2 in %3 of the %4 runs where both finished")
+                      .arg(bestName, name)
+                      .arg(wins)
+                      .arg(c.pairs);
+    tip += std::isnan(c.t) ? QObject::tr("; the difference is the same in every run (no t-test)")
+                           : QObject::tr("; paired t-test on the final losses: t = %1, p = %2 (two-sided)")
+                                 .arg(QString::number(c.t, 'g', 3), QString::number(c.p, 'g', 2));
+    cell->setToolTip(tip);
+    return cell;
 }
 
 QIcon swatch(const QColor& colour)
@@ -69,7 +113,12 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_table->setObjectName(QStringLiteral("summaryTable"));
     m_table->setTabKeyNavigation(false); // Tab leaves the table (arrows move between cells): it trapped the focus
     m_table->setHorizontalHeaderLabels({tr("optimizer"), tr("learning rate"), tr("final loss (mean ± std)"),
-                                        tr("median"), tr("diverged"), tr("test loss"), tr("test accuracy")});
+                                        tr("median"), tr("diverged"), tr("paired with the best"), tr("test loss"),
+                                        tr("test accuracy")});
+    m_table->horizontalHeaderItem(ColPaired)->setToolTip(
+        tr("Every optimizer ran on the same instances, so each run of the best (bold) has a twin run of "
+           "this one: in how many of them the best ended lower, and the two-sided p of a paired t-test "
+           "on the final losses (small p: the difference is unlikely to be chance)"));
     m_table->verticalHeader()->setVisible(false);
     // Columns as wide as their contents (numbers stay on one line); a narrow window scrolls the table sideways, a
     // wide one leaves the spare width after the last column (stretched, a short column sat far from its header).
@@ -270,6 +319,7 @@ void CompareView::fillTable(const EvalResult& r)
         m_table->setItem(row, ColFinal, final);
         m_table->setItem(row, ColMedian, item(number(o.finalMedian)));
         m_table->setItem(row, ColDiverged, item(QStringLiteral("%1/%2").arg(o.divergedRuns).arg(r.config.runs)));
+        m_table->setItem(row, ColPaired, pairedItem(o, best));
         m_table->setItem(row, ColTestLoss, item(o.testLossMean ? number(*o.testLossMean) : QStringLiteral("–")));
         m_table->setItem(row, ColTestAccuracy,
                          item(o.testAccuracyMean ? QString::number(100.0 * *o.testAccuracyMean, 'f', 2) + " %"

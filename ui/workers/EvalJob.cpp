@@ -47,6 +47,7 @@ EvalResult withoutRunCurves(const EvalResult& r)
         o.testAccuracyMean = opt.testAccuracyMean;
         o.testLossCurve = opt.testLossCurve;
         o.testAccuracyCurve = opt.testAccuracyCurve;
+        o.vsBest = opt.vsBest;
         out.optimizers.push_back(std::move(o));
     }
     return out;
