@@ -589,7 +589,9 @@ def _runtime(inp):
     tools = sorted({Fields(TIMES, secs[s], "sections." + s)["tool"] for s in known})
     cores = sorted({Fields(TIMES, secs[s], "sections." + s)["cores"] for s in known})
     missing = [s for s in SECTION_ORDER if s not in secs]
-    text = ("%s for the sections made by this build, on %s cores with a fresh tuning cache, every rate tuned (%s; built as `%s`%s; the date, the "
+    text = ("%s for the sections made by this build, on %s cores with a fresh tuning cache (so no rate cached by an "
+            "earlier run, but the rates shipped in `resources/tuned-rates.json` were used where they apply, without "
+            "a search: these are not the times of searching every rate) (%s; built as `%s`%s; the date, the "
             "load average at the start and the seconds of each section are in `docs/results/reproduce-times.json`)"
             % (minutes(total), "/".join(str(c) for c in cores), "; ".join(parts), "`, `".join(tools),
                "; no time recorded for " + ", ".join(missing) + " (their files come from earlier runs, or from a run stopped and resumed)"
@@ -654,14 +656,32 @@ def _2d_summary(inp):
         # The best by the rule (fewest diverged runs first): the means below the LSTM's are over fewer runs.
         lower = ", ".join("%s's %s over its %d finished runs" % (h(o.display), tab(o.final), own.runs - o.diverged)
                           for o in ranked[:rank - 1])
-        s1 = ("On its own class (random 2-d quadratics with spread starts) the LSTM is the best of the five: the lowest "
-              "mean final loss of those that finished every run (%s); only means over fewer runs are lower (%s); "
-              "diverged: %s." % (tab(lstm.final), lower, div))
+        s1 = ("On its own class (random 2-d quadratics with spread starts) the LSTM is the best of the five by the mean: "
+              "the lowest mean final loss of those that finished every run (%s); only means over fewer runs are lower "
+              "(%s); diverged: %s." % (tab(lstm.final), lower, div))
     else:
         s1 = ("On its own class (random 2-d quadratics with spread starts) the LSTM has the %s mean final loss of the "
               "five (%s; best %s, %s); diverged: %s." % (ordinal, tab(lstm.final),
                                                           h(own.best.display, {"lstm:2d.json": "the LSTM"}),
                                                           tab(own.best.final), div))
+    # The mean is not the typical run: say where the median and the paired runs disagree with it.
+    by_median = sorted([o for o in own.opts if _finite(o.median)], key=lambda o: o.median)
+    if lstm in by_median and by_median[0] is not lstm:
+        from_top = len(by_median) - by_median.index(lstm)
+        place = "highest" if from_top == 1 else {2: "second-highest", 3: "third-highest"}.get(from_top, "%d-th" % from_top)
+        s1 += (" Its median final loss, %s, is the %s of the five (%s)" % (
+            tab(lstm.median), place, ", ".join("%s %s" % (h(o.display), tab(o.median)) for o in by_median if o is not lstm)))
+        if own.best is lstm:
+            runs = []
+            for o in sorted((o for o in own.opts if o is not lstm), key=lambda o: -o.median):
+                p = Fields(own.path, o.paired, o.display + ".paired_vs_best") # the LSTM is the best: its pairs
+                runs.append("than %s in %d/%d" % (h(o.display), int(math.floor(p["best_wins_fraction"] * p["pairs"] + 0.5)),
+                                                  p["pairs"]))
+            s1 += ("; run by run it ended lower " + ", ".join(runs) + " of the runs where both finished: a few "
+                   "runs in which the others stall far from the minimum make their means, and a fast typical run "
+                   "of theirs is not seen in them.")
+        else:
+            s1 += "."
     places = []
     for key, title in (("rosenbrock", "Rosenbrock"), ("ill-conditioned", "the ill-conditioned quadratic"),
                        ("himmelblau", "Himmelblau"), ("saddle", "the saddle")):
@@ -968,9 +988,12 @@ def _m_open(inp):
     for ev in (e100, e200):
         if h(ev.best_baseline().display) not in bases:
             bases.append(h(ev.best_baseline().display))
-    return ("beats the best tuned baseline (%s) on the mean at %d and %d steps on the reported runs (p = %s and %s); "
-            "it was meta-trained for %d epochs and the kept one is epoch %d" % (
-                " / ".join(bases), e100.steps, e200.steps, pval(p1["p"]), pval(p2["p"]), pv["epochs"], pv["best_epoch"]))
+    sig = lambda pr: "significant at 5 %%" if pr["p"] < 0.05 else "not significant at 5 %%"
+    return ("has a lower mean than the best tuned baseline (%s) at %d and %d steps on the reported runs (lower in "
+            "%d/%d and %d/%d paired runs, p = %s, %s, and p = %s, %s); it was meta-trained for %d epochs and the kept "
+            "one is epoch %d" % (
+                " / ".join(bases), e100.steps, e200.steps, p1["wins"], p1["pairs"], p2["wins"], p2["pairs"],
+                pval(p1["p"]), sig(p1), pval(p2["p"]), sig(p2), pv["epochs"], pv["best_epoch"]))
 
 
 # --- generalisation ----------------------------------------------------------------------------------
@@ -1157,6 +1180,21 @@ def _art_summary(inp):
     out.append(" But it does **not** beat the best tuned baseline at the last step in either setting: %s." % "; ".join(parts))
     spread = rel_pct(max(o.final for o in e64.opts), min(o.final for o in e64.opts))
     out.append(" All five end within %s %% of each other at 64×64." % spread)
+    # Nor is it ahead over the whole run (the mean over every step, what a meta-loss summed over the run measures):
+    # the first steps, before those shown, can belong to a baseline.
+    first = [s for s in range(1, steps[0]) if min(e64.opts, key=lambda o: o.at(s)).display != ART_LSTM]
+    if first:
+        out.append(" Before step %d it is not always ahead: at 64×64 it is not the lowest at step%s %s." % (
+            steps[0], "s" if len(first) > 1 else "", join_and(str(x) for x in first)))
+    whole = []
+    for ev, size in ((e64, "64×64"), (e128, "128×128")):
+        mean_over = {o.display: sum(o.at(x) for x in range(1, ev.steps + 1)) / ev.steps for o in ev.opts}
+        low = min(mean_over, key=mean_over.get)
+        if low != ART_LSTM:
+            whole.append("%s's at %s (%s vs %s)" % (h(low), size, loss4(mean_over[low]), loss4(mean_over[ART_LSTM])))
+    if whole:
+        out.append(" Nor is its mean loss over all %d steps the lowest: %s %s lower." % (
+            e64.steps, join_and(whole), "is" if len(whole) == 1 else "are"))
     return "".join(out)
 
 
@@ -1303,11 +1341,18 @@ def _c5_summary(inp):
         counts[d] = counts.get(d, 0) + 1
     lead = ", ".join("%s at %d" % (h(d, names), n) for d, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     sub, lstm = c5.opt(CONV_SUB), c5.opt(CONV_LSTM)
-    return ("On 5 classes the lowest mean final training loss: %s, %s, ahead of %s. Lowest mean training loss per "
-            "step: %s of the %d steps. Lowest test loss: %s (test loss at step %d: %s). **LSTM-sub, which never saw "
-            "these classes, is level with the LSTM trained on all of them or ahead of it** (mean final training loss %s "
-            "vs %s; test loss %s vs %s; %s), which is the paper's observation: the optimizer learned on some labels "
-            "transfers to others."
+    pr = c5.pair(CONV_SUB, CONV_LSTM)
+    caveats = ["%s at 5 %%" % ("not significant" if pr is None or not pr["p"] < 0.05 else "significant")]
+    if test_final(sub) > test_final(lstm):
+        caveats.append("its test loss is higher")
+    if b not in (sub, lstm):
+        caveats.append("neither is ahead of tuned %s" % h(b.display, names))
+    template = ("On 5 classes the lowest mean final training loss: %s, %s, ahead of %s. Lowest mean training loss per "
+                "step: %s of the %d steps. Lowest test loss: %s (test loss at step %d: %s). **LSTM-sub, which never saw "
+                "these classes, ends no worse than the LSTM trained on all of them in training loss** (mean final "
+                "training loss %s vs %s; test loss %s vs %s; %s; " + "; ".join(caveats).replace("%", "%%") +
+                "), in line with the paper's observation that the optimizer learned on some labels transfers to others.")
+    return (template
             % (h(b.display, names), loss(b.final),
                ", ".join("%s (%s)" % (h(o.display, names), loss(o.final)) for o in ranked[1:3]), lead, c5.steps,
                test_lead_text(c5, names), c5.steps,
@@ -1399,7 +1444,7 @@ def _readme_conv(inp):
     return ("%d runs of %d steps: two LSTMs (one for the convolution kernels, one for the rest; bundled `convnet.json`) "
             "have the lowest mean training loss %s and the lowest test loss at steps %s, %s; one shared LSTM ends at %s "
             "(Adam %s), as the paper found. On a 5-class subset, LSTM-sub, "
-            "trained only on the other five classes, is level with the LSTM trained on all ten or ahead of it (%s vs %s; %s)"
+            "trained only on the other five classes, ends no worse than the LSTM trained on all ten in training loss (%s vs %s; %s)"
             % (c10.runs, c10.steps, lead_text(c10, CONV_LSTM), ranges(two_test, [s for s, _ in tl]) or "none",
                end, loss(sh.final), loss(ad.final),
                loss(c5.opt(CONV_SUB).final), loss(c5.opt(CONV_LSTM).final),

@@ -11,7 +11,9 @@
 #                `git diff` stays empty: the times and dates recorded there change from run to run)
 #
 # Every invocation uses a fresh, private tuning cache (L2L_CACHE_DIR, see core/eval/Tuning.cpp), removed at the end:
-# learning rates are tuned by this run's build, never taken from another build's cache. Sections run in one
+# learning rates come from this run's build, never from another build's cache (a rate shipped in
+# resources/tuned-rates.json is used only by a build of the same description, whose own search re-makes it, so
+# the results are the same; a section's time then has no search in it). Sections run in one
 # invocation share it (the MNIST selection runs reuse the MNIST section's tuned NAG rates).
 # The seconds of each section, its start date, the load average then and `l2l --version` are merged into
 # docs/results/reproduce-times.json, which RESULTS.md's run-time statement is generated from.
