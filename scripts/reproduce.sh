@@ -87,6 +87,24 @@ run() { # name, then l2l eval arguments
   local name="$1"; shift
   echo "== $name: l2l eval $*" >&2
   "$l2l" eval "$@" --json "$out/$name.json" --plot "$out/$name.png" --markdown "$out/$name.md" -q
+  relative_paths "$out/$name.json"
+}
+
+# l2l writes what it resolved itself as absolute paths: the bundled optimizer ("lstm" ->
+# /CHECKOUT/resources/optimizers/...) and the data set found in the source tree (data=/CHECKOUT/data/mnist). In an
+# evaluation's JSON they are made relative to the project root, as the paths given on the command line are, so the
+# committed files do not depend on where the checkout is (nothing reads these paths back: they name what ran).
+relative_paths() { # file
+  python3 - "$1" "$root/" <<'EOF'
+import json, os, sys
+path, prefix = sys.argv[1], sys.argv[2]
+with open(path, encoding="utf-8") as f:
+    text = f.read()
+text = text.replace(json.dumps(prefix)[1:-1], "")
+with open(path + ".tmp", "w", encoding="utf-8") as f:
+    f.write(text)
+os.replace(path + ".tmp", path)
+EOF
 }
 
 record_time() { # section, seconds, start date, load average at the start
