@@ -83,6 +83,7 @@ private slots:
     void everyFieldRoundTripsThroughExperimentFiles();
     void everyFieldRoundTripsThroughCheckpoints();
     void everyFieldRoundTripsThroughProvenance();
+    void unrecordedProvenanceIsNotInvented();
     void everyFieldRoundTripsThroughTheRecordedCommand();
     void everyFormFieldRoundTripsThroughTheForm();
     void badJsonValuesAreRefused_data();
@@ -155,6 +156,36 @@ void TestSettings::everyFieldRoundTripsThroughProvenance()
         QVERIFY2(!(f.get(back.provenance.training) == f.get(MetaTrainConfig{})), f.key.c_str());
         if (isArch(f.key)) QVERIFY(back.net.arch == file.provenance.training.arch);
     }
+}
+
+// A provenance written before some settings existed is written back without them and with its own version:
+// `l2l select` re-saving the bundled neural-art file wrote validate_every 50 (the default) for a run that
+// validated every 25 (its recorded command says so) and claimed the current settings version.
+void TestSettings::unrecordedProvenanceIsNotInvented()
+{
+    OptimizerFile file;
+    file.net = LstmNet<float>::init(file.provenance.training.arch, 7);
+    file.provenance.known = true;
+    nlohmann::json doc = nlohmann::json::parse(optimizerToJson(file));
+    nlohmann::json& p = doc["provenance"];
+    for (const char* key : {"validate_every", "lr_schedule", "clip_norm"}) QVERIFY(p.erase(key) == 1);
+    for (const int version : {-1, 0}) { // a legacy file (no settings_version), then one of version 0
+        if (version < 0)
+            p.erase("settings_version");
+        else
+            p["settings_version"] = version;
+        const OptimizerFile read = optimizerFromJson(doc.dump(), "old.json");
+        const nlohmann::json again = nlohmann::json::parse(optimizerToJson(read))["provenance"];
+        for (const char* key : {"validate_every", "lr_schedule", "clip_norm"}) QVERIFY2(!again.contains(key), key);
+        QCOMPARE(again.contains("settings_version"), version >= 0);
+        if (version >= 0) QCOMPARE(again["settings_version"].get<int>(), version);
+        QVERIFY(again.contains("horizon")); // what it recorded stays
+        // And it reads back as it was.
+        const OptimizerFile twice = optimizerFromJson(optimizerToJson(read), "old.json");
+        QCOMPARE(twice.provenance.unrecorded, read.provenance.unrecorded);
+    }
+    // A file of the current version records every setting.
+    QVERIFY(optimizerFromJson(optimizerToJson(file), "new.json").provenance.unrecorded.empty());
 }
 
 // The command the studio records, read back flag by flag with the table (as `l2l train` does).

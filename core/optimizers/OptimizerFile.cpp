@@ -106,6 +106,13 @@ std::vector<std::string> provenanceSkippedSettings()
 nlohmann::json provenanceJson(const Provenance& p)
 {
     nlohmann::json j = settingsToJson(metaTrainSettings(), p.training, provenanceSkippedSettings());
+    if (!p.unrecorded.empty()) { // as read: an older file's version, without the keys it never had
+        for (const auto& key : p.unrecorded) j.erase(key);
+        if (p.recordedVersion < 0)
+            j.erase("settings_version");
+        else
+            j["settings_version"] = p.recordedVersion;
+    }
     j["epochs"] = p.epochsDone;
     j["best_epoch"] = p.bestEpoch;
     j["validation_loss"] = std::isfinite(p.validationLoss) ? nlohmann::json(p.validationLoss) : nlohmann::json(nullptr);
@@ -163,6 +170,10 @@ void readProvenance(const nlohmann::json& j, const LstmArch& arch, const std::st
     p.known = true;
     p.training.arch = arch;
     settingsFromJson(metaTrainSettings(), j, p.training, 0, what, kProvenanceKeys, provenanceSkippedSettings());
+    const auto& skipped = provenanceSkippedSettings();
+    for (const auto& f : metaTrainSettings().fields)
+        if ((f.use & kInFile) && !settingListed(skipped, f.key) && !j.contains(f.key)) p.unrecorded.push_back(f.key);
+    p.recordedVersion = j.contains("settings_version") ? int(j["settings_version"].get<long long>()) : -1;
     auto text = [&](const char* key) {
         if (!j.contains(key)) return std::string();
         if (!j[key].is_string()) throw Error(what + ": key \"" + key + "\" must be a string");

@@ -54,6 +54,11 @@ struct Provenance {
     int ranks = 1; // the processes (MPI ranks) that shared the training; "ranks" in the file, written when > 1
     std::string command, created, tool = "l2l 0.1.0";
     Selection selection; // known only for a file written by `l2l select`
+    // Read from a file written before some settings existed: the keys it did not record (their values in
+    // `training` are defaults, not what the run used) and its settings version (-1: none, a legacy file). Written
+    // back the same way, so that re-saving (l2l select) never records a default as the run's setting.
+    std::vector<std::string> unrecorded;
+    int recordedVersion = 0;
 };
 
 struct OptimizerFile {
