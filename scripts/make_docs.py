@@ -1542,8 +1542,11 @@ def transfer_sentences(t):
         behind = [(label, c) for label, c in finite if c["ratio"] > 1 and not sig(c)]
         failed = [label for label, c in cells if not _finite(c["ratio"])]
         worst = max(finite, key=lambda lc: lc[1]["ratio"]) if finite else None
-        text = ("`%s`: mean final loss below the best tuned baseline's in %d of %d variants (%d of them with p < 0.05)"
-                % (name, len(ahead), len(cells), len(sig_ahead)))
+        # A lower mean can come from a few runs: say in how many of those variants it was lower in most runs.
+        most = [(label, c) for label, c in ahead if c["won"] * 2 > c["pairs"]]
+        text = ("`%s`: mean final loss below the best tuned baseline's in %d of %d variants (%d of them with p < 0.05; "
+                "lower in more than half of the paired runs in %d of them)"
+                % (name, len(ahead), len(cells), len(sig_ahead), len(most)))
         if broken:
             text += "; it breaks (above, p < 0.05) on " + join_and(["%s (%s)" % (l, ratio_text(c["ratio"]))
                                                                   for l, c in broken])
@@ -1630,9 +1633,12 @@ def _readme_transfer(inp):
         cells = [c[0] for (_, _, _, _, c) in t.variants]  # the first optimizer: the bundled one
         ahead = [c for c in cells if _finite(c["ratio"]) and c["ratio"] < 1]
         worst = max((c["ratio"] for c in cells if _finite(c["ratio"])), default=float("nan"))
-        parts.append("`%s` has a lower mean final loss than the best tuned baseline in %d of %d variants%s (worst: %s)"
+        most = [c for c in ahead if c["won"] * 2 > c["pairs"]]
+        parts.append("`%s` has a lower mean final loss than the best tuned baseline in %d of %d variants%s, lower in "
+                     "more than half of the paired runs in %d of them (worst mean: %s)"
                      % (t.optimizers[0], len(ahead), len(cells),
-                        " measured so far, of %d planned" % t.planned if t.partial else "", ratio_text(worst)))
+                        " measured so far, of %d planned" % t.planned if t.partial else "", len(most),
+                        ratio_text(worst)))
     return "on variants of its training problem (dimension, scale, width, depth, activation, data, horizon), " + \
         "; ".join(parts)
 
