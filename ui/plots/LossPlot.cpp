@@ -143,6 +143,15 @@ void styleLossPlot(QCustomPlot* plot)
 }
 
 namespace {
+// "loss (mean over 50 runs)"; when some runs diverged, the means are over the runs that finished, which may be
+// fewer for some curves than for others: "loss (mean over finished runs, of 50)".
+QString meanOverRunsLabel(const QString& what, const EvalResult& r)
+{
+    const bool anyDiverged = std::any_of(r.optimizers.begin(), r.optimizers.end(),
+                                         [](const OptimizerResult& o) { return o.divergedRuns > 0; });
+    return anyDiverged ? QStringLiteral("%1 (mean over finished runs, of %2)").arg(what).arg(r.config.runs)
+                       : QStringLiteral("%1 (mean over %2 runs)").arg(what).arg(r.config.runs);
+}
 
 void cellOf(QCPLayoutGrid* grid, QCPLayoutElement* element, int& row, int& column)
 {
@@ -271,7 +280,7 @@ void plotEvalResult(QCustomPlot* plot, const EvalResult& r, const QString& title
     styleLossPlot(plot);
     setPlotTitle(plot, title);
     plot->clearGraphs();
-    plot->yAxis->setLabel(QStringLiteral("loss (mean over %1 runs)").arg(r.config.runs));
+    plot->yAxis->setLabel(meanOverRunsLabel(QStringLiteral("loss"), r));
     std::vector<BandData> data;
     for (const auto& opt : r.optimizers) data.push_back(bandData(opt.stats));
     for (size_t i = 0; i < data.size(); ++i) { // bands first: they stay behind every mean line
@@ -397,7 +406,7 @@ void plotTestCurves(QCustomPlot* plot, const EvalResult& r, const QString& title
     styleLossPlot(plot);
     setPlotTitle(plot, title);
     plot->clearGraphs();
-    plot->yAxis->setLabel(QStringLiteral("test-split loss (mean over %1 runs)").arg(r.config.runs));
+    plot->yAxis->setLabel(meanOverRunsLabel(QStringLiteral("test-split loss"), r));
     for (size_t i = 0; i < r.optimizers.size(); ++i) {
         const OptimizerResult& o = r.optimizers[i];
         QVector<double> keys, values;
