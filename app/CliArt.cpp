@@ -6,8 +6,15 @@
 #include "eval/ArtRun.h"
 #include "problems/NeuralArt.h"
 
+#include <QBuffer>
+#include <QFont>
+#include <QFontMetrics>
+#include <QImage>
+#include <QPainter>
+
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -44,25 +51,58 @@ bool anyRunning(const ArtRun& run)
     return false;
 }
 
-// content | style | optimizer 1 | ... side by side on white, 4-pixel gaps, all at the run's size.
-ArtImage sideBySide(const ArtRun& run)
+// content | style | optimizer 1 | ... side by side on white, each named under it (the optimizer with its rate and
+// final loss): a strip without names could only be read with the command beside it. A small image is shown at a
+// whole multiple of its pixels (at least 160 wide, pixels kept square and sharp) so that a name fits under it.
+void saveLabelledStrip(const ArtRun& run, const std::string& spec, const std::string& path)
 {
     std::vector<ArtImage> tiles{run.content(), run.style()};
-    for (int i = 0; i < run.optimizerCount(); ++i) tiles.push_back(run.image(i));
-    const int gap = 4, side = tiles.front().width;
-    ArtImage strip;
-    strip.width = int(tiles.size()) * side + (int(tiles.size()) + 1) * gap;
-    strip.height = side + 2 * gap;
-    strip.data.assign(size_t(3) * strip.width * strip.height, 1.0f);
+    std::vector<std::pair<std::string, std::string>> names{{"content", Spec::parse(spec).get("content", "")},
+                                                           {"style", Spec::parse(spec).get("style", "")}};
+    for (int i = 0; i < run.optimizerCount(); ++i) {
+        tiles.push_back(run.image(i));
+        // "sgd (lr 4.64, tuned)": the name above, "lr 4.64 · loss 0.792" under it.
+        const std::string label = run.label(i);
+        const size_t open = label.find(" (lr ");
+        const std::string rate =
+            open == std::string::npos ? "" : label.substr(open + 2, label.find_first_of(",)", open) - open - 2) + " · ";
+        names.emplace_back(label.substr(0, open),
+                           run.problem(i).empty() ? rate + "loss " + fmt(run.loss(i)) : "stopped: " + run.problem(i));
+    }
+    const int side = tiles.front().width, zoom = std::max(1, (160 + side - 1) / side), shown = side * zoom;
+    const int gap = 8;
+    ensureGuiApplication();
+    QFont font;
+    font.setPixelSize(13);
+    QFont bold = font;
+    bold.setBold(true);
+    const int line = QFontMetrics(font).height(), band = 2 * line + gap;
+    QImage strip(int(tiles.size()) * shown + (int(tiles.size()) + 1) * gap, shown + 2 * gap + band,
+                 QImage::Format_RGB32);
+    strip.fill(Qt::white);
+    QPainter p(&strip);
+    p.setPen(Qt::black);
     for (size_t t = 0; t < tiles.size(); ++t) {
         const ArtImage tile =
             tiles[t].width == side && tiles[t].height == side ? tiles[t] : resizeArtImage(tiles[t], side, side);
-        const int x0 = gap + int(t) * (side + gap);
-        for (int c = 0; c < 3; ++c)
-            for (int y = 0; y < side; ++y)
-                for (int x = 0; x < side; ++x) strip.at(c, gap + y, x0 + x) = tile.at(c, y, x);
+        const std::vector<std::uint8_t> rgb = tile.toRgb8();
+        const QImage image(rgb.data(), side, side, 3 * side, QImage::Format_RGB888);
+        const int x0 = gap + int(t) * (shown + gap);
+        p.drawImage(QRect(x0, gap, shown, shown), image); // nearest neighbour: no smoothing hint set
+        const QRect first(x0, gap + shown + gap / 2, shown, line), second = first.translated(0, line);
+        p.setFont(bold);
+        p.drawText(first, Qt::AlignLeft | Qt::AlignVCenter,
+                   QFontMetrics(bold).elidedText(QString::fromStdString(names[t].first), Qt::ElideRight, shown));
+        p.setFont(font);
+        p.drawText(second, Qt::AlignLeft | Qt::AlignVCenter,
+                   QFontMetrics(font).elidedText(QString::fromStdString(names[t].second), Qt::ElideRight, shown));
     }
-    return strip;
+    p.end();
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    if (!buffer.open(QIODevice::WriteOnly) || !strip.save(&buffer, "PNG"))
+        throw Error("cannot encode '" + path + "' as PNG");
+    writeFileAtomically(path, bytes.toStdString());
 }
 
 } // namespace
@@ -144,9 +184,12 @@ void addArtCommand(CLI::App& app)
         }
         if (tty) std::cerr << "\n";
         const bool strip = run.optimizerCount() > 1;
-        saveArtImagePng(strip ? sideBySide(run) : run.image(0), o->out);
-        std::cout << "wrote " << o->out << (strip ? " (content, style, then the optimizers left to right)" : "") << ": "
-                  << countOf(run.stepsDone(), "step") << (interrupted() ? " (interrupted)" : "") << "\n";
+        if (strip)
+            saveLabelledStrip(run, spec.str(), o->out);
+        else
+            saveArtImagePng(run.image(0), o->out);
+        std::cout << "wrote " << o->out << (strip ? " (content, style, then the optimizers left to right, named)" : "")
+                  << ": " << countOf(run.stepsDone(), "step") << (interrupted() ? " (interrupted)" : "") << "\n";
         std::string stopped;
         for (int i = 0; i < run.optimizerCount(); ++i) {
             const ArtLoss parts = run.lossParts(i);

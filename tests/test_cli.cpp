@@ -153,17 +153,25 @@ private slots:
     }
     void artStripSideBySide()
     {
-        // Several optimizers: content, style, then each optimizer's image, 24 px tiles with 4 px gaps.
+        // Several optimizers: content, style, then each optimizer's image, 24 px tiles shown 7 times as large
+        // (at least 160 px) with 8 px gaps, each named under it.
         const QString out = m_tmp.path() + "/strip.png";
         const Run r =
             l2l({"art", "--size", "24", "--steps", "4", "--optimizers", "adam:lr=0.03,sgd:lr=0.5", "--out", out});
         QVERIFY2(r.code == 0 && !r.crashed, qPrintable(r.err));
         QVERIFY2(r.out.contains("adam (lr 0.03): loss") && r.out.contains("sgd (lr 0.5): loss"), qPrintable(r.out));
         const QImage image(out);
-        QCOMPARE(image.size(), QSize(4 * 24 + 5 * 4, 24 + 2 * 4));
+        const int shown = 7 * 24, gap = 8, x2 = gap + 2 * (shown + gap); // the third tile: adam's
+        QCOMPARE(image.width(), 4 * shown + 5 * gap);
+        QVERIFY2(image.height() > shown + 2 * gap + 20, qPrintable(QString::number(image.height()))); // the names
         QCOMPARE(image.pixelColor(1, 1), QColor(255, 255, 255)); // the gap is white
-        QVERIFY(image.pixelColor(4 + 24 + 4 + 24 + 4 + 12, 16) != image.pixelColor(4 + 12, 16) ||
-                image.pixelColor(4 + 24 + 4 + 24 + 4 + 5, 5) != image.pixelColor(4 + 5, 5)); // painted, not the content
+        QVERIFY(image.pixelColor(x2 + 12 * 7, gap + 16 * 7) != image.pixelColor(gap + 12 * 7, gap + 16 * 7) ||
+                image.pixelColor(x2 + 5 * 7, gap + 5 * 7) != image.pixelColor(gap + 5 * 7, gap + 5 * 7)); // painted
+        QCOMPARE(image.pixelColor(x2 + 3, gap + 3), image.pixelColor(x2 + 6, gap + 6)); // one pixel: a 7x7 block
+        int dark = 0; // the name and loss under adam's tile
+        for (int y = shown + 2 * gap; y < image.height(); ++y)
+            for (int x = x2; x < x2 + shown; ++x) dark += image.pixelColor(x, y).lightness() < 100;
+        QVERIFY2(dark > 30, qPrintable(QString::number(dark)));
         const Run bad = l2l({"art", "--size", "24", "--optimizers", "adam,sgd", "--lr", "0.1", "--out", out});
         QVERIFY(bad.code != 0 && bad.err.contains("--lr applies to one optimizer"));
     }
