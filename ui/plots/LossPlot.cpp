@@ -147,6 +147,7 @@ namespace {
 // fewer for some curves than for others: "loss (mean over finished runs, of 50)".
 QString meanOverRunsLabel(const QString& what, const EvalResult& r)
 {
+    if (r.optimizers.empty()) return what; // nothing run yet: the panel's Runs may still change
     const bool anyDiverged = std::any_of(r.optimizers.begin(), r.optimizers.end(),
                                          [](const OptimizerResult& o) { return o.divergedRuns > 0; });
     return anyDiverged ? QStringLiteral("%1 (mean over finished runs, of %2)").arg(what).arg(r.config.runs)
