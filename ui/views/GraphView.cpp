@@ -145,6 +145,11 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent), m_runner(new Runner(QSt
     updateUi();
 }
 
+void GraphView::setCaptionsVisible(bool visible)
+{
+    m_detail->setMinimumHeight(m_detail->fontMetrics().height() * (visible ? 3 : 2));
+}
+
 GraphConfig GraphView::config() const
 {
     GraphConfig c;

@@ -40,6 +40,9 @@ public:
     void setWindow(int steps);  // clamped to [1, 20]; recomputes
     void setOffset(int steps);  // clamped to [0, 1000]; recomputes
     void setSecondOrder(bool on);
+    // In a lesson the slide's text says how to step, so the hint under the graph keeps two lines, not three: at
+    // 1280x720 the bundled slide then fits without scrolling.
+    void setCaptionsVisible(bool visible);
     bool isComputing() const { return m_runner->isBusy(); }
     bool isPlaying() const { return m_playTimer.isActive(); }
     const std::optional<GraphResult>& result() const { return m_result; }

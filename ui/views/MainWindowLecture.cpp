@@ -96,6 +96,7 @@ void MainWindow::setLessonOpen(bool open)
         a->setEnabled(open);
     m_lessonBar->setVisible(open); // Page keys, whatever has the focus, while m_lesson is set (eventFilter)
     m_inspect->setCaptionsVisible(!open);
+    m_graph->setCaptionsVisible(!open);
 }
 
 void MainWindow::fillLectureMenu(QMenu* lecture, QMenu* view)
