@@ -40,8 +40,9 @@ Eval JSON (`l2l eval --json`, app/CliCommon.cpp evalJson): problem, steps, runs,
 max_rate, per_decade, runs, seed}, test_steps (with --test-every), optimizers[]: name, spec, learning_rate,
 tuned, loss_mean[steps+1], final_loss_mean/std/median, diverged_runs, test_loss_mean, test_accuracy_mean,
 test_loss_curve (at test_steps), paired_vs_best{best, pairs, best_wins_fraction, t, p} (absent for the
-best). Per-run final losses are not stored, so a paired statistic exists only between the best optimizer
-of a file and each other one; prose that needs another pair says so (see `pair_text`).
+best), paired_with[{with, pairs, wins_fraction, t, p}] (every other optimizer; files written before 2026-12-02
+have none). Per-run final losses are not stored, so a file without paired_with has a paired statistic only
+between its best optimizer and each other one; prose that needs another pair says so (see `pair_text`).
 
 Optimizer files (resources/optimizers/*.json, docs/results/<optimizer>.json): provenance{command, epochs,
 best_epoch, validation_loss}.
@@ -1005,7 +1006,7 @@ def _m_open(inp):
     for ev in (e100, e200):
         if h(ev.best_baseline().display) not in bases:
             bases.append(h(ev.best_baseline().display))
-    sig = lambda pr: "significant at 5 %%" if pr["p"] < 0.05 else "not significant at 5 %%"
+    sig = lambda pr: "significant at 5 %" if pr["p"] < 0.05 else "not significant at 5 %"
     return ("has a lower mean than the best tuned baseline (%s) at %d and %d steps on the reported runs (lower in "
             "%d/%d and %d/%d paired runs, p = %s, %s, and p = %s, %s); it was meta-trained for %d epochs and the kept "
             "one is epoch %d" % (
@@ -1088,8 +1089,10 @@ def _fash(inp):
     if b.display in BASELINES:
         lead = "The MNIST-trained optimizers do not beat tuned %s on Fashion-MNIST (%s)" % (h(b.display), loss(b.final))
     else:
-        lead = "On Fashion-MNIST %s has the lowest mean (%s; best baseline %s %s)" % (
-            h(b.display, names), loss(b.final), h(ev.best_baseline().display), loss(ev.best_baseline().final))
+        bb = ev.best_baseline()
+        pt = short_pair(ev, b.display, bb.display, names)
+        lead = "On Fashion-MNIST %s has the lowest mean (%s; best baseline %s %s%s)" % (
+            h(b.display, names), loss(b.final), h(bb.display), loss(bb.final), "; " + pt if pt else "")
     rest = []
     for d in (BUNDLED_MNIST, FIRST_ORDER):
         if ev.opt(d) is b:
@@ -1178,8 +1181,8 @@ def _art_summary(inp):
     mid = 32 if 32 in steps else steps[len(steps) // 2]
     within = rel_pct(lstm64.at(mid), lstm64.final)
     best_above = rel_pct(best64.at(mid), best64.final)
-    shown = "every step shown (%s)" % join_and(str(s) for s in steps) if l64 == steps else "steps %s (of %s)" % (
-        join_and(str(s) for s in l64) or "none", join_and(str(s) for s in steps))
+    shown = "every intermediate step shown (%s)" % join_and(str(s) for s in steps) if l64 == steps else \
+        "steps %s (of %s)" % (join_and(str(s) for s in l64) or "none", join_and(str(s) for s in steps))
     out = ["At 64×64 on held-out content the LSTM has the lowest mean loss of all five optimizers at %s: by step %d it "
            "is within %s %% of its final loss, while %s is still %s %% above its own."
            % (shown, mid, within, h(best64.display), best_above)]
@@ -1198,11 +1201,13 @@ def _art_summary(inp):
     spread = rel_pct(max(o.final for o in e64.opts), min(o.final for o in e64.opts))
     out.append(" All five end within %s %% of each other at 64×64." % spread)
     # Nor is it ahead over the whole run (the mean over every step, what a meta-loss summed over the run measures):
-    # the first steps, before those shown, can belong to a baseline.
-    first = [s for s in range(1, steps[0]) if min(e64.opts, key=lambda o: o.at(s)).display != ART_LSTM]
-    if first:
-        out.append(" Before step %d it is not always ahead: at 64×64 it is not the lowest at step%s %s." % (
-            steps[0], "s" if len(first) > 1 else "", join_and(str(x) for x in first)))
+    # every step, not only those in the table, and where it is not the lowest.
+    where = []
+    for ev, size in ((e64, "64×64"), (e128, "128×128")):
+        low = [s for s in range(1, ev.steps + 1) if min(ev.opts, key=lambda o: o.at(s)).display == ART_LSTM]
+        where.append("%s of %d at %s" % (ranges(low) if low else "none", ev.steps, size))
+    out.append(" Counting every step, not only those in the table, it has the lowest mean loss only at steps %s."
+               % " and ".join(where))
     whole = []
     for ev, size in ((e64, "64×64"), (e128, "128×128")):
         mean_over = {o.display: sum(o.at(x) for x in range(1, ev.steps + 1)) / ev.steps for o in ev.opts}
@@ -1401,6 +1406,13 @@ def _c2_summary(inp):
         test_lead_text(c2, names), c2.steps,
         ", ".join("%s %s" % (h(o.display, names), loss(test_final(o))) for o in sorted(
             {min(c2.opts, key=test_final), c2.opt(CONV_LSTM), c2.opt(CONV_SUB)}, key=test_final)))
+    # The lowest training loss is not the lowest test loss: say where the learned ones rank on the test split.
+    by_test = sorted([o for o in c2.opts if _finite(test_final(o))], key=test_final)
+    learned = [o for o in by_test if o.learned]
+    if learned and all(by_test.index(o) >= len(by_test) - len(learned) for o in learned):
+        s += " The lowest training loss is not the lowest test loss here: %s %s the highest test loss%s of the %d." % (
+            join_and(h(o.display, names) for o in learned), "have" if len(learned) > 1 else "has",
+            "es" if len(learned) > 1 else "", len(by_test))
     return s
 
 
@@ -1461,11 +1473,12 @@ def _readme_conv(inp):
     return ("%d runs of %d steps: two LSTMs (one for the convolution kernels, one for the rest; bundled `convnet.json`) "
             "have the lowest mean training loss %s and the lowest test loss at steps %s, %s; one shared LSTM ends at %s "
             "(Adam %s), as the paper found. On a 5-class subset, LSTM-sub, "
-            "trained only on the other five classes, ends no worse than the LSTM trained on all ten in training loss (%s vs %s; %s)"
+            "trained only on the other five classes, ends no worse than the LSTM trained on all ten in training loss (%s vs %s; %s)%s"
             % (c10.runs, c10.steps, lead_text(c10, CONV_LSTM), ranges(two_test, [s for s, _ in tl]) or "none",
                end, loss(sh.final), loss(ad.final),
                loss(c5.opt(CONV_SUB).final), loss(c5.opt(CONV_LSTM).final),
-               pair_text(c5, CONV_SUB, CONV_LSTM, SUB_NAMES)))
+               pair_text(c5, CONV_SUB, CONV_LSTM, SUB_NAMES),
+               "" if c5.best.learned else ", but tuned %s ends lowest there (%s)" % (h(c5.best.display), loss(c5.best.final))))
 
 
 # --- transfer ----------------------------------------------------------------------------------------
