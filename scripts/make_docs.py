@@ -687,8 +687,11 @@ def _2d_summary(inp):
     if lstm in by_median and by_median[0] is not lstm:
         from_top = len(by_median) - by_median.index(lstm)
         place = "highest" if from_top == 1 else {2: "second-highest", 3: "third-highest"}.get(from_top, "%d-th" % from_top)
-        s1 += (" Its median final loss, %s, is the %s of the five (%s)" % (
-            tab(lstm.median), place, ", ".join("%s %s" % (h(o.display), tab(o.median)) for o in by_median if o is not lstm)))
+        partial = [o for o in by_median if o.diverged and o is not lstm]
+        s1 += (" Its median final loss, %s, is the %s of the five (%s%s)" % (
+            tab(lstm.median), place, ", ".join("%s %s" % (h(o.display), tab(o.median)) for o in by_median if o is not lstm),
+            "; %s over %s finished runs only" % (join_and(h(o.display) + "'s" for o in partial),
+                                                "their" if len(partial) > 1 else "its") if partial else ""))
         if own.best is lstm:
             runs = []
             for o in sorted((o for o in own.opts if o is not lstm), key=lambda o: -o.median):
