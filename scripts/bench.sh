@@ -28,21 +28,8 @@ bench_date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"; bench_load="$(load)"; bench_t0=$SEC
 "$l2l" bench --repeats 15 --json "$out/bench.json" >"$tmp/bench.txt"
 # The run time RESULTS states for the bench section (reproduce-times.json, as scripts/reproduce.sh records it) is
 # this run's: the time of an earlier `reproduce.sh bench` no longer describes the bench.json written here.
-python3 - "$out/reproduce-times.json" "$((SECONDS - bench_t0))" "$bench_date" "$bench_load" \
-  "$("$l2l" --version 2>/dev/null | head -n 1 || echo unknown)" "$(nproc)" <<'EOF'
-import json, os, sys
-path, seconds, date, load, tool, cores = sys.argv[1:]
-try:
-    with open(path, encoding="utf-8") as f:
-        doc = json.load(f)
-except FileNotFoundError:
-    doc = {"format": "l2l-reproduce-times", "version": 1, "sections": {}}
-doc["sections"]["bench"] = {"seconds": int(seconds), "date": date, "load_average_start": load, "tool": tool,
-                            "cores": int(cores)}
-with open(path + ".tmp", "w", encoding="utf-8") as f:
-    f.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-os.replace(path + ".tmp", path)
-EOF
+python3 "$root/scripts/record_time.py" "$out/reproduce-times.json" bench "$((SECONDS - bench_t0))" "$bench_date" \
+  "$bench_load" "$("$l2l" --version 2>/dev/null | head -n 1 || echo unknown)" "$(nproc)"
 rows=()
 ratio="null"
 peer="$root/../shared/peer"

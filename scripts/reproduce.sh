@@ -109,21 +109,7 @@ EOF
 
 record_time() { # section, seconds, start date, load average at the start
   if ((keep_times)); then return 0; fi
-  python3 - "$out/reproduce-times.json" "$1" "$2" "$3" "$4" "$tool" "$(nproc)" <<'EOF'
-import json, os, sys
-path, section, seconds, date, load, tool, cores = sys.argv[1:]
-try:
-    with open(path, encoding="utf-8") as f:
-        doc = json.load(f)
-except FileNotFoundError:
-    doc = {"format": "l2l-reproduce-times", "version": 1, "sections": {}}
-doc["sections"].pop("transfer", None)  # before per-family times: its sum would count twice
-doc["sections"][section] = {"seconds": int(seconds), "date": date, "load_average_start": load, "tool": tool,
-                            "cores": int(cores)}
-with open(path + ".tmp", "w", encoding="utf-8") as f:
-    f.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-os.replace(path + ".tmp", path)
-EOF
+  python3 "$root/scripts/record_time.py" "$out/reproduce-times.json" "$1" "$2" "$3" "$4" "$tool" "$(nproc)"
 }
 
 drop_time() { # section: its recorded time no longer describes its files
