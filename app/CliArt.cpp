@@ -54,19 +54,18 @@ bool anyRunning(const ArtRun& run)
 // content | style | optimizer 1 | ... side by side on white, each named under it (the optimizer with its rate and
 // final loss): a strip without names could only be read with the command beside it. A small image is shown at a
 // whole multiple of its pixels (at least 160 wide, pixels kept square and sharp) so that a name fits under it.
-void saveLabelledStrip(const ArtRun& run, const std::string& spec, const std::string& path)
+void saveLabelledStrip(const ArtRun& run, const std::vector<ArtRule>& rules, const std::string& spec,
+                       const std::string& path)
 {
     std::vector<ArtImage> tiles{run.content(), run.style()};
     std::vector<std::pair<std::string, std::string>> names{{"content", Spec::parse(spec).get("content", "")},
                                                            {"style", Spec::parse(spec).get("style", "")}};
     for (int i = 0; i < run.optimizerCount(); ++i) {
         tiles.push_back(run.image(i));
-        // "sgd (lr 4.64, tuned)": the name above, "lr 4.64 · loss 0.792" under it.
-        const std::string label = run.label(i);
-        const size_t open = label.find(" (lr ");
-        const std::string rate =
-            open == std::string::npos ? "" : label.substr(open + 2, label.find_first_of(",)", open) - open - 2) + " · ";
-        names.emplace_back(label.substr(0, open),
+        // The name above ("sgd", "lstm:neural-art.json"), "lr 4.64 · loss 0.792" under it.
+        const UpdateRuleConfig& c = rules[size_t(i)].config;
+        const std::string rate = c.learned() ? "" : "lr " + fmt(c.lr, 3) + " · ";
+        names.emplace_back(c.learned() ? c.label() : c.name,
                            run.problem(i).empty() ? rate + "loss " + fmt(run.loss(i)) : "stopped: " + run.problem(i));
     }
     const int side = tiles.front().width, zoom = std::max(1, (160 + side - 1) / side), shown = side * zoom;
@@ -185,7 +184,7 @@ void addArtCommand(CLI::App& app)
         if (tty) std::cerr << "\n";
         const bool strip = run.optimizerCount() > 1;
         if (strip)
-            saveLabelledStrip(run, spec.str(), o->out);
+            saveLabelledStrip(run, rules, spec.str(), o->out);
         else
             saveArtImagePng(run.image(0), o->out);
         std::cout << "wrote " << o->out << (strip ? " (content, style, then the optimizers left to right, named)" : "")
