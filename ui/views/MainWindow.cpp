@@ -443,52 +443,48 @@ void MainWindow::syncViews()
 // The side panel shows what the current view takes from it; the rest is disabled, with a note.
 void MainWindow::updatePanelScope()
 {
+    // Which of the panel's settings the view takes (the others are disabled), and the note saying so.
+    const auto uses = [](bool problem, bool optimizers, bool runs, bool steps, bool seed, const QString& note) {
+        ExperimentPanel::Scope scope;
+        scope.problem = problem;
+        scope.optimizers = optimizers;
+        scope.runs = runs;
+        scope.steps = steps;
+        scope.seed = seed;
+        scope.note = note;
+        return scope;
+    };
     ExperimentPanel::Scope s;
     switch (currentView()) {
     case Compare:
         break;
     case MetaTrain:
-        s = {true,  false, false,
-             false, false, tr("Meta-train trains on the problem chosen here; its other settings are in the view.")};
+        s = uses(true, false, false, false, false,
+                 tr("Meta-train trains on the problem chosen here; its other settings are in the view."));
         break;
     case Trajectories:
-        s = {false,
-             true,
-             false,
-             true,
-             false,
-             tr("Trajectories uses the checked optimizers, their rates and Steps; the 2-d function is chosen above "
-                "the plot.")};
+        s = uses(false, true, false, true, false,
+                 tr("Trajectories uses the checked optimizers, their rates and Steps; the 2-d function is chosen above "
+                    "the plot."));
         break;
     case Inspect:
-        s = {true, true, false,
-             true, true, tr("Inspect uses the problem, the LSTM, the Adam and SGD rates, Steps and Seed.")};
+        s = uses(true, true, false, true, true,
+                 tr("Inspect uses the problem, the LSTM, the Adam and SGD rates, Steps and Seed."));
         break;
     case Art:
-        s = {false,
-             true,
-             false,
-             false,
-             false,
-             tr("Art uses the checked optimizers (the LSTM as chosen here); content, style, size and steps are in "
-                "the view.")};
+        s = uses(false, true, false, false, false,
+                 tr("Art uses the checked optimizers (the LSTM as chosen here); content, style, size and steps are in "
+                    "the view."));
         break;
     case Transfer:
-        s = {false,
-             false,
-             false,
-             false,
-             false,
-             tr("Transfer uses none of these settings: the family and the optimizer files are chosen in the view.")};
+        s = uses(
+            false, false, false, false, false,
+            tr("Transfer uses none of these settings: the family and the optimizer files are chosen in the view."));
         break;
     case Graph:
-        s = {false,
-             true,
-             false,
-             false,
-             false,
-             tr("Graph runs the LSTM chosen here (bundled: the one trained on 2-d problems) on the Trajectories "
-                "view's function and start; the window is set in the view.")};
+        s = uses(false, true, false, false, false,
+                 tr("Graph runs the LSTM chosen here (bundled: the one trained on 2-d problems) on the Trajectories "
+                    "view's function and start; the window is set in the view."));
         break;
     }
     s.race = currentView() == Compare || currentView() == Inspect; // the views that tune with the panel's search
