@@ -167,6 +167,17 @@ void TestGraphView::hoverShowsTheNode()
                      qPrintable(QString("stage %1, step %2").arg(canvas->stage()).arg(canvas->focusStep())));
         }
     QCOMPARE(canvas->stage(), 21 + 17); // it did step: backward, at step 3
+    // Every value in a node fits it, in a smaller font where it must: the narrow g nodes of this window showed
+    // "0.0…" (the label is what paintEvent draws in the node less its 3-pixel margins).
+    for (const auto& n : canvas->nodes()) {
+        if (n.kind == GraphCanvas::NodeKind::Phi || n.kind == GraphCanvas::NodeKind::Lstm) continue;
+        const GraphCanvas::NodeInfo in = canvas->info(n.kind, n.step);
+        double scale = 0;
+        const QString label =
+            nodeLabel(in.name, in.value.section(';', 0, 0), canvas->font(), n.rect.width() - 6, &scale);
+        QVERIFY2(!label.contains(QChar(0x2026)), qPrintable(label));
+        QVERIFY(scale >= 0.72);
+    }
 }
 
 void TestGraphView::stepsForwardThenBackward()

@@ -62,6 +62,29 @@ QColor heat(double v, const QColor& base)
 
 } // namespace
 
+QString nodeLabel(const QString& name, const QString& value, const QFont& font, double width, double* scale)
+{
+    const QStringList parts = value.startsWith('(') && value.endsWith(')')
+                                  ? value.mid(1, value.size() - 2).split(QStringLiteral(", "))
+                                  : QStringList{value};
+    QString label;
+    for (const double s : {1.0, 0.85, 0.72}) {
+        QFont f = font;
+        f.setPointSizeF(font.pointSizeF() * s);
+        const QFontMetricsF fm(f);
+        label = name;
+        bool elided = false;
+        for (const QString& part : parts) {
+            const QString shown = fitted(part, fm, width);
+            elided = elided || (shown != part && shown.endsWith(QChar(0x2026)));
+            label += "\n" + shown;
+        }
+        *scale = s;
+        if (!elided) break;
+    }
+    return label;
+}
+
 QString nodeInfoText(const GraphCanvas::NodeInfo& info)
 {
     QString text = info.name + QStringLiteral(" = ") + info.formula;
@@ -475,15 +498,9 @@ void GraphCanvas::paintEvent(QPaintEvent*)
             p.setFont(normal);
         } else {
             QString label = in.name;
+            double scale = 1; // of the font
             if (on && n.kind != NodeKind::Phi && n.kind != NodeKind::Lstm) {
-                // A pair "(x, y)" on two lines; a scalar on one.
-                QString v = in.value.section(';', 0, 0);
-                if (v.startsWith('(') && v.endsWith(')')) {
-                    const QStringList xy = v.mid(1, v.size() - 2).split(QStringLiteral(", "));
-                    for (const QString& part : xy) label += "\n" + fitted(part, fm, text.width());
-                } else {
-                    label += "\n" + fitted(v, fm, text.width());
-                }
+                label = nodeLabel(in.name, in.value.section(';', 0, 0), p.font(), text.width(), &scale);
             } else if (n.kind == NodeKind::Phi) {
                 // Centred in the part of the bar in sight (a long window scrolls sideways; GraphView repaints the
                 // canvas when it scrolls), with the whole meta-gradient's size once the backward pass is done.
@@ -500,7 +517,14 @@ void GraphCanvas::paintEvent(QPaintEvent*)
                     label.clear();
                 }
             }
-            if (!label.isEmpty()) p.drawText(text, Qt::AlignCenter, label);
+            if (!label.isEmpty()) {
+                const QFont normal = p.font();
+                QFont f = normal;
+                f.setPointSizeF(normal.pointSizeF() * scale);
+                p.setFont(f);
+                p.drawText(text, Qt::AlignCenter, label);
+                p.setFont(normal);
+            }
         }
         // Backward values below the node.
         if (backward()) {

@@ -79,4 +79,9 @@ private:
 
 QString nodeInfoText(const GraphCanvas::NodeInfo& info); // "name: formula\nvalue\nderivative"
 
+// What a node shows: its name and, below, its value (a pair "(x, y)" on two lines), each number with fewer
+// significant digits until it fits `width`, and in a smaller font (0.85, then 0.72 of `font`) where even one digit
+// does not; *scale says which. Elided ("…") only where nothing fits.
+QString nodeLabel(const QString& name, const QString& value, const QFont& font, double width, double* scale);
+
 } // namespace l2l::ui
