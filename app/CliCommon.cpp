@@ -20,6 +20,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -88,6 +89,8 @@ std::string fmt(double v, int precision)
     return out.str();
 }
 
+std::string fmtMedian(double v) { return v == std::numeric_limits<double>::infinity() ? "diverged" : fmt(v); }
+
 namespace {
 nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 } // namespace
@@ -130,7 +133,7 @@ std::string evalMarkdown(const EvalResult& r)
         const std::string b = isBest ? "**" : "";
         out << "| " << b << o.displayName() << b << " | "
             << (o.config.learned() ? "learned" : fmt(o.config.lr, 3) + (o.tunedRate ? " (tuned)" : "")) << " | " << b
-            << fmt(o.finalMean) << b << " | " << fmt(o.finalStd) << " | " << fmt(o.finalMedian) << " | "
+            << fmt(o.finalMean) << b << " | " << fmt(o.finalStd) << " | " << fmtMedian(o.finalMedian) << " | "
             << o.divergedRuns << "/" << o.curves.loss.size() << " |";
         if (r.hasTestSplit)
             out << " " << fmt(o.testLossMean.value_or(NAN)) << " | "

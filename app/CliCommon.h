@@ -102,6 +102,8 @@ std::vector<std::pair<std::string, std::string>> optimizerFileInputs(const std::
 
 // Number formatting for tables: 4 significant digits, "-" for NaN.
 std::string fmt(double v, int precision = 4);
+// A median (which counts diverged runs as the worst): "diverged" for +inf, else fmt.
+std::string fmtMedian(double v);
 
 // Output writers (FILE or "-" for stdout); files are written atomically.
 std::string evalJson(const EvalResult& r);

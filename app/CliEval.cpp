@@ -142,7 +142,7 @@ void printTable(const EvalResult& r)
             std::cout << std::setw(36) << "diverged in every run";
         else
             std::cout << std::setw(12) << fmt(o.finalMean) << std::setw(12) << fmt(o.finalStd) << std::setw(12)
-                      << fmt(o.finalMedian);
+                      << fmtMedian(o.finalMedian);
         std::cout << std::setw(10) << (std::to_string(o.divergedRuns) + "/" + std::to_string(o.curves.loss.size()));
         if (testColumns)
             std::cout << std::setw(11) << fmt(o.testLossMean.value_or(NAN))
@@ -163,7 +163,8 @@ void printTable(const EvalResult& r)
             std::cout << "note: " << o.displayName() << " diverged (loss overflowed) in " << o.divergedRuns
                       << (o.divergedRuns == int(o.curves.loss.size())
                               ? " run(s): every run, so it has no statistics\n"
-                              : " run(s); statistics are over the remaining runs\n");
+                              : " run(s); the mean and std are over the remaining runs, the median counts the "
+                                "diverged runs as the worst\n");
 }
 
 } // namespace

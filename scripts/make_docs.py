@@ -181,6 +181,11 @@ def tab(v, digits=4):
     return "%.*g" % (digits, v) if _finite(v) else "-"
 
 
+def tab_median(v):
+    """A median's cell, as the CLI writes it: 'diverged' once half the runs diverged (+inf), else tab."""
+    return "diverged" if v == math.inf else tab(v)
+
+
 def num(v, digits=3):
     """A number in prose: `digits` significant digits, trailing zeros kept (0.300, 1.15, 210)."""
     if not _finite(v):
@@ -330,7 +335,11 @@ class Opt:
         self.tuned = f["tuned"]
         self.final = f["final_loss_mean"]
         self.std = f["final_loss_std"]
+        # The median counts a diverged run as the worst: +inf (null in the file) once half the runs diverged, which
+        # the file says with median_diverged_from_step (EvalResultJson.h).
         self.median = f["final_loss_median"]
+        if self.median is None and o.get("median_diverged_from_step") is not None:
+            self.median = math.inf
         self.diverged = f["diverged_runs"]
         self.curve = f["loss_mean"]
         self.paired = o.get("paired_vs_best")
@@ -467,7 +476,7 @@ def eval_table(ev):
                         else ", the grid's bottom" if math.isclose(o.lr, lo, rel_tol=1e-9) else "")
                 rate += " (tuned%s)" % edge
         row = "| %s%s%s | %s | %s%s%s | %s | %s | %d/%d |" % (b, o.display, b, rate, b, tab(o.final), b, tab(o.std),
-                                                          tab(o.median), o.diverged, ev.runs)
+                                                          tab_median(o.median), o.diverged, ev.runs)
         if ev.has_test:
             acc = tab(100 * o.test_acc, 4) + "%" if _finite(o.test_acc) else "-"
             row += " %s | %s |" % (tab(o.test_loss), acc)
@@ -683,15 +692,19 @@ def _2d_summary(inp):
                                                           h(own.best.display, {"lstm:2d.json": "the LSTM"}),
                                                           tab(own.best.final), div))
     # The mean is not the typical run: say where the median and the paired runs disagree with it.
-    by_median = sorted([o for o in own.opts if _finite(o.median)], key=lambda o: o.median)
+    # A median counts a diverged run as the worst (+inf once half the runs diverged), so every optimizer has one.
+    by_median = sorted([o for o in own.opts if o.median is not None and not math.isnan(o.median)],
+                       key=lambda o: o.median)
     if lstm in by_median and by_median[0] is not lstm:
         from_top = len(by_median) - by_median.index(lstm)
         place = "highest" if from_top == 1 else {2: "second-highest", 3: "third-highest"}.get(from_top, "%d-th" % from_top)
-        partial = [o for o in by_median if o.diverged and o is not lstm]
+        gone = [o for o in by_median if o.median == math.inf]
         s1 += (" Its median final loss, %s, is the %s of the five (%s%s)" % (
-            tab(lstm.median), place, ", ".join("%s %s" % (h(o.display), tab(o.median)) for o in by_median if o is not lstm),
-            "; %s over %s finished runs only" % (join_and(h(o.display) + "'s" for o in partial),
-                                                "their" if len(partial) > 1 else "its") if partial else ""))
+            tab(lstm.median), place,
+            ", ".join("%s %s" % (h(o.display), tab_median(o.median)) for o in by_median if o is not lstm),
+            "; a median counts a diverged run as the worst, and %s diverged in %s of %d runs" % (
+                join_and(h(o.display) for o in gone), join_and(str(o.diverged) for o in gone), own.runs)
+            if gone else ""))
         if own.best is lstm:
             runs = []
             for o in sorted((o for o in own.opts if o is not lstm), key=lambda o: -o.median):

@@ -202,6 +202,21 @@ private slots:
         QVERIFY(r.out.contains("3/3"));
         QVERIFY2(!r.out.contains("nan", Qt::CaseInsensitive) && !r.out.contains("inf", Qt::CaseInsensitive),
                  qPrintable(r.out));
+        // 9 of 10 runs diverge: the mean is the survivor's, the median a diverged run's (over the survivor alone it
+        // was that run's loss), in the table and in the JSON (null, with the step the median diverged at).
+        const Run some = l2l({"eval", "--problem", "quadratic", "--optimizers", "sgd:lr=0.05", "--runs", "10",
+                              "--steps", "100", "--json", "-", "-q"});
+        QCOMPARE(some.code, 0);
+        const QJsonObject sgd =
+            QJsonDocument::fromJson(some.out.toUtf8()).object()["optimizers"].toArray()[0].toObject();
+        QCOMPARE(sgd["diverged_runs"].toInt(), 9);
+        QVERIFY(sgd["final_loss_mean"].isDouble());
+        QVERIFY(sgd["final_loss_median"].isNull());
+        QVERIFY(sgd["median_diverged_from_step"].isDouble() && sgd["median_diverged_from_step"].toInt() <= 100);
+        const Run table = l2l(
+            {"eval", "--problem", "quadratic", "--optimizers", "sgd:lr=0.05", "--runs", "10", "--steps", "100", "-q"});
+        QVERIFY2(table.out.contains(QRegularExpression("sgd:lr=0.05 .* diverged +9/10")), qPrintable(table.out));
+        QVERIFY2(table.out.contains("the median counts the diverged runs as the worst"), qPrintable(table.out));
     }
     void jsonShape()
     {

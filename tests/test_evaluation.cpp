@@ -846,10 +846,20 @@ private slots:
         OptimizerResult r;
         summarizeOptimizer(r, c, 2, {});
         QCOMPARE(r.divergedRuns, 1);
-        QCOMPARE(r.finalMean, 1.5); // over the two runs that never diverged
-        QCOMPARE(r.finalMedian, 1.5);
+        QCOMPARE(r.finalMean, 1.5);   // over the two runs that never diverged
+        QCOMPARE(r.finalMedian, 2.0); // over all three, the diverged one as the worst: median of {1, 2, +inf}
+        QCOMPARE(r.stats.median[0], 4.0);
         QCOMPARE(r.stats.alive[1], 2);
         QCOMPARE(r.finalStd, std::sqrt(0.5));
+        // Two of three diverged: the median is a diverged run from the step the second one diverged at (over the
+        // survivor alone it was that run's loss, the lowest of all).
+        c.loss = {{4, 2, 1}, {4, nan, nan}, {4, 3, nan}};
+        c.divergedAt = {-1, 1, 2};
+        OptimizerResult q;
+        summarizeOptimizer(q, c, 2, {});
+        QCOMPARE(q.finalMean, 1.0);
+        QCOMPARE(q.stats.median[1], 3.0); // {2, +inf, 3}
+        QCOMPARE(q.finalMedian, std::numeric_limits<double>::infinity());
     }
     // A transfer cell: the ratio to the best baseline among those that diverged least, the runs won against it and
     // the paired p over the runs both finished.

@@ -330,7 +330,7 @@ void TestExperimentFile::resultsRoundTrip()
             if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
         return true;
     };
-    bool sawNaN = false;
+    bool sawNaN = false, sawInf = false;
     for (size_t k = 0; k < a.optimizers.size(); ++k) {
         const auto &x = a.optimizers[k], &y = b.optimizers[k];
         QCOMPARE(y.config.canonical(true), x.config.canonical(true));
@@ -354,8 +354,10 @@ void TestExperimentFile::resultsRoundTrip()
                          {x.vsBest->winFraction, x.vsBest->meanDiff, x.vsBest->t, x.vsBest->p}));
         }
         for (double v : x.stats.mean) sawNaN = sawNaN || std::isnan(v);
+        sawInf = sawInf || (x.finalMedian == std::numeric_limits<double>::infinity());
     }
-    QVERIFY(sawNaN);                                       // the diverged optimizer's statistics went through null
+    QVERIFY(sawNaN); // the diverged optimizer's statistics went through null
+    QVERIFY(sawInf); // and its median, +inf (it diverged in every run), came back as +inf, not as undefined
     QCOMPARE(experimentToJson(back), experimentToJson(e)); // and write the same file again
     // Results made with other settings are refused.
     Experiment other = e;
@@ -410,6 +412,15 @@ void TestExperimentFile::badResultsAreRejected_data()
     QTest::newRow("pair count > runs") << "optimizers/2/paired_vs_best/pairs"
                                        << "4"
                                        << "results.optimizers[2].paired_vs_best.pairs must be an integer in [0, 3]";
+    // nag's median diverged at step 0 (every run diverged): from there on a number is a contradiction.
+    QTest::newRow("median after divergence") << "optimizers/2/loss_median/5"
+                                             << "0.5"
+                                             << "results.optimizers[2].loss_median must be null from "
+                                                "median_diverged_from_step on";
+    QTest::newRow("median step out of range") << "optimizers/2/median_diverged_from_step"
+                                              << "13"
+                                              << "results.optimizers[2].median_diverged_from_step must be an integer "
+                                                 "in [0, 12]";
     QTest::newRow("no optimizers") << "optimizers"
                                    << "[]"
                                    << "results.optimizers is empty";

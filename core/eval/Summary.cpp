@@ -9,6 +9,7 @@ namespace l2l {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 double medianOf(std::vector<double> v)
 {
@@ -43,11 +44,19 @@ void updateStepStats(StepStats& s, const Curves& curves, int completedSteps)
         s.counted = std::move(counted);
         s.upTo = -1;
     }
-    std::vector<double> values;
+    std::vector<double> values, all;
     for (size_t t = size_t(s.upTo + 1); t < n && int(t) <= completedSteps; ++t) {
         values.clear();
-        for (size_t run = 0; run < curves.loss.size(); ++run)
-            if (std::isfinite(curves.loss[run][t]) && s.counted[run]) values.push_back(curves.loss[run][t]);
+        all.clear();
+        for (size_t run = 0; run < curves.loss.size(); ++run) {
+            const double v = curves.loss[run][t];
+            if (std::isfinite(v) && s.counted[run]) values.push_back(v);
+            if (curves.divergedAt[run] >= 0 && int(t) >= curves.divergedAt[run])
+                all.push_back(kInf);
+            else if (std::isfinite(v))
+                all.push_back(v);
+        }
+        s.median[t] = medianOf(all);
         s.alive[t] = int(values.size());
         if (values.empty()) continue;
         double sum = 0;
@@ -57,7 +66,6 @@ void updateStepStats(StepStats& s, const Curves& curves, int completedSteps)
         for (double v : values) ss += (v - mean) * (v - mean);
         s.mean[t] = mean;
         s.std[t] = values.size() > 1 ? std::sqrt(ss / double(values.size() - 1)) : 0.0;
-        s.median[t] = medianOf(values);
     }
     s.upTo = std::max(s.upTo, std::min(completedSteps, int(n) - 1));
 }
@@ -121,14 +129,11 @@ void summarizeOptimizer(OptimizerResult& r, const Curves& curves, int completed,
         }
     }
     updateStepStats(r.stats, curves, completed);
-    std::vector<double> finals;
     double testLoss = 0, testAcc = 0;
     int tested = 0;
     r.divergedRuns = 0;
     for (size_t run = 0; run < curves.loss.size(); ++run) {
         if (curves.divergedAt[run] >= 0) ++r.divergedRuns;
-        const double f = curves.loss[run][size_t(completed)];
-        if (std::isfinite(f)) finals.push_back(f);
         if (curves.test[run]) {
             testLoss += curves.test[run]->loss;
             testAcc += curves.test[run]->accuracy;
@@ -137,7 +142,7 @@ void summarizeOptimizer(OptimizerResult& r, const Curves& curves, int completed,
     }
     r.finalMean = r.stats.mean[size_t(completed)];
     r.finalStd = r.stats.std[size_t(completed)];
-    r.finalMedian = medianOf(finals);
+    r.finalMedian = r.stats.median[size_t(completed)];
     if (tested > 0) {
         r.testLossMean = testLoss / tested;
         r.testAccuracyMean = testAcc / tested;

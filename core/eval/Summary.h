@@ -13,8 +13,12 @@
 namespace l2l {
 
 struct StepStats {
-    std::vector<double> mean, std, median; // per step over the runs that never diverged (NaN if none)
-    std::vector<int> alive;                // runs counted at that step
+    std::vector<double> mean, std; // per step over the runs that never diverged (NaN if none)
+    // Per step over every run, a diverged one counted as the worst (+inf) from the step it diverged at: +inf once
+    // half the runs have diverged. (Over the survivors alone, an optimizer that diverged in 29 of 50 runs had the
+    // lowest median of all.)
+    std::vector<double> median;
+    std::vector<int> alive; // runs counted at that step
     // What updateStepStats() last computed: steps 0..upTo over the runs marked in `counted`.
     int upTo = -1;
     std::vector<char> counted;
@@ -33,7 +37,8 @@ struct OptimizerResult {
         tuneFinalMeans; // the search grid and its mean final losses (NaN = diverged, or dropped by a race)
     Curves curves;
     StepStats stats;
-    double finalMean = 0, finalStd = 0, finalMedian = 0;
+    double finalMean = 0, finalStd = 0; // over the runs that never diverged (StepStats)
+    double finalMedian = 0;             // over every run, a diverged one as +inf (StepStats::median)
     int divergedRuns = 0;
     std::optional<double> testLossMean, testAccuracyMean;
     // With a test curve: means over the runs alive at each EvalResult::testSteps entry (NaN if none).

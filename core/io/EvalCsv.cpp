@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace l2l {
@@ -9,6 +10,7 @@ namespace l2l {
 namespace {
 std::string field(double v)
 {
+    if (v == std::numeric_limits<double>::infinity()) return "inf"; // a median once half the runs diverged
     if (!std::isfinite(v)) return "";
     std::ostringstream out;
     out.precision(9);

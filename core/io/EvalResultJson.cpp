@@ -2,12 +2,14 @@
 
 #include "base/JsonLimits.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 namespace l2l {
 
 namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
@@ -146,6 +148,10 @@ nlohmann::json evalStatsToJson(const EvalResult& r)
                             {"final_loss_std", number(o.finalStd)},
                             {"final_loss_median", number(o.finalMedian)},
                             {"diverged_runs", o.divergedRuns}};
+        // The median counts diverged runs as +inf, written as null like every non-finite number: from this step on
+        // (once half the runs have diverged it stays so) a null median is +inf, not a missing value.
+        const auto inf = std::find(o.stats.median.begin(), o.stats.median.end(), kInf);
+        if (inf != o.stats.median.end()) j["median_diverged_from_step"] = inf - o.stats.median.begin();
         if (o.tunedRate) j["tuning_grid"] = {{"rates", o.tuneRates}, {"final_loss_means", numbers(o.tuneFinalMeans)}};
         if (r.hasTestSplit) {
             j["test_loss_mean"] = number(o.testLossMean.value_or(NAN));
@@ -228,6 +234,19 @@ EvalResult evalStatsFromJson(const nlohmann::json& doc, const std::string& where
         x.finalStd = o.num("final_loss_std");
         x.finalMedian = o.num("final_loss_median");
         x.divergedRuns = int(o.integer("diverged_runs", 0, r.config.runs));
+        if (o.has("median_diverged_from_step")) {
+            const auto from = size_t(o.integer("median_diverged_from_step", 0, long(x.stats.median.size()) - 1));
+            for (size_t t = from; t < x.stats.median.size(); ++t) {
+                if (!std::isnan(x.stats.median[t]))
+                    o.fail(o.key("loss_median"), "must be null from median_diverged_from_step on");
+                x.stats.median[t] = kInf;
+            }
+            if (size_t(r.completedSteps) >= from) {
+                if (!std::isnan(x.finalMedian))
+                    o.fail(o.key("final_loss_median"), "must be null from median_diverged_from_step on");
+                x.finalMedian = kInf;
+            }
+        }
         if (x.tunedRate && o.has("tuning_grid")) {
             const Reader g(o.at("tuning_grid"), where, o.key("tuning_grid"));
             x.tuneRates = g.nums("rates", 10000, false);

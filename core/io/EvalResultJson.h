@@ -8,13 +8,15 @@
 //    "optimizers": [{"name": "adam", "spec": "adam:lr=0.01,...", "learning_rate": 0.01, "tuned": true,
 //                    "loss_mean": [...], "loss_std": [...], "loss_median": [...], "runs_counted": [...],
 //                    "final_loss_mean": ..., "final_loss_std": ..., "final_loss_median": ..., "diverged_runs": 0,
+//                    "median_diverged_from_step": 40,         // when half the runs had diverged (medians +inf)
 //                    "tuning_grid": {"rates": [...], "final_loss_means": [...]},            // tuned rates only
 //                    "test_loss_mean": ..., "test_accuracy_mean": ...,                      // with a test split
 //                    "test_loss_curve": [...], "test_accuracy_curve": [...],               // with test_steps
 //                    "paired_vs_best": {"best": "lstm", "pairs": 20, "best_wins_fraction": 0.85,
 //                                       "mean_difference": ..., "t": ..., "p": ...}}]}   // all but the best
 //
-// Undefined statistics (NaN) are null. Per-run curves are not part of it: a result read back has statistics and
+// Undefined statistics (NaN) are null. The mean and std are over the runs that never diverged; the median counts a
+// diverged run as the worst (+inf), so it is +inf, written as null, from median_diverged_from_step on. Per-run curves are not part of it: a result read back has statistics and
 // the pairs with the best only, like the studio's (enough for the plot and the table, not for new paired tests).
 #include "eval/Summary.h"
 

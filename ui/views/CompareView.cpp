@@ -18,6 +18,7 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <limits>
 
 namespace l2l::ui {
 
@@ -36,6 +37,11 @@ enum Column {
 };
 
 QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 3) : QStringLiteral("–"); }
+// A median counts diverged runs as the worst: +inf once half of them diverged (Summary.h).
+QString medianText(double v)
+{
+    return v == std::numeric_limits<double>::infinity() ? CompareView::tr("diverged") : number(v);
+}
 
 QTableWidgetItem* item(const QString& text, Qt::Alignment align = Qt::AlignRight | Qt::AlignVCenter)
 {
@@ -115,6 +121,9 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_table->setHorizontalHeaderLabels({tr("optimizer"), tr("learning rate"), tr("final loss (mean ± std)"),
                                         tr("median"), tr("diverged"), tr("paired with the best"), tr("test loss"),
                                         tr("test accuracy")});
+    m_table->horizontalHeaderItem(ColMedian)->setToolTip(
+        tr("The median final loss over every run, a diverged run counted as the worst: 'diverged' when half of the "
+           "runs or more diverged (the mean and std are over the runs that finished)"));
     m_table->horizontalHeaderItem(ColPaired)->setToolTip(
         tr("Every optimizer ran on the same instances, so each run of the best (bold) has a twin run of "
            "this one: in how many of them the best ended lower, and the two-sided p of a paired t-test "
@@ -235,7 +244,8 @@ QString CompareView::readoutAt(int step) const
     for (const auto& o : m_result.optimizers) {
         if (step < 0 || step >= int(o.stats.mean.size())) continue;
         const double mean = o.stats.mean[size_t(step)], median = o.stats.median[size_t(step)];
-        lines << tr("%1: %2 (median %3)").arg(QString::fromStdString(o.displayName()), number(mean), number(median));
+        lines
+            << tr("%1: %2 (median %3)").arg(QString::fromStdString(o.displayName()), number(mean), medianText(median));
     }
     return lines.join(QLatin1Char('\n'));
 }
@@ -317,7 +327,7 @@ void CompareView::fillTable(const EvalResult& r)
             final->setToolTip(tr("The best: of the optimizers that diverged in the fewest runs, the lowest mean"));
         }
         m_table->setItem(row, ColFinal, final);
-        m_table->setItem(row, ColMedian, item(number(o.finalMedian)));
+        m_table->setItem(row, ColMedian, item(medianText(o.finalMedian)));
         m_table->setItem(row, ColDiverged, item(QStringLiteral("%1/%2").arg(o.divergedRuns).arg(r.config.runs)));
         m_table->setItem(row, ColPaired, pairedItem(o, best));
         m_table->setItem(row, ColTestLoss, item(o.testLossMean ? number(*o.testLossMean) : QStringLiteral("–")));
