@@ -38,17 +38,32 @@ std::atomic<bool>& interrupted()
     return flag;
 }
 
+namespace {
+std::atomic<int>& interruptSignal()
+{
+    static std::atomic<int> signal{0};
+    return signal;
+}
+bool stopsAtNextStep = false;
+
+void onInterrupt(int signal)
+{
+    if (interrupted() || !stopsAtNextStep) std::_Exit(128 + signal); // a second one, or nothing would notice the first
+    interruptSignal() = signal;
+    interrupted() = true;
+}
+} // namespace
+
 void installInterruptHandler(const std::string& command)
 {
-    // The commands whose loops check interrupted() at every step; any other leaves at the first Ctrl-C.
+    // The commands whose loops check interrupted() at every step; any other leaves at the first signal.
     static const char* const polling[] = {"eval", "tune", "train", "select", "transfer", "art"};
-    static bool stopsAtNextStep = false;
     stopsAtNextStep = std::find(std::begin(polling), std::end(polling), command) != std::end(polling);
-    std::signal(SIGINT, [](int) {
-        if (interrupted() || !stopsAtNextStep) std::_Exit(130); // second Ctrl-C, or nothing would notice the first
-        interrupted() = true;
-    });
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
 }
+
+int interruptedStatus() { return interruptSignal() > 0 ? 128 + interruptSignal() : 130; }
 
 std::vector<std::pair<std::string, std::string>> optimizerFileInputs(const std::vector<std::string>& specs,
                                                                      const std::string& what)

@@ -15,11 +15,15 @@
 
 namespace l2l::cli {
 
-// Set by SIGINT: long commands stop at the next step and report what they have.
+// Set by SIGINT (Ctrl-C) or SIGTERM (kill, a scheduler's time limit): long commands stop at the next step and report
+// what they have.
 std::atomic<bool>& interrupted();
-// For `command`: the first Ctrl-C sets interrupted() if the command polls it (eval, tune, train, select,
-// transfer, art), else exits at once with status 130; a second Ctrl-C always exits at once with 130.
+// For `command`: the first SIGINT or SIGTERM sets interrupted() if the command polls it (eval, tune, train, select,
+// transfer, art), else exits at once; a second one always exits at once. Exit status 128 + the signal: 130 for
+// SIGINT, 143 for SIGTERM (interruptedStatus).
 void installInterruptHandler(const std::string& command);
+// The exit status of an interrupted command: 128 + the signal that interrupted it (130 if none was recorded).
+int interruptedStatus();
 
 void addProblemsCommand(CLI::App& app);
 void addEvalCommand(CLI::App& app);

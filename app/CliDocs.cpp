@@ -165,9 +165,10 @@ const std::vector<std::pair<int, std::string>>& exitStatuses()
         {1, "bad input: an unknown problem, optimizer or option key, a value out of range or malformed, a missing or "
             "corrupt data, optimizer or experiment file, or a run that failed (the message names the fault)"},
         {2, "usage: an unknown command or flag, a missing required flag or value, an unexpected argument"},
-        {130,
-         "interrupted by Ctrl-C (SIGINT): eval, tune, train, select, transfer and art stop at the next step and "
-         "write what they have (train: the best optimizer so far, if one has validated); other commands stop at once"},
+        {130, "interrupted by Ctrl-C (SIGINT): eval, tune, train, select, transfer and art stop at the next step and "
+              "write what they have (train: the best optimizer so far, if one has validated, and a checkpoint); other "
+              "commands stop at once"},
+        {143, "terminated by SIGTERM (kill, a batch scheduler's time limit): as for Ctrl-C"},
     };
     return codes;
 }

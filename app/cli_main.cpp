@@ -74,11 +74,15 @@ int main(int argc, char** argv)
         app.exit(e);
         return l2l::cli::parseErrorStatus(e);
     } catch (const l2l::Error& e) {
+        if (l2l::cli::interrupted()) { // an asked-for stop ("transfer: interrupted after 3 of 16 variants ...")
+            std::cerr << "l2l: " << e.what() << "\n";
+            return l2l::cli::interruptedStatus();
+        }
         std::cerr << "l2l: error: " << e.what() << "\n";
-        return l2l::cli::interrupted() ? 130 : 1;
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << "l2l: unexpected error: " << e.what() << "\n";
-        return l2l::cli::interrupted() ? 130 : 1;
+        return l2l::cli::interrupted() ? l2l::cli::interruptedStatus() : 1;
     }
-    return l2l::cli::interrupted() ? 130 : 0;
+    return l2l::cli::interrupted() ? l2l::cli::interruptedStatus() : 0;
 }

@@ -956,21 +956,31 @@ private slots:
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
     }
+    void interruptedTrainingKeepsTheBest_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("Ctrl-C") << int(SIGINT);
+        QTest::newRow("SIGTERM") << int(SIGTERM); // kill, a batch scheduler's time limit: it ended the job with 143
+    }
     void interruptedTrainingKeepsTheBest()
     {
-        // Ctrl-C (SIGINT) mid-training: exit 130, the best optimizer so far and a checkpoint are written.
-        const QString out = m_tmp.path() + "/int.json", ck = m_tmp.path() + "/int.ck.json";
+        // Ctrl-C (SIGINT) or SIGTERM mid-training: exit 128 + the signal, the best optimizer so far and a checkpoint
+        // are written.
+        QFETCH(int, signal);
+        const QString out = m_tmp.path() + QString("/int%1.json").arg(signal),
+                      ck = m_tmp.path() + QString("/int%1.ck.json").arg(signal);
         QProcess p;
         p.start(qEnvironmentVariable("L2L_BIN_DIR") + "/app/l2l",
                 {"train", "--problem", "quadratic", "--epochs", "10000000", "--validate-every", "20", "--out", out,
                  "--checkpoint", ck});
         QVERIFY(p.waitForStarted());
         QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out), 60000);
-        ::kill(pid_t(p.processId()), SIGINT);
+        ::kill(pid_t(p.processId()), signal);
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(p.exitCode(), 130);
+        QCOMPARE(p.exitCode(), 128 + signal);
         QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).contains("interrupted after"));
+        QVERIFY(QFile::exists(ck));
         const Run ev = l2l({"eval", "--optimizers", "lstm:" + out, "--runs", "3", "--steps", "20", "-q"});
         QCOMPARE(ev.code, 0);
         // The checkpoint resumes.
