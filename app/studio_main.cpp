@@ -16,14 +16,49 @@
 #include <QCommandLineParser>
 #include <QIcon>
 #include <QSettings>
+#include <QSocketNotifier>
 #include <QSurfaceFormat>
 #include <QTimer>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 
 namespace {
+
+// SIGTERM and SIGHUP (kill, a session ending) reach the event loop through a socket pair (a signal handler may only
+// write to it): the window then closes as Ctrl+Q closes it, saving its settings and the experiment, without a
+// question nobody is there to answer. They ended the studio at once, keeping nothing since it started.
+int g_signalPipe[2] = {-1, -1};
+
+void onTerminate(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const ssize_t n = ::write(g_signalPipe[0], &byte, 1);
+}
+
+void closeOnTermination(l2l::ui::MainWindow& window)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0) return; // the default: end at once
+    auto* notifier = new QSocketNotifier(g_signalPipe[1], QSocketNotifier::Read, &window);
+    QObject::connect(notifier, &QSocketNotifier::activated, &window, [&window, notifier] {
+        char byte = 0;
+        [[maybe_unused]] const ssize_t n = ::read(g_signalPipe[1], &byte, 1);
+        notifier->setEnabled(false);
+        window.setQuitConfirmation({}); // stops a running job without asking
+        window.close();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onTerminate;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGTERM, &action, nullptr);
+    ::sigaction(SIGHUP, &action, nullptr);
+}
 
 void describeApplication()
 {
@@ -113,6 +148,7 @@ int main(int argc, char* argv[])
     std::unique_ptr<QSettings> settings;
     if (!scripted && !parser.isSet(fresh)) settings = std::make_unique<QSettings>();
     l2l::ui::MainWindow window(settings.get());
+    closeOnTermination(window);
     window.show();
     for (const QString& file : parser.positionalArguments()) window.openFile(file);
 

@@ -29,6 +29,8 @@
 
 #include <qcustomplot.h>
 
+#include <csignal>
+
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
@@ -40,6 +42,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -119,6 +122,7 @@ private slots:
     void badFilesGiveDialog();
     void droppedOptimizerBecomesLstm();
     void settingsRestoredOnStart();
+    void terminatedStudioKeepsItsState();
     void exportEveryView();
     void hoverCursorStaysOffFigures();
     void wheelChangesOnlyAFocusedField();
@@ -1506,6 +1510,38 @@ void TestStudio::transferViewOpensAFile()
     QCOMPARE(view->result(), shown);
     QCOMPARE(closer.texts.size(), 3);
     QVERIFY2(closer.texts[0].contains("variants[0].cells[0].p"), qPrintable(closer.texts[0]));
+}
+
+// SIGTERM (kill, a session ending) closes the studio as Ctrl+Q does: exit 0 and its settings and experiment saved
+// (it ended at once with 143, keeping nothing). The studio process, started under this test's display.
+void TestStudio::terminatedStudioKeepsItsState()
+{
+    QTemporaryDir home;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), home.path());
+    env.remove(QStringLiteral("XDG_CONFIG_HOME"));
+    QProcess studio;
+    studio.setProcessEnvironment(env);
+    studio.start(qEnvironmentVariable("L2L_BIN_DIR") + "/app/l2l-studio", {});
+    QVERIFY(studio.waitForStarted());
+    // Signalled once its handler is in place (SIGTERM caught: bit 15 of /proc's SigCgt), not after a guessed delay.
+    const auto catchesTerm = [&] {
+        QFile status(QStringLiteral("/proc/%1/status").arg(studio.processId()));
+        if (!status.open(QIODevice::ReadOnly)) return false;
+        for (const QByteArray& line : status.readAll().split('\n'))
+            if (line.startsWith("SigCgt:"))
+                return ((line.mid(7).trimmed().toULongLong(nullptr, 16) >> (SIGTERM - 1)) & 1) == 1;
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(catchesTerm(), int(l2l::test::msLimit(30000)));
+    QTest::qWait(500); // the window shown, its settings restored
+    ::kill(pid_t(studio.processId()), SIGTERM);
+    QVERIFY(studio.waitForFinished(int(l2l::test::msLimit(30000))));
+    QCOMPARE(studio.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(studio.exitCode(), 0);
+    QSettings saved(home.filePath(QStringLiteral(".config/L2L Studio/l2l-studio.conf")), QSettings::IniFormat);
+    QVERIFY2(saved.value(QStringLiteral("experiment")).toString().contains(QStringLiteral("\"problem\"")),
+             qPrintable(saved.fileName()));
 }
 
 QTEST_MAIN(TestStudio)
