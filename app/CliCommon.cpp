@@ -112,7 +112,8 @@ nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : 
 
 std::string evalJson(const EvalResult& r)
 {
-    // The statistics, as an experiment file keeps them, with each optimizer's pair with the best (paired_vs_best).
+    // The statistics, as an experiment file keeps them, with each optimizer's pair with the best (paired_vs_best),
+    // its pairs with every other optimizer (paired_with) and every run's own numbers (per_run).
     nlohmann::json doc = evalStatsToJson(r);
     nlohmann::json& opts = doc["optimizers"];
     // And with every other optimizer (a report may need a pair that does not involve the best): this one's final
@@ -130,6 +131,23 @@ std::string evalJson(const EvalResult& r)
                              {"p", number(c.p)}});
         }
         opts[i]["paired_with"] = pairs;
+        // Every run's own numbers, run k on the same instance for every optimizer, for statistics of one's own (box
+        // plots, another test, pooling seeds): the final loss (null where it diverged) and the step it diverged at.
+        const OptimizerResult& o = r.optimizers[i];
+        nlohmann::json finals = nlohmann::json::array(), diverged = nlohmann::json::array();
+        for (const double f : finalLosses(r, o)) finals.push_back(number(f));
+        for (const int at : o.curves.divergedAt) diverged.push_back(at >= 0 ? nlohmann::json(at) : nlohmann::json());
+        nlohmann::json runs = {{"final_loss", finals}, {"diverged_at", diverged}};
+        if (std::any_of(o.curves.test.begin(), o.curves.test.end(), [](const auto& t) { return t.has_value(); })) {
+            nlohmann::json loss = nlohmann::json::array(), accuracy = nlohmann::json::array();
+            for (const auto& t : o.curves.test) {
+                loss.push_back(t ? number(t->loss) : nlohmann::json());
+                accuracy.push_back(t ? number(t->accuracy) : nlohmann::json());
+            }
+            runs["test_loss"] = loss;
+            runs["test_accuracy"] = accuracy;
+        }
+        opts[i]["per_run"] = runs;
     }
     return doc.dump(2) + "\n";
 }

@@ -177,7 +177,10 @@ void addEvalCommand(CLI::App& app)
     addCommonOptions(cmd, *o, {});
     o->cmd = cmd;
     cmd->add_option("--csv", o->csv, "write per-step mean/std/median to FILE (- for stdout)");
-    cmd->add_option("--json", o->json, "write the results as JSON to FILE (- for stdout)");
+    cmd->add_option("--json", o->json,
+                    "write the results as JSON to FILE (- for stdout): per optimizer the per-step mean, std and "
+                    "median, its pairs with every other optimizer, and per_run: every run's final loss (null where "
+                    "it diverged), the step it diverged at, and with a test split its test loss and accuracy");
     cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
     cmd->add_option("--markdown", o->markdown, "write the results table as Markdown to FILE (- for stdout)");
     cmd->add_flag(

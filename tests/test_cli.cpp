@@ -210,6 +210,18 @@ private slots:
         const QJsonObject sgd =
             QJsonDocument::fromJson(some.out.toUtf8()).object()["optimizers"].toArray()[0].toObject();
         QCOMPARE(sgd["diverged_runs"].toInt(), 9);
+        // Every run's own numbers: 10 final losses, null where the run diverged, and the step it diverged at.
+        const QJsonArray finals = sgd["per_run"].toObject()["final_loss"].toArray(),
+                         at = sgd["per_run"].toObject()["diverged_at"].toArray();
+        QCOMPARE(finals.size(), 10);
+        QCOMPARE(at.size(), 10);
+        int nulls = 0;
+        for (int k = 0; k < 10; ++k) {
+            QCOMPARE(finals[k].isNull(), at[k].isDouble());
+            nulls += finals[k].isNull() ? 1 : 0;
+            if (!finals[k].isNull()) QCOMPARE(finals[k].toDouble(), sgd["final_loss_mean"].toDouble()); // the survivor
+        }
+        QCOMPARE(nulls, 9);
         QVERIFY(sgd["final_loss_mean"].isDouble());
         QVERIFY(sgd["final_loss_median"].isNull());
         QVERIFY(sgd["median_diverged_from_step"].isDouble() && sgd["median_diverged_from_step"].toInt() <= 100);
