@@ -361,6 +361,11 @@ void TestStudio::stopEndsLongRun()
     auto* plot = child<QCustomPlot>(m_window.get(), "lossPlot");
     QTRY_VERIFY_WITH_TIMEOUT(plot->graphCount() > 0 && plot->graph(plot->graphCount() - 1)->data()->size() > 0, 60000);
     QVERIFY(m_window->isRunning());
+    // The live table's numbers are of the step reached, and its header says so (it said "final loss").
+    auto* table = child<QTableWidget>(m_window.get(), "summaryTable");
+    QTRY_VERIFY_WITH_TIMEOUT(table->rowCount() > 0, 60000);
+    QVERIFY2(table->horizontalHeaderItem(2)->text().startsWith("loss at step"),
+             qPrintable(table->horizontalHeaderItem(2)->text()));
     QElapsedTimer clock;
     clock.start();
     QTest::mouseClick(child<QPushButton>(m_window.get(), "stopButton"), Qt::LeftButton);

@@ -304,8 +304,10 @@ void CompareView::resetView()
 void CompareView::fillTable(const EvalResult& r)
 {
     m_table->setRowCount(int(r.optimizers.size()));
-    m_table->horizontalHeaderItem(ColFinal)->setText(
-        r.cancelled ? tr("loss at step %1 (mean ± std)").arg(r.completedSteps) : tr("final loss (mean ± std)"));
+    // Live or stopped, the numbers are of the step reached, not final (a live table said "final" at step 32 of 100).
+    const bool partial = r.cancelled || r.progress() < 1;
+    m_table->horizontalHeaderItem(ColFinal)->setText(partial ? tr("loss at step %1 (mean ± std)").arg(r.completedSteps)
+                                                             : tr("final loss (mean ± std)"));
     const OptimizerResult* best = bestByFinalMean(r); // in bold: fewest diverged runs, then lowest mean
     for (int row = 0; row < int(r.optimizers.size()); ++row) {
         const OptimizerResult& o = r.optimizers[size_t(row)];
