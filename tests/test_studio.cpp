@@ -1110,11 +1110,15 @@ void TestStudio::playPausesMetaTraining()
     auto* play = child<QAction>(m_window.get(), "playAction");
     QVERIFY(!child<QAction>(m_window.get(), "stepAction")->isEnabled());
     QVERIFY(!child<QCheckBox>(m_window.get(), "tuneRaceField")->isEnabled()); // Meta-train does not tune
+    auto* status = child<QLabel>(m_window.get(), "statusLabel");              // the side panel's
+    QVERIFY2(status->text().contains("is running"), qPrintable(status->text()));
     play->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(train->isPaused(), 10000);
     QCOMPARE(m_window->currentView(), MainWindow::MetaTrain);
+    QTRY_VERIFY2(status->text().contains("is paused"), qPrintable(status->text())); // it said "running"
     play->trigger();
     QTRY_VERIFY(!train->isPaused());
+    QTRY_VERIFY2(status->text().contains("is running"), qPrintable(status->text()));
     QVERIFY(train->isTraining());
     train->stop();
     QTRY_VERIFY_WITH_TIMEOUT(!train->isTraining(), 10000);
