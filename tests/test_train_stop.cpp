@@ -13,6 +13,7 @@ class TestTrainStop : public QObject {
     Q_OBJECT
 private slots:
     void stopAnywhereResumesExactly();
+    void etaAfterResumeUsesTheWholeRun();
 };
 
 void TestTrainStop::stopAnywhereResumesExactly()
@@ -55,6 +56,32 @@ void TestTrainStop::stopAnywhereResumesExactly()
         if (!std::isnan(a.history[i].validationLoss))
             QCOMPARE(a.history[i].validationLoss, b.history[i].validationLoss);
     }
+}
+
+// The time left is estimated from the whole run's time per epoch, resumed parts included: the first epochs after a
+// resume carry its start-up, and an estimate from them alone was 6 times the time the run took.
+void TestTrainStop::etaAfterResumeUsesTheWholeRun()
+{
+    MetaTrainConfig c;
+    c.problem = "quadratic";
+    c.epochs = 20;
+    c.validateEvery = 1000;
+    c.threads = 1;
+    MetaTrainer first(c);
+    std::atomic<bool> cancel{false};
+    first.run([&](const MetaProgress& p) { cancel = p.epoch >= 10; }, &cancel);
+    MetaTrainState state = first.state();
+    QCOMPARE(state.epoch, 10);
+    state.elapsedSeconds = 1000; // as if the first 10 epochs had taken 100 s each
+    MetaTrainer resumed(std::move(state));
+    std::vector<MetaProgress> seen;
+    resumed.run([&](const MetaProgress& p) { seen.push_back(p); }, nullptr);
+    QVERIFY(!seen.empty());
+    const MetaProgress& p = seen.front(); // epoch 11: 1000 s + the epoch's own time over 11 epochs, 9 to go
+    QCOMPARE(p.epoch, 11);
+    QVERIFY(p.elapsedSeconds >= 1000 && p.elapsedSeconds < 1100);
+    QCOMPARE(p.etaSeconds, p.elapsedSeconds / 11 * 9);
+    QCOMPARE(seen.back().etaSeconds, 0.0);
 }
 
 QTEST_APPLESS_MAIN(TestTrainStop)

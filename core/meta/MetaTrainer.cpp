@@ -420,7 +420,6 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
                           "use a shorter unroll or a smaller problem");
     const double before = m_state.elapsedSeconds;
     const auto t0 = Clock::now();
-    const int startEpoch = m_state.epoch;
     const int stages = std::max<int>(1, int(c.curriculumHorizons().size()));
     // A fine-tune's starting weights are a candidate like any epoch's: validated before the first epoch (as
     // "epoch 0"), so that a run whose epochs never beat them keeps them instead of writing weights worse than the
@@ -501,7 +500,9 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
             p.bestValidation = std::isfinite(m_state.bestValidation) ? m_state.bestValidation : NAN;
             p.bestEpoch = m_state.bestEpoch;
             p.elapsedSeconds = m_state.elapsedSeconds;
-            const double perEpoch = (m_state.elapsedSeconds - before) / double(m_state.epoch - startEpoch);
+            // The time per epoch over the whole run, resumed parts included: the first epochs after a resume carry
+            // its start-up (after --resume the first estimate was 6 times the time the run took).
+            const double perEpoch = m_state.epoch > 0 ? m_state.elapsedSeconds / double(m_state.epoch) : 0.0;
             p.etaSeconds = perEpoch * (c.epochs - m_state.epoch);
             p.skippedUpdates = m_state.skippedUpdates;
             p.clippedUpdates = m_state.clippedUpdates;
