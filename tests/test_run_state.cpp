@@ -70,6 +70,7 @@ void TestRunState::init()
     m_window = std::make_unique<MainWindow>();
     m_window->setErrorDialogsEnabled(false);
     m_window->setQuitConfirmation([](const QString&) { return true; });
+    m_window->metaTrainView()->setStopConfirmation([](const QString&) { return true; }); // no dialog
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     m_window->activateWindow(); // keys go to the window (shortcuts: Ctrl+R, Esc)
@@ -104,9 +105,24 @@ void TestRunState::startLongTraining()
 
 void TestRunState::escAndToolbarStopEndMetaTraining()
 {
+    // Before the first validation the user's Stop asks first (it would keep nothing): Cancel goes on, Yes stops.
+    QStringList asked;
+    bool answer = false;
+    m_window->metaTrainView()->setStopConfirmation([&](const QString& question) {
+        asked << question;
+        return answer;
+    });
     startLongTraining();
     QTest::keyClick(m_window.get(), Qt::Key_Escape);
+    QCOMPARE(asked.size(), 1);
+    QVERIFY2(asked[0].contains("keeps no optimizer"), qPrintable(asked[0]));
+    QTest::qWait(200);
+    QVERIFY(m_window->metaTrainView()->isTraining());
+    answer = true;
+    QTest::keyClick(m_window.get(), Qt::Key_Escape);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->metaTrainView()->isTraining(), l2l::test::msLimit(5000));
+    QVERIFY2(child<QLabel>(m_window.get(), "trainEtaLabel")->text().contains("no optimizer kept"),
+             qPrintable(child<QLabel>(m_window.get(), "trainEtaLabel")->text()));
     QCOMPARE(jobLabel(), QString("Ready"));
     QVERIFY(action("runAction")->isEnabled());
     QVERIFY(!action("stopAction")->isEnabled());

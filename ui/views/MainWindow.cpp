@@ -173,7 +173,7 @@ void MainWindow::createPanel()
         showView(Compare);
         runExperiment();
     });
-    connect(m_panel, &ExperimentPanel::stopRequested, this, &MainWindow::stopExperiment);
+    connect(m_panel, &ExperimentPanel::stopRequested, this, &MainWindow::requestStopExperiment);
     connect(m_runner, &Runner::logLine, m_panel, &ExperimentPanel::appendLog);
     connect(m_runner, &Runner::snapshot, this, [this](const QVariant& v) {
         if (const auto* r = variantValue<EvalResult>(v))
@@ -238,7 +238,7 @@ void MainWindow::createActions()
     m_resetViewAction = action("resetViewAction", tr("&Reset Plot View"), QKeySequence(Qt::CTRL | Qt::Key_0),
                                tr("Fit the Compare plot to its data"));
     connect(m_runAction, &QAction::triggered, this, &MainWindow::runExperiment);
-    connect(m_stopAction, &QAction::triggered, this, &MainWindow::stopExperiment);
+    connect(m_stopAction, &QAction::triggered, this, &MainWindow::requestStopExperiment);
     connect(m_stepAction, &QAction::triggered, this, &MainWindow::stepTrajectory);
     connect(m_playAction, &QAction::triggered, this, [this] {
         if (currentView() == Graph) {
@@ -658,6 +658,14 @@ void MainWindow::stopExperiment()
     case Job::None:
         break;
     }
+}
+
+void MainWindow::requestStopExperiment()
+{
+    if (activeJob() == Job::MetaTrain)
+        m_metaTrain->requestStop(); // asks first if no validation has finished (it would keep nothing)
+    else
+        stopExperiment();
 }
 
 void MainWindow::syncGraph()

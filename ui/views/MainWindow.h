@@ -129,9 +129,11 @@ public slots:
     void nextSlide();
     void previousSlide();
     void runExperiment();
-    void stopExperiment();
-    void stepTrajectory(); // F10: one step of the trajectories, or of the graph when it is shown
-    void syncGraph();      // the graph runs on the Trajectories view's function and start
+    void stopExperiment();        // the running job, at once (a lecture's next slide, a tour)
+    void requestStopExperiment(); // the user's Stop (Esc, the toolbar, the panel): meta-training asks first if it
+                                  // would keep nothing (MetaTrainView::requestStop)
+    void stepTrajectory();        // F10: one step of the trajectories, or of the graph when it is shown
+    void syncGraph();             // the graph runs on the Trajectories view's function and start
 
 signals:
     void runFinished(const l2l::EvalResult& result); // also when stopped (result.cancelled)

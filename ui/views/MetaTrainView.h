@@ -13,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -55,12 +56,17 @@ public:
     void setWatchEvery(int epochs);                            // how often the watched path is redrawn
     bool exportCsv(const QString& path, QString* error) const; // epoch,meta_loss,validation_loss
 
+    // Asked by requestStop before any validation has finished (stopping then keeps no optimizer); true: stop.
+    // Default: a dialog. Empty: stop without asking.
+    void setStopConfirmation(std::function<bool(const QString& question)> ask) { m_confirmStop = std::move(ask); }
+
 public slots:
     void start();
     void pause();
     void resume();
-    void stop();
-    void useBest(); // saves the best to a session file, then optimizerReady(path)
+    void stop();        // at once (quitting, a test)
+    void requestStop(); // the user's Stop (the button, Esc, the toolbar): asks first if it would keep nothing
+    void useBest();     // saves the best to a session file, then optimizerReady(path)
 
 signals:
     void trainingStateChanged(bool training, bool paused);
@@ -104,7 +110,8 @@ private:
     QString m_sessionPath;
     QString m_savedPath; // where saveBest last wrote this run's best, that of epoch m_savedEpoch
     int m_savedEpoch = -1;
-    QString m_blocked;                           // why Start is disabled (another job runs), empty when it is not
+    QString m_blocked; // why Start is disabled (another job runs), empty when it is not
+    std::function<bool(const QString&)> m_confirmStop;
     std::unique_ptr<QTemporaryDir> m_sessionDir; // fallback when the app data directory is not writable
     bool m_userView = false;
     int m_plotEpochs = 0; // the run's epochs: the plot's x extent
