@@ -7,11 +7,14 @@
 #include "plots/TransferMap.h"
 #include "problems/Problem.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <tuple>
 
 namespace l2l::cli {
 
@@ -19,7 +22,7 @@ namespace {
 
 struct TransferOptions {
     TransferConfig config;
-    std::string family, variants, baselines = "sgd,nag,rmsprop,adam", json, png, cache, resume;
+    std::string family, variants, baselines = "sgd,nag,rmsprop,adam", json, png, pdf, cache, resume;
     int steps = 100;
     bool noCache = false, quiet = false;
 };
@@ -116,7 +119,8 @@ void addTransferCommand(CLI::App& app)
                     "search no rate: compare each variant with the best baseline of this finished transfer (JSON of "
                     "the same grid, runs, seed, baselines and rate search) at its recorded rate, run again and "
                     "checked to end within 1 % of it (to add an optimizer to a matrix whose searches took hours)");
-    cmd->add_option("--png", o->png, "write the heat map as PNG");
+    cmd->add_option("--png", o->png, "write the heat map as PNG (at twice its layout's pixels)");
+    cmd->add_option("--pdf", o->pdf, "write the heat map as a vector PDF");
     cmd->add_option("--cache", o->cache, "tuned-rate cache file (default: " + defaultCachePath() + ")");
     cmd->add_flag("--no-cache", o->noCache, "ignore and do not update the tuned-rate cache");
     cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
@@ -153,15 +157,27 @@ void addTransferCommand(CLI::App& app)
         for (const auto& f : c.optimizers) (void)loadOptimizer(f); // a bad file is refused before any run
         c.validate();
         if (!o->json.empty() && o->json != "-") checkOutputPath(o->json, "--json");
-        if (!o->png.empty()) checkOutputPath(o->png, "--png");
+        for (const auto& [path, flag, ext] : {std::tuple{o->png, "--png", ".png"}, {o->pdf, "--pdf", ".pdf"}}) {
+            if (path.empty()) continue;
+            checkOutputPath(path, flag);
+            std::string suffix = std::filesystem::path(path).extension().string();
+            std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                           [](unsigned char ch) { return std::tolower(ch); });
+            if (suffix != ext) // before the runs, not after hours of them
+                throw Error(std::string(flag) + " '" + path + "': the file name must end in " + ext);
+        }
         const std::string cache = c.useCache ? cachePathOr(o->cache) : std::string();
         // the cache is written too; the --baselines-from file is read again by --resume, so it is not replaced
-        checkDistinctOutputs(
-            {{o->json, "--json"}, {o->png, "--png"}, {cache, "--cache"}, {c.baselinesFrom, "--baselines-from"}});
+        checkDistinctOutputs({{o->json, "--json"},
+                              {o->png, "--png"},
+                              {o->pdf, "--pdf"},
+                              {cache, "--cache"},
+                              {c.baselinesFrom, "--baselines-from"}});
         // (--resume may name the --json file: the run goes on in it)
         std::vector<std::pair<std::string, std::string>> inputs;
         for (const auto& f : c.optimizers) inputs.emplace_back(f, "read as an optimizer file of --optimizers");
-        checkOutputsSpareInputs({{o->json, "--json"}, {o->png, "--png"}, {cache, "--cache"}}, inputs);
+        checkOutputsSpareInputs({{o->json, "--json"}, {o->png, "--png"}, {o->pdf, "--pdf"}, {cache, "--cache"}},
+                                inputs);
         std::function<void(const std::string&)> log;
         if (!o->quiet) log = [](const std::string& line) { std::cerr << "l2l: " << line << "\n"; };
         TransferResult done;
@@ -178,13 +194,14 @@ void addTransferCommand(CLI::App& app)
             computeTransfer(c, log, {}, onVariantDone, &interrupted(), o->resume.empty() ? nullptr : &done);
         if (o->json != "-") printTransfer(r); // standard output is the JSON's alone
         if (!o->json.empty()) writeOutput(o->json, transferJson(r));
-        if (!o->png.empty()) {
+        for (const std::string& figure : {o->png, o->pdf}) {
+            if (figure.empty()) continue;
             ensureGuiApplication();
             std::string title = "transfer";
             for (const auto& f : c.optimizers) title += " " + std::filesystem::path(f).filename().string();
             title += " (" + std::to_string(c.runs) + " runs per variant, seed " + std::to_string(c.seed) + ")";
-            ui::saveTransferMap(r, QString::fromStdString(o->png), QString::fromStdString(title));
-            if (!o->quiet) std::cerr << "l2l: wrote " << o->png << "\n";
+            ui::saveTransferMap(r, QString::fromStdString(figure), QString::fromStdString(title));
+            if (!o->quiet) std::cerr << "l2l: wrote " << figure << "\n";
         }
         if (r.cancelled)
             throw Error("transfer: interrupted after " + std::to_string(r.completedVariants) + " of " +

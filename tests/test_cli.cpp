@@ -473,10 +473,15 @@ private slots:
         // Two given variants, 4 runs: a cell's final loss and ratio are those of the same paired evaluation run by
         // `l2l eval`; the heat map is written; the default grid comes from the file's training problem.
         const QString lstm = qEnvironmentVariable("L2L_SOURCE_DIR") + "/resources/optimizers/quadratic.json";
-        const QString json = m_tmp.path() + "/transfer.json", png = m_tmp.path() + "/transfer.png";
-        const Run r =
-            l2l({"transfer", "--optimizers", lstm, "--variants", "quadratic:dim=3;quadratic:dim=10,fscale=10",
-                 "--baselines", "sgd,adam", "--runs", "4", "--steps", "20", "--json", json, "--png", png, "-q"});
+        const QString json = m_tmp.path() + "/transfer.json", png = m_tmp.path() + "/transfer.png",
+                      pdf = m_tmp.path() + "/transfer.pdf";
+        // A figure name of the wrong kind is refused before the runs (not after them).
+        const Run wrong = l2l({"transfer", "--optimizers", lstm, "--runs", "4", "--pdf", m_tmp.path() + "/t.png"});
+        QVERIFY(wrong.code == 1 && wrong.err.contains("--pdf") && wrong.err.contains("must end in .pdf"));
+        QVERIFY(!wrong.err.contains("evaluating"));
+        const Run r = l2l({"transfer", "--optimizers", lstm, "--variants", "quadratic:dim=3;quadratic:dim=10,fscale=10",
+                           "--baselines", "sgd,adam", "--runs", "4", "--steps", "20", "--json", json, "--png", png,
+                           "--pdf", pdf, "-q"});
         QVERIFY2(r.code == 0 && !r.crashed, qPrintable(r.err));
         QFile f(json);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -498,7 +503,12 @@ private slots:
         const QJsonArray opts = QJsonDocument::fromJson(e.readAll()).object()["optimizers"].toArray();
         QCOMPARE(opts[0].toObject()["final_loss_mean"].toDouble(), fin);
         const QImage image(png);
-        QVERIFY(image.width() > 300 && image.height() > 150);
+        QVERIFY(image.width() > 600 && image.height() > 300); // twice the layout's pixels (it was 724 x 722 at 1x)
+        // The PDF is vector: its text is text (a font), not a picture of the map.
+        QFile pdfFile(pdf);
+        QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+        const QByteArray pdfBytes = pdfFile.readAll();
+        QVERIFY(pdfBytes.startsWith("%PDF") && pdfBytes.contains("/FontFile") && !pdfBytes.contains("/Subtype /Image"));
         QVERIFY(r.out.contains("dim=10,fscale=10"));
 
         const Run grid = l2l({"transfer", "--optimizers", lstm, "--runs", "2", "--steps", "5", "-q"});

@@ -1151,7 +1151,13 @@ void TestStudio::transferViewFillsTheMapAndOpensACell()
 
     const QString png = m_tmp.filePath("transfer.png"), csv = m_tmp.filePath("transfer.csv");
     QVERIFY2(m_window->exportPlotTo(png), qPrintable(m_window->lastError()));
-    QVERIFY(QImage(png).width() > 300);
+    QCOMPARE(QImage(png).size(), transferMapSize(*r) * 2); // twice the layout's pixels, as the plots export
+    const QString pdf = m_tmp.filePath("transfer.pdf");    // vector: text as text (it was one raster image)
+    QVERIFY2(m_window->exportPlotTo(pdf), qPrintable(m_window->lastError()));
+    QFile pdfFile(pdf);
+    QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+    const QByteArray pdfBytes = pdfFile.readAll();
+    QVERIFY(pdfBytes.contains("/FontFile") && !pdfBytes.contains("/Subtype /Image"));
     QVERIFY2(m_window->exportCsvTo(csv), qPrintable(m_window->lastError()));
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));

@@ -3,13 +3,16 @@
 #include "base/AtomicFile.h"
 
 #include <QBuffer>
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QFontMetrics>
 #include <QImage>
 #include <QPainter>
+#include <QPdfWriter>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 namespace l2l::ui {
 
@@ -185,10 +188,41 @@ std::pair<int, int> transferCellAt(const QRect& area, const TransferResult& r, c
 
 void saveTransferMap(const TransferResult& r, const QString& path, const QString& title)
 {
-    if (QFileInfo(path).suffix().toLower() != QLatin1String("png"))
-        throw Error("cannot save the transfer map '" + path.toStdString() + "': the file name must end in .png");
+    const QString ext = QFileInfo(path).suffix().toLower();
+    if (ext != QLatin1String("png") && ext != QLatin1String("pdf"))
+        throw Error("cannot save the transfer map '" + path.toStdString() +
+                    "': the file name must end in .png or .pdf");
     const QSize size = transferMapSize(r);
-    QImage image(size, QImage::Format_RGB32);
+    const std::string target = path.toStdString();
+    if (ext == QLatin1String("pdf")) {
+        // Vector: the cells and text as drawn, on a page of the map's size at 96 units per inch, the resolution
+        // the PNG's layout and fonts are made at. Through a temporary file and a rename, like every file written.
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        if (const fs::path dir = fs::path(target).parent_path(); !dir.empty()) fs::create_directories(dir, ec);
+        const std::string tmp = target + ".tmp" + std::to_string(QCoreApplication::applicationPid()) + ".pdf";
+        bool ok = false;
+        {
+            QPdfWriter pdf(QString::fromStdString(tmp));
+            pdf.setResolution(96);
+            pdf.setPageSize(QPageSize(QSizeF(size) * 72.0 / 96.0, QPageSize::Point));
+            pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+            pdf.setTitle(title);
+            QPainter painter;
+            if (painter.begin(&pdf)) {
+                paintTransferMap(painter, QRect(QPoint(0, 0), size), r, title);
+                ok = painter.end();
+            }
+        }
+        if (!ok || (fs::rename(tmp, target, ec), ec)) {
+            fs::remove(tmp, ec);
+            throw Error("cannot write the transfer map '" + target + "' (is the directory writable?)");
+        }
+        return;
+    }
+    // At twice the layout's pixels (as the studio's plot exports): a 724-pixel map was not legible in print.
+    QImage image(size * 2, QImage::Format_RGB32);
+    image.setDevicePixelRatio(2);
     {
         QPainter painter(&image);
         paintTransferMap(painter, QRect(QPoint(0, 0), size), r, title);
@@ -196,8 +230,8 @@ void saveTransferMap(const TransferResult& r, const QString& path, const QString
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
-    if (!image.save(&buffer, "PNG")) throw Error("cannot encode the transfer map '" + path.toStdString() + "'");
-    writeFileAtomically(path.toStdString(), std::string(bytes.constData(), size_t(bytes.size())));
+    if (!image.save(&buffer, "PNG")) throw Error("cannot encode the transfer map '" + target + "'");
+    writeFileAtomically(target, std::string(bytes.constData(), size_t(bytes.size())));
 }
 
 } // namespace l2l::ui

@@ -23,8 +23,8 @@ QSize transferMapSize(const TransferResult& r);
 void paintTransferMap(QPainter& painter, const QRect& area, const TransferResult& r, const QString& title);
 // The (variant, optimizer) of the computed cell under `pos`, or (-1, -1) (also on a row not computed).
 std::pair<int, int> transferCellAt(const QRect& area, const TransferResult& r, const QPoint& pos);
-// Renders off-screen (needs a QGuiApplication, e.g. on the offscreen platform) and writes a PNG atomically.
-// Throws l2l::Error naming the file.
+// Renders off-screen (needs a QGuiApplication, e.g. on the offscreen platform) and writes the file atomically: a PNG
+// at twice the layout's pixels, or a vector PDF (by the name's extension). Throws l2l::Error naming the file.
 void saveTransferMap(const TransferResult& r, const QString& path, const QString& title);
 
 } // namespace l2l::ui

@@ -371,14 +371,9 @@ bool MainWindow::exportPlotTo(const QString& path)
     case Graph:
         ok = saveImage(m_graph->canvas()->grab().toImage(), path, &error);
         break;
-    case Transfer: {
-        const QImage image = m_transfer->renderMap();
-        if (image.isNull())
-            error = tr("nothing to export: no transfer has been computed");
-        else
-            ok = saveImage(image, path, &error);
+    case Transfer:
+        ok = m_transfer->exportMap(path, &error); // PNG at twice its pixels, or a vector PDF
         break;
-    }
     }
     if (!ok) {
         showError(tr("Cannot export the plot: %1").arg(error));

@@ -424,15 +424,20 @@ bool TransferView::openFile(const QString& path, QString* error)
     return true;
 }
 
-QImage TransferView::renderMap() const
+bool TransferView::exportMap(const QString& path, QString* error) const
 {
     const TransferResult* r = m_map->result();
-    if (!r || r->completedVariants == 0) return {};
-    QImage image(transferMapSize(*r), QImage::Format_RGB32);
-    QPainter painter(&image);
-    paintTransferMap(painter, image.rect(), *r,
-                     tr("Transfer: %1 runs per variant, seed %2").arg(r->config.runs).arg(r->config.seed));
-    return image;
+    if (!r || r->completedVariants == 0) {
+        if (error) *error = tr("nothing to export: no transfer has been computed");
+        return false;
+    }
+    try {
+        saveTransferMap(*r, path, tr("Transfer: %1 runs per variant, seed %2").arg(r->config.runs).arg(r->config.seed));
+    } catch (const Error& e) {
+        if (error) *error = QString::fromStdString(e.what());
+        return false;
+    }
+    return true;
 }
 
 bool TransferView::exportCsv(const QString& path, QString* error) const

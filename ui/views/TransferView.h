@@ -66,9 +66,9 @@ public:
     void setStartBlocked(const QString& reason);
     const TransferResult* result() const { return m_map->result(); }
     TransferMapWidget* map() const { return m_map; }
-    // The heat map as an image (Export Plot), and every cell as CSV (Export Data): false with *error when
-    // nothing has been computed or the file cannot be written.
-    QImage renderMap() const;
+    // The heat map (Export Plot: a PNG at twice its pixels, or a vector PDF, by the extension), and every cell as CSV
+    // (Export Data): false with *error when nothing has been computed or the file cannot be written.
+    bool exportMap(const QString& path, QString* error) const;
     bool exportCsv(const QString& path, QString* error) const;
     // Shows a transfer file (readTransfer): false with *error, the status saying why, and the shown map kept when
     // it cannot be read. Its settings become the view's only when it is a transfer Compute would run (a family's
