@@ -277,13 +277,13 @@ void ensureGuiApplication()
     new QApplication(argc, argv); // lives until exit
 }
 
-void savePlot(const EvalResult& r, const std::string& path)
+void savePlot(const EvalResult& r, const std::string& path, QSize size, double scale)
 {
     ensureGuiApplication();
-    ui::saveEvalPlot(r, QString::fromStdString(path));
+    ui::saveEvalPlot(r, QString::fromStdString(path), size.width(), size.height(), scale);
     if (!r.testSteps.empty()) {
         const std::string test = ui::testPlotPath(QString::fromStdString(path)).toStdString();
-        ui::saveTestPlot(r, QString::fromStdString(test));
+        ui::saveTestPlot(r, QString::fromStdString(test), size.width(), size.height(), scale);
         std::cerr << "l2l: wrote test-split curves to " << test << "\n";
     }
 }

@@ -4,6 +4,7 @@
 #include "eval/Evaluation.h"
 
 #include <CLI/CLI.hpp>
+#include <QSize>
 
 #include <functional>
 
@@ -116,7 +117,8 @@ void writeOutput(const std::string& path, const std::string& contents);
 void checkPlotPath(const std::string& path); // throws before a long run if the plot cannot be written
 // A file name's extension in lower case (".png" for "a.PNG"), as the writers read it.
 std::string lowerExtension(const std::string& path);
-void savePlot(const EvalResult& r, const std::string& path);
+// A layout of `size` pixels; a PNG at `scale` pixels per layout pixel (a PDF is vector).
+void savePlot(const EvalResult& r, const std::string& path, QSize size = {800, 500}, double scale = 1);
 // A QApplication on the offscreen platform (unless QT_QPA_PLATFORM is set), for drawing figures headless.
 void ensureGuiApplication();
 

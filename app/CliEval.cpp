@@ -10,8 +10,11 @@
 
 #include <unistd.h>
 
+#include <QSize>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -23,11 +26,24 @@ namespace {
 struct EvalOptions {
     EvalConfig config;
     std::string optimizers = "sgd,nag,rmsprop,adam";
-    std::string csv, json, plot, cache, markdown, experiment;
+    std::string csv, json, plot, cache, markdown, experiment, plotSize = "800x500";
+    double plotScale = 1;
     bool noCache = false, quiet = false;
     std::function<std::vector<std::string>(EvalConfig&)> readSettings; // the table's flags (eval/EvalConfig.cpp)
     CLI::App* cmd = nullptr;
 };
+
+// "1200x700" -> 1200 x 700 pixels, each in [200, 8000].
+QSize parsePlotSize(const std::string& text)
+{
+    int w = 0, h = 0;
+    char x = 0, rest = 0;
+    if (std::sscanf(text.c_str(), "%d%c%d%c", &w, &x, &h, &rest) != 3 || x != 'x' || w < 200 || w > 8000 || h < 200 ||
+        h > 8000)
+        throw Error("--plot-size '" + excerpt(text, 40) +
+                    "' must be WIDTHxHEIGHT in pixels, each in [200, 8000] (e.g. 1200x700)");
+    return {w, h};
+}
 
 // The settings flags come from the table (eval/EvalConfig.cpp); `except`: settings the command does not take.
 void addCommonOptions(CLI::App* cmd, EvalOptions& o, const std::vector<std::string>& except)
@@ -182,6 +198,11 @@ void addEvalCommand(CLI::App& app)
                     "median, its pairs with every other optimizer, and per_run: every run's final loss (null where "
                     "it diverged), the step it diverged at, and with a test split its test loss and accuracy");
     cmd->add_option("--plot", o->plot, "write a log-scale loss plot to FILE.png or FILE.pdf");
+    cmd->add_option("--plot-size", o->plotSize,
+                    "the plot's layout, WIDTHxHEIGHT in pixels, each in [200, 8000] (default 800x500)");
+    cmd->add_option("--plot-scale", o->plotScale,
+                    "pixels of the PNG per layout pixel, in [1, 4] (default 1; 2 for print: 1600x1000 at the default "
+                    "size); a PDF is vector");
     cmd->add_option("--markdown", o->markdown, "write the results table as Markdown to FILE (- for stdout)");
     cmd->add_flag(
         "--no-test", [o](std::int64_t) { o->config.testMetrics = false; }, "skip the test-split metrics");
@@ -229,6 +250,9 @@ void addEvalCommand(CLI::App& app)
             }
         }
         if (!o->plot.empty()) checkPlotPath(o->plot);
+        const QSize plotSize = parsePlotSize(o->plotSize);
+        if (!(o->plotScale >= 1 && o->plotScale <= 4))
+            throw Error("--plot-scale " + fmt(o->plotScale) + " is out of range: it must be in [1, 4]");
         for (const auto& [path, what] : {std::pair{o->json, "--json"}, {o->csv, "--csv"}, {o->markdown, "--markdown"}})
             if (!path.empty() && path != "-") checkOutputPath(path, what);
         const std::string cache = o->config.useCache ? cachePathOr(o->cache) : std::string(); // written too
@@ -255,7 +279,7 @@ void addEvalCommand(CLI::App& app)
         if (!o->json.empty()) writeOutput(o->json, evalJson(r));
         if (!o->csv.empty()) writeOutput(o->csv, evalCsv(r));
         if (!o->markdown.empty()) writeOutput(o->markdown, evalMarkdown(r));
-        if (!o->plot.empty()) savePlot(r, o->plot);
+        if (!o->plot.empty()) savePlot(r, o->plot, plotSize, o->plotScale);
     });
 }
 

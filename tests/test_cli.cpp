@@ -109,6 +109,10 @@ private slots:
         QTest::newRow("missing data") << QStringList{"eval", "--problem", "mnist:data=/no/such/dir"}
                                       << "data directory '/no/such/dir' does not exist";
         QTest::newRow("plot extension") << QStringList{"eval", "--plot", "/tmp/out.txt"} << "must end in .png or .pdf";
+        QTest::newRow("plot size") << QStringList{"eval", "--plot", "/tmp/out.png", "--plot-size", "1200*700"}
+                                   << "--plot-size '1200*700' must be WIDTHxHEIGHT in pixels, each in [200, 8000]";
+        QTest::newRow("plot scale") << QStringList{"eval", "--plot", "/tmp/out.png", "--plot-scale", "0.5"}
+                                    << "--plot-scale 0.5 is out of range: it must be in [1, 4]";
         QTest::newRow("tune unknown") << QStringList{"tune", "--optimizers", "lbfgs"} << "unknown optimizer 'lbfgs'";
         QTest::newRow("tune grid") << QStringList{"tune", "--tune-min", "0"}
                                    << "tune: tune_min (--tune-min) must be a number in (0, 10000], got 0";
@@ -370,6 +374,13 @@ private slots:
             for (int x = 0; x < img.width(); x += 3) colours.insert(img.pixel(x, y));
         QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
         QVERIFY(QFile::exists(json));
+        // For print: a layout of its own size, at twice its pixels.
+        const QString big = m_tmp.path() + "/big.png";
+        QCOMPARE(l2l({"eval", "--optimizers", "sgd:lr=0.01", "--runs", "2", "--steps", "10", "--plot", big,
+                      "--plot-size", "1000x600", "--plot-scale", "2", "-q"})
+                     .code,
+                 0);
+        QCOMPARE(QImage(big).size(), QSize(2000, 1200));
         // A PDF, in a folder that does not exist yet: written whole, through a temporary file that does not stay.
         const QString pdf = m_tmp.path() + "/pdf/out.pdf";
         const Run p = l2l({"eval", "--optimizers", "sgd:lr=0.01", "--runs", "2", "--steps", "10", "--plot", pdf, "-q"});

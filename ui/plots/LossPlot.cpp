@@ -362,14 +362,14 @@ void useTickerFor(QCustomPlot* plot)
 namespace {
 // Through a temporary file and a rename, like every file the project writes: a failure keeps the old plot, and missing
 // folders are created (as for the run's other outputs).
-void savePlotFile(QCustomPlot& plot, const QString& path, int width, int height)
+void savePlotFile(QCustomPlot& plot, const QString& path, int width, int height, double scale)
 {
     const QString ext = QFileInfo(path).suffix().toLower();
     const std::string target = path.toStdString();
     if (ext == QLatin1String("png")) {
         QByteArray bytes;
         QBuffer buffer(&bytes);
-        if (!buffer.open(QIODevice::WriteOnly) || !plot.toPixmap(width, height).save(&buffer, "PNG"))
+        if (!buffer.open(QIODevice::WriteOnly) || !plot.toPixmap(width, height, scale).save(&buffer, "PNG"))
             throw Error("cannot encode plot '" + target + "' as PNG");
         writeFileAtomically(target, bytes.toStdString());
         return;
@@ -393,13 +393,13 @@ void checkPlotExtension(const QString& path)
 }
 } // namespace
 
-void saveEvalPlot(const EvalResult& r, const QString& path, int width, int height)
+void saveEvalPlot(const EvalResult& r, const QString& path, int width, int height, double scale)
 {
     checkPlotExtension(path);
     QCustomPlot plot;
     plot.resize(width, height);
     plotEvalResult(&plot, r, defaultPlotTitle(r));
-    savePlotFile(plot, path, width, height);
+    savePlotFile(plot, path, width, height, scale);
 }
 
 void plotTestCurves(QCustomPlot* plot, const EvalResult& r, const QString& title)
@@ -432,13 +432,13 @@ QString testPlotPath(const QString& plotPath)
                : info.path() + QLatin1Char('/') + name;
 }
 
-void saveTestPlot(const EvalResult& r, const QString& path, int width, int height)
+void saveTestPlot(const EvalResult& r, const QString& path, int width, int height, double scale)
 {
     checkPlotExtension(path);
     QCustomPlot plot;
     plot.resize(width, height);
     plotTestCurves(&plot, r, defaultPlotTitle(r) + QStringLiteral("  (test split)"));
-    savePlotFile(plot, path, width, height);
+    savePlotFile(plot, path, width, height, scale);
 }
 
 } // namespace l2l::ui

@@ -54,15 +54,15 @@ void setPlotTitle(QCustomPlot* plot, const QString& title);
 QString defaultPlotTitle(const EvalResult& r);
 
 // Renders `r` off-screen (needs a QApplication, e.g. on the offscreen platform) and saves it as PNG or
-// PDF according to the extension of `path`. Throws l2l::Error naming the file on an unknown extension
-// or a failed write.
-void saveEvalPlot(const EvalResult& r, const QString& path, int width = 800, int height = 500);
+// PDF according to the extension of `path`: a layout of width x height, a PNG at `scale` pixels per layout pixel
+// (a PDF is vector). Throws l2l::Error naming the file on an unknown extension or a failed write.
+void saveEvalPlot(const EvalResult& r, const QString& path, int width = 800, int height = 500, double scale = 1);
 
 // Test-split curves (EvalResult::testSteps, from `l2l eval --test-every`): mean test loss over the runs
 // per optimizer, one marker per measured step, on a log axis, as the paper's CIFAR figures.
 void plotTestCurves(QCustomPlot* plot, const EvalResult& r, const QString& title = {});
 // "dir/name.png" -> "dir/name-test.png".
 QString testPlotPath(const QString& plotPath);
-void saveTestPlot(const EvalResult& r, const QString& path, int width = 800, int height = 500);
+void saveTestPlot(const EvalResult& r, const QString& path, int width = 800, int height = 500, double scale = 1);
 
 } // namespace l2l::ui
