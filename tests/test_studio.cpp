@@ -363,6 +363,8 @@ void TestStudio::stopEndsLongRun()
     QVERIFY(m_window->isRunning());
     // The live table's numbers are of the step reached, and its header says so (it said "final loss").
     auto* table = child<QTableWidget>(m_window.get(), "summaryTable");
+    QCOMPARE(MainWindow().findChild<QTableWidget*>("summaryTable")->horizontalHeaderItem(2)->text(),
+             QString("final loss (mean ± std)")); // before any run
     QTRY_VERIFY_WITH_TIMEOUT(table->rowCount() > 0, 60000);
     QVERIFY2(table->horizontalHeaderItem(2)->text().startsWith("loss at step"),
              qPrintable(table->horizontalHeaderItem(2)->text()));

@@ -305,7 +305,7 @@ void CompareView::fillTable(const EvalResult& r)
 {
     m_table->setRowCount(int(r.optimizers.size()));
     // Live or stopped, the numbers are of the step reached, not final (a live table said "final" at step 32 of 100).
-    const bool partial = r.cancelled || r.progress() < 1;
+    const bool partial = !r.optimizers.empty() && (r.cancelled || r.progress() < 1); // (none: no run yet)
     m_table->horizontalHeaderItem(ColFinal)->setText(partial ? tr("loss at step %1 (mean ± std)").arg(r.completedSteps)
                                                              : tr("final loss (mean ± std)"));
     const OptimizerResult* best = bestByFinalMean(r); // in bold: fewest diverged runs, then lowest mean
