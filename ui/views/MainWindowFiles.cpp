@@ -13,6 +13,7 @@
 #include "gl/ArtCanvas.h"
 #include "gl/LandscapeWidget.h"
 #include "optimizers/OptimizerFile.h"
+#include "plots/SaveText.h"
 #include "views/ArtView.h"
 #include "views/CompareView.h"
 #include "views/ExperimentPanel.h"
@@ -35,6 +36,7 @@
 #include <QMimeData>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QSaveFile>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -126,22 +128,26 @@ bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* e
     const int width = 900, height = 420;
     const ExportSized sized(plots, width, height);
     if (suffixOf(path) == QLatin1String("pdf")) {
-        QPdfWriter pdf(path);
-        pdf.setTitle(header);
-        pdf.setPageSize(QPageSize(QSizeF(width, height), QPageSize::Point));
-        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-        pdf.setResolution(72);
-        QCPPainter painter;
-        if (!painter.begin(&pdf)) {
-            *error = QObject::tr("cannot write '%1'").arg(path);
-            return false;
+        // Into a temporary file renamed over `path` (QSaveFile): a failed export keeps the previous file whole.
+        QSaveFile file(path);
+        bool ok = file.open(QIODevice::WriteOnly);
+        if (ok) {
+            QPdfWriter pdf(&file);
+            pdf.setTitle(header);
+            pdf.setPageSize(QPageSize(QSizeF(width, height), QPageSize::Point));
+            pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+            pdf.setResolution(72);
+            QCPPainter painter;
+            ok = painter.begin(&pdf);
+            for (int i = 0; ok && i < plots.size(); ++i) {
+                if (i > 0) pdf.newPage();
+                plots[i]->toPainter(&painter, width, height);
+            }
+            ok = ok && painter.end();
         }
-        for (int i = 0; i < plots.size(); ++i) {
-            if (i > 0) pdf.newPage();
-            plots[i]->toPainter(&painter, width, height);
-        }
-        painter.end();
-        return true;
+        if (ok && file.commit()) return true;
+        *error = QObject::tr("cannot write '%1': %2").arg(path, file.errorString());
+        return false;
     }
     // PNG at twice the pixels of the layout (1800 x 840 per plot): sharp in print and on a high-density screen,
     // the same figure as the PDF's.
@@ -153,29 +159,27 @@ bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* e
         painter.drawPixmap(0, i * scale * height, plots[i]->toPixmap(width, height, scale));
     painter.end();
     if (!header.isEmpty()) sheet = titled(sheet, header, scale);
-    if (!sheet.save(path, "PNG")) {
-        *error = QObject::tr("cannot write '%1'").arg(path);
-        return false;
-    }
-    return true;
+    return savePngFile(path, sheet, error);
 }
 
 bool saveImage(const QImage& image, const QString& path, QString* error)
 {
-    bool ok = false;
-    if (suffixOf(path) == QLatin1String("pdf")) {
-        QPdfWriter pdf(path);
+    if (suffixOf(path) != QLatin1String("pdf")) return savePngFile(path, image, error);
+    QSaveFile file(path); // renamed over `path` once whole
+    bool ok = file.open(QIODevice::WriteOnly);
+    if (ok) {
+        QPdfWriter pdf(&file);
         pdf.setPageSize(QPageSize(QSizeF(image.size()), QPageSize::Point));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
         pdf.setResolution(72);
         QPainter painter;
         ok = painter.begin(&pdf);
         if (ok) painter.drawImage(QRect(QPoint(0, 0), image.size()), image);
-    } else {
-        ok = image.save(path, "PNG");
+        ok = ok && painter.end();
     }
-    if (!ok) *error = QObject::tr("cannot write '%1'").arg(path);
-    return ok;
+    if (ok && file.commit()) return true;
+    *error = QObject::tr("cannot write '%1': %2").arg(path, file.errorString());
+    return false;
 }
 
 } // namespace
