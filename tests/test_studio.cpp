@@ -1530,20 +1530,38 @@ void TestStudio::transferViewOpensAFile()
 }
 
 // SIGTERM (kill, a session ending) closes the studio as Ctrl+Q does: exit 0 and its settings and experiment saved
-// (it ended at once with 143, keeping nothing). The studio process, started under this test's display.
+// (it ended at once with 143, keeping nothing). The studio process runs on an X server of its own (xvfb-run -a): on
+// this test's display its window took the input focus from the other GUI tests running beside it.
 void TestStudio::terminatedStudioKeepsItsState()
 {
     QTemporaryDir home;
+    const QString studioPath = QFileInfo(qEnvironmentVariable("L2L_BIN_DIR") + "/app/l2l-studio").canonicalFilePath();
+    const QByteArray marker = "L2L_TERM_TEST=" + QByteArray::number(QCoreApplication::applicationPid());
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("HOME"), home.path());
+    env.insert(QString::fromLatin1(marker.split('=')[0]), QString::fromLatin1(marker.split('=')[1]));
     env.remove(QStringLiteral("XDG_CONFIG_HOME"));
-    QProcess studio;
-    studio.setProcessEnvironment(env);
-    studio.start(qEnvironmentVariable("L2L_BIN_DIR") + "/app/l2l-studio", {});
-    QVERIFY(studio.waitForStarted());
+    QProcess xvfb;
+    xvfb.setProcessEnvironment(env);
+    xvfb.start(QStringLiteral("xvfb-run"), {"-a", "-s", "-screen 0 1280x800x24", studioPath});
+    QVERIFY(xvfb.waitForStarted());
+    // The studio under it: its executable, with this test's marker in its environment.
+    const auto studioPid = [&]() -> qint64 {
+        for (const QString& entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+            bool number = false;
+            const qint64 pid = entry.toLongLong(&number);
+            if (!number || QFileInfo(QStringLiteral("/proc/%1/exe").arg(pid)).canonicalFilePath() != studioPath)
+                continue;
+            QFile environ(QStringLiteral("/proc/%1/environ").arg(pid));
+            if (environ.open(QIODevice::ReadOnly) && environ.readAll().split('\0').contains(marker)) return pid;
+        }
+        return 0;
+    };
+    qint64 pid = 0;
+    QTRY_VERIFY_WITH_TIMEOUT((pid = studioPid()) > 0, int(l2l::test::msLimit(30000)));
     // Signalled once its handler is in place (SIGTERM caught: bit 15 of /proc's SigCgt), not after a guessed delay.
     const auto catchesTerm = [&] {
-        QFile status(QStringLiteral("/proc/%1/status").arg(studio.processId()));
+        QFile status(QStringLiteral("/proc/%1/status").arg(pid));
         if (!status.open(QIODevice::ReadOnly)) return false;
         for (const QByteArray& line : status.readAll().split('\n'))
             if (line.startsWith("SigCgt:"))
@@ -1552,10 +1570,10 @@ void TestStudio::terminatedStudioKeepsItsState()
     };
     QTRY_VERIFY_WITH_TIMEOUT(catchesTerm(), int(l2l::test::msLimit(30000)));
     QTest::qWait(500); // the window shown, its settings restored
-    ::kill(pid_t(studio.processId()), SIGTERM);
-    QVERIFY(studio.waitForFinished(int(l2l::test::msLimit(30000))));
-    QCOMPARE(studio.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(studio.exitCode(), 0);
+    ::kill(pid_t(pid), SIGTERM);
+    QVERIFY(xvfb.waitForFinished(int(l2l::test::msLimit(30000))));
+    QCOMPARE(xvfb.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(xvfb.exitCode(), 0); // xvfb-run's is the studio's
     QSettings saved(home.filePath(QStringLiteral(".config/L2L Studio/l2l-studio.conf")), QSettings::IniFormat);
     QVERIFY2(saved.value(QStringLiteral("experiment")).toString().contains(QStringLiteral("\"problem\"")),
              qPrintable(saved.fileName()));
