@@ -59,6 +59,8 @@ void installInterruptHandler(const std::string& command)
     // The commands whose loops check interrupted() at every step; any other leaves at the first signal.
     static const char* const polling[] = {"eval", "tune", "train", "select", "transfer", "art"};
     stopsAtNextStep = std::find(std::begin(polling), std::end(polling), command) != std::end(polling);
+    interrupted() = false; // both statics made here, not first in the handler (their guarded initialisation is not
+    interruptSignal() = 0; // safe in a signal handler)
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
 }

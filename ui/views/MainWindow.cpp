@@ -552,14 +552,18 @@ QString MainWindow::jobName(Job job)
     return {};
 }
 
+QString MainWindow::busyReason(Job job) const
+{
+    if (job == Job::MetaTrain && m_metaTrain->isPaused()) // it said "running" while paused
+        return tr("%1 is paused: stop it first (Stop or Esc)").arg(jobName(job));
+    return tr("%1 is running: stop it first (Stop or Esc)").arg(jobName(job));
+}
+
 bool MainWindow::refuseWhileBusy(const QString& what)
 {
     const Job job = activeJob();
     if (job == Job::None) return false;
-    const QString message = (job == Job::MetaTrain && m_metaTrain->isPaused()
-                                 ? tr("%1 is paused: stop it first (Stop or Esc), then start %2.")
-                                 : tr("%1 is running: stop it first (Stop or Esc), then start %2."))
-                                .arg(jobName(job), what);
+    const QString message = tr("%1, then start %2.").arg(busyReason(job), what);
     m_lastError = message;
     statusBar()->showMessage(message, 10000);
     m_panel->appendLog(message);
@@ -572,10 +576,7 @@ void MainWindow::updateJobState()
     const bool busy = job != Job::None;
     m_runAction->setEnabled(!busy);
     m_stopAction->setEnabled(busy);
-    const bool paused = job == Job::MetaTrain && m_metaTrain->isPaused(); // it said "running" while paused
-    const QString reason = !busy    ? QString()
-                           : paused ? tr("%1 is paused: stop it first (Stop or Esc)").arg(jobName(job))
-                                    : tr("%1 is running: stop it first (Stop or Esc)").arg(jobName(job));
+    const QString reason = busy ? busyReason(job) : QString();
     m_panel->setRunBlocked(job == Job::Compare ? QString() : reason); // during a comparison: its own Stop
     m_metaTrain->setStartBlocked(job == Job::MetaTrain ? QString() : reason);
     m_art->setStartBlocked(job == Job::Art ? QString() : reason);

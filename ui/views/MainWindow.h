@@ -169,6 +169,7 @@ private:
     dropStaleResult(); // forgets the last result if it does not fit the panel; true if it did so // the last result was made with the panel's problem, runs, steps and seed
     void showJobDetail(const QString& detail); // the running job's progress, on the status-bar label only
     void updateJobState();                     // actions, buttons of every view and the status bar's job label
+    QString busyReason(Job job) const; // "Meta-training is running: stop it first (Stop or Esc)", or "is paused"
     bool refuseWhileBusy(const QString& what); // true, with the reason shown, when a job runs
     void onSnapshot(const EvalResult& partial);
     void onFinished(const EvalResult& result);
