@@ -1,4 +1,5 @@
 #include "plots/LossPlot.h"
+#include "plots/SaveText.h"
 
 #include "plots/Theme.h"
 #include "plots/Tickers.h"
@@ -8,12 +9,10 @@
 #include <qcustomplot.h>
 
 #include <QBuffer>
-#include <QCoreApplication>
 #include <QFileInfo>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <vector>
 
@@ -374,14 +373,7 @@ void savePlotFile(QCustomPlot& plot, const QString& path, int width, int height,
         writeFileAtomically(target, bytes.toStdString());
         return;
     }
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (const fs::path dir = fs::path(target).parent_path(); !dir.empty()) fs::create_directories(dir, ec);
-    const std::string tmp = target + ".tmp" + std::to_string(QCoreApplication::applicationPid()) + ".pdf";
-    if (!plot.savePdf(QString::fromStdString(tmp), width, height) || (fs::rename(tmp, target, ec), ec)) {
-        fs::remove(tmp, ec);
-        throw Error("cannot write plot '" + target + "' (is the directory writable?)");
-    }
+    writeThroughTemporary(target, "pdf", "plot", [&](const QString& tmp) { return plot.savePdf(tmp, width, height); });
 }
 
 void checkPlotExtension(const QString& path)

@@ -1,9 +1,9 @@
 #include "plots/TransferMap.h"
 
 #include "base/AtomicFile.h"
+#include "plots/SaveText.h"
 
 #include <QBuffer>
-#include <QCoreApplication>
 #include <QFileInfo>
 #include <QFontMetrics>
 #include <QImage>
@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 namespace l2l::ui {
 
@@ -196,28 +195,18 @@ void saveTransferMap(const TransferResult& r, const QString& path, const QString
     const std::string target = path.toStdString();
     if (ext == QLatin1String("pdf")) {
         // Vector: the cells and text as drawn, on a page of the map's size at 96 units per inch, the resolution
-        // the PNG's layout and fonts are made at. Through a temporary file and a rename, like every file written.
-        namespace fs = std::filesystem;
-        std::error_code ec;
-        if (const fs::path dir = fs::path(target).parent_path(); !dir.empty()) fs::create_directories(dir, ec);
-        const std::string tmp = target + ".tmp" + std::to_string(QCoreApplication::applicationPid()) + ".pdf";
-        bool ok = false;
-        {
-            QPdfWriter pdf(QString::fromStdString(tmp));
+        // the PNG's layout and fonts are made at.
+        writeThroughTemporary(target, "pdf", "the transfer map", [&](const QString& tmp) {
+            QPdfWriter pdf(tmp);
             pdf.setResolution(96);
             pdf.setPageSize(QPageSize(QSizeF(size) * 72.0 / 96.0, QPageSize::Point));
             pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
             pdf.setTitle(title);
             QPainter painter;
-            if (painter.begin(&pdf)) {
-                paintTransferMap(painter, QRect(QPoint(0, 0), size), r, title);
-                ok = painter.end();
-            }
-        }
-        if (!ok || (fs::rename(tmp, target, ec), ec)) {
-            fs::remove(tmp, ec);
-            throw Error("cannot write the transfer map '" + target + "' (is the directory writable?)");
-        }
+            if (!painter.begin(&pdf)) return false;
+            paintTransferMap(painter, QRect(QPoint(0, 0), size), r, title);
+            return painter.end();
+        });
         return;
     }
     // At twice the layout's pixels (as the studio's plot exports): a 724-pixel map was not legible in print.
