@@ -74,6 +74,9 @@ TrajectoryView::TrajectoryView(QWidget* parent)
     m_status = new QLabel;
     m_status->setObjectName(QStringLiteral("trajectoryStatus"));
     m_status->setWordWrap(true);
+    // Two lines kept for the status whatever it says: "computing…" and the result's longer line (whose length
+    // depends on the time it took) then leave the landscape the same size, it does not jump at each recompute.
+    m_status->setMinimumHeight(2 * m_status->fontMetrics().lineSpacing());
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(makeControls());
