@@ -518,18 +518,23 @@ void MetaTrainer::run(const std::function<void(const MetaProgress&)>& progress, 
 
 OptimizerFile MetaTrainer::bestOptimizer(const std::string& command) const
 {
-    const MetaTrainConfig& c = m_state.config;
+    return bestOptimizerOf(m_state, command, m_exchange->size());
+}
+
+OptimizerFile bestOptimizerOf(const MetaTrainState& state, const std::string& command, int ranks)
+{
+    const MetaTrainConfig& c = state.config;
     OptimizerFile f;
-    const bool validated = m_state.bestEpoch >= 0;
-    f.net = validated ? m_state.best : m_state.net;
+    const bool validated = state.bestEpoch >= 0;
+    f.net = validated ? state.best : state.net;
     Provenance& p = f.provenance;
     p.known = true;
     p.training = c;
     p.training.arch = f.net.arch;
-    p.epochsDone = m_state.epoch;
-    p.bestEpoch = validated ? m_state.bestEpoch : m_state.epoch;
-    p.validationLoss = validated ? m_state.bestValidation : NAN;
-    p.ranks = m_exchange->size();
+    p.epochsDone = state.epoch;
+    p.bestEpoch = validated ? state.bestEpoch : state.epoch;
+    p.validationLoss = validated ? state.bestValidation : NAN;
+    p.ranks = ranks;
     p.command = command;
     const std::time_t now = std::time(nullptr);
     char buf[32];

@@ -138,6 +138,9 @@ private:
 // The instance seed of meta-batch member `member` in epoch `epoch` (counted from 0) of a training seeded `seed`.
 std::uint64_t trainingInstanceSeed(std::uint64_t seed, int epoch, int member);
 
+// The best optimizer of a training state (MetaTrainer::bestOptimizer; `ranks`: the processes that trained it).
+OptimizerFile bestOptimizerOf(const MetaTrainState& state, const std::string& command, int ranks = 1);
+
 // Checkpoints: the training state as JSON (atomic save; validated load).
 void saveCheckpoint(const std::string& path, const MetaTrainState& state);
 MetaTrainState loadCheckpoint(const std::string& path);

@@ -338,6 +338,7 @@ void MainWindow::connectViews()
         statusBar()->showMessage(tr("Saved %1").arg(path), 8000);
     });
     connect(m_metaTrain, &MetaTrainView::failed, this, &MainWindow::showError);
+    connect(m_metaTrain, &MetaTrainView::logLine, m_panel, &ExperimentPanel::appendLog);
     connect(m_metaTrain, &MetaTrainView::trainingStateChanged, this, [this](bool training, bool paused) {
         m_jobDetail = training && paused ? tr("paused") : QString();
         updateJobState();

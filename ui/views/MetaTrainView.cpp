@@ -12,6 +12,7 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -21,6 +22,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -142,6 +144,7 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
         m_etaLabel->setText(times + tr("epoch %1: %2 % done").arg(m_shownEpoch + 1).arg(percent));
     });
     connect(m_runner, &TrainSession::snapshot, this, &MetaTrainView::onSnapshot);
+    connect(m_runner, &TrainSession::logLine, this, &MetaTrainView::logLine);
     connect(m_runner, &TrainSession::bestChanged, this, [this](const OptimizerFile& best) {
         m_best = best;
         updateButtons();
@@ -156,10 +159,13 @@ MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new Tr
     connect(m_runner, &TrainSession::finished, this, [this](const MetaProgress& p) {
         showProgress(p);
         m_epochTimer->stop();
-        m_etaLabel->setText(p.epoch >= p.epochs ? tr("done in %1").arg(duration(p.elapsedSeconds))
-                            : m_best            ? tr("stopped after %1").arg(duration(p.elapsedSeconds))
-                                                : tr("stopped after %1, before the first validation: no optimizer kept")
-                                           .arg(duration(p.elapsedSeconds)));
+        m_etaLabel->setText(
+            p.epoch >= p.epochs
+                ? tr("done in %1; Continue goes on after raising Epochs").arg(duration(p.elapsedSeconds))
+            : m_best ? tr("stopped after %1; Continue goes on from here").arg(duration(p.elapsedSeconds))
+                     : tr("stopped after %1, before the first validation: no optimizer kept; Continue "
+                          "goes on from here")
+                           .arg(duration(p.elapsedSeconds)));
         updateButtons();
         emit trainingStateChanged(false, false);
         emit finished();
@@ -184,6 +190,19 @@ QWidget* MetaTrainView::buildControls()
     m_start = button("trainStart", tr("Start"), tr("Meta-train a new LSTM optimizer on the problem class"));
     m_pause = button("trainPause", tr("Pause"), tr("Pause after the optimizee step in progress"));
     m_resume = button("trainResume", tr("Resume"), tr("Continue exactly where it paused"));
+    m_files = button("trainFiles", tr("Checkpoint and fine-tune"),
+                     tr("Go on from a checkpoint, fine-tune a trained optimizer, or save this run's checkpoint"));
+    auto* files = new QMenu(m_files);
+    files->setObjectName(QStringLiteral("trainFilesMenu"));
+    m_openCheckpointAction =
+        files->addAction(tr("Continue from a checkpoint…"), this, &MetaTrainView::openCheckpointWithDialog);
+    m_openCheckpointAction->setObjectName(QStringLiteral("trainOpenCheckpoint"));
+    m_fineTuneAction = files->addAction(tr("Fine-tune an optimizer file…"), this, &MetaTrainView::fineTuneWithDialog);
+    m_fineTuneAction->setObjectName(QStringLiteral("trainFineTune"));
+    m_saveCheckpointAction =
+        files->addAction(tr("Save this run's checkpoint…"), this, &MetaTrainView::saveCheckpointWithDialog);
+    m_saveCheckpointAction->setObjectName(QStringLiteral("trainSaveCheckpoint"));
+    m_files->setMenu(files);
     m_stop = button("trainStop", tr("Stop"), tr("End the run, keeping the best optimizer so far"));
     m_save = button("trainSave", tr("Save best…"), tr("Write the best optimizer (by validation) to a file"));
     m_use = button("trainUse", tr("Use in Compare and Trajectories"),
@@ -200,6 +219,7 @@ QWidget* MetaTrainView::buildControls()
     layout->addLayout(row1);
     layout->addWidget(m_save);
     layout->addWidget(m_use);
+    layout->addWidget(m_files);
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("trainProgress"));
     m_epochLabel = new ElidedLabel;
@@ -288,7 +308,9 @@ void MetaTrainView::setStartBlocked(const QString& reason)
 
 bool MetaTrainView::isPaused() const { return m_runner->state() == TrainSession::State::Paused; }
 
-void MetaTrainView::start()
+void MetaTrainView::start() { startRun(std::nullopt, tr("starting…")); }
+
+void MetaTrainView::startRun(std::optional<LstmNet<float>> initial, const QString& what)
 {
     if (isTraining() || !m_blocked.isEmpty()) return;
     MetaTrainConfig c;
@@ -303,10 +325,7 @@ void MetaTrainView::start()
     m_savedPath.clear();
     m_runProblem = QString::fromStdString(c.problem);
     resetPlot(c.epochs);
-    m_etaLabel->setText(tr("starting…"));
-    m_shownEpoch = 0;
-    m_sinceEpoch.start();
-    m_epochTimer->start();
+    if (initial) c.arch = initial->arch; // what the watch panel draws with
     if (WatchPanel::watches(m_problem)) {
         m_watch->begin(c);
         m_runner->setWatch(WatchPanel::watchedFunction(c), m_watchEvery->value());
@@ -314,9 +333,120 @@ void MetaTrainView::start()
         m_watch->stop(); // no reference from an earlier run's job lands on this one
         m_runner->setWatch(std::nullopt, 1);
     }
-    m_runner->start(c);
-    updateButtons();
+    m_runner->setCheckpointPath(newCheckpointPath(c.problem));
+    m_runner->start(c, std::move(initial));
+    beginRunUi(c.epochs);
+    m_etaLabel->setText(what);
+    m_shownEpoch = 0;
     emit trainingStateChanged(true, false);
+}
+
+void MetaTrainView::beginRunUi(int epochs)
+{
+    m_plotEpochs = epochs;
+    m_progress->setMaximum(std::max(1, epochs));
+    m_sinceEpoch.start();
+    m_epochTimer->start();
+    updateButtons();
+}
+
+bool MetaTrainView::canContinue() const { return !isTraining() && m_runner->kept().has_value(); }
+
+QString MetaTrainView::checkpointPath() const { return m_runner->checkpointPath(); }
+
+bool MetaTrainView::openCheckpoint(const QString& path, QString* error)
+{
+    try {
+        if (isTraining()) throw Error("meta-training is under way: stop it before opening a checkpoint");
+        MetaTrainState state = loadCheckpoint(path.toStdString()); // names the file and the field
+        setConfig(state.config);
+        m_best.reset();
+        if (state.bestEpoch >= 0) m_best = bestOptimizerOf(state, trainCommand(state.config));
+        m_sessionPath.clear();
+        m_savedPath.clear();
+        m_runProblem = QString::fromStdString(state.config.problem);
+        resetPlot(state.config.epochs);
+        if (WatchPanel::watches(m_runProblem))
+            m_watch->begin(state.config); // the baselines' levels; the learned path from the next redraw on
+        else
+            m_watch->stop();
+        const MetaProgress progress = progressOf(state);
+        onSnapshot(TrainSnapshot{progress, state.history, std::nullopt, {}, {}});
+        m_epochTimer->stop();
+        const bool done = state.epoch >= state.config.epochs;
+        m_runner->keep(std::move(state));
+        m_runner->setCheckpointPath(QString()); // set by Continue: the opened file is not written over
+        m_etaLabel->setText(done ? tr("opened a checkpoint that has done all its %1 epochs: raise Epochs and Continue")
+                                       .arg(progress.epochs)
+                                 : tr("opened a checkpoint at epoch %1 of %2: Continue goes on from it")
+                                       .arg(progress.epoch)
+                                       .arg(progress.epochs));
+        updateButtons();
+        return true;
+    } catch (const std::exception& e) {
+        if (error) *error = QString::fromStdString(e.what());
+        return false;
+    }
+}
+
+bool MetaTrainView::saveCheckpoint(const QString& path, QString* error) const
+{
+    try {
+        const MetaTrainState* state = m_runner->currentState();
+        if (!state) throw Error("no run to save: start one, or pause it first");
+        l2l::saveCheckpoint(path.toStdString(), *state); // temporary file and rename: the old file survives a failure
+        return true;
+    } catch (const std::exception& e) {
+        if (error) *error = QString::fromStdString(e.what());
+        return false;
+    }
+}
+
+bool MetaTrainView::fineTune(const QString& optimizerPath, QString* error)
+{
+    try {
+        if (isTraining()) throw Error("meta-training is under way: stop it before starting a fine-tune");
+        if (!m_blocked.isEmpty()) throw Error(m_blocked.toStdString());
+        OptimizerFile f = loadOptimizer(optimizerPath.toStdString());
+        startRun(std::move(f.net), tr("fine-tuning %1…").arg(QFileInfo(optimizerPath).fileName()));
+        return isTraining();
+    } catch (const std::exception& e) {
+        if (error) *error = QString::fromStdString(e.what());
+        return false;
+    }
+}
+
+void MetaTrainView::openCheckpointWithDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Continue from a checkpoint"),
+                                                      dataDirectory(QStringLiteral("checkpoints")),
+                                                      tr("Checkpoints (*.checkpoint.json *.json)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!openCheckpoint(path, &error)) emit failed(error);
+}
+
+void MetaTrainView::saveCheckpointWithDialog()
+{
+    const QString family = QString::fromStdString(Spec::parse(m_runProblem.toStdString()).name);
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save this run's checkpoint"),
+                                                      family + QStringLiteral(".checkpoint.json"),
+                                                      tr("Checkpoints (*.checkpoint.json *.json)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!saveCheckpoint(path, &error))
+        emit failed(error);
+    else
+        emit logLine(tr("saved the checkpoint to %1 (l2l train --resume, or Continue from a checkpoint)").arg(path));
+}
+
+void MetaTrainView::fineTuneWithDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Fine-tune an optimizer file"), QString(),
+                                                      tr("Optimizer files (*.json)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!fineTune(path, &error)) emit failed(error);
 }
 
 void MetaTrainView::pause()
@@ -329,11 +459,34 @@ void MetaTrainView::pause()
 
 void MetaTrainView::resume()
 {
-    if (!isPaused()) return;
-    m_runner->resume();
-    m_sinceEpoch.start();
-    m_epochTimer->start();
-    updateButtons();
+    if (isPaused()) {
+        m_runner->resume();
+        m_sinceEpoch.start();
+        m_epochTimer->start();
+        updateButtons();
+        emit trainingStateChanged(true, false);
+        return;
+    }
+    if (!canContinue() || !m_blocked.isEmpty()) return;
+    const MetaTrainState& kept = *m_runner->kept();
+    // Its own settings, up to the Epochs set (the form shows the kept run's unless it was edited since).
+    int epochs = kept.config.epochs;
+    if (auto* field = qobject_cast<QSpinBox*>(m_settings.widget("epochs"))) epochs = field->value();
+    const MetaTrainConfig c = kept.config;
+    const int from = kept.epoch;
+    // An opened checkpoint: a file of its own from here on (the opened one is not written over).
+    if (m_runner->checkpointPath().isEmpty()) m_runner->setCheckpointPath(newCheckpointPath(c.problem));
+    if (WatchPanel::watches(m_runProblem))
+        m_runner->setWatch(WatchPanel::watchedFunction(c), m_watchEvery->value());
+    else
+        m_runner->setWatch(std::nullopt, 1);
+    QString error;
+    if (!m_runner->continueRun(epochs, &error)) {
+        emit failed(error); // nothing runs
+        return;
+    }
+    beginRunUi(epochs);
+    m_etaLabel->setText(tr("continuing from epoch %1…").arg(from));
     emit trainingStateChanged(true, false);
 }
 
@@ -365,7 +518,17 @@ void MetaTrainView::updateButtons()
     m_start->setToolTip(m_blocked.isEmpty() ? tr("Start meta-training with these settings (Ctrl+R in this view)")
                                             : m_blocked);
     m_pause->setEnabled(state == TrainSession::State::Running);
-    m_resume->setEnabled(state == TrainSession::State::Paused);
+    const bool paused = state == TrainSession::State::Paused;
+    m_resume->setText(paused || !canContinue() ? tr("Resume") : tr("Continue"));
+    m_resume->setToolTip(!paused && canContinue()
+                             ? tr("Go on with the last run from epoch %1 (%2), with its own settings, up to Epochs")
+                                   .arg(m_runner->kept()->epoch)
+                                   .arg(QString::fromStdString(m_runner->kept()->config.problem))
+                             : tr("Continue exactly where it paused"));
+    m_resume->setEnabled(paused || (canContinue() && m_blocked.isEmpty()));
+    m_saveCheckpointAction->setEnabled(m_runner->currentState() != nullptr);
+    m_openCheckpointAction->setEnabled(idle);
+    m_fineTuneAction->setEnabled(idle && m_blocked.isEmpty());
     m_stop->setEnabled(!idle);
     m_save->setEnabled(m_best.has_value());
     m_use->setEnabled(m_best.has_value());
@@ -630,13 +793,29 @@ void MetaTrainView::saveBestWithDialog()
 // Optimizers handed to the other views are kept in the application's data directory (so that an
 // experiment file that names one still loads next time), or in a directory that lives as long as this
 // view when that is not writable.
-QString MetaTrainView::sessionDirectory()
+QString MetaTrainView::dataDirectory(const QString& sub)
 {
     const QString base = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    if (!base.isEmpty()) {
-        const QString dir = base + QStringLiteral("/optimizers");
-        if (QDir().mkpath(dir) && QFileInfo(dir).isWritable()) return dir;
-    }
+    if (base.isEmpty()) return {};
+    const QString dir = base + QLatin1Char('/') + sub;
+    return QDir().mkpath(dir) && QFileInfo(dir).isWritable() ? dir : QString();
+}
+
+// A run's own checkpoint, 'quadratic-20261206-101530-042.checkpoint.json' in the app data's checkpoints (empty
+// when that is not writable: the run writes none).
+QString MetaTrainView::newCheckpointPath(const std::string& problem)
+{
+    const QString dir = dataDirectory(QStringLiteral("checkpoints"));
+    if (dir.isEmpty()) return {};
+    return QStringLiteral("%1/%2-%3.checkpoint.json")
+        .arg(dir, QString::fromStdString(Spec::parse(problem).name),
+             QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")));
+}
+
+QString MetaTrainView::sessionDirectory()
+{
+    const QString dir = dataDirectory(QStringLiteral("optimizers"));
+    if (!dir.isEmpty()) return dir;
     if (!m_sessionDir) m_sessionDir = std::make_unique<QTemporaryDir>();
     return m_sessionDir->isValid() ? m_sessionDir->path() : QString();
 }

@@ -26,6 +26,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QAction;
 class QComboBox;
 class QSplitter;
 
@@ -48,6 +49,21 @@ public:
     void setStartBlocked(const QString& reason);
     bool isPaused() const;
     std::optional<OptimizerFile> bestOptimizer() const { return m_best; }
+    // Idle with a stopped or finished run, or an opened checkpoint: Continue goes on from it (its own settings, up
+    // to the Epochs set), as `l2l train --resume` does.
+    bool canContinue() const;
+    // Opens a checkpoint (`l2l train`'s, or the studio's own): its settings fill the form, its curves are drawn and
+    // Continue goes on from it. Not while training; false with a message naming the file and the field (the run
+    // drawn and kept before stays).
+    bool openCheckpoint(const QString& path, QString* error);
+    // Writes the stopped, finished, paused or opened run's checkpoint (atomic). False with a message.
+    bool saveCheckpoint(const QString& path, QString* error) const;
+    // Starts a fine-tune: the form's settings from the weights of an optimizer file (its architecture replaces the
+    // form's), as `l2l train --init`. False with a message naming the file when it cannot be read.
+    bool fineTune(const QString& optimizerPath, QString* error);
+    // Where the run under way (or the last one) writes its checkpoint: after every validation, and when it
+    // pauses or stops. Empty: no writable data directory.
+    QString checkpointPath() const;
     // Atomic (core saveOptimizer): the old file stays on failure. False with a message on error.
     bool saveBest(const QString& path, QString* error);
     QString sessionOptimizerPath() const { return m_sessionPath; } // where useBest() saved it (empty before)
@@ -63,7 +79,7 @@ public:
 public slots:
     void start();
     void pause();
-    void resume();
+    void resume();      // paused: resumes; idle with a run kept: continues it (canContinue)
     void stop();        // at once (quitting, a test)
     void requestStop(); // the user's Stop (the button, Esc, the toolbar): asks first if it would keep nothing
     void useBest();     // saves the best to a session file, then optimizerReady(path)
@@ -75,6 +91,7 @@ signals:
     void failed(const QString& message);
     void optimizerReady(const QString& path);
     void optimizerSaved(const QString& path); // Save best… wrote it
+    void logLine(const QString& line);        // the training job's notes (a checkpoint not written, ...)
 
 private:
     QWidget* buildControls(); // Start … Stop, Save, Use, and the progress: above the scrolling form
@@ -89,6 +106,14 @@ private:
     void updateButtons();
     void saveBestWithDialog();
     QString sessionDirectory();
+    QString dataDirectory(const QString& sub); // the app data's `sub`, made; empty if not writable
+    QString newCheckpointPath(const std::string& problem);
+    // A new run (or fine-tune from `initial`) with the form's settings.
+    void startRun(std::optional<LstmNet<float>> initial, const QString& what);
+    void beginRunUi(int epochs); // the counters, timers and buttons of a run starting or continuing
+    void openCheckpointWithDialog();
+    void saveCheckpointWithDialog();
+    void fineTuneWithDialog();
 
     TrainSession* m_runner;
     MetaTrainConfig m_base; // fields without a widget (architecture, threads, ...) survive setConfig/config
@@ -118,7 +143,8 @@ private:
 
     QLabel* m_problemLabel;
     SettingsForm m_settings; // the rows of metaTrainSettings() marked for the form
-    QPushButton *m_start, *m_pause, *m_resume, *m_stop, *m_save, *m_use;
+    QPushButton *m_start, *m_pause, *m_resume, *m_stop, *m_save, *m_use, *m_files;
+    QAction *m_saveCheckpointAction = nullptr, *m_openCheckpointAction = nullptr, *m_fineTuneAction = nullptr;
     QProgressBar* m_progress;
     QLabel *m_epochLabel, *m_etaLabel, *m_bestLabel;
     QCustomPlot* m_plot;

@@ -9,7 +9,6 @@ std::string trainCommand(const MetaTrainConfig& c)
     return "l2l train" + settingsCommand(metaTrainSettings(), c, MetaTrainConfig{}) + "  (l2l-studio)";
 }
 
-namespace {
 MetaProgress progressOf(const MetaTrainState& s)
 {
     MetaProgress p;
@@ -27,7 +26,6 @@ MetaProgress progressOf(const MetaTrainState& s)
     p.skippedUpdates = s.skippedUpdates;
     return p;
 }
-} // namespace
 
 TrainSession::TrainSession(QObject* parent)
     : QObject(parent), m_runner(new Runner(QStringLiteral("l2l-train"), this)), m_trainer(std::make_shared<Trainer>())
@@ -51,6 +49,7 @@ TrainSession::TrainSession(QObject* parent)
         if (m_best) emit bestChanged(*m_best);
         emit paused(s.progress);
     });
+    connect(m_runner, &Runner::logLine, this, &TrainSession::logLine);
     connect(m_runner, &Runner::failed, this, [this](const QString& message) {
         m_trainer->trainer.reset();
         m_state = State::Idle;
@@ -59,13 +58,50 @@ TrainSession::TrainSession(QObject* parent)
     });
 }
 
-void TrainSession::start(const MetaTrainConfig& config)
+void TrainSession::start(const MetaTrainConfig& config, std::optional<LstmNet<float>> initial)
 {
     if (m_state != State::Idle) return;
     m_stopping = false;
     m_best.reset();
+    m_kept.reset();
     m_state = State::Running;
-    runJob(config);
+    runJob([config, initial = std::move(initial)] {
+        return initial ? std::make_unique<MetaTrainer>(config, *initial) : std::make_unique<MetaTrainer>(config);
+    });
+}
+
+bool TrainSession::continueRun(int epochs, QString* error)
+{
+    auto fail = [&](const QString& message) {
+        if (error) *error = message;
+        return false;
+    };
+    if (m_state != State::Idle) return fail(tr("meta-training is under way: Resume or Stop it first"));
+    if (!m_kept) return fail(tr("no run to continue: start one, or open a checkpoint"));
+    if (epochs <= m_kept->epoch)
+        return fail(tr("Epochs %1: the run to continue has done %2 epochs already; set Epochs to more to go on")
+                        .arg(epochs)
+                        .arg(m_kept->epoch));
+    MetaTrainState state = std::move(*m_kept);
+    m_kept.reset();
+    state.config.epochs = epochs; // as `l2l train --resume --epochs` (a cosine schedule is stretched to them)
+    m_stopping = false;
+    m_best.reset();
+    if (state.bestEpoch >= 0) m_best = bestOptimizerOf(state, trainCommand(state.config));
+    m_state = State::Running;
+    runJob([state = std::move(state)] { return std::make_unique<MetaTrainer>(state); });
+    return true;
+}
+
+const MetaTrainState* TrainSession::currentState() const
+{
+    if (m_state == State::Paused && m_trainer->trainer) return &m_trainer->trainer->state();
+    return m_state == State::Idle && m_kept ? &*m_kept : nullptr;
+}
+
+void TrainSession::keep(MetaTrainState state)
+{
+    if (m_state == State::Idle) m_kept = std::move(state);
 }
 
 void TrainSession::setWatch(std::optional<TrajectoryConfig> function, int every)
@@ -83,7 +119,7 @@ void TrainSession::resume()
 {
     if (m_state != State::Paused) return;
     m_state = State::Running;
-    runJob(std::nullopt);
+    runJob(nullptr);
 }
 
 void TrainSession::stop()
@@ -100,25 +136,38 @@ void TrainSession::stop()
 void TrainSession::end(const MetaProgress& progress)
 {
     if (m_best) emit bestChanged(*m_best);
+    if (m_trainer->trainer) m_kept = m_trainer->trainer->state(); // a copy: the trainer's caches are freed
     m_trainer->trainer.reset();
     m_state = State::Idle;
     m_stopping = false;
     emit finished(progress);
 }
 
-// Builds the trainer (config given: a new run; it validates and loads the problem's data, on the runner's
-// thread) or continues the paused one, and runs it until done or aborted.
-void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
+// Builds the trainer (make given: a new, fine-tuned or continued run; it validates and loads the problem's data, on
+// the runner's thread) or continues the paused one, and runs it until done or aborted.
+void TrainSession::runJob(Make make)
 {
     auto t = m_trainer;
-    m_runner->request([t, config, watch = m_watch, every = m_watchEvery](Runner::Control& control) {
-        if (config) {
-            t->trainer = std::make_unique<MetaTrainer>(*config);
-            t->sent = 0;
+    m_runner->request([t, make = std::move(make), watch = m_watch, every = m_watchEvery,
+                       checkpoint = m_checkpointPath.toStdString()](Runner::Control& control) {
+        if (make) {
+            t->trainer = make();
+            t->sent = t->trainer->state().history.size(); // a continued run's history is drawn already
         }
         MetaTrainer& trainer = *t->trainer;
         trainer.setEpochWork(&t->work);
         const auto command = [&] { return trainCommand(trainer.state().config); };
+        bool checkpointFailed = false; // said once
+        auto writeCheckpoint = [&] {
+            if (checkpoint.empty()) return;
+            try {
+                saveCheckpoint(checkpoint, trainer.state());
+            } catch (const std::exception& e) {
+                if (!checkpointFailed)
+                    control.log(QString::fromStdString(std::string("the checkpoint is not written: ") + e.what()));
+                checkpointFailed = true;
+            }
+        };
         int lastBest = trainer.state().bestEpoch;
         auto take = [&](const MetaProgress& p) {
             const auto& history = trainer.state().history;
@@ -147,9 +196,10 @@ void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
             paths.clear();
             pathEpochs.clear();
         };
-        if (watching && config) watchAt(0);
+        if (watching && make && trainer.state().epoch == 0) watchAt(0); // a new run's untrained path
         trainer.run(
             [&](const MetaProgress& p) {
+                if (!std::isnan(p.validationLoss)) writeCheckpoint();
                 if (watching && (p.epoch % every == 0 || p.epoch == p.epochs)) watchAt(p.epoch);
                 const bool bestChanged = p.bestEpoch != lastBest;
                 const bool always =
@@ -165,6 +215,7 @@ void TrainSession::runJob(const std::optional<MetaTrainConfig>& config)
                 sentAny = true;
             },
             control.abortFlag());
+        writeCheckpoint(); // where it stopped, paused or ended (an epoch cut short is rolled back)
         TrainSnapshot last = take(progressOf(trainer.state())); // with what the throttle held back
         attachPaths(last);
         if (!last.newPoints.empty() || !last.paths.empty() || !sentAny) control.send(QVariant::fromValue(last), true);
