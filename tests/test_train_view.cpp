@@ -378,7 +378,8 @@ void TestTrainView::stopInTheFirstEpochSavesNothing()
     QVERIFY(!QFile::exists(QDir::temp().filePath("l2l-untrained.json")));
     // "stopped after 2.0s" or more, not 0.0s, and that nothing was kept.
     const QString text = eta->text();
-    QVERIFY2(text.startsWith("stopped after ") && text.contains("before the first validation: no optimizer kept; Continue goes on from here"),
+    QVERIFY2(text.startsWith("stopped after ") &&
+                 text.contains("before the first validation: no optimizer kept; Continue goes on from here"),
              qPrintable(text));
     const double seconds = text.mid(14).section(',', 0, 0).chopped(1).toDouble();
     QVERIFY2(seconds >= 1.9, qPrintable(text));
