@@ -236,6 +236,11 @@ void TestSettings::everyFormFieldRoundTripsThroughTheForm()
     }
     QVERIFY(count >= 8);
     QVERIFY(w.findChild<QWidget*>("trainLearningRate"));
+    // The bundled MNIST recipe (--rnnprop --meta-loss log --validate-final) can be set in the studio (a trial could
+    // not: these were file and command-line settings only).
+    for (const char* key : {"second_derivatives", "meta_loss", "validate_on_final_loss", "layers", "hidden",
+                            "preprocess", "input_layer", "output_activation", "output_scale", "gac"})
+        QVERIFY2(rows.widget(key), key);
 }
 
 void TestSettings::badJsonValuesAreRefused_data()

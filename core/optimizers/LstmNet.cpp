@@ -48,7 +48,7 @@ const SettingsTable<LstmArch>& lstmArchSettings()
     using A = LstmArch;
     static const SettingsTable<A> table = [] {
         SettingsTable<A> t{"lstm", {}};
-        const unsigned use = kInFile | kInCli;
+        const unsigned use = kInFile | kInCli | kInForm; // the studio's Meta-train form too
         t.fields.push_back(intSetting<A>(
             "layers", "layers", "LSTM layers", "LSTM layers", 1, 4, [](auto& a) -> auto& { return a.layers; }, 1, use));
         t.fields.push_back(intSetting<A>(

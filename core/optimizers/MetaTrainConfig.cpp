@@ -119,11 +119,11 @@ const SettingsTable<MetaTrainConfig>& metaTrainSettings()
             "validate_on_final_loss", "validate-final", "Select by final loss",
             "keep the optimizer with the best validation loss at the last step (default: the "
             "mean over the horizon)",
-            [](auto& c) -> auto& { return c.validateOnFinalLoss; }, 2, kInFile | kInCli));
+            [](auto& c) -> auto& { return c.validateOnFinalLoss; }, 2, all));
         f.push_back(boolSetting<C>(
             "second_derivatives", "second-derivatives", "Second derivatives",
             "follow d grad/d phi exactly (problems with Hessian-vector products: quadratics, MLPs)",
-            [](auto& c) -> auto& { return c.secondDerivatives; }, 1, kInFile | kInCli));
+            [](auto& c) -> auto& { return c.secondDerivatives; }, 1, all));
         f.push_back(enumSetting<C>(
             "groups", "groups", "LSTMs",
             "shared: one LSTM for every parameter; per-block: one LSTM per parameter group of the problem (convnet: "
@@ -133,7 +133,7 @@ const SettingsTable<MetaTrainConfig>& metaTrainSettings()
             "meta_loss", "meta-loss", "Meta-loss",
             "meta-objective over the horizon: sum (the paper's sum of losses) or log (sum of log losses: late, small "
             "losses weigh more)",
-            metaLossNames(), [](auto& c) -> auto& { return c.metaLoss; }, 2, kInFile | kInCli));
+            metaLossNames(), [](auto& c) -> auto& { return c.metaLoss; }, 2, all));
         f.push_back(uintSetting<C>(
             "seed", "seed", "Seed", "seed of the initial weights and of every training and validation instance",
             [](auto& c) -> auto& { return c.seed; }, 1, always));

@@ -116,7 +116,7 @@ private:
     void fineTuneWithDialog();
 
     TrainSession* m_runner;
-    MetaTrainConfig m_base; // fields without a widget (architecture, threads, ...) survive setConfig/config
+    MetaTrainConfig m_base; // fields without a widget (threads, the memory limit) survive setConfig/config
     QString m_problem = QStringLiteral("quadratic");
     QTimer* m_replotTimer = nullptr; // the curve's replots during a run, at most every 100 ms
     // While an epoch lasts over a second (MNIST with a large meta-batch: minutes), how far it has got, twice a
