@@ -1095,6 +1095,26 @@ void TestStudio::trainedOptimizerIsUsedEverywhere()
     QVERIFY2(found, "the trajectories do not use the trained optimizer");
     const EvalConfig eval = m_window->panel()->config();
     QCOMPARE(QString::fromStdString(eval.optimizers.back()), "lstm:" + path);
+
+    // Saved in an experiment: the session file (in the studio's data folder) gets a copy beside the experiment,
+    // named relative to it, so the folder can be moved or shared (the file named the data folder's absolute path).
+    QTemporaryDir dir;
+    const QString experiment = dir.filePath("q.l2l.json");
+    QVERIFY(m_window->saveExperimentTo(experiment));
+    const std::string text = readFile(experiment.toStdString());
+    const QString copy = "q-" + QFileInfo(path).completeBaseName() + ".json";
+    QVERIFY2(text.find("\"path\": \"" + copy.toStdString() + "\"") != std::string::npos, text.c_str());
+    const Experiment saved = experimentFromJson(text, experiment.toStdString());
+    QCOMPARE(QString::fromStdString(saved.optimizers.back().path), dir.filePath(copy));
+    QVERIFY(readFile(dir.filePath(copy).toStdString()) == readFile(path.toStdString()));
+    QVERIFY(m_window->saveExperimentTo(experiment)); // again: the same copy, not a second one
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 2);
+    // Moved elsewhere, the experiment still opens with its optimizer.
+    QTemporaryDir moved;
+    for (const QString& f : QDir(dir.path()).entryList(QDir::Files))
+        QVERIFY(QFile::copy(dir.filePath(f), moved.filePath(f)));
+    QVERIFY(m_window->openFile(moved.filePath("q.l2l.json")));
+    QCOMPARE(m_window->panel()->lstmSpec(), "lstm:" + moved.filePath(copy));
 }
 
 // In Meta-train, Play / Pause (F5) pauses and resumes the training and Step (F10) is off; both jumped to

@@ -100,7 +100,7 @@ void TestTrainView::shortRunFinishesSavesAndUses()
     MetaTrainView v;
     v.resize(1100, 600);
     v.show();
-    v.setProblem("quadratic");
+    v.setProblem("quadratic:dim=8");
     setSettings(v, 60, 10);
     QSignalSpy finished(&v, &MetaTrainView::finished), failed(&v, &MetaTrainView::failed);
     QSignalSpy progressed(&v, &MetaTrainView::progressed), state(&v, &MetaTrainView::trainingStateChanged);
@@ -147,11 +147,12 @@ void TestTrainView::shortRunFinishesSavesAndUses()
     QCOMPARE(v.sessionOptimizerPath(), used);
     QCOMPARE(used, path); // the file saved with these weights: legends and exports name it, not a session copy
     QCOMPARE(loadOptimizer(used.toStdString()).net.params, f.net.params);
-    // Without it, a session copy with a short name, made once.
+    // Without it, a session copy with a short name that says what it was trained on, made once.
     QVERIFY(QFile::remove(path));
     click(&v, "trainUse");
     const QString copy = ready.last().at(0).toString();
-    QVERIFY2(QRegularExpression("/quadratic-epoch[0-9]+(-[0-9]+)?\\.json$").match(copy).hasMatch(), qPrintable(copy));
+    QVERIFY2(QRegularExpression("/quadratic-dim-8-epoch[0-9]+(-[0-9]+)?\\.json$").match(copy).hasMatch(),
+             qPrintable(copy));
     QCOMPARE(loadOptimizer(copy.toStdString()).net.params, f.net.params);
     click(&v, "trainUse");
     QCOMPARE(ready.last().at(0).toString(), copy);
@@ -174,11 +175,11 @@ void TestTrainView::shortRunFinishesSavesAndUses()
 
     // Another problem in the panel: the curves stay the run's, and the title says they are the last run's.
     const auto title = [&] { return qobject_cast<QCPTextElement*>(v.plot()->plotLayout()->elementAt(0))->text(); };
-    QCOMPARE(title(), QString("Meta-training on quadratic"));
+    QCOMPARE(title(), QString("Meta-training on quadratic:dim=8"));
     v.setProblem("quadratic2d");
-    QVERIFY2(title().contains("Meta-training on quadratic (last run)"), qPrintable(title()));
-    v.setProblem("quadratic");
-    QCOMPARE(title(), QString("Meta-training on quadratic"));
+    QVERIFY2(title().contains("Meta-training on quadratic:dim=8 (last run)"), qPrintable(title()));
+    v.setProblem("quadratic:dim=8");
+    QCOMPARE(title(), QString("Meta-training on quadratic:dim=8"));
 }
 
 void TestTrainView::pauseHoldsResumeContinuesStopFinishes()

@@ -325,12 +325,36 @@ bool MainWindow::saveExperimentTo(const QString& path)
                    .arg(path)
                    .arg(kMaxExperimentFileBytes >> 20);
     }
+    // An optimizer trained here lives in the studio's data folder: an experiment naming it there could not be moved or
+    // shared. It gets a copy beside the experiment ('<experiment>-<file>'), which the experiment names relative to
+    // itself; a copy made here is removed again if the experiment cannot be written.
+    QStringList made;
     try {
+        const QFileInfo info(path);
+        for (OptimizerChoice& o : e.optimizers) {
+            const QString from = QString::fromStdString(o.path);
+            if (!o.enabled || !m_metaTrain->isSessionOptimizer(from)) continue;
+            const std::string bytes = readFile(o.path, kMaxOptimizerFileBytes);
+            const QString stem = info.absolutePath() + QLatin1Char('/') + info.baseName() + QLatin1Char('-') +
+                                 QFileInfo(from).completeBaseName();
+            QString copy = stem + QStringLiteral(".json");
+            for (int n = 2; QFileInfo::exists(copy); ++n) {
+                if (readFile(copy.toStdString(), kMaxOptimizerFileBytes) == bytes) break; // saved before: reused
+                copy = stem + QStringLiteral("-%1.json").arg(n);
+            }
+            if (!QFileInfo::exists(copy)) {
+                writeFileAtomically(copy.toStdString(), bytes);
+                made << copy;
+            }
+            o.path = copy.toStdString();
+        }
         saveExperiment(path.toStdString(), e); // validates; atomic
     } catch (const Error& err) {
+        for (const QString& copy : made) QFile::remove(copy);
         showError(tr("Cannot save the experiment: %1").arg(QString::fromStdString(err.what())));
         return false;
     }
+    for (const QString& copy : made) what += tr("; the optimizer trained here is copied beside it: %1").arg(copy);
     m_experimentPath = path;
     setWindowTitle(tr("%1 — L2L Studio").arg(QFileInfo(path).fileName()));
     statusBar()->showMessage(what, 8000);

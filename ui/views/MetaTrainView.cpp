@@ -67,6 +67,22 @@ QString duration(double seconds)
 
 QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 4) : QStringLiteral("diverged"); }
 
+// A problem spec as part of a file name: 'mnist:activation=relu,hidden=40' gives 'mnist-activation-relu-hidden-40'
+// (letters, digits, '.', '_' and '-' only; at most 80 characters).
+QString problemFileStem(const std::string& spec)
+{
+    QString out;
+    for (const QChar c : QString::fromStdString(spec)) {
+        const bool keep = c.isLetterOrNumber() || c == QLatin1Char('.') || c == QLatin1Char('_');
+        if (keep && c.unicode() < 128)
+            out += c;
+        else if (!out.endsWith(QLatin1Char('-')))
+            out += QLatin1Char('-');
+    }
+    while (out.endsWith(QLatin1Char('-'))) out.chop(1);
+    return out.left(80);
+}
+
 } // namespace
 
 MetaTrainView::MetaTrainView(QWidget* parent) : QWidget(parent), m_runner(new TrainSession(this))
@@ -801,15 +817,21 @@ QString MetaTrainView::dataDirectory(const QString& sub)
     return QDir().mkpath(dir) && QFileInfo(dir).isWritable() ? dir : QString();
 }
 
-// A run's own checkpoint, 'quadratic-20261206-101530-042.checkpoint.json' in the app data's checkpoints (empty
+// A run's own checkpoint, 'quadratic-dim-20-20261206-101530-042.checkpoint.json' in the app data's checkpoints (empty
 // when that is not writable: the run writes none).
 QString MetaTrainView::newCheckpointPath(const std::string& problem)
 {
     const QString dir = dataDirectory(QStringLiteral("checkpoints"));
     if (dir.isEmpty()) return {};
     return QStringLiteral("%1/%2-%3.checkpoint.json")
-        .arg(dir, QString::fromStdString(Spec::parse(problem).name),
+        .arg(dir, problemFileStem(problem),
              QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")));
+}
+
+bool MetaTrainView::isSessionOptimizer(const QString& path)
+{
+    const QString dir = sessionDirectory();
+    return !dir.isEmpty() && !path.isEmpty() && QFileInfo(path).absoluteDir() == QDir(dir);
 }
 
 QString MetaTrainView::sessionDirectory()
@@ -834,9 +856,11 @@ void MetaTrainView::useBest()
         return;
     }
     const QString dir = sessionDirectory();
-    const QString family = QString::fromStdString(Spec::parse(m_best->provenance.training.problem).name);
-    // A short name ('quadratic-epoch1350.json'), numbered when an earlier session left one of that name.
-    const QString stem = QStringLiteral("%1/%2-epoch%3").arg(dir, family).arg(m_best->provenance.bestEpoch);
+    // A short name that says what it was trained on ('quadratic-dim-20-epoch1350.json'), numbered when an earlier
+    // session left one of that name.
+    const QString stem = QStringLiteral("%1/%2-epoch%3")
+                             .arg(dir, problemFileStem(m_best->provenance.training.problem))
+                             .arg(m_best->provenance.bestEpoch);
     QString path = stem + QStringLiteral(".json");
     for (int n = 2; QFileInfo::exists(path); ++n) path = stem + QStringLiteral("-%1.json").arg(n);
     QString error;

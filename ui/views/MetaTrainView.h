@@ -67,6 +67,9 @@ public:
     // Atomic (core saveOptimizer): the old file stays on failure. False with a message on error.
     bool saveBest(const QString& path, QString* error);
     QString sessionOptimizerPath() const { return m_sessionPath; } // where useBest() saved it (empty before)
+    // Whether `path` is one of the optimizers useBest() keeps in the studio's data folder (or its temporary one):
+    // an experiment saved naming it is given a copy beside it (MainWindow::saveExperimentTo).
+    bool isSessionOptimizer(const QString& path);
     QCustomPlot* plot() const { return m_plot; }
     WatchPanel* watchPanel() const { return m_watch; }         // shown for 2-d function classes
     void setWatchEvery(int epochs);                            // how often the watched path is redrawn
