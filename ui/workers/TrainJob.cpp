@@ -82,8 +82,9 @@ bool TrainSession::continueRun(int epochs, QString* error)
         return fail(tr("Epochs %1: the run to continue has done %2 epochs already; set Epochs to more to go on")
                         .arg(epochs)
                         .arg(m_kept->epoch));
-    MetaTrainState state = std::move(*m_kept);
-    m_kept.reset();
+    // A copy: m_kept stays what Continue goes on from if this run fails to start (its data gone, say); end()
+    // replaces it with the state the run reached.
+    MetaTrainState state = *m_kept;
     state.config.epochs = epochs; // as `l2l train --resume --epochs` (a cosine schedule is stretched to them)
     m_stopping = false;
     m_best.reset();

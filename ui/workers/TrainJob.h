@@ -97,7 +97,7 @@ private:
     Runner* m_runner;
     std::shared_ptr<Trainer> m_trainer;
     std::optional<OptimizerFile> m_best;  // the latest best received
-    std::optional<MetaTrainState> m_kept; // the stopped run's state, or an opened checkpoint's (Idle only)
+    std::optional<MetaTrainState> m_kept; // the stopped run's state, or an opened checkpoint's
     QString m_checkpointPath;
     std::optional<TrajectoryConfig> m_watch;
     int m_watchEvery = 25;
