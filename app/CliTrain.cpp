@@ -225,10 +225,13 @@ void addTrainCommand(CLI::App& app)
             if (cmd->count("--threads")) s.config.threads = o->config.threads; // results do not depend on it
             trainer = std::make_unique<MetaTrainer>(std::move(s));
         } else if (!o->init.empty()) {
-            trainer = std::make_unique<MetaTrainer>(o->config, loadOptimizer(o->init).net);
+            const OptimizerFile start = loadOptimizer(o->init);
+            trainer = std::make_unique<MetaTrainer>(o->config, start.net);
+            trainer->setAncestors(lineageFrom(start, optimizerFileDigest(o->init)));
         } else {
             trainer = std::make_unique<MetaTrainer>(o->config);
         }
+        trainer->recordCommand(commandLine()); // with the ones a resumed checkpoint holds: the provenance's lineage
         const std::string checkpoint = o->checkpoint.empty() ? o->out + ".checkpoint.json" : o->checkpoint;
         checkOutputPath(o->out, "--out");
         checkOutputPath(checkpoint, "--checkpoint");

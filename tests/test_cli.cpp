@@ -1057,6 +1057,68 @@ private slots:
         QVERIFY(o.open(QIODevice::ReadOnly) && c.open(QIODevice::ReadOnly));
         QVERIFY(o.readAll() == optimizerBefore && c.readAll() == checkpointBefore);
     }
+    void provenanceKeepsTheLineage()
+    {
+        // A resumed run's optimizer names the command that started it (it named only the --resume command), and a
+        // fine-tune names what it started from (epochs, problem, commands, the file's digest), in the file, in
+        // `l2l eval`'s footer and in the PyTorch export's docstring; a fine-tune of a fine-tune names both.
+        const QString a = m_tmp.path() + "/lin-a.json", ck = m_tmp.path() + "/lin-a.ck.json",
+                      b = m_tmp.path() + "/lin-b.json", c = m_tmp.path() + "/lin-c.json";
+        const auto provenance = [](const QString& path) {
+            QFile f(path);
+            f.open(QIODevice::ReadOnly);
+            return QJsonDocument::fromJson(f.readAll()).object().value("provenance").toObject();
+        };
+        QCOMPARE(l2l({"train", "--problem", "quadratic:dim=6", "--epochs", "20", "--validate-every", "10", "--out", a,
+                      "--checkpoint", ck, "-q"})
+                     .code,
+                 0);
+        QVERIFY(!provenance(a).contains("earlier_commands")); // written only when there are any
+        const Run resumed = l2l({"train", "--resume", ck, "--epochs", "30", "--out", a, "--checkpoint", ck, "-q"});
+        QCOMPARE(resumed.code, 0);
+        const QJsonObject pa = provenance(a);
+        const QJsonArray earlier = pa.value("earlier_commands").toArray();
+        QCOMPARE(earlier.size(), 1);
+        QVERIFY2(earlier[0].toString().contains("--problem quadratic:dim=6"), qPrintable(earlier[0].toString()));
+        QVERIFY(pa.value("command").toString().contains("--resume"));
+        QVERIFY(!pa.contains("ancestors"));
+
+        QCOMPARE(l2l({"train", "--problem", "quadratic:dim=6", "--epochs", "10", "--validate-every", "10", "--init", a,
+                      "--out", b, "-q"})
+                     .code,
+                 0);
+        const QJsonObject pb = provenance(b);
+        QCOMPARE(pb.value("ancestors").toArray().size(), 1);
+        const QJsonObject parent = pb.value("ancestors").toArray()[0].toObject();
+        QCOMPARE(parent.value("epochs").toInt(), 30);
+        QCOMPARE(parent.value("problem").toString(), QString("quadratic:dim=6"));
+        const QJsonArray commands = parent.value("commands").toArray(); // started, then resumed
+        QCOMPARE(commands.size(), 2);
+        QCOMPARE(commands[0].toString(), earlier[0].toString());
+        QCOMPARE(commands[1].toString(), pa.value("command").toString());
+        QVERIFY(QRegularExpression("^[0-9a-f]{16}$").match(parent.value("digest").toString()).hasMatch());
+        QVERIFY(!pb.contains("earlier_commands"));
+
+        QCOMPARE(l2l({"train", "--problem", "quadratic:dim=6", "--epochs", "10", "--validate-every", "10", "--init", b,
+                      "--out", c, "-q"})
+                     .code,
+                 0);
+        const QJsonArray ancestors = provenance(c).value("ancestors").toArray();
+        QCOMPARE(ancestors.size(), 2);
+        QCOMPARE(ancestors[1].toObject(), parent);
+        QVERIFY(ancestors[0].toObject().value("digest").toString() != parent.value("digest").toString());
+        const Run ev =
+            l2l({"eval", "--problem", "quadratic:dim=6", "--optimizers", "lstm:" + c, "--runs", "2", "--steps", "10"});
+        QCOMPARE(ev.code, 0);
+        QVERIFY2(ev.out.contains("fine-tuned from an optimizer trained for 10 epochs on quadratic:dim=6, itself "
+                                 "fine-tuned from an optimizer trained for 30 epochs on quadratic:dim=6"),
+                 qPrintable(ev.out));
+        const QString py = m_tmp.path() + "/lin_c.py";
+        QCOMPARE(l2l({"export", "--torch", c, "--out", py}).code, 0);
+        QFile f(py);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(QString::fromUtf8(f.readAll()).contains("lineage:     fine-tuned from an optimizer trained for 10"));
+    }
     void tunePrintsGridAndCaches()
     {
         const QString cache = m_tmp.path() + "/tune-cache.json";

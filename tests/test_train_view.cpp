@@ -436,6 +436,11 @@ void TestTrainView::stopThenContinueIsTheUninterruptedRun()
     QCOMPARE(v.plot()->graph(0)->dataCount(), 400); // one curve, continued
     QVERIFY(v.bestOptimizer().has_value());
     QCOMPARE(v.bestOptimizer()->provenance.epochsDone, 400);
+    // The provenance names the start and the Continue.
+    const Provenance continued = v.bestOptimizer()->provenance;
+    QCOMPARE(int(continued.earlierCommands.size()), 1);
+    QVERIFY(QString::fromStdString(continued.earlierCommands[0]).startsWith("l2l train"));
+    QVERIFY2(QString::fromStdString(continued.command).contains("Continue from epoch"), continued.command.c_str());
     const Vec<float> straight = uninterrupted(config);
     // The kept state (what Continue goes on from, and the checkpoint holds) is the uninterrupted run's.
     QString error;
@@ -556,6 +561,13 @@ void TestTrainView::fineTuneStartsFromTheFile()
     const LstmNet<float> start = loadOptimizer(file.toStdString()).net;
     QVERIFY(loadCheckpoint(v.checkpointPath().toStdString()).net.params == uninterrupted(form, &start));
     QVERIFY(loadCheckpoint(v.checkpointPath().toStdString()).net.params != uninterrupted(form));
+    // Its provenance says what it started from.
+    const OptimizerFile best = *v.bestOptimizer();
+    const Provenance& p = best.provenance;
+    QCOMPARE(int(p.ancestors.size()), 1);
+    QCOMPARE(p.ancestors[0].epochsDone, 60);
+    QCOMPARE(p.ancestors[0].commands, std::vector<std::string>{"test"});
+    QCOMPARE(p.ancestors[0].digest, optimizerFileDigest(file.toStdString()));
 }
 
 // Epochs 9999999: the x axis spanned all of them, so the curve was a vertical line at 0, running and stopped.

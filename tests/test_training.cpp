@@ -697,6 +697,65 @@ private slots:
         c.secondDerivatives = true;
         l2l::test::expectError([&] { c.validate(); }, {"second derivatives", "rnnprop"});
     }
+    void lineageRoundTripsAndBadLineageIsNamed()
+    {
+        // The commands that trained a run and what it was fine-tuned from go through checkpoints and optimizer files
+        // unchanged; a stranger's lineage of the wrong shape is refused naming the key.
+        MetaTrainer t(quadConfig(1));
+        t.recordCommand("l2l train --problem quadratic --epochs 1");
+        t.run([](const MetaProgress&) {}, nullptr);
+        const OptimizerFile parent = t.bestOptimizer("l2l train --problem quadratic --epochs 1");
+        QVERIFY(parent.provenance.earlierCommands.empty()); // the one recorded is the command under way
+        saveOptimizer(path("parent.json").toStdString(), parent);
+        const std::vector<Ancestor> lineage = lineageFrom(loadOptimizer(path("parent.json").toStdString()),
+                                                          optimizerFileDigest(path("parent.json").toStdString()));
+        QCOMPARE(int(lineage.size()), 1);
+        QCOMPARE(lineage[0].commands, std::vector<std::string>{"l2l train --problem quadratic --epochs 1"});
+        QCOMPARE(lineage[0].epochsDone, 1);
+        QCOMPARE(lineageSummary(lineage),
+                 std::string("fine-tuned from an optimizer trained for 1 epochs on quadratic"));
+        MetaTrainConfig c = quadConfig(2);
+        MetaTrainer child(c, parent.net);
+        child.setAncestors(lineage);
+        child.recordCommand("first");
+        saveCheckpoint(path("child.ck.json").toStdString(), child.state());
+        MetaTrainState s = loadCheckpoint(path("child.ck.json").toStdString());
+        QCOMPARE(s.commands, std::vector<std::string>{"first"});
+        QVERIFY(s.ancestors == lineage);
+        MetaTrainer resumed(std::move(s));
+        resumed.recordCommand("second");
+        const OptimizerFile f = resumed.bestOptimizer("second");
+        QCOMPARE(f.provenance.earlierCommands, std::vector<std::string>{"first"});
+        QCOMPARE(f.provenance.command, std::string("second"));
+        saveOptimizer(path("child.json").toStdString(), f);
+        const OptimizerFile back = loadOptimizer(path("child.json").toStdString());
+        QCOMPARE(back.provenance.earlierCommands, f.provenance.earlierCommands);
+        QVERIFY(back.provenance.ancestors == lineage);
+
+        const std::string good = optimizerToJson(f);
+        auto withProvenance = [&](const char* name, const char* key, const QJsonValue& value) {
+            QJsonObject doc = QJsonDocument::fromJson(QByteArray::fromStdString(good)).object();
+            QJsonObject p = doc.value("provenance").toObject();
+            p.insert(key, value);
+            doc.insert("provenance", p);
+            writeText(path(name), QJsonDocument(doc).toJson().toStdString());
+        };
+        withProvenance("l1.json", "ancestors", QJsonValue(3));
+        expectLoadError(path("l1.json"), "ancestors must be an array");
+        withProvenance("l2.json", "ancestors", QJsonArray{QJsonObject{{"problem", "quadratic"}, {"epochs", 3}}});
+        expectLoadError(path("l2.json"), "ancestors [0]");
+        withProvenance("l3.json", "earlier_commands", QJsonArray{QJsonValue(1)});
+        expectLoadError(path("l3.json"), "earlier_commands: every entry must be a string");
+        QJsonArray many;
+        for (int i = 0; i < 1001; ++i) many.append(QStringLiteral("c"));
+        withProvenance("l4.json", "earlier_commands", many);
+        expectLoadError(path("l4.json"), "at most 1000");
+        withProvenance(
+            "l5.json", "ancestors",
+            QJsonArray{QJsonObject{
+                {"problem", "q"}, {"epochs", -4}, {"commands", QJsonArray{}}, {"created", ""}, {"digest", ""}}});
+        expectLoadError(path("l5.json"), "epochs");
+    }
     void badFiles()
     {
         MetaTrainer t(quadConfig(1));

@@ -156,6 +156,7 @@ ResolvedOptimizers resolveOptimizers(const EvalConfig& config, const ProblemClas
                                                             std::to_string(p.training.metaBatch) + ")"
                                                       : std::string())
                                    : "no provenance in the file";
+            if (p.known && !p.ancestors.empty()) r.provenance += ", " + lineageSummary(p.ancestors);
             if (p.selection.known)
                 r.provenance += "; chosen by l2l select among " + std::to_string(p.selection.candidates.size()) +
                                 " on " + std::to_string(p.selection.runs) + " selection instances of " +

@@ -5,6 +5,7 @@
 #include "base/JsonLimits.h"
 #include "base/Stats.h"
 #include "eval/Tuning.h"
+#include "optimizers/OptimizerFile.h"
 #include "problems/Problem.h"
 
 #include <nlohmann/json.hpp>
@@ -161,8 +162,6 @@ std::string formatNumber(double v, int digits)
     return out.str();
 }
 } // namespace
-
-std::string optimizerFileDigest(const std::string& path) { return fileDigest(path, kMaxOptimizerFileBytes); }
 
 namespace {
 

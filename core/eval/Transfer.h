@@ -74,10 +74,6 @@ struct TransferResult {
     std::string baselinesFromDigest; // optimizerFileDigest of config.baselinesFrom when the run started
 };
 
-// 16 hex digits (BitHash, 64-bit FNV-1a) of a file's bytes: a resumed transfer refuses an optimizer file that has changed
-// since the stopped run, wherever the file now is. Throws l2l::Error naming a missing or unreadable file.
-std::string optimizerFileDigest(const std::string& path);
-
 struct TransferProgress {
     int variant = 0, variants = 0; // the variant under way (0-based) and their count
     std::string label;             // the variant's

@@ -423,7 +423,9 @@ std::string docstring(const OptimizerFile& file, const std::string& source, cons
     }
     d << "Provenance (the optimizer file's; PROVENANCE holds all of it):\n";
     d << "    trained on:  " << p.training.problem << "\n";
+    for (const std::string& c : p.earlierCommands) d << "    earlier:     " << c << "\n";
     if (!p.command.empty()) d << "    command:     " << p.command << "\n";
+    if (!p.ancestors.empty()) d << "    lineage:     " << lineageSummary(p.ancestors) << "\n";
     if (!p.created.empty()) d << "    created:     " << p.created << "\n";
     if (!p.tool.empty()) d << "    tool:        " << p.tool << "\n";
     d << "    seed:        " << p.training.seed << "\n";

@@ -536,6 +536,9 @@ OptimizerFile bestOptimizerOf(const MetaTrainState& state, const std::string& co
     p.validationLoss = validated ? state.bestValidation : NAN;
     p.ranks = ranks;
     p.command = command;
+    // The commands recorded before the one under way (the last recorded: `command`'s invocation).
+    if (!state.commands.empty()) p.earlierCommands.assign(state.commands.begin(), state.commands.end() - 1);
+    p.ancestors = state.ancestors;
     const std::time_t now = std::time(nullptr);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -594,6 +597,9 @@ void saveCheckpoint(const std::string& path, const MetaTrainState& s)
                           {"curriculum_stale", s.stageStale},
                           {"validate_start", s.validateStart},
                           {"history", history}};
+    // The lineage (absent in older checkpoints and when empty).
+    if (!s.commands.empty()) doc["commands"] = commandsJson(s.commands);
+    if (!s.ancestors.empty()) doc["ancestors"] = ancestorsJson(s.ancestors);
     writeFileAtomically(path, doc.dump() + "\n");
 }
 
@@ -672,6 +678,8 @@ MetaTrainState checkpointFromJson(const std::string& text, const std::string& pa
                 throw Error("key \"validate_start\" is true (starting weights not yet validated) at epoch " +
                             std::to_string(s.epoch) + "; it can only be before the first epoch");
         }
+        if (doc.contains("commands")) s.commands = readCommands(doc["commands"], "key \"commands\"");
+        if (doc.contains("ancestors")) s.ancestors = readAncestors(doc["ancestors"], "key \"ancestors\"");
         s.config.validate();
     } catch (const nlohmann::json::exception& e) {
         throw Error(where + " is malformed: " + excerpt(e.what(), 200));

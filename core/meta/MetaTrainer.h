@@ -66,6 +66,10 @@ struct MetaTrainState {
     // checkpoint so that a fine-tune stopped before then still validates them when resumed.
     bool validateStart = false;
     std::vector<MetaHistoryPoint> history;
+    // The lineage, kept in checkpoints: every command that worked on this run (started it, resumed it), the one
+    // under way last (MetaTrainer::recordCommand); and what a fine-tune started from (Provenance::ancestors).
+    std::vector<std::string> commands;
+    std::vector<Ancestor> ancestors;
 };
 
 // How far the epoch under way has got, for a progress display on another thread (an MNIST epoch with a meta-batch
@@ -106,6 +110,11 @@ public:
     const MemberExchange& exchange() const { return *m_exchange; }
     // The best optimizer so far (the current one if never validated), with its provenance.
     OptimizerFile bestOptimizer(const std::string& command) const;
+    // The command of the invocation that is about to run this training (`l2l train ...`): the optimizer's provenance
+    // gives it as its command and the ones recorded before it as its earlier commands.
+    void recordCommand(const std::string& command) { m_state.commands.push_back(command); }
+    // What a fine-tune starts from (lineageFrom of the --init file), recorded in its provenance.
+    void setAncestors(std::vector<Ancestor> ancestors) { m_state.ancestors = std::move(ancestors); }
     // Where run() reports the epoch's progress (null: nowhere, the default). Not owned.
     void setEpochWork(EpochWork* work) { m_work = work; }
 

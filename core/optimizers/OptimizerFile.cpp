@@ -1,6 +1,7 @@
 #include "optimizers/OptimizerFile.h"
 
 #include "base/AtomicFile.h"
+#include "base/BitHash.h"
 #include "base/JsonLimits.h"
 #include "base/Resources.h"
 #include "base/Spec.h"
@@ -90,8 +91,9 @@ void readNets(const nlohmann::json& doc, LstmNet<float>& net)
 namespace {
 
 // Provenance keys besides the training settings ("epochs" is the epochs done, not the epochs set).
-const std::vector<std::string> kProvenanceKeys = {"epochs",  "best_epoch", "validation_loss", "command",
-                                                  "created", "tool",       "selection",       "ranks"};
+const std::vector<std::string> kProvenanceKeys = {"epochs",           "best_epoch", "validation_loss", "command",
+                                                  "created",          "tool",       "selection",       "ranks",
+                                                  "earlier_commands", "ancestors"};
 
 // Settings the provenance does not keep: the architecture (in "architecture"), the thread count (no effect on the
 // result) and the epochs set (the command has them; "epochs" counts those done).
@@ -120,6 +122,8 @@ nlohmann::json provenanceJson(const Provenance& p)
     j["command"] = p.command;
     j["created"] = p.created;
     j["tool"] = p.tool;
+    if (!p.earlierCommands.empty()) j["earlier_commands"] = commandsJson(p.earlierCommands);
+    if (!p.ancestors.empty()) j["ancestors"] = ancestorsJson(p.ancestors);
     if (p.selection.known) {
         const Selection& s = p.selection;
         nlohmann::json candidates = nlohmann::json::array();
@@ -188,9 +192,100 @@ void readProvenance(const nlohmann::json& j, const LstmArch& arch, const std::st
     p.created = text("created");
     p.tool = text("tool");
     if (j.contains("selection")) p.selection = readSelection(j["selection"], what + " selection");
+    if (j.contains("earlier_commands"))
+        p.earlierCommands = readCommands(j["earlier_commands"], what + " earlier_commands");
+    if (j.contains("ancestors")) p.ancestors = readAncestors(j["ancestors"], what + " ancestors");
 }
 
+constexpr std::size_t kMaxLineage = 1000; // entries of a lineage or command list a file may hold
+
 } // namespace
+
+nlohmann::json commandsJson(const std::vector<std::string>& commands) { return nlohmann::json(commands); }
+
+std::vector<std::string> readCommands(const nlohmann::json& j, const std::string& what)
+{
+    if (!j.is_array() || j.size() > kMaxLineage)
+        throw Error(what + " must be an array of at most " + std::to_string(kMaxLineage) + " strings");
+    std::vector<std::string> out;
+    for (const auto& c : j) {
+        if (!c.is_string()) throw Error(what + ": every entry must be a string");
+        out.push_back(c.get<std::string>());
+    }
+    return out;
+}
+
+nlohmann::json ancestorsJson(const std::vector<Ancestor>& ancestors)
+{
+    nlohmann::json a = nlohmann::json::array();
+    for (const Ancestor& x : ancestors)
+        a.push_back({{"problem", x.problem},
+                     {"epochs", x.epochsDone},
+                     {"commands", commandsJson(x.commands)},
+                     {"created", x.created},
+                     {"digest", x.digest}});
+    return a;
+}
+
+std::vector<Ancestor> readAncestors(const nlohmann::json& j, const std::string& what)
+{
+    if (!j.is_array() || j.size() > kMaxLineage)
+        throw Error(what + " must be an array of at most " + std::to_string(kMaxLineage) + " objects");
+    std::vector<Ancestor> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        const nlohmann::json& e = j[i];
+        const std::string where = what + " [" + std::to_string(i) + "]";
+        if (!e.is_object()) throw Error(where + " must be an object");
+        auto text = [&](const char* key) {
+            if (!e.contains(key) || !e[key].is_string()) throw Error(where + ": key \"" + key + "\" must be a string");
+            return e[key].get<std::string>();
+        };
+        Ancestor x;
+        x.problem = text("problem");
+        x.epochsDone = int(jsonIntegerIn(member(e, "epochs", where), where + " epochs", 0, 10000000));
+        x.commands = readCommands(member(e, "commands", where), where + " commands");
+        x.created = text("created");
+        x.digest = text("digest");
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
+std::string optimizerFileDigest(const std::string& path)
+{
+    BitHash h;
+    h.add(readFile(path, kMaxOptimizerFileBytes));
+    return h.hex();
+}
+
+std::vector<Ancestor> lineageFrom(const OptimizerFile& file, const std::string& digest)
+{
+    const Provenance& p = file.provenance;
+    Ancestor self;
+    self.problem = p.known ? p.training.problem : std::string();
+    self.epochsDone = p.epochsDone;
+    self.commands = p.earlierCommands;
+    if (!p.command.empty()) self.commands.push_back(p.command);
+    self.created = p.created;
+    self.digest = digest;
+    std::vector<Ancestor> out{self};
+    out.insert(out.end(), p.ancestors.begin(), p.ancestors.end());
+    if (out.size() > kMaxLineage) out.resize(kMaxLineage); // the oldest go: a file must stay readable
+    return out;
+}
+
+std::string lineageSummary(const std::vector<Ancestor>& ancestors)
+{
+    std::string out;
+    for (const Ancestor& a : ancestors) {
+        out += out.empty() ? "fine-tuned from" : ", itself fine-tuned from";
+        out += " an optimizer trained for ";
+        out += std::to_string(a.epochsDone);
+        out += " epochs on ";
+        out += a.problem.empty() ? "an unrecorded problem" : a.problem;
+    }
+    return out;
+}
 
 std::string optimizerToJson(const OptimizerFile& file)
 {

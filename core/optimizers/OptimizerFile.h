@@ -8,7 +8,11 @@
 //    "weights": [...],                 // LstmNet::params, see LstmNet.h for the layout
 //    "provenance": {"settings_version": 2, "problem": ..., "epochs": ..., "horizon": ..., ...,
 //                   "best_epoch": ..., "validation_loss": ...,
-//                   "command": "l2l train ...", "created": "2026-11-28T03:40:00Z", "tool": "l2l 0.1.0"}}
+//                   "command": "l2l train ...", "created": "2026-11-28T03:40:00Z", "tool": "l2l 0.1.0",
+//                   "earlier_commands": [...], "ancestors": [{"problem": ..., "epochs": ..., "commands": [...],
+//                                                             "created": ..., "digest": ...}, ...]}}
+// ("earlier_commands": the commands before "command" that trained the run, when it was resumed; "ancestors": what
+// a fine-tune started from, nearest first; both only when there are any)
 //
 // The provenance holds the training settings of optimizers/MetaTrainConfig.h (their table decides the keys,
 // types and ranges) except the architecture (above), the thread count and the epochs set ("epochs" counts those done).
@@ -25,6 +29,8 @@
 #include "base/Resources.h"
 #include "optimizers/LstmNet.h"
 #include "optimizers/MetaTrainConfig.h"
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <utility>
@@ -45,6 +51,16 @@ struct Selection {
     std::vector<std::pair<std::string, double>> candidates; // every candidate's file name and score (NaN: diverged)
 };
 
+// An optimizer a training started from (`l2l train --init FILE`, the studio's fine-tune), as its file recorded it.
+struct Ancestor {
+    std::string problem;               // what it was trained on
+    int epochsDone = 0;                // its epochs
+    std::vector<std::string> commands; // the commands that trained it (started, resumed), in order
+    std::string created;
+    std::string digest; // 16 hex digits of the file's bytes (fileDigest) when the training started from it
+    bool operator==(const Ancestor&) const = default;
+};
+
 struct Provenance {
     bool known = false;       // false: the file has no provenance (the fields below are defaults)
     MetaTrainConfig training; // the settings it was trained with (its epochs: those set, not kept in the file)
@@ -53,6 +69,12 @@ struct Provenance {
     double validationLoss = 0;
     int ranks = 1; // the processes (MPI ranks) that shared the training; "ranks" in the file, written when > 1
     std::string command, created, tool = "l2l 0.1.0";
+    // The commands before `command` that trained this run (the one that started it, those that resumed it), in
+    // order: "earlier_commands" in the file, when there are any.
+    std::vector<std::string> earlierCommands;
+    // The optimizers it was fine-tuned from, nearest first (the --init file, then the one that one started from,
+    // ...): "ancestors" in the file, when there are any.
+    std::vector<Ancestor> ancestors;
     Selection selection; // known only for a file written by `l2l select`
     // Read from a file written before some settings existed: the keys it did not record (their values in
     // `training` are defaults, not what the run used) and its settings version (-1: none, a legacy file). Written
@@ -65,6 +87,23 @@ struct OptimizerFile {
     LstmNet<float> net;
     Provenance provenance;
 };
+
+// 16 hex digits (BitHash, 64-bit FNV-1a) of a file's bytes: a resumed transfer refuses an optimizer file that has changed
+// since the stopped run, wherever the file now is; a fine-tune records its start's. Throws l2l::Error naming a
+// missing or unreadable file.
+std::string optimizerFileDigest(const std::string& path);
+
+// The lineage a training started from `file` (read from bytes whose fileDigest is `digest`) records: `file` itself,
+// then its own ancestors.
+std::vector<Ancestor> lineageFrom(const OptimizerFile& file, const std::string& digest);
+// "fine-tuned from an optimizer trained for 600 epochs on mnist", for reports; empty without ancestors.
+std::string lineageSummary(const std::vector<Ancestor>& ancestors);
+// The JSON of a lineage (optimizer files' provenance and checkpoints), and its validated reading (throws l2l::Error
+// naming `what` and the field).
+nlohmann::json ancestorsJson(const std::vector<Ancestor>& ancestors);
+std::vector<Ancestor> readAncestors(const nlohmann::json& j, const std::string& what);
+nlohmann::json commandsJson(const std::vector<std::string>& commands);
+std::vector<std::string> readCommands(const nlohmann::json& j, const std::string& what);
 
 void saveOptimizer(const std::string& path, const OptimizerFile& file);
 OptimizerFile loadOptimizer(const std::string& path);

@@ -324,9 +324,10 @@ void MetaTrainView::setStartBlocked(const QString& reason)
 
 bool MetaTrainView::isPaused() const { return m_runner->state() == TrainSession::State::Paused; }
 
-void MetaTrainView::start() { startRun(std::nullopt, tr("starting…")); }
+void MetaTrainView::start() { startRun(std::nullopt, {}, tr("starting…")); }
 
-void MetaTrainView::startRun(std::optional<LstmNet<float>> initial, const QString& what)
+void MetaTrainView::startRun(std::optional<LstmNet<float>> initial, std::vector<Ancestor> ancestors,
+                             const QString& what)
 {
     if (isTraining() || !m_blocked.isEmpty()) return;
     MetaTrainConfig c;
@@ -350,7 +351,7 @@ void MetaTrainView::startRun(std::optional<LstmNet<float>> initial, const QStrin
         m_runner->setWatch(std::nullopt, 1);
     }
     m_runner->setCheckpointPath(newCheckpointPath(c.problem));
-    m_runner->start(c, std::move(initial));
+    m_runner->start(c, std::move(initial), std::move(ancestors));
     beginRunUi(c.epochs);
     m_etaLabel->setText(what);
     m_shownEpoch = 0;
@@ -424,7 +425,8 @@ bool MetaTrainView::fineTune(const QString& optimizerPath, QString* error)
         if (isTraining()) throw Error("meta-training is under way: stop it before starting a fine-tune");
         if (!m_blocked.isEmpty()) throw Error(m_blocked.toStdString());
         OptimizerFile f = loadOptimizer(optimizerPath.toStdString());
-        startRun(std::move(f.net), tr("fine-tuning %1…").arg(QFileInfo(optimizerPath).fileName()));
+        startRun(std::move(f.net), lineageFrom(f, optimizerFileDigest(optimizerPath.toStdString())),
+                 tr("fine-tuning %1…").arg(QFileInfo(optimizerPath).fileName()));
         return isTraining();
     } catch (const std::exception& e) {
         if (error) *error = QString::fromStdString(e.what());

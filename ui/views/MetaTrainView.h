@@ -112,7 +112,7 @@ private:
     QString dataDirectory(const QString& sub); // the app data's `sub`, made; empty if not writable
     QString newCheckpointPath(const std::string& problem);
     // A new run (or fine-tune from `initial`) with the form's settings.
-    void startRun(std::optional<LstmNet<float>> initial, const QString& what);
+    void startRun(std::optional<LstmNet<float>> initial, std::vector<Ancestor> ancestors, const QString& what);
     void beginRunUi(int epochs); // the counters, timers and buttons of a run starting or continuing
     void openCheckpointWithDialog();
     void saveCheckpointWithDialog();

@@ -58,15 +58,19 @@ TrainSession::TrainSession(QObject* parent)
     });
 }
 
-void TrainSession::start(const MetaTrainConfig& config, std::optional<LstmNet<float>> initial)
+void TrainSession::start(const MetaTrainConfig& config, std::optional<LstmNet<float>> initial,
+                         std::vector<Ancestor> ancestors)
 {
     if (m_state != State::Idle) return;
     m_stopping = false;
     m_best.reset();
     m_kept.reset();
     m_state = State::Running;
-    runJob([config, initial = std::move(initial)] {
-        return initial ? std::make_unique<MetaTrainer>(config, *initial) : std::make_unique<MetaTrainer>(config);
+    runJob([config, initial = std::move(initial), ancestors = std::move(ancestors)] {
+        auto t = initial ? std::make_unique<MetaTrainer>(config, *initial) : std::make_unique<MetaTrainer>(config);
+        t->setAncestors(ancestors);
+        t->recordCommand(trainCommand(config));
+        return t;
     });
 }
 
@@ -90,7 +94,12 @@ bool TrainSession::continueRun(int epochs, QString* error)
     m_best.reset();
     if (state.bestEpoch >= 0) m_best = bestOptimizerOf(state, trainCommand(state.config));
     m_state = State::Running;
-    runJob([state = std::move(state)] { return std::make_unique<MetaTrainer>(state); });
+    runJob([state = std::move(state)] {
+        auto t = std::make_unique<MetaTrainer>(state);
+        t->recordCommand("l2l-studio: Continue from epoch " + std::to_string(state.epoch) + " to " +
+                         std::to_string(state.config.epochs));
+        return t;
+    });
     return true;
 }
 
@@ -157,7 +166,11 @@ void TrainSession::runJob(Make make)
         }
         MetaTrainer& trainer = *t->trainer;
         trainer.setEpochWork(&t->work);
-        const auto command = [&] { return trainCommand(trainer.state().config); };
+        // The provenance's command: the one recorded for this invocation (a start's settings, or a Continue).
+        const auto command = [&] {
+            const auto& recorded = trainer.state().commands;
+            return recorded.empty() ? trainCommand(trainer.state().config) : recorded.back();
+        };
         bool checkpointFailed = false; // said once
         auto writeCheckpoint = [&] {
             if (checkpoint.empty()) return;

@@ -53,7 +53,9 @@ public:
 
     // Idle only. With `initial`: a fine-tune from its weights (its architecture replaces config's; the run fails
     // with a message if its net count does not fit the problem class).
-    void start(const MetaTrainConfig& config, std::optional<LstmNet<float>> initial = std::nullopt);
+    // `ancestors`: the lineage a fine-tune records (lineageFrom its file).
+    void start(const MetaTrainConfig& config, std::optional<LstmNet<float>> initial = std::nullopt,
+               std::vector<Ancestor> ancestors = {});
     // Idle with a kept run: continues it with its own settings up to `epochs` (more than it has done). False, with
     // a message naming Epochs, when there is none or `epochs` is not more.
     bool continueRun(int epochs, QString* error);
