@@ -1,6 +1,8 @@
 // Paired evaluation, determinism across thread counts, divergence, tuning and its cache, cancellation.
 #include "ExpectError.h"
 #include "TimeLimits.h"
+#include "base/AtomicFile.h"
+#include "base/Resources.h"
 #include "base/Rng.h"
 #include "base/Stats.h"
 #include "eval/Evaluation.h"
@@ -9,6 +11,7 @@
 #include "eval/Tuning.h"
 #include "io/EvalCsv.h"
 #include "optimizers/LstmOptimizer.h"
+#include "optimizers/OptimizerFile.h"
 #include "problems/Quadratic.h"
 
 #include <QTemporaryDir>
@@ -902,6 +905,39 @@ private slots:
         QCOMPARE(bestByFinalMean(r), &r.optimizers[0]);
         r.optimizers[1] = result("sgd", {0.1, 0.1, 0.1, 0.1}, {-1, -1, -1, -1});
         QCOMPARE(bestByFinalMean(r), &r.optimizers[1]);
+    }
+
+    // The cell where an optimizer was trained (its problem's canonical spec and its horizon) is marked on the map:
+    // computed from the file's provenance, kept in the JSON, and a stranger's malformed record is refused naming it.
+    void transferMarksWhereEachWasTrained()
+    {
+        const std::string bundled = resourceDir() + "/optimizers/quadratic.json";
+        TransferConfig c;
+        c.optimizers = {bundled};
+        c.variants = {{"given", "quadratic", "quadratic", 100},
+                      {"given", "dim=3", "quadratic:dim=3", 100},
+                      {"horizon", "T=200", "quadratic", 200}};
+        c.runs = 2;
+        c.useCache = false;
+        c.tune.runs = 1;
+        c.tune.perDecade = 1;
+        const TransferResult r = computeTransfer(c);
+        QCOMPARE(int(r.trainedOn.size()), 1);
+        QCOMPARE(r.trainedOn[0], makeProblemClass<float>("quadratic")->canonicalSpec());
+        QCOMPARE(r.trainedSteps[0], loadOptimizer(bundled).provenance.training.horizon);
+        QVERIFY(r.trainedHere(0, 0));
+        QVERIFY(!r.trainedHere(1, 0)); // another dimension
+        QVERIFY(!r.trainedHere(2, 0)); // another horizon
+        const std::string path = (m_tmp.path() + "/trained-on.json").toStdString();
+        writeFileAtomically(path, transferJson(r));
+        const TransferResult back = readTransfer(path);
+        QCOMPARE(back.trainedOn, r.trainedOn);
+        QCOMPARE(back.trainedSteps, r.trainedSteps);
+        QVERIFY(back.trainedHere(0, 0));
+        std::string bad = transferJson(r);
+        bad.replace(bad.find("\"steps\": ["), 10, "\"steps\": [-5, ");
+        writeFileAtomically(path, bad);
+        l2l::test::expectError([&] { readTransfer(path); }, {"trained_on"});
     }
 
     // Every family's grid names problems that build, and the horizon variant doubles the steps.

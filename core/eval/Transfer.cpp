@@ -208,6 +208,14 @@ std::vector<TransferCell> recordedBaselines(const std::string& path, const Trans
 
 } // namespace
 
+bool TransferResult::trainedHere(size_t variant, size_t optimizer) const
+{
+    return optimizer < trainedOn.size() && optimizer < trainedSteps.size() && variant < canonicalProblems.size() &&
+           variant < config.variants.size() && !trainedOn[optimizer].empty() &&
+           trainedOn[optimizer] == canonicalProblems[variant] &&
+           trainedSteps[optimizer] == config.variants[variant].steps;
+}
+
 TransferResult computeTransfer(const TransferConfig& config, const std::function<void(const std::string&)>& log,
                                const std::function<void(const TransferProgress&)>& onProgress,
                                const std::function<void(const TransferResult&)>& onVariantDone,
@@ -219,6 +227,20 @@ TransferResult computeTransfer(const TransferConfig& config, const std::function
     // Finished variants from a file that recorded no digests were not checked against these files: claim none.
     if (!(done && done->completedVariants > 0 && done->optimizerDigests.empty()))
         for (const auto& file : config.optimizers) result.optimizerDigests.push_back(optimizerFileDigest(file));
+    for (const auto& file : config.optimizers) { // where each was trained, as its canonical spec
+        std::string spec;
+        int steps = 0;
+        try {
+            const Provenance p = loadOptimizer(file).provenance;
+            if (p.known) {
+                spec = makeProblemClass<float>(p.training.problem)->canonicalSpec();
+                steps = p.training.horizon;
+            }
+        } catch (const Error&) { // a problem this build cannot build (its data gone): no cell is marked
+        }
+        result.trainedOn.push_back(spec);
+        result.trainedSteps.push_back(steps);
+    }
     std::vector<TransferCell> recorded;
     if (!config.baselinesFrom.empty()) {
         recorded = recordedBaselines(config.baselinesFrom, config);
@@ -322,6 +344,7 @@ std::string transferJson(const TransferResult& r)
     j["version"] = 1;
     j["optimizers"] = r.config.optimizers;
     if (!r.optimizerDigests.empty()) j["optimizer_digests"] = r.optimizerDigests;
+    if (!r.trainedOn.empty()) j["trained_on"] = {{"problems", r.trainedOn}, {"steps", r.trainedSteps}};
     j["baselines"] = r.config.baselines;
     j["runs"] = r.config.runs;
     j["seed"] = r.config.seed;
@@ -451,6 +474,20 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
             if (d.size() != 16 || d.find_first_not_of("0123456789abcdef") != std::string::npos)
                 throw fail("optimizer_digests", "must hold 16 lowercase hex digits each");
     }
+    std::vector<std::string> trainedOn;
+    std::vector<int> trainedSteps;
+    if (doc.contains("trained_on")) { // where each optimizer was trained (files before it was kept have none)
+        const json& t = doc["trained_on"];
+        if (!t.is_object()) throw fail("trained_on", "must be an object");
+        for (const char* key : {"problems", "steps"})
+            if (!field(t, key, std::string("trained_on.") + key).is_array() || t[key].size() != read.optimizers.size())
+                throw fail(std::string("trained_on.") + key, "must be an array with one entry per optimizer");
+        for (const auto& x : t["problems"]) {
+            if (!x.is_string()) throw fail("trained_on.problems", "must hold strings");
+            trainedOn.push_back(x.get<std::string>());
+        }
+        for (const auto& x : t["steps"]) trainedSteps.push_back(int(integer(x, "trained_on.steps", 0, 10000000)));
+    }
     std::string baselinesFromDigest;
     if (doc.contains("baselines_from")) { // a run that re-ran another file's best baselines (--baselines-from)
         const json& from = doc["baselines_from"];
@@ -566,6 +603,8 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
     r.config = config;
     r.optimizerDigests = digests;
     r.baselinesFromDigest = baselinesFromDigest;
+    r.trainedOn = trainedOn;
+    r.trainedSteps = trainedSteps;
     // A number in [lo, hi] (`range` says which in words) or null (not finite when written).
     const auto number = [&](const json& cell, const std::string& key, const std::string& name, double lo, double hi,
                             const std::string& range) {

@@ -72,6 +72,11 @@ struct TransferResult {
     // written before digests were recorded.
     std::vector<std::string> optimizerDigests;
     std::string baselinesFromDigest; // optimizerFileDigest of config.baselinesFrom when the run started
+    // Per optimizer file, where its provenance says it was trained: the canonical spec and the horizon (empty, 0:
+    // not recorded, or a file written before this was kept). A variant of that spec and steps is "trained here".
+    std::vector<std::string> trainedOn;
+    std::vector<int> trainedSteps;
+    bool trainedHere(size_t variant, size_t optimizer) const;
 };
 
 struct TransferProgress {

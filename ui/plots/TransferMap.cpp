@@ -130,6 +130,12 @@ void paintTransferMap(QPainter& p, const QRect& area, const TransferResult& r, c
                 p.setPen(QPen(Qt::black, 2));
                 p.drawRect(box.adjusted(1, 1, -1, -1));
             }
+            // Where the optimizer was trained (its problem and horizon): the cell the others transfer from.
+            if (r.trainedHere(size_t(v), size_t(c))) {
+                p.setFont(small);
+                p.setPen(QColor(90, 90, 90));
+                p.drawText(box.adjusted(6, 2, -6, -2), Qt::AlignRight | Qt::AlignTop, QStringLiteral("trained here"));
+            }
             const bool dark = std::isfinite(cell.ratio) && std::abs(std::log10(cell.ratio)) > 0.6;
             p.setPen(dark ? Qt::white : Qt::black);
             // First line: the ratio and the baseline it is to; second: the runs and the mean's p. In one line the p
