@@ -67,6 +67,19 @@ QString duration(double seconds)
 
 QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 4) : QStringLiteral("diverged"); }
 
+// Runs `f`; an exception becomes false with its message in *error (the views' "false with a message" calls).
+template <typename F>
+bool reporting(QString* error, F&& f)
+{
+    try {
+        f();
+        return true;
+    } catch (const std::exception& e) {
+        if (error) *error = QString::fromStdString(e.what());
+        return false;
+    }
+}
+
 // A problem spec as part of a file name: 'mnist:activation=relu,hidden=40' gives 'mnist-activation-relu-hidden-40'
 // (letters, digits, '.', '_' and '-' only; at most 80 characters).
 QString problemFileStem(const std::string& spec)
@@ -373,12 +386,12 @@ QString MetaTrainView::checkpointPath() const { return m_runner->checkpointPath(
 
 bool MetaTrainView::openCheckpoint(const QString& path, QString* error)
 {
-    try {
+    return reporting(error, [&] {
         if (isTraining()) throw Error("meta-training is under way: stop it before opening a checkpoint");
         MetaTrainState state = loadCheckpoint(path.toStdString()); // names the file and the field
         setConfig(state.config);
         m_best.reset();
-        if (state.bestEpoch >= 0) m_best = bestOptimizerOf(state, trainCommand(state.config));
+        if (state.bestEpoch >= 0) m_best = bestOptimizerOf(state, lastCommand(state));
         m_sessionPath.clear();
         m_savedPath.clear();
         m_runProblem = QString::fromStdString(state.config.problem);
@@ -399,39 +412,30 @@ bool MetaTrainView::openCheckpoint(const QString& path, QString* error)
                                        .arg(progress.epoch)
                                        .arg(progress.epochs));
         updateButtons();
-        return true;
-    } catch (const std::exception& e) {
-        if (error) *error = QString::fromStdString(e.what());
-        return false;
-    }
+    });
 }
 
 bool MetaTrainView::saveCheckpoint(const QString& path, QString* error) const
 {
-    try {
+    return reporting(error, [&] {
         const MetaTrainState* state = m_runner->currentState();
         if (!state) throw Error("no run to save: start one, or pause it first");
         l2l::saveCheckpoint(path.toStdString(), *state); // temporary file and rename: the old file survives a failure
-        return true;
-    } catch (const std::exception& e) {
-        if (error) *error = QString::fromStdString(e.what());
-        return false;
-    }
+    });
 }
 
 bool MetaTrainView::fineTune(const QString& optimizerPath, QString* error)
 {
-    try {
-        if (isTraining()) throw Error("meta-training is under way: stop it before starting a fine-tune");
-        if (!m_blocked.isEmpty()) throw Error(m_blocked.toStdString());
-        OptimizerFile f = loadOptimizer(optimizerPath.toStdString());
-        startRun(std::move(f.net), lineageFrom(f, optimizerFileDigest(optimizerPath.toStdString())),
-                 tr("fine-tuning %1…").arg(QFileInfo(optimizerPath).fileName()));
-        return isTraining();
-    } catch (const std::exception& e) {
-        if (error) *error = QString::fromStdString(e.what());
-        return false;
-    }
+    return reporting(error,
+                     [&] {
+                         if (isTraining())
+                             throw Error("meta-training is under way: stop it before starting a fine-tune");
+                         if (!m_blocked.isEmpty()) throw Error(m_blocked.toStdString());
+                         OptimizerFile f = loadOptimizer(optimizerPath.toStdString());
+                         startRun(std::move(f.net), lineageFrom(f, optimizerFileDigest(optimizerPath.toStdString())),
+                                  tr("fine-tuning %1…").arg(QFileInfo(optimizerPath).fileName()));
+                     }) &&
+           isTraining();
 }
 
 void MetaTrainView::openCheckpointWithDialog()
@@ -780,16 +784,12 @@ void MetaTrainView::fitView()
 
 bool MetaTrainView::saveBest(const QString& path, QString* error)
 {
-    try {
+    return reporting(error, [&] {
         if (!m_best) throw Error("no trained optimizer yet: start meta-training first");
         saveOptimizer(path.toStdString(), *m_best); // temp file + rename: the old file survives a failure
         m_savedPath = path;
         m_savedEpoch = m_best->provenance.bestEpoch;
-        return true;
-    } catch (const std::exception& e) {
-        if (error) *error = QString::fromStdString(e.what());
-        return false;
-    }
+    });
 }
 
 void MetaTrainView::saveBestWithDialog()

@@ -9,6 +9,11 @@ std::string trainCommand(const MetaTrainConfig& c)
     return "l2l train" + settingsCommand(metaTrainSettings(), c, MetaTrainConfig{}) + "  (l2l-studio)";
 }
 
+std::string lastCommand(const MetaTrainState& state)
+{
+    return state.commands.empty() ? trainCommand(state.config) : state.commands.back();
+}
+
 MetaProgress progressOf(const MetaTrainState& s)
 {
     MetaProgress p;
@@ -92,7 +97,7 @@ bool TrainSession::continueRun(int epochs, QString* error)
     state.config.epochs = epochs; // as `l2l train --resume --epochs` (a cosine schedule is stretched to them)
     m_stopping = false;
     m_best.reset();
-    if (state.bestEpoch >= 0) m_best = bestOptimizerOf(state, trainCommand(state.config));
+    if (state.bestEpoch >= 0) m_best = bestOptimizerOf(state, lastCommand(state));
     m_state = State::Running;
     runJob([state = std::move(state)] {
         auto t = std::make_unique<MetaTrainer>(state);
@@ -167,10 +172,7 @@ void TrainSession::runJob(Make make)
         MetaTrainer& trainer = *t->trainer;
         trainer.setEpochWork(&t->work);
         // The provenance's command: the one recorded for this invocation (a start's settings, or a Continue).
-        const auto command = [&] {
-            const auto& recorded = trainer.state().commands;
-            return recorded.empty() ? trainCommand(trainer.state().config) : recorded.back();
-        };
+        const auto command = [&] { return lastCommand(trainer.state()); };
         bool checkpointFailed = false; // said once
         auto writeCheckpoint = [&] {
             if (checkpoint.empty()) return;

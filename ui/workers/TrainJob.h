@@ -31,6 +31,8 @@ struct TrainSnapshot {
 
 // The `l2l train` command that reproduces a run (recorded as the optimizer's provenance).
 std::string trainCommand(const MetaTrainConfig& config);
+// The command of a run's latest invocation: the last one its state recorded, else the settings' `l2l train` command.
+std::string lastCommand(const MetaTrainState& state);
 // A training state's progress (as the trainer reports it; the ETA from the time per epoch so far).
 MetaProgress progressOf(const MetaTrainState& state);
 
