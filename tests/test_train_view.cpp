@@ -387,6 +387,18 @@ void TestTrainView::stopInTheFirstEpochSavesNothing()
 }
 
 namespace {
+// A quick training on the quadratic class: horizon 40, unroll 20.
+MetaTrainConfig shortQuadratic(int epochs, int validateEvery)
+{
+    MetaTrainConfig c;
+    c.problem = "quadratic";
+    c.epochs = epochs;
+    c.validateEvery = validateEvery;
+    c.horizon = 40;
+    c.unroll = 20;
+    return c;
+}
+
 // The weights an uninterrupted MetaTrainer run of `config` ends with (optionally from `initial`).
 Vec<float> uninterrupted(const MetaTrainConfig& config, const LstmNet<float>* initial = nullptr)
 {
@@ -471,12 +483,7 @@ void TestTrainView::stopThenContinueIsTheUninterruptedRun()
 void TestTrainView::checkpointOpensAndContinues()
 {
     QTemporaryDir dir;
-    MetaTrainConfig config;
-    config.problem = "quadratic";
-    config.epochs = 100;
-    config.validateEvery = 50;
-    config.horizon = 40;
-    config.unroll = 20;
+    MetaTrainConfig config = shortQuadratic(100, 50);
     config.seed = 7;
     const QString path = dir.filePath("q.checkpoint.json");
     {
@@ -532,13 +539,7 @@ void TestTrainView::checkpointOpensAndContinues()
 void TestTrainView::fineTuneStartsFromTheFile()
 {
     QTemporaryDir dir;
-    MetaTrainConfig config;
-    config.problem = "quadratic";
-    config.epochs = 60;
-    config.validateEvery = 30;
-    config.horizon = 40;
-    config.unroll = 20;
-    MetaTrainer first(config);
+    MetaTrainer first(shortQuadratic(60, 30));
     first.run([](const MetaProgress&) {}, nullptr);
     const QString file = dir.filePath("start.json");
     saveOptimizer(file.toStdString(), first.bestOptimizer("test"));
