@@ -7,8 +7,6 @@
 #include "plots/TransferMap.h"
 #include "problems/Problem.h"
 
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -160,10 +158,7 @@ void addTransferCommand(CLI::App& app)
         for (const auto& [path, flag, ext] : {std::tuple{o->png, "--png", ".png"}, {o->pdf, "--pdf", ".pdf"}}) {
             if (path.empty()) continue;
             checkOutputPath(path, flag);
-            std::string suffix = std::filesystem::path(path).extension().string();
-            std::transform(suffix.begin(), suffix.end(), suffix.begin(),
-                           [](unsigned char ch) { return std::tolower(ch); });
-            if (suffix != ext) // before the runs, not after hours of them
+            if (lowerExtension(path) != ext) // before the runs, not after hours of them
                 throw Error(std::string(flag) + " '" + path + "': the file name must end in " + ext);
         }
         const std::string cache = c.useCache ? cachePathOr(o->cache) : std::string();
@@ -194,12 +189,12 @@ void addTransferCommand(CLI::App& app)
             computeTransfer(c, log, {}, onVariantDone, &interrupted(), o->resume.empty() ? nullptr : &done);
         if (o->json != "-") printTransfer(r); // standard output is the JSON's alone
         if (!o->json.empty()) writeOutput(o->json, transferJson(r));
+        std::string title = "transfer";
+        for (const auto& f : c.optimizers) title += " " + std::filesystem::path(f).filename().string();
+        title += " (" + std::to_string(c.runs) + " runs per variant, seed " + std::to_string(c.seed) + ")";
         for (const std::string& figure : {o->png, o->pdf}) {
             if (figure.empty()) continue;
             ensureGuiApplication();
-            std::string title = "transfer";
-            for (const auto& f : c.optimizers) title += " " + std::filesystem::path(f).filename().string();
-            title += " (" + std::to_string(c.runs) + " runs per variant, seed " + std::to_string(c.seed) + ")";
             ui::saveTransferMap(r, QString::fromStdString(figure), QString::fromStdString(title));
             if (!o->quiet) std::cerr << "l2l: wrote " << figure << "\n";
         }

@@ -1,5 +1,7 @@
 #include "base/BitHash.h"
 
+#include "base/AtomicFile.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -45,6 +47,13 @@ std::string BitHash::hex() const
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(m_h));
     return buf;
+}
+
+std::string fileDigest(const std::string& path, std::size_t maxBytes)
+{
+    BitHash h;
+    h.add(readFile(path, maxBytes));
+    return h.hex();
 }
 
 } // namespace l2l

@@ -21,4 +21,8 @@ private:
     std::uint64_t m_h = 0xcbf29ce484222325ull;
 };
 
+// 16 hex digits (BitHash) of a file's bytes, read with at most `maxBytes` (base/AtomicFile.h readFile: throws
+// l2l::Error naming a missing, unreadable or oversized file).
+std::string fileDigest(const std::string& path, std::size_t maxBytes);
+
 } // namespace l2l

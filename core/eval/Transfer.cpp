@@ -145,13 +145,6 @@ TransferCell transferCell(const EvalResult& r, const OptimizerResult& learned,
 }
 
 namespace {
-std::string fileDigest(const std::string& path, std::size_t maxBytes)
-{
-    BitHash h;
-    h.add(readFile(path, maxBytes));
-    return h.hex();
-}
-
 std::string transferFileDigest(const std::string& path) { return fileDigest(path, kMaxExperimentFileBytes); }
 
 std::string formatNumber(double v, int digits)
@@ -436,19 +429,20 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
         if (!v.is_number_unsigned()) throw fail(name, "must be an unsigned integer");
         return v.get<std::uint64_t>();
     };
-    const auto strings = [&](const std::string& key) {
-        const json& v = field(doc, key, key);
+    // parent[key] (named `name` in messages) as an array of at most 100 strings.
+    const auto strings = [&](const json& parent, const std::string& key, const std::string& name) {
+        const json& v = field(parent, key, name);
         std::vector<std::string> got;
         if (v.is_array())
             for (const auto& e : v)
                 if (e.is_string()) got.push_back(e.get<std::string>());
-        if (!v.is_array() || got.size() != v.size()) throw fail(key, "must be an array of strings");
-        if (v.size() > 100) throw fail(key, "has more than 100 entries");
+        if (!v.is_array() || got.size() != v.size()) throw fail(name, "must be an array of strings");
+        if (v.size() > 100) throw fail(name, "has more than 100 entries");
         return got;
     };
     TransferConfig read;
-    read.optimizers = strings("optimizers");
-    read.baselines = strings("baselines");
+    read.optimizers = strings(doc, "optimizers", "optimizers");
+    read.baselines = strings(doc, "baselines", "baselines");
     const json& tune = field(doc, "tune", "tune");
     // Counts are compared (resume) before they become ints, and in range for one.
     const long long runs = integer(field(doc, "runs", "runs"), "runs", expected ? 0 : 2, expected ? 1LL << 40 : 10000);
@@ -468,7 +462,7 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
     read.tune.race = tune["race"].get<bool>();
     std::vector<std::string> digests;
     if (doc.contains("optimizer_digests")) { // files written before digests were recorded have none
-        digests = strings("optimizer_digests");
+        digests = strings(doc, "optimizer_digests", "optimizer_digests");
         if (digests.size() != read.optimizers.size()) throw fail("optimizer_digests", "must have one per optimizer");
         for (const auto& d : digests)
             if (d.size() != 16 || d.find_first_not_of("0123456789abcdef") != std::string::npos)
@@ -482,10 +476,7 @@ TransferResult parseTransferFile(const std::string& path, const TransferConfig* 
         for (const char* key : {"problems", "steps"})
             if (!field(t, key, std::string("trained_on.") + key).is_array() || t[key].size() != read.optimizers.size())
                 throw fail(std::string("trained_on.") + key, "must be an array with one entry per optimizer");
-        for (const auto& x : t["problems"]) {
-            if (!x.is_string()) throw fail("trained_on.problems", "must hold strings");
-            trainedOn.push_back(x.get<std::string>());
-        }
+        trainedOn = strings(t, "problems", "trained_on.problems");
         for (const auto& x : t["steps"]) trainedSteps.push_back(int(integer(x, "trained_on.steps", 0, 10000000)));
     }
     std::string baselinesFromDigest;

@@ -25,6 +25,12 @@ const nlohmann::json& member(const nlohmann::json& j, const char* key, const std
         throw Error((what.empty() ? std::string() : what + ": ") + "key \"" + key + "\" is missing");
     return j[key];
 }
+// j[key] as a string, or an error naming the key (missing or of another type).
+std::string stringMember(const nlohmann::json& j, const char* key, const std::string& what)
+{
+    if (!j.contains(key) || !j[key].is_string()) throw Error(what + ": key \"" + key + "\" must be a string");
+    return j[key].get<std::string>();
+}
 nlohmann::json weightsJson(const Vec<float>& params, Index offset, Index count)
 {
     nlohmann::json weights = nlohmann::json::array();
@@ -142,12 +148,8 @@ Selection readSelection(const nlohmann::json& j, const std::string& what)
     if (!j.is_object()) throw Error(what + " must be an object");
     Selection s;
     s.known = true;
-    auto text = [&](const char* key) {
-        if (!j.contains(key) || !j[key].is_string()) throw Error(what + ": key \"" + key + "\" must be a string");
-        return j[key].get<std::string>();
-    };
-    s.problem = text("problem");
-    s.criterion = text("criterion");
+    s.problem = stringMember(j, "problem", what);
+    s.criterion = stringMember(j, "criterion", what);
     if (s.criterion != "final" && s.criterion != "mean")
         throw Error(what + ": criterion \"" + s.criterion + "\" is neither \"final\" nor \"mean\"");
     if (!j.contains("seed") || !j["seed"].is_number_unsigned())
@@ -236,27 +238,18 @@ std::vector<Ancestor> readAncestors(const nlohmann::json& j, const std::string& 
         const nlohmann::json& e = j[i];
         const std::string where = what + " [" + std::to_string(i) + "]";
         if (!e.is_object()) throw Error(where + " must be an object");
-        auto text = [&](const char* key) {
-            if (!e.contains(key) || !e[key].is_string()) throw Error(where + ": key \"" + key + "\" must be a string");
-            return e[key].get<std::string>();
-        };
         Ancestor x;
-        x.problem = text("problem");
+        x.problem = stringMember(e, "problem", where);
         x.epochsDone = int(jsonIntegerIn(member(e, "epochs", where), where + " epochs", 0, 10000000));
         x.commands = readCommands(member(e, "commands", where), where + " commands");
-        x.created = text("created");
-        x.digest = text("digest");
+        x.created = stringMember(e, "created", where);
+        x.digest = stringMember(e, "digest", where);
         out.push_back(std::move(x));
     }
     return out;
 }
 
-std::string optimizerFileDigest(const std::string& path)
-{
-    BitHash h;
-    h.add(readFile(path, kMaxOptimizerFileBytes));
-    return h.hex();
-}
+std::string optimizerFileDigest(const std::string& path) { return fileDigest(path, kMaxOptimizerFileBytes); }
 
 std::vector<Ancestor> lineageFrom(const OptimizerFile& file, const std::string& digest)
 {

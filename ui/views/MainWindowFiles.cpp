@@ -24,6 +24,7 @@
 #include <qcustomplot.h>
 
 #include <cmath>
+#include <functional>
 
 #include <QApplication>
 #include <QDir>
@@ -121,34 +122,46 @@ QImage titled(QImage image, const QString& title, qreal scale)
     return out;
 }
 
+// A PDF of pages `points` in size (72 units per inch, no margins) titled `title`, written into a temporary file renamed
+// over `path` once whole (QSaveFile): a failed export keeps the previous file. `draw` paints the pages on the writer
+// and returns false if its painter failed.
+bool savePdf(const QString& path, QSizeF points, const QString& title, const std::function<bool(QPdfWriter&)>& draw,
+             QString* error)
+{
+    QSaveFile file(path);
+    bool ok = file.open(QIODevice::WriteOnly);
+    if (ok) {
+        QPdfWriter pdf(&file);
+        pdf.setTitle(title);
+        pdf.setPageSize(QPageSize(points, QPageSize::Point));
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf.setResolution(72);
+        ok = draw(pdf);
+    }
+    if (ok && file.commit()) return true;
+    *error = QObject::tr("cannot write '%1': %2").arg(path, file.errorString());
+    return false;
+}
+
 // header: what the plots are of (Inspect's optimizer and problem), above the PNG and as the PDF's title.
 bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* error, const QString& header = {})
 {
     const TransientItemsHidden hidden(plots);
     const int width = 900, height = 420;
     const ExportSized sized(plots, width, height);
-    if (suffixOf(path) == QLatin1String("pdf")) {
-        // Into a temporary file renamed over `path` (QSaveFile): a failed export keeps the previous file whole.
-        QSaveFile file(path);
-        bool ok = file.open(QIODevice::WriteOnly);
-        if (ok) {
-            QPdfWriter pdf(&file);
-            pdf.setTitle(header);
-            pdf.setPageSize(QPageSize(QSizeF(width, height), QPageSize::Point));
-            pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-            pdf.setResolution(72);
-            QCPPainter painter;
-            ok = painter.begin(&pdf);
-            for (int i = 0; ok && i < plots.size(); ++i) {
-                if (i > 0) pdf.newPage();
-                plots[i]->toPainter(&painter, width, height);
-            }
-            ok = ok && painter.end();
-        }
-        if (ok && file.commit()) return true;
-        *error = QObject::tr("cannot write '%1': %2").arg(path, file.errorString());
-        return false;
-    }
+    if (suffixOf(path) == QLatin1String("pdf"))
+        return savePdf(
+            path, QSizeF(width, height), header,
+            [&](QPdfWriter& pdf) {
+                QCPPainter painter;
+                bool ok = painter.begin(&pdf);
+                for (int i = 0; ok && i < plots.size(); ++i) {
+                    if (i > 0) pdf.newPage();
+                    plots[i]->toPainter(&painter, width, height);
+                }
+                return ok && painter.end();
+            },
+            error);
     // PNG at twice the pixels of the layout (1800 x 840 per plot): sharp in print and on a high-density screen,
     // the same figure as the PDF's.
     constexpr int scale = 2;
@@ -165,21 +178,15 @@ bool savePlots(const QList<QCustomPlot*>& plots, const QString& path, QString* e
 bool saveImage(const QImage& image, const QString& path, QString* error)
 {
     if (suffixOf(path) != QLatin1String("pdf")) return savePngFile(path, image, error);
-    QSaveFile file(path); // renamed over `path` once whole
-    bool ok = file.open(QIODevice::WriteOnly);
-    if (ok) {
-        QPdfWriter pdf(&file);
-        pdf.setPageSize(QPageSize(QSizeF(image.size()), QPageSize::Point));
-        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-        pdf.setResolution(72);
-        QPainter painter;
-        ok = painter.begin(&pdf);
-        if (ok) painter.drawImage(QRect(QPoint(0, 0), image.size()), image);
-        ok = ok && painter.end();
-    }
-    if (ok && file.commit()) return true;
-    *error = QObject::tr("cannot write '%1': %2").arg(path, file.errorString());
-    return false;
+    return savePdf(
+        path, QSizeF(image.size()), QString(),
+        [&](QPdfWriter& pdf) {
+            QPainter painter;
+            if (!painter.begin(&pdf)) return false;
+            painter.drawImage(QRect(QPoint(0, 0), image.size()), image);
+            return painter.end();
+        },
+        error);
 }
 
 } // namespace
